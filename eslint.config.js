@@ -1,0 +1,29 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules', 'data', 'dist', 'coverage', 'bench/results'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': ['error', { patterns: [] }],
+    },
+  },
+  // Layering: imports go one way. Only src/http imports Fastify; only src/storage speaks SQL drivers.
+  {
+    files: ['src/fhir/**', 'src/auth/**', 'src/ui/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['fastify', 'pg', '@electric-sql/pglite'],
+        patterns: ['**/http/**', '**/storage/**', '**/cli/**'],
+      }],
+    },
+  },
+  {
+    files: ['src/storage/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: ['fastify'], patterns: ['**/http/**', '**/cli/**'] }] },
+  },
+);

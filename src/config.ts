@@ -1,0 +1,132 @@
+import { z } from 'zod';
+
+/**
+ * Settings, read once from the environment, validated, frozen.
+ * Every setting is documented in README.md ("Settings"); keep the two in step.
+ */
+export type Mode = 'sandbox' | 'production';
+
+export interface Config {
+  readonly mode: Mode;
+  readonly host: string;
+  readonly port: number;
+  /** Public URL of the server, without a trailing slash. The FHIR base is `${baseUrl}/fhir`. */
+  readonly baseUrl: string;
+  readonly fhirBaseUrl: string;
+  /** `postgres://` URL selects PostgreSQL; undefined selects embedded PGlite in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly admin: { readonly clientId: string; readonly clientSecret: string };
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly seed: 'demo' | 'none';
+  readonly fhir: {
+    readonly defaultPageSize: number;
+    readonly maxPageSize: number;
+    readonly maxBodyBytes: number;
+    readonly maxJsonDepth: number;
+  };
+  readonly databasePoolSize: number;
+}
+
+const intSetting = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const httpUrl = z
+  .string()
+  .url('must be an absolute URL such as http://localhost:8080')
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+  .refine((u) => !u.includes('?') && !u.includes('#'), 'must not contain a query or fragment');
+
+const envSchema = z.object({
+  MODE: z.enum(['sandbox', 'production']).default('sandbox'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: intSetting(0, 65535).default(8080),
+  BASE_URL: httpUrl.optional(),
+  DATABASE_URL: z
+    .string()
+    .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL (unset it to use the embedded database)')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  ADMIN_CLIENT_ID: z.string().min(1).optional(),
+  ADMIN_CLIENT_SECRET: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SEED: z.enum(['demo', 'none']).optional(),
+  FHIR_DEFAULT_PAGE_SIZE: intSetting(1, 10000).default(20),
+  FHIR_MAX_PAGE_SIZE: intSetting(1, 10000).default(1000),
+  MAX_BODY_BYTES: intSetting(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  MAX_JSON_DEPTH: intSetting(4, 1000).default(64),
+  DATABASE_POOL_SIZE: intSetting(1, 1000).default(10),
+});
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates settings. Throws ConfigError listing every bad value. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as unset, as a shell `FOO= npm start` means.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0] ?? '');
+        return `${name}=${JSON.stringify(present[name] ?? '')}: ${i.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.FHIR_DEFAULT_PAGE_SIZE > e.FHIR_MAX_PAGE_SIZE) {
+    problems.push('FHIR_DEFAULT_PAGE_SIZE must not exceed FHIR_MAX_PAGE_SIZE');
+  }
+  let adminId = e.ADMIN_CLIENT_ID;
+  let adminSecret = e.ADMIN_CLIENT_SECRET;
+  if (e.MODE === 'production') {
+    // No fallback secrets outside sandbox mode.
+    if (!adminId) problems.push('ADMIN_CLIENT_ID is required in production mode');
+    if (!adminSecret) problems.push('ADMIN_CLIENT_SECRET is required in production mode');
+    if (!e.BASE_URL) problems.push('BASE_URL is required in production mode (the public URL clients use)');
+  } else {
+    adminId ??= 'root';
+    adminSecret ??= 'secret';
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const displayHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
+  const baseUrl = (e.BASE_URL ?? `http://${displayHost}:${e.PORT}`).replace(/\/+$/, '');
+  return deepFreeze({
+    mode: e.MODE,
+    host: e.HOST,
+    port: e.PORT,
+    baseUrl,
+    fhirBaseUrl: `${baseUrl}/fhir`,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    admin: { clientId: adminId ?? '', clientSecret: adminSecret ?? '' },
+    logLevel: e.LOG_LEVEL,
+    seed: e.SEED ?? (e.MODE === 'sandbox' ? 'demo' : 'none'),
+    fhir: {
+      defaultPageSize: e.FHIR_DEFAULT_PAGE_SIZE,
+      maxPageSize: e.FHIR_MAX_PAGE_SIZE,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      maxJsonDepth: e.MAX_JSON_DEPTH,
+    },
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

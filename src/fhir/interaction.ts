@@ -1,0 +1,78 @@
+import type { FhirDefinitions } from './definitions.ts';
+import type { OperationOutcome } from './outcome.ts';
+import type { ResourceReader, ResourceRepository, ResourceWriter } from './repository.ts';
+import type { Resource } from './resource.ts';
+
+/**
+ * One FHIR REST request, independent of the web framework: the HTTP layer builds it from the
+ * URL, headers and parsed body; batch/transaction builds it from a Bundle entry.
+ */
+export interface FhirRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  /** Path below the FHIR base, without leading slash or query: `Patient/123/_history/2`. */
+  path: string;
+  /** Query parameters in order, repeated names kept (AND semantics). */
+  query: [string, string][];
+  /** Parsed JSON body, when the request has one. */
+  body?: unknown;
+  headers: FhirRequestHeaders;
+}
+
+export interface FhirRequestHeaders {
+  ifMatch?: string;
+  ifNoneMatch?: string;
+  ifNoneExist?: string;
+  ifModifiedSince?: string;
+  /** Prefer: return=minimal|representation|OperationOutcome; handling=strict|lenient; respond-async */
+  prefer?: string;
+}
+
+export interface FhirResponse {
+  status: number;
+  body?: Resource | OperationOutcome;
+  /** ETag, Location, Content-Location, Last-Modified ... */
+  headers?: Record<string, string>;
+}
+
+export interface FhirSettings {
+  /** Absolute FHIR base URL, no trailing slash (fullUrl, Location and paging links). */
+  baseUrl: string;
+  defaultPageSize: number;
+  maxPageSize: number;
+}
+
+/** Checks a resource against the R4 structure definitions; throws FhirError (400/422) when it is not valid. */
+export type ResourceValidator = (resource: unknown, expectedType?: string) => Resource;
+
+export interface FhirDeps {
+  repository: ResourceRepository;
+  definitions: FhirDefinitions;
+  settings: FhirSettings;
+  validate: ResourceValidator;
+  newId: () => string;
+  now: () => Date;
+}
+
+/** Deps inside a unit of work (batch/transaction): reads and writes go through the writer. */
+export interface FhirUnitDeps extends FhirDeps {
+  writer?: ResourceWriter;
+}
+
+/** The route's parsed path: what `Patient/123/_history/2` names. */
+export interface FhirRoute {
+  resourceType?: string;
+  id?: string;
+  versionId?: string;
+  /** `$export`, `$everything` ... */
+  operation?: string;
+}
+
+export type Interaction = (request: FhirRequest, route: FhirRoute, deps: FhirUnitDeps) => Promise<FhirResponse>;
+
+/** The reader a request sees: the unit of work's writer inside batch/transaction, else the repository. */
+export const readerOf = (deps: FhirUnitDeps): ResourceReader => deps.writer ?? deps.repository;
+
+/** Runs a write in the caller's unit of work, or in a fresh transaction. */
+export function inUnit<T>(deps: FhirUnitDeps, fn: (writer: ResourceWriter) => Promise<T>): Promise<T> {
+  return deps.writer ? fn(deps.writer) : deps.repository.transaction(fn);
+}

@@ -1,0 +1,32 @@
+import type { Interaction } from '../interaction.ts';
+import { batch } from './batch.ts';
+import { capabilities } from './capabilities.ts';
+import { create } from './create.ts';
+import { conditionalDelete, remove } from './delete.ts';
+import { history } from './history.ts';
+import { operation } from './operation.ts';
+import { read } from './read.ts';
+import { search } from './search.ts';
+import { conditionalUpdate, update } from './update.ts';
+import { vread } from './vread.ts';
+
+/** Every FHIR REST interaction, by its name in FHIR R4 http.html. The router picks one per request. */
+export const interactions = {
+  read,
+  vread,
+  create,
+  update,
+  'conditional-update': conditionalUpdate,
+  delete: remove,
+  'conditional-delete': conditionalDelete,
+  'search-type': search,
+  'search-system': search,
+  'history-instance': history,
+  'history-type': history,
+  'history-system': history,
+  batch,
+  capabilities,
+  operation,
+} satisfies Record<string, Interaction>;
+
+export type InteractionName = keyof typeof interactions;

@@ -1,0 +1,20 @@
+import { readerOf, type Interaction } from '../interaction.ts';
+import { gone, notFound } from '../outcome.ts';
+import { parseETagVersion, versionHeaders } from '../version-headers.ts';
+
+/** GET [type]/[id] */
+export const read: Interaction = async (request, route, deps) => {
+  const { resourceType = '', id = '' } = route;
+  const record = await readerOf(deps).read(resourceType, id);
+  if (!record) throw notFound(`${resourceType}/${id} is not known`);
+  if (record.deleted) throw gone(`${resourceType}/${id} was deleted`);
+  const headers = versionHeaders(record);
+  // Conditional read (FHIR R4 http.html#cread): If-None-Match / If-Modified-Since → 304.
+  const ifNoneMatch = parseETagVersion(request.headers.ifNoneMatch);
+  if (ifNoneMatch !== undefined && ifNoneMatch === record.versionId) return { status: 304, headers };
+  const since = request.headers.ifModifiedSince ? Date.parse(request.headers.ifModifiedSince) : NaN;
+  if (!Number.isNaN(since) && Math.floor(Date.parse(record.lastUpdated) / 1000) <= Math.floor(since / 1000)) {
+    return { status: 304, headers };
+  }
+  return { status: 200, headers, body: record.resource };
+};

@@ -1,0 +1,30 @@
+/** A FHIR resource as JSON. Validation (src/fhir/validation) decides what a well-formed one is. */
+export interface Resource {
+  resourceType: string;
+  id?: string;
+  meta?: Meta;
+  [element: string]: unknown;
+}
+
+export interface Meta {
+  versionId?: string;
+  lastUpdated?: string;
+  profile?: string[];
+  [element: string]: unknown;
+}
+
+/** A stored version of a resource: what read, vread, history and search return. */
+export interface ResourceRecord {
+  resourceType: string;
+  id: string;
+  versionId: string;
+  /** FHIR instant, e.g. 2026-11-23T19:22:46.837Z */
+  lastUpdated: string;
+  deleted: boolean;
+  /** The resource with meta.versionId/meta.lastUpdated set. For a deleted version, a stub with id and meta. */
+  resource: Resource;
+  /** Interaction that made this version: POST, PUT or DELETE (history's entry.request.method). */
+  method?: 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+}
+
+export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;

@@ -1,0 +1,36 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { FhirDeps } from '../fhir/interaction.ts';
+import { fhirPlugin } from './fhir/fhir-plugin.ts';
+
+export interface AppOptions {
+  fhir: FhirDeps;
+  /** Resolves when the database answers. */
+  ping: () => Promise<void>;
+  logLevel: string;
+  maxBodyBytes: number;
+  maxJsonDepth: number;
+}
+
+/** The HTTP application: one encapsulated plugin per surface, each with its own parsers and error renderer. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: options.logLevel },
+    bodyLimit: options.maxBodyBytes,
+    // URLs like /fhir/Patient?name=a;b keep their semicolons.
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+  });
+
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async (_request, reply) => {
+    try {
+      await options.ping();
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', reason: 'database unreachable' });
+    }
+  });
+
+  await app.register(fhirPlugin, { prefix: '/fhir', deps: options.fhir, maxJsonDepth: options.maxJsonDepth });
+  return app;
+}

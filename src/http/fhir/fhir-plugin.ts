@@ -1,0 +1,114 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FhirDeps, FhirRequest, FhirRequestHeaders } from '../../fhir/interaction.ts';
+import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
+import { handleFhirRequest } from '../../fhir/router.ts';
+import { BodyError, parseJsonBody } from '../json-body.ts';
+
+export interface FhirPluginOptions {
+  deps: FhirDeps;
+  maxJsonDepth: number;
+}
+
+const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir', 'text/json']);
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
+
+/** The FHIR REST surface at /fhir: parses HTTP into a FhirRequest, renders FhirResponse and errors. */
+export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOptions): Promise<void> {
+  const { deps, maxJsonDepth } = options;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    ['application/fhir+json', 'application/json', 'application/json+fhir', 'application/json-patch+json', 'text/json'],
+    { parseAs: 'string' },
+    (_req, body, done) => {
+      try {
+        done(null, parseJsonBody(body as string, maxJsonDepth));
+      } catch (err) {
+        done(err as Error, undefined);
+      }
+    },
+  );
+  // POST [type]/_search sends its parameters as a form.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    const form: Record<string, string[]> = {};
+    for (const [k, v] of new URLSearchParams(body as string)) (form[k] ??= []).push(v);
+    done(null, form);
+  });
+
+  app.setErrorHandler((error, request, reply) => renderError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendOutcome(reply, 404, outcome(issue('not-found', `No FHIR endpoint at ${request.url}`))),
+  );
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const url = new URL(request.url, 'http://x');
+    const query = [...url.searchParams];
+    const format = query.find(([k]) => k === '_format')?.[1];
+    if (format !== undefined && !JSON_FORMATS.has(format)) {
+      throw new FhirError(406, issue('not-supported', `_format=${format} is not supported; this server speaks JSON`));
+    }
+    if (format === undefined && !acceptsJson(request.headers.accept)) {
+      throw new FhirError(406, issue('not-supported', `Accept: ${request.headers.accept} is not supported; this server speaks JSON`));
+    }
+    const path = url.pathname.replace(/^\/fhir\/?/, '');
+    const fhirRequest: FhirRequest = {
+      method: request.method as FhirRequest['method'],
+      path,
+      query,
+      body: request.body,
+      headers: pickHeaders(request),
+    };
+    const response = await handleFhirRequest(fhirRequest, deps);
+    reply.code(response.status).headers(response.headers ?? {});
+    if (response.body === undefined) return reply.send();
+    const pretty = query.some(([k, v]) => k === '_pretty' && v === 'true');
+    return reply.type(FHIR_JSON).send(JSON.stringify(response.body, null, pretty ? 2 : undefined));
+  };
+  for (const url of ['/', '/*']) app.route({ method: [...METHODS], url, handler });
+}
+
+function pickHeaders(request: FastifyRequest): FhirRequestHeaders {
+  const h = request.headers;
+  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(', ') : v);
+  const out: FhirRequestHeaders = {};
+  const set = (key: keyof FhirRequestHeaders, value: string | undefined) => {
+    if (value !== undefined) out[key] = value;
+  };
+  set('ifMatch', one(h['if-match']));
+  set('ifNoneMatch', one(h['if-none-match']));
+  set('ifNoneExist', one(h['if-none-exist']));
+  set('ifModifiedSince', one(h['if-modified-since']));
+  set('prefer', one(h['prefer']));
+  return out;
+}
+
+function acceptsJson(accept: string | undefined): boolean {
+  if (!accept) return true;
+  return accept
+    .split(',')
+    .map((part) => part.split(';')[0]?.trim().toLowerCase() ?? '')
+    .some((type) => type === '*/*' || type === 'application/*' || type.includes('json') || type === 'text/*' || type === 'text/html');
+}
+
+function sendOutcome(reply: FastifyReply, status: number, body: unknown, headers: Record<string, string> = {}) {
+  return reply.code(status).headers(headers).type(FHIR_JSON).send(JSON.stringify(body));
+}
+
+/** The one error renderer of the FHIR surface: every failure is an OperationOutcome, never a stack. */
+function renderError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof FhirError) return sendOutcome(reply, error.status, error.outcome, { ...error.headers });
+  if (error instanceof BodyError) return sendOutcome(reply, error.status, outcome(issue('structure', error.message)));
+  const e = error as { statusCode?: number; code?: string; message?: string };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return sendOutcome(reply, 413, outcome(issue('too-costly', 'The request body is larger than this server accepts')));
+  }
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return sendOutcome(reply, 415, outcome(issue('not-supported', `Content-Type ${request.headers['content-type']} is not supported; send application/fhir+json`)));
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return sendOutcome(reply, e.statusCode, outcome(issue('invalid', e.message ?? 'Bad request')));
+  }
+  request.log.error({ err: error }, 'unhandled error in FHIR request');
+  return sendOutcome(reply, 500, outcome(issue('exception', 'Internal server error')));
+}

@@ -1,0 +1,50 @@
+import { ConfigError, loadConfig } from './config.ts';
+import { createPortico } from './portico.ts';
+
+/** `npm start`: config → storage → app → listen; SIGTERM/SIGINT shut down gracefully. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const portico = await createPortico(config);
+  await portico.app.listen({ host: config.host, port: config.port });
+
+  const lines = [
+    `Portico is running (${config.mode} mode, ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`})`,
+    `  FHIR base:   ${config.fhirBaseUrl}`,
+    `  Metadata:    ${config.fhirBaseUrl}/metadata`,
+    `  Health:      ${config.baseUrl}/health   Ready: ${config.baseUrl}/ready`,
+  ];
+  if (config.mode === 'sandbox') {
+    lines.push(`  Admin client (HTTP Basic): ${config.admin.clientId} / ${config.admin.clientSecret}  (sandbox defaults)`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    portico.app.log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    portico
+      .close()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        portico.app.log.error({ err }, 'error during shutdown');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Portico failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

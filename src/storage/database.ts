@@ -1,0 +1,32 @@
+/**
+ * The one SQL interface both drivers implement. PostgreSQL dialect, `$1` placeholders.
+ * Everything above src/storage sees only the stores built on it, never this.
+ */
+export interface SqlClient {
+  query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
+export interface Database extends SqlClient {
+  readonly driver: 'pglite' | 'postgres';
+  /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl: string | undefined;
+  /** PGlite data directory; `memory://` keeps it in memory (tests). */
+  dataDir: string;
+  poolSize: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    const { openPostgres } = await import('./drivers/postgres.ts');
+    return openPostgres(options.databaseUrl, options.poolSize);
+  }
+  const { openPglite } = await import('./drivers/pglite.ts');
+  return openPglite(options.dataDir);
+}

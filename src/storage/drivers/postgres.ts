@@ -1,0 +1,51 @@
+import pg from 'pg';
+import type { Database, SqlClient } from '../database.ts';
+
+// Return int8/numeric/timestamps as strings, exactly as PGlite is configured to, so that
+// one set of queries yields one shape of rows on both drivers.
+const TEXT_TYPES = [20, 1700, 1082, 1114, 1184];
+
+export async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        TEXT_TYPES.includes(oid) ? (v: string) => v : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client erroring (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const client = (c: pg.Pool | pg.PoolClient): SqlClient => ({
+    async query<R extends object>(text: string, params?: readonly unknown[]) {
+      const res = await c.query(text, params as unknown[] | undefined);
+      return res.rows as R[];
+    },
+  });
+  const db: Database = {
+    driver: 'postgres',
+    ...client(pool),
+    async transaction<T>(fn: (tx: SqlClient) => Promise<T>) {
+      const conn = await pool.connect();
+      try {
+        await conn.query('BEGIN');
+        const result = await fn(client(conn));
+        await conn.query('COMMIT');
+        return result;
+      } catch (err) {
+        await conn.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        conn.release();
+      }
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+  await db.ping();
+  return db;
+}

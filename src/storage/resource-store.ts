@@ -1,0 +1,171 @@
+import { conflict, preconditionFailed } from '../fhir/outcome.ts';
+import type {
+  HistoryPage,
+  HistoryRequest,
+  ResourceReader,
+  ResourceRepository,
+  ResourceWriter,
+  SaveInput,
+} from '../fhir/repository.ts';
+import type { Resource, ResourceRecord } from '../fhir/resource.ts';
+import type { SearchIndexRows } from '../fhir/search/index-rows.ts';
+import type { SearchRequest, SearchResult } from '../fhir/search/search-request.ts';
+import type { Database, SqlClient } from './database.ts';
+import { deleteIndexRows, insertIndexRows } from './search-index-writer.ts';
+import { searchResources } from './search/search-sql.ts';
+import { RECORD_COLUMNS, toRecord, type ResourceRow } from './resource-row.ts';
+
+export interface ResourceStoreOptions {
+  tenant?: string;
+  /** Computes the search index of a resource; called on every save. */
+  indexResource: (resource: Resource) => SearchIndexRows;
+  /** Injectable clock. */
+  now?: () => Date;
+}
+
+/** The PostgreSQL implementation of the FHIR layer's ResourceRepository (both drivers). */
+export function createResourceStore(db: Database, options: ResourceStoreOptions): ResourceRepository {
+  const tenant = options.tenant ?? '';
+  const now = options.now ?? (() => new Date());
+
+  const reader = (sql: SqlClient): ResourceReader => ({
+    async read(resourceType, id) {
+      const rows = await sql.query<ResourceRow>(
+        `SELECT ${RECORD_COLUMNS} FROM resource WHERE tenant = $1 AND resource_type = $2 AND id = $3`,
+        [tenant, resourceType, id],
+      );
+      return rows[0] && toRecord(rows[0]);
+    },
+    async vread(resourceType, id, versionId) {
+      if (!/^\d{1,9}$/.test(versionId)) return undefined;
+      const rows = await sql.query<ResourceRow>(
+        `SELECT ${RECORD_COLUMNS}, method FROM resource_version
+          WHERE tenant = $1 AND resource_type = $2 AND id = $3 AND version_id = $4`,
+        [tenant, resourceType, id, Number(versionId)],
+      );
+      return rows[0] && toRecord(rows[0]);
+    },
+    search(request: SearchRequest): Promise<SearchResult> {
+      return searchResources(sql, tenant, request);
+    },
+  });
+
+  const writer = (sql: SqlClient): ResourceWriter => {
+    const read = reader(sql);
+
+    async function writeVersion(
+      resourceType: string,
+      id: string,
+      current: { version_id: number; deleted: boolean } | undefined,
+      content: Resource,
+      deleted: boolean,
+      method: 'POST' | 'PUT' | 'DELETE',
+    ): Promise<ResourceRecord> {
+      const versionId = (current?.version_id ?? 0) + 1;
+      const lastUpdated = now().toISOString();
+      const stamped: Resource = { ...content, meta: { ...content.meta, versionId: String(versionId), lastUpdated } };
+      const json = JSON.stringify(stamped);
+      if (current) {
+        await sql.query(
+          `UPDATE resource SET version_id = $4, last_updated = $5, deleted = $6, content = $7::jsonb
+            WHERE tenant = $1 AND resource_type = $2 AND id = $3`,
+          [tenant, resourceType, id, versionId, lastUpdated, deleted, json],
+        );
+        await deleteIndexRows(sql, tenant, resourceType, id);
+      } else {
+        const inserted = await sql.query(
+          `INSERT INTO resource (tenant, resource_type, id, version_id, last_updated, deleted, content)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING RETURNING id`,
+          [tenant, resourceType, id, versionId, lastUpdated, deleted, json],
+        );
+        // Another transaction created the same id between our check and insert.
+        if (inserted.length === 0) throw conflict(`${resourceType}/${id} was written concurrently; retry the request`);
+      }
+      await sql.query(
+        `INSERT INTO resource_version (tenant, resource_type, id, version_id, last_updated, deleted, method, content)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
+        [tenant, resourceType, id, versionId, lastUpdated, deleted, method, json],
+      );
+      if (!deleted) await insertIndexRows(sql, tenant, resourceType, id, options.indexResource(stamped));
+      return { resourceType, id, versionId: String(versionId), lastUpdated, deleted, resource: stamped, method };
+    }
+
+    async function lockCurrent(resourceType: string, id: string) {
+      const rows = await sql.query<{ version_id: number; deleted: boolean }>(
+        `SELECT version_id, deleted FROM resource WHERE tenant = $1 AND resource_type = $2 AND id = $3 FOR UPDATE`,
+        [tenant, resourceType, id],
+      );
+      return rows[0];
+    }
+
+    function checkIfMatch(
+      resourceType: string,
+      id: string,
+      current: { version_id: number; deleted: boolean } | undefined,
+      ifMatchVersion: string | undefined,
+    ) {
+      if (ifMatchVersion === undefined) return;
+      const live = current && !current.deleted ? String(current.version_id) : undefined;
+      if (live !== ifMatchVersion) {
+        throw preconditionFailed(
+          `If-Match version ${ifMatchVersion} does not match the current version of ${resourceType}/${id} (${live ?? 'none'})`,
+        );
+      }
+    }
+
+    return {
+      ...read,
+      async save({ resource, mode, ifMatchVersion }: SaveInput) {
+        const { resourceType } = resource;
+        const id = resource.id;
+        if (!id) throw new Error('save() needs a resource with an id');
+        const current = await lockCurrent(resourceType, id);
+        checkIfMatch(resourceType, id, current, ifMatchVersion);
+        if (mode === 'create' && current && !current.deleted) throw conflict(`${resourceType}/${id} already exists`);
+        const record = await writeVersion(resourceType, id, current, resource, false, mode === 'create' ? 'POST' : 'PUT');
+        return { record, created: !current || current.deleted };
+      },
+      async delete(resourceType, id, ifMatchVersion) {
+        const current = await lockCurrent(resourceType, id);
+        checkIfMatch(resourceType, id, current, ifMatchVersion);
+        if (!current || current.deleted) return undefined;
+        return writeVersion(resourceType, id, current, { resourceType, id }, true, 'DELETE');
+      },
+    };
+  };
+
+  return {
+    ...reader(db),
+    history: (request) => history(db, tenant, request),
+    transaction: (fn) => db.transaction((tx) => fn(writer(tx))),
+  };
+}
+
+async function history(sql: SqlClient, tenant: string, request: HistoryRequest): Promise<HistoryPage> {
+  const where = ['tenant = $1'];
+  const params: unknown[] = [tenant];
+  const add = (clause: string, value: unknown) => {
+    params.push(value);
+    where.push(clause.replace('?', `$${params.length}`));
+  };
+  if (request.resourceType) add('resource_type = ?', request.resourceType);
+  if (request.id) add('id = ?', request.id);
+  if (request.since) add('last_updated > ?::timestamptz', request.since);
+  if (request.at) add('last_updated <= ?::timestamptz', request.at);
+  if (request.cursor) {
+    if (!/^\d{1,18}$/.test(request.cursor)) return { entries: [] };
+    add('seq < ?::bigint', request.cursor);
+  }
+  params.push(request.count + 1);
+  const rows = await sql.query<ResourceRow>(
+    `SELECT ${RECORD_COLUMNS}, method, seq FROM resource_version
+      WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${params.length}`,
+    params,
+  );
+  const page = rows.slice(0, request.count);
+  const last = page[page.length - 1];
+  return {
+    entries: page.map(toRecord),
+    ...(rows.length > request.count && last?.seq ? { next: String(last.seq) } : {}),
+  };
+}

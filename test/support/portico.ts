@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { loadDefinitions, type FhirDefinitions } from '../../src/fhir/definitions.ts';
+import { createPortico, type Portico, type PorticoOverrides } from '../../src/portico.ts';
+
+/**
+ * Test harness: every storage/HTTP suite runs once per driver — PGlite always, PostgreSQL when
+ * TEST_DATABASE_URL is set — each test app on its own fresh database.
+ */
+export type Driver = 'pglite' | 'postgres';
+
+export const drivers: Driver[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+let sharedDefinitions: FhirDefinitions | undefined;
+/** The R4 definitions, loaded once per test process. */
+export function definitions(): FhirDefinitions {
+  sharedDefinitions ??= loadDefinitions();
+  return sharedDefinitions;
+}
+
+export interface TestDatabase {
+  /** DATABASE_URL for the fresh database; undefined for PGlite (in memory). */
+  url: string | undefined;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database for one driver. */
+export async function freshDatabase(driver: Driver): Promise<TestDatabase> {
+  if (driver === 'pglite') return { url: undefined, drop: async () => {} };
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `portico_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export interface TestPortico extends Portico {
+  config: Config;
+  database: TestDatabase;
+  /** Closes the app and drops its database. */
+  stop(): Promise<void>;
+}
+
+export const TEST_BASE_URL = 'http://portico.test';
+
+/** Starts Portico (not listening; use app.inject) on a fresh database of the given driver. */
+export async function startPortico(
+  driver: Driver,
+  env: Record<string, string> = {},
+  overrides: PorticoOverrides = {},
+): Promise<TestPortico> {
+  const database = await freshDatabase(driver);
+  const config = loadConfig({
+    MODE: 'sandbox',
+    SEED: 'none',
+    LOG_LEVEL: 'silent',
+    BASE_URL: TEST_BASE_URL,
+    DATA_DIR: 'memory://',
+    DATABASE_POOL_SIZE: '4',
+    ...(database.url ? { DATABASE_URL: database.url } : {}),
+    ...env,
+  });
+  const portico = await createPortico(config, { definitions: definitions(), ...overrides });
+  return {
+    ...portico,
+    config,
+    database,
+    async stop() {
+      await portico.close();
+      await database.drop();
+    },
+  };
+}
