@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+describe('settings', () => {
+  it('defaults to sandbox on port 8080 with PGlite in ./data and the demo seed', () => {
+    const config = loadConfig({});
+    assert.equal(config.mode, 'sandbox');
+    assert.equal(config.port, 8080);
+    assert.equal(config.baseUrl, 'http://localhost:8080');
+    assert.equal(config.fhirBaseUrl, 'http://localhost:8080/fhir');
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.dataDir, './data');
+    assert.deepEqual(config.admin, { clientId: 'root', clientSecret: 'secret' });
+    assert.equal(config.seed, 'demo');
+    assert.ok(Object.isFrozen(config) && Object.isFrozen(config.fhir));
+  });
+
+  it('takes BASE_URL without its trailing slash', () => {
+    assert.equal(loadConfig({ BASE_URL: 'https://ehr.example.org/' }).fhirBaseUrl, 'https://ehr.example.org/fhir');
+  });
+
+  it('lists every bad value at once', () => {
+    assert.throws(
+      () => loadConfig({ PORT: 'eighty', MODE: 'staging', DATABASE_URL: 'mysql://x', BASE_URL: 'ftp://x' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        const text = err.problems.join('\n');
+        for (const name of ['PORT', 'MODE', 'DATABASE_URL', 'BASE_URL']) assert.match(text, new RegExp(name));
+        return true;
+      },
+    );
+  });
+
+  it('refuses production without admin credentials and a public URL: no fallback secrets', () => {
+    assert.throws(() => loadConfig({ MODE: 'production' }), /ADMIN_CLIENT_ID[\s\S]*ADMIN_CLIENT_SECRET[\s\S]*BASE_URL/);
+    const ok = loadConfig({ MODE: 'production', ADMIN_CLIENT_ID: 'a', ADMIN_CLIENT_SECRET: 'long-secret', BASE_URL: 'https://x.org' });
+    assert.equal(ok.seed, 'none');
+  });
+
+  it('refuses a default page size above the maximum', () => {
+    assert.throws(() => loadConfig({ FHIR_DEFAULT_PAGE_SIZE: '50', FHIR_MAX_PAGE_SIZE: '10' }), /FHIR_DEFAULT_PAGE_SIZE/);
+  });
+
+  it('npm start with a bad value prints a clear message and exits 2', () => {
+    const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, PORT: '99999', LOG_LEVEL: 'loud' },
+      encoding: 'utf8',
+    });
+    assert.equal(res.status, 2);
+    assert.match(res.stderr, /Invalid configuration/);
+    assert.match(res.stderr, /PORT="99999"/);
+    assert.match(res.stderr, /LOG_LEVEL="loud"/);
+  });
+});
