@@ -14,7 +14,9 @@ export interface ResourceRow {
 export const RECORD_COLUMNS = 'resource_type, id, version_id, deleted, content::text AS content';
 
 export function toRecord(row: ResourceRow): ResourceRecord {
-  const resource = JSON.parse(row.content) as Resource;
+  // JSONB stores keys in its own order; put resourceType, id and meta first, as FHIR JSON is read by people too.
+  const { resourceType, id, meta, ...rest } = JSON.parse(row.content) as Resource;
+  const resource: Resource = { resourceType, id, meta, ...rest };
   const record: ResourceRecord = {
     resourceType: row.resource_type,
     id: row.id,
