@@ -1,6 +1,6 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { FhirDeps } from '../fhir/interaction.ts';
-import { fhirPlugin } from './fhir/fhir-plugin.ts';
+import { fhirPlugin, renderError as renderFhirError } from './fhir/fhir-plugin.ts';
 
 export interface AppOptions {
   fhir: FhirDeps;
@@ -19,6 +19,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // URLs like /fhir/Patient?name=a;b keep their semicolons.
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
+    // Errors raised before routing (a malformed URL) still answer in the surface's own shape.
+    frameworkErrors: (error, request, reply) => {
+      if (request.url.startsWith('/fhir')) return renderFhirError(error, request, reply as FastifyReply);
+      return (reply as FastifyReply).code(400).type('application/json').send(JSON.stringify({ error: 'invalid_request', error_description: error.message }));
+    },
   });
 
   app.get('/health', async () => ({ status: 'ok' }));

@@ -107,6 +107,7 @@ for (const driver of drivers) {
         ['deep nesting', () => fhir.post('Patient', '['.repeat(5000) + ']'.repeat(5000)), 400],
         ['xml requested', () => fhir.get('Patient?_format=xml'), 406],
         ['wrong method', () => fhir.request('PATCH', 'Patient'), 405],
+        ['malformed URL', () => fhir.get('Patient/%E0%A4%A'), 400],
         ['unsupported media type', () => fhir.request('POST', 'Patient', 'x', { 'content-type': 'text/plain' }), 415],
       ];
       for (const [name, call, status] of cases) {
@@ -125,6 +126,12 @@ for (const driver of drivers) {
       } finally {
         await big.stop();
       }
+    });
+
+    it('answers HEAD like GET without a body', async () => {
+      const res = await portico.app.inject({ method: 'HEAD', url: '/fhir/metadata' });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.body, '');
     });
 
     it('serves /health and /ready', async () => {

@@ -96,12 +96,15 @@ function sendOutcome(reply: FastifyReply, status: number, body: unknown, headers
 }
 
 /** The one error renderer of the FHIR surface: every failure is an OperationOutcome, never a stack. */
-function renderError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+export function renderError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof FhirError) return sendOutcome(reply, error.status, error.outcome, { ...error.headers });
   if (error instanceof BodyError) return sendOutcome(reply, error.status, outcome(issue('structure', error.message)));
   const e = error as { statusCode?: number; code?: string; message?: string };
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return sendOutcome(reply, 413, outcome(issue('too-costly', 'The request body is larger than this server accepts')));
+  }
+  if (e.code === 'FST_ERR_BAD_URL') {
+    return sendOutcome(reply, 400, outcome(issue('invalid', 'The URL is malformed (bad percent-encoding)')));
   }
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return sendOutcome(reply, 415, outcome(issue('not-supported', `Content-Type ${request.headers['content-type']} is not supported; send application/fhir+json`)));
