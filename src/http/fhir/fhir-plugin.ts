@@ -12,6 +12,8 @@ export interface FhirPluginOptions {
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir', 'text/json']);
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
+/** More query parameters than any real search needs is a denial-of-service attempt, not a query. */
+const MAX_QUERY_PARAMETERS = 256;
 
 /** The FHIR REST surface at /fhir: parses HTTP into a FhirRequest, renders FhirResponse and errors. */
 export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOptions): Promise<void> {
@@ -44,6 +46,9 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(request.url, 'http://x');
     const query = [...url.searchParams];
+    if (query.length > MAX_QUERY_PARAMETERS) {
+      throw new FhirError(400, issue('too-costly', `At most ${MAX_QUERY_PARAMETERS} query parameters are accepted`));
+    }
     const format = query.find(([k]) => k === '_format')?.[1];
     if (format !== undefined && !JSON_FORMATS.has(format)) {
       throw new FhirError(406, issue('not-supported', `_format=${format} is not supported; this server speaks JSON`));
