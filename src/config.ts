@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SIGNING_ALGS, type SigningAlg } from './auth/keys/signing-algorithms.ts';
 
 /**
  * Settings, read once from the environment, validated, frozen.
@@ -26,6 +27,22 @@ export interface Config {
     readonly maxJsonDepth: number;
   };
   readonly databasePoolSize: number;
+  readonly tokens: {
+    /** Seconds: the longest access token lifetime issued, whatever a Client's access_token_expiration says. */
+    readonly accessTokenMaxLifetime: number;
+  };
+  readonly signingKeys: {
+    /** Access tokens are signed with this; id_tokens always with RS256. */
+    readonly accessTokenAlg: SigningAlg;
+    /** Days a superseded key keeps verifying after rotation; 0 keeps it until `portico keys retire`. */
+    readonly retireAfterDays: number;
+  };
+  readonly registration: {
+    /** RFC 7591 dynamic client registration: `open` to anyone, or with an initial access token. */
+    readonly mode: 'open' | 'initial-access-token';
+    /** Seconds an initial access token stays valid. */
+    readonly initialAccessTokenLifetime: number;
+  };
 }
 
 const intSetting = (min: number, max: number) =>
@@ -60,6 +77,11 @@ const envSchema = z.object({
   MAX_BODY_BYTES: intSetting(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   MAX_JSON_DEPTH: intSetting(4, 1000).default(64),
   DATABASE_POOL_SIZE: intSetting(1, 1000).default(10),
+  ACCESS_TOKEN_MAX_LIFETIME: intSetting(60, 366 * 86400).default(3600),
+  ACCESS_TOKEN_SIGNING_ALG: z.enum(SIGNING_ALGS).default('RS256'),
+  SIGNING_KEY_RETIRE_AFTER_DAYS: intSetting(0, 3650).default(0),
+  REGISTRATION_MODE: z.enum(['open', 'initial-access-token']).optional(),
+  INITIAL_ACCESS_TOKEN_LIFETIME: intSetting(60, 365 * 86400).default(86400),
 });
 
 export class ConfigError extends Error {
@@ -120,6 +142,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxJsonDepth: e.MAX_JSON_DEPTH,
     },
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    tokens: { accessTokenMaxLifetime: e.ACCESS_TOKEN_MAX_LIFETIME },
+    signingKeys: { accessTokenAlg: e.ACCESS_TOKEN_SIGNING_ALG, retireAfterDays: e.SIGNING_KEY_RETIRE_AFTER_DAYS },
+    registration: {
+      mode: e.REGISTRATION_MODE ?? (e.MODE === 'sandbox' ? 'open' : 'initial-access-token'),
+      initialAccessTokenLifetime: e.INITIAL_ACCESS_TOKEN_LIFETIME,
+    },
   });
 }
 

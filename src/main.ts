@@ -14,6 +14,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const portico = await createPortico(config);
+  // Signing keys exist from the first start (persisted; concurrent starts make one set).
+  await portico.signingKeys.ensure();
   await portico.app.listen({ host: config.host, port: config.port });
 
   const lines = [
@@ -24,6 +26,17 @@ async function main(): Promise<void> {
   ];
   if (config.mode === 'sandbox') {
     lines.push(`  Admin client (HTTP Basic): ${config.admin.clientId} / ${config.admin.clientSecret}  (sandbox defaults)`);
+  }
+  if (portico.seeded) {
+    const s = portico.seeded;
+    lines.push(
+      s.resourcesWritten > 0
+        ? `  Sandbox data: seeded ${s.resourcesWritten} resources (${s.patientsDone - s.patientsSkipped} patients, first patient test-pt-1)`
+        : `  Sandbox data: already seeded (${s.patientsSkipped} patients)`,
+    );
+  }
+  for (const login of portico.sandboxLogins ?? []) {
+    lines.push(`  Sandbox user: ${login.email} / ${login.password}  (${login.fhirUser})`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 

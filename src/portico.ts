@@ -1,15 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
+import { createSigningKeys, type SigningKeys } from './auth/keys/signing-keys.ts';
+import { generateClientSecret } from './auth/clients/client-secret.ts';
+import { generateBearerToken } from './auth/registration/bearer-token.ts';
+import { createClientRegistration } from './auth/registration/registration-service.ts';
+import { buildCapabilityStatement } from './fhir/capability-statement.ts';
 import { loadDefinitions, type FhirDefinitions } from './fhir/definitions.ts';
 import type { FhirDeps } from './fhir/interaction.ts';
 import type { ResourceRepository } from './fhir/repository.ts';
+import { seedPopulation, SANDBOX_START_SEED, type SeedProgress } from './fhir/sandbox/seed-population.ts';
 import { createIndexer } from './fhir/search/indexer.ts';
+import { createSearchParameterRegistry } from './fhir/search/registry.ts';
 import { createValidator } from './fhir/validation/validate-resource.ts';
 import { buildApp } from './http/app.ts';
+import { createRegistryAdmin } from './auth/admin/registry-admin.ts';
+import type { RpcMethod } from './auth/rpc/rpc-dispatch.ts';
+import { SAVE_DEVELOPER_APPLICATION, saveDeveloperApplication } from './auth/rpc/save-developer-application.ts';
+import { seedSandboxUsers, type SandboxLogin } from './auth/users/sandbox-users.ts';
+import { createAuthStores, type AuthStores } from './storage/auth/auth-stores.ts';
+import { createRegistrationStore } from './storage/auth/registration-store.ts';
 import { openDatabase, type Database } from './storage/database.ts';
+import { createSigningKeyStore } from './storage/keys/signing-key-store.ts';
 import { migrate } from './storage/migrate.ts';
 import { createResourceStore } from './storage/resource-store.ts';
+import { createSeedLedger } from './storage/seed-progress-store.ts';
 
 export interface Portico {
   app: FastifyInstance;
@@ -17,6 +32,14 @@ export interface Portico {
   repository: ResourceRepository;
   definitions: FhirDefinitions;
   fhir: FhirDeps;
+  /** Token signing keys (JWKS); created in the database on first use. */
+  signingKeys: SigningKeys;
+  /** Sandbox start-up seeding (MODE=sandbox, SEED=demo): what it wrote, or found already written. */
+  seeded?: SeedProgress;
+  /** Clients, Users and AccessPolicies (the authorization server's registry). */
+  auth: AuthStores;
+  /** Sandbox sign-ins (MODE=sandbox, SEED=demo), printed at start. */
+  sandboxLogins?: SandboxLogin[];
   /** Stops accepting requests, lets in-flight ones finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -36,17 +59,59 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
   try {
     await migrate(db);
-    const repository = createResourceStore(db, { indexResource: createIndexer(definitions), now });
+    const searchRegistry = createSearchParameterRegistry(definitions);
+    const indexResource = createIndexer(searchRegistry);
+    const repository = createResourceStore(db, { indexResource, now });
+    // Seeds once: progress rows in the database make restarts (and a concurrent twin) skip it.
+    const seeded =
+      config.mode === 'sandbox' && config.seed === 'demo'
+        ? await seedPopulation(createSeedLedger(db, { indexResource, now, path: 'repository' }), SANDBOX_START_SEED)
+        : undefined;
+    const auth = createAuthStores(db, { now, newId });
+    const sandboxLogins = config.mode === 'sandbox' && config.seed === 'demo' ? await seedSandboxUsers(auth.users) : undefined;
+    const adminAccess = { root: config.admin, clients: auth.clients, policies: auth.policies };
+    const rpcMethods = new Map<string, RpcMethod>([
+      [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: auth.clients, newSecret: generateClientSecret })],
+    ]);
     const fhir: FhirDeps = {
       repository,
       definitions,
+      searchRegistry,
       settings: { baseUrl: config.fhirBaseUrl, defaultPageSize: config.fhir.defaultPageSize, maxPageSize: config.fhir.maxPageSize },
       validate: createValidator(definitions),
       newId,
       now,
+      capabilityStatement: buildCapabilityStatement({ definitions, searchRegistry, baseUrl: config.fhirBaseUrl, date: now() }),
     };
+    const signingKeys = createSigningKeys({
+      store: createSigningKeyStore(db),
+      now,
+      accessTokenAlg: config.signingKeys.accessTokenAlg,
+      retireAfterDays: config.signingKeys.retireAfterDays,
+    });
+    const registration = createClientRegistration({
+      clients: auth.clients,
+      store: createRegistrationStore(db),
+      mode: config.registration.mode,
+      strictRedirectUris: config.mode === 'production',
+      initialAccessTokenLifetime: config.registration.initialAccessTokenLifetime,
+      registrationUrl: `${config.baseUrl}/auth/register`,
+      now,
+      newId,
+      newToken: generateBearerToken,
+      newSecret: generateClientSecret,
+    });
     const app = await buildApp({
       fhir,
+      oauth: { signingKeys, registration, root: config.admin },
+      admin: {
+        admin: createRegistryAdmin({ ...auth, newSecret: generateClientSecret }),
+        access: adminAccess,
+        baseUrl: config.baseUrl,
+        defaultPageSize: config.fhir.defaultPageSize,
+        maxPageSize: config.fhir.maxPageSize,
+      },
+      rpc: { methods: rpcMethods, access: adminAccess },
       ping: () => db.ping(),
       logLevel: config.logLevel,
       maxBodyBytes: config.fhir.maxBodyBytes,
@@ -58,6 +123,10 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       repository,
       definitions,
       fhir,
+      signingKeys,
+      ...(seeded ? { seeded } : {}),
+      auth,
+      ...(sandboxLogins ? { sandboxLogins } : {}),
       async close() {
         await app.close();
         await db.close();

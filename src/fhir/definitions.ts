@@ -81,7 +81,9 @@ export function loadDefinitions(): FhirDefinitions {
   const resourceTypes = new Set(
     [...structures.values()].filter((sd) => sd.kind === 'resource' && !sd.abstract).map((sd) => sd.type),
   );
-  const searchParameters = (read<Bundle<SearchParameterDefinition>>('search-parameters.json').entry ?? [])
+  // The R4 base parameters, then US Core's additions (race, ethnicity, ...).
+  const searchParameters = ['search-parameters.json', 'search-parameters-uscore.json']
+    .flatMap((file) => read<Bundle<SearchParameterDefinition>>(file).entry ?? [])
     .map((e) => e.resource)
     .filter((sp): sp is SearchParameterDefinition => sp?.resourceType === 'SearchParameter');
   const patientCompartment = read<CompartmentDefinition>('compartmentdefinition-patient.json');

@@ -2,6 +2,7 @@ import type { FhirDefinitions } from './definitions.ts';
 import type { OperationOutcome } from './outcome.ts';
 import type { ResourceReader, ResourceRepository, ResourceWriter } from './repository.ts';
 import type { Resource } from './resource.ts';
+import type { SearchParameterRegistry } from './search/registry.ts';
 
 /**
  * One FHIR REST request, independent of the web framework: the HTTP layer builds it from the
@@ -47,10 +48,14 @@ export type ResourceValidator = (resource: unknown, expectedType?: string) => Re
 export interface FhirDeps {
   repository: ResourceRepository;
   definitions: FhirDefinitions;
+  /** Search parameters by resource type and code, built once from the definitions. */
+  searchRegistry: SearchParameterRegistry;
   settings: FhirSettings;
   validate: ResourceValidator;
   newId: () => string;
   now: () => Date;
+  /** What GET /metadata serves: built once per app (src/fhir/capability-statement.ts). */
+  capabilityStatement: Resource;
 }
 
 /** Deps inside a unit of work (batch/transaction): reads and writes go through the writer. */

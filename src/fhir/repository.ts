@@ -11,6 +11,8 @@ export interface ResourceReader {
   read(resourceType: string, id: string): Promise<ResourceRecord | undefined>;
   vread(resourceType: string, id: string, versionId: string): Promise<ResourceRecord | undefined>;
   search(request: SearchRequest): Promise<SearchResult>;
+  /** Inside a unit of work, history sees the unit's own writes (and cannot wait on it). */
+  history(request: HistoryRequest): Promise<HistoryPage>;
 }
 
 export interface SaveInput {
@@ -37,7 +39,7 @@ export interface ResourceWriter extends ResourceReader {
 export interface HistoryRequest {
   resourceType?: string;
   id?: string;
-  /** _since: versions updated after this instant. */
+  /** _since: versions updated at or after this instant (FHIR R4 http.html#history). */
   since?: string;
   /** _at: versions current at this instant. */
   at?: string;
@@ -54,7 +56,6 @@ export interface HistoryPage {
 }
 
 export interface ResourceRepository extends ResourceReader {
-  history(request: HistoryRequest): Promise<HistoryPage>;
   /** One unit of work: every write inside commits together or not at all. */
   transaction<T>(fn: (writer: ResourceWriter) => Promise<T>): Promise<T>;
 }

@@ -1,9 +1,17 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { FhirDeps } from '../fhir/interaction.ts';
+import { adminPlugin, type AdminPluginOptions } from './admin/admin-plugin.ts';
 import { fhirPlugin, renderError as renderFhirError } from './fhir/fhir-plugin.ts';
+import { rpcPlugin, type RpcPluginOptions } from './rpc/rpc-plugin.ts';
+import { oauthPlugin, type OAuthPluginOptions } from './oauth/oauth-plugin.ts';
 
 export interface AppOptions {
   fhir: FhirDeps;
+  /** JWKS and dynamic client registration. */
+  oauth: Omit<OAuthPluginOptions, 'maxJsonDepth'>;
+  /** The registry's admin API (/Client, /User, /AccessPolicy) and POST /rpc. */
+  admin: Omit<AdminPluginOptions, 'maxJsonDepth'>;
+  rpc: Omit<RpcPluginOptions, 'maxJsonDepth'>;
   /** Resolves when the database answers. */
   ping: () => Promise<void>;
   logLevel: string;
@@ -37,5 +45,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(fhirPlugin, { prefix: '/fhir', deps: options.fhir, maxJsonDepth: options.maxJsonDepth });
+  await app.register(oauthPlugin, { ...options.oauth, maxJsonDepth: options.maxJsonDepth });
+  await app.register(adminPlugin, { ...options.admin, maxJsonDepth: options.maxJsonDepth });
+  await app.register(rpcPlugin, { ...options.rpc, maxJsonDepth: options.maxJsonDepth });
   return app;
 }

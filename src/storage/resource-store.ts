@@ -48,6 +48,7 @@ export function createResourceStore(db: Database, options: ResourceStoreOptions)
     search(request: SearchRequest): Promise<SearchResult> {
       return searchResources(sql, tenant, request);
     },
+    history: (request) => history(sql, tenant, request),
   });
 
   const writer = (sql: SqlClient): ResourceWriter => {
@@ -136,36 +137,47 @@ export function createResourceStore(db: Database, options: ResourceStoreOptions)
 
   return {
     ...reader(db),
-    history: (request) => history(db, tenant, request),
     transaction: (fn) => db.transaction((tx) => fn(writer(tx))),
   };
 }
 
+/**
+ * History newest first (FHIR R4 http.html#history), paged by `seq`: later writes get higher
+ * numbers, so a next link keeps walking the same older versions while new ones arrive.
+ * `_at` keeps, per resource, the last version updated at or before that instant.
+ */
 async function history(sql: SqlClient, tenant: string, request: HistoryRequest): Promise<HistoryPage> {
-  const where = ['tenant = $1'];
   const params: unknown[] = [tenant];
-  const add = (clause: string, value: unknown) => {
+  const param = (value: unknown) => {
     params.push(value);
-    where.push(clause.replace('?', `$${params.length}`));
+    return `$${params.length}`;
   };
-  if (request.resourceType) add('resource_type = ?', request.resourceType);
-  if (request.id) add('id = ?', request.id);
-  if (request.since) add('last_updated > ?::timestamptz', request.since);
-  if (request.at) add('last_updated <= ?::timestamptz', request.at);
+  const scope = ['tenant = $1'];
+  if (request.resourceType) scope.push(`resource_type = ${param(request.resourceType)}`);
+  if (request.id) scope.push(`id = ${param(request.id)}`);
+  if (request.at) scope.push(`last_updated <= ${param(request.at)}::timestamptz`);
+  const page: string[] = [];
+  if (request.since) page.push(`last_updated >= ${param(request.since)}::timestamptz`);
   if (request.cursor) {
     if (!/^\d{1,18}$/.test(request.cursor)) return { entries: [] };
-    add('seq < ?::bigint', request.cursor);
+    page.push(`seq < ${param(request.cursor)}::bigint`);
   }
-  params.push(request.count + 1);
+  const columns = 'resource_type, id, version_id, deleted, content, method, seq, last_updated';
+  const versions = request.at
+    ? `(SELECT DISTINCT ON (resource_type, id) ${columns} FROM resource_version
+         WHERE ${scope.join(' AND ')} ORDER BY resource_type, id, version_id DESC) AS v`
+    : 'resource_version';
+  const where = request.at ? page : [...scope, ...page];
+  const limit = param(request.count + 1);
   const rows = await sql.query<ResourceRow>(
-    `SELECT ${RECORD_COLUMNS}, method, seq FROM resource_version
-      WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${params.length}`,
+    `SELECT ${RECORD_COLUMNS}, method, seq FROM ${versions}
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ${limit}`,
     params,
   );
-  const page = rows.slice(0, request.count);
-  const last = page[page.length - 1];
+  const entries = rows.slice(0, request.count);
+  const last = entries[entries.length - 1];
   return {
-    entries: page.map(toRecord),
+    entries: entries.map(toRecord),
     ...(rows.length > request.count && last?.seq ? { next: String(last.seq) } : {}),
   };
 }

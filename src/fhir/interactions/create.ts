@@ -1,7 +1,6 @@
 import { inUnit, type Interaction } from '../interaction.ts';
-import { FhirError, issue } from '../outcome.ts';
+import { FhirError, badRequest, issue } from '../outcome.ts';
 import { findByCriteria } from '../search/criteria.ts';
-import { versionHeaders } from '../version-headers.ts';
 import { writeResponse } from './write-response.ts';
 
 /** POST [type] — create with a server-assigned id; conditional with If-None-Exist. */
@@ -11,15 +10,14 @@ export const create: Interaction = async (request, route, deps) => {
   return inUnit(deps, async (writer) => {
     const criteria = request.headers.ifNoneExist;
     if (criteria !== undefined) {
+      if (criteria.replace(/^.*\?/, '').trim() === '') throw badRequest('If-None-Exist needs search criteria');
       // FHIR R4 http.html#ccreate: one match → 200 with it, several → 412, none → create.
       const matches = await findByCriteria(resourceType, criteria, { ...deps, writer });
       if (matches.length > 1) {
         throw new FhirError(412, issue('multiple-matches', `If-None-Exist criteria '${criteria}' match ${matches.length} resources`));
       }
       const existing = matches[0];
-      if (existing) {
-        return { status: 200, headers: { ...versionHeaders(existing), Location: `${deps.settings.baseUrl}/${resourceType}/${existing.id}/_history/${existing.versionId}` }, body: existing.resource };
-      }
+      if (existing) return writeResponse(request, deps.settings, existing, 200, `${resourceType}/${existing.id} already matches; nothing created`);
     }
     // The server assigns the id; any id in the body is ignored (FHIR R4 http.html#create).
     const { record } = await writer.save({ resource: { ...resource, id: deps.newId() }, mode: 'create' });

@@ -1,7 +1,8 @@
-import { fullUrl, queryString, type Bundle } from '../bundle.ts';
+import { fullUrl, queryString, type Bundle, type BundleEntry } from '../bundle.ts';
 import { readerOf, type FhirRequest, type Interaction } from '../interaction.ts';
 import { parsePrefer } from '../prefer.ts';
 import { parseSearchRequest } from '../search/parse-search.ts';
+import { subsetResource } from '../search/subset.ts';
 
 /** Query parameters of a search: the URL's, plus a form body for POST _search. */
 function searchParams(request: FhirRequest): [string, string][] {
@@ -13,26 +14,36 @@ function searchParams(request: FhirRequest): [string, string][] {
   return request.query;
 }
 
-/** GET [type]?…, POST [type]/_search, GET [base]?… — a searchset Bundle. */
+/** GET [type]?…, POST [type]/_search, GET [base]?… — a searchset Bundle (FHIR R4 search.html). */
 export const search: Interaction = async (request, route, deps) => {
   const query = searchParams(request);
   const strict = parsePrefer(request.headers.prefer).handling === 'strict';
-  const searchRequest = parseSearchRequest(route.resourceType, query, { definitions: deps.definitions, settings: deps.settings, strict });
-  const result = await readerOf(deps).search(searchRequest);
+  const parsed = parseSearchRequest(route.resourceType, query, { registry: deps.searchRegistry, settings: deps.settings, strict, now: deps.now });
+  const result = await readerOf(deps).search(parsed);
+
+  // Links carry the parameters actually applied, so a client sees what the server understood.
   const self = `${deps.settings.baseUrl}/${route.resourceType ?? ''}`.replace(/\/$/, '');
-  const base = query.filter(([k]) => k !== '_page_token');
-  const link = [{ relation: 'self', url: base.length ? `${self}?${queryString(base)}` : self }];
-  if (result.next) link.push({ relation: 'next', url: `${self}?${queryString([...base, ['_page_token', result.next]])}` });
-  if (result.previous) link.push({ relation: 'previous', url: `${self}?${queryString([...base, ['_page_token', result.previous]])}` });
+  const applied = parsed.applied;
+  const link = (pairs: [string, string][]) => (pairs.length ? `${self}?${queryString(pairs)}` : self);
+  const links = [{ relation: 'self', url: link(parsed.cursor !== undefined ? [...applied, ['_page_token', parsed.cursor]] : applied) }];
+  if (result.next) links.push({ relation: 'next', url: link([...applied, ['_page_token', result.next]]) });
+  if (result.previous) links.push({ relation: 'previous', url: link([...applied, ['_page_token', result.previous]]) });
+
+  const subset = parsed.summary !== undefined || parsed.elements !== undefined;
+  const entry: BundleEntry[] = [
+    ...result.matches.map((r): BundleEntry => ({
+      fullUrl: fullUrl(deps.settings, r),
+      resource: subset ? subsetResource(r.resource, parsed, deps.searchRegistry) : r.resource,
+      search: { mode: 'match' },
+    })),
+    ...result.included.map((r): BundleEntry => ({ fullUrl: fullUrl(deps.settings, r), resource: r.resource, search: { mode: 'include' } })),
+  ];
   const bundle: Bundle = {
     resourceType: 'Bundle',
     type: 'searchset',
     ...(result.total !== undefined ? { total: result.total } : {}),
-    link,
-    entry: [
-      ...result.matches.map((r) => ({ fullUrl: fullUrl(deps.settings, r), resource: r.resource, search: { mode: 'match' as const } })),
-      ...result.included.map((r) => ({ fullUrl: fullUrl(deps.settings, r), resource: r.resource, search: { mode: 'include' as const } })),
-    ],
+    link: links,
+    ...(parsed.summary === 'count' ? {} : { entry }),
   };
   return { status: 200, body: bundle };
 };

@@ -1,8 +1,125 @@
-import type { FhirDefinitions } from '../definitions.ts';
+import fhirpath from 'fhirpath';
+import r4 from 'fhirpath/fhir-context/r4';
 import type { Resource } from '../resource.ts';
+import { branchesFor } from './expression-branches.ts';
 import { emptyIndexRows, type SearchIndexRows } from './index-rows.ts';
+import { dateRows, numberRows, quantityRows, referenceRows, stringRows, tokenRows, uriRows, type TypedValue } from './index-values.ts';
+import { COLUMN_PARAMS, type SearchParam, type SearchParameterRegistry } from './registry.ts';
 
-/** Builds the function that extracts a resource's search index. (Placeholder: indexes nothing.) */
-export function createIndexer(_definitions: FhirDefinitions): (resource: Resource) => SearchIndexRows {
-  return () => emptyIndexRows();
+type Evaluate = (resource: unknown) => unknown[];
+
+interface CompiledParam {
+  param: SearchParam;
+  branches: { evaluate: Evaluate; targetType?: string }[];
+}
+
+/**
+ * Builds the function that extracts a resource's search index at write time: every supported
+ * SearchParameter of its type, evaluated with FHIRPath on the R4 model. Each expression is
+ * compiled once per indexer (on the first write of its resource type), never per write.
+ */
+export function createIndexer(registry: SearchParameterRegistry): (resource: Resource) => SearchIndexRows {
+  const compiled = new Map<string, CompiledParam[]>();
+  const isResourceType = (name: string) => registry.resourceTypes.has(name);
+
+  function compileType(resourceType: string): CompiledParam[] {
+    const list: CompiledParam[] = [];
+    for (const param of registry.forType(resourceType).values()) {
+      if (COLUMN_PARAMS.has(param.code) || !param.expression) continue;
+      const branches: CompiledParam['branches'] = [];
+      for (const branch of branchesFor(param.expression, resourceType, isResourceType)) {
+        try {
+          const evaluate = fhirpath.compile(branch.expression, r4, { resolveInternalTypes: false }) as Evaluate;
+          branches.push(branch.targetType ? { evaluate, targetType: branch.targetType } : { evaluate });
+        } catch {
+          // An expression this FHIRPath engine cannot compile: the parameter stays unindexed.
+        }
+      }
+      if (branches.length > 0) list.push({ param, branches });
+    }
+    return list;
+  }
+
+  return (resource) => {
+    const rows = emptyIndexRows();
+    let params = compiled.get(resource.resourceType);
+    if (!params) compiled.set(resource.resourceType, (params = compileType(resource.resourceType)));
+    for (const { param, branches } of params) {
+      for (const branch of branches) {
+        let nodes: unknown[];
+        try {
+          nodes = branch.evaluate(resource);
+        } catch {
+          continue; // Data the expression cannot evaluate on is not searchable by it; the write still succeeds.
+        }
+        for (const node of nodes) addRows(rows, param, typedValue(node), branch.targetType);
+      }
+    }
+    return dedupe(rows);
+  };
+}
+
+function typedValue(node: unknown): TypedValue {
+  if (node && typeof node === 'object' && 'fhirNodeDataType' in node && 'data' in node) {
+    const n = node as { fhirNodeDataType: string | null; data: unknown };
+    const data = n.data !== null && typeof n.data === 'object' && !Array.isArray(n.data) && n.data.constructor !== Object ? String(n.data) : n.data;
+    return { type: n.fhirNodeDataType ?? undefined, data };
+  }
+  // FHIRPath-computed values (strings, dates) arrive without a FHIR type.
+  if (node !== null && typeof node === 'object' && node.constructor !== Object) return { type: undefined, data: String(node) };
+  return { type: undefined, data: node };
+}
+
+function addRows(rows: SearchIndexRows, param: SearchParam, value: TypedValue, targetType: string | undefined): void {
+  switch (param.type) {
+    case 'token':
+      rows.token.push(...tokenRows(param.code, value));
+      break;
+    case 'string':
+      rows.string.push(...stringRows(param.code, value));
+      break;
+    case 'reference': {
+      const { references, identifiers } = referenceRows(param.code, value, targetType);
+      rows.reference.push(...references);
+      rows.token.push(...identifiers);
+      break;
+    }
+    case 'date':
+      rows.date.push(...dateRows(param.code, value));
+      break;
+    case 'number':
+      rows.number.push(...numberRows(param.code, value));
+      break;
+    case 'quantity':
+      rows.quantity.push(...quantityRows(param.code, value));
+      break;
+    case 'uri':
+      rows.uri.push(...uriRows(param.code, value));
+      break;
+    default:
+      break;
+  }
+}
+
+/** The same value reached by two branches is one row. */
+function dedupe(rows: SearchIndexRows): SearchIndexRows {
+  const unique = <T>(list: T[]): T[] => {
+    if (list.length < 2) return list;
+    const seen = new Set<string>();
+    return list.filter((r) => {
+      const key = JSON.stringify(r);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  };
+  return {
+    token: unique(rows.token),
+    string: unique(rows.string),
+    reference: unique(rows.reference),
+    date: unique(rows.date),
+    number: unique(rows.number),
+    quantity: unique(rows.quantity),
+    uri: unique(rows.uri),
+  };
 }

@@ -1,23 +1,108 @@
+import type { ResourceRecord } from '../../fhir/resource.ts';
 import type { SearchRequest, SearchResult } from '../../fhir/search/search-request.ts';
 import type { SqlClient } from '../database.ts';
 import { RECORD_COLUMNS, toRecord, type ResourceRow } from '../resource-row.ts';
+import { conditionSql, matchingIdsSql } from './condition-sql.ts';
+import { includeResources } from './include-sql.ts';
+import { decodePageToken, encodePageToken } from './page-token.ts';
+import { keysetSql, orderBy, sortColumns } from './sort-sql.ts';
+import { SqlParams } from './sql-params.ts';
+import { refreshStaleStatistics } from './statistics.ts';
+
+/** A page row with its sort keys as text (`c0`…), for the next/previous page tokens. */
+type PageRow = ResourceRow & Record<`c${number}`, string | null>;
 
 /**
- * Compiles a typed SearchRequest to SQL and runs it.
- * Placeholder until the search engine lands: lists live resources of the type by id.
+ * Compiles a typed SearchRequest to SQL and runs it: one statement for the page of matches
+ * (keyset-paged on the sort keys + type + id), a count only when a total is wanted and not
+ * already known, and one statement per include rule.
  */
 export async function searchResources(sql: SqlClient, tenant: string, request: SearchRequest): Promise<SearchResult> {
-  const params: unknown[] = [tenant];
-  let where = 'tenant = $1 AND NOT deleted';
-  if (request.resourceType) {
-    params.push(request.resourceType);
-    where += ` AND resource_type = $${params.length}`;
+  await refreshStaleStatistics(sql);
+  const p = new SqlParams();
+  p.add(tenant);
+  const where = matchWhere(request, p);
+  const columns = sortColumns(request.sort, p);
+  const sortSignature = (request.sort ?? []).map((s) => `${s.descending ? '-' : ''}${s.kind === 'param' ? s.param : s.kind}`).join(',');
+  const cursor = request.cursor === undefined ? undefined : decodePageToken(request.cursor, sortSignature, columns.length);
+  const backward = cursor?.direction === 'previous';
+
+  let matches: ResourceRecord[] = [];
+  let next: string | undefined;
+  let previous: string | undefined;
+  if (request.count > 0) {
+    const keyset = cursor ? `WHERE ${keysetSql(columns, cursor.keys, backward, p)}` : '';
+    const limit = p.add(request.count + 1, 'integer');
+    const rows = await sql.query<PageRow>(
+      `SELECT ${RECORD_COLUMNS}, ${columns.map((_, i) => `k${i}::text AS c${i}`).join(', ')} FROM (
+         SELECT r.resource_type, r.id, r.version_id, r.deleted, r.content, ${columns.map((c, i) => `${c.expression} AS k${i}`).join(', ')}
+           FROM resource r WHERE ${where}
+       ) m ${keyset}
+       ORDER BY ${orderBy(columns, backward)} LIMIT ${limit}`,
+      p.values,
+    );
+    const more = rows.length > request.count;
+    const page = rows.slice(0, request.count);
+    if (backward) page.reverse();
+    const keysOf = (row: PageRow | undefined) => columns.map((_, i) => row?.[`c${i}`] ?? null);
+    const token = (direction: 'next' | 'previous', row: PageRow | undefined) =>
+      encodePageToken({ direction, keys: keysOf(row), sort: sortSignature });
+    const first = page[0];
+    const last = page[page.length - 1];
+    if (backward) {
+      if (more && first) previous = token('previous', first);
+      if (last) next = token('next', last);
+    } else {
+      if (more && last) next = token('next', last);
+      if (cursor && first) previous = token('previous', first);
+    }
+    matches = page.map(toRecord);
   }
-  params.push(request.count);
-  const rows = await sql.query<ResourceRow>(
-    `SELECT ${RECORD_COLUMNS} FROM resource WHERE ${where}
-      ORDER BY resource_type, id LIMIT $${params.length}`,
-    params,
-  );
-  return { matches: rows.map(toRecord), included: [] };
+
+  let total: number | undefined;
+  if (request.total !== 'none') {
+    if (!cursor && request.count > 0 && matches.length < request.count) total = matches.length;
+    else {
+      const q = new SqlParams();
+      q.add(tenant);
+      const rows = await sql.query<{ n: string | number }>(`SELECT count(*) AS n FROM resource r WHERE ${matchWhere(request, q)}`, q.values);
+      total = Number(rows[0]?.n ?? 0);
+    }
+  }
+
+  const included = request.include?.length && matches.length > 0 ? await includeResources(sql, tenant, matches, request.include) : [];
+  return {
+    matches,
+    included,
+    ...(total !== undefined ? { total } : {}),
+    ...(next ? { next } : {}),
+    ...(previous ? { previous } : {}),
+  };
+}
+
+/**
+ * The WHERE clause selecting every live match over `resource r`. In a type search the first
+ * condition that can drive becomes `r.id = ANY(ARRAY(…))` — found once through the value
+ * indexes, then looked up by primary key; the others are checked per candidate row.
+ */
+function matchWhere(request: SearchRequest, p: SqlParams): string {
+  const clauses = ['r.tenant = $1', 'NOT r.deleted'];
+  const conditions = [...(request.conditions ?? [])];
+  if (request.resourceType) {
+    const type = p.add(request.resourceType);
+    clauses.push(`r.resource_type = ${type}`);
+    // `_id` drives best; otherwise the first condition that can.
+    const order = [...conditions.filter((c) => c.kind === 'id'), ...conditions.filter((c) => c.kind !== 'id')];
+    for (const condition of order) {
+      const ids = matchingIdsSql(condition, `= ${type}`, p);
+      if (!ids) continue;
+      clauses.push(`r.id = ANY(ARRAY(${ids}))`);
+      conditions.splice(conditions.indexOf(condition), 1);
+      break;
+    }
+  } else if (request.types?.length) clauses.push(`r.resource_type = ANY(${p.add(request.types, 'text[]')})`);
+  for (const condition of conditions) {
+    clauses.push(conditionSql(condition, { type: 'r.resource_type', id: 'r.id', resource: 'r' }, p));
+  }
+  return clauses.join(' AND ');
 }

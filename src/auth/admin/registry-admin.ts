@@ -1,0 +1,102 @@
+import { FhirError, issue, notFound } from '../../fhir/outcome.ts';
+import type { ClientRepository, StoredClient } from '../clients/client-repository.ts';
+import { validateClient } from '../clients/validate-client.ts';
+import type { AccessPolicyRepository } from '../policies/access-policy.ts';
+import { validateAccessPolicy } from '../policies/validate-access-policy.ts';
+import { RegistryConflictError, type ListPage, type RegistryRepository, type RegistryResource, type Stored } from '../registry/registry-repository.ts';
+import { publicUser, type UserRepository } from '../users/user.ts';
+import { validateUser } from '../users/validate-user.ts';
+
+export const ADMIN_KINDS = ['Client', 'User', 'AccessPolicy'] as const;
+export type AdminKind = (typeof ADMIN_KINDS)[number];
+
+/** Ids the admin API accepts in URLs: FHIR's id characters plus `_` and `~`, as client_ids often have. */
+const ADMIN_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+
+export interface RegistryAdminDeps {
+  clients: ClientRepository;
+  users: UserRepository;
+  policies: AccessPolicyRepository;
+  newSecret: () => string;
+  /** Injectable for tests; defaults to scrypt. */
+  hashPassword?: (password: string) => Promise<string>;
+}
+
+export interface PutOutcome {
+  resource: RegistryResource;
+  created: boolean;
+}
+
+/**
+ * The admin API's operations, independent of HTTP: validate, store, and present (a User never
+ * shows its password hash; a Client shows its secret, since only administrators reach this).
+ */
+export interface RegistryAdmin {
+  read(kind: AdminKind, id: string): Promise<RegistryResource>;
+  put(kind: AdminKind, id: string, body: unknown): Promise<PutOutcome>;
+  create(kind: AdminKind, body: unknown): Promise<RegistryResource>;
+  /** Returns what was deleted. */
+  delete(kind: AdminKind, id: string): Promise<RegistryResource>;
+  list(kind: AdminKind, page: { count: number; offset: number }): Promise<ListPage<RegistryResource>>;
+}
+
+export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
+  // One code path for the three kinds; each kind's own validator guarantees the shape stored.
+  const repo = (kind: AdminKind) =>
+    ({ Client: deps.clients, User: deps.users, AccessPolicy: deps.policies })[kind] as unknown as RegistryRepository<RegistryResource>;
+  const present = (kind: AdminKind, resource: Stored<RegistryResource>): Stored<RegistryResource> =>
+    kind === 'User' ? publicUser(resource) : resource;
+
+  async function prepare(kind: AdminKind, body: unknown, id: string | undefined, previous: Stored<RegistryResource> | undefined) {
+    switch (kind) {
+      case 'Client':
+        return validateClient(body, { id, previous: previous as StoredClient | undefined, newSecret: deps.newSecret });
+      case 'User':
+        return validateUser(body, { id, previous: previous as never, hash: deps.hashPassword });
+      case 'AccessPolicy':
+        return validateAccessPolicy(body, { id });
+    }
+  }
+
+  return {
+    async read(kind, id) {
+      const found = ADMIN_ID.test(id) ? await repo(kind).get(id) : undefined;
+      if (!found) throw notFound(`${kind}/${id} is not known`);
+      return present(kind, found);
+    },
+
+    async put(kind, id, body) {
+      if (!ADMIN_ID.test(id)) throw new FhirError(400, issue('invalid', `"${id}" is not a valid id (1-128 letters, digits, ".", "_", "~" or "-")`, `${kind}.id`));
+      const previous = await repo(kind).get(id);
+      const resource = await prepare(kind, body, id, previous);
+      const saved = await conflictsAsOutcome(() => repo(kind).put({ ...resource, id }));
+      return { resource: present(kind, saved.resource), created: saved.created };
+    },
+
+    async create(kind, body) {
+      const resource = await prepare(kind, body, undefined, undefined);
+      const saved = await conflictsAsOutcome(() => repo(kind).create(resource));
+      return present(kind, saved);
+    },
+
+    async delete(kind, id) {
+      const found = ADMIN_ID.test(id) ? await repo(kind).get(id) : undefined;
+      if (!found || !(await repo(kind).delete(id))) throw notFound(`${kind}/${id} is not known`);
+      return present(kind, found);
+    },
+
+    async list(kind, page) {
+      const result = await repo(kind).list(page);
+      return { total: result.total, resources: result.resources.map((r) => present(kind, r)) };
+    },
+  };
+}
+
+async function conflictsAsOutcome<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (err instanceof RegistryConflictError) throw new FhirError(409, issue('duplicate', err.message, `User.${err.field}`));
+    throw err;
+  }
+}

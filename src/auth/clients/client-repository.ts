@@ -1,0 +1,81 @@
+import type { RegistryRepository, RegistryResource, Stored } from '../registry/registry-repository.ts';
+
+/**
+ * The Client resource as the seeds use it (Aidbox's Client shape). Validation and defaults
+ * live in validate-client.ts; this file is only the shape and the storage port.
+ */
+export const CLIENT_TYPES = [
+  'smart-app',
+  'patient-facing-smart-app',
+  'provider-facing-smart-app',
+  'bulk-api-client',
+  'client',
+] as const;
+export type ClientType = (typeof CLIENT_TYPES)[number];
+
+/** `code` is accepted on input as an alias and stored as `authorization_code`. */
+export const GRANT_TYPES = ['authorization_code', 'client_credentials', 'refresh_token'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+export type TokenFormat = 'jwt' | 'opaque';
+
+export interface AuthorizationCodeSettings {
+  redirect_uri?: string;
+  /** Public client: PKCE required, no secret. */
+  pkce?: boolean;
+  /** Issue refresh tokens. */
+  refresh_token?: boolean;
+  /** Confidential client: the token endpoint requires the secret. */
+  secret_required?: boolean;
+  /** Seconds. */
+  access_token_expiration?: number;
+  /** Seconds. */
+  refresh_token_expiration?: number;
+  token_format?: TokenFormat;
+}
+
+export interface ClientCredentialsSettings {
+  /** e.g. urn:ietf:params:oauth:client-assertion-type:jwt-bearer */
+  client_assertion_types?: string[];
+  /** Seconds. */
+  access_token_expiration?: number;
+  token_format?: TokenFormat;
+}
+
+export interface ClientDetails {
+  'logo-uri'?: string;
+  'org-name'?: string;
+  'org-uri'?: string;
+  'policy-uri'?: string;
+  'tos-uri'?: string;
+  [key: string]: unknown;
+}
+
+export interface Client extends RegistryResource {
+  resourceType: 'Client';
+  type?: ClientType;
+  active?: boolean;
+  secret?: string;
+  grant_types?: GrantType[];
+  auth?: {
+    authorization_code?: AuthorizationCodeSettings;
+    client_credentials?: ClientCredentialsSettings;
+  };
+  smart?: { launch_uri?: string };
+  /** The scopes the client may be granted; stored as an array. */
+  scope?: string[];
+  jwks_uri?: string;
+  jwks?: { keys: Record<string, unknown>[] };
+  name?: string;
+  description?: string;
+  details?: ClientDetails;
+  /** Skips the consent page. */
+  first_party?: boolean;
+  /** Who registered it: `User/<id>` for a signed-in developer; absent for the root client. */
+  owner?: string;
+}
+
+export type StoredClient = Stored<Client>;
+
+/** Storage port for Clients: get, put (create or update), create (UUID id), delete, list. */
+export type ClientRepository = RegistryRepository<Client>;

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { isHttpUrl, redirectUriProblem } from '../registry/uri-rules.ts';
+import { Problems, pathText } from '../registry/validation-error.ts';
+import { CLIENT_TYPES, GRANT_TYPES, type Client, type GrantType } from './client-repository.ts';
+import { isPublicClient, JWT_BEARER_ASSERTION, needsSecret, usesJwtAssertion } from './client-kind.ts';
+
+/** Lifetimes are seconds; this bound only rejects nonsense, the configured maximum caps at issuance. */
+const MAX_SECONDS = 10 * 366 * 24 * 3600;
+const TENANT_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
+/** JWK members that only a private or symmetric key has (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+const httpUrl = z.string().refine(isHttpUrl, 'must be an absolute http(s) URL');
+const seconds = z.number().int('must be a whole number of seconds').positive().max(MAX_SECONDS);
+const tokenFormat = z.literal('jwt', 'must be "jwt" (the only token format issued)');
+
+const clientSchema = z.strictObject({
+  resourceType: z.literal('Client', 'must be "Client"').optional(),
+  id: z.string().optional(),
+  meta: z.looseObject({ _tenant: z.string().regex(TENANT_PATTERN, 'must be 1-64 letters, digits, ".", "_", "~" or "-"').optional() }).optional(),
+  type: z.enum(CLIENT_TYPES, `must be one of ${CLIENT_TYPES.join(', ')}`).optional(),
+  active: z.boolean().optional(),
+  secret: z.string().min(1).max(512).optional(),
+  grant_types: z.array(z.string()).optional(),
+  auth: z
+    .strictObject({
+      authorization_code: z
+        .strictObject({
+          redirect_uri: z.string().optional(),
+          pkce: z.boolean().optional(),
+          refresh_token: z.boolean().optional(),
+          secret_required: z.boolean().optional(),
+          access_token_expiration: seconds.optional(),
+          refresh_token_expiration: seconds.optional(),
+          token_format: tokenFormat.optional(),
+        })
+        .optional(),
+      client_credentials: z
+        .strictObject({
+          client_assertion_types: z.array(z.literal(JWT_BEARER_ASSERTION, `must be ${JWT_BEARER_ASSERTION}`)).optional(),
+          access_token_expiration: seconds.optional(),
+          token_format: tokenFormat.optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  smart: z.strictObject({ launch_uri: httpUrl.optional() }).optional(),
+  scope: z.union([z.string(), z.array(z.string())], 'must be a space-separated string or an array of strings').optional(),
+  jwks_uri: httpUrl.optional(),
+  jwks: z.looseObject({ keys: z.array(z.looseObject({ kty: z.string() })) }).optional(),
+  name: z.string().max(256).optional(),
+  description: z.string().max(4096).optional(),
+  details: z.record(z.string(), z.string()).optional(),
+  first_party: z.boolean().optional(),
+  owner: z.string().regex(/^User\/[A-Za-z0-9._~-]{1,128}$/, 'must be a reference User/<id>').optional(),
+  /** Reserved for dynamic client registration's own metadata (RFC 7591); not checked here. */
+  registration: z.record(z.string(), z.unknown()).optional(),
+});
+
+export interface ClientInputContext {
+  /** The id the client will be stored under (the URL's on PUT); undefined on create. */
+  id?: string;
+  /** The stored version a PUT replaces: its secret is kept when the body has none. */
+  previous?: Client;
+  newSecret: () => string;
+}
+
+/**
+ * Validates a Client as sent to the admin API or built by RPC and returns it normalised: `code`
+ * stored as `authorization_code`, scope as an array, a secret generated for a confidential client
+ * that has none. Throws a 422 FhirError naming every field at fault.
+ */
+export function validateClient(input: unknown, context: ClientInputContext): Client {
+  const problems = new Problems('Client');
+  if (!input || typeof input !== 'object' || Array.isArray(input)) {
+    problems.add('', 'the body must be a Client object');
+    problems.throwIfAny();
+  }
+  const parsed = clientSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) {
+      problems.add(pathText(i.path), i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message);
+    }
+    problems.throwIfAny();
+  }
+  const body = parsed.data as z.infer<typeof clientSchema>;
+  const { id: _ignoredId, meta, grant_types, scope, ...rest } = body;
+  const client: Client = { ...rest, resourceType: 'Client' } as Client;
+  if (context.id !== undefined) client.id = context.id;
+  if (meta) {
+    // versionId/lastUpdated are the server's; everything else in meta is kept.
+    const { versionId: _v, lastUpdated: _l, ...keep } = meta;
+    if (Object.keys(keep).length) client.meta = keep;
+  }
+  if (grant_types) client.grant_types = normaliseGrantTypes(grant_types, problems);
+  if (scope !== undefined) client.scope = normaliseScope(scope, problems);
+
+  const code = client.auth?.authorization_code;
+  if (code?.redirect_uri !== undefined) {
+    const problem = redirectUriProblem(code.redirect_uri);
+    if (problem) problems.add('auth.authorization_code.redirect_uri', problem);
+  }
+  if (client.grant_types?.includes('authorization_code') && !code?.redirect_uri) {
+    problems.add('auth.authorization_code.redirect_uri', 'is required for the authorization_code grant', 'required');
+  }
+  for (const [key, value] of Object.entries(body.details ?? {})) {
+    if (/[-_](uri|url)$/i.test(key) && !isHttpUrl(value)) problems.add(`details.${key}`, 'must be an absolute http(s) URL');
+  }
+  if (client.jwks_uri !== undefined && client.jwks !== undefined) {
+    problems.add('jwks', 'give jwks_uri or jwks, not both (RFC 7591 §2)');
+  }
+  client.jwks?.keys.forEach((key, i) => {
+    const secretMembers = PRIVATE_JWK_MEMBERS.filter((m) => m in key);
+    if (secretMembers.length) problems.add(`jwks.keys[${i}]`, `must be a public key; remove ${secretMembers.join(', ')}`);
+  });
+  if (usesJwtAssertion(client) && client.jwks_uri === undefined && client.jwks === undefined) {
+    problems.add('jwks_uri', 'a client authenticating with a JWT assertion needs jwks_uri or jwks', 'required');
+  }
+
+  const isPublic = isPublicClient(client);
+  if (isPublic && client.secret !== undefined) {
+    problems.add('secret', 'a public client (secret_required false, or pkce without secret_required) must not have a secret');
+  }
+  if (isPublic && client.grant_types?.includes('client_credentials')) {
+    problems.add('grant_types', 'a public client cannot use client_credentials (RFC 6749 §4.4)');
+  }
+  if (isPublic && code?.pkce === false) {
+    problems.add('auth.authorization_code.pkce', 'a public client must use PKCE');
+  }
+  problems.throwIfAny();
+
+  if (client.secret === undefined && needsSecret(client)) {
+    client.secret = context.previous?.secret ?? context.newSecret();
+  }
+  return client;
+}
+
+function normaliseGrantTypes(values: string[], problems: Problems): GrantType[] {
+  const out: GrantType[] = [];
+  values.forEach((value, i) => {
+    // Aidbox's Client accepts `code` for the authorization code grant.
+    const grant = value === 'code' ? 'authorization_code' : value;
+    if (!(GRANT_TYPES as readonly string[]).includes(grant)) {
+      problems.add(`grant_types[${i}]`, `unknown grant type "${value}"; use ${GRANT_TYPES.join(', ')} (or code)`);
+    } else if (!out.includes(grant as GrantType)) out.push(grant as GrantType);
+  });
+  return out;
+}
+
+function normaliseScope(scope: string | string[], problems: Problems): string[] {
+  const list = typeof scope === 'string' ? scope.split(' ').filter(Boolean) : scope;
+  list.forEach((s, i) => {
+    // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+    if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)) problems.add(`scope[${i}]`, `"${s}" is not a valid scope token`);
+  });
+  return list;
+}

@@ -1,0 +1,159 @@
+import { FhirError } from '../../fhir/outcome.ts';
+import type { Client, ClientRepository } from '../clients/client-repository.ts';
+import { validateClient } from '../clients/validate-client.ts';
+import { secretsEqual } from '../secret-compare.ts';
+import { hashToken } from './bearer-token.ts';
+import { parseClientMetadata } from './client-metadata.ts';
+import { clientFromMetadata, metadataOfClient, registrationOf, usesSecret } from './client-mapping.ts';
+import { invalidMetadata, invalidToken } from './registration-error.ts';
+import type { RegistrationStore } from './registration-store.ts';
+
+export interface RegistrationOptions {
+  clients: ClientRepository;
+  store: RegistrationStore;
+  mode: 'open' | 'initial-access-token';
+  /** Production: redirect URIs must be https except on loopback. */
+  strictRedirectUris: boolean;
+  /** Seconds an initial access token stays valid. */
+  initialAccessTokenLifetime: number;
+  /** Where RFC 7592 management lives: `${registrationUrl}/${client_id}`. */
+  registrationUrl: string;
+  now: () => Date;
+  newId: () => string;
+  newToken: () => string;
+  newSecret: () => string;
+}
+
+export interface RegistrationResponse {
+  status: number;
+  body?: Record<string, unknown>;
+}
+
+/** Dynamic client registration (RFC 7591) and its management protocol (RFC 7592). */
+export interface ClientRegistration {
+  readonly mode: 'open' | 'initial-access-token';
+  /** readBody is called only once the caller is authorised, so a bad token is a 401 even with a bad body. */
+  register(initialAccessToken: string | undefined, readBody: () => unknown): Promise<RegistrationResponse>;
+  read(clientId: string, accessToken: string | undefined): Promise<RegistrationResponse>;
+  update(clientId: string, accessToken: string | undefined, readBody: () => unknown): Promise<RegistrationResponse>;
+  remove(clientId: string, accessToken: string | undefined): Promise<RegistrationResponse>;
+  /** Issues an initial access token (RFC 7591 §3) to `issuedTo` (`root`, or `User/<id>`). */
+  issueInitialAccessToken(issuedTo: string): Promise<{ token: string; expires_at: number }>;
+}
+
+const epochSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
+
+export function createClientRegistration(options: RegistrationOptions): ClientRegistration {
+  const { clients, store, now } = options;
+  const rules = { strictRedirectUris: options.strictRedirectUris };
+
+  /** Who the initial access token was issued to; throws 401 when one is needed and not valid. */
+  async function authorizeRegistration(token: string | undefined): Promise<string | undefined> {
+    if (options.mode === 'open') return undefined;
+    if (!token) throw invalidToken('an initial access token is required (Authorization: Bearer ...)');
+    const record = await store.initialAccessToken(hashToken(token));
+    if (!record) throw invalidToken('the initial access token is not valid');
+    if (record.expiresAt.getTime() <= now().getTime()) throw invalidToken('the initial access token has expired');
+    return record.issuedTo;
+  }
+
+  /** The registered client an RFC 7592 request manages; 401 for any failure so nothing leaks (RFC 7592 §2.1). */
+  async function authorizeManagement(clientId: string, token: string | undefined): Promise<Client & { id: string }> {
+    if (!token) throw invalidToken('the registration access token is required (Authorization: Bearer ...)');
+    const [hash, client] = await Promise.all([store.accessTokenHash(clientId), clients.get(clientId)]);
+    // Compare even when there is no registration, so a missing client takes as long as a wrong token.
+    const matches = secretsEqual(hashToken(token), hash ?? '');
+    if (!hash || !matches || !client) throw invalidToken('the registration access token is not valid for this client');
+    return client;
+  }
+
+  async function save(client: Client & { id: string }, previous: Client | undefined): Promise<Client & { id: string }> {
+    let valid: Client;
+    try {
+      valid = validateClient(client, { id: client.id, ...(previous ? { previous } : {}), newSecret: options.newSecret });
+    } catch (err) {
+      // The metadata passed our own checks; anything the Client rules still refuse is the client's metadata at fault.
+      if (err instanceof FhirError) throw invalidMetadata(err.outcome.issue.map((i) => i.diagnostics).join('; '));
+      throw err;
+    }
+    const method = registrationOf(valid)?.token_endpoint_auth_method;
+    if (method && !usesSecret(method)) delete valid.secret;
+    return (await clients.put({ ...valid, id: client.id })).resource;
+  }
+
+  async function withNewAccessToken(client: Client & { id: string }, status: number): Promise<RegistrationResponse> {
+    const token = options.newToken();
+    await store.putAccessTokenHash(client.id, hashToken(token), now());
+    return {
+      status,
+      body: {
+        ...metadataOfClient(client),
+        registration_client_uri: `${options.registrationUrl}/${encodeURIComponent(client.id)}`,
+        registration_access_token: token,
+      },
+    };
+  }
+
+  return {
+    mode: options.mode,
+
+    async register(initialAccessToken, readBody) {
+      const issuedTo = await authorizeRegistration(initialAccessToken);
+      const metadata = parseClientMetadata(readBody(), rules);
+      const id = options.newId();
+      const client = clientFromMetadata(id, metadata, epochSeconds(now()));
+      if (usesSecret(metadata.token_endpoint_auth_method)) client.secret = options.newSecret();
+      if (issuedTo?.startsWith('User/')) client.owner = issuedTo;
+      const saved = await save(client, undefined);
+      try {
+        return await withNewAccessToken(saved, 201);
+      } catch (err) {
+        // No half-registered client: without its token nobody could manage it.
+        await clients.delete(id).catch(() => {});
+        throw err;
+      }
+    },
+
+    async read(clientId, accessToken) {
+      const client = await authorizeManagement(clientId, accessToken);
+      return {
+        status: 200,
+        body: { ...metadataOfClient(client), registration_client_uri: `${options.registrationUrl}/${encodeURIComponent(client.id)}` },
+      };
+    },
+
+    async update(clientId, accessToken, readBody) {
+      const previous = await authorizeManagement(clientId, accessToken);
+      const body = readBody();
+      if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalidMetadata('the body must be a JSON object of client metadata');
+      const input = body as Record<string, unknown>;
+      // RFC 7592 §2.2: the body names the client it replaces, and may not choose its own secret.
+      if (input.client_id !== clientId) throw invalidMetadata('client_id in the body must be the client_id of this registration');
+      if (input.client_secret !== undefined && (typeof input.client_secret !== 'string' || !secretsEqual(input.client_secret, previous.secret ?? ''))) {
+        throw invalidMetadata('client_secret must be the currently issued secret; a client cannot choose its own');
+      }
+      const metadata = parseClientMetadata(body, rules);
+      const issuedAt = registrationOf(previous)?.client_id_issued_at ?? epochSeconds(now());
+      const client = clientFromMetadata(clientId, metadata, issuedAt, previous);
+      if (usesSecret(metadata.token_endpoint_auth_method)) client.secret ??= options.newSecret();
+      const saved = await save(client, previous);
+      return withNewAccessToken(saved, 200);
+    },
+
+    async remove(clientId, accessToken) {
+      await authorizeManagement(clientId, accessToken);
+      // The Client first: from this moment it can no longer obtain tokens.
+      await clients.delete(clientId);
+      await store.deleteRegistration(clientId);
+      return { status: 204 };
+    },
+
+    async issueInitialAccessToken(issuedTo) {
+      const token = options.newToken();
+      const issuedAt = now();
+      const expiresAt = new Date(issuedAt.getTime() + options.initialAccessTokenLifetime * 1000);
+      await store.addInitialAccessToken(hashToken(token), { issuedTo, issuedAt, expiresAt });
+      return { token, expires_at: epochSeconds(expiresAt) };
+    },
+  };
+}

@@ -1,0 +1,16 @@
+/** Persistence port for registration access tokens and initial access tokens; only hashes are stored. */
+export interface InitialAccessTokenRecord {
+  /** Who asked for it: `root` for the root client, `User/<id>` for a developer. */
+  issuedTo: string;
+  expiresAt: Date;
+}
+
+export interface RegistrationStore {
+  /** The hash of the client's current registration access token. */
+  accessTokenHash(clientId: string): Promise<string | undefined>;
+  /** Sets (or replaces, on rotation) the client's registration access token hash. */
+  putAccessTokenHash(clientId: string, hash: string, at: Date): Promise<void>;
+  deleteRegistration(clientId: string): Promise<void>;
+  addInitialAccessToken(hash: string, record: InitialAccessTokenRecord & { issuedAt: Date }): Promise<void>;
+  initialAccessToken(hash: string): Promise<InitialAccessTokenRecord | undefined>;
+}

@@ -1,0 +1,87 @@
+import { FhirError } from '../../fhir/outcome.ts';
+import type { Client, ClientRepository, StoredClient } from '../clients/client-repository.ts';
+import { validateClient } from '../clients/validate-client.ts';
+import type { RpcCaller } from './rpc-caller.ts';
+import { RpcError } from './rpc-error.ts';
+
+export const SAVE_DEVELOPER_APPLICATION = 'smartbox.portal.developer.rpc/save-developer-application';
+
+/** Param → where it goes. The seed's prose also names `application-name` and `launch-uri`; both are accepted. */
+const STRING_PARAMS = ['name', 'application-name', 'description', 'redirect-url', 'launch-url', 'launch-uri', 'logo-url', 'org-name', 'org-url', 'policy-url', 'tos-url'] as const;
+/** details keys, as the seed's provider Client spells `logo-uri`. */
+const DETAILS: Record<string, string> = { 'logo-url': 'logo-uri', 'org-name': 'org-name', 'org-url': 'org-uri', 'policy-url': 'policy-uri', 'tos-url': 'tos-uri' };
+
+export interface SaveApplicationDeps {
+  clients: ClientRepository;
+  newSecret: () => string;
+}
+
+/**
+ * Seed 000's developer-portal RPC: builds a patient-facing SMART app Client from the form's params
+ * (confidential: a generated secret, `secret_required`; public: PKCE, no secret) and creates it under
+ * a new UUID. Returns the stored Client, secret included, for the developer to copy.
+ */
+export async function saveDeveloperApplication(params: unknown, caller: RpcCaller, deps: SaveApplicationDeps): Promise<StoredClient> {
+  if (!params || typeof params !== 'object' || Array.isArray(params)) throw new RpcError(422, 'params must be an object', { param: 'params' });
+  const p = params as Record<string, unknown>;
+  const unknownKeys = Object.keys(p).filter((k) => k !== 'confidentiality' && !(STRING_PARAMS as readonly string[]).includes(k));
+  if (unknownKeys.length) throw new RpcError(422, `unknown param(s): ${unknownKeys.join(', ')}`, { param: unknownKeys[0] });
+  for (const key of STRING_PARAMS) {
+    if (p[key] !== undefined && typeof p[key] !== 'string') throw new RpcError(422, `params.${key} must be a string`, { param: key });
+  }
+  const text = (key: string) => (p[key] as string | undefined)?.trim() || undefined;
+
+  const confidentiality = typeof p.confidentiality === 'object' && p.confidentiality !== null ? (p.confidentiality as { value?: unknown }).value : p.confidentiality;
+  if (confidentiality !== 'confidential' && confidentiality !== 'public') {
+    throw new RpcError(422, 'params.confidentiality must be confidential or public (or { value: … })', { param: 'confidentiality' });
+  }
+  const name = text('name') ?? text('application-name');
+  if (!name) throw new RpcError(422, 'params.name is required', { param: 'name' });
+  const redirect = text('redirect-url');
+  if (!redirect) throw new RpcError(422, 'params.redirect-url is required', { param: 'redirect-url' });
+  const launch = text('launch-url') ?? text('launch-uri');
+
+  const confidential = confidentiality === 'confidential';
+  const details: Record<string, string> = {};
+  for (const [param, key] of Object.entries(DETAILS)) {
+    const value = text(param);
+    if (value) details[key] = value;
+  }
+  const draft: Client = {
+    resourceType: 'Client',
+    type: 'patient-facing-smart-app',
+    active: true,
+    name,
+    ...(text('description') ? { description: text('description') } : {}),
+    grant_types: ['authorization_code'],
+    auth: {
+      authorization_code: {
+        redirect_uri: redirect,
+        refresh_token: true,
+        token_format: 'jwt',
+        secret_required: confidential,
+        pkce: !confidential,
+      },
+    },
+    ...(launch ? { smart: { launch_uri: launch } } : {}),
+    ...(Object.keys(details).length ? { details } : {}),
+    ...(caller.kind === 'user' ? { owner: `User/${caller.userId}` } : {}),
+  };
+  let client: Client;
+  try {
+    client = validateClient(draft, { newSecret: deps.newSecret });
+  } catch (err) {
+    if (err instanceof FhirError) throw new RpcError(422, err.message, { param: paramOf(err), issue: err.outcome.issue });
+    throw err;
+  }
+  return deps.clients.create(client);
+}
+
+/** The form param behind a Client field, so the error names what the caller sent. */
+function paramOf(err: FhirError): string | undefined {
+  const expression = err.outcome.issue[0]?.expression?.[0] ?? '';
+  if (expression.endsWith('redirect_uri')) return 'redirect-url';
+  if (expression.endsWith('launch_uri')) return 'launch-url';
+  const detail = /details\.(.+)$/.exec(expression)?.[1];
+  return detail ? Object.entries(DETAILS).find(([, key]) => key === detail)?.[0] : undefined;
+}

@@ -1,0 +1,39 @@
+import { practitionerId } from '../../fhir/sandbox/shared-resources.ts';
+import { hashPassword } from './password-hash.ts';
+import type { User, UserRepository } from './user.ts';
+
+/** A sandbox sign-in, printed at start. Fixed passwords: sandbox mode only, never production. */
+export interface SandboxLogin {
+  id: string;
+  email: string;
+  password: string;
+  fhirUser: string;
+}
+
+export const SANDBOX_LOGINS: readonly SandboxLogin[] = [
+  { id: 'sandbox-patient', email: 'patient@sandbox.portico.test', password: 'sandbox-patient-password', fhirUser: 'Patient/test-pt-1' },
+  { id: 'sandbox-practitioner', email: 'practitioner@sandbox.portico.test', password: 'sandbox-practitioner-password', fhirUser: `Practitioner/${practitionerId(1)}` },
+];
+
+/**
+ * Creates the sandbox's patient and practitioner users, linked to the seeded Patient/test-pt-1 and the
+ * first seeded Practitioner. Users already there are left alone (a restart, or an administrator's edits).
+ */
+export async function seedSandboxUsers(users: UserRepository, hash: (password: string) => Promise<string> = hashPassword): Promise<SandboxLogin[]> {
+  for (const login of SANDBOX_LOGINS) {
+    if (await users.get(login.id)) continue;
+    const role = login.fhirUser.split('/')[0] === 'Patient' ? 'patient' : 'practitioner';
+    const user: User & { id: string } = {
+      resourceType: 'User',
+      id: login.id,
+      name: role === 'patient' ? 'Sandbox Patient' : 'Sandbox Practitioner',
+      email: login.email,
+      fhirUser: login.fhirUser,
+      active: true,
+      roles: [role],
+      password_hash: await hash(login.password),
+    };
+    await users.put(user);
+  }
+  return [...SANDBOX_LOGINS];
+}

@@ -1,0 +1,27 @@
+import type { RegistryRepository, RegistryResource, Stored } from '../registry/registry-repository.ts';
+
+/** A person who signs in: a patient, a practitioner, a developer, an administrator. */
+export interface User extends RegistryResource {
+  resourceType: 'User';
+  name?: string | { givenName?: string; familyName?: string; formatted?: string };
+  email?: string;
+  /** The FHIR resource this user is: `Patient/<id>`, `Practitioner/<id>`, `RelatedPerson/<id>` or `Person/<id>`. */
+  fhirUser?: string;
+  active?: boolean;
+  roles?: string[];
+  /** Self-describing scrypt hash (see password-hash.ts). Stored only; never in a response. */
+  password_hash?: string;
+}
+
+export type StoredUser = Stored<User>;
+
+export interface UserRepository extends RegistryRepository<User> {
+  /** Case-insensitive. */
+  findByEmail(email: string): Promise<StoredUser | undefined>;
+}
+
+/** The user as any response shows it: without the password hash. */
+export function publicUser<T extends RegistryResource>(user: T): T {
+  const { password_hash: _hash, ...rest } = user;
+  return rest as T;
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { Problems, pathText } from '../registry/validation-error.ts';
+import { hashPassword } from './password-hash.ts';
+import type { User } from './user.ts';
+
+const FHIR_USER = /^(Patient|Practitioner|RelatedPerson|Person)\/[A-Za-z0-9\-.]{1,64}$/;
+
+const userSchema = z.strictObject({
+  resourceType: z.literal('User', 'must be "User"').optional(),
+  id: z.string().optional(),
+  meta: z.looseObject({ _tenant: z.string().regex(/^[A-Za-z0-9._~-]{1,64}$/).optional() }).optional(),
+  name: z
+    .union([z.string().max(256), z.strictObject({ givenName: z.string().optional(), familyName: z.string().optional(), formatted: z.string().optional() })])
+    .optional(),
+  email: z.email('must be an email address').max(320).optional(),
+  password: z.string().min(8, 'must be at least 8 characters').max(1024).optional(),
+  fhirUser: z
+    .union([z.string(), z.strictObject({ reference: z.string() }), z.strictObject({ resourceType: z.string(), id: z.string() })])
+    .optional(),
+  active: z.boolean().optional(),
+  roles: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must be a role name such as patient or practitioner')).optional(),
+});
+
+export interface UserInputContext {
+  id?: string;
+  /** The stored version a PUT replaces: its password hash is kept when the body has no password. */
+  previous?: User;
+  hash?: (password: string) => Promise<string>;
+}
+
+/**
+ * Validates a User as sent to the admin API; returns it with the password replaced by its hash and
+ * fhirUser as a `Type/id` string. Throws a 422 FhirError naming the fields at fault.
+ */
+export async function validateUser(input: unknown, context: UserInputContext): Promise<User> {
+  const problems = new Problems('User');
+  if (!input || typeof input !== 'object' || Array.isArray(input)) {
+    problems.add('', 'the body must be a User object');
+    problems.throwIfAny();
+  }
+  const parsed = userSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) {
+      problems.add(pathText(i.path), i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message);
+    }
+    problems.throwIfAny();
+  }
+  const { id: _id, meta, password, fhirUser, ...rest } = parsed.data as z.infer<typeof userSchema>;
+  const user: User = { ...rest, resourceType: 'User' };
+  if (context.id !== undefined) user.id = context.id;
+  if (meta) {
+    const { versionId: _v, lastUpdated: _l, ...keep } = meta;
+    if (Object.keys(keep).length) user.meta = keep;
+  }
+  if (fhirUser !== undefined) {
+    const reference =
+      typeof fhirUser === 'string' ? fhirUser : 'reference' in fhirUser ? fhirUser.reference : `${fhirUser.resourceType}/${fhirUser.id}`;
+    if (!FHIR_USER.test(reference)) {
+      problems.add('fhirUser', 'must reference a Patient, Practitioner, RelatedPerson or Person, e.g. Patient/123');
+    }
+    user.fhirUser = reference;
+  }
+  problems.throwIfAny();
+  if (password !== undefined) user.password_hash = await (context.hash ?? hashPassword)(password);
+  else if (context.previous?.password_hash) user.password_hash = context.previous.password_hash;
+  return user;
+}

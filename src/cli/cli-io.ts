@@ -1,0 +1,14 @@
+import type { ProgressStream } from './progress-bar.ts';
+
+/** What a command may touch: its streams, environment and clock (injected, for tests). */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: ProgressStream;
+  env: Record<string, string | undefined>;
+  now: () => Date;
+}
+
+/** Bad arguments or settings: the CLI prints the message and exits with code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

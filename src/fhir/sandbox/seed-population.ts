@@ -1,0 +1,81 @@
+import type { Resource } from '../resource.ts';
+import { generatePopulation } from './population.ts';
+import { SHARED_INDEX, type SeedLedger, type SeedRange } from './seed-ledger.ts';
+
+export interface SeedOptions {
+  seed: string;
+  patients: number;
+  /** Patients per transaction. */
+  batchSize: number;
+  /** Called after each batch (and once at the start) with the running totals. */
+  onProgress?: (progress: SeedProgress) => void;
+}
+
+export interface SeedProgress {
+  /** Patients of the requested population present: written now or found done. */
+  patientsDone: number;
+  patientsTotal: number;
+  /** Resources written by this run. */
+  resourcesWritten: number;
+  /** Patients found already written (earlier run or another process). */
+  patientsSkipped: number;
+}
+
+const covers = (ranges: SeedRange[], index: number) => ranges.some((r) => r.first <= index && index <= r.last);
+
+/**
+ * Writes the seed's population through the ledger in batches of contiguous patient indices,
+ * skipping what an earlier (maybe interrupted) run recorded. Memory stays bounded by one batch.
+ */
+export async function seedPopulation(ledger: SeedLedger, options: SeedOptions): Promise<SeedProgress> {
+  const done = await ledger.completed(options.seed);
+  const progress: SeedProgress = { patientsDone: 0, patientsTotal: options.patients, resourcesWritten: 0, patientsSkipped: 0 };
+  for (let i = 0; i < options.patients; i++) if (covers(done, i)) progress.patientsSkipped++;
+  progress.patientsDone = progress.patientsSkipped;
+  options.onProgress?.({ ...progress });
+
+  let batch: Resource[] = [];
+  let range: SeedRange | undefined;
+  let patientsInBatch = 0;
+  const flush = async () => {
+    if (!range) return;
+    const wrote = await ledger.write(options.seed, range, batch);
+    if (range.first !== SHARED_INDEX) {
+      progress.patientsDone += patientsInBatch;
+      if (wrote) progress.resourcesWritten += batch.length;
+      else progress.patientsSkipped += patientsInBatch;
+    } else if (wrote) {
+      progress.resourcesWritten += batch.length;
+    }
+    batch = [];
+    range = undefined;
+    patientsInBatch = 0;
+    options.onProgress?.({ ...progress });
+  };
+
+  const chunks = generatePopulation({
+    seed: options.seed,
+    patients: options.patients,
+    includeShared: !covers(done, SHARED_INDEX),
+    skip: (index) => covers(done, index),
+  });
+  for (const chunk of chunks) {
+    if (chunk.kind === 'shared') {
+      range = { first: SHARED_INDEX, last: SHARED_INDEX };
+      batch = chunk.resources;
+      await flush();
+      continue;
+    }
+    // A batch holds contiguous indices only, so its range never claims a skipped patient.
+    if (range && chunk.index !== range.last + 1) await flush();
+    range = range ? { first: range.first, last: chunk.index } : { first: chunk.index, last: chunk.index };
+    batch.push(...chunk.resources);
+    patientsInBatch++;
+    if (patientsInBatch >= options.batchSize) await flush();
+  }
+  await flush();
+  return progress;
+}
+
+/** Start-up seeding of a sandbox: the demo population, small enough for the repository write path. */
+export const SANDBOX_START_SEED = { seed: 'demo', patients: 25, batchSize: 25 } as const;

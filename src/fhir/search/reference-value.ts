@@ -1,0 +1,24 @@
+/**
+ * What a Reference.reference (or canonical) string names: a local `Type/id`, or an absolute URL
+ * whose tail may still be `Type/id` (FHIR R4 references.html#literal).
+ */
+export interface ParsedReference {
+  type: string | null;
+  id: string | null;
+  /** The absolute URL (without `/_history/n`), when the reference is absolute. */
+  url: string | null;
+}
+
+const TYPE_ID = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
+
+export function parseReference(reference: string): ParsedReference | undefined {
+  if (reference.startsWith('#') || reference === '') return undefined;
+  const withoutVersion = reference.replace(/\|[^|]*$/, '');
+  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(withoutVersion);
+  const m = TYPE_ID.exec(withoutVersion);
+  if (!absolute) {
+    return m && m.index === 0 ? { type: m[1] ?? null, id: m[2] ?? null, url: null } : undefined;
+  }
+  const url = withoutVersion.replace(/\/_history\/[^/]+$/, '');
+  return { type: m?.[1] ?? null, id: m?.[2] ?? null, url };
+}

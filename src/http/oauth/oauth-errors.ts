@@ -1,0 +1,28 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { RegistrationError } from '../../auth/registration/registration-error.ts';
+
+/** OAuth responses are never cached (RFC 6749 §5.1, RFC 7591 §3.2.1). */
+export function noStore(reply: FastifyReply): FastifyReply {
+  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+}
+
+/**
+ * The OAuth surface's error renderer: RFC 6749 §5.2 / RFC 7591 §3.2.2 JSON `{error, error_description}`.
+ * 401s carry the Bearer challenge of RFC 6750 §3. Anything unexpected is a logged 500 `server_error`
+ * with no internals.
+ */
+export function renderOAuthError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  noStore(reply).type('application/json');
+  if (error instanceof RegistrationError) {
+    if (error.status === 401) {
+      reply.header('www-authenticate', `Bearer error="${error.error}", error_description="${error.description.replace(/[^\x20-\x7E]|["\\]/g, '')}"`);
+    }
+    return reply.code(error.status).send(JSON.stringify({ error: error.error, error_description: error.description }));
+  }
+  const status = (error as FastifyError).statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    return reply.code(status).send(JSON.stringify({ error: 'invalid_request', error_description: error.message }));
+  }
+  request.log.error({ err: error }, 'OAuth request failed');
+  return reply.code(500).send(JSON.stringify({ error: 'server_error', error_description: 'The server could not complete the request' }));
+}

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import type { SigningKeys } from '../../auth/keys/signing-keys.ts';
+import type { ClientRegistration } from '../../auth/registration/registration-service.ts';
+import type { RootClientCredentials } from '../../auth/root-client.ts';
+import { BodyError, parseJsonBody } from '../json-body.ts';
+import { jwksRoute } from './jwks-route.ts';
+import { renderOAuthError } from './oauth-errors.ts';
+import { registrationRoutes, UnreadableBody } from './registration-routes.ts';
+
+export interface OAuthPluginOptions {
+  signingKeys: SigningKeys;
+  registration: ClientRegistration;
+  root: RootClientCredentials;
+  maxJsonDepth: number;
+}
+
+/** The OAuth surface: published signing keys and dynamic client registration, with OAuth-style JSON errors. */
+export async function oauthPlugin(app: FastifyInstance, options: OAuthPluginOptions): Promise<void> {
+  app.removeAllContentTypeParsers();
+  // RFC 7591 §3.1: metadata is sent as application/json. Problems are kept, not thrown, so that
+  // an unauthorised caller hears 401 whatever its body.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+    try {
+      done(null, parseJsonBody(text as string, options.maxJsonDepth));
+    } catch (err) {
+      done(null, new UnreadableBody(err instanceof BodyError ? err.message : 'The body is not valid JSON'));
+    }
+  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, _text, done) => {
+    done(null, new UnreadableBody(`The body must be application/json, not ${req.headers['content-type'] ?? 'untyped'}`));
+  });
+  app.setErrorHandler(renderOAuthError);
+
+  jwksRoute(app, options.signingKeys);
+  registrationRoutes(app, options.registration, options.root);
+}

@@ -1,0 +1,51 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { bearerToken } from '../../auth/registration/bearer-token.ts';
+import { invalidMetadata, RegistrationError } from '../../auth/registration/registration-error.ts';
+import type { ClientRegistration, RegistrationResponse } from '../../auth/registration/registration-service.ts';
+import { isRootClient, type RootClientCredentials } from '../../auth/root-client.ts';
+import { noStore } from './oauth-errors.ts';
+
+/** A body that could not be parsed; reported only once the caller is authorised (401 before 400). */
+export class UnreadableBody {
+  constructor(readonly description: string) {}
+}
+
+const bodyOf = (request: FastifyRequest) => (): unknown => {
+  if (request.body instanceof UnreadableBody) throw invalidMetadata(request.body.description);
+  return request.body;
+};
+
+function send(reply: FastifyReply, response: RegistrationResponse): FastifyReply {
+  noStore(reply).code(response.status);
+  if (response.body === undefined) return reply.send();
+  return reply.type('application/json').send(JSON.stringify(response.body));
+}
+
+type ClientParams = { Params: { clientId: string } };
+
+/** RFC 7591 registration at /auth/register (and /oauth/register, the S4S path), RFC 7592 management under it. */
+export function registrationRoutes(app: FastifyInstance, registration: ClientRegistration, root: RootClientCredentials): void {
+  const token = (request: FastifyRequest) => bearerToken(request.headers.authorization);
+  for (const base of ['/auth/register', '/oauth/register']) {
+    app.post(base, async (request, reply) => send(reply, await registration.register(token(request), bodyOf(request))));
+    app.get<ClientParams>(`${base}/:clientId`, async (request, reply) =>
+      send(reply, await registration.read(request.params.clientId, token(request))),
+    );
+    app.put<ClientParams>(`${base}/:clientId`, async (request, reply) =>
+      send(reply, await registration.update(request.params.clientId, token(request), bodyOf(request))),
+    );
+    app.delete<ClientParams>(`${base}/:clientId`, async (request, reply) =>
+      send(reply, await registration.remove(request.params.clientId, token(request))),
+    );
+  }
+
+  // Initial access tokens (RFC 7591 §3) for the initial-access-token mode; the root client asks for them.
+  app.post('/auth/initial-access-token', async (request, reply) => {
+    if (!isRootClient(request.headers.authorization, root)) {
+      reply.header('www-authenticate', 'Basic realm="portico"');
+      throw new RegistrationError(401, 'invalid_client', 'the root client (HTTP Basic) is required');
+    }
+    const issued = await registration.issueInitialAccessToken('root');
+    return noStore(reply).code(201).type('application/json').send(JSON.stringify(issued));
+  });
+}

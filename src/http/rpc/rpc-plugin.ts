@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authenticateBasic, mayCall, type AdminAccessDeps } from '../../auth/admin/admin-access.ts';
+import type { RpcCaller } from '../../auth/rpc/rpc-caller.ts';
+import { dispatchRpc, type RpcMethod } from '../../auth/rpc/rpc-dispatch.ts';
+import { RpcError } from '../../auth/rpc/rpc-error.ts';
+import { FhirError } from '../../fhir/outcome.ts';
+import { ADMIN_BODY_LIMIT, parseAdminBody } from '../admin/admin-body.ts';
+import { BASIC_CHALLENGE, send } from '../admin/admin-render.ts';
+import { BodyError } from '../json-body.ts';
+
+export interface RpcPluginOptions {
+  methods: ReadonlyMap<string, RpcMethod>;
+  access: AdminAccessDeps;
+  maxJsonDepth: number;
+}
+
+/**
+ * POST /rpc, Aidbox's RPC surface: `{ method, params }` (JSON or YAML) → `{ result }`, or
+ * `{ error: { message, … } }` with a 4xx naming the problem. Root client, or a Client an AccessPolicy
+ * allows for the method (an `Operation` link whose id is the method name).
+ */
+export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: ADMIN_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  app.setErrorHandler((error, request, reply) => renderRpcError(error, request, reply));
+
+  app.post('/rpc', async (request, reply) => {
+    const authenticated = await authenticateBasic(request.headers.authorization, options.access);
+    if (!authenticated) {
+      reply.header('www-authenticate', BASIC_CHALLENGE);
+      throw new RpcError(401, 'Authenticate with HTTP Basic: the admin client id and secret');
+    }
+    const body = typeof request.body === 'string' ? parseAdminBody(request.body, request.headers['content-type'], options.maxJsonDepth) : request.body;
+    const method = body && typeof body === 'object' && 'method' in body && typeof body.method === 'string' ? body.method : '';
+    const context = { method: 'POST', uri: '/rpc', params: {}, operation: { id: method }, rpc: { method } };
+    if (!(await mayCall(authenticated, context, options.access))) throw new RpcError(403, `No AccessPolicy allows calling ${method || 'this method'}`);
+    const caller: RpcCaller = authenticated.kind === 'root' ? { kind: 'root' } : { kind: 'client', clientId: authenticated.client.id };
+    return send(request, reply, 200, await dispatchRpc(options.methods, body, caller));
+  });
+}
+
+function renderRpcError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof RpcError) return send(request, reply, error.status, { error: { message: error.message, ...error.details } });
+  if (error instanceof BodyError) return send(request, reply, error.status, { error: { message: error.message } });
+  if (error instanceof FhirError) return send(request, reply, error.status, { error: { message: error.message, issue: error.outcome.issue } });
+  const e = error as { statusCode?: number; code?: string; message?: string };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(request, reply, 413, { error: { message: 'The request body is too large' } });
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return send(request, reply, e.statusCode, { error: { message: e.message ?? 'Bad request' } });
+  }
+  request.log.error({ err: error }, 'unhandled error in RPC request');
+  return send(request, reply, 500, { error: { message: 'Internal error' } });
+}

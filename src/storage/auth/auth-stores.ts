@@ -1,0 +1,37 @@
+import type { Client, ClientRepository } from '../../auth/clients/client-repository.ts';
+import type { AccessPolicy, AccessPolicyRepository, StoredAccessPolicy } from '../../auth/policies/access-policy.ts';
+import type { StoredUser, User, UserRepository } from '../../auth/users/user.ts';
+import type { SqlClient } from '../database.ts';
+import { createRegistryStore, type RegistryStoreOptions } from './registry-store.ts';
+
+export interface AuthStores {
+  clients: ClientRepository;
+  users: UserRepository;
+  policies: AccessPolicyRepository;
+}
+
+/** The registry's stores over one database (either driver). */
+export function createAuthStores(sql: SqlClient, options: RegistryStoreOptions): AuthStores {
+  const users = createRegistryStore<User>(sql, 'User', options);
+  const policies = createRegistryStore<AccessPolicy>(sql, 'AccessPolicy', options);
+  return {
+    clients: createRegistryStore<Client>(sql, 'Client', options),
+    users: {
+      ...users,
+      async findByEmail(email) {
+        const rows = await sql.query<{ content: string }>(
+          `SELECT content::text AS content FROM auth_user WHERE lower(content->>'email') = lower($1)`,
+          [email],
+        );
+        return rows[0] ? (JSON.parse(rows[0].content) as StoredUser) : undefined;
+      },
+    },
+    policies: {
+      ...policies,
+      async all() {
+        const rows = await sql.query<{ content: string }>(`SELECT content::text AS content FROM auth_access_policy ORDER BY id`);
+        return rows.map((r) => JSON.parse(r.content) as StoredAccessPolicy);
+      },
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import {
+  RegistryConflictError,
+  type ListPage,
+  type ListRequest,
+  type PutResult,
+  type RegistryRepository,
+  type RegistryResource,
+  type Stored,
+} from '../../auth/registry/registry-repository.ts';
+import type { SqlClient } from '../database.ts';
+
+/** The registry tables of migration 004; the table name is never taken from input. */
+const TABLES = { Client: 'auth_client', User: 'auth_user', AccessPolicy: 'auth_access_policy' } as const;
+export type RegistryKind = keyof typeof TABLES;
+
+export interface RegistryStoreOptions {
+  now: () => Date;
+  newId: () => string;
+}
+
+interface ContentRow {
+  content: string;
+  inserted?: boolean;
+}
+
+/** PostgreSQL implementation of a RegistryRepository (both drivers). */
+export function createRegistryStore<T extends RegistryResource>(
+  sql: SqlClient,
+  kind: RegistryKind,
+  options: RegistryStoreOptions,
+): RegistryRepository<T> {
+  const table = TABLES[kind];
+
+  const stamp = (resource: T, id: string, lastUpdated: string): string => {
+    const { meta, ...rest } = resource;
+    // versionId is set in SQL from the row's own counter, so concurrent writers never share one.
+    return JSON.stringify({ ...rest, resourceType: kind, id, meta: { ...meta, versionId: '1', lastUpdated } });
+  };
+  const tenantOf = (resource: T): string => (typeof resource.meta?._tenant === 'string' ? resource.meta._tenant : '');
+
+  async function write<R>(run: () => Promise<R>): Promise<R> {
+    try {
+      return await run();
+    } catch (err) {
+      const e = err as { code?: unknown; constraint?: unknown };
+      // 23505 unique_violation on migration 004's email index.
+      if (e.code === '23505' && e.constraint === 'auth_user_email') throw new RegistryConflictError('email', 'Another User already has this email');
+      throw err;
+    }
+  }
+
+  return {
+    async get(id) {
+      const rows = await sql.query<ContentRow>(`SELECT content::text AS content FROM ${table} WHERE id = $1`, [id]);
+      return rows[0] && toStored<T>(rows[0].content);
+    },
+
+    async put(resource) {
+      const lastUpdated = options.now().toISOString();
+      const rows = await write(() =>
+        sql.query<ContentRow>(
+          `INSERT INTO ${table} AS t (id, version_id, last_updated, tenant, content)
+           VALUES ($1, 1, $4, $2, $3::jsonb)
+           ON CONFLICT (id) DO UPDATE SET
+             version_id = t.version_id + 1,
+             last_updated = EXCLUDED.last_updated,
+             tenant = EXCLUDED.tenant,
+             content = jsonb_set(EXCLUDED.content, '{meta,versionId}', to_jsonb((t.version_id + 1)::text))
+           RETURNING content::text AS content, (xmax = 0) AS inserted`,
+          [resource.id, tenantOf(resource), stamp(resource, resource.id, lastUpdated), lastUpdated],
+        ),
+      );
+      const row = rows[0];
+      if (!row) throw new Error(`${kind} upsert returned no row`);
+      return { resource: toStored<T>(row.content), created: row.inserted === true } satisfies PutResult<T>;
+    },
+
+    async create(resource) {
+      const id = options.newId();
+      const lastUpdated = options.now().toISOString();
+      const rows = await write(() =>
+        sql.query<ContentRow>(
+          `INSERT INTO ${table} (id, version_id, last_updated, tenant, content)
+           VALUES ($1, 1, $4, $2, $3::jsonb) RETURNING content::text AS content`,
+          [id, tenantOf(resource), stamp(resource, id, lastUpdated), lastUpdated],
+        ),
+      );
+      const row = rows[0];
+      if (!row) throw new Error(`${kind} insert returned no row`);
+      return toStored<T>(row.content);
+    },
+
+    async delete(id) {
+      const rows = await sql.query(`DELETE FROM ${table} WHERE id = $1 RETURNING id`, [id]);
+      return rows.length > 0;
+    },
+
+    async list({ count, offset }: ListRequest): Promise<ListPage<T>> {
+      const [rows, totals] = await Promise.all([
+        sql.query<ContentRow>(`SELECT content::text AS content FROM ${table} ORDER BY id LIMIT $1 OFFSET $2`, [count, offset]),
+        sql.query<{ total: string | number }>(`SELECT count(*) AS total FROM ${table}`),
+      ]);
+      return { resources: rows.map((r) => toStored<T>(r.content)), total: Number(totals[0]?.total ?? 0) };
+    },
+  };
+}
+
+function toStored<T extends RegistryResource>(content: string): Stored<T> {
+  // JSONB keeps keys in its own order; resourceType, id and meta first, as people read these too.
+  const { resourceType, id, meta, ...rest } = JSON.parse(content) as Stored<T>;
+  return { resourceType, id, meta, ...rest } as Stored<T>;
+}

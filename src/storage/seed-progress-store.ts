@@ -1,0 +1,74 @@
+import type { Resource } from '../fhir/resource.ts';
+import type { SearchIndexRows } from '../fhir/search/index-rows.ts';
+import type { SeedLedger, SeedRange } from '../fhir/sandbox/seed-ledger.ts';
+import { bulkInsertResources } from './bulk-resource-writer.ts';
+import type { Database, SqlClient } from './database.ts';
+import { createResourceStore } from './resource-store.ts';
+
+export interface SeedLedgerOptions {
+  tenant?: string;
+  indexResource: (resource: Resource) => SearchIndexRows;
+  now?: () => Date;
+  /**
+   * `repository`: every resource through ResourceWriter.save (start-up seeding, small).
+   * `bulk`: multi-row inserts per batch (the `seed` command, large populations).
+   */
+  path: 'repository' | 'bulk';
+}
+
+// Any constant works; the same in every process sharing the database. Keyed further by seed.
+const SEED_LOCK_CLASS = 7_024_311;
+
+/** The SQL SeedLedger: a batch, its resources and its seed_progress row commit together. */
+export function createSeedLedger(db: Database, options: SeedLedgerOptions): SeedLedger {
+  const tenant = options.tenant ?? '';
+  const now = options.now ?? (() => new Date());
+
+  async function writeResources(tx: SqlClient, resources: Resource[]): Promise<number> {
+    if (options.path === 'bulk') return bulkInsertResources(tx, resources, { tenant, indexResource: options.indexResource, now });
+    // The repository bound to this transaction: its own transaction() joins ours.
+    const repository = createResourceStore(inTransaction(db, tx), { tenant, indexResource: options.indexResource, now });
+    return repository.transaction(async (writer) => {
+      for (const resource of resources) await writer.save({ resource, mode: 'update' });
+      return resources.length;
+    });
+  }
+
+  return {
+    async completed(seed) {
+      const rows = await db.query<{ first_index: number; last_index: number }>(
+        'SELECT first_index, last_index FROM seed_progress WHERE tenant = $1 AND seed = $2 ORDER BY first_index',
+        [tenant, seed],
+      );
+      return rows.map((r) => ({ first: r.first_index, last: r.last_index }));
+    },
+    write(seed: string, range: SeedRange, resources: Resource[]) {
+      return db.transaction(async (tx) => {
+        // Serialises writers of one seed (two servers starting together); the loser sees the row.
+        await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SEED_LOCK_CLASS, `${tenant}/${seed}`]);
+        const overlap = await tx.query(
+          'SELECT 1 FROM seed_progress WHERE tenant = $1 AND seed = $2 AND first_index <= $4 AND last_index >= $3',
+          [tenant, seed, range.first, range.last],
+        );
+        if (overlap.length > 0) return false;
+        const written = await writeResources(tx, resources);
+        await tx.query(
+          'INSERT INTO seed_progress (tenant, seed, first_index, last_index, resources) VALUES ($1, $2, $3, $4, $5)',
+          [tenant, seed, range.first, range.last, written],
+        );
+        return true;
+      });
+    },
+  };
+}
+
+/** A Database view of an open transaction: queries run in it, and transaction() runs inside it. */
+function inTransaction(db: Database, tx: SqlClient): Database {
+  return {
+    driver: db.driver,
+    query: (text, params) => tx.query(text, params),
+    transaction: (fn) => fn(tx),
+    ping: async () => {},
+    close: async () => {},
+  };
+}
