@@ -23,6 +23,9 @@ import { createRegistrationStore } from './storage/auth/registration-store.ts';
 import { openDatabase, type Database } from './storage/database.ts';
 import { createSigningKeyStore } from './storage/keys/signing-key-store.ts';
 import { migrate } from './storage/migrate.ts';
+import { refreshStaleStatistics, startStatisticsRefresh } from './storage/search/statistics.ts';
+
+const STATISTICS_REFRESH_MS = 30_000;
 import { createResourceStore } from './storage/resource-store.ts';
 import { createSeedLedger } from './storage/seed-progress-store.ts';
 
@@ -67,6 +70,8 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       config.mode === 'sandbox' && config.seed === 'demo'
         ? await seedPopulation(createSeedLedger(db, { indexResource, now, path: 'repository' }), SANDBOX_START_SEED)
         : undefined;
+    // Planner statistics: fresh after seeding, then kept fresh in the background (PGlite has no autovacuum).
+    await refreshStaleStatistics(db);
     const auth = createAuthStores(db, { now, newId });
     const sandboxLogins = config.mode === 'sandbox' && config.seed === 'demo' ? await seedSandboxUsers(auth.users) : undefined;
     const adminAccess = { root: config.admin, clients: auth.clients, policies: auth.policies };
@@ -117,6 +122,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       maxBodyBytes: config.fhir.maxBodyBytes,
       maxJsonDepth: config.fhir.maxJsonDepth,
     });
+    const statistics = startStatisticsRefresh(db, STATISTICS_REFRESH_MS, (err) => app.log.warn({ err }, 'statistics refresh failed'));
     return {
       app,
       db,
@@ -129,6 +135,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       ...(sandboxLogins ? { sandboxLogins } : {}),
       async close() {
         await app.close();
+        await statistics.stop();
         await db.close();
       },
     };

@@ -6,6 +6,7 @@ import { createIndexer } from '../fhir/search/indexer.ts';
 import { createSearchParameterRegistry } from '../fhir/search/registry.ts';
 import { openDatabase } from '../storage/database.ts';
 import { migrate } from '../storage/migrate.ts';
+import { refreshStaleStatistics } from '../storage/search/statistics.ts';
 import { createSeedLedger } from '../storage/seed-progress-store.ts';
 import { createProgressBar } from './progress-bar.ts';
 import { UsageError, type CliIo } from './cli-io.ts';
@@ -82,6 +83,8 @@ export async function seedCommand(args: string[], io: CliIo): Promise<number> {
     const started = io.now().getTime();
     const result = await seedPopulation(ledger, { seed, patients, batchSize, onProgress: (p) => bar.update(p) });
     bar.finish();
+    // A bulk load outpaces autovacuum (and PGlite has none): give the planner statistics now.
+    await refreshStaleStatistics(db);
     const seconds = (io.now().getTime() - started) / 1000;
     const target = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`;
     io.stdout.write(

@@ -7,7 +7,6 @@ import { includeResources } from './include-sql.ts';
 import { decodePageToken, encodePageToken } from './page-token.ts';
 import { keysetSql, orderBy, sortColumns } from './sort-sql.ts';
 import { SqlParams } from './sql-params.ts';
-import { refreshStaleStatistics } from './statistics.ts';
 
 /** A page row with its sort keys as text (`c0`…), for the next/previous page tokens. */
 type PageRow = ResourceRow & Record<`c${number}`, string | null>;
@@ -18,7 +17,6 @@ type PageRow = ResourceRow & Record<`c${number}`, string | null>;
  * already known, and one statement per include rule.
  */
 export async function searchResources(sql: SqlClient, tenant: string, request: SearchRequest): Promise<SearchResult> {
-  await refreshStaleStatistics(sql);
   const p = new SqlParams();
   p.add(tenant);
   const where = matchWhere(request, p);

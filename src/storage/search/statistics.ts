@@ -1,4 +1,4 @@
-import type { SqlClient } from '../database.ts';
+import type { Database, SqlClient } from '../database.ts';
 
 const TABLES = ['resource', 'search_token', 'search_string', 'search_reference', 'search_date', 'search_number', 'search_quantity', 'search_uri'];
 // Any constant; only concurrent searches of one database have to agree on it.
@@ -9,7 +9,8 @@ const ANALYZE_LOCK = 7_024_311_002;
  * every index lookup at one row and picks nested loops over whole tables (seconds, not
  * milliseconds); PGlite has no autovacuum at all, and a bulk load outpaces the server's.
  * One statement: re-analyzes only tables never analyzed or much changed since, and only one
- * caller at a time (the others go on with the statistics they have).
+ * caller at a time (the others go on with the statistics they have). Run at start, after
+ * seeding, and periodically (startStatisticsRefresh), never on the search path.
  */
 export async function refreshStaleStatistics(sql: SqlClient): Promise<void> {
   await sql.query(`DO $$
@@ -28,4 +29,24 @@ export async function refreshStaleStatistics(sql: SqlClient): Promise<void> {
         END LOOP;
       END IF;
     END $$`);
+}
+
+export interface StatisticsRefresh {
+  /** Stops the timer and waits for a refresh under way, so the database can close. */
+  stop(): Promise<void>;
+}
+
+/** Re-checks the statistics every `intervalMs` in the background (a timer that never keeps the process alive). */
+export function startStatisticsRefresh(db: Database, intervalMs: number, onError: (err: unknown) => void): StatisticsRefresh {
+  let running: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() => refreshStaleStatistics(db)).catch(onError);
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
