@@ -25,7 +25,6 @@ const INVALID: [string, Record<string, unknown>, string][] = [
   ['redirect_uri with a fragment', code({ redirect_uri: 'https://app.example.org/cb#frag' }), 'Client.auth.authorization_code.redirect_uri'],
   ['relative redirect_uri', code({ redirect_uri: '/cb' }), 'Client.auth.authorization_code.redirect_uri'],
   ['malformed http redirect_uri', code({ redirect_uri: 'http://' }), 'Client.auth.authorization_code.redirect_uri'],
-  ['authorization_code without redirect_uri', { type: 'smart-app', grant_types: ['code'] }, 'Client.auth.authorization_code.redirect_uri'],
   ['malformed launch_uri', { ...code({}), smart: { launch_uri: 'launch here' } }, 'Client.smart.launch_uri'],
   ['malformed jwks_uri', backend({ jwks_uri: 'not a url' }), 'Client.jwks_uri'],
   ['malformed details URL', { ...code({}), details: { 'logo-uri': 'logo.png' } }, 'Client.details.logo-uri'],
@@ -79,6 +78,19 @@ for (const driver of drivers) {
       assert.equal(res.status, 201, res.text);
       assert.deepEqual(res.body.grant_types, ['authorization_code', 'refresh_token']);
       assert.deepEqual(res.body.scope, ['launch/patient', 'openid', 'patient/*.read']);
+    });
+
+    it('accepts an authorization_code client without a redirect_uri (it cannot finish the flow until one is added)', async () => {
+      for (const [method, url] of [['POST', '/Client'], ['PUT', '/Client/no-redirect']] as const) {
+        const res = await send(method, url, { body: { type: 'smart-app', grant_types: ['code'] } });
+        assert.equal(res.status, 201, `${method}: ${res.text}`);
+        assert.deepEqual(res.body.grant_types, ['authorization_code']);
+        assert.equal(res.body.auth?.authorization_code?.redirect_uri, undefined);
+        assert.match(res.body.secret, /^[A-Za-z0-9_-]{43}$/, 'confidential by default');
+      }
+      const publicOne = await send('PUT', '/Client/no-redirect-public', { body: { type: 'smart-app', grant_types: ['authorization_code'], auth: { authorization_code: { pkce: true, secret_required: false } } } });
+      assert.equal(publicOne.status, 201, publicOne.text);
+      assert.equal(publicOne.body.secret, undefined);
     });
 
     it('a confidential client without a secret gets one on PUT and POST; a public one never does', async () => {

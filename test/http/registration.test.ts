@@ -82,7 +82,7 @@ for (const driver of drivers) {
       assert.equal(b.logo_uri, 'https://client.example.org/logo.png');
       assert.deepEqual(b.contacts, ['admin@client.example.org']);
       assert.equal(b.token_endpoint_auth_method, 'client_secret_basic');
-      assert.deepEqual(b.grant_types, ['authorization_code']);
+      assert.deepEqual(b.grant_types, ['authorization_code', 'refresh_token']);
       assert.deepEqual(b.response_types, ['code']);
       assert.match(String(b.scope), /(^| )launch\/patient( |$)/);
 
@@ -91,7 +91,7 @@ for (const driver of drivers) {
       const client = admin.body as { secret?: string; type?: string; grant_types?: string[]; name?: string; auth?: Json; registration?: Json; details?: Json };
       assert.equal(client.secret, b.client_secret);
       assert.equal(client.name, 'My Application');
-      assert.deepEqual(client.grant_types, ['authorization_code']);
+      assert.deepEqual(client.grant_types, ['authorization_code', 'refresh_token']);
       assert.equal((client.auth?.authorization_code as Json).redirect_uri, 'https://client.example.com/callback');
       assert.deepEqual(client.registration?.redirect_uris, ['https://client.example.com/callback']);
       assert.equal(client.details?.['logo-uri'], 'https://client.example.org/logo.png');
@@ -110,8 +110,48 @@ for (const driver of drivers) {
       assert.equal((await dcr.adminClient(String(res.body.client_id))).status, 200);
     });
 
-    it("refuses seed 001's curl body (no redirect_uris for the default authorization_code grant)", async () => {
-      assertOAuthError(await dcr.register(SEED_001_CURL_BODY), 400, 'invalid_redirect_uri', /redirect_uris is required/);
+    it("registers seed 001's curl body", async () => {
+      const res = await dcr.register(SEED_001_CURL_BODY);
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      const b = res.body;
+      assert.deepEqual(b.redirect_uris, []);
+      assert.equal(b.token_endpoint_auth_method, 'client_secret_basic');
+      assert.deepEqual(b.grant_types, ['authorization_code', 'refresh_token']);
+      assert.deepEqual(b.response_types, ['code']);
+      assert.match(String(b.client_id), /^[0-9a-f-]{36}$/);
+      assert.equal(typeof b.client_secret, 'string');
+      assert.ok(String(b.client_secret).length >= 32);
+      assert.equal(b.client_name, 'my-app');
+      assert.match(String(b.scope), /(^| )patient\/\*\.read( |$)/);
+      assert.equal(typeof b.client_id_issued_at, 'number');
+      assert.equal(b.client_secret_expires_at, 0);
+      assert.equal(b.registration_client_uri, `${TEST_BASE_URL}/auth/register/${b.client_id}`);
+      assert.equal(typeof b.registration_access_token, 'string');
+
+      const client = (await dcr.adminClient(String(b.client_id))).body as { secret?: string; grant_types?: string[]; auth?: { authorization_code?: Json } };
+      assert.equal(client.secret, b.client_secret);
+      assert.deepEqual(client.grant_types, ['authorization_code', 'refresh_token']);
+      assert.equal(client.auth?.authorization_code?.redirect_uri, undefined);
+
+      // A redirect URI can be added later (RFC 7592 update).
+      const updated = await dcr.send('PUT', path(b.registration_client_uri), {
+        token: String(b.registration_access_token),
+        body: { client_id: b.client_id, client_name: 'my-app', redirect_uris: ['https://my-app.example/cb'] },
+      });
+      assert.equal(updated.status, 200, JSON.stringify(updated.body));
+      assert.deepEqual(updated.body.redirect_uris, ['https://my-app.example/cb']);
+      const after = (await dcr.adminClient(String(b.client_id))).body as { auth?: { authorization_code?: Json } };
+      assert.equal(after.auth?.authorization_code?.redirect_uri, 'https://my-app.example/cb');
+    });
+
+    it('accepts an authorization_code client with an empty redirect_uris, public or confidential', async () => {
+      for (const method of ['none', 'client_secret_post']) {
+        const res = await dcr.register({ client_name: 'no-redirect', redirect_uris: [], grant_types: ['authorization_code'], token_endpoint_auth_method: method });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        assert.deepEqual(res.body.redirect_uris, []);
+        assert.deepEqual(res.body.grant_types, ['authorization_code']);
+        assert.deepEqual(res.body.response_types, ['code']);
+      }
     });
 
     it('registers public, private_key_jwt and backend clients with the matching Client', async () => {
@@ -157,8 +197,27 @@ for (const driver of drivers) {
       assert.deepEqual((await dcr.adminClient(String(launch.body.client_id))).body.smart, { launch_uri: 'https://app.example/launch' });
     });
 
+    it('RFC 7592: two requests racing with one registration access token rotate it once', async () => {
+      const created = await dcr.register({ redirect_uris: ['https://race.example/cb'] });
+      assert.equal(created.status, 201);
+      const uri = new URL(String(created.body.registration_client_uri)).pathname;
+      const token = String(created.body.registration_access_token);
+      const results = await Promise.all([dcr.send('GET', uri, { token }), dcr.send('GET', uri, { token })]);
+      assert.deepEqual(results.map((r) => r.status).sort(), [200, 401]);
+      const winner = results.find((r) => r.status === 200);
+      assert.equal((await dcr.send('GET', uri, { token: String(winner?.body.registration_access_token) })).status, 200);
+    });
+
+    it('RFC 7592: a refused update keeps the current registration access token', async () => {
+      const created = await dcr.register({ redirect_uris: ['https://keep.example/cb'] });
+      const uri = new URL(String(created.body.registration_client_uri)).pathname;
+      const token = String(created.body.registration_access_token);
+      const refused = await dcr.send('PUT', uri, { token, body: { client_id: created.body.client_id, redirect_uris: ['https://keep.example/cb#frag'] } });
+      assert.equal(refused.status, 400);
+      assert.equal((await dcr.send('GET', uri, { token })).status, 200);
+    });
+
     const invalid: [string, string | Json, string, RegExp][] = [
-      ['no redirect_uris', { client_name: 'x' }, 'invalid_redirect_uri', /required/],
       ['a fragment', { redirect_uris: ['https://a.example/cb#frag'] }, 'invalid_redirect_uri', /fragment/],
       ['a relative redirect URI', { redirect_uris: ['/cb'] }, 'invalid_redirect_uri', /absolute/],
       ['redirect_uris not an array', { redirect_uris: 'https://a.example/cb' }, 'invalid_redirect_uri', /array/],
@@ -194,20 +253,29 @@ for (const driver of drivers) {
     it('RFC 7592: read, update with token rotation, delete, then 401', async () => {
       const created = await dcr.register(SEED_001_BODY);
       const id = String(created.body.client_id);
-      const token = String(created.body.registration_access_token);
+      const createdToken = String(created.body.registration_access_token);
       const uri = path(created.body.registration_client_uri);
 
-      const read = await dcr.send('GET', uri, { token });
+      const read = await dcr.send('GET', uri, { token: createdToken });
       assert.equal(read.status, 200);
       assert.equal(read.headers['cache-control'], 'no-store');
       assert.equal(read.body.client_id, id);
       assert.equal(read.body.client_secret, created.body.client_secret);
-      assert.equal(read.body.registration_access_token, undefined);
+      assert.equal(read.body.registration_client_uri, created.body.registration_client_uri);
       assert.deepEqual(read.body.redirect_uris, created.body.redirect_uris);
-      // Also at the S4S path.
-      assert.equal((await dcr.send('GET', `/oauth/register/${id}`, { token })).status, 200);
+      // RFC 7592 §3: the read returns a registration access token; tokens are stored hashed, so it is a new one.
+      const readToken = String(read.body.registration_access_token);
+      assert.match(readToken, /^[A-Za-z0-9_-]{43}$/);
+      assert.notEqual(readToken, createdToken);
+      assertOAuthError(await dcr.send('GET', uri, { token: createdToken }), 401, 'invalid_token');
+      // Also at the S4S path, which rotates again.
+      const s4sRead = await dcr.send('GET', `/oauth/register/${id}`, { token: readToken });
+      assert.equal(s4sRead.status, 200);
+      const token = String(s4sRead.body.registration_access_token);
+      assert.notEqual(token, readToken);
+      assertOAuthError(await dcr.send('GET', uri, { token: readToken }), 401, 'invalid_token');
 
-      for (const bad of [undefined, 'wrong-token']) {
+      for (const bad of [undefined, 'wrong-token', createdToken]) {
         const res = await dcr.send('GET', uri, bad === undefined ? {} : { token: bad });
         assertOAuthError(res, 401, 'invalid_token');
         assert.match(String(res.headers['www-authenticate']), /^Bearer error="invalid_token"/);
@@ -232,17 +300,19 @@ for (const driver of drivers) {
       assert.equal(updated.body.logo_uri, undefined);
       assert.equal(updated.body.contacts, undefined);
       assertOAuthError(await dcr.send('GET', uri, { token }), 401, 'invalid_token');
-      assert.equal((await dcr.send('GET', uri, { token: newToken })).body.client_name, 'Renamed');
+      const reread = await dcr.send('GET', uri, { token: newToken });
+      assert.equal(reread.body.client_name, 'Renamed');
+      const latestToken = String(reread.body.registration_access_token);
       const admin = (await dcr.adminClient(id)).body as { name?: string; auth?: { authorization_code?: Json }; registration?: Json };
       assert.equal(admin.name, 'Renamed');
       assert.equal(admin.auth?.authorization_code?.redirect_uri, 'https://client.example.com/new');
       assert.deepEqual(admin.registration?.redirect_uris, replacement.redirect_uris);
 
-      assertOAuthError(await dcr.send('DELETE', uri, { token }), 401, 'invalid_token');
-      const deleted = await dcr.send('DELETE', uri, { token: newToken });
-      assert.equal(deleted.status, 204);
-      assertOAuthError(await dcr.send('GET', uri, { token: newToken }), 401, 'invalid_token');
       assertOAuthError(await dcr.send('DELETE', uri, { token: newToken }), 401, 'invalid_token');
+      const deleted = await dcr.send('DELETE', uri, { token: latestToken });
+      assert.equal(deleted.status, 204);
+      assertOAuthError(await dcr.send('GET', uri, { token: latestToken }), 401, 'invalid_token');
+      assertOAuthError(await dcr.send('DELETE', uri, { token: latestToken }), 401, 'invalid_token');
       assert.equal((await dcr.adminClient(id)).status, 404);
     });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isHttpUrl, redirectUriProblem } from '../registry/uri-rules.ts';
-import { Problems, pathText } from '../registry/validation-error.ts';
+import { Problems } from '../registry/validation-error.ts';
 import { CLIENT_TYPES, GRANT_TYPES, type Client, type GrantType } from './client-repository.ts';
 import { isPublicClient, JWT_BEARER_ASSERTION, needsSecret, usesJwtAssertion } from './client-kind.ts';
 
@@ -72,18 +72,7 @@ export interface ClientInputContext {
  */
 export function validateClient(input: unknown, context: ClientInputContext): Client {
   const problems = new Problems('Client');
-  if (!input || typeof input !== 'object' || Array.isArray(input)) {
-    problems.add('', 'the body must be a Client object');
-    problems.throwIfAny();
-  }
-  const parsed = clientSchema.safeParse(input);
-  if (!parsed.success) {
-    for (const i of parsed.error.issues) {
-      problems.add(pathText(i.path), i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message);
-    }
-    problems.throwIfAny();
-  }
-  const body = parsed.data as z.infer<typeof clientSchema>;
+  const body = problems.parseBody(clientSchema, input);
   const { id: _ignoredId, meta, grant_types, scope, ...rest } = body;
   const client: Client = { ...rest, resourceType: 'Client' } as Client;
   if (context.id !== undefined) client.id = context.id;
@@ -100,9 +89,7 @@ export function validateClient(input: unknown, context: ClientInputContext): Cli
     const problem = redirectUriProblem(code.redirect_uri);
     if (problem) problems.add('auth.authorization_code.redirect_uri', problem);
   }
-  if (client.grant_types?.includes('authorization_code') && !code?.redirect_uri) {
-    problems.add('auth.authorization_code.redirect_uri', 'is required for the authorization_code grant', 'required');
-  }
+  // A code-grant client without a redirect_uri is valid; the authorize endpoint refuses it until one is added.
   for (const [key, value] of Object.entries(body.details ?? {})) {
     if (/[-_](uri|url)$/i.test(key) && !isHttpUrl(value)) problems.add(`details.${key}`, 'must be an absolute http(s) URL');
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Problems, pathText } from '../registry/validation-error.ts';
+import { Problems } from '../registry/validation-error.ts';
 import type { AccessPolicy } from './access-policy.ts';
 import { compilePattern } from './matcho.ts';
 
@@ -26,18 +26,7 @@ const policySchema = z.strictObject({
  */
 export function validateAccessPolicy(input: unknown, context: { id?: string }): AccessPolicy {
   const problems = new Problems('AccessPolicy');
-  if (!input || typeof input !== 'object' || Array.isArray(input)) {
-    problems.add('', 'the body must be an AccessPolicy object');
-    problems.throwIfAny();
-  }
-  const parsed = policySchema.safeParse(input);
-  if (!parsed.success) {
-    for (const i of parsed.error.issues) {
-      problems.add(pathText(i.path), i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message);
-    }
-    problems.throwIfAny();
-  }
-  const { id: _id, meta, link, ...rest } = parsed.data as z.infer<typeof policySchema>;
+  const { id: _id, meta, link, ...rest } = problems.parseBody(policySchema, input);
   const policy: AccessPolicy = { ...rest, resourceType: 'AccessPolicy' };
   if (context.id !== undefined) policy.id = context.id;
   if (meta) {

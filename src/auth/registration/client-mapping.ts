@@ -38,7 +38,8 @@ export function clientFromMetadata(id: string, metadata: ClientMetadata, issuedA
   if (usesCode) {
     auth.authorization_code = {
       ...pickLifetimes(previousCode),
-      redirect_uri: metadata.redirect_uris[0],
+      // The Client holds one redirect_uri; with none registered the key is left out.
+      ...(metadata.redirect_uris[0] !== undefined ? { redirect_uri: metadata.redirect_uris[0] } : {}),
       refresh_token: grants.includes('refresh_token'),
       // A public client (RFC 6749 §2.1) proves itself with PKCE instead of a secret.
       // private_key_jwt leaves secret_required unset: confidential, authenticating with its JWT assertion.

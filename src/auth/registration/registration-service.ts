@@ -34,6 +34,7 @@ export interface ClientRegistration {
   readonly mode: 'open' | 'initial-access-token';
   /** readBody is called only once the caller is authorised, so a bad token is a 401 even with a bad body. */
   register(initialAccessToken: string | undefined, readBody: () => unknown): Promise<RegistrationResponse>;
+  /** Rotates the registration access token: the response carries the new one, the old one stops working. */
   read(clientId: string, accessToken: string | undefined): Promise<RegistrationResponse>;
   update(clientId: string, accessToken: string | undefined, readBody: () => unknown): Promise<RegistrationResponse>;
   remove(clientId: string, accessToken: string | undefined): Promise<RegistrationResponse>;
@@ -67,7 +68,8 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
     return client;
   }
 
-  async function save(client: Client & { id: string }, previous: Client | undefined): Promise<Client & { id: string }> {
+  /** The Client the registration becomes, checked by the Client rules too. */
+  function validClient(client: Client & { id: string }, previous: Client | undefined): Client & { id: string } {
     let valid: Client;
     try {
       valid = validateClient(client, { id: client.id, ...(previous ? { previous } : {}), newSecret: options.newSecret });
@@ -78,12 +80,29 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
     }
     const method = registrationOf(valid)?.token_endpoint_auth_method;
     if (method && !usesSecret(method)) delete valid.secret;
-    return (await clients.put({ ...valid, id: client.id })).resource;
+    return { ...valid, id: client.id };
+  }
+
+  async function save(client: Client & { id: string }): Promise<Client & { id: string }> {
+    return (await clients.put(client)).resource;
+  }
+
+  /** RFC 7592: a new registration access token for a managed client, only if the presented one is still current. */
+  async function rotateAccessToken(clientId: string, presented: string): Promise<string> {
+    const token = options.newToken();
+    if (!(await store.rotateAccessTokenHash(clientId, hashToken(presented), hashToken(token), now()))) {
+      throw invalidToken('the registration access token was already rotated by another request');
+    }
+    return token;
   }
 
   async function withNewAccessToken(client: Client & { id: string }, status: number): Promise<RegistrationResponse> {
     const token = options.newToken();
     await store.putAccessTokenHash(client.id, hashToken(token), now());
+    return registrationResponse(client, token, status);
+  }
+
+  function registrationResponse(client: Client & { id: string }, token: string, status: number): RegistrationResponse {
     return {
       status,
       body: {
@@ -104,7 +123,7 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
       const client = clientFromMetadata(id, metadata, epochSeconds(now()));
       if (usesSecret(metadata.token_endpoint_auth_method)) client.secret = options.newSecret();
       if (issuedTo?.startsWith('User/')) client.owner = issuedTo;
-      const saved = await save(client, undefined);
+      const saved = await save(validClient(client, undefined));
       try {
         return await withNewAccessToken(saved, 201);
       } catch (err) {
@@ -116,10 +135,8 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
 
     async read(clientId, accessToken) {
       const client = await authorizeManagement(clientId, accessToken);
-      return {
-        status: 200,
-        body: { ...metadataOfClient(client), registration_client_uri: `${options.registrationUrl}/${encodeURIComponent(client.id)}` },
-      };
+      // RFC 7592 §3: the response MUST carry registration_access_token; only its hash is stored, so a read rotates it.
+      return registrationResponse(client, await rotateAccessToken(clientId, accessToken ?? ''), 200);
     },
 
     async update(clientId, accessToken, readBody) {
@@ -136,8 +153,10 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
       const issuedAt = registrationOf(previous)?.client_id_issued_at ?? epochSeconds(now());
       const client = clientFromMetadata(clientId, metadata, issuedAt, previous);
       if (usesSecret(metadata.token_endpoint_auth_method)) client.secret ??= options.newSecret();
-      const saved = await save(client, previous);
-      return withNewAccessToken(saved, 200);
+      // Valid first, then the token (atomically), then the write: a refused update never costs the client its token.
+      const valid = validClient(client, previous);
+      const token = await rotateAccessToken(clientId, accessToken ?? '');
+      return registrationResponse(await save(valid), token, 200);
     },
 
     async remove(clientId, accessToken) {

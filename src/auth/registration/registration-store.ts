@@ -10,6 +10,8 @@ export interface RegistrationStore {
   accessTokenHash(clientId: string): Promise<string | undefined>;
   /** Sets (or replaces, on rotation) the client's registration access token hash. */
   putAccessTokenHash(clientId: string, hash: string, at: Date): Promise<void>;
+  /** Replaces the hash only if it is still `expected` (compare-and-swap); false when another request rotated it first. */
+  rotateAccessTokenHash(clientId: string, expected: string, hash: string, at: Date): Promise<boolean>;
   deleteRegistration(clientId: string): Promise<void>;
   addInitialAccessToken(hash: string, record: InitialAccessTokenRecord & { issuedAt: Date }): Promise<void>;
   initialAccessToken(hash: string): Promise<InitialAccessTokenRecord | undefined>;

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { FhirError, issue, type OutcomeIssue } from '../../fhir/outcome.ts';
 
 /** Collects field problems of one registry resource; `throwIfAny` raises them as one 422 OperationOutcome. */
@@ -17,6 +18,22 @@ export class Problems {
 
   throwIfAny(): void {
     if (this.issues.length) throw new FhirError(422, this.issues);
+  }
+
+  /** The body parsed by `schema`, or a 422 naming every field the schema refuses (unknown fields included). */
+  parseBody<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+    if (!input || typeof input !== 'object' || Array.isArray(input)) {
+      this.add('', `the body must be ${/^[AEIOU]/.test(this.resourceType) ? 'an' : 'a'} ${this.resourceType} object`);
+      this.throwIfAny();
+    }
+    const parsed = schema.safeParse(input);
+    if (!parsed.success) {
+      for (const i of parsed.error.issues) {
+        this.add(pathText(i.path), i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message);
+      }
+      this.throwIfAny();
+    }
+    return parsed.data as z.infer<S>;
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Problems, pathText } from '../registry/validation-error.ts';
+import { Problems } from '../registry/validation-error.ts';
 import { hashPassword } from './password-hash.ts';
 import type { User } from './user.ts';
 
@@ -34,18 +34,7 @@ export interface UserInputContext {
  */
 export async function validateUser(input: unknown, context: UserInputContext): Promise<User> {
   const problems = new Problems('User');
-  if (!input || typeof input !== 'object' || Array.isArray(input)) {
-    problems.add('', 'the body must be a User object');
-    problems.throwIfAny();
-  }
-  const parsed = userSchema.safeParse(input);
-  if (!parsed.success) {
-    for (const i of parsed.error.issues) {
-      problems.add(pathText(i.path), i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message);
-    }
-    problems.throwIfAny();
-  }
-  const { id: _id, meta, password, fhirUser, ...rest } = parsed.data as z.infer<typeof userSchema>;
+  const { id: _id, meta, password, fhirUser, ...rest } = problems.parseBody(userSchema, input);
   const user: User = { ...rest, resourceType: 'User' };
   if (context.id !== undefined) user.id = context.id;
   if (meta) {

@@ -17,6 +17,15 @@ export function createRegistrationStore(sql: SqlClient): RegistrationStore {
       );
     },
 
+    async rotateAccessTokenHash(clientId, expected, hash, at) {
+      const rows = await sql.query(
+        `UPDATE client_registration SET access_token_hash = $3, updated_at = $4
+          WHERE client_id = $1 AND access_token_hash = $2 RETURNING client_id`,
+        [clientId, expected, hash, at.toISOString()],
+      );
+      return rows.length === 1;
+    },
+
     async deleteRegistration(clientId) {
       await sql.query('DELETE FROM client_registration WHERE client_id = $1', [clientId]);
     },
