@@ -74,7 +74,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     await refreshStaleStatistics(db);
     const auth = createAuthStores(db, { now, newId });
     const sandboxLogins = config.mode === 'sandbox' && config.seed === 'demo' ? await seedSandboxUsers(auth.users) : undefined;
-    const adminAccess = { root: config.admin, clients: auth.clients, policies: auth.policies };
+    const adminAccess = { root: config.admin, clients: auth.clients, policies: auth.policies, users: auth.users };
     const rpcMethods = new Map<string, RpcMethod>([
       [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: auth.clients, newSecret: generateClientSecret })],
     ]);
@@ -108,7 +108,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     });
     const app = await buildApp({
       fhir,
-      oauth: { signingKeys, registration, root: config.admin },
+      oauth: { signingKeys, registration, access: adminAccess },
       admin: {
         admin: createRegistryAdmin({ ...auth, newSecret: generateClientSecret }),
         access: adminAccess,

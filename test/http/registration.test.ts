@@ -359,7 +359,25 @@ for (const driver of drivers) {
       assertOAuthError(await dcr.register(SEED_003_BODY, undefined, '/oauth/register'), 401, 'invalid_token');
     });
 
-    it('initial access tokens are issued to the root client only', async () => {
+    it('a developer obtains an initial access token; the clients registered with it are theirs', async () => {
+      const dev = await portico.app.inject({
+        method: 'POST',
+        url: '/User',
+        headers: { authorization: ROOT_BASIC, 'content-type': 'application/json' },
+        payload: JSON.stringify({ resourceType: 'User', email: 'dev@dcr.example', password: 'a long developer password', roles: ['developer'] }),
+      });
+      assert.equal(dev.statusCode, 201, dev.body);
+      const devBasic = `Basic ${Buffer.from('dev@dcr.example:a long developer password').toString('base64')}`;
+      const issued = await dcr.send('POST', '/auth/initial-access-token', { headers: { authorization: devBasic } });
+      assert.equal(issued.status, 201, JSON.stringify(issued.body));
+      const registered = await dcr.register({ redirect_uris: ['https://dev.example/cb'] }, String(issued.body.token));
+      assert.equal(registered.status, 201, JSON.stringify(registered.body));
+      assert.equal((await dcr.adminClient(String(registered.body.client_id))).body.owner, `User/${dev.json().id}`);
+      const wrongPassword = `Basic ${Buffer.from('dev@dcr.example:nope').toString('base64')}`;
+      assertOAuthError(await dcr.send('POST', '/auth/initial-access-token', { headers: { authorization: wrongPassword } }), 401, 'invalid_client');
+    });
+
+    it('initial access tokens are refused to anonymous callers and wrong secrets', async () => {
       const anonymous = await dcr.send('POST', '/auth/initial-access-token');
       assertOAuthError(anonymous, 401, 'invalid_client');
       const wrong = await dcr.send('POST', '/auth/initial-access-token', { headers: { authorization: `Basic ${Buffer.from('root:nope').toString('base64')}` } });

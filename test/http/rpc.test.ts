@@ -39,6 +39,25 @@ for (const driver of drivers) {
       assert.equal((await send('GET', `/Client/${a.body.result.id}`)).body.secret, a.body.result.secret);
     });
 
+    it('a developer signs in with email and password: their applications record them as owner', async () => {
+      const dev = await send('POST', '/User', { body: { resourceType: 'User', email: 'dev@apps.example', password: 'correct horse battery', roles: ['developer'] } });
+      assert.equal(dev.status, 201, dev.text);
+      const plain = await send('POST', '/User', { body: { resourceType: 'User', email: 'plain@apps.example', password: 'correct horse battery' } });
+      assert.equal(plain.status, 201, plain.text);
+
+      const saved = await send('POST', '/rpc', { body: { method: SAVE, params }, authorization: basic('dev@apps.example', 'correct horse battery') });
+      assert.equal(saved.status, 200, saved.text);
+      assert.equal(saved.body.result.owner, `User/${dev.body.id}`);
+      assert.equal((await send('GET', `/Client/${saved.body.result.id}`)).body.owner, `User/${dev.body.id}`);
+
+      for (const [who, password] of [['dev@apps.example', 'wrong password'], ['plain@apps.example', 'correct horse battery'], ['nobody@apps.example', 'x']]) {
+        const refused = await send('POST', '/rpc', { body: { method: SAVE, params }, authorization: basic(who ?? '', password ?? '') });
+        assert.equal(refused.status, 401, `${who}: ${refused.text}`);
+      }
+      // The developer portal's method only: the admin API still needs a policy.
+      assert.equal((await send('GET', '/Client', { authorization: basic('dev@apps.example', 'correct horse battery') })).status, 403);
+    });
+
     const errors: [string, unknown, number, RegExp, string?][] = [
       ['unknown method', { method: 'no.such/method', params: {} }, 404, /unknown method no\.such\/method/],
       ['no method', { params }, 400, /method is required/, 'method'],

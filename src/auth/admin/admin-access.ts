@@ -5,24 +5,42 @@ import type { AccessPolicyRepository } from '../policies/access-policy.ts';
 import { evaluatePolicies } from '../policies/evaluate-policies.ts';
 import type { PolicyRequestContext } from '../policies/request-context.ts';
 import { isRootClient, type RootClientCredentials } from '../root-client.ts';
+import { verifyPassword } from '../users/password-hash.ts';
+import { publicUser, type StoredUser, type UserRepository } from '../users/user.ts';
 
-export type AdminCaller = { kind: 'root' } | { kind: 'client'; client: StoredClient };
+export type AdminCaller = { kind: 'root' } | { kind: 'client'; client: StoredClient } | { kind: 'user'; user: StoredUser };
+
+/** Users with this role may sign in to the developer surfaces (RPC, initial access tokens). */
+export const DEVELOPER_ROLE = 'developer';
+
+// A well-formed hash of a random, discarded password: an unknown email costs the same scrypt run as a
+// known one, so response times do not tell which emails have accounts.
+const NO_USER_HASH = 'scrypt$N=32768,r=8,p=1$Q48NpGQEb5iBgGx7XiEv2Q$eupVv-dpuPSC-5SV3KQ6U1jubMJvWXqu3YVnhJrd8t4';
 
 export interface AdminAccessDeps {
   root: RootClientCredentials;
   clients: ClientRepository;
   policies: AccessPolicyRepository;
+  users: UserRepository;
 }
 
-/** Whose HTTP Basic credentials these are: the root client, an active Client with a matching secret, or nobody. */
+/**
+ * Whose HTTP Basic credentials these are: the root client, an active Client with a matching secret,
+ * an active developer User (email and password), or nobody.
+ */
 export async function authenticateBasic(authorization: string | undefined, deps: AdminAccessDeps): Promise<AdminCaller | undefined> {
   if (isRootClient(authorization, deps.root)) return { kind: 'root' };
   const credentials = parseBasicAuthorization(authorization);
   if (!credentials) return undefined;
   const client = await deps.clients.get(credentials.username);
-  const secretOk = clientSecretMatches(client, credentials.password);
-  if (!client || client.active === false || !secretOk) return undefined;
-  return { kind: 'client', client };
+  if (client) {
+    const secretOk = clientSecretMatches(client, credentials.password);
+    return client.active !== false && secretOk ? { kind: 'client', client } : undefined;
+  }
+  const user = await deps.users.findByEmail(credentials.username);
+  const passwordOk = await verifyPassword(credentials.password, user?.password_hash ?? NO_USER_HASH);
+  if (!user || !passwordOk || user.active === false || !user.roles?.includes(DEVELOPER_ROLE)) return undefined;
+  return { kind: 'user', user };
 }
 
 /**
@@ -31,6 +49,7 @@ export async function authenticateBasic(authorization: string | undefined, deps:
  */
 export async function mayCall(caller: AdminCaller, request: PolicyRequestContext, deps: AdminAccessDeps): Promise<boolean> {
   if (caller.kind === 'root') return true;
+  if (caller.kind === 'user') return evaluatePolicies(await deps.policies.all(), { ...request, user: publicUser(caller.user) });
   const { secret: _secret, ...client } = caller.client;
   return evaluatePolicies(await deps.policies.all(), { ...request, client });
 }

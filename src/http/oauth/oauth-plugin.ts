@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { SigningKeys } from '../../auth/keys/signing-keys.ts';
 import type { ClientRegistration } from '../../auth/registration/registration-service.ts';
-import type { RootClientCredentials } from '../../auth/root-client.ts';
+import type { AdminAccessDeps } from '../../auth/admin/admin-access.ts';
 import { BodyError, parseJsonBody } from '../json-body.ts';
 import { jwksRoute } from './jwks-route.ts';
 import { renderOAuthError } from './oauth-errors.ts';
@@ -10,7 +10,8 @@ import { registrationRoutes, UnreadableBody } from './registration-routes.ts';
 export interface OAuthPluginOptions {
   signingKeys: SigningKeys;
   registration: ClientRegistration;
-  root: RootClientCredentials;
+  /** Who may ask for initial access tokens: the root client and developers. */
+  access: AdminAccessDeps;
   maxJsonDepth: number;
 }
 
@@ -32,5 +33,5 @@ export async function oauthPlugin(app: FastifyInstance, options: OAuthPluginOpti
   app.setErrorHandler(renderOAuthError);
 
   jwksRoute(app, options.signingKeys);
-  registrationRoutes(app, options.registration, options.root);
+  registrationRoutes(app, options.registration, options.access);
 }

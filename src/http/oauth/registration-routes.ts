@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken } from '../../auth/registration/bearer-token.ts';
 import { invalidMetadata, RegistrationError } from '../../auth/registration/registration-error.ts';
 import type { ClientRegistration, RegistrationResponse } from '../../auth/registration/registration-service.ts';
-import { isRootClient, type RootClientCredentials } from '../../auth/root-client.ts';
+import { authenticateBasic, type AdminAccessDeps } from '../../auth/admin/admin-access.ts';
 import { noStore } from './oauth-errors.ts';
 
 /** A body that could not be parsed; reported only once the caller is authorised (401 before 400). */
@@ -24,7 +24,7 @@ function send(reply: FastifyReply, response: RegistrationResponse): FastifyReply
 type ClientParams = { Params: { clientId: string } };
 
 /** RFC 7591 registration at /auth/register (and /oauth/register, the S4S path), RFC 7592 management under it. */
-export function registrationRoutes(app: FastifyInstance, registration: ClientRegistration, root: RootClientCredentials): void {
+export function registrationRoutes(app: FastifyInstance, registration: ClientRegistration, access: AdminAccessDeps): void {
   const token = (request: FastifyRequest) => bearerToken(request.headers.authorization);
   for (const base of ['/auth/register', '/oauth/register']) {
     app.post(base, async (request, reply) => send(reply, await registration.register(token(request), bodyOf(request))));
@@ -39,13 +39,14 @@ export function registrationRoutes(app: FastifyInstance, registration: ClientReg
     );
   }
 
-  // Initial access tokens (RFC 7591 §3) for the initial-access-token mode; the root client asks for them.
+  // Initial access tokens (RFC 7591 §3) for the initial-access-token mode: for the root client and developers.
   app.post('/auth/initial-access-token', async (request, reply) => {
-    if (!isRootClient(request.headers.authorization, root)) {
+    const caller = await authenticateBasic(request.headers.authorization, access);
+    if (!caller || caller.kind === 'client') {
       reply.header('www-authenticate', 'Basic realm="portico"');
-      throw new RegistrationError(401, 'invalid_client', 'the root client (HTTP Basic) is required');
+      throw new RegistrationError(401, 'invalid_client', 'the root client or a developer (HTTP Basic) is required');
     }
-    const issued = await registration.issueInitialAccessToken('root');
+    const issued = await registration.issueInitialAccessToken(caller.kind === 'root' ? 'root' : `User/${caller.user.id}`);
     return noStore(reply).code(201).type('application/json').send(JSON.stringify(issued));
   });
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateBasic, mayCall, type AdminAccessDeps } from '../../auth/admin/admin-access.ts';
-import type { RpcCaller } from '../../auth/rpc/rpc-caller.ts';
+import { DEVELOPER_RPC_METHODS, type RpcCaller } from '../../auth/rpc/rpc-caller.ts';
 import { dispatchRpc, type RpcMethod } from '../../auth/rpc/rpc-dispatch.ts';
 import { RpcError } from '../../auth/rpc/rpc-error.ts';
 import { FhirError } from '../../fhir/outcome.ts';
@@ -16,8 +16,9 @@ export interface RpcPluginOptions {
 
 /**
  * POST /rpc, Aidbox's RPC surface: `{ method, params }` (JSON or YAML) → `{ result }`, or
- * `{ error: { message, … } }` with a 4xx naming the problem. Root client, or a Client an AccessPolicy
- * allows for the method (an `Operation` link whose id is the method name).
+ * `{ error: { message, … } }` with a 4xx naming the problem. Root client; a developer User for the
+ * developer portal's methods; or a Client or User an AccessPolicy allows for the method (an
+ * `Operation` link whose id is the method name).
  */
 export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions): Promise<void> {
   app.removeAllContentTypeParsers();
@@ -28,13 +29,21 @@ export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions)
     const authenticated = await authenticateBasic(request.headers.authorization, options.access);
     if (!authenticated) {
       reply.header('www-authenticate', BASIC_CHALLENGE);
-      throw new RpcError(401, 'Authenticate with HTTP Basic: the admin client id and secret');
+      throw new RpcError(401, 'Authenticate with HTTP Basic: the admin client id and secret, or a developer email and password');
     }
     const body = typeof request.body === 'string' ? parseAdminBody(request.body, request.headers['content-type'], options.maxJsonDepth) : request.body;
     const method = body && typeof body === 'object' && 'method' in body && typeof body.method === 'string' ? body.method : '';
     const context = { method: 'POST', uri: '/rpc', params: {}, operation: { id: method }, rpc: { method } };
-    if (!(await mayCall(authenticated, context, options.access))) throw new RpcError(403, `No AccessPolicy allows calling ${method || 'this method'}`);
-    const caller: RpcCaller = authenticated.kind === 'root' ? { kind: 'root' } : { kind: 'client', clientId: authenticated.client.id };
+    const developerMethod = authenticated.kind === 'user' && DEVELOPER_RPC_METHODS.has(method);
+    if (!developerMethod && !(await mayCall(authenticated, context, options.access))) {
+      throw new RpcError(403, `No AccessPolicy allows calling ${method || 'this method'}`);
+    }
+    const caller: RpcCaller =
+      authenticated.kind === 'root'
+        ? { kind: 'root' }
+        : authenticated.kind === 'user'
+          ? { kind: 'user', userId: authenticated.user.id }
+          : { kind: 'client', clientId: authenticated.client.id };
     return send(request, reply, 200, await dispatchRpc(options.methods, body, caller));
   });
 }
