@@ -297,6 +297,9 @@ for (const driver of drivers) {
         'Patient?_page_token=WzFd',
         'Patient?identifier:missing=perhaps',
         'Observation?_include=Observation',
+        'Observation?_include=Observation:nope',
+        'Observation?_include=Evil:subject',
+        'Observation?_revinclude=Provenance:agent-role',
       ]) {
         const res = await search(path);
         assert.equal(res.status, 400, `${path}: ${res.text}`);

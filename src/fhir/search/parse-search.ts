@@ -225,8 +225,8 @@ export function parseSearchRequest(
     }
     const param = registry.get(sourceType, code);
     if (!param || param.type !== 'reference') {
-      unknown(`${name}=${value}`, `'${code}' is not a reference parameter of ${sourceType}`);
-      return false;
+      // A bad value, not an unknown parameter: refused in lenient mode too (security catalogue L9).
+      throw notSupported(`'${code}' is not a reference search parameter of ${sourceType} (in ${name})`);
     }
     include.push({ reverse, sourceType, param: code, iterate, baseUrl: settings.baseUrl, ...(targetType ? { targetType } : {}) });
     return true;
