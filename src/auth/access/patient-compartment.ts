@@ -1,0 +1,56 @@
+import type { FhirDefinitions } from '../../fhir/definitions.ts';
+
+/**
+ * The search parameters that put a resource of `resourceType` in a patient's compartment, as the
+ * R4 Patient CompartmentDefinition lists them (`Observation` → `subject`, `performer`). Empty when the
+ * type is not in the compartment. For `Patient` this is `link`; access rules confine Patient by id.
+ */
+export function compartmentParams(definitions: Pick<FhirDefinitions, 'patientCompartment'>, resourceType: string): readonly string[] {
+  return definitions.patientCompartment.resource.find((r) => r.code === resourceType)?.param ?? [];
+}
+
+/**
+ * Types a patient app reads by reference from its patient's data (US Core "must support" references:
+ * the performer of an Observation, the medication of a MedicationRequest, ...). They are outside the
+ * R4 Patient compartment, yet Inferno grants and reads `patient/Practitioner.rs` and friends. Under a
+ * `patient/` scope they may be read and searched (not written) without compartment confinement;
+ * they describe providers and products, not the patient.
+ */
+export const PATIENT_REFERENCED_TYPES: ReadonlySet<string> = new Set([
+  'Practitioner',
+  'PractitionerRole',
+  'Organization',
+  'Location',
+  'Medication',
+]);
+
+/**
+ * Links the R4 CompartmentDefinition leaves out but that hold patient data: R4 lists `Device` with
+ * no parameter, so a `patient/Device.rs` scope would reach nothing; US Core's Implantable Device is
+ * searched by `patient` (and R5's Patient compartment links Device by `subject`/`patient`).
+ */
+const ADDED_LINKS: Readonly<Record<string, readonly string[]>> = {
+  Device: ['patient'],
+};
+
+/** How `patient/` scopes reach each resource type: precomputed once from the definitions. */
+export interface PatientCompartment {
+  /** Parameters linking a type to Patient (`[]` = not in the compartment). Patient itself is by id. */
+  params(resourceType: string): readonly string[];
+  /** Whether `patient/` scopes may read and search the type outside the compartment. */
+  readableByReference(resourceType: string): boolean;
+}
+
+export function buildPatientCompartment(definitions: Pick<FhirDefinitions, 'patientCompartment'>): PatientCompartment {
+  const links = new Map<string, readonly string[]>();
+  for (const entry of definitions.patientCompartment.resource) {
+    if (entry.param && entry.param.length > 0) links.set(entry.code, entry.param);
+  }
+  for (const [type, params] of Object.entries(ADDED_LINKS)) {
+    if (!links.has(type)) links.set(type, params);
+  }
+  return {
+    params: (resourceType) => links.get(resourceType) ?? [],
+    readableByReference: (resourceType) => PATIENT_REFERENCED_TYPES.has(resourceType),
+  };
+}
