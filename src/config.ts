@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SIGNING_ALGS, type SigningAlg } from './auth/keys/signing-algorithms.ts';
+import type { AddressClass } from './auth/client-auth/jwks/address-class.ts';
 
 /**
  * Settings, read once from the environment, validated, frozen.
@@ -36,6 +37,21 @@ export interface Config {
     readonly accessTokenAlg: SigningAlg;
     /** Days a superseded key keeps verifying after rotation; 0 keeps it until `portico keys retire`. */
     readonly retireAfterDays: number;
+  };
+  readonly cors: {
+    /** Origins whose browser apps may call the FHIR API, discovery and token endpoints: `*` for any. */
+    readonly allowedOrigins: '*' | readonly string[];
+  };
+  /** Fetching clients' `jwks_uri` for private_key_jwt (an outbound request: SSRF-guarded). */
+  readonly jwksFetch: {
+    /** Milliseconds for the whole fetch. */
+    readonly timeoutMs: number;
+    /** Largest JWKS accepted, bytes. */
+    readonly maxBytes: number;
+    /** Plain `http:` jwks_uri (sandbox only). */
+    readonly allowHttp: boolean;
+    /** Special-use address classes a jwks_uri may reach besides public ones. */
+    readonly allowedAddresses: readonly AddressClass[];
   };
   readonly registration: {
     /** RFC 7591 dynamic client registration: `open` to anyone, or with an initial access token. */
@@ -82,7 +98,28 @@ const envSchema = z.object({
   SIGNING_KEY_RETIRE_AFTER_DAYS: intSetting(0, 3650).default(0),
   REGISTRATION_MODE: z.enum(['open', 'initial-access-token']).optional(),
   INITIAL_ACCESS_TOKEN_LIFETIME: intSetting(60, 365 * 86400).default(86400),
+  JWKS_FETCH_TIMEOUT_MS: intSetting(100, 60_000).default(5000),
+  JWKS_FETCH_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+  CORS_ALLOWED_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== ''))
+    .refine((list) => list.length > 0, 'must be * or a comma-separated list of origins')
+    .refine(
+      (list) => (list.length === 1 && list[0] === '*') || list.every(isOrigin),
+      'must be * or origins such as https://app.example.org (scheme, host and port only)',
+    )
+    .optional(),
 });
+
+/** An origin as browsers send it (RFC 6454 §6.1): scheme://host[:port], nothing after. */
+function isOrigin(value: string): boolean {
+  if (!/^https?:\/\/[^/?#]+$/.test(value)) return false;
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -144,6 +181,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databasePoolSize: e.DATABASE_POOL_SIZE,
     tokens: { accessTokenMaxLifetime: e.ACCESS_TOKEN_MAX_LIFETIME },
     signingKeys: { accessTokenAlg: e.ACCESS_TOKEN_SIGNING_ALG, retireAfterDays: e.SIGNING_KEY_RETIRE_AFTER_DAYS },
+    jwksFetch: {
+      timeoutMs: e.JWKS_FETCH_TIMEOUT_MS,
+      maxBytes: 256 * 1024,
+      allowHttp: e.MODE === 'sandbox',
+      allowedAddresses:
+        e.JWKS_FETCH_ALLOW_PRIVATE === 'true'
+          ? ['loopback', 'private', 'link-local', 'unique-local']
+          : e.MODE === 'sandbox'
+            ? ['loopback']
+            : [],
+    },
+    cors: { allowedOrigins: !e.CORS_ALLOWED_ORIGINS || e.CORS_ALLOWED_ORIGINS[0] === '*' ? '*' : e.CORS_ALLOWED_ORIGINS },
     registration: {
       mode: e.REGISTRATION_MODE ?? (e.MODE === 'sandbox' ? 'open' : 'initial-access-token'),
       initialAccessTokenLifetime: e.INITIAL_ACCESS_TOKEN_LIFETIME,

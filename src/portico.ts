@@ -5,6 +5,11 @@ import { createSigningKeys, type SigningKeys } from './auth/keys/signing-keys.ts
 import { generateClientSecret } from './auth/clients/client-secret.ts';
 import { generateBearerToken } from './auth/registration/bearer-token.ts';
 import { createClientRegistration } from './auth/registration/registration-service.ts';
+import { createClientAuthenticator, type ClientAuthenticator } from './auth/client-auth/client-authenticator.ts';
+import { createHttpJwksFetcher } from './auth/client-auth/jwks/http-jwks-fetcher.ts';
+import { createJwksCache } from './auth/client-auth/jwks/jwks-cache.ts';
+import { createJtiStore } from './storage/auth/jti-store.ts';
+import { buildDiscoveryDocuments } from './auth/discovery/discovery-documents.ts';
 import { buildCapabilityStatement } from './fhir/capability-statement.ts';
 import { loadDefinitions, type FhirDefinitions } from './fhir/definitions.ts';
 import type { FhirDeps } from './fhir/interaction.ts';
@@ -37,6 +42,8 @@ export interface Portico {
   fhir: FhirDeps;
   /** Token signing keys (JWKS); created in the database on first use. */
   signingKeys: SigningKeys;
+  /** Token-endpoint client authentication (none, client_secret_basic/post, private_key_jwt). */
+  clientAuthenticator: ClientAuthenticator;
   /** Sandbox start-up seeding (MODE=sandbox, SEED=demo): what it wrote, or found already written. */
   seeded?: SeedProgress;
   /** Clients, Users and AccessPolicies (the authorization server's registry). */
@@ -78,6 +85,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     const rpcMethods = new Map<string, RpcMethod>([
       [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: auth.clients, newSecret: generateClientSecret })],
     ]);
+    const discovery = buildDiscoveryDocuments(config.baseUrl);
     const fhir: FhirDeps = {
       repository,
       definitions,
@@ -86,7 +94,13 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       validate: createValidator(definitions),
       newId,
       now,
-      capabilityStatement: buildCapabilityStatement({ definitions, searchRegistry, baseUrl: config.fhirBaseUrl, date: now() }),
+      capabilityStatement: buildCapabilityStatement({
+        definitions,
+        searchRegistry,
+        baseUrl: config.fhirBaseUrl,
+        date: now(),
+        security: discovery.capabilitySecurity,
+      }),
     };
     const signingKeys = createSigningKeys({
       store: createSigningKeyStore(db),
@@ -94,13 +108,28 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       accessTokenAlg: config.signingKeys.accessTokenAlg,
       retireAfterDays: config.signingKeys.retireAfterDays,
     });
+    const clientAuthenticator = createClientAuthenticator({
+      clients: auth.clients,
+      jtis: createJtiStore(db),
+      jwks: createJwksCache({
+        now,
+        fetch: createHttpJwksFetcher({
+          timeoutMs: config.jwksFetch.timeoutMs,
+          maxBytes: config.jwksFetch.maxBytes,
+          allowHttp: config.jwksFetch.allowHttp,
+          allowedAddresses: new Set(config.jwksFetch.allowedAddresses),
+        }),
+      }),
+      now,
+      audiences: [`${config.baseUrl}/auth/token`],
+    });
     const registration = createClientRegistration({
       clients: auth.clients,
       store: createRegistrationStore(db),
       mode: config.registration.mode,
       strictRedirectUris: config.mode === 'production',
       initialAccessTokenLifetime: config.registration.initialAccessTokenLifetime,
-      registrationUrl: `${config.baseUrl}/auth/register`,
+      registrationUrl: discovery.endpoints.registration,
       now,
       newId,
       newToken: generateBearerToken,
@@ -117,6 +146,8 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         maxPageSize: config.fhir.maxPageSize,
       },
       rpc: { methods: rpcMethods, access: adminAccess },
+      discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },
+      cors: { allowedOrigins: config.cors.allowedOrigins },
       ping: () => db.ping(),
       logLevel: config.logLevel,
       maxBodyBytes: config.fhir.maxBodyBytes,
@@ -130,6 +161,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       definitions,
       fhir,
       signingKeys,
+      clientAuthenticator,
       ...(seeded ? { seeded } : {}),
       auth,
       ...(sandboxLogins ? { sandboxLogins } : {}),

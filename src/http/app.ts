@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { FhirDeps } from '../fhir/interaction.ts';
 import { adminPlugin, type AdminPluginOptions } from './admin/admin-plugin.ts';
+import { corsHook, type CorsOptions } from './cors/cors-policy.ts';
+import { discoveryPlugin, type DiscoveryPluginOptions } from './discovery/discovery-plugin.ts';
 import { fhirPlugin, renderError as renderFhirError } from './fhir/fhir-plugin.ts';
 import { rpcPlugin, type RpcPluginOptions } from './rpc/rpc-plugin.ts';
 import { oauthPlugin, type OAuthPluginOptions } from './oauth/oauth-plugin.ts';
@@ -12,6 +14,10 @@ export interface AppOptions {
   /** The registry's admin API (/Client, /User, /AccessPolicy) and POST /rpc. */
   admin: Omit<AdminPluginOptions, 'maxJsonDepth'>;
   rpc: Omit<RpcPluginOptions, 'maxJsonDepth'>;
+  /** The SMART and OpenID Connect well-known documents. */
+  discovery: DiscoveryPluginOptions;
+  /** Cross-origin access to the FHIR API, discovery and the token-side OAuth endpoints. */
+  cors: CorsOptions;
   /** Resolves when the database answers. */
   ping: () => Promise<void>;
   logLevel: string;
@@ -34,6 +40,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
 
+  // Before every surface, so that their routes, errors and 404s all pass through it.
+  app.addHook('onRequest', corsHook(options.cors));
+
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_request, reply) => {
     try {
@@ -45,6 +54,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(fhirPlugin, { prefix: '/fhir', deps: options.fhir, maxJsonDepth: options.maxJsonDepth });
+  await app.register(discoveryPlugin, options.discovery);
   await app.register(oauthPlugin, { ...options.oauth, maxJsonDepth: options.maxJsonDepth });
   await app.register(adminPlugin, { ...options.admin, maxJsonDepth: options.maxJsonDepth });
   await app.register(rpcPlugin, { ...options.rpc, maxJsonDepth: options.maxJsonDepth });

@@ -1,0 +1,71 @@
+import type { FetchedJwks, JsonWebKeySet, JwksFetcher, JwksSource } from './jwks-source.ts';
+
+export interface JwksCacheOptions {
+  fetch: JwksFetcher;
+  now: () => Date;
+  /** Seconds a key set is kept when the response has no max-age. */
+  defaultMaxAgeSeconds?: number;
+  /** Upper bound on any max-age, seconds. */
+  maxMaxAgeSeconds?: number;
+  /** At most one forced re-fetch per URL in this many seconds (unknown `kid`s must not turn us into a flood). */
+  minRefreshIntervalSeconds?: number;
+  /** Most URLs kept; the oldest entry is dropped beyond it. */
+  maxEntries?: number;
+}
+
+interface Entry {
+  jwks: JsonWebKeySet;
+  expiresAt: number;
+}
+
+/**
+ * A per-process cache of fetched key sets. Only a cache: the client's jwks_uri stays the truth, entries
+ * never outlive the response's max-age, and failures are not cached. Concurrent misses share one fetch.
+ */
+export function createJwksCache(options: JwksCacheOptions): JwksSource {
+  const defaultMaxAge = options.defaultMaxAgeSeconds ?? 60;
+  const maxMaxAge = options.maxMaxAgeSeconds ?? 3600;
+  const minRefresh = (options.minRefreshIntervalSeconds ?? 30) * 1000;
+  const maxEntries = options.maxEntries ?? 1000;
+  const entries = new Map<string, Entry>();
+  const lastForcedRefresh = new Map<string, number>();
+  const inFlight = new Map<string, Promise<JsonWebKeySet>>();
+
+  function store(url: string, fetched: FetchedJwks, at: number): JsonWebKeySet {
+    const maxAge = Math.min(fetched.maxAgeSeconds ?? defaultMaxAge, maxMaxAge);
+    entries.delete(url);
+    if (maxAge > 0) {
+      entries.set(url, { jwks: fetched.jwks, expiresAt: at + maxAge * 1000 });
+      while (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+    }
+    return fetched.jwks;
+  }
+
+  function fetchOnce(url: string): Promise<JsonWebKeySet> {
+    const pending = inFlight.get(url);
+    if (pending) return pending;
+    const started = options.now().getTime();
+    const promise = options
+      .fetch(url)
+      .then((fetched) => store(url, fetched, started))
+      .finally(() => inFlight.delete(url));
+    inFlight.set(url, promise);
+    return promise;
+  }
+
+  return {
+    async get(url, { refresh = false } = {}) {
+      const now = options.now().getTime();
+      const cached = entries.get(url);
+      const fresh = cached && cached.expiresAt > now ? cached : undefined;
+      if (fresh && !refresh) return fresh.jwks;
+      if (fresh && refresh) {
+        const last = lastForcedRefresh.get(url);
+        if (last !== undefined && now - last < minRefresh) return fresh.jwks;
+        lastForcedRefresh.set(url, now);
+        if (lastForcedRefresh.size > maxEntries) lastForcedRefresh.delete(lastForcedRefresh.keys().next().value as string);
+      }
+      return fetchOnce(url);
+    },
+  };
+}

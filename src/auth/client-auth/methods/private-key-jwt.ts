@@ -1,0 +1,126 @@
+import { decodeJwt, decodeProtectedHeader, errors, importJWK, jwtVerify, type JWTPayload } from 'jose';
+import { JWT_BEARER_ASSERTION } from '../../clients/client-kind.ts';
+import type { StoredClient } from '../../clients/client-repository.ts';
+import { ASSERTION_ALGS, chooseAssertionKey, type AssertionAlg } from '../assertion-key.ts';
+import type { ClientAuthDeps, ClientAuthMethod } from '../client-auth-method.ts';
+import { findActiveClient } from '../client-lookup.ts';
+import { JwksFetchError, type JsonWebKeySet } from '../jwks/jwks-source.ts';
+import { invalidClient, invalidRequest } from '../oauth-error.ts';
+
+/** Leeway for clocks that disagree, seconds (applied to `exp` in the past and `nbf`/`iat` ahead). */
+export const ASSERTION_CLOCK_SKEW_SECONDS = 60;
+/** SMART Backend Services: `exp` no more than five minutes in the future; a few seconds of skew on top. */
+export const ASSERTION_MAX_LIFETIME_SECONDS = 300;
+const EXP_AHEAD_SKEW_SECONDS = 5;
+const MAX_ASSERTION_LENGTH = 16 * 1024;
+const MAX_JTI_LENGTH = 256;
+
+/**
+ * `private_key_jwt` (RFC 7523 §2.2 and §3, SMART Backend Services): a JWT signed with a key the client
+ * registered (`jwks` inline or at `jwks_uri`). Every failure is 401 `invalid_client`, an expired or
+ * replayed assertion included (RFC 7523 §3.1 allows invalid_client for client authentication).
+ */
+export const privateKeyJwtMethod: ClientAuthMethod = {
+  method: 'private_key_jwt',
+  presentedIn: (request) => request.form.client_assertion !== undefined || request.form.client_assertion_type !== undefined,
+  async authenticate(request, deps) {
+    const { client_assertion: assertion, client_assertion_type: type } = request.form;
+    if (type !== JWT_BEARER_ASSERTION) throw invalidClient(`client_assertion_type must be ${JWT_BEARER_ASSERTION}`);
+    if (assertion === undefined || assertion === '') throw invalidRequest('client_assertion is required');
+    if (assertion.length > MAX_ASSERTION_LENGTH) throw invalidClient('client_assertion is too large');
+
+    const { header, claims } = decodeUnverified(assertion);
+    const alg = header.alg;
+    if (typeof alg !== 'string' || !(ASSERTION_ALGS as readonly string[]).includes(alg)) {
+      throw invalidClient(`client_assertion alg must be one of ${ASSERTION_ALGS.join(', ')}`);
+    }
+    if (typeof header.kid !== 'string' || header.kid === '') throw invalidClient('client_assertion header has no kid');
+    // RFC 8725 §3.10: keys come only from the client's registration, never from the token itself.
+    for (const embedded of ['jwk', 'x5c', 'x5u'] as const) {
+      if (header[embedded] !== undefined) throw invalidClient(`client_assertion header ${embedded} is not accepted; keys come from the client registration`);
+    }
+
+    const clientId = claims.iss;
+    if (typeof clientId !== 'string' || clientId === '') throw invalidClient('client_assertion has no iss');
+    if (claims.sub !== clientId) throw invalidClient('client_assertion sub must equal iss (the client_id)');
+    const formId = request.form.client_id;
+    if (formId !== undefined && formId !== clientId) throw invalidClient('client_id does not match the client_assertion iss');
+    const client = await findActiveClient(deps.clients, clientId);
+    if (!client) throw invalidClient('client_assertion iss is not an active client');
+    if (header.jku !== undefined && header.jku !== client.jwks_uri) throw invalidClient("client_assertion jku is not the client's registered jwks_uri");
+    if (!client.jwks && !client.jwks_uri) throw invalidClient('this client has no registered keys (jwks or jwks_uri)');
+
+    const payload = await verifySignature(assertion, client, header.kid, alg as AssertionAlg, deps);
+    await checkClaims(payload, client.id, deps);
+    return { client, method: 'private_key_jwt' };
+  },
+};
+
+function decodeUnverified(assertion: string) {
+  try {
+    return { header: decodeProtectedHeader(assertion), claims: decodeJwt(assertion) };
+  } catch {
+    throw invalidClient('client_assertion is not a well-formed signed JWT');
+  }
+}
+
+async function keySet(client: StoredClient, deps: ClientAuthDeps, refresh: boolean): Promise<JsonWebKeySet> {
+  if (client.jwks) return { keys: Array.isArray(client.jwks.keys) ? client.jwks.keys : [] };
+  try {
+    return await deps.jwks.get(client.jwks_uri as string, { refresh });
+  } catch (error) {
+    throw invalidClient(error instanceof JwksFetchError ? error.message : 'jwks_uri could not be fetched');
+  }
+}
+
+async function verifySignature(assertion: string, client: StoredClient, kid: string, alg: AssertionAlg, deps: ClientAuthDeps): Promise<JWTPayload> {
+  let choice = chooseAssertionKey(await keySet(client, deps, false), kid, alg);
+  // An unknown kid may be a rotation the cache has not seen yet: look once more (SMART Backend Services).
+  if ('problem' in choice && choice.problem === 'unknown-kid' && !client.jwks) {
+    choice = chooseAssertionKey(await keySet(client, deps, true), kid, alg);
+  }
+  if ('problem' in choice) {
+    throw invalidClient(
+      choice.problem === 'unknown-kid'
+        ? `no registered ${alg} signing key has the assertion's kid`
+        : "several registered keys have the assertion's kid; kids must be unique",
+    );
+  }
+  let key: Awaited<ReturnType<typeof importJWK>>;
+  try {
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, ...publicPart } = choice.key;
+    key = await importJWK({ ...publicPart, alg }, alg);
+  } catch {
+    throw invalidClient("the registered key for the assertion's kid is not a usable key");
+  }
+  try {
+    const { payload } = await jwtVerify(assertion, key, {
+      algorithms: [alg],
+      currentDate: deps.now(),
+      clockTolerance: ASSERTION_CLOCK_SKEW_SECONDS,
+    });
+    return payload;
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) throw invalidClient('client_assertion has expired');
+    if (error instanceof errors.JWTClaimValidationFailed) throw invalidClient(`client_assertion ${error.claim} is not acceptable (${error.reason})`);
+    throw invalidClient('client_assertion signature does not verify');
+  }
+}
+
+async function checkClaims(payload: JWTPayload, clientId: string, deps: ClientAuthDeps): Promise<void> {
+  const audiences = Array.isArray(payload.aud) ? payload.aud : payload.aud === undefined ? [] : [payload.aud];
+  if (!audiences.some((a) => deps.audiences.includes(a))) throw invalidClient('client_assertion aud must be the token endpoint URL');
+  const nowSeconds = Math.floor(deps.now().getTime() / 1000);
+  if (typeof payload.exp !== 'number') throw invalidClient('client_assertion has no exp');
+  if (payload.exp > nowSeconds + ASSERTION_MAX_LIFETIME_SECONDS + EXP_AHEAD_SKEW_SECONDS) {
+    throw invalidClient('client_assertion exp is more than 5 minutes in the future');
+  }
+  const jti = payload.jti;
+  if (typeof jti !== 'string' || jti === '') throw invalidClient('client_assertion has no jti');
+  if (jti.length > MAX_JTI_LENGTH) throw invalidClient('client_assertion jti is too long');
+  // Remember the jti as long as the assertion could still be accepted (exp plus the skew).
+  const rememberUntil = new Date((payload.exp + ASSERTION_CLOCK_SKEW_SECONDS) * 1000);
+  if (!(await deps.jtis.consume(clientId, jti, rememberUntil, deps.now()))) {
+    throw invalidClient('client_assertion jti has already been used');
+  }
+}

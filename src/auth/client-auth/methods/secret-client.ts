@@ -1,0 +1,23 @@
+import { isPublicClient } from '../../clients/client-kind.ts';
+import { clientSecretMatches } from '../../clients/client-secret.ts';
+import type { AuthenticatedClient, ClientAuthDeps } from '../client-auth-method.ts';
+import { findActiveClient } from '../client-lookup.ts';
+import { invalidClient } from '../oauth-error.ts';
+
+/**
+ * The shared-secret check of client_secret_basic and client_secret_post. Unknown, inactive and wrong-secret
+ * answers are identical and do the same work (no client enumeration); the secret compare is constant time.
+ */
+export async function authenticateWithSecret(
+  clientId: string,
+  secret: string,
+  method: 'client_secret_basic' | 'client_secret_post',
+  deps: ClientAuthDeps,
+): Promise<AuthenticatedClient> {
+  const basic = method === 'client_secret_basic';
+  const client = await findActiveClient(deps.clients, clientId);
+  const matches = clientSecretMatches(client, secret);
+  if (client && isPublicClient(client)) throw invalidClient('a public client must not send a client secret', { basic });
+  if (!client || !matches) throw invalidClient('invalid client credentials', { basic });
+  return { client, method };
+}

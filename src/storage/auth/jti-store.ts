@@ -1,0 +1,20 @@
+import type { JtiStore } from '../../auth/client-auth/jti-store.ts';
+import type { SqlClient } from '../database.ts';
+
+/** PostgreSQL implementation of the client-assertion jti ledger (migration 007). */
+export function createJtiStore(sql: SqlClient): JtiStore {
+  return {
+    async consume(clientId, jti, expiresAt, now) {
+      await sql.query('DELETE FROM client_assertion_jti WHERE expires_at < $1', [now.toISOString()]);
+      // Insert or fail; a row that expired but was not purged yet (a concurrent purge lost the race) is reclaimed.
+      const rows = await sql.query(
+        `INSERT INTO client_assertion_jti (client_id, jti, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = EXCLUDED.expires_at
+           WHERE client_assertion_jti.expires_at < $4
+         RETURNING jti`,
+        [clientId, jti, expiresAt.toISOString(), now.toISOString()],
+      );
+      return rows.length === 1;
+    },
+  };
+}
