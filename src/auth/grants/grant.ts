@@ -69,3 +69,8 @@ export interface AccessTokenClaims {
   encounter?: string;
   fhirUser?: string;
 }
+
+/** Whether a grant still stands: the FHIR API asks on every request (revocation takes effect at once). */
+export interface GrantStatus {
+  isActive(grantId: string): Promise<boolean>;
+}
