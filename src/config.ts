@@ -31,6 +31,8 @@ export interface Config {
   readonly tokens: {
     /** Seconds: the longest access token lifetime issued, whatever a Client's access_token_expiration says. */
     readonly accessTokenMaxLifetime: number;
+    /** Seconds a refresh token lives (each refresh issues a new one with a fresh period). */
+    readonly refreshTokenLifetime: number;
   };
   readonly signingKeys: {
     /** Access tokens are signed with this; id_tokens always with RS256. */
@@ -59,7 +61,27 @@ export interface Config {
     /** Seconds an initial access token stays valid. */
     readonly initialAccessTokenLifetime: number;
   };
+  /** Browser sessions behind the sign-in page (src/auth/sessions). */
+  readonly sessions: {
+    /** Signs the session and anti-CSRF cookies. */
+    readonly secret: string;
+    /** Seconds without a request after which a session ends. */
+    readonly idleTimeout: number;
+    /** Seconds after sign-in after which a session ends, however active. */
+    readonly maxLifetime: number;
+  };
+  /** Slowing password guessing: attempts per account and per client address within a window. */
+  readonly login: {
+    readonly maxFailures: number;
+    /** Seconds. */
+    readonly failureWindow: number;
+  };
+  /** Origins allowed to frame the sign-in and consent pages (an embedding EHR); empty: none. */
+  readonly frameAncestors: readonly string[];
 }
+
+/** Sandbox only: sessions are random ids checked in the database, the signature is a second lock. */
+const SANDBOX_SESSION_SECRET = 'portico-sandbox-session-secret-not-for-production';
 
 const intSetting = (min: number, max: number) =>
   z
@@ -94,12 +116,23 @@ const envSchema = z.object({
   MAX_JSON_DEPTH: intSetting(4, 1000).default(64),
   DATABASE_POOL_SIZE: intSetting(1, 1000).default(10),
   ACCESS_TOKEN_MAX_LIFETIME: intSetting(60, 366 * 86400).default(3600),
+  REFRESH_TOKEN_LIFETIME_DAYS: intSetting(1, 3650).default(90),
   ACCESS_TOKEN_SIGNING_ALG: z.enum(SIGNING_ALGS).default('RS256'),
   SIGNING_KEY_RETIRE_AFTER_DAYS: intSetting(0, 3650).default(0),
   REGISTRATION_MODE: z.enum(['open', 'initial-access-token']).optional(),
   INITIAL_ACCESS_TOKEN_LIFETIME: intSetting(60, 365 * 86400).default(86400),
   JWKS_FETCH_TIMEOUT_MS: intSetting(100, 60_000).default(5000),
   JWKS_FETCH_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 48)').optional(),
+  SESSION_IDLE_TIMEOUT: intSetting(60, 30 * 86400).default(1800),
+  SESSION_MAX_LIFETIME: intSetting(60, 90 * 86400).default(43200),
+  LOGIN_MAX_FAILURES: intSetting(1, 1000).default(5),
+  LOGIN_FAILURE_WINDOW: intSetting(1, 86400).default(900),
+  FRAME_ANCESTORS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== ''))
+    .refine((list) => list.every(isOrigin), 'must be a comma-separated list of origins such as https://ehr.example.org')
+    .optional(),
   CORS_ALLOWED_ORIGINS: z
     .string()
     .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== ''))
@@ -153,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!adminId) problems.push('ADMIN_CLIENT_ID is required in production mode');
     if (!adminSecret) problems.push('ADMIN_CLIENT_SECRET is required in production mode');
     if (!e.BASE_URL) problems.push('BASE_URL is required in production mode (the public URL clients use)');
+    if (!e.SESSION_SECRET) problems.push('SESSION_SECRET is required in production mode (signs the sign-in cookies)');
   } else {
     adminId ??= 'root';
     adminSecret ??= 'secret';
@@ -179,7 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxJsonDepth: e.MAX_JSON_DEPTH,
     },
     databasePoolSize: e.DATABASE_POOL_SIZE,
-    tokens: { accessTokenMaxLifetime: e.ACCESS_TOKEN_MAX_LIFETIME },
+    tokens: { accessTokenMaxLifetime: e.ACCESS_TOKEN_MAX_LIFETIME, refreshTokenLifetime: e.REFRESH_TOKEN_LIFETIME_DAYS * 86400 },
     signingKeys: { accessTokenAlg: e.ACCESS_TOKEN_SIGNING_ALG, retireAfterDays: e.SIGNING_KEY_RETIRE_AFTER_DAYS },
     jwksFetch: {
       timeoutMs: e.JWKS_FETCH_TIMEOUT_MS,
@@ -197,6 +231,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       mode: e.REGISTRATION_MODE ?? (e.MODE === 'sandbox' ? 'open' : 'initial-access-token'),
       initialAccessTokenLifetime: e.INITIAL_ACCESS_TOKEN_LIFETIME,
     },
+    sessions: {
+      secret: e.SESSION_SECRET ?? (e.MODE === 'sandbox' ? SANDBOX_SESSION_SECRET : ''),
+      idleTimeout: e.SESSION_IDLE_TIMEOUT,
+      maxLifetime: e.SESSION_MAX_LIFETIME,
+    },
+    login: { maxFailures: e.LOGIN_MAX_FAILURES, failureWindow: e.LOGIN_FAILURE_WINDOW },
+    frameAncestors: e.FRAME_ANCESTORS ?? [],
   });
 }
 

@@ -21,11 +21,11 @@ async function main(): Promise<void> {
   const lines = [
     `Portico is running (${config.mode} mode, ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`})`,
     `  FHIR base:   ${config.fhirBaseUrl}`,
-    `  Metadata:    ${config.fhirBaseUrl}/metadata`,
+    `  Metadata:    ${config.fhirBaseUrl}/metadata   SMART: ${config.fhirBaseUrl}/.well-known/smart-configuration`,
     `  Health:      ${config.baseUrl}/health   Ready: ${config.baseUrl}/ready`,
   ];
   if (config.mode === 'sandbox') {
-    lines.push(`  Admin client (HTTP Basic): ${config.admin.clientId} / ${config.admin.clientSecret}  (sandbox defaults)`);
+    lines.push(`  Admin client (HTTP Basic, also full FHIR access): ${config.admin.clientId} / ${config.admin.clientSecret}  (sandbox defaults)`);
   }
   if (portico.seeded) {
     const s = portico.seeded;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { createSigningKeys, type SigningKeys } from './auth/keys/signing-keys.ts';
@@ -9,6 +9,20 @@ import { createClientAuthenticator, type ClientAuthenticator } from './auth/clie
 import { createHttpJwksFetcher } from './auth/client-auth/jwks/http-jwks-fetcher.ts';
 import { createJwksCache } from './auth/client-auth/jwks/jwks-cache.ts';
 import { createJtiStore } from './storage/auth/jti-store.ts';
+import { createLoginThrottle } from './auth/sessions/login-throttle.ts';
+import { generateSessionId } from './auth/sessions/session-id.ts';
+import { createSessionService, type SessionService } from './auth/sessions/session-service.ts';
+import { createDecoyHash, createSignIn } from './auth/sessions/sign-in.ts';
+import { hashPassword, verifyPassword } from './auth/users/password-hash.ts';
+import { createLoginAttemptStore, createSessionStore } from './storage/auth/session-store.ts';
+import type { AuthorizationCodeStore, GrantStatus } from './auth/grants/grant.ts';
+import type { GrantStore } from './auth/grants/grant-store.ts';
+import type { TokenDeps } from './auth/tokens/token-deps.ts';
+import { createCodeStore } from './storage/auth/code-store.ts';
+import { createGrantStore } from './storage/auth/grant-store.ts';
+import { createAccessTokenLedger, createRefreshTokenStore } from './storage/auth/token-store.ts';
+import { createFhirAuthenticator } from './auth/bearer/fhir-authenticator.ts';
+import { createAccessFactory } from './fhir/authorization/access-factory.ts';
 import { buildDiscoveryDocuments } from './auth/discovery/discovery-documents.ts';
 import { buildCapabilityStatement } from './fhir/capability-statement.ts';
 import { loadDefinitions, type FhirDefinitions } from './fhir/definitions.ts';
@@ -44,6 +58,16 @@ export interface Portico {
   signingKeys: SigningKeys;
   /** Token-endpoint client authentication (none, client_secret_basic/post, private_key_jwt). */
   clientAuthenticator: ClientAuthenticator;
+  /** Authorization codes (by SHA-256 hash, single use): the authorize endpoint creates them, the token endpoint redeems them. */
+  codes: AuthorizationCodeStore;
+  /** Whether a grant (and so every token it produced) still stands; the FHIR API asks on every request. */
+  grantStatus: GrantStatus;
+  /** Grants: save, get, revoke (revocation ends every token of the grant). */
+  grants: GrantStore;
+  /** What the token-side endpoints run on (token issuance, introspection, revocation, userinfo). */
+  tokens: TokenDeps;
+  /** Browser sign-in sessions: `currentSession(id)` for the authorize endpoint. */
+  sessions: SessionService;
   /** Sandbox start-up seeding (MODE=sandbox, SEED=demo): what it wrote, or found already written. */
   seeded?: SeedProgress;
   /** Clients, Users and AccessPolicies (the authorization server's registry). */
@@ -123,6 +147,40 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       now,
       audiences: [`${config.baseUrl}/auth/token`],
     });
+    const grants = createGrantStore(db);
+    const tokens: TokenDeps = {
+      issuer: config.baseUrl,
+      fhirBaseUrl: config.fhirBaseUrl,
+      signingKeys,
+      clientAuthenticator,
+      codes: createCodeStore(db),
+      grants,
+      refreshTokens: createRefreshTokenStore(db),
+      accessTokens: createAccessTokenLedger(db),
+      users: auth.users,
+      settings: { accessTokenMaxLifetime: config.tokens.accessTokenMaxLifetime, refreshTokenLifetime: config.tokens.refreshTokenLifetime },
+      now,
+      newId,
+      newSecret: generateBearerToken,
+    };
+    const sessions = createSessionService({
+      store: createSessionStore(db),
+      users: auth.users,
+      settings: { idleTimeoutSeconds: config.sessions.idleTimeout, maxLifetimeSeconds: config.sessions.maxLifetime },
+      now,
+      newSessionId: generateSessionId,
+    });
+    const signIn = createSignIn({
+      users: auth.users,
+      sessions,
+      throttle: createLoginThrottle(
+        createLoginAttemptStore(db),
+        { maxFailures: config.login.maxFailures, windowSeconds: config.login.failureWindow },
+        now,
+      ),
+      verifyPassword,
+      decoyHash: createDecoyHash(hashPassword, () => randomBytes(32).toString('base64url')),
+    });
     const registration = createClientRegistration({
       clients: auth.clients,
       store: createRegistrationStore(db),
@@ -145,7 +203,19 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         defaultPageSize: config.fhir.defaultPageSize,
         maxPageSize: config.fhir.maxPageSize,
       },
+      fhirAuth: {
+        authenticate: createFhirAuthenticator({ keys: signingKeys, grants, issuer: config.baseUrl, audience: config.fhirBaseUrl, now, root: config.admin }),
+        accessFor: createAccessFactory({ definitions, indexResource, explain: config.mode === 'sandbox' }),
+      },
       rpc: { methods: rpcMethods, access: adminAccess },
+      token: { deps: tokens },
+      ui: {
+        sessions,
+        signIn,
+        cookies: { secret: config.sessions.secret, secure: config.baseUrl.startsWith('https:') },
+        frameAncestors: config.frameAncestors,
+        origin: new URL(config.baseUrl).origin,
+      },
       discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },
       cors: { allowedOrigins: config.cors.allowedOrigins },
       ping: () => db.ping(),
@@ -162,6 +232,11 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       fhir,
       signingKeys,
       clientAuthenticator,
+      sessions,
+      codes: tokens.codes,
+      grantStatus: grants,
+      grants,
+      tokens,
       ...(seeded ? { seeded } : {}),
       auth,
       ...(sandboxLogins ? { sandboxLogins } : {}),

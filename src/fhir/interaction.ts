@@ -1,3 +1,4 @@
+import type { FhirAccess } from './authorization/fhir-access.ts';
 import type { FhirDefinitions } from './definitions.ts';
 import type { OperationOutcome } from './outcome.ts';
 import type { ResourceReader, ResourceRepository, ResourceWriter } from './repository.ts';
@@ -56,6 +57,8 @@ export interface FhirDeps {
   now: () => Date;
   /** What GET /metadata serves: built once per app (src/fhir/capability-statement.ts). */
   capabilityStatement: Resource;
+  /** The caller's access (scopes and the indexer to enforce them); absent = full access (root client). */
+  access?: FhirAccess;
 }
 
 /** Deps inside a unit of work (batch/transaction): reads and writes go through the writer. */

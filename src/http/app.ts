@@ -3,17 +3,25 @@ import type { FhirDeps } from '../fhir/interaction.ts';
 import { adminPlugin, type AdminPluginOptions } from './admin/admin-plugin.ts';
 import { corsHook, type CorsOptions } from './cors/cors-policy.ts';
 import { discoveryPlugin, type DiscoveryPluginOptions } from './discovery/discovery-plugin.ts';
-import { fhirPlugin, renderError as renderFhirError } from './fhir/fhir-plugin.ts';
+import { fhirPlugin, renderError as renderFhirError, type FhirAuthOptions } from './fhir/fhir-plugin.ts';
 import { rpcPlugin, type RpcPluginOptions } from './rpc/rpc-plugin.ts';
+import { uiPlugin, type UiPluginOptions } from './ui/ui-plugin.ts';
 import { oauthPlugin, type OAuthPluginOptions } from './oauth/oauth-plugin.ts';
+import { tokenPlugin, type TokenPluginOptions } from './token/token-plugin.ts';
 
 export interface AppOptions {
   fhir: FhirDeps;
+  /** How FHIR API callers authenticate (bearer tokens, root Basic) and what their tokens reach. */
+  fhirAuth: FhirAuthOptions;
   /** JWKS and dynamic client registration. */
   oauth: Omit<OAuthPluginOptions, 'maxJsonDepth'>;
   /** The registry's admin API (/Client, /User, /AccessPolicy) and POST /rpc. */
   admin: Omit<AdminPluginOptions, 'maxJsonDepth'>;
   rpc: Omit<RpcPluginOptions, 'maxJsonDepth'>;
+  /** The token, introspection, revocation and userinfo endpoints. */
+  token: Omit<TokenPluginOptions, 'maxJsonDepth'>;
+  /** The sign-in and sign-out pages (HTML). */
+  ui: UiPluginOptions;
   /** The SMART and OpenID Connect well-known documents. */
   discovery: DiscoveryPluginOptions;
   /** Cross-origin access to the FHIR API, discovery and the token-side OAuth endpoints. */
@@ -53,10 +61,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
 
-  await app.register(fhirPlugin, { prefix: '/fhir', deps: options.fhir, maxJsonDepth: options.maxJsonDepth });
+  await app.register(fhirPlugin, { prefix: '/fhir', deps: options.fhir, maxJsonDepth: options.maxJsonDepth, auth: options.fhirAuth });
   await app.register(discoveryPlugin, options.discovery);
   await app.register(oauthPlugin, { ...options.oauth, maxJsonDepth: options.maxJsonDepth });
   await app.register(adminPlugin, { ...options.admin, maxJsonDepth: options.maxJsonDepth });
   await app.register(rpcPlugin, { ...options.rpc, maxJsonDepth: options.maxJsonDepth });
+  await app.register(uiPlugin, options.ui);
+  await app.register(tokenPlugin, { ...options.token, maxJsonDepth: options.maxJsonDepth });
   return app;
 }

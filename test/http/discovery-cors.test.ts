@@ -37,14 +37,14 @@ for (const driver of drivers) {
     });
 
     it('FHIR responses, errors included, carry CORS and expose the FHIR headers', async () => {
-      const created = await request(portico, 'POST', '/fhir/Patient', { 'content-type': 'application/fhir+json' }, JSON.stringify({ resourceType: 'Patient' }));
+      const created = await request(portico, 'POST', '/fhir/Patient', { 'content-type': 'application/fhir+json', authorization: ROOT_AUTH }, JSON.stringify({ resourceType: 'Patient' }));
       assert.equal(created.statusCode, 201);
       assert.equal(created.headers['access-control-allow-origin'], '*');
       const exposed = String(created.headers['access-control-expose-headers']).split(/,\s*/);
       for (const header of ['Location', 'ETag', 'Content-Location', 'Last-Modified', 'WWW-Authenticate']) assert.ok(exposed.includes(header), header);
 
       for (const [url, status] of [['/fhir/Patient/does-not-exist', 404], ['/fhir/NotAType', 404], ['/fhir/Patient?_count=abc', 400]] as const) {
-        const res = await request(portico, 'GET', url);
+        const res = await request(portico, 'GET', url, { authorization: ROOT_AUTH });
         assert.equal(res.statusCode, status, url);
         assert.equal(res.json<{ resourceType: string }>().resourceType, 'OperationOutcome');
         assert.equal(res.headers['access-control-allow-origin'], '*', url);

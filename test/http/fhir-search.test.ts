@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { fhirClient, type FhirClient, type FhirReply } from '../support/fhir-client.ts';
+import { fhirClient, ROOT_AUTHORIZATION, type FhirClient, type FhirReply } from '../support/fhir-client.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 
 const BASE = `${TEST_BASE_URL}/fhir`;
@@ -311,7 +311,7 @@ for (const driver of drivers) {
       const res = await portico.app.inject({
         method: 'POST',
         url: '/fhir/Patient/_search',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/fhir+json' },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/fhir+json', authorization: ROOT_AUTHORIZATION },
         payload: 'gender=male&_sort=birthdate',
       });
       assert.equal(res.statusCode, 200, res.body);

@@ -336,7 +336,7 @@ for (const driver of drivers) {
     before(async () => {
       portico = await startPortico(
         driver,
-        { MODE: 'production', ADMIN_CLIENT_ID: 'root', ADMIN_CLIENT_SECRET: 'secret', INITIAL_ACCESS_TOKEN_LIFETIME: '600' },
+        { MODE: 'production', ADMIN_CLIENT_ID: 'root', ADMIN_CLIENT_SECRET: 'secret', SESSION_SECRET: 's'.repeat(32), INITIAL_ACCESS_TOKEN_LIFETIME: '600' },
         { now: () => new Date(clock) },
       );
       dcr = registrar(portico);

@@ -6,6 +6,8 @@ import { freshDatabase, type TestDatabase } from '../support/portico.ts';
 import { startServerProcess, type ServerProcess } from '../support/processes.ts';
 
 const postgres = Boolean(process.env.TEST_DATABASE_URL);
+// The root client (sandbox defaults) has full access to the FHIR API.
+const ROOT = { authorization: `Basic ${Buffer.from('root:secret').toString('base64')}` };
 
 describe('several server processes on one PostgreSQL database', { skip: postgres ? false : 'needs TEST_DATABASE_URL' }, () => {
   let database: TestDatabase;
@@ -32,23 +34,23 @@ describe('several server processes on one PostgreSQL database', { skip: postgres
   it('reads through one process what was written through the other', async () => {
     const created = await fetch(`${a.baseUrl}/fhir/Patient`, {
       method: 'POST',
-      headers: { 'content-type': 'application/fhir+json' },
+      headers: { ...ROOT, 'content-type': 'application/fhir+json' },
       body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Shared' }] }),
     });
     assert.equal(created.status, 201);
     const { id } = (await created.json()) as { id: string };
-    const read = await fetch(`${b.baseUrl}/fhir/Patient/${id}`);
+    const read = await fetch(`${b.baseUrl}/fhir/Patient/${id}`, { headers: ROOT });
     assert.equal(read.status, 200);
     assert.deepEqual(((await read.json()) as { name: unknown }).name, [{ family: 'Shared' }]);
 
     // An update through b is the next version seen through a.
     const updated = await fetch(`${b.baseUrl}/fhir/Patient/${id}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/fhir+json', 'if-match': 'W/"1"' },
+      headers: { ...ROOT, 'content-type': 'application/fhir+json', 'if-match': 'W/"1"' },
       body: JSON.stringify({ resourceType: 'Patient', id, name: [{ family: 'Changed' }] }),
     });
     assert.equal(updated.status, 200);
-    const reread = await fetch(`${a.baseUrl}/fhir/Patient/${id}`);
+    const reread = await fetch(`${a.baseUrl}/fhir/Patient/${id}`, { headers: ROOT });
     assert.equal(reread.headers.get('etag'), 'W/"2"');
   });
 

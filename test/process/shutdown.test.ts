@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { ROOT_AUTHORIZATION } from '../support/fhir-client.ts';
 import { startServerProcess } from '../support/processes.ts';
 
 describe('graceful shutdown', () => {
@@ -16,7 +17,7 @@ describe('graceful shutdown', () => {
       const url = new URL(`${server.baseUrl}/fhir/Patient`);
       // Send the headers and half of the body: the request is in flight when SIGTERM arrives.
       const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = request(url, { method: 'POST', headers: { 'content-type': 'application/fhir+json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        const req = request(url, { method: 'POST', headers: { 'content-type': 'application/fhir+json', 'content-length': Buffer.byteLength(body), authorization: ROOT_AUTHORIZATION } }, (res) => {
           let text = '';
           res.on('data', (d: Buffer) => (text += d.toString()));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));

@@ -8,14 +8,21 @@ export interface FhirReply {
   text: string;
 }
 
-/** A tiny FHIR client over Fastify inject(): paths are relative to /fhir. */
-export function fhirClient(app: FastifyInstance) {
+/** The sandbox root client's Basic credentials (full access to the FHIR API). */
+export const ROOT_AUTHORIZATION = `Basic ${Buffer.from('root:secret').toString('base64')}`;
+
+/**
+ * A tiny FHIR client over Fastify inject(): paths are relative to /fhir. It authenticates as the
+ * root client unless given another Authorization value (or null for none).
+ */
+export function fhirClient(app: FastifyInstance, authorization: string | null = ROOT_AUTHORIZATION) {
   async function request(method: InjectOptions['method'], path: string, body?: unknown, headers: Record<string, string> = {}): Promise<FhirReply> {
     const res = await app.inject({
       method,
       url: `/fhir/${path.replace(/^\//, '')}`,
       headers: {
         accept: 'application/fhir+json',
+        ...(authorization !== null ? { authorization } : {}),
         ...(body !== undefined ? { 'content-type': 'application/fhir+json' } : {}),
         ...headers,
       },

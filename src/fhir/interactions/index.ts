@@ -1,3 +1,4 @@
+import { guardInteraction } from '../authorization/guard-interaction.ts';
 import type { Interaction } from '../interaction.ts';
 import { batch } from './batch.ts';
 import { capabilities } from './capabilities.ts';
@@ -11,7 +12,7 @@ import { conditionalUpdate, update } from './update.ts';
 import { vread } from './vread.ts';
 
 /** Every FHIR REST interaction, by its name in FHIR R4 http.html. The router picks one per request. */
-export const interactions = {
+const unguarded = {
   read,
   vread,
   create,
@@ -29,4 +30,9 @@ export const interactions = {
   operation,
 } satisfies Record<string, Interaction>;
 
-export type InteractionName = keyof typeof interactions;
+export type InteractionName = keyof typeof unguarded;
+
+/** Every interaction behind the caller's access decision (src/fhir/authorization). */
+export const interactions = Object.fromEntries(
+  Object.entries(unguarded).map(([name, run]) => [name, guardInteraction(name, run)]),
+) as Record<InteractionName, Interaction>;

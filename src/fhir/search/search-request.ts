@@ -67,7 +67,9 @@ export type Condition =
   | { kind: 'quantity'; param: string; values: QuantityValue[] }
   | { kind: 'uri'; param: string; mode: 'exact' | 'below' | 'above'; values: string[] }
   /** `subject:Patient.name=x`: references of `param` to one of `targetTypes` whose target matches. */
-  | { kind: 'chain'; param: string; targetTypes: string[]; condition: Condition; baseUrl: string };
+  | { kind: 'chain'; param: string; targetTypes: string[]; condition: Condition; baseUrl: string }
+  /** Access constraints (never parsed from a URL): a match meets every condition of at least one group. */
+  | { kind: 'any-of'; groups: Condition[][] };
 
 /** A `_sort` key: a column of the resource table, or an index table's parameter. */
 export type SortKey =

@@ -1,4 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AccessGrant } from '../../auth/access/fhir-access.ts';
+import type { FhirAuthentication, FhirAuthenticator } from '../../auth/bearer/fhir-authenticator.ts';
+import type { FhirAccess } from '../../fhir/authorization/fhir-access.ts';
 import type { FhirDeps, FhirRequest, FhirRequestHeaders } from '../../fhir/interaction.ts';
 import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
 import { handleFhirRequest } from '../../fhir/router.ts';
@@ -7,7 +10,19 @@ import { BodyError, parseJsonBody } from '../json-body.ts';
 export interface FhirPluginOptions {
   deps: FhirDeps;
   maxJsonDepth: number;
+  auth: FhirAuthOptions;
 }
+
+export interface FhirAuthOptions {
+  /** Bearer access tokens, or the root client's Basic credentials. */
+  authenticate: FhirAuthenticator;
+  /** The access a token's grant gives (scopes → decisions and their enforcement). */
+  accessFor: (grant: AccessGrant) => FhirAccess;
+}
+
+/** Open without credentials: the CapabilityStatement and discovery (SMART App Launch 2.2 §"Conformance"). */
+const OPEN_PATH = /^\/fhir\/(metadata\/?|\.well-known\/.*)$/;
+const REALM = 'portico';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir', 'text/json']);
@@ -39,6 +54,25 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   });
 
   app.setErrorHandler((error, request, reply) => renderError(error, request, reply));
+
+  // Who calls, decided before the body is parsed: an unauthenticated request learns nothing of the API.
+  const accessOf = new WeakMap<FastifyRequest, FhirAccess>();
+  const bearerCalls = new WeakSet<FastifyRequest>();
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'OPTIONS' || OPEN_PATH.test(new URL(request.url, 'http://x').pathname)) return;
+    const authentication = await options.auth.authenticate(request.headers.authorization);
+    if (!authentication.ok) return unauthorized(reply, authentication);
+    if (authentication.principal.kind === 'token') {
+      bearerCalls.add(request);
+      accessOf.set(request, options.auth.accessFor(authentication.principal.grant));
+    }
+  });
+  // RFC 6750 §3.1: a token that does not reach the resource is `insufficient_scope`.
+  app.addHook('onSend', async (request, reply) => {
+    if (reply.statusCode === 403 && bearerCalls.has(request) && !reply.hasHeader('www-authenticate')) {
+      reply.header('WWW-Authenticate', `Bearer realm="${REALM}", error="insufficient_scope"`);
+    }
+  });
   app.setNotFoundHandler((request, reply) =>
     sendOutcome(reply, 404, outcome(issue('not-found', `No FHIR endpoint at ${request.url}`))),
   );
@@ -64,13 +98,23 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
       body: request.body,
       headers: pickHeaders(request),
     };
-    const response = await handleFhirRequest(fhirRequest, deps);
+    const access = accessOf.get(request);
+    const response = await handleFhirRequest(fhirRequest, access ? { ...deps, access } : deps);
     reply.code(response.status).headers(response.headers ?? {});
     if (response.body === undefined) return reply.send();
     const pretty = query.some(([k, v]) => k === '_pretty' && v === 'true');
     return reply.type(FHIR_JSON).send(JSON.stringify(response.body, null, pretty ? 2 : undefined));
   };
   for (const url of ['/', '/*']) app.route({ method: [...METHODS], url, handler });
+}
+
+/** 401 with the RFC 6750 §3 challenge; no `error` when no credentials were sent. */
+function unauthorized(reply: FastifyReply, failure: Extract<FhirAuthentication, { ok: false }>) {
+  const challenge = failure.error
+    ? `Bearer realm="${REALM}", error="${failure.error}", error_description="${failure.description.replace(/["\\]/g, '')}"`
+    : `Bearer realm="${REALM}"`;
+  const code = failure.error ? 'security' : 'login';
+  return sendOutcome(reply, 401, outcome(issue(code, failure.description)), { 'WWW-Authenticate': challenge });
 }
 
 function pickHeaders(request: FastifyRequest): FhirRequestHeaders {

@@ -97,6 +97,7 @@ function canDrive(condition: Condition): boolean {
   switch (condition.kind) {
     case 'id': return !condition.not && condition.ids.length > 0;
     case 'lastUpdated': return false;
+    case 'any-of': return false;
     case 'missing': return !condition.missing;
     case 'token': return !condition.not;
     case 'chain': return canDrive(condition.condition);
@@ -120,6 +121,10 @@ export function conditionSql(condition: Condition, owner: Owner, p: SqlParams): 
       const predicate = any(condition.values.map((v) => pointDateSql(column, v, p)));
       if (owner.resource) return predicate;
       return `EXISTS (SELECT 1 FROM resource y WHERE y.tenant = $1 AND y.resource_type = ${owner.type} AND y.id = ${owner.id} AND NOT y.deleted AND ${predicate} OFFSET 0)`;
+    }
+    case 'any-of': {
+      const groups = condition.groups.map((g) => (g.length === 0 ? 'TRUE' : `(${g.map((c) => conditionSql(c, owner, p)).join(' AND ')})`));
+      return any(groups);
     }
     case 'chain': {
       const c = p.alias('c');

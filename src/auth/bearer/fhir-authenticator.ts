@@ -1,0 +1,54 @@
+import type { AccessGrant } from '../access/fhir-access.ts';
+import type { AccessTokenClaims } from '../grants/grant.ts';
+import { isRootClient, type RootClientCredentials } from '../root-client.ts';
+import { parseScopes } from '../scopes/parse-scopes.ts';
+import { presentedCredentials } from './authorization-header.ts';
+import { verifyAccessToken, type AccessTokenVerifierDeps } from './verify-access-token.ts';
+
+/** Who is calling the FHIR API, once authenticated. */
+export type FhirPrincipal =
+  /** The root (admin) client: every API, the FHIR API included, with full access. */
+  | { kind: 'root' }
+  | { kind: 'token'; claims: AccessTokenClaims; grant: AccessGrant };
+
+export type FhirAuthentication =
+  | { ok: true; principal: FhirPrincipal }
+  /**
+   * RFC 6750 §3: `error` is absent when no credentials were sent at all; `invalid_request` for a
+   * malformed request, `invalid_token` for a token that fails verification.
+   */
+  | { ok: false; error?: 'invalid_request' | 'invalid_token'; description: string };
+
+export interface FhirAuthenticatorDeps extends AccessTokenVerifierDeps {
+  root: RootClientCredentials;
+}
+
+export type FhirAuthenticator = (authorization: string | string[] | undefined) => Promise<FhirAuthentication>;
+
+/** Authenticates a FHIR API request from its Authorization header: a bearer access token, or the root client's Basic credentials. */
+export function createFhirAuthenticator(deps: FhirAuthenticatorDeps): FhirAuthenticator {
+  return async (authorization) => {
+    const presented = presentedCredentials(authorization);
+    switch (presented.kind) {
+      case 'none':
+        return { ok: false, description: 'this FHIR server needs an access token (Authorization: Bearer)' };
+      case 'malformed':
+        return { ok: false, error: 'invalid_request', description: presented.problem };
+      case 'basic':
+        return isRootClient(presented.header, deps.root)
+          ? { ok: true, principal: { kind: 'root' } }
+          : { ok: false, error: 'invalid_token', description: 'Basic credentials are accepted for the root client only; send a Bearer token' };
+      case 'bearer': {
+        const result = await verifyAccessToken(presented.token, deps);
+        if (!result.valid) return { ok: false, error: 'invalid_token', description: result.reason };
+        const { claims } = result;
+        const grant: AccessGrant = {
+          scopes: parseScopes(claims.scope),
+          ...(claims.patient !== undefined ? { patient: claims.patient } : {}),
+          ...(claims.fhirUser !== undefined ? { fhirUser: claims.fhirUser } : {}),
+        };
+        return { ok: true, principal: { kind: 'token', claims, grant } };
+      }
+    }
+  };
+}

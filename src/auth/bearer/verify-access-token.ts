@@ -1,0 +1,75 @@
+import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import type { AccessTokenClaims, GrantStatus } from '../grants/grant.ts';
+import type { SigningKeys } from '../keys/signing-keys.ts';
+import { SIGNING_ALGS } from '../keys/signing-algorithms.ts';
+
+/** RFC 9068 §2.1: our access tokens are typed, so an id_token or a client assertion never passes as one. */
+const ACCESS_TOKEN_TYP = 'at+jwt';
+
+export interface AccessTokenVerifierDeps {
+  keys: Pick<SigningKeys, 'verificationKey'>;
+  grants: GrantStatus;
+  /** Our issuer (BASE_URL). */
+  issuer: string;
+  /** The FHIR base URL: the only audience our FHIR API accepts. */
+  audience: string;
+  now: () => Date;
+}
+
+export type TokenVerification = { valid: true; claims: AccessTokenClaims } | { valid: false; reason: string };
+
+const invalid = (reason: string): TokenVerification => ({ valid: false, reason });
+
+/**
+ * Checks one of our access tokens (RFC 6750 §3.1 `invalid_token` when it fails): a JWS signed by a
+ * published key of ours chosen by `kid` (its algorithm, never `none`), typed `at+jwt`, issued by us,
+ * for the FHIR base, unexpired, with the claims of AccessTokenClaims, and its grant still active.
+ * The reason says what failed, for error_description; it never echoes token contents.
+ */
+export async function verifyAccessToken(token: string, deps: AccessTokenVerifierDeps): Promise<TokenVerification> {
+  let kid: unknown;
+  let alg: unknown;
+  try {
+    ({ kid, alg } = decodeProtectedHeader(token));
+  } catch {
+    return invalid('the access token is not a well-formed JWT');
+  }
+  if (typeof alg !== 'string' || !(SIGNING_ALGS as readonly string[]).includes(alg)) return invalid('the access token is not signed with an accepted algorithm');
+  if (typeof kid !== 'string') return invalid('the access token names no signing key (kid)');
+  const key = await deps.keys.verificationKey(kid);
+  if (!key) return invalid('the access token was not signed by a key of this server');
+  if (key.alg !== alg) return invalid('the access token algorithm does not match its key');
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, key.key, {
+      algorithms: [key.alg],
+      issuer: deps.issuer,
+      audience: deps.audience,
+      typ: ACCESS_TOKEN_TYP,
+      currentDate: deps.now(),
+      requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+    }));
+  } catch (err) {
+    return invalid(describe(err));
+  }
+  if (typeof payload.grant !== 'string' || typeof payload.client_id !== 'string' || typeof payload.scope !== 'string') {
+    return invalid('the access token lacks the grant, client_id or scope claim');
+  }
+  for (const claim of ['patient', 'encounter', 'fhirUser'] as const) {
+    if (payload[claim] !== undefined && typeof payload[claim] !== 'string') return invalid(`the access token's ${claim} claim is not a string`);
+  }
+  if (!(await deps.grants.isActive(payload.grant))) return invalid('the access token was revoked');
+  return { valid: true, claims: payload as unknown as AccessTokenClaims };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return 'the access token expired';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'the access token signature is invalid';
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === 'aud') return 'the access token is not meant for this FHIR server (aud)';
+    if (err.claim === 'iss') return 'the access token was not issued by this server (iss)';
+    if (err.claim === 'nbf' || err.claim === 'iat') return 'the access token is not valid yet';
+    return `the access token's ${err.claim} claim is invalid`;
+  }
+  return 'the access token is invalid';
+}

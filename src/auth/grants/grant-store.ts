@@ -1,0 +1,46 @@
+import type { Grant, GrantStatus } from './grant.ts';
+
+/** A stored grant and whether it was revoked. */
+export interface StoredGrant {
+  grant: Grant;
+  revoked: boolean;
+}
+
+/** Storage port for grants: every token points at one, and revoking it ends them all. */
+export interface GrantStore extends GrantStatus {
+  /** Saves the grant if it is not stored yet (a code's grant is stored when the code is redeemed). */
+  save(grant: Grant, now: Date): Promise<void>;
+  get(id: string): Promise<StoredGrant | undefined>;
+  /** Idempotent. An unknown id is recorded as revoked, so a grant saved later under it stays dead. */
+  revoke(id: string, now: Date): Promise<void>;
+}
+
+export interface RefreshTokenRecord {
+  grantId: string;
+  /** The scope this refresh token may mint (the grant's, or narrower after a down-scoping refresh). */
+  scope: string;
+  /** Epoch seconds. */
+  expiresAt: number;
+  /** Epoch seconds. */
+  issuedAt: number;
+}
+
+export type RefreshTokenUse =
+  | { record: RefreshTokenRecord }
+  /** The token was already rotated: a replay (RFC 9700 §4.14.2), the grant must be revoked. */
+  | { reused: true; grantId: string }
+  | undefined;
+
+/** Storage port for refresh tokens, kept by SHA-256 hash only. */
+export interface RefreshTokenStore {
+  create(tokenHash: string, record: RefreshTokenRecord): Promise<void>;
+  /** Marks an unexpired, unrotated token spent and returns it, atomically (exactly one concurrent caller wins). */
+  rotate(tokenHash: string, now: number): Promise<RefreshTokenUse>;
+  /** The token as stored, spent or not (introspection, revocation). */
+  find(tokenHash: string): Promise<(RefreshTokenRecord & { rotated: boolean }) | undefined>;
+}
+
+/** Storage port: the ledger of issued access tokens (jti → grant). */
+export interface AccessTokenLedger {
+  record(jti: string, grantId: string, issuedAt: number, expiresAt: number): Promise<void>;
+}

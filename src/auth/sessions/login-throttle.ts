@@ -1,0 +1,65 @@
+/**
+ * Slowing password guessing (RFC 6819 §4.4.3.6, OWASP Authentication: account and client throttling).
+ * Counters live in the database so every process sees the same counts. An attempt is counted BEFORE the
+ * password is checked, by one atomic increment: parallel guesses cannot all slip under the limit
+ * (Keycloak #52646 lost updates) — at most `maxFailures` passwords are ever tried per window and key.
+ */
+export interface LoginThrottleSettings {
+  /** Attempts allowed per key within one window; the next ones are refused until it ends. */
+  maxFailures: number;
+  windowSeconds: number;
+}
+
+export interface AttemptCount {
+  attempts: number;
+  windowStartedAt: Date;
+}
+
+/** The storage port (implemented in src/storage/auth/session-store.ts). */
+export interface LoginAttemptStore {
+  /**
+   * Counts one attempt under `key` in one atomic statement: a window that started at or before
+   * `windowCutoff` is over, so the count restarts at 1 from `now`.
+   */
+  countAttempt(key: string, now: Date, windowCutoff: Date): Promise<AttemptCount>;
+  /** Takes one counted attempt back (a success from a shared address does not count against it). */
+  forgiveAttempt(key: string): Promise<void>;
+  /** Forgets the key (a successful sign-in clears the account's count). */
+  reset(key: string): Promise<void>;
+}
+
+export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+export interface LoginThrottle {
+  /** Counts an attempt for the account and the client address; refuses it when either is over the limit. */
+  attempt(email: string, clientIp: string): Promise<ThrottleDecision>;
+  /** After a successful sign-in: the account starts afresh and the address gets this attempt back. */
+  succeeded(email: string, clientIp: string): Promise<void>;
+}
+
+export const accountKey = (email: string) => `account:${email.trim().toLowerCase()}`;
+export const addressKey = (clientIp: string) => `ip:${clientIp}`;
+
+export function createLoginThrottle(store: LoginAttemptStore, settings: LoginThrottleSettings, now: () => Date): LoginThrottle {
+  const windowMs = settings.windowSeconds * 1000;
+  return {
+    async attempt(email, clientIp) {
+      const at = now();
+      const cutoff = new Date(at.getTime() - windowMs);
+      let refused = false;
+      let retryAfterMs = 0;
+      for (const key of [accountKey(email), addressKey(clientIp)]) {
+        const count = await store.countAttempt(key, at, cutoff);
+        if (count.attempts > settings.maxFailures) {
+          refused = true;
+          retryAfterMs = Math.max(retryAfterMs, count.windowStartedAt.getTime() + windowMs - at.getTime());
+        }
+      }
+      return refused ? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) } : { allowed: true };
+    },
+    async succeeded(email, clientIp) {
+      await store.reset(accountKey(email));
+      await store.forgiveAttempt(addressKey(clientIp));
+    },
+  };
+}

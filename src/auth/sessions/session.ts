@@ -1,0 +1,40 @@
+/**
+ * A signed-in browser: the server-side record behind the session cookie. The cookie carries a random id;
+ * the database keeps only its SHA-256 hash, so a leaked table does not yield usable cookies.
+ */
+export interface Session {
+  /** SHA-256 (hex) of the id in the cookie. */
+  idHash: string;
+  userId: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  /** Absolute end, whatever the activity. */
+  expiresAt: Date;
+  /** When the user last proved who they are (OIDC `auth_time`). */
+  authTime: Date;
+}
+
+/** The storage port (implemented in src/storage/auth/session-store.ts). */
+export interface SessionStore {
+  insert(session: Session): Promise<void>;
+  get(idHash: string): Promise<Session | undefined>;
+  /** Records activity; no effect when the session is gone. */
+  touch(idHash: string, lastSeenAt: Date): Promise<void>;
+  /** False when there was nothing to delete. */
+  delete(idHash: string): Promise<boolean>;
+  /** Housekeeping: drops sessions whose absolute or idle lifetime is over. */
+  purgeExpired(now: Date, idleCutoff: Date): Promise<void>;
+}
+
+export interface SessionSettings {
+  /** Seconds without a request after which a session ends. */
+  idleTimeoutSeconds: number;
+  /** Seconds after sign-in after which a session ends, however active. */
+  maxLifetimeSeconds: number;
+}
+
+/** Idle and absolute lifetimes (OWASP Session Management: both are needed). */
+export function sessionIsLive(session: Session, now: Date, settings: SessionSettings): boolean {
+  if (now.getTime() >= session.expiresAt.getTime()) return false;
+  return now.getTime() - session.lastSeenAt.getTime() < settings.idleTimeoutSeconds * 1000;
+}

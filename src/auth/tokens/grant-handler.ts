@@ -1,0 +1,29 @@
+import type { AuthenticatedClient } from '../client-auth/client-auth-method.ts';
+import type { GrantType, StoredClient } from '../clients/client-repository.ts';
+import { isPublicClient } from '../clients/client-kind.ts';
+import type { TokenDeps } from './token-deps.ts';
+import type { TokenResponse } from './token-response.ts';
+import { unauthorizedClient } from './token-error.ts';
+
+/** One grant type of the token endpoint (RFC 6749 §4): the request's other fields, after client authentication. */
+export interface GrantHandler {
+  grantType: GrantType;
+  handle(form: Readonly<Record<string, string>>, caller: AuthenticatedClient, deps: TokenDeps): Promise<TokenResponse>;
+}
+
+/** RFC 6749 §5.2 `unauthorized_client`: a Client listing its grant types may use only those. */
+export function requireGrantType(client: StoredClient, grantType: GrantType): void {
+  if (client.grant_types !== undefined && !client.grant_types.includes(grantType)) {
+    throw unauthorizedClient(`this client is not registered for the ${grantType} grant`);
+  }
+}
+
+/** Whether refresh tokens may be issued to this client (Aidbox's auth.authorization_code.refresh_token, or grant_types). */
+export function mayRefresh(client: StoredClient): boolean {
+  return client.auth?.authorization_code?.refresh_token === true || (client.grant_types ?? []).includes('refresh_token');
+}
+
+/** PKCE is mandatory for public clients and for clients configured with `pkce: true` (SMART 2.2 §"PKCE"). */
+export function requiresPkce(client: StoredClient): boolean {
+  return isPublicClient(client) || client.auth?.authorization_code?.pkce === true;
+}

@@ -1,0 +1,41 @@
+import { accessTokenLifetime } from '../../clients/token-lifetime.ts';
+import type { Grant } from '../../grants/grant.ts';
+import { formatScopes, intersectScopes, parseScopes } from '../../scopes/index.ts';
+import type { GrantHandler } from '../grant-handler.ts';
+import { issueTokens } from '../issue-tokens.ts';
+import { badRequest, invalidScope, unauthorizedClient } from '../token-error.ts';
+import { DEFAULT_BACKEND_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
+
+/**
+ * RFC 6749 §4.4 as SMART Backend Services uses it: a confidential client (private_key_jwt, or a
+ * secret where the Client allows it) gets `system/` scopes it is registered for; no refresh token.
+ */
+export const clientCredentialsGrant: GrantHandler = {
+  grantType: 'client_credentials',
+  async handle(form, { client, method }, deps) {
+    if (method === 'none') throw unauthorizedClient('client_credentials needs a confidential client (RFC 6749 §4.4)');
+    if (!(client.grant_types ?? []).includes('client_credentials')) throw unauthorizedClient('this client is not registered for the client_credentials grant');
+    const asked = form.scope;
+    if (asked === undefined || asked.trim() === '') throw badRequest('scope is required (SMART Backend Services)');
+
+    const granted = intersectScopes(parseScopes(asked), parseScopes((client.scope ?? []).join(' '))).filter(
+      (s) => s.kind === 'resource' && s.context === 'system',
+    );
+    if (granted.length === 0) throw invalidScope('none of the requested scopes is a system/ scope this client is registered for');
+
+    const grant: Grant = { id: deps.newId(), clientId: client.id, scope: formatScopes(granted) };
+    await deps.grants.save(grant, deps.now());
+    return issueTokens(
+      {
+        grant,
+        scope: grant.scope,
+        lifetime: accessTokenLifetime(client, 'client_credentials', {
+          maxLifetime: deps.settings.accessTokenMaxLifetime,
+          fallback: DEFAULT_BACKEND_ACCESS_TOKEN_LIFETIME,
+        }),
+        refreshLifetime: undefined,
+      },
+      deps,
+    );
+  },
+};

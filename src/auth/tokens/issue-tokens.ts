@@ -1,0 +1,69 @@
+import { hashToken } from '../registration/bearer-token.ts';
+import type { AccessTokenClaims, Grant } from '../grants/grant.ts';
+import { signAccessToken } from './access-token.ts';
+import { signIdToken } from './id-token.ts';
+import { epochSeconds, type TokenDeps } from './token-deps.ts';
+import type { TokenResponse } from './token-response.ts';
+
+export interface IssueRequest {
+  grant: Grant;
+  /** The scope of these tokens: the grant's, or a subset on a down-scoping refresh. */
+  scope: string;
+  /** Seconds the access token lives. */
+  lifetime: number;
+  /** Seconds a (new) refresh token going with it lives; undefined for none. */
+  refreshLifetime: number | undefined;
+}
+
+/** Mints the access token (and refresh and id tokens when due) of one token response, recording them. */
+export async function issueTokens(request: IssueRequest, deps: TokenDeps): Promise<TokenResponse> {
+  const { grant, scope, lifetime } = request;
+  const iat = epochSeconds(deps.now());
+  const exp = iat + lifetime;
+  const scopes = new Set(scope.split(' ').filter((s) => s !== ''));
+  const claims: AccessTokenClaims = {
+    iss: deps.issuer,
+    sub: grant.userId ?? grant.clientId,
+    aud: deps.fhirBaseUrl,
+    client_id: grant.clientId,
+    scope,
+    grant: grant.id,
+    jti: deps.newId(),
+    iat,
+    exp,
+    ...(grant.patient !== undefined ? { patient: grant.patient } : {}),
+    ...(grant.encounter !== undefined ? { encounter: grant.encounter } : {}),
+    ...(grant.fhirUser !== undefined ? { fhirUser: grant.fhirUser } : {}),
+  };
+  const accessToken = await signAccessToken(claims, deps.signingKeys);
+  await deps.accessTokens.record(claims.jti, grant.id, iat, exp);
+
+  let refreshToken: string | undefined;
+  if (request.refreshLifetime !== undefined) {
+    refreshToken = deps.newSecret();
+    await deps.refreshTokens.create(hashToken(refreshToken), {
+      grantId: grant.id,
+      scope,
+      issuedAt: iat,
+      expiresAt: iat + request.refreshLifetime,
+    });
+  }
+  const idToken =
+    scopes.has('openid') && grant.userId !== undefined
+      ? await signIdToken({ grant, scopes, issuer: deps.issuer, fhirBaseUrl: deps.fhirBaseUrl, issuedAt: iat, expiresAt: exp }, deps.signingKeys)
+      : undefined;
+
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: lifetime,
+    scope,
+    ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
+    ...(idToken !== undefined ? { id_token: idToken } : {}),
+    ...(grant.patient !== undefined ? { patient: grant.patient } : {}),
+    ...(grant.encounter !== undefined ? { encounter: grant.encounter } : {}),
+    ...(grant.fhirContext !== undefined && grant.fhirContext.length > 0 ? { fhirContext: grant.fhirContext } : {}),
+    ...(grant.needPatientBanner !== undefined ? { need_patient_banner: grant.needPatientBanner } : {}),
+    ...(grant.smartStyleUrl !== undefined ? { smart_style_url: grant.smartStyleUrl } : {}),
+  };
+}

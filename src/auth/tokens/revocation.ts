@@ -1,0 +1,23 @@
+import type { TokenDeps } from './token-deps.ts';
+import { badRequest, TokenError } from './token-error.ts';
+import { grantOfToken } from './token-lookup.ts';
+import type { TokenRequest } from './token-endpoint.ts';
+
+/**
+ * POST /auth/revoke (RFC 7009 §2.1): the client authenticates; a token of its own (access or
+ * refresh, the hint only a hint) revokes the whole grant, so every token of that authorization stops
+ * working at once. Unknown tokens are not an error (§2.2).
+ */
+export async function revoke(request: TokenRequest, deps: TokenDeps): Promise<void> {
+  const { client } = await deps.clientAuthenticator.authenticate({
+    ...(request.authorization !== undefined ? { authorization: request.authorization } : {}),
+    form: request.form,
+  });
+  const token = request.form.token;
+  if (token === undefined || token === '') throw badRequest('token is required');
+  const owner = await grantOfToken(token, deps);
+  if (!owner) return;
+  // §2.1: a client may revoke only tokens issued to it.
+  if (owner.clientId !== client.id) throw new TokenError(400, 'unauthorized_client', 'the token was not issued to this client');
+  await deps.grants.revoke(owner.grantId, deps.now());
+}

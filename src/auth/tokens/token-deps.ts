@@ -1,0 +1,29 @@
+import type { ClientAuthenticator } from '../client-auth/client-authenticator.ts';
+import type { AuthorizationCodeStore } from '../grants/grant.ts';
+import type { AccessTokenLedger, GrantStore, RefreshTokenStore } from '../grants/grant-store.ts';
+import type { SigningKeys } from '../keys/signing-keys.ts';
+import type { UserRepository } from '../users/user.ts';
+import type { TokenSettings } from './token-settings.ts';
+
+/** Everything the token-side endpoints need, passed in (nothing global). */
+export interface TokenDeps {
+  /** BASE_URL: the OpenID issuer and our tokens' `iss`. */
+  issuer: string;
+  /** The FHIR base URL: access tokens' `aud`, and the base of absolute fhirUser URLs. */
+  fhirBaseUrl: string;
+  signingKeys: SigningKeys;
+  clientAuthenticator: ClientAuthenticator;
+  codes: AuthorizationCodeStore;
+  grants: GrantStore;
+  refreshTokens: RefreshTokenStore;
+  accessTokens: AccessTokenLedger;
+  users: UserRepository;
+  settings: TokenSettings;
+  now: () => Date;
+  /** Grant ids and jtis. */
+  newId: () => string;
+  /** An opaque random secret (refresh tokens): at least 256 bits, URL-safe. */
+  newSecret: () => string;
+}
+
+export const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);

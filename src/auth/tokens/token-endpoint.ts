@@ -1,0 +1,35 @@
+import type { GrantHandler } from './grant-handler.ts';
+import { authorizationCodeGrant } from './grants/authorization-code-grant.ts';
+import { clientCredentialsGrant } from './grants/client-credentials-grant.ts';
+import { refreshTokenGrant } from './grants/refresh-token-grant.ts';
+import type { TokenDeps } from './token-deps.ts';
+import { badRequest, TokenError } from './token-error.ts';
+import type { TokenResponse } from './token-response.ts';
+
+/** The grant types the token endpoint serves, by `grant_type`. */
+export const GRANT_HANDLERS: ReadonlyMap<string, GrantHandler> = new Map(
+  [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant].map((h) => [h.grantType, h]),
+);
+
+export interface TokenRequest {
+  authorization?: string;
+  form: Readonly<Record<string, string>>;
+}
+
+/**
+ * POST /auth/token (RFC 6749 §3.2): the grant type must be known, then the client authenticates
+ * (before anything is consumed), then the grant runs. Throws OAuthError or TokenError.
+ */
+export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps): Promise<TokenResponse> {
+  const grantType = request.form.grant_type;
+  if (grantType === undefined || grantType === '') throw badRequest('grant_type is required');
+  const handler = GRANT_HANDLERS.get(grantType);
+  if (!handler) {
+    throw new TokenError(400, 'unsupported_grant_type', `grant_type must be one of ${[...GRANT_HANDLERS.keys()].join(', ')}`);
+  }
+  const caller = await deps.clientAuthenticator.authenticate({
+    ...(request.authorization !== undefined ? { authorization: request.authorization } : {}),
+    form: request.form,
+  });
+  return handler.handle(request.form, caller, deps);
+}

@@ -1,0 +1,51 @@
+import type { AccessTokenClaims, Grant } from '../grants/grant.ts';
+import { hashToken } from '../registration/bearer-token.ts';
+import { verifiedClaims, verifyAccessToken } from './access-token.ts';
+import { epochSeconds, type TokenDeps } from './token-deps.ts';
+
+/** An active token of ours, whichever kind. */
+export type ActiveToken =
+  | { kind: 'access_token'; claims: AccessTokenClaims }
+  | { kind: 'refresh_token'; grant: Grant; scope: string; issuedAt: number; expiresAt: number };
+
+const accessCheck = (deps: TokenDeps) => ({ keys: deps.signingKeys, grants: deps.grants, issuer: deps.issuer, audience: deps.fhirBaseUrl, now: deps.now });
+
+/** The active access token this string is (signature, expiry, grant standing), or undefined. */
+export function activeAccessToken(token: string, deps: TokenDeps): Promise<AccessTokenClaims | undefined> {
+  return verifyAccessToken(token, accessCheck(deps));
+}
+
+/** The refresh token this string is, while unspent, unexpired and its grant stands. */
+async function activeRefreshToken(token: string, deps: TokenDeps): Promise<ActiveToken | undefined> {
+  const found = await deps.refreshTokens.find(hashToken(token));
+  if (!found || found.rotated || found.expiresAt <= epochSeconds(deps.now())) return undefined;
+  const stored = await deps.grants.get(found.grantId);
+  if (!stored || stored.revoked) return undefined;
+  return { kind: 'refresh_token', grant: stored.grant, scope: found.scope, issuedAt: found.issuedAt, expiresAt: found.expiresAt };
+}
+
+/** Looks a token up as the hinted kind first, then the other (RFC 7009 §2.1, RFC 7662 §2.1: hints are only hints). */
+export async function findActiveToken(token: string, hint: string | undefined, deps: TokenDeps): Promise<ActiveToken | undefined> {
+  const asAccess = async (): Promise<ActiveToken | undefined> => {
+    const claims = await activeAccessToken(token, deps);
+    return claims && { kind: 'access_token', claims };
+  };
+  const order = hint === 'refresh_token' ? [() => activeRefreshToken(token, deps), asAccess] : [asAccess, () => activeRefreshToken(token, deps)];
+  for (const lookup of order) {
+    const found = await lookup();
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The grant a token of ours belongs to (for revocation): any validly signed access token, even
+ * expired, or any stored refresh token, spent or not.
+ */
+export async function grantOfToken(token: string, deps: TokenDeps): Promise<{ grantId: string; clientId: string } | undefined> {
+  const claims = await verifiedClaims(token, { keys: deps.signingKeys, issuer: deps.issuer, audience: deps.fhirBaseUrl, now: () => new Date(0) });
+  if (claims) return { grantId: claims.grant, clientId: claims.client_id };
+  const found = await deps.refreshTokens.find(hashToken(token));
+  const stored = found && (await deps.grants.get(found.grantId));
+  return found && stored ? { grantId: found.grantId, clientId: stored.grant.clientId } : undefined;
+}

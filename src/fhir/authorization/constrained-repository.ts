@@ -1,0 +1,106 @@
+import type { AccessConstraints } from '../../auth/access/fhir-access.ts';
+import { FhirError, issue } from '../outcome.ts';
+import type { HistoryPage, ResourceReader, ResourceRepository, ResourceWriter } from '../repository.ts';
+import type { ResourceRecord } from '../resource.ts';
+import { meetsConstraints, type MatchDeps } from './constraint-match.ts';
+import { constraintCondition } from './constraint-condition.ts';
+import type { FhirAccess } from './fhir-access.ts';
+
+/** What one request may reach: its own type's constraints, and decisions for every other type it touches. */
+export interface RequestReach {
+  access: FhirAccess;
+  /** The request's resource type and the constraints its decision set on it. */
+  resourceType: string | undefined;
+  constraints: AccessConstraints;
+  match: MatchDeps;
+}
+
+export const forbidden = (diagnostics: string) => new FhirError(403, issue('forbidden', diagnostics));
+
+/**
+ * The constraints on a type: the request's own for its type; for any other type (an `_include`d
+ * resource, say), what reading it would be allowed. Undefined = not reachable at all.
+ */
+function constraintsOn(reach: RequestReach, resourceType: string): AccessConstraints | undefined {
+  if (resourceType === reach.resourceType) return reach.constraints;
+  const decision = reach.access.decide({ interaction: 'read', resourceType });
+  return decision.allowed ? decision.constraints : undefined;
+}
+
+function reachable(reach: RequestReach, record: ResourceRecord): boolean {
+  const constraints = constraintsOn(reach, record.resourceType);
+  if (!constraints) return false;
+  // A deleted version is a stub without data: under constraints nothing shows it belongs to the caller.
+  if (record.deleted) return constraints.kind === 'none';
+  return meetsConstraints(record.resource, constraints, reach.match);
+}
+
+/** A live stored resource outside the caller's reach is refused (403), never returned. */
+function checkRecord(reach: RequestReach, record: ResourceRecord | undefined): ResourceRecord | undefined {
+  if (!record || record.deleted) return record;
+  if (!reachable(reach, record)) throw forbidden(`${record.resourceType}/${record.id} is outside what the access token grants`);
+  return record;
+}
+
+function constrainReader<R extends ResourceReader>(inner: R, reach: RequestReach): ResourceReader {
+  return {
+    async read(resourceType, id) {
+      return checkRecord(reach, await inner.read(resourceType, id));
+    },
+    async vread(resourceType, id, versionId) {
+      return checkRecord(reach, await inner.vread(resourceType, id, versionId));
+    },
+    async search(request) {
+      const type = request.resourceType;
+      let conditions = request.conditions;
+      if (type !== undefined) {
+        const constraints = constraintsOn(reach, type);
+        if (!constraints) throw forbidden(`no granted scope reaches ${type}`);
+        const condition = constraintCondition(constraints, reach.match, type);
+        if (condition) conditions = [...(conditions ?? []), condition];
+      } else if (reach.constraints.kind !== 'none') {
+        throw forbidden('a search across all types is not available under constrained scopes');
+      }
+      const result = await inner.search({ ...request, ...(conditions ? { conditions } : {}) });
+      // _include/_revinclude may reach any type: each included resource is decided on its own.
+      return { ...result, included: result.included.filter((r) => reachable(reach, r)) };
+    },
+    async history(request): Promise<HistoryPage> {
+      const page = await inner.history(request);
+      if (reach.constraints.kind === 'none') return page;
+      const entries = page.entries.filter((r) => reachable(reach, r));
+      // The unfiltered total would count what the caller may not see.
+      const { total: _total, ...rest } = page;
+      return { ...rest, entries };
+    },
+  };
+}
+
+export function constrainWriter(inner: ResourceWriter, reach: RequestReach): ResourceWriter {
+  const reader = constrainReader(inner, reach);
+  return {
+    ...reader,
+    async save(input) {
+      const resource = input.resource;
+      const constraints = constraintsOn(reach, resource.resourceType);
+      if (!constraints || !meetsConstraints(resource, constraints, reach.match)) {
+        throw forbidden(`the ${resource.resourceType} to write is outside what the access token grants`);
+      }
+      // The version it replaces must be reachable too (checked on read).
+      if (resource.id !== undefined) await reader.read(resource.resourceType, resource.id);
+      return inner.save(input);
+    },
+    async delete(resourceType, id, ifMatchVersion) {
+      await reader.read(resourceType, id);
+      return inner.delete(resourceType, id, ifMatchVersion);
+    },
+  };
+}
+
+/** The repository (and unit-of-work writer) a constrained request runs on. */
+export function constrainRepository(inner: ResourceRepository, reach: RequestReach): ResourceRepository {
+  return {
+    ...constrainReader(inner, reach),
+    transaction: (fn) => inner.transaction((writer) => fn(constrainWriter(writer, reach))),
+  };
+}

@@ -1,0 +1,92 @@
+import type { AccessClause, AccessConstraints, CompartmentConstraint } from '../../auth/access/fhir-access.ts';
+import type { FhirSettings } from '../interaction.ts';
+import type { Resource } from '../resource.ts';
+import type { SearchIndexRows } from '../search/index-rows.ts';
+import { parseSearchRequest } from '../search/parse-search.ts';
+import type { SearchParameterRegistry } from '../search/registry.ts';
+import type { Condition } from '../search/search-request.ts';
+
+export interface MatchDeps {
+  index(resource: Resource): SearchIndexRows;
+  searchRegistry: SearchParameterRegistry;
+  settings: FhirSettings;
+}
+
+/**
+ * Whether one resource (a stored version, or one about to be written) meets a decision's
+ * constraints: the in-memory twin of `constraintCondition`, for reads, writes, history and includes.
+ * Fails closed: a scope query using a parameter kind it cannot test here matches nothing.
+ */
+export function meetsConstraints(resource: Resource, constraints: AccessConstraints, deps: MatchDeps): boolean {
+  if (constraints.kind === 'none') return true;
+  const rows = deps.index(resource);
+  return constraints.clauses.some((clause) => meetsClause(resource, rows, clause, deps));
+}
+
+function meetsClause(resource: Resource, rows: SearchIndexRows, clause: AccessClause, deps: MatchDeps): boolean {
+  if (clause.compartment && !inCompartment(resource, rows, clause.compartment, deps.settings.baseUrl)) return false;
+  if (!clause.query || clause.query.length === 0) return true;
+  const conditions = queryConditions(resource.resourceType, clause.query, deps);
+  return conditions !== undefined && conditions.every((c) => meetsCondition(rows, c));
+}
+
+function inCompartment(resource: Resource, rows: SearchIndexRows, compartment: CompartmentConstraint, baseUrl: string): boolean {
+  if (compartment.kind === 'patient-id') return resource.resourceType === 'Patient' && resource.id === compartment.patientId;
+  const own = `${baseUrl}/Patient/${compartment.patientId}`;
+  return rows.reference.some(
+    (r) =>
+      compartment.params.includes(r.param) &&
+      r.targetType === 'Patient' &&
+      r.targetId === compartment.patientId &&
+      (r.targetUrl === null || r.targetUrl === own),
+  );
+}
+
+/** A granular scope's query as typed search conditions; undefined when it does not parse (fail closed). */
+export function queryConditions(resourceType: string, query: readonly (readonly [string, string])[], deps: Omit<MatchDeps, 'index'>): Condition[] | undefined {
+  try {
+    const parsed = parseSearchRequest(resourceType, query.map(([n, v]): [string, string] => [n, v]), {
+      registry: deps.searchRegistry,
+      settings: deps.settings,
+      strict: true,
+    });
+    return parsed.conditions ?? [];
+  } catch {
+    return undefined;
+  }
+}
+
+function meetsCondition(rows: SearchIndexRows, condition: Condition): boolean {
+  switch (condition.kind) {
+    case 'token': {
+      const hit = rows.token.some(
+        (r) =>
+          r.param === condition.param &&
+          condition.values.some(
+            (v) => (v.code === undefined || v.code === r.code) && (v.system === undefined || v.system === r.system),
+          ),
+      );
+      return condition.not ? !hit : hit;
+    }
+    case 'reference':
+      return rows.reference.some(
+        (r) =>
+          r.param === condition.param &&
+          condition.values.some((v) =>
+            v.kind === 'url'
+              ? r.targetUrl === v.url
+              : r.targetId === v.id && (v.type === undefined || r.targetType === v.type),
+          ),
+      );
+    case 'uri':
+      return rows.uri.some((r) => r.param === condition.param && condition.mode === 'exact' && condition.values.includes(r.value));
+    case 'string':
+      return rows.string.some(
+        (r) =>
+          r.param === condition.param &&
+          condition.values.some((v) => (condition.mode === 'exact' ? r.raw === v : condition.mode === 'contains' ? r.value.includes(v) : r.value.startsWith(v))),
+      );
+    default:
+      return false;
+  }
+}

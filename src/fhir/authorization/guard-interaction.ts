@@ -1,0 +1,72 @@
+import type { AccessDecision, FhirAccessInteraction } from '../../auth/access/fhir-access.ts';
+import type { FhirRoute, Interaction } from '../interaction.ts';
+import { issue, outcome } from '../outcome.ts';
+import { constrainRepository, constrainWriter, forbidden, type RequestReach } from './constrained-repository.ts';
+
+/** The access interaction each REST interaction is decided as. */
+const DECIDED_AS: Readonly<Record<string, FhirAccessInteraction>> = {
+  read: 'read',
+  vread: 'vread',
+  create: 'create',
+  update: 'update',
+  'conditional-update': 'update',
+  delete: 'delete',
+  'conditional-delete': 'delete',
+  'search-type': 'search-type',
+  'search-system': 'search-system',
+  'history-instance': 'history-instance',
+  'history-type': 'history-type',
+  'history-system': 'history-system',
+  batch: 'batch',
+  capabilities: 'capabilities',
+  operation: 'operation',
+};
+
+function decide(name: string, route: FhirRoute, deps: Parameters<Interaction>[2]): AccessDecision {
+  const access = deps.access;
+  if (!access) return { allowed: true, reason: 'full access', scopes: [], constraints: { kind: 'none' } };
+  const interaction = DECIDED_AS[name];
+  if (!interaction) return { allowed: false, reason: `${name} is not an interaction access rules know` };
+  const request = {
+    interaction,
+    ...(route.resourceType !== undefined ? { resourceType: route.resourceType } : {}),
+    ...(route.id !== undefined ? { id: route.id } : {}),
+  };
+  const decision = access.decide(request);
+  // A conditional update may create: it needs both 'u' and 'c' (SMART v2 `.cu`).
+  if (decision.allowed && name === 'conditional-update') {
+    const create = access.decide({ ...request, interaction: 'create' });
+    if (!create.allowed) return create;
+  }
+  return decision;
+}
+
+/**
+ * Wraps an interaction so that it runs only when the caller's access allows it, and then only on
+ * what the decision's constraints reach: every read, search, include, history entry and write goes
+ * through a constrained repository. Batch and transaction entries come back through here one by one.
+ */
+export function guardInteraction(name: string, run: Interaction): Interaction {
+  return async (request, route, deps) => {
+    const access = deps.access;
+    if (!access) return run(request, route, deps);
+    const decision = decide(name, route, deps);
+    if (access.explain && request.query.some(([k, v]) => k === '_explain' && v === 'true')) {
+      const verdict = decision.allowed ? `allowed: ${decision.reason}` : `denied: ${decision.reason}`;
+      return { status: 200, body: outcome(issue('informational', verdict, undefined, 'information')) };
+    }
+    if (!decision.allowed) throw forbidden(decision.reason);
+    if (name === 'batch' || name === 'capabilities') return run(request, route, deps);
+    const reach: RequestReach = {
+      access,
+      resourceType: route.resourceType,
+      constraints: decision.constraints,
+      match: { index: access.index, searchRegistry: deps.searchRegistry, settings: deps.settings },
+    };
+    return run(request, route, {
+      ...deps,
+      repository: constrainRepository(deps.repository, reach),
+      ...(deps.writer ? { writer: constrainWriter(deps.writer, reach) } : {}),
+    });
+  };
+}

@@ -1,0 +1,72 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { safeReturnTo } from '../../auth/sessions/return-to.ts';
+import { LOGIN_FAILED_MESSAGE, LOGIN_THROTTLED_MESSAGE, renderLoginPage } from '../../ui/login-page.ts';
+import { renderLogoutPage, renderMessagePage } from '../../ui/message-page.ts';
+import { formField } from './form-body.ts';
+import { clearCookie, csrfCookieName, sessionCookieName, sessionIdFrom, setSessionCookie } from './session-cookie.ts';
+import { crossSiteGuard } from './cross-site-guard.ts';
+import type { UiPluginOptions } from './ui-plugin.ts';
+
+const MAX_EMAIL = 320;
+const MAX_PASSWORD = 1024;
+
+const page = (reply: FastifyReply, status: number, body: string) => reply.code(status).type('text/html; charset=utf-8').send(body);
+
+/** GET/POST /auth/login and /auth/logout. */
+export function loginRoutes(app: FastifyInstance, options: UiPluginOptions): void {
+  const { sessions, cookies } = options;
+  const guarded = { preHandler: [crossSiteGuard(options.origin), app.csrfProtection] };
+
+  app.get<{ Querystring: { return_to?: unknown } }>('/auth/login', async (request, reply) => {
+    const returnTo = safeReturnTo(request.query.return_to);
+    return page(reply, 200, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo }));
+  });
+
+  app.post('/auth/login', guarded, async (request, reply) => {
+    const email = formField(request.body, 'username').slice(0, MAX_EMAIL);
+    const password = formField(request.body, 'password');
+    const returnTo = safeReturnTo(formField(request.body, 'return_to'));
+    const again = (status: number, error: string) =>
+      page(reply, status, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo, email, error }));
+    if (password.length > MAX_PASSWORD) return again(401, LOGIN_FAILED_MESSAGE);
+
+    const result = await options.signIn({ email, password, clientIp: request.ip });
+    if (result.outcome === 'throttled') {
+      reply.header('retry-after', String(result.retryAfterSeconds));
+      return again(429, LOGIN_THROTTLED_MESSAGE);
+    }
+    if (result.outcome === 'refused') return again(401, LOGIN_FAILED_MESSAGE);
+
+    // A session this browser had before (another user, or one planted by an attacker) ends here: the new
+    // one has a fresh id (session fixation, OWASP; Keycloak CVE-2024-7341).
+    await sessions.end(sessionIdFrom(request, cookies));
+    setSessionCookie(reply, result.sessionId, cookies);
+    // The anti-CSRF secret is renewed too, so a token learnt before sign-in is worthless after it.
+    clearCookie(reply, csrfCookieName(cookies), cookies);
+    return reply.code(303).header('location', returnTo).send();
+  });
+
+  // OIDC RP-initiated logout asks for confirmation when not sure who asks: a page with a form, never a GET that signs out.
+  app.get('/auth/logout', async (request, reply) => {
+    const current = await sessions.currentSession(sessionIdFrom(request, cookies));
+    if (!current) return page(reply, 200, renderMessagePage({ title: 'Signed out', message: 'You are not signed in.', link: { href: '/auth/login', text: 'Sign in' } }));
+    return page(reply, 200, renderLogoutPage({ userName: displayName(current.user), csrfToken: reply.generateCsrf() }));
+  });
+
+  app.post('/auth/logout', guarded, async (request, reply) => {
+    await sessions.end(sessionIdFrom(request, cookies));
+    clearCookie(reply, sessionCookieName(cookies), cookies);
+    return page(reply, 200, renderMessagePage({ title: 'Signed out', message: 'You are signed out.', link: { href: '/auth/login', text: 'Sign in again' } }));
+  });
+}
+
+function displayName(user: { name?: unknown; email?: string; id: string }): string {
+  const name = user.name;
+  if (typeof name === 'string' && name) return name;
+  if (name && typeof name === 'object') {
+    const n = name as { formatted?: string; givenName?: string; familyName?: string };
+    const joined = n.formatted ?? [n.givenName, n.familyName].filter(Boolean).join(' ');
+    if (joined) return joined;
+  }
+  return user.email ?? user.id;
+}

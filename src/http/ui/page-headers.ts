@@ -1,0 +1,36 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * Headers for every HTML page of the authorization server (RFC 9700 §4.16 clickjacking; RFC 6819 §4.4.1.9).
+ * No script may run (`default-src 'none'`), styles only from our stylesheet. `form-action` is left out on
+ * purpose: browsers apply it to the redirect that follows a form POST, and the consent form's answer is a
+ * redirect to the app's own redirect_uri.
+ */
+export function pageSecurityHeaders(frameAncestors: readonly string[]): Record<string, string> {
+  const embedding = frameAncestors.length > 0;
+  const csp = [
+    "default-src 'none'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "base-uri 'none'",
+    `frame-ancestors ${embedding ? frameAncestors.join(' ') : "'none'"}`,
+  ].join('; ');
+  return {
+    'content-security-policy': csp,
+    // X-Frame-Options cannot name origins; with an allow-list, CSP frame-ancestors alone decides (CSP3 §6.4.2).
+    ...(embedding ? {} : { 'x-frame-options': 'DENY' }),
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+    pragma: 'no-cache',
+  };
+}
+
+/** An onSend hook setting the page headers on every response of the surface, errors included. */
+export function pageHeadersHook(frameAncestors: readonly string[]) {
+  const headers = pageSecurityHeaders(frameAncestors);
+  return async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    reply.headers(headers);
+    return payload;
+  };
+}

@@ -1,0 +1,52 @@
+import { fastifyCookie } from '@fastify/cookie';
+import { fastifyCsrfProtection } from '@fastify/csrf-protection';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { refusedFormPage } from './cross-site-guard.ts';
+import type { SessionService } from '../../auth/sessions/session-service.ts';
+import type { SignInRequest, SignInResult } from '../../auth/sessions/sign-in.ts';
+import { renderMessagePage } from '../../ui/message-page.ts';
+import { STYLESHEET, STYLESHEET_PATH } from '../../ui/stylesheet.ts';
+import { acceptForms, formField } from './form-body.ts';
+import { loginRoutes } from './login-routes.ts';
+import { pageHeadersHook } from './page-headers.ts';
+import { csrfCookieName, type SessionCookieSettings } from './session-cookie.ts';
+
+export interface UiPluginOptions {
+  sessions: SessionService;
+  signIn: (request: SignInRequest) => Promise<SignInResult>;
+  cookies: SessionCookieSettings;
+  /** Origins allowed to frame the pages (an embedding EHR); empty: none. */
+  frameAncestors: readonly string[];
+  /** Our public origin: a form POST carrying another Origin is refused before anything else. */
+  origin: string;
+}
+
+/** The server-rendered pages (sign-in, sign-out; consent next): HTML, CSRF-protected forms, strict page headers. */
+export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): Promise<void> {
+  acceptForms(app);
+  await app.register(fastifyCookie, { secret: options.cookies.secret });
+  // Double-submit with a signed secret cookie (OWASP "signed double-submit"): the token in the form is
+  // derived from a secret in an HttpOnly cookie only this server can sign. Works before sign-in (login CSRF).
+  await app.register(fastifyCsrfProtection, {
+    cookieKey: csrfCookieName(options.cookies),
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: options.cookies.secure, signed: true },
+    getToken: (request) => formField(request.body, 'csrf_token') || undefined,
+  });
+  app.addHook('onSend', pageHeadersHook(options.frameAncestors));
+  app.setErrorHandler((error: FastifyError, request, reply) => renderPageError(error, request, reply));
+
+  app.get(STYLESHEET_PATH, async (_request, reply) => reply.type('text/css; charset=utf-8').send(STYLESHEET));
+  loginRoutes(app, options);
+}
+
+function renderPageError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+  reply.code(status).type('text/html; charset=utf-8');
+  if (error.code === 'FST_CSRF_MISSING_SECRET' || error.code === 'FST_CSRF_INVALID_TOKEN') return reply.send(refusedFormPage());
+  if (status >= 500) {
+    request.log.error({ err: error }, 'page failed');
+    return reply.send(renderMessagePage({ title: 'Something went wrong', message: 'The server could not complete this request. Try again later.' }));
+  }
+  // Framework errors (415 media type, 413 too large, 400 bad body): a short, fixed explanation.
+  return reply.send(renderMessagePage({ title: 'Request refused', message: 'The request could not be understood. Go back and try again.' }));
+}

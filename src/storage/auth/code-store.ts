@@ -1,0 +1,36 @@
+import type { AuthorizationCodeRecord, AuthorizationCodeStore } from '../../auth/grants/grant.ts';
+import type { SqlClient } from '../database.ts';
+
+/** Codes older than this past their expiry are purged on create (a spent code is kept a while for reuse detection). */
+const PURGE_AFTER_SECONDS = 24 * 3600;
+
+/** PostgreSQL implementation of the authorization-code store (migration 008). */
+export function createCodeStore(sql: SqlClient): AuthorizationCodeStore {
+  return {
+    async create(codeHash, record) {
+      await sql.query('DELETE FROM authorization_code WHERE expires_at < $1', [new Date((record.expiresAt - PURGE_AFTER_SECONDS) * 1000).toISOString()]);
+      await sql.query('INSERT INTO authorization_code (code_hash, grant_id, record, expires_at) VALUES ($1, $2, $3, $4)', [
+        codeHash,
+        record.grant.id,
+        JSON.stringify(record),
+        new Date(record.expiresAt * 1000).toISOString(),
+      ]);
+    },
+
+    async consume(codeHash, now) {
+      // One UPDATE decides the winner: under concurrency only one row update sees used_at IS NULL.
+      const won = await sql.query<{ record: string }>(
+        `UPDATE authorization_code SET used_at = $2
+          WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2
+          RETURNING record::text AS record`,
+        [codeHash, new Date(now * 1000).toISOString()],
+      );
+      if (won[0]) return { record: JSON.parse(won[0].record) as AuthorizationCodeRecord };
+      const seen = await sql.query<{ grant_id: string; used: boolean }>(
+        'SELECT grant_id, used_at IS NOT NULL AS used FROM authorization_code WHERE code_hash = $1',
+        [codeHash],
+      );
+      return seen[0]?.used ? { reused: true, grantId: seen[0].grant_id } : undefined;
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import type { AttemptCount, LoginAttemptStore } from '../../auth/sessions/login-throttle.ts';
+import type { Session, SessionStore } from '../../auth/sessions/session.ts';
+import type { SqlClient } from '../database.ts';
+
+interface SessionRow {
+  id_hash: string;
+  user_id: string;
+  created_ms: number;
+  last_seen_ms: number;
+  expires_ms: number;
+  auth_time_ms: number;
+}
+
+// Epoch milliseconds as float8: both drivers hand back a plain number, whatever their timestamp parsing.
+const ms = (column: string, as: string) => `(extract(epoch FROM ${column}) * 1000)::float8 AS ${as}`;
+
+/** PostgreSQL implementation of the session store (migration 009). */
+export function createSessionStore(sql: SqlClient): SessionStore {
+  return {
+    async insert(session) {
+      await sql.query(
+        `INSERT INTO auth_session (id_hash, user_id, created_at, last_seen_at, expires_at, auth_time)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          session.idHash,
+          session.userId,
+          session.createdAt.toISOString(),
+          session.lastSeenAt.toISOString(),
+          session.expiresAt.toISOString(),
+          session.authTime.toISOString(),
+        ],
+      );
+    },
+    async get(idHash) {
+      const rows = await sql.query<SessionRow>(
+        `SELECT id_hash, user_id, ${ms('created_at', 'created_ms')}, ${ms('last_seen_at', 'last_seen_ms')},
+                ${ms('expires_at', 'expires_ms')}, ${ms('auth_time', 'auth_time_ms')}
+           FROM auth_session WHERE id_hash = $1`,
+        [idHash],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      const session: Session = {
+        idHash: row.id_hash,
+        userId: row.user_id,
+        createdAt: new Date(Number(row.created_ms)),
+        lastSeenAt: new Date(Number(row.last_seen_ms)),
+        expiresAt: new Date(Number(row.expires_ms)),
+        authTime: new Date(Number(row.auth_time_ms)),
+      };
+      return session;
+    },
+    async touch(idHash, lastSeenAt) {
+      // GREATEST: a slower concurrent request never moves last_seen_at backwards.
+      await sql.query('UPDATE auth_session SET last_seen_at = GREATEST(last_seen_at, $2) WHERE id_hash = $1', [idHash, lastSeenAt.toISOString()]);
+    },
+    async delete(idHash) {
+      const rows = await sql.query('DELETE FROM auth_session WHERE id_hash = $1 RETURNING id_hash', [idHash]);
+      return rows.length > 0;
+    },
+    async purgeExpired(now, idleCutoff) {
+      await sql.query('DELETE FROM auth_session WHERE expires_at <= $1 OR last_seen_at <= $2', [now.toISOString(), idleCutoff.toISOString()]);
+    },
+  };
+}
+
+/** PostgreSQL implementation of the sign-in attempt counters (migration 009). */
+export function createLoginAttemptStore(sql: SqlClient): LoginAttemptStore {
+  return {
+    async countAttempt(key, now, windowCutoff) {
+      // One statement: the increment and the read happen together, so concurrent attempts are never lost.
+      const rows = await sql.query<{ attempts: number; window_ms: number }>(
+        `INSERT INTO auth_login_attempt AS a (key, attempts, window_started_at) VALUES ($1, 1, $2)
+         ON CONFLICT (key) DO UPDATE SET
+           attempts = CASE WHEN a.window_started_at <= $3 THEN 1 ELSE a.attempts + 1 END,
+           window_started_at = CASE WHEN a.window_started_at <= $3 THEN EXCLUDED.window_started_at ELSE a.window_started_at END
+         RETURNING attempts, ${ms('window_started_at', 'window_ms')}`,
+        [key, now.toISOString(), windowCutoff.toISOString()],
+      );
+      const row = rows[0];
+      if (!row) throw new Error('sign-in attempt was not counted');
+      // Rows of windows long over would otherwise pile up, one per email ever typed.
+      await sql.query('DELETE FROM auth_login_attempt WHERE window_started_at <= $1 AND key <> $2', [windowCutoff.toISOString(), key]);
+      const count: AttemptCount = { attempts: Number(row.attempts), windowStartedAt: new Date(Number(row.window_ms)) };
+      return count;
+    },
+    async forgiveAttempt(key) {
+      await sql.query('UPDATE auth_login_attempt SET attempts = GREATEST(attempts - 1, 0) WHERE key = $1', [key]);
+    },
+    async reset(key) {
+      await sql.query('DELETE FROM auth_login_attempt WHERE key = $1', [key]);
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import type { AccessTokenLedger, RefreshTokenRecord, RefreshTokenStore } from '../../auth/grants/grant-store.ts';
+import type { SqlClient } from '../database.ts';
+
+interface RefreshRow {
+  grant_id: string;
+  scope: string;
+  issued_at: string;
+  expires_at: string;
+  rotated: boolean;
+}
+
+const SELECT_COLUMNS = `grant_id, scope, extract(epoch FROM created_at)::bigint::text AS issued_at,
+  extract(epoch FROM expires_at)::bigint::text AS expires_at, rotated_at IS NOT NULL AS rotated`;
+
+function toRecord(row: RefreshRow): RefreshTokenRecord {
+  return { grantId: row.grant_id, scope: row.scope, issuedAt: Number(row.issued_at), expiresAt: Number(row.expires_at) };
+}
+
+const iso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
+
+/** PostgreSQL implementation of the refresh-token store (migration 008). */
+export function createRefreshTokenStore(sql: SqlClient): RefreshTokenStore {
+  return {
+    async create(tokenHash, record) {
+      await sql.query('INSERT INTO refresh_token (token_hash, grant_id, scope, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+        tokenHash,
+        record.grantId,
+        record.scope,
+        iso(record.issuedAt),
+        iso(record.expiresAt),
+      ]);
+    },
+
+    async rotate(tokenHash, now) {
+      const won = await sql.query<RefreshRow>(
+        `UPDATE refresh_token SET rotated_at = $2
+          WHERE token_hash = $1 AND rotated_at IS NULL AND expires_at > $2
+          RETURNING ${SELECT_COLUMNS}`,
+        [tokenHash, iso(now)],
+      );
+      if (won[0]) return { record: toRecord(won[0]) };
+      const seen = await sql.query<RefreshRow>(`SELECT ${SELECT_COLUMNS} FROM refresh_token WHERE token_hash = $1`, [tokenHash]);
+      return seen[0]?.rotated ? { reused: true, grantId: seen[0].grant_id } : undefined;
+    },
+
+    async find(tokenHash) {
+      const rows = await sql.query<RefreshRow>(`SELECT ${SELECT_COLUMNS} FROM refresh_token WHERE token_hash = $1`, [tokenHash]);
+      return rows[0] ? { ...toRecord(rows[0]), rotated: rows[0].rotated } : undefined;
+    },
+  };
+}
+
+/** PostgreSQL implementation of the access-token ledger (migration 008). */
+export function createAccessTokenLedger(sql: SqlClient): AccessTokenLedger {
+  return {
+    async record(jti, grantId, issuedAt, expiresAt) {
+      await sql.query('INSERT INTO access_token (jti, grant_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)', [jti, grantId, iso(issuedAt), iso(expiresAt)]);
+    },
+  };
+}

@@ -1,0 +1,16 @@
+/** The pages' only stylesheet, served at STYLESHEET_PATH: a file, so the CSP needs no inline styles. */
+export const STYLESHEET_PATH = '/auth/assets/portico.css';
+
+export const STYLESHEET = `:root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
+body { margin: 0; padding: 2rem 1rem; }
+main { max-width: 28rem; margin: 0 auto; }
+h1 { font-size: 1.5rem; margin: 0 0 1rem; }
+label { display: block; font-weight: 600; margin-top: 1rem; }
+input[type=email], input[type=text], input[type=password] { box-sizing: border-box; width: 100%; padding: .5rem; font: inherit; margin-top: .25rem; }
+button { font: inherit; padding: .5rem 1.25rem; margin-top: 1.5rem; margin-right: .5rem; cursor: pointer; }
+.error { border-left: 4px solid #b00020; padding: .5rem .75rem; background: rgba(176, 0, 32, .08); }
+.notice { border-left: 4px solid #8a6d00; padding: .5rem .75rem; background: rgba(138, 109, 0, .08); }
+fieldset { border: none; padding: 0; margin: 1rem 0 0; }
+.scope { display: flex; gap: .5rem; align-items: baseline; font-weight: normal; margin-top: .5rem; }
+.scope code { font-size: .8em; opacity: .7; }
+`;

@@ -1,0 +1,291 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { generateKeyPair, SignJWT } from 'jose';
+import type { AccessTokenClaims } from '../../src/auth/grants/grant.ts';
+import { fhirClient, type FhirClient, type FhirReply } from '../support/fhir-client.ts';
+import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
+
+const FHIR_BASE = `${TEST_BASE_URL}/fhir`;
+const OBS_CAT = 'http://terminology.hl7.org/CodeSystem/observation-category';
+const LAB = `patient/Observation.rs?category=${OBS_CAT}|laboratory`;
+
+type Claims = Partial<AccessTokenClaims> & Record<string, unknown>;
+
+const observation = (id: string, subject: string, category: string, extra: Record<string, unknown> = {}) => ({
+  resourceType: 'Observation',
+  id,
+  status: 'final',
+  category: [{ coding: [{ system: OBS_CAT, code: category }] }],
+  code: { coding: [{ system: 'http://loinc.org', code: '2708-6' }] },
+  subject: { reference: `Patient/${subject}` },
+  ...extra,
+});
+
+const ids = (res: FhirReply, mode = 'match'): string[] =>
+  (res.body.entry ?? [])
+    .filter((e: { search?: { mode: string } }) => e.search?.mode === mode)
+    .map((e: { resource: { resourceType: string; id: string } }) => `${e.resource.resourceType}/${e.resource.id}`)
+    .sort();
+
+for (const driver of drivers) {
+  describe(`FHIR API authorization (${driver})`, () => {
+    let portico: TestPortico;
+    let root: FhirClient;
+    let grantSeq = 0;
+
+    /** An access token as the token endpoint issues it (AccessTokenClaims), its grant stored and active. */
+    async function token(scope: string, claims: Claims = {}): Promise<string> {
+      const grant = `grant-${++grantSeq}`;
+      await portico.grants.save({ id: grant, clientId: 'app', scope, ...(claims.patient ? { patient: claims.patient } : {}) }, new Date());
+      const key = await portico.signingKeys.signingKey(portico.signingKeys.accessTokenAlg);
+      const now = Math.floor(Date.now() / 1000);
+      const body: Claims = {
+        iss: TEST_BASE_URL, sub: 'user-1', aud: FHIR_BASE, client_id: 'app', scope, grant, jti: `jti-${grantSeq}`, iat: now, exp: now + 600,
+        ...claims,
+      };
+      return new SignJWT(body).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }).sign(key.key);
+    }
+    const as = async (scope: string, claims: Claims = {}) => fhirClient(portico.app, `Bearer ${await token(scope, claims)}`);
+    const patientA = (scope: string) => as(`launch/patient ${scope}`, { patient: 'pa' });
+
+    before(async () => {
+      portico = await startPortico(driver);
+      root = fhirClient(portico.app);
+      for (const resource of [
+        { resourceType: 'Patient', id: 'pa', name: [{ family: 'Alpha' }] },
+        { resourceType: 'Patient', id: 'pb', name: [{ family: 'Beta' }] },
+        { resourceType: 'Practitioner', id: 'doc', name: [{ family: 'Doc' }] },
+        observation('oa-lab', 'pa', 'laboratory', { performer: [{ reference: 'Practitioner/doc' }] }),
+        observation('oa-vital', 'pa', 'vital-signs'),
+        observation('oa-focb', 'pa', 'laboratory', { focus: [{ reference: 'Patient/pb' }] }),
+        observation('ob-lab', 'pb', 'laboratory'),
+        observation('ob-foca', 'pb', 'laboratory', { focus: [{ reference: 'Patient/pa' }] }),
+        { resourceType: 'Condition', id: 'ca', subject: { reference: 'Patient/pa' } },
+      ]) {
+        const res = await root.put(`${resource.resourceType}/${resource.id}`, resource);
+        assert.ok(res.status === 201 || res.status === 200, res.text);
+      }
+    });
+    after(() => portico.stop());
+
+    describe('authentication', () => {
+      const unauthorized = (res: FhirReply, error: string | undefined) => {
+        assert.equal(res.status, 401, res.text);
+        assert.equal(res.body.resourceType, 'OperationOutcome');
+        const challenge = String(res.headers['www-authenticate']);
+        assert.match(challenge, /^Bearer realm="portico"/);
+        if (error) assert.match(challenge, new RegExp(`error="${error}", error_description="[^"]+"`));
+        else assert.doesNotMatch(challenge, /error=/);
+      };
+
+      it('refuses a request without credentials with a bare Bearer challenge, CORS kept', async () => {
+        const res = await portico.app.inject({ method: 'GET', url: '/fhir/Patient/pa', headers: { origin: 'https://app.example.org' } });
+        assert.equal(res.headers['access-control-allow-origin'], '*');
+        unauthorized({ status: res.statusCode, headers: res.headers, body: res.json(), text: res.body }, undefined);
+        assert.equal(res.json().issue[0].code, 'login');
+        unauthorized(await fhirClient(portico.app, null).post('Patient', { resourceType: 'Patient' }), undefined);
+        unauthorized(await fhirClient(portico.app, null).get('Observation?patient=pa'), undefined);
+      });
+
+      it('refuses malformed credentials', async () => {
+        for (const header of ['Bearer', 'Bearer a b', 'Token abc', 'Basic Zm9vOmJhcg==']) {
+          const res = await fhirClient(portico.app, header).get('Patient/pa');
+          assert.equal(res.status, 401, header);
+        }
+        unauthorized(await fhirClient(portico.app, 'Bearer not-a-jwt').get('Patient/pa'), 'invalid_token');
+      });
+
+      it('refuses alg none, a foreign key, expiry, another audience or issuer, a missing typ', async () => {
+        const good = await token('patient/*.rs', { patient: 'pa' });
+        const [header, payload] = good.split('.');
+        const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${payload}.`;
+        unauthorized(await fhirClient(portico.app, `Bearer ${unsigned}`).get('Patient/pa'), 'invalid_token');
+
+        const kid = JSON.parse(Buffer.from(header ?? '', 'base64url').toString()).kid;
+        const { privateKey } = await generateKeyPair(portico.signingKeys.accessTokenAlg);
+        const now = Math.floor(Date.now() / 1000);
+        const forged = await new SignJWT(JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()))
+          .setProtectedHeader({ alg: portico.signingKeys.accessTokenAlg, kid, typ: 'at+jwt' })
+          .sign(privateKey);
+        unauthorized(await fhirClient(portico.app, `Bearer ${forged}`).get('Patient/pa'), 'invalid_token');
+
+        for (const claims of [{ exp: now - 10, iat: now - 700 }, { aud: 'https://other.example/fhir' }, { iss: 'https://evil.example' }]) {
+          const res = await fhirClient(portico.app, `Bearer ${await token('patient/*.rs', { patient: 'pa', ...claims })}`).get('Patient/pa');
+          unauthorized(res, 'invalid_token');
+        }
+        // The control: the same token unchanged works.
+        assert.equal((await fhirClient(portico.app, `Bearer ${good}`).get('Patient/pa')).status, 200);
+      });
+
+      it('refuses a token whose grant was revoked, at once', async () => {
+        const bearer = await token('patient/*.rs', { patient: 'pa' });
+        const client = fhirClient(portico.app, `Bearer ${bearer}`);
+        assert.equal((await client.get('Patient/pa')).status, 200);
+        const grant = JSON.parse(Buffer.from(bearer.split('.')[1] ?? '', 'base64url').toString()).grant;
+        await portico.grants.revoke(grant, new Date());
+        unauthorized(await client.get('Patient/pa'), 'invalid_token');
+      });
+
+      it('keeps metadata and discovery open; the root client has full access', async () => {
+        const open = fhirClient(portico.app, null);
+        assert.equal((await open.get('metadata')).status, 200);
+        const wellKnown = await portico.app.inject({ method: 'GET', url: '/fhir/.well-known/smart-configuration' });
+        assert.equal(wellKnown.statusCode, 200);
+        assert.equal((await root.get('Observation?_count=100')).body.entry.length, 5);
+        assert.equal((await root.get('_history')).status, 200);
+      });
+    });
+
+    describe('scopes', () => {
+      it('an ungranted type is 403 on search and read, never an empty 200', async () => {
+        const client = await patientA('patient/Observation.rs');
+        for (const path of ['Condition?patient=pa', 'Condition/ca', 'Condition?patient=nobody']) {
+          const res = await client.get(path);
+          assert.equal(res.status, 403, path);
+          assert.equal(res.body.resourceType, 'OperationOutcome');
+          assert.equal(res.body.issue[0].code, 'forbidden');
+          assert.match(String(res.headers['www-authenticate']), /error="insufficient_scope"/);
+        }
+      });
+
+      it('read-only scopes cannot write; .s without .r cannot read', async () => {
+        const client = await patientA('patient/Observation.rs');
+        assert.equal((await client.post('Observation', observation('x1', 'pa', 'laboratory'))).status, 403);
+        assert.equal((await client.put('Observation/oa-lab', observation('oa-lab', 'pa', 'laboratory'))).status, 403);
+        assert.equal((await client.delete('Observation/oa-lab')).status, 403);
+        const searchOnly = await patientA('patient/Observation.s');
+        assert.equal((await searchOnly.get('Observation?patient=pa')).status, 200);
+        assert.equal((await searchOnly.get('Observation/oa-lab')).status, 403);
+      });
+
+      it('v1 scopes: read is rs, write does not read', async () => {
+        const v1 = await patientA('patient/Observation.read');
+        assert.deepEqual(ids(await v1.get('Observation')), ['Observation/oa-focb', 'Observation/oa-lab', 'Observation/oa-vital']);
+        assert.equal((await v1.post('Observation', observation('x2', 'pa', 'laboratory'))).status, 403);
+        const write = await patientA('patient/Observation.write');
+        assert.equal((await write.get('Observation/oa-lab')).status, 403);
+      });
+
+      it('user/ and system/ scopes are not confined to a compartment', async () => {
+        const client = await as('user/Observation.rs');
+        assert.equal(ids(await client.get('Observation?_count=100')).length, 5);
+        assert.equal((await client.get('Observation/ob-lab')).status, 200);
+        assert.equal((await client.get('Patient/pb')).status, 403);
+      });
+
+      it('granular scopes filter search and deny reads outside them', async () => {
+        const client = await patientA(LAB);
+        assert.deepEqual(ids(await client.get('Observation?patient=pa')), ['Observation/oa-focb', 'Observation/oa-lab']);
+        assert.deepEqual(ids(await client.get(`Observation?patient=pa&category=${OBS_CAT}|vital-signs`)), []);
+        assert.equal((await client.get('Observation/oa-lab')).status, 200);
+        const outside = await client.get('Observation/oa-vital');
+        assert.equal(outside.status, 403);
+        assert.equal(outside.body.resourceType, 'OperationOutcome');
+        // Two granular scopes of one type combine with OR.
+        const both = await patientA(`${LAB} patient/Observation.rs?category=${OBS_CAT}|vital-signs`);
+        assert.equal(ids(await both.get('Observation')).length, 3);
+        const counted = await client.get('Observation?_total=accurate');
+        assert.equal(counted.body.total, 2);
+      });
+
+      it('batch entries are decided one by one; a transaction fails as a whole', async () => {
+        const client = await patientA('patient/Observation.cruds');
+        const batch = await client.post('', {
+          resourceType: 'Bundle',
+          type: 'batch',
+          entry: [{ request: { method: 'GET', url: 'Observation/oa-lab' } }, { request: { method: 'GET', url: 'Condition/ca' } }, { request: { method: 'GET', url: 'Observation/ob-lab' } }],
+        });
+        assert.equal(batch.status, 200, batch.text);
+        assert.deepEqual(batch.body.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3)), ['200', '403', '403']);
+        const tx = await client.post('', {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [
+            { request: { method: 'PUT', url: 'Observation/tx-1' }, resource: observation('tx-1', 'pa', 'laboratory') },
+            { request: { method: 'PUT', url: 'Condition/tx-2' }, resource: { resourceType: 'Condition', id: 'tx-2', subject: { reference: 'Patient/pa' } } },
+          ],
+        });
+        assert.equal(tx.status, 403, tx.text);
+        assert.equal((await root.get('Observation/tx-1')).status, 404);
+      });
+
+      it('explains decisions in sandbox mode', async () => {
+        const client = await patientA(LAB);
+        const allowed = await client.get('Observation?_explain=true');
+        assert.equal(allowed.status, 200);
+        assert.match(allowed.body.issue[0].diagnostics, /^allowed: .*laboratory/);
+        const denied = await client.get('Condition?_explain=true');
+        assert.match(denied.body.issue[0].diagnostics, /^denied: no granted scope covers Condition/);
+      });
+    });
+
+    describe('patient compartment', () => {
+      it('reads and searches stay inside the patient compartment', async () => {
+        const client = await patientA('patient/*.rs');
+        assert.equal((await client.get('Patient/pa')).status, 200);
+        assert.equal((await client.get('Patient/pb')).status, 403);
+        assert.equal((await client.get('Observation/ob-lab')).status, 403);
+        assert.equal((await client.get('Observation/ob-lab/_history/1')).status, 403);
+        assert.deepEqual(ids(await client.get('Patient')), ['Patient/pa']);
+        for (const path of ['Observation?patient=pb', 'Observation?subject=Patient/pb', 'Observation?_id=ob-lab', 'Patient?_id=pb', 'Observation?subject:Patient.name=Beta', 'Observation?patient.name=Beta']) {
+          assert.deepEqual(ids(await client.get(path)), [], path);
+        }
+        assert.deepEqual(ids(await client.get('Observation?_id=oa-lab,ob-lab')), ['Observation/oa-lab']);
+        // Types patient apps read by reference (the performer) stay readable.
+        assert.equal((await client.get('Practitioner/doc')).status, 200);
+      });
+
+      it('_include and _revinclude cannot reach another patient', async () => {
+        const client = await patientA('patient/*.rs');
+        const inc = await client.get('Observation?patient=pa&_include=Observation:focus&_include=Observation:performer');
+        assert.deepEqual(ids(inc), ['Observation/oa-focb', 'Observation/oa-lab', 'Observation/oa-vital']);
+        assert.deepEqual(ids(inc, 'include'), ['Practitioner/doc']);
+        const rev = await client.get('Patient?_id=pa&_revinclude=Observation:focus');
+        assert.deepEqual(ids(rev, 'include'), []);
+        const all = await client.get('Patient?_revinclude=*');
+        assert.ok(ids(all, 'include').every((id) => !id.startsWith('Observation/ob-')), all.text);
+        // Root sees what was withheld.
+        assert.deepEqual(ids(await root.get('Patient?_id=pa&_revinclude=Observation:focus'), 'include'), ['Observation/ob-foca']);
+      });
+
+      it('granular scopes also filter includes', async () => {
+        const client = await patientA(`patient/Patient.rs ${LAB}`);
+        const rev = await client.get('Patient?_id=pa&_revinclude=Observation:subject');
+        assert.deepEqual(ids(rev, 'include'), ['Observation/oa-focb', 'Observation/oa-lab']);
+      });
+
+      it('history stays inside the compartment; system history is refused', async () => {
+        const client = await patientA('patient/*.rs');
+        assert.equal((await client.get('Observation/oa-lab/_history')).status, 200);
+        assert.equal((await client.get('Observation/ob-lab/_history')).status, 403);
+        const typeHistory = await client.get('Observation/_history');
+        assert.equal(typeHistory.status, 200);
+        const seen = typeHistory.body.entry.map((e: { fullUrl: string }) => e.fullUrl.replace(`${FHIR_BASE}/`, ''));
+        assert.ok(seen.length > 0 && seen.every((u: string) => u.startsWith('Observation/oa-')), seen.join());
+        assert.equal((await client.get('_history')).status, 403);
+        assert.equal((await client.get('?_type=Observation')).status, 403);
+      });
+
+      it('writes must stay in the compartment, before and after', async () => {
+        const client = await patientA('patient/Observation.cruds');
+        assert.equal((await client.post('Observation', observation('w1', 'pb', 'laboratory'))).status, 403);
+        assert.equal((await client.post('Observation', { ...observation('w2', 'pa', 'laboratory'), subject: undefined })).status, 403);
+        const created = await client.post('Observation', observation('w3', 'pa', 'laboratory'));
+        assert.equal(created.status, 201, created.text);
+        const id = created.body.id;
+        assert.equal((await client.put(`Observation/${id}`, { ...observation(id, 'pb', 'laboratory') })).status, 403);
+        assert.equal((await client.put('Observation/ob-lab', observation('ob-lab', 'pa', 'laboratory'))).status, 403);
+        assert.equal((await client.delete('Observation/ob-lab')).status, 403);
+        assert.equal((await client.delete('Observation?_id=ob-lab')).status, 204); // conditional: finds nothing in A's compartment
+        assert.equal((await root.get('Observation/ob-lab')).body.subject.reference, 'Patient/pb');
+        assert.equal((await client.delete(`Observation/${id}`)).status, 204);
+      });
+
+      it('fails closed when a patient/ token carries no patient', async () => {
+        const client = await as('patient/*.rs');
+        assert.equal((await client.get('Observation')).status, 403);
+        assert.equal((await client.get('Patient/pa')).status, 403);
+      });
+    });
+  });
+}
