@@ -33,9 +33,11 @@ import { createIndexer } from './fhir/search/indexer.ts';
 import { createSearchParameterRegistry } from './fhir/search/registry.ts';
 import { createValidator } from './fhir/validation/validate-resource.ts';
 import { buildApp } from './http/app.ts';
+import { verifyLaunchToken } from './auth/launch/launch-token.ts';
 import { createRegistryAdmin } from './auth/admin/registry-admin.ts';
 import type { RpcMethod } from './auth/rpc/rpc-dispatch.ts';
 import { SAVE_DEVELOPER_APPLICATION, saveDeveloperApplication } from './auth/rpc/save-developer-application.ts';
+import { GET_LAUNCH_URI, getLaunchUri } from './auth/rpc/get-launch-uri.ts';
 import { seedSandboxUsers, type SandboxLogin } from './auth/users/sandbox-users.ts';
 import { createAuthStores, type AuthStores } from './storage/auth/auth-stores.ts';
 import { createRegistrationStore } from './storage/auth/registration-store.ts';
@@ -108,6 +110,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     const adminAccess = { root: config.admin, clients: auth.clients, policies: auth.policies, users: auth.users };
     const rpcMethods = new Map<string, RpcMethod>([
       [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: auth.clients, newSecret: generateClientSecret })],
+      [GET_LAUNCH_URI, (params) => getLaunchUri(params, { clients: auth.clients, signingKeys, issuer: config.baseUrl, fhirBaseUrl: config.fhirBaseUrl, now, newId })],
     ]);
     const discovery = buildDiscoveryDocuments(config.baseUrl);
     const fhir: FhirDeps = {
@@ -215,6 +218,17 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         cookies: { secret: config.sessions.secret, secure: config.baseUrl.startsWith('https:') },
         frameAncestors: config.frameAncestors,
         origin: new URL(config.baseUrl).origin,
+        authorize: {
+          clients: auth.clients,
+          codes: tokens.codes,
+          fhirBaseUrl: config.fhirBaseUrl,
+          resourceTypes: definitions.resourceTypes,
+          now,
+          newId,
+          newCode: generateBearerToken,
+          patientExists: async (id) => (await repository.read('Patient', id))?.deleted === false,
+          verifyLaunch: (launch, clientId) => verifyLaunchToken(launch, clientId, { signingKeys, issuer: config.baseUrl, now }),
+        },
       },
       discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },
       cors: { allowedOrigins: config.cors.allowedOrigins },

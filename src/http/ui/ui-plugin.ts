@@ -6,6 +6,8 @@ import type { SessionService } from '../../auth/sessions/session-service.ts';
 import type { SignInRequest, SignInResult } from '../../auth/sessions/sign-in.ts';
 import { renderMessagePage } from '../../ui/message-page.ts';
 import { STYLESHEET, STYLESHEET_PATH } from '../../ui/stylesheet.ts';
+import type { AuthorizeDeps } from '../../auth/authorize/authorize-step.ts';
+import { authorizeRoutes } from './authorize-routes.ts';
 import { acceptForms, formField } from './form-body.ts';
 import { loginRoutes } from './login-routes.ts';
 import { pageHeadersHook } from './page-headers.ts';
@@ -19,6 +21,8 @@ export interface UiPluginOptions {
   frameAncestors: readonly string[];
   /** Our public origin: a form POST carrying another Origin is refused before anything else. */
   origin: string;
+  /** The authorization endpoint's dependencies; without them /auth/authorize is not served. */
+  authorize?: AuthorizeDeps;
 }
 
 /** The server-rendered pages (sign-in, sign-out; consent next): HTML, CSRF-protected forms, strict page headers. */
@@ -37,6 +41,7 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
 
   app.get(STYLESHEET_PATH, async (_request, reply) => reply.type('text/css; charset=utf-8').send(STYLESHEET));
   loginRoutes(app, options);
+  if (options.authorize) authorizeRoutes(app, options, options.authorize);
 }
 
 function renderPageError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {

@@ -1,0 +1,53 @@
+import type { AuthorizeOutcome } from './authorize-outcome.ts';
+import type { AuthorizeDeps, AuthorizeInput, AuthorizeState, AuthorizeStep } from './authorize-step.ts';
+import { askConsent } from './steps/ask-consent.ts';
+import { checkClient } from './steps/check-client.ts';
+import { checkLaunchUser } from './steps/check-launch-user.ts';
+import { checkPkce } from './steps/check-pkce.ts';
+import { checkRedirectUri } from './steps/check-redirect-uri.ts';
+import { checkAudience, checkNoRepeats, checkResponseType, checkState } from './steps/check-request.ts';
+import { establishPatient } from './steps/establish-patient.ts';
+import { issueCode } from './steps/issue-code.ts';
+import { requireSession } from './steps/require-session.ts';
+import { resolveScopes } from './steps/resolve-scopes.ts';
+import { verifyLaunch } from './steps/verify-launch.ts';
+
+/**
+ * The authorization endpoint, in order (after node-oidc-provider's named steps). The first two decide whether
+ * we may redirect at all (error page otherwise); every later error goes back to the app (RFC 6749 §4.1.2.1).
+ * Request checks come before sign-in, so a broken request never costs the user a sign-in.
+ */
+export const AUTHORIZE_STEPS: readonly AuthorizeStep[] = [
+  checkClient,
+  checkRedirectUri,
+  checkNoRepeats,
+  checkResponseType,
+  checkState,
+  checkAudience,
+  checkPkce,
+  resolveScopes,
+  verifyLaunch,
+  requireSession,
+  checkLaunchUser,
+  askConsent,
+  establishPatient,
+  issueCode,
+];
+
+export interface AuthorizeResult {
+  outcome: AuthorizeOutcome;
+  /** The name of the step that decided. */
+  decidedBy: string;
+}
+
+/** Runs the steps until one decides. */
+export async function runAuthorize(input: AuthorizeInput, deps: AuthorizeDeps, steps: readonly AuthorizeStep[] = AUTHORIZE_STEPS): Promise<AuthorizeResult> {
+  let state: AuthorizeState = {};
+  for (const step of steps) {
+    const result = await step.run(input, state, deps);
+    if (result === undefined) continue;
+    if ('outcome' in result) return { outcome: result.outcome, decidedBy: step.name };
+    state = { ...state, ...result.add };
+  }
+  throw new Error('authorize pipeline ended without a decision');
+}

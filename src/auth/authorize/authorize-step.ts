@@ -1,0 +1,81 @@
+import type { StoredClient, ClientRepository } from '../clients/client-repository.ts';
+import type { AuthorizationCodeStore, Grant } from '../grants/grant.ts';
+import type { Scope } from '../scopes/index.ts';
+import type { CurrentSession } from '../sessions/session-service.ts';
+import { errorRedirect, type AuthorizeErrorCode, type AuthorizeOutcome } from './authorize-outcome.ts';
+import type { AuthorizeParams } from './authorize-request.ts';
+
+/** The user's answer on the consent page. */
+export interface ConsentDecision {
+  allow: boolean;
+  /** The checked `scope` boxes. */
+  scopes: readonly string[];
+  /** The patient id chosen on the patient picker, when one was. */
+  patient?: string;
+}
+
+/** What one authorization request brings: its parameters, the browser's session, and the consent answer if any. */
+export interface AuthorizeInput {
+  params: AuthorizeParams;
+  session: CurrentSession | undefined;
+  decision?: ConsentDecision;
+}
+
+/** Context an EHR launch token carries (SMART App Launch 2.2 §"EHR launch"). */
+export interface LaunchContext {
+  patient?: string;
+  encounter?: string;
+  fhirContext?: Grant['fhirContext'];
+  user?: string;
+}
+
+export interface AuthorizeDeps {
+  clients: Pick<ClientRepository, 'get'>;
+  codes: Pick<AuthorizationCodeStore, 'create'>;
+  /** `aud` must name this FHIR base (a trailing slash tolerated). */
+  fhirBaseUrl: string;
+  /** FHIR resource types, so scopes naming anything else are not offered. */
+  resourceTypes?: ReadonlySet<string>;
+  /** Verifies an EHR launch's `launch` parameter for this client; absent: EHR launch is refused. */
+  verifyLaunch?: (launch: string, clientId: string) => Promise<LaunchContext>;
+  /** Whether a live Patient has this id (the patient picker's check); absent: no picker, such launches are refused. */
+  patientExists?: (id: string) => Promise<boolean>;
+  now: () => Date;
+  newId: () => string;
+  /** A fresh authorization code (256 random bits, base64url). */
+  newCode: () => string;
+}
+
+/** What the steps have established so far. Each step adds to it; none changes what an earlier one set. */
+export interface AuthorizeState {
+  client?: StoredClient;
+  redirectUri?: string;
+  /** The scopes the user may be asked for: requested ∩ what the client may have. */
+  offered?: Scope[];
+  launch?: LaunchContext;
+  session?: CurrentSession;
+  /** The scopes the user granted (all offered ones for a first-party client). */
+  granted?: Scope[];
+  patient?: string;
+  encounter?: string;
+}
+
+/** A step either ends the request with an outcome or adds to the state (or just lets it through). */
+export type StepResult = { outcome: AuthorizeOutcome } | { add: Partial<AuthorizeState> } | undefined;
+
+export interface AuthorizeStep {
+  /** Shown in logs and tests: which step decided. */
+  name: string;
+  run(input: AuthorizeInput, state: Readonly<AuthorizeState>, deps: AuthorizeDeps): StepResult | Promise<StepResult>;
+}
+
+/** A value an earlier step must have set: its absence is a bug in the step order, not bad input. */
+export function established<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`authorize pipeline: ${what} is not established yet`);
+  return value;
+}
+
+/** Ends the request with an RFC 6749 §4.1.2.1 error redirect (the redirect_uri is known to be registered by then). */
+export function refuse(input: AuthorizeInput, state: Readonly<AuthorizeState>, error: AuthorizeErrorCode, description: string): StepResult {
+  return { outcome: errorRedirect(established(state.redirectUri, 'redirect_uri'), error, description, input.params.values.state) };
+}

@@ -1,0 +1,40 @@
+import { formatScope } from '../../scopes/index.ts';
+import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';
+
+/** The id of a `Patient/<id>` reference, else undefined. */
+function patientIdOf(reference: string | undefined): string | undefined {
+  const match = /^Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(reference ?? '');
+  return match?.[1];
+}
+
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+/**
+ * Patient context (SMART App Launch 2.2 §"Launch context"): an EHR launch brings it; in a standalone launch a
+ * patient user is their own patient, and anyone else chooses one on the patient picker. A grant with
+ * `launch/patient` or any `patient/` scope needs one.
+ */
+export const establishPatient: AuthorizeStep = {
+  name: 'establish-patient',
+  async run(input, state, deps) {
+    const granted = established(state.granted, 'granted scopes');
+    const session = established(state.session, 'session');
+    const client = established(state.client, 'client');
+    const needsPatient = granted.some((s) => s.kind === 'launch/patient' || (s.kind === 'resource' && s.context === 'patient'));
+    const encounter = state.launch?.encounter;
+    const withEncounter = encounter !== undefined ? { encounter } : {};
+    const known = state.launch?.patient ?? patientIdOf(session.user.fhirUser);
+    if (known !== undefined) return { add: { patient: known, ...withEncounter } };
+    if (!needsPatient) return { add: withEncounter };
+
+    if (!deps.patientExists) return refuse(input, state, 'invalid_request', 'no patient is in context and choosing one is not available');
+    const pick = (error?: string) => ({
+      outcome: { kind: 'pick-patient' as const, clientName: client.name ?? client.id, scopes: granted.map(formatScope), ...(error ? { error } : {}) },
+    });
+    const chosen = input.decision?.patient?.trim();
+    if (!chosen) return pick();
+    // TODO(access policies): any existing patient can be chosen; a practitioner's AccessPolicies should narrow the list.
+    if (!FHIR_ID.test(chosen) || !(await deps.patientExists(chosen))) return pick('No patient has that id.');
+    return { add: { patient: chosen, ...withEncounter } };
+  },
+};

@@ -1,0 +1,43 @@
+import { hashToken } from '../../registration/bearer-token.ts';
+import type { Grant } from '../../grants/grant.ts';
+import { formatScopes } from '../../scopes/index.ts';
+import { redirectTo } from '../authorize-outcome.ts';
+import { established, type AuthorizeStep } from '../authorize-step.ts';
+
+/** Codes live 60 s (RFC 6749 §4.1.2 recommends at most 10 minutes; SMART apps redeem them at once). */
+const CODE_LIFETIME_SECONDS = 60;
+
+/** Records the grant behind a single-use code (stored by hash) and sends the code back with `state`. */
+export const issueCode: AuthorizeStep = {
+  name: 'issue-code',
+  async run(input, state, deps) {
+    const client = established(state.client, 'client');
+    const redirectUri = established(state.redirectUri, 'redirect_uri');
+    const { session, user } = established(state.session, 'session');
+    const granted = established(state.granted, 'granted scopes');
+    const { nonce, code_challenge: codeChallenge } = input.params.values;
+    const launch = state.launch;
+    const grant: Grant = {
+      id: deps.newId(),
+      clientId: client.id,
+      userId: user.id,
+      ...(user.fhirUser !== undefined ? { fhirUser: user.fhirUser } : {}),
+      scope: formatScopes(granted),
+      ...(state.patient !== undefined ? { patient: state.patient, needPatientBanner: true } : {}),
+      ...(state.encounter !== undefined ? { encounter: state.encounter } : {}),
+      ...(launch?.fhirContext !== undefined ? { fhirContext: launch.fhirContext } : {}),
+      authTime: Math.floor(session.authTime.getTime() / 1000),
+      ...(nonce !== undefined ? { nonce } : {}),
+      // The stored session's id hash: what identifies the session server-side.
+      sessionId: session.idHash,
+    };
+    const code = deps.newCode();
+    await deps.codes.create(hashToken(code), {
+      grant,
+      redirectUri,
+      ...(codeChallenge !== undefined ? { codeChallenge } : {}),
+      expiresAt: Math.floor(deps.now().getTime() / 1000) + CODE_LIFETIME_SECONDS,
+    });
+    return { outcome: { kind: 'redirect', location: redirectTo(redirectUri, { code, state: input.params.values.state }) } };
+  },
+};

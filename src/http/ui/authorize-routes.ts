@@ -1,0 +1,89 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthorizeOutcome } from '../../auth/authorize/authorize-outcome.ts';
+import { runAuthorize } from '../../auth/authorize/authorize-pipeline.ts';
+import { authorizeQuery, readAuthorizeParams, type AuthorizeParams } from '../../auth/authorize/authorize-request.ts';
+import type { AuthorizeDeps, ConsentDecision } from '../../auth/authorize/authorize-step.ts';
+import { renderConsentPage } from '../../ui/consent-page.ts';
+import { renderMessagePage } from '../../ui/message-page.ts';
+import { renderPatientPickerPage } from '../../ui/patient-picker-page.ts';
+import { crossSiteGuard } from './cross-site-guard.ts';
+import { formField, type FormBody } from './form-body.ts';
+import { readCurrentSession } from './session-cookie.ts';
+import type { UiPluginOptions } from './ui-plugin.ts';
+
+const AUTHORIZE_PATH = '/auth/authorize';
+const DECISION_PATH = '/auth/authorize/decision';
+/** The consent form carries the original request in this one hidden field (its `scope` would clash with the checkboxes). */
+const REQUEST_FIELD = 'authorize_request';
+
+/**
+ * GET and POST /auth/authorize (SMART `authorize-post`: a POSTed request is the same request), and the
+ * consent form's answer. The decisions are the pipeline's (src/auth/authorize); this file only translates.
+ * POST /auth/authorize is not CSRF-checked: apps post it from their own origin by design, and it grants
+ * nothing without the user's consent (or a first-party client, exactly as the GET would).
+ */
+export function authorizeRoutes(app: FastifyInstance, options: UiPluginOptions, deps: AuthorizeDeps): void {
+  const handle = async (request: FastifyRequest, reply: FastifyReply, params: AuthorizeParams, decision?: ConsentDecision) => {
+    const session = await readCurrentSession(request, options.sessions, options.cookies);
+    const { outcome } = await runAuthorize({ params, session, ...(decision ? { decision } : {}) }, deps);
+    return answer(reply, outcome, params, request.method === 'POST' ? 303 : 302);
+  };
+
+  app.get(AUTHORIZE_PATH, async (request, reply) => handle(request, reply, readAuthorizeParams(request.query)));
+  app.post(AUTHORIZE_PATH, async (request, reply) => handle(request, reply, readAuthorizeParams(request.body)));
+
+  app.post(DECISION_PATH, { preHandler: [crossSiteGuard(options.origin), app.csrfProtection] }, async (request, reply) => {
+    const params = readAuthorizeParams(Object.fromEntries(new URLSearchParams(formField(request.body, REQUEST_FIELD))));
+    const choice = formField(request.body, 'decision');
+    if (choice !== 'allow' && choice !== 'deny') {
+      return reply.code(400).type('text/html; charset=utf-8').send(renderMessagePage({ title: 'Request refused', message: 'Choose Allow or Deny.' }));
+    }
+    const patient = formField(request.body, 'patient');
+    return handle(request, reply, params, { allow: choice === 'allow', scopes: checkedScopes(request.body), ...(patient ? { patient } : {}) });
+  });
+}
+
+function answer(reply: FastifyReply, outcome: AuthorizeOutcome, params: AuthorizeParams, redirectStatus: 302 | 303) {
+  const page = (status: number, body: string) => reply.code(status).type('text/html; charset=utf-8').send(body);
+  switch (outcome.kind) {
+    case 'error-page':
+      return page(400, renderMessagePage({ title: outcome.title, message: outcome.message }));
+    case 'redirect':
+      return reply.code(redirectStatus).header('location', outcome.location).send();
+    case 'sign-in': {
+      // A POSTed request comes back as a GET with the same parameters.
+      const returnTo = `${AUTHORIZE_PATH}?${authorizeQuery(params)}`;
+      return reply.code(303).header('location', `/auth/login?return_to=${encodeURIComponent(returnTo)}`).send();
+    }
+    case 'consent':
+      return page(
+        200,
+        renderConsentPage({
+          clientName: outcome.clientName,
+          scopes: outcome.scopes,
+          csrfToken: reply.generateCsrf(),
+          action: DECISION_PATH,
+          hidden: { [REQUEST_FIELD]: authorizeQuery(params) },
+        }),
+      );
+    case 'pick-patient':
+      return page(
+        200,
+        renderPatientPickerPage({
+          clientName: outcome.clientName,
+          scopes: outcome.scopes,
+          csrfToken: reply.generateCsrf(),
+          action: DECISION_PATH,
+          hidden: { [REQUEST_FIELD]: authorizeQuery(params) },
+          ...(outcome.error ? { error: outcome.error } : {}),
+        }),
+      );
+  }
+}
+
+/** The checked `scope` boxes (one or many). */
+function checkedScopes(body: unknown): string[] {
+  if (!body || typeof body !== 'object') return [];
+  const value = (body as FormBody).scope;
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
+import { createLaunchToken, type LaunchTokenInput } from '../../src/auth/launch/launch-token.ts';
+import { seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
+import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
+import { browser, type Browser } from './login-support.ts';
+
+const ROOT_BASIC = `Basic ${Buffer.from('root:secret').toString('base64')}`;
+const REDIRECT = 'http://ehr-app.example/redirect';
+const SECRET = 'ehr-app-secret-123';
+const PRACTITIONER = { email: 'practitioner@sandbox.portico.test', password: 'sandbox-practitioner-password' };
+
+/** EHR launch: the `launch` token's context must reach the code and so the token response. */
+for (const driver of drivers) {
+  describe(`authorize: EHR launch context (${driver})`, () => {
+    let portico: TestPortico;
+    let b: Browser;
+
+    before(async () => {
+      portico = await startPortico(driver);
+      await seedSandboxUsers(portico.auth.users);
+      for (const id of ['ehr-app', 'other-app']) {
+        const res = await portico.app.inject({
+          method: 'PUT',
+          url: `/Client/${id}`,
+          headers: { authorization: ROOT_BASIC },
+          payload: {
+            resourceType: 'Client',
+            active: true,
+            first_party: true,
+            secret: SECRET,
+            grant_types: ['authorization_code'],
+            auth: { authorization_code: { redirect_uri: REDIRECT, secret_required: true } },
+          },
+        });
+        assert.ok(res.statusCode === 200 || res.statusCode === 201, res.body);
+      }
+      b = browser(portico.app);
+      assert.equal((await b.signIn(PRACTITIONER.email, PRACTITIONER.password)).statusCode, 303);
+    });
+    after(() => portico.stop());
+
+    const launchToken = (input: Partial<LaunchTokenInput>, now = new Date()) =>
+      createLaunchToken({ client: 'ehr-app', ...input }, { signingKeys: portico.signingKeys, issuer: TEST_BASE_URL, now: () => now, newId: randomUUID });
+
+    const authorize = (launch: string, challenge?: string) =>
+      b.get(
+        `/auth/authorize?${new URLSearchParams({
+          response_type: 'code',
+          client_id: 'ehr-app',
+          redirect_uri: REDIRECT,
+          scope: 'launch openid fhirUser user/Patient.rs patient/Observation.rs',
+          state: 'abc',
+          aud: `${TEST_BASE_URL}/fhir`,
+          launch,
+          ...(challenge ? { code_challenge: challenge, code_challenge_method: 'S256' } : {}),
+        })}`,
+      );
+
+    const back = (res: LightMyRequestResponse) => new URL(String(res.headers.location)).searchParams;
+
+    it('copies the launch context (patient, encounter, fhirContext) into the grant and the token response', async () => {
+      const verifier = randomBytes(40).toString('base64url');
+      const launch = await launchToken({ user: 'sandbox-practitioner', patient: 'ehr-pt', encounter: 'ehr-enc', fhirContext: [{ reference: 'DiagnosticReport/dr-1' }] });
+      const res = await authorize(launch, createHash('sha256').update(verifier).digest('base64url'));
+      assert.equal(res.statusCode, 302);
+      const code = back(res).get('code');
+      assert.ok(code, String(res.headers.location));
+      const token = await portico.app.inject({
+        method: 'POST',
+        url: '/auth/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`ehr-app:${SECRET}`).toString('base64')}` },
+        payload: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }).toString(),
+      });
+      assert.equal(token.statusCode, 200, token.body);
+      const body = token.json() as Record<string, unknown>;
+      assert.equal(body.patient, 'ehr-pt');
+      assert.equal(body.encounter, 'ehr-enc');
+      assert.deepEqual(body.fhirContext, [{ reference: 'DiagnosticReport/dr-1' }]);
+    });
+
+    it('refuses (invalid_request, state echoed, no code) a launch for another user, another client, expired or forged', async () => {
+      const launches = [
+        await launchToken({ user: 'someone-else', patient: 'ehr-pt' }),
+        await launchToken({ client: 'other-app', patient: 'ehr-pt' }),
+        await launchToken({ patient: 'ehr-pt' }, new Date(Date.now() - 3600_000)),
+        'not-a-launch-token',
+      ];
+      for (const launch of launches) {
+        const res = await authorize(launch);
+        assert.equal(res.statusCode, 302);
+        const params = back(res);
+        assert.equal(params.get('error'), 'invalid_request');
+        assert.equal(params.get('state'), 'abc');
+        assert.equal(params.get('code'), null);
+      }
+    });
+  });
+}
