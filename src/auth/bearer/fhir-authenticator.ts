@@ -3,7 +3,7 @@ import type { AccessTokenClaims } from '../grants/grant.ts';
 import { isRootClient, type RootClientCredentials } from '../root-client.ts';
 import { parseScopes } from '../scopes/parse-scopes.ts';
 import { presentedCredentials } from './authorization-header.ts';
-import { verifyAccessToken, type AccessTokenVerifierDeps } from './verify-access-token.ts';
+import { verifyAccessToken, type AccessTokenVerifierDeps } from '../tokens/verify-access-token.ts';
 
 /** Who is calling the FHIR API, once authenticated. */
 export type FhirPrincipal =

@@ -1,5 +1,5 @@
 export { presentedCredentials, type PresentedCredentials } from './authorization-header.ts';
-export { verifyAccessToken, type AccessTokenVerifierDeps, type TokenVerification } from './verify-access-token.ts';
+export { verifyAccessToken, type AccessTokenVerifierDeps, type TokenVerification } from '../tokens/verify-access-token.ts';
 export {
   createFhirAuthenticator,
   type FhirAuthentication,

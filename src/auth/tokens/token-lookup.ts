@@ -1,6 +1,6 @@
 import type { AccessTokenClaims, Grant } from '../grants/grant.ts';
 import { hashToken } from '../registration/bearer-token.ts';
-import { verifiedClaims, verifyAccessToken } from './access-token.ts';
+import { checkAccessTokenClaims, verifyAccessToken } from './verify-access-token.ts';
 import { epochSeconds, type TokenDeps } from './token-deps.ts';
 
 /** An active token of ours, whichever kind. */
@@ -11,8 +11,9 @@ export type ActiveToken =
 const accessCheck = (deps: TokenDeps) => ({ keys: deps.signingKeys, grants: deps.grants, issuer: deps.issuer, audience: deps.fhirBaseUrl, now: deps.now });
 
 /** The active access token this string is (signature, expiry, grant standing), or undefined. */
-export function activeAccessToken(token: string, deps: TokenDeps): Promise<AccessTokenClaims | undefined> {
-  return verifyAccessToken(token, accessCheck(deps));
+export async function activeAccessToken(token: string, deps: TokenDeps): Promise<AccessTokenClaims | undefined> {
+  const verified = await verifyAccessToken(token, accessCheck(deps));
+  return verified.valid ? verified.claims : undefined;
 }
 
 /** The refresh token this string is, while unspent, unexpired and its grant stands. */
@@ -43,7 +44,8 @@ export async function findActiveToken(token: string, hint: string | undefined, d
  * expired, or any stored refresh token, spent or not.
  */
 export async function grantOfToken(token: string, deps: TokenDeps): Promise<{ grantId: string; clientId: string } | undefined> {
-  const claims = await verifiedClaims(token, { keys: deps.signingKeys, issuer: deps.issuer, audience: deps.fhirBaseUrl, now: () => new Date(0) });
+  const checked = await checkAccessTokenClaims(token, { keys: deps.signingKeys, issuer: deps.issuer, audience: deps.fhirBaseUrl, now: () => new Date(0) });
+  const claims = checked.valid ? checked.claims : undefined;
   if (claims) return { grantId: claims.grant, clientId: claims.client_id };
   const found = await deps.refreshTokens.find(hashToken(token));
   const stored = found && (await deps.grants.get(found.grantId));

@@ -2,9 +2,7 @@ import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { AccessTokenClaims, GrantStatus } from '../grants/grant.ts';
 import type { SigningKeys } from '../keys/signing-keys.ts';
 import { SIGNING_ALGS } from '../keys/signing-algorithms.ts';
-
-/** RFC 9068 §2.1: our access tokens are typed, so an id_token or a client assertion never passes as one. */
-const ACCESS_TOKEN_TYP = 'at+jwt';
+import { ACCESS_TOKEN_TYP } from './access-token.ts';
 
 export interface AccessTokenVerifierDeps {
   keys: Pick<SigningKeys, 'verificationKey'>;
@@ -21,12 +19,21 @@ export type TokenVerification = { valid: true; claims: AccessTokenClaims } | { v
 const invalid = (reason: string): TokenVerification => ({ valid: false, reason });
 
 /**
- * Checks one of our access tokens (RFC 6750 §3.1 `invalid_token` when it fails): a JWS signed by a
- * published key of ours chosen by `kid` (its algorithm, never `none`), typed `at+jwt`, issued by us,
- * for the FHIR base, unexpired, with the claims of AccessTokenClaims, and its grant still active.
- * The reason says what failed, for error_description; it never echoes token contents.
+ * The one check of our access tokens, for the FHIR API, introspection and userinfo alike (RFC 6750
+ * §3.1 `invalid_token` when it fails): a JWS signed by a published key of ours chosen by `kid` (its
+ * algorithm, never `none`), typed `at+jwt` (RFC 9068 §2.1, so an id_token or client assertion never
+ * passes), issued by us, for the FHIR base, unexpired, with the claims of AccessTokenClaims, and its
+ * grant still active. The reason says what failed, for error_description; it never echoes token contents.
  */
 export async function verifyAccessToken(token: string, deps: AccessTokenVerifierDeps): Promise<TokenVerification> {
+  const checked = await checkAccessTokenClaims(token, deps);
+  if (!checked.valid) return checked;
+  if (!(await deps.grants.isActive(checked.claims.grant))) return invalid('the access token was revoked');
+  return checked;
+}
+
+/** Everything verifyAccessToken checks but the grant's standing (revocation needs the grant of a revoked token). */
+export async function checkAccessTokenClaims(token: string, deps: Omit<AccessTokenVerifierDeps, 'grants'>): Promise<TokenVerification> {
   let kid: unknown;
   let alg: unknown;
   try {
@@ -58,7 +65,6 @@ export async function verifyAccessToken(token: string, deps: AccessTokenVerifier
   for (const claim of ['patient', 'encounter', 'fhirUser'] as const) {
     if (payload[claim] !== undefined && typeof payload[claim] !== 'string') return invalid(`the access token's ${claim} claim is not a string`);
   }
-  if (!(await deps.grants.isActive(payload.grant))) return invalid('the access token was revoked');
   return { valid: true, claims: payload as unknown as AccessTokenClaims };
 }
 
