@@ -38,6 +38,10 @@ async function main(): Promise<void> {
   for (const login of portico.sandboxLogins ?? []) {
     lines.push(`  Sandbox user: ${login.email} / ${login.password}  (${login.fhirUser})`);
   }
+  for (const client of portico.demoClients ?? []) {
+    lines.push(`  Demo client: ${client.id}${client.secret !== undefined ? ` / ${client.secret}` : ''}  (${client.kind})`);
+  }
+  if (portico.demoClients) lines.push(`  Debug tokens: POST ${config.baseUrl}/oauth/debug/token   GET ${config.baseUrl}/oauth/debug/introspect?token=`);
   process.stdout.write(`${lines.join('\n')}\n`);
 
   let stopping = false;

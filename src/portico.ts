@@ -39,6 +39,7 @@ import type { RpcMethod } from './auth/rpc/rpc-dispatch.ts';
 import { SAVE_DEVELOPER_APPLICATION, saveDeveloperApplication } from './auth/rpc/save-developer-application.ts';
 import { GET_LAUNCH_URI, getLaunchUri } from './auth/rpc/get-launch-uri.ts';
 import { seedSandboxUsers, type SandboxLogin } from './auth/users/sandbox-users.ts';
+import { seedDemoClients, type DemoClient } from './auth/sandbox/demo-clients.ts';
 import { createAuthStores, type AuthStores } from './storage/auth/auth-stores.ts';
 import { createRegistrationStore } from './storage/auth/registration-store.ts';
 import { openDatabase, type Database } from './storage/database.ts';
@@ -76,6 +77,8 @@ export interface Portico {
   auth: AuthStores;
   /** Sandbox sign-ins (MODE=sandbox, SEED=demo), printed at start. */
   sandboxLogins?: SandboxLogin[];
+  /** Sandbox demo clients (MODE=sandbox), printed at start. */
+  demoClients?: DemoClient[];
   /** Stops accepting requests, lets in-flight ones finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -107,6 +110,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     await refreshStaleStatistics(db);
     const auth = createAuthStores(db, { now, newId });
     const sandboxLogins = config.mode === 'sandbox' && config.seed === 'demo' ? await seedSandboxUsers(auth.users) : undefined;
+    const demoClients = config.mode === 'sandbox' ? await seedDemoClients(auth.clients) : undefined;
     const adminAccess = { root: config.admin, clients: auth.clients, policies: auth.policies, users: auth.users };
     const rpcMethods = new Map<string, RpcMethod>([
       [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: auth.clients, newSecret: generateClientSecret })],
@@ -212,6 +216,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       },
       rpc: { methods: rpcMethods, access: adminAccess },
       token: { deps: tokens },
+      ...(config.mode === 'sandbox' ? { sandbox: { deps: { ...tokens, clients: auth.clients } } } : {}),
       ui: {
         sessions,
         signIn,
@@ -254,6 +259,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       ...(seeded ? { seeded } : {}),
       auth,
       ...(sandboxLogins ? { sandboxLogins } : {}),
+      ...(demoClients ? { demoClients } : {}),
       async close() {
         await app.close();
         await statistics.stop();

@@ -8,6 +8,7 @@ import { rpcPlugin, type RpcPluginOptions } from './rpc/rpc-plugin.ts';
 import { uiPlugin, type UiPluginOptions } from './ui/ui-plugin.ts';
 import { oauthPlugin, type OAuthPluginOptions } from './oauth/oauth-plugin.ts';
 import { tokenPlugin, type TokenPluginOptions } from './token/token-plugin.ts';
+import { sandboxPlugin, type SandboxPluginOptions } from './sandbox/sandbox-plugin.ts';
 
 export interface AppOptions {
   fhir: FhirDeps;
@@ -20,6 +21,8 @@ export interface AppOptions {
   rpc: Omit<RpcPluginOptions, 'maxJsonDepth'>;
   /** The token, introspection, revocation and userinfo endpoints. */
   token: Omit<TokenPluginOptions, 'maxJsonDepth'>;
+  /** The S4S debug endpoints: given only in sandbox mode (absent → they answer 404). */
+  sandbox?: SandboxPluginOptions;
   /** The sign-in and sign-out pages (HTML). */
   ui: UiPluginOptions;
   /** The SMART and OpenID Connect well-known documents. */
@@ -68,5 +71,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(rpcPlugin, { ...options.rpc, maxJsonDepth: options.maxJsonDepth });
   await app.register(uiPlugin, options.ui);
   await app.register(tokenPlugin, { ...options.token, maxJsonDepth: options.maxJsonDepth });
+  if (options.sandbox) await app.register(sandboxPlugin, options.sandbox);
   return app;
 }

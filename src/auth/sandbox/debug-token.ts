@@ -1,0 +1,108 @@
+import type { ClientRepository } from '../clients/client-repository.ts';
+import type { Grant } from '../grants/grant.ts';
+import { issueTokens } from '../tokens/issue-tokens.ts';
+import { epochSeconds, type TokenDeps } from '../tokens/token-deps.ts';
+import { badRequest, invalidScope } from '../tokens/token-error.ts';
+import type { TokenResponse } from '../tokens/token-response.ts';
+import { findActiveToken } from '../tokens/token-lookup.ts';
+import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../tokens/token-settings.ts';
+
+/** The S4S `POST /oauth/debug/token` body (seed 003); `username` is accepted as an alias of `user_name`. */
+export interface DebugTokenRequest {
+  client_id: string;
+  /** Seconds; defaults to 3600, capped at ACCESS_TOKEN_MAX_LIFETIME. */
+  access_lifetime?: number;
+  /** Epoch seconds at which the approval (the refresh token) ends; defaults to 7 days ahead. */
+  approval_expires?: number;
+  /** Defaults to the client's registered scopes. */
+  scope?: string;
+  /** A User id or email. */
+  user_name?: string;
+  patient_id?: string;
+}
+
+export interface DebugTokenDeps extends TokenDeps {
+  clients: ClientRepository;
+}
+
+const APPROVAL_DEFAULT_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Sandbox only: mints tokens as if the user had authorized the client, through the real issuance
+ * code and a stored grant (so revocation, introspection and the FHIR API treat them as any other).
+ */
+export async function mintDebugToken(request: DebugTokenRequest, deps: DebugTokenDeps): Promise<TokenResponse> {
+  const client = await deps.clients.get(request.client_id);
+  if (!client || client.active === false) throw badRequest(`no active client ${request.client_id}`);
+  const scope = (request.scope ?? (client.scope ?? []).join(' ')).split(/\s+/).filter((s) => s !== '').join(' ');
+  if (scope === '') throw invalidScope('no scope asked and the client has none registered');
+
+  let user;
+  if (request.user_name !== undefined) {
+    user = (await deps.users.get(request.user_name)) ?? (await deps.users.findByEmail(request.user_name));
+    if (!user) throw badRequest(`no user ${request.user_name}`);
+  }
+  // A patient user without an explicit patient_id is their own patient context.
+  const patient = request.patient_id ?? (user?.fhirUser?.startsWith('Patient/') ? user.fhirUser.slice('Patient/'.length) : undefined);
+
+  const iat = epochSeconds(deps.now());
+  const approvalExpires = request.approval_expires ?? iat + APPROVAL_DEFAULT_SECONDS;
+  if (approvalExpires <= iat) throw badRequest('approval_expires is in the past');
+  const grant: Grant = {
+    id: deps.newId(),
+    clientId: client.id,
+    scope,
+    ...(user ? { userId: user.id } : {}),
+    ...(user?.fhirUser !== undefined ? { fhirUser: user.fhirUser } : {}),
+    ...(patient !== undefined ? { patient } : {}),
+  };
+  await deps.grants.save(grant, deps.now());
+  const scopes = scope.split(' ');
+  const wantsRefresh = scopes.includes('offline_access') || scopes.includes('online_access');
+  return issueTokens(
+    {
+      grant,
+      scope,
+      lifetime: Math.min(request.access_lifetime ?? DEFAULT_USER_ACCESS_TOKEN_LIFETIME, deps.settings.accessTokenMaxLifetime),
+      refreshLifetime: wantsRefresh ? approvalExpires - iat : undefined,
+    },
+    deps,
+  );
+}
+
+/** `GET /oauth/debug/introspect?token=`: the token's data in the S4S shape, or `{active: false}`. */
+export async function debugIntrospect(token: string, deps: TokenDeps): Promise<Record<string, unknown>> {
+  const found = await findActiveToken(token, undefined, deps);
+  if (!found) return { active: false };
+  const httpDate = (epoch: number) => new Date(epoch * 1000).toUTCString();
+  if (found.kind === 'access_token') {
+    const c = found.claims;
+    return {
+      active: true,
+      token_type: 'Bearer',
+      access_token: token,
+      access_expires: httpDate(c.exp),
+      client_id: c.client_id,
+      scope: c.scope,
+      username: c.sub,
+      security_labels: [],
+      grant: c.grant,
+      ...(c.patient !== undefined ? { patient: c.patient } : {}),
+      ...(c.fhirUser !== undefined ? { fhirUser: c.fhirUser } : {}),
+    };
+  }
+  const { grant } = found;
+  return {
+    active: true,
+    token_type: 'refresh_token',
+    refresh_token: token,
+    approval_expires: httpDate(found.expiresAt),
+    client_id: grant.clientId,
+    scope: found.scope,
+    username: grant.userId ?? grant.clientId,
+    security_labels: [],
+    grant: grant.id,
+    ...(grant.patient !== undefined ? { patient: grant.patient } : {}),
+    ...(grant.fhirUser !== undefined ? { fhirUser: grant.fhirUser } : {}),
+  };
+}

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { debugIntrospect, mintDebugToken, type DebugTokenDeps } from '../../auth/sandbox/debug-token.ts';
+import { badRequest } from '../../auth/tokens/token-error.ts';
+import { noStore, renderTokenError } from '../token/token-errors.ts';
+
+export interface SandboxPluginOptions {
+  deps: DebugTokenDeps;
+}
+
+const epochOrSeconds = z.coerce.number().int().positive();
+const debugTokenBody = z.object({
+  client_id: z.string().min(1),
+  access_lifetime: epochOrSeconds.optional(),
+  approval_expires: epochOrSeconds.optional(),
+  scope: z.string().optional(),
+  user_name: z.string().min(1).optional(),
+  // Seed 003's example sends `username` though its parameter list says `user_name`: accept both.
+  username: z.string().min(1).optional(),
+  patient_id: z.string().min(1).optional(),
+});
+
+/**
+ * The S4S debug endpoints of seed 003 (sandbox mode only; app.ts registers this plugin nowhere else,
+ * so in production they answer 404). They mint real tokens: never expose a sandbox publicly.
+ */
+export async function sandboxPlugin(app: FastifyInstance, options: SandboxPluginOptions): Promise<void> {
+  const { deps } = options;
+  app.setErrorHandler(renderTokenError);
+
+  app.post('/oauth/debug/token', async (request, reply) => {
+    const parsed = debugTokenBody.safeParse(request.body ?? {});
+    if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    const { username, user_name, ...rest } = parsed.data;
+    const userName = user_name ?? username;
+    const body = await mintDebugToken({ ...rest, ...(userName !== undefined ? { user_name: userName } : {}) }, deps);
+    return noStore(reply).type('application/json').send(JSON.stringify(body));
+  });
+
+  app.get('/oauth/debug/introspect', async (request, reply) => {
+    const token = (request.query as Record<string, unknown>).token;
+    if (typeof token !== 'string' || token === '') throw badRequest('the token query parameter is required');
+    return noStore(reply).type('application/json').send(JSON.stringify(await debugIntrospect(token, deps)));
+  });
+}

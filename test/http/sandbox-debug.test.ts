@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { fhirClient, type FhirClient } from '../support/fhir-client.ts';
+import { drivers, startPortico, type TestPortico } from '../support/portico.ts';
+
+for (const driver of drivers) {
+  describe(`sandbox debug endpoints and demo clients (${driver})`, () => {
+    let portico: TestPortico;
+    let root: FhirClient;
+
+    const mint = (body: Record<string, unknown>) =>
+      portico.app.inject({ method: 'POST', url: '/oauth/debug/token', payload: body });
+
+    before(async () => {
+      portico = await startPortico(driver);
+      root = fhirClient(portico.app);
+      for (const resource of [
+        { resourceType: 'Patient', id: 'pa', name: [{ family: 'Alpha' }] },
+        { resourceType: 'Patient', id: 'pb', name: [{ family: 'Beta' }] },
+      ]) {
+        const res = await root.put(`Patient/${resource.id}`, resource);
+        assert.ok(res.status === 201 || res.status === 200, res.text);
+      }
+    });
+    after(() => portico.stop());
+
+    it('seeds the demo clients at a sandbox start, idempotently', async () => {
+      const pub = await portico.auth.clients.get('demo-public-app');
+      assert.equal(pub?.auth?.authorization_code?.pkce, true);
+      assert.equal(pub?.auth?.authorization_code?.redirect_uri, 'http://localhost:3000/callback');
+      assert.equal(pub?.smart?.launch_uri, 'http://localhost:3000/launch');
+      const conf = await portico.auth.clients.get('demo-confidential-app');
+      assert.equal(conf?.secret, 'demo-confidential-secret');
+      const backend = await portico.auth.clients.get('demo-backend-app');
+      assert.deepEqual(backend?.grant_types, ['client_credentials']);
+      assert.deepEqual(portico.demoClients?.map((c) => c.id), ['demo-public-app', 'demo-confidential-app', 'demo-backend-app']);
+    });
+
+    it('the demo confidential client authenticates at the token endpoint with its secret', async () => {
+      // Wrong grant on purpose: authentication passes, so the error is about the grant, not the client.
+      const res = await portico.app.inject({
+        method: 'POST',
+        url: '/auth/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'grant_type=authorization_code&code=nope&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&client_id=demo-confidential-app&client_secret=demo-confidential-secret',
+      });
+      assert.equal(res.json().error, 'invalid_grant', res.body);
+    });
+
+    it('mints a token that reads its patient on the FHIR API, and no other', async () => {
+      const res = await mint({ client_id: 'demo-confidential-app', access_lifetime: 600, scope: 'launch/patient patient/*.read offline_access', username: 'debug-user', patient_id: 'pa' });
+      // Unknown user: refused, not a 500.
+      assert.equal(res.statusCode, 400, res.body);
+      const ok = await mint({ client_id: 'demo-confidential-app', access_lifetime: 600, scope: 'launch/patient patient/*.read offline_access', patient_id: 'pa' });
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.equal(ok.headers['cache-control'], 'no-store');
+      const body = ok.json();
+      assert.equal(body.token_type, 'Bearer');
+      assert.equal(body.expires_in, 600);
+      assert.equal(body.patient, 'pa');
+      assert.equal(typeof body.refresh_token, 'string');
+      const app = fhirClient(portico.app, `Bearer ${body.access_token}`);
+      assert.equal((await app.get('Patient/pa')).status, 200);
+      assert.equal((await app.get('Patient/pb')).status, 403);
+      // The refresh token works at the real token endpoint.
+      const refreshed = await portico.app.inject({
+        method: 'POST',
+        url: '/auth/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `grant_type=refresh_token&refresh_token=${body.refresh_token}&client_id=demo-confidential-app&client_secret=demo-confidential-secret`,
+      });
+      assert.equal(refreshed.statusCode, 200, refreshed.body);
+    });
+
+    it('mints for a sandbox user by email, without refresh unless asked', async () => {
+      await portico.auth.users.put({ resourceType: 'User', id: 'u1', email: 'u1@example.test', fhirUser: 'Patient/pb', active: true });
+      const res = await mint({ client_id: 'demo-public-app', scope: 'launch/patient patient/Patient.rs', user_name: 'u1@example.test' });
+      assert.equal(res.statusCode, 200, res.body);
+      const body = res.json();
+      assert.equal(body.patient, 'pb');
+      assert.equal(body.refresh_token, undefined);
+      assert.equal((await fhirClient(portico.app, `Bearer ${body.access_token}`).get('Patient/pb')).status, 200);
+    });
+
+    it('introspects access and refresh tokens, and unknown ones as inactive', async () => {
+      const body = (await mint({ client_id: 'demo-confidential-app', scope: 'patient/*.read offline_access', patient_id: 'pa' })).json();
+      const access = (await portico.app.inject({ url: `/oauth/debug/introspect?token=${body.access_token}` })).json();
+      assert.equal(access.active, true);
+      assert.equal(access.client_id, 'demo-confidential-app');
+      assert.equal(access.scope, 'patient/*.read offline_access');
+      assert.equal(access.patient, 'pa');
+      assert.ok(!Number.isNaN(Date.parse(access.access_expires)));
+      const refresh = (await portico.app.inject({ url: `/oauth/debug/introspect?token=${body.refresh_token}` })).json();
+      assert.equal(refresh.active, true);
+      assert.ok(!Number.isNaN(Date.parse(refresh.approval_expires)));
+      assert.deepEqual((await portico.app.inject({ url: '/oauth/debug/introspect?token=nope' })).json(), { active: false });
+    });
+
+    it('refuses an unknown client and a bad body with 400', async () => {
+      assert.equal((await mint({ client_id: 'nobody', scope: 'patient/*.read' })).statusCode, 400);
+      assert.equal((await mint({ scope: 'patient/*.read' })).statusCode, 400);
+      assert.equal((await mint({ client_id: 'demo-public-app', access_lifetime: 'soon' })).statusCode, 400);
+    });
+  });
+
+  describe(`sandbox debug endpoints in production (${driver})`, () => {
+    let portico: TestPortico;
+    before(async () => {
+      portico = await startPortico(driver, {
+        MODE: 'production',
+        ADMIN_CLIENT_ID: 'root',
+        ADMIN_CLIENT_SECRET: 'a-long-production-admin-secret-0123456789',
+        SESSION_SECRET: 'a-long-production-session-secret-0123456789',
+      });
+    });
+    after(() => portico.stop());
+
+    it('answers 404 and seeds no demo client', async () => {
+      assert.equal((await portico.app.inject({ method: 'POST', url: '/oauth/debug/token', payload: { client_id: 'demo-public-app' } })).statusCode, 404);
+      assert.equal((await portico.app.inject({ url: '/oauth/debug/introspect?token=x' })).statusCode, 404);
+      assert.equal(await portico.auth.clients.get('demo-public-app'), undefined);
+      assert.equal(portico.demoClients, undefined);
+    });
+  });
+}
