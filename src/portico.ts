@@ -77,7 +77,7 @@ export interface Portico {
   auth: AuthStores;
   /** Sandbox sign-ins (MODE=sandbox, SEED=demo), printed at start. */
   sandboxLogins?: SandboxLogin[];
-  /** Sandbox demo clients (MODE=sandbox), printed at start. */
+  /** Sandbox demo clients (MODE=sandbox, SEED=demo), printed at start. */
   demoClients?: DemoClient[];
   /** Stops accepting requests, lets in-flight ones finish, then closes the database. */
   close(): Promise<void>;
@@ -110,7 +110,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     await refreshStaleStatistics(db);
     const auth = createAuthStores(db, { now, newId });
     const sandboxLogins = config.mode === 'sandbox' && config.seed === 'demo' ? await seedSandboxUsers(auth.users) : undefined;
-    const demoClients = config.mode === 'sandbox' ? await seedDemoClients(auth.clients) : undefined;
+    const demoClients = config.mode === 'sandbox' && config.seed === 'demo' ? await seedDemoClients(auth.clients) : undefined;
     const adminAccess = { root: config.admin, clients: auth.clients, policies: auth.policies, users: auth.users };
     const rpcMethods = new Map<string, RpcMethod>([
       [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: auth.clients, newSecret: generateClientSecret })],

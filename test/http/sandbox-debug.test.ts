@@ -12,7 +12,7 @@ for (const driver of drivers) {
       portico.app.inject({ method: 'POST', url: '/oauth/debug/token', payload: body });
 
     before(async () => {
-      portico = await startPortico(driver);
+      portico = await startPortico(driver, { SEED: 'demo' });
       root = fhirClient(portico.app);
       for (const resource of [
         { resourceType: 'Patient', id: 'pa', name: [{ family: 'Alpha' }] },
@@ -108,6 +108,7 @@ for (const driver of drivers) {
     before(async () => {
       portico = await startPortico(driver, {
         MODE: 'production',
+        SEED: 'demo', // the mode, not the seed setting, keeps demo clients and debug endpoints out of production
         ADMIN_CLIENT_ID: 'root',
         ADMIN_CLIENT_SECRET: 'a-long-production-admin-secret-0123456789',
         SESSION_SECRET: 'a-long-production-session-secret-0123456789',
