@@ -20,6 +20,8 @@ import type { GrantStore } from './auth/grants/grant-store.ts';
 import type { TokenDeps } from './auth/tokens/token-deps.ts';
 import { createCodeStore } from './storage/auth/code-store.ts';
 import { createGrantStore } from './storage/auth/grant-store.ts';
+import { createAuthorizedApps, patientDisplayName } from './auth/grants/authorized-apps.ts';
+import { SMART_STYLE_PATH } from './ui/smart-style.ts';
 import { createAccessTokenLedger, createRefreshTokenStore } from './storage/auth/token-store.ts';
 import { createFhirAuthenticator } from './auth/bearer/fhir-authenticator.ts';
 import { createAccessFactory } from './fhir/authorization/access-factory.ts';
@@ -28,6 +30,8 @@ import { buildCapabilityStatement } from './fhir/capability-statement.ts';
 import { loadDefinitions, type FhirDefinitions } from './fhir/definitions.ts';
 import type { FhirDeps } from './fhir/interaction.ts';
 import type { ResourceRepository } from './fhir/repository.ts';
+import { parseSearchRequest } from './fhir/search/parse-search.ts';
+import { createPatientDirectory } from './auth/authorize/patient-directory.ts';
 import { seedPopulation, SANDBOX_START_SEED, type SeedProgress } from './fhir/sandbox/seed-population.ts';
 import { createIndexer } from './fhir/search/indexer.ts';
 import { createSearchParameterRegistry } from './fhir/search/registry.ts';
@@ -154,6 +158,13 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       now,
       audiences: [`${config.baseUrl}/auth/token`],
     });
+    const sessions = createSessionService({
+      store: createSessionStore(db),
+      users: auth.users,
+      settings: { idleTimeoutSeconds: config.sessions.idleTimeout, maxLifetimeSeconds: config.sessions.maxLifetime },
+      now,
+      newSessionId: generateSessionId,
+    });
     const grants = createGrantStore(db);
     const tokens: TokenDeps = {
       issuer: config.baseUrl,
@@ -165,18 +176,13 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       refreshTokens: createRefreshTokenStore(db),
       accessTokens: createAccessTokenLedger(db),
       users: auth.users,
+      sessions,
+      smartStyleUrl: `${config.baseUrl}${SMART_STYLE_PATH}`,
       settings: { accessTokenMaxLifetime: config.tokens.accessTokenMaxLifetime, refreshTokenLifetime: config.tokens.refreshTokenLifetime },
       now,
       newId,
       newSecret: generateBearerToken,
     };
-    const sessions = createSessionService({
-      store: createSessionStore(db),
-      users: auth.users,
-      settings: { idleTimeoutSeconds: config.sessions.idleTimeout, maxLifetimeSeconds: config.sessions.maxLifetime },
-      now,
-      newSessionId: generateSessionId,
-    });
     const signIn = createSignIn({
       users: auth.users,
       sessions,
@@ -232,8 +238,21 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
           newId,
           newCode: generateBearerToken,
           patientExists: async (id) => (await repository.read('Patient', id))?.deleted === false,
+          directory: createPatientDirectory(async (resourceType, query) => {
+            const search = parseSearchRequest(resourceType, query, { registry: searchRegistry, settings: fhir.settings, strict: true, now });
+            return (await repository.search(search)).matches.map((match) => match.resource);
+          }),
           verifyLaunch: (launch, clientId) => verifyLaunchToken(launch, clientId, { signingKeys, issuer: config.baseUrl, now }),
         },
+        apps: createAuthorizedApps({
+          grants,
+          clients: auth.clients,
+          patientName: async (id) => {
+            const found = await repository.read('Patient', id);
+            return found && !found.deleted ? patientDisplayName(found.resource) : undefined;
+          },
+          now,
+        }),
       },
       discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },
       cors: { allowedOrigins: config.cors.allowedOrigins },

@@ -6,6 +6,11 @@ export interface ConsentPageModel {
   clientName: string;
   /** Requested scopes, in request order; each becomes a checkbox, checked. */
   scopes: readonly string[];
+  /**
+   * For some scopes (by scope string), narrower category scopes the user may grant instead: each an unchecked
+   * checkbox under its scope (ONC g10 granular scope selection).
+   */
+  categories?: Readonly<Record<string, readonly string[]>>;
   csrfToken: string;
   /** Where the form posts (the authorize endpoint). */
   action: string;
@@ -15,7 +20,9 @@ export interface ConsentPageModel {
 
 /**
  * The consent page (SMART App Launch: the user may grant less than asked). Every requested scope is a
- * checkbox named `scope`, checked; the decision is a button named `decision` (`allow` or `deny`).
+ * checkbox named `scope`, checked; under a whole Condition or Observation scope, its categories are
+ * unchecked checkboxes of the same name, so the user can share only some kinds instead. The decision is a
+ * button named `decision` (`allow` or `deny`).
  */
 export function renderConsentPage(model: ConsentPageModel): string {
   const longLived = model.scopes.includes('offline_access');
@@ -30,11 +37,27 @@ ${Object.entries(model.hidden ?? {}).map(([name, value]) => html`<input type="hi
 <legend>${model.clientName} asks to:</legend>
 ${model.scopes.map((scope, i) => {
   const id = `scope-${i}`;
+  const categories = model.categories?.[scope] ?? [];
   return html`<label class="scope" for="${id}"><input type="checkbox" id="${id}" name="scope" value="${scope}" checked> <span>${describeScope(scope)} <code>${scope}</code></span></label>
+${
+  categories.length > 0
+    ? html`<fieldset class="categories">
+<legend>Or share only some kinds — uncheck the line above, then check these:</legend>
+${categories.map((category, j) => {
+  const categoryId = `${id}-${j}`;
+  return html`<label class="scope" for="${categoryId}"><input type="checkbox" id="${categoryId}" name="scope" value="${category}"> <span>${describeScope(category)} <code>${category}</code></span></label>
 `;
+})}</fieldset>
+`
+    : ''
+}`;
 })}
 </fieldset>
-${longLived ? html`<p class="notice">This app asks for long-lived access: it can keep reading what you allow after you close it, until you revoke it.</p>` : ''}
+${
+  longLived
+    ? html`<p class="notice"><strong>Long-lived access:</strong> with “${describeScope('offline_access')}” checked, this app can keep reading what you allow after you close it and after you sign out, until you revoke it on your authorized apps page. Uncheck it to allow access only while you use the app.</p>`
+    : ''
+}
 <button type="submit" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>`,

@@ -1,3 +1,4 @@
+import type { PatientChoice } from '../auth/authorize/patient-directory.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
 
@@ -9,13 +10,19 @@ export interface PatientPickerPageModel {
   /** The scopes already granted, carried as `scope` fields. */
   scopes: readonly string[];
   hidden: Readonly<Record<string, string>>;
-  /** Shown after an unknown id was entered. */
+  /** The search text the list answers ('' for the first page). */
+  search: string;
+  /** The patients to choose from. */
+  patients: readonly PatientChoice[];
+  /** Shown after an unknown id was sent, or nobody was chosen. */
   error?: string;
 }
 
 /**
  * Chooses the patient of a standalone launch for a user who is not a patient (SMART App Launch 2.2
- * §"Standalone launch": the server establishes patient context). The choice is an input named `patient`.
+ * §"Standalone launch": the server establishes patient context). One form: the Search button (first, so
+ * Enter in the search box searches) lists patients by name or id; each patient is a radio button named
+ * `patient`, chosen with Continue.
  */
 export function renderPatientPickerPage(model: PatientPickerPageModel): string {
   return layout(
@@ -29,9 +36,24 @@ ${Object.entries(model.hidden).map(([name, value]) => html`<input type="hidden" 
 `)}
 ${model.scopes.map((scope) => html`<input type="hidden" name="scope" value="${scope}">
 `)}
-<label for="patient">Patient id</label>
-<input id="patient" name="patient" type="search" required autocomplete="off">
-<button type="submit">Continue</button>
+<label for="patient_search">Find a patient by name or id</label>
+<div class="search">
+<input id="patient_search" name="patient_search" type="search" value="${model.search}" autocomplete="off">
+<button type="submit" name="patient_action" value="search" formnovalidate>Search</button>
+</div>
+<fieldset>
+<legend>${model.search ? html`Patients matching “${model.search}”` : 'Patients'}</legend>
+${
+  model.patients.length === 0
+    ? html`<p>No patient matches. Try another name.</p>`
+    : model.patients.map((patient, i) => {
+        const id = `patient-${i}`;
+        return html`<label class="choice" for="${id}"><input type="radio" id="${id}" name="patient" value="${patient.id}" required> <span>${patient.name ?? 'Unnamed patient'}${patient.birthDate ? html` · born ${patient.birthDate}` : ''} <code>${patient.id}</code></span></label>
+`;
+      })
+}
+</fieldset>
+<button type="submit" name="patient_action" value="choose">Continue</button>
 </form>`,
   );
 }

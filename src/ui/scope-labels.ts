@@ -37,10 +37,11 @@ const CATEGORY_NAMES: Record<string, string> = {
   'social-history': 'social history',
   survey: 'survey answers',
   sdoh: 'social needs (SDOH) assessments',
-  'clinical-test': 'clinical test results',
+  'clinical-test': 'clinical test results (US Core 5 coding)',
   imaging: 'imaging results',
   exam: 'exam findings',
-  procedure: 'procedure observations',
+  // US Core 6.1/7 file clinical tests (ECG, visual acuity…) under the HL7 observation category `procedure`.
+  procedure: 'clinical test results',
   therapy: 'therapy observations',
   activity: 'activity observations',
   'encounter-diagnosis': 'visit diagnoses',

@@ -13,4 +13,11 @@ button { font: inherit; padding: .5rem 1.25rem; margin-top: 1.5rem; margin-right
 fieldset { border: none; padding: 0; margin: 1rem 0 0; }
 .scope { display: flex; gap: .5rem; align-items: baseline; font-weight: normal; margin-top: .5rem; }
 .scope code { font-size: .8em; opacity: .7; }
+.categories { margin: .25rem 0 .5rem 1.75rem; }
+.categories legend { font-size: .9em; opacity: .8; }
+.choice { display: flex; gap: .5rem; align-items: baseline; font-weight: normal; margin-top: .5rem; }
+.choice code { font-size: .8em; opacity: .7; }
+.search { display: flex; gap: .5rem; align-items: baseline; }
+.search button { margin-top: .25rem; }
+input[type=search] { box-sizing: border-box; flex: 1; padding: .5rem; font: inherit; margin-top: .25rem; }
 `;

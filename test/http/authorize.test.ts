@@ -96,13 +96,13 @@ for (const driver of drivers) {
       return b;
     };
 
-    /** Authorize → consent page → the decision; returns the final response. */
+    /** Authorize → consent page → the decision, as a browser: the boxes checked on the page (all, or those `keep` keeps). */
     const consent = async (b: Browser, params: Record<string, string>, decision: 'allow' | 'deny', keep?: (scope: string) => boolean) => {
       const page = await b.get(authorizeUrl(params));
       assert.equal(page.statusCode, 200, page.body);
       const request = /name="authorize_request" value="([^"]+)"/.exec(page.body)?.[1];
       assert.ok(request);
-      const offered = [...page.body.matchAll(/type="checkbox" id="[^"]+" name="scope" value="([^"]+)"/g)].map((m) => m[1] ?? '');
+      const offered = [...page.body.matchAll(/type="checkbox" id="[^"]+" name="scope" value="([^"]+)" checked>/g)].map((m) => (m[1] ?? '').replace(/&amp;/g, '&'));
       const form = new URLSearchParams({ csrf_token: csrfTokenIn(page.body), authorize_request: request.replace(/&amp;/g, '&'), decision });
       for (const scope of offered) if (!keep || keep(scope)) form.append('scope', scope);
       const res = await portico.app.inject({
@@ -185,7 +185,16 @@ for (const driver of drivers) {
     it('without a session: 303 to the sign-in page, which comes back to the same request (POST becomes GET)', async () => {
       const params = authorizeParams();
       const anonymous = browser(portico.app);
-      for (const res of [await anonymous.get(authorizeUrl(params)), await anonymous.post('/auth/authorize', params)]) {
+      // A POST without any cookie is first turned into the same GET (see the cross-site test below).
+      const getAgain = await anonymous.post('/auth/authorize', params);
+      assert.equal(getAgain.statusCode, 303);
+      assert.equal(getAgain.headers.location, authorizeUrl(params));
+      // A session cookie whose session has ended: the user must sign in again, GET or POST.
+      const ended = await signedIn();
+      const cookie = ended.jar.header();
+      const logout = await ended.get('/auth/logout');
+      assert.equal((await ended.post('/auth/logout', { csrf_token: csrfTokenIn(logout.body) })).statusCode, 200);
+      for (const res of [await anonymous.get(authorizeUrl(params)), await anonymous.post('/auth/authorize', params, { cookie })]) {
         assert.equal(res.statusCode, 303);
         const location = new URL(String(res.headers.location), TEST_BASE_URL);
         assert.equal(location.pathname, '/auth/login');
@@ -228,6 +237,39 @@ for (const driver of drivers) {
       assert.equal(decodeJwt(String(body.id_token)).nonce, 'n-0S6_WzA2Mj');
       // The code is single-use.
       assert.equal((await redeem(code, codeVerifier)).statusCode, 400);
+    });
+
+    it('a cross-site POST (no Lax cookie) is answered 303 to the same request as a GET, which completes without signing in again', async () => {
+      const b = await signedIn();
+      const codeVerifier = verifier();
+      const params = authorizeParams({ client_id: 'first-party-app', code_challenge: challengeOf(codeVerifier) });
+      // The browser drops the SameSite=Lax cookie on a cross-site form POST.
+      const crossSite = await portico.app.inject({
+        method: 'POST',
+        url: '/auth/authorize',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://smart-app.example' },
+        payload: new URLSearchParams(params).toString(),
+      });
+      assert.equal(crossSite.statusCode, 303);
+      const location = new URL(String(crossSite.headers.location), TEST_BASE_URL);
+      assert.equal(location.pathname, '/auth/authorize');
+      assert.deepEqual(Object.fromEntries(location.searchParams), params);
+      // The top-level GET that follows carries the cookie: straight to the code, no sign-in page.
+      const res = await b.get(`${location.pathname}${location.search}`);
+      assert.equal(res.statusCode, 302, res.body);
+      const code = redirectParams(res).get('code');
+      assert.ok(code);
+      assert.equal((await redeem(code, codeVerifier, 'first-party-app')).statusCode, 200);
+    });
+
+    it('a cross-site POST is turned into a GET only once the client and redirect_uri are trusted and the request is sound', async () => {
+      const post = (params: Record<string, string>) =>
+        portico.app.inject({ method: 'POST', url: '/auth/authorize', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(params).toString() });
+      assertErrorPage(await post(authorizeParams({ client_id: 'no-such-app' })));
+      assertErrorPage(await post(authorizeParams({ redirect_uri: 'http://evil.example/redirect' })));
+      const bad = await post(authorizeParams({ code_challenge_method: 'plain' }));
+      assert.equal(bad.statusCode, 303);
+      assertErrorRedirect(bad, 'invalid_request');
     });
 
     it('the same flow works when the app POSTs the authorization request', async () => {
@@ -308,7 +350,8 @@ for (const driver of drivers) {
       const codeVerifier = verifier();
       const { res: picker } = await consent(b, authorizeParams({ code_challenge: challengeOf(codeVerifier) }), 'allow');
       assert.equal(picker.statusCode, 200, picker.body);
-      assert.match(picker.body, /<input id="patient" name="patient"/);
+      assert.match(picker.body, /<input type="radio" id="patient-\d+" name="patient" value="picked-pt" required>/);
+      assert.match(picker.body, /name="patient_search"/);
       assert.equal(picker.headers.location, undefined);
 
       const choose = (page: LightMyRequestResponse, patient: string) => {

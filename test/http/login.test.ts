@@ -136,6 +136,18 @@ for (const driver of drivers) {
       assert.equal(same.statusCode, 303);
     });
 
+    it('Origin: null (what browsers send under Referrer-Policy: no-referrer) falls back to Sec-Fetch-Site', async () => {
+      const b = browser(portico.app, '203.0.113.34');
+      const token = csrfTokenIn((await b.get('/auth/login')).body);
+      const body = { username: PATIENT.email, password: PATIENT.password, csrf_token: token };
+      const crossSite = await b.post('/auth/login', body, { origin: 'null', 'sec-fetch-site': 'cross-site' });
+      assert.equal(crossSite.statusCode, 403);
+      const sameSite = await b.post('/auth/login', body, { origin: 'null', 'sec-fetch-site': 'same-site' });
+      assert.equal(sameSite.statusCode, 403);
+      const sameOrigin = await b.post('/auth/login', body, { origin: 'null', 'sec-fetch-site': 'same-origin' });
+      assert.equal(sameOrigin.statusCode, 303);
+    });
+
     it('session fixation: a session cookie the browser already had is replaced and stops working', async () => {
       const attacker = browser(portico.app, '203.0.113.40');
       await attacker.signIn(PATIENT.email, PATIENT.password);

@@ -76,7 +76,6 @@ function harness(portico: TestPortico) {
         scope: options.scope ?? PATIENT_SCOPE,
         patient: 'pt-1',
         needPatientBanner: true,
-        smartStyleUrl: `${TEST_BASE_URL}/smart-style.json`,
         authTime: Math.floor(Date.now() / 1000) - 5,
         nonce: 'n-0S6_WzA2Mj',
         ...options.grant,
@@ -181,7 +180,7 @@ for (const driver of drivers) {
         assert.equal(b.scope, PATIENT_SCOPE);
         assert.equal(b.patient, 'pt-1');
         assert.equal(b.need_patient_banner, true);
-        assert.equal(b.smart_style_url, `${TEST_BASE_URL}/smart-style.json`);
+        assert.equal(b.smart_style_url, `${TEST_BASE_URL}/auth/smart-style.json`, "the server's style document");
         assert.equal(typeof b.refresh_token, 'string');
         assert.match(String(b.access_token), /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'URL-safe');
 
@@ -368,6 +367,8 @@ for (const driver of drivers) {
         assert.equal(res.body.expires_in, 900);
         assert.equal(res.body.scope, 'system/Patient.rs system/Observation.read');
         assert.equal(res.body.refresh_token, undefined);
+        // No user, no user interface: none of the user-launch members.
+        for (const member of ['smart_style_url', 'need_patient_banner', 'userinfo', 'id_token', 'patient']) assert.equal(res.body[member], undefined, member);
         const { payload } = await jwtVerify(String(res.body.access_token), createLocalJWKSet(await h.jwks()), { issuer: TEST_BASE_URL, audience: FHIR_BASE });
         assert.equal(payload.sub, 'backend-app');
         assert.equal(payload.client_id, 'backend-app');
@@ -467,7 +468,7 @@ for (const driver of drivers) {
         assert.deepEqual(info.body, { active: false });
       });
 
-      it('userinfo: sub and fhirUser for an openid token, name and email with profile; 401 otherwise', async () => {
+      it('userinfo: sub, fhirUser, name and email for an openid token (as the token response tells them); 401 otherwise', async () => {
         await h.inject('PUT', '/User/user-1', { json: { resourceType: 'User', name: { givenName: 'Amy', familyName: 'Shaw' }, email: 'amy@example.org', fhirUser: 'Patient/pt-1' }, headers: { authorization: ROOT_BASIC } });
         const tokens = await h.publicExchange({ scope: 'openid fhirUser profile launch/patient patient/Patient.read' });
         for (const method of ['GET', 'POST'] as const) {
@@ -478,9 +479,15 @@ for (const driver of drivers) {
           assert.equal(res.body.email, 'amy@example.org');
           assert.equal(res.body.name, 'Amy Shaw');
         }
+        // Without profile too: seed 002's token response tells name and email to an openid grant, and the endpoint agrees.
         const plain = await h.publicExchange({ scope: 'openid fhirUser launch/patient patient/Patient.read' });
         const noProfile = await h.inject('GET', '/auth/userinfo', { headers: { authorization: `Bearer ${String(plain.access_token)}` } });
-        assert.equal(noProfile.body.email, undefined);
+        const member = plain.userinfo as Json;
+        assert.equal(noProfile.body.sub, member.sub);
+        assert.equal(noProfile.body.email, member.email);
+        assert.equal(noProfile.body.name, 'Amy Shaw');
+        assert.deepEqual(member.name, { givenName: 'Amy', familyName: 'Shaw' });
+        assert.deepEqual(member.fhirUser, { resourceType: 'Patient', id: 'pt-1' });
         const none = await h.inject('GET', '/auth/userinfo');
         assertError(none, 401, 'invalid_token');
         assert.match(String(none.headers['www-authenticate']), /^Bearer /);

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { safeReturnTo } from '../../src/auth/sessions/return-to.ts';
 import { renderConsentPage } from '../../src/ui/consent-page.ts';
+import { renderEncounterPickerPage } from '../../src/ui/encounter-picker-page.ts';
+import { renderPatientPickerPage } from '../../src/ui/patient-picker-page.ts';
 import { html } from '../../src/ui/html.ts';
 import { renderLoginPage } from '../../src/ui/login-page.ts';
 import { describeScope } from '../../src/ui/scope-labels.ts';
@@ -44,7 +46,7 @@ describe('consent page', () => {
   it('plain-language labels, the long-lived notice, allow and deny buttons, the CSRF field', () => {
     assert.match(page, /Read your lab results/);
     assert.match(page, /Read your health conditions/);
-    assert.match(page, /long-lived access/);
+    assert.match(page, /Long-lived access:.*keep reading what you allow after you close it.*until you revoke it/);
     assert.match(page, /<button type="submit" name="decision" value="allow">/);
     assert.match(page, /<button type="submit" name="decision" value="deny">/);
     assert.match(page, /<input type="hidden" name="csrf_token" value="tok&quot;en">/);
@@ -58,9 +60,72 @@ describe('consent page', () => {
     assert.doesNotMatch(page, /style=|<style/);
   });
 
+  it('category checkboxes, unchecked and escaped, under the scope they narrow', () => {
+    const withCategories = renderConsentPage({
+      clientName: 'App',
+      scopes: ['patient/Observation.rs', 'patient/Patient.rs'],
+      categories: { 'patient/Observation.rs': [LAB, 'patient/Observation.rs?category=x|"><b>'] },
+      csrfToken: 't',
+      action: '/auth/authorize',
+    });
+    const boxes = [...withCategories.matchAll(/<input type="checkbox" id="([^"]+)" name="scope" value="([^"]*)"( checked)?>/g)].map((m) => [m[1], m[2], m[3] !== undefined]);
+    assert.deepEqual(boxes, [
+      ['scope-0', 'patient/Observation.rs', true],
+      ['scope-0-0', LAB, false],
+      ['scope-0-1', 'patient/Observation.rs?category=x|&quot;&gt;&lt;b&gt;', false],
+      ['scope-1', 'patient/Patient.rs', true],
+    ]);
+    assert.match(withCategories, /Or share only some kinds/);
+    assert.doesNotMatch(withCategories, /<b>/);
+  });
+
   it('no long-lived notice without offline_access', () => {
     const short = renderConsentPage({ clientName: 'App', scopes: ['patient/Patient.r'], csrfToken: 't', action: '/auth/authorize' });
-    assert.doesNotMatch(short, /long-lived/);
+    assert.doesNotMatch(short, /long-lived/i);
+  });
+});
+
+describe('patient picker page', () => {
+  const page = renderPatientPickerPage({
+    clientName: 'App',
+    csrfToken: 't',
+    action: '/auth/authorize/decision',
+    scopes: ['launch/patient', 'patient/x"><b>'],
+    hidden: { authorize_request: 'a=1&b="' },
+    search: '"><script>',
+    patients: [{ id: 'pt-1', name: '<i>Ann</i>', birthDate: '1970-01-01' }, { id: 'pt-2' }],
+    error: '<b>bad</b>',
+  });
+
+  it('a search box, a radio per patient named patient, the carried fields; everything escaped', () => {
+    assert.match(page, /<input id="patient_search" name="patient_search" type="search" value="&quot;&gt;&lt;script&gt;"/);
+    assert.match(page, /<button type="submit" name="patient_action" value="search" formnovalidate>Search<\/button>/);
+    assert.deepEqual([...page.matchAll(/type="radio" id="[^"]+" name="patient" value="([^"]+)"/g)].map((m) => m[1]), ['pt-1', 'pt-2']);
+    assert.match(page, /&lt;i&gt;Ann&lt;\/i&gt; · born 1970-01-01/);
+    assert.match(page, /Unnamed patient/);
+    assert.match(page, /<input type="hidden" name="scope" value="patient\/x&quot;&gt;&lt;b&gt;">/);
+    assert.match(page, /<input type="hidden" name="authorize_request" value="a=1&amp;b=&quot;">/);
+    assert.match(page, /role="alert">&lt;b&gt;bad&lt;\/b&gt;/);
+    assert.doesNotMatch(page, /<script|<i>|<b>/);
+  });
+});
+
+describe('encounter picker page', () => {
+  it('a radio per encounter named encounter, the chosen patient carried; everything escaped', () => {
+    const page = renderEncounterPickerPage({
+      clientName: 'App',
+      csrfToken: 't',
+      action: '/auth/authorize/decision',
+      scopes: ['launch/encounter'],
+      patient: 'pt"1',
+      hidden: {},
+      encounters: [{ id: 'e-1', date: '2024-01-01', type: '<b>ER</b>', status: 'finished' }, { id: 'e-2' }],
+    });
+    assert.deepEqual([...page.matchAll(/type="radio" id="[^"]+" name="encounter" value="([^"]+)"/g)].map((m) => m[1]), ['e-1', 'e-2']);
+    assert.match(page, /2024-01-01 · &lt;b&gt;ER&lt;\/b&gt; · finished/);
+    assert.match(page, /date unknown <code>e-2<\/code>/);
+    assert.match(page, /<input type="hidden" name="patient" value="pt&quot;1">/);
+    assert.doesNotMatch(page, /<b>/);
   });
 });
 

@@ -1,3 +1,5 @@
+import type { EncounterChoice, PatientChoice } from './patient-directory.ts';
+
 /** What the authorize pipeline decided; the HTTP layer turns it into a page or a redirect. */
 export type AuthorizeOutcome =
   /** The client or redirect_uri cannot be trusted: never redirect (RFC 6749 §4.1.2.1, first paragraph). */
@@ -6,10 +8,18 @@ export type AuthorizeOutcome =
   | { kind: 'redirect'; location: string }
   /** Nobody is signed in: the sign-in page, then this request again. */
   | { kind: 'sign-in' }
-  /** The user must decide: the consent page offering these scopes. */
-  | { kind: 'consent'; clientName: string; scopes: string[] }
-  /** A patient must be chosen (a practitioner's standalone launch); `scopes` are the ones already granted. */
-  | { kind: 'pick-patient'; clientName: string; scopes: string[]; error?: string };
+  /**
+   * The user must decide: the consent page offering these scopes, and for some of them (by scope) the narrower
+   * category scopes the user may grant instead (ONC g10 granular scope selection).
+   */
+  | { kind: 'consent'; clientName: string; scopes: string[]; categories?: Record<string, string[]> }
+  /**
+   * A patient must be chosen (a practitioner's standalone launch); `scopes` are the ones already granted,
+   * `patients` the ones matching `search` (or a first page of all).
+   */
+  | { kind: 'pick-patient'; clientName: string; scopes: string[]; search: string; patients: PatientChoice[]; error?: string }
+  /** A standalone launch asked for `launch/encounter`: one of the patient's encounters must be chosen. */
+  | { kind: 'pick-encounter'; clientName: string; scopes: string[]; patient: string; encounters: EncounterChoice[]; error?: string };
 
 /** RFC 6749 §4.1.2.1 error codes the authorize endpoint uses. */
 export type AuthorizeErrorCode = 'invalid_request' | 'unauthorized_client' | 'access_denied' | 'unsupported_response_type' | 'invalid_scope' | 'server_error';

@@ -6,6 +6,7 @@ import { checkLaunchUser } from './steps/check-launch-user.ts';
 import { checkPkce } from './steps/check-pkce.ts';
 import { checkRedirectUri } from './steps/check-redirect-uri.ts';
 import { checkAudience, checkNoRepeats, checkResponseType, checkState } from './steps/check-request.ts';
+import { establishEncounter } from './steps/establish-encounter.ts';
 import { establishPatient } from './steps/establish-patient.ts';
 import { issueCode } from './steps/issue-code.ts';
 import { requireSession } from './steps/require-session.ts';
@@ -31,6 +32,7 @@ export const AUTHORIZE_STEPS: readonly AuthorizeStep[] = [
   checkLaunchUser,
   askConsent,
   establishPatient,
+  establishEncounter,
   issueCode,
 ];
 

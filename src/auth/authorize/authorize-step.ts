@@ -4,6 +4,7 @@ import type { Scope } from '../scopes/index.ts';
 import type { CurrentSession } from '../sessions/session-service.ts';
 import { errorRedirect, type AuthorizeErrorCode, type AuthorizeOutcome } from './authorize-outcome.ts';
 import type { AuthorizeParams } from './authorize-request.ts';
+import type { PatientDirectory } from './patient-directory.ts';
 
 /** The user's answer on the consent page. */
 export interface ConsentDecision {
@@ -12,6 +13,10 @@ export interface ConsentDecision {
   scopes: readonly string[];
   /** The patient id chosen on the patient picker, when one was. */
   patient?: string;
+  /** The patient picker's search text, when its Search button was used (then no patient is chosen yet). */
+  patientSearch?: string;
+  /** The encounter id chosen on the encounter picker, when one was. */
+  encounter?: string;
 }
 
 /** What one authorization request brings: its parameters, the browser's session, and the consent answer if any. */
@@ -40,6 +45,8 @@ export interface AuthorizeDeps {
   verifyLaunch?: (launch: string, clientId: string) => Promise<LaunchContext>;
   /** Whether a live Patient has this id (the patient picker's check); absent: no picker, such launches are refused. */
   patientExists?: (id: string) => Promise<boolean>;
+  /** What the patient and encounter pickers list; absent: the patient picker lists nobody, no encounter is asked for. */
+  directory?: PatientDirectory;
   now: () => Date;
   newId: () => string;
   /** A fresh authorization code (256 random bits, base64url). */

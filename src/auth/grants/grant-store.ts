@@ -6,6 +6,13 @@ export interface StoredGrant {
   revoked: boolean;
 }
 
+/** A user's grant as the authorized-apps page lists it. */
+export interface UserGrant {
+  grant: Grant;
+  /** When the grant was stored (its code redeemed). */
+  createdAt: Date;
+}
+
 /** Storage port for grants: every token points at one, and revoking it ends them all. */
 export interface GrantStore extends GrantStatus {
   /** Saves the grant if it is not stored yet (a code's grant is stored when the code is redeemed). */
@@ -13,6 +20,11 @@ export interface GrantStore extends GrantStatus {
   get(id: string): Promise<StoredGrant | undefined>;
   /** Idempotent. An unknown id is recorded as revoked, so a grant saved later under it stays dead. */
   revoke(id: string, now: Date): Promise<void>;
+  /**
+   * The user's grants that still give access at `now`: not revoked, with an unexpired access token or an
+   * unexpired, unspent refresh token. Newest first.
+   */
+  listActiveForUser(userId: string, now: Date): Promise<UserGrant[]>;
 }
 
 export interface RefreshTokenRecord {

@@ -19,7 +19,9 @@ export interface Grant {
   patient?: string;
   encounter?: string;
   fhirContext?: { reference?: string; canonical?: string; identifier?: unknown; type?: string; role?: string }[];
+  /** Absent: true while a patient is in context. */
   needPatientBanner?: boolean;
+  /** A style document other than the server's own (absent: the server's, see TokenDeps.smartStyleUrl). */
   smartStyleUrl?: string;
   /** OIDC: when the user authenticated (epoch seconds), the authorize request's nonce. */
   authTime?: number;

@@ -8,7 +8,16 @@ export interface CurrentSession {
   user: StoredUser;
 }
 
-export interface SessionService {
+/**
+ * Whether the sign-in session behind a grant is still going (SMART App Launch 2.2 §"Scopes for requesting
+ * a refresh token": an `online_access` refresh token works only while the user stays signed in).
+ */
+export interface SessionLiveness {
+  /** By the session's stored id hash (what a grant records); never counts as activity. */
+  isLive(idHash: string): Promise<boolean>;
+}
+
+export interface SessionService extends SessionLiveness {
   /** Starts a session for a user who just proved who they are. Returns the id for the cookie: always new (no fixation). */
   start(userId: string): Promise<{ id: string; session: Session }>;
   /**
@@ -66,6 +75,13 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       }
       await store.touch(idHash, at);
       return { session: { ...session, lastSeenAt: at }, user };
+    },
+
+    async isLive(idHash) {
+      const session = await store.get(idHash);
+      if (!session || !sessionIsLive(session, now(), settings)) return false;
+      const user = await users.get(session.userId);
+      return user !== undefined && user.active !== false;
     },
 
     async end(sessionId) {

@@ -4,6 +4,7 @@ import { signAccessToken } from './access-token.ts';
 import { signIdToken } from './id-token.ts';
 import { epochSeconds, type TokenDeps } from './token-deps.ts';
 import type { TokenResponse } from './token-response.ts';
+import { releasesIdentity, userinfoMember } from './user-claims.ts';
 
 export interface IssueRequest {
   grant: Grant;
@@ -53,6 +54,8 @@ export async function issueTokens(request: IssueRequest, deps: TokenDeps): Promi
       ? await signIdToken({ grant, scopes, issuer: deps.issuer, fhirBaseUrl: deps.fhirBaseUrl, issuedAt: iat, expiresAt: exp }, deps.signingKeys)
       : undefined;
 
+  const user = releasesIdentity(grant, scopes) && grant.userId !== undefined ? await deps.users.get(grant.userId) : undefined;
+
   return {
     access_token: accessToken,
     token_type: 'Bearer',
@@ -63,7 +66,20 @@ export async function issueTokens(request: IssueRequest, deps: TokenDeps): Promi
     ...(grant.patient !== undefined ? { patient: grant.patient } : {}),
     ...(grant.encounter !== undefined ? { encounter: grant.encounter } : {}),
     ...(grant.fhirContext !== undefined && grant.fhirContext.length > 0 ? { fhirContext: grant.fhirContext } : {}),
-    ...(grant.needPatientBanner !== undefined ? { need_patient_banner: grant.needPatientBanner } : {}),
-    ...(grant.smartStyleUrl !== undefined ? { smart_style_url: grant.smartStyleUrl } : {}),
+    ...userLaunchMembers(grant, deps),
+    ...(user !== undefined ? { userinfo: userinfoMember(user, grant) } : {}),
+  };
+}
+
+/**
+ * SMART 2.2 §"Launch context": `need_patient_banner` (true while a patient is in context, unless the
+ * grant says otherwise) and `smart_style_url` (context-style), on every response of a user's grant —
+ * the code exchange and each refresh alike. Backend (client_credentials) tokens have no user interface.
+ */
+function userLaunchMembers(grant: Grant, deps: TokenDeps): Pick<TokenResponse, 'need_patient_banner' | 'smart_style_url'> {
+  if (grant.userId === undefined) return {};
+  return {
+    need_patient_banner: grant.needPatientBanner ?? grant.patient !== undefined,
+    smart_style_url: grant.smartStyleUrl ?? deps.smartStyleUrl,
   };
 }

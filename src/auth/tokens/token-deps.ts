@@ -2,6 +2,7 @@ import type { ClientAuthenticator } from '../client-auth/client-authenticator.ts
 import type { AuthorizationCodeStore } from '../grants/grant.ts';
 import type { AccessTokenLedger, GrantStore, RefreshTokenStore } from '../grants/grant-store.ts';
 import type { SigningKeys } from '../keys/signing-keys.ts';
+import type { SessionLiveness } from '../sessions/session-service.ts';
 import type { UserRepository } from '../users/user.ts';
 import type { TokenSettings } from './token-settings.ts';
 
@@ -18,6 +19,10 @@ export interface TokenDeps {
   refreshTokens: RefreshTokenStore;
   accessTokens: AccessTokenLedger;
   users: UserRepository;
+  /** Sign-in sessions: an online_access refresh token works only while the session that granted it lives. */
+  sessions: SessionLiveness;
+  /** The absolute URL of our SMART style document (SMART 2.2 §"Styling"), sent in user-launch token responses. */
+  smartStyleUrl: string;
   settings: TokenSettings;
   now: () => Date;
   /** Grant ids and jtis. */

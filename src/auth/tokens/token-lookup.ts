@@ -2,6 +2,7 @@ import type { AccessTokenClaims, Grant } from '../grants/grant.ts';
 import { hashToken } from '../registration/bearer-token.ts';
 import { checkAccessTokenClaims, verifyAccessToken } from './verify-access-token.ts';
 import { epochSeconds, type TokenDeps } from './token-deps.ts';
+import { sessionAllowsRefresh } from './online-access.ts';
 
 /** An active token of ours, whichever kind. */
 export type ActiveToken =
@@ -16,12 +17,14 @@ export async function activeAccessToken(token: string, deps: TokenDeps): Promise
   return verified.valid ? verified.claims : undefined;
 }
 
-/** The refresh token this string is, while unspent, unexpired and its grant stands. */
+/** The refresh token this string is, while unspent, unexpired, its grant stands and (online_access) its session lives. */
 async function activeRefreshToken(token: string, deps: TokenDeps): Promise<ActiveToken | undefined> {
   const found = await deps.refreshTokens.find(hashToken(token));
   if (!found || found.rotated || found.expiresAt <= epochSeconds(deps.now())) return undefined;
   const stored = await deps.grants.get(found.grantId);
   if (!stored || stored.revoked) return undefined;
+  // An online_access refresh token whose sign-in session ended is no longer usable, so not active (RFC 7662 §2.2).
+  if (!(await sessionAllowsRefresh(stored.grant, found.scope, deps))) return undefined;
   return { kind: 'refresh_token', grant: stored.grant, scope: found.scope, issuedAt: found.issuedAt, expiresAt: found.expiresAt };
 }
 

@@ -13,4 +13,6 @@ export interface TokenResponse {
   fhirContext?: Grant['fhirContext'];
   need_patient_banner?: boolean;
   smart_style_url?: string;
+  /** The user behind a user grant with `openid`, as seed 002 shows it (user-claims.ts). */
+  userinfo?: Record<string, unknown>;
 }

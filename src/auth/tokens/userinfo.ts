@@ -1,10 +1,13 @@
 import { bearerToken } from '../registration/bearer-token.ts';
-import { absoluteFhirUser } from './id-token.ts';
 import type { TokenDeps } from './token-deps.ts';
 import { invalidToken, TokenError } from './token-error.ts';
 import { activeAccessToken } from './token-lookup.ts';
+import { userinfoClaims } from './user-claims.ts';
 
-/** GET|POST /auth/userinfo (OIDC Core §5.3): claims about the signed-in user of an `openid` access token. */
+/**
+ * GET|POST /auth/userinfo (OIDC Core §5.3): claims about the signed-in user of an `openid` access token —
+ * the same facts as the token response's `userinfo` member (user-claims.ts).
+ */
 export async function userinfo(authorization: string | undefined, deps: TokenDeps): Promise<Record<string, unknown>> {
   const token = bearerToken(authorization);
   if (token === undefined) throw invalidToken('a Bearer access token is required');
@@ -16,17 +19,6 @@ export async function userinfo(authorization: string | undefined, deps: TokenDep
   }
   const stored = await deps.grants.get(claims.grant);
   const userId = stored?.grant.userId;
-  if (userId === undefined) throw invalidToken('the access token does not belong to a user');
-  const fhirUser = absoluteFhirUser(claims, deps.fhirBaseUrl);
-  const info: Record<string, unknown> = { sub: claims.sub, ...(fhirUser !== undefined ? { fhirUser } : {}) };
-  if (scopes.has('profile')) {
-    const user = await deps.users.get(userId);
-    const name = user?.name;
-    const formatted = typeof name === 'string' ? name : (name?.formatted ?? ([name?.givenName, name?.familyName].filter(Boolean).join(' ') || undefined));
-    if (formatted) info.name = formatted;
-    if (typeof name === 'object' && name.givenName) info.given_name = name.givenName;
-    if (typeof name === 'object' && name.familyName) info.family_name = name.familyName;
-    if (user?.email) info.email = user.email;
-  }
-  return info;
+  if (stored === undefined || userId === undefined) throw invalidToken('the access token does not belong to a user');
+  return userinfoClaims(userId, await deps.users.get(userId), stored.grant, deps.fhirBaseUrl);
 }

@@ -1,13 +1,14 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import { SMART_STYLE_PATH } from '../../ui/smart-style.ts';
 
 export interface CorsOptions {
   /** `*` lets any origin read responses; otherwise only these exact origins (e.g. `https://app.example.org`). */
   allowedOrigins: '*' | readonly string[];
 }
 
-/** Browser SMART apps call these cross-origin (SMART App Launch 2.2.0 §"CORS"); nothing else gets CORS. */
+/** Browser SMART apps call these cross-origin (SMART App Launch 2.2.0 §"CORS"), the style document too; nothing else gets CORS. */
 const CORS_PREFIXES = ['/fhir', '/api/open-fhir', '/.well-known'];
-const CORS_ENDPOINTS = ['/auth/token', '/auth/introspect', '/auth/revoke', '/auth/userinfo', '/auth/register', '/oauth/register'];
+const CORS_ENDPOINTS = ['/auth/token', '/auth/introspect', '/auth/revoke', '/auth/userinfo', '/auth/register', '/oauth/register', SMART_STYLE_PATH];
 
 const ALLOW_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 const ALLOW_HEADERS = [

@@ -7,13 +7,14 @@ import { badRequest } from '../../auth/tokens/token-error.ts';
 import { userinfo } from '../../auth/tokens/userinfo.ts';
 import { parseFormBody, parseJsonFields } from './token-body.ts';
 import { noStore, renderTokenError } from './token-errors.ts';
+import { smartStyleRoute } from './smart-style-route.ts';
 
 export interface TokenPluginOptions {
   deps: TokenDeps;
   maxJsonDepth: number;
 }
 
-/** The token side of the authorization server: token, introspection, revocation and userinfo endpoints. */
+/** The token side of the authorization server: token, introspection, revocation and userinfo endpoints, and the SMART style document. */
 export async function tokenPlugin(app: FastifyInstance, options: TokenPluginOptions): Promise<void> {
   const { deps } = options;
   app.removeAllContentTypeParsers();
@@ -47,6 +48,7 @@ export async function tokenPlugin(app: FastifyInstance, options: TokenPluginOpti
   const userinfoRoute = async (request: FastifyRequest, reply: FastifyReply) => json(reply, await userinfo(request.headers.authorization, deps));
   app.get('/auth/userinfo', userinfoRoute);
   app.post('/auth/userinfo', userinfoRoute);
+  smartStyleRoute(app);
 }
 
 function tokenRequest(request: FastifyRequest): TokenRequest {

@@ -4,11 +4,12 @@ import { runAuthorize } from '../../auth/authorize/authorize-pipeline.ts';
 import { authorizeQuery, readAuthorizeParams, type AuthorizeParams } from '../../auth/authorize/authorize-request.ts';
 import type { AuthorizeDeps, ConsentDecision } from '../../auth/authorize/authorize-step.ts';
 import { renderConsentPage } from '../../ui/consent-page.ts';
+import { renderEncounterPickerPage } from '../../ui/encounter-picker-page.ts';
 import { renderMessagePage } from '../../ui/message-page.ts';
 import { renderPatientPickerPage } from '../../ui/patient-picker-page.ts';
 import { crossSiteGuard } from './cross-site-guard.ts';
-import { formField, type FormBody } from './form-body.ts';
-import { readCurrentSession } from './session-cookie.ts';
+import { formField, hasField, type FormBody } from './form-body.ts';
+import { readCurrentSession, sessionIdFrom } from './session-cookie.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
 
 const AUTHORIZE_PATH = '/auth/authorize';
@@ -21,16 +22,30 @@ const REQUEST_FIELD = 'authorize_request';
  * consent form's answer. The decisions are the pipeline's (src/auth/authorize); this file only translates.
  * POST /auth/authorize is not CSRF-checked: apps post it from their own origin by design, and it grants
  * nothing without the user's consent (or a first-party client, exactly as the GET would).
+ *
+ * A cross-site POST arrives without the SameSite=Lax session cookie, so the signed-in user would look signed
+ * out: when such a POST is otherwise sound (the pipeline got as far as asking for a session, i.e. client,
+ * redirect_uri and every request check passed), it is answered 303 to the same request as a GET, a top-level
+ * navigation that does carry the Lax cookie (RFC 6265bis SameSite=Lax; SMART `authorize-post`).
  */
 export function authorizeRoutes(app: FastifyInstance, options: UiPluginOptions, deps: AuthorizeDeps): void {
-  const handle = async (request: FastifyRequest, reply: FastifyReply, params: AuthorizeParams, decision?: ConsentDecision) => {
+  const decide = async (request: FastifyRequest, params: AuthorizeParams, decision?: ConsentDecision) => {
     const session = await readCurrentSession(request, options.sessions, options.cookies);
-    const { outcome } = await runAuthorize({ params, session, ...(decision ? { decision } : {}) }, deps);
-    return answer(reply, outcome, params, request.method === 'POST' ? 303 : 302);
+    return (await runAuthorize({ params, session, ...(decision ? { decision } : {}) }, deps)).outcome;
   };
 
-  app.get(AUTHORIZE_PATH, async (request, reply) => handle(request, reply, readAuthorizeParams(request.query)));
-  app.post(AUTHORIZE_PATH, async (request, reply) => handle(request, reply, readAuthorizeParams(request.body)));
+  app.get(AUTHORIZE_PATH, async (request, reply) => {
+    const params = readAuthorizeParams(request.query);
+    return answer(reply, await decide(request, params), params, 302);
+  });
+  app.post(AUTHORIZE_PATH, async (request, reply) => {
+    const params = readAuthorizeParams(request.body);
+    const outcome = await decide(request, params);
+    if (outcome.kind === 'sign-in' && sessionIdFrom(request, options.cookies) === undefined) {
+      return reply.code(303).header('location', `${AUTHORIZE_PATH}?${authorizeQuery(params)}`).send();
+    }
+    return answer(reply, outcome, params, 303);
+  });
 
   app.post(DECISION_PATH, { preHandler: [crossSiteGuard(options.origin), app.csrfProtection] }, async (request, reply) => {
     const params = readAuthorizeParams(Object.fromEntries(new URLSearchParams(formField(request.body, REQUEST_FIELD))));
@@ -38,8 +53,8 @@ export function authorizeRoutes(app: FastifyInstance, options: UiPluginOptions, 
     if (choice !== 'allow' && choice !== 'deny') {
       return reply.code(400).type('text/html; charset=utf-8').send(renderMessagePage({ title: 'Request refused', message: 'Choose Allow or Deny.' }));
     }
-    const patient = formField(request.body, 'patient');
-    return handle(request, reply, params, { allow: choice === 'allow', scopes: checkedScopes(request.body), ...(patient ? { patient } : {}) });
+    const decision = { allow: choice === 'allow', scopes: checkedScopes(request.body), ...pickerChoices(request.body) };
+    return answer(reply, await decide(request, params, decision), params, 303);
   });
 }
 
@@ -61,6 +76,7 @@ function answer(reply: FastifyReply, outcome: AuthorizeOutcome, params: Authoriz
         renderConsentPage({
           clientName: outcome.clientName,
           scopes: outcome.scopes,
+          ...(outcome.categories ? { categories: outcome.categories } : {}),
           csrfToken: reply.generateCsrf(),
           action: DECISION_PATH,
           hidden: { [REQUEST_FIELD]: authorizeQuery(params) },
@@ -75,10 +91,40 @@ function answer(reply: FastifyReply, outcome: AuthorizeOutcome, params: Authoriz
           csrfToken: reply.generateCsrf(),
           action: DECISION_PATH,
           hidden: { [REQUEST_FIELD]: authorizeQuery(params) },
+          search: outcome.search,
+          patients: outcome.patients,
+          ...(outcome.error ? { error: outcome.error } : {}),
+        }),
+      );
+    case 'pick-encounter':
+      return page(
+        200,
+        renderEncounterPickerPage({
+          clientName: outcome.clientName,
+          scopes: outcome.scopes,
+          patient: outcome.patient,
+          csrfToken: reply.generateCsrf(),
+          action: DECISION_PATH,
+          hidden: { [REQUEST_FIELD]: authorizeQuery(params) },
+          encounters: outcome.encounters,
           ...(outcome.error ? { error: outcome.error } : {}),
         }),
       );
   }
+}
+
+/**
+ * The pickers' answers: the Search button (`patient_action=search`) asks for a list, not a choice; a
+ * `patient` or `encounter` field (or its Continue button, even with nothing chosen) is a choice.
+ */
+function pickerChoices(body: unknown): Pick<ConsentDecision, 'patient' | 'patientSearch' | 'encounter'> {
+  if (formField(body, 'patient_action') === 'search') return { patientSearch: formField(body, 'patient_search') };
+  const choosesPatient = hasField(body, 'patient') || formField(body, 'patient_action') === 'choose';
+  const choosesEncounter = hasField(body, 'encounter') || formField(body, 'encounter_action') === 'choose';
+  return {
+    ...(choosesPatient ? { patient: formField(body, 'patient') } : {}),
+    ...(choosesEncounter ? { encounter: formField(body, 'encounter') } : {}),
+  };
 }
 
 /** The checked `scope` boxes (one or many). */

@@ -1,14 +1,22 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { renderMessagePage } from '../../ui/message-page.ts';
 
+/** Fetch Metadata (W3C "Fetch Metadata Request Headers" §2.4): values a form of ours can arrive with. */
+const OWN_FETCH_SITES = new Set(['same-origin', 'none']);
+
 /**
- * Refuses a form POST whose `Origin` (RFC 6454 §7, sent by browsers on every POST) is not ours, before the
- * CSRF token is even looked at. Absent (old clients): the CSRF token alone decides.
+ * Refuses a form POST that did not come from our own pages, before the CSRF token is even looked at.
+ * `Origin` (RFC 6454 §7) decides when it names an origin. Our pages send `Referrer-Policy: no-referrer`,
+ * so browsers send `Origin: null` on their own same-origin POSTs (Fetch §3.2.5, "serializing a request
+ * origin"): then `Sec-Fetch-Site` decides, and without either (old clients) the CSRF token alone does.
  */
 export function crossSiteGuard(origin: string) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const sent = request.headers.origin;
-    if (sent !== undefined && sent !== origin) {
+    const sentOrigin = request.headers.origin;
+    const fetchSite = request.headers['sec-fetch-site'];
+    const foreignOrigin = sentOrigin !== undefined && sentOrigin !== 'null' && sentOrigin !== origin;
+    const foreignSite = typeof fetchSite === 'string' && !OWN_FETCH_SITES.has(fetchSite);
+    if (foreignOrigin || foreignSite) {
       return reply.code(403).type('text/html; charset=utf-8').send(refusedFormPage());
     }
   };

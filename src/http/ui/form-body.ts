@@ -24,3 +24,8 @@ export function formField(body: unknown, name: string): string {
   const value = (body as FormBody)[name];
   return typeof value === 'string' ? value : '';
 }
+
+/** Whether the form has the field at all (an unselected radio group sends nothing). */
+export function hasField(body: unknown, name: string): boolean {
+  return !!body && typeof body === 'object' && Object.prototype.hasOwnProperty.call(body, name);
+}

@@ -60,7 +60,8 @@ export function loginRoutes(app: FastifyInstance, options: UiPluginOptions): voi
   });
 }
 
-function displayName(user: { name?: unknown; email?: string; id: string }): string {
+/** How the pages name a user: their name, else email, else id. */
+export function displayName(user: { name?: unknown; email?: string; id: string }): string {
   const name = user.name;
   if (typeof name === 'string' && name) return name;
   if (name && typeof name === 'object') {

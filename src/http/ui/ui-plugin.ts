@@ -8,6 +8,8 @@ import { renderMessagePage } from '../../ui/message-page.ts';
 import { STYLESHEET, STYLESHEET_PATH } from '../../ui/stylesheet.ts';
 import type { AuthorizeDeps } from '../../auth/authorize/authorize-step.ts';
 import { authorizeRoutes } from './authorize-routes.ts';
+import type { AuthorizedApps } from '../../auth/grants/authorized-apps.ts';
+import { appsRoutes } from './apps-routes.ts';
 import { acceptForms, formField } from './form-body.ts';
 import { loginRoutes } from './login-routes.ts';
 import { pageHeadersHook } from './page-headers.ts';
@@ -23,6 +25,8 @@ export interface UiPluginOptions {
   origin: string;
   /** The authorization endpoint's dependencies; without them /auth/authorize is not served. */
   authorize?: AuthorizeDeps;
+  /** The user's authorized apps; without them /auth/apps is not served. */
+  apps?: AuthorizedApps;
 }
 
 /** The server-rendered pages (sign-in, sign-out; consent next): HTML, CSRF-protected forms, strict page headers. */
@@ -42,6 +46,7 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
   app.get(STYLESHEET_PATH, async (_request, reply) => reply.type('text/css; charset=utf-8').send(STYLESHEET));
   loginRoutes(app, options);
   if (options.authorize) authorizeRoutes(app, options, options.authorize);
+  if (options.apps) appsRoutes(app, options, options.apps);
 }
 
 function renderPageError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {

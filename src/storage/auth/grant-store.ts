@@ -31,6 +31,20 @@ export function createGrantStore(sql: SqlClient): GrantStore {
       );
     },
 
+    async listActiveForUser(userId, now) {
+      // Epoch milliseconds as float8: both drivers hand back a plain number.
+      const rows = await sql.query<{ content: string; created_ms: number }>(
+        `SELECT g.content::text AS content, (extract(epoch FROM g.created_at) * 1000)::float8 AS created_ms
+           FROM auth_grant g
+          WHERE g.user_id = $1 AND g.revoked_at IS NULL
+            AND (EXISTS (SELECT 1 FROM access_token a WHERE a.grant_id = g.id AND a.expires_at > $2)
+              OR EXISTS (SELECT 1 FROM refresh_token r WHERE r.grant_id = g.id AND r.rotated_at IS NULL AND r.expires_at > $2))
+          ORDER BY g.created_at DESC, g.id`,
+        [userId, now.toISOString()],
+      );
+      return rows.map((row) => ({ grant: JSON.parse(row.content) as Grant, createdAt: new Date(Number(row.created_ms)) }));
+    },
+
     async isActive(grantId) {
       const rows = await sql.query<{ revoked: boolean }>('SELECT revoked_at IS NOT NULL AS revoked FROM auth_grant WHERE id = $1', [grantId]);
       return rows[0] !== undefined && !rows[0].revoked;

@@ -1,9 +1,12 @@
-import { formatScope } from '../../scopes/index.ts';
+import { formatScope, parseScope, type Scope } from '../../scopes/index.ts';
 import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';
+import { consentChoices } from '../granular-categories.ts';
 
 /**
  * The user decides what the app gets (SMART App Launch: the user may grant less than asked). First-party
- * clients are trusted with everything they may have. Only offered scopes can be granted, whatever the form says.
+ * clients are trusted with everything they may have. Only offered scopes, or the category narrowings of an
+ * offered Condition/Observation scope the page showed (ONC g10 granular scope selection), can be granted,
+ * whatever the form says.
  */
 export const askConsent: AuthorizeStep = {
   name: 'ask-consent',
@@ -11,14 +14,24 @@ export const askConsent: AuthorizeStep = {
     const client = established(state.client, 'client');
     const offered = established(state.offered, 'offered scopes');
     if (client.first_party === true) return { add: { granted: offered } };
+    const choices = consentChoices(offered);
     const decision = input.decision;
     if (!decision) {
-      return { outcome: { kind: 'consent', clientName: client.name ?? client.id, scopes: offered.map(formatScope) } };
+      const categories: Record<string, string[]> = {};
+      for (const choice of choices) if (choice.categories.length > 0) categories[formatScope(choice.scope)] = choice.categories.map(formatScope);
+      return { outcome: { kind: 'consent', clientName: client.name ?? client.id, scopes: offered.map(formatScope), categories } };
     }
     if (!decision.allow) return refuse(input, state, 'access_denied', 'the user denied access');
-    const checked = new Set(decision.scopes);
-    const granted = offered.filter((scope) => checked.has(formatScope(scope)));
-    if (granted.length === 0) return refuse(input, state, 'access_denied', 'the user granted no access');
-    return { add: { granted } };
+    // Compared in normal form, so `%7C` and `|` in a posted category are the same scope.
+    const checked = new Set(decision.scopes.map((text) => formatScope(parseScope(text))));
+    const granted = new Map<string, Scope>();
+    for (const choice of choices) {
+      for (const scope of [choice.scope, ...choice.categories]) {
+        const text = formatScope(scope);
+        if (checked.has(text) && !granted.has(text)) granted.set(text, scope);
+      }
+    }
+    if (granted.size === 0) return refuse(input, state, 'access_denied', 'the user granted no access');
+    return { add: { granted: [...granted.values()] } };
   },
 };

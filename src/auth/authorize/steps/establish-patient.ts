@@ -9,10 +9,14 @@ function patientIdOf(reference: string | undefined): string | undefined {
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
+/** How many patients the picker lists at once: enough to choose from, few enough to read. */
+export const PATIENT_PICKER_SIZE = 20;
+
 /**
  * Patient context (SMART App Launch 2.2 §"Launch context"): an EHR launch brings it; in a standalone launch a
- * patient user is their own patient, and anyone else chooses one on the patient picker. A grant with
- * `launch/patient` or any `patient/` scope needs one.
+ * patient user is their own patient, and anyone else chooses one on the patient picker (a search box and a
+ * list). A grant with `launch/patient` or any `patient/` scope needs one. The chosen id is checked here every
+ * time: the picker's form is only a suggestion.
  */
 export const establishPatient: AuthorizeStep = {
   name: 'establish-patient',
@@ -28,13 +32,23 @@ export const establishPatient: AuthorizeStep = {
     if (!needsPatient) return { add: withEncounter };
 
     if (!deps.patientExists) return refuse(input, state, 'invalid_request', 'no patient is in context and choosing one is not available');
-    const pick = (error?: string) => ({
-      outcome: { kind: 'pick-patient' as const, clientName: client.name ?? client.id, scopes: granted.map(formatScope), ...(error ? { error } : {}) },
+    const search = input.decision?.patientSearch;
+    const pick = async (text: string, error?: string) => ({
+      outcome: {
+        kind: 'pick-patient' as const,
+        clientName: client.name ?? client.id,
+        scopes: granted.map(formatScope),
+        search: text,
+        patients: (await deps.directory?.findPatients(text, PATIENT_PICKER_SIZE)) ?? [],
+        ...(error ? { error } : {}),
+      },
     });
+    // The Search button lists patients; only the Continue button chooses one.
+    if (search !== undefined) return pick(search);
     const chosen = input.decision?.patient?.trim();
-    if (!chosen) return pick();
+    if (!chosen) return pick('', input.decision?.patient !== undefined ? 'Choose a patient.' : undefined);
     // TODO(access policies): any existing patient can be chosen; a practitioner's AccessPolicies should narrow the list.
-    if (!FHIR_ID.test(chosen) || !(await deps.patientExists(chosen))) return pick('No patient has that id.');
+    if (!FHIR_ID.test(chosen) || !(await deps.patientExists(chosen))) return pick('', 'No patient has that id.');
     return { add: { patient: chosen, ...withEncounter } };
   },
 };

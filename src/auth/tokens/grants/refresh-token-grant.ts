@@ -4,6 +4,7 @@ import { formatScope, isSubsetOf, parseScopes } from '../../scopes/index.ts';
 import { mayRefresh, type GrantHandler } from '../grant-handler.ts';
 import { issueTokens } from '../issue-tokens.ts';
 import { epochSeconds } from '../token-deps.ts';
+import { sessionAllowsRefresh } from '../online-access.ts';
 import { badRequest, invalidGrant, invalidScope, unauthorizedClient } from '../token-error.ts';
 import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
 import { refreshLifetime } from './authorization-code-grant.ts';
@@ -23,6 +24,10 @@ export const refreshTokenGrant: GrantHandler = {
     const stored = found && (await deps.grants.get(found.grantId));
     if (!found || !stored || stored.grant.clientId !== client.id) throw invalidGrant('the refresh token is unknown, expired or revoked');
     if (!mayRefresh(client)) throw unauthorizedClient('this client may not use refresh tokens');
+    // Before spending it, so retries keep getting this answer; a spent token still goes on to reuse detection.
+    if (!found.rotated && !(await sessionAllowsRefresh(stored.grant, found.scope, deps))) {
+      throw invalidGrant('the sign-in session ended: this online_access refresh token no longer works (sign in again)');
+    }
 
     const used = await deps.refreshTokens.rotate(hash, epochSeconds(deps.now()));
     if (used === undefined) throw invalidGrant('the refresh token is unknown, expired or revoked');

@@ -1,0 +1,106 @@
+/** A patient as the picker lists it. */
+export interface PatientChoice {
+  id: string;
+  name?: string;
+  birthDate?: string;
+}
+
+/** An encounter (visit) as the encounter picker lists it. */
+export interface EncounterChoice {
+  id: string;
+  /** When it started (or ended), as recorded. */
+  date?: string;
+  /** What kind of visit, in words: its type, else its class. */
+  type?: string;
+  status?: string;
+}
+
+/** The authorize pickers' view of the FHIR data: search only, never SQL (src/portico.ts supplies it). */
+export interface PatientDirectory {
+  /** Live patients whose name (or id) matches `text` (all when blank), at most `limit`. */
+  findPatients(text: string, limit: number): Promise<PatientChoice[]>;
+  /** The patient's live Encounters, most recent first, at most `limit`. */
+  findEncounters(patientId: string, limit: number): Promise<EncounterChoice[]>;
+  /** Whether a live Encounter with this id has this patient as its subject. */
+  encounterBelongsTo(encounterId: string, patientId: string): Promise<boolean>;
+}
+
+/** A FHIR search (`resourceType`, query pairs as in a URL) returning the matching resources' JSON. */
+export type ResourceSearch = (resourceType: string, query: [string, string][]) => Promise<Readonly<Record<string, unknown>>[]>;
+
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+const MAX_WORDS = 4;
+
+/** The directory over a FHIR search. Ids are checked before they reach a query, so a search never fails on them. */
+export function createPatientDirectory(search: ResourceSearch): PatientDirectory {
+  return {
+    async findPatients(text, limit) {
+      // Each word must start a part of the name (repeated parameters AND: FHIR R4 search.html#combining).
+      const words = text.split(/[\s,$|\\]+/).filter(Boolean).slice(0, MAX_WORDS);
+      const byName = await search('Patient', [...words.map((w): [string, string] => ['name', w]), ['_sort', 'family'], ['_count', String(limit)]]);
+      const wanted = text.trim();
+      const byId = FHIR_ID.test(wanted) ? await search('Patient', [['_id', wanted]]) : [];
+      const choices = new Map<string, PatientChoice>();
+      for (const patient of [...byId, ...byName]) {
+        const choice = patientChoice(patient);
+        if (choice && !choices.has(choice.id)) choices.set(choice.id, choice);
+      }
+      return [...choices.values()].slice(0, limit);
+    },
+    async findEncounters(patientId, limit) {
+      if (!FHIR_ID.test(patientId)) return [];
+      const found = await search('Encounter', [['patient', `Patient/${patientId}`], ['_sort', '-date'], ['_count', String(limit)]]);
+      return found.map(encounterChoice).filter((e): e is EncounterChoice => e !== undefined);
+    },
+    async encounterBelongsTo(encounterId, patientId) {
+      if (!FHIR_ID.test(encounterId) || !FHIR_ID.test(patientId)) return false;
+      const found = await search('Encounter', [['_id', encounterId], ['patient', `Patient/${patientId}`]]);
+      return found.some((e) => e.id === encounterId);
+    },
+  };
+}
+
+type Json = Readonly<Record<string, unknown>>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+const objects = (value: unknown): Json[] => (Array.isArray(value) ? value.filter(isObject) : []);
+
+function patientChoice(patient: Json): PatientChoice | undefined {
+  const id = text(patient.id);
+  if (!id) return undefined;
+  const name = humanName(patient.name);
+  const birthDate = text(patient.birthDate);
+  return { id, ...(name ? { name } : {}), ...(birthDate ? { birthDate } : {}) };
+}
+
+/** The official name (else the first), as its text or given + family. */
+function humanName(value: unknown): string | undefined {
+  const names = objects(value);
+  const name = names.find((n) => n.use === 'official') ?? names[0];
+  if (!name) return undefined;
+  const written = text(name.text);
+  if (written) return written;
+  const given = Array.isArray(name.given) ? name.given.map(text).filter((g): g is string => g !== undefined) : [];
+  const family = text(name.family);
+  const parts = [...given, ...(family ? [family] : [])];
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
+function encounterChoice(encounter: Json): EncounterChoice | undefined {
+  const id = text(encounter.id);
+  if (!id) return undefined;
+  const period = isObject(encounter.period) ? encounter.period : {};
+  const date = text(period.start) ?? text(period.end);
+  const type = objects(encounter.type).map(conceptText).find((t) => t !== undefined) ?? codingText(encounter.class);
+  const status = text(encounter.status);
+  return { id, ...(date ? { date } : {}), ...(type ? { type } : {}), ...(status ? { status } : {}) };
+}
+
+function conceptText(concept: Json): string | undefined {
+  return text(concept.text) ?? objects(concept.coding).map(codingText).find((t) => t !== undefined);
+}
+
+function codingText(coding: unknown): string | undefined {
+  return isObject(coding) ? (text(coding.display) ?? text(coding.code)) : undefined;
+}

@@ -1,0 +1,43 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AuthorizedApps } from '../../auth/grants/authorized-apps.ts';
+import { APPS_PAGE_PATH, APPS_REVOKE_PATH, renderAppsPage } from '../../ui/apps-page.ts';
+import { renderMessagePage } from '../../ui/message-page.ts';
+import { crossSiteGuard } from './cross-site-guard.ts';
+import { formField } from './form-body.ts';
+import { displayName } from './login-routes.ts';
+import { readCurrentSession } from './session-cookie.ts';
+import type { UiPluginOptions } from './ui-plugin.ts';
+
+const page = (reply: FastifyReply, status: number, body: string) => reply.code(status).type('text/html; charset=utf-8').send(body);
+
+/** Not signed in: to the sign-in page, which comes back here. */
+const toSignIn = (reply: FastifyReply) =>
+  reply.code(303).header('location', `/auth/login?${new URLSearchParams({ return_to: APPS_PAGE_PATH }).toString()}`).send();
+
+/**
+ * GET /auth/apps (the SMART `management_endpoint`): the signed-in user's authorized apps; POST
+ * /auth/apps/revoke revokes one of them (same CSRF protection as the sign-in form), then 303 back.
+ */
+export function appsRoutes(app: FastifyInstance, options: UiPluginOptions, apps: AuthorizedApps): void {
+  const guarded = { preHandler: [crossSiteGuard(options.origin), app.csrfProtection] };
+
+  app.get(APPS_PAGE_PATH, async (request, reply) => {
+    const current = await readCurrentSession(request, options.sessions, options.cookies);
+    if (!current) return toSignIn(reply);
+    const list = await apps.list(current.user.id);
+    return page(reply, 200, renderAppsPage({ userName: displayName(current.user), csrfToken: reply.generateCsrf(), apps: list }));
+  });
+
+  app.post(APPS_REVOKE_PATH, guarded, async (request, reply) => {
+    const current = await readCurrentSession(request, options.sessions, options.cookies);
+    if (!current) return toSignIn(reply);
+    const grantId = formField(request.body, 'grant');
+    const outcome = grantId === '' ? 'not-found' : await apps.revoke(current.user.id, grantId);
+    if (outcome === 'not-found') {
+      // Unknown and someone else's look the same: nothing revoked, nothing told.
+      return page(reply, 404, renderMessagePage({ title: 'Not found', message: 'You have no such app authorization.', link: { href: APPS_PAGE_PATH, text: 'Back to your apps' } }));
+    }
+    // RFC 9110 §15.4.4: after a form POST, 303 makes the browser GET the page.
+    return reply.code(303).header('location', APPS_PAGE_PATH).send();
+  });
+}
