@@ -78,6 +78,21 @@ export interface Config {
   };
   /** Origins allowed to frame the sign-in and consent pages (an embedding EHR); empty: none. */
   readonly frameAncestors: readonly string[];
+  /** Bulk Data export (src/fhir/bulk): jobs in the database, run by a worker in any process. */
+  readonly bulkExport: {
+    /** Queued or running exports one client may have at once (more: 429). */
+    readonly maxConcurrentPerClient: number;
+    /** Seconds an export's files are kept after it finishes. */
+    readonly retentionSeconds: number;
+    /** Resources per NDJSON file: a larger type is split over several files. */
+    readonly maxResourcesPerFile: number;
+    /** Milliseconds between the worker's looks for waiting jobs. */
+    readonly pollIntervalMs: number;
+    /** Seconds a worker's claim on a job lasts unless renewed (a crashed worker's job is resumed after it). */
+    readonly leaseSeconds: number;
+    /** Whether this process runs export jobs (kick-off, status and files are always served). */
+    readonly worker: boolean;
+  };
 }
 
 /** Sandbox only: sessions are random ids checked in the database, the signature is a second lock. */
@@ -128,6 +143,12 @@ const envSchema = z.object({
   SESSION_MAX_LIFETIME: intSetting(60, 90 * 86400).default(43200),
   LOGIN_MAX_FAILURES: intSetting(1, 1000).default(5),
   LOGIN_FAILURE_WINDOW: intSetting(1, 86400).default(900),
+  BULK_EXPORT_MAX_CONCURRENT: intSetting(1, 1000).default(5),
+  BULK_EXPORT_RETENTION: intSetting(60, 30 * 86400).default(86400),
+  BULK_EXPORT_FILE_MAX_RESOURCES: intSetting(1, 10_000_000).default(100_000),
+  BULK_EXPORT_POLL_INTERVAL_MS: intSetting(10, 3_600_000).default(2000),
+  BULK_EXPORT_LEASE: intSetting(10, 3600).default(60),
+  BULK_EXPORT_WORKER: z.enum(['true', 'false']).default('true'),
   FRAME_ANCESTORS: z
     .string()
     .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== ''))
@@ -238,6 +259,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     login: { maxFailures: e.LOGIN_MAX_FAILURES, failureWindow: e.LOGIN_FAILURE_WINDOW },
     frameAncestors: e.FRAME_ANCESTORS ?? [],
+    bulkExport: {
+      maxConcurrentPerClient: e.BULK_EXPORT_MAX_CONCURRENT,
+      retentionSeconds: e.BULK_EXPORT_RETENTION,
+      maxResourcesPerFile: e.BULK_EXPORT_FILE_MAX_RESOURCES,
+      pollIntervalMs: e.BULK_EXPORT_POLL_INTERVAL_MS,
+      leaseSeconds: e.BULK_EXPORT_LEASE,
+      worker: e.BULK_EXPORT_WORKER === 'true',
+    },
   });
 }
 

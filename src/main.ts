@@ -40,6 +40,8 @@ async function main(): Promise<void> {
   }
   for (const client of portico.demoClients ?? []) {
     lines.push(`  Demo client: ${client.id}${client.secret !== undefined ? ` / ${client.secret}` : ''}  (${client.kind})`);
+    if (client.privateKeyFile) lines.push(`    private key: ${client.privateKeyFile}  (portico assertion --client ${client.id} --key <that file>)`);
+    if (client.note) lines.push(`    ${client.note}`);
   }
   if (portico.demoClients) lines.push(`  Debug tokens: POST ${config.baseUrl}/oauth/debug/token   GET ${config.baseUrl}/oauth/debug/introspect?token=`);
   process.stdout.write(`${lines.join('\n')}\n`);

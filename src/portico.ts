@@ -27,6 +27,11 @@ import { createFhirAuthenticator } from './auth/bearer/fhir-authenticator.ts';
 import { createAccessFactory } from './fhir/authorization/access-factory.ts';
 import { buildDiscoveryDocuments } from './auth/discovery/discovery-documents.ts';
 import { buildCapabilityStatement } from './fhir/capability-statement.ts';
+import { buildPatientCompartment } from './auth/access/patient-compartment.ts';
+import { createExportService } from './fhir/bulk/export-service.ts';
+import type { ExportStore } from './fhir/bulk/export-store.ts';
+import { createExportWorker, type ExportWorker } from './fhir/bulk/export-worker.ts';
+import { createExportStore } from './storage/bulk/export-store.ts';
 import { loadDefinitions, type FhirDefinitions } from './fhir/definitions.ts';
 import type { FhirDeps } from './fhir/interaction.ts';
 import type { ResourceRepository } from './fhir/repository.ts';
@@ -44,6 +49,7 @@ import { SAVE_DEVELOPER_APPLICATION, saveDeveloperApplication } from './auth/rpc
 import { GET_LAUNCH_URI, getLaunchUri } from './auth/rpc/get-launch-uri.ts';
 import { seedSandboxUsers, type SandboxLogin } from './auth/users/sandbox-users.ts';
 import { seedDemoClients, type DemoClient } from './auth/sandbox/demo-clients.ts';
+import { createDemoKeyFile } from './auth/sandbox/demo-backend-key.ts';
 import { createAuthStores, type AuthStores } from './storage/auth/auth-stores.ts';
 import { createRegistrationStore } from './storage/auth/registration-store.ts';
 import { openDatabase, type Database } from './storage/database.ts';
@@ -52,6 +58,10 @@ import { migrate } from './storage/migrate.ts';
 import { refreshStaleStatistics, startStatisticsRefresh } from './storage/search/statistics.ts';
 
 const STATISTICS_REFRESH_MS = 30_000;
+/** Bulk export: NDJSON bytes per stored chunk, resources per database page, claims before a job is given up. */
+const BULK_EXPORT_CHUNK_BYTES = 256 * 1024;
+const BULK_EXPORT_PAGE_SIZE = 500;
+const BULK_EXPORT_MAX_ATTEMPTS = 3;
 import { createResourceStore } from './storage/resource-store.ts';
 import { createSeedLedger } from './storage/seed-progress-store.ts';
 
@@ -83,6 +93,8 @@ export interface Portico {
   sandboxLogins?: SandboxLogin[];
   /** Sandbox demo clients (MODE=sandbox, SEED=demo), printed at start. */
   demoClients?: DemoClient[];
+  /** Bulk Data export: its jobs and this process's worker (runs only when BULK_EXPORT_WORKER is true). */
+  bulkExport: { store: ExportStore; worker: ExportWorker };
   /** Stops accepting requests, lets in-flight ones finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -114,7 +126,10 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     await refreshStaleStatistics(db);
     const auth = createAuthStores(db, { now, newId });
     const sandboxLogins = config.mode === 'sandbox' && config.seed === 'demo' ? await seedSandboxUsers(auth.users) : undefined;
-    const demoClients = config.mode === 'sandbox' && config.seed === 'demo' ? await seedDemoClients(auth.clients) : undefined;
+    const demoClients =
+      config.mode === 'sandbox' && config.seed === 'demo'
+        ? await seedDemoClients({ clients: auth.clients, policies: auth.policies, backendKeyFile: createDemoKeyFile(config.dataDir) })
+        : undefined;
     const adminAccess = { root: config.admin, clients: auth.clients, policies: auth.policies, users: auth.users };
     const rpcMethods = new Map<string, RpcMethod>([
       [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: auth.clients, newSecret: generateClientSecret })],
@@ -137,6 +152,41 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         security: discovery.capabilitySecurity,
       }),
     };
+    const exportStore = createExportStore(db);
+    const exportWorker = createExportWorker({
+      runner: {
+        store: exportStore,
+        repository,
+        resourceTypes: definitions.resourceTypes,
+        searchRegistry,
+        settings: fhir.settings,
+        compartment: buildPatientCompartment(definitions),
+        index: indexResource,
+        now,
+        limits: {
+          maxLinesPerFile: config.bulkExport.maxResourcesPerFile,
+          chunkBytes: BULK_EXPORT_CHUNK_BYTES,
+          pageSize: BULK_EXPORT_PAGE_SIZE,
+          retentionSeconds: config.bulkExport.retentionSeconds,
+        },
+      },
+      owner: `${process.pid}-${randomUUID()}`,
+      leaseSeconds: config.bulkExport.leaseSeconds,
+      pollIntervalMs: config.bulkExport.pollIntervalMs,
+      maxAttempts: BULK_EXPORT_MAX_ATTEMPTS,
+      onError: (err) => app.log.error({ err }, 'bulk export worker failed'),
+    });
+    const exportService = createExportService({
+      store: exportStore,
+      fhir,
+      compartment: buildPatientCompartment(definitions),
+      settings: {
+        maxConcurrentPerClient: config.bulkExport.maxConcurrentPerClient,
+        retentionSeconds: config.bulkExport.retentionSeconds,
+        retryAfterSeconds: Math.max(1, Math.ceil(config.bulkExport.pollIntervalMs / 1000)),
+      },
+      wake: () => exportWorker.wake(),
+    });
     const signingKeys = createSigningKeys({
       store: createSigningKeyStore(db),
       now,
@@ -220,6 +270,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         authenticate: createFhirAuthenticator({ keys: signingKeys, grants, issuer: config.baseUrl, audience: config.fhirBaseUrl, now, root: config.admin }),
         accessFor: createAccessFactory({ definitions, indexResource, explain: config.mode === 'sandbox' }),
       },
+      bulkExport: { service: exportService },
       rpc: { methods: rpcMethods, access: adminAccess },
       token: { deps: tokens },
       ...(config.mode === 'sandbox' ? { sandbox: { deps: { ...tokens, clients: auth.clients } } } : {}),
@@ -261,6 +312,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       maxBodyBytes: config.fhir.maxBodyBytes,
       maxJsonDepth: config.fhir.maxJsonDepth,
     });
+    if (config.bulkExport.worker) exportWorker.start();
     const statistics = startStatisticsRefresh(db, STATISTICS_REFRESH_MS, (err) => app.log.warn({ err }, 'statistics refresh failed'));
     return {
       app,
@@ -279,7 +331,9 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       auth,
       ...(sandboxLogins ? { sandboxLogins } : {}),
       ...(demoClients ? { demoClients } : {}),
+      bulkExport: { store: exportStore, worker: exportWorker },
       async close() {
+        await exportWorker.stop();
         await app.close();
         await statistics.stop();
         await db.close();

@@ -1,3 +1,4 @@
+import { assertionCommand } from './assertion-command.ts';
 import { UsageError, type CliIo } from './cli-io.ts';
 import { keysCommand } from './keys.ts';
 import { seedCommand } from './seed-command.ts';
@@ -5,8 +6,9 @@ import { seedCommand } from './seed-command.ts';
 const USAGE = `Usage: portico <command> [options]
 
 Commands:
-  seed    write a deterministic synthetic US Core population (portico seed --help)
-  keys    token signing keys: list, rotate, retire <kid> (portico keys --help)
+  seed       write a deterministic synthetic US Core population (portico seed --help)
+  keys       token signing keys: list, rotate, retire <kid> (portico keys --help)
+  assertion  print a signed client assertion for a backend client's key (portico assertion --help)
 
 Settings come from the same environment variables as the server (DATABASE_URL, DATA_DIR ...).
 `;
@@ -21,10 +23,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     if (command === 'seed') return await seedCommand(rest, io);
     if (command === 'keys') return await keysCommand(rest, io);
+    if (command === 'assertion') return await assertionCommand(rest, io);
     throw new UsageError(`Unknown command ${JSON.stringify(command)}`);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr.write(`portico: ${err.message}\nRun "portico ${command === 'seed' ? 'seed ' : ''}--help" for usage.\n`);
+      io.stderr.write(`portico: ${err.message}\nRun "portico ${command === 'seed' || command === 'assertion' ? `${command} ` : ''}--help" for usage.\n`);
       return 2;
     }
     io.stderr.write(`portico: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -25,6 +25,13 @@ interface SearchParamEntry {
   type: SearchParameterDefinition['type'];
 }
 
+/** Bulk Data Access 2.0.0 §"Server Capability Documentation": the export operations and the statement they instantiate. */
+const BULK_DATA = 'http://hl7.org/fhir/uv/bulkdata';
+const EXPORT_OPERATIONS: Readonly<Record<string, { name: string; definition: string }[]>> = {
+  Group: [{ name: 'export', definition: `${BULK_DATA}/OperationDefinition/group-export` }],
+  Patient: [{ name: 'export', definition: `${BULK_DATA}/OperationDefinition/patient-export` }],
+};
+
 /** Every type can be reached by its Provenance (US Core: _revinclude=Provenance:target). */
 const PROVENANCE_TARGET = 'Provenance:target';
 
@@ -74,6 +81,7 @@ export function buildCapabilityStatement(options: CapabilityStatementOptions): R
       searchInclude: references.map((p) => `${type}:${p.name}`),
       searchRevInclude: [...new Set([...(revIncludes.get(type) ?? []), PROVENANCE_TARGET])].sort(),
       searchParam: params,
+      ...(EXPORT_OPERATIONS[type] ? { operation: EXPORT_OPERATIONS[type] } : {}),
     };
   });
 
@@ -83,7 +91,7 @@ export function buildCapabilityStatement(options: CapabilityStatementOptions): R
     date: options.date.toISOString(),
     publisher: 'Portico',
     kind: 'instance',
-    instantiates: [US_CORE_SERVER_CAPABILITY_STATEMENT],
+    instantiates: [US_CORE_SERVER_CAPABILITY_STATEMENT, `${BULK_DATA}/CapabilityStatement/bulk-data`],
     software: { name: 'Portico', ...(options.softwareVersion ? { version: options.softwareVersion } : {}) },
     implementation: { description: 'Portico FHIR R4 server', url: options.baseUrl },
     fhirVersion: '4.0.1',
@@ -96,6 +104,7 @@ export function buildCapabilityStatement(options: CapabilityStatementOptions): R
         resource,
         interaction: ['transaction', 'batch', 'search-system', 'history-system'].map((code) => ({ code })),
         searchParam: entries('Resource', searchRegistry.forType('').values()),
+        operation: [{ name: 'export', definition: `${BULK_DATA}/OperationDefinition/export` }],
       },
     ],
   };

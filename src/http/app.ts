@@ -4,6 +4,7 @@ import { adminPlugin, type AdminPluginOptions } from './admin/admin-plugin.ts';
 import { corsHook, type CorsOptions } from './cors/cors-policy.ts';
 import { discoveryPlugin, type DiscoveryPluginOptions } from './discovery/discovery-plugin.ts';
 import { fhirPlugin, renderError as renderFhirError, type FhirAuthOptions } from './fhir/fhir-plugin.ts';
+import type { BulkRouteOptions } from './fhir/bulk-routes.ts';
 import { rpcPlugin, type RpcPluginOptions } from './rpc/rpc-plugin.ts';
 import { uiPlugin, type UiPluginOptions } from './ui/ui-plugin.ts';
 import { oauthPlugin, type OAuthPluginOptions } from './oauth/oauth-plugin.ts';
@@ -14,6 +15,8 @@ export interface AppOptions {
   fhir: FhirDeps;
   /** How FHIR API callers authenticate (bearer tokens, root Basic) and what their tokens reach. */
   fhirAuth: FhirAuthOptions;
+  /** Bulk Data export on the FHIR API (absent: not served). */
+  bulkExport?: BulkRouteOptions;
   /** JWKS and dynamic client registration. */
   oauth: Omit<OAuthPluginOptions, 'maxJsonDepth'>;
   /** The registry's admin API (/Client, /User, /AccessPolicy) and POST /rpc. */
@@ -64,7 +67,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
 
-  await app.register(fhirPlugin, { prefix: '/fhir', deps: options.fhir, maxJsonDepth: options.maxJsonDepth, auth: options.fhirAuth });
+  await app.register(fhirPlugin, {
+    prefix: '/fhir',
+    deps: options.fhir,
+    maxJsonDepth: options.maxJsonDepth,
+    auth: options.fhirAuth,
+    ...(options.bulkExport ? { bulk: options.bulkExport } : {}),
+  });
   await app.register(discoveryPlugin, options.discovery);
   await app.register(oauthPlugin, { ...options.oauth, maxJsonDepth: options.maxJsonDepth });
   await app.register(adminPlugin, { ...options.admin, maxJsonDepth: options.maxJsonDepth });

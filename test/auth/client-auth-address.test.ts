@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classifyAddress } from '../../src/auth/client-auth/jwks/address-class.ts';
-import { parseMaxAge } from '../../src/auth/client-auth/jwks/cache-control.ts';
+import { freshnessLifetime, parseMaxAge } from '../../src/auth/client-auth/jwks/cache-control.ts';
 import { loadConfig } from '../../src/config.ts';
 
 describe('outbound address classification (SSRF guard)', () => {
@@ -49,6 +49,20 @@ describe('outbound address classification (SSRF guard)', () => {
     assert.equal(parseMaxAge('no-cache'), 0);
     assert.equal(parseMaxAge('private'), undefined);
     assert.equal(parseMaxAge(undefined), undefined);
+  });
+
+  it('freshnessLifetime never exceeds what the response allows (RFC 9111 §4.2): max-age minus Age, else Expires minus Date', () => {
+    const date = 'Mon, 23 Nov 2026 10:00:00 GMT';
+    assert.equal(freshnessLifetime({ 'cache-control': 'max-age=120', age: '100' }), 20);
+    assert.equal(freshnessLifetime({ 'cache-control': 'max-age=120', age: '500' }), 0);
+    assert.equal(freshnessLifetime({ 'cache-control': 'max-age=120', age: 'soon' }), 0, 'an unreadable Age counts as stale');
+    assert.equal(freshnessLifetime({ 'cache-control': 'max-age=120', expires: 'Mon, 23 Nov 2026 12:00:00 GMT', date }), 120, 'max-age wins over Expires');
+    assert.equal(freshnessLifetime({ expires: 'Mon, 23 Nov 2026 10:05:00 GMT', date }), 300);
+    assert.equal(freshnessLifetime({ expires: 'Mon, 23 Nov 2026 09:00:00 GMT', date }), 0);
+    assert.equal(freshnessLifetime({ expires: '0', date }), 0, 'an invalid Expires is already expired (§5.3)');
+    assert.equal(freshnessLifetime({ expires: 'Mon, 23 Nov 2026 10:05:00 GMT' }), 0, 'no Date to compare with: not cached');
+    assert.equal(freshnessLifetime({ 'cache-control': 'no-store', age: '0' }), 0);
+    assert.equal(freshnessLifetime({}), undefined, 'silence: the cache default applies');
   });
 
   it('settings: production fetches only public https jwks_uri; the sandbox also loopback over http', () => {

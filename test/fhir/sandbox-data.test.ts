@@ -50,6 +50,15 @@ describe('sandbox population', () => {
     assert.notDeepEqual(Array.from({ length: 5 }, () => createRng('y').next()), draws.slice(0, 1));
   });
 
+  it('has the Group sandbox-patients listing every patient (the Bulk Data Group export)', () => {
+    const groups = resources.filter((r) => r.resourceType === 'Group');
+    assert.equal(groups.length, 1);
+    assert.equal(groups[0]?.id, 'sandbox-patients');
+    const members = (groups[0]?.member as { entity: { reference: string } }[]).map((m) => m.entity.reference);
+    const patients = resources.filter((r) => r.resourceType === 'Patient').map((r) => `Patient/${r.id}`);
+    assert.deepEqual(members, patients);
+  });
+
   it('has at least 25 patients with deterministic ids, test-pt-1 first, and unique resource ids', () => {
     const patients = resources.filter((r) => r.resourceType === 'Patient').map((r) => r.id);
     assert.equal(patients.length, 25);

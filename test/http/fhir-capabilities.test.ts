@@ -35,7 +35,7 @@ for (const driver of drivers) {
       assert.deepEqual(cs.format, ['json', 'application/fhir+json']);
       assert.equal(cs.software.name, 'Portico');
       assert.equal(cs.implementation.url, `${TEST_BASE_URL}/fhir`);
-      assert.deepEqual(cs.instantiates, ['http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server']);
+      assert.deepEqual(cs.instantiates, ['http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server', 'http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data']);
       assert.deepEqual(cs.implementationGuide, ['http://hl7.org/fhir/us/core/ImplementationGuide/hl7.fhir.us.core|6.1.0']);
       assert.equal(cs.rest.length, 1);
       assert.equal(cs.rest[0].mode, 'server');

@@ -1,11 +1,29 @@
-import type { Client, ClientRepository } from '../clients/client-repository.ts';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { Client, ClientRepository, StoredClient } from '../clients/client-repository.ts';
+import type { AccessPolicy, AccessPolicyRepository } from '../policies/access-policy.ts';
+import { DEMO_BACKEND_ALG, generateDemoKeyPair, type DemoKeyFile, type DemoKeyPair } from './demo-backend-key.ts';
 
 /** A demo client as printed at start. Fixed secret: sandbox mode only, never production. */
 export interface DemoClient {
   id: string;
   kind: string;
   secret?: string;
+  /** The backend client's private JWK file, when this process has it (`portico assertion --key`). */
+  privateKeyFile?: string;
+  /** Why there is no key file here, when there is none. */
+  note?: string;
 }
+
+export interface DemoClientDeps {
+  clients: ClientRepository;
+  policies: AccessPolicyRepository;
+  /** Where the backend client's private key is written (DATA_DIR). */
+  backendKeyFile: DemoKeyFile;
+  /** Key generation (randomness), injectable; ES384 by default. */
+  newKeyPair?: () => Promise<DemoKeyPair>;
+}
+
+const BACKEND_ID = 'demo-backend-app';
 
 const REDIRECT = 'http://localhost:3000/callback';
 const LAUNCH = 'http://localhost:3000/launch';
@@ -36,10 +54,10 @@ const DEMO_CLIENTS: readonly (Client & { id: string })[] = [
     scope: APP_SCOPE,
   },
   {
-    // No key: register your JWKS with PUT /Client/demo-backend-app (jwks or jwks_uri) before using it.
+    // Its key pair is generated at the first start (ensureBackendKey): public half inline, private half in DATA_DIR.
     resourceType: 'Client',
-    id: 'demo-backend-app',
-    name: 'Demo backend service (private_key_jwt; register your jwks via PUT /Client)',
+    id: BACKEND_ID,
+    name: 'Demo backend service (client_credentials, private_key_jwt)',
     type: 'bulk-api-client',
     active: true,
     grant_types: ['client_credentials'],
@@ -48,14 +66,68 @@ const DEMO_CLIENTS: readonly (Client & { id: string })[] = [
   },
 ];
 
-/** Creates the sandbox demo clients; clients already there are left alone (a restart, or an administrator's edits). */
-export async function seedDemoClients(clients: ClientRepository): Promise<DemoClient[]> {
+/**
+ * Creates the sandbox demo clients, an `allow` AccessPolicy for each (user/ and system/ tokens act only
+ * within a client's policies) and the backend client's key pair. Clients and policies already there are
+ * left alone (a restart, or an administrator's edits).
+ */
+export async function seedDemoClients(deps: DemoClientDeps): Promise<DemoClient[]> {
   for (const client of DEMO_CLIENTS) {
-    if (!(await clients.get(client.id))) await clients.put(client);
+    if (!(await deps.clients.get(client.id))) await deps.clients.put(client);
   }
+  for (const client of DEMO_CLIENTS) {
+    if (!(await deps.policies.get(client.id))) await deps.policies.put(allowPolicy(client.id));
+  }
+  const backendKey = await ensureBackendKey(deps);
   return [
     { id: 'demo-public-app', kind: `public, PKCE S256; redirect ${REDIRECT}, launch ${LAUNCH}` },
     { id: 'demo-confidential-app', kind: `confidential (client_secret_basic/post); redirect ${REDIRECT}, launch ${LAUNCH}`, secret: 'demo-confidential-secret' },
-    { id: 'demo-backend-app', kind: 'backend (client_credentials, private_key_jwt): no key yet, register your jwks via PUT /Client/demo-backend-app' },
+    { id: BACKEND_ID, kind: `backend (client_credentials, private_key_jwt ${DEMO_BACKEND_ALG}; system/*.rs)`, ...backendKey },
   ];
+}
+
+function allowPolicy(clientId: string): AccessPolicy & { id: string } {
+  return {
+    resourceType: 'AccessPolicy',
+    id: clientId,
+    engine: 'allow',
+    link: [{ resourceType: 'Client', id: clientId }],
+    description: `Sandbox: lets the demo client ${clientId} act within its scopes`,
+  };
+}
+
+/**
+ * The backend client's key: generated once, when the client has no keys (first start, or a client seeded
+ * before it had one), its public half stored inline in the Client and its private half written to the key
+ * file. Later starts only check that the file still holds the registered key.
+ */
+async function ensureBackendKey(deps: DemoClientDeps): Promise<Pick<DemoClient, 'privateKeyFile' | 'note'>> {
+  const file = deps.backendKeyFile;
+  const client = await deps.clients.get(BACKEND_ID);
+  if (!client) return { note: 'the client was deleted' };
+  if (client.jwks_uri !== undefined) return { note: `its keys are at ${client.jwks_uri}` };
+  if ((client.jwks?.keys.length ?? 0) === 0) {
+    const pair = await (deps.newKeyPair ?? generateDemoKeyPair)();
+    await deps.clients.put({ ...client, jwks: { keys: [pair.publicJwk as Record<string, unknown>] } });
+    // Two processes starting together both get here; only the one whose key was stored last keeps a file.
+    const stored = await deps.clients.get(BACKEND_ID);
+    if (!stored || !(await registers(stored, pair.privateJwk))) return { note: 'another server process created its key' };
+    await file.write(pair.privateJwk);
+  }
+  if (file.path === undefined) return { note: 'its private key is not kept (DATA_DIR is in memory)' };
+  const privateJwk = await file.read();
+  const current = await deps.clients.get(BACKEND_ID);
+  if (privateJwk && current && (await registers(current, privateJwk))) return { privateKeyFile: file.path };
+  return { note: `${file.path} does not hold its registered key (DELETE /Client/${BACKEND_ID} and restart for a new one)` };
+}
+
+/** Whether the client's inline JWKS has the public half of this key (compared by RFC 7638 thumbprint). */
+async function registers(client: StoredClient, privateJwk: JWK): Promise<boolean> {
+  const thumbprint = async (jwk: JWK) => calculateJwkThumbprint(jwk).catch(() => undefined);
+  const wanted = await thumbprint(privateJwk);
+  if (wanted === undefined) return false;
+  for (const key of client.jwks?.keys ?? []) {
+    if ((await thumbprint(key as JWK)) === wanted) return true;
+  }
+  return false;
 }

@@ -7,6 +7,7 @@ import { buildEncounters } from './build-encounters.ts';
 import { buildMedications } from './build-medications.ts';
 import { buildObservations } from './build-observations.ts';
 import { createPatientContext, profileMeta, type PatientContext } from './patient-context.ts';
+import { sandboxGroup } from './sandbox-group.ts';
 import { SHARED, sharedResources } from './shared-resources.ts';
 import { coding, concept, SYSTEM } from './terminology.ts';
 
@@ -72,9 +73,9 @@ function addProvenance(ctx: PatientContext): void {
   });
 }
 
-/** The shared resources once (when asked), then each patient's resources, one patient at a time. */
+/** The shared resources (and the Group of all the population's patients) once when asked, then each patient's resources, one patient at a time. */
 export function* generatePopulation(options: PopulationOptions): Generator<PopulationChunk> {
-  if (options.includeShared ?? true) yield { kind: 'shared', resources: sharedResources() };
+  if (options.includeShared ?? true) yield { kind: 'shared', resources: [...sharedResources(), sandboxGroup(options.patients)] };
   for (let index = 0; index < options.patients; index++) {
     if (options.skip?.(index)) continue;
     yield { kind: 'patient', index, resources: patientResources(options.seed, index) };

@@ -1,16 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessGrant } from '../../auth/access/fhir-access.ts';
-import type { FhirAuthentication, FhirAuthenticator } from '../../auth/bearer/fhir-authenticator.ts';
+import type { FhirAuthentication, FhirAuthenticator, FhirPrincipal } from '../../auth/bearer/fhir-authenticator.ts';
 import type { FhirAccess } from '../../fhir/authorization/fhir-access.ts';
 import type { FhirDeps, FhirRequest, FhirRequestHeaders } from '../../fhir/interaction.ts';
 import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
 import { handleFhirRequest } from '../../fhir/router.ts';
 import { BodyError, parseJsonBody } from '../json-body.ts';
+import { registerBulkRoutes, type BulkRouteOptions } from './bulk-routes.ts';
 
 export interface FhirPluginOptions {
   deps: FhirDeps;
   maxJsonDepth: number;
   auth: FhirAuthOptions;
+  /** Bulk Data export ($export, status and file URLs); absent: not served. */
+  bulk?: BulkRouteOptions;
 }
 
 export interface FhirAuthOptions {
@@ -58,10 +61,12 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   // Who calls, decided before the body is parsed: an unauthenticated request learns nothing of the API.
   const accessOf = new WeakMap<FastifyRequest, FhirAccess>();
   const bearerCalls = new WeakSet<FastifyRequest>();
+  const principalOf = new WeakMap<FastifyRequest, FhirPrincipal>();
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'OPTIONS' || OPEN_PATH.test(new URL(request.url, 'http://x').pathname)) return;
     const authentication = await options.auth.authenticate(request.headers.authorization);
     if (!authentication.ok) return unauthorized(reply, authentication);
+    principalOf.set(request, authentication.principal);
     if (authentication.principal.kind === 'token') {
       bearerCalls.add(request);
       accessOf.set(request, options.auth.accessFor(authentication.principal.grant));
@@ -73,6 +78,9 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
       reply.header('WWW-Authenticate', `Bearer realm="${REALM}", error="insufficient_scope"`);
     }
   });
+  if (options.bulk) {
+    registerBulkRoutes(app, { ...options.bulk, callerOf: (request) => ({ principal: principalOf.get(request), access: accessOf.get(request) }) });
+  }
   app.setNotFoundHandler((request, reply) =>
     sendOutcome(reply, 404, outcome(issue('not-found', `No FHIR endpoint at ${request.url}`))),
   );

@@ -3,7 +3,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { classifyAddress, type AddressClass } from './address-class.ts';
-import { parseMaxAge } from './cache-control.ts';
+import { freshnessLifetime } from './cache-control.ts';
 import { JwksFetchError, type FetchedJwks, type JsonWebKeySet, type JwksFetcher } from './jwks-source.ts';
 
 export interface HttpJwksFetcherOptions {
@@ -100,7 +100,7 @@ export function createHttpJwksFetcher(options: HttpJwksFetcherOptions): JwksFetc
           if (size > options.maxBytes) return;
           try {
             const jwks = parseJwks(Buffer.concat(chunks).toString('utf8'));
-            const maxAgeSeconds = parseMaxAge(response.headers['cache-control']);
+            const maxAgeSeconds = freshnessLifetime(response.headers);
             resolvePromise(maxAgeSeconds === undefined ? { jwks } : { jwks, maxAgeSeconds });
           } catch (error) {
             reject(error instanceof JwksFetchError ? error : new JwksFetchError('jwks_uri did not return a JWK Set'));

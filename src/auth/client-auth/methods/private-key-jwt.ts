@@ -7,11 +7,18 @@ import { findActiveClient } from '../client-lookup.ts';
 import { JwksFetchError, type JsonWebKeySet } from '../jwks/jwks-source.ts';
 import { invalidClient, invalidRequest } from '../oauth-error.ts';
 
-/** Leeway for clocks that disagree, seconds (applied to `exp` in the past and `nbf`/`iat` ahead). */
+/**
+ * Leeway for clocks that disagree, seconds: applied only where it cannot lengthen an assertion's life
+ * beyond what the client asked for — an `exp` just past, an `nbf`/`iat` just ahead (jose's
+ * clockTolerance). It is never added to the five-minute ceiling below.
+ */
 export const ASSERTION_CLOCK_SKEW_SECONDS = 60;
-/** SMART Backend Services: `exp` no more than five minutes in the future; a few seconds of skew on top. */
+/**
+ * SMART Backend Services (client-confidential-asymmetric, "exp ... SHALL be no more than five minutes in
+ * the future"): `exp` ≤ now + 300, with no skew on top. A client stamping `exp = now + 300` by a clock a
+ * second ahead of ours is refused; the description says so, and an `exp` of now + 240 to 290 avoids it.
+ */
 export const ASSERTION_MAX_LIFETIME_SECONDS = 300;
-const EXP_AHEAD_SKEW_SECONDS = 5;
 const MAX_ASSERTION_LENGTH = 16 * 1024;
 const MAX_JTI_LENGTH = 256;
 
@@ -112,8 +119,8 @@ async function checkClaims(payload: JWTPayload, clientId: string, deps: ClientAu
   if (!audiences.some((a) => deps.audiences.includes(a))) throw invalidClient('client_assertion aud must be the token endpoint URL');
   const nowSeconds = Math.floor(deps.now().getTime() / 1000);
   if (typeof payload.exp !== 'number') throw invalidClient('client_assertion has no exp');
-  if (payload.exp > nowSeconds + ASSERTION_MAX_LIFETIME_SECONDS + EXP_AHEAD_SKEW_SECONDS) {
-    throw invalidClient('client_assertion exp is more than 5 minutes in the future');
+  if (payload.exp > nowSeconds + ASSERTION_MAX_LIFETIME_SECONDS) {
+    throw invalidClient('client_assertion exp is more than 5 minutes in the future (SMART Backend Services)');
   }
   const jti = payload.jti;
   if (typeof jti !== 'string' || jti === '') throw invalidClient('client_assertion has no jti');

@@ -1,0 +1,275 @@
+import type { PatientCompartment } from '../../auth/access/patient-compartment.ts';
+import { constrainRepository } from '../authorization/constrained-repository.ts';
+import type { FhirSettings } from '../interaction.ts';
+import { issue, outcome } from '../outcome.ts';
+import type { ResourceReader, ResourceRepository } from '../repository.ts';
+import type { Resource } from '../resource.ts';
+import type { SearchIndexRows } from '../search/index-rows.ts';
+import { parseSearchRequest } from '../search/parse-search.ts';
+import type { SearchParameterRegistry } from '../search/registry.ts';
+import type { Condition } from '../search/search-request.ts';
+import { subsetResource } from '../search/subset.ts';
+import { recordedAccess } from './export-access.ts';
+import { createExportFileWriter, LeaseLostError, type ExportFileWriter, type FileLimits } from './export-file-writer.ts';
+import type { ExportJob } from './export-job.ts';
+import { exportTypes } from './export-plan.ts';
+import type { ExportLease, ExportStore } from './export-store.ts';
+
+export interface ExportRunnerDeps {
+  store: ExportStore;
+  repository: ResourceRepository;
+  resourceTypes: ReadonlySet<string>;
+  searchRegistry: SearchParameterRegistry;
+  settings: FhirSettings;
+  compartment: PatientCompartment;
+  index: (resource: Resource) => SearchIndexRows;
+  now: () => Date;
+  /** True once the process is shutting down: the job in hand is given back to the queue. */
+  stopped?: () => boolean;
+  limits: FileLimits & {
+    /** Resources read per database page. */
+    pageSize: number;
+    /** Seconds a finished job's files are kept. */
+    retentionSeconds: number;
+  };
+}
+
+/** Ids looked up per query when exporting referenced resources. */
+const ID_BATCH = 200;
+/** A FHIR reference to a local resource: `Practitioner/123`, or absolute under our base. */
+const LOCAL_REFERENCE = /^(?:(.*)\/)?([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
+
+export type RunResult = 'completed' | 'failed' | 'lost';
+
+/**
+ * Runs one claimed export job to the end: streams every covered type from the database page by
+ * page into NDJSON files (one type per file), within the access recorded at kick-off, renewing
+ * the lease as it goes. Resources are those current at the job's transactionTime.
+ */
+export async function runExport(job: ExportJob, lease: ExportLease, deps: ExportRunnerDeps): Promise<RunResult> {
+  const writer = createExportFileWriter(deps.store, job.id, lease.owner, deps.limits);
+  let progress = 'starting';
+  const beat = async () => {
+    if (deps.stopped?.()) {
+      await deps.store.release(job.id, lease.owner);
+      throw new LeaseLostError(job.id);
+    }
+    if (!(await deps.store.heartbeat(job.id, lease, progress, deps.now()))) throw new LeaseLostError(job.id);
+  };
+  try {
+    await exportAll(job, deps, writer, (p) => {
+      progress = p;
+      return beat();
+    });
+    await writer.close();
+    return (await finish(job, lease, deps, 'completed')) ? 'completed' : 'lost';
+  } catch (err) {
+    if (err instanceof LeaseLostError) return 'lost';
+    try {
+      await writer.close();
+      await writer.write('error', outcome(issue('exception', `The export stopped with an internal error while ${progress}; request it again`)));
+      await writer.close();
+    } catch (inner) {
+      if (inner instanceof LeaseLostError) return 'lost';
+    }
+    return (await finish(job, lease, deps, 'failed')) ? 'failed' : 'lost';
+  }
+}
+
+/** Marks a job that could not run (too many attempts) failed, with an error file saying so. */
+export async function failExport(job: ExportJob, lease: ExportLease, deps: ExportRunnerDeps, diagnostics: string): Promise<RunResult> {
+  const writer = createExportFileWriter(deps.store, job.id, lease.owner, deps.limits);
+  try {
+    await writer.write('error', outcome(issue('exception', diagnostics)));
+    await writer.close();
+  } catch (err) {
+    if (err instanceof LeaseLostError) return 'lost';
+    throw err;
+  }
+  return (await finish(job, lease, deps, 'failed')) ? 'failed' : 'lost';
+}
+
+async function finish(job: ExportJob, lease: ExportLease, deps: ExportRunnerDeps, status: 'completed' | 'failed'): Promise<boolean> {
+  const now = deps.now();
+  const expiresAt = new Date(now.getTime() + deps.limits.retentionSeconds * 1000);
+  return deps.store.finish(job.id, lease.owner, { status, completedAt: now, expiresAt });
+}
+
+async function exportAll(job: ExportJob, deps: ExportRunnerDeps, writer: ExportFileWriter, beat: (progress: string) => Promise<void>) {
+  const { request } = job;
+  for (const value of request.unsupportedAssociatedData ?? []) {
+    await writer.write('error', outcome(issue('not-supported', `includeAssociatedData=${value} is not supported; the export was run without it`, undefined, 'warning')));
+  }
+  const types = exportTypes(request, deps.resourceTypes, deps.compartment);
+  const access = job.access;
+  const allowed = (type: string) => access.kind === 'full' || access.types[type] !== undefined;
+  const readerFor = (type: string): ResourceReader =>
+    access.kind === 'full'
+      ? deps.repository
+      : constrainRepository(deps.repository, {
+          access: recordedAccess(access, deps.index),
+          resourceType: type,
+          constraints: access.types[type] ?? { kind: 'none' },
+          match: { index: deps.index, searchRegistry: deps.searchRegistry, settings: deps.settings },
+        });
+  const timeConditions = (type: string): Condition[] => {
+    const query: [string, string][] = [['_lastUpdated', `le${job.transactionTime}`]];
+    if (request.since) query.push(['_lastUpdated', `gt${request.since}`]);
+    return parseSearchRequest(type, query, { registry: deps.searchRegistry, settings: deps.settings, strict: true }).conditions ?? [];
+  };
+  const filterCondition = (type: string): Condition | undefined => {
+    const queries = request.typeFilters?.[type];
+    if (!queries) return undefined;
+    const groups = queries.map(
+      (query) => parseSearchRequest(type, query, { registry: deps.searchRegistry, settings: deps.settings, strict: true }).conditions ?? [],
+    );
+    return { kind: 'any-of', groups };
+  };
+  const elements = (type: string) =>
+    (request.elements ?? []).flatMap((e) => (!e.includes('.') ? [e] : e.startsWith(`${type}.`) ? [e.slice(type.length + 1)] : []));
+
+  const references = new Map<string, Set<string>>();
+  const collect = (resource: Resource) => {
+    if (types.referenced.length === 0) return;
+    for (const [type, id] of localReferences(resource, deps.settings.baseUrl)) {
+      if (!types.referenced.includes(type)) continue;
+      if (!references.has(type)) references.set(type, new Set());
+      references.get(type)?.add(id);
+    }
+  };
+
+  /** Streams the matches of one type (and extra conditions) into its files; the number written. */
+  const exportType = async (type: string, extra: Condition[]): Promise<number> => {
+    const conditions = [...timeConditions(type), ...extra];
+    const filter = filterCondition(type);
+    if (filter) conditions.push(filter);
+    const kept = elements(type);
+    const reader = readerFor(type);
+    let written = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await reader.search({ resourceType: type, count: deps.limits.pageSize, conditions, total: 'none', ...(cursor ? { cursor } : {}) });
+      for (const record of page.matches) {
+        collect(record.resource);
+        await writer.write('output', kept.length > 0 ? subsetResource(record.resource, { elements: kept }, deps.searchRegistry) : record.resource);
+        written += 1;
+      }
+      cursor = page.next;
+      await beat(`exporting ${type}`);
+    } while (cursor);
+    await writer.close();
+    return written;
+  };
+
+  const patients = request.level === 'group' ? await groupPatients(job, deps) : request.patients;
+  if (patients && request.patients) {
+    const asked = new Set(request.patients);
+    patients.splice(0, patients.length, ...patients.filter((id) => asked.has(id)));
+  }
+  for (const type of types.main) {
+    if (!allowed(type)) continue;
+    if (patients === undefined) {
+      await exportType(type, []);
+      continue;
+    }
+    if (patients.length === 0) continue;
+    for (let i = 0; i < patients.length; i += ID_BATCH * 5) {
+      await exportType(type, [patientCondition(type, patients.slice(i, i + ID_BATCH * 5), deps)]);
+    }
+  }
+
+  // Referenced resources, until what they reference in turn is exported too.
+  const done = new Map<string, Set<string>>();
+  for (;;) {
+    const pending = [...references].flatMap(([type, ids]) => {
+      const seen = done.get(type) ?? new Set<string>();
+      return [...ids].filter((id) => !seen.has(id)).map((id): [string, string] => [type, id]);
+    });
+    references.clear();
+    if (pending.length === 0) break;
+    for (const type of types.referenced) {
+      if (!allowed(type)) continue;
+      const ids = pending.filter(([t]) => t === type).map(([, id]) => id);
+      const seen = done.get(type) ?? new Set<string>();
+      done.set(type, seen);
+      for (const id of ids) seen.add(id);
+      for (let i = 0; i < ids.length; i += ID_BATCH) {
+        await exportType(type, [{ kind: 'id', ids: ids.slice(i, i + ID_BATCH) }]);
+      }
+    }
+  }
+
+  if (request.since && request.level === 'system') {
+    for (const type of types.main) {
+      if (access.kind === 'full' || access.types[type]?.kind === 'none') await exportDeletions(type, request.since, job, deps, writer, beat);
+    }
+  }
+}
+
+/**
+ * `_since` deletions (Bulk Data Access 2.0.0 §"deleted"): one transaction Bundle with a DELETE entry
+ * per resource deleted after `since`. Only where the access is unconstrained: a deleted version keeps
+ * no data that would show whose it was.
+ */
+async function exportDeletions(type: string, since: string, job: ExportJob, deps: ExportRunnerDeps, writer: ExportFileWriter, beat: (p: string) => Promise<void>) {
+  let cursor: string | undefined;
+  const after = Date.parse(since);
+  const until = Date.parse(job.transactionTime);
+  do {
+    const page = await deps.repository.history({ resourceType: type, since, count: deps.limits.pageSize, ...(cursor ? { cursor } : {}) });
+    for (const record of page.entries) {
+      const at = Date.parse(record.lastUpdated);
+      if (!record.deleted || at <= after || at > until) continue;
+      await writer.write('deleted', {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [{ request: { method: 'DELETE', url: `${record.resourceType}/${record.id}` } }],
+      });
+    }
+    cursor = page.next;
+    await beat(`listing deleted ${type}`);
+  } while (cursor);
+  await writer.close();
+}
+
+/** The Group's current, active Patient members (Bulk Data Access 2.0.0 §"Group"). */
+async function groupPatients(job: ExportJob, deps: ExportRunnerDeps): Promise<string[]> {
+  const groupId = job.request.groupId ?? '';
+  const group = await deps.repository.read('Group', groupId);
+  if (!group || group.deleted) return [];
+  const members = Array.isArray(group.resource.member) ? (group.resource.member as { entity?: { reference?: unknown }; inactive?: unknown }[]) : [];
+  const ids = new Set<string>();
+  for (const member of members) {
+    if (member.inactive === true || typeof member.entity?.reference !== 'string') continue;
+    const ref = parseLocal(member.entity.reference, deps.settings.baseUrl);
+    if (ref?.[0] === 'Patient') ids.add(ref[1]);
+  }
+  return [...ids];
+}
+
+function patientCondition(type: string, patients: string[], deps: ExportRunnerDeps): Condition {
+  if (type === 'Patient') return { kind: 'id', ids: patients };
+  const baseUrl = deps.settings.baseUrl;
+  const values = patients.map((id) => ({ kind: 'local' as const, type: 'Patient', id, baseUrl }));
+  return { kind: 'any-of', groups: deps.compartment.params(type).map((param) => [{ kind: 'reference', param, values }]) };
+}
+
+function parseLocal(reference: string, baseUrl: string): [string, string] | undefined {
+  const m = LOCAL_REFERENCE.exec(reference);
+  if (!m || (m[1] !== undefined && m[1] !== baseUrl) || m[2] === undefined || m[3] === undefined) return undefined;
+  return [m[2], m[3]];
+}
+
+/** Every local `reference` in a resource, as [type, id]. */
+function localReferences(value: unknown, baseUrl: string, out: [string, string][] = []): [string, string][] {
+  if (Array.isArray(value)) for (const v of value) localReferences(v, baseUrl, out);
+  else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      if (key === 'reference' && typeof v === 'string') {
+        const ref = parseLocal(v, baseUrl);
+        if (ref) out.push(ref);
+      } else if (typeof v === 'object') localReferences(v, baseUrl, out);
+    }
+  }
+  return out;
+}

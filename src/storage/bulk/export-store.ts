@@ -1,0 +1,183 @@
+import type { ExportFile, ExportFileKind, ExportJob, ExportStatus } from '../../fhir/bulk/export-job.ts';
+import type { ExportStore } from '../../fhir/bulk/export-store.ts';
+import type { Database } from '../database.ts';
+
+interface JobRow {
+  id: string;
+  client_id: string;
+  status: string;
+  request: unknown;
+  access: unknown;
+  transaction_time: string | Date;
+  created_at: string | Date;
+  expires_at: string | Date;
+  attempts: number | string;
+  progress: string | null;
+  completed_at: string | Date | null;
+}
+
+const JOB_COLUMNS = 'id, client_id, status, request, access, transaction_time, created_at, expires_at, attempts, progress, completed_at';
+/** Jobs still to run or running: they count against a client's concurrent-export limit. */
+const ACTIVE = `status IN ('queued', 'running')`;
+/** Chunks read per query when streaming a file back. */
+const READ_BATCH = 16;
+
+const instant = (v: string | Date) => new Date(v).toISOString();
+const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+
+function toJob(row: JobRow): ExportJob {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    status: row.status as ExportStatus,
+    request: json(row.request),
+    access: json(row.access),
+    transactionTime: instant(row.transaction_time),
+    createdAt: instant(row.created_at),
+    expiresAt: instant(row.expires_at),
+    attempts: Number(row.attempts),
+    ...(row.progress !== null ? { progress: row.progress } : {}),
+    ...(row.completed_at !== null ? { completedAt: instant(row.completed_at) } : {}),
+  };
+}
+
+/** The lease check every worker write carries: the job is still this owner's and still running. */
+const HELD = `EXISTS (SELECT 1 FROM bulk_export_job j WHERE j.id = $1::text AND j.lease_owner = $2::text AND j.status = 'running')`;
+
+/** PostgreSQL implementation of the bulk export job store (migration 011); both drivers. */
+export function createExportStore(db: Database): ExportStore {
+  return {
+    async create(job, maxActive, now) {
+      return db.transaction(async (tx) => {
+        // Serialises kick-offs of one client across processes, so the limit holds under races.
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`bulk-export:${job.clientId}`]);
+        const [active] = await tx.query<{ n: string | number }>(
+          `SELECT count(*) AS n FROM bulk_export_job WHERE client_id = $1 AND ${ACTIVE} AND expires_at > $2`,
+          [job.clientId, now.toISOString()],
+        );
+        if (Number(active?.n ?? 0) >= maxActive) return false;
+        await tx.query(
+          `INSERT INTO bulk_export_job (id, client_id, status, request, access, transaction_time, created_at, expires_at)
+           VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7)`,
+          [job.id, job.clientId, JSON.stringify(job.request), JSON.stringify(job.access), job.transactionTime.toISOString(), now.toISOString(), job.expiresAt.toISOString()],
+        );
+        return true;
+      });
+    },
+
+    async get(id) {
+      const [row] = await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM bulk_export_job WHERE id = $1`, [id]);
+      return row ? toJob(row) : undefined;
+    },
+
+    async remove(id) {
+      const rows = await db.query('DELETE FROM bulk_export_job WHERE id = $1 RETURNING id', [id]);
+      return rows.length > 0;
+    },
+
+    async files(jobId) {
+      const rows = await db.query<{ file_no: number; kind: string; resource_type: string; count: number | string }>(
+        'SELECT file_no, kind, resource_type, count FROM bulk_export_file WHERE job_id = $1 ORDER BY file_no',
+        [jobId],
+      );
+      return rows.map(
+        (r): ExportFile => ({ fileNo: Number(r.file_no), kind: r.kind as ExportFileKind, resourceType: r.resource_type, count: Number(r.count) }),
+      );
+    },
+
+    async *readFile(jobId, fileNo) {
+      let after = -1;
+      for (;;) {
+        const rows = await db.query<{ chunk_no: number; content: string }>(
+          `SELECT chunk_no, content FROM bulk_export_chunk WHERE job_id = $1 AND file_no = $2 AND chunk_no > $3
+           ORDER BY chunk_no LIMIT ${READ_BATCH}`,
+          [jobId, fileNo, after],
+        );
+        for (const row of rows) {
+          after = Number(row.chunk_no);
+          yield row.content;
+        }
+        if (rows.length < READ_BATCH) return;
+      }
+    },
+
+    async claim(lease, now) {
+      return db.transaction(async (tx) => {
+        const [candidate] = await tx.query<{ id: string }>(
+          `SELECT id FROM bulk_export_job
+            WHERE (status = 'queued' OR (status = 'running' AND lease_expires_at < $1)) AND expires_at > $1
+            ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+          [now.toISOString()],
+        );
+        if (!candidate) return undefined;
+        // Restarted from the beginning: whatever an earlier attempt wrote goes.
+        await tx.query('DELETE FROM bulk_export_file WHERE job_id = $1', [candidate.id]);
+        const [row] = await tx.query<JobRow>(
+          `UPDATE bulk_export_job
+              SET status = 'running', lease_owner = $2, lease_expires_at = $3, attempts = attempts + 1, progress = NULL
+            WHERE id = $1 RETURNING ${JOB_COLUMNS}`,
+          [candidate.id, lease.owner, leaseEnd(now, lease.leaseSeconds)],
+        );
+        return row ? toJob(row) : undefined;
+      });
+    },
+
+    async heartbeat(jobId, lease, progress, now) {
+      const rows = await db.query(
+        `UPDATE bulk_export_job SET lease_expires_at = $3, progress = $4
+          WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`,
+        [jobId, lease.owner, leaseEnd(now, lease.leaseSeconds), progress],
+      );
+      return rows.length > 0;
+    },
+
+    async openFile(jobId, owner, file) {
+      const rows = await db.query(
+        `INSERT INTO bulk_export_file (job_id, file_no, kind, resource_type, count)
+         SELECT $1::text, $3::integer, $4::text, $5::text, 0 WHERE ${HELD} RETURNING file_no`,
+        [jobId, owner, file.fileNo, file.kind, file.resourceType],
+      );
+      return rows.length > 0;
+    },
+
+    async appendChunk(jobId, owner, fileNo, chunkNo, content, count) {
+      return db.transaction(async (tx) => {
+        const rows = await tx.query(
+          `INSERT INTO bulk_export_chunk (job_id, file_no, chunk_no, content)
+           SELECT $1::text, $3::integer, $4::integer, $5::text WHERE ${HELD} RETURNING chunk_no`,
+          [jobId, owner, fileNo, chunkNo, content],
+        );
+        if (rows.length === 0) return false;
+        await tx.query('UPDATE bulk_export_file SET count = $3 WHERE job_id = $1 AND file_no = $2', [jobId, fileNo, count]);
+        return true;
+      });
+    },
+
+    async finish(jobId, owner, outcome) {
+      const rows = await db.query(
+        `UPDATE bulk_export_job
+            SET status = $3, completed_at = $4, expires_at = $5, lease_owner = NULL, lease_expires_at = NULL
+          WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`,
+        [jobId, owner, outcome.status, outcome.completedAt.toISOString(), outcome.expiresAt.toISOString()],
+      );
+      return rows.length > 0;
+    },
+
+    async release(jobId, owner) {
+      await db.query(
+        `UPDATE bulk_export_job SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL
+          WHERE id = $1 AND lease_owner = $2 AND status = 'running'`,
+        [jobId, owner],
+      );
+    },
+
+    async purgeExpired(now) {
+      const rows = await db.query('DELETE FROM bulk_export_job WHERE expires_at <= $1 RETURNING id', [now.toISOString()]);
+      return rows.length;
+    },
+  };
+}
+
+function leaseEnd(now: Date, seconds: number): string {
+  return new Date(now.getTime() + seconds * 1000).toISOString();
+}
