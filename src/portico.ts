@@ -25,6 +25,7 @@ import { SMART_STYLE_PATH } from './ui/smart-style.ts';
 import { createAccessTokenLedger, createRefreshTokenStore } from './storage/auth/token-store.ts';
 import { createFhirAuthenticator } from './auth/bearer/fhir-authenticator.ts';
 import { createAccessFactory } from './fhir/authorization/access-factory.ts';
+import { createPolicySubjectLoader } from './auth/access/policy-subject.ts';
 import { buildDiscoveryDocuments } from './auth/discovery/discovery-documents.ts';
 import { buildCapabilityStatement } from './fhir/capability-statement.ts';
 import { buildPatientCompartment } from './auth/access/patient-compartment.ts';
@@ -41,7 +42,7 @@ import { seedPopulation, SANDBOX_START_SEED, type SeedProgress } from './fhir/sa
 import { createIndexer } from './fhir/search/indexer.ts';
 import { createSearchParameterRegistry } from './fhir/search/registry.ts';
 import { createValidator } from './fhir/validation/validate-resource.ts';
-import { buildApp } from './http/app.ts';
+import { buildApp, OPEN_FHIR_MOUNT } from './http/app.ts';
 import { verifyLaunchToken } from './auth/launch/launch-token.ts';
 import { createRegistryAdmin } from './auth/admin/registry-admin.ts';
 import type { RpcMethod } from './auth/rpc/rpc-dispatch.ts';
@@ -268,12 +269,18 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       },
       fhirAuth: {
         authenticate: createFhirAuthenticator({ keys: signingKeys, grants, issuer: config.baseUrl, audience: config.fhirBaseUrl, now, root: config.admin }),
-        accessFor: createAccessFactory({ definitions, indexResource, explain: config.mode === 'sandbox' }),
+        accessFor: createAccessFactory({
+          definitions,
+          indexResource,
+          explain: config.mode === 'sandbox',
+          policySubject: createPolicySubjectLoader({ clients: auth.clients, users: auth.users, policies: auth.policies }),
+        }),
       },
       bulkExport: { service: exportService },
       rpc: { methods: rpcMethods, access: adminAccess },
       token: { deps: tokens },
-      ...(config.mode === 'sandbox' ? { sandbox: { deps: { ...tokens, clients: auth.clients } } } : {}),
+      ...(config.mode === 'sandbox' ? { sandbox: { deps: { ...tokens, clients: auth.clients, patientExists: async (id) => (await repository.read('Patient', id))?.deleted === false } } } : {}),
+      ...(config.mode === 'sandbox' ? { openFhir: { deps: { ...fhir, settings: { ...fhir.settings, baseUrl: `${config.baseUrl}${OPEN_FHIR_MOUNT}` } } } } : {}),
       ui: {
         sessions,
         signIn,

@@ -24,6 +24,11 @@ export interface AppOptions {
   rpc: Omit<RpcPluginOptions, 'maxJsonDepth'>;
   /** The token, introspection, revocation and userinfo endpoints. */
   token: Omit<TokenPluginOptions, 'maxJsonDepth'>;
+  /**
+   * Sandbox only (seed 003): the FHIR API without authentication at /api/open-fhir, with full access, its
+   * links under that base (absent → 404).
+   */
+  openFhir?: { deps: FhirDeps };
   /** The S4S debug endpoints: given only in sandbox mode (absent → they answer 404). */
   sandbox?: SandboxPluginOptions;
   /** The sign-in and sign-out pages (HTML). */
@@ -39,6 +44,9 @@ export interface AppOptions {
   maxJsonDepth: number;
 }
 
+/** Where the sandbox's unauthenticated FHIR API lives (the S4S path). */
+export const OPEN_FHIR_MOUNT = '/api/open-fhir';
+
 /** The HTTP application: one encapsulated plugin per surface, each with its own parsers and error renderer. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -49,7 +57,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Errors raised before routing (a malformed URL) still answer in the surface's own shape.
     frameworkErrors: (error, request, reply) => {
-      if (request.url.startsWith('/fhir')) return renderFhirError(error, request, reply as FastifyReply);
+      if (request.url.startsWith('/fhir') || request.url.startsWith(OPEN_FHIR_MOUNT)) return renderFhirError(error, request, reply as FastifyReply);
       return (reply as FastifyReply).code(400).type('application/json').send(JSON.stringify({ error: 'invalid_request', error_description: error.message }));
     },
   });
@@ -74,6 +82,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     auth: options.fhirAuth,
     ...(options.bulkExport ? { bulk: options.bulkExport } : {}),
   });
+  if (options.openFhir) {
+    await app.register(fhirPlugin, {
+      prefix: OPEN_FHIR_MOUNT,
+      mount: OPEN_FHIR_MOUNT,
+      deps: options.openFhir.deps,
+      maxJsonDepth: options.maxJsonDepth,
+      auth: { authenticate: async () => ({ ok: true, principal: { kind: 'root' } }), accessFor: () => Promise.reject(new Error('open FHIR has no tokens')) },
+    });
+  }
   await app.register(discoveryPlugin, options.discovery);
   await app.register(oauthPlugin, { ...options.oauth, maxJsonDepth: options.maxJsonDepth });
   await app.register(adminPlugin, { ...options.admin, maxJsonDepth: options.maxJsonDepth });

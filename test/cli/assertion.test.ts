@@ -164,9 +164,13 @@ for (const driver of drivers) {
       assert.deepEqual([publicJwk.kid, publicJwk.x, publicJwk.y], [privateJwk.kid, privateJwk.x, privateJwk.y]);
       for (const id of ['demo-public-app', 'demo-confidential-app', 'demo-backend-app']) {
         const policy = await app.auth.policies.get(id);
-        assert.equal(policy?.engine, 'allow', id);
+        assert.equal(policy?.engine, 'matcho', id);
         assert.deepEqual(policy?.link, [{ resourceType: 'Client', id }]);
       }
+      // FHIR only: the demo confidential client's published secret does not open the admin API.
+      const basic = `Basic ${Buffer.from('demo-confidential-app:demo-confidential-secret').toString('base64')}`;
+      const adminCall = await app.app.inject({ method: 'GET', url: '/Client', headers: { authorization: basic } });
+      assert.equal(adminCall.statusCode, 403, adminCall.body);
     });
 
     it('portico assertion signs with that file: the JWT verifies with the registered key, gets a token, and the token reads FHIR', async () => {

@@ -45,7 +45,10 @@ for (const driver of drivers) {
     }
     /** A backend client's system/ token; an `allow` AccessPolicy linked to the client lets system/ scopes act. */
     async function backend(clientId: string, scope = 'system/*.read'): Promise<string> {
-      const res = await adminHttp(portico.app)('PUT', `/AccessPolicy/${clientId}-allow`, { body: { engine: 'allow', link: [{ resourceType: 'Client', id: clientId }] } });
+      const admin = adminHttp(portico.app);
+      const client = await admin('PUT', `/Client/${clientId}`, { body: { secret: 'backend-secret', grant_types: ['client_credentials'], scope: ['system/*.rs'] } });
+      assert.ok(client.status === 200 || client.status === 201, client.text);
+      const res = await admin('PUT', `/AccessPolicy/${clientId}-allow`, { body: { engine: 'allow', link: [{ resourceType: 'Client', id: clientId }] } });
       assert.ok(res.status === 200 || res.status === 201, res.text);
       return token(clientId, scope);
     }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generateKeyPair, SignJWT } from 'jose';
 import type { AccessTokenClaims } from '../../src/auth/grants/grant.ts';
+import { adminHttp } from '../auth/support/admin-http.ts';
 import { fhirClient, type FhirClient, type FhirReply } from '../support/fhir-client.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 
@@ -51,6 +52,10 @@ for (const driver of drivers) {
     before(async () => {
       portico = await startPortico(driver);
       root = fhirClient(portico.app);
+      // The tokens below are the client `app`'s; its user/ and system/ scopes act within an AccessPolicy.
+      const admin = adminHttp(portico.app);
+      assert.equal((await admin('PUT', '/Client/app', { body: { secret: 'app-secret', grant_types: ['client_credentials'], scope: ['system/*.rs'] } })).status, 201);
+      assert.equal((await admin('PUT', '/AccessPolicy/app-allow', { body: { engine: 'allow', link: [{ resourceType: 'Client', id: 'app' }] } })).status, 201);
       for (const resource of [
         { resourceType: 'Patient', id: 'pa', name: [{ family: 'Alpha' }] },
         { resourceType: 'Patient', id: 'pb', name: [{ family: 'Beta' }] },

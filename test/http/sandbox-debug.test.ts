@@ -101,6 +101,50 @@ for (const driver of drivers) {
       assert.equal((await mint({ scope: 'patient/*.read' })).statusCode, 400);
       assert.equal((await mint({ client_id: 'demo-public-app', access_lifetime: 'soon' })).statusCode, 400);
     });
+
+    it('narrows the scope to what the client is registered for, as the authorize endpoint does', async () => {
+      const res = await mint({ client_id: 'demo-confidential-app', scope: 'launch/patient patient/*.read system/*.rs user/Observation.cruds', patient_id: 'pa' });
+      assert.equal(res.statusCode, 200, res.body);
+      // system/ is not the app's; user/Observation.cruds narrows to its registered user/*.rs.
+      assert.equal(res.json().scope, 'launch/patient patient/*.read user/Observation.rs');
+      const nothing = await mint({ client_id: 'demo-confidential-app', scope: 'system/*.rs' });
+      assert.equal(nothing.statusCode, 400, nothing.body);
+      assert.equal(nothing.json().error, 'invalid_scope');
+    });
+
+    it('refuses a patient_id that is not an existing Patient', async () => {
+      for (const patient_id of ['no-such-patient', '../Patient/pa', '']) {
+        const res = await mint({ client_id: 'demo-confidential-app', scope: 'launch/patient patient/*.read', patient_id });
+        assert.equal(res.statusCode, 400, `${patient_id}: ${res.body}`);
+      }
+      await root.delete('Patient/pb');
+      const deleted = await mint({ client_id: 'demo-confidential-app', scope: 'launch/patient patient/*.read', patient_id: 'pb' });
+      assert.equal(deleted.statusCode, 400, deleted.body);
+      assert.match(deleted.json().error_description, /no Patient pb/);
+    });
+
+    it('serves the FHIR API without authentication at /api/open-fhir, links under that base', async () => {
+      const read = await portico.app.inject({ url: '/api/open-fhir/Patient/pa' });
+      assert.equal(read.statusCode, 200, read.body);
+      assert.equal(read.json().id, 'pa');
+      const search = await portico.app.inject({ url: '/api/open-fhir/Patient?_id=pa' });
+      assert.equal(search.statusCode, 200, search.body);
+      const bundle = search.json();
+      assert.equal(bundle.entry[0].fullUrl, 'http://portico.test/api/open-fhir/Patient/pa');
+      assert.ok(bundle.link.every((l: { url: string }) => l.url.startsWith('http://portico.test/api/open-fhir/')), JSON.stringify(bundle.link));
+      const created = await portico.app.inject({
+        method: 'POST',
+        url: '/api/open-fhir/Patient',
+        headers: { 'content-type': 'application/fhir+json' },
+        payload: { resourceType: 'Patient', name: [{ family: 'Open' }] },
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      assert.match(String(created.headers.location), /^http:\/\/portico\.test\/api\/open-fhir\/Patient\//);
+      assert.equal((await portico.app.inject({ url: '/api/open-fhir/metadata' })).statusCode, 200);
+      assert.equal((await portico.app.inject({ url: '/api/open-fhir/Nope/1' })).json().resourceType, 'OperationOutcome');
+      // The real FHIR base still needs a token.
+      assert.equal((await portico.app.inject({ url: '/fhir/Patient/pa' })).statusCode, 401);
+    });
   });
 
   describe(`sandbox debug endpoints in production (${driver})`, () => {
@@ -119,6 +163,7 @@ for (const driver of drivers) {
     it('answers 404 and seeds no demo client', async () => {
       assert.equal((await portico.app.inject({ method: 'POST', url: '/oauth/debug/token', payload: { client_id: 'demo-public-app' } })).statusCode, 404);
       assert.equal((await portico.app.inject({ url: '/oauth/debug/introspect?token=x' })).statusCode, 404);
+      assert.equal((await portico.app.inject({ url: '/api/open-fhir/Patient' })).statusCode, 404);
       assert.equal(await portico.auth.clients.get('demo-public-app'), undefined);
       assert.equal(portico.demoClients, undefined);
     });

@@ -7,6 +7,9 @@ export interface AccessGrant {
   readonly patient?: string;
   /** The user's FHIR resource (e.g. `Practitioner/123`); `user/` scopes act for it (AccessPolicies). */
   readonly fhirUser?: string;
+  /** The Client the token was issued to, and the User it acts for: whom AccessPolicies are linked to. */
+  readonly clientId?: string;
+  readonly userId?: string;
 }
 
 export type FhirAccessInteraction =

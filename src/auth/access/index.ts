@@ -1,5 +1,6 @@
 export * from './fhir-access.ts';
 export { decideFhirAccess } from './decide-fhir-access.ts';
+export { decideWithPolicies, fhirPolicyContext, type PolicySubject } from './policy-gate.ts';
 export {
   buildPatientCompartment,
   compartmentParams,

@@ -44,6 +44,9 @@ export function createFhirAuthenticator(deps: FhirAuthenticatorDeps): FhirAuthen
         const { claims } = result;
         const grant: AccessGrant = {
           scopes: parseScopes(claims.scope),
+          clientId: claims.client_id,
+          // client_credentials tokens have the client as `sub` and no user.
+          ...(claims.sub !== claims.client_id ? { userId: claims.sub } : {}),
           ...(claims.patient !== undefined ? { patient: claims.patient } : {}),
           ...(claims.fhirUser !== undefined ? { fhirUser: claims.fhirUser } : {}),
         };

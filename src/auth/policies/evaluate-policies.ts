@@ -4,7 +4,12 @@ import type { PolicyRequestContext } from './request-context.ts';
 
 /** True when any policy grants the request; no policy, no access. */
 export function evaluatePolicies(policies: readonly AccessPolicy[], context: PolicyRequestContext): boolean {
-  return policies.some((policy) => grants(policy, context));
+  return grantingPolicy(policies, context) !== undefined;
+}
+
+/** The first policy that grants the request (for explanations), or undefined. */
+export function grantingPolicy<P extends AccessPolicy>(policies: readonly P[], context: PolicyRequestContext): P | undefined {
+  return policies.find((policy) => grants(policy, context));
 }
 
 function grants(policy: AccessPolicy, context: PolicyRequestContext): boolean {

@@ -1,4 +1,6 @@
+import { offeredScopes } from '../authorize/steps/resolve-scopes.ts';
 import type { ClientRepository } from '../clients/client-repository.ts';
+import { formatScope, parseScopes } from '../scopes/index.ts';
 import type { Grant } from '../grants/grant.ts';
 import { issueTokens } from '../tokens/issue-tokens.ts';
 import { epochSeconds, type TokenDeps } from '../tokens/token-deps.ts';
@@ -23,9 +25,12 @@ export interface DebugTokenRequest {
 
 export interface DebugTokenDeps extends TokenDeps {
   clients: ClientRepository;
+  /** Whether a live Patient has this id: a token for a patient that does not exist is refused (as S4S does). */
+  patientExists: (id: string) => Promise<boolean>;
 }
 
 const APPROVAL_DEFAULT_SECONDS = 7 * 24 * 3600;
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /**
  * Sandbox only: mints tokens as if the user had authorized the client, through the real issuance
@@ -34,8 +39,11 @@ const APPROVAL_DEFAULT_SECONDS = 7 * 24 * 3600;
 export async function mintDebugToken(request: DebugTokenRequest, deps: DebugTokenDeps): Promise<TokenResponse> {
   const client = await deps.clients.get(request.client_id);
   if (!client || client.active === false) throw badRequest(`no active client ${request.client_id}`);
-  const scope = (request.scope ?? (client.scope ?? []).join(' ')).split(/\s+/).filter((s) => s !== '').join(' ');
-  if (scope === '') throw invalidScope('no scope asked and the client has none registered');
+  const asked = (request.scope ?? (client.scope ?? []).join(' ')).trim();
+  if (asked === '') throw invalidScope('no scope asked and the client has none registered');
+  // What the authorize endpoint would offer: the asked scopes narrowed to the client's registered ones.
+  const scope = offeredScopes(parseScopes(asked), client).map(formatScope).join(' ');
+  if (scope === '') throw invalidScope(`none of the asked scopes can be granted to client ${client.id} (its registered scope limits them)`);
 
   let user;
   if (request.user_name !== undefined) {
@@ -44,6 +52,9 @@ export async function mintDebugToken(request: DebugTokenRequest, deps: DebugToke
   }
   // A patient user without an explicit patient_id is their own patient context.
   const patient = request.patient_id ?? (user?.fhirUser?.startsWith('Patient/') ? user.fhirUser.slice('Patient/'.length) : undefined);
+  if (patient !== undefined && !(FHIR_ID.test(patient) && (await deps.patientExists(patient)))) {
+    throw badRequest(`no Patient ${patient} exists on this server`);
+  }
 
   const iat = epochSeconds(deps.now());
   const approvalExpires = request.approval_expires ?? iat + APPROVAL_DEFAULT_SECONDS;

@@ -67,7 +67,7 @@ const DEMO_CLIENTS: readonly (Client & { id: string })[] = [
 ];
 
 /**
- * Creates the sandbox demo clients, an `allow` AccessPolicy for each (user/ and system/ tokens act only
+ * Creates the sandbox demo clients, a FHIR-only AccessPolicy for each (user/ and system/ tokens act only
  * within a client's policies) and the backend client's key pair. Clients and policies already there are
  * left alone (a restart, or an administrator's edits).
  */
@@ -76,7 +76,7 @@ export async function seedDemoClients(deps: DemoClientDeps): Promise<DemoClient[
     if (!(await deps.clients.get(client.id))) await deps.clients.put(client);
   }
   for (const client of DEMO_CLIENTS) {
-    if (!(await deps.policies.get(client.id))) await deps.policies.put(allowPolicy(client.id));
+    if (!(await deps.policies.get(client.id))) await deps.policies.put(fhirPolicy(client.id));
   }
   const backendKey = await ensureBackendKey(deps);
   return [
@@ -86,13 +86,18 @@ export async function seedDemoClients(deps: DemoClientDeps): Promise<DemoClient[
   ];
 }
 
-function allowPolicy(clientId: string): AccessPolicy & { id: string } {
+/**
+ * FHIR requests only: an `allow` policy would also open the admin API to anyone holding the demo
+ * confidential client's published secret (policies serve both surfaces).
+ */
+function fhirPolicy(clientId: string): AccessPolicy & { id: string } {
   return {
     resourceType: 'AccessPolicy',
     id: clientId,
-    engine: 'allow',
+    engine: 'matcho',
     link: [{ resourceType: 'Client', id: clientId }],
-    description: `Sandbox: lets the demo client ${clientId} act within its scopes`,
+    matcho: { uri: '#^/fhir(/|$)' },
+    description: `Sandbox: lets the demo client ${clientId} use the FHIR API within its scopes`,
   };
 }
 

@@ -1,6 +1,7 @@
-import { decideFhirAccess } from '../../auth/access/decide-fhir-access.ts';
+import { decideWithPolicies, type PolicySubject } from '../../auth/access/policy-gate.ts';
 import type { AccessGrant } from '../../auth/access/fhir-access.ts';
 import { buildPatientCompartment } from '../../auth/access/patient-compartment.ts';
+import { isResourceScope } from '../../auth/scopes/scope.ts';
 import type { FhirDefinitions } from '../definitions.ts';
 import type { Resource } from '../resource.ts';
 import type { SearchIndexRows } from '../search/index-rows.ts';
@@ -11,14 +12,23 @@ export interface AccessFactoryDeps {
   indexResource: (resource: Resource) => SearchIndexRows;
   /** Sandbox mode: `?_explain=true` explains decisions. */
   explain: boolean;
+  /** The token's Client and User as policies see them, and the policies; undefined when the Client is gone. */
+  policySubject: (grant: AccessGrant) => Promise<PolicySubject | undefined>;
 }
 
-/** Builds, per request, the FhirAccess of a token's grant; the compartment is computed once. */
-export function createAccessFactory(deps: AccessFactoryDeps): (grant: AccessGrant) => FhirAccess {
+/**
+ * Builds, per request, the FhirAccess of a token's grant; the compartment is computed once. Policies are
+ * loaded once per request, and only for tokens with user/ or system/ scopes (the only ones they gate).
+ */
+export function createAccessFactory(deps: AccessFactoryDeps): (grant: AccessGrant) => Promise<FhirAccess> {
   const compartment = buildPatientCompartment(deps.definitions);
-  return (grant) => ({
-    decide: (request) => decideFhirAccess(grant, request, compartment),
-    index: deps.indexResource,
-    explain: deps.explain,
-  });
+  return async (grant) => {
+    const gated = grant.scopes.some((scope) => isResourceScope(scope) && scope.context !== 'patient');
+    const subject = gated ? await deps.policySubject(grant) : undefined;
+    return {
+      decide: (request) => decideWithPolicies(grant, request, compartment, subject),
+      index: deps.indexResource,
+      explain: deps.explain,
+    };
+  };
 }

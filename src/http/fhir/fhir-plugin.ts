@@ -9,6 +9,8 @@ import { BodyError, parseJsonBody } from '../json-body.ts';
 import { registerBulkRoutes, type BulkRouteOptions } from './bulk-routes.ts';
 
 export interface FhirPluginOptions {
+  /** The path the plugin is registered under (its Fastify prefix): `/fhir`, or `/api/open-fhir` in the sandbox. */
+  mount?: string;
   deps: FhirDeps;
   maxJsonDepth: number;
   auth: FhirAuthOptions;
@@ -20,11 +22,11 @@ export interface FhirAuthOptions {
   /** Bearer access tokens, or the root client's Basic credentials. */
   authenticate: FhirAuthenticator;
   /** The access a token's grant gives (scopes → decisions and their enforcement). */
-  accessFor: (grant: AccessGrant) => FhirAccess;
+  accessFor: (grant: AccessGrant) => Promise<FhirAccess>;
 }
 
 /** Open without credentials: the CapabilityStatement and discovery (SMART App Launch 2.2 §"Conformance"). */
-const OPEN_PATH = /^\/fhir\/(metadata\/?|\.well-known\/.*)$/;
+const openPathUnder = (mount: string) => new RegExp(`^${mount.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/(metadata/?|\\.well-known/.*)$`);
 const REALM = 'portico';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -36,6 +38,8 @@ const MAX_QUERY_PARAMETERS = 256;
 /** The FHIR REST surface at /fhir: parses HTTP into a FhirRequest, renders FhirResponse and errors. */
 export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOptions): Promise<void> {
   const { deps, maxJsonDepth } = options;
+  const mount = options.mount ?? '/fhir';
+  const openPath = openPathUnder(mount);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
@@ -63,13 +67,13 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   const bearerCalls = new WeakSet<FastifyRequest>();
   const principalOf = new WeakMap<FastifyRequest, FhirPrincipal>();
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method === 'OPTIONS' || OPEN_PATH.test(new URL(request.url, 'http://x').pathname)) return;
+    if (request.method === 'OPTIONS' || openPath.test(new URL(request.url, 'http://x').pathname)) return;
     const authentication = await options.auth.authenticate(request.headers.authorization);
     if (!authentication.ok) return unauthorized(reply, authentication);
     principalOf.set(request, authentication.principal);
     if (authentication.principal.kind === 'token') {
       bearerCalls.add(request);
-      accessOf.set(request, options.auth.accessFor(authentication.principal.grant));
+      accessOf.set(request, await options.auth.accessFor(authentication.principal.grant));
     }
   });
   // RFC 6750 §3.1: a token that does not reach the resource is `insufficient_scope`.
@@ -98,7 +102,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     if (format === undefined && !acceptsJson(request.headers.accept)) {
       throw new FhirError(406, issue('not-supported', `Accept: ${request.headers.accept} is not supported; this server speaks JSON`));
     }
-    const path = url.pathname.replace(/^\/fhir\/?/, '');
+    const path = url.pathname.slice(mount.length).replace(/^\//, '');
     const fhirRequest: FhirRequest = {
       method: request.method as FhirRequest['method'],
       path,

@@ -1,0 +1,83 @@
+import type { StoredAccessPolicy } from '../policies/access-policy.ts';
+import { grantingPolicy } from '../policies/evaluate-policies.ts';
+import type { PolicyRequestContext } from '../policies/request-context.ts';
+import { isResourceScope } from '../scopes/scope.ts';
+import { decideFhirAccess } from './decide-fhir-access.ts';
+import type { AccessDecision, AccessGrant, FhirAccessInteraction, FhirAccessRequest } from './fhir-access.ts';
+import type { PatientCompartment } from './patient-compartment.ts';
+
+/** Who a token acts for, as policies see them (never secrets), and the policies that may apply. */
+export interface PolicySubject {
+  policies: readonly StoredAccessPolicy[];
+  client: { id: string; [key: string]: unknown };
+  user?: { id: string; [key: string]: unknown };
+}
+
+/** The REST verb of each interaction, for policies matching on `method` (a POSTed `_search` is still a search). */
+const METHOD: Readonly<Record<FhirAccessInteraction, string>> = {
+  read: 'GET',
+  vread: 'GET',
+  'search-type': 'GET',
+  'search-system': 'GET',
+  'history-instance': 'GET',
+  'history-type': 'GET',
+  'history-system': 'GET',
+  capabilities: 'GET',
+  operation: 'GET',
+  create: 'POST',
+  update: 'PUT',
+  delete: 'DELETE',
+  batch: 'POST',
+};
+
+/** Whether a decision rests on `user/` or `system/` scopes (patient/ ones are confined to a compartment instead). */
+function restsOnBroadScopes(decision: Extract<AccessDecision, { allowed: true }>): boolean {
+  return decision.scopes.some((scope) => scope.startsWith('user/') || scope.startsWith('system/'));
+}
+
+/** What a FHIR request looks like to a policy: see PolicyRequestContext for the keys. */
+export function fhirPolicyContext(request: FhirAccessRequest, grant: AccessGrant, subject: PolicySubject): PolicyRequestContext {
+  const path = ['/fhir', request.resourceType, request.id].filter((part) => part !== undefined).join('/');
+  return {
+    method: METHOD[request.interaction],
+    uri: path,
+    params: {},
+    operation: { id: `fhir.${request.interaction}` },
+    interaction: request.interaction,
+    ...(request.resourceType !== undefined ? { resourceType: request.resourceType } : {}),
+    client: subject.client,
+    ...(subject.user ? { user: subject.user } : {}),
+    ...(grant.patient !== undefined ? { patient: grant.patient } : {}),
+    ...(grant.fhirUser !== undefined ? { fhirUser: grant.fhirUser } : {}),
+  };
+}
+
+/**
+ * Scopes first, then AccessPolicies (SMART App Launch 2.2: `user/` scopes act for the user "within the
+ * access the user has"; Backend Services: `system/` scopes within what the server allows the client).
+ * A decision resting on user/ or system/ scopes stands only when some AccessPolicy — linked to the
+ * token's Client or User, or a matcho pattern matching the request — grants it; otherwise whatever the
+ * token's patient/ scopes alone allow, else 403. patient/ scopes need no policy: they are confined to
+ * the token's patient. Fails closed: no policy, no user/ or system/ access.
+ */
+export function decideWithPolicies(
+  grant: AccessGrant,
+  request: FhirAccessRequest,
+  compartment: PatientCompartment,
+  subject: PolicySubject | undefined,
+): AccessDecision {
+  const decision = decideFhirAccess(grant, request, compartment);
+  if (!decision.allowed || !restsOnBroadScopes(decision)) return decision;
+
+  const policy = subject ? grantingPolicy(subject.policies, fhirPolicyContext(request, grant, subject)) : undefined;
+  if (policy) return { ...decision, reason: `${decision.reason}, and AccessPolicy/${policy.id} allows it` };
+
+  const patientScopes = grant.scopes.filter((scope) => !isResourceScope(scope) || scope.context === 'patient');
+  const fallback = decideFhirAccess({ ...grant, scopes: patientScopes }, request, compartment);
+  if (fallback.allowed) return fallback;
+  const who = subject ? `Client/${subject.client.id}${subject.user ? ` or User/${subject.user.id}` : ''}` : 'this token';
+  return {
+    allowed: false,
+    reason: `${decision.scopes.join(', ')} would allow it, but no AccessPolicy allows ${who} this request (user/ and system/ scopes need one)`,
+  };
+}
