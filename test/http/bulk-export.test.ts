@@ -311,6 +311,16 @@ for (const driver of drivers) {
       assert.deepEqual(idsOf(lines, 'Encounter'), []);
     });
 
+    it("another user of the same app cannot read a user's export", async () => {
+      const alice = await token('shared-app', 'launch/patient patient/*.rs', { patient: 'p1', sub: 'user-alice' });
+      const bob = await token('shared-app', 'launch/patient patient/*.rs', { patient: 'p2', sub: 'user-bob' });
+      const path = statusPath(await kickOff('Patient/$export', alice));
+      await runJobs();
+      const manifest = await manifestOf(path, alice);
+      assert.equal((await fhirClient(portico.app, bob).get(path)).status, 403);
+      assert.equal((await download(manifest.output[0]?.url ?? '', bob)).statusCode, 403);
+    });
+
     it('a job whose worker crashed (lease expired) is resumed by another worker, which starts it again', async () => {
       const path = statusPath(await kickOff('Group/g12/$export'));
       const store = portico.bulkExport.store;

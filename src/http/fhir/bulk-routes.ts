@@ -19,6 +19,15 @@ export interface BulkRouteContext extends BulkRouteOptions {
 const ROOT_CLIENT_KEY = '$root';
 
 /**
+ * Who owns an export: the backend client (client_credentials tokens have the client as `sub`), or, for a
+ * token acting for a user, that client AND that user — another user of the same app must not read an export
+ * made under someone else's (e.g. patient-scoped) access. JSON keeps the pair unambiguous.
+ */
+function ownerKey(clientId: string, sub: string): string {
+  return sub === clientId ? clientId : JSON.stringify([clientId, sub]);
+}
+
+/**
  * Bulk Data Access 2.0.0 routes inside the FHIR plugin (its authentication and error renderer
  * apply): kick-off at `$export` (system, Patient, Group), the status URL and the NDJSON files.
  */
@@ -27,7 +36,8 @@ export function registerBulkRoutes(app: FastifyInstance, options: BulkRouteConte
   const callerOf = (request: FastifyRequest): ExportCaller => {
     const { principal, access } = options.callerOf(request);
     if (!principal) throw new FhirError(401, issue('login', 'this FHIR server needs an access token (Authorization: Bearer)'));
-    return principal.kind === 'root' ? { clientKey: ROOT_CLIENT_KEY } : { clientKey: principal.claims.client_id, ...(access ? { access } : {}) };
+    if (principal.kind === 'root') return { clientKey: ROOT_CLIENT_KEY };
+    return { clientKey: ownerKey(principal.claims.client_id, principal.claims.sub), ...(access ? { access } : {}) };
   };
   const header = (request: FastifyRequest, name: string): string | undefined => {
     const v = request.headers[name];
