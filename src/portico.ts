@@ -194,9 +194,11 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       accessTokenAlg: config.signingKeys.accessTokenAlg,
       retireAfterDays: config.signingKeys.retireAfterDays,
     });
+    // One jti ledger: client assertions, and EHR launch tokens (prefixed).
+    const launchJtis = createJtiStore(db);
     const clientAuthenticator = createClientAuthenticator({
       clients: auth.clients,
-      jtis: createJtiStore(db),
+      jtis: launchJtis,
       jwks: createJwksCache({
         now,
         fetch: createHttpJwksFetcher({
@@ -301,6 +303,8 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
             return (await repository.search(search)).matches.map((match) => match.resource);
           }),
           verifyLaunch: (launch, clientId) => verifyLaunchToken(launch, clientId, { signingKeys, issuer: config.baseUrl, now }),
+          // The client-assertion jti ledger, under a prefix no assertion jti is confused with.
+          consumeLaunch: (clientId, jti, expiresAt) => launchJtis.consume(clientId, `launch:${jti}`, expiresAt, now()),
         },
         apps: createAuthorizedApps({
           grants,

@@ -7,6 +7,14 @@ import { LaunchError } from '../../src/auth/launch/launch-error.ts';
 import { createLaunchToken, verifyLaunchToken } from '../../src/auth/launch/launch-token.ts';
 import { buildLaunchUri } from '../../src/auth/launch/launch-uri.ts';
 
+/** A verified launch's context and user; its jti and expiry (what makes it single-use) must be there too. */
+async function verifiedContext(...args: Parameters<typeof verifyLaunchToken>) {
+  const { jti, expiresAt, ...launch } = await verifyLaunchToken(...args);
+  assert.equal(typeof jti, 'string');
+  assert.ok(expiresAt instanceof Date);
+  return launch;
+}
+
 const ISSUER = 'https://ehr.example.org';
 const START = Date.parse('2026-03-01T12:00:00Z');
 
@@ -38,7 +46,7 @@ describe('EHR launch token', () => {
     const { deps } = setup();
     const fhirContext = [{ reference: 'Appointment/a1' }, { canonical: 'http://example.org/Questionnaire/q', type: 'Questionnaire' }];
     const token = await createLaunchToken({ client: 'app-1', user: 'u-7', patient: 'p-1', encounter: 'e-1', fhirContext }, deps);
-    assert.deepEqual(await verifyLaunchToken(token, 'app-1', deps), { patient: 'p-1', encounter: 'e-1', fhirContext, user: 'u-7' });
+    assert.deepEqual(await verifiedContext(token, 'app-1', deps), { patient: 'p-1', encounter: 'e-1', fhirContext, user: 'u-7' });
 
     const header = decodeProtectedHeader(token);
     assert.equal(header.typ, 'launch+jwt');
@@ -56,7 +64,7 @@ describe('EHR launch token', () => {
   it('a launch without context or user verifies to an empty context', async () => {
     const { deps } = setup();
     const token = await createLaunchToken({ client: 'app-1' }, { ...deps, lifetimeSeconds: 60 });
-    assert.deepEqual(await verifyLaunchToken(token, 'app-1', deps), {});
+    assert.deepEqual(await verifiedContext(token, 'app-1', deps), {});
     const claims = decodeJwt(token);
     assert.equal(claims.exp, (claims.iat ?? 0) + 60);
   });
@@ -65,7 +73,7 @@ describe('EHR launch token', () => {
     const { deps, advance } = setup();
     const token = await createLaunchToken({ client: 'app-1', patient: 'p-1' }, deps);
     advance(299);
-    assert.deepEqual(await verifyLaunchToken(token, 'app-1', deps), { patient: 'p-1' });
+    assert.deepEqual(await verifiedContext(token, 'app-1', deps), { patient: 'p-1' });
     advance(2);
     await rejects(verifyLaunchToken(token, 'app-1', deps), /expired/);
   });
@@ -107,7 +115,7 @@ describe('EHR launch token', () => {
         .setIssuedAt(START / 1000)
         .setExpirationTime(START / 1000 + 300)
         .sign(key.key);
-    assert.deepEqual(await verifyLaunchToken(await sign('launch+jwt'), 'app-1', deps), {});
+    assert.deepEqual(await verifiedContext(await sign('launch+jwt'), 'app-1', deps), {});
     await rejects(verifyLaunchToken(await sign('at+jwt'), 'app-1', deps), /typ/);
     await rejects(verifyLaunchToken(await sign('JWT'), 'app-1', deps), /typ/);
     await rejects(verifyLaunchToken(await sign('launch+jwt', 'https://evil.example'), 'app-1', deps), /iss/);

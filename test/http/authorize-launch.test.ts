@@ -81,6 +81,19 @@ for (const driver of drivers) {
       assert.deepEqual(body.fhirContext, [{ reference: 'DiagnosticReport/dr-1' }]);
     });
 
+    it('a launch is used once: a second authorization with the same launch gets no code', async () => {
+      const launch = await launchToken({ user: 'sandbox-practitioner', patient: 'ehr-pt' });
+      const first = await authorize(launch);
+      assert.ok(back(first).get('code'), String(first.headers.location));
+      const replay = back(await authorize(launch));
+      assert.equal(replay.get('code'), null);
+      assert.equal(replay.get('error'), 'invalid_request');
+      assert.match(String(replay.get('error_description')), /already used/);
+      assert.equal(replay.get('state'), 'abc');
+      // A fresh launch still works.
+      assert.ok(back(await authorize(await launchToken({ user: 'sandbox-practitioner', patient: 'ehr-pt' }))).get('code'));
+    });
+
     it('refuses (invalid_request, state echoed, no code) a launch for another user, another client, expired or forged', async () => {
       const launches = [
         await launchToken({ user: 'someone-else', patient: 'ehr-pt' }),

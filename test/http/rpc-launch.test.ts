@@ -42,8 +42,13 @@ for (const driver of drivers) {
   describe(`RPC ${METHOD} (${driver})`, () => {
     let portico: TestPortico;
     let send: ReturnType<typeof adminHttp>;
-    const verify = (token: string, clientId: string) =>
-      verifyLaunchToken(token, clientId, { signingKeys: portico.signingKeys, issuer: TEST_BASE_URL, now: () => new Date() });
+    /** The verified launch's context and user (its jti and expiry, for single use, are checked elsewhere). */
+    const verify = async (token: string, clientId: string) => {
+      const { jti, expiresAt, ...launch } = await verifyLaunchToken(token, clientId, { signingKeys: portico.signingKeys, issuer: TEST_BASE_URL, now: () => new Date() });
+      assert.equal(typeof jti, 'string');
+      assert.ok(expiresAt instanceof Date);
+      return launch;
+    };
 
     before(async () => {
       portico = await startPortico(driver);

@@ -32,6 +32,8 @@ export interface LaunchContext {
   encounter?: string;
   fhirContext?: Grant['fhirContext'];
   user?: string;
+  jti?: string;
+  expiresAt?: Date;
 }
 
 export interface AuthorizeDeps {
@@ -43,6 +45,11 @@ export interface AuthorizeDeps {
   resourceTypes?: ReadonlySet<string>;
   /** Verifies an EHR launch's `launch` parameter for this client; absent: EHR launch is refused. */
   verifyLaunch?: (launch: string, clientId: string) => Promise<LaunchContext>;
+  /**
+   * Records an EHR launch as used (its `jti`, until it expires): true the first time, false for a replay.
+   * Absent: launches are not single-use.
+   */
+  consumeLaunch?: (clientId: string, jti: string, expiresAt: Date) => Promise<boolean>;
   /** Whether a live Patient has this id (the patient picker's check); absent: no picker, such launches are refused. */
   patientExists?: (id: string) => Promise<boolean>;
   /** What the patient and encounter pickers list; absent: the patient picker lists nobody, no encounter is asked for. */

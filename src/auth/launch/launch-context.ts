@@ -10,6 +10,9 @@ export interface LaunchTokenContext {
 /** What a verified launch token yields to the authorize step: its context plus the user it was made for. */
 export interface VerifiedLaunch extends LaunchTokenContext {
   user?: string;
+  /** The token's `jti` and expiry: a launch is used once (recorded when its code is issued). */
+  jti?: string;
+  expiresAt?: Date;
 }
 
 const FHIR_CONTEXT_STRINGS = ['reference', 'canonical', 'type', 'role'] as const;

@@ -84,7 +84,12 @@ export async function verifyLaunchToken(token: string, clientId: string, deps: L
   }
   if (payload.client !== clientId) throw new LaunchError('the launch token was made for another application');
   if (payload.user !== undefined && (typeof payload.user !== 'string' || !payload.user)) throw new LaunchError('the launch token user claim is not a string');
-  return { ...contextOf(payload.ctx), ...(payload.user !== undefined ? { user: payload.user } : {}) };
+  return {
+    ...contextOf(payload.ctx),
+    ...(payload.user !== undefined ? { user: payload.user } : {}),
+    ...(typeof payload.jti === 'string' ? { jti: payload.jti } : {}),
+    ...(typeof payload.exp === 'number' ? { expiresAt: new Date(payload.exp * 1000) } : {}),
+  };
 }
 
 /** The `ctx` claim, checked again: we signed it, but a key shared with other token kinds must not widen what it may carry. */

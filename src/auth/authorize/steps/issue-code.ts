@@ -2,7 +2,7 @@ import { hashToken } from '../../registration/bearer-token.ts';
 import type { Grant } from '../../grants/grant.ts';
 import { formatScopes } from '../../scopes/index.ts';
 import { redirectTo } from '../authorize-outcome.ts';
-import { established, type AuthorizeStep } from '../authorize-step.ts';
+import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';
 
 /** Codes live 60 s (RFC 6749 §4.1.2 recommends at most 10 minutes; SMART apps redeem them at once). */
 const CODE_LIFETIME_SECONDS = 60;
@@ -17,6 +17,12 @@ export const issueCode: AuthorizeStep = {
     const granted = established(state.granted, 'granted scopes');
     const { nonce, code_challenge: codeChallenge } = input.params.values;
     const launch = state.launch;
+    // One code per EHR launch: recorded only now, since sign-in and consent run the request several times.
+    if (launch?.jti !== undefined && launch.expiresAt !== undefined && deps.consumeLaunch) {
+      if (!(await deps.consumeLaunch(client.id, launch.jti, launch.expiresAt))) {
+        return refuse(input, state, 'invalid_request', 'this launch was already used; start the app again from the EHR');
+      }
+    }
     const grant: Grant = {
       id: deps.newId(),
       clientId: client.id,
