@@ -105,6 +105,8 @@ export interface PorticoOverrides {
   newId?: () => string;
   /** Definitions are immutable; tests share one copy across apps. */
   definitions?: FhirDefinitions;
+  /** Wraps the opened database (the benchmark records the SQL a request runs; tests may count queries). */
+  wrapDatabase?: (db: Database) => Database;
 }
 
 /** Composition: config → storage → domain → HTTP app. Nothing is global; everything is passed in. */
@@ -112,7 +114,8 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
   const now = overrides.now ?? (() => new Date());
   const newId = overrides.newId ?? randomUUID;
   const definitions = overrides.definitions ?? loadDefinitions();
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+  const opened = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+  const db = overrides.wrapDatabase ? overrides.wrapDatabase(opened) : opened;
   try {
     await migrate(db);
     const searchRegistry = createSearchParameterRegistry(definitions);

@@ -1,0 +1,264 @@
+/**
+ * `npm run bench`: Portico side by side with the machine's ceiling and with node-oidc-provider, on one
+ * machine in one run. See docs/PERFORMANCE.md. Options:
+ *   --quick                 every scenario briefly (a smoke check, under 2 minutes)
+ *   --patients N            population size (default 1000; 100 with --quick)
+ *   --scale A,B,C           the data-scale curve: full set at A, FHIR read/search at the others
+ *   --scenarios a,b         only these (token-cc-jwt, token-refresh, token-code, fhir-read, fhir-search,
+ *                           fhir-create, bulk-export, introspect, memory, cold-start)
+ *   --connections C --runs R --duration S --warmup W --memory-requests M
+ *   --profile               the bench server runs with --cpu-prof (profiles in bench/profiles)
+ *   --fresh                 drop the cached seeded database first
+ * BENCH_DATABASE_URL=postgres://… runs against PostgreSQL (a database per size is created there).
+ */
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { measure } from './runner/load.ts';
+import { renderMarkdown, type BenchReport, type ColdStart, type MemoryReport, type SizeReport } from './runner/report.ts';
+import * as scenarios from './runner/scenarios.ts';
+import type { ScenarioResult, Settings } from './runner/scenarios.ts';
+import { startBenchServer, type BenchServer } from './runner/server-process.ts';
+import { pick } from './runner/fixtures.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    patients: { type: 'string' },
+    scale: { type: 'string' },
+    scenarios: { type: 'string' },
+    connections: { type: 'string' },
+    runs: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    'memory-requests': { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    fresh: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/results' },
+  },
+});
+const quick = a.quick ?? false;
+const num = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
+const settings: Settings = {
+  connections: num(a.connections, 32),
+  runs: num(a.runs, quick ? 1 : 3),
+  duration: num(a.duration, quick ? 2 : 10),
+  warmup: num(a.warmup, quick ? 1 : 3),
+};
+const sizes = (a.scale ?? a.patients ?? (quick ? '100' : '1000')).split(',').map(Number);
+const memoryRequests = num(a['memory-requests'], quick ? 20_000 : 1_000_000);
+const only = a.scenarios ? new Set(a.scenarios.split(',')) : undefined;
+const wanted = (key: string) => !only || only.has(key);
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A database per size, kept between runs (seeding is the slow part); --fresh starts it over. */
+async function databaseFor(name: string, fresh: boolean): Promise<{ url?: string; dataDir: string }> {
+  const dataDir = join('bench', '.data', name);
+  if (!databaseUrl) {
+    if (fresh) await rm(dataDir, { recursive: true, force: true });
+    return { dataDir };
+  }
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  try {
+    if (fresh) await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(databaseUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), dataDir };
+}
+
+async function withServer<T>(patients: number, alg: 'ES384' | 'RS384', fn: (server: BenchServer) => Promise<T>): Promise<T> {
+  const db = await databaseFor(`portico_bench_p${patients}`, a.fresh === true && alg === 'ES384');
+  const scratch = await mkdtemp(join(tmpdir(), 'portico-bench-'));
+  const started = performance.now();
+  log(`bench: starting the bench server (${patients} patients, ${db.url ? 'PostgreSQL' : 'PGlite'}, access tokens ${alg}); seeding if needed…`);
+  const server = await startBenchServer({
+    patients,
+    alg,
+    dataDir: db.dataDir,
+    databaseUrl: db.url,
+    fixturesFile: join(scratch, 'fixtures.json'),
+    nodeFlags: a.profile ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [],
+    log: (line) => log(`  server: ${line}`),
+  });
+  log(`bench: ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  try {
+    return await fn(server);
+  } finally {
+    await server.stop();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function step(name: string, fn: () => Promise<ScenarioResult>, into: ScenarioResult[]): Promise<void> {
+  log(`bench: ${name}…`);
+  const result = await fn();
+  log(`bench:   ${result.name}: ${Math.round(result.portico.requestsPerSecond)} ${result.unit ?? 'req/s'}, p99 ${result.portico.p99} ms, ${result.portico.errors} errors` +
+    (result.reference ? `; ${result.reference.name}: ${Math.round(result.reference.measurement.requestsPerSecond)}` : ''));
+  into.push(result);
+}
+
+async function memoryCheck(server: BenchServer): Promise<MemoryReport> {
+  const f = server.fixtures;
+  const fhirPath = new URL(f.fhirBase).pathname;
+  const plan = {
+    url: f.fhirBase,
+    connections: settings.connections,
+    requests: [{
+      setupRequest: (req: Record<string, unknown> & { headers?: Record<string, string> }) => {
+        const p = pick(f.patients);
+        return { ...req, path: `${fhirPath}/Observation/${pick(p.observations)}`, headers: { ...req.headers, authorization: `Bearer ${p.accessToken}` } };
+      },
+    }],
+  };
+  const early = Math.min(10_000, Math.floor(memoryRequests / 10));
+  log(`bench: memory: ${early} then ${memoryRequests} fhir-read requests…`);
+  await measure({ ...plan, amount: async () => early } as never, { runs: 0, warmup: 0, duration: 0 });
+  const first = await server.stats();
+  await measure({ ...plan, amount: async () => memoryRequests - early } as never, { runs: 0, warmup: 0, duration: 0 });
+  const second = await server.stats();
+  const mb = (bytes: number) => bytes / 1024 / 1024;
+  return {
+    scenario: 'fhir-read',
+    early: { requests: early, rssMb: mb(first.memory.rss) },
+    late: { requests: memoryRequests, rssMb: mb(second.memory.rss) },
+    growth: second.memory.rss / first.memory.rss - 1,
+  };
+}
+
+/** Seconds from spawning `npm start`'s entry point to /ready answering 200. */
+async function coldStart(env: Record<string, string>): Promise<number> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, MODE: 'sandbox', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}) before it was ready`);
+      const ok = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status === 200, () => false);
+      if (ok) return (performance.now() - started) / 1000;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+async function coldStarts(): Promise<ColdStart[]> {
+  const out: ColdStart[] = [];
+  const dir = await mkdtemp(join(tmpdir(), 'portico-cold-'));
+  try {
+    out.push({ driver: 'PGlite', state: 'empty', seconds: await coldStart({ DATA_DIR: dir }) });
+    out.push({ driver: 'PGlite', state: 'seeded', seconds: await coldStart({ DATA_DIR: dir }) });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const pgBase = databaseUrl ?? process.env.TEST_DATABASE_URL;
+  if (!pgBase) {
+    out.push({ driver: 'PostgreSQL', state: 'empty', seconds: undefined, note: 'not measured: set BENCH_DATABASE_URL' });
+    return out;
+  }
+  const saved = databaseUrl;
+  process.env.BENCH_DATABASE_URL = pgBase;
+  try {
+    const db = await databaseForUrl(pgBase, 'portico_bench_coldstart');
+    out.push({ driver: 'PostgreSQL', state: 'empty', seconds: await coldStart({ DATABASE_URL: db, DATA_DIR: join(tmpdir(), 'unused') }) });
+    out.push({ driver: 'PostgreSQL', state: 'seeded', seconds: await coldStart({ DATABASE_URL: db, DATA_DIR: join(tmpdir(), 'unused') }) });
+  } finally {
+    if (saved === undefined) delete process.env.BENCH_DATABASE_URL;
+  }
+  return out;
+}
+
+async function databaseForUrl(base: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function main(): Promise<void> {
+  const benchStarted = performance.now();
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    quick,
+    machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', platform: `${process.platform} ${process.arch}` },
+    driver: databaseUrl ? 'postgres' : 'pglite',
+    settings,
+    sizes: [],
+    coldStart: [],
+  };
+  for (const [index, patients] of sizes.entries()) {
+    const first = index === 0;
+    const size: SizeReport = { patients, resources: 0, seedSeconds: 0, seededResources: 0, scenarios: [] };
+    await withServer(patients, 'ES384', async (server) => {
+      size.resources = server.fixtures.resources;
+      size.seedSeconds = server.ready.seedSeconds;
+      size.seededResources = server.ready.seededResources;
+      const r = size.scenarios;
+      if (wanted('fhir-read')) await step('fhir-read', () => scenarios.fhirRead(server, settings), r);
+      if (wanted('fhir-search')) {
+        await step('fhir-search', () => scenarios.fhirSearch(server, settings, 'plain'), r);
+        await step('fhir-search revinclude', () => scenarios.fhirSearch(server, settings, 'revinclude'), r);
+      }
+      if (!first) return;
+      if (wanted('fhir-create')) await step('fhir-create', () => scenarios.fhirCreate(server, settings), r);
+      if (wanted('introspect')) await step('introspect', () => scenarios.introspect(server, settings), r);
+      if (wanted('token-cc-jwt')) await step('token-cc-jwt ES384', () => scenarios.tokenClientCredentials(server, settings, 'ES384'), r);
+      if (wanted('token-code')) await step('token-code', () => scenarios.tokenCode(server, settings), r);
+      if (wanted('token-refresh')) await step('token-refresh', () => scenarios.tokenRefresh(server, settings), r);
+      if (wanted('bulk-export')) await step('bulk-export', () => scenarios.bulkExport(server, settings), r);
+      if (wanted('memory')) report.memory = await memoryCheck(server);
+    });
+    if (first && wanted('token-cc-jwt')) {
+      await withServer(patients, 'RS384', (server) => step('token-cc-jwt RS384', () => scenarios.tokenClientCredentials(server, settings, 'RS384'), size.scenarios));
+    }
+    report.sizes.push(size);
+  }
+  if (wanted('cold-start')) {
+    log('bench: cold starts…');
+    report.coldStart = await coldStarts();
+  }
+  const markdown = renderMarkdown(report);
+  process.stdout.write(`${markdown}\n`);
+  await mkdir(a.out!, { recursive: true });
+  const stem = join(a.out!, `${report.date.slice(0, 10)}${quick ? '-quick' : ''}${databaseUrl ? '-postgres' : '-pglite'}`);
+  await writeFile(`${stem}.md`, markdown);
+  await writeFile(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  log(`bench: wrote ${stem}.md and .json in ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);
+}
+
+main().catch((err: unknown) => {
+  log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});

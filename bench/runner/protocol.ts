@@ -1,0 +1,37 @@
+import type { JWK } from 'jose';
+
+/** What the bench server prints (one JSON line) when it is ready. */
+export interface ReadyLine {
+  ready: true;
+  pid: number;
+  driver: 'pglite' | 'postgres';
+  patients: number;
+  seedSeconds: number;
+  seededResources: number;
+  /** Path of the BenchFixtures JSON file. */
+  fixtures: string;
+}
+
+/** What the bench server answers to a `stats` line on its stdin. */
+export interface ServerStats {
+  statements: number;
+  memory: NodeJS.MemoryUsage;
+}
+
+/** Everything the runner needs to load the servers, written by the bench server. */
+export interface BenchFixtures {
+  portico: string;
+  fhirBase: string;
+  tokenEndpoint: string;
+  ceiling: string;
+  peer: { url: string; tokenEndpoint: string };
+  backends: { clientId: string; alg: 'ES384' | 'RS384'; privateJwk: JWK }[];
+  /** Fixture patients: a patient/ scoped access token, a refresh token, their Observation ids and codes. */
+  patients: { id: string; accessToken: string; refreshToken: string; observations: string[]; codes: string[] }[];
+  /** Search fixtures: index i here is index i of the ceiling's recorded searches. */
+  searches: { token: string; query: string }[];
+  introspection: { basic: string };
+  codeFlow: { cookie: string; clientId: string; redirectUri: string; scope: string };
+  resources: number;
+  statementsPerSearch: number;
+}

@@ -1,0 +1,275 @@
+import type { Request } from 'autocannon';
+import { clientCredentialsBody, mintCodes, pick, signAssertions } from './fixtures.ts';
+import { measure, type LoadPlan, type Measurement } from './load.ts';
+import type { BenchServer } from './server-process.ts';
+
+export interface Settings {
+  connections: number;
+  runs: number;
+  warmup: number;
+  duration: number;
+}
+
+export interface ScenarioResult {
+  name: string;
+  portico: Measurement;
+  /** Database statements per request Portico made (from the server's statement counter). */
+  statementsPerRequest: number;
+  reference?: { name: string; measurement: Measurement };
+  /** The issue's target: Portico ÷ reference must reach `ratio` (higher is better). */
+  target?: number;
+  unit?: string;
+}
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const BACKEND_SCOPE = 'system/*.rs';
+
+/** Measures Portico's plan, counting the statements it made per request. */
+async function porticoMeasure(server: BenchServer, plan: LoadPlan, settings: Settings): Promise<{ m: Measurement; statementsPerRequest: number }> {
+  let statements = 0;
+  let before = 0;
+  const m = await measure(plan, settings, {
+    before: async () => void (before = (await server.stats()).statements),
+    after: async () => void (statements += (await server.stats()).statements - before),
+  });
+  return { m, statementsPerRequest: statements / Math.max(m.requests, 1) };
+}
+
+/** Requests whose path and headers are drawn at random per request. */
+const randomRequests = (make: () => { path: string; headers: Record<string, string>; method?: string; body?: string }): Request[] => [
+  {
+    setupRequest: (req) => {
+      const r = make();
+      return { ...req, path: r.path, headers: { ...req.headers, ...r.headers }, ...(r.method ? { method: r.method } : {}), ...(r.body !== undefined ? { body: r.body } : {}) } as typeof req;
+    },
+  },
+];
+
+function pathOf(url: string): string {
+  return new URL(url).pathname;
+}
+
+export async function tokenClientCredentials(server: BenchServer, settings: Settings, alg: 'ES384' | 'RS384'): Promise<ScenarioResult> {
+  const f = server.fixtures;
+  const backend = f.backends.find((b) => b.alg === alg);
+  if (!backend) throw new Error(`no ${alg} backend client`);
+  const plan = (tokenEndpoint: string): LoadPlan => {
+    let pool: string[] = [];
+    return {
+      url: tokenEndpoint,
+      connections: settings.connections,
+      method: 'POST',
+      headers: FORM,
+      // Every request carries a fresh assertion (a new jti), signed before the run starts.
+      amount: async (run, lastRate) => {
+        const count = run === 0 || lastRate === undefined ? Math.max(200, settings.connections * 10) : Math.max(200, Math.ceil(lastRate * settings.duration));
+        pool = (await signAssertions(backend, tokenEndpoint, count)).map((a) => clientCredentialsBody(a, BACKEND_SCOPE));
+        return count;
+      },
+      requests: [{ setupRequest: (req) => ({ ...req, body: pool.pop() ?? '' }) }],
+    };
+  };
+  const { m, statementsPerRequest } = await porticoMeasure(server, plan(f.tokenEndpoint), settings);
+  const reference = await measure(plan(f.peer.tokenEndpoint), settings);
+  return { name: `token-cc-jwt (${alg})`, portico: m, statementsPerRequest, reference: { name: `oidc-provider (${alg})`, measurement: reference }, target: 2 };
+}
+
+export async function tokenRefresh(server: BenchServer, settings: Settings): Promise<ScenarioResult> {
+  const f = server.fixtures;
+  // Rotation: each response's refresh token replaces the one just spent. autocannon builds each
+  // connection's next request ahead and drops it when a run ends, so every run starts on fresh tokens
+  // (sandbox debug tokens, minted before the run), twice as many as connections.
+  let pool: string[] = [];
+  const prepare = async () => {
+    pool = [];
+    for (let i = 0; i < settings.connections * 2; i++) {
+      const res = await fetch(`${f.portico}/oauth/debug/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: f.codeFlow.clientId, patient_id: pick(f.patients).id, scope: 'patient/Observation.rs offline_access' }),
+      });
+      pool.push(((await res.json()) as { refresh_token: string }).refresh_token);
+    }
+  };
+  const body = (rt: string) => new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt, client_id: f.codeFlow.clientId }).toString();
+  const requests: Request[] = [
+    {
+      setupRequest: (req) => ({ ...req, body: body(pool.shift() ?? '') }),
+      onResponse: (status, responseBody) => {
+        if (status === 200) pool.push((JSON.parse(responseBody) as { refresh_token: string }).refresh_token);
+      },
+    },
+  ];
+  const { m, statementsPerRequest } = await porticoMeasure(server, { url: f.tokenEndpoint, connections: settings.connections, method: 'POST', headers: FORM, requests, prepare }, settings);
+  return { name: 'token-refresh', portico: m, statementsPerRequest };
+}
+
+export async function tokenCode(server: BenchServer, settings: Settings): Promise<ScenarioResult> {
+  const f = server.fixtures;
+  let pool: string[] = [];
+  const { m, statementsPerRequest } = await porticoMeasure(
+    server,
+    {
+      url: f.tokenEndpoint,
+      connections: settings.connections,
+      method: 'POST',
+      headers: FORM,
+      // Codes minted through /auth/authorize before each run (not timed), redeemed under load.
+      amount: async (run, lastRate) => {
+        const count = run === 0 || lastRate === undefined ? Math.max(200, settings.connections * 10) : Math.max(200, Math.ceil(lastRate * settings.duration));
+        pool = (await mintCodes(f, count)).map(({ code, verifier }) =>
+          new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: f.codeFlow.redirectUri, client_id: f.codeFlow.clientId }).toString(),
+        );
+        return count;
+      },
+      requests: [{ setupRequest: (req) => ({ ...req, body: pool.pop() ?? '' }) }],
+    },
+    settings,
+  );
+  return { name: 'token-code', portico: m, statementsPerRequest };
+}
+
+export async function fhirRead(server: BenchServer, settings: Settings): Promise<ScenarioResult> {
+  const f = server.fixtures;
+  const draw = (base: string) => () => {
+    const p = pick(f.patients);
+    return { path: `${base}/Observation/${pick(p.observations)}`, headers: { authorization: `Bearer ${p.accessToken}` } };
+  };
+  const { m, statementsPerRequest } = await porticoMeasure(server, { url: f.fhirBase, connections: settings.connections, requests: randomRequests(draw(pathOf(f.fhirBase))) }, settings);
+  const reference = await measure({ url: f.ceiling, connections: settings.connections, requests: randomRequests(draw('/ceiling')) }, settings);
+  return { name: 'fhir-read', portico: m, statementsPerRequest, reference: { name: 'ceiling: JWT verify + row by PK', measurement: reference }, target: 0.7 };
+}
+
+export async function fhirSearch(server: BenchServer, settings: Settings, variant: 'plain' | 'revinclude'): Promise<ScenarioResult> {
+  const f = server.fixtures;
+  const extra = variant === 'revinclude' ? '&_revinclude=Provenance:target' : '';
+  const fhirPath = pathOf(f.fhirBase);
+  const drawPortico = () => {
+    const s = pick(f.searches);
+    return { path: `${fhirPath}/Observation?${s.query}${extra}`, headers: { authorization: `Bearer ${s.token}` } };
+  };
+  const drawCeiling = () => {
+    const i = Math.floor(Math.random() * f.searches.length);
+    return { path: `/ceiling/search/${variant}/${i}`, headers: { authorization: `Bearer ${f.searches[i]!.token}` } };
+  };
+  const { m, statementsPerRequest } = await porticoMeasure(server, { url: f.fhirBase, connections: settings.connections, requests: randomRequests(drawPortico) }, settings);
+  const reference = await measure({ url: f.ceiling, connections: settings.connections, requests: randomRequests(drawCeiling) }, settings);
+  return {
+    name: variant === 'plain' ? 'fhir-search' : 'fhir-search (_revinclude=Provenance:target)',
+    portico: m,
+    statementsPerRequest,
+    reference: { name: 'ceiling: JWT verify + the same SQL, bare', measurement: reference },
+    target: 0.6,
+  };
+}
+
+export async function fhirCreate(server: BenchServer, settings: Settings): Promise<ScenarioResult> {
+  const f = server.fixtures;
+  const fhirPath = pathOf(f.fhirBase);
+  const draw = () => {
+    const p = pick(f.patients);
+    return {
+      path: `${fhirPath}/Observation`,
+      method: 'POST',
+      headers: { authorization: `Bearer ${p.accessToken}`, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({
+        resourceType: 'Observation',
+        status: 'final',
+        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+        code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }] },
+        subject: { reference: `Patient/${p.id}` },
+        effectiveDateTime: new Date().toISOString(),
+        valueQuantity: { value: 60 + Math.floor(Math.random() * 40), unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+      }),
+    };
+  };
+  const { m, statementsPerRequest } = await porticoMeasure(server, { url: f.fhirBase, connections: settings.connections, method: 'POST', requests: randomRequests(draw) }, settings);
+  return { name: 'fhir-create', portico: m, statementsPerRequest };
+}
+
+export async function introspect(server: BenchServer, settings: Settings): Promise<ScenarioResult> {
+  const f = server.fixtures;
+  const url = f.tokenEndpoint.replace(/\/token$/, '/introspect');
+  const draw = () => ({
+    path: pathOf(url),
+    method: 'POST',
+    headers: { authorization: f.introspection.basic, ...FORM },
+    body: new URLSearchParams({ token: pick(f.patients).accessToken, token_type_hint: 'access_token' }).toString(),
+  });
+  const { m, statementsPerRequest } = await porticoMeasure(server, { url, connections: settings.connections, method: 'POST', requests: randomRequests(draw) }, settings);
+  return { name: 'introspect', portico: m, statementsPerRequest };
+}
+
+/** Reads a response body to its end, counting NDJSON lines. */
+async function countLines(res: Response): Promise<number> {
+  if (!res.body) return 0;
+  let lines = 0;
+  let last = 10;
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    for (const byte of chunk) if (byte === 10) lines++;
+    if (chunk.length > 0) last = chunk[chunk.length - 1]!;
+  }
+  return last === 10 ? lines : lines + 1;
+}
+
+const single = (resources: number, seconds: number, errors: number) => ({ requestsPerSecond: resources / seconds, p50: seconds * 1000, p99: seconds * 1000, errors, requests: resources, seconds });
+
+/** System-level $export: resources/s from kick-off to the last NDJSON byte, against a bare NDJSON stream of the same table. */
+export async function bulkExport(server: BenchServer, settings: Settings): Promise<ScenarioResult> {
+  const f = server.fixtures;
+  const backend = f.backends.find((b) => b.alg === 'ES384')!;
+  const runs = [];
+  const refs = [];
+  const statementsBefore = (await server.stats()).statements;
+  let exported = 0;
+  for (let run = 0; run < Math.max(1, settings.runs); run++) {
+    const [assertion] = await signAssertions(backend, f.tokenEndpoint, 1);
+    const tokenRes = await fetch(f.tokenEndpoint, { method: 'POST', headers: FORM, body: clientCredentialsBody(assertion!, BACKEND_SCOPE) });
+    const { access_token: token } = (await tokenRes.json()) as { access_token: string };
+    const auth = { authorization: `Bearer ${token}` };
+    let errors = 0;
+    const started = performance.now();
+    const kickoff = await fetch(`${f.fhirBase}/$export`, { headers: { ...auth, accept: 'application/fhir+json', prefer: 'respond-async' } });
+    await kickoff.arrayBuffer();
+    const status = kickoff.headers.get('content-location');
+    if (kickoff.status !== 202 || !status) throw new Error(`$export kick-off answered ${kickoff.status}`);
+    let manifest: { output: { url: string }[]; error: unknown[] } | undefined;
+    while (!manifest) {
+      const res = await fetch(status, { headers: auth });
+      if (res.status === 200) manifest = (await res.json()) as typeof manifest;
+      else if (res.status === 202) {
+        await res.arrayBuffer();
+        await new Promise((r) => setTimeout(r, 50));
+      } else throw new Error(`$export status answered ${res.status}`);
+    }
+    let lines = 0;
+    for (const file of manifest.output) {
+      const res = await fetch(file.url, { headers: { ...auth, accept: 'application/fhir+ndjson' } });
+      if (res.status !== 200) errors++;
+      lines += await countLines(res);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    exported = lines;
+    runs.push(single(lines, seconds, errors + manifest.error.length));
+    await fetch(status, { method: 'DELETE', headers: auth });
+
+    const refStarted = performance.now();
+    const ref = await fetch(`${f.ceiling}/ceiling/export`);
+    const refLines = await countLines(ref);
+    refs.push(single(refLines, (performance.now() - refStarted) / 1000, ref.status === 200 ? 0 : 1));
+  }
+  const statementsAfter = (await server.stats()).statements;
+  const med = (xs: ReturnType<typeof single>[]) => {
+    const sorted = [...xs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+    const mid = sorted[Math.floor(sorted.length / 2)]!;
+    return { ...mid, errors: xs.reduce((s, x) => s + x.errors, 0), runs: xs };
+  };
+  return {
+    name: `bulk-export (${exported} resources)`,
+    portico: med(runs),
+    statementsPerRequest: (statementsAfter - statementsBefore) / Math.max(1, exported * runs.length),
+    reference: { name: server.ready.driver === 'postgres' ? 'ceiling: COPY … TO STDOUT' : 'ceiling: bare keyset SELECT stream', measurement: med(refs) },
+    target: 0.5,
+    unit: 'resources/s',
+  };
+}

@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
+import { readFile } from 'node:fs/promises';
+import type { BenchFixtures, ReadyLine, ServerStats } from './protocol.ts';
+
+export interface BenchServer {
+  ready: ReadyLine;
+  fixtures: BenchFixtures;
+  stats(): Promise<ServerStats>;
+  stop(): Promise<void>;
+}
+
+export interface BenchServerOptions {
+  patients: number;
+  alg: 'ES384' | 'RS384';
+  dataDir: string;
+  databaseUrl: string | undefined;
+  fixturesFile: string;
+  /** Extra node flags (--cpu-prof …). */
+  nodeFlags: string[];
+  /** Streams the server's stderr here (seeding and errors). */
+  log: (line: string) => void;
+}
+
+/** Spawns bench/server/bench-server.ts and waits for its ready line. */
+export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      ...options.nodeFlags,
+      '--import',
+      'tsx',
+      'bench/server/bench-server.ts',
+      '--patients',
+      String(options.patients),
+      '--alg',
+      options.alg,
+      '--data-dir',
+      options.dataDir,
+      '--fixtures',
+      options.fixturesFile,
+      ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : []),
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const lines: Interface = createInterface({ input: child.stdout! });
+  createInterface({ input: child.stderr! }).on('line', options.log);
+  const waiting: ((line: string) => void)[] = [];
+  const early: string[] = [];
+  lines.on('line', (line) => {
+    const next = waiting.shift();
+    if (next) next(line);
+    else early.push(line);
+  });
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      const queued = early.shift();
+      if (queued !== undefined) return resolve(queued);
+      const onExit = (code: number | null) => reject(new Error(`the bench server exited (code ${code}) before answering`));
+      child.once('exit', onExit);
+      waiting.push((line) => {
+        child.off('exit', onExit);
+        resolve(line);
+      });
+    });
+  let ready: ReadyLine | undefined;
+  while (!ready) {
+    const line = await nextLine();
+    try {
+      const parsed = JSON.parse(line) as Partial<ReadyLine>;
+      if (parsed.ready) ready = parsed as ReadyLine;
+    } catch {
+      options.log(line);
+    }
+  }
+  const fixtures = JSON.parse(await readFile(ready.fixtures, 'utf8')) as BenchFixtures;
+  return {
+    ready,
+    fixtures,
+    async stats() {
+      child.stdin!.write('stats\n');
+      // Other output (a library's warning) may come first: the answer is the JSON line with `statements`.
+      for (;;) {
+        const line = await nextLine();
+        try {
+          const parsed = JSON.parse(line) as Partial<ServerStats>;
+          if (typeof parsed.statements === 'number') return parsed as ServerStats;
+        } catch {
+          options.log(line);
+        }
+      }
+    },
+    stop() {
+      return new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+    },
+  };
+}

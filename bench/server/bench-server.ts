@@ -1,0 +1,314 @@
+/**
+ * The bench server process: Portico (in-process, as `npm start` builds it), the ceiling routes and the
+ * oidc-provider peer, all on one database, seeded to the asked size. It writes the fixtures the runner
+ * needs to a file and prints one JSON line when ready. Spawned by bench/run.ts; not part of the product.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { loadConfig } from '../../src/config.ts';
+import { createPortico } from '../../src/portico.ts';
+import { loadDefinitions } from '../../src/fhir/definitions.ts';
+import { seedPopulation } from '../../src/fhir/sandbox/seed-population.ts';
+import { createIndexer } from '../../src/fhir/search/indexer.ts';
+import { createSearchParameterRegistry } from '../../src/fhir/search/registry.ts';
+import { openDatabase } from '../../src/storage/database.ts';
+import { migrate } from '../../src/storage/migrate.ts';
+import { refreshStaleStatistics } from '../../src/storage/search/statistics.ts';
+import { createSeedLedger } from '../../src/storage/seed-progress-store.ts';
+import { startCeiling } from './ceiling.ts';
+import { startOidcPeer } from './oidc-peer.ts';
+import { recordingDatabase, type RecordedQuery, type RecordingDatabase } from './query-recorder.ts';
+import type { BenchFixtures, ReadyLine } from '../runner/protocol.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    patients: { type: 'string', default: '1000' },
+    alg: { type: 'string', default: 'ES384' },
+    'data-dir': { type: 'string' },
+    'database-url': { type: 'string' },
+    fixtures: { type: 'string' },
+    'fixture-patients': { type: 'string', default: '200' },
+    'refresh-chains': { type: 'string', default: '64' },
+  },
+});
+const patients = Number(args.patients);
+const alg = args.alg as 'ES384' | 'RS384';
+const databaseUrl = args['database-url'];
+const fixturesFile = args.fixtures ?? '';
+
+const APP_CLIENT = 'bench-app';
+const APP_REDIRECT = 'http://bench-app.invalid/callback';
+const RS_CLIENT = 'bench-resource-server';
+const RS_SECRET = randomBytes(24).toString('base64url');
+const FHIR_SCOPE = 'patient/Observation.rs patient/Observation.c patient/Provenance.rs offline_access';
+const LOGIN = { email: 'patient@sandbox.portico.test', password: 'sandbox-patient-password' };
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The population, written once per database and reused by later runs (the ledger skips what is there). */
+async function seed(): Promise<{ seconds: number; written: number }> {
+  const started = performance.now();
+  const db = await openDatabase({ databaseUrl, dataDir: args['data-dir'] ?? '', poolSize: 4 });
+  try {
+    await migrate(db);
+    const indexResource = createIndexer(createSearchParameterRegistry(loadDefinitions()));
+    const ledger = createSeedLedger(db, { indexResource, now: () => new Date(), path: 'bulk' });
+    const result = await seedPopulation(ledger, { seed: 'demo', patients, batchSize: 200 });
+    if (result.resourcesWritten > 0) await refreshStaleStatistics(db);
+    return { seconds: (performance.now() - started) / 1000, written: result.resourcesWritten };
+  } finally {
+    await db.close();
+  }
+}
+
+async function inject(app: FastifyInstance, options: InjectOptions) {
+  const res = await app.inject(options);
+  if (res.statusCode >= 400) throw new Error(`bench fixture: ${JSON.stringify(options).slice(0, 200)} answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
+  return res;
+}
+
+async function keyPair(keyAlg: 'ES384' | 'RS384' | 'RS256', kid: string): Promise<{ privateJwk: JWK; publicJwk: JWK }> {
+  const { privateKey, publicKey } = await generateKeyPair(keyAlg, { extractable: true });
+  return {
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: keyAlg },
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg: keyAlg, use: 'sig' },
+  };
+}
+
+async function main(): Promise<void> {
+  const seeded = await seed();
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    MODE: 'sandbox',
+    SEED: 'demo',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    BASE_URL: baseUrl,
+    DATA_DIR: args['data-dir'] ?? './data',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    LOG_LEVEL: 'warn',
+    ACCESS_TOKEN_SIGNING_ALG: alg,
+    BULK_EXPORT_POLL_INTERVAL_MS: '200',
+  });
+  let recorder: RecordingDatabase | undefined;
+  const portico = await createPortico(config, {
+    wrapDatabase: (db) => (recorder = recordingDatabase(db)),
+  });
+  if (!recorder) throw new Error('the database was not wrapped');
+  const db = recorder;
+  await portico.signingKeys.ensure();
+  await portico.app.listen({ host: '127.0.0.1', port });
+  const app = portico.app;
+  const root = `Basic ${Buffer.from(`${config.admin.clientId}:${config.admin.clientSecret}`).toString('base64')}`;
+  const admin = (path: string, body: unknown) =>
+    inject(app, { method: 'PUT', url: path, headers: { authorization: root, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+
+  // Clients: one backend client per assertion algorithm, the app, and a resource server for introspection.
+  const backends = [];
+  for (const clientAlg of ['ES384', 'RS384'] as const) {
+    const clientId = `bench-backend-${clientAlg.toLowerCase()}`;
+    const pair = await keyPair(clientAlg, `${clientId}-key`);
+    await admin(`/Client/${clientId}`, {
+      resourceType: 'Client',
+      name: `Benchmark backend (${clientAlg})`,
+      type: 'bulk-api-client',
+      active: true,
+      grant_types: ['client_credentials'],
+      auth: { client_credentials: { client_assertion_types: ['urn:ietf:params:oauth:client-assertion-type:jwt-bearer'] } },
+      jwks: { keys: [pair.publicJwk] },
+      scope: ['system/*.rs'],
+    });
+    backends.push({ clientId, alg: clientAlg, privateJwk: pair.privateJwk, publicJwk: pair.publicJwk });
+  }
+  await admin('/AccessPolicy/bench-backend', {
+    resourceType: 'AccessPolicy',
+    engine: 'matcho',
+    link: backends.map((b) => ({ resourceType: 'Client', id: b.clientId })),
+    matcho: { uri: '#^/fhir(/|$)' },
+  });
+  await admin(`/Client/${APP_CLIENT}`, {
+    resourceType: 'Client',
+    name: 'Benchmark app',
+    type: 'smart-app',
+    active: true,
+    first_party: true,
+    grant_types: ['authorization_code', 'refresh_token'],
+    auth: { authorization_code: { redirect_uri: APP_REDIRECT, pkce: true, refresh_token: true, secret_required: false } },
+    scope: ['launch/patient', 'openid', 'fhirUser', 'offline_access', 'patient/*.cruds'],
+  });
+  await admin(`/Client/${RS_CLIENT}`, {
+    resourceType: 'Client',
+    name: 'Benchmark resource server (introspection)',
+    type: 'client',
+    active: true,
+    secret: RS_SECRET,
+    grant_types: ['client_credentials'],
+    scope: ['system/Patient.rs'],
+  });
+
+  // Fixture patients spread over the whole population (md5 order), with their Observations.
+  const fixturePatients = await db.query<{ id: string }>(
+    `SELECT id FROM resource WHERE tenant = '' AND resource_type = 'Patient' AND NOT deleted ORDER BY md5(id) LIMIT $1`,
+    [Number(args['fixture-patients'])],
+  );
+  const observations = await db.query<{ id: string; subject: string; system: string | null; code: string | null }>(
+    `SELECT id, content->'subject'->>'reference' AS subject, content->'code'->'coding'->0->>'system' AS system,
+            content->'code'->'coding'->0->>'code' AS code
+       FROM resource WHERE tenant = '' AND resource_type = 'Observation' AND NOT deleted
+        AND content->'subject'->>'reference' = ANY($1::text[])`,
+    [fixturePatients.map((p) => `Patient/${p.id}`)],
+  );
+  const byPatient = new Map<string, typeof observations>();
+  for (const o of observations) {
+    const id = o.subject.slice('Patient/'.length);
+    byPatient.set(id, [...(byPatient.get(id) ?? []), o]);
+  }
+
+  const tokens: BenchFixtures['patients'] = [];
+  for (const { id } of fixturePatients) {
+    const obs = byPatient.get(id) ?? [];
+    if (obs.length === 0) continue;
+    const res = await inject(app, {
+      method: 'POST',
+      url: '/oauth/debug/token',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ client_id: APP_CLIENT, patient_id: id, scope: FHIR_SCOPE, access_lifetime: 3600 }),
+    });
+    const body = JSON.parse(res.body) as { access_token: string; refresh_token: string };
+    const codes = obs.filter((o) => o.code !== null).map((o) => `${o.system ?? ''}|${o.code}`);
+    tokens.push({ id, accessToken: body.access_token, refreshToken: body.refresh_token, observations: obs.map((o) => o.id), codes: [...new Set(codes)] });
+  }
+  if (tokens.length === 0) throw new Error('no fixture patient has Observations');
+
+  // The SQL Portico runs for each search fixture, recorded for the ceiling to replay bare.
+  const searchVariants = { plain: '', revinclude: '&_revinclude=Provenance:target' };
+  const searches: Record<string, RecordedQuery[][]> = { plain: [], revinclude: [] };
+  const searchFixtures: BenchFixtures['searches'] = [];
+  let searchStatements = 0;
+  for (const p of tokens) {
+    const code = p.codes[0];
+    if (code === undefined) continue;
+    const query = `patient=${encodeURIComponent(p.id)}&code=${encodeURIComponent(code)}&_count=10`;
+    for (const [variant, extra] of Object.entries(searchVariants)) {
+      const { result, queries } = await db.record(() =>
+        inject(app, { method: 'GET', url: `/fhir/Observation?${query}${extra}`, headers: { authorization: `Bearer ${p.accessToken}` } }),
+      );
+      searchStatements = Math.max(searchStatements, queries.length);
+      // The search's own statements: those reading the resource table (not the grant, client or policy).
+      const own = queries.filter((q) => /\bFROM resource\b/.test(q.text));
+      const entries = (JSON.parse(result.body) as { entry?: unknown[] }).entry?.length ?? 0;
+      let replayed = 0;
+      for (const q of own) replayed += (await db.query(q.text, q.params)).length;
+      // The page query fetches one row more than _count (is there a next page?), and a total may add a count row.
+      if (replayed < entries || replayed > entries + 2) throw new Error(`the recorded SQL of ${query}${extra} gives ${replayed} rows for ${entries} entries`);
+      searches[variant]!.push(own);
+    }
+    searchFixtures.push({ token: p.accessToken, query });
+  }
+
+  // A signed-in browser session for the code flow's prelude (the real sign-in form, CSRF and all).
+  const page = await inject(app, { method: 'GET', url: '/auth/login' });
+  const cookies = new Map<string, string>();
+  const keep = (res: { headers: Record<string, unknown> }) => {
+    const raw = res.headers['set-cookie'];
+    for (const line of raw === undefined ? [] : Array.isArray(raw) ? raw : [String(raw)]) {
+      const [pair] = String(line).split(';');
+      const eq = (pair ?? '').indexOf('=');
+      cookies.set((pair ?? '').slice(0, eq).trim(), (pair ?? '').slice(eq + 1).trim());
+    }
+  };
+  keep(page);
+  const csrf = /name="csrf_token" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+  const cookieHeader = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const signedIn = await app.inject({
+    method: 'POST',
+    url: '/auth/login',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader() },
+    payload: new URLSearchParams({ username: LOGIN.email, password: LOGIN.password, csrf_token: csrf, return_to: '/' }).toString(),
+  });
+  if (signedIn.statusCode !== 303 && signedIn.statusCode !== 302) throw new Error(`bench sign-in answered ${signedIn.statusCode}`);
+  keep(signedIn);
+
+  // The peer: its signing keys for the same access-token algorithm (and RS256 for id_tokens).
+  const peerKeys = [(await keyPair(alg, 'peer-at')).privateJwk, (await keyPair('RS256', 'peer-id')).privateJwk];
+  const peer = await startOidcPeer({
+    db,
+    clients: backends.map((b) => ({ clientId: b.clientId, alg: b.alg, publicJwk: b.publicJwk })),
+    signingKeys: peerKeys,
+    accessTokenAlg: alg,
+    audience: config.fhirBaseUrl,
+    scope: 'system/*.rs',
+  });
+  const ceiling = await startCeiling({
+    db,
+    databaseUrl,
+    jwks: await portico.signingKeys.jwks(),
+    issuer: config.baseUrl,
+    audience: config.fhirBaseUrl,
+    searches,
+  });
+
+  const resources = await db.query<{ n: string }>("SELECT count(*)::text AS n FROM resource WHERE tenant = '' AND NOT deleted");
+  const fixtures: BenchFixtures = {
+    portico: baseUrl,
+    fhirBase: config.fhirBaseUrl,
+    tokenEndpoint: `${baseUrl}/auth/token`,
+    ceiling: ceiling.url,
+    peer: { url: peer.url, tokenEndpoint: peer.tokenEndpoint },
+    backends: backends.map(({ clientId, alg: a, privateJwk }) => ({ clientId, alg: a, privateJwk })),
+    patients: tokens,
+    searches: searchFixtures,
+    introspection: { basic: `Basic ${Buffer.from(`${RS_CLIENT}:${RS_SECRET}`).toString('base64')}` },
+    codeFlow: {
+      cookie: cookieHeader(),
+      clientId: APP_CLIENT,
+      redirectUri: APP_REDIRECT,
+      scope: 'launch/patient openid fhirUser patient/Observation.rs',
+    },
+    resources: Number(resources[0]?.n ?? 0),
+    statementsPerSearch: searchStatements,
+  };
+  await writeFile(fixturesFile, JSON.stringify(fixtures));
+  const ready: ReadyLine = {
+    ready: true,
+    pid: process.pid,
+    driver: databaseUrl ? 'postgres' : 'pglite',
+    patients,
+    seedSeconds: seeded.seconds,
+    seededResources: seeded.written,
+    fixtures: fixturesFile,
+  };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+
+  // The runner asks for statement counts between runs (stdin line "stats").
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk: string) => {
+    for (const line of chunk.split('\n')) {
+      if (line.trim() === 'stats') process.stdout.write(`${JSON.stringify({ statements: db.statements, memory: process.memoryUsage() })}\n`);
+    }
+  });
+  const stop = () => {
+    void Promise.allSettled([peer.close(), ceiling.close()])
+      .then(() => portico.close())
+      .finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.stdin.on('end', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench server failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

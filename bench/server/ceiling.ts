@@ -1,0 +1,110 @@
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { importJWK, jwtVerify, decodeProtectedHeader, type CryptoKey, type JWK } from 'jose';
+import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { Database } from '../../src/storage/database.ts';
+import type { RecordedQuery } from './query-recorder.ts';
+
+/**
+ * The ceiling: what this machine can do for the same request with nothing but a JWT check and the
+ * SQL. It verifies the same token with the same public key (imported once) and runs one statement
+ * (a read by primary key), or replays the statements Portico ran for a search, or streams the
+ * resource table as NDJSON (COPY ... TO STDOUT on PostgreSQL).
+ */
+export interface CeilingOptions {
+  db: Database;
+  databaseUrl: string | undefined;
+  jwks: { keys: JWK[] };
+  issuer: string;
+  audience: string;
+  /** Per search variant, per fixture: the statements Portico ran for it. */
+  searches: Record<string, RecordedQuery[][]>;
+}
+
+export interface Ceiling {
+  url: string;
+  close(): Promise<void>;
+}
+
+const EXPORT_PAGE = 5000;
+
+export async function startCeiling(options: CeilingOptions): Promise<Ceiling> {
+  const keys = new Map<string, CryptoKey>();
+  for (const jwk of options.jwks.keys) {
+    if (jwk.kid && jwk.alg) keys.set(jwk.kid, (await importJWK(jwk, jwk.alg)) as CryptoKey);
+  }
+  const app: FastifyInstance = Fastify({ logger: false });
+
+  const verified = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
+    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    try {
+      if (!token) throw new Error('no token');
+      const key = keys.get(String(decodeProtectedHeader(token).kid));
+      if (!key) throw new Error('unknown kid');
+      await jwtVerify(token, key, { issuer: options.issuer, audience: options.audience, typ: 'at+jwt' });
+      return true;
+    } catch {
+      await reply.code(401).send();
+      return false;
+    }
+  };
+
+  app.get('/ceiling/Observation/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    if (!(await verified(request, reply))) return reply;
+    const rows = await options.db.query<{ content: string }>(
+      "SELECT content::text AS content FROM resource WHERE tenant = '' AND resource_type = 'Observation' AND id = $1",
+      [request.params.id],
+    );
+    if (!rows[0]) return reply.code(404).send();
+    return reply.type('application/fhir+json').send(rows[0].content);
+  });
+
+  app.get('/ceiling/search/:variant/:index', async (request: FastifyRequest<{ Params: { variant: string; index: string } }>, reply) => {
+    if (!(await verified(request, reply))) return reply;
+    const statements = options.searches[request.params.variant]?.[Number(request.params.index)];
+    if (!statements) return reply.code(404).send();
+    const entries: string[] = [];
+    for (const statement of statements) {
+      const rows = await options.db.query<{ content?: unknown }>(statement.text, statement.params);
+      for (const row of rows) if (row.content !== undefined) entries.push(typeof row.content === 'string' ? row.content : JSON.stringify(row.content));
+    }
+    return reply.type('application/fhir+json').send(`{"resourceType":"Bundle","type":"searchset","entry":[${entries.map((e) => `{"resource":${e}}`).join(',')}]}`);
+  });
+
+  // Every live resource, one NDJSON line each, grouped by type as an export's files are.
+  app.get('/ceiling/export', async (_request, reply) => {
+    if (options.databaseUrl) {
+      reply.type('application/fhir+ndjson');
+      const client = new pg.Client({ connectionString: options.databaseUrl });
+      await client.connect();
+      const stream = client.query(
+        copyTo("COPY (SELECT content FROM resource WHERE tenant = '' AND NOT deleted ORDER BY resource_type, id) TO STDOUT"),
+      );
+      const end = () => void client.end();
+      stream.on('end', end).on('error', end);
+      return reply.send(stream);
+    }
+    // PGlite offers COPY only to a file or blob, not a stream: keyset pages of bare SELECTs instead.
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'application/fhir+ndjson' });
+    let after: [string, string] = ['', ''];
+    for (;;) {
+      const rows = await options.db.query<{ resource_type: string; id: string; content: string }>(
+        `SELECT resource_type, id, content::text AS content FROM resource
+          WHERE tenant = '' AND NOT deleted AND (resource_type, id) > ($1, $2) ORDER BY resource_type, id LIMIT ${EXPORT_PAGE}`,
+        after,
+      );
+      if (rows.length === 0) break;
+      reply.raw.write(`${rows.map((r) => r.content).join('\n')}\n`);
+      const last = rows[rows.length - 1]!;
+      after = [last.resource_type, last.id];
+    }
+    reply.raw.end();
+  });
+
+  app.get('/bench/memory', async () => process.memoryUsage());
+
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
+}
