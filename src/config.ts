@@ -31,6 +31,8 @@ export interface Config {
   readonly tokens: {
     /** Seconds: the longest access token lifetime issued, whatever a Client's access_token_expiration says. */
     readonly accessTokenMaxLifetime: number;
+    /** How long a process trusts "this grant is active" before asking the database again (0: every request). */
+    readonly grantStatusCacheMs: number;
     /** Seconds a refresh token lives (each refresh issues a new one with a fresh period). */
     readonly refreshTokenLifetime: number;
   };
@@ -133,6 +135,7 @@ const envSchema = z.object({
   ACCESS_TOKEN_MAX_LIFETIME: intSetting(60, 366 * 86400).default(3600),
   REFRESH_TOKEN_LIFETIME_DAYS: intSetting(1, 3650).default(90),
   ACCESS_TOKEN_SIGNING_ALG: z.enum(SIGNING_ALGS).default('RS256'),
+  GRANT_STATUS_CACHE_MS: intSetting(0, 60_000).default(1000),
   SIGNING_KEY_RETIRE_AFTER_DAYS: intSetting(0, 3650).default(0),
   REGISTRATION_MODE: z.enum(['open', 'initial-access-token']).optional(),
   INITIAL_ACCESS_TOKEN_LIFETIME: intSetting(60, 365 * 86400).default(86400),
@@ -234,7 +237,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxJsonDepth: e.MAX_JSON_DEPTH,
     },
     databasePoolSize: e.DATABASE_POOL_SIZE,
-    tokens: { accessTokenMaxLifetime: e.ACCESS_TOKEN_MAX_LIFETIME, refreshTokenLifetime: e.REFRESH_TOKEN_LIFETIME_DAYS * 86400 },
+    tokens: { accessTokenMaxLifetime: e.ACCESS_TOKEN_MAX_LIFETIME, grantStatusCacheMs: e.GRANT_STATUS_CACHE_MS, refreshTokenLifetime: e.REFRESH_TOKEN_LIFETIME_DAYS * 86400 },
     signingKeys: { accessTokenAlg: e.ACCESS_TOKEN_SIGNING_ALG, retireAfterDays: e.SIGNING_KEY_RETIRE_AFTER_DAYS },
     jwksFetch: {
       timeoutMs: e.JWKS_FETCH_TIMEOUT_MS,

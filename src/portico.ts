@@ -20,6 +20,8 @@ import type { GrantStore } from './auth/grants/grant-store.ts';
 import type { TokenDeps } from './auth/tokens/token-deps.ts';
 import { createCodeStore } from './storage/auth/code-store.ts';
 import { createGrantStore } from './storage/auth/grant-store.ts';
+import { cacheGrantStatus } from './auth/grants/grant-status-cache.ts';
+import { createVerifiedTokenCache } from './auth/tokens/verified-token-cache.ts';
 import { createAuthorizedApps, patientDisplayName } from './auth/grants/authorized-apps.ts';
 import { SMART_STYLE_PATH } from './ui/smart-style.ts';
 import { createAccessTokenLedger, createRefreshTokenStore } from './storage/auth/token-store.ts';
@@ -59,6 +61,8 @@ import { migrate } from './storage/migrate.ts';
 import { refreshStaleStatistics, startStatisticsRefresh } from './storage/search/statistics.ts';
 
 const STATISTICS_REFRESH_MS = 30_000;
+/** A verified access token is re-verified at least this often (a retired signing key stops counting soon). */
+const VERIFIED_TOKEN_MAX_AGE_SECONDS = 300;
 /** Bulk export: NDJSON bytes per stored chunk, resources per database page, claims before a job is given up. */
 const BULK_EXPORT_CHUNK_BYTES = 256 * 1024;
 const BULK_EXPORT_PAGE_SIZE = 500;
@@ -221,7 +225,8 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       now,
       newSessionId: generateSessionId,
     });
-    const grants = createGrantStore(db);
+    // "Is this grant active?" is asked on every FHIR request: remembered briefly (revocations here apply at once).
+    const grants = cacheGrantStatus(createGrantStore(db), { activeTtlMs: config.tokens.grantStatusCacheMs, maxEntries: 100_000, nowMs: () => now().getTime() });
     const tokens: TokenDeps = {
       issuer: config.baseUrl,
       fhirBaseUrl: config.fhirBaseUrl,
@@ -273,7 +278,15 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         maxPageSize: config.fhir.maxPageSize,
       },
       fhirAuth: {
-        authenticate: createFhirAuthenticator({ keys: signingKeys, grants, issuer: config.baseUrl, audience: config.fhirBaseUrl, now, root: config.admin }),
+        authenticate: createFhirAuthenticator({
+          keys: signingKeys,
+          grants,
+          issuer: config.baseUrl,
+          audience: config.fhirBaseUrl,
+          now,
+          root: config.admin,
+          verified: createVerifiedTokenCache({ maxEntries: 10_000, maxAgeSeconds: VERIFIED_TOKEN_MAX_AGE_SECONDS }),
+        }),
         accessFor: createAccessFactory({
           definitions,
           indexResource,

@@ -1,3 +1,4 @@
+import type { ImportedKeys } from './imported-keys.ts';
 import type { ClientRepository, StoredClient } from '../clients/client-repository.ts';
 import type { JtiStore } from './jti-store.ts';
 import type { JwksSource } from './jwks/jwks-source.ts';
@@ -28,6 +29,8 @@ export interface ClientAuthDeps {
   now: () => Date;
   /** Accepted `aud` values of a client assertion: the token endpoint URL (RFC 7523 §3 item 3). */
   audiences: readonly string[];
+  /** Registered keys imported once (the authenticator makes one when not given). */
+  keys?: ImportedKeys;
 }
 
 /** One authentication method: whether a request presents it, and the check itself (throws OAuthError). */

@@ -1,3 +1,4 @@
+import { createImportedKeys } from './imported-keys.ts';
 import type { AuthenticatedClient, ClientAuthDeps, ClientAuthMethodName, ClientAuthRequest } from './client-auth-method.ts';
 import { CLIENT_AUTH_METHODS } from './client-auth-methods.ts';
 import { invalidRequest } from './oauth-error.ts';
@@ -18,6 +19,7 @@ export interface ClientAuthenticatorOptions extends ClientAuthDeps {
 
 export function createClientAuthenticator(options: ClientAuthenticatorOptions): ClientAuthenticator {
   const enabled = new Set(options.methods ?? (Object.keys(CLIENT_AUTH_METHODS) as ClientAuthMethodName[]));
+  const deps = { ...options, keys: options.keys ?? createImportedKeys() };
   return {
     async authenticate(request) {
       if (request.authorization !== undefined && request.authorization.trim() !== '' && !/^basic(\s|$)/i.test(request.authorization.trim())) {
@@ -29,7 +31,7 @@ export function createClientAuthenticator(options: ClientAuthenticatorOptions): 
       }
       const method = presented[0] ?? CLIENT_AUTH_METHODS.none;
       if (!enabled.has(method.method)) throw invalidRequest(`client authentication method ${method.method} is not accepted here`);
-      return method.authenticate(request, options);
+      return method.authenticate(request, deps);
     },
   };
 }

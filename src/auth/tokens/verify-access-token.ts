@@ -3,6 +3,7 @@ import type { AccessTokenClaims, GrantStatus } from '../grants/grant.ts';
 import type { SigningKeys } from '../keys/signing-keys.ts';
 import { SIGNING_ALGS } from '../keys/signing-algorithms.ts';
 import { ACCESS_TOKEN_TYP } from './access-token.ts';
+import type { VerifiedTokenCache } from './verified-token-cache.ts';
 
 export interface AccessTokenVerifierDeps {
   keys: Pick<SigningKeys, 'verificationKey'>;
@@ -12,6 +13,8 @@ export interface AccessTokenVerifierDeps {
   /** The FHIR base URL: the only audience our FHIR API accepts. */
   audience: string;
   now: () => Date;
+  /** Tokens already verified (signature and claims), so a repeated token skips the signature check. */
+  verified?: VerifiedTokenCache;
 }
 
 export type TokenVerification = { valid: true; claims: AccessTokenClaims } | { valid: false; reason: string };
@@ -26,10 +29,16 @@ const invalid = (reason: string): TokenVerification => ({ valid: false, reason }
  * grant still active. The reason says what failed, for error_description; it never echoes token contents.
  */
 export async function verifyAccessToken(token: string, deps: AccessTokenVerifierDeps): Promise<TokenVerification> {
-  const checked = await checkAccessTokenClaims(token, deps);
-  if (!checked.valid) return checked;
-  if (!(await deps.grants.isActive(checked.claims.grant))) return invalid('the access token was revoked');
-  return checked;
+  const nowSeconds = Math.floor(deps.now().getTime() / 1000);
+  let claims = deps.verified?.get(token, nowSeconds);
+  if (!claims) {
+    const checked = await checkAccessTokenClaims(token, deps);
+    if (!checked.valid) return checked;
+    claims = checked.claims;
+    deps.verified?.set(token, claims, nowSeconds);
+  }
+  if (!(await deps.grants.isActive(claims.grant))) return invalid('the access token was revoked');
+  return { valid: true, claims };
 }
 
 /** Everything verifyAccessToken checks but the grant's standing (revocation needs the grant of a revoked token). */

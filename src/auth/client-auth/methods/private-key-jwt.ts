@@ -96,7 +96,7 @@ async function verifySignature(assertion: string, client: StoredClient, kid: str
   let key: Awaited<ReturnType<typeof importJWK>>;
   try {
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, ...publicPart } = choice.key;
-    key = await importJWK({ ...publicPart, alg }, alg);
+    key = deps.keys ? await deps.keys.import({ ...publicPart, alg }, alg) : await importJWK({ ...publicPart, alg }, alg);
   } catch {
     throw invalidClient("the registered key for the assertion's kid is not a usable key");
   }
