@@ -14,12 +14,13 @@
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { freePort } from './free-port.ts';
+import type { Request } from 'autocannon';
 import pg from 'pg';
-import { measure } from './runner/load.ts';
+import { runAmount } from './runner/load.ts';
 import { renderMarkdown, type BenchReport, type ColdStart, type MemoryReport, type SizeReport } from './runner/report.ts';
 import * as scenarios from './runner/scenarios.ts';
 import type { ScenarioResult, Settings } from './runner/scenarios.ts';
@@ -57,14 +58,6 @@ const wanted = (key: string) => !only || only.has(key);
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** A database per size, kept between runs (seeding is the slow part); --fresh starts it over. */
 async function databaseFor(name: string, fresh: boolean): Promise<{ url?: string; dataDir: string }> {
   const dataDir = join('bench', '.data', name);
@@ -72,7 +65,12 @@ async function databaseFor(name: string, fresh: boolean): Promise<{ url?: string
     if (fresh) await rm(dataDir, { recursive: true, force: true });
     return { dataDir };
   }
-  const admin = new pg.Client({ connectionString: databaseUrl });
+  return { url: await postgresDatabase(databaseUrl, name, fresh), dataDir };
+}
+
+/** The URL of database `name` on the server of `base`, created when missing (dropped first when `fresh`). */
+async function postgresDatabase(base: string, name: string, fresh: boolean): Promise<string> {
+  const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   try {
     if (fresh) await admin.query(`DROP DATABASE IF EXISTS ${name}`);
@@ -81,9 +79,9 @@ async function databaseFor(name: string, fresh: boolean): Promise<{ url?: string
   } finally {
     await admin.end();
   }
-  const url = new URL(databaseUrl);
+  const url = new URL(base);
   url.pathname = `/${name}`;
-  return { url: url.toString(), dataDir };
+  return url.toString();
 }
 
 async function withServer<T>(patients: number, alg: 'ES384' | 'RS384', fn: (server: BenchServer) => Promise<T>): Promise<T> {
@@ -124,7 +122,7 @@ async function memoryCheck(server: BenchServer): Promise<MemoryReport> {
     url: f.fhirBase,
     connections: settings.connections,
     requests: [{
-      setupRequest: (req: Record<string, unknown> & { headers?: Record<string, string> }) => {
+      setupRequest: (req: Request) => {
         const p = pick(f.patients);
         return { ...req, path: `${fhirPath}/Observation/${pick(p.observations)}`, headers: { ...req.headers, authorization: `Bearer ${p.accessToken}` } };
       },
@@ -132,9 +130,9 @@ async function memoryCheck(server: BenchServer): Promise<MemoryReport> {
   };
   const early = Math.min(10_000, Math.floor(memoryRequests / 10));
   log(`bench: memory: ${early} then ${memoryRequests} fhir-read requests…`);
-  await measure({ ...plan, amount: async () => early } as never, { runs: 0, warmup: 0, duration: 0 });
+  await runAmount(plan, early);
   const first = await server.stats();
-  await measure({ ...plan, amount: async () => memoryRequests - early } as never, { runs: 0, warmup: 0, duration: 0 });
+  await runAmount(plan, memoryRequests - early);
   const second = await server.stats();
   const mb = (bytes: number) => bytes / 1024 / 1024;
   return {
@@ -181,30 +179,10 @@ async function coldStarts(): Promise<ColdStart[]> {
     out.push({ driver: 'PostgreSQL', state: 'empty', seconds: undefined, note: 'not measured: set BENCH_DATABASE_URL' });
     return out;
   }
-  const saved = databaseUrl;
-  process.env.BENCH_DATABASE_URL = pgBase;
-  try {
-    const db = await databaseForUrl(pgBase, 'portico_bench_coldstart');
-    out.push({ driver: 'PostgreSQL', state: 'empty', seconds: await coldStart({ DATABASE_URL: db, DATA_DIR: join(tmpdir(), 'unused') }) });
-    out.push({ driver: 'PostgreSQL', state: 'seeded', seconds: await coldStart({ DATABASE_URL: db, DATA_DIR: join(tmpdir(), 'unused') }) });
-  } finally {
-    if (saved === undefined) delete process.env.BENCH_DATABASE_URL;
-  }
+  const db = await postgresDatabase(pgBase, 'portico_bench_coldstart', true);
+  out.push({ driver: 'PostgreSQL', state: 'empty', seconds: await coldStart({ DATABASE_URL: db, DATA_DIR: join(tmpdir(), 'unused') }) });
+  out.push({ driver: 'PostgreSQL', state: 'seeded', seconds: await coldStart({ DATABASE_URL: db, DATA_DIR: join(tmpdir(), 'unused') }) });
   return out;
-}
-
-async function databaseForUrl(base: string, name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 async function main(): Promise<void> {

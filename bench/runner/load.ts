@@ -56,6 +56,11 @@ async function once(plan: LoadPlan, options: { duration?: number; amount?: numbe
   return autocannon(opts);
 }
 
+/** One unmeasured load of exactly `amount` requests (the memory check's traffic). */
+export async function runAmount(plan: LoadPlan, amount: number): Promise<RunFigures> {
+  return figures(await once(plan, { amount }));
+}
+
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
+import { freePort } from '../free-port.ts';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { loadConfig } from '../../src/config.ts';
@@ -46,14 +46,6 @@ const RS_CLIENT = 'bench-resource-server';
 const RS_SECRET = randomBytes(24).toString('base64url');
 const FHIR_SCOPE = 'patient/Observation.rs patient/Observation.c patient/Provenance.rs offline_access';
 const LOGIN = { email: 'patient@sandbox.portico.test', password: 'sandbox-patient-password' };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The population, written once per database and reused by later runs (the ledger skips what is there). */
 async function seed(): Promise<{ seconds: number; written: number }> {
