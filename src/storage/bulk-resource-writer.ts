@@ -31,21 +31,50 @@ function cols<R>(spec: [string, Column['type'], (row: R) => string | null][]): C
   return spec.map(([name, type, pick]) => ({ name, type, pick: pick as (row: never) => string | null }));
 }
 
+/** A batch made ready to insert: stamped, serialised and indexed (the CPU-heavy part, no database). */
+export interface PreparedBatch {
+  tenant: string;
+  lastUpdated: string;
+  resources: { type: string; id: string; content: string; index: SearchIndexRows }[];
+}
+
+/** Resources prepared between turns of the event loop, so a transaction in flight keeps moving. */
+const PREPARE_SLICE = 100;
+
+/**
+ * Stamps, serialises and indexes a batch, outside any transaction and yielding to the event loop
+ * every few resources: the previous batch's statements go on meanwhile, so CPU and database overlap.
+ */
+export async function prepareBulkInsert(resources: Resource[], options: BulkWriteOptions): Promise<PreparedBatch> {
+  const lastUpdated = options.now().toISOString();
+  const prepared: PreparedBatch['resources'] = [];
+  for (const [i, resource] of resources.entries()) {
+    if (i > 0 && i % PREPARE_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+    const stamped: Resource = { ...resource, meta: { ...resource.meta, versionId: '1', lastUpdated } };
+    prepared.push({ type: resource.resourceType, id: resource.id ?? '', content: JSON.stringify(stamped), index: options.indexResource(stamped) });
+  }
+  return { tenant: options.tenant, lastUpdated, resources: prepared };
+}
+
 /** Inserts the resources that do not exist yet; returns how many it wrote. */
 export async function bulkInsertResources(sql: SqlClient, resources: Resource[], options: BulkWriteOptions): Promise<number> {
-  if (resources.length === 0) return 0;
-  const { tenant } = options;
+  return insertPrepared(sql, await prepareBulkInsert(resources, options));
+}
+
+/** Inserts the prepared resources that do not exist yet; returns how many it wrote. */
+export async function insertPrepared(sql: SqlClient, batch: PreparedBatch): Promise<number> {
+  if (batch.resources.length === 0) return 0;
+  const { tenant, lastUpdated } = batch;
   const existing = await sql.query<{ resource_type: string; id: string }>(
     `SELECT r.resource_type, r.id FROM resource r
        JOIN unnest($2::text[], $3::text[]) AS u(t, i) ON r.resource_type = u.t AND r.id = u.i
       WHERE r.tenant = $1`,
-    [tenant, resources.map((r) => r.resourceType), resources.map((r) => r.id ?? '')],
+    [tenant, batch.resources.map((r) => r.type), batch.resources.map((r) => r.id)],
   );
   const skip = new Set(existing.map((r) => `${r.resource_type}/${r.id}`));
-  const fresh = resources.filter((r) => !skip.has(`${r.resourceType}/${r.id ?? ''}`));
+  const fresh = batch.resources.filter((r) => !skip.has(`${r.type}/${r.id}`));
   if (fresh.length === 0) return 0;
 
-  const lastUpdated = options.now().toISOString();
   const types: string[] = [];
   const ids: string[] = [];
   const contents: string[] = [];
@@ -59,17 +88,14 @@ export async function bulkInsertResources(sql: SqlClient, resources: Resource[],
     uri: { types: [], ids: [], rows: [] },
   };
   for (const resource of fresh) {
-    const id = resource.id ?? '';
-    const stamped: Resource = { ...resource, meta: { ...resource.meta, versionId: '1', lastUpdated } };
-    types.push(resource.resourceType);
-    ids.push(id);
-    contents.push(JSON.stringify(stamped));
-    const rows = options.indexResource(stamped);
+    types.push(resource.type);
+    ids.push(resource.id);
+    contents.push(resource.content);
     for (const key of Object.keys(index) as (keyof SearchIndexRows)[]) {
       const target = index[key];
-      for (const row of rows[key]) {
-        target.types.push(resource.resourceType);
-        target.ids.push(id);
+      for (const row of resource.index[key]) {
+        target.types.push(resource.type);
+        target.ids.push(resource.id);
         (target.rows as unknown[]).push(row);
       }
     }

@@ -1,7 +1,7 @@
 import type { Resource } from '../fhir/resource.ts';
 import type { SearchIndexRows } from '../fhir/search/index-rows.ts';
 import type { SeedLedger, SeedRange } from '../fhir/sandbox/seed-ledger.ts';
-import { bulkInsertResources } from './bulk-resource-writer.ts';
+import { insertPrepared, prepareBulkInsert, type PreparedBatch } from './bulk-resource-writer.ts';
 import type { Database, SqlClient } from './database.ts';
 import { createResourceStore } from './resource-store.ts';
 
@@ -24,8 +24,8 @@ export function createSeedLedger(db: Database, options: SeedLedgerOptions): Seed
   const tenant = options.tenant ?? '';
   const now = options.now ?? (() => new Date());
 
-  async function writeResources(tx: SqlClient, resources: Resource[]): Promise<number> {
-    if (options.path === 'bulk') return bulkInsertResources(tx, resources, { tenant, indexResource: options.indexResource, now });
+  async function writeResources(tx: SqlClient, resources: Resource[], prepared: PreparedBatch | undefined): Promise<number> {
+    if (prepared) return insertPrepared(tx, prepared);
     // The repository bound to this transaction: its own transaction() joins ours.
     const repository = createResourceStore(inTransaction(db, tx), { tenant, indexResource: options.indexResource, now });
     return repository.transaction(async (writer) => {
@@ -42,7 +42,9 @@ export function createSeedLedger(db: Database, options: SeedLedgerOptions): Seed
       );
       return rows.map((r) => ({ first: r.first_index, last: r.last_index }));
     },
-    write(seed: string, range: SeedRange, resources: Resource[]) {
+    async write(seed: string, range: SeedRange, resources: Resource[]) {
+      // Indexed before the transaction opens, so the previous batch's insert runs meanwhile.
+      const prepared = options.path === 'bulk' ? await prepareBulkInsert(resources, { tenant, indexResource: options.indexResource, now }) : undefined;
       return db.transaction(async (tx) => {
         // Serialises writers of one seed (two servers starting together); the loser sees the row.
         await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SEED_LOCK_CLASS, `${tenant}/${seed}`]);
@@ -51,7 +53,7 @@ export function createSeedLedger(db: Database, options: SeedLedgerOptions): Seed
           [tenant, seed, range.first, range.last],
         );
         if (overlap.length > 0) return false;
-        const written = await writeResources(tx, resources);
+        const written = await writeResources(tx, resources, prepared);
         await tx.query(
           'INSERT INTO seed_progress (tenant, seed, first_index, last_index, resources) VALUES ($1, $2, $3, $4, $5)',
           [tenant, seed, range.first, range.last, written],

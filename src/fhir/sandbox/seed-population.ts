@@ -37,20 +37,30 @@ export async function seedPopulation(ledger: SeedLedger, options: SeedOptions): 
   let batch: Resource[] = [];
   let range: SeedRange | undefined;
   let patientsInBatch = 0;
+  // At most one batch in the database while the next is generated and indexed: the CPU work and the
+  // insert overlap (the ledger serialises writers, so order of commits does not matter).
+  let inFlight: Promise<void> | undefined;
   const flush = async () => {
     if (!range) return;
-    const wrote = await ledger.write(options.seed, range, batch);
-    if (range.first !== SHARED_INDEX) {
-      progress.patientsDone += patientsInBatch;
-      if (wrote) progress.resourcesWritten += batch.length;
-      else progress.patientsSkipped += patientsInBatch;
-    } else if (wrote) {
-      progress.resourcesWritten += batch.length;
-    }
+    const [written, writtenRange, patientsWritten] = [batch, range, patientsInBatch];
     batch = [];
     range = undefined;
     patientsInBatch = 0;
-    options.onProgress?.({ ...progress });
+    const previous = inFlight;
+    const settled = ledger.write(options.seed, writtenRange, written).then((wrote) => {
+      if (writtenRange.first !== SHARED_INDEX) {
+        progress.patientsDone += patientsWritten;
+        if (wrote) progress.resourcesWritten += written.length;
+        else progress.patientsSkipped += patientsWritten;
+      } else if (wrote) {
+        progress.resourcesWritten += written.length;
+      }
+      options.onProgress?.({ ...progress });
+    });
+    // Awaited by the next flush or at the end; a failure must not count as unhandled meanwhile.
+    settled.catch(() => undefined);
+    inFlight = settled;
+    if (previous) await previous;
   };
 
   const chunks = generatePopulation({
@@ -74,6 +84,7 @@ export async function seedPopulation(ledger: SeedLedger, options: SeedOptions): 
     if (patientsInBatch >= options.batchSize) await flush();
   }
   await flush();
+  await inFlight;
   return progress;
 }
 
