@@ -57,6 +57,15 @@ export function orderBy(columns: SortColumn[], backward: boolean): string {
  * the lexicographic comparison spelled out, with nulls sorting last.
  */
 export function keysetSql(columns: SortColumn[], keys: (string | null)[], backward: boolean, p: SqlParams): string {
+  // All keys non-null and one direction (the default type + id order): a row comparison, which
+  // PostgreSQL answers with an index range instead of rescanning from the start on every page.
+  const direction = columns[0]?.descending;
+  if (columns.every((c, i) => !c.nullable && c.descending === direction && (keys[i] ?? null) !== null)) {
+    const forward = direction ? '<' : '>';
+    const op = backward ? (forward === '>' ? '<' : '>') : forward;
+    const values = columns.map((c, i) => p.add(keys[i] as string, c.cast));
+    return `(${columns.map((_, i) => `k${i}`).join(', ')}) ${op} (${values.join(', ')})`;
+  }
   const alternatives: string[] = [];
   const equalSoFar: string[] = [];
   columns.forEach((c, i) => {
