@@ -64,8 +64,8 @@ const STATISTICS_REFRESH_MS = 30_000;
 /** A verified access token is re-verified at least this often (a retired signing key stops counting soon). */
 const VERIFIED_TOKEN_MAX_AGE_SECONDS = 300;
 /** Bulk export: NDJSON bytes per stored chunk, resources per database page, claims before a job is given up. */
-const BULK_EXPORT_CHUNK_BYTES = 256 * 1024;
-const BULK_EXPORT_PAGE_SIZE = 500;
+const BULK_EXPORT_CHUNK_BYTES = 1024 * 1024;
+const BULK_EXPORT_PAGE_SIZE = 1000;
 const BULK_EXPORT_MAX_ATTEMPTS = 3;
 import { createResourceStore } from './storage/resource-store.ts';
 import { createSeedLedger } from './storage/seed-progress-store.ts';
@@ -165,6 +165,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       runner: {
         store: exportStore,
         repository,
+        jsonReader: repository,
         resourceTypes: definitions.resourceTypes,
         searchRegistry,
         settings: fhir.settings,

@@ -1,5 +1,5 @@
 import type { Resource, ResourceRecord } from './resource.ts';
-import type { SearchRequest, SearchResult } from './search/search-request.ts';
+import type { JsonPage, SearchRequest, SearchResult } from './search/search-request.ts';
 
 /**
  * The FHIR layer's port to storage. Implemented in src/storage (SQL); the FHIR layer never sees SQL.
@@ -53,6 +53,15 @@ export interface HistoryPage {
   /** Cursor of the next (older) page, when there is one. */
   next?: string;
   total?: number;
+}
+
+/**
+ * Search results as the stored JSON text, for bulk export's unfiltered path. Deliberately not part
+ * of ResourceRepository: a constrained repository (scopes, policies) cannot offer it, so only an
+ * export whose access is unconstrained is given one.
+ */
+export interface ResourceJsonReader {
+  searchJson(request: SearchRequest): Promise<JsonPage>;
 }
 
 export interface ResourceRepository extends ResourceReader {

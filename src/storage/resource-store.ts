@@ -2,6 +2,7 @@ import { conflict, preconditionFailed } from '../fhir/outcome.ts';
 import type {
   HistoryPage,
   HistoryRequest,
+  ResourceJsonReader,
   ResourceReader,
   ResourceRepository,
   ResourceWriter,
@@ -12,7 +13,7 @@ import type { SearchIndexRows } from '../fhir/search/index-rows.ts';
 import type { SearchRequest, SearchResult } from '../fhir/search/search-request.ts';
 import type { Database, SqlClient } from './database.ts';
 import { deleteIndexRows, insertIndexRows } from './search-index-writer.ts';
-import { searchResources } from './search/search-sql.ts';
+import { searchResourceJson, searchResources } from './search/search-sql.ts';
 import { RECORD_COLUMNS, toRecord, type ResourceRow } from './resource-row.ts';
 
 export interface ResourceStoreOptions {
@@ -24,7 +25,7 @@ export interface ResourceStoreOptions {
 }
 
 /** The PostgreSQL implementation of the FHIR layer's ResourceRepository (both drivers). */
-export function createResourceStore(db: Database, options: ResourceStoreOptions): ResourceRepository {
+export function createResourceStore(db: Database, options: ResourceStoreOptions): ResourceRepository & ResourceJsonReader {
   const tenant = options.tenant ?? '';
   const now = options.now ?? (() => new Date());
 
@@ -137,6 +138,7 @@ export function createResourceStore(db: Database, options: ResourceStoreOptions)
 
   return {
     ...reader(db),
+    searchJson: (request) => searchResourceJson(db, tenant, request),
     transaction: (fn) => db.transaction((tx) => fn(writer(tx))),
   };
 }

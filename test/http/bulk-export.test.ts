@@ -174,6 +174,27 @@ for (const driver of drivers) {
       assert.equal(lines.length, 2);
     });
 
+    it('a whole-system export holds every live resource once, as stored, for the root client and a system/*.rs token alike', async () => {
+      const types = ['Condition', 'Encounter', 'Group', 'Observation', 'Organization', 'Patient', 'Practitioner'];
+      const expected = new Map<string, string[]>();
+      for (const type of types) {
+        const bundle = (await root.get(`${type}?_count=100&_elements=id`)).body as { entry?: { resource: { id: string } }[] };
+        expected.set(type, (bundle.entry ?? []).map((e) => e.resource.id).sort());
+      }
+      for (const authorization of [ROOT_AUTHORIZATION, await backend('whole-system-exporter', 'system/*.rs')]) {
+        const path = statusPath(await kickOff('$export', authorization));
+        await runJobs();
+        const manifest = await manifestOf(path, authorization);
+        const lines = await linesOf(manifest, authorization);
+        assert.deepEqual([...new Set(lines.map((l) => l.resourceType))].sort(), types);
+        for (const type of types) assert.deepEqual(idsOf(lines, type), expected.get(type), type);
+        for (const line of lines) assert.ok((line.meta as { versionId?: string } | undefined)?.versionId, `${line.resourceType}/${line.id} has its meta`);
+        // At most BULK_EXPORT_FILE_MAX_RESOURCES (2) per file (linesOf checked one type per file).
+        for (const entry of manifest.output) assert.ok(entry.count >= 1 && entry.count <= 2, JSON.stringify(entry));
+        assert.equal(manifest.error.length, 0);
+      }
+    });
+
     it('system export with _type, _typeFilter and _elements', async () => {
       const query = new URLSearchParams({ _type: 'Patient,Observation', _typeFilter: 'Observation?subject=Patient/p2', _elements: 'gender', _outputFormat: 'ndjson' });
       const path = statusPath(await kickOff(`$export?${query}`));

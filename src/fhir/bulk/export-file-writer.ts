@@ -21,6 +21,8 @@ export interface FileLimits {
 export interface ExportFileWriter {
   /** Appends one resource as an NDJSON line to the current file of its kind and type (opening one when needed). */
   write(kind: ExportFileKind, resource: Resource | OperationOutcome): Promise<void>;
+  /** Appends a resource already serialised as one line of JSON (the stored text, unparsed). */
+  writeLine(kind: ExportFileKind, resourceType: string, json: string): Promise<void>;
   /** Writes out and closes the current file. */
   close(): Promise<void>;
 }
@@ -29,8 +31,13 @@ export interface ExportFileWriter {
  * Streams NDJSON lines into the store chunk by chunk: memory holds one chunk, never a file.
  * One resource type per file (Bulk Data Access 2.0.0 §"Response - Complete Status").
  */
-export function createExportFileWriter(store: ExportStore, jobId: string, owner: string, limits: FileLimits): ExportFileWriter {
-  let nextFileNo = 0;
+export function createExportFileWriter(
+  store: ExportStore,
+  jobId: string,
+  owner: string,
+  limits: FileLimits,
+  nextFileNo: () => number = counter(),
+): ExportFileWriter {
   let current: { fileNo: number; kind: ExportFileKind; type: string; lines: number; chunkNo: number; buffer: string[]; bytes: number } | undefined;
 
   const flush = async () => {
@@ -46,21 +53,27 @@ export function createExportFileWriter(store: ExportStore, jobId: string, owner:
     current = undefined;
   };
 
+  const writeLine = async (kind: ExportFileKind, type: string, json: string) => {
+    if (current && (current.kind !== kind || current.type !== type || current.lines >= limits.maxLinesPerFile)) await close();
+    if (!current) {
+      const fileNo = nextFileNo();
+      if (!(await store.openFile(jobId, owner, { fileNo, kind, resourceType: type }))) throw new LeaseLostError(jobId);
+      current = { fileNo, kind, type, lines: 0, chunkNo: 0, buffer: [], bytes: 0 };
+    }
+    current.buffer.push(json, '\n');
+    current.bytes += json.length + 1;
+    current.lines += 1;
+    if (current.bytes >= limits.chunkBytes) await flush();
+  };
+
   return {
-    async write(kind, resource) {
-      const type = resource.resourceType;
-      if (current && (current.kind !== kind || current.type !== type || current.lines >= limits.maxLinesPerFile)) await close();
-      if (!current) {
-        const fileNo = nextFileNo++;
-        if (!(await store.openFile(jobId, owner, { fileNo, kind, resourceType: type }))) throw new LeaseLostError(jobId);
-        current = { fileNo, kind, type, lines: 0, chunkNo: 0, buffer: [], bytes: 0 };
-      }
-      const line = `${JSON.stringify(resource)}\n`;
-      current.buffer.push(line);
-      current.bytes += line.length;
-      current.lines += 1;
-      if (current.bytes >= limits.chunkBytes) await flush();
-    },
+    write: (kind, resource) => writeLine(kind, resource.resourceType, JSON.stringify(resource)),
+    writeLine,
     close,
   };
+}
+
+function counter(): () => number {
+  let next = 0;
+  return () => next++;
 }

@@ -2,12 +2,12 @@ import type { PatientCompartment } from '../../auth/access/patient-compartment.t
 import { constrainRepository } from '../authorization/constrained-repository.ts';
 import type { FhirSettings } from '../interaction.ts';
 import { issue, outcome } from '../outcome.ts';
-import type { ResourceReader, ResourceRepository } from '../repository.ts';
+import type { ResourceJsonReader, ResourceReader, ResourceRepository } from '../repository.ts';
 import type { Resource } from '../resource.ts';
 import type { SearchIndexRows } from '../search/index-rows.ts';
 import { parseSearchRequest } from '../search/parse-search.ts';
 import type { SearchParameterRegistry } from '../search/registry.ts';
-import type { Condition } from '../search/search-request.ts';
+import type { Condition, SearchRequest } from '../search/search-request.ts';
 import { subsetResource } from '../search/subset.ts';
 import { recordedAccess } from './export-access.ts';
 import { createExportFileWriter, LeaseLostError, type ExportFileWriter, type FileLimits } from './export-file-writer.ts';
@@ -18,6 +18,8 @@ import type { ExportLease, ExportStore } from './export-store.ts';
 export interface ExportRunnerDeps {
   store: ExportStore;
   repository: ResourceRepository;
+  /** The same resources as stored JSON text: used only where the job's access is unconstrained. */
+  jsonReader: ResourceJsonReader;
   resourceTypes: ReadonlySet<string>;
   searchRegistry: SearchParameterRegistry;
   settings: FhirSettings;
@@ -34,6 +36,8 @@ export interface ExportRunnerDeps {
   };
 }
 
+/** Types exported at once where resources go out as stored (each stream holds a database connection). */
+const PARALLEL_STREAMS = 2;
 /** Ids looked up per query when exporting referenced resources. */
 const ID_BATCH = 200;
 /** A FHIR reference to a local resource: `Practitioner/123`, or absolute under our base. */
@@ -47,7 +51,10 @@ export type RunResult = 'completed' | 'failed' | 'lost';
  * the lease as it goes. Resources are those current at the job's transactionTime.
  */
 export async function runExport(job: ExportJob, lease: ExportLease, deps: ExportRunnerDeps): Promise<RunResult> {
-  const writer = createExportFileWriter(deps.store, job.id, lease.owner, deps.limits);
+  let files = 0;
+  // Writers share the file numbering: parallel streams each write their own files.
+  const newWriter = () => createExportFileWriter(deps.store, job.id, lease.owner, deps.limits, () => files++);
+  const writer = newWriter();
   let progress = 'starting';
   const beat = async () => {
     if (deps.stopped?.()) {
@@ -57,7 +64,7 @@ export async function runExport(job: ExportJob, lease: ExportLease, deps: Export
     if (!(await deps.store.heartbeat(job.id, lease, progress, deps.now()))) throw new LeaseLostError(job.id);
   };
   try {
-    await exportAll(job, deps, writer, (p) => {
+    await exportAll(job, deps, writer, newWriter, (p) => {
       progress = p;
       return beat();
     });
@@ -95,7 +102,13 @@ async function finish(job: ExportJob, lease: ExportLease, deps: ExportRunnerDeps
   return deps.store.finish(job.id, lease.owner, { status, completedAt: now, expiresAt });
 }
 
-async function exportAll(job: ExportJob, deps: ExportRunnerDeps, writer: ExportFileWriter, beat: (progress: string) => Promise<void>) {
+async function exportAll(
+  job: ExportJob,
+  deps: ExportRunnerDeps,
+  writer: ExportFileWriter,
+  newWriter: () => ExportFileWriter,
+  beat: (progress: string) => Promise<void>,
+) {
   const { request } = job;
   for (const value of request.unsupportedAssociatedData ?? []) {
     await writer.write('error', outcome(issue('not-supported', `includeAssociatedData=${value} is not supported; the export was run without it`, undefined, 'warning')));
@@ -112,7 +125,7 @@ async function exportAll(job: ExportJob, deps: ExportRunnerDeps, writer: ExportF
           constraints: access.types[type] ?? { kind: 'none' },
           match: { index: deps.index, searchRegistry: deps.searchRegistry, settings: deps.settings },
         });
-  const timeConditions = (type: string): Condition[] => {
+  const timeConditions = (type: string | undefined): Condition[] => {
     const query: [string, string][] = [['_lastUpdated', `le${job.transactionTime}`]];
     if (request.since) query.push(['_lastUpdated', `gt${request.since}`]);
     return parseSearchRequest(type, query, { registry: deps.searchRegistry, settings: deps.settings, strict: true }).conditions ?? [];
@@ -144,20 +157,33 @@ async function exportAll(job: ExportJob, deps: ExportRunnerDeps, writer: ExportF
     const filter = filterCondition(type);
     if (filter) conditions.push(filter);
     const kept = elements(type);
+    if (asStored(type) && kept.length === 0) return exportJson(writer, { resourceType: type, conditions }, `exporting ${type}`);
     const reader = readerFor(type);
     let written = 0;
-    let cursor: string | undefined;
-    do {
-      const page = await reader.search({ resourceType: type, count: deps.limits.pageSize, conditions, total: 'none', ...(cursor ? { cursor } : {}) });
+    for await (const page of prefetched((cursor) => reader.search({ resourceType: type, count: deps.limits.pageSize, conditions, total: 'none', ...(cursor ? { cursor } : {}) }))) {
       for (const record of page.matches) {
         collect(record.resource);
         await writer.write('output', kept.length > 0 ? subsetResource(record.resource, { elements: kept }, deps.searchRegistry) : record.resource);
         written += 1;
       }
-      cursor = page.next;
       await beat(`exporting ${type}`);
-    } while (cursor);
+    }
     await writer.close();
+    return written;
+  };
+
+  // Nothing to enforce per resource and no references to follow: resources go out as stored, never parsed.
+  const unconstrained = (type: string) => access.kind === 'full' || access.types[type]?.kind === 'none';
+  const asStored = (type: string) => unconstrained(type) && types.referenced.length === 0;
+  /** Streams one type's matches as their stored JSON text into `out`; the number written. */
+  const exportJson = async (out: ExportFileWriter, search: Pick<SearchRequest, 'resourceType' | 'conditions'>, progress: string): Promise<number> => {
+    let written = 0;
+    for await (const page of prefetched((cursor) => deps.jsonReader.searchJson({ ...search, count: deps.limits.pageSize, total: 'none', ...(cursor ? { cursor } : {}) }))) {
+      for (const line of page.lines) await out.writeLine('output', line.resourceType, line.json);
+      written += page.lines.length;
+      await beat(progress);
+    }
+    await out.close();
     return written;
   };
 
@@ -166,7 +192,16 @@ async function exportAll(job: ExportJob, deps: ExportRunnerDeps, writer: ExportF
     const asked = new Set(request.patients);
     patients.splice(0, patients.length, ...patients.filter((id) => asked.has(id)));
   }
-  for (const type of types.main) {
+  if (patients === undefined && !request.elements?.length && types.main.every(asStored)) {
+    // Stored text, type by type on parallel streams: the database's JSON-to-text work is the cost,
+    // and each stream has its own connection (and core) for it.
+    await onParallelStreams(types.main.filter(allowed), async (out, type) => {
+      const conditions = timeConditions(type);
+      const filter = filterCondition(type);
+      if (filter) conditions.push(filter);
+      await exportJson(out, { resourceType: type, conditions }, `exporting ${type}`);
+    }, newWriter);
+  } else for (const type of types.main) {
     if (!allowed(type)) continue;
     if (patients === undefined) {
       await exportType(type, []);
@@ -201,7 +236,7 @@ async function exportAll(job: ExportJob, deps: ExportRunnerDeps, writer: ExportF
 
   if (request.since && request.level === 'system') {
     for (const type of types.main) {
-      if (access.kind === 'full' || access.types[type]?.kind === 'none') await exportDeletions(type, request.since, job, deps, writer, beat);
+      if (unconstrained(type)) await exportDeletions(type, request.since, job, deps, writer, beat);
     }
   }
 }
@@ -272,4 +307,46 @@ function localReferences(value: unknown, baseUrl: string, out: [string, string][
     }
   }
   return out;
+}
+
+/**
+ * The pages of a keyset-paged read, each next one already asked for while the caller writes out the
+ * one in hand (reading and writing overlap on two connections).
+ */
+async function* prefetched<P extends { next?: string }>(fetchPage: (cursor: string | undefined) => Promise<P>): AsyncGenerator<P> {
+  let pending = fetchPage(undefined);
+  for (;;) {
+    const page = await pending;
+    if (page.next) {
+      pending = fetchPage(page.next);
+      // Awaited on the next turn; until then a failure must not count as unhandled.
+      pending.catch(() => undefined);
+    }
+    yield page;
+    if (!page.next) return;
+  }
+}
+
+/**
+ * Runs `work` over the types on PARALLEL_STREAMS streams, each with its own file writer. After the
+ * first failure no stream starts another type; the first error is rethrown once all have stopped.
+ */
+async function onParallelStreams(types: string[], work: (out: ExportFileWriter, type: string) => Promise<void>, newWriter: () => ExportFileWriter): Promise<void> {
+  const queue = [...types];
+  let failed = false;
+  const results = await Promise.allSettled(
+    Array.from({ length: PARALLEL_STREAMS }, async () => {
+      const out = newWriter();
+      for (let type = queue.shift(); type !== undefined && !failed; type = queue.shift()) {
+        try {
+          await work(out, type);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }
+    }),
+  );
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
 }

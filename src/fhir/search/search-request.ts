@@ -90,6 +90,12 @@ export interface IncludeRule {
   baseUrl: string;
 }
 
+/** A page of matches as their stored JSON text (bulk export writes them out unparsed). */
+export interface JsonPage {
+  lines: { resourceType: string; json: string }[];
+  next?: string;
+}
+
 export interface SearchResult {
   /** Matches, in order, at most `count`. */
   matches: ResourceRecord[];

@@ -20,7 +20,7 @@ const JOB_COLUMNS = 'id, client_id, status, request, access, transaction_time, c
 /** Jobs still to run or running: they count against a client's concurrent-export limit. */
 const ACTIVE = `status IN ('queued', 'running')`;
 /** Chunks read per query when streaming a file back. */
-const READ_BATCH = 16;
+const READ_BATCH = 4;
 
 const instant = (v: string | Date) => new Date(v).toISOString();
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
@@ -142,14 +142,18 @@ export function createExportStore(db: Database): ExportStore {
 
     async appendChunk(jobId, owner, fileNo, chunkNo, content, count) {
       return db.transaction(async (tx) => {
+        // A chunk lost in a crash costs nothing: the job restarts from scratch, and `finish` commits
+        // synchronously, which makes every chunk before it durable. So the chunk need not wait for its flush.
+        await tx.query('SET LOCAL synchronous_commit = off');
         const rows = await tx.query(
-          `INSERT INTO bulk_export_chunk (job_id, file_no, chunk_no, content)
-           SELECT $1::text, $3::integer, $4::integer, $5::text WHERE ${HELD} RETURNING chunk_no`,
-          [jobId, owner, fileNo, chunkNo, content],
+          `WITH chunk AS (
+             INSERT INTO bulk_export_chunk (job_id, file_no, chunk_no, content)
+             SELECT $1::text, $3::integer, $4::integer, $5::text WHERE ${HELD} RETURNING chunk_no
+           )
+           UPDATE bulk_export_file SET count = $6 WHERE job_id = $1 AND file_no = $3 AND EXISTS (SELECT 1 FROM chunk) RETURNING file_no`,
+          [jobId, owner, fileNo, chunkNo, content, count],
         );
-        if (rows.length === 0) return false;
-        await tx.query('UPDATE bulk_export_file SET count = $3 WHERE job_id = $1 AND file_no = $2', [jobId, fileNo, count]);
-        return true;
+        return rows.length > 0;
       });
     },
 

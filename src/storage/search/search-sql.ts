@@ -1,5 +1,5 @@
 import type { ResourceRecord } from '../../fhir/resource.ts';
-import type { SearchRequest, SearchResult } from '../../fhir/search/search-request.ts';
+import type { JsonPage, SearchRequest, SearchResult } from '../../fhir/search/search-request.ts';
 import type { SqlClient } from '../database.ts';
 import { RECORD_COLUMNS, toRecord, type ResourceRow } from '../resource-row.ts';
 import { conditionSql, matchingIdsSql } from './condition-sql.ts';
@@ -11,12 +11,18 @@ import { SqlParams } from './sql-params.ts';
 /** A page row with its sort keys as text (`c0`…), for the next/previous page tokens. */
 type PageRow = ResourceRow & Record<`c${number}`, string | null>;
 
+/** A page of matches as the rows came: unparsed, with the tokens of the pages either side. */
+interface RowPage {
+  rows: ResourceRow[];
+  next?: string;
+  previous?: string;
+}
+
 /**
- * Compiles a typed SearchRequest to SQL and runs it: one statement for the page of matches
- * (keyset-paged on the sort keys + type + id), a count only when a total is wanted and not
- * already known, and one statement per include rule.
+ * One keyset page of a search's matches (on the sort keys + type + id). `columns` picks what each
+ * row carries: everything a ResourceRecord needs, or just the type and the stored JSON.
  */
-export async function searchResources(sql: SqlClient, tenant: string, request: SearchRequest): Promise<SearchResult> {
+async function searchPage(sql: SqlClient, tenant: string, request: SearchRequest, rowColumns: string): Promise<RowPage> {
   const p = new SqlParams();
   p.add(tenant);
   const where = matchWhere(request, p);
@@ -24,42 +30,54 @@ export async function searchResources(sql: SqlClient, tenant: string, request: S
   const sortSignature = (request.sort ?? []).map((s) => `${s.descending ? '-' : ''}${s.kind === 'param' ? s.param : s.kind}`).join(',');
   const cursor = request.cursor === undefined ? undefined : decodePageToken(request.cursor, sortSignature, columns.length);
   const backward = cursor?.direction === 'previous';
+  const keyset = cursor ? `WHERE ${keysetSql(columns, cursor.keys, backward, p)}` : '';
+  const limit = p.add(request.count + 1, 'integer');
+  const rows = await sql.query<PageRow>(
+    `SELECT ${rowColumns}, ${columns.map((_, i) => `k${i}::text AS c${i}`).join(', ')} FROM (
+       SELECT r.resource_type, r.id, r.version_id, r.deleted, r.content, ${columns.map((c, i) => `${c.expression} AS k${i}`).join(', ')}
+         FROM resource r WHERE ${where}
+     ) m ${keyset}
+     ORDER BY ${orderBy(columns, backward)} LIMIT ${limit}`,
+    p.values,
+  );
+  const more = rows.length > request.count;
+  const page = rows.slice(0, request.count);
+  if (backward) page.reverse();
+  const keysOf = (row: PageRow | undefined) => columns.map((_, i) => row?.[`c${i}`] ?? null);
+  const token = (direction: 'next' | 'previous', row: PageRow | undefined) => encodePageToken({ direction, keys: keysOf(row), sort: sortSignature });
+  const first = page[0];
+  const last = page[page.length - 1];
+  const result: RowPage = { rows: page };
+  if (backward) {
+    if (more && first) result.previous = token('previous', first);
+    if (last) result.next = token('next', last);
+  } else {
+    if (more && last) result.next = token('next', last);
+    if (cursor && first) result.previous = token('previous', first);
+  }
+  return result;
+}
 
+/**
+ * Compiles a typed SearchRequest to SQL and runs it: one statement for the page of matches
+ * (keyset-paged on the sort keys + type + id), a count only when a total is wanted and not
+ * already known, and one statement per include rule.
+ */
+export async function searchResources(sql: SqlClient, tenant: string, request: SearchRequest): Promise<SearchResult> {
   let matches: ResourceRecord[] = [];
   let next: string | undefined;
   let previous: string | undefined;
+  const cursor = request.cursor;
   if (request.count > 0) {
-    const keyset = cursor ? `WHERE ${keysetSql(columns, cursor.keys, backward, p)}` : '';
-    const limit = p.add(request.count + 1, 'integer');
-    const rows = await sql.query<PageRow>(
-      `SELECT ${RECORD_COLUMNS}, ${columns.map((_, i) => `k${i}::text AS c${i}`).join(', ')} FROM (
-         SELECT r.resource_type, r.id, r.version_id, r.deleted, r.content, ${columns.map((c, i) => `${c.expression} AS k${i}`).join(', ')}
-           FROM resource r WHERE ${where}
-       ) m ${keyset}
-       ORDER BY ${orderBy(columns, backward)} LIMIT ${limit}`,
-      p.values,
-    );
-    const more = rows.length > request.count;
-    const page = rows.slice(0, request.count);
-    if (backward) page.reverse();
-    const keysOf = (row: PageRow | undefined) => columns.map((_, i) => row?.[`c${i}`] ?? null);
-    const token = (direction: 'next' | 'previous', row: PageRow | undefined) =>
-      encodePageToken({ direction, keys: keysOf(row), sort: sortSignature });
-    const first = page[0];
-    const last = page[page.length - 1];
-    if (backward) {
-      if (more && first) previous = token('previous', first);
-      if (last) next = token('next', last);
-    } else {
-      if (more && last) next = token('next', last);
-      if (cursor && first) previous = token('previous', first);
-    }
-    matches = page.map(toRecord);
+    const page = await searchPage(sql, tenant, request, RECORD_COLUMNS);
+    matches = page.rows.map(toRecord);
+    next = page.next;
+    previous = page.previous;
   }
 
   let total: number | undefined;
   if (request.total !== 'none') {
-    if (!cursor && request.count > 0 && matches.length < request.count) total = matches.length;
+    if (cursor === undefined && request.count > 0 && matches.length < request.count) total = matches.length;
     else {
       const q = new SqlParams();
       q.add(tenant);
@@ -76,6 +94,15 @@ export async function searchResources(sql: SqlClient, tenant: string, request: S
     ...(next ? { next } : {}),
     ...(previous ? { previous } : {}),
   };
+}
+
+/**
+ * A search's matches as their stored JSON text, not parsed (no includes, no total): bulk export
+ * streams them out as NDJSON lines as they are.
+ */
+export async function searchResourceJson(sql: SqlClient, tenant: string, request: SearchRequest): Promise<JsonPage> {
+  const page = await searchPage(sql, tenant, { ...request, include: [], total: 'none' }, 'resource_type, id, content::text AS content');
+  return { lines: page.rows.map((r) => ({ resourceType: r.resource_type, json: r.content })), ...(page.next ? { next: page.next } : {}) };
 }
 
 /**
