@@ -54,5 +54,6 @@ export interface RefreshTokenStore {
 
 /** Storage port: the ledger of issued access tokens (jti → grant). */
 export interface AccessTokenLedger {
-  record(jti: string, grantId: string, issuedAt: number, expiresAt: number): Promise<void>;
+  /** Records a token; `newGrant` (a grant whose first token this is) is saved with it, in the same statement. */
+  record(jti: string, grantId: string, issuedAt: number, expiresAt: number, newGrant?: { grant: Grant; now: Date }): Promise<void>;
 }

@@ -14,6 +14,8 @@ export interface IssueRequest {
   lifetime: number;
   /** Seconds a (new) refresh token going with it lives; undefined for none. */
   refreshLifetime: number | undefined;
+  /** The grant is new and not stored yet: it is saved with the access token's ledger row. */
+  newGrant?: boolean;
 }
 
 /** Mints the access token (and refresh and id tokens when due) of one token response, recording them. */
@@ -37,7 +39,7 @@ export async function issueTokens(request: IssueRequest, deps: TokenDeps): Promi
     ...(grant.fhirUser !== undefined ? { fhirUser: grant.fhirUser } : {}),
   };
   const accessToken = await signAccessToken(claims, deps.signingKeys);
-  await deps.accessTokens.record(claims.jti, grant.id, iat, exp);
+  await deps.accessTokens.record(claims.jti, grant.id, iat, exp, request.newGrant ? { grant, now: deps.now() } : undefined);
 
   let refreshToken: string | undefined;
   if (request.refreshLifetime !== undefined) {

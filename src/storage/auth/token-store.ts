@@ -53,8 +53,20 @@ export function createRefreshTokenStore(sql: SqlClient): RefreshTokenStore {
 /** PostgreSQL implementation of the access-token ledger (migration 008). */
 export function createAccessTokenLedger(sql: SqlClient): AccessTokenLedger {
   return {
-    async record(jti, grantId, issuedAt, expiresAt) {
-      await sql.query('INSERT INTO access_token (jti, grant_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)', [jti, grantId, iso(issuedAt), iso(expiresAt)]);
+    async record(jti, grantId, issuedAt, expiresAt, newGrant) {
+      if (!newGrant) {
+        await sql.query('INSERT INTO access_token (jti, grant_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)', [jti, grantId, iso(issuedAt), iso(expiresAt)]);
+        return;
+      }
+      // One round trip for a client_credentials token: the grant row and the token row together.
+      const { grant, now } = newGrant;
+      await sql.query(
+        `WITH g AS (
+           INSERT INTO auth_grant (id, client_id, user_id, content, created_at) VALUES ($2, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING
+         )
+         INSERT INTO access_token (jti, grant_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)`,
+        [jti, grantId, iso(issuedAt), iso(expiresAt), grant.clientId, grant.userId ?? null, JSON.stringify(grant), now.toISOString()],
+      );
     },
   };
 }

@@ -24,7 +24,6 @@ export const clientCredentialsGrant: GrantHandler = {
     if (granted.length === 0) throw invalidScope('none of the requested scopes is a system/ scope this client is registered for');
 
     const grant: Grant = { id: deps.newId(), clientId: client.id, scope: formatScopes(granted) };
-    await deps.grants.save(grant, deps.now());
     return issueTokens(
       {
         grant,
@@ -34,6 +33,7 @@ export const clientCredentialsGrant: GrantHandler = {
           fallback: DEFAULT_BACKEND_ACCESS_TOKEN_LIFETIME,
         }),
         refreshLifetime: undefined,
+        newGrant: true,
       },
       deps,
     );
