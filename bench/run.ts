@@ -107,9 +107,13 @@ async function withServer<T>(patients: number, alg: 'ES384' | 'RS384', fn: (serv
   }
 }
 
-async function step(name: string, fn: () => Promise<ScenarioResult>, into: ScenarioResult[]): Promise<void> {
+async function step(name: string, fn: () => Promise<ScenarioResult | ScenarioResult[]>, into: ScenarioResult[]): Promise<void> {
   log(`bench: ${name}…`);
-  const result = await fn();
+  const results = await fn();
+  for (const result of Array.isArray(results) ? results : [results]) record(result, into);
+}
+
+function record(result: ScenarioResult, into: ScenarioResult[]): void {
   log(`bench:   ${result.name}: ${Math.round(result.portico.requestsPerSecond)} ${result.unit ?? 'req/s'}, p99 ${result.portico.p99} ms, ${result.portico.errors} errors` +
     (result.reference ? `; ${result.reference.name}: ${Math.round(result.reference.measurement.requestsPerSecond)}` : ''));
   into.push(result);

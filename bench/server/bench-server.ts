@@ -249,6 +249,10 @@ async function main(): Promise<void> {
     issuer: config.baseUrl,
     audience: config.fhirBaseUrl,
     searches,
+    token: {
+      clients: backends.map((b) => ({ clientId: b.clientId, publicJwk: b.publicJwk })),
+      signingJwk: (await keyPair(alg, 'ceiling-at')).privateJwk,
+    },
   });
 
   const resources = await db.query<{ n: string }>("SELECT count(*)::text AS n FROM resource WHERE tenant = '' AND NOT deleted");

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { importJWK, jwtVerify, decodeProtectedHeader, type CryptoKey, type JWK } from 'jose';
+import { importJWK, jwtVerify, decodeProtectedHeader, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Database } from '../../src/storage/database.ts';
@@ -20,6 +21,8 @@ export interface CeilingOptions {
   audience: string;
   /** Per search variant, per fixture: the statements Portico ran for it. */
   searches: Record<string, RecordedQuery[][]>;
+  /** For the token ceiling: the backend clients' public keys, and a private key of the access-token algorithm. */
+  token: { clients: { clientId: string; publicJwk: JWK }[]; signingJwk: JWK };
 }
 
 export interface Ceiling {
@@ -35,6 +38,12 @@ export async function startCeiling(options: CeilingOptions): Promise<Ceiling> {
     if (jwk.kid && jwk.alg) keys.set(jwk.kid, (await importJWK(jwk, jwk.alg)) as CryptoKey);
   }
   const app: FastifyInstance = Fastify({ logger: false });
+  const clientKeys = new Map<string, CryptoKey>();
+  for (const c of options.token.clients) clientKeys.set(c.clientId, (await importJWK(c.publicJwk, c.publicJwk.alg)) as CryptoKey);
+  const signingAlg = options.token.signingJwk.alg ?? 'ES384';
+  const signingKey = (await importJWK(options.token.signingJwk, signingAlg)) as CryptoKey;
+  let tokenAudience = ''; // this route's own URL, known once listening
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, new URLSearchParams(body as string)));
 
   const verified = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
@@ -72,6 +81,32 @@ export async function startCeiling(options: CeilingOptions): Promise<Ceiling> {
     return reply.type('application/fhir+json').send(`{"resourceType":"Bundle","type":"searchset","entry":[${entries.map((e) => `{"resource":${e}}`).join(',')}]}`);
   });
 
+  // The token endpoint's crypto floor: verify the client's fresh assertion and sign an access token
+  // with the same algorithms, no database at all (so no replay ledger either).
+  app.post('/ceiling/token', async (request: FastifyRequest<{ Body: URLSearchParams }>, reply) => {
+    const assertion = request.body.get('client_assertion') ?? '';
+    try {
+      const { payload } = await jwtVerify(assertion, async () => {
+        const key = clientKeys.get(String(JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString()).iss));
+        if (!key) throw new Error('unknown client');
+        return key;
+      }, { audience: tokenAudience });
+      const scope = request.body.get('scope') ?? '';
+      const accessToken = await new SignJWT({ client_id: payload.iss, scope })
+        .setProtectedHeader({ alg: signingAlg, kid: options.token.signingJwk.kid ?? 'ceiling', typ: 'at+jwt' })
+        .setIssuer(options.issuer)
+        .setAudience(options.audience)
+        .setSubject(String(payload.iss))
+        .setJti(randomUUID())
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(signingKey);
+      return { access_token: accessToken, token_type: 'Bearer', expires_in: 300, scope };
+    } catch {
+      return reply.code(400).send({ error: 'invalid_client' });
+    }
+  });
+
   // Every live resource, one NDJSON line each, grouped by type as an export's files are.
   app.get('/ceiling/export', async (_request, reply) => {
     if (options.databaseUrl) {
@@ -106,5 +141,7 @@ export async function startCeiling(options: CeilingOptions): Promise<Ceiling> {
   app.get('/bench/memory', async () => process.memoryUsage());
 
   await app.listen({ host: '127.0.0.1', port: 0 });
-  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  tokenAudience = `${url}/ceiling/token`;
+  return { url, close: () => app.close() };
 }
