@@ -195,6 +195,15 @@ for (const driver of drivers) {
       }
     });
 
+    it('_typeFilter narrows a type exported as stored', async () => {
+      const query = new URLSearchParams({ _type: 'Observation,Patient', _typeFilter: 'Observation?subject=Patient/p2,Patient?gender=male' });
+      const path = statusPath(await kickOff(`$export?${query}`));
+      await runJobs();
+      const lines = await linesOf(await manifestOf(path));
+      assert.deepEqual(idsOf(lines, 'Observation'), ['o2']);
+      assert.deepEqual(idsOf(lines, 'Patient'), ['p2', 'p3']);
+    });
+
     it('system export with _type, _typeFilter and _elements', async () => {
       const query = new URLSearchParams({ _type: 'Patient,Observation', _typeFilter: 'Observation?subject=Patient/p2', _elements: 'gender', _outputFormat: 'ndjson' });
       const path = statusPath(await kickOff(`$export?${query}`));
