@@ -88,6 +88,8 @@ export interface Config {
     readonly retentionSeconds: number;
     /** Resources per NDJSON file: a larger type is split over several files. */
     readonly maxResourcesPerFile: number;
+    /** Resources read per database page; a type longer than one page is shared between the worker's streams. */
+    readonly pageSize: number;
     /** Milliseconds between the worker's looks for waiting jobs. */
     readonly pollIntervalMs: number;
     /** Seconds a worker's claim on a job lasts unless renewed (a crashed worker's job is resumed after it). */
@@ -149,6 +151,7 @@ const envSchema = z.object({
   BULK_EXPORT_MAX_CONCURRENT: intSetting(1, 1000).default(5),
   BULK_EXPORT_RETENTION: intSetting(60, 30 * 86400).default(86400),
   BULK_EXPORT_FILE_MAX_RESOURCES: intSetting(1, 10_000_000).default(100_000),
+  BULK_EXPORT_PAGE_SIZE: intSetting(1, 10_000).default(1000),
   BULK_EXPORT_POLL_INTERVAL_MS: intSetting(10, 3_600_000).default(2000),
   BULK_EXPORT_LEASE: intSetting(10, 3600).default(60),
   BULK_EXPORT_WORKER: z.enum(['true', 'false']).default('true'),
@@ -266,6 +269,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrentPerClient: e.BULK_EXPORT_MAX_CONCURRENT,
       retentionSeconds: e.BULK_EXPORT_RETENTION,
       maxResourcesPerFile: e.BULK_EXPORT_FILE_MAX_RESOURCES,
+      pageSize: e.BULK_EXPORT_PAGE_SIZE,
       pollIntervalMs: e.BULK_EXPORT_POLL_INTERVAL_MS,
       leaseSeconds: e.BULK_EXPORT_LEASE,
       worker: e.BULK_EXPORT_WORKER === 'true',

@@ -65,7 +65,6 @@ const STATISTICS_REFRESH_MS = 30_000;
 const VERIFIED_TOKEN_MAX_AGE_SECONDS = 300;
 /** Bulk export: NDJSON bytes per stored chunk, resources per database page, claims before a job is given up. */
 const BULK_EXPORT_CHUNK_BYTES = 1024 * 1024;
-const BULK_EXPORT_PAGE_SIZE = 1000;
 const BULK_EXPORT_MAX_ATTEMPTS = 3;
 import { createResourceStore } from './storage/resource-store.ts';
 import { createSeedLedger } from './storage/seed-progress-store.ts';
@@ -175,7 +174,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         limits: {
           maxLinesPerFile: config.bulkExport.maxResourcesPerFile,
           chunkBytes: BULK_EXPORT_CHUNK_BYTES,
-          pageSize: BULK_EXPORT_PAGE_SIZE,
+          pageSize: config.bulkExport.pageSize,
           retentionSeconds: config.bulkExport.retentionSeconds,
         },
       },

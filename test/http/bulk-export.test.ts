@@ -96,7 +96,7 @@ for (const driver of drivers) {
     before(async () => {
       portico = await startPortico(
         driver,
-        { BULK_EXPORT_WORKER: 'false', BULK_EXPORT_FILE_MAX_RESOURCES: '2', BULK_EXPORT_MAX_CONCURRENT: '2', BULK_EXPORT_LEASE: '60' },
+        { BULK_EXPORT_WORKER: 'false', BULK_EXPORT_FILE_MAX_RESOURCES: '2', BULK_EXPORT_PAGE_SIZE: '2', BULK_EXPORT_MAX_CONCURRENT: '2', BULK_EXPORT_LEASE: '60' },
         { now: () => new Date(clock) },
       );
       root = fhirClient(portico.app);

@@ -7,7 +7,7 @@ import type { Resource } from '../resource.ts';
 import type { SearchIndexRows } from '../search/index-rows.ts';
 import { parseSearchRequest } from '../search/parse-search.ts';
 import type { SearchParameterRegistry } from '../search/registry.ts';
-import type { Condition, SearchRequest } from '../search/search-request.ts';
+import type { Condition, JsonPage, SearchRequest } from '../search/search-request.ts';
 import { subsetResource } from '../search/subset.ts';
 import { recordedAccess } from './export-access.ts';
 import { createExportFileWriter, LeaseLostError, type ExportFileWriter, type FileLimits } from './export-file-writer.ts';
@@ -175,14 +175,39 @@ async function exportAll(
   // Nothing to enforce per resource and no references to follow: resources go out as stored, never parsed.
   const unconstrained = (type: string) => access.kind === 'full' || access.types[type]?.kind === 'none';
   const asStored = (type: string) => unconstrained(type) && types.referenced.length === 0;
-  /** Streams one type's matches as their stored JSON text into `out`; the number written. */
-  const exportJson = async (out: ExportFileWriter, search: Pick<SearchRequest, 'resourceType' | 'conditions'>, progress: string): Promise<number> => {
+  /**
+   * Streams one type's matches as their stored JSON text into `out`, from `cursor` on; the number
+   * written. With `split`, a type longer than one page is shared: after the first page, the rest is
+   * cut in PARALLEL_STREAMS partitions, this stream keeps the first and hands the others to `split`.
+   */
+  const exportJson = async (
+    out: ExportFileWriter,
+    search: Pick<SearchRequest, 'resourceType' | 'conditions' | 'cursor'>,
+    progress: string,
+    split?: (rest: Pick<SearchRequest, 'resourceType' | 'conditions' | 'cursor'>) => void,
+  ): Promise<number> => {
+    const page = (request: Pick<SearchRequest, 'resourceType' | 'conditions' | 'cursor'>) => (cursor: string | undefined) =>
+      deps.jsonReader.searchJson({ ...request, count: deps.limits.pageSize, total: 'none', ...(cursor ?? request.cursor ? { cursor: cursor ?? request.cursor } : {}) });
     let written = 0;
-    for await (const page of prefetched((cursor) => deps.jsonReader.searchJson({ ...search, count: deps.limits.pageSize, total: 'none', ...(cursor ? { cursor } : {}) }))) {
-      for (const line of page.lines) await out.writeLine('output', line.resourceType, line.json);
-      written += page.lines.length;
+    const writePage = async (p: JsonPage) => {
+      for (const line of p.lines) await out.writeLine('output', line.resourceType, line.json);
+      written += p.lines.length;
       await beat(progress);
+    };
+    let rest = search;
+    if (split) {
+      // The first page alone (no prefetch): whether the type is worth sharing is known only after it.
+      const first = await page(search)(undefined);
+      await writePage(first);
+      if (!first.next) {
+        await out.close();
+        return written;
+      }
+      const share = (part: number) => ({ ...search, cursor: first.next, conditions: [...(search.conditions ?? []), { kind: 'partition' as const, of: PARALLEL_STREAMS, part }] });
+      for (let part = 1; part < PARALLEL_STREAMS; part++) split(share(part));
+      rest = share(0);
     }
+    for await (const p of prefetched(page(rest))) await writePage(p);
     await out.close();
     return written;
   };
@@ -195,12 +220,15 @@ async function exportAll(
   if (patients === undefined && !request.elements?.length && types.main.every(asStored)) {
     // Stored text, type by type on parallel streams: the database's JSON-to-text work is the cost,
     // and each stream has its own connection (and core) for it.
-    await onParallelStreams(types.main.filter(allowed), async (out, type) => {
+    const work = types.main.filter(allowed).map((type): Pick<SearchRequest, 'resourceType' | 'conditions' | 'cursor'> => {
       const conditions = timeConditions(type);
       const filter = filterCondition(type);
       if (filter) conditions.push(filter);
-      await exportJson(out, { resourceType: type, conditions }, `exporting ${type}`);
-    }, newWriter);
+      return { resourceType: type, conditions };
+    });
+    await onParallelStreams(work, (out, search, share) =>
+      // A share (cursor set) is already a partition; a whole type may be split.
+      exportJson(out, search, `exporting ${search.resourceType ?? ''}`, search.cursor === undefined ? share : undefined), newWriter);
   } else for (const type of types.main) {
     if (!allowed(type)) continue;
     if (patients === undefined) {
@@ -328,25 +356,50 @@ async function* prefetched<P extends { next?: string }>(fetchPage: (cursor: stri
 }
 
 /**
- * Runs `work` over the types on PARALLEL_STREAMS streams, each with its own file writer. After the
- * first failure no stream starts another type; the first error is rethrown once all have stopped.
+ * Runs `work` over the items on PARALLEL_STREAMS streams, each with its own file writer. Work may
+ * hand new items back (`share`); a stream with nothing to do waits while others may still do so.
+ * After the first failure no stream starts another item; the first error is rethrown once all stop.
  */
-async function onParallelStreams(types: string[], work: (out: ExportFileWriter, type: string) => Promise<void>, newWriter: () => ExportFileWriter): Promise<void> {
-  const queue = [...types];
+async function onParallelStreams<T>(
+  items: T[],
+  work: (out: ExportFileWriter, item: T, share: (item: T) => void) => Promise<unknown>,
+  newWriter: () => ExportFileWriter,
+): Promise<void> {
+  const queue = [...items];
+  let busy = 0;
   let failed = false;
-  const results = await Promise.allSettled(
-    Array.from({ length: PARALLEL_STREAMS }, async () => {
-      const out = newWriter();
-      for (let type = queue.shift(); type !== undefined && !failed; type = queue.shift()) {
-        try {
-          await work(out, type);
-        } catch (err) {
-          failed = true;
-          throw err;
-        }
+  let waiting: (() => void)[] = [];
+  const wake = () => {
+    const woken = waiting;
+    waiting = [];
+    for (const resume of woken) resume();
+  };
+  const share = (item: T) => {
+    queue.unshift(item);
+    wake();
+  };
+  const stream = async () => {
+    const out = newWriter();
+    while (!failed) {
+      const item = queue.shift();
+      if (item === undefined) {
+        if (busy === 0) return;
+        await new Promise<void>((resume) => waiting.push(resume));
+        continue;
       }
-    }),
-  );
+      busy++;
+      try {
+        await work(out, item, share);
+      } catch (err) {
+        failed = true;
+        throw err;
+      } finally {
+        busy--;
+        wake();
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: PARALLEL_STREAMS }, stream));
   const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (rejected) throw rejected.reason;
 }

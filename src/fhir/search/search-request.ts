@@ -69,7 +69,9 @@ export type Condition =
   /** `subject:Patient.name=x`: references of `param` to one of `targetTypes` whose target matches. */
   | { kind: 'chain'; param: string; targetTypes: string[]; condition: Condition; baseUrl: string }
   /** Access constraints (never parsed from a URL): a match meets every condition of at least one group. */
-  | { kind: 'any-of'; groups: Condition[][] };
+  | { kind: 'any-of'; groups: Condition[][] }
+  /** One of `of` disjoint shares of the matches, by a hash of the id (never parsed from a URL; bulk export's parallel streams). */
+  | { kind: 'partition'; of: number; part: number };
 
 /** A `_sort` key: a column of the resource table, or an index table's parameter. */
 export type SortKey =

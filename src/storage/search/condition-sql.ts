@@ -98,6 +98,7 @@ function canDrive(condition: Condition): boolean {
     case 'id': return !condition.not && condition.ids.length > 0;
     case 'lastUpdated': return false;
     case 'any-of': return false;
+    case 'partition': return false;
     case 'missing': return !condition.missing;
     case 'token': return !condition.not;
     case 'chain': return canDrive(condition.condition);
@@ -122,6 +123,8 @@ export function conditionSql(condition: Condition, owner: Owner, p: SqlParams): 
       if (owner.resource) return predicate;
       return `EXISTS (SELECT 1 FROM resource y WHERE y.tenant = $1 AND y.resource_type = ${owner.type} AND y.id = ${owner.id} AND NOT y.deleted AND ${predicate} OFFSET 0)`;
     }
+    case 'partition':
+      return `mod(hashtext(${owner.id}) & 2147483647, ${p.add(condition.of, 'integer')}) = ${p.add(condition.part, 'integer')}`;
     case 'any-of': {
       const groups = condition.groups.map((g) => (g.length === 0 ? 'TRUE' : `(${g.map((c) => conditionSql(c, owner, p)).join(' AND ')})`));
       return any(groups);
