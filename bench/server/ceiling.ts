@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { importJWK, jwtVerify, decodeProtectedHeader, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { importJWK, jwtVerify, decodeJwt, decodeProtectedHeader, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
@@ -87,7 +87,7 @@ export async function startCeiling(options: CeilingOptions): Promise<Ceiling> {
     const assertion = request.body.get('client_assertion') ?? '';
     try {
       const { payload } = await jwtVerify(assertion, async () => {
-        const key = clientKeys.get(String(JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString()).iss));
+        const key = clientKeys.get(String(decodeJwt(assertion).iss));
         if (!key) throw new Error('unknown client');
         return key;
       }, { audience: tokenAudience });

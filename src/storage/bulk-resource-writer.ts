@@ -3,8 +3,8 @@ import type { SearchIndexRows } from '../fhir/search/index-rows.ts';
 import type { SqlClient } from './database.ts';
 
 /**
- * The bulk write path for generated data (`portico seed`): a batch of new resources in two
- * statements — one to find ids that already exist (skipped: re-writes are idempotent), one
+ * The bulk write path for generated data (`portico seed`): a batch of new resources is prepared
+ * (`prepareBulkInsert`, no database) and then inserted (`insertPrepared`) in two statements — one to find ids that already exist (skipped: re-writes are idempotent), one
  * inserting the current rows, the first versions and every search-index row from column arrays.
  * Produces exactly what ResourceWriter.save(mode 'update') would for a new id.
  */
@@ -54,11 +54,6 @@ export async function prepareBulkInsert(resources: Resource[], options: BulkWrit
     prepared.push({ type: resource.resourceType, id: resource.id ?? '', content: JSON.stringify(stamped), index: options.indexResource(stamped) });
   }
   return { tenant: options.tenant, lastUpdated, resources: prepared };
-}
-
-/** Inserts the resources that do not exist yet; returns how many it wrote. */
-export async function bulkInsertResources(sql: SqlClient, resources: Resource[], options: BulkWriteOptions): Promise<number> {
-  return insertPrepared(sql, await prepareBulkInsert(resources, options));
 }
 
 /** Inserts the prepared resources that do not exist yet; returns how many it wrote. */

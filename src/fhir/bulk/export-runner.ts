@@ -186,8 +186,8 @@ async function exportAll(
     progress: string,
     split?: (rest: Pick<SearchRequest, 'resourceType' | 'conditions' | 'cursor'>) => void,
   ): Promise<number> => {
-    const page = (request: Pick<SearchRequest, 'resourceType' | 'conditions' | 'cursor'>) => (cursor: string | undefined) =>
-      deps.jsonReader.searchJson({ ...request, count: deps.limits.pageSize, total: 'none', ...(cursor ?? request.cursor ? { cursor: cursor ?? request.cursor } : {}) });
+    const page = (request: Pick<SearchRequest, 'resourceType' | 'conditions'>) => (cursor: string | undefined) =>
+      deps.jsonReader.searchJson({ ...request, count: deps.limits.pageSize, total: 'none', ...(cursor ? { cursor } : {}) });
     let written = 0;
     const writePage = async (p: JsonPage) => {
       for (const line of p.lines) await out.writeLine('output', line.resourceType, line.json);
@@ -207,7 +207,7 @@ async function exportAll(
       for (let part = 1; part < PARALLEL_STREAMS; part++) split(share(part));
       rest = share(0);
     }
-    for await (const p of prefetched(page(rest))) await writePage(p);
+    for await (const p of prefetched(page(rest), rest.cursor)) await writePage(p);
     await out.close();
     return written;
   };
@@ -217,7 +217,7 @@ async function exportAll(
     const asked = new Set(request.patients);
     patients.splice(0, patients.length, ...patients.filter((id) => asked.has(id)));
   }
-  if (patients === undefined && !request.elements?.length && types.main.every(asStored)) {
+  if (patients === undefined && !request.elements?.length && types.main.filter(allowed).every(asStored)) {
     // Stored text, type by type on parallel streams: the database's JSON-to-text work is the cost,
     // and each stream has its own connection (and core) for it.
     const work = types.main.filter(allowed).map((type): Pick<SearchRequest, 'resourceType' | 'conditions' | 'cursor'> => {
@@ -341,8 +341,8 @@ function localReferences(value: unknown, baseUrl: string, out: [string, string][
  * The pages of a keyset-paged read, each next one already asked for while the caller writes out the
  * one in hand (reading and writing overlap on two connections).
  */
-async function* prefetched<P extends { next?: string }>(fetchPage: (cursor: string | undefined) => Promise<P>): AsyncGenerator<P> {
-  let pending = fetchPage(undefined);
+async function* prefetched<P extends { next?: string }>(fetchPage: (cursor: string | undefined) => Promise<P>, from?: string): AsyncGenerator<P> {
+  let pending = fetchPage(from);
   for (;;) {
     const page = await pending;
     if (page.next) {

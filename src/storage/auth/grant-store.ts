@@ -2,15 +2,22 @@ import type { Grant } from '../../auth/grants/grant.ts';
 import type { GrantStore } from '../../auth/grants/grant-store.ts';
 import type { SqlClient } from '../database.ts';
 
+/** Saving a grant once (a later save of the same id changes nothing), its five values from `$first` on. */
+export function insertGrantSql(first: number): string {
+  const [a, b, c, d, e] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`);
+  return `INSERT INTO auth_grant (id, client_id, user_id, content, created_at) VALUES (${a}, ${b}, ${c}, ${d}, ${e}) ON CONFLICT (id) DO NOTHING`;
+}
+
+/** The values of insertGrantSql, in order. */
+export function grantRow(grant: Grant, now: Date): unknown[] {
+  return [grant.id, grant.clientId, grant.userId ?? null, JSON.stringify(grant), now.toISOString()];
+}
+
 /** PostgreSQL implementation of the grant store (migration 008). */
 export function createGrantStore(sql: SqlClient): GrantStore {
   return {
     async save(grant, now) {
-      await sql.query(
-        `INSERT INTO auth_grant (id, client_id, user_id, content, created_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (id) DO NOTHING`,
-        [grant.id, grant.clientId, grant.userId ?? null, JSON.stringify(grant), now.toISOString()],
-      );
+      await sql.query(insertGrantSql(1), grantRow(grant, now));
     },
 
     async get(id) {

@@ -1,5 +1,6 @@
 import type { AccessTokenLedger, RefreshTokenRecord, RefreshTokenStore } from '../../auth/grants/grant-store.ts';
 import type { SqlClient } from '../database.ts';
+import { grantRow, insertGrantSql } from './grant-store.ts';
 
 interface RefreshRow {
   grant_id: string;
@@ -59,13 +60,9 @@ export function createAccessTokenLedger(sql: SqlClient): AccessTokenLedger {
         return;
       }
       // One round trip for a client_credentials token: the grant row and the token row together.
-      const { grant, now } = newGrant;
       await sql.query(
-        `WITH g AS (
-           INSERT INTO auth_grant (id, client_id, user_id, content, created_at) VALUES ($2, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING
-         )
-         INSERT INTO access_token (jti, grant_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)`,
-        [jti, grantId, iso(issuedAt), iso(expiresAt), grant.clientId, grant.userId ?? null, JSON.stringify(grant), now.toISOString()],
+        `WITH g AS (${insertGrantSql(5)}) INSERT INTO access_token (jti, grant_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)`,
+        [jti, grantId, iso(issuedAt), iso(expiresAt), ...grantRow(newGrant.grant, newGrant.now)],
       );
     },
   };

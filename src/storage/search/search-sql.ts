@@ -101,7 +101,7 @@ export async function searchResources(sql: SqlClient, tenant: string, request: S
  * streams them out as NDJSON lines as they are.
  */
 export async function searchResourceJson(sql: SqlClient, tenant: string, request: SearchRequest): Promise<JsonPage> {
-  const page = await searchPage(sql, tenant, { ...request, include: [], total: 'none' }, 'resource_type, id, content::text AS content');
+  const page = await searchPage(sql, tenant, request, 'resource_type, id, content::text AS content');
   return { lines: page.rows.map((r) => ({ resourceType: r.resource_type, json: r.content })), ...(page.next ? { next: page.next } : {}) };
 }
 
