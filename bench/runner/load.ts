@@ -47,7 +47,9 @@ async function once(plan: LoadPlan, options: { duration?: number; amount?: numbe
     url: plan.url,
     connections: plan.connections,
     pipelining: 1,
-    ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.duration ?? 5 }),
+    // autocannon notices the end of a run on its sample tick (1 s by default): a run of `amount`
+    // requests would be timed to the next whole second. Ticks every 10 ms keep its duration true.
+    ...(options.amount !== undefined ? { amount: options.amount, sampleInt: 10 } : { duration: options.duration ?? 5 }),
     ...(plan.method ? { method: plan.method } : {}),
     ...(plan.headers ? { headers: plan.headers } : {}),
     ...(plan.body !== undefined ? { body: plan.body } : {}),
