@@ -135,14 +135,14 @@ async function memoryCheck(server: BenchServer): Promise<MemoryReport> {
   const early = Math.min(10_000, Math.floor(memoryRequests / 10));
   log(`bench: memory: ${early} then ${memoryRequests} fhir-read requests…`);
   await runAmount(plan, early);
-  const first = await server.stats();
+  const first = await server.stats(true);
   await runAmount(plan, memoryRequests - early);
-  const second = await server.stats();
+  const second = await server.stats(true);
   const mb = (bytes: number) => bytes / 1024 / 1024;
   return {
     scenario: 'fhir-read',
-    early: { requests: early, rssMb: mb(first.memory.rss) },
-    late: { requests: memoryRequests, rssMb: mb(second.memory.rss) },
+    early: { requests: early, rssMb: mb(first.memory.rss), heapMb: mb(first.memory.heapUsed) },
+    late: { requests: memoryRequests, rssMb: mb(second.memory.rss), heapMb: mb(second.memory.heapUsed) },
     growth: second.memory.rss / first.memory.rss - 1,
   };
 }

@@ -10,8 +10,9 @@ export interface SizeReport {
 
 export interface MemoryReport {
   scenario: string;
-  early: { requests: number; rssMb: number };
-  late: { requests: number; rssMb: number };
+  /** Sampled after a full garbage collection. */
+  early: { requests: number; rssMb: number; heapMb: number };
+  late: { requests: number; rssMb: number; heapMb: number };
   growth: number;
 }
 
@@ -85,7 +86,7 @@ export function renderMarkdown(r: BenchReport): string {
     out.push(
       '## Memory',
       '',
-      `${m.scenario}: RSS ${n(m.early.rssMb)} MB after ${n(m.early.requests)} requests, ${n(m.late.rssMb)} MB after ${n(m.late.requests)} (${m.growth >= 0 ? '+' : ''}${n(m.growth * 100, 1)} %; target within 20 %: ${Math.abs(m.growth) <= 0.2 ? '✓' : '✗'}).`,
+      `${m.scenario}, sampled after a full garbage collection: RSS ${n(m.early.rssMb)} MB after ${n(m.early.requests)} requests, ${n(m.late.rssMb)} MB after ${n(m.late.requests)} (${m.growth >= 0 ? '+' : ''}${n(m.growth * 100, 1)} %; target within 20 %: ${Math.abs(m.growth) <= 0.2 ? '✓' : '✗'}); V8 heap in use ${n(m.early.heapMb)} MB, then ${n(m.late.heapMb)} MB.`,
       '',
     );
   }

@@ -6,7 +6,8 @@ import type { BenchFixtures, ReadyLine, ServerStats } from './protocol.ts';
 export interface BenchServer {
   ready: ReadyLine;
   fixtures: BenchFixtures;
-  stats(): Promise<ServerStats>;
+  /** Statement count and memory; `afterCollection` first runs a full garbage collection (the memory check). */
+  stats(afterCollection?: boolean): Promise<ServerStats>;
   stop(): Promise<void>;
 }
 
@@ -27,6 +28,9 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      // The memory check samples after a full collection: RSS then measures what is retained, not
+      // garbage the collector has not reached yet.
+      '--expose-gc',
       ...options.nodeFlags,
       '--import',
       'tsx',
@@ -77,8 +81,8 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   return {
     ready,
     fixtures,
-    async stats() {
-      child.stdin!.write('stats\n');
+    async stats(afterCollection = false) {
+      child.stdin!.write(afterCollection ? 'stats-after-gc\n' : 'stats\n');
       // Other output (a library's warning) may come first: the answer is the JSON line with `statements`.
       for (;;) {
         const line = await nextLine();

@@ -291,7 +291,17 @@ async function main(): Promise<void> {
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk: string) => {
     for (const line of chunk.split('\n')) {
-      if (line.trim() === 'stats') process.stdout.write(`${JSON.stringify({ statements: db.statements, memory: process.memoryUsage() })}\n`);
+      const command = line.trim();
+      if (command !== 'stats' && command !== 'stats-after-gc') continue;
+      if (command === 'stats-after-gc') {
+        // Two full collections (the second frees what the first's finalizers released); the runner
+        // starts this process with --expose-gc.
+        const collect = (globalThis as { gc?: () => void }).gc;
+        if (!collect) throw new Error('stats-after-gc needs node --expose-gc');
+        collect();
+        collect();
+      }
+      process.stdout.write(`${JSON.stringify({ statements: db.statements, memory: process.memoryUsage() })}\n`);
     }
   });
   const stop = () => {
