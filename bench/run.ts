@@ -84,8 +84,8 @@ async function postgresDatabase(base: string, name: string, fresh: boolean): Pro
   return url.toString();
 }
 
-async function withServer<T>(patients: number, alg: 'ES384' | 'RS384', fn: (server: BenchServer) => Promise<T>): Promise<T> {
-  const db = await databaseFor(`portico_bench_p${patients}`, a.fresh === true && alg === 'ES384');
+async function withServer<T>(patients: number, alg: 'ES384' | 'RS384', fn: (server: BenchServer) => Promise<T>, exportFiles?: 'database' | 'directory'): Promise<T> {
+  const db = await databaseFor(`portico_bench_p${patients}`, a.fresh === true && alg === 'ES384' && exportFiles === undefined);
   const scratch = await mkdtemp(join(tmpdir(), 'portico-bench-'));
   const started = performance.now();
   log(`bench: starting the bench server (${patients} patients, ${db.url ? 'PostgreSQL' : 'PGlite'}, access tokens ${alg}); seeding if needed…`);
@@ -95,6 +95,7 @@ async function withServer<T>(patients: number, alg: 'ES384' | 'RS384', fn: (serv
     dataDir: db.dataDir,
     databaseUrl: db.url,
     fixturesFile: join(scratch, 'fixtures.json'),
+    ...(exportFiles ? { exportFiles } : {}),
     nodeFlags: a.profile ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [],
     log: (line) => log(`  server: ${line}`),
   });
@@ -223,6 +224,10 @@ async function main(): Promise<void> {
       if (wanted('memory')) report.memory = await memoryCheck(server);
       if (wanted('bulk-export')) await step('bulk-export', () => scenarios.bulkExport(server, settings), r);
     });
+    // On PostgreSQL export files default to the database; the directory (BULK_EXPORT_FILES) is measured too.
+    if (first && wanted('bulk-export') && databaseUrl) {
+      await withServer(patients, 'ES384', (server) => step('bulk-export directory', () => scenarios.bulkExport(server, settings), size.scenarios), 'directory');
+    }
     if (first && wanted('token-cc-jwt')) {
       await withServer(patients, 'RS384', (server) => step('token-cc-jwt RS384', () => scenarios.tokenClientCredentials(server, settings, 'RS384'), size.scenarios));
     }

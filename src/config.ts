@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { SIGNING_ALGS, type SigningAlg } from './auth/keys/signing-algorithms.ts';
 import type { AddressClass } from './auth/client-auth/jwks/address-class.ts';
@@ -96,6 +97,14 @@ export interface Config {
     readonly leaseSeconds: number;
     /** Whether this process runs export jobs (kick-off, status and files are always served). */
     readonly worker: boolean;
+    /**
+     * Where the NDJSON content goes: `database` (any process sharing the database serves it) or
+     * `directory` (`<dataDir>/exports`: no second write and read of every byte through the database,
+     * but only processes sharing that directory can serve it).
+     */
+    readonly files: 'database' | 'directory';
+    /** The directory `files: directory` writes to (`BULK_EXPORT_DIR`, else `<dataDir>/exports`). */
+    readonly directory: string;
   };
 }
 
@@ -155,6 +164,8 @@ const envSchema = z.object({
   BULK_EXPORT_POLL_INTERVAL_MS: intSetting(10, 3_600_000).default(2000),
   BULK_EXPORT_LEASE: intSetting(10, 3600).default(60),
   BULK_EXPORT_WORKER: z.enum(['true', 'false']).default('true'),
+  BULK_EXPORT_FILES: z.enum(['database', 'directory']).optional(),
+  BULK_EXPORT_DIR: z.string().min(1).optional(),
   FRAME_ANCESTORS: z
     .string()
     .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== ''))
@@ -218,6 +229,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminId ??= 'root';
     adminSecret ??= 'secret';
   }
+  // Export files go to a directory where the database is an embedded PGlite on disk (one process by
+  // construction, so a directory loses nothing); with PostgreSQL, to the database any process can read.
+  const inMemory = e.DATA_DIR.startsWith('memory://');
+  const exportDir = e.BULK_EXPORT_DIR ?? (inMemory ? undefined : join(e.DATA_DIR, 'exports'));
+  const exportFiles = e.BULK_EXPORT_FILES ?? (e.DATABASE_URL || exportDir === undefined ? 'database' : 'directory');
+  if (exportFiles === 'directory' && exportDir === undefined) {
+    problems.push('BULK_EXPORT_FILES=directory needs BULK_EXPORT_DIR when DATA_DIR is memory://');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const displayHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
@@ -273,6 +292,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollIntervalMs: e.BULK_EXPORT_POLL_INTERVAL_MS,
       leaseSeconds: e.BULK_EXPORT_LEASE,
       worker: e.BULK_EXPORT_WORKER === 'true',
+      files: exportFiles,
+      directory: exportDir ?? '',
     },
   });
 }

@@ -159,7 +159,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         security: discovery.capabilitySecurity,
       }),
     };
-    const exportStore = createExportStore(db);
+    const exportStore = createExportStore(db, { files: config.bulkExport.files, directory: config.bulkExport.directory });
     const exportWorker = createExportWorker({
       runner: {
         store: exportStore,

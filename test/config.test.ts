@@ -43,6 +43,20 @@ describe('settings', () => {
     assert.throws(() => loadConfig({ FHIR_DEFAULT_PAGE_SIZE: '50', FHIR_MAX_PAGE_SIZE: '10' }), /FHIR_DEFAULT_PAGE_SIZE/);
   });
 
+  it('export files go to <DATA_DIR>/exports with PGlite on disk, to the database with PostgreSQL or in memory', () => {
+    const pglite = loadConfig({ DATA_DIR: '/var/lib/portico' });
+    assert.equal(pglite.bulkExport.files, 'directory');
+    assert.equal(pglite.bulkExport.directory, '/var/lib/portico/exports');
+    const postgres = loadConfig({ DATA_DIR: '/var/lib/portico', DATABASE_URL: 'postgres://db/portico' });
+    assert.equal(postgres.bulkExport.files, 'database');
+    assert.equal(loadConfig({ DATA_DIR: 'memory://' }).bulkExport.files, 'database');
+    const chosen = loadConfig({ DATABASE_URL: 'postgres://db/portico', BULK_EXPORT_FILES: 'directory', BULK_EXPORT_DIR: '/shared/exports' });
+    assert.equal(chosen.bulkExport.files, 'directory');
+    assert.equal(chosen.bulkExport.directory, '/shared/exports');
+    assert.throws(() => loadConfig({ DATA_DIR: 'memory://', BULK_EXPORT_FILES: 'directory' }), /BULK_EXPORT_FILES=directory needs BULK_EXPORT_DIR/);
+    assert.throws(() => loadConfig({ BULK_EXPORT_FILES: 'disk' }), /BULK_EXPORT_FILES="disk"/);
+  });
+
   it('npm start with a bad value prints a clear message and exits 2', () => {
     const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, PORT: '99999', LOG_LEVEL: 'loud' },

@@ -5,6 +5,8 @@ export interface ReadyLine {
   ready: true;
   pid: number;
   driver: 'pglite' | 'postgres';
+  /** Where this server's bulk export writes file content (BULK_EXPORT_FILES). */
+  exportFiles: 'database' | 'directory';
   patients: number;
   seedSeconds: number;
   seededResources: number;

@@ -274,7 +274,7 @@ export async function bulkExport(server: BenchServer, settings: Settings): Promi
     return { ...mid, errors: xs.reduce((s, x) => s + x.errors, 0), runs: xs };
   };
   return {
-    name: `bulk-export (${exported} resources)`,
+    name: `bulk-export (${exported} resources, files in the ${server.ready.exportFiles})`,
     portico: med(runs),
     statementsPerRequest: (statementsAfter - statementsBefore) / Math.max(1, exported * runs.length),
     reference: { name: server.ready.driver === 'postgres' ? 'ceiling: COPY … TO STDOUT' : 'ceiling: bare keyset SELECT stream', measurement: med(refs) },

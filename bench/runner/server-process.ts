@@ -17,6 +17,8 @@ export interface BenchServerOptions {
   dataDir: string;
   databaseUrl: string | undefined;
   fixturesFile: string;
+  /** BULK_EXPORT_FILES for the server; undefined: Portico's default for the driver. */
+  exportFiles?: 'database' | 'directory';
   /** Extra node flags (--cpu-prof …). */
   nodeFlags: string[];
   /** Streams the server's stderr here (seeding and errors). */
@@ -44,6 +46,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       '--fixtures',
       options.fixturesFile,
       ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : []),
+      ...(options.exportFiles ? ['--export-files', options.exportFiles] : []),
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );

@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     fixtures: { type: 'string' },
     'fixture-patients': { type: 'string', default: '200' },
     'refresh-chains': { type: 'string', default: '64' },
+    'export-files': { type: 'string' },
   },
 });
 const patients = Number(args.patients);
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     ACCESS_TOKEN_SIGNING_ALG: alg,
     BULK_EXPORT_POLL_INTERVAL_MS: '200',
+    ...(args['export-files'] ? { BULK_EXPORT_FILES: args['export-files'] } : {}),
   });
   let recorder: RecordingDatabase | undefined;
   const portico = await createPortico(config, {
@@ -280,6 +282,7 @@ async function main(): Promise<void> {
     ready: true,
     pid: process.pid,
     driver: databaseUrl ? 'postgres' : 'pglite',
+    exportFiles: config.bulkExport.files,
     patients,
     seedSeconds: seeded.seconds,
     seededResources: seeded.written,

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { adminHttp } from '../auth/support/admin-http.ts';
@@ -27,8 +30,12 @@ const observation = (id: string, subject: string, extra: Record<string, unknown>
   ...extra,
 });
 
-for (const driver of drivers) {
-  describe(`Bulk Data export (${driver})`, () => {
+// Both places file content can live (BULK_EXPORT_FILES): the database, and the export directory.
+const contentModes = ['database', 'directory'] as const;
+
+for (const driver of drivers) for (const files of contentModes) {
+  describe(`Bulk Data export (${driver}, files in the ${files})`, () => {
+    let exportDir: string | undefined;
     let portico: TestPortico;
     let root: FhirClient;
     let clock = Date.now();
@@ -94,9 +101,18 @@ for (const driver of drivers) {
     const idsOf = (lines: Line[], type: string) => lines.filter((l) => l.resourceType === type).map((l) => l.id).sort();
 
     before(async () => {
+      exportDir = files === 'directory' ? await mkdtemp(join(tmpdir(), 'portico-exports-')) : undefined;
       portico = await startPortico(
         driver,
-        { BULK_EXPORT_WORKER: 'false', BULK_EXPORT_FILE_MAX_RESOURCES: '2', BULK_EXPORT_PAGE_SIZE: '2', BULK_EXPORT_MAX_CONCURRENT: '2', BULK_EXPORT_LEASE: '60' },
+        {
+          BULK_EXPORT_WORKER: 'false',
+          BULK_EXPORT_FILE_MAX_RESOURCES: '2',
+          BULK_EXPORT_PAGE_SIZE: '2',
+          BULK_EXPORT_MAX_CONCURRENT: '2',
+          BULK_EXPORT_LEASE: '60',
+          BULK_EXPORT_FILES: files,
+          ...(exportDir ? { BULK_EXPORT_DIR: exportDir } : {}),
+        },
         { now: () => new Date(clock) },
       );
       root = fhirClient(portico.app);
@@ -121,7 +137,10 @@ for (const driver of drivers) {
       }
       clock += 1000;
     });
-    after(() => portico.stop());
+    after(async () => {
+      await portico.stop();
+      if (exportDir) await rm(exportDir, { recursive: true, force: true });
+    });
 
     it('Group export: kick-off → 202 status → manifest → NDJSON files with the members, their data and what it references', async () => {
       const path = statusPath(await kickOff('Group/g12/$export'));
@@ -389,6 +408,38 @@ for (const driver of drivers) {
       clock += 86_400_000 + 1000;
       await runJobs();
       assert.equal((await root.get(path)).status, 404);
+    });
+
+    it('file content is where BULK_EXPORT_FILES says; a file gone from the directory is a 500 OperationOutcome, not an empty 200', async (t) => {
+      const path = statusPath(await kickOff('$export?_type=Patient'));
+      assert.deepEqual(await runJobs(), ['completed']);
+      const manifest = await manifestOf(path);
+      const jobId = path.split('/').pop()!;
+      const chunks = await portico.db.query<{ n: string | number }>('SELECT count(*) AS n FROM bulk_export_chunk WHERE job_id = $1', [jobId]);
+      if (!exportDir) {
+        assert.ok(Number(chunks[0]?.n) > 0);
+        return t.skip('the rest is about the directory');
+      }
+      assert.equal(Number(chunks[0]?.n), 0);
+      const dir = join(exportDir, jobId);
+      const names = (await readdir(dir)).sort();
+      assert.equal(names.length, manifest.output.length);
+      const onDisk = (await Promise.all(names.map((n) => readFile(join(dir, n), 'utf8')))).join('');
+      assert.deepEqual(onDisk.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as Line).id).sort(), ['p1', 'p2', 'p3']);
+
+      await rm(join(dir, names[0]!));
+      const results = await Promise.all(manifest.output.map((o) => download(o.url)));
+      const missing = results.filter((r) => r.statusCode !== 200);
+      assert.equal(missing.length, 1);
+      assert.equal(missing[0]!.statusCode, 500);
+      const outcome = JSON.parse(missing[0]!.body) as { resourceType: string; issue: { code: string; diagnostics?: string }[] };
+      assert.equal(outcome.resourceType, 'OperationOutcome');
+      assert.equal(outcome.issue[0]?.code, 'exception');
+      assert.match(outcome.issue[0]?.diagnostics ?? '', /request the export again/);
+
+      // Deleting the export deletes its directory.
+      assert.equal((await root.delete(path)).status, 202);
+      await assert.rejects(readdir(dir), { code: 'ENOENT' });
     });
 
     it('the CapabilityStatement declares the export operations', async () => {

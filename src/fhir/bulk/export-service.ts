@@ -55,7 +55,7 @@ export interface ExportService {
   kickOff(input: KickOffInput, caller: ExportCaller): Promise<{ statusUrl: string }>;
   status(jobId: string, caller: ExportCaller): Promise<StatusResponse>;
   cancel(jobId: string, caller: ExportCaller): Promise<void>;
-  file(jobId: string, fileNo: number, caller: ExportCaller): Promise<AsyncIterable<string>>;
+  file(jobId: string, fileNo: number, caller: ExportCaller): Promise<AsyncIterable<string | Uint8Array>>;
 }
 
 /** Where status and files are served, below the FHIR base. */
@@ -149,7 +149,9 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
       const job = await ownJob(jobId, caller);
       const file = job.status === 'completed' || job.status === 'failed' ? (await deps.store.files(job.id)).find((f) => f.fileNo === fileNo) : undefined;
       if (!file) throw new FhirError(404, issue('not-found', `Bulk export ${jobId} has no file ${fileNo}`));
-      return deps.store.readFile(job.id, fileNo);
+      const content = await deps.store.readFile(job.id, fileNo);
+      if (!content) throw new FhirError(500, issue('exception', `The content of bulk export ${jobId} file ${fileNo} is missing from the server's export storage; request the export again`));
+      return content;
     },
   };
 }

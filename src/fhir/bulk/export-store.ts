@@ -30,8 +30,11 @@ export interface ExportStore {
   /** Deletes a job and its files (cancel, or a client deleting a completed export). False when absent. */
   remove(id: string): Promise<boolean>;
   files(jobId: string): Promise<ExportFile[]>;
-  /** One file's NDJSON content, chunk by chunk, in order. */
-  readFile(jobId: string, fileNo: number): AsyncIterable<string>;
+  /**
+   * One file's NDJSON content, piece by piece, in order (text or UTF-8 bytes). Undefined when the
+   * content is gone though the file is listed (a file in the export directory was removed).
+   */
+  readFile(jobId: string, fileNo: number): Promise<AsyncIterable<string | Uint8Array> | undefined>;
 
   /**
    * Claims the oldest queued job, or a running one whose lease expired (its worker died), for

@@ -1,5 +1,8 @@
 import type { ExportFile, ExportFileKind, ExportJob, ExportStatus } from '../../fhir/bulk/export-job.ts';
 import type { ExportStore } from '../../fhir/bulk/export-store.ts';
+import { randomUUID } from 'node:crypto';
+import { appendFile, mkdir, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Database } from '../database.ts';
 
 interface JobRow {
@@ -44,8 +47,43 @@ function toJob(row: JobRow): ExportJob {
 /** The lease check every worker write carries: the job is still this owner's and still running. */
 const HELD = `EXISTS (SELECT 1 FROM bulk_export_job j WHERE j.id = $1::text AND j.lease_owner = $2::text AND j.status = 'running')`;
 
-/** PostgreSQL implementation of the bulk export job store (migration 011); both drivers. */
-export function createExportStore(db: Database): ExportStore {
+/** Where new files' NDJSON content goes (existing files are read from wherever they were written). */
+export interface ExportContentOptions {
+  files: 'database' | 'directory';
+  /** The export directory: `files: directory` writes under it, and removals always clean it. */
+  directory: string;
+}
+
+/**
+ * PostgreSQL implementation of the bulk export job store (migrations 011–013); both drivers. Jobs,
+ * files and leases are rows; content is rows of chunks, or files under the export directory.
+ */
+export function createExportStore(db: Database, content: ExportContentOptions): ExportStore {
+  const jobDir = (jobId: string) => join(content.directory, encodeURIComponent(jobId));
+  // Files this process opened (directory mode), per job and lease owner: the writer that opens a
+  // file appends to it, and `finish` syncs them. Forgotten when the job leaves this owner's hands.
+  const opened = new Map<string, Map<number, string>>();
+  const leaseKey = (jobId: string, owner: string) => `${owner}\u0000${jobId}`;
+  const forget = (jobId: string, owner: string) => opened.delete(leaseKey(jobId, owner));
+  const removeContent = async (jobIds: string[]) => {
+    // Best effort: a leftover directory is only disk space, and the rows saying it exists are gone.
+    await Promise.all(jobIds.map((id) => rm(jobDir(id), { recursive: true, force: true }).catch(() => undefined)));
+  };
+  async function* readChunks(jobId: string, fileNo: number): AsyncIterable<string> {
+    let after = -1;
+    for (;;) {
+      const rows = await db.query<{ chunk_no: number; content: string }>(
+        `SELECT chunk_no, content FROM bulk_export_chunk WHERE job_id = $1 AND file_no = $2 AND chunk_no > $3
+         ORDER BY chunk_no LIMIT ${READ_BATCH}`,
+        [jobId, fileNo, after],
+      );
+      for (const row of rows) {
+        after = Number(row.chunk_no);
+        yield row.content;
+      }
+      if (rows.length < READ_BATCH) return;
+    }
+  }
   return {
     async create(job, maxActive, now) {
       return db.transaction(async (tx) => {
@@ -72,6 +110,7 @@ export function createExportStore(db: Database): ExportStore {
 
     async remove(id) {
       const rows = await db.query('DELETE FROM bulk_export_job WHERE id = $1 RETURNING id', [id]);
+      if (rows.length > 0) await removeContent([id]);
       return rows.length > 0;
     },
 
@@ -85,22 +124,19 @@ export function createExportStore(db: Database): ExportStore {
       );
     },
 
-    async *readFile(jobId, fileNo) {
-      let after = -1;
-      for (;;) {
-        const rows = await db.query<{ chunk_no: number; content: string }>(
-          `SELECT chunk_no, content FROM bulk_export_chunk WHERE job_id = $1 AND file_no = $2 AND chunk_no > $3
-           ORDER BY chunk_no LIMIT ${READ_BATCH}`,
-          [jobId, fileNo, after],
-        );
-        for (const row of rows) {
-          after = Number(row.chunk_no);
-          yield row.content;
-        }
-        if (rows.length < READ_BATCH) return;
-      }
+    async readFile(jobId, fileNo) {
+      const [file] = await db.query<{ content_path: string | null }>(
+        'SELECT content_path FROM bulk_export_file WHERE job_id = $1 AND file_no = $2',
+        [jobId, fileNo],
+      );
+      if (!file) return undefined;
+      if (file.content_path === null) return readChunks(jobId, fileNo);
+      const path = join(content.directory, file.content_path);
+      // Opened here, so a missing file is an answer before any byte of a response is sent.
+      const handle = await open(path, 'r').catch(() => undefined);
+      if (!handle) return undefined;
+      return handle.createReadStream({ highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
     },
-
     async claim(lease, now) {
       return db.transaction(async (tx) => {
         const [candidate] = await tx.query<{ id: string }>(
@@ -110,8 +146,11 @@ export function createExportStore(db: Database): ExportStore {
           [now.toISOString()],
         );
         if (!candidate) return undefined;
-        // Restarted from the beginning: whatever an earlier attempt wrote goes.
-        await tx.query('DELETE FROM bulk_export_file WHERE job_id = $1', [candidate.id]);
+        // Restarted from the beginning: whatever an earlier attempt wrote goes (its files in the
+        // directory too, below; a stalled writer of that attempt appends only to its own names).
+        const stale = await tx.query<{ content_path: string | null }>('DELETE FROM bulk_export_file WHERE job_id = $1 RETURNING content_path', [candidate.id]);
+        const stalePaths = stale.flatMap((r) => (r.content_path === null ? [] : [join(content.directory, r.content_path)]));
+        if (stalePaths.length > 0) await Promise.all(stalePaths.map((path) => rm(path, { force: true }).catch(() => undefined)));
         const [row] = await tx.query<JobRow>(
           `UPDATE bulk_export_job
               SET status = 'running', lease_owner = $2, lease_expires_at = $3, attempts = attempts + 1, progress = NULL
@@ -132,15 +171,45 @@ export function createExportStore(db: Database): ExportStore {
     },
 
     async openFile(jobId, owner, file) {
+      const relative = content.files === 'directory' ? join(encodeURIComponent(jobId), `${file.fileNo}-${randomUUID()}.ndjson`) : null;
+      if (relative !== null) {
+        await mkdir(jobDir(jobId), { recursive: true });
+        await appendFile(join(content.directory, relative), '');
+      }
       const rows = await db.query(
-        `INSERT INTO bulk_export_file (job_id, file_no, kind, resource_type, count)
-         SELECT $1::text, $3::integer, $4::text, $5::text, 0 WHERE ${HELD} RETURNING file_no`,
-        [jobId, owner, file.fileNo, file.kind, file.resourceType],
+        `INSERT INTO bulk_export_file (job_id, file_no, kind, resource_type, count, content_path)
+         SELECT $1::text, $3::integer, $4::text, $5::text, 0, $6::text WHERE ${HELD} RETURNING file_no`,
+        [jobId, owner, file.fileNo, file.kind, file.resourceType, relative],
       );
-      return rows.length > 0;
+      if (rows.length === 0) {
+        forget(jobId, owner);
+        return false;
+      }
+      if (relative !== null) {
+        const files = opened.get(leaseKey(jobId, owner)) ?? new Map<number, string>();
+        opened.set(leaseKey(jobId, owner), files.set(file.fileNo, join(content.directory, relative)));
+      }
+      return true;
     },
 
-    async appendChunk(jobId, owner, fileNo, chunkNo, content, count) {
+    async appendChunk(jobId, owner, fileNo, chunkNo, text, count) {
+      const path = opened.get(leaseKey(jobId, owner))?.get(fileNo);
+      if (path !== undefined) {
+        // The bytes first, then the count under the lease: a lost lease leaves bytes only in this
+        // attempt's own file, which the next claim deletes. A cancelled job's directory is gone:
+        // the lease check below then says so, rather than the missing directory.
+        const appended = await appendFile(path, text).then(() => undefined, (error: unknown) => error ?? new Error('append failed'));
+        const rows = await db.query(
+          `UPDATE bulk_export_file SET count = $4 WHERE job_id = $1 AND file_no = $3 AND ${HELD} RETURNING file_no`,
+          [jobId, owner, fileNo, count],
+        );
+        if (rows.length === 0) {
+          forget(jobId, owner);
+          return false;
+        }
+        if (appended !== undefined) throw appended;
+        return true;
+      }
       return db.transaction(async (tx) => {
         // A chunk lost in a crash costs nothing: the job restarts from scratch, and `finish` commits
         // synchronously, which makes every chunk before it durable. So the chunk need not wait for its flush.
@@ -151,13 +220,18 @@ export function createExportStore(db: Database): ExportStore {
              SELECT $1::text, $3::integer, $4::integer, $5::text WHERE ${HELD} RETURNING chunk_no
            )
            UPDATE bulk_export_file SET count = $6 WHERE job_id = $1 AND file_no = $3 AND EXISTS (SELECT 1 FROM chunk) RETURNING file_no`,
-          [jobId, owner, fileNo, chunkNo, content, count],
+          [jobId, owner, fileNo, chunkNo, text, count],
         );
         return rows.length > 0;
       });
     },
 
     async finish(jobId, owner, outcome) {
+      // Files in the directory are made durable before the job says they are there.
+      const paths = [...(opened.get(leaseKey(jobId, owner))?.values() ?? [])];
+      forget(jobId, owner);
+      for (const path of paths) await syncPath(path);
+      if (paths.length > 0) await syncPath(jobDir(jobId));
       const rows = await db.query(
         `UPDATE bulk_export_job
             SET status = $3, completed_at = $4, expires_at = $5, lease_owner = NULL, lease_expires_at = NULL
@@ -168,6 +242,7 @@ export function createExportStore(db: Database): ExportStore {
     },
 
     async release(jobId, owner) {
+      forget(jobId, owner);
       await db.query(
         `UPDATE bulk_export_job SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL
           WHERE id = $1 AND lease_owner = $2 AND status = 'running'`,
@@ -176,10 +251,21 @@ export function createExportStore(db: Database): ExportStore {
     },
 
     async purgeExpired(now) {
-      const rows = await db.query('DELETE FROM bulk_export_job WHERE expires_at <= $1 RETURNING id', [now.toISOString()]);
+      const rows = await db.query<{ id: string }>('DELETE FROM bulk_export_job WHERE expires_at <= $1 RETURNING id', [now.toISOString()]);
+      await removeContent(rows.map((r) => r.id));
       return rows.length;
     },
   };
+}
+
+/** fsync of a file, or of a directory (the names of the files created in it survive a crash). */
+async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 function leaseEnd(now: Date, seconds: number): string {
