@@ -1,4 +1,5 @@
 import type { Database, SqlClient } from '../../src/storage/database.ts';
+import type { PreparedStatement } from '../../src/storage/prepared-statement.ts';
 
 export interface RecordedQuery {
   text: string;
@@ -19,9 +20,9 @@ export interface RecordingDatabase extends Database {
 export function recordingDatabase(db: Database): RecordingDatabase {
   let recording: RecordedQuery[] | undefined;
   let statements = 0;
-  const note = (text: string, params: readonly unknown[] | undefined) => {
+  const note = (text: string | PreparedStatement, params: readonly unknown[] | undefined) => {
     statements++;
-    recording?.push({ text, params: params ?? [] });
+    recording?.push({ text: typeof text === 'string' ? text : text.text, params: params ?? [] });
   };
   const wrap = (client: SqlClient): SqlClient => ({
     query(text, params) {

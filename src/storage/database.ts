@@ -1,9 +1,11 @@
+import type { PreparedStatement } from './prepared-statement.ts';
+
 /**
  * The one SQL interface both drivers implement. PostgreSQL dialect, `$1` placeholders.
  * Everything above src/storage sees only the stores built on it, never this.
  */
 export interface SqlClient {
-  query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R extends object = Record<string, unknown>>(text: string | PreparedStatement, params?: readonly unknown[]): Promise<R[]>;
 }
 
 export interface Database extends SqlClient {

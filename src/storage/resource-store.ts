@@ -15,6 +15,7 @@ import type { Database, SqlClient } from './database.ts';
 import { deleteIndexRows, insertIndexRows } from './search-index-writer.ts';
 import { searchResourceJson, searchResources } from './search/search-sql.ts';
 import { RECORD_COLUMNS, toRecord, type ResourceRow } from './resource-row.ts';
+import { prepared } from './prepared-statement.ts';
 
 export interface ResourceStoreOptions {
   tenant?: string;
@@ -24,6 +25,10 @@ export interface ResourceStoreOptions {
   now?: () => Date;
 }
 
+const READ = prepared(`SELECT ${RECORD_COLUMNS} FROM resource WHERE tenant = $1 AND resource_type = $2 AND id = $3`);
+const VREAD = prepared(`SELECT ${RECORD_COLUMNS}, method FROM resource_version
+  WHERE tenant = $1 AND resource_type = $2 AND id = $3 AND version_id = $4`);
+
 /** The PostgreSQL implementation of the FHIR layer's ResourceRepository (both drivers). */
 export function createResourceStore(db: Database, options: ResourceStoreOptions): ResourceRepository & ResourceJsonReader {
   const tenant = options.tenant ?? '';
@@ -31,19 +36,12 @@ export function createResourceStore(db: Database, options: ResourceStoreOptions)
 
   const reader = (sql: SqlClient): ResourceReader => ({
     async read(resourceType, id) {
-      const rows = await sql.query<ResourceRow>(
-        `SELECT ${RECORD_COLUMNS} FROM resource WHERE tenant = $1 AND resource_type = $2 AND id = $3`,
-        [tenant, resourceType, id],
-      );
+      const rows = await sql.query<ResourceRow>(READ, [tenant, resourceType, id]);
       return rows[0] && toRecord(rows[0]);
     },
     async vread(resourceType, id, versionId) {
       if (!/^\d{1,9}$/.test(versionId)) return undefined;
-      const rows = await sql.query<ResourceRow>(
-        `SELECT ${RECORD_COLUMNS}, method FROM resource_version
-          WHERE tenant = $1 AND resource_type = $2 AND id = $3 AND version_id = $4`,
-        [tenant, resourceType, id, Number(versionId)],
-      );
+      const rows = await sql.query<ResourceRow>(VREAD, [tenant, resourceType, id, Number(versionId)]);
       return rows[0] && toRecord(rows[0]);
     },
     search(request: SearchRequest): Promise<SearchResult> {

@@ -1,6 +1,7 @@
 import type { Grant } from '../../auth/grants/grant.ts';
 import type { GrantStore } from '../../auth/grants/grant-store.ts';
 import type { SqlClient } from '../database.ts';
+import { prepared } from '../prepared-statement.ts';
 
 /** Saving a grant once (a later save of the same id changes nothing), its five values from `$first` on. */
 export function insertGrantSql(first: number): string {
@@ -13,6 +14,9 @@ export function grantRow(grant: Grant, now: Date): unknown[] {
   return [grant.id, grant.clientId, grant.userId ?? null, JSON.stringify(grant), now.toISOString()];
 }
 
+const GET_GRANT = prepared('SELECT content::text AS content, revoked_at IS NOT NULL AS revoked FROM auth_grant WHERE id = $1');
+const GRANT_REVOKED = prepared('SELECT revoked_at IS NOT NULL AS revoked FROM auth_grant WHERE id = $1');
+
 /** PostgreSQL implementation of the grant store (migration 008). */
 export function createGrantStore(sql: SqlClient): GrantStore {
   return {
@@ -21,10 +25,7 @@ export function createGrantStore(sql: SqlClient): GrantStore {
     },
 
     async get(id) {
-      const rows = await sql.query<{ content: string; revoked: boolean }>(
-        'SELECT content::text AS content, revoked_at IS NOT NULL AS revoked FROM auth_grant WHERE id = $1',
-        [id],
-      );
+      const rows = await sql.query<{ content: string; revoked: boolean }>(GET_GRANT, [id]);
       const row = rows[0];
       return row ? { grant: JSON.parse(row.content) as Grant, revoked: row.revoked } : undefined;
     },
@@ -53,7 +54,7 @@ export function createGrantStore(sql: SqlClient): GrantStore {
     },
 
     async isActive(grantId) {
-      const rows = await sql.query<{ revoked: boolean }>('SELECT revoked_at IS NOT NULL AS revoked FROM auth_grant WHERE id = $1', [grantId]);
+      const rows = await sql.query<{ revoked: boolean }>(GRANT_REVOKED, [grantId]);
       return rows[0] !== undefined && !rows[0].revoked;
     },
   };

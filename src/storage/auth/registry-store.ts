@@ -8,6 +8,7 @@ import {
   type Stored,
 } from '../../auth/registry/registry-repository.ts';
 import type { SqlClient } from '../database.ts';
+import { prepared } from '../prepared-statement.ts';
 
 /** The registry tables of migration 004; the table name is never taken from input. */
 const TABLES = { Client: 'auth_client', User: 'auth_user', AccessPolicy: 'auth_access_policy' } as const;
@@ -49,9 +50,10 @@ export function createRegistryStore<T extends RegistryResource>(
     }
   }
 
+  const getById = prepared(`SELECT content::text AS content FROM ${table} WHERE id = $1`);
   return {
     async get(id) {
-      const rows = await sql.query<ContentRow>(`SELECT content::text AS content FROM ${table} WHERE id = $1`, [id]);
+      const rows = await sql.query<ContentRow>(getById, [id]);
       return rows[0] && toStored<T>(rows[0].content);
     },
 

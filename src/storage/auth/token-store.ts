@@ -1,6 +1,7 @@
 import type { AccessTokenLedger, RefreshTokenRecord, RefreshTokenStore } from '../../auth/grants/grant-store.ts';
 import type { SqlClient } from '../database.ts';
 import { grantRow, insertGrantSql } from './grant-store.ts';
+import { prepared } from '../prepared-statement.ts';
 
 interface RefreshRow {
   grant_id: string;
@@ -51,19 +52,21 @@ export function createRefreshTokenStore(sql: SqlClient): RefreshTokenStore {
   };
 }
 
+const INSERT_ACCESS_TOKEN = prepared('INSERT INTO access_token (jti, grant_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)');
+const INSERT_GRANT_AND_ACCESS_TOKEN = prepared(
+  `WITH g AS (${insertGrantSql(5)}) INSERT INTO access_token (jti, grant_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)`,
+);
+
 /** PostgreSQL implementation of the access-token ledger (migration 008). */
 export function createAccessTokenLedger(sql: SqlClient): AccessTokenLedger {
   return {
     async record(jti, grantId, issuedAt, expiresAt, newGrant) {
       if (!newGrant) {
-        await sql.query('INSERT INTO access_token (jti, grant_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)', [jti, grantId, iso(issuedAt), iso(expiresAt)]);
+        await sql.query(INSERT_ACCESS_TOKEN, [jti, grantId, iso(issuedAt), iso(expiresAt)]);
         return;
       }
       // One round trip for a client_credentials token: the grant row and the token row together.
-      await sql.query(
-        `WITH g AS (${insertGrantSql(5)}) INSERT INTO access_token (jti, grant_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)`,
-        [jti, grantId, iso(issuedAt), iso(expiresAt), ...grantRow(newGrant.grant, newGrant.now)],
-      );
+      await sql.query(INSERT_GRANT_AND_ACCESS_TOKEN, [jti, grantId, iso(issuedAt), iso(expiresAt), ...grantRow(newGrant.grant, newGrant.now)]);
     },
   };
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Database, SqlClient } from '../database.ts';
+import type { PreparedStatement } from '../prepared-statement.ts';
 
 // Return int8/numeric/timestamps as strings, exactly as PGlite is configured to, so that
 // one set of queries yields one shape of rows on both drivers.
@@ -17,8 +18,9 @@ export async function openPostgres(url: string, poolSize: number): Promise<Datab
   // An idle client erroring (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const client = (c: pg.Pool | pg.PoolClient): SqlClient => ({
-    async query<R extends object>(text: string, params?: readonly unknown[]) {
-      const res = await c.query(text, params as unknown[] | undefined);
+    async query<R extends object>(text: string | PreparedStatement, params?: readonly unknown[]) {
+      const values = params as unknown[] | undefined;
+      const res = typeof text === 'string' ? await c.query(text, values) : await c.query({ name: text.name, text: text.text, ...(values ? { values } : {}) });
       return res.rows as R[];
     },
   });
