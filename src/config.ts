@@ -81,6 +81,11 @@ export interface Config {
   };
   /** Origins allowed to frame the sign-in and consent pages (an embedding EHR); empty: none. */
   readonly frameAncestors: readonly string[];
+  /**
+   * Milliseconds a Client read is reused (0: never). Changes through this process apply at once;
+   * through another process sharing the database, within this.
+   */
+  readonly clientCacheMs: number;
   /** Bulk Data export (src/fhir/bulk): jobs in the database, run by a worker in any process. */
   readonly bulkExport: {
     /** Queued or running exports one client may have at once (more: 429). */
@@ -147,6 +152,7 @@ const envSchema = z.object({
   REFRESH_TOKEN_LIFETIME_DAYS: intSetting(1, 3650).default(90),
   ACCESS_TOKEN_SIGNING_ALG: z.enum(SIGNING_ALGS).default('RS256'),
   GRANT_STATUS_CACHE_MS: intSetting(0, 60_000).default(1000),
+  CLIENT_CACHE_MS: intSetting(0, 60_000).default(1000),
   SIGNING_KEY_RETIRE_AFTER_DAYS: intSetting(0, 3650).default(0),
   REGISTRATION_MODE: z.enum(['open', 'initial-access-token']).optional(),
   INITIAL_ACCESS_TOKEN_LIFETIME: intSetting(60, 365 * 86400).default(86400),
@@ -284,6 +290,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     login: { maxFailures: e.LOGIN_MAX_FAILURES, failureWindow: e.LOGIN_FAILURE_WINDOW },
     frameAncestors: e.FRAME_ANCESTORS ?? [],
+    clientCacheMs: e.CLIENT_CACHE_MS,
     bulkExport: {
       maxConcurrentPerClient: e.BULK_EXPORT_MAX_CONCURRENT,
       retentionSeconds: e.BULK_EXPORT_RETENTION,

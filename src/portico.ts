@@ -34,6 +34,7 @@ import { buildPatientCompartment } from './auth/access/patient-compartment.ts';
 import { createExportService } from './fhir/bulk/export-service.ts';
 import type { ExportStore } from './fhir/bulk/export-store.ts';
 import { createExportWorker, type ExportWorker } from './fhir/bulk/export-worker.ts';
+import { cacheRegistryReads } from './auth/registry/cached-registry-reads.ts';
 import { createExportStore } from './storage/bulk/export-store.ts';
 import { loadDefinitions, type FhirDefinitions } from './fhir/definitions.ts';
 import type { FhirDeps } from './fhir/interaction.ts';
@@ -131,7 +132,9 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         : undefined;
     // Planner statistics: fresh after seeding, then kept fresh in the background (PGlite has no autovacuum).
     await refreshStaleStatistics(db);
-    const auth = createAuthStores(db, { now, newId });
+    const stores = createAuthStores(db, { now, newId });
+    // A Client is read on every token request; its answer is reused for CLIENT_CACHE_MS.
+    const auth = { ...stores, clients: cacheRegistryReads(stores.clients, { ttlMs: config.clientCacheMs, maxEntries: 10_000, nowMs: () => now().getTime() }) };
     const sandboxLogins = config.mode === 'sandbox' && config.seed === 'demo' ? await seedSandboxUsers(auth.users) : undefined;
     const demoClients =
       config.mode === 'sandbox' && config.seed === 'demo'
