@@ -1,5 +1,10 @@
 import type { AuthorizationCodeRecord, AuthorizationCodeStore } from '../../auth/grants/grant.ts';
 import type { SqlClient } from '../database.ts';
+import { prepared } from '../prepared-statement.ts';
+
+const SPEND_CODE = prepared(`UPDATE authorization_code SET used_at = $2
+  WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2
+  RETURNING record::text AS record`);
 
 /** Codes older than this past their expiry are purged on create (a spent code is kept a while for reuse detection). */
 const PURGE_AFTER_SECONDS = 24 * 3600;
@@ -19,12 +24,7 @@ export function createCodeStore(sql: SqlClient): AuthorizationCodeStore {
 
     async consume(codeHash, now) {
       // One UPDATE decides the winner: under concurrency only one row update sees used_at IS NULL.
-      const won = await sql.query<{ record: string }>(
-        `UPDATE authorization_code SET used_at = $2
-          WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2
-          RETURNING record::text AS record`,
-        [codeHash, new Date(now * 1000).toISOString()],
-      );
+      const won = await sql.query<{ record: string }>(SPEND_CODE, [codeHash, new Date(now * 1000).toISOString()]);
       if (won[0]) return { record: JSON.parse(won[0].record) as AuthorizationCodeRecord };
       const seen = await sql.query<{ grant_id: string; used: boolean }>(
         'SELECT grant_id, used_at IS NOT NULL AS used FROM authorization_code WHERE code_hash = $1',

@@ -14,6 +14,12 @@ interface RefreshRow {
 const SELECT_COLUMNS = `grant_id, scope, extract(epoch FROM created_at)::bigint::text AS issued_at,
   extract(epoch FROM expires_at)::bigint::text AS expires_at, rotated_at IS NOT NULL AS rotated`;
 
+const INSERT_REFRESH_TOKEN = prepared('INSERT INTO refresh_token (token_hash, grant_id, scope, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)');
+const ROTATE_REFRESH_TOKEN = prepared(`UPDATE refresh_token SET rotated_at = $2
+  WHERE token_hash = $1 AND rotated_at IS NULL AND expires_at > $2
+  RETURNING ${SELECT_COLUMNS}`);
+const FIND_REFRESH_TOKEN = prepared(`SELECT ${SELECT_COLUMNS} FROM refresh_token WHERE token_hash = $1`);
+
 function toRecord(row: RefreshRow): RefreshTokenRecord {
   return { grantId: row.grant_id, scope: row.scope, issuedAt: Number(row.issued_at), expiresAt: Number(row.expires_at) };
 }
@@ -24,7 +30,7 @@ const iso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString(
 export function createRefreshTokenStore(sql: SqlClient): RefreshTokenStore {
   return {
     async create(tokenHash, record) {
-      await sql.query('INSERT INTO refresh_token (token_hash, grant_id, scope, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+      await sql.query(INSERT_REFRESH_TOKEN, [
         tokenHash,
         record.grantId,
         record.scope,
@@ -34,19 +40,14 @@ export function createRefreshTokenStore(sql: SqlClient): RefreshTokenStore {
     },
 
     async rotate(tokenHash, now) {
-      const won = await sql.query<RefreshRow>(
-        `UPDATE refresh_token SET rotated_at = $2
-          WHERE token_hash = $1 AND rotated_at IS NULL AND expires_at > $2
-          RETURNING ${SELECT_COLUMNS}`,
-        [tokenHash, iso(now)],
-      );
+      const won = await sql.query<RefreshRow>(ROTATE_REFRESH_TOKEN, [tokenHash, iso(now)]);
       if (won[0]) return { record: toRecord(won[0]) };
-      const seen = await sql.query<RefreshRow>(`SELECT ${SELECT_COLUMNS} FROM refresh_token WHERE token_hash = $1`, [tokenHash]);
+      const seen = await sql.query<RefreshRow>(FIND_REFRESH_TOKEN, [tokenHash]);
       return seen[0]?.rotated ? { reused: true, grantId: seen[0].grant_id } : undefined;
     },
 
     async find(tokenHash) {
-      const rows = await sql.query<RefreshRow>(`SELECT ${SELECT_COLUMNS} FROM refresh_token WHERE token_hash = $1`, [tokenHash]);
+      const rows = await sql.query<RefreshRow>(FIND_REFRESH_TOKEN, [tokenHash]);
       return rows[0] ? { ...toRecord(rows[0]), rotated: rows[0].rotated } : undefined;
     },
   };
