@@ -29,6 +29,8 @@ export interface Config {
     readonly maxJsonDepth: number;
   };
   readonly databasePoolSize: number;
+  /** Prepare fixed hot statements once per PostgreSQL connection (off behind PgBouncer in transaction mode). */
+  readonly databasePreparedStatements: boolean;
   readonly tokens: {
     /** Seconds: the longest access token lifetime issued, whatever a Client's access_token_expiration says. */
     readonly accessTokenMaxLifetime: number;
@@ -148,6 +150,7 @@ const envSchema = z.object({
   MAX_BODY_BYTES: intSetting(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   MAX_JSON_DEPTH: intSetting(4, 1000).default(64),
   DATABASE_POOL_SIZE: intSetting(1, 1000).default(10),
+  DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
   ACCESS_TOKEN_MAX_LIFETIME: intSetting(60, 366 * 86400).default(3600),
   REFRESH_TOKEN_LIFETIME_DAYS: intSetting(1, 3650).default(90),
   ACCESS_TOKEN_SIGNING_ALG: z.enum(SIGNING_ALGS).default('RS256'),
@@ -265,6 +268,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxJsonDepth: e.MAX_JSON_DEPTH,
     },
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true',
     tokens: { accessTokenMaxLifetime: e.ACCESS_TOKEN_MAX_LIFETIME, grantStatusCacheMs: e.GRANT_STATUS_CACHE_MS, refreshTokenLifetime: e.REFRESH_TOKEN_LIFETIME_DAYS * 86400 },
     signingKeys: { accessTokenAlg: e.ACCESS_TOKEN_SIGNING_ALG, retireAfterDays: e.SIGNING_KEY_RETIRE_AFTER_DAYS },
     jwksFetch: {

@@ -118,7 +118,12 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
   const now = overrides.now ?? (() => new Date());
   const newId = overrides.newId ?? randomUUID;
   const definitions = overrides.definitions ?? loadDefinitions();
-  const opened = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+  const opened = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.databasePoolSize,
+    prepareStatements: config.databasePreparedStatements,
+  });
   const db = overrides.wrapDatabase ? overrides.wrapDatabase(opened) : opened;
   try {
     await migrate(db);

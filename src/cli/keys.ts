@@ -34,7 +34,7 @@ export async function keysCommand(args: readonly string[], io: CliIo): Promise<n
     throw err;
   }
   const out = (line: string) => io.stdout.write(`${line}\n`);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, prepareStatements: config.databasePreparedStatements });
   try {
     await migrate(db);
     const keys = createSigningKeys({

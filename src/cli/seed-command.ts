@@ -74,7 +74,7 @@ export async function seedCommand(args: string[], io: CliIo): Promise<number> {
     throw err;
   }
 
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, prepareStatements: config.databasePreparedStatements });
   try {
     await migrate(db);
     const indexResource = createIndexer(createSearchParameterRegistry(loadDefinitions()));

@@ -22,12 +22,17 @@ export interface DatabaseOptions {
   /** PGlite data directory; `memory://` keeps it in memory (tests). */
   dataDir: string;
   poolSize: number;
+  /**
+   * PostgreSQL: send `prepared()` statements named, prepared once per connection (default true).
+   * Off for poolers that do not keep a server connection per client (PgBouncer in transaction mode).
+   */
+  prepareStatements?: boolean;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
     const { openPostgres } = await import('./drivers/postgres.ts');
-    return openPostgres(options.databaseUrl, options.poolSize);
+    return openPostgres(options.databaseUrl, options.poolSize, options.prepareStatements ?? true);
   }
   const { openPglite } = await import('./drivers/pglite.ts');
   return openPglite(options.dataDir);

@@ -6,7 +6,7 @@ import type { PreparedStatement } from '../prepared-statement.ts';
 // one set of queries yields one shape of rows on both drivers.
 const TEXT_TYPES = [20, 1700, 1082, 1114, 1184];
 
-export async function openPostgres(url: string, poolSize: number): Promise<Database> {
+export async function openPostgres(url: string, poolSize: number, prepareStatements: boolean): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -20,7 +20,10 @@ export async function openPostgres(url: string, poolSize: number): Promise<Datab
   const client = (c: pg.Pool | pg.PoolClient): SqlClient => ({
     async query<R extends object>(text: string | PreparedStatement, params?: readonly unknown[]) {
       const values = params as unknown[] | undefined;
-      const res = typeof text === 'string' ? await c.query(text, values) : await c.query({ name: text.name, text: text.text, ...(values ? { values } : {}) });
+      const res =
+        typeof text === 'string' || !prepareStatements
+          ? await c.query(typeof text === 'string' ? text : text.text, values)
+          : await c.query({ name: text.name, text: text.text, ...(values ? { values } : {}) });
       return res.rows as R[];
     },
   });
