@@ -48,11 +48,11 @@ const num = (value: string | undefined, fallback: number) => (value === undefine
 const settings: Settings = {
   connections: num(a.connections, 32),
   runs: num(a.runs, quick ? 1 : 3),
-  duration: num(a.duration, quick ? 2 : 10),
+  duration: num(a.duration, quick ? 1 : 10),
   warmup: num(a.warmup, quick ? 1 : 3),
 };
 const sizes = (a.scale ?? a.patients ?? (quick ? '100' : '1000')).split(',').map(Number);
-const memoryRequests = num(a['memory-requests'], quick ? 20_000 : 1_000_000);
+const memoryRequests = num(a['memory-requests'], quick ? 10_000 : 1_000_000);
 const only = a.scenarios ? new Set(a.scenarios.split(',')) : undefined;
 const wanted = (key: string) => !only || only.has(key);
 const databaseUrl = process.env.BENCH_DATABASE_URL;
@@ -96,6 +96,8 @@ async function withServer<T>(patients: number, alg: 'ES384' | 'RS384', fn: (serv
     databaseUrl: db.url,
     fixturesFile: join(scratch, 'fixtures.json'),
     ...(exportFiles ? { exportFiles } : {}),
+    // A smoke check needs fewer fixture patients (each costs a token and two recorded searches).
+    ...(quick ? { fixturePatients: 50 } : {}),
     nodeFlags: a.profile ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [],
     log: (line) => log(`  server: ${line}`),
   });

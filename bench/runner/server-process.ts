@@ -17,6 +17,8 @@ export interface BenchServerOptions {
   dataDir: string;
   databaseUrl: string | undefined;
   fixturesFile: string;
+  /** Patients given tokens and recorded searches (the bench server's default: 200). */
+  fixturePatients?: number;
   /** BULK_EXPORT_FILES for the server; undefined: Portico's default for the driver. */
   exportFiles?: 'database' | 'directory';
   /** Extra node flags (--cpu-prof …). */
@@ -47,6 +49,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       options.fixturesFile,
       ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : []),
       ...(options.exportFiles ? ['--export-files', options.exportFiles] : []),
+      ...(options.fixturePatients ? ['--fixture-patients', String(options.fixturePatients)] : []),
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
