@@ -29,6 +29,20 @@ const READ = prepared(`SELECT ${RECORD_COLUMNS} FROM resource WHERE tenant = $1 
 const VREAD = prepared(`SELECT ${RECORD_COLUMNS}, method FROM resource_version
   WHERE tenant = $1 AND resource_type = $2 AND id = $3 AND version_id = $4`);
 
+// $1 tenant, $2 type, $3 id, $4 versionId, $5 lastUpdated, $6 deleted, $7 content, $8 method.
+const VERSION_ROW = 'SELECT $1::text, $2::text, $3::text, $4::integer, $5::timestamptz, $6::boolean, $8::text, $7::jsonb';
+const VERSION_COLUMNS = 'resource_version (tenant, resource_type, id, version_id, last_updated, deleted, method, content)';
+const INSERT_CURRENT_AND_VERSION = prepared(`WITH current AS (
+    INSERT INTO resource (tenant, resource_type, id, version_id, last_updated, deleted, content)
+    VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING RETURNING id
+  )
+  INSERT INTO ${VERSION_COLUMNS} ${VERSION_ROW} FROM current RETURNING id`);
+const UPDATE_CURRENT_AND_VERSION = prepared(`WITH current AS (
+    UPDATE resource SET version_id = $4, last_updated = $5, deleted = $6, content = $7::jsonb
+     WHERE tenant = $1 AND resource_type = $2 AND id = $3 RETURNING id
+  )
+  INSERT INTO ${VERSION_COLUMNS} ${VERSION_ROW} FROM current RETURNING id`);
+
 /** The PostgreSQL implementation of the FHIR layer's ResourceRepository (both drivers). */
 export function createResourceStore(db: Database, options: ResourceStoreOptions): ResourceRepository & ResourceJsonReader {
   const tenant = options.tenant ?? '';
@@ -65,27 +79,16 @@ export function createResourceStore(db: Database, options: ResourceStoreOptions)
       const lastUpdated = now().toISOString();
       const stamped: Resource = { ...content, meta: { ...content.meta, versionId: String(versionId), lastUpdated } };
       const json = JSON.stringify(stamped);
+      // The current row and its history row in one statement.
+      const row = [tenant, resourceType, id, versionId, lastUpdated, deleted, json, method];
       if (current) {
-        await sql.query(
-          `UPDATE resource SET version_id = $4, last_updated = $5, deleted = $6, content = $7::jsonb
-            WHERE tenant = $1 AND resource_type = $2 AND id = $3`,
-          [tenant, resourceType, id, versionId, lastUpdated, deleted, json],
-        );
+        await sql.query(UPDATE_CURRENT_AND_VERSION, row);
         await deleteIndexRows(sql, tenant, resourceType, id);
       } else {
-        const inserted = await sql.query(
-          `INSERT INTO resource (tenant, resource_type, id, version_id, last_updated, deleted, content)
-           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING RETURNING id`,
-          [tenant, resourceType, id, versionId, lastUpdated, deleted, json],
-        );
+        const inserted = await sql.query(INSERT_CURRENT_AND_VERSION, row);
         // Another transaction created the same id between our check and insert.
         if (inserted.length === 0) throw conflict(`${resourceType}/${id} was written concurrently; retry the request`);
       }
-      await sql.query(
-        `INSERT INTO resource_version (tenant, resource_type, id, version_id, last_updated, deleted, method, content)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
-        [tenant, resourceType, id, versionId, lastUpdated, deleted, method, json],
-      );
       if (!deleted) await insertIndexRows(sql, tenant, resourceType, id, options.indexResource(stamped));
       return { resourceType, id, versionId: String(versionId), lastUpdated, deleted, resource: stamped, method };
     }
