@@ -110,8 +110,8 @@ export interface Config {
      * but only processes sharing that directory can serve it).
      */
     readonly files: 'database' | 'directory';
-    /** The directory `files: directory` writes to (`BULK_EXPORT_DIR`, else `<dataDir>/exports`). */
-    readonly directory: string;
+    /** The directory `files: directory` writes to (`BULK_EXPORT_DIR`, else `<dataDir>/exports`); none in memory. */
+    readonly directory: string | undefined;
   };
 }
 
@@ -304,7 +304,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       leaseSeconds: e.BULK_EXPORT_LEASE,
       worker: e.BULK_EXPORT_WORKER === 'true',
       files: exportFiles,
-      directory: exportDir ?? '',
+      directory: exportDir,
     },
   });
 }

@@ -49,7 +49,9 @@ describe('settings', () => {
     assert.equal(pglite.bulkExport.directory, '/var/lib/portico/exports');
     const postgres = loadConfig({ DATA_DIR: '/var/lib/portico', DATABASE_URL: 'postgres://db/portico' });
     assert.equal(postgres.bulkExport.files, 'database');
-    assert.equal(loadConfig({ DATA_DIR: 'memory://' }).bulkExport.files, 'database');
+    const inMemory = loadConfig({ DATA_DIR: 'memory://' }).bulkExport;
+    assert.equal(inMemory.files, 'database');
+    assert.equal(inMemory.directory, undefined, 'nothing on disk: no directory for removals to clean');
     const chosen = loadConfig({ DATABASE_URL: 'postgres://db/portico', BULK_EXPORT_FILES: 'directory', BULK_EXPORT_DIR: '/shared/exports' });
     assert.equal(chosen.bulkExport.files, 'directory');
     assert.equal(chosen.bulkExport.directory, '/shared/exports');

@@ -50,8 +50,11 @@ const HELD = `EXISTS (SELECT 1 FROM bulk_export_job j WHERE j.id = $1::text AND 
 /** Where new files' NDJSON content goes (existing files are read from wherever they were written). */
 export interface ExportContentOptions {
   files: 'database' | 'directory';
-  /** The export directory: `files: directory` writes under it, and removals always clean it. */
-  directory: string;
+  /**
+   * The export directory: `files: directory` writes under it, and removals clean it whatever the mode
+   * (files written before a change of setting). Undefined: nothing on disk (DATA_DIR memory://).
+   */
+  directory: string | undefined;
 }
 
 /**
@@ -59,7 +62,10 @@ export interface ExportContentOptions {
  * files and leases are rows; content is rows of chunks, or files under the export directory.
  */
 export function createExportStore(db: Database, content: ExportContentOptions): ExportStore {
-  const jobDir = (jobId: string) => join(content.directory, encodeURIComponent(jobId));
+  const directory = content.directory;
+  if (content.files === 'directory' && directory === undefined) throw new Error('BULK_EXPORT_FILES=directory needs a directory');
+  const onDisk = (relative: string) => join(directory ?? '', relative);
+  const jobDir = (jobId: string) => onDisk(encodeURIComponent(jobId));
   // Files this process opened (directory mode), per job and lease owner: the writer that opens a
   // file appends to it, and `finish` syncs them. Forgotten when the job leaves this owner's hands.
   const opened = new Map<string, Map<number, string>>();
@@ -67,6 +73,7 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
   const forget = (jobId: string, owner: string) => opened.delete(leaseKey(jobId, owner));
   const removeContent = async (jobIds: string[]) => {
     // Best effort: a leftover directory is only disk space, and the rows saying it exists are gone.
+    if (directory === undefined) return;
     await Promise.all(jobIds.map((id) => rm(jobDir(id), { recursive: true, force: true }).catch(() => undefined)));
   };
   async function* readChunks(jobId: string, fileNo: number): AsyncIterable<string> {
@@ -131,34 +138,36 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
       );
       if (!file) return undefined;
       if (file.content_path === null) return readChunks(jobId, fileNo);
-      const path = join(content.directory, file.content_path);
+      if (directory === undefined) return undefined;
       // Opened here, so a missing file is an answer before any byte of a response is sent.
-      const handle = await open(path, 'r').catch(() => undefined);
-      if (!handle) return undefined;
-      return handle.createReadStream({ highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
+      const handle = await open(onDisk(file.content_path), 'r').catch((error: unknown) => {
+        if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
+        throw error;
+      });
+      return handle?.createReadStream({ highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array> | undefined;
     },
     async claim(lease, now) {
-      return db.transaction(async (tx) => {
+      const { job, stalePaths } = await db.transaction(async (tx) => {
         const [candidate] = await tx.query<{ id: string }>(
           `SELECT id FROM bulk_export_job
             WHERE (status = 'queued' OR (status = 'running' AND lease_expires_at < $1)) AND expires_at > $1
             ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
           [now.toISOString()],
         );
-        if (!candidate) return undefined;
+        if (!candidate) return { job: undefined, stalePaths: [] };
         // Restarted from the beginning: whatever an earlier attempt wrote goes (its files in the
-        // directory too, below; a stalled writer of that attempt appends only to its own names).
+        // directory too, once committed; a stalled writer of that attempt appends only to its own names).
         const stale = await tx.query<{ content_path: string | null }>('DELETE FROM bulk_export_file WHERE job_id = $1 RETURNING content_path', [candidate.id]);
-        const stalePaths = stale.flatMap((r) => (r.content_path === null ? [] : [join(content.directory, r.content_path)]));
-        if (stalePaths.length > 0) await Promise.all(stalePaths.map((path) => rm(path, { force: true }).catch(() => undefined)));
         const [row] = await tx.query<JobRow>(
           `UPDATE bulk_export_job
               SET status = 'running', lease_owner = $2, lease_expires_at = $3, attempts = attempts + 1, progress = NULL
             WHERE id = $1 RETURNING ${JOB_COLUMNS}`,
           [candidate.id, lease.owner, leaseEnd(now, lease.leaseSeconds)],
         );
-        return row ? toJob(row) : undefined;
+        return { job: row ? toJob(row) : undefined, stalePaths: stale.flatMap((r) => (r.content_path === null ? [] : [r.content_path])) };
       });
+      if (directory !== undefined) await Promise.all(stalePaths.map((path) => rm(onDisk(path), { force: true }).catch(() => undefined)));
+      return job;
     },
 
     async heartbeat(jobId, lease, progress, now) {
@@ -174,7 +183,7 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
       const relative = content.files === 'directory' ? join(encodeURIComponent(jobId), `${file.fileNo}-${randomUUID()}.ndjson`) : null;
       if (relative !== null) {
         await mkdir(jobDir(jobId), { recursive: true });
-        await appendFile(join(content.directory, relative), '');
+        await appendFile(onDisk(relative), '');
       }
       const rows = await db.query(
         `INSERT INTO bulk_export_file (job_id, file_no, kind, resource_type, count, content_path)
@@ -187,7 +196,7 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
       }
       if (relative !== null) {
         const files = opened.get(leaseKey(jobId, owner)) ?? new Map<number, string>();
-        opened.set(leaseKey(jobId, owner), files.set(file.fileNo, join(content.directory, relative)));
+        opened.set(leaseKey(jobId, owner), files.set(file.fileNo, onDisk(relative)));
       }
       return true;
     },
