@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig } from '../../src/config.ts';
-import { createPortico, type Portico } from '../../src/portico.ts';
+import type { Portico } from '../../src/portico.ts';
 import { adminHttp, basic } from '../auth/support/admin-http.ts';
-import { definitions, drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
+import { drivers, startPortico, startSibling, type TestPortico } from '../support/portico.ts';
 
 /**
  * A Client read is reused for CLIENT_CACHE_MS (every token request reads one). These tests hold the
@@ -73,9 +72,8 @@ if (drivers.includes('postgres')) {
 
     before(async () => {
       first = await startPortico('postgres', {}, { now: () => new Date(clock) });
-      const env = { MODE: 'sandbox', SEED: 'none', LOG_LEVEL: 'silent', BASE_URL: TEST_BASE_URL, DATA_DIR: 'memory://', DATABASE_POOL_SIZE: '2', DATABASE_URL: first.database.url ?? '' };
-      second = await createPortico(loadConfig({ ...env, CLIENT_CACHE_MS: '1000' }), { definitions: definitions(), now: () => new Date(clock) });
-      uncached = await createPortico(loadConfig({ ...env, CLIENT_CACHE_MS: '0' }), { definitions: definitions(), now: () => new Date(clock) });
+      second = await startSibling(first, { CLIENT_CACHE_MS: '1000' }, { now: () => new Date(clock) });
+      uncached = await startSibling(first, { CLIENT_CACHE_MS: '0' }, { now: () => new Date(clock) });
     });
     after(async () => {
       await second.close();

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
-import { loadConfig } from '../../src/config.ts';
-import { createPortico, type Portico } from '../../src/portico.ts';
+import type { Portico } from '../../src/portico.ts';
 import { fhirClient } from '../support/fhir-client.ts';
-import { definitions, drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
+import { drivers, startPortico, startSibling, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 
 /**
  * The FHIR API remembers verified tokens and active grants (issue 6: a repeated token skips the
@@ -67,9 +66,8 @@ if (drivers.includes('postgres')) {
 
     before(async () => {
       first = await startPortico('postgres', {}, { now: () => new Date(clock) });
-      const env = { MODE: 'sandbox', SEED: 'none', LOG_LEVEL: 'silent', BASE_URL: TEST_BASE_URL, DATA_DIR: 'memory://', DATABASE_POOL_SIZE: '2', DATABASE_URL: first.database.url ?? '' };
-      second = await createPortico(loadConfig({ ...env, GRANT_STATUS_CACHE_MS: '1000' }), { definitions: definitions(), now: () => new Date(clock) });
-      uncached = await createPortico(loadConfig({ ...env, GRANT_STATUS_CACHE_MS: '0' }), { definitions: definitions(), now: () => new Date(clock) });
+      second = await startSibling(first, { GRANT_STATUS_CACHE_MS: '1000' }, { now: () => new Date(clock) });
+      uncached = await startSibling(first, { GRANT_STATUS_CACHE_MS: '0' }, { now: () => new Date(clock) });
       assert.equal((await fhirClient(first.app).put('Patient/pa', { resourceType: 'Patient', id: 'pa' })).status, 201);
     });
     after(async () => {

@@ -63,6 +63,8 @@ export interface TestPortico extends Portico {
 
 export const TEST_BASE_URL = 'http://portico.test';
 
+const TEST_ENV = { MODE: 'sandbox', SEED: 'none', LOG_LEVEL: 'silent', BASE_URL: TEST_BASE_URL, DATA_DIR: 'memory://', DATABASE_POOL_SIZE: '4' };
+
 /** Starts Portico (not listening; use app.inject) on a fresh database of the given driver. */
 export async function startPortico(
   driver: Driver,
@@ -70,16 +72,7 @@ export async function startPortico(
   overrides: PorticoOverrides = {},
 ): Promise<TestPortico> {
   const database = await freshDatabase(driver);
-  const config = loadConfig({
-    MODE: 'sandbox',
-    SEED: 'none',
-    LOG_LEVEL: 'silent',
-    BASE_URL: TEST_BASE_URL,
-    DATA_DIR: 'memory://',
-    DATABASE_POOL_SIZE: '4',
-    ...(database.url ? { DATABASE_URL: database.url } : {}),
-    ...env,
-  });
+  const config = loadConfig({ ...TEST_ENV, ...(database.url ? { DATABASE_URL: database.url } : {}), ...env });
   const portico = await createPortico(config, { definitions: definitions(), ...overrides });
   return {
     ...portico,
@@ -90,4 +83,13 @@ export async function startPortico(
       await database.drop();
     },
   };
+}
+
+/**
+ * Another "process" on the PostgreSQL database of `first` (a second Portico in this test process,
+ * with its own pool and caches), for what one process's change means to another. Close it yourself.
+ */
+export function startSibling(first: TestPortico, env: Record<string, string> = {}, overrides: PorticoOverrides = {}): Promise<Portico> {
+  if (!first.database.url) throw new Error('only a PostgreSQL database can be shared between processes');
+  return createPortico(loadConfig({ ...TEST_ENV, DATABASE_POOL_SIZE: '2', DATABASE_URL: first.database.url, ...env }), { definitions: definitions(), ...overrides });
 }
