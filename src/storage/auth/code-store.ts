@@ -9,16 +9,20 @@ const SPEND_CODE = prepared(`UPDATE authorization_code SET used_at = $2
 /** Codes older than this past their expiry are purged on create (a spent code is kept a while for reuse detection). */
 const PURGE_AFTER_SECONDS = 24 * 3600;
 
+// The purge rides along with the insert: one round trip per authorize, not two.
+const CREATE_CODE = prepared(`WITH purged AS (DELETE FROM authorization_code WHERE expires_at < $5)
+  INSERT INTO authorization_code (code_hash, grant_id, record, expires_at) VALUES ($1, $2, $3, $4)`);
+
 /** PostgreSQL implementation of the authorization-code store (migration 008). */
 export function createCodeStore(sql: SqlClient): AuthorizationCodeStore {
   return {
     async create(codeHash, record) {
-      await sql.query('DELETE FROM authorization_code WHERE expires_at < $1', [new Date((record.expiresAt - PURGE_AFTER_SECONDS) * 1000).toISOString()]);
-      await sql.query('INSERT INTO authorization_code (code_hash, grant_id, record, expires_at) VALUES ($1, $2, $3, $4)', [
+      await sql.query(CREATE_CODE, [
         codeHash,
         record.grant.id,
         JSON.stringify(record),
         new Date(record.expiresAt * 1000).toISOString(),
+        new Date((record.expiresAt - PURGE_AFTER_SECONDS) * 1000).toISOString(),
       ]);
     },
 
