@@ -205,11 +205,12 @@ async function main(): Promise<void> {
   };
   for (const [index, patients] of sizes.entries()) {
     const first = index === 0;
-    const size: SizeReport = { patients, resources: 0, seedSeconds: 0, seededResources: 0, scenarios: [] };
+    const size: SizeReport = { patients, resources: 0, seedSeconds: 0, seededResources: 0, settleSeconds: 0, scenarios: [] };
     await withServer(patients, 'ES384', async (server) => {
       size.resources = server.fixtures.resources;
       size.seedSeconds = server.ready.seedSeconds;
       size.seededResources = server.ready.seededResources;
+      size.settleSeconds = server.ready.settleSeconds;
       const r = size.scenarios;
       if (wanted('fhir-read')) await step('fhir-read', () => scenarios.fhirRead(server, settings), r);
       if (wanted('fhir-search')) {

@@ -10,6 +10,7 @@ export interface ReadyLine {
   patients: number;
   seedSeconds: number;
   seededResources: number;
+  settleSeconds: number;
   /** Path of the BenchFixtures JSON file. */
   fixtures: string;
 }

@@ -5,6 +5,8 @@ export interface SizeReport {
   resources: number;
   seedSeconds: number;
   seededResources: number;
+  /** VACUUM + CHECKPOINT after the seed, before any run. */
+  settleSeconds: number;
   scenarios: ScenarioResult[];
 }
 
@@ -58,7 +60,7 @@ export function renderMarkdown(r: BenchReport): string {
     '',
   );
   for (const size of r.sizes) {
-    out.push(`## ${n(size.patients)} patients (${n(size.resources)} resources${size.seededResources > 0 ? `; seeded now in ${n(size.seedSeconds, 1)} s` : '; seeded earlier'})`, '');
+    out.push(`## ${n(size.patients)} patients (${n(size.resources)} resources${size.seededResources > 0 ? `; seeded now in ${n(size.seedSeconds, 1)} s` : '; seeded earlier'}; settled (VACUUM, CHECKPOINT) in ${n(size.settleSeconds, 1)} s)`, '');
     out.push('| Scenario | Portico | p50 / p99 ms | errors | SQL stmts/req | Reference | reference | ratio | target |');
     out.push('|---|---:|---:|---:|---:|---|---:|---:|---|');
     for (const s of size.scenarios) {
