@@ -173,10 +173,15 @@ async function main(): Promise<void> {
     [Number(args['fixture-patients'])],
   );
   const observations = await db.query<{ id: string; subject: string; system: string | null; code: string | null }>(
-    `SELECT id, content->'subject'->>'reference' AS subject, content->'code'->'coding'->0->>'system' AS system,
-            content->'code'->'coding'->0->>'code' AS code
-       FROM resource WHERE tenant = '' AND resource_type = 'Observation' AND NOT deleted
-        AND content->'subject'->>'reference' = ANY($1::text[])`,
+    // Through the subject index, not a scan of every Observation (gigabytes at 100,000 patients).
+    `SELECT r.id, r.content->'subject'->>'reference' AS subject, r.content->'code'->'coding'->0->>'system' AS system,
+            r.content->'code'->'coding'->0->>'code' AS code
+       FROM search_reference x
+       JOIN resource r ON r.tenant = x.tenant AND r.resource_type = x.resource_type AND r.id = x.id
+      WHERE x.tenant = '' AND x.resource_type = 'Observation' AND x.param = 'subject' AND x.target_type = 'Patient'
+        AND x.target_id = ANY(ARRAY(SELECT substr(s, 9) FROM unnest($1::text[]) s)) AND NOT r.deleted
+        AND r.content->'subject'->>'reference' = ANY($1::text[])
+      ORDER BY r.id`,
     [fixturePatients.map((p) => `Patient/${p.id}`)],
   );
   const byPatient = new Map<string, typeof observations>();
