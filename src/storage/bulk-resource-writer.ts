@@ -101,7 +101,7 @@ export async function insertPrepared(sql: SqlClient, batch: PreparedBatch): Prom
     `r AS (INSERT INTO resource (tenant, resource_type, id, version_id, last_updated, deleted, content)
        SELECT $1, t, i, 1, $4::timestamptz, false, c::jsonb FROM unnest($2::text[], $3::text[], $5::text[]) AS u(t, i, c))`,
     `v AS (INSERT INTO resource_version (tenant, resource_type, id, version_id, last_updated, deleted, method, content)
-       SELECT $1, t, i, 1, $4::timestamptz, false, 'PUT', c::jsonb FROM unnest($2::text[], $3::text[], $5::text[]) AS u(t, i, c))`,
+       SELECT $1, t, i, 1, $4::timestamptz, false, 'PUT', NULL::jsonb FROM unnest($2::text[], $3::text[]) AS u(t, i))`, // content kept once, in resource (migration 014)
   ];
   for (const key of Object.keys(index) as (keyof SearchIndexRows)[]) {
     const { types: rowTypes, ids: rowIds, rows } = index[key];

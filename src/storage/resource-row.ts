@@ -1,6 +1,6 @@
 import type { Resource, ResourceRecord } from '../fhir/resource.ts';
 
-/** A row of resource/resource_version as the stores select it. */
+/** A row of resource/resource_version_content as the stores select it. */
 export interface ResourceRow {
   resource_type: string;
   id: string;

@@ -26,18 +26,25 @@ export interface ResourceStoreOptions {
 }
 
 const READ = prepared(`SELECT ${RECORD_COLUMNS} FROM resource WHERE tenant = $1 AND resource_type = $2 AND id = $3`);
-const VREAD = prepared(`SELECT ${RECORD_COLUMNS}, method FROM resource_version
+const VREAD = prepared(`SELECT ${RECORD_COLUMNS}, method FROM resource_version_content
   WHERE tenant = $1 AND resource_type = $2 AND id = $3 AND version_id = $4`);
 
 // $1 tenant, $2 type, $3 id, $4 versionId, $5 lastUpdated, $6 deleted, $7 content, $8 method.
-const VERSION_ROW = 'SELECT $1::text, $2::text, $3::text, $4::integer, $5::timestamptz, $6::boolean, $8::text, $7::jsonb';
+// The current version's content is kept once, in resource (migration 014): its version row has none.
+const VERSION_ROW = 'SELECT $1::text, $2::text, $3::text, $4::integer, $5::timestamptz, $6::boolean, $8::text, NULL::jsonb';
 const VERSION_COLUMNS = 'resource_version (tenant, resource_type, id, version_id, last_updated, deleted, method, content)';
 const INSERT_CURRENT_AND_VERSION = prepared(`WITH current AS (
     INSERT INTO resource (tenant, resource_type, id, version_id, last_updated, deleted, content)
     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING RETURNING id
   )
   INSERT INTO ${VERSION_COLUMNS} ${VERSION_ROW} FROM current RETURNING id`);
-const UPDATE_CURRENT_AND_VERSION = prepared(`WITH current AS (
+// The replaced version's content moves to its version row (read from resource before the update:
+// every part of one statement sees the same snapshot), then the new version becomes current.
+const UPDATE_CURRENT_AND_VERSION = prepared(`WITH previous AS (
+    UPDATE resource_version v SET content = r.content FROM resource r
+     WHERE r.tenant = $1 AND r.resource_type = $2 AND r.id = $3
+       AND v.tenant = $1 AND v.resource_type = $2 AND v.id = $3 AND v.version_id = r.version_id AND v.content IS NULL
+  ), current AS (
     UPDATE resource SET version_id = $4, last_updated = $5, deleted = $6, content = $7::jsonb
      WHERE tenant = $1 AND resource_type = $2 AND id = $3 RETURNING id
   )
@@ -167,9 +174,9 @@ async function history(sql: SqlClient, tenant: string, request: HistoryRequest):
   }
   const columns = 'resource_type, id, version_id, deleted, content, method, seq, last_updated';
   const versions = request.at
-    ? `(SELECT DISTINCT ON (resource_type, id) ${columns} FROM resource_version
+    ? `(SELECT DISTINCT ON (resource_type, id) ${columns} FROM resource_version_content
          WHERE ${scope.join(' AND ')} ORDER BY resource_type, id, version_id DESC) AS v`
-    : 'resource_version';
+    : 'resource_version_content';
   const where = request.at ? page : [...scope, ...page];
   const limit = param(request.count + 1);
   const rows = await sql.query<ResourceRow>(

@@ -44,6 +44,28 @@ for (const driver of drivers) {
       assert.deepEqual(older.entries.map((e) => e.versionId), ['1']);
     });
 
+    it('keeps each version\'s content once: the current one only in resource, older ones in resource_version', async () => {
+      const { repository } = portico;
+      const write = (gender: string) => repository.transaction((w) => w.save({ resource: { resourceType: 'Patient', id: 'once', gender }, mode: 'update' }));
+      await write('male');
+      await write('female');
+      await repository.transaction((w) => w.delete('Patient', 'once'));
+      await write('other');
+      const rows = await portico.db.query<{ version_id: number; stored: boolean }>(
+        "SELECT version_id, content IS NOT NULL AS stored FROM resource_version WHERE resource_type = 'Patient' AND id = 'once' ORDER BY version_id",
+      );
+      assert.deepEqual(rows.map((r) => [r.version_id, r.stored]), [[1, true], [2, true], [3, true], [4, false]]);
+      // Every version still reads back whole, wherever its content is kept.
+      assert.equal((await repository.vread('Patient', 'once', '1'))?.resource.gender, 'male');
+      assert.equal((await repository.vread('Patient', 'once', '2'))?.resource.gender, 'female');
+      assert.equal((await repository.vread('Patient', 'once', '3'))?.deleted, true);
+      assert.equal((await repository.vread('Patient', 'once', '4'))?.resource.gender, 'other');
+      const history = await repository.history({ resourceType: 'Patient', id: 'once', count: 10 });
+      assert.deepEqual(history.entries.map((e) => [e.versionId, e.deleted ? 'deleted' : e.resource.gender]), [['4', 'other'], ['3', 'deleted'], ['2', 'female'], ['1', 'male']]);
+      const at = await repository.history({ resourceType: 'Patient', id: 'once', count: 10, at: new Date(clock + 60_000).toISOString() });
+      assert.deepEqual(at.entries.map((e) => [e.versionId, e.resource.gender]), [['4', 'other']]);
+    });
+
     it('create refuses a live id with 409; a deleted id can be created again as a new version', async () => {
       const { repository } = portico;
       await repository.transaction((w) => w.save({ resource: { resourceType: 'Patient', id: 'dup' }, mode: 'create' }));

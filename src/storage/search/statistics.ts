@@ -1,6 +1,6 @@
 import type { Database, SqlClient } from '../database.ts';
 
-const TABLES = ['resource', 'search_token', 'search_string', 'search_reference', 'search_date', 'search_number', 'search_quantity', 'search_uri'];
+const TABLES = ['resource', 'resource_version', 'search_token', 'search_string', 'search_reference', 'search_date', 'search_number', 'search_quantity', 'search_uri'];
 // Any constant; only concurrent searches of one database have to agree on it.
 const ANALYZE_LOCK = 7_024_311_002;
 
