@@ -9,6 +9,7 @@
  *   --connections C --runs R --duration S --warmup W --memory-requests M
  *   --profile               the bench server runs with --cpu-prof (profiles in bench/profiles)
  *   --fresh                 drop the cached seeded database first
+ *   --fixture-patients N    patients the FHIR scenarios spread over, picked at random (default 200; 50 with --quick)
  * BENCH_DATABASE_URL=postgres://… runs against PostgreSQL (a database per size is created there).
  */
 import { spawn } from 'node:child_process';
@@ -40,6 +41,7 @@ const { values: a } = parseArgs({
     'memory-requests': { type: 'string' },
     profile: { type: 'boolean', default: false },
     fresh: { type: 'boolean', default: false },
+    'fixture-patients': { type: 'string' },
     out: { type: 'string', default: 'bench/results' },
   },
 });
@@ -52,6 +54,8 @@ const settings: Settings = {
   warmup: num(a.warmup, quick ? 1 : 3),
 };
 const sizes = (a.scale ?? a.patients ?? (quick ? '100' : '1000')).split(',').map(Number);
+// Each fixture patient costs a token and two recorded searches at start-up; more of them widen the working set.
+const fixturePatients = num(a['fixture-patients'], quick ? 50 : 200);
 const memoryRequests = num(a['memory-requests'], quick ? 10_000 : 1_000_000);
 const only = a.scenarios ? new Set(a.scenarios.split(',')) : undefined;
 const wanted = (key: string) => !only || only.has(key);
@@ -96,8 +100,7 @@ async function withServer<T>(patients: number, alg: 'ES384' | 'RS384', fn: (serv
     databaseUrl: db.url,
     fixturesFile: join(scratch, 'fixtures.json'),
     ...(exportFiles ? { exportFiles } : {}),
-    // A smoke check needs fewer fixture patients (each costs a token and two recorded searches).
-    ...(quick ? { fixturePatients: 50 } : {}),
+    fixturePatients,
     nodeFlags: a.profile ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [],
     log: (line) => log(`  server: ${line}`),
   });
@@ -205,9 +208,10 @@ async function main(): Promise<void> {
   };
   for (const [index, patients] of sizes.entries()) {
     const first = index === 0;
-    const size: SizeReport = { patients, resources: 0, seedSeconds: 0, seededResources: 0, settleSeconds: 0, scenarios: [] };
+    const size: SizeReport = { patients, resources: 0, fixturePatients: 0, seedSeconds: 0, seededResources: 0, settleSeconds: 0, scenarios: [] };
     await withServer(patients, 'ES384', async (server) => {
       size.resources = server.fixtures.resources;
+      size.fixturePatients = server.fixtures.patients.length;
       size.seedSeconds = server.ready.seedSeconds;
       size.seededResources = server.ready.seededResources;
       size.settleSeconds = server.ready.settleSeconds;

@@ -3,6 +3,8 @@ import type { ScenarioResult } from './scenarios.ts';
 export interface SizeReport {
   patients: number;
   resources: number;
+  /** Fixture patients with Observations the FHIR scenarios spread their requests over (random, md5 order). */
+  fixturePatients: number;
   seedSeconds: number;
   seededResources: number;
   /** VACUUM + CHECKPOINT after the seed, before any run. */
@@ -61,6 +63,7 @@ export function renderMarkdown(r: BenchReport): string {
   );
   for (const size of r.sizes) {
     out.push(`## ${n(size.patients)} patients (${n(size.resources)} resources${size.seededResources > 0 ? `; seeded now in ${n(size.seedSeconds, 1)} s` : '; seeded earlier'}; settled (VACUUM, CHECKPOINT) in ${n(size.settleSeconds, 1)} s)`, '');
+    out.push(`FHIR requests spread over ${n(size.fixturePatients)} patients picked at random across the population.`, '');
     out.push('| Scenario | Portico | p50 / p99 ms | errors | SQL stmts/req | Reference | reference | ratio | target |');
     out.push('|---|---:|---:|---:|---:|---|---:|---:|---|');
     for (const s of size.scenarios) {
