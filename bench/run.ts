@@ -46,17 +46,30 @@ const { values: a } = parseArgs({
   },
 });
 const quick = a.quick ?? false;
-const num = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
+const num = (option: keyof typeof a, fallback: number) => {
+  const value = a[option];
+  if (value === undefined || typeof value === 'boolean') return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) {
+    process.stderr.write(`bench: --${option} needs a number ≥ 0, got ${JSON.stringify(value)}\n`);
+    process.exit(2);
+  }
+  return parsed;
+};
 const settings: Settings = {
-  connections: num(a.connections, 32),
-  runs: num(a.runs, quick ? 1 : 3),
-  duration: num(a.duration, quick ? 1 : 10),
-  warmup: num(a.warmup, quick ? 1 : 3),
+  connections: num('connections', 32),
+  runs: num('runs', quick ? 1 : 3),
+  duration: num('duration', quick ? 1 : 10),
+  warmup: num('warmup', quick ? 1 : 3),
 };
 const sizes = (a.scale ?? a.patients ?? (quick ? '100' : '1000')).split(',').map(Number);
 // Each fixture patient costs a token and two recorded searches at start-up; more of them widen the working set.
-const fixturePatients = num(a['fixture-patients'], quick ? 50 : 200);
-const memoryRequests = num(a['memory-requests'], quick ? 10_000 : 1_000_000);
+const fixturePatients = num('fixture-patients', quick ? 50 : 200);
+if (!Number.isInteger(fixturePatients) || fixturePatients < 1) {
+  process.stderr.write(`bench: --fixture-patients needs a whole number ≥ 1\n`);
+  process.exit(2);
+}
+const memoryRequests = num('memory-requests', quick ? 10_000 : 1_000_000);
 const only = a.scenarios ? new Set(a.scenarios.split(',')) : undefined;
 const wanted = (key: string) => !only || only.has(key);
 const databaseUrl = process.env.BENCH_DATABASE_URL;
