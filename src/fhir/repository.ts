@@ -1,5 +1,5 @@
 import type { Resource, ResourceRecord } from './resource.ts';
-import type { JsonPage, SearchRequest, SearchResult } from './search/search-request.ts';
+import type { NdjsonPage, SearchRequest, SearchResult } from './search/search-request.ts';
 
 /**
  * The FHIR layer's port to storage. Implemented in src/storage (SQL); the FHIR layer never sees SQL.
@@ -61,7 +61,10 @@ export interface HistoryPage {
  * export whose access is unconstrained is given one.
  */
 export interface ResourceJsonReader {
-  searchJson(request: SearchRequest): Promise<JsonPage>;
+  /** One page of a search's matches (no includes, no total) as NDJSON. */
+  searchNdjson(request: SearchRequest): Promise<NdjsonPage>;
+  /** Which of these resource types have at least one live resource. */
+  presentTypes(types: readonly string[]): Promise<Set<string>>;
 }
 
 export interface ResourceRepository extends ResourceReader {

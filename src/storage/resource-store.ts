@@ -13,7 +13,7 @@ import type { SearchIndexRows } from '../fhir/search/index-rows.ts';
 import type { SearchRequest, SearchResult } from '../fhir/search/search-request.ts';
 import type { Database, SqlClient } from './database.ts';
 import { deleteIndexRows, insertIndexRows } from './search-index-writer.ts';
-import { searchResourceJson, searchResources } from './search/search-sql.ts';
+import { searchResourceNdjson, searchResources } from './search/search-sql.ts';
 import { RECORD_COLUMNS, toRecord, type ResourceRow } from './resource-row.ts';
 import { prepared } from './prepared-statement.ts';
 
@@ -146,7 +146,15 @@ export function createResourceStore(db: Database, options: ResourceStoreOptions)
 
   return {
     ...reader(db),
-    searchJson: (request) => searchResourceJson(db, tenant, request),
+    searchNdjson: (request) => searchResourceNdjson(db, tenant, request),
+    async presentTypes(types) {
+      const rows = await db.query<{ type: string }>(
+        `SELECT t AS type FROM unnest($2::text[]) t
+          WHERE EXISTS (SELECT 1 FROM resource r WHERE r.tenant = $1 AND r.resource_type = t AND NOT r.deleted)`,
+        [tenant, types],
+      );
+      return new Set(rows.map((r) => r.type));
+    },
     transaction: (fn) => db.transaction((tx) => fn(writer(tx))),
   };
 }

@@ -21,10 +21,24 @@ export interface FileLimits {
 export interface ExportFileWriter {
   /** Appends one resource as an NDJSON line to the current file of its kind and type (opening one when needed). */
   write(kind: ExportFileKind, resource: Resource | OperationOutcome): Promise<void>;
-  /** Appends a resource already serialised as one line of JSON (the stored text, unparsed). */
-  writeLine(kind: ExportFileKind, resourceType: string, json: string): Promise<void>;
+  /**
+   * Appends `count` whole NDJSON lines of one type, already serialised (the stored text, unparsed),
+   * each ending in a newline. They are cut over files only where a file reaches its line limit.
+   */
+  writeLines(kind: ExportFileKind, resourceType: string, ndjson: string, count: number): Promise<void>;
   /** Writes out and closes the current file. */
   close(): Promise<void>;
+}
+
+/** The file being written, with the lines buffered for its next chunk. */
+interface OpenFile {
+  fileNo: number;
+  kind: ExportFileKind;
+  type: string;
+  lines: number;
+  chunkNo: number;
+  buffer: string[];
+  bytes: number;
 }
 
 /**
@@ -38,11 +52,13 @@ export function createExportFileWriter(
   limits: FileLimits,
   nextFileNo: () => number = counter(),
 ): ExportFileWriter {
-  let current: { fileNo: number; kind: ExportFileKind; type: string; lines: number; chunkNo: number; buffer: string[]; bytes: number } | undefined;
+  let current: OpenFile | undefined;
 
   const flush = async () => {
     if (!current || current.buffer.length === 0) return;
-    const written = await store.appendChunk(jobId, owner, current.fileNo, current.chunkNo, current.buffer.join(''), current.lines);
+    // A block that came alone goes out as it is: joining would copy it for nothing.
+    const content = current.buffer.length === 1 ? (current.buffer[0] ?? '') : current.buffer.join('');
+    const written = await store.appendChunk(jobId, owner, current.fileNo, current.chunkNo, content, current.lines);
     if (!written) throw new LeaseLostError(jobId);
     current.chunkNo += 1;
     current.buffer = [];
@@ -52,25 +68,53 @@ export function createExportFileWriter(
     await flush();
     current = undefined;
   };
-
-  const writeLine = async (kind: ExportFileKind, type: string, json: string) => {
+  /** The file the next line of this kind and type goes to: the current one, or a new one. */
+  const fileFor = async (kind: ExportFileKind, type: string): Promise<OpenFile> => {
     if (current && (current.kind !== kind || current.type !== type || current.lines >= limits.maxLinesPerFile)) await close();
-    if (!current) {
-      const fileNo = nextFileNo();
-      if (!(await store.openFile(jobId, owner, { fileNo, kind, resourceType: type }))) throw new LeaseLostError(jobId);
-      current = { fileNo, kind, type, lines: 0, chunkNo: 0, buffer: [], bytes: 0 };
+    if (current) return current;
+    const fileNo = nextFileNo();
+    if (!(await store.openFile(jobId, owner, { fileNo, kind, resourceType: type }))) throw new LeaseLostError(jobId);
+    current = { fileNo, kind, type, lines: 0, chunkNo: 0, buffer: [], bytes: 0 };
+    return current;
+  };
+  /** Appends whole lines that fit `file`; a chunk is written before it would grow past chunkBytes. */
+  const append = async (file: OpenFile, text: string, count: number) => {
+    if (file.bytes > 0 && file.bytes + text.length > limits.chunkBytes) await flush();
+    file.buffer.push(text);
+    file.bytes += text.length;
+    file.lines += count;
+    if (file.bytes >= limits.chunkBytes) await flush();
+  };
+
+  const writeLines = async (kind: ExportFileKind, type: string, ndjson: string, count: number) => {
+    let text = ndjson;
+    let left = count;
+    while (left > 0) {
+      const file = await fileFor(kind, type);
+      const room = limits.maxLinesPerFile - file.lines;
+      if (left <= room) return append(file, text, left);
+      const cut = afterLine(text, room);
+      await append(file, text.slice(0, cut), room);
+      text = text.slice(cut);
+      left -= room;
     }
-    current.buffer.push(json, '\n');
-    current.bytes += json.length + 1;
-    current.lines += 1;
-    if (current.bytes >= limits.chunkBytes) await flush();
   };
 
   return {
-    write: (kind, resource) => writeLine(kind, resource.resourceType, JSON.stringify(resource)),
-    writeLine,
+    write: async (kind, resource) => append(await fileFor(kind, resource.resourceType), `${JSON.stringify(resource)}\n`, 1),
+    writeLines,
     close,
   };
+}
+
+/** The offset just after the `n`th newline of `text` (n ≥ 1). */
+function afterLine(text: string, n: number): number {
+  let at = -1;
+  for (let i = 0; i < n; i++) {
+    at = text.indexOf('\n', at + 1);
+    if (at === -1) throw new Error(`expected ${n} NDJSON lines, found ${i}`);
+  }
+  return at + 1;
 }
 
 function counter(): () => number {

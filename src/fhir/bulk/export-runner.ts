@@ -7,7 +7,7 @@ import type { Resource } from '../resource.ts';
 import type { SearchIndexRows } from '../search/index-rows.ts';
 import { parseSearchRequest } from '../search/parse-search.ts';
 import type { SearchParameterRegistry } from '../search/registry.ts';
-import type { Condition, JsonPage, SearchRequest } from '../search/search-request.ts';
+import type { Condition, NdjsonPage, SearchRequest } from '../search/search-request.ts';
 import { subsetResource } from '../search/subset.ts';
 import { recordedAccess } from './export-access.ts';
 import { createExportFileWriter, LeaseLostError, type ExportFileWriter, type FileLimits } from './export-file-writer.ts';
@@ -38,12 +38,17 @@ export interface ExportRunnerDeps {
 
 /** Types exported at once where resources go out as stored (each stream holds a database connection). */
 const PARALLEL_STREAMS = 2;
+/** How often a running job renews its lease and reports its progress (at most; more often for short leases). */
+const BEAT_EVERY_MS = 1000;
 /** Ids looked up per query when exporting referenced resources. */
 const ID_BATCH = 200;
 /** A FHIR reference to a local resource: `Practitioner/123`, or absolute under our base. */
 const LOCAL_REFERENCE = /^(?:(.*)\/)?([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
 
 export type RunResult = 'completed' | 'failed' | 'lost';
+
+/** One type's stored-text read: its conditions, and where a share of it starts. */
+type StoredSearch = Pick<SearchRequest, 'conditions' | 'cursor'> & { resourceType: string };
 
 /**
  * Runs one claimed export job to the end: streams every covered type from the database page by
@@ -56,12 +61,18 @@ export async function runExport(job: ExportJob, lease: ExportLease, deps: Export
   const newWriter = () => createExportFileWriter(deps.store, job.id, lease.owner, deps.limits, () => files++);
   const writer = newWriter();
   let progress = 'starting';
+  let lastBeat: number | undefined;
   const beat = async () => {
     if (deps.stopped?.()) {
       await deps.store.release(job.id, lease.owner);
       throw new LeaseLostError(job.id);
     }
-    if (!(await deps.store.heartbeat(job.id, lease, progress, deps.now()))) throw new LeaseLostError(job.id);
+    // Renewed by the clock, not per page: every file and chunk the writer stores is checked against
+    // the lease anyway, so a lost lease still stops the job at its next write.
+    const now = deps.now();
+    if (lastBeat !== undefined && now.getTime() - lastBeat < Math.min(BEAT_EVERY_MS, (lease.leaseSeconds * 1000) / 3)) return;
+    lastBeat = now.getTime();
+    if (!(await deps.store.heartbeat(job.id, lease, progress, now))) throw new LeaseLostError(job.id);
   };
   try {
     await exportAll(job, deps, writer, newWriter, (p) => {
@@ -182,16 +193,16 @@ async function exportAll(
    */
   const exportJson = async (
     out: ExportFileWriter,
-    search: Pick<SearchRequest, 'resourceType' | 'conditions' | 'cursor'>,
+    search: StoredSearch,
     progress: string,
-    split?: (rest: Pick<SearchRequest, 'resourceType' | 'conditions' | 'cursor'>) => void,
+    split?: (rest: StoredSearch) => void,
   ): Promise<number> => {
-    const page = (request: Pick<SearchRequest, 'resourceType' | 'conditions'>) => (cursor: string | undefined) =>
-      deps.jsonReader.searchJson({ ...request, count: deps.limits.pageSize, total: 'none', ...(cursor ? { cursor } : {}) });
+    const page = (request: StoredSearch) => (cursor: string | undefined) =>
+      deps.jsonReader.searchNdjson({ ...request, count: deps.limits.pageSize, total: 'none', ...(cursor ? { cursor } : {}) });
     let written = 0;
-    const writePage = async (p: JsonPage) => {
-      for (const line of p.lines) await out.writeLine('output', line.resourceType, line.json);
-      written += p.lines.length;
+    const writePage = async (p: NdjsonPage) => {
+      await out.writeLines('output', search.resourceType, p.ndjson, p.count);
+      written += p.count;
       await beat(progress);
     };
     let rest = search;
@@ -220,7 +231,9 @@ async function exportAll(
   if (patients === undefined && !request.elements?.length && types.main.filter(allowed).every(asStored)) {
     // Stored text, type by type on parallel streams: the database's JSON-to-text work is the cost,
     // and each stream has its own connection (and core) for it.
-    const work = types.main.filter(allowed).map((type): Pick<SearchRequest, 'resourceType' | 'conditions' | 'cursor'> => {
+    // Most of the ~140 resource types hold nothing: one query finds them, not a read each.
+    const present = await deps.jsonReader.presentTypes(types.main.filter(allowed));
+    const work = types.main.filter((type) => present.has(type)).map((type): StoredSearch => {
       const conditions = timeConditions(type);
       const filter = filterCondition(type);
       if (filter) conditions.push(filter);
@@ -228,7 +241,7 @@ async function exportAll(
     });
     await onParallelStreams(work, (out, search, share) =>
       // A share (cursor set) is already a partition; a whole type may be split.
-      exportJson(out, search, `exporting ${search.resourceType ?? ''}`, search.cursor === undefined ? share : undefined), newWriter);
+      exportJson(out, search, `exporting ${search.resourceType}`, search.cursor === undefined ? share : undefined), newWriter);
   } else for (const type of types.main) {
     if (!allowed(type)) continue;
     if (patients === undefined) {

@@ -26,7 +26,7 @@ export interface ExportWorker {
 
 /**
  * The background worker: any process sharing the database may run one. Jobs are claimed from the
- * database (FOR UPDATE SKIP LOCKED) under a lease the runner renews page by page; a job whose
+ * database (FOR UPDATE SKIP LOCKED) under a lease the runner renews about once a second; a job whose
  * worker died is claimed again once its lease has expired, and restarted.
  */
 export function createExportWorker(options: ExportWorkerOptions): ExportWorker {

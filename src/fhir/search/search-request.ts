@@ -92,9 +92,11 @@ export interface IncludeRule {
   baseUrl: string;
 }
 
-/** A page of matches as their stored JSON text (bulk export writes them out unparsed). */
-export interface JsonPage {
-  lines: { resourceType: string; json: string }[];
+/** A page of matches as NDJSON: their stored JSON text, one line each (bulk export writes it out unparsed). */
+export interface NdjsonPage {
+  /** `count` lines, each ending in a newline; empty when the page is. */
+  ndjson: string;
+  count: number;
   next?: string;
 }
 

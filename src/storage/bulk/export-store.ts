@@ -239,7 +239,7 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
       // Files in the directory are made durable before the job says they are there.
       const paths = [...(opened.get(leaseKey(jobId, owner))?.values() ?? [])];
       forget(jobId, owner);
-      for (const path of paths) await syncPath(path);
+      await Promise.all(paths.map(syncPath));
       if (paths.length > 0) await syncPath(jobDir(jobId));
       const rows = await db.query(
         `UPDATE bulk_export_job

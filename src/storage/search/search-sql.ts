@@ -1,5 +1,5 @@
 import type { ResourceRecord } from '../../fhir/resource.ts';
-import type { JsonPage, SearchRequest, SearchResult } from '../../fhir/search/search-request.ts';
+import type { NdjsonPage, SearchRequest, SearchResult } from '../../fhir/search/search-request.ts';
 import type { SqlClient } from '../database.ts';
 import { RECORD_COLUMNS, toRecord, type ResourceRow } from '../resource-row.ts';
 import { conditionSql, matchingIdsSql } from './condition-sql.ts';
@@ -97,12 +97,13 @@ export async function searchResources(sql: SqlClient, tenant: string, request: S
 }
 
 /**
- * A search's matches as their stored JSON text, not parsed (no includes, no total): bulk export
- * streams them out as NDJSON lines as they are.
+ * A page of a search's matches as NDJSON, their stored JSON text unparsed (no includes, no total):
+ * one string for the page, which bulk export writes out as it is.
  */
-export async function searchResourceJson(sql: SqlClient, tenant: string, request: SearchRequest): Promise<JsonPage> {
-  const page = await searchPage(sql, tenant, request, 'resource_type, id, content::text AS content');
-  return { lines: page.rows.map((r) => ({ resourceType: r.resource_type, json: r.content })), ...(page.next ? { next: page.next } : {}) };
+export async function searchResourceNdjson(sql: SqlClient, tenant: string, request: SearchRequest): Promise<NdjsonPage> {
+  const page = await searchPage(sql, tenant, request, 'content::text AS content');
+  const ndjson = page.rows.length === 0 ? '' : `${page.rows.map((r) => r.content).join('\n')}\n`;
+  return { ndjson, count: page.rows.length, ...(page.next ? { next: page.next } : {}) };
 }
 
 /**
