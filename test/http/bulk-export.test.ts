@@ -299,6 +299,20 @@ for (const driver of drivers) for (const files of contentModes) {
       assert.equal((await download(manifest.output[0]?.url ?? '', null)).statusCode, 401);
     });
 
+    it("a queued job's files are 404 until it completes", async () => {
+      const done = statusPath(await kickOff('$export?_type=Patient'));
+      assert.deepEqual(await runJobs(), ['completed']);
+      const fileUrl = (await manifestOf(done)).output[0]!.url;
+      const queued = statusPath(await kickOff('$export?_type=Patient'));
+      // The same file number under the queued job's id: not there yet.
+      const early = await download(fileUrl.replace(done.split('/').pop()!, queued.split('/').pop()!));
+      assert.equal(early.statusCode, 404, early.body);
+      assert.equal((JSON.parse(early.body) as { resourceType: string }).resourceType, 'OperationOutcome');
+      assert.deepEqual(await runJobs(), ['completed']);
+      const late = await download((await manifestOf(queued)).output[0]!.url);
+      assert.equal(late.statusCode, 200, late.body);
+    });
+
     it('DELETE cancels: 202, then the status URL is 404 with an OperationOutcome', async () => {
       const path = statusPath(await kickOff('Group/g12/$export'));
       assert.equal((await root.delete(path)).status, 202);
@@ -415,6 +429,10 @@ for (const driver of drivers) for (const files of contentModes) {
       assert.deepEqual(await runJobs(), ['completed']);
       const manifest = await manifestOf(path);
       const jobId = path.split('/').pop()!;
+      // A file number the export does not have is a 404 OperationOutcome.
+      const unknown = await download(manifest.output[0]!.url.replace(/\/\d+$/, '/999'));
+      assert.equal(unknown.statusCode, 404);
+      assert.equal((JSON.parse(unknown.body) as { issue: { code: string }[] }).issue[0]?.code, 'not-found');
       const chunks = await portico.db.query<{ n: string | number }>('SELECT count(*) AS n FROM bulk_export_chunk WHERE job_id = $1', [jobId]);
       if (!exportDir) {
         assert.ok(Number(chunks[0]?.n) > 0);

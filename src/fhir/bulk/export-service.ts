@@ -147,10 +147,10 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
 
     async file(jobId, fileNo, caller) {
       const job = await ownJob(jobId, caller);
-      const file = job.status === 'completed' || job.status === 'failed' ? (await deps.store.files(job.id)).find((f) => f.fileNo === fileNo) : undefined;
-      if (!file) throw new FhirError(404, issue('not-found', `Bulk export ${jobId} has no file ${fileNo}`));
-      const content = await deps.store.readFile(job.id, fileNo);
-      if (!content) throw new FhirError(500, issue('exception', `The content of bulk export ${jobId} file ${fileNo} is missing from the server's export storage; request the export again`));
+      // A running job's files are not listed yet: the manifest comes with completion.
+      const content = job.status === 'completed' || job.status === 'failed' ? await deps.store.readFile(job.id, fileNo) : 'no-file';
+      if (content === 'no-file') throw new FhirError(404, issue('not-found', `Bulk export ${jobId} has no file ${fileNo}`));
+      if (content === 'content-gone') throw new FhirError(500, issue('exception', `The content of bulk export ${jobId} file ${fileNo} is missing from the server's export storage; request the export again`));
       return content;
     },
   };

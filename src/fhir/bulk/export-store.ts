@@ -31,10 +31,11 @@ export interface ExportStore {
   remove(id: string): Promise<boolean>;
   files(jobId: string): Promise<ExportFile[]>;
   /**
-   * One file's NDJSON content, piece by piece, in order (text or UTF-8 bytes). Undefined when the
-   * content is gone though the file is listed (a file in the export directory was removed).
+   * One file's NDJSON content, piece by piece, in order (text or UTF-8 bytes). `no-file` when the job
+   * has no such file; `content-gone` when the file is listed but its content is not there (a file in
+   * the export directory was removed).
    */
-  readFile(jobId: string, fileNo: number): Promise<AsyncIterable<string | Uint8Array> | undefined>;
+  readFile(jobId: string, fileNo: number): Promise<AsyncIterable<string | Uint8Array> | 'no-file' | 'content-gone'>;
 
   /**
    * Claims the oldest queued job, or a running one whose lease expired (its worker died), for

@@ -136,15 +136,15 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
         'SELECT content_path FROM bulk_export_file WHERE job_id = $1 AND file_no = $2',
         [jobId, fileNo],
       );
-      if (!file) return undefined;
+      if (!file) return 'no-file';
       if (file.content_path === null) return readChunks(jobId, fileNo);
-      if (directory === undefined) return undefined;
+      if (directory === undefined) return 'content-gone';
       // Opened here, so a missing file is an answer before any byte of a response is sent.
       const handle = await open(onDisk(file.content_path), 'r').catch((error: unknown) => {
         if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
         throw error;
       });
-      return handle?.createReadStream({ highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array> | undefined;
+      return handle ? (handle.createReadStream({ highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>) : 'content-gone';
     },
     async claim(lease, now) {
       const { job, stalePaths } = await db.transaction(async (tx) => {
