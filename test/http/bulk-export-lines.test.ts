@@ -8,7 +8,7 @@ import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../suppo
 
 const FHIR_BASE = `${TEST_BASE_URL}/fhir`;
 
-// Names that the stored text must carry through unchanged: multi-byte UTF-8, escapes, a quote.
+// Names the stored text must carry through unchanged: multi-byte UTF-8, escapes, a quote.
 const NAMES = ['Zoë', '日本語', 'emoji 🩺', 'back\\slash', 'quote "q"', 'line\nbreak', 'tab\there', 'Ørsted', 'plain', 'naïve', 'Łódź'];
 
 // Pages of 4 lines, files of at most 3: a page's lines are cut over two files, never a line in two.
@@ -37,7 +37,7 @@ for (const driver of drivers) for (const files of ['database', 'directory'] as c
       if (exportDir) await rm(exportDir, { recursive: true, force: true });
     });
 
-    it('every line is whole and byte for byte the stored resource, files cut at their limit', async () => {
+    it('every line is whole and parses to the stored resource, files cut at their limit', async () => {
       const root = fhirClient(portico.app);
       const kickOff = await root.get('$export?_type=Patient', { prefer: 'respond-async', accept: 'application/fhir+json' });
       assert.equal(kickOff.status, 202, kickOff.text);

@@ -54,18 +54,18 @@ export function createExportFileWriter(
 ): ExportFileWriter {
   let current: OpenFile | undefined;
 
-  const flush = async () => {
-    if (!current || current.buffer.length === 0) return;
+  const flush = async (file: OpenFile | undefined) => {
+    if (!file || file.buffer.length === 0) return;
     // A block that came alone goes out as it is: joining would copy it for nothing.
-    const content = current.buffer.length === 1 ? (current.buffer[0] ?? '') : current.buffer.join('');
-    const written = await store.appendChunk(jobId, owner, current.fileNo, current.chunkNo, content, current.lines);
+    const content = file.buffer.length === 1 ? (file.buffer[0] ?? '') : file.buffer.join('');
+    const written = await store.appendChunk(jobId, owner, file.fileNo, file.chunkNo, content, file.lines);
     if (!written) throw new LeaseLostError(jobId);
-    current.chunkNo += 1;
-    current.buffer = [];
-    current.bytes = 0;
+    file.chunkNo += 1;
+    file.buffer = [];
+    file.bytes = 0;
   };
   const close = async () => {
-    await flush();
+    await flush(current);
     current = undefined;
   };
   /** The file the next line of this kind and type goes to: the current one, or a new one. */
@@ -79,11 +79,11 @@ export function createExportFileWriter(
   };
   /** Appends whole lines that fit `file`; a chunk is written before it would grow past chunkBytes. */
   const append = async (file: OpenFile, text: string, count: number) => {
-    if (file.bytes > 0 && file.bytes + text.length > limits.chunkBytes) await flush();
+    if (file.bytes > 0 && file.bytes + text.length > limits.chunkBytes) await flush(file);
     file.buffer.push(text);
     file.bytes += text.length;
     file.lines += count;
-    if (file.bytes >= limits.chunkBytes) await flush();
+    if (file.bytes >= limits.chunkBytes) await flush(file);
   };
 
   const writeLines = async (kind: ExportFileKind, type: string, ndjson: string, count: number) => {
