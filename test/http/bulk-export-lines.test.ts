@@ -9,11 +9,19 @@ import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../suppo
 const FHIR_BASE = `${TEST_BASE_URL}/fhir`;
 
 // Names the stored text must carry through unchanged: multi-byte UTF-8, escapes, a quote.
-const NAMES = ['Zoë', '日本語', 'emoji 🩺', 'back\\slash', 'quote "q"', 'line\nbreak', 'tab\there', 'Ørsted', 'plain', 'naïve', 'Łódź'];
+const SPECIAL = ['Zoë', '日本語', 'emoji 🩺', 'back\\slash', 'quote "q"', 'line\nbreak', 'tab\there', 'Ørsted', 'plain', 'naïve', 'Łódź'];
+const NAMES = [...SPECIAL, ...Array.from({ length: 25 }, (_, i) => `filler ${i}`)];
 
 // Pages of 4 lines, files of at most 3: a page's lines are cut over two files, never a line in two.
-for (const driver of drivers) for (const files of ['database', 'directory'] as const) {
-  describe(`Bulk Data export of stored lines (${driver}, files in the ${files})`, () => {
+// Pages of 1, files of up to 20: with files in the database every page is a chunk of its own, and
+// a file of more than 8 chunks is read back over more than one query.
+const SHAPES = [
+  { pageSize: 4, fileMax: 3 },
+  { pageSize: 1, fileMax: 20 },
+];
+
+for (const driver of drivers) for (const files of ['database', 'directory'] as const) for (const { pageSize, fileMax } of SHAPES) {
+  describe(`Bulk Data export of stored lines (${driver}, files in the ${files}, pages of ${pageSize}, files of ${fileMax})`, () => {
     let portico: TestPortico;
     let exportDir: string | undefined;
 
@@ -21,8 +29,8 @@ for (const driver of drivers) for (const files of ['database', 'directory'] as c
       exportDir = files === 'directory' ? await mkdtemp(join(tmpdir(), 'portico-exports-')) : undefined;
       portico = await startPortico(driver, {
         BULK_EXPORT_WORKER: 'false',
-        BULK_EXPORT_FILE_MAX_RESOURCES: '3',
-        BULK_EXPORT_PAGE_SIZE: '4',
+        BULK_EXPORT_FILE_MAX_RESOURCES: String(fileMax),
+        BULK_EXPORT_PAGE_SIZE: String(pageSize),
         BULK_EXPORT_FILES: files,
         ...(exportDir ? { BULK_EXPORT_DIR: exportDir } : {}),
       });
@@ -49,7 +57,7 @@ for (const driver of drivers) for (const files of ['database', 'directory'] as c
 
       const lines: string[] = [];
       for (const entry of manifest.output) {
-        assert.ok(entry.count >= 1 && entry.count <= 3, JSON.stringify(entry));
+        assert.ok(entry.count >= 1 && entry.count <= fileMax, JSON.stringify(entry));
         const res = await portico.app.inject({
           method: 'GET',
           url: entry.url.slice(TEST_BASE_URL.length),
@@ -62,6 +70,10 @@ for (const driver of drivers) for (const files of ['database', 'directory'] as c
         lines.push(...fileLines);
       }
       assert.equal(lines.length, NAMES.length);
+      if (files === 'database' && pageSize === 1) {
+        const [most] = await portico.db.query<{ n: number | string }>('SELECT max(n) AS n FROM (SELECT count(*) AS n FROM bulk_export_chunk GROUP BY job_id, file_no) f');
+        assert.ok(Number(most?.n) > 8, `a file of more than 8 chunks (most: ${most?.n})`);
+      }
       for (const line of lines) {
         const resource = JSON.parse(line) as { id: string; name: { family: string }[] };
         const read = await root.get(`Patient/${resource.id}`);

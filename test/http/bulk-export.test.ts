@@ -403,6 +403,14 @@ for (const driver of drivers) for (const files of contentModes) {
       // The crashed worker, were it to wake up, can write nothing more.
       assert.equal(await store.appendChunk(job.id, dead.owner, 0, 1, '{}\n', 2), false);
       assert.equal(await store.heartbeat(job.id, dead, 'x', new Date(clock)), false);
+      if (store.copyStoredPage) {
+        // Nor can it copy a page in the database (files in the database): no file, no chunk.
+        const target = { fileNo: 90, resourceType: 'Patient', chunkNo: 0, linesBefore: 0 };
+        assert.equal(await store.copyStoredPage(job.id, dead.owner, target, { resourceType: 'Patient', count: 10 }), 'lost');
+        assert.equal((await store.files(job.id)).some((f) => f.fileNo === 90), false);
+        const chunks = await portico.db.query('SELECT 1 FROM bulk_export_chunk WHERE job_id = $1 AND file_no = 90', [job.id]);
+        assert.equal(chunks.length, 0);
+      }
     });
 
     it('two exports run in parallel, each complete and correct', async () => {

@@ -1,6 +1,7 @@
 import type { OperationOutcome } from '../outcome.ts';
 import type { Resource } from '../resource.ts';
 import type { ExportFileKind } from './export-job.ts';
+import type { SearchRequest } from '../search/search-request.ts';
 import type { ExportStore } from './export-store.ts';
 
 /** The job's lease was lost (cancelled, or claimed by another worker after expiry): stop, write nothing more. */
@@ -26,8 +27,20 @@ export interface ExportFileWriter {
    * each ending in a newline. They are cut over files only where a file reaches its line limit.
    */
   writeLines(kind: ExportFileKind, resourceType: string, ndjson: string, count: number): Promise<void>;
+  /**
+   * Where the store can (`copyStoredPage`): one page of `search`, at most `pageSize` and never past
+   * the current file's line limit, appended by the store as stored JSON text to the type's current
+   * `output` file (a new one when it is full). The page read: how many lines, and the next cursor.
+   */
+  copyPage?: (resourceType: string, search: Omit<SearchRequest, 'count'>, pageSize: number) => Promise<PageCopy>;
   /** Writes out and closes the current file. */
   close(): Promise<void>;
+}
+
+/** A page the store copied into a file: how many lines, and where the next page starts (none: the last). */
+export interface PageCopy {
+  count: number;
+  next?: string;
 }
 
 /** The file being written, with the lines buffered for its next chunk. */
@@ -37,6 +50,8 @@ interface OpenFile {
   type: string;
   lines: number;
   chunkNo: number;
+  /** Filled by the store's page copies: nothing buffered here, its row made with its first lines. */
+  copied: boolean;
   buffer: string[];
   bytes: number;
 }
@@ -69,12 +84,12 @@ export function createExportFileWriter(
     current = undefined;
   };
   /** The file the next line of this kind and type goes to: the current one, or a new one. */
-  const fileFor = async (kind: ExportFileKind, type: string): Promise<OpenFile> => {
-    if (current && (current.kind !== kind || current.type !== type || current.lines >= limits.maxLinesPerFile)) await close();
+  const fileFor = async (kind: ExportFileKind, type: string, copied = false): Promise<OpenFile> => {
+    if (current && (current.kind !== kind || current.type !== type || current.copied !== copied || current.lines >= limits.maxLinesPerFile)) await close();
     if (current) return current;
     const fileNo = nextFileNo();
-    if (!(await store.openFile(jobId, owner, { fileNo, kind, resourceType: type }))) throw new LeaseLostError(jobId);
-    current = { fileNo, kind, type, lines: 0, chunkNo: 0, buffer: [], bytes: 0 };
+    if (!copied && !(await store.openFile(jobId, owner, { fileNo, kind, resourceType: type }))) throw new LeaseLostError(jobId);
+    current = { fileNo, kind, type, lines: 0, chunkNo: 0, copied, buffer: [], bytes: 0 };
     return current;
   };
   /** Appends whole lines that fit `file`; a chunk is written before it would grow past chunkBytes. */
@@ -100,7 +115,22 @@ export function createExportFileWriter(
     }
   };
 
+  const copyStoredPage = store.copyStoredPage?.bind(store);
+  const copyPage = copyStoredPage
+    ? async (type: string, search: Omit<SearchRequest, 'count'>, pageSize: number) => {
+        const file = await fileFor('output', type, true);
+        const count = Math.min(pageSize, limits.maxLinesPerFile - file.lines);
+        const target = { fileNo: file.fileNo, resourceType: type, chunkNo: file.chunkNo, linesBefore: file.lines };
+        const page = await copyStoredPage(jobId, owner, target, { ...search, resourceType: type, count });
+        if (page === 'lost') throw new LeaseLostError(jobId);
+        file.lines += page.count;
+        if (page.count > 0) file.chunkNo += 1;
+        return page;
+      }
+    : undefined;
+
   return {
+    ...(copyPage ? { copyPage } : {}),
     write: async (kind, resource) => append(await fileFor(kind, resource.resourceType), `${JSON.stringify(resource)}\n`, 1),
     writeLines,
     close,

@@ -10,7 +10,7 @@ import type { SearchParameterRegistry } from '../search/registry.ts';
 import type { Condition, NdjsonPage, SearchRequest } from '../search/search-request.ts';
 import { subsetResource } from '../search/subset.ts';
 import { recordedAccess } from './export-access.ts';
-import { createExportFileWriter, LeaseLostError, type ExportFileWriter, type FileLimits } from './export-file-writer.ts';
+import { createExportFileWriter, LeaseLostError, type ExportFileWriter, type FileLimits, type PageCopy } from './export-file-writer.ts';
 import type { ExportJob } from './export-job.ts';
 import { exportTypes } from './export-plan.ts';
 import type { ExportLease, ExportStore } from './export-store.ts';
@@ -197,28 +197,36 @@ async function exportAll(
     progress: string,
     split?: (rest: StoredSearch) => void,
   ): Promise<number> => {
-    const page = (request: StoredSearch) => (cursor: string | undefined) =>
-      deps.jsonReader.searchNdjson({ ...request, count: deps.limits.pageSize, total: 'none', ...(cursor ? { cursor } : {}) });
     let written = 0;
-    const writePage = async (p: NdjsonPage) => {
-      await out.writeLines('output', search.resourceType, p.ndjson, p.count);
-      written += p.count;
+    // Files in the database: the store copies each page itself, and no page passes through here.
+    const copy = out.copyPage;
+    const query = (request: StoredSearch, cursor: string | undefined) => ({ ...request, total: 'none' as const, ...(cursor ? { cursor } : {}) });
+    const fetchPage = (request: StoredSearch) => (cursor: string | undefined) => deps.jsonReader.searchNdjson({ ...query(request, cursor), count: deps.limits.pageSize });
+    /** Writes out a page read here (copied pages are written already); where the next page starts. */
+    const writeOut = async (page: NdjsonPage | PageCopy) => {
+      if ('ndjson' in page) await out.writeLines('output', search.resourceType, page.ndjson, page.count);
+      written += page.count;
       await beat(progress);
+      return page.next;
     };
+    const onePage = async (request: StoredSearch, cursor: string | undefined) =>
+      writeOut(await (copy ? copy(request.resourceType, query(request, cursor), deps.limits.pageSize) : fetchPage(request)(cursor)));
     let rest = search;
     if (split) {
       // The first page alone (no prefetch): whether the type is worth sharing is known only after it.
-      const first = await page(search)(undefined);
-      await writePage(first);
-      if (!first.next) {
+      const next = await onePage(search, undefined);
+      if (!next) {
         await out.close();
         return written;
       }
-      const share = (part: number) => ({ ...search, cursor: first.next, conditions: [...(search.conditions ?? []), { kind: 'partition' as const, of: PARALLEL_STREAMS, part }] });
+      const share = (part: number) => ({ ...search, cursor: next, conditions: [...(search.conditions ?? []), { kind: 'partition' as const, of: PARALLEL_STREAMS, part }] });
       for (let part = 1; part < PARALLEL_STREAMS; part++) split(share(part));
       rest = share(0);
     }
-    for await (const p of prefetched(page(rest), rest.cursor)) await writePage(p);
+    if (copy) {
+      // One statement a page, reading and writing inside the database: nothing to overlap here.
+      for (let cursor = await onePage(rest, rest.cursor); cursor; ) cursor = await onePage(rest, cursor);
+    } else for await (const page of prefetched(fetchPage(rest), rest.cursor)) await writeOut(page);
     await out.close();
     return written;
   };

@@ -1,3 +1,4 @@
+import type { SearchRequest } from '../search/search-request.ts';
 import type { ExportAccess, ExportFile, ExportFileKind, ExportJob, ExportRequest } from './export-job.ts';
 
 export interface NewExportJob {
@@ -48,10 +49,25 @@ export interface ExportStore {
   openFile(jobId: string, owner: string, file: { fileNo: number; kind: ExportFileKind; resourceType: string }): Promise<boolean>;
   /** Appends whole NDJSON lines to a file and sets its line count. False when the lease is lost. */
   appendChunk(jobId: string, owner: string, fileNo: number, chunkNo: number, content: string, count: number): Promise<boolean>;
+  /**
+   * Where file content lives in the database the resources live in: runs one page of `search` and
+   * appends the matches' stored JSON text to an `output` file as one chunk, inside the database (the
+   * page never passes through this process). The file is created with its first lines, so a page
+   * with no matches leaves nothing behind. The page read, or `lost` when the lease is lost.
+   */
+  copyStoredPage?(jobId: string, owner: string, target: StoredPageTarget, search: SearchRequest): Promise<{ count: number; next?: string } | 'lost'>;
   /** Marks the job completed or failed, kept until `expiresAt`. False when the lease is lost. */
   finish(jobId: string, owner: string, outcome: { status: 'completed' | 'failed'; completedAt: Date; expiresAt: Date }): Promise<boolean>;
   /** Gives a running job back to the queue (this process is shutting down); another worker restarts it. */
   release(jobId: string, owner: string): Promise<void>;
   /** Deletes jobs (and files) past their expiry; the number deleted. */
   purgeExpired(now: Date): Promise<number>;
+}
+
+/** Where a copied page goes: the file, its chunk number, and the lines the file already holds. */
+export interface StoredPageTarget {
+  fileNo: number;
+  resourceType: string;
+  chunkNo: number;
+  linesBefore: number;
 }

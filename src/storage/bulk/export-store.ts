@@ -1,5 +1,7 @@
 import type { ExportFile, ExportFileKind, ExportJob, ExportStatus } from '../../fhir/bulk/export-job.ts';
-import type { ExportStore } from '../../fhir/bulk/export-store.ts';
+import type { ExportStore, StoredPageTarget } from '../../fhir/bulk/export-store.ts';
+import type { SearchRequest } from '../../fhir/search/search-request.ts';
+import { storedTextPageQuery } from '../search/search-sql.ts';
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,8 +24,9 @@ interface JobRow {
 const JOB_COLUMNS = 'id, client_id, status, request, access, transaction_time, created_at, expires_at, attempts, progress, completed_at';
 /** Jobs still to run or running: they count against a client's concurrent-export limit. */
 const ACTIVE = `status IN ('queued', 'running')`;
-/** Chunks read per query when streaming a file back. */
-const READ_BATCH = 4;
+/** Chunks read per query when streaming a file back, and the bytes a query stops adding chunks at. */
+const READ_BATCH = 8;
+const READ_BYTES = 4 << 20;
 
 const instant = (v: string | Date) => new Date(v).toISOString();
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
@@ -55,6 +58,8 @@ export interface ExportContentOptions {
    * (files written before a change of setting). Undefined: nothing on disk (DATA_DIR memory://).
    */
   directory: string | undefined;
+  /** The tenant whose resources `copyStoredPage` reads (default ''). */
+  tenant?: string;
 }
 
 /**
@@ -76,19 +81,28 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
     if (directory === undefined) return;
     await Promise.all(jobIds.map((id) => rm(jobDir(id), { recursive: true, force: true }).catch(() => undefined)));
   };
-  async function* readChunks(jobId: string, fileNo: number): AsyncIterable<string> {
-    let after = -1;
-    for (;;) {
+  /**
+   * A file's content from its first chunk (already read) to its last: the rest read a few chunks at
+   * a time, at most about READ_BYTES at once.
+   */
+  async function* chunksFrom(first: string, jobId: string, fileNo: number, firstNo: number, lastNo: number): AsyncIterable<string> {
+    yield first;
+    let after = firstNo;
+    while (after < lastNo) {
+      // The running size comes from the TOAST pointers (octet_length does not fetch the text); the
+      // first chunk always comes, however large: a copied page is one chunk.
       const rows = await db.query<{ chunk_no: number; content: string }>(
-        `SELECT chunk_no, content FROM bulk_export_chunk WHERE job_id = $1 AND file_no = $2 AND chunk_no > $3
-         ORDER BY chunk_no LIMIT ${READ_BATCH}`,
+        `SELECT chunk_no, content FROM (
+           SELECT chunk_no, content, sum(octet_length(content)) OVER (ORDER BY chunk_no) - octet_length(content) AS before
+             FROM bulk_export_chunk WHERE job_id = $1 AND file_no = $2 AND chunk_no > $3 ORDER BY chunk_no LIMIT ${READ_BATCH}
+         ) c WHERE before < ${READ_BYTES} ORDER BY chunk_no`,
         [jobId, fileNo, after],
       );
+      if (rows.length === 0) return;
       for (const row of rows) {
         after = Number(row.chunk_no);
         yield row.content;
       }
-      if (rows.length < READ_BATCH) return;
     }
   }
   return {
@@ -132,12 +146,24 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
     },
 
     async readFile(jobId, fileNo) {
-      const [file] = await db.query<{ content_path: string | null }>(
-        'SELECT content_path FROM bulk_export_file WHERE job_id = $1 AND file_no = $2',
+      // The file, and its first chunk when the content is in the database: one statement to the first byte.
+      // (and the number of its last, so that a file of one chunk takes one statement in all).
+      const [file] = await db.query<{ content_path: string | null; chunk_no: number | null; content: string | null; last_chunk: number | null }>(
+        `SELECT f.content_path, c.chunk_no, c.content,
+                (SELECT max(chunk_no) FROM bulk_export_chunk l WHERE l.job_id = f.job_id AND l.file_no = f.file_no) AS last_chunk
+           FROM bulk_export_file f
+           LEFT JOIN LATERAL (
+             SELECT chunk_no, content FROM bulk_export_chunk c
+              WHERE c.job_id = f.job_id AND c.file_no = f.file_no AND f.content_path IS NULL ORDER BY chunk_no LIMIT 1
+           ) c ON true
+          WHERE f.job_id = $1 AND f.file_no = $2`,
         [jobId, fileNo],
       );
       if (!file) return 'no-file';
-      if (file.content_path === null) return readChunks(jobId, fileNo);
+      if (file.content_path === null) {
+        if (file.content === null || file.chunk_no === null || file.last_chunk === null) return emptyContent();
+        return chunksFrom(file.content, jobId, fileNo, Number(file.chunk_no), Number(file.last_chunk));
+      }
       if (directory === undefined) return 'content-gone';
       // Opened here, so a missing file is an answer before any byte of a response is sent.
       const handle = await open(onDisk(file.content_path), 'r').catch((error: unknown) => {
@@ -235,6 +261,8 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
       });
     },
 
+    ...(content.files === 'database' ? { copyStoredPage: (jobId: string, owner: string, target: StoredPageTarget, search: SearchRequest) => copyStoredPage(db, content.tenant ?? '', jobId, owner, target, search) } : {}),
+
     async finish(jobId, owner, outcome) {
       // Files in the directory are made durable before the job says they are there.
       const paths = [...(opened.get(leaseKey(jobId, owner))?.values() ?? [])];
@@ -266,6 +294,55 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
     },
   };
 }
+
+/**
+ * One page of stored JSON text appended to a file as a chunk by one statement, the file row created
+ * or its count set alongside (a foreign key checked at the statement's end sees the sibling insert).
+ * The page is read with LIMIT count, not count + 1: a full page says there may be more, and the
+ * page after the last full one is empty, which costs one cheap statement.
+ */
+async function copyStoredPage(
+  db: Database,
+  tenant: string,
+  jobId: string,
+  owner: string,
+  target: StoredPageTarget,
+  search: SearchRequest,
+): Promise<{ count: number; next?: string } | 'lost'> {
+  const page = storedTextPageQuery(tenant, search);
+  const p = page.params;
+  const job = p.add(jobId, 'text');
+  const fileNo = p.add(target.fileNo, 'integer');
+  const held = `EXISTS (SELECT 1 FROM bulk_export_job j WHERE j.id = ${job} AND j.lease_owner = ${p.add(owner, 'text')} AND j.status = 'running')`;
+  const keys = Array.from({ length: page.keyCount }, (_, i) => `c${i}`);
+  const text = `WITH page AS MATERIALIZED (${page.text}),
+    agg AS MATERIALIZED (SELECT count(*)::integer AS n, string_agg(content, E'\n' ORDER BY ${page.order}) AS lines FROM page),
+    held AS MATERIALIZED (SELECT ${held} AS ok),
+    file AS (
+      INSERT INTO bulk_export_file (job_id, file_no, kind, resource_type, count)
+      SELECT ${job}, ${fileNo}, 'output', ${p.add(target.resourceType, 'text')}, ${p.add(target.linesBefore, 'integer')} + agg.n
+        FROM agg, held WHERE agg.n > 0 AND held.ok
+      ON CONFLICT (job_id, file_no) DO UPDATE SET count = EXCLUDED.count
+      RETURNING file_no
+    ),
+    chunk AS (
+      INSERT INTO bulk_export_chunk (job_id, file_no, chunk_no, content)
+      SELECT ${job}, ${fileNo}, ${p.add(target.chunkNo, 'integer')}, agg.lines || E'\n' FROM agg, held WHERE agg.n > 0 AND held.ok
+      RETURNING chunk_no
+    )
+    SELECT agg.n, held.ok, ${keys.map((k) => `last.${k}`).join(', ')}
+      FROM agg CROSS JOIN held LEFT JOIN (SELECT ${keys.join(', ')} FROM page ORDER BY ${page.reverse} LIMIT 1) last ON true`;
+  const [row] = await db.transaction(async (tx) => {
+    // As appendChunk: a chunk lost in a crash costs nothing, the job restarts; `finish` commits synchronously.
+    await tx.query('SET LOCAL synchronous_commit = off');
+    return tx.query<{ n: number | string; ok: boolean } & Record<`c${number}`, string | null>>(text, p.values);
+  });
+  if (!row?.ok) return 'lost';
+  const count = Number(row.n);
+  return count === search.count && count > 0 ? { count, next: page.next(row) } : { count };
+}
+
+async function* emptyContent(): AsyncIterable<string> {}
 
 /** fsync of a file, or of a directory (the names of the files created in it survive a crash). */
 async function syncPath(path: string): Promise<void> {

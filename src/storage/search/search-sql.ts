@@ -1,11 +1,12 @@
+import { badRequest } from '../../fhir/outcome.ts';
 import type { ResourceRecord } from '../../fhir/resource.ts';
 import type { NdjsonPage, SearchRequest, SearchResult } from '../../fhir/search/search-request.ts';
 import type { SqlClient } from '../database.ts';
 import { RECORD_COLUMNS, toRecord, type ResourceRow } from '../resource-row.ts';
 import { conditionSql, matchingIdsSql } from './condition-sql.ts';
 import { includeResources } from './include-sql.ts';
-import { decodePageToken, encodePageToken } from './page-token.ts';
-import { keysetSql, orderBy, sortColumns } from './sort-sql.ts';
+import { decodePageToken, encodePageToken, type PageToken } from './page-token.ts';
+import { keysetSql, orderBy, sortColumns, type SortColumn } from './sort-sql.ts';
 import { SqlParams } from './sql-params.ts';
 
 /** A page row with its sort keys as text (`c0`…), for the next/previous page tokens. */
@@ -18,11 +19,24 @@ interface RowPage {
   previous?: string;
 }
 
+/** A keyset page query, built but not run: its SQL and parameters, and how to read its rows. */
+interface PageQuery {
+  text: string;
+  params: SqlParams;
+  columns: SortColumn[];
+  /** The page token of `direction` at `row` (its `c0`… sort keys). */
+  token(direction: 'next' | 'previous', row: Record<`c${number}`, string | null> | undefined): string;
+  backward: boolean;
+  cursor: PageToken | undefined;
+}
+
 /**
- * One keyset page of a search's matches (on the sort keys + type + id). `columns` picks what each
- * row carries: everything a ResourceRecord needs, or just the type and the stored JSON.
+ * One keyset page of a search's matches (on the sort keys + type + id), at most `limit` rows; `$1`
+ * is the tenant, and more parameters may follow on `params`. Each row carries `rowColumns` (over
+ * the match `m`: `resource r`'s columns), then its sort keys (`k0`…, `withKeys`) and the same as
+ * text (`c0`…) for page tokens.
  */
-async function searchPage(sql: SqlClient, tenant: string, request: SearchRequest, rowColumns: string): Promise<RowPage> {
+function pageQuery(tenant: string, request: SearchRequest, rowColumns: string, limit: number, withKeys = false): PageQuery {
   const p = new SqlParams();
   p.add(tenant);
   const where = matchWhere(request, p);
@@ -31,29 +45,33 @@ async function searchPage(sql: SqlClient, tenant: string, request: SearchRequest
   const cursor = request.cursor === undefined ? undefined : decodePageToken(request.cursor, sortSignature, columns.length);
   const backward = cursor?.direction === 'previous';
   const keyset = cursor ? `WHERE ${keysetSql(columns, cursor.keys, backward, p)}` : '';
-  const limit = p.add(request.count + 1, 'integer');
-  const rows = await sql.query<PageRow>(
-    `SELECT ${rowColumns}, ${columns.map((_, i) => `k${i}::text AS c${i}`).join(', ')} FROM (
+  const keys = columns.map((_, i) => `${withKeys ? `k${i}, ` : ''}k${i}::text AS c${i}`).join(', ');
+  const text = `SELECT ${rowColumns}, ${keys} FROM (
        SELECT r.resource_type, r.id, r.version_id, r.deleted, r.content, ${columns.map((c, i) => `${c.expression} AS k${i}`).join(', ')}
          FROM resource r WHERE ${where}
      ) m ${keyset}
-     ORDER BY ${orderBy(columns, backward)} LIMIT ${limit}`,
-    p.values,
-  );
+     ORDER BY ${orderBy(columns, backward)} LIMIT ${p.add(limit, 'integer')}`;
+  const token = (direction: 'next' | 'previous', row: Record<`c${number}`, string | null> | undefined) =>
+    encodePageToken({ direction, keys: columns.map((_, i) => row?.[`c${i}`] ?? null), sort: sortSignature });
+  return { text, params: p, columns, token, backward, cursor };
+}
+
+/** One keyset page of a search's matches, with the tokens of the pages either side. */
+async function searchPage(sql: SqlClient, tenant: string, request: SearchRequest, rowColumns: string): Promise<RowPage> {
+  const query = pageQuery(tenant, request, rowColumns, request.count + 1);
+  const rows = await sql.query<PageRow>(query.text, query.params.values);
   const more = rows.length > request.count;
   const page = rows.slice(0, request.count);
-  if (backward) page.reverse();
-  const keysOf = (row: PageRow | undefined) => columns.map((_, i) => row?.[`c${i}`] ?? null);
-  const token = (direction: 'next' | 'previous', row: PageRow | undefined) => encodePageToken({ direction, keys: keysOf(row), sort: sortSignature });
+  if (query.backward) page.reverse();
   const first = page[0];
   const last = page[page.length - 1];
   const result: RowPage = { rows: page };
-  if (backward) {
-    if (more && first) result.previous = token('previous', first);
-    if (last) result.next = token('next', last);
+  if (query.backward) {
+    if (more && first) result.previous = query.token('previous', first);
+    if (last) result.next = query.token('next', last);
   } else {
-    if (more && last) result.next = token('next', last);
-    if (cursor && first) result.previous = token('previous', first);
+    if (more && last) result.next = query.token('next', last);
+    if (query.cursor && first) result.previous = query.token('previous', first);
   }
   return result;
 }
@@ -104,6 +122,35 @@ export async function searchResourceNdjson(sql: SqlClient, tenant: string, reque
   const page = await searchPage(sql, tenant, request, 'content::text AS content');
   const ndjson = page.rows.length === 0 ? '' : `${page.rows.map((r) => r.content).join('\n')}\n`;
   return { ndjson, count: page.rows.length, ...(page.next ? { next: page.next } : {}) };
+}
+
+/** A forward page of stored JSON text, as SQL to run inside another statement (bulk export copies). */
+export interface StoredTextPageQuery {
+  /** Rows `content` (the stored JSON text), `k0`… (sort keys) and `c0`… (sort keys as text); at most `request.count`. */
+  text: string;
+  /** `$1` is the tenant; add the enclosing statement's parameters after these. */
+  params: SqlParams;
+  /** The page order over the rows' `k0`…: forward, and reversed (its first row is the page's last). */
+  order: string;
+  reverse: string;
+  /** How many sort keys (`c0`…) a row has. */
+  keyCount: number;
+  /** The next page's token, from the page's last row (its `c0`…). */
+  next(row: Record<`c${number}`, string | null>): string;
+}
+
+export function storedTextPageQuery(tenant: string, request: SearchRequest): StoredTextPageQuery {
+  const query = pageQuery(tenant, request, 'content::text AS content', request.count, true);
+  // A previous-page token would read its rows in reverse order.
+  if (query.backward) throw badRequest('A bulk export page is read forward only', '_page_token');
+  return {
+    text: query.text,
+    params: query.params,
+    order: orderBy(query.columns, false),
+    reverse: orderBy(query.columns, true),
+    keyCount: query.columns.length,
+    next: (row) => query.token('next', row),
+  };
 }
 
 /**
