@@ -12,6 +12,12 @@ export interface Database extends SqlClient {
   readonly driver: 'pglite' | 'postgres';
   /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only: the raw bytes of a `COPY … TO STDOUT` statement's output, on a connection of
+   * its own. COPY takes no bound parameters: the statement must carry only literals it can trust.
+   * Stopping early (the consumer returns) discards the connection rather than reuse it mid-COPY.
+   */
+  copyOut?(statement: string): AsyncIterable<Uint8Array>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import { storedTextPageQuery } from '../search/search-sql.ts';
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { binaryCopyValues } from '../binary-copy.ts';
 import type { Database } from '../database.ts';
 
 interface JobRow {
@@ -27,6 +28,8 @@ const ACTIVE = `status IN ('queued', 'running')`;
 /** Chunks read per query when streaming a file back, and the bytes a query stops adding chunks at. */
 const READ_BATCH = 8;
 const READ_BYTES = 4 << 20;
+/** A job id that can stand in a COPY statement as a literal (ours are UUIDs). */
+const PLAIN_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 const instant = (v: string | Date) => new Date(v).toISOString();
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
@@ -82,27 +85,27 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
     await Promise.all(jobIds.map((id) => rm(jobDir(id), { recursive: true, force: true }).catch(() => undefined)));
   };
   /**
-   * A file's content from its first chunk (already read) to its last: the rest read a few chunks at
-   * a time, at most about READ_BYTES at once.
+   * A file's chunks in batches of consecutive chunks, each read whole before any of it is handed on,
+   * so a connection is held only while a batch comes from the database, never while a slow client
+   * takes it: on PostgreSQL by a binary COPY (the bytes as stored, never decoded to strings and
+   * encoded again; COPY takes no parameters, so only for ids plain enough to inline), otherwise by a query.
    */
-  async function* chunksFrom(first: string, jobId: string, fileNo: number, firstNo: number, lastNo: number): AsyncIterable<string> {
-    yield first;
-    let after = firstNo;
-    while (after < lastNo) {
-      // The running size comes from the TOAST pointers (octet_length does not fetch the text); the
-      // first chunk always comes, however large: a copied page is one chunk.
-      const rows = await db.query<{ chunk_no: number; content: string }>(
-        `SELECT chunk_no, content FROM (
-           SELECT chunk_no, content, sum(octet_length(content)) OVER (ORDER BY chunk_no) - octet_length(content) AS before
-             FROM bulk_export_chunk WHERE job_id = $1 AND file_no = $2 AND chunk_no > $3 ORDER BY chunk_no LIMIT ${READ_BATCH}
-         ) c WHERE before < ${READ_BYTES} ORDER BY chunk_no`,
-        [jobId, fileNo, after],
-      );
-      if (rows.length === 0) return;
-      for (const row of rows) {
-        after = Number(row.chunk_no);
-        yield row.content;
+  async function* readBatches(jobId: string, fileNo: number, batches: [number, number][]): AsyncIterable<string | Uint8Array> {
+    const copyOut = PLAIN_ID.test(jobId) && Number.isSafeInteger(fileNo) ? db.copyOut?.bind(db) : undefined;
+    for (const [from, to] of batches) {
+      const chunks: (string | Uint8Array)[] = [];
+      if (copyOut) {
+        const copy = `COPY (SELECT content FROM bulk_export_chunk WHERE job_id = '${jobId}' AND file_no = ${fileNo}
+          AND chunk_no BETWEEN ${from} AND ${to} ORDER BY chunk_no) TO STDOUT (FORMAT binary)`;
+        for await (const piece of binaryCopyValues(copyOut(copy))) chunks.push(piece);
+      } else {
+        const rows = await db.query<{ content: string }>(
+          'SELECT content FROM bulk_export_chunk WHERE job_id = $1 AND file_no = $2 AND chunk_no BETWEEN $3 AND $4 ORDER BY chunk_no',
+          [jobId, fileNo, from, to],
+        );
+        for (const row of rows) chunks.push(row.content);
       }
+      yield* chunks;
     }
   }
   return {
@@ -146,24 +149,18 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
     },
 
     async readFile(jobId, fileNo) {
-      // The file, and its first chunk when the content is in the database: one statement to the first byte.
-      // (and the number of its last, so that a file of one chunk takes one statement in all).
-      const [file] = await db.query<{ content_path: string | null; chunk_no: number | null; content: string | null; last_chunk: number | null }>(
-        `SELECT f.content_path, c.chunk_no, c.content,
-                (SELECT max(chunk_no) FROM bulk_export_chunk l WHERE l.job_id = f.job_id AND l.file_no = f.file_no) AS last_chunk
-           FROM bulk_export_file f
+      // The file, and the sizes of its chunks (from their TOAST pointers: octet_length fetches no text).
+      const [file] = await db.query<{ content_path: string | null; chunks: number[] | string | null; sizes: number[] | string | null }>(
+        `SELECT f.content_path, c.chunks, c.sizes FROM bulk_export_file f
            LEFT JOIN LATERAL (
-             SELECT chunk_no, content FROM bulk_export_chunk c
-              WHERE c.job_id = f.job_id AND c.file_no = f.file_no AND f.content_path IS NULL ORDER BY chunk_no LIMIT 1
+             SELECT array_agg(chunk_no ORDER BY chunk_no) AS chunks, array_agg(octet_length(content) ORDER BY chunk_no) AS sizes
+               FROM bulk_export_chunk c WHERE c.job_id = f.job_id AND c.file_no = f.file_no AND f.content_path IS NULL
            ) c ON true
           WHERE f.job_id = $1 AND f.file_no = $2`,
         [jobId, fileNo],
       );
       if (!file) return 'no-file';
-      if (file.content_path === null) {
-        if (file.content === null || file.chunk_no === null || file.last_chunk === null) return emptyContent();
-        return chunksFrom(file.content, jobId, fileNo, Number(file.chunk_no), Number(file.last_chunk));
-      }
+      if (file.content_path === null) return readBatches(jobId, fileNo, chunkBatches(intArray(file.chunks), intArray(file.sizes)));
       if (directory === undefined) return 'content-gone';
       // Opened here, so a missing file is an answer before any byte of a response is sent.
       const handle = await open(onDisk(file.content_path), 'r').catch((error: unknown) => {
@@ -342,7 +339,38 @@ async function copyStoredPage(
   return count === search.count && count > 0 ? { count, next: page.next(row) } : { count };
 }
 
-async function* emptyContent(): AsyncIterable<string> {}
+/**
+ * Consecutive chunks grouped into reads of at most READ_BATCH chunks and about READ_BYTES (a chunk
+ * larger than that is a read of its own): [first, last] chunk numbers of each.
+ */
+function chunkBatches(chunks: readonly number[], sizes: readonly number[]): [number, number][] {
+  const batches: [number, number][] = [];
+  let batch: [number, number] | undefined;
+  let count = 0;
+  let bytes = 0;
+  chunks.forEach((chunk, i) => {
+    const size = sizes[i] ?? 0;
+    if (batch && (count >= READ_BATCH || bytes + size > READ_BYTES)) batch = undefined;
+    if (!batch) {
+      batch = [chunk, chunk];
+      batches.push(batch);
+      count = 0;
+      bytes = 0;
+    }
+    batch[1] = chunk;
+    count += 1;
+    bytes += size;
+  });
+  return batches;
+}
+
+/** An integer[] column: an array from pg, or PostgreSQL's text form `{1,2}` (null: none). */
+function intArray(value: number[] | string | null): number[] {
+  if (value === null) return [];
+  if (Array.isArray(value)) return value.map(Number);
+  const inner = value.replace(/^\{|\}$/g, '');
+  return inner === '' ? [] : inner.split(',').map(Number);
+}
 
 /** fsync of a file, or of a directory (the names of the files created in it survive a crash). */
 async function syncPath(path: string): Promise<void> {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import type { Database, SqlClient } from '../database.ts';
 import type { PreparedStatement } from '../prepared-statement.ts';
 
@@ -42,6 +43,21 @@ export async function openPostgres(url: string, poolSize: number, prepareStateme
         throw err;
       } finally {
         conn.release();
+      }
+    },
+    async *copyOut(statement: string) {
+      const conn = await pool.connect();
+      let finished = false;
+      try {
+        const copy = conn.query(copyTo(statement));
+        // Ending the connection below fails a COPY still running with an 'error' event: one that must
+        // not go unheard (it would be thrown), while the loop below hears every error before that.
+        copy.on('error', () => {});
+        for await (const chunk of copy as AsyncIterable<Buffer>) yield chunk;
+        finished = true;
+      } finally {
+        // A COPY stopped half-way (an error, or the consumer gone) leaves the connection mid-protocol: destroy it.
+        conn.release(!finished);
       }
     },
     async ping() {
