@@ -38,6 +38,8 @@ export async function* binaryCopyValues(input: AsyncIterable<Uint8Array>): Async
       head = Buffer.alloc(0);
       if (state === 'header') {
         if (!field.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('binary COPY: not a binary COPY stream');
+        // Bits 0–15 flag incompatible format changes, bit 16 OIDs in the rows: neither is read here.
+        if ((field.readUInt32BE(11) & 0x1ffff) !== 0) throw new Error('binary COPY: unsupported header flags');
         left = field.readUInt32BE(15);
         state = left > 0 ? 'extension' : 'tuple';
       } else if (state === 'tuple') {

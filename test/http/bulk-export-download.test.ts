@@ -7,8 +7,8 @@ import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../suppo
 
 const FHIR_BASE = `${TEST_BASE_URL}/fhir`;
 const RESOURCES = 60;
-// ~270 KB each, all in one page: the file is one chunk of 16 MB, far more than the sockets between
-// server and client hold, so the server is still sending it while the client stalls.
+// ~200 KB of base64 each, all in one page: the file is one chunk of about 12 MB, far more than the
+// sockets between server and client hold, so the server is still sending it while the client stalls.
 const payload = (i: number) => Buffer.alloc(150_000, `resource ${i} `).toString('base64');
 
 /**

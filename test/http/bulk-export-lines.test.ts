@@ -12,7 +12,8 @@ const FHIR_BASE = `${TEST_BASE_URL}/fhir`;
 const SPECIAL = ['Zoë', '日本語', 'emoji 🩺', 'back\\slash', 'quote "q"', 'line\nbreak', 'tab\there', 'Ørsted', 'plain', 'naïve', 'Łódź'];
 const NAMES = [...SPECIAL, ...Array.from({ length: 25 }, (_, i) => `filler ${i}`)];
 
-// Pages of 4 lines, files of at most 3: a page's lines are cut over two files, never a line in two.
+// Pages of 4 lines, files of at most 3: with files in a directory a page's lines are cut over two files
+// (never a line in two); with files in the database a page is read no longer than its file has room for.
 // Pages of 1, files of up to 20: with files in the database every page is a chunk of its own, and
 // a file of more than 8 chunks is read back over more than one query.
 const SHAPES = [

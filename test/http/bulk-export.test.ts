@@ -392,8 +392,13 @@ for (const driver of drivers) for (const files of contentModes) {
       assert.ok(job);
       assert.ok(await store.openFile(job.id, dead.owner, { fileNo: 0, kind: 'output', resourceType: 'Patient' }));
       assert.ok(await store.appendChunk(job.id, dead.owner, 0, 0, '{"resourceType":"Patient","id":"half-written"}\n', 1));
-      // The lease still runs: nobody else takes the job.
+      // The lease still runs: nobody else takes the job, nor writes to it.
       assert.deepEqual(await runJobs(), []);
+      if (store.copyStoredPage) {
+        const target = { fileNo: 91, resourceType: 'Patient', chunkNo: 0, linesBefore: 0 };
+        assert.equal(await store.copyStoredPage(job.id, 'another-worker', target, { resourceType: 'Patient', count: 10 }), 'lost');
+        assert.equal((await store.files(job.id)).some((f) => f.fileNo === 91), false);
+      }
       assert.equal((await root.get(path)).status, 202);
       clock += 61_000;
       assert.deepEqual(await runJobs(), ['completed']);

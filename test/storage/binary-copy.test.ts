@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { binaryCopyValues } from '../../src/storage/binary-copy.ts';
 
 /** A one-column binary COPY stream as PostgreSQL writes it; `null` is a NULL value. */
-function copyStream(values: (string | null)[], { extension = Buffer.alloc(0), columns = 1 } = {}): Buffer {
-  const parts = [Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), int32(0), int32(extension.length), extension];
+function copyStream(values: (string | null)[], { extension = Buffer.alloc(0), columns = 1, flags = 0 } = {}): Buffer {
+  const parts = [Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), int32(flags), int32(extension.length), extension];
   for (const value of values) {
     parts.push(int16(columns));
     for (let c = 0; c < columns; c++) {
@@ -61,6 +61,10 @@ describe('binary COPY values', () => {
     await assert.rejects(collect(pieces(Buffer.from('a,b\n1,2\n'), [])), /ended early|not a binary COPY/);
     await assert.rejects(collect(pieces(Buffer.concat([Buffer.from('XGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8), int16(-1)]), [])), /not a binary COPY/);
     await assert.rejects(collect(pieces(copyStream(['x'], { columns: 2 }), [])), /one column, got 2/);
+    // OIDs in the rows (bit 16), or a flag of an incompatible format (bits 0–15); later bits are ignorable.
+    await assert.rejects(collect(pieces(copyStream(['x'], { flags: 1 << 16 }), [])), /unsupported header flags/);
+    await assert.rejects(collect(pieces(copyStream(['x'], { flags: 1 }), [])), /unsupported header flags/);
+    assert.equal(await collect(pieces(copyStream(['x'], { flags: 1 << 17 }), [])), 'x');
     await assert.rejects(collect(pieces(Buffer.concat([bytes, Buffer.from('x')]), [])), /after the trailer/);
   });
 });

@@ -50,8 +50,14 @@ function toJob(row: JobRow): ExportJob {
   };
 }
 
-/** The lease check every worker write carries: the job is still this owner's and still running. */
-const HELD = `EXISTS (SELECT 1 FROM bulk_export_job j WHERE j.id = $1::text AND j.lease_owner = $2::text AND j.status = 'running')`;
+/**
+ * The lease check every worker write carries: the job is still this owner's and still running. The
+ * row is locked (FOR KEY SHARE) until the write commits, so no claim can take the job over and delete
+ * its files meanwhile (a claim skips locked jobs); heartbeats, which change no key, are not held up.
+ */
+const held = (job: string, owner: string) =>
+  `EXISTS (SELECT 1 FROM bulk_export_job j WHERE j.id = ${job} AND j.lease_owner = ${owner} AND j.status = 'running' FOR KEY SHARE)`;
+const HELD = held('$1::text', '$2::text');
 
 /** Where new files' NDJSON content goes (existing files are read from wherever they were written). */
 export interface ExportContentOptions {
@@ -310,11 +316,11 @@ async function copyStoredPage(
   const p = page.params;
   const job = p.add(jobId, 'text');
   const fileNo = p.add(target.fileNo, 'integer');
-  const held = `EXISTS (SELECT 1 FROM bulk_export_job j WHERE j.id = ${job} AND j.lease_owner = ${p.add(owner, 'text')} AND j.status = 'running')`;
+
   const keys = Array.from({ length: page.keyCount }, (_, i) => `c${i}`);
   const text = `WITH page AS MATERIALIZED (${page.text}),
     agg AS MATERIALIZED (SELECT count(*)::integer AS n, string_agg(content, E'\n' ORDER BY ${page.order}) AS lines FROM page),
-    held AS MATERIALIZED (SELECT ${held} AS ok),
+    held AS MATERIALIZED (SELECT ${held(job, p.add(owner, 'text'))} AS ok),
     file AS (
       INSERT INTO bulk_export_file (job_id, file_no, kind, resource_type, count)
       SELECT ${job}, ${fileNo}, 'output', ${p.add(target.resourceType, 'text')}, ${p.add(target.linesBefore, 'integer')} + agg.n

@@ -6,6 +6,7 @@ import type { PreparedStatement } from '../prepared-statement.ts';
 // Return int8/numeric/timestamps as strings, exactly as PGlite is configured to, so that
 // one set of queries yields one shape of rows on both drivers.
 const TEXT_TYPES = [20, 1700, 1082, 1114, 1184];
+const ignore = () => {};
 
 export async function openPostgres(url: string, poolSize: number, prepareStatements: boolean): Promise<Database> {
   const pool = new pg.Pool({
@@ -47,6 +48,9 @@ export async function openPostgres(url: string, poolSize: number, prepareStateme
     },
     async *copyOut(statement: string) {
       const conn = await pool.connect();
+      // A checked-out client has no pool listener: a socket error mid-COPY must not go unheard (it
+      // would be thrown); the COPY stream fails with it below.
+      conn.on('error', ignore);
       let finished = false;
       try {
         const copy = conn.query(copyTo(statement));
@@ -57,6 +61,7 @@ export async function openPostgres(url: string, poolSize: number, prepareStateme
         finished = true;
       } finally {
         // A COPY stopped half-way (an error, or the consumer gone) leaves the connection mid-protocol: destroy it.
+        conn.off('error', ignore);
         conn.release(!finished);
       }
     },

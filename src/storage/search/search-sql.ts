@@ -1,4 +1,3 @@
-import { badRequest } from '../../fhir/outcome.ts';
 import type { ResourceRecord } from '../../fhir/resource.ts';
 import type { NdjsonPage, SearchRequest, SearchResult } from '../../fhir/search/search-request.ts';
 import type { SqlClient } from '../database.ts';
@@ -142,7 +141,7 @@ export interface StoredTextPageQuery {
 export function storedTextPageQuery(tenant: string, request: SearchRequest): StoredTextPageQuery {
   const query = pageQuery(tenant, request, 'content::text AS content', request.count, true);
   // A previous-page token would read its rows in reverse order.
-  if (query.backward) throw badRequest('A bulk export page is read forward only', '_page_token');
+  if (query.backward) throw new Error('a stored-text page copy reads forward only');
   return {
     text: query.text,
     params: query.params,
