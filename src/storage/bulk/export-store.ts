@@ -25,7 +25,7 @@ interface JobRow {
 const JOB_COLUMNS = 'id, client_id, status, request, access, transaction_time, created_at, expires_at, attempts, progress, completed_at';
 /** Jobs still to run or running: they count against a client's concurrent-export limit. */
 const ACTIVE = `status IN ('queued', 'running')`;
-/** Chunks read per query when streaming a file back, and the bytes a query stops adding chunks at. */
+/** At most the chunks one read of a file takes, and about the bytes (a larger chunk is a read alone). */
 const READ_BATCH = 8;
 const READ_BYTES = 4 << 20;
 /** A job id that can stand in a COPY statement as a literal (ours are UUIDs). */
@@ -156,7 +156,7 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
 
     async readFile(jobId, fileNo) {
       // The file, and the sizes of its chunks (from their TOAST pointers: octet_length fetches no text).
-      const [file] = await db.query<{ content_path: string | null; chunks: number[] | string | null; sizes: number[] | string | null }>(
+      const [file] = await db.query<{ content_path: string | null; chunks: number[] | null; sizes: number[] | null }>(
         `SELECT f.content_path, c.chunks, c.sizes FROM bulk_export_file f
            LEFT JOIN LATERAL (
              SELECT array_agg(chunk_no ORDER BY chunk_no) AS chunks, array_agg(octet_length(content) ORDER BY chunk_no) AS sizes
@@ -166,7 +166,7 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
         [jobId, fileNo],
       );
       if (!file) return 'no-file';
-      if (file.content_path === null) return readBatches(jobId, fileNo, chunkBatches(intArray(file.chunks), intArray(file.sizes)));
+      if (file.content_path === null) return readBatches(jobId, fileNo, chunkBatches(file.chunks ?? [], file.sizes ?? []));
       if (directory === undefined) return 'content-gone';
       // Opened here, so a missing file is an answer before any byte of a response is sent.
       const handle = await open(onDisk(file.content_path), 'r').catch((error: unknown) => {
@@ -368,14 +368,6 @@ function chunkBatches(chunks: readonly number[], sizes: readonly number[]): [num
     bytes += size;
   });
   return batches;
-}
-
-/** An integer[] column: an array from pg, or PostgreSQL's text form `{1,2}` (null: none). */
-function intArray(value: number[] | string | null): number[] {
-  if (value === null) return [];
-  if (Array.isArray(value)) return value.map(Number);
-  const inner = value.replace(/^\{|\}$/g, '');
-  return inner === '' ? [] : inner.split(',').map(Number);
 }
 
 /** fsync of a file, or of a directory (the names of the files created in it survive a crash). */

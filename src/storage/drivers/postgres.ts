@@ -56,7 +56,7 @@ export async function openPostgres(url: string, poolSize: number, prepareStateme
         const copy = conn.query(copyTo(statement));
         // Ending the connection below fails a COPY still running with an 'error' event: one that must
         // not go unheard (it would be thrown), while the loop below hears every error before that.
-        copy.on('error', () => {});
+        copy.on('error', ignore);
         for await (const chunk of copy as AsyncIterable<Buffer>) yield chunk;
         finished = true;
       } finally {
