@@ -62,7 +62,7 @@ import { migrate } from './storage/migrate.ts';
 import { refreshStaleStatistics, startStatisticsRefresh } from './storage/search/statistics.ts';
 
 const STATISTICS_REFRESH_MS = 30_000;
-/** A verified access token is re-verified at least this often (a retired signing key stops counting soon). */
+/** A verified access token is re-verified at least this often (its signing key's standing is asked on every use). */
 const VERIFIED_TOKEN_MAX_AGE_SECONDS = 300;
 /** Bulk export: NDJSON bytes per stored chunk, resources per database page, claims before a job is given up. */
 const BULK_EXPORT_CHUNK_BYTES = 1024 * 1024;

@@ -53,6 +53,20 @@ for (const driver of drivers) {
       await portico.grants.revoke('grant-revoked-here', new Date(clock));
       assert.equal((await client.get('Patient/pa')).status, 401);
     });
+
+    it('a token verified (and remembered) earlier is refused once its signing key is retired', async () => {
+      const bearer = await tokenFor(portico, 'grant-old-key', seconds(), 600);
+      const client = fhirClient(portico.app, `Bearer ${bearer}`);
+      assert.equal((await client.get('Patient/pa')).status, 200);
+      const { kid: oldKid } = await portico.signingKeys.signingKey(portico.signingKeys.accessTokenAlg);
+      await portico.signingKeys.rotate();
+      assert.equal((await client.get('Patient/pa')).status, 200, 'a superseded key still verifies');
+      await portico.signingKeys.retire(oldKid);
+      const res = await client.get('Patient/pa');
+      assert.equal(res.status, 401);
+      assert.match(String(res.headers['www-authenticate']), /invalid_token/);
+      assert.match(String(res.headers['www-authenticate']), /not signed by a key of this server/);
+    });
   });
 }
 
@@ -87,6 +101,19 @@ if (drivers.includes('postgres')) {
       assert.equal((await onSecond.get('Patient/pa')).status, 200, 'remembered as active for up to 1 s');
       clock += 1001;
       assert.equal((await onSecond.get('Patient/pa')).status, 401, 'refused once the remembered answer is stale');
+    });
+
+    it("another process's key retirement applies once this process re-reads its keys (a minute), remembered tokens too", async () => {
+      const bearer = await tokenFor(first, 'grant-key-retired-elsewhere', Math.floor(clock / 1000), 3600);
+      const onSecond = fhirClient(second.app, `Bearer ${bearer}`);
+      assert.equal((await onSecond.get('Patient/pa')).status, 200);
+      const { kid: oldKid } = await first.signingKeys.signingKey(first.signingKeys.accessTokenAlg);
+      await first.signingKeys.rotate();
+      await first.signingKeys.retire(oldKid);
+      clock += 60_001;
+      const res = await onSecond.get('Patient/pa');
+      assert.equal(res.status, 401, 'refused though the token was verified and remembered before');
+      assert.match(String(res.headers['www-authenticate']), /not signed by a key of this server/);
     });
   });
 }

@@ -19,7 +19,8 @@ export interface AccessTokenVerifierDeps {
 
 export type TokenVerification = { valid: true; claims: AccessTokenClaims } | { valid: false; reason: string };
 
-const invalid = (reason: string): TokenVerification => ({ valid: false, reason });
+const invalid = (reason: string) => ({ valid: false, reason }) as const;
+const NOT_OUR_KEY = 'the access token was not signed by a key of this server';
 
 /**
  * The one check of our access tokens, for the FHIR API, introspection and userinfo alike (RFC 6750
@@ -30,12 +31,17 @@ const invalid = (reason: string): TokenVerification => ({ valid: false, reason }
  */
 export async function verifyAccessToken(token: string, deps: AccessTokenVerifierDeps): Promise<TokenVerification> {
   const nowSeconds = Math.floor(deps.now().getTime() / 1000);
-  let claims = deps.verified?.get(token, nowSeconds);
-  if (!claims) {
-    const checked = await checkAccessTokenClaims(token, deps);
+  const remembered = deps.verified?.get(token, nowSeconds);
+  let claims: AccessTokenClaims;
+  if (remembered) {
+    // A key retired since (by `portico keys retire`, or by age) takes its tokens with it.
+    if (!(await deps.keys.verificationKey(remembered.kid))) return invalid(NOT_OUR_KEY);
+    claims = remembered.claims;
+  } else {
+    const checked = await checkSignedToken(token, deps);
     if (!checked.valid) return checked;
     claims = checked.claims;
-    deps.verified?.set(token, claims, nowSeconds);
+    deps.verified?.set(token, { claims, kid: checked.kid }, nowSeconds);
   }
   if (!(await deps.grants.isActive(claims.grant))) return invalid('the access token was revoked');
   return { valid: true, claims };
@@ -43,6 +49,15 @@ export async function verifyAccessToken(token: string, deps: AccessTokenVerifier
 
 /** Everything verifyAccessToken checks but the grant's standing (revocation needs the grant of a revoked token). */
 export async function checkAccessTokenClaims(token: string, deps: Omit<AccessTokenVerifierDeps, 'grants'>): Promise<TokenVerification> {
+  const checked = await checkSignedToken(token, deps);
+  return checked.valid ? { valid: true, claims: checked.claims } : checked;
+}
+
+/** The signature (with the key it names) and the claims; the kid, for the verified-token cache. */
+async function checkSignedToken(
+  token: string,
+  deps: Omit<AccessTokenVerifierDeps, 'grants'>,
+): Promise<{ valid: true; claims: AccessTokenClaims; kid: string } | { valid: false; reason: string }> {
   let kid: unknown;
   let alg: unknown;
   try {
@@ -53,7 +68,7 @@ export async function checkAccessTokenClaims(token: string, deps: Omit<AccessTok
   if (typeof alg !== 'string' || !(SIGNING_ALGS as readonly string[]).includes(alg)) return invalid('the access token is not signed with an accepted algorithm');
   if (typeof kid !== 'string') return invalid('the access token names no signing key (kid)');
   const key = await deps.keys.verificationKey(kid);
-  if (!key) return invalid('the access token was not signed by a key of this server');
+  if (!key) return invalid(NOT_OUR_KEY);
   if (key.alg !== alg) return invalid('the access token algorithm does not match its key');
   let payload: Record<string, unknown>;
   try {
@@ -74,7 +89,7 @@ export async function checkAccessTokenClaims(token: string, deps: Omit<AccessTok
   for (const claim of ['patient', 'encounter', 'fhirUser'] as const) {
     if (payload[claim] !== undefined && typeof payload[claim] !== 'string') return invalid(`the access token's ${claim} claim is not a string`);
   }
-  return { valid: true, claims: payload as unknown as AccessTokenClaims };
+  return { valid: true, claims: payload as unknown as AccessTokenClaims, kid };
 }
 
 function describe(err: unknown): string {
