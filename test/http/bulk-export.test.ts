@@ -299,18 +299,34 @@ for (const driver of drivers) for (const files of contentModes) {
       assert.equal((await download(manifest.output[0]?.url ?? '', null)).statusCode, 401);
     });
 
-    it("a queued job's files are 404 until it completes", async () => {
+    it("a job's files are 404 while it is queued or running, though written, and 200 once it completes", async () => {
       const done = statusPath(await kickOff('$export?_type=Patient'));
       assert.deepEqual(await runJobs(), ['completed']);
       const fileUrl = (await manifestOf(done)).output[0]!.url;
-      const queued = statusPath(await kickOff('$export?_type=Patient'));
-      // The same file number under the queued job's id: not there yet.
-      const early = await download(fileUrl.replace(done.split('/').pop()!, queued.split('/').pop()!));
-      assert.equal(early.statusCode, 404, early.body);
-      assert.equal((JSON.parse(early.body) as { resourceType: string }).resourceType, 'OperationOutcome');
-      assert.deepEqual(await runJobs(), ['completed']);
-      const late = await download((await manifestOf(queued)).output[0]!.url);
+      const path = statusPath(await kickOff('$export?_type=Patient'));
+      const jobId = path.split('/').pop()!;
+      // The same file number under the new job's id.
+      const url = fileUrl.replace(done.split('/').pop()!, jobId);
+      const notFound = async (why: string) => {
+        const res = await download(url);
+        assert.equal(res.statusCode, 404, `${why}: ${res.body}`);
+        assert.equal((JSON.parse(res.body) as { resourceType: string }).resourceType, 'OperationOutcome');
+      };
+      await notFound('queued');
+      // Running, as a worker leaves it mid-way: the file is there, with a line in it.
+      const store = portico.bulkExport.store;
+      const owner = 'test-worker';
+      assert.equal((await store.claim({ owner, leaseSeconds: 60 }, new Date(clock)))?.id, jobId);
+      const fileNo = Number(url.split('/').pop());
+      assert.equal(await store.openFile(jobId, owner, { fileNo, kind: 'output', resourceType: 'Patient' }), true);
+      const line = '{"resourceType":"Patient","id":"written-early"}\n';
+      assert.equal(await store.appendChunk(jobId, owner, fileNo, 0, line, 1), true);
+      await notFound('running, its file written');
+      assert.equal((await root.get(path)).status, 202);
+      assert.equal(await store.finish(jobId, owner, { status: 'completed', completedAt: new Date(clock), expiresAt: new Date(clock + 3_600_000) }), true);
+      const late = await download(url);
       assert.equal(late.statusCode, 200, late.body);
+      assert.equal(late.body, line);
     });
 
     it('DELETE cancels: 202, then the status URL is 404 with an OperationOutcome', async () => {
