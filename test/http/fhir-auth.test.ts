@@ -183,8 +183,9 @@ for (const driver of drivers) {
         assert.deepEqual(ids(await client.get('Observation?patient=pa')), ['Observation/oa-focb', 'Observation/oa-lab']);
         assert.deepEqual(ids(await client.get(`Observation?patient=pa&category=${OBS_CAT}|vital-signs`)), []);
         assert.equal((await client.get('Observation/oa-lab')).status, 200);
+        // Outside the granted category: not there for this token (catalogue J6).
         const outside = await client.get('Observation/oa-vital');
-        assert.equal(outside.status, 403);
+        assert.equal(outside.status, 404);
         assert.equal(outside.body.resourceType, 'OperationOutcome');
         // Two granular scopes of one type combine with OR.
         const both = await patientA(`${LAB} patient/Observation.rs?category=${OBS_CAT}|vital-signs`);
@@ -201,7 +202,7 @@ for (const driver of drivers) {
           entry: [{ request: { method: 'GET', url: 'Observation/oa-lab' } }, { request: { method: 'GET', url: 'Condition/ca' } }, { request: { method: 'GET', url: 'Observation/ob-lab' } }],
         });
         assert.equal(batch.status, 200, batch.text);
-        assert.deepEqual(batch.body.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3)), ['200', '403', '403']);
+        assert.deepEqual(batch.body.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3)), ['200', '403', '404']);
         const tx = await client.post('', {
           resourceType: 'Bundle',
           type: 'transaction',
@@ -228,9 +229,10 @@ for (const driver of drivers) {
       it('reads and searches stay inside the patient compartment', async () => {
         const client = await patientA('patient/*.rs');
         assert.equal((await client.get('Patient/pa')).status, 200);
-        assert.equal((await client.get('Patient/pb')).status, 403);
-        assert.equal((await client.get('Observation/ob-lab')).status, 403);
-        assert.equal((await client.get('Observation/ob-lab/_history/1')).status, 403);
+        // Another patient's resources are not there for this token (catalogue K1: 404, not 403).
+        assert.equal((await client.get('Patient/pb')).status, 404);
+        assert.equal((await client.get('Observation/ob-lab')).status, 404);
+        assert.equal((await client.get('Observation/ob-lab/_history/1')).status, 404);
         assert.deepEqual(ids(await client.get('Patient')), ['Patient/pa']);
         for (const path of ['Observation?patient=pb', 'Observation?subject=Patient/pb', 'Observation?_id=ob-lab', 'Patient?_id=pb', 'Observation?subject:Patient.name=Beta', 'Observation?patient.name=Beta']) {
           assert.deepEqual(ids(await client.get(path)), [], path);
@@ -238,6 +240,31 @@ for (const driver of drivers) {
         assert.deepEqual(ids(await client.get('Observation?_id=oa-lab,ob-lab')), ['Observation/oa-lab']);
         // Types patient apps read by reference (the performer) stay readable.
         assert.equal((await client.get('Practitioner/doc')).status, 200);
+      });
+
+      it("another patient's resources read as never there: the same 404 as an unknown id, no ETag, deleted ones too (catalogue K1)", async () => {
+        const client = await patientA('patient/*.rs');
+        const body = (res: FhirReply) => JSON.stringify(res.body).replaceAll('ob-lab', 'ID').replaceAll('no-such-obs', 'ID');
+        const outside = await client.get('Observation/ob-lab');
+        const unknown = await client.get('Observation/no-such-obs');
+        assert.equal(outside.status, 404);
+        assert.equal(unknown.status, 404);
+        assert.equal(body(outside), body(unknown));
+        assert.equal(outside.headers.etag, undefined);
+        assert.equal(outside.headers['last-modified'], undefined);
+        assert.doesNotMatch(outside.text, /Beta|pb/);
+        // A deletion of another patient's resource: 410 would say it existed.
+        assert.equal((await root.put('Observation/ob-gone', observation('ob-gone', 'pb', 'laboratory'))).status, 201);
+        assert.equal((await root.delete('Observation/ob-gone')).status, 204);
+        assert.equal((await root.get('Observation/ob-gone')).status, 410);
+        assert.equal((await client.get('Observation/ob-gone')).status, 404);
+        assert.equal((await client.get('Observation/ob-gone/_history/2')).status, 404);
+        assert.equal((await client.get('Observation/ob-gone/_history')).status, 404);
+        // Its own resources still read; writing over another patient's stays refused.
+        assert.equal((await client.get('Observation/oa-lab')).status, 200);
+        const writer = await patientA('patient/Observation.cruds');
+        assert.equal((await writer.put('Observation/ob-lab', observation('ob-lab', 'pa', 'laboratory'))).status, 403);
+        assert.equal((await root.get('Observation/ob-lab')).body.subject.reference, 'Patient/pb');
       });
 
       it('_include and _revinclude cannot reach another patient', async () => {
@@ -262,7 +289,7 @@ for (const driver of drivers) {
       it('history stays inside the compartment; system history is refused', async () => {
         const client = await patientA('patient/*.rs');
         assert.equal((await client.get('Observation/oa-lab/_history')).status, 200);
-        assert.equal((await client.get('Observation/ob-lab/_history')).status, 403);
+        assert.equal((await client.get('Observation/ob-lab/_history')).status, 404);
         const typeHistory = await client.get('Observation/_history');
         assert.equal(typeHistory.status, 200);
         const seen = typeHistory.body.entry.map((e: { fullUrl: string }) => e.fullUrl.replace(`${FHIR_BASE}/`, ''));
@@ -290,6 +317,42 @@ for (const driver of drivers) {
         const client = await as('patient/*.rs');
         assert.equal((await client.get('Observation')).status, 403);
         assert.equal((await client.get('Patient/pa')).status, 403);
+      });
+
+      // Last: the Observations it creates in A's compartment would change the counts above.
+      it("a transaction's conditional references and conditional creates match only what the token reaches", async () => {
+        const client = await patientA('patient/*.cruds');
+        const txWithSubject = (reference: string) => client.post('', {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [{ resource: observation('tx-ref', 'pa', 'laboratory', { subject: { reference } }), request: { method: 'POST', url: 'Observation' } }],
+        });
+        // Patient B exists but is outside the token: the same answer as a patient that does not exist.
+        const other = await txWithSubject('Patient?name=Beta');
+        const nobody = await txWithSubject('Patient?name=Nobody');
+        assert.equal(other.status, 400, other.text);
+        assert.equal(nobody.status, 400, nobody.text);
+        assert.equal(other.body.issue[0].code, nobody.body.issue[0].code);
+        assert.equal(other.body.issue[0].code, 'not-found');
+        // The token's own patient resolves.
+        const own = await txWithSubject('Patient?name=Alpha');
+        assert.equal(own.status, 200, own.text);
+        assert.equal(own.body.entry[0].resource.subject.reference, 'Patient/pa');
+        // A conditional create whose criteria match only another patient's resource creates, and references
+        // to it point at what it created, never at that resource.
+        const created = await client.post('', {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [
+            { fullUrl: 'urn:uuid:first', resource: observation('tx-first', 'pa', 'laboratory'), request: { method: 'POST', url: 'Observation', ifNoneExist: '_id=ob-lab' } },
+            { resource: observation('tx-second', 'pa', 'laboratory', { focus: [{ reference: 'urn:uuid:first' }] }), request: { method: 'POST', url: 'Observation' } },
+          ],
+        });
+        assert.equal(created.status, 200, created.text);
+        const [first, second] = created.body.entry;
+        assert.equal(first.response.status, '201 Created');
+        assert.notEqual(first.resource.id, 'ob-lab');
+        assert.equal(second.resource.focus[0].reference, `Observation/${first.resource.id}`);
       });
     });
   });

@@ -62,7 +62,7 @@ export function decideFhirAccess(grant: AccessGrant, request: FhirAccessRequest,
   const clauses: AccessClause[] = [];
   const problems: string[] = [];
   for (const scope of withPermission) {
-    const clause = clauseFor(scope, type, permission, request, grant, compartment);
+    const clause = clauseFor(scope, type, permission, grant, compartment);
     if (typeof clause === 'string') problems.push(clause);
     else clauses.push(clause);
   }
@@ -93,7 +93,6 @@ function clauseFor(
   scope: ResourceScope,
   type: string,
   permission: Permission,
-  request: FhirAccessRequest,
   grant: AccessGrant,
   compartment: PatientCompartment,
 ): AccessClause | string {
@@ -106,10 +105,9 @@ function clauseFor(
 
   let constraint: CompartmentConstraint | undefined;
   if (type === 'Patient') {
-    // The compartment's own Patient is the one whose id is the patient in context.
-    if (request.id !== undefined && request.id !== patientId) {
-      return `${text} reaches Patient/${patientId} only, not Patient/${request.id}`;
-    }
+    // The compartment's own Patient is the one whose id is the patient in context. Another id is not
+    // refused here: the constraint leaves it unseen (a read answers 404, as for an unknown id: a 403
+    // would say it exists) and unwritable (403).
     constraint = { kind: 'patient-id', patientId };
   } else {
     const params = compartment.params(type);

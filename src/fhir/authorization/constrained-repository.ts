@@ -35,20 +35,32 @@ function reachable(reach: RequestReach, record: ResourceRecord): boolean {
   return meetsConstraints(record.resource, constraints, reach.match);
 }
 
-/** A live stored resource outside the caller's reach is refused (403), never returned. */
-function checkRecord(reach: RequestReach, record: ResourceRecord | undefined): ResourceRecord | undefined {
-  if (!record || record.deleted) return record;
-  if (!reachable(reach, record)) throw forbidden(`${record.resourceType}/${record.id} is outside what the access token grants`);
-  return record;
+/**
+ * What a read may see: a resource (or version) outside the caller's reach is not there for it, so the
+ * answer is the 404 of a resource that never existed: a 403, or the 410 of a deletion, would tell
+ * that it exists (security catalogue K1). A deleted version is seen only where nothing constrains its type.
+ */
+function visible(reach: RequestReach, record: ResourceRecord | undefined): ResourceRecord | undefined {
+  return record && reachable(reach, record) ? record : undefined;
+}
+
+/**
+ * What a write may replace: a live resource outside the caller's reach is refused (403), never
+ * overwritten or deleted. A write cannot answer "not there" instead: an update would create.
+ */
+function replaceable(reach: RequestReach, record: ResourceRecord | undefined): void {
+  if (record && !record.deleted && !reachable(reach, record)) {
+    throw forbidden(`${record.resourceType}/${record.id} is outside what the access token grants`);
+  }
 }
 
 function constrainReader<R extends ResourceReader>(inner: R, reach: RequestReach): ResourceReader {
   return {
     async read(resourceType, id) {
-      return checkRecord(reach, await inner.read(resourceType, id));
+      return visible(reach, await inner.read(resourceType, id));
     },
     async vread(resourceType, id, versionId) {
-      return checkRecord(reach, await inner.vread(resourceType, id, versionId));
+      return visible(reach, await inner.vread(resourceType, id, versionId));
     },
     async search(request) {
       const type = request.resourceType;
@@ -86,12 +98,12 @@ export function constrainWriter(inner: ResourceWriter, reach: RequestReach): Res
       if (!constraints || !meetsConstraints(resource, constraints, reach.match)) {
         throw forbidden(`the ${resource.resourceType} to write is outside what the access token grants`);
       }
-      // The version it replaces must be reachable too (checked on read).
-      if (resource.id !== undefined) await reader.read(resource.resourceType, resource.id);
+      // The version it replaces must be reachable too.
+      if (resource.id !== undefined) replaceable(reach, await inner.read(resource.resourceType, resource.id));
       return inner.save(input);
     },
     async delete(resourceType, id, ifMatchVersion) {
-      await reader.read(resourceType, id);
+      replaceable(reach, await inner.read(resourceType, id));
       return inner.delete(resourceType, id, ifMatchVersion);
     },
   };

@@ -1,7 +1,8 @@
-import type { AccessDecision, FhirAccessInteraction } from '../../auth/access/fhir-access.ts';
-import type { FhirRoute, Interaction } from '../interaction.ts';
+import type { AccessConstraints, AccessDecision, FhirAccessInteraction } from '../../auth/access/fhir-access.ts';
+import type { FhirRoute, FhirUnitDeps, Interaction } from '../interaction.ts';
 import { issue, outcome } from '../outcome.ts';
 import { constrainRepository, constrainWriter, forbidden, type RequestReach } from './constrained-repository.ts';
+import type { FhirAccess } from './fhir-access.ts';
 
 /** The access interaction each REST interaction is decided as. */
 const DECIDED_AS: Readonly<Record<string, FhirAccessInteraction>> = {
@@ -41,6 +42,35 @@ function decide(name: string, route: FhirRoute, deps: Parameters<Interaction>[2]
   return decision;
 }
 
+/** The deps an allowed interaction runs on: its repository and writer reach what the constraints allow. */
+function constrained(deps: FhirUnitDeps, access: FhirAccess, resourceType: string | undefined, constraints: AccessConstraints): FhirUnitDeps {
+  const reach: RequestReach = {
+    access,
+    resourceType,
+    constraints,
+    match: { index: access.index, searchRegistry: deps.searchRegistry, settings: deps.settings },
+  };
+  return {
+    ...deps,
+    repository: constrainRepository(deps.repository, reach),
+    ...(deps.writer ? { writer: constrainWriter(deps.writer, reach) } : {}),
+  };
+}
+
+/**
+ * The unit of work as the caller may use it for interaction `name` on `route`, for a step that acts
+ * on the caller's behalf inside a request decided as a whole (a transaction's conditional references
+ * and conditional creates): 403 when the interaction is not allowed; otherwise only what its
+ * constraints reach, so that the step finds exactly what the same interaction made directly would.
+ */
+export function unitFor(name: string, route: FhirRoute, deps: FhirUnitDeps): FhirUnitDeps {
+  const access = deps.access;
+  if (!access) return deps;
+  const decision = decide(name, route, deps);
+  if (!decision.allowed) throw forbidden(decision.reason);
+  return constrained(deps, access, route.resourceType, decision.constraints);
+}
+
 /**
  * Wraps an interaction so that it runs only when the caller's access allows it, and then only on
  * what the decision's constraints reach: every read, search, include, history entry and write goes
@@ -57,16 +87,6 @@ export function guardInteraction(name: string, run: Interaction): Interaction {
     }
     if (!decision.allowed) throw forbidden(decision.reason);
     if (name === 'batch' || name === 'capabilities') return run(request, route, deps);
-    const reach: RequestReach = {
-      access,
-      resourceType: route.resourceType,
-      constraints: decision.constraints,
-      match: { index: access.index, searchRegistry: deps.searchRegistry, settings: deps.settings },
-    };
-    return run(request, route, {
-      ...deps,
-      repository: constrainRepository(deps.repository, reach),
-      ...(deps.writer ? { writer: constrainWriter(deps.writer, reach) } : {}),
-    });
+    return run(request, route, constrained(deps, access, route.resourceType, decision.constraints));
   };
 }

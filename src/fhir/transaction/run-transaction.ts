@@ -1,3 +1,4 @@
+import { unitFor } from '../authorization/guard-interaction.ts';
 import type { Bundle, BundleEntry } from '../bundle.ts';
 import type { FhirDeps, FhirRequest, FhirResponse, FhirUnitDeps } from '../interaction.ts';
 import { FhirError, issue, type OperationOutcome } from '../outcome.ts';
@@ -103,7 +104,8 @@ class TransactionRun {
     if (interaction !== 'create' && criteria === undefined) return;
     // No criteria at all: leave it to the interaction, which refuses it.
     if (typeof criteria === 'string' ? criteria.replace(/^.*\?/, '').trim() === '' : criteria?.length === 0) return;
-    const matches = criteria === undefined ? [] : await findByCriteria(resourceType, criteria, this.unit);
+    // Matched as the entry's own interaction would match: nothing outside the caller's reach.
+    const matches = criteria === undefined ? [] : await findByCriteria(resourceType, criteria, unitFor(interaction, route, this.unit));
     if (matches.length > 1) {
       throw new FhirError(412, issue('multiple-matches', `The conditional criteria match ${matches.length} ${resourceType} resources`));
     }
@@ -145,7 +147,8 @@ class TransactionRun {
     if (!m?.[1] || !m[2] || !this.unit.definitions.resourceTypes.has(m[1])) return undefined;
     const cached = this.conditionalReferences.get(reference);
     if (cached) return cached;
-    const matches = await findByCriteria(m[1], m[2], this.unit);
+    // Resolved as the caller's own search would be: nothing outside its reach matches (no existence oracle).
+    const matches = await findByCriteria(m[1], m[2], unitFor('search-type', { resourceType: m[1] }, this.unit));
     if (matches.length !== 1) {
       throw matches.length === 0
         ? new FhirError(400, issue('not-found', `The conditional reference '${reference}' matches no resource`))
