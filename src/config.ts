@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SIGNING_ALGS, type SigningAlg } from './auth/keys/signing-algorithms.ts';
@@ -21,6 +22,11 @@ export interface Config {
   readonly dataDir: string;
   readonly admin: { readonly clientId: string; readonly clientSecret: string };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * Which peers' `X-Forwarded-For` to believe for the client address (login throttling keys on it):
+   * false (the socket's peer is the client), true (any peer), or the proxies' addresses/CIDRs.
+   */
+  readonly trustProxy: boolean | readonly string[];
   readonly seed: 'demo' | 'none';
   readonly fhir: {
     readonly defaultPageSize: number;
@@ -165,6 +171,14 @@ const envSchema = z.object({
   SESSION_IDLE_TIMEOUT: intSetting(60, 30 * 86400).default(1800),
   SESSION_MAX_LIFETIME: intSetting(60, 90 * 86400).default(43200),
   LOGIN_MAX_FAILURES: intSetting(1, 1000).default(5),
+  TRUST_PROXY: z
+    .string()
+    .transform((v): boolean | string[] => (v === 'true' ? true : v === 'false' ? false : v.split(',').map((a) => a.trim()).filter((a) => a !== '')))
+    .refine(
+      (v) => typeof v === 'boolean' || (v.length > 0 && v.every(isProxyAddress)),
+      'must be false, true (any peer: only when nothing reaches the server but the proxy), or a comma-separated list of the proxies\' addresses or CIDRs (loopback, linklocal and uniquelocal name those ranges)',
+    )
+    .default(false),
   LOGIN_FAILURE_WINDOW: intSetting(1, 86400).default(900),
   BULK_EXPORT_MAX_CONCURRENT: intSetting(1, 1000).default(5),
   BULK_EXPORT_RETENTION: intSetting(60, 30 * 86400).default(86400),
@@ -190,6 +204,16 @@ const envSchema = z.object({
     )
     .optional(),
 });
+
+/** A trusted proxy as Fastify's trustProxy (proxy-addr) takes it: an IP, an IP/prefix, or a named range. */
+function isProxyAddress(value: string): boolean {
+  if (value === 'loopback' || value === 'linklocal' || value === 'uniquelocal') return true;
+  const [address = '', prefix, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 /** An origin as browsers send it (RFC 6454 §6.1): scheme://host[:port], nothing after. */
 function isOrigin(value: string): boolean {
@@ -260,6 +284,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     admin: { clientId: adminId ?? '', clientSecret: adminSecret ?? '' },
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
     seed: e.SEED ?? (e.MODE === 'sandbox' ? 'demo' : 'none'),
     fhir: {
       defaultPageSize: e.FHIR_DEFAULT_PAGE_SIZE,

@@ -344,6 +344,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       cors: { allowedOrigins: config.cors.allowedOrigins },
       ping: () => db.ping(),
       logLevel: config.logLevel,
+      trustProxy: config.trustProxy,
       maxBodyBytes: config.fhir.maxBodyBytes,
       maxJsonDepth: config.fhir.maxJsonDepth,
     });

@@ -39,6 +39,16 @@ describe('settings', () => {
     assert.equal(ok.seed, 'none');
   });
 
+  it('TRUST_PROXY: off by default; true, or the proxies\' addresses and CIDRs; anything else refused', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,fd00::/8,loopback' }).trustProxy, ['10.0.0.5', '10.1.0.0/16', 'fd00::/8', 'loopback']);
+    for (const bad of ['yes', '2', '10.0.0.0/33', '10.0.0.1/8/8', 'proxy.example.org', ',', '::1/129']) {
+      assert.throws(() => loadConfig({ TRUST_PROXY: bad }), (err: unknown) => err instanceof ConfigError && /TRUST_PROXY/.test(err.problems.join()), bad);
+    }
+  });
+
   it('refuses a default page size above the maximum', () => {
     assert.throws(() => loadConfig({ FHIR_DEFAULT_PAGE_SIZE: '50', FHIR_MAX_PAGE_SIZE: '10' }), /FHIR_DEFAULT_PAGE_SIZE/);
   });

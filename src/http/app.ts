@@ -40,6 +40,8 @@ export interface AppOptions {
   /** Resolves when the database answers. */
   ping: () => Promise<void>;
   logLevel: string;
+  /** Whose X-Forwarded-For names the client (request.ip): Fastify's trustProxy. */
+  trustProxy: boolean | readonly string[];
   maxBodyBytes: number;
   maxJsonDepth: number;
 }
@@ -52,6 +54,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: options.logLevel },
     bodyLimit: options.maxBodyBytes,
+    trustProxy: typeof options.trustProxy === 'object' ? [...options.trustProxy] : options.trustProxy,
     // URLs like /fhir/Patient?name=a;b keep their semicolons.
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,

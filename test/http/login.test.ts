@@ -214,6 +214,16 @@ for (const driver of drivers) {
       assert.equal((await from('192.0.2.78', 11)).statusCode, 401);
     });
 
+    it('throttling: X-Forwarded-For is not believed without TRUST_PROXY (no escaping the address count)', async () => {
+      const b = browser(portico.app, '192.0.2.90');
+      const guess = async (n: number) => {
+        const page = await b.get('/auth/login');
+        return b.post('/auth/login', { username: `spoof${n}@example.org`, password: 'wrong', csrf_token: csrfTokenIn(page.body), return_to: '/' }, { 'x-forwarded-for': `198.18.0.${n}` });
+      };
+      for (let n = 0; n < 3; n++) assert.equal((await guess(n)).statusCode, 401);
+      assert.equal((await guess(3)).statusCode, 429);
+    });
+
     it('throttling: parallel wrong guesses are all counted (no lost increments)', async () => {
       await portico.auth.users.put({ resourceType: 'User', id: 'parallel-user', email: 'parallel@example.org', active: true, password_hash: await hashPassword('parallel-password') });
       const results = await Promise.all(
@@ -292,6 +302,35 @@ for (const driver of drivers) {
       assert.equal(await signedIn(active), true);
       offsetMs += 300_000; // 3700 s after sign-in: past the absolute lifetime, though active
       assert.equal(await signedIn(active), false);
+    });
+  });
+}
+
+for (const driver of drivers) {
+  describe(`sign-in behind a trusted proxy (${driver})`, () => {
+    let portico: TestPortico;
+    before(async () => {
+      portico = await startPortico(driver, { LOGIN_MAX_FAILURES: '3', TRUST_PROXY: '10.0.0.1' });
+    });
+    after(() => portico.stop());
+
+    /** A wrong guess for a fresh account sent by `peer`, saying it is forwarded for `forwardedFor`. */
+    const guess = async (peer: string, forwardedFor: string, n: number) => {
+      const b = browser(portico.app, peer);
+      const page = await b.get('/auth/login');
+      const form = { username: `proxied${n}@example.org`, password: 'wrong', csrf_token: csrfTokenIn(page.body), return_to: '/' };
+      return b.post('/auth/login', form, { 'x-forwarded-for': forwardedFor });
+    };
+
+    it("counts failures per forwarded client address: one client's guesses do not lock out the others behind the proxy", async () => {
+      for (let n = 0; n < 3; n++) assert.equal((await guess('10.0.0.1', '192.0.2.10', n)).statusCode, 401);
+      assert.equal((await guess('10.0.0.1', '192.0.2.10', 3)).statusCode, 429);
+      assert.equal((await guess('10.0.0.1', '192.0.2.11', 4)).statusCode, 401);
+    });
+
+    it('believes X-Forwarded-For only from the trusted proxy', async () => {
+      for (let n = 10; n < 13; n++) assert.equal((await guess('203.0.113.9', `198.18.1.${n}`, n)).statusCode, 401);
+      assert.equal((await guess('203.0.113.9', '198.18.1.99', 13)).statusCode, 429);
     });
   });
 }
