@@ -49,8 +49,7 @@ export async function verifyAccessToken(token: string, deps: AccessTokenVerifier
 
 /** Everything verifyAccessToken checks but the grant's standing (revocation needs the grant of a revoked token). */
 export async function checkAccessTokenClaims(token: string, deps: Omit<AccessTokenVerifierDeps, 'grants'>): Promise<TokenVerification> {
-  const checked = await checkSignedToken(token, deps);
-  return checked.valid ? { valid: true, claims: checked.claims } : checked;
+  return checkSignedToken(token, deps);
 }
 
 /** The signature (with the key it names) and the claims; the kid, for the verified-token cache. */

@@ -23,7 +23,10 @@ const DECIDED_AS: Readonly<Record<string, FhirAccessInteraction>> = {
   operation: 'operation',
 };
 
-function decide(name: string, route: FhirRoute, deps: Parameters<Interaction>[2]): AccessDecision {
+/** What deciding and constraining an interaction reads from its deps. */
+type ReachDeps = Pick<FhirUnitDeps, 'access' | 'repository' | 'writer' | 'searchRegistry' | 'settings'>;
+
+function decide(name: string, route: FhirRoute, deps: Pick<FhirUnitDeps, 'access'>): AccessDecision {
   const access = deps.access;
   if (!access) return { allowed: true, reason: 'full access', scopes: [], constraints: { kind: 'none' } };
   const interaction = DECIDED_AS[name];
@@ -43,7 +46,7 @@ function decide(name: string, route: FhirRoute, deps: Parameters<Interaction>[2]
 }
 
 /** The deps an allowed interaction runs on: its repository and writer reach what the constraints allow. */
-function constrained(deps: FhirUnitDeps, access: FhirAccess, resourceType: string | undefined, constraints: AccessConstraints): FhirUnitDeps {
+function constrained<D extends ReachDeps>(deps: D, access: FhirAccess, resourceType: string | undefined, constraints: AccessConstraints): D {
   const reach: RequestReach = {
     access,
     resourceType,
@@ -58,12 +61,13 @@ function constrained(deps: FhirUnitDeps, access: FhirAccess, resourceType: strin
 }
 
 /**
- * The unit of work as the caller may use it for interaction `name` on `route`, for a step that acts
- * on the caller's behalf inside a request decided as a whole (a transaction's conditional references
- * and conditional creates): 403 when the interaction is not allowed; otherwise only what its
- * constraints reach, so that the step finds exactly what the same interaction made directly would.
+ * The deps as the caller may use them for interaction `name` on `route`, for a step that acts on the
+ * caller's behalf outside the interaction table (a transaction's conditional references and
+ * conditional creates, a Group export's Group): 403 when the interaction is not allowed; otherwise
+ * only what its constraints reach, so that the step finds exactly what the same interaction made
+ * directly would.
  */
-export function unitFor(name: string, route: FhirRoute, deps: FhirUnitDeps): FhirUnitDeps {
+export function unitFor<D extends ReachDeps>(name: string, route: FhirRoute, deps: D): D {
   const access = deps.access;
   if (!access) return deps;
   const decision = decide(name, route, deps);

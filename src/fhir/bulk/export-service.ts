@@ -1,9 +1,8 @@
 import type { PatientCompartment } from '../../auth/access/patient-compartment.ts';
-import { constrainRepository } from '../authorization/constrained-repository.ts';
+import { unitFor } from '../authorization/guard-interaction.ts';
 import type { FhirAccess } from '../authorization/fhir-access.ts';
 import type { FhirDeps } from '../interaction.ts';
 import { FhirError, issue } from '../outcome.ts';
-import type { ResourceReader } from '../repository.ts';
 import { exportAccess } from './export-access.ts';
 import type { ExportFile, ExportJob, ExportLevel } from './export-job.ts';
 import { buildManifest, type ExportManifest } from './export-manifest.ts';
@@ -158,19 +157,9 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
 
 /** A Group export needs the Group to exist and the token to be allowed to read it. */
 async function checkGroup(groupId: string, caller: ExportCaller, deps: ExportServiceDeps): Promise<void> {
-  let reader: ResourceReader = deps.fhir.repository;
-  const access = caller.access;
-  if (access) {
-    const decision = access.decide({ interaction: 'read', resourceType: 'Group', id: groupId });
-    if (!decision.allowed) throw new FhirError(403, issue('forbidden', `The access token does not allow reading Group/${groupId}: ${decision.reason}`));
-    // The same constrained reads a GET Group/{id} runs: a Group outside the token's reach is a 403.
-    reader = constrainRepository(deps.fhir.repository, {
-      access,
-      resourceType: 'Group',
-      constraints: decision.constraints,
-      match: { index: access.index, searchRegistry: deps.fhir.searchRegistry, settings: deps.fhir.settings },
-    });
-  }
-  const group = await reader.read('Group', groupId);
+  // Decided and constrained as a GET Group/{id}: 403 when the token may not read Groups, and a Group
+  // outside its reach is not there for it (404).
+  const { repository } = unitFor('read', { resourceType: 'Group', id: groupId }, { ...deps.fhir, ...(caller.access ? { access: caller.access } : {}) });
+  const group = await repository.read('Group', groupId);
   if (!group || group.deleted) throw new FhirError(404, issue('not-found', `Group/${groupId} is not known`));
 }
