@@ -275,6 +275,12 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       newToken: generateBearerToken,
       newSecret: generateClientSecret,
     });
+    // The authorize pickers' view of the data, and whose patient a RelatedPerson user is.
+    const patientDirectory = createPatientDirectory(async (resourceType, query) => {
+      const search = parseSearchRequest(resourceType, query, { registry: searchRegistry, settings: fhir.settings, strict: true, now });
+      return (await repository.search(search)).matches.map((match) => match.resource);
+    });
+    const relatedPatient = (relatedPersonId: string) => patientDirectory.relatedPatient(relatedPersonId);
     const app = await buildApp({
       fhir,
       oauth: { signingKeys, registration, access: adminAccess },
@@ -294,6 +300,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
           now,
           root: config.admin,
           verified: createVerifiedTokenCache({ maxEntries: 10_000, maxAgeSeconds: VERIFIED_TOKEN_MAX_AGE_SECONDS }),
+          relatedPatient,
         }),
         accessFor: createAccessFactory({
           definitions,
@@ -322,10 +329,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
           newId,
           newCode: generateBearerToken,
           patientExists: async (id) => (await repository.read('Patient', id))?.deleted === false,
-          directory: createPatientDirectory(async (resourceType, query) => {
-            const search = parseSearchRequest(resourceType, query, { registry: searchRegistry, settings: fhir.settings, strict: true, now });
-            return (await repository.search(search)).matches.map((match) => match.resource);
-          }),
+          directory: patientDirectory,
           verifyLaunch: (launch, clientId) => verifyLaunchToken(launch, clientId, { signingKeys, issuer: config.baseUrl, now }),
           // The client-assertion jti ledger, under a prefix no assertion jti is confused with.
           consumeLaunch: (clientId, jti, expiresAt) => launchJtis.consume(clientId, `launch:${jti}`, expiresAt, now()),

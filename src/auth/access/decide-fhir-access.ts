@@ -9,7 +9,7 @@ import type {
   FhirAccessInteraction,
   FhirAccessRequest,
 } from './fhir-access.ts';
-import type { PatientCompartment } from './patient-compartment.ts';
+import { CROSS_PATIENT_TYPES, type PatientCompartment } from './patient-compartment.ts';
 
 /** SMART 2.x scopes: read/vread/history need `r`, search `s`; v1 `read` is `rs`. */
 const PERMISSION: Readonly<Record<Exclude<FhirAccessInteraction, 'capabilities' | 'batch'>, Permission>> = {
@@ -101,23 +101,24 @@ function clauseFor(
   if (scope.context !== 'patient') return { scope: text, ...query };
 
   const patientId = grant.patient;
-  if (patientId === undefined) return `${text} needs a patient in context, and the token has none`;
+  if (patientId === undefined) return `${text} needs a patient in context, and ${grant.noPatientBecause ?? 'the token has none'}`;
 
   let constraint: CompartmentConstraint | undefined;
+  const reach = compartment.reach(type);
+  if (reach === 'none') {
+    return CROSS_PATIENT_TYPES.has(type)
+      ? `a ${type} lists other patients too, so ${text} does not reach it`
+      : `${type} is not in the patient compartment, so ${text} does not reach it`;
+  }
   if (type === 'Patient') {
     // The compartment's own Patient is the one whose id is the patient in context. Another id is not
     // refused here: the constraint leaves it unseen (a read answers 404, as for an unknown id: a 403
     // would say it exists) and unwritable (403).
     constraint = { kind: 'patient-id', patientId };
-  } else {
-    const params = compartment.params(type);
-    if (params.length > 0) {
-      constraint = { kind: 'patient-link', patientId, resourceType: type, params };
-    } else if (!compartment.readableByReference(type)) {
-      return `${type} is not in the patient compartment, so ${text} does not reach it`;
-    } else if (permission !== 'r' && permission !== 's') {
-      return `${type} is outside the patient compartment: ${text} may read it by reference, not ${VERB[permission]} it`;
-    }
+  } else if (reach === 'compartment') {
+    constraint = { kind: 'patient-link', patientId, resourceType: type, params: compartment.params(type) };
+  } else if (permission !== 'r' && permission !== 's') {
+    return `${type} is outside the patient compartment: ${text} may read it by reference, not ${VERB[permission]} it`;
   }
   return { scope: text, ...(constraint ? { compartment: constraint } : {}), ...query };
 }

@@ -4,6 +4,17 @@ export { decideWithPolicies, fhirPolicyContext, type PolicySubject } from './pol
 export {
   buildPatientCompartment,
   compartmentParams,
+  CROSS_PATIENT_TYPES,
   PATIENT_REFERENCED_TYPES,
   type PatientCompartment,
+  type PatientReach,
 } from './patient-compartment.ts';
+export {
+  checkRelatedPatient,
+  confinePatientUser,
+  ownPatientOf,
+  patientScopesFor,
+  patientUserOf,
+  type PatientUser,
+  type RelatedPatientLookup,
+} from './patient-user.ts';

@@ -33,12 +33,27 @@ const ADDED_LINKS: Readonly<Record<string, readonly string[]>> = {
   Device: ['patient'],
 };
 
+/**
+ * Types the R4 Patient compartment lists that `patient/` scopes still never reach: a Group is in the
+ * compartment of each of its members (`member`), and reading it would name every other member.
+ */
+export const CROSS_PATIENT_TYPES: ReadonlySet<string> = new Set(['Group']);
+
+/**
+ * How `patient/` scopes reach a resource type: inside the patient's compartment (Patient by id, any
+ * other type by its compartment parameters), outside it by reference (read and search only), or not at all.
+ */
+export type PatientReach = 'compartment' | 'by-reference' | 'none';
+
 /** How `patient/` scopes reach each resource type: precomputed once from the definitions. */
 export interface PatientCompartment {
-  /** Parameters linking a type to Patient (`[]` = not in the compartment). Patient itself is by id. */
+  /**
+   * Parameters linking a type to Patient (`[]` = not in the compartment), as the definitions say:
+   * what a Patient or Group export searches by. Patient itself is by id.
+   */
   params(resourceType: string): readonly string[];
-  /** Whether `patient/` scopes may read and search the type outside the compartment. */
-  readableByReference(resourceType: string): boolean;
+  /** How `patient/` scopes reach the type (what access decisions apply). */
+  reach(resourceType: string): PatientReach;
 }
 
 export function buildPatientCompartment(definitions: Pick<FhirDefinitions, 'patientCompartment'>): PatientCompartment {
@@ -51,6 +66,10 @@ export function buildPatientCompartment(definitions: Pick<FhirDefinitions, 'pati
   }
   return {
     params: (resourceType) => links.get(resourceType) ?? [],
-    readableByReference: (resourceType) => PATIENT_REFERENCED_TYPES.has(resourceType),
+    reach(resourceType) {
+      if (CROSS_PATIENT_TYPES.has(resourceType)) return 'none';
+      if (resourceType === 'Patient' || links.has(resourceType)) return 'compartment';
+      return PATIENT_REFERENCED_TYPES.has(resourceType) ? 'by-reference' : 'none';
+    },
   };
 }

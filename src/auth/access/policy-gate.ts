@@ -5,6 +5,7 @@ import { isResourceScope } from '../scopes/scope.ts';
 import { decideFhirAccess } from './decide-fhir-access.ts';
 import type { AccessDecision, AccessGrant, FhirAccessInteraction, FhirAccessRequest } from './fhir-access.ts';
 import type { PatientCompartment } from './patient-compartment.ts';
+import { confinePatientUser } from './patient-user.ts';
 
 /** Who a token acts for, as policies see them (never secrets), and the policies that may apply. */
 export interface PolicySubject {
@@ -58,7 +59,9 @@ export function fhirPolicyContext(request: FhirAccessRequest, grant: AccessGrant
  * A decision resting on user/ or system/ scopes stands only when some AccessPolicy — linked to the
  * token's Client or User, or a matcho pattern matching the request — grants it; otherwise whatever the
  * token's patient/ scopes alone allow, else 403. patient/ scopes need no policy: they are confined to
- * the token's patient. Fails closed: no policy, no user/ or system/ access.
+ * the token's patient. A grant acting for a patient user (a Patient or RelatedPerson fhirUser) is decided
+ * as `confinePatientUser` makes it: its patient's compartment at most. Fails closed: no policy, no user/ or
+ * system/ access.
  */
 export function decideWithPolicies(
   grant: AccessGrant,
@@ -66,14 +69,16 @@ export function decideWithPolicies(
   compartment: PatientCompartment,
   subject: PolicySubject | undefined,
 ): AccessDecision {
-  const decision = decideFhirAccess(grant, request, compartment);
+  // Whoever built the grant: a patient user's never rests on user/ or system/ scopes, so no policy widens it.
+  const acting = confinePatientUser(grant);
+  const decision = decideFhirAccess(acting, request, compartment);
   if (!decision.allowed || !restsOnBroadScopes(decision)) return decision;
 
-  const policy = subject ? grantingPolicy(subject.policies, fhirPolicyContext(request, grant, subject)) : undefined;
+  const policy = subject ? grantingPolicy(subject.policies, fhirPolicyContext(request, acting, subject)) : undefined;
   if (policy) return { ...decision, reason: `${decision.reason}, and AccessPolicy/${policy.id} allows it` };
 
-  const patientScopes = grant.scopes.filter((scope) => !isResourceScope(scope) || scope.context === 'patient');
-  const fallback = decideFhirAccess({ ...grant, scopes: patientScopes }, request, compartment);
+  const patientScopes = acting.scopes.filter((scope) => !isResourceScope(scope) || scope.context === 'patient');
+  const fallback = decideFhirAccess({ ...acting, scopes: patientScopes }, request, compartment);
   if (fallback.allowed) return fallback;
   const who = subject ? `Client/${subject.client.id}${subject.user ? ` or User/${subject.user.id}` : ''}` : 'this token';
   return {

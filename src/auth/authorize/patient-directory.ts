@@ -23,12 +23,19 @@ export interface PatientDirectory {
   findEncounters(patientId: string, limit: number): Promise<EncounterChoice[]>;
   /** Whether a live Encounter with this id has this patient as its subject. */
   encounterBelongsTo(encounterId: string, patientId: string): Promise<boolean>;
+  /**
+   * The live Patient a live, active RelatedPerson is related to (`RelatedPerson.patient`, a `Patient/<id>`
+   * reference); undefined when there is none such: then the RelatedPerson reaches no patient data.
+   */
+  relatedPatient(relatedPersonId: string): Promise<string | undefined>;
 }
 
 /** A FHIR search (`resourceType`, query pairs as in a URL) returning the matching resources' JSON. */
 export type ResourceSearch = (resourceType: string, query: [string, string][]) => Promise<Readonly<Record<string, unknown>>[]>;
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+/** A relative reference to a Patient by id; any other form (absolute, versioned, contained) is not followed. */
+const PATIENT_REFERENCE = /^Patient\/([A-Za-z0-9\-.]{1,64})$/;
 const MAX_WORDS = 4;
 
 /** The directory over a FHIR search. Ids are checked before they reach a query, so a search never fails on them. */
@@ -56,6 +63,16 @@ export function createPatientDirectory(search: ResourceSearch): PatientDirectory
       if (!FHIR_ID.test(encounterId) || !FHIR_ID.test(patientId)) return false;
       const found = await search('Encounter', [['_id', encounterId], ['patient', `Patient/${patientId}`]]);
       return found.some((e) => e.id === encounterId);
+    },
+    async relatedPatient(relatedPersonId) {
+      if (!FHIR_ID.test(relatedPersonId)) return undefined;
+      const person = (await search('RelatedPerson', [['_id', relatedPersonId]])).find((r) => r.id === relatedPersonId);
+      if (!person || person.active === false) return undefined;
+      const reference = isObject(person.patient) ? text(person.patient.reference) : undefined;
+      const patientId = PATIENT_REFERENCE.exec(reference ?? '')?.[1];
+      if (patientId === undefined) return undefined;
+      const patient = await search('Patient', [['_id', patientId]]);
+      return patient.some((p) => p.id === patientId) ? patientId : undefined;
     },
   };
 }

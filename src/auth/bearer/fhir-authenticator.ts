@@ -1,4 +1,5 @@
 import type { AccessGrant } from '../access/fhir-access.ts';
+import { checkRelatedPatient, confinePatientUser, type RelatedPatientLookup } from '../access/patient-user.ts';
 import type { AccessTokenClaims } from '../grants/grant.ts';
 import { isRootClient, type RootClientCredentials } from '../root-client.ts';
 import { parseScopes } from '../scopes/parse-scopes.ts';
@@ -21,6 +22,8 @@ export type FhirAuthentication =
 
 export interface FhirAuthenticatorDeps extends AccessTokenVerifierDeps {
   root: RootClientCredentials;
+  /** The patient of a RelatedPerson user's token is checked against it; absent: such tokens reach no patient data. */
+  relatedPatient?: RelatedPatientLookup;
 }
 
 export type FhirAuthenticator = (authorization: string | string[] | undefined) => Promise<FhirAuthentication>;
@@ -42,7 +45,7 @@ export function createFhirAuthenticator(deps: FhirAuthenticatorDeps): FhirAuthen
         const result = await verifyAccessToken(presented.token, deps);
         if (!result.valid) return { ok: false, error: 'invalid_token', description: result.reason };
         const { claims } = result;
-        const grant: AccessGrant = {
+        const claimed: AccessGrant = {
           scopes: parseScopes(claims.scope),
           clientId: claims.client_id,
           // client_credentials tokens have the client as `sub` and no user.
@@ -50,6 +53,8 @@ export function createFhirAuthenticator(deps: FhirAuthenticatorDeps): FhirAuthen
           ...(claims.patient !== undefined ? { patient: claims.patient } : {}),
           ...(claims.fhirUser !== undefined ? { fhirUser: claims.fhirUser } : {}),
         };
+        // A patient user's token acts on their own patient's compartment only, however it was issued.
+        const grant = confinePatientUser(await checkRelatedPatient(claimed, deps.relatedPatient));
         return { ok: true, principal: { kind: 'token', claims, grant } };
       }
     }

@@ -28,6 +28,16 @@ export function exportAccess(access: FhirAccess | undefined, types: readonly str
 }
 
 /**
+ * Whether the access reaches some type only inside a patient's compartment (`patient/` scopes, a patient
+ * user's token): it may export that compartment (`Patient/$export`), never the whole server's data, whose
+ * other types it would reach unconstrained.
+ */
+export function confinedToCompartment(access: ExportAccess): boolean {
+  if (access.kind === 'full') return false;
+  return Object.values(access.types).some((constraints) => constraints.kind === 'any-of' && constraints.clauses.some((clause) => clause.compartment !== undefined));
+}
+
+/**
  * The job's recorded access as a FhirAccess, for the worker to run its searches through the same
  * constrained repository a request would: the recorded types may be read and searched, under their
  * recorded constraints; nothing else.

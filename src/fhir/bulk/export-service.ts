@@ -3,7 +3,7 @@ import { unitFor } from '../authorization/guard-interaction.ts';
 import type { FhirAccess } from '../authorization/fhir-access.ts';
 import type { FhirDeps } from '../interaction.ts';
 import { FhirError, issue } from '../outcome.ts';
-import { exportAccess } from './export-access.ts';
+import { confinedToCompartment, exportAccess } from './export-access.ts';
 import type { ExportFile, ExportJob, ExportLevel } from './export-job.ts';
 import { buildManifest, type ExportManifest } from './export-manifest.ts';
 import { parseExportParameters } from './export-parameters.ts';
@@ -107,6 +107,9 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
       if (input.level === 'group') await checkGroup(input.groupId ?? '', caller, deps);
       const types = exportTypes(request, deps.fhir.definitions.resourceTypes, deps.compartment);
       const access = exportAccess(caller.access, [...types.main, ...types.referenced], request.types ?? []);
+      if (input.level === 'system' && confinedToCompartment(access)) {
+        throw new FhirError(403, issue('forbidden', "The access token reaches one patient's compartment only: export it with Patient/$export"));
+      }
 
       const now = deps.fhir.now();
       const id = deps.fhir.newId();
