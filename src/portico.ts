@@ -312,7 +312,19 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       bulkExport: { service: exportService },
       rpc: { methods: rpcMethods, access: adminAccess },
       token: { deps: tokens },
-      ...(config.mode === 'sandbox' ? { sandbox: { deps: { ...tokens, clients: auth.clients, patientExists: async (id) => (await repository.read('Patient', id))?.deleted === false } } } : {}),
+      ...(config.mode === 'sandbox'
+        ? {
+            sandbox: {
+              deps: {
+                ...tokens,
+                clients: auth.clients,
+                patientExists: async (id) => (await repository.read('Patient', id))?.deleted === false,
+                relatedPatient,
+                compartment: buildPatientCompartment(definitions),
+              },
+            },
+          }
+        : {}),
       ...(config.mode === 'sandbox' ? { openFhir: { deps: { ...fhir, settings: { ...fhir.settings, baseUrl: `${config.baseUrl}${OPEN_FHIR_MOUNT}` } } } } : {}),
       ui: {
         sessions,
@@ -330,6 +342,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
           newCode: generateBearerToken,
           patientExists: async (id) => (await repository.read('Patient', id))?.deleted === false,
           directory: patientDirectory,
+          compartment: buildPatientCompartment(definitions),
           verifyLaunch: (launch, clientId) => verifyLaunchToken(launch, clientId, { signingKeys, issuer: config.baseUrl, now }),
           // The client-assertion jti ledger, under a prefix no assertion jti is confused with.
           consumeLaunch: (clientId, jti, expiresAt) => launchJtis.consume(clientId, `launch:${jti}`, expiresAt, now()),

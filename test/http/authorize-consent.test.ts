@@ -10,6 +10,7 @@ import { browser, csrfTokenIn, type Browser } from './login-support.ts';
 const ROOT_BASIC = `Basic ${Buffer.from('root:secret').toString('base64')}`;
 const REDIRECT = 'http://smart-app.example/redirect';
 const PATIENT = { email: 'patient@sandbox.portico.test', password: 'sandbox-patient-password' };
+const PRACTITIONER = { email: 'practitioner@sandbox.portico.test', password: 'sandbox-practitioner-password' };
 
 const OBS = 'http://terminology.hl7.org/CodeSystem/observation-category';
 const COND = 'http://terminology.hl7.org/CodeSystem/condition-category';
@@ -76,9 +77,9 @@ for (const driver of drivers) {
     });
     after(() => portico.stop());
 
-    const signedIn = async (): Promise<Browser> => {
+    const signedIn = async (who = PATIENT): Promise<Browser> => {
       const b = browser(portico.app);
-      assert.equal((await b.signIn(PATIENT.email, PATIENT.password)).statusCode, 303);
+      assert.equal((await b.signIn(who.email, who.password)).statusCode, 303);
       return b;
     };
 
@@ -127,7 +128,8 @@ for (const driver of drivers) {
     };
 
     it('offers category checkboxes, unchecked, under each whole Condition and Observation scope (v1 and v2, patient/ and user/)', async () => {
-      const b = await signedIn();
+      // A practitioner: a patient user is offered user/ scopes as patient/ ones.
+      const b = await signedIn(PRACTITIONER);
       const scope = 'launch/patient openid offline_access patient/Condition.rs user/Observation.read patient/Patient.rs patient/Observation.cruds';
       const { page } = await openConsent(b, scope);
       assert.deepEqual(checkboxes(page.body), [

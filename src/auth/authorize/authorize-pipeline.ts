@@ -6,6 +6,7 @@ import { checkLaunchUser } from './steps/check-launch-user.ts';
 import { checkPkce } from './steps/check-pkce.ts';
 import { checkRedirectUri } from './steps/check-redirect-uri.ts';
 import { checkAudience, checkNoRepeats, checkResponseType, checkState } from './steps/check-request.ts';
+import { confineToOwnPatient } from './steps/confine-to-own-patient.ts';
 import { establishEncounter } from './steps/establish-encounter.ts';
 import { establishPatient } from './steps/establish-patient.ts';
 import { issueCode } from './steps/issue-code.ts';
@@ -30,6 +31,7 @@ export const AUTHORIZE_STEPS: readonly AuthorizeStep[] = [
   verifyLaunch,
   requireSession,
   checkLaunchUser,
+  confineToOwnPatient,
   askConsent,
   establishPatient,
   establishEncounter,

@@ -1,3 +1,4 @@
+import type { PatientCompartment } from '../access/patient-compartment.ts';
 import type { StoredClient, ClientRepository } from '../clients/client-repository.ts';
 import type { AuthorizationCodeStore, Grant } from '../grants/grant.ts';
 import type { Scope } from '../scopes/index.ts';
@@ -52,19 +53,27 @@ export interface AuthorizeDeps {
   consumeLaunch?: (clientId: string, jti: string, expiresAt: Date) => Promise<boolean>;
   /** Whether a live Patient has this id (the patient picker's check); absent: no picker, such launches are refused. */
   patientExists?: (id: string) => Promise<boolean>;
-  /** What the patient and encounter pickers list; absent: the patient picker lists nobody, no encounter is asked for. */
+  /**
+   * What the patient and encounter pickers list, and whose patient a RelatedPerson is; absent: the patient
+   * picker lists nobody, no encounter is asked for, a RelatedPerson user gets no patient data.
+   */
   directory?: PatientDirectory;
+  /** How `patient/` scopes reach each type: what a patient user's scopes can be granted as. */
+  compartment: PatientCompartment;
   now: () => Date;
   newId: () => string;
   /** A fresh authorization code (256 random bits, base64url). */
   newCode: () => string;
 }
 
-/** What the steps have established so far. Each step adds to it; none changes what an earlier one set. */
+/**
+ * What the steps have established so far. Each step adds to it; none changes what an earlier one set,
+ * except that `confine-to-own-patient` narrows `offered` to what a patient user may grant.
+ */
 export interface AuthorizeState {
   client?: StoredClient;
   redirectUri?: string;
-  /** The scopes the user may be asked for: requested ∩ what the client may have. */
+  /** The scopes the user may be asked for: requested ∩ what the client may have (for a patient user, as patient/ scopes). */
   offered?: Scope[];
   launch?: LaunchContext;
   session?: CurrentSession;

@@ -1,3 +1,5 @@
+import type { PatientCompartment } from '../access/patient-compartment.ts';
+import { ownPatientOf, patientScopesFor, patientUserOf, type RelatedPatientLookup } from '../access/patient-user.ts';
 import { offeredScopes } from '../authorize/steps/resolve-scopes.ts';
 import type { ClientRepository } from '../clients/client-repository.ts';
 import { formatScope, parseScopes } from '../scopes/index.ts';
@@ -27,6 +29,10 @@ export interface DebugTokenDeps extends TokenDeps {
   clients: ClientRepository;
   /** Whether a live Patient has this id: a token for a patient that does not exist is refused (as S4S does). */
   patientExists: (id: string) => Promise<boolean>;
+  /** Whose patient a RelatedPerson user is; absent: such a user gets no patient data. */
+  relatedPatient?: RelatedPatientLookup;
+  /** How `patient/` scopes reach each type: what a patient user's scopes can be granted as. */
+  compartment: PatientCompartment;
 }
 
 const APPROVAL_DEFAULT_SECONDS = 7 * 24 * 3600;
@@ -42,16 +48,32 @@ export async function mintDebugToken(request: DebugTokenRequest, deps: DebugToke
   const asked = (request.scope ?? (client.scope ?? []).join(' ')).trim();
   if (asked === '') throw invalidScope('no scope asked and the client has none registered');
   // What the authorize endpoint would offer: the asked scopes narrowed to the client's registered ones.
-  const scope = offeredScopes(parseScopes(asked), client).map(formatScope).join(' ');
-  if (scope === '') throw invalidScope(`none of the asked scopes can be granted to client ${client.id} (its registered scope limits them)`);
+  let offered = offeredScopes(parseScopes(asked), client);
+  if (offered.length === 0) throw invalidScope(`none of the asked scopes can be granted to client ${client.id} (its registered scope limits them)`);
 
   let user;
   if (request.user_name !== undefined) {
     user = (await deps.users.get(request.user_name)) ?? (await deps.users.findByEmail(request.user_name));
     if (!user) throw badRequest(`no user ${request.user_name}`);
   }
-  // A patient user without an explicit patient_id is their own patient context.
-  const patient = request.patient_id ?? (user?.fhirUser?.startsWith('Patient/') ? user.fhirUser.slice('Patient/'.length) : undefined);
+  let patient = request.patient_id;
+  // A patient user's token is for their own record only, as the authorize endpoint grants it.
+  const fhirUser = user?.fhirUser;
+  const patientUser = patientUserOf(fhirUser);
+  if (patientUser) {
+    const own = await ownPatientOf(patientUser, deps.relatedPatient);
+    if (own === undefined) {
+      if (patient !== undefined || offered.some((s) => s.kind === 'resource' || s.kind === 'launch/patient')) {
+        throw badRequest(`${fhirUser} is not linked to a patient on this server, so no patient data can be shared`);
+      }
+    } else if (patient !== undefined && patient !== own) {
+      throw badRequest(`patient_id must be ${own}: a token for ${fhirUser} is for their own patient's record only`);
+    }
+    patient = own;
+    offered = patientScopesFor(offered, deps.compartment);
+    if (offered.length === 0) throw invalidScope('none of the asked scopes can be granted to a patient user');
+  }
+  const scope = offered.map(formatScope).join(' ');
   if (patient !== undefined && !(FHIR_ID.test(patient) && (await deps.patientExists(patient)))) {
     throw badRequest(`no Patient ${patient} exists on this server`);
   }

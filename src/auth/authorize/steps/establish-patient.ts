@@ -1,33 +1,27 @@
 import { formatScope } from '../../scopes/index.ts';
 import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';
 
-/** The id of a `Patient/<id>` reference, else undefined. */
-function patientIdOf(reference: string | undefined): string | undefined {
-  const match = /^Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(reference ?? '');
-  return match?.[1];
-}
-
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /** How many patients the picker lists at once: enough to choose from, few enough to read. */
 export const PATIENT_PICKER_SIZE = 20;
 
 /**
- * Patient context (SMART App Launch 2.2 §"Launch context"): an EHR launch brings it; in a standalone launch a
- * patient user is their own patient, and anyone else chooses one on the patient picker (a search box and a
- * list). A grant with `launch/patient` or any `patient/` scope needs one. The chosen id is checked here every
- * time: the picker's form is only a suggestion.
+ * Patient context (SMART App Launch 2.2 §"Launch context"): a patient user's is their own patient, set by
+ * `confine-to-own-patient` (never the picker's answer, never another patient's launch); otherwise an EHR
+ * launch brings it, and in a standalone launch the user chooses one on the patient picker (a search box and
+ * a list). A grant with `launch/patient` or any `patient/` scope needs one. The chosen id is checked here
+ * every time: the picker's form is only a suggestion.
  */
 export const establishPatient: AuthorizeStep = {
   name: 'establish-patient',
   async run(input, state, deps) {
     const granted = established(state.granted, 'granted scopes');
-    const session = established(state.session, 'session');
     const client = established(state.client, 'client');
     const needsPatient = granted.some((s) => s.kind === 'launch/patient' || (s.kind === 'resource' && s.context === 'patient'));
     const encounter = state.launch?.encounter;
     const withEncounter = encounter !== undefined ? { encounter } : {};
-    const known = state.launch?.patient ?? patientIdOf(session.user.fhirUser);
+    const known = state.patient ?? state.launch?.patient;
     if (known !== undefined) return { add: { patient: known, ...withEncounter } };
     if (!needsPatient) return { add: withEncounter };
 
