@@ -40,6 +40,9 @@ describe('patientUserOf', () => {
     assert.deepEqual(patientUserOf('Patient/pt-1'), { kind: 'Patient', id: 'pt-1' });
     assert.deepEqual(patientUserOf('RelatedPerson/rp-1'), { kind: 'RelatedPerson', id: 'rp-1' });
     assert.deepEqual(patientUserOf('Patient/pt-1/_history/2'), { kind: 'Patient', id: undefined });
+    // Not the stored form, yet a patient: confined, to no patient at all.
+    assert.deepEqual(patientUserOf('http://portico.test/fhir/Patient/pt-1'), { kind: 'Patient', id: undefined });
+    assert.deepEqual(patientUserOf('RelatedPerson/'), { kind: 'RelatedPerson', id: undefined });
     assert.equal(patientUserOf('Practitioner/doc'), undefined);
     assert.equal(patientUserOf('Person/p-1'), undefined);
     assert.equal(patientUserOf(undefined), undefined);
@@ -91,6 +94,9 @@ describe('confinePatientUser: a grant acting for a patient user, however it was 
     assert.match(other.noPatientBecause ?? '', /pt-2 is not Patient\/pt-1's own/);
     assert.deepEqual(confinePatientUser(other), other);
     assert.equal(confinePatientUser(grantOf('user/*.rs', { fhirUser: 'Patient/pt-1' })).patient, undefined);
+    const absolute = confinePatientUser(grantOf('user/*.rs', { fhirUser: 'http://portico.test/fhir/Patient/pt-1', patient: 'pt-1' }));
+    assert.equal(scopeText(absolute), 'patient/*.rs');
+    assert.equal(absolute.patient, undefined);
   });
 
   it('a RelatedPerson keeps the patient of its grant, and loses it once the RelatedPerson names another', async () => {

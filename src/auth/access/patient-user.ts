@@ -16,15 +16,17 @@ export interface PatientUser {
   id: string | undefined;
 }
 
-const PATIENT_USER = /^(Patient|RelatedPerson)\/(.*)$/;
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+/** `Patient/<id>` or `RelatedPerson/<id>`, as a User's fhirUser is stored. */
+const RELATIVE = /^(Patient|RelatedPerson)\/([A-Za-z0-9\-.]{1,64})$/;
+/** Any other reference to one (absolute, versioned, malformed): still a patient user, fail closed. */
+const ANY_FORM = /(?:^|\/)(Patient|RelatedPerson)\//;
 
 /** The patient user a fhirUser reference names; undefined for anyone else (a Practitioner, a Person, no fhirUser). */
 export function patientUserOf(fhirUser: string | undefined): PatientUser | undefined {
-  const match = PATIENT_USER.exec(fhirUser ?? '');
-  if (!match) return undefined;
-  const id = match[2] ?? '';
-  return { kind: match[1] as PatientUser['kind'], id: FHIR_ID.test(id) ? id : undefined };
+  const relative = RELATIVE.exec(fhirUser ?? '');
+  if (relative) return { kind: relative[1] as PatientUser['kind'], id: relative[2] };
+  const other = ANY_FORM.exec(fhirUser ?? '');
+  return other ? { kind: other[1] as PatientUser['kind'], id: undefined } : undefined;
 }
 
 /** The patient a RelatedPerson acts for (`RelatedPerson.patient`), undefined when it names none this server has. */
