@@ -54,6 +54,7 @@ const subjectOf = (entry: Entry) => (entry.resource.subject as { reference?: str
 function assertForbidden(res: FhirReply): void {
   assert.equal(res.status, 403, res.text);
   assert.equal(res.body.resourceType, 'OperationOutcome');
+  assert.equal(res.body.issue[0].code, 'forbidden');
   assert.match(String(res.headers['www-authenticate']), /insufficient_scope/);
 }
 
@@ -61,6 +62,7 @@ function assertForbidden(res: FhirReply): void {
 function assertNotFound(res: FhirReply): void {
   assert.equal(res.status, 404, res.text);
   assert.equal(res.body.resourceType, 'OperationOutcome');
+  assert.equal(res.body.issue[0].code, 'not-found');
 }
 
 const observation = (id: string, subject: string, extra: Json = {}) => ({
