@@ -268,6 +268,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       store: createRegistrationStore(db),
       mode: config.registration.mode,
       strictRedirectUris: config.mode === 'production',
+      jwksUriAddresses: new Set(config.jwksFetch.allowedAddresses),
       initialAccessTokenLifetime: config.registration.initialAccessTokenLifetime,
       registrationUrl: discovery.endpoints.registration,
       now,
@@ -285,7 +286,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       fhir,
       oauth: { signingKeys, registration, access: adminAccess },
       admin: {
-        admin: createRegistryAdmin({ ...auth, newSecret: generateClientSecret }),
+        admin: createRegistryAdmin({ ...auth, newSecret: generateClientSecret, jwksUriAddresses: new Set(config.jwksFetch.allowedAddresses) }),
         access: adminAccess,
         baseUrl: config.baseUrl,
         defaultPageSize: config.fhir.defaultPageSize,

@@ -11,6 +11,8 @@ const SCOPE = 'launch/patient openid fhirUser patient/*.rs offline_access';
 const CONFIDENTIAL_SECRET = 'openid-client-secret-12345';
 const patientLogin = SANDBOX_LOGINS.find((l) => l.id === 'sandbox-patient');
 const PATIENT_ID = 'test-pt-1';
+/** Another patient, outside the token's compartment. */
+const OTHER_PATIENT_ID = 'someone-else';
 
 /** The two kinds of app a SMART server serves: public with PKCE, and confidential with client_secret_basic. */
 const apps = [
@@ -44,12 +46,14 @@ describe('openid-client: standalone launch, refresh, FHIR read', () => {
     assert.ok(patientLogin);
     server = await startListeningPortico();
     await seedSandboxUsers(server.portico.auth.users);
-    const patient = await fetch(`${server.fhirBase}/Patient/${PATIENT_ID}`, {
-      method: 'PUT',
-      headers: { authorization: ROOT_BASIC, 'content-type': 'application/fhir+json' },
-      body: JSON.stringify({ resourceType: 'Patient', id: PATIENT_ID, name: [{ family: 'Testpatient', given: ['Ada'] }], gender: 'female' }),
-    });
-    assert.equal(patient.status, 201, await patient.text());
+    for (const [id, given] of [[PATIENT_ID, 'Ada'], [OTHER_PATIENT_ID, 'Grace']] as const) {
+      const patient = await fetch(`${server.fhirBase}/Patient/${id}`, {
+        method: 'PUT',
+        headers: { authorization: ROOT_BASIC, 'content-type': 'application/fhir+json' },
+        body: JSON.stringify({ resourceType: 'Patient', id, name: [{ family: 'Testpatient', given: [given] }], gender: 'female' }),
+      });
+      assert.equal(patient.status, 201, await patient.text());
+    }
     for (const app of apps) {
       const put = await fetch(`${server.baseUrl}/Client/${app.id}`, {
         method: 'PUT',
@@ -126,10 +130,21 @@ describe('openid-client: standalone launch, refresh, FHIR read', () => {
       assert.equal(patient.resourceType, 'Patient');
       assert.equal(patient.id, PATIENT_ID);
 
-      // The token is bound to its patient: another patient's record is out of its compartment.
+      // The token is bound to its patient: another patient's record, which exists (the root client reads it),
+      // reads for this token exactly as an id that was never created: 404, no ETag.
       const bearer = { authorization: `Bearer ${refreshed.access_token}` };
-      const other = await fetch(`${server.fhirBase}/Patient/someone-else`, { headers: bearer });
-      assert.ok(other.status === 403 || other.status === 404, `reading another patient answered ${other.status}`);
+      const byRoot = await fetch(`${server.fhirBase}/Patient/${OTHER_PATIENT_ID}`, { headers: { authorization: ROOT_BASIC } });
+      assert.equal(byRoot.status, 200, await byRoot.clone().text());
+      assert.equal(((await byRoot.json()) as { id: string }).id, OTHER_PATIENT_ID);
+      const other = await fetch(`${server.fhirBase}/Patient/${OTHER_PATIENT_ID}`, { headers: bearer });
+      const never = await fetch(`${server.fhirBase}/Patient/never-created`, { headers: bearer });
+      assert.equal(other.status, 404, `reading another patient answered ${other.status}`);
+      assert.equal(never.status, 404);
+      assert.equal(other.headers.get('etag'), null);
+      const otherText = await other.text();
+      assert.equal(otherText.replaceAll(OTHER_PATIENT_ID, 'ID'), (await never.text()).replaceAll('never-created', 'ID'));
+      assert.equal((JSON.parse(otherText) as { resourceType: string }).resourceType, 'OperationOutcome');
+      assert.doesNotMatch(otherText, /Grace/);
 
       // Replaying the rotated-out refresh token fails and ends the grant, the new tokens with it (RFC 9700 §4.14.2).
       await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token), (err: unknown) => {

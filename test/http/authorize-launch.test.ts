@@ -94,20 +94,33 @@ for (const driver of drivers) {
       assert.ok(back(await authorize(await launchToken({ user: 'sandbox-practitioner', patient: 'ehr-pt' }))).get('code'));
     });
 
-    it('refuses (invalid_request, state echoed, no code) a launch for another user, another client, expired or forged', async () => {
-      const launches = [
-        await launchToken({ user: 'someone-else', patient: 'ehr-pt' }),
-        await launchToken({ client: 'other-app', patient: 'ehr-pt' }),
-        await launchToken({ patient: 'ehr-pt' }, new Date(Date.now() - 3600_000)),
-        'not-a-launch-token',
+    it('refuses (invalid_request, state echoed, no code) a launch for another user, another client, expired, forged or malformed, each saying why', async () => {
+      // The control: a launch for this user and this client gets a code.
+      const accepted = back(await authorize(await launchToken({ user: 'sandbox-practitioner', patient: 'ehr-pt' })));
+      assert.ok(accepted.get('code'), accepted.toString());
+      assert.equal(accepted.get('error'), null);
+
+      // A genuine launch whose claims were changed after signing (another patient), its signature kept.
+      const [header, payload, signature] = (await launchToken({ user: 'sandbox-practitioner', patient: 'ehr-pt' })).split('.');
+      const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as { ctx: { patient: string } };
+      claims.ctx.patient = 'someone-else';
+      const forged = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+
+      const refusals: [string, string, RegExp][] = [
+        ['another user', await launchToken({ user: 'someone-else', patient: 'ehr-pt' }), /^this launch was made for another user$/],
+        ['another client', await launchToken({ client: 'other-app', patient: 'ehr-pt' }), /^the launch token was made for another application$/],
+        ['expired', await launchToken({ patient: 'ehr-pt' }, new Date(Date.now() - 3600_000)), /^the launch token expired$/],
+        ['forged', forged, /^the launch token signature is invalid$/],
+        ['malformed', 'not-a-launch-token', /^the launch token is not a well-formed JWT$/],
       ];
-      for (const launch of launches) {
+      for (const [why, launch, description] of refusals) {
         const res = await authorize(launch);
-        assert.equal(res.statusCode, 302);
+        assert.equal(res.statusCode, 302, why);
         const params = back(res);
-        assert.equal(params.get('error'), 'invalid_request');
-        assert.equal(params.get('state'), 'abc');
-        assert.equal(params.get('code'), null);
+        assert.equal(params.get('error'), 'invalid_request', why);
+        assert.match(String(params.get('error_description')), description, why);
+        assert.equal(params.get('state'), 'abc', why);
+        assert.equal(params.get('code'), null, why);
       }
     });
   });

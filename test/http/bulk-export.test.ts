@@ -444,13 +444,42 @@ for (const driver of drivers) for (const files of contentModes) {
       assert.deepEqual(idsOf(await linesOf(await manifestOf(system)), 'Patient'), ['p1', 'p2', 'p3']);
     });
 
-    it('expired exports are deleted after the retention period', async () => {
+    it('expired exports are deleted after the retention period: status, files, rows and content', async () => {
       const path = statusPath(await kickOff('$export?_type=Patient'));
+      assert.deepEqual(await runJobs(), ['completed']);
+      const manifest = await manifestOf(path);
+      const jobId = path.split('/').pop()!;
+      assert.equal(manifest.output.length, 2, 'p1-p3 in files of two');
+      const count = async (table: string) =>
+        Number((await portico.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${table} WHERE job_id = $1`, [jobId]))[0]?.n);
+      const jobRows = async () => Number((await portico.db.query<{ n: string | number }>('SELECT count(*) AS n FROM bulk_export_job WHERE id = $1', [jobId]))[0]?.n);
+      const dir = exportDir ? join(exportDir, jobId) : undefined;
+
+      // The control: a second before the retention ends, everything is still there and served.
+      clock += 86_400_000 - 1000;
       await runJobs();
-      await manifestOf(path);
-      clock += 86_400_000 + 1000;
+      assert.equal((await manifestOf(path)).output.length, 2);
+      assert.equal((await linesOf(manifest)).length, 3);
+      assert.equal(await jobRows(), 1);
+      assert.equal(await count('bulk_export_file'), 2);
+      if (dir) assert.equal((await readdir(dir)).length, 2);
+      else assert.ok((await count('bulk_export_chunk')) > 0);
+
+      clock += 2000;
       await runJobs();
-      assert.equal((await root.get(path)).status, 404);
+      const status = await root.get(path);
+      assert.equal(status.status, 404);
+      assert.equal(status.body.resourceType, 'OperationOutcome');
+      for (const output of manifest.output) {
+        const file = await download(output.url);
+        assert.equal(file.statusCode, 404, file.body);
+        assert.equal((JSON.parse(file.body) as { resourceType: string }).resourceType, 'OperationOutcome');
+      }
+      // Deleted, not just hidden: the job, its file rows, their content.
+      assert.equal(await jobRows(), 0);
+      assert.equal(await count('bulk_export_file'), 0);
+      assert.equal(await count('bulk_export_chunk'), 0);
+      if (dir) await assert.rejects(readdir(dir), { code: 'ENOENT' });
     });
 
     it('file content is where BULK_EXPORT_FILES says; a file gone from the directory is a 500 OperationOutcome, not an empty 200', async (t) => {

@@ -22,11 +22,16 @@ const observation = (id: string, subject: string, category: string, extra: Recor
   ...extra,
 });
 
-const ids = (res: FhirReply, mode = 'match'): string[] =>
-  (res.body.entry ?? [])
+/** The entries of a search answer in `mode`; the answer must be a searchset, so a refusal or a 500 never reads as no results. */
+const ids = (res: FhirReply, mode = 'match'): string[] => {
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.resourceType, 'Bundle', res.text);
+  assert.equal(res.body.type, 'searchset', res.text);
+  return (res.body.entry ?? [])
     .filter((e: { search?: { mode: string } }) => e.search?.mode === mode)
     .map((e: { resource: { resourceType: string; id: string } }) => `${e.resource.resourceType}/${e.resource.id}`)
     .sort();
+};
 
 for (const driver of drivers) {
   describe(`FHIR API authorization (${driver})`, () => {
@@ -274,8 +279,10 @@ for (const driver of drivers) {
         assert.deepEqual(ids(inc, 'include'), ['Practitioner/doc']);
         const rev = await client.get('Patient?_id=pa&_revinclude=Observation:focus');
         assert.deepEqual(ids(rev, 'include'), []);
-        const all = await client.get('Patient?_revinclude=*');
-        assert.ok(ids(all, 'include').every((id) => !id.startsWith('Observation/ob-')), all.text);
+        // Every reference parameter of Observation: A's Observations, never B's ob-foca, though it points at A.
+        const all = await client.get('Patient?_revinclude=Observation:*');
+        assert.deepEqual(ids(all, 'include'), ['Observation/oa-focb', 'Observation/oa-lab', 'Observation/oa-vital']);
+        assert.deepEqual(ids(await root.get('Patient?_id=pa&_revinclude=Observation:*'), 'include'), ['Observation/oa-focb', 'Observation/oa-lab', 'Observation/oa-vital', 'Observation/ob-foca']);
         // Root sees what was withheld.
         assert.deepEqual(ids(await root.get('Patient?_id=pa&_revinclude=Observation:focus'), 'include'), ['Observation/ob-foca']);
       });

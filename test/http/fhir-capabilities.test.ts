@@ -65,6 +65,13 @@ for (const driver of drivers) {
       assert.equal(param('identifier')?.type, 'token');
       // Not indexed by the search engine, so not advertised.
       assert.equal(param('_text'), undefined);
+      // Every indexed parameter of Patient (R4 and US Core), and no composite or special one.
+      assert.deepEqual(patient.searchParam.map((p) => p.name).sort(), [
+        '_id', '_lastUpdated', '_profile', '_security', '_source', '_tag', 'active', 'address', 'address-city', 'address-country',
+        'address-postalcode', 'address-state', 'address-use', 'birthdate', 'death-date', 'deceased', 'email', 'ethnicity', 'family',
+        'gender', 'gender-identity', 'general-practitioner', 'given', 'identifier', 'language', 'link', 'name', 'organization', 'phone',
+        'phonetic', 'race', 'telecom',
+      ]);
       assert.ok(patient.searchParam.every((p) => p.type !== 'composite' && p.type !== 'special'));
       assert.ok(patient.searchInclude.includes('Patient:general-practitioner'));
       assert.ok(patient.searchRevInclude.includes('Provenance:target'));

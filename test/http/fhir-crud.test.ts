@@ -69,16 +69,36 @@ for (const driver of drivers) {
       assert.equal((await fhir.get('Patient/a1')).status, 404);
     });
 
-    it('checks If-Match: 412 on a stale version, 200 on the current one', async () => {
+    it('checks If-Match: the current ETag updates and deletes, a stale one is 412 and changes nothing', async () => {
       const created = await fhir.post('Patient', patient);
       const id = created.body.id;
-      const stale = await fhir.put(`Patient/${id}`, { ...patient, id }, { 'if-match': 'W/"7"' });
-      assert.equal(stale.status, 412);
-      assert.equal(stale.body.resourceType, 'OperationOutcome');
-      const ok = await fhir.put(`Patient/${id}`, { ...patient, id }, { 'if-match': 'W/"1"' });
-      assert.equal(ok.status, 200);
-      assert.equal(ok.body.meta.versionId, '2');
-      assert.equal((await fhir.delete(`Patient/${id}`, { 'if-match': 'W/"1"' })).status, 412);
+      const first = String(created.headers.etag);
+      assert.equal(first, 'W/"1"');
+      // The control: the ETag the server gave is current, so the update applies.
+      const updated = await fhir.put(`Patient/${id}`, { ...patient, id, gender: 'other' }, { 'if-match': first });
+      assert.equal(updated.status, 200, updated.text);
+      assert.equal(updated.body.meta.versionId, '2');
+      const current = String(updated.headers.etag);
+      assert.equal(current, 'W/"2"');
+
+      // Version 1's ETag is stale now; a version that never existed is no better.
+      for (const stale of [first, 'W/"7"']) {
+        const put = await fhir.put(`Patient/${id}`, { ...patient, id, gender: 'female' }, { 'if-match': stale });
+        assert.equal(put.status, 412, `${stale}: ${put.text}`);
+        assert.equal(put.body.resourceType, 'OperationOutcome');
+        const del = await fhir.delete(`Patient/${id}`, { 'if-match': stale });
+        assert.equal(del.status, 412, `${stale}: ${del.text}`);
+        assert.equal(del.body.resourceType, 'OperationOutcome');
+      }
+      const unchanged = await fhir.get(`Patient/${id}`);
+      assert.equal(unchanged.status, 200);
+      assert.equal(unchanged.headers.etag, current);
+      assert.equal(unchanged.body.meta.versionId, '2');
+      assert.equal(unchanged.body.gender, 'other');
+
+      // The current ETag deletes.
+      assert.equal((await fhir.delete(`Patient/${id}`, { 'if-match': current })).status, 204);
+      assert.equal((await fhir.get(`Patient/${id}`)).status, 410);
     });
 
     it('honours Prefer: return=minimal and return=OperationOutcome', async () => {

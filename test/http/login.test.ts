@@ -76,10 +76,23 @@ for (const driver of drivers) {
 
     it('a tampered session cookie is not signed in', async () => {
       const b = browser(portico.app, '203.0.113.12');
-      await b.signIn(PATIENT.email, PATIENT.password);
+      assert.equal((await b.signIn(PATIENT.email, PATIENT.password)).statusCode, 303);
       const value = b.jar.cookies.get('portico_session') ?? '';
-      b.jar.cookies.set('portico_session', value.slice(0, -2) + (value.endsWith('A') ? 'BB' : 'AA'));
-      assert.equal(await signedIn(b), false);
+      assert.match(value, /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9+/_-]+/);
+      // The control: the cookie as the server signed it is signed in.
+      assert.equal(await signedIn(b), true);
+      assert.equal(b.jar.cookies.get('portico_session'), value);
+
+      const [id = '', signature = ''] = value.split('.');
+      const flip = (text: string) => text.slice(0, -2) + (text.endsWith('A') ? 'BB' : 'AA');
+      // A changed signature, and another session id under the original signature.
+      for (const tampered of [`${id}.${flip(signature)}`, `${flip(id)}.${signature}`]) {
+        b.jar.cookies.set('portico_session', tampered);
+        assert.equal(await signedIn(b), false, tampered);
+      }
+      // The session itself is untouched: its genuine cookie is still signed in.
+      b.jar.cookies.set('portico_session', value);
+      assert.equal(await signedIn(b), true);
     });
 
     it('wrong password and unknown email: 401, the same message, the form again', async () => {

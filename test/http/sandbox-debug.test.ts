@@ -36,15 +36,44 @@ for (const driver of drivers) {
       assert.deepEqual(portico.demoClients?.map((c) => c.id), ['demo-public-app', 'demo-confidential-app', 'demo-backend-app']);
     });
 
-    it('the demo confidential client authenticates at the token endpoint with its secret', async () => {
-      // Wrong grant on purpose: authentication passes, so the error is about the grant, not the client.
-      const res = await portico.app.inject({
-        method: 'POST',
-        url: '/auth/token',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: 'grant_type=authorization_code&code=nope&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&client_id=demo-confidential-app&client_secret=demo-confidential-secret',
-      });
-      assert.equal(res.json().error, 'invalid_grant', res.body);
+    it('the demo confidential client authenticates at the token endpoint with its secret; a wrong secret is refused and nothing is issued', async () => {
+      const refresh = (refreshToken: string, credentials: { post?: string; basic?: string }) =>
+        portico.app.inject({
+          method: 'POST',
+          url: '/auth/token',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            ...(credentials.basic ? { authorization: `Basic ${Buffer.from(`demo-confidential-app:${credentials.basic}`).toString('base64')}` } : {}),
+          },
+          payload: new URLSearchParams({
+            grant_type: 'refresh_token',
+            refresh_token: refreshToken,
+            ...(credentials.basic ? {} : { client_id: 'demo-confidential-app' }),
+            ...(credentials.post ? { client_secret: credentials.post } : {}),
+          }).toString(),
+        });
+      const minted = await mint({ client_id: 'demo-confidential-app', scope: 'launch/patient patient/*.read offline_access', patient_id: 'pa' });
+      assert.equal(minted.statusCode, 200, minted.body);
+
+      // The right secret, in the body and by HTTP Basic: new tokens (each refresh rotates the refresh token).
+      const first = await refresh(minted.json().refresh_token, { post: 'demo-confidential-secret' });
+      assert.equal(first.statusCode, 200, first.body);
+      const second = await refresh(first.json().refresh_token, { basic: 'demo-confidential-secret' });
+      assert.equal(second.statusCode, 200, second.body);
+      const current = String(second.json().refresh_token);
+
+      // A wrong secret, in the body or by HTTP Basic: 401 invalid_client, no token, and the refresh token is not used up.
+      for (const credentials of [{ post: 'demo-confidential-secre' }, { basic: 'not-the-secret' }]) {
+        const refused = await refresh(current, credentials);
+        assert.equal(refused.statusCode, 401, `${JSON.stringify(credentials)}: ${refused.body}`);
+        assert.equal(refused.json().error, 'invalid_client');
+        assert.equal(refused.json().access_token, undefined);
+        assert.equal(refused.json().refresh_token, undefined);
+        assert.equal(refused.headers['cache-control'], 'no-store');
+      }
+      const still = await refresh(current, { post: 'demo-confidential-secret' });
+      assert.equal(still.statusCode, 200, `the refused attempts left the refresh token usable: ${still.body}`);
+      assert.equal((await fhirClient(portico.app, `Bearer ${still.json().access_token}`).get('Patient/pa')).status, 200);
     });
 
     it('mints a token that reads its patient on the FHIR API, and no other', async () => {
@@ -132,6 +161,7 @@ for (const driver of drivers) {
       assert.equal(search.statusCode, 200, search.body);
       const bundle = search.json();
       assert.equal(bundle.entry[0].fullUrl, 'http://portico.test/api/open-fhir/Patient/pa');
+      assert.deepEqual(bundle.link.map((l: { relation: string }) => l.relation), ['self'], JSON.stringify(bundle.link));
       assert.ok(bundle.link.every((l: { url: string }) => l.url.startsWith('http://portico.test/api/open-fhir/')), JSON.stringify(bundle.link));
       const created = await portico.app.inject({
         method: 'POST',

@@ -456,16 +456,41 @@ for (const driver of drivers) {
         assertError(userinfo, 401, 'invalid_token');
       });
 
-      it('revocation of a refresh token; another client cannot revoke; unauthenticated is 401', async () => {
-        const tokens = await h.publicExchange();
-        const foreign = await h.inject('POST', '/auth/revoke', { form: { token: String(tokens.refresh_token) }, headers: { authorization: CONF_BASIC } });
-        assert.equal(foreign.status, 400);
-        const anonymous = await h.inject('POST', '/auth/revoke', { form: { token: String(tokens.refresh_token), client_id: 'conf-app' } });
+      it('revocation of a refresh token: another client cannot revoke it, nor can an unauthenticated caller; its own client can', async () => {
+        // conf-app's grant (its user and patient exist), so conf-app may introspect its own tokens.
+        await h.inject('PUT', '/User/user-1', { json: { resourceType: 'User', name: { givenName: 'Amy', familyName: 'Shaw' }, email: 'amy@example.org', fhirUser: 'Patient/pt-1' }, headers: { authorization: ROOT_BASIC } });
+        const patient = await h.inject('PUT', '/fhir/Patient/pt-1', { json: { resourceType: 'Patient', id: 'pt-1' }, headers: { authorization: ROOT_BASIC } });
+        assert.ok(patient.status === 200 || patient.status === 201, JSON.stringify(patient.body));
+        const { code } = await h.issueCode('conf-app');
+        const exchanged = await h.token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, { authorization: CONF_BASIC });
+        assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
+        const refreshToken = String(exchanged.body.refresh_token);
+        const read = () => h.inject('GET', '/fhir/Patient/pt-1', { headers: { authorization: `Bearer ${String(exchanged.body.access_token)}` } });
+        const introspect = (t: string) => h.inject('POST', '/auth/introspect', { form: { token: t }, headers: { authorization: CONF_BASIC } });
+        const assertWorks = async (when: string) => {
+          assert.equal((await read()).status, 200, when);
+          const info = await introspect(refreshToken);
+          assert.equal(info.status, 200, when);
+          assert.equal(info.body.active, true, `${when}: ${JSON.stringify(info.body)}`);
+          assert.equal(info.body.client_id, 'conf-app');
+          assert.equal((await introspect(String(exchanged.body.access_token))).body.active, true, when);
+        };
+        await assertWorks('before any revocation');
+
+        // RFC 7009 §2.1: another client, authenticated, is refused the token of conf-app.
+        const foreign = await h.inject('POST', '/auth/revoke', { form: { token: refreshToken, token_type_hint: 'refresh_token', client_id: 'public-app' } });
+        assertError(foreign, 400, 'unauthorized_client');
+        const anonymous = await h.inject('POST', '/auth/revoke', { form: { token: refreshToken, client_id: 'conf-app' } });
         assertError(anonymous, 401, 'invalid_client');
-        const res = await h.inject('POST', '/auth/revoke', { form: { token: String(tokens.refresh_token), token_type_hint: 'refresh_token', client_id: 'public-app' } });
-        assert.equal(res.status, 200);
-        const info = await h.inject('POST', '/auth/introspect', { form: { token: String(tokens.access_token) }, headers: { authorization: CONF_BASIC } });
-        assert.deepEqual(info.body, { active: false });
+        await assertWorks('after the refused revocations');
+
+        // Its own client revokes it: the grant ends, the access token with it.
+        const res = await h.inject('POST', '/auth/revoke', { form: { token: refreshToken, token_type_hint: 'refresh_token' }, headers: { authorization: CONF_BASIC } });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.deepEqual((await introspect(refreshToken)).body, { active: false });
+        assert.deepEqual((await introspect(String(exchanged.body.access_token))).body, { active: false });
+        assert.equal((await read()).status, 401);
+        assertError(await h.token({ grant_type: 'refresh_token', refresh_token: refreshToken }, { authorization: CONF_BASIC }), 400, 'invalid_grant');
       });
 
       it('userinfo: sub, fhirUser, name and email for an openid token (as the token response tells them); 401 otherwise', async () => {

@@ -1,4 +1,5 @@
 import { FhirError, issue, notFound } from '../../fhir/outcome.ts';
+import type { AddressClass } from '../client-auth/jwks/address-class.ts';
 import type { ClientRepository, StoredClient } from '../clients/client-repository.ts';
 import { validateClient } from '../clients/validate-client.ts';
 import type { AccessPolicyRepository } from '../policies/access-policy.ts';
@@ -18,6 +19,8 @@ export interface RegistryAdminDeps {
   users: UserRepository;
   policies: AccessPolicyRepository;
   newSecret: () => string;
+  /** Special-use address classes a Client's jwks_uri may name besides public ones: the JWKS fetcher's. */
+  jwksUriAddresses: ReadonlySet<AddressClass>;
   /** Injectable for tests; defaults to scrypt. */
   hashPassword?: (password: string) => Promise<string>;
 }
@@ -50,7 +53,7 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
   async function prepare(kind: AdminKind, body: unknown, id: string | undefined, previous: Stored<RegistryResource> | undefined) {
     switch (kind) {
       case 'Client':
-        return validateClient(body, { id, previous: previous as StoredClient | undefined, newSecret: deps.newSecret });
+        return validateClient(body, { id, previous: previous as StoredClient | undefined, newSecret: deps.newSecret, jwksUriAddresses: deps.jwksUriAddresses });
       case 'User':
         return validateUser(body, { id, previous: previous as never, hash: deps.hashPassword });
       case 'AccessPolicy':

@@ -1,14 +1,15 @@
 import { z } from 'zod';
+import type { AddressClass } from '../client-auth/jwks/address-class.ts';
+import { MAX_REDIRECT_URIS } from '../registry/registry-limits.ts';
 import { isHttpUrl, redirectUriProblem } from '../registry/uri-rules.ts';
 import { Problems } from '../registry/validation-error.ts';
+import { jwksUriAddressProblem, keySetProblems } from './client-key-rules.ts';
 import { CLIENT_TYPES, GRANT_TYPES, type Client, type GrantType } from './client-repository.ts';
 import { isPublicClient, JWT_BEARER_ASSERTION, needsSecret, usesJwtAssertion } from './client-kind.ts';
 
 /** Lifetimes are seconds; this bound only rejects nonsense, the configured maximum caps at issuance. */
 const MAX_SECONDS = 10 * 366 * 24 * 3600;
 const TENANT_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
-/** JWK members that only a private or symmetric key has (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 const httpUrl = z.string().refine(isHttpUrl, 'must be an absolute http(s) URL');
 const seconds = z.number().int('must be a whole number of seconds').positive().max(MAX_SECONDS);
@@ -63,6 +64,8 @@ export interface ClientInputContext {
   /** The stored version a PUT replaces: its secret is kept when the body has none. */
   previous?: Client;
   newSecret: () => string;
+  /** Special-use address classes a jwks_uri may name besides public ones (the JWKS fetcher's); none when absent. */
+  jwksUriAddresses?: ReadonlySet<AddressClass>;
 }
 
 /**
@@ -93,13 +96,13 @@ export function validateClient(input: unknown, context: ClientInputContext): Cli
   for (const [key, value] of Object.entries(body.details ?? {})) {
     if (/[-_](uri|url)$/i.test(key) && !isHttpUrl(value)) problems.add(`details.${key}`, 'must be an absolute http(s) URL');
   }
+  checkRegisteredRedirectUris(body.registration, problems);
   if (client.jwks_uri !== undefined && client.jwks !== undefined) {
     problems.add('jwks', 'give jwks_uri or jwks, not both (RFC 7591 §2)');
   }
-  client.jwks?.keys.forEach((key, i) => {
-    const secretMembers = PRIVATE_JWK_MEMBERS.filter((m) => m in key);
-    if (secretMembers.length) problems.add(`jwks.keys[${i}]`, `must be a public key; remove ${secretMembers.join(', ')}`);
-  });
+  for (const problem of keySetProblems(client.jwks?.keys ?? [])) problems.add(`jwks.${problem.path}`, problem.message);
+  const addressProblem = client.jwks_uri === undefined ? undefined : jwksUriAddressProblem(client.jwks_uri, context.jwksUriAddresses ?? new Set());
+  if (addressProblem) problems.add('jwks_uri', addressProblem);
   if (usesJwtAssertion(client) && client.jwks_uri === undefined && client.jwks === undefined) {
     problems.add('jwks_uri', 'a client authenticating with a JWT assertion needs jwks_uri or jwks', 'required');
   }
@@ -120,6 +123,24 @@ export function validateClient(input: unknown, context: ClientInputContext): Cli
     client.secret = context.previous?.secret ?? context.newSecret();
   }
   return client;
+}
+
+/**
+ * A dynamic registration's redirect URIs (RFC 7591 metadata kept under `registration`) are matched at the
+ * authorize endpoint like the Client's own, so an admin edit of them meets the same rules.
+ */
+function checkRegisteredRedirectUris(registration: Record<string, unknown> | undefined, problems: Problems): void {
+  const uris = registration?.redirect_uris;
+  if (uris === undefined) return;
+  if (!Array.isArray(uris) || !uris.every((u): u is string => typeof u === 'string')) {
+    problems.add('registration.redirect_uris', 'must be an array of strings');
+    return;
+  }
+  if (uris.length > MAX_REDIRECT_URIS) problems.add('registration.redirect_uris', `at most ${MAX_REDIRECT_URIS} redirect URIs`);
+  uris.forEach((uri, i) => {
+    const problem = redirectUriProblem(uri);
+    if (problem) problems.add(`registration.redirect_uris[${i}]`, problem);
+  });
 }
 
 function normaliseGrantTypes(values: string[], problems: Problems): GrantType[] {

@@ -1,3 +1,6 @@
+import type { AddressClass } from '../client-auth/jwks/address-class.ts';
+import { jwksUriAddressProblem, keySetProblems } from '../clients/client-key-rules.ts';
+import { MAX_REDIRECT_URIS } from '../registry/registry-limits.ts';
 import { isHttpUrl, redirectUriProblem } from '../registry/uri-rules.ts';
 import { DEFAULT_APP_SCOPE, DEFAULT_AUTH_METHOD, DEFAULT_GRANT_TYPES, DEFAULT_RESPONSE_TYPES, DEFAULT_SYSTEM_SCOPE } from './registration-defaults.ts';
 import { invalidMetadata, invalidRedirectUri } from './registration-error.ts';
@@ -7,8 +10,6 @@ export type AuthMethod = (typeof AUTH_METHODS)[number];
 export const DCR_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export type DcrGrantType = (typeof DCR_GRANT_TYPES)[number];
 const RESPONSE_TYPES = ['code'] as const;
-/** JWK members only a private or symmetric key has (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 /** Client metadata (RFC 7591 §2) after validation, with defaults filled in. */
 export interface ClientMetadata {
@@ -35,6 +36,8 @@ export interface ClientMetadata {
 export interface MetadataRules {
   /** Production: http redirect URIs only on loopback (RFC 8252 §7.3); https elsewhere. */
   strictRedirectUris: boolean;
+  /** Special-use address classes a jwks_uri may name besides public ones: the JWKS fetcher's. */
+  jwksUriAddresses: ReadonlySet<AddressClass>;
 }
 
 type Json = Record<string, unknown>;
@@ -74,6 +77,7 @@ export function parseClientMetadata(body: unknown, rules: MetadataRules): Client
   }
 
   const redirectUris = stringList(input, 'redirect_uris', invalidRedirectUri) ?? [];
+  if (redirectUris.length > MAX_REDIRECT_URIS) throw invalidRedirectUri(`redirect_uris: at most ${MAX_REDIRECT_URIS} redirect URIs`);
   for (const uri of redirectUris) {
     const problem = redirectUriProblem(uri) ?? (rules.strictRedirectUris ? insecureHttpProblem(uri) : undefined);
     if (problem) throw invalidRedirectUri(`redirect_uris: "${uri}" ${problem}`);
@@ -81,8 +85,10 @@ export function parseClientMetadata(body: unknown, rules: MetadataRules): Client
   // No redirect URI is valid (seed 001's curl body): the client just cannot finish an authorization-code flow until one is added.
 
   const jwksUri = optionalUrl(input, 'jwks_uri');
+  if (jwksUri !== undefined && input.jwks !== undefined && input.jwks !== null) throw invalidMetadata('give jwks_uri or jwks, not both (RFC 7591 §2)');
+  const addressProblem = jwksUri === undefined ? undefined : jwksUriAddressProblem(jwksUri, rules.jwksUriAddresses);
+  if (addressProblem) throw invalidMetadata(`jwks_uri ${addressProblem}`);
   const jwks = optionalJwks(input);
-  if (jwksUri !== undefined && jwks !== undefined) throw invalidMetadata('give jwks_uri or jwks, not both (RFC 7591 §2)');
   if (method === 'private_key_jwt' && jwksUri === undefined && jwks === undefined) {
     throw invalidMetadata('token_endpoint_auth_method private_key_jwt needs jwks_uri or jwks');
   }
@@ -159,8 +165,8 @@ function optionalJwks(input: Json): ClientMetadata['jwks'] {
   }
   keys.forEach((key: unknown, i) => {
     if (!key || typeof key !== 'object' || typeof (key as Json).kty !== 'string') throw invalidMetadata(`jwks.keys[${i}] must be a JWK with kty`);
-    const secret = PRIVATE_JWK_MEMBERS.filter((m) => m in (key as Json));
-    if (secret.length) throw invalidMetadata(`jwks.keys[${i}] must be a public key; remove ${secret.join(', ')}`);
   });
+  const problems = keySetProblems(keys as Json[]);
+  if (problems.length) throw invalidMetadata(problems.map((p) => `jwks.${p.path}: ${p.message}`).join('; '));
   return v as ClientMetadata['jwks'];
 }

@@ -1,4 +1,5 @@
 import { FhirError } from '../../fhir/outcome.ts';
+import type { AddressClass } from '../client-auth/jwks/address-class.ts';
 import type { Client, ClientRepository } from '../clients/client-repository.ts';
 import { validateClient } from '../clients/validate-client.ts';
 import { secretsEqual } from '../secret-compare.ts';
@@ -14,6 +15,8 @@ export interface RegistrationOptions {
   mode: 'open' | 'initial-access-token';
   /** Production: redirect URIs must be https except on loopback. */
   strictRedirectUris: boolean;
+  /** Special-use address classes a jwks_uri may name besides public ones: the JWKS fetcher's. */
+  jwksUriAddresses: ReadonlySet<AddressClass>;
   /** Seconds an initial access token stays valid. */
   initialAccessTokenLifetime: number;
   /** Where RFC 7592 management lives: `${registrationUrl}/${client_id}`. */
@@ -43,10 +46,12 @@ export interface ClientRegistration {
 }
 
 const epochSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
+/** RFC 7592 §2.2: fields of the server's response an update must not send back. */
+const SERVER_MANAGED_FIELDS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
 
 export function createClientRegistration(options: RegistrationOptions): ClientRegistration {
   const { clients, store, now } = options;
-  const rules = { strictRedirectUris: options.strictRedirectUris };
+  const rules = { strictRedirectUris: options.strictRedirectUris, jwksUriAddresses: options.jwksUriAddresses };
 
   /** Who the initial access token was issued to; throws 401 when one is needed and not valid. */
   async function authorizeRegistration(token: string | undefined): Promise<string | undefined> {
@@ -72,7 +77,7 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
   function validClient(client: Client & { id: string }, previous: Client | undefined): Client & { id: string } {
     let valid: Client;
     try {
-      valid = validateClient(client, { id: client.id, ...(previous ? { previous } : {}), newSecret: options.newSecret });
+      valid = validateClient(client, { id: client.id, ...(previous ? { previous } : {}), newSecret: options.newSecret, jwksUriAddresses: options.jwksUriAddresses });
     } catch (err) {
       // The metadata passed our own checks; anything the Client rules still refuse is the client's metadata at fault.
       if (err instanceof FhirError) throw invalidMetadata(err.outcome.issue.map((i) => i.diagnostics).join('; '));
@@ -144,6 +149,11 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
       const body = readBody();
       if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalidMetadata('the body must be a JSON object of client metadata');
       const input = body as Record<string, unknown>;
+      // RFC 7592 §2.2: the server's own fields of a response are not sent back, and a client_secret must match the
+      // current one, which a client without a secret does not have.
+      const serverManaged = SERVER_MANAGED_FIELDS.filter((key) => input[key] !== undefined);
+      if (serverManaged.length) throw invalidMetadata(`${serverManaged.join(', ')} must not be sent in an update: the server manages them (RFC 7592 §2.2)`);
+      if (input.client_secret !== undefined && previous.secret === undefined) throw invalidMetadata('client_secret: this client has no secret to match');
       // RFC 7592 §2.2: the body names the client it replaces, and may not choose its own secret.
       if (input.client_id !== clientId) throw invalidMetadata('client_id in the body must be the client_id of this registration');
       if (input.client_secret !== undefined && (typeof input.client_secret !== 'string' || !secretsEqual(input.client_secret, previous.secret ?? ''))) {

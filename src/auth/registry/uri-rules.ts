@@ -15,7 +15,9 @@ export function redirectUriProblem(value: string): string | undefined {
   if (value.includes('#')) return 'must not contain a fragment (RFC 6749 §3.1.2)';
   if (!/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(value)) return 'must be an absolute URI';
   if (/^https?:/i.test(value) && !parseHttp(value)) return 'must be an absolute http(s) URL with a host';
-  if (/^(javascript|data|vbscript|file):/i.test(value)) return 'must not use this scheme';
+  // Script (javascript:, vbscript:), content carried in the URL or made by a page (data:, blob:), local files
+  // (file:) and browser-internal pages (about:): none is an endpoint of the client, so none may receive its code.
+  if (/^(javascript|vbscript|data|file|about|blob):/i.test(value)) return 'must not use this scheme';
   return undefined;
 }
 
