@@ -350,6 +350,28 @@ for (const driver of drivers) {
         assert.equal((await fhir(tokens.access_token)).status, 200);
       });
 
+      it('resource_server is the admin’s to set: dynamic registration cannot, an RFC 7592 update keeps it', async () => {
+        const theirs = await exchange('public-app', 'launch/patient offline_access patient/Patient.rs');
+        const metadata = { redirect_uris: ['https://registered.example/cb'], token_endpoint_auth_method: 'client_secret_basic', scope: 'patient/Patient.rs', resource_server: true };
+        const registered = await inject(portico.app, 'POST', '/auth/register', { json: metadata });
+        assert.equal(registered.status, 201, JSON.stringify(registered.body));
+        const id = String(registered.body.client_id);
+        const credentials = basic(id, String(registered.body.client_secret));
+        const stored = async () => (await inject(portico.app, 'GET', `/Client/${id}`, { headers: { authorization: ROOT_BASIC } })).body;
+        assert.equal((await stored()).resource_server, undefined, 'not taken from registration metadata');
+        assert.deepEqual((await introspect(theirs.access_token, credentials)).body, { active: false });
+
+        await admin(`/Client/${id}`, { ...(await stored()), resource_server: true });
+        assert.equal((await introspect(theirs.access_token, credentials)).body.active, true);
+        const update = await inject(portico.app, 'PUT', new URL(String(registered.body.registration_client_uri)).pathname, {
+          json: { ...metadata, client_id: id },
+          headers: { authorization: `Bearer ${String(registered.body.registration_access_token)}` },
+        });
+        assert.equal(update.status, 200, JSON.stringify(update.body));
+        assert.equal((await stored()).resource_server, true);
+        assert.equal((await introspect(theirs.access_token, credentials)).body.active, true);
+      });
+
       it('resource_server is validated: a boolean, and never on a public client (nothing stored)', async () => {
         await admin('/Client/rs-candidate', secretClient(['system/Patient.rs'], { resource_server: true }));
         const stored = await inject(portico.app, 'GET', '/Client/rs-candidate', { headers: { authorization: ROOT_BASIC } });
