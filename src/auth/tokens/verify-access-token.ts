@@ -33,7 +33,8 @@ const NOT_OUR_KEY = 'the access token was not signed by a key of this server';
  * §3.1 `invalid_token` when it fails): a JWS signed by a published key of ours chosen by `kid` (its
  * algorithm, never `none`), typed `at+jwt` (RFC 9068 §2.1, so an id_token or client assertion never
  * passes), issued by us, for the FHIR base, unexpired, not issued in the future, with the claims of
- * AccessTokenClaims, and its grant still active. The reason says what failed, for error_description; it never echoes token contents.
+ * AccessTokenClaims, and its grant still active. The reason says what failed, for error_description;
+ * it never echoes token contents.
  */
 export async function verifyAccessToken(token: string, deps: AccessTokenVerifierDeps): Promise<TokenVerification> {
   const nowSeconds = Math.floor(deps.now().getTime() / 1000);
@@ -54,7 +55,10 @@ export async function verifyAccessToken(token: string, deps: AccessTokenVerifier
   return { valid: true, claims };
 }
 
-/** Everything verifyAccessToken checks but the grant's standing (revocation needs the grant of a revoked token). */
+/**
+ * Everything verifyAccessToken checks but the grant's standing and `iat` (revocation needs the grant of
+ * a revoked token, and reads tokens with a clock at 0 so that expired ones count).
+ */
 export async function checkAccessTokenClaims(token: string, deps: Omit<AccessTokenVerifierDeps, 'grants'>): Promise<TokenVerification> {
   return checkSignedToken(token, deps);
 }
