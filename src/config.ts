@@ -87,6 +87,12 @@ export interface Config {
     /** Seconds. */
     readonly failureWindow: number;
   };
+  /** Slowing client secret guessing: authentication attempts per client_id within a window. */
+  readonly clientAuth: {
+    readonly maxFailures: number;
+    /** Seconds. */
+    readonly failureWindow: number;
+  };
   /** Origins allowed to frame the sign-in and consent pages (an embedding EHR); empty: none. */
   readonly frameAncestors: readonly string[];
   /**
@@ -180,6 +186,8 @@ const envSchema = z.object({
     )
     .default(false),
   LOGIN_FAILURE_WINDOW: intSetting(1, 86400).default(900),
+  CLIENT_AUTH_MAX_FAILURES: intSetting(1, 100_000).default(10),
+  CLIENT_AUTH_FAILURE_WINDOW: intSetting(1, 86400).default(300),
   BULK_EXPORT_MAX_CONCURRENT: intSetting(1, 1000).default(5),
   BULK_EXPORT_RETENTION: intSetting(60, 30 * 86400).default(86400),
   BULK_EXPORT_FILE_MAX_RESOURCES: intSetting(1, 10_000_000).default(100_000),
@@ -318,6 +326,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxLifetime: e.SESSION_MAX_LIFETIME,
     },
     login: { maxFailures: e.LOGIN_MAX_FAILURES, failureWindow: e.LOGIN_FAILURE_WINDOW },
+    clientAuth: { maxFailures: e.CLIENT_AUTH_MAX_FAILURES, failureWindow: e.CLIENT_AUTH_FAILURE_WINDOW },
     frameAncestors: e.FRAME_ANCESTORS ?? [],
     clientCacheMs: e.CLIENT_CACHE_MS,
     bulkExport: {

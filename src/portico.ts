@@ -8,6 +8,8 @@ import { createClientRegistration } from './auth/registration/registration-servi
 import { createClientAuthenticator, type ClientAuthenticator } from './auth/client-auth/client-authenticator.ts';
 import { createHttpJwksFetcher } from './auth/client-auth/jwks/http-jwks-fetcher.ts';
 import { createJwksCache } from './auth/client-auth/jwks/jwks-cache.ts';
+import { createClientAuthThrottle } from './auth/client-auth/client-auth-throttle.ts';
+import { createClientAttemptStore } from './storage/auth/client-attempt-store.ts';
 import { createJtiStore } from './storage/auth/jti-store.ts';
 import { createLoginThrottle } from './auth/sessions/login-throttle.ts';
 import { generateSessionId } from './auth/sessions/session-id.ts';
@@ -223,6 +225,11 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
           allowedAddresses: new Set(config.jwksFetch.allowedAddresses),
         }),
       }),
+      throttle: createClientAuthThrottle(
+        createClientAttemptStore(db),
+        { maxFailures: config.clientAuth.maxFailures, windowSeconds: config.clientAuth.failureWindow },
+        now,
+      ),
       now,
       audiences: [`${config.baseUrl}/auth/token`],
     });
@@ -240,6 +247,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       fhirBaseUrl: config.fhirBaseUrl,
       signingKeys,
       clientAuthenticator,
+      root: config.admin,
       codes: createCodeStore(db),
       grants,
       refreshTokens: createRefreshTokenStore(db),

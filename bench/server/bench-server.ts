@@ -162,6 +162,8 @@ async function main(): Promise<void> {
     name: 'Benchmark resource server (introspection)',
     type: 'client',
     active: true,
+    // Introspects the app's tokens: only a resource server may see another client's tokens.
+    resource_server: true,
     secret: RS_SECRET,
     grant_types: ['client_credentials'],
     scope: ['system/Patient.rs'],

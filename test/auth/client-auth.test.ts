@@ -8,6 +8,8 @@ import { createClientAuthenticator, type ClientAuthenticator } from '../../src/a
 import { createHttpJwksFetcher, type HttpJwksFetcherOptions } from '../../src/auth/client-auth/jwks/http-jwks-fetcher.ts';
 import { createJwksCache } from '../../src/auth/client-auth/jwks/jwks-cache.ts';
 import { OAuthError } from '../../src/auth/client-auth/oauth-error.ts';
+import { createClientAuthThrottle } from '../../src/auth/client-auth/client-auth-throttle.ts';
+import { createClientAttemptStore } from '../../src/storage/auth/client-attempt-store.ts';
 import { createJtiStore } from '../../src/storage/auth/jti-store.ts';
 import { openDatabase, type Database } from '../../src/storage/database.ts';
 import { drivers, startPortico, type TestPortico } from '../support/portico.ts';
@@ -54,6 +56,7 @@ for (const driver of drivers) {
         clients: portico.auth.clients,
         jtis: createJtiStore(db),
         jwks: createJwksCache({ fetch: createHttpJwksFetcher(fetcherOptions(over)), now: () => clock }),
+        throttle: createClientAuthThrottle(createClientAttemptStore(db), { maxFailures: 10, windowSeconds: 300 }, () => clock),
         now: () => clock,
         audiences: [TOKEN_URL],
       });

@@ -5,9 +5,10 @@ import {
   formatScope,
   formatScopes,
   intersectScopes,
-  isSubsetOf,
+  isCoveredBy,
   parseScope,
   parseScopes,
+  scopeSyntaxProblem,
   type ResourceScope,
   type Scope,
 } from '../../src/auth/scopes/index.ts';
@@ -98,8 +99,8 @@ describe('parseScopes: non-resource and unknown tokens', () => {
     assert.equal(formatScopes(scopes), `${LAUNCH} ${G10_GRANULAR.join(' ')}`);
   });
 
-  it('tolerates extra whitespace and drops duplicates', () => {
-    assert.deepEqual(texts(parseScopes('  openid   openid\tpatient/Patient.rs ')), ['openid', 'patient/Patient.rs']);
+  it('tolerates extra spaces and drops duplicates (a tab is no separator: see scope syntax below)', () => {
+    assert.deepEqual(texts(parseScopes('  openid   openid patient/Patient.rs ')), ['openid', 'patient/Patient.rs']);
     assert.deepEqual(parseScopes(''), []);
   });
 
@@ -193,20 +194,63 @@ describe('intersectScopes', () => {
   });
 });
 
-describe('isSubsetOf', () => {
+describe('isCoveredBy', () => {
   const original = parseScopes(`${LAUNCH} patient/Patient.rs ${G10_GRANULAR[2]}`);
+  const covered = (wanted: string, granted: readonly Scope[] | string) =>
+    isCoveredBy(parseScopes(wanted), typeof granted === 'string' ? parseScopes(granted) : granted);
 
-  it('token-wise: every token of the refresh request is in the original grant', () => {
-    assert.equal(isSubsetOf(parseScopes('openid patient/Patient.rs'), original), true);
-    assert.equal(isSubsetOf(original, original), true);
-    assert.equal(isSubsetOf([], original), true);
-    assert.equal(isSubsetOf(parseScopes(G10_GRANULAR[2]!.replace('|', '%7C')), original), true, 'normalized form');
+  it('the grant itself, any part of it, and nothing at all are covered (normalized queries too)', () => {
+    assert.equal(covered('openid patient/Patient.rs', original), true);
+    assert.equal(isCoveredBy(original, original), true);
+    assert.equal(isCoveredBy([], original), true);
+    assert.equal(covered(G10_GRANULAR[2]!.replace('|', '%7C'), original), true, 'normalized form');
   });
 
-  it('a token not in the grant, even a narrower-meaning one, is not a subset', () => {
-    assert.equal(isSubsetOf(parseScopes('patient/Observation.rs'), original), false);
-    assert.equal(isSubsetOf(parseScopes('patient/Patient.r'), original), false);
-    assert.equal(isSubsetOf(parseScopes('patient/Patient.rs online_access'), original), false);
-    assert.equal(isSubsetOf(parseScopes('patient/Patient.read'), original), false, 'v1 and v2 are different tokens');
+  it('by meaning: a wildcard type covers a type, fewer permissions, a query under a query-less scope, v1 as v2', () => {
+    assert.equal(covered('patient/Observation.rs', 'patient/*.rs'), true);
+    assert.equal(covered('patient/Observation.read', 'patient/*.read'), true);
+    assert.equal(covered('patient/Patient.r', original), true);
+    assert.equal(covered('patient/Patient.read', original), true, 'read is rs');
+    assert.equal(covered('patient/Patient.rs', 'patient/Patient.read'), true);
+    assert.equal(covered('patient/Observation.cud', 'patient/*.write'), true, 'write is cud');
+    assert.equal(covered(G10_GRANULAR[3]!, 'patient/Observation.rs'), true);
+    assert.equal(covered(`${G10_GRANULAR[2]!}&code=x`, original), true, 'a query with more pairs is narrower');
+    assert.equal(covered('patient/Observation.rs', 'patient/Observation.r patient/*.s'), true, 'permissions from several scopes');
+  });
+
+  it('nothing wider: another type, context or permission, a missing query pair, a wildcard under a type', () => {
+    assert.equal(covered('patient/Observation.rs', original), false, 'the granted Observation scope is granular');
+    assert.equal(covered('patient/Condition.rs', 'patient/Observation.rs'), false);
+    assert.equal(covered('patient/*.rs', 'patient/Observation.rs'), false);
+    assert.equal(covered('user/Patient.rs', original), false);
+    assert.equal(covered('patient/Patient.rsu', original), false);
+    assert.equal(covered('patient/Patient.write', 'patient/Patient.read'), false);
+    assert.equal(covered(G10_GRANULAR[3]!, original), false, 'another category');
+  });
+
+  it('launch, OpenID Connect and refresh scopes as tokens; unknown scopes never', () => {
+    assert.equal(covered('launch/patient openid fhirUser offline_access', original), true);
+    assert.equal(covered('online_access', original), false);
+    assert.equal(covered('launch', original), false);
+    assert.equal(covered('profile', original), false);
+    assert.equal(covered('email', 'email openid'), false);
+  });
+});
+
+describe('scope syntax (RFC 6749 section 3.3)', () => {
+  it('tokens of printable ASCII but quote and backslash, separated by spaces', () => {
+    assert.equal(scopeSyntaxProblem(`${LAUNCH} ${G10_GRANULAR[0]!}`), undefined);
+    assert.equal(scopeSyntaxProblem('openid  fhirUser '), undefined, 'runs of spaces are tolerated');
+    for (const bad of ['openid\nfhirUser', 'openid\tfhirUser', 'openid\r\nfhirUser', 'a\u0000b', 'a\u007fb', 'a"b', 'a\\b', 'patient/Patient.rs\u00a0openid', 'é']) {
+      assert.match(scopeSyntaxProblem(bad) ?? '', /^scope contains the character U\+[0-9A-F]{4}: /, JSON.stringify(bad));
+      assert.match(scopeSyntaxProblem(bad) ?? '', /^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/, 'error_description characters');
+    }
+  });
+
+  it('the parser splits on spaces only: a token with a line break is unknown, never two tokens', () => {
+    assert.deepEqual(
+      parseScopes('openid\npatient/Patient.rs launch').map((s) => s.kind),
+      ['unknown', 'launch'],
+    );
   });
 });

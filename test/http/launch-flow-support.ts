@@ -60,9 +60,14 @@ export function tokenRequest(app: FastifyInstance, form: Record<string, string>,
 export const refresh = (app: FastifyInstance, refreshToken: unknown, clientId: string) =>
   tokenRequest(app, { grant_type: 'refresh_token', refresh_token: String(refreshToken), client_id: clientId });
 
-/** RFC 7662 introspection, the (public) client identifying itself by client_id. */
+/**
+ * RFC 7662 introspection of a token of `clientId`, asked by the root client (which may introspect any
+ * token; a public client may not introspect at all). An active answer must name `clientId`.
+ */
 export async function introspect(app: FastifyInstance, token: unknown, clientId: string): Promise<Json> {
-  const res = await tokenRequest(app, { token: String(token), client_id: clientId }, '/auth/introspect');
+  const res = await tokenRequest(app, { token: String(token) }, '/auth/introspect', { authorization: ROOT_BASIC });
   assert.equal(res.statusCode, 200, res.body);
-  return res.json() as Json;
+  const body = res.json() as Json;
+  if (body.active === true) assert.equal(body.client_id, clientId);
+  return body;
 }

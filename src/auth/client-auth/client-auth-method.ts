@@ -1,5 +1,6 @@
 import type { ImportedKeys } from './imported-keys.ts';
 import type { ClientRepository, StoredClient } from '../clients/client-repository.ts';
+import type { ClientAuthThrottle } from './client-auth-throttle.ts';
 import type { JtiStore } from './jti-store.ts';
 import type { JwksSource } from './jwks/jwks-source.ts';
 
@@ -26,6 +27,8 @@ export interface ClientAuthDeps {
   jtis: JtiStore;
   /** Keys behind a client's `jwks_uri` (a per-process cache over an outbound fetch). */
   jwks: JwksSource;
+  /** Attempts with a client secret per client_id (shared by every process): too many failures answer 429. */
+  throttle: ClientAuthThrottle;
   now: () => Date;
   /** Accepted `aud` values of a client assertion: the token endpoint URL (RFC 7523 §3 item 3). */
   audiences: readonly string[];

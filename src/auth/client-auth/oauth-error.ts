@@ -8,11 +8,13 @@ export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_gra
 
 export class OAuthError extends Error {
   constructor(
-    readonly status: 400 | 401,
+    readonly status: 400 | 401 | 429,
     readonly error: OAuthErrorCode,
     readonly description: string,
     /** A `WWW-Authenticate` value; set when the client authenticated with HTTP Basic (RFC 6749 §5.2). */
     readonly challenge?: string,
+    /** Seconds for `Retry-After` (RFC 9110 §10.2.3), with a 429. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`${error}: ${description}`);
     this.name = 'OAuthError';
@@ -26,3 +28,19 @@ export const invalidRequest = (description: string) => new OAuthError(400, 'inva
 
 export const invalidClient = (description: string, options: { basic?: boolean } = {}) =>
   new OAuthError(401, 'invalid_client', description, options.basic ? BASIC_CHALLENGE : undefined);
+
+/**
+ * Too many failed client authentications for this client_id within the window (RFC 6585 §4: 429 with
+ * Retry-After). The code stays `invalid_client` (RFC 6749 §5.2): the client did not authenticate, and a
+ * client that treats it as such stops retrying with a wrong secret; `temporarily_unavailable` would
+ * blame the server and `slow_down` belongs to device-flow polling (RFC 8628 §3.5). Unknown and known
+ * client_ids get the same answer.
+ */
+export const tooManyAttempts = (retryAfterSeconds: number) =>
+  new OAuthError(
+    429,
+    'invalid_client',
+    `too many failed client authentications for this client_id; try again in ${retryAfterSeconds} seconds`,
+    undefined,
+    retryAfterSeconds,
+  );

@@ -71,6 +71,11 @@ export interface Client extends RegistryResource {
   details?: ClientDetails;
   /** Skips the consent page. */
   first_party?: boolean;
+  /**
+   * A resource server (RFC 7662 §2.1): it may introspect every token, not only its own. Set by the
+   * admin API only (never by dynamic registration or the developer RPC); a confidential client only.
+   */
+  resource_server?: boolean;
   /** Who registered it: `User/<id>` for a signed-in developer; absent for the root client. */
   owner?: string;
 }

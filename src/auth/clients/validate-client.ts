@@ -53,6 +53,7 @@ const clientSchema = z.strictObject({
   description: z.string().max(4096).optional(),
   details: z.record(z.string(), z.string()).optional(),
   first_party: z.boolean().optional(),
+  resource_server: z.boolean().optional(),
   owner: z.string().regex(/^User\/[A-Za-z0-9._~-]{1,128}$/, 'must be a reference User/<id>').optional(),
   /** Reserved for dynamic client registration's own metadata (RFC 7591); not checked here. */
   registration: z.record(z.string(), z.unknown()).optional(),
@@ -113,6 +114,9 @@ export function validateClient(input: unknown, context: ClientInputContext): Cli
   }
   if (isPublic && client.grant_types?.includes('client_credentials')) {
     problems.add('grant_types', 'a public client cannot use client_credentials (RFC 6749 §4.4)');
+  }
+  if (isPublic && client.resource_server === true) {
+    problems.add('resource_server', 'a public client cannot authenticate, so it cannot introspect tokens as a resource server');
   }
   if (isPublic && code?.pkce === false) {
     problems.add('auth.authorization_code.pkce', 'a public client must use PKCE');

@@ -85,6 +85,8 @@ export function clientFromMetadata(id: string, metadata: ClientMetadata, issuedA
   for (const key of ['description', 'first_party', 'owner'] as const) {
     if (previous?.[key] !== undefined) (client as Record<string, unknown>)[key] = previous[key];
   }
+  // The admin's resource-server mark survives too, unless the client turns public (which cannot introspect).
+  if (previous?.resource_server !== undefined && method !== 'none') client.resource_server = previous.resource_server;
   return client;
 }
 

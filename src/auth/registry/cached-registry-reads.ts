@@ -10,41 +10,67 @@ export interface RegistryReadCacheOptions {
 /**
  * A RegistryRepository that reuses `get` answers (a Client is read on every token request) for
  * `ttlMs`. A write through this repository takes effect at once; one made by another process sharing
- * the database, within `ttlMs`. Absent ids are not remembered (they are the caller's to choose), and
- * every hit is a fresh copy parsed from the JSON kept, so no caller can change what the next one reads
- * (a parse costs a fraction of structuredClone, and a stored resource is JSON by construction).
+ * the database, within `ttlMs`. Every hit is a fresh copy parsed from the JSON kept, so no caller can
+ * change what the next one reads (a parse costs a fraction of structuredClone, and a stored resource is
+ * JSON by construction).
+ *
+ * "No such id" is remembered too, for as long: otherwise an unknown client_id cost a database read that a
+ * known one did not, and its answer came measurably later (client enumeration by timing). Absent ids are
+ * the caller's to choose, so they are kept apart, in a map of their own of the same size: a flood of
+ * made-up ids can only push out other made-up ids, never a known resource.
  */
 export function cacheRegistryReads<T extends RegistryResource>(repository: RegistryRepository<T>, options: RegistryReadCacheOptions): RegistryRepository<T> {
   if (options.ttlMs <= 0) return repository;
   const known = new Map<string, { json: string; until: number }>();
+  const absent = new Map<string, number>();
   // Bumped by every write: a read that overlapped a write may hold the old version, so it is not kept.
   let writes = 0;
+  const remember = <V>(map: Map<string, V>, id: string, value: V) => {
+    map.delete(id);
+    map.set(id, value);
+    while (map.size > options.maxEntries) map.delete(map.keys().next().value as string);
+  };
+  const drop = (id: string) => {
+    known.delete(id);
+    absent.delete(id);
+  };
   const forget = async <R>(write: () => Promise<R>, id: string | undefined): Promise<R> => {
     writes++;
-    if (id !== undefined) known.delete(id);
+    if (id !== undefined) drop(id);
     try {
       return await write();
     } finally {
       writes++;
-      if (id !== undefined) known.delete(id);
+      if (id !== undefined) drop(id);
     }
   };
   return {
     async get(id) {
+      const now = options.nowMs();
       const entry = known.get(id);
-      if (entry && options.nowMs() < entry.until) return JSON.parse(entry.json) as Stored<T>;
+      if (entry && now < entry.until) return JSON.parse(entry.json) as Stored<T>;
+      const absentUntil = absent.get(id);
+      if (absentUntil !== undefined && now < absentUntil) return undefined;
       const writesBefore = writes;
       const resource = await repository.get(id);
-      if (resource && writes === writesBefore) {
-        known.delete(id);
-        known.set(id, { json: JSON.stringify(resource), until: options.nowMs() + options.ttlMs });
-        while (known.size > options.maxEntries) known.delete(known.keys().next().value as string);
+      if (writes === writesBefore) {
+        if (resource) {
+          absent.delete(id);
+          remember(known, id, { json: JSON.stringify(resource), until: options.nowMs() + options.ttlMs });
+        } else {
+          known.delete(id);
+          remember(absent, id, options.nowMs() + options.ttlMs);
+        }
       }
       return resource;
     },
     put: (resource) => forget(() => repository.put(resource), resource.id),
-    // A new server-assigned id was never read: nothing to forget but overlapping reads.
-    create: (resource) => forget(() => repository.create(resource), undefined),
+    create: async (resource) => {
+      const created = await forget(() => repository.create(resource), undefined);
+      // A new server-assigned id was never read as present, but may have been asked for (and found absent).
+      drop(created.id);
+      return created;
+    },
     delete: (id) => forget(() => repository.delete(id), id),
     list: (request) => repository.list(request),
   };

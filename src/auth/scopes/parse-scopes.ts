@@ -17,15 +17,34 @@ export interface ParseScopesOptions {
 }
 
 const RESOURCE_SCOPE = /^(patient|user|system)\/(\*|[A-Za-z]+)\.([^?]+)(?:\?(.*))?$/;
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+/** A character that may not appear in a scope string: neither a scope-token character nor the space between tokens. */
+const NOT_IN_SCOPE = /[^\x20\x21\x23-\x5B\x5D-\x7E]/;
+
+/**
+ * What makes a requested scope string malformed (RFC 6749 §3.3: scope-tokens separated by spaces), or
+ * undefined. A tab, a line break, any other control character, a quote, a backslash or a non-ASCII
+ * character is refused as `invalid_scope`, never split on or passed along. The answer names the
+ * character by its code point and stays within error_description's characters (RFC 6749 §5.2).
+ */
+export function scopeSyntaxProblem(text: string): string | undefined {
+  const bad = NOT_IN_SCOPE.exec(text)?.[0];
+  if (bad === undefined) return undefined;
+  const codePoint = `U+${(bad.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return `scope contains the character ${codePoint}: scope tokens are printable ASCII other than quote and backslash, separated by spaces (RFC 6749 section 3.3)`;
+}
 
 /**
  * A space-separated scope string (RFC 6749 §3.3) to scope values, in order, duplicates removed.
- * Never throws: tokens we don't understand come back as `{ kind: 'unknown' }`.
+ * Never throws: tokens we don't understand come back as `{ kind: 'unknown' }`. Only spaces separate
+ * tokens; a token holding any other character outside scope-token (a line break…) is `unknown`.
+ * Requests are checked with scopeSyntaxProblem first.
  */
 export function parseScopes(text: string, options: ParseScopesOptions = {}): Scope[] {
   const seen = new Set<string>();
   const scopes: Scope[] = [];
-  for (const token of text.split(/\s+/)) {
+  for (const token of text.split(/ +/)) {
     if (token === '' || seen.has(token)) continue;
     seen.add(token);
     scopes.push(parseScope(token, options));
@@ -35,6 +54,7 @@ export function parseScopes(text: string, options: ParseScopesOptions = {}): Sco
 
 /** One scope token to its value. */
 export function parseScope(token: string, options: ParseScopesOptions = {}): Scope {
+  if (!SCOPE_TOKEN.test(token)) return unknown(token, 'not an RFC 6749 scope token (printable ASCII other than quote and backslash)');
   if ((NON_RESOURCE_SCOPES as readonly string[]).includes(token)) {
     return { kind: token as NonResourceScopeName, text: token };
   }

@@ -1,41 +1,57 @@
-import { bearerToken } from '../registration/bearer-token.ts';
+import type { StoredClient } from '../clients/client-repository.ts';
 import { invalidClient } from '../client-auth/oauth-error.ts';
+import { isRootClient } from '../root-client.ts';
 import { absoluteFhirUser } from './id-token.ts';
 import type { TokenDeps } from './token-deps.ts';
-import { invalidToken } from './token-error.ts';
-import { activeAccessToken, findActiveToken } from './token-lookup.ts';
+import { findActiveToken, type ActiveToken } from './token-lookup.ts';
 import type { TokenRequest } from './token-endpoint.ts';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
 const CLIENT_CREDENTIAL_FIELDS = ['client_id', 'client_secret', 'client_assertion', 'client_assertion_type'];
 
+/** Who is asking, and so which tokens they may see. */
+type Introspector = { kind: 'root' } | { kind: 'resource-server' } | { kind: 'client'; client: StoredClient };
+
 /**
- * Who may introspect (RFC 7662 §2.1 leaves it to us): a resource server presenting a valid access
- * token of ours, or any registered client authenticating as at the token endpoint.
+ * Who may introspect (RFC 7662 §2.1 "the endpoint MUST also require some form of authorization", §4
+ * against token scanning): the root admin client (HTTP Basic, as on every API) and Clients marked
+ * `resource_server`, any token; any other confidential client, authenticated as at the token endpoint,
+ * only its own tokens. A public client proves nothing about itself, and a bearer token is no client
+ * credential: both are 401 `invalid_client`.
  */
-async function authenticateCaller(request: TokenRequest, deps: TokenDeps): Promise<void> {
+async function authenticateIntrospector(request: TokenRequest, deps: TokenDeps): Promise<Introspector> {
   const auth = request.authorization?.trim() ?? '';
   if (/^bearer(\s|$)/i.test(auth)) {
-    const token = bearerToken(auth);
-    if (token === undefined || !(await activeAccessToken(token, deps))) {
-      throw invalidToken('the bearer token is invalid, expired or revoked');
-    }
-    return;
+    // RFC 6749 §5.2: a 401 to a request that used the Authorization header names the scheme to use.
+    throw invalidClient('introspection needs client authentication (HTTP Basic, client_secret_post or a client assertion); bearer tokens are not accepted', { basic: true });
   }
+  if (isRootClient(request.authorization, deps.root)) return { kind: 'root' };
   if (auth === '' && !CLIENT_CREDENTIAL_FIELDS.some((f) => request.form[f] !== undefined)) {
-    throw invalidClient('introspection requires client authentication or a bearer token');
+    throw invalidClient('introspection requires client authentication');
   }
-  await deps.clientAuthenticator.authenticate({ ...(request.authorization !== undefined ? { authorization: request.authorization } : {}), form: request.form });
+  const { client, method } = await deps.clientAuthenticator.authenticate({
+    ...(request.authorization !== undefined ? { authorization: request.authorization } : {}),
+    form: request.form,
+  });
+  if (method === 'none') throw invalidClient('a public client may not introspect tokens; authenticate as a confidential client');
+  return client.resource_server === true ? { kind: 'resource-server' } : { kind: 'client', client };
+}
+
+/** A client that is neither root nor a resource server sees its own tokens only; others read as inactive. */
+function maySee(introspector: Introspector, token: ActiveToken): boolean {
+  if (introspector.kind !== 'client') return true;
+  const owner = token.kind === 'access_token' ? token.claims.client_id : token.grant.clientId;
+  return owner === introspector.client.id;
 }
 
 /** POST /auth/introspect (RFC 7662 §2.2): anything not active is exactly `{"active": false}` (Inferno checks that). */
 export async function introspect(request: TokenRequest, deps: TokenDeps): Promise<IntrospectionResponse> {
-  await authenticateCaller(request, deps);
+  const introspector = await authenticateIntrospector(request, deps);
   const token = request.form.token;
   if (token === undefined || token === '') return { active: false };
   const found = await findActiveToken(token, request.form.token_type_hint, deps);
-  if (!found) return { active: false };
+  if (!found || !maySee(introspector, found)) return { active: false };
 
   if (found.kind === 'access_token') {
     const c = found.claims;

@@ -8,8 +8,13 @@ import { releasesIdentity, userinfoMember } from './user-claims.ts';
 
 export interface IssueRequest {
   grant: Grant;
-  /** The scope of these tokens: the grant's, or a subset on a down-scoping refresh. */
+  /** The access token's scope: the grant's, or a narrower one on a down-scoping refresh. */
   scope: string;
+  /**
+   * The new refresh token's scope, when it differs from `scope`: on a refresh, the presented refresh
+   * token's (RFC 6749 §6: identical to it, however narrow the access token asked).
+   */
+  refreshScope?: string;
   /** Seconds the access token lives. */
   lifetime: number;
   /** Seconds a (new) refresh token going with it lives; undefined for none. */
@@ -46,7 +51,7 @@ export async function issueTokens(request: IssueRequest, deps: TokenDeps): Promi
     refreshToken = deps.newSecret();
     await deps.refreshTokens.create(hashToken(refreshToken), {
       grantId: grant.id,
-      scope,
+      scope: request.refreshScope ?? scope,
       issuedAt: iat,
       expiresAt: iat + request.refreshLifetime,
     });

@@ -2,6 +2,7 @@ import type { ClientAuthenticator } from '../client-auth/client-authenticator.ts
 import type { AuthorizationCodeStore } from '../grants/grant.ts';
 import type { AccessTokenLedger, GrantStore, RefreshTokenStore } from '../grants/grant-store.ts';
 import type { SigningKeys } from '../keys/signing-keys.ts';
+import type { RootClientCredentials } from '../root-client.ts';
 import type { SessionLiveness } from '../sessions/session-service.ts';
 import type { UserRepository } from '../users/user.ts';
 import type { TokenSettings } from './token-settings.ts';
@@ -14,6 +15,8 @@ export interface TokenDeps {
   fhirBaseUrl: string;
   signingKeys: SigningKeys;
   clientAuthenticator: ClientAuthenticator;
+  /** The root (admin) client: it may introspect any token, as it may call every API. */
+  root: RootClientCredentials;
   codes: AuthorizationCodeStore;
   grants: GrantStore;
   refreshTokens: RefreshTokenStore;

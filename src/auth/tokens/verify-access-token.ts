@@ -20,14 +20,21 @@ export interface AccessTokenVerifierDeps {
 export type TokenVerification = { valid: true; claims: AccessTokenClaims } | { valid: false; reason: string };
 
 const invalid = (reason: string) => ({ valid: false, reason }) as const;
+/**
+ * How far ahead of our clock an access token's `iat` may be, seconds: room for processes whose clocks
+ * disagree a little. A token stamped later than that was not issued by a server keeping time with us
+ * (a skewed or forged clock); it is refused rather than trusted for its whole life ahead.
+ */
+export const ACCESS_TOKEN_IAT_SKEW_SECONDS = 60;
 const NOT_OUR_KEY = 'the access token was not signed by a key of this server';
 
 /**
  * The one check of our access tokens, for the FHIR API, introspection and userinfo alike (RFC 6750
  * §3.1 `invalid_token` when it fails): a JWS signed by a published key of ours chosen by `kid` (its
  * algorithm, never `none`), typed `at+jwt` (RFC 9068 §2.1, so an id_token or client assertion never
- * passes), issued by us, for the FHIR base, unexpired, with the claims of AccessTokenClaims, and its
- * grant still active. The reason says what failed, for error_description; it never echoes token contents.
+ * passes), issued by us, for the FHIR base, unexpired, not issued in the future, with the claims of
+ * AccessTokenClaims, and its grant still active. The reason says what failed, for error_description;
+ * it never echoes token contents.
  */
 export async function verifyAccessToken(token: string, deps: AccessTokenVerifierDeps): Promise<TokenVerification> {
   const nowSeconds = Math.floor(deps.now().getTime() / 1000);
@@ -43,11 +50,15 @@ export async function verifyAccessToken(token: string, deps: AccessTokenVerifier
     claims = checked.claims;
     deps.verified?.set(token, { claims, kid: checked.kid }, nowSeconds);
   }
+  if (claims.iat > nowSeconds + ACCESS_TOKEN_IAT_SKEW_SECONDS) return invalid('the access token is not valid yet (issued in the future)');
   if (!(await deps.grants.isActive(claims.grant))) return invalid('the access token was revoked');
   return { valid: true, claims };
 }
 
-/** Everything verifyAccessToken checks but the grant's standing (revocation needs the grant of a revoked token). */
+/**
+ * Everything verifyAccessToken checks but the grant's standing and `iat` (revocation needs the grant of
+ * a revoked token, and reads tokens with a clock at 0 so that expired ones count).
+ */
 export async function checkAccessTokenClaims(token: string, deps: Omit<AccessTokenVerifierDeps, 'grants'>): Promise<TokenVerification> {
   return checkSignedToken(token, deps);
 }

@@ -16,6 +16,7 @@ export function renderTokenError(error: FastifyError | Error, request: FastifyRe
   noStore(reply).type('application/json');
   if (error instanceof OAuthError || error instanceof TokenError) {
     if (error.challenge) reply.header('www-authenticate', error.challenge);
+    if (error instanceof OAuthError && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.code(error.status).send(JSON.stringify({ error: error.error, error_description: error.description }));
   }
   const status = (error as FastifyError).statusCode;

@@ -1,5 +1,5 @@
 import type { Client } from '../../clients/client-repository.ts';
-import { intersectScopes, parseScopes, type Scope } from '../../scopes/index.ts';
+import { intersectScopes, parseScopes, scopeSyntaxProblem, type Scope } from '../../scopes/index.ts';
 import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';
 
 /**
@@ -13,11 +13,13 @@ export function offeredScopes(requested: readonly Scope[], client: Client): Scop
   return intersectScopes(requested, [...clientScopes, ...nonResource]);
 }
 
-/** RFC 6749 §3.3: `invalid_scope` when nothing requested can be granted. */
+/** RFC 6749 §3.3: `invalid_scope` when the scope is malformed or nothing requested can be granted. */
 export const resolveScopes: AuthorizeStep = {
   name: 'resolve-scopes',
   run(input, state, deps) {
     const client = established(state.client, 'client');
+    const problem = scopeSyntaxProblem(input.params.values.scope ?? '');
+    if (problem) return refuse(input, state, 'invalid_scope', problem);
     const requested = parseScopes(input.params.values.scope ?? '', deps.resourceTypes ? { resourceTypes: deps.resourceTypes } : {});
     if (requested.length === 0) return refuse(input, state, 'invalid_scope', 'scope is required');
     const offered = offeredScopes(requested, client);

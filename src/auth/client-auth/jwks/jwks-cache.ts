@@ -1,4 +1,4 @@
-import type { FetchedJwks, JsonWebKeySet, JwksFetcher, JwksSource } from './jwks-source.ts';
+import type { FetchedJwks, JsonWebKeySet, JwksAnswer, JwksFetcher, JwksSource } from './jwks-source.ts';
 
 export interface JwksCacheOptions {
   fetch: JwksFetcher;
@@ -54,18 +54,18 @@ export function createJwksCache(options: JwksCacheOptions): JwksSource {
   }
 
   return {
-    async get(url, { refresh = false } = {}) {
+    async get(url, { refresh = false } = {}): Promise<JwksAnswer> {
       const now = options.now().getTime();
       const cached = entries.get(url);
       const fresh = cached && cached.expiresAt > now ? cached : undefined;
-      if (fresh && !refresh) return fresh.jwks;
+      if (fresh && !refresh) return { jwks: fresh.jwks, fetched: false };
       if (fresh && refresh) {
         const last = lastForcedRefresh.get(url);
-        if (last !== undefined && now - last < minRefresh) return fresh.jwks;
+        if (last !== undefined && now - last < minRefresh) return { jwks: fresh.jwks, fetched: false };
         lastForcedRefresh.set(url, now);
         if (lastForcedRefresh.size > maxEntries) lastForcedRefresh.delete(lastForcedRefresh.keys().next().value as string);
       }
-      return fetchOnce(url);
+      return { jwks: await fetchOnce(url), fetched: true };
     },
   };
 }

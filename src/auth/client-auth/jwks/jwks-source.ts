@@ -3,6 +3,16 @@ export interface JsonWebKeySet {
   keys: Record<string, unknown>[];
 }
 
+/** A key set, and whether it was fetched for this call. */
+export interface JwksAnswer {
+  jwks: JsonWebKeySet;
+  /**
+   * True when fetched for this call rather than read from the cache (always, for a `no-store` key set):
+   * asking again with `refresh` would only fetch the same answer a second time.
+   */
+  fetched: boolean;
+}
+
 /** The keys behind a client's `jwks_uri`. */
 export interface JwksSource {
   /**
@@ -10,7 +20,7 @@ export interface JwksSource {
    * `kid`: the client may have rotated keys); it is rate-limited, so it may still answer from the cache.
    * Throws JwksFetchError when the keys cannot be fetched.
    */
-  get(url: string, options?: { refresh?: boolean }): Promise<JsonWebKeySet>;
+  get(url: string, options?: { refresh?: boolean }): Promise<JwksAnswer>;
 }
 
 /** The outbound fetch port behind a JwksSource. */

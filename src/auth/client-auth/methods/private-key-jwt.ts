@@ -4,7 +4,7 @@ import type { StoredClient } from '../../clients/client-repository.ts';
 import { ASSERTION_ALGS, chooseAssertionKey, type AssertionAlg } from '../assertion-key.ts';
 import type { ClientAuthDeps, ClientAuthMethod } from '../client-auth-method.ts';
 import { findActiveClient } from '../client-lookup.ts';
-import { JwksFetchError, type JsonWebKeySet } from '../jwks/jwks-source.ts';
+import { JwksFetchError, type JwksAnswer } from '../jwks/jwks-source.ts';
 import { invalidClient, invalidRequest } from '../oauth-error.ts';
 
 /**
@@ -71,8 +71,8 @@ function decodeUnverified(assertion: string) {
   }
 }
 
-async function keySet(client: StoredClient, deps: ClientAuthDeps, refresh: boolean): Promise<JsonWebKeySet> {
-  if (client.jwks) return { keys: Array.isArray(client.jwks.keys) ? client.jwks.keys : [] };
+async function keySet(client: StoredClient, deps: ClientAuthDeps, refresh: boolean): Promise<JwksAnswer> {
+  if (client.jwks) return { jwks: { keys: Array.isArray(client.jwks.keys) ? client.jwks.keys : [] }, fetched: false };
   try {
     return await deps.jwks.get(client.jwks_uri as string, { refresh });
   } catch (error) {
@@ -81,10 +81,12 @@ async function keySet(client: StoredClient, deps: ClientAuthDeps, refresh: boole
 }
 
 async function verifySignature(assertion: string, client: StoredClient, kid: string, alg: AssertionAlg, deps: ClientAuthDeps): Promise<JWTPayload> {
-  let choice = chooseAssertionKey(await keySet(client, deps, false), kid, alg);
-  // An unknown kid may be a rotation the cache has not seen yet: look once more (SMART Backend Services).
-  if ('problem' in choice && choice.problem === 'unknown-kid' && !client.jwks) {
-    choice = chooseAssertionKey(await keySet(client, deps, true), kid, alg);
+  const first = await keySet(client, deps, false);
+  let choice = chooseAssertionKey(first.jwks, kid, alg);
+  // An unknown kid may be a rotation the cache has not seen yet: look once more (SMART Backend Services),
+  // unless the set was just fetched for this request (a no-store jwks_uri): at most one fetch per request.
+  if ('problem' in choice && choice.problem === 'unknown-kid' && !client.jwks && !first.fetched) {
+    choice = chooseAssertionKey((await keySet(client, deps, true)).jwks, kid, alg);
   }
   if ('problem' in choice) {
     throw invalidClient(
@@ -121,6 +123,10 @@ async function checkClaims(payload: JWTPayload, clientId: string, deps: ClientAu
   if (typeof payload.exp !== 'number') throw invalidClient('client_assertion has no exp');
   if (payload.exp > nowSeconds + ASSERTION_MAX_LIFETIME_SECONDS) {
     throw invalidClient('client_assertion exp is more than 5 minutes in the future (SMART Backend Services)');
+  }
+  // RFC 7523 §3 item 6: an iat, when present, may be refused when too far in the future (jose checks it only with maxTokenAge).
+  if (payload.iat !== undefined && payload.iat > nowSeconds + ASSERTION_CLOCK_SKEW_SECONDS) {
+    throw invalidClient('client_assertion iat is in the future');
   }
   const jti = payload.jti;
   if (typeof jti !== 'string' || jti === '') throw invalidClient('client_assertion has no jti');

@@ -2,11 +2,13 @@ import { isPublicClient } from '../../clients/client-kind.ts';
 import { clientSecretMatches } from '../../clients/client-secret.ts';
 import type { AuthenticatedClient, ClientAuthDeps } from '../client-auth-method.ts';
 import { findActiveClient } from '../client-lookup.ts';
-import { invalidClient } from '../oauth-error.ts';
+import { invalidClient, tooManyAttempts } from '../oauth-error.ts';
 
 /**
  * The shared-secret check of client_secret_basic and client_secret_post. Unknown, inactive and wrong-secret
  * answers are identical and do the same work (no client enumeration); the secret compare is constant time.
+ * Every attempt is counted per client_id first; past the limit it is refused (429) without a check, so a
+ * right guess then reads like a wrong one, and a success clears the count.
  */
 export async function authenticateWithSecret(
   clientId: string,
@@ -15,9 +17,12 @@ export async function authenticateWithSecret(
   deps: ClientAuthDeps,
 ): Promise<AuthenticatedClient> {
   const basic = method === 'client_secret_basic';
+  const decision = await deps.throttle.attempt(clientId);
+  if (!decision.allowed) throw tooManyAttempts(decision.retryAfterSeconds);
   const client = await findActiveClient(deps.clients, clientId);
   const matches = clientSecretMatches(client, secret);
   if (client && isPublicClient(client)) throw invalidClient('a public client must not send a client secret', { basic });
   if (!client || !matches) throw invalidClient('invalid client credentials', { basic });
+  await deps.throttle.succeeded(clientId);
   return { client, method };
 }

@@ -1,6 +1,6 @@
 import { accessTokenLifetime } from '../../clients/token-lifetime.ts';
 import type { Grant } from '../../grants/grant.ts';
-import { formatScopes, intersectScopes, parseScopes } from '../../scopes/index.ts';
+import { formatScopes, intersectScopes, parseScopes, scopeSyntaxProblem } from '../../scopes/index.ts';
 import type { GrantHandler } from '../grant-handler.ts';
 import { issueTokens } from '../issue-tokens.ts';
 import { badRequest, invalidScope, unauthorizedClient } from '../token-error.ts';
@@ -17,6 +17,8 @@ export const clientCredentialsGrant: GrantHandler = {
     if (!(client.grant_types ?? []).includes('client_credentials')) throw unauthorizedClient('this client is not registered for the client_credentials grant');
     const asked = form.scope;
     if (asked === undefined || asked.trim() === '') throw badRequest('scope is required (SMART Backend Services)');
+    const problem = scopeSyntaxProblem(asked);
+    if (problem) throw invalidScope(problem);
 
     const granted = intersectScopes(parseScopes(asked), parseScopes((client.scope ?? []).join(' '))).filter(
       (s) => s.kind === 'resource' && s.context === 'system',

@@ -1,6 +1,6 @@
 import { accessTokenLifetime } from '../../clients/token-lifetime.ts';
 import { hashToken } from '../../registration/bearer-token.ts';
-import { formatScope, isSubsetOf, parseScopes } from '../../scopes/index.ts';
+import { formatScope, isCoveredBy, parseScopes, scopeSyntaxProblem } from '../../scopes/index.ts';
 import { mayRefresh, type GrantHandler } from '../grant-handler.ts';
 import { issueTokens } from '../issue-tokens.ts';
 import { epochSeconds } from '../token-deps.ts';
@@ -24,12 +24,15 @@ export const refreshTokenGrant: GrantHandler = {
     const stored = found && (await deps.grants.get(found.grantId));
     if (!found || !stored || stored.grant.clientId !== client.id) throw invalidGrant('the refresh token is unknown, expired or revoked');
     if (!mayRefresh(client)) throw unauthorizedClient('this client may not use refresh tokens');
-    // Before spending it, so retries keep getting this answer; a spent token still goes on to reuse detection.
+    // Checked before spending it, so that a refused request leaves the token usable and a retry with the
+    // right scope succeeds; a spent token skips them and goes on to reuse detection, whatever it asks.
     if (!found.rotated && !(await sessionAllowsRefresh(stored.grant, found.scope, deps))) {
       throw invalidGrant('the sign-in session ended: this online_access refresh token no longer works (sign in again)');
     }
+    const now = epochSeconds(deps.now());
+    const scope = found.rotated || found.expiresAt <= now ? undefined : accessTokenScope(found.scope, form.scope);
 
-    const used = await deps.refreshTokens.rotate(hash, epochSeconds(deps.now()));
+    const used = await deps.refreshTokens.rotate(hash, now);
     if (used === undefined) throw invalidGrant('the refresh token is unknown, expired or revoked');
     if ('reused' in used) {
       await deps.grants.revoke(used.grantId, deps.now());
@@ -37,17 +40,19 @@ export const refreshTokenGrant: GrantHandler = {
     }
     if (stored.revoked) throw invalidGrant('the refresh token is unknown, expired or revoked');
 
-    const scope = narrowedScope(used.record.scope, form.scope);
+    // RFC 6749 §6: the new refresh token's scope is identical to the presented one's; only the access
+    // token is narrowed. A new offline period starts (ONC attestation 11.16).
+    const refreshScope = used.record.scope;
     return issueTokens(
       {
         grant: stored.grant,
-        scope,
+        scope: scope ?? refreshScope,
+        refreshScope,
         lifetime: accessTokenLifetime(client, 'authorization_code', {
           maxLifetime: deps.settings.accessTokenMaxLifetime,
           fallback: DEFAULT_USER_ACCESS_TOKEN_LIFETIME,
         }),
-        // The rotated token keeps the scope of these tokens; a new offline period starts (ONC attestation 11.16).
-        refreshLifetime: refreshLifetime(client, scope, deps) ?? deps.settings.refreshTokenLifetime,
+        refreshLifetime: refreshLifetime(client, refreshScope, deps) ?? deps.settings.refreshTokenLifetime,
       },
       deps,
     );
@@ -55,17 +60,21 @@ export const refreshTokenGrant: GrantHandler = {
 };
 
 /**
- * The scope of a refresh: the previous scope, or the asked subset of it, compared token by token
- * (RFC 6749 §6) and spelled as it was granted, since Inferno compares the strings.
+ * The access token's scope on a refresh: the refresh token's, or the asked one when the refresh token's
+ * scope covers it (RFC 6749 §6, by meaning: scope-containment.ts). Tokens asked again as granted keep the
+ * grant's spelling and order (Inferno compares the strings); narrower ones follow as asked.
  */
-function narrowedScope(previous: string, asked: string | undefined): string {
+function accessTokenScope(previous: string, asked: string | undefined): string {
   if (asked === undefined || asked.trim() === '') return previous;
+  const problem = scopeSyntaxProblem(asked);
+  if (problem) throw invalidScope(problem);
   const granted = parseScopes(previous);
   const wanted = parseScopes(asked);
-  if (!isSubsetOf(wanted, granted)) throw invalidScope('the requested scope exceeds the scope originally granted');
-  const keep = new Set(wanted.map(formatScope));
-  return granted
-    .filter((s) => keep.has(formatScope(s)))
-    .map((s) => s.text)
-    .join(' ');
+  if (!isCoveredBy(wanted, granted)) throw invalidScope('the requested scope exceeds the scope originally granted');
+  const grantedTokens = new Map(granted.map((s) => [formatScope(s), s.text]));
+  const wantedTokens = new Set(wanted.map(formatScope));
+  return [
+    ...[...grantedTokens].filter(([token]) => wantedTokens.has(token)).map(([, text]) => text),
+    ...[...wantedTokens].filter((token) => !grantedTokens.has(token)),
+  ].join(' ');
 }
