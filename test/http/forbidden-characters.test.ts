@@ -511,6 +511,30 @@ for (const driver of drivers) {
       assert.match(String(rpc.json<{ error: { message: string } }>().error.message), /not valid UTF-8/);
     });
 
+    it('a Bundle entry whose request.url holds a NUL: a 400 entry in a batch, a 400 transaction that writes nothing', async () => {
+      const batch = await root.post('', {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [{ request: { method: 'GET', url: 'Patient/pa%00' } }, { request: { method: 'GET', url: 'Patient/pa' } }],
+      });
+      assert.equal(batch.status, 200, batch.text);
+      assert.equal(batch.body.entry[0].response.status, '400 Bad Request');
+      assert.equal(batch.body.entry[0].response.outcome.issue[0].code, 'invalid');
+      assert.equal(batch.body.entry[1].response.status, '200 OK');
+
+      const before = await patientCount();
+      const transaction = await root.post('', {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { fullUrl: 'urn:uuid:6b1f1c2e-0000-4000-8000-000000000001', resource: { resourceType: 'Patient', name: [{ family: 'Tx' }] }, request: { method: 'POST', url: 'Patient' } },
+          { request: { method: 'DELETE', url: 'Patient/pa%00' } },
+        ],
+      });
+      assertOutcome(transaction, 'invalid', /NUL character/);
+      assert.equal(await patientCount(), before);
+    });
+
     it('credentials holding a NUL: 400 on the FHIR API, the initial access token and userinfo endpoints, and introspection', async () => {
       const fhirOk = await root.get('Patient/pa');
       assert.equal(fhirOk.status, 200);
