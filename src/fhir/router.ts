@@ -20,6 +20,9 @@ export function resolveRoute(method: FhirRequest['method'], path: string, deps: 
   } catch {
     throw new FhirError(400, issue('invalid', `Malformed URL path: ${path}`));
   }
+  // PostgreSQL text cannot hold NUL; no type, id or version does. The HTTP edge refuses it in the request's
+  // own URL; a Bundle entry's request.url is decoded only here.
+  if (segments.some((s) => s.includes('\0'))) throw new FhirError(400, issue('invalid', 'The URL path holds a NUL character (U+0000)'));
   const m = method === 'HEAD' ? 'GET' : method;
   const [first, second, third, fourth, ...rest] = segments;
   const notAllowed = (): never => {

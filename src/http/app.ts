@@ -30,7 +30,7 @@ export interface AppOptions {
    */
   openFhir?: { deps: FhirDeps };
   /** The S4S debug endpoints: given only in sandbox mode (absent → they answer 404). */
-  sandbox?: SandboxPluginOptions;
+  sandbox?: Omit<SandboxPluginOptions, 'maxJsonDepth'>;
   /** The sign-in and sign-out pages (HTML). */
   ui: UiPluginOptions;
   /** The SMART and OpenID Connect well-known documents. */
@@ -100,6 +100,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(rpcPlugin, { ...options.rpc, maxJsonDepth: options.maxJsonDepth });
   await app.register(uiPlugin, options.ui);
   await app.register(tokenPlugin, { ...options.token, maxJsonDepth: options.maxJsonDepth });
-  if (options.sandbox) await app.register(sandboxPlugin, options.sandbox);
+  if (options.sandbox) await app.register(sandboxPlugin, { ...options.sandbox, maxJsonDepth: options.maxJsonDepth });
   return app;
 }

@@ -1,7 +1,10 @@
+import { describeForbidden, findForbiddenValue, forbiddenCharacter } from './forbidden-characters.ts';
+
 /**
  * JSON bodies, checked before JSON.parse in one linear pass: nesting deeper than the limit, duplicate keys
  * (JSON.parse would silently keep the last: `"resourceType"` twice must not smuggle a second type) and the
- * prototype-poisoning keys `__proto__`/`constructor` (never FHIR element names) are refused.
+ * prototype-poisoning keys `__proto__`/`constructor` (never FHIR element names) are refused; after it, a NUL
+ * or a lone surrogate in any string or key (forbidden-characters.ts).
  */
 export class BodyError extends Error {
   constructor(
@@ -10,6 +13,11 @@ export class BodyError extends Error {
   ) {
     super(message);
     this.name = 'BodyError';
+  }
+
+  /** Fastify's name for the status: a renderer without a BodyError branch still answers it as the 4xx it is. */
+  get statusCode(): number {
+    return this.status;
   }
 }
 
@@ -23,11 +31,18 @@ interface Frame {
 export function parseJsonBody(text: string, maxDepth: number): unknown {
   if (text.trim() === '') return undefined;
   checkStructure(text, maxDepth);
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (err) {
     throw new BodyError(400, `The body is not valid JSON: ${(err as Error).message}`);
   }
+  // Parsed strings hold a NUL or a lone surrogate only if the text has an escape or the character itself.
+  if (text.includes('\\u') || forbiddenCharacter(text, 'text')) {
+    const found = findForbiddenValue(value, 'text', 'the JSON body');
+    if (found) throw new BodyError(400, describeForbidden(found));
+  }
+  return value;
 }
 
 function checkStructure(text: string, maxDepth: number): void {

@@ -1,4 +1,5 @@
 import { parseDocument } from 'yaml';
+import { describeForbidden, findForbiddenValue } from '../forbidden-characters.ts';
 import { BodyError, parseJsonBody } from '../json-body.ts';
 
 /** Registry bodies are small; a cap well below MAX_BODY_BYTES keeps YAML parsing cheap. */
@@ -27,19 +28,27 @@ export function parseAdminBody(text: string, contentType: string | undefined, ma
   if (type === '' || type === 'text/plain') type = /^\s*[{[]/.test(text) ? 'application/json' : 'text/yaml';
   if (YAML_TYPES.has(type)) {
     if (text.trim() === '') return undefined;
-    let problem: string | undefined;
-    try {
-      const doc = parseDocument(text, { schema: 'core', uniqueKeys: true, customTags: [], logLevel: 'silent' });
-      // Warnings include unresolved tags (`!!js/function`): data only, so those are refused too.
-      problem = [...doc.errors, ...doc.warnings][0]?.message;
-      if (!problem) return doc.toJS({ maxAliasCount: 50 }) as unknown;
-    } catch (err) {
-      problem = (err as Error).message;
-    }
-    throw new BodyError(400, `The body is not valid YAML: ${problem.split('\n')[0]}`);
+    const value = parseYaml(text);
+    // Double-quoted YAML escapes (`"\0"`, `"\ud800"`) reach the same characters a JSON body's escapes can.
+    const forbidden = findForbiddenValue(value, 'text', 'the YAML body');
+    if (forbidden) throw new BodyError(400, describeForbidden(forbidden));
+    return value;
   }
   if (JSON_TYPES.has(type)) return parseJsonBody(stripLineComments(text), maxDepth);
   throw new BodyError(415, `Content-Type ${type} is not supported; send application/json or text/yaml`);
+}
+
+function parseYaml(text: string): unknown {
+  let problem: string | undefined;
+  try {
+    const doc = parseDocument(text, { schema: 'core', uniqueKeys: true, customTags: [], logLevel: 'silent' });
+    // Warnings include unresolved tags (`!!js/function`): data only, so those are refused too.
+    problem = [...doc.errors, ...doc.warnings][0]?.message;
+    if (!problem) return doc.toJS({ maxAliasCount: 50 }) as unknown;
+  } catch (err) {
+    problem = (err as Error).message;
+  }
+  throw new BodyError(400, `The body is not valid YAML: ${problem.split('\n')[0]}`);
 }
 
 /** Removes `//` comments that start outside a string; strings (URLs included) are left alone. */

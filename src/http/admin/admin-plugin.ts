@@ -3,6 +3,8 @@ import { authenticateBasic, mayCall, type AdminAccessDeps, type AdminCaller } fr
 import { ADMIN_KINDS, type AdminKind, type RegistryAdmin } from '../../auth/admin/registry-admin.ts';
 import type { PolicyRequestContext } from '../../auth/policies/request-context.ts';
 import { badRequest } from '../../fhir/outcome.ts';
+import { bodyText } from '../body-text.ts';
+import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { ADMIN_BODY_LIMIT, parseAdminBody } from './admin-body.ts';
 import { forbidden, renderAdminError, send, unauthorized } from './admin-render.ts';
 
@@ -26,12 +28,13 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
   const { admin, access } = options;
 
   app.removeAllContentTypeParsers();
-  // Every media type arrives as text; the handler parses it so a bad body is an OperationOutcome.
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: ADMIN_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  // Every media type arrives as bytes; the handler decodes and parses them so a bad body is an OperationOutcome.
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ADMIN_BODY_LIMIT }, (_req, body, done) => done(null, body));
   app.setErrorHandler((error, request, reply) => renderAdminError(error, request, reply));
+  app.addHook('onRequest', refuseForbiddenText((description) => badRequest(description)));
 
   const body = (request: FastifyRequest): unknown =>
-    typeof request.body === 'string' ? parseAdminBody(request.body, request.headers['content-type'], options.maxJsonDepth) : request.body;
+    Buffer.isBuffer(request.body) ? parseAdminBody(bodyText(request.body), request.headers['content-type'], options.maxJsonDepth) : request.body;
 
   async function authorize(request: FastifyRequest, kind: AdminKind, interaction: Interaction): Promise<AdminCaller> {
     const caller = await authenticateBasic(request.headers.authorization, access);

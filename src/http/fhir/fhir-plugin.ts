@@ -5,6 +5,9 @@ import type { FhirAccess } from '../../fhir/authorization/fhir-access.ts';
 import type { FhirDeps, FhirRequest, FhirRequestHeaders } from '../../fhir/interaction.ts';
 import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
 import { handleFhirRequest } from '../../fhir/router.ts';
+import { bodyText } from '../body-text.ts';
+import { describeForbidden, findInUrlEncoded } from '../forbidden-characters.ts';
+import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { BodyError, parseJsonBody } from '../json-body.ts';
 import { registerBulkRoutes, type BulkRouteOptions } from './bulk-routes.ts';
 
@@ -44,23 +47,39 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     ['application/fhir+json', 'application/json', 'application/json+fhir', 'application/json-patch+json', 'text/json'],
-    { parseAs: 'string' },
+    { parseAs: 'buffer' },
     (_req, body, done) => {
       try {
-        done(null, parseJsonBody(body as string, maxJsonDepth));
+        done(null, parseJsonBody(bodyText(body as Buffer), maxJsonDepth));
       } catch (err) {
         done(err as Error, undefined);
       }
     },
   );
   // POST [type]/_search sends its parameters as a form.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    const form: Record<string, string[]> = {};
-    for (const [k, v] of new URLSearchParams(body as string)) (form[k] ??= []).push(v);
-    done(null, form);
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      const text = bodyText(body as Buffer);
+      const forbidden = findInUrlEncoded(text, 'text', 'form parameter');
+      if (forbidden) throw new BodyError(400, describeForbidden(forbidden));
+      const form: Record<string, string[]> = {};
+      for (const [k, v] of new URLSearchParams(text)) (form[k] ??= []).push(v);
+      done(null, form);
+    } catch (err) {
+      done(err as Error, undefined);
+    }
   });
 
   app.setErrorHandler((error, request, reply) => renderError(error, request, reply));
+
+  // Forbidden text in the URL or the credentials: 400 before authentication or routing read them (RFC 6750
+  // §3.1: malformed credentials are `invalid_request`).
+  app.addHook(
+    'onRequest',
+    refuseForbiddenText((description, part) =>
+      new FhirError(400, issue('invalid', description), part === 'authorization' ? { 'WWW-Authenticate': `Bearer realm="${REALM}", error="invalid_request"` } : {}),
+    ),
+  );
 
   // Who calls, decided before the body is parsed: an unauthenticated request learns nothing of the API.
   const accessOf = new WeakMap<FastifyRequest, FhirAccess>();

@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { SigningKeys } from '../../auth/keys/signing-keys.ts';
 import type { ClientRegistration } from '../../auth/registration/registration-service.ts';
 import type { AdminAccessDeps } from '../../auth/admin/admin-access.ts';
+import { RegistrationError } from '../../auth/registration/registration-error.ts';
+import { bodyText } from '../body-text.ts';
+import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { BodyError, parseJsonBody } from '../json-body.ts';
 import { jwksRoute } from './jwks-route.ts';
 import { renderOAuthError } from './oauth-errors.ts';
@@ -20,9 +23,9 @@ export async function oauthPlugin(app: FastifyInstance, options: OAuthPluginOpti
   app.removeAllContentTypeParsers();
   // RFC 7591 §3.1: metadata is sent as application/json. Problems are kept, not thrown, so that
   // an unauthorised caller hears 401 whatever its body.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
     try {
-      done(null, parseJsonBody(text as string, options.maxJsonDepth));
+      done(null, parseJsonBody(bodyText(body as Buffer), options.maxJsonDepth));
     } catch (err) {
       done(null, new UnreadableBody(err instanceof BodyError ? err.message : 'The body is not valid JSON'));
     }
@@ -31,6 +34,8 @@ export async function oauthPlugin(app: FastifyInstance, options: OAuthPluginOpti
     done(null, new UnreadableBody(`The body must be application/json, not ${req.headers['content-type'] ?? 'untyped'}`));
   });
   app.setErrorHandler(renderOAuthError);
+  // The URL (a client_id in the path) and the credentials are not metadata: `invalid_request`.
+  app.addHook('onRequest', refuseForbiddenText((description) => new RegistrationError(400, 'invalid_request', description)));
 
   jwksRoute(app, options.signingKeys);
   registrationRoutes(app, options.registration, options.access);

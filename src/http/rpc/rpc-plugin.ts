@@ -6,6 +6,8 @@ import { RpcError } from '../../auth/rpc/rpc-error.ts';
 import { FhirError } from '../../fhir/outcome.ts';
 import { ADMIN_BODY_LIMIT, parseAdminBody } from '../admin/admin-body.ts';
 import { BASIC_CHALLENGE, send } from '../admin/admin-render.ts';
+import { bodyText } from '../body-text.ts';
+import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { BodyError } from '../json-body.ts';
 
 export interface RpcPluginOptions {
@@ -22,8 +24,9 @@ export interface RpcPluginOptions {
  */
 export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions): Promise<void> {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: ADMIN_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ADMIN_BODY_LIMIT }, (_req, body, done) => done(null, body));
   app.setErrorHandler((error, request, reply) => renderRpcError(error, request, reply));
+  app.addHook('onRequest', refuseForbiddenText((description) => new RpcError(400, description)));
 
   app.post('/rpc', async (request, reply) => {
     const authenticated = await authenticateBasic(request.headers.authorization, options.access);
@@ -31,7 +34,7 @@ export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions)
       reply.header('www-authenticate', BASIC_CHALLENGE);
       throw new RpcError(401, 'Authenticate with HTTP Basic: the admin client id and secret, or a developer email and password');
     }
-    const body = typeof request.body === 'string' ? parseAdminBody(request.body, request.headers['content-type'], options.maxJsonDepth) : request.body;
+    const body = Buffer.isBuffer(request.body) ? parseAdminBody(bodyText(request.body), request.headers['content-type'], options.maxJsonDepth) : request.body;
     const method = body && typeof body === 'object' && 'method' in body && typeof body.method === 'string' ? body.method : '';
     const context = { method: 'POST', uri: '/rpc', params: {}, operation: { id: method }, rpc: { method } };
     const developerMethod = authenticated.kind === 'user' && DEVELOPER_RPC_METHODS.has(method);

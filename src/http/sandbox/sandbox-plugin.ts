@@ -2,10 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { debugIntrospect, mintDebugToken, type DebugTokenDeps } from '../../auth/sandbox/debug-token.ts';
 import { badRequest } from '../../auth/tokens/token-error.ts';
+import { bodyText } from '../body-text.ts';
+import { refuseForbiddenText } from '../forbidden-text-hook.ts';
+import { parseJsonBody } from '../json-body.ts';
 import { noStore, renderTokenError } from '../token/token-errors.ts';
 
 export interface SandboxPluginOptions {
   deps: DebugTokenDeps;
+  maxJsonDepth: number;
 }
 
 const epochOrSeconds = z.coerce.number().int().positive();
@@ -26,7 +30,17 @@ const debugTokenBody = z.object({
  */
 export async function sandboxPlugin(app: FastifyInstance, options: SandboxPluginOptions): Promise<void> {
   const { deps } = options;
+  // Seed 003 posts JSON; checked as every JSON body is (json-body.ts).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(bodyText(body as Buffer), options.maxJsonDepth));
+    } catch (err) {
+      done(err as Error);
+    }
+  });
   app.setErrorHandler(renderTokenError);
+  app.addHook('onRequest', refuseForbiddenText(badRequest));
 
   app.post('/oauth/debug/token', async (request, reply) => {
     const parsed = debugTokenBody.safeParse(request.body ?? {});

@@ -1,11 +1,16 @@
 import { badRequest } from '../../auth/tokens/token-error.ts';
+import { describeForbidden, findInFields, findInUrlEncoded } from '../forbidden-characters.ts';
 import { BodyError, parseJsonBody } from '../json-body.ts';
 
 /**
  * A token-side request body as flat string fields. RFC 6749 §3.2 specifies form encoding; JSON
- * objects of strings are accepted too (seed 002 sends them). Repeated parameters are refused (§3.1).
+ * objects of strings are accepted too (seed 002 sends them). Repeated parameters are refused (§3.1), and so
+ * is a control character in any of them: every parameter of these endpoints is VSCHAR, NQCHAR or a URI
+ * (RFC 6749 Appendix A, RFC 7662 §2.1, RFC 7009 §2.1, RFC 7523 §2.2).
  */
 export function parseFormBody(text: string): Record<string, string> {
+  const forbidden = findInUrlEncoded(text, 'controls', 'parameter');
+  if (forbidden) throw badRequest(describeForbidden(forbidden));
   const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of new URLSearchParams(text)) {
     if (name in fields) throw badRequest(`the parameter ${name} is repeated (RFC 6749 §3.1)`);
@@ -29,5 +34,7 @@ export function parseJsonFields(text: string, maxDepth: number): Record<string, 
     else if (typeof value === 'number' || typeof value === 'boolean') fields[name] = String(value);
     else throw badRequest(`the parameter ${name} must be a string`);
   }
+  const forbidden = findInFields(fields, 'controls');
+  if (forbidden) throw badRequest(describeForbidden(forbidden));
   return fields;
 }

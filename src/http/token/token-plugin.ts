@@ -1,10 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { invalidClient } from '../../auth/client-auth/oauth-error.ts';
 import { introspect } from '../../auth/tokens/introspection.ts';
 import { revoke } from '../../auth/tokens/revocation.ts';
 import type { TokenDeps } from '../../auth/tokens/token-deps.ts';
 import { handleTokenRequest, type TokenRequest } from '../../auth/tokens/token-endpoint.ts';
 import { badRequest } from '../../auth/tokens/token-error.ts';
 import { userinfo } from '../../auth/tokens/userinfo.ts';
+import { bodyText } from '../body-text.ts';
+import { describeForbidden, findInJws } from '../forbidden-characters.ts';
+import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { parseFormBody, parseJsonFields } from './token-body.ts';
 import { noStore, renderTokenError } from './token-errors.ts';
 import { smartStyleRoute } from './smart-style-route.ts';
@@ -18,16 +22,16 @@ export interface TokenPluginOptions {
 export async function tokenPlugin(app: FastifyInstance, options: TokenPluginOptions): Promise<void> {
   const { deps } = options;
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, text, done) => {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) => {
     try {
-      done(null, parseFormBody(text as string));
+      done(null, parseFormBody(bodyText(body as Buffer)));
     } catch (err) {
       done(err as Error);
     }
   });
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
     try {
-      done(null, parseJsonFields(text as string, options.maxJsonDepth));
+      done(null, parseJsonFields(bodyText(body as Buffer), options.maxJsonDepth));
     } catch (err) {
       done(err as Error);
     }
@@ -36,6 +40,14 @@ export async function tokenPlugin(app: FastifyInstance, options: TokenPluginOpti
     done(badRequest(`the body must be application/x-www-form-urlencoded, not ${req.headers['content-type'] ?? 'untyped'}`));
   });
   app.setErrorHandler(renderTokenError);
+  app.addHook('onRequest', refuseForbiddenText(badRequest, { formEncodedBasic: true }));
+  // A client assertion is a credential: forbidden text in its decoded header or claims fails client
+  // authentication (401 invalid_client), as any other bad assertion does (RFC 7523 §3.1).
+  app.addHook('preHandler', async (request) => {
+    const assertion = (request.body as Record<string, string> | undefined)?.client_assertion;
+    const forbidden = assertion === undefined ? undefined : findInJws(assertion, 'client_assertion');
+    if (forbidden) throw invalidClient(describeForbidden(forbidden));
+  });
 
   const json = (reply: FastifyReply, body: unknown) => noStore(reply).type('application/json').send(JSON.stringify(body));
 

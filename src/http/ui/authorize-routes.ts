@@ -7,8 +7,10 @@ import { renderConsentPage } from '../../ui/consent-page.ts';
 import { renderEncounterPickerPage } from '../../ui/encounter-picker-page.ts';
 import { renderMessagePage } from '../../ui/message-page.ts';
 import { renderPatientPickerPage } from '../../ui/patient-picker-page.ts';
+import { describeForbidden, findInFields, findInUrlEncoded } from '../forbidden-characters.ts';
 import { crossSiteGuard } from './cross-site-guard.ts';
 import { formField, hasField, type FormBody } from './form-body.ts';
+import { refusedRequest } from './refused-request.ts';
 import { readCurrentSession, sessionIdFrom } from './session-cookie.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
 
@@ -35,11 +37,11 @@ export function authorizeRoutes(app: FastifyInstance, options: UiPluginOptions, 
   };
 
   app.get(AUTHORIZE_PATH, async (request, reply) => {
-    const params = readAuthorizeParams(request.query);
+    const params = withoutControls(readAuthorizeParams(request.query));
     return answer(reply, await decide(request, params), params, 302);
   });
   app.post(AUTHORIZE_PATH, async (request, reply) => {
-    const params = readAuthorizeParams(request.body);
+    const params = withoutControls(readAuthorizeParams(request.body));
     const outcome = await decide(request, params);
     if (outcome.kind === 'sign-in' && sessionIdFrom(request, options.cookies) === undefined) {
       return reply.code(303).header('location', `${AUTHORIZE_PATH}?${authorizeQuery(params)}`).send();
@@ -48,7 +50,10 @@ export function authorizeRoutes(app: FastifyInstance, options: UiPluginOptions, 
   });
 
   app.post(DECISION_PATH, { preHandler: [crossSiteGuard(options.origin), app.csrfProtection] }, async (request, reply) => {
-    const params = readAuthorizeParams(Object.fromEntries(new URLSearchParams(formField(request.body, REQUEST_FIELD))));
+    const original = formField(request.body, REQUEST_FIELD);
+    const forbidden = findInUrlEncoded(original, 'controls', 'parameter');
+    if (forbidden) throw refusedRequest(describeForbidden(forbidden));
+    const params = readAuthorizeParams(Object.fromEntries(new URLSearchParams(original)));
     const choice = formField(request.body, 'decision');
     if (choice !== 'allow' && choice !== 'deny') {
       return reply.code(400).type('text/html; charset=utf-8').send(renderMessagePage({ title: 'Request refused', message: 'Choose Allow or Deny.' }));
@@ -56,6 +61,16 @@ export function authorizeRoutes(app: FastifyInstance, options: UiPluginOptions, 
     const decision = { allow: choice === 'allow', scopes: checkedScopes(request.body), ...pickerChoices(request.body) };
     return answer(reply, await decide(request, params, decision), params, 303);
   });
+}
+
+/**
+ * No authorization request parameter holds a control character (RFC 6749 Appendix A: VSCHAR, NQCHAR or a
+ * URI-reference); one that does is the page's 400, not a redirect (the request is malformed, RFC 6749 §4.1.2.1).
+ */
+function withoutControls(params: AuthorizeParams): AuthorizeParams {
+  const forbidden = findInFields(params.values, 'controls');
+  if (forbidden) throw refusedRequest(describeForbidden(forbidden));
+  return params;
 }
 
 function answer(reply: FastifyReply, outcome: AuthorizeOutcome, params: AuthorizeParams, redirectStatus: 302 | 303) {

@@ -10,7 +10,9 @@ import type { AuthorizeDeps } from '../../auth/authorize/authorize-step.ts';
 import { authorizeRoutes } from './authorize-routes.ts';
 import type { AuthorizedApps } from '../../auth/grants/authorized-apps.ts';
 import { appsRoutes } from './apps-routes.ts';
+import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { acceptForms, formField } from './form-body.ts';
+import { refusedRequest } from './refused-request.ts';
 import { loginRoutes } from './login-routes.ts';
 import { pageHeadersHook } from './page-headers.ts';
 import { csrfCookieName, type SessionCookieSettings } from './session-cookie.ts';
@@ -42,6 +44,7 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
   });
   app.addHook('onSend', pageHeadersHook(options.frameAncestors));
   app.setErrorHandler((error: FastifyError, request, reply) => renderPageError(error, request, reply));
+  app.addHook('onRequest', refuseForbiddenText(refusedRequest));
 
   app.get(STYLESHEET_PATH, async (_request, reply) => reply.type('text/css; charset=utf-8').send(STYLESHEET));
   loginRoutes(app, options);
