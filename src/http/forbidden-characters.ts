@@ -78,12 +78,24 @@ export function findForbiddenValue(value: unknown, rule: CharacterRule, subject:
   return walk(value, '');
 }
 
+/**
+ * OAuth parameters whose own parser refuses control characters with a more precise error than a 400
+ * `invalid_request` (RFC 6749 §3.3: a malformed `scope` is `invalid_scope`, redirected to the client at the
+ * authorize endpoint): held to the `text` rule only, wherever the `controls` rule applies.
+ */
+const OWN_SYNTAX_PARAMETERS: ReadonlySet<string> = new Set(['scope']);
+
+/** The rule a parameter's value is held to. */
+function ruleFor(name: string, rule: CharacterRule): CharacterRule {
+  return rule === 'controls' && OWN_SYNTAX_PARAMETERS.has(name) ? 'text' : rule;
+}
+
 /** Flat parameters (a token request's form): `the parameter <name>`. */
 export function findInFields(fields: Readonly<Record<string, string | undefined>>, rule: CharacterRule, noun = 'parameter'): ForbiddenText | undefined {
   for (const [name, value] of Object.entries(fields)) {
     const nameHolds = forbiddenCharacter(name, rule);
     if (nameHolds) return { where: `a ${noun} name`, what: nameHolds };
-    const what = value === undefined ? undefined : forbiddenCharacter(value, rule);
+    const what = value === undefined ? undefined : forbiddenCharacter(value, ruleFor(name, rule));
     if (what) return { where: `the ${noun} ${printable(name)}`, what };
   }
   return undefined;
@@ -118,7 +130,7 @@ export function findInUrlEncoded(encoded: string, rule: CharacterRule, noun: str
     if (eq < 0) continue;
     const value = percentDecode(pair.slice(eq + 1), true);
     if ('what' in value) return { where, what: value.what };
-    const what = forbiddenCharacter(value.text, rule);
+    const what = forbiddenCharacter(value.text, ruleFor(name.text, rule));
     if (what) return { where, what };
   }
   return undefined;

@@ -30,6 +30,8 @@ const LAUNCH_URI = 'http://smart-app.example/launch';
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const SVC_SECRET = 'svc-secret-0123456789';
 const PATIENT = { email: 'patient@sandbox.portico.test', password: 'sandbox-patient-password' };
+/** A sandbox user who may have any patient in context (a patient user has only their own). */
+const PRACTITIONER_EMAIL = 'practitioner@sandbox.portico.test';
 /** Text every surface must keep exactly: accents, CJK, an emoji (a valid surrogate pair), U+FFFD itself. */
 const UNICODE = 'Zoë 中文 😀 \uFFFD';
 /** The JSON text of a string holding a lone high surrogate, as a client's JSON encoder writes it. */
@@ -240,12 +242,14 @@ for (const driver of drivers) {
 
       assertOAuthError(await inject(portico, 'POST', '/auth/token', FORM, form({ ...fields, client_id: 'svc-app\u0000' })), 400, 'invalid_request', /client_id holds a NUL/);
       assertOAuthError(await inject(portico, 'POST', '/auth/token', FORM, form({ ...fields, client_secret: `${SVC_SECRET}\u0000` })), 400, 'invalid_request', /client_secret holds a NUL/);
-      assertOAuthError(await inject(portico, 'POST', '/auth/token', FORM, form({ ...fields, scope: 'system/*.rs\u0001' })), 400, 'invalid_request', /scope holds a control character \(U\+0001\)/);
+      // A control character in scope is the scope parser's to refuse (RFC 6749 §3.3: invalid_scope); a NUL is the edge's.
+      assertOAuthError(await inject(portico, 'POST', '/auth/token', FORM, form({ ...fields, scope: 'system/*.rs\u0001' })), 400, 'invalid_scope', /scope contains the character U\+0001/);
+      assertOAuthError(await inject(portico, 'POST', '/auth/token', FORM, form({ ...fields, scope: 'system/*.rs\u0000' })), 400, 'invalid_request', /scope holds a NUL/);
       assertOAuthError(await inject(portico, 'POST', '/auth/token', FORM, form(fields).replace('client_id=svc-app', 'client_id=svc-app%zz')), 400, 'invalid_request', /client_id holds malformed percent-encoding/);
       const json = await inject(portico, 'POST', '/auth/token', JSON_TYPE, JSON.stringify(fields));
       assert.equal(json.statusCode, 200, json.body);
       assertOAuthError(await inject(portico, 'POST', '/auth/token', JSON_TYPE, JSON.stringify(fields).replace('"svc-app"', LONE_HIGH)), 400, 'invalid_request', /client_id holds a lone UTF-16 surrogate/);
-      assertOAuthError(await inject(portico, 'POST', '/auth/token', JSON_TYPE, JSON.stringify({ ...fields, scope: 'system/*.rs\u0001' })), 400, 'invalid_request', /parameter scope holds a control character \(U\+0001\)/);
+      assertOAuthError(await inject(portico, 'POST', '/auth/token', JSON_TYPE, JSON.stringify({ ...fields, scope: 'system/*.rs\u0001' })), 400, 'invalid_scope', /scope contains the character U\+0001/);
     });
 
     it('POST /auth/token: a refresh token with a NUL appended is invalid_request, and the token still refreshes', async () => {
@@ -547,14 +551,15 @@ for (const driver of drivers) {
       assert.equal(iat.statusCode, 201, iat.body);
       assertOAuthError(await inject(portico, 'POST', '/auth/initial-access-token', { authorization: basic('root\u0000', 'secret') }), 400, 'invalid_request', /Basic user-id holds a NUL/);
 
-      const minted = await mint({ client_id: 'web-app', scope: 'openid fhirUser launch/patient patient/Patient.rs', user_name: PATIENT.email, patient_id: 'pa' });
+      const minted = await mint({ client_id: 'web-app', scope: 'openid fhirUser launch/patient patient/Patient.rs', user_name: PRACTITIONER_EMAIL, patient_id: 'pa' });
       assert.equal(minted.statusCode, 200, minted.body);
       const accessToken = String(minted.json<Json>().access_token);
       const userinfo = await inject(portico, 'GET', '/auth/userinfo', { authorization: `Bearer ${accessToken}` });
       assert.equal(userinfo.statusCode, 200, userinfo.body);
       assertOAuthError(await inject(portico, 'GET', '/auth/userinfo', { authorization: `Bearer ${accessToken}\u0000` }), 400, 'invalid_request', /Authorization header holds a NUL/);
 
-      const introspect = (token: string) => inject(portico, 'POST', '/auth/introspect', { ...FORM, authorization: basic('svc-app', SVC_SECRET) }, form({ token }));
+      // The root client may introspect any token (a Client only its own).
+      const introspect = (token: string) => inject(portico, 'POST', '/auth/introspect', { ...FORM, authorization: basic('root', 'secret') }, form({ token }));
       const active = await introspect(accessToken);
       assert.equal(active.statusCode, 200, active.body);
       assert.equal(active.json<Json>().active, true);

@@ -243,13 +243,16 @@ for (const driver of drivers) {
     });
 
     describe('malformed scopes (RFC 6749 section 3.3) are invalid_scope', () => {
-      const BAD_SEPARATORS = ['\n', '\t', '\r\n', '\u0000', '\u00a0'];
+      const BAD_SEPARATORS = ['\n', '\t', '\r\n', '\u00a0'];
+      // A NUL is refused before the scope is read, as in every parameter: 400 invalid_request, never a redirect.
+      const NUL = '\u0000';
 
       it('at refresh: refused, and the refresh token stays usable', async () => {
         const tokens = await exchange('public-app', 'offline_access openid patient/Observation.rs');
         for (const bad of BAD_SEPARATORS) {
           assertError(await refresh(tokens.refresh_token, `patient/Observation.rs${bad}openid`), 400, 'invalid_scope', /scope contains the character U\+/);
         }
+        assertError(await refresh(tokens.refresh_token, `patient/Observation.rs${NUL}openid`), 400, 'invalid_request', /scope holds a NUL/);
         const good = await refresh(tokens.refresh_token, 'patient/Observation.rs openid');
         assert.equal(good.status, 200, JSON.stringify(good.body));
         assert.equal(good.body.scope, 'openid patient/Observation.rs');
@@ -262,6 +265,7 @@ for (const driver of drivers) {
         for (const bad of BAD_SEPARATORS) {
           assertError(await clientCredentials('svc-app', SECRET, `system/Patient.rs${bad}system/Observation.rs`), 400, 'invalid_scope');
         }
+        assertError(await clientCredentials('svc-app', SECRET, `system/Patient.rs${NUL}system/Observation.rs`), 400, 'invalid_request');
       });
 
       it('at authorize: the app gets error=invalid_scope and no code, where a clean scope gets a code', async () => {
@@ -294,6 +298,9 @@ for (const driver of drivers) {
           assert.equal(location.searchParams.get('code'), null);
           assert.equal(location.searchParams.get('state'), 'st');
         }
+        const nul = await authorize(`launch/patient openid${NUL}patient/Patient.rs`);
+        assert.equal(nul.statusCode, 400, nul.body);
+        assert.equal(nul.headers.location, undefined);
       });
     });
 
