@@ -4,7 +4,7 @@ import { ADMIN_KINDS, type AdminKind, type RegistryAdmin } from '../../auth/admi
 import type { PolicyRequestContext } from '../../auth/policies/request-context.ts';
 import { badRequest } from '../../fhir/outcome.ts';
 import { ADMIN_BODY_LIMIT, parseAdminBody } from './admin-body.ts';
-import { forbidden, renderAdminError, send, unauthorized } from './admin-render.ts';
+import { forbidden, noStore, renderAdminError, send, unauthorized } from './admin-render.ts';
 
 export interface AdminPluginOptions {
   admin: RegistryAdmin;
@@ -20,7 +20,8 @@ type Interaction = 'read' | 'list' | 'create' | 'update' | 'delete';
 
 /**
  * The admin API of the registry: /Client, /User, /AccessPolicy (Aidbox's REST shape). Root client by
- * HTTP Basic, or a Client an AccessPolicy allows. Bodies JSON or YAML; answers JSON, or YAML on request.
+ * HTTP Basic, or a Client an AccessPolicy allows. Bodies JSON or YAML; answers JSON, or YAML on request;
+ * never cached.
  */
 export async function adminPlugin(app: FastifyInstance, options: AdminPluginOptions): Promise<void> {
   const { admin, access } = options;
@@ -29,6 +30,11 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
   // Every media type arrives as text; the handler parses it so a bad body is an OperationOutcome.
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: ADMIN_BODY_LIMIT }, (_req, body, done) => done(null, body));
   app.setErrorHandler((error, request, reply) => renderAdminError(error, request, reply));
+  // Every answer, errors included: a Client's secret is shown here, and no answer is anyone else's to keep.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    noStore(reply);
+    return payload;
+  });
 
   const body = (request: FastifyRequest): unknown =>
     typeof request.body === 'string' ? parseAdminBody(request.body, request.headers['content-type'], options.maxJsonDepth) : request.body;
