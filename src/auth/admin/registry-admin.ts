@@ -1,5 +1,6 @@
 import { FhirError, issue, notFound } from '../../fhir/outcome.ts';
 import type { ClientRepository, StoredClient } from '../clients/client-repository.ts';
+import type { ClientSecrets } from '../clients/client-secret.ts';
 import { validateClient } from '../clients/validate-client.ts';
 import type { AccessPolicyRepository } from '../policies/access-policy.ts';
 import { validateAccessPolicy } from '../policies/validate-access-policy.ts';
@@ -18,6 +19,10 @@ export interface RegistryAdminDeps {
   users: UserRepository;
   policies: AccessPolicyRepository;
   newSecret: () => string;
+  /** Ids of created resources, chosen before the write: a Client's secret is encrypted for its id. */
+  newId: () => string;
+  /** Client secrets are stored encrypted and shown decrypted only to the root client's read by id. */
+  secrets: ClientSecrets;
   /** Injectable for tests; defaults to scrypt. */
   hashPassword?: (password: string) => Promise<string>;
 }
@@ -27,12 +32,18 @@ export interface PutOutcome {
   created: boolean;
 }
 
+export interface ReadOptions {
+  /** The root client's read of one Client: its secret is shown, decrypted (seed 000's "How to get Client secret"). */
+  revealSecret?: boolean;
+}
+
 /**
- * The admin API's operations, independent of HTTP: validate, store, and present (a User never
- * shows its password hash; a Client shows its secret, since only administrators reach this).
+ * The admin API's operations, independent of HTTP: validate, store, and present. A User never shows
+ * its password hash; a Client shows its secret only to the root client reading that one Client;
+ * every other answer (lists, writes, any other reader) leaves it out.
  */
 export interface RegistryAdmin {
-  read(kind: AdminKind, id: string): Promise<RegistryResource>;
+  read(kind: AdminKind, id: string, options?: ReadOptions): Promise<RegistryResource>;
   put(kind: AdminKind, id: string, body: unknown): Promise<PutOutcome>;
   create(kind: AdminKind, body: unknown): Promise<RegistryResource>;
   /** Returns what was deleted. */
@@ -44,13 +55,24 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
   // One code path for the three kinds; each kind's own validator guarantees the shape stored.
   const repo = (kind: AdminKind) =>
     ({ Client: deps.clients, User: deps.users, AccessPolicy: deps.policies })[kind] as unknown as RegistryRepository<RegistryResource>;
-  const present = (kind: AdminKind, resource: Stored<RegistryResource>): Stored<RegistryResource> =>
-    kind === 'User' ? publicUser(resource) : resource;
+  const present = (kind: AdminKind, resource: Stored<RegistryResource>): Stored<RegistryResource> => {
+    if (kind === 'User') return publicUser(resource);
+    if (kind === 'Client') {
+      const { secret: _secret, ...client } = resource;
+      return client as Stored<RegistryResource>;
+    }
+    return resource;
+  };
+  /** A Client with its secret decrypted; without it when it does not decrypt (reported, and never a failed read). */
+  const withSecret = (client: StoredClient): Stored<RegistryResource> => {
+    const secret = deps.secrets.reveal(client);
+    return secret === undefined ? present('Client', client) : { ...client, secret };
+  };
 
-  async function prepare(kind: AdminKind, body: unknown, id: string | undefined, previous: Stored<RegistryResource> | undefined) {
+  async function prepare(kind: AdminKind, body: unknown, id: string, previous: Stored<RegistryResource> | undefined) {
     switch (kind) {
       case 'Client':
-        return validateClient(body, { id, previous: previous as StoredClient | undefined, newSecret: deps.newSecret });
+        return validateClient(body, { id, previous: previous as StoredClient | undefined, newSecret: deps.newSecret, secrets: deps.secrets });
       case 'User':
         return validateUser(body, { id, previous: previous as never, hash: deps.hashPassword });
       case 'AccessPolicy':
@@ -59,10 +81,10 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
   }
 
   return {
-    async read(kind, id) {
+    async read(kind, id, options = {}) {
       const found = ADMIN_ID.test(id) ? await repo(kind).get(id) : undefined;
       if (!found) throw notFound(`${kind}/${id} is not known`);
-      return present(kind, found);
+      return kind === 'Client' && options.revealSecret ? withSecret(found as StoredClient) : present(kind, found);
     },
 
     async put(kind, id, body) {
@@ -74,9 +96,11 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
     },
 
     async create(kind, body) {
-      const resource = await prepare(kind, body, undefined, undefined);
-      const saved = await conflictsAsOutcome(() => repo(kind).create(resource));
-      return present(kind, saved);
+      // The id is chosen before the write, so that a Client's secret is encrypted for it.
+      const id = deps.newId();
+      const resource = await prepare(kind, body, id, undefined);
+      const saved = await conflictsAsOutcome(() => repo(kind).put({ ...resource, id }));
+      return present(kind, saved.resource);
     },
 
     async delete(kind, id) {

@@ -55,8 +55,8 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
 
   for (const kind of ADMIN_KINDS) {
     app.get(`/${kind}/:id`, async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-      await authorize(request, kind, 'read');
-      return send(request, reply, 200, await admin.read(kind, request.params.id));
+      const caller = await authorize(request, kind, 'read');
+      return send(request, reply, 200, await admin.read(kind, request.params.id, { revealSecret: caller.kind === 'root' }));
     });
 
     app.put(`/${kind}/:id`, async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {

@@ -6,7 +6,8 @@ import { invalidClient } from '../oauth-error.ts';
 
 /**
  * The shared-secret check of client_secret_basic and client_secret_post. Unknown, inactive and wrong-secret
- * answers are identical and do the same work (no client enumeration); the secret compare is constant time.
+ * answers are identical and do the same work (no client enumeration); the stored secret is decrypted and
+ * compared in constant time, and one that does not decrypt (a wrong SECRETS_KEY) is a wrong secret.
  */
 export async function authenticateWithSecret(
   clientId: string,
@@ -16,7 +17,7 @@ export async function authenticateWithSecret(
 ): Promise<AuthenticatedClient> {
   const basic = method === 'client_secret_basic';
   const client = await findActiveClient(deps.clients, clientId);
-  const matches = clientSecretMatches(client, secret);
+  const matches = clientSecretMatches(client, secret, deps.secrets);
   if (client && isPublicClient(client)) throw invalidClient('a public client must not send a client secret', { basic });
   if (!client || !matches) throw invalidClient('invalid client credentials', { basic });
   return { client, method };
