@@ -12,7 +12,8 @@ import { drivers, startPortico, startSibling, type TestPortico } from '../suppor
 
 /**
  * Client secrets at rest: stored encrypted (AES-256-GCM under SECRETS_KEY, bound to the Client's id),
- * shown only to the root client's read of one Client, never cached by an HTTP cache; older keys keep decrypting (SECRETS_KEY_PREVIOUS), clear text left by an older version
+ * shown only to the root client's read of one Client and once to whoever rotates it, never cached by
+ * an HTTP cache; older keys keep decrypting (SECRETS_KEY_PREVIOUS), clear text left by an older version
  * is encrypted at start, and a key that does not fit makes the client fail to authenticate, never a 500.
  */
 
@@ -127,7 +128,7 @@ function expectStatus(res: AdminResponse, status: number, label: string) {
 }
 
 for (const driver of drivers) {
-  describe(`client secrets: encrypted at rest, shown to the root client's read by id only (${driver})`, () => {
+  describe(`client secrets: encrypted at rest, shown to the root client's read by id only, rotatable (${driver})`, () => {
     let portico: TestPortico;
     let send: ReturnType<typeof adminHttp>;
     /** Every clear secret this suite handles: none may be found in the database. */
@@ -138,7 +139,8 @@ for (const driver of drivers) {
     };
 
     before(async () => {
-      portico = await startPortico(driver, { SECRETS_KEY: KEY_1 });
+      // A long Client cache: a rotation must still take effect at once through this process.
+      portico = await startPortico(driver, { CLIENT_CACHE_MS: '60000', SECRETS_KEY: KEY_1 });
       send = adminHttp(portico.app);
     });
     after(() => portico.stop());
@@ -290,6 +292,89 @@ for (const driver of drivers) {
       assert.equal(reread.statusCode, 200, reread.body);
       assert.equal(reread.json().client_secret, undefined);
       assert.match(String((await storedContent(portico.db, String(pub.client_id))).content.secret), SEALED);
+    });
+
+    it('rotation by the root client: a new secret, once; the old one is invalid_client at once, though the Client was cached', async () => {
+      const oldSecret = remember('rotate-me-old-secret');
+      assert.equal((await send('PUT', '/Client/rot-root', { body: backendClient(oldSecret) })).status, 201);
+      // Read (and kept for CLIENT_CACHE_MS) by the token endpoint.
+      assert.equal((await clientCredentials(portico.app, 'rot-root', oldSecret)).statusCode, 200);
+
+      const rotated = await send('POST', '/Client/rot-root/$rotate-secret');
+      expectStatus(rotated, 200, 'rotate');
+      assert.equal(rotated.body.resourceType, 'Client');
+      assert.equal(rotated.body.id, 'rot-root');
+      assert.equal(rotated.body.meta.versionId, '2');
+      const newSecret = remember(String(rotated.body.secret));
+      assert.match(newSecret, GENERATED);
+
+      assertInvalidClient(await clientCredentials(portico.app, 'rot-root', oldSecret), 'the old secret');
+      assert.equal((await clientCredentials(portico.app, 'rot-root', newSecret)).statusCode, 200);
+      assert.equal((await send('GET', '/Client/rot-root')).body.secret, newSecret);
+      const row = await storedContent(portico.db, 'rot-root');
+      assert.match(String(row.content.secret), SEALED);
+      assert.ok(!row.text.includes(newSecret));
+    });
+
+    it('rotation by the developer who owns the Client; anyone else is refused and nothing changes', async () => {
+      const devA = { email: 'owner-a@secrets.example', password: 'owner a developer password' };
+      const devB = { email: 'owner-b@secrets.example', password: 'owner b developer password' };
+      for (const dev of [devA, devB]) {
+        const created = await send('POST', '/User', { body: { resourceType: 'User', ...dev, roles: ['developer'] } });
+        assert.equal(created.status, 201, created.text);
+      }
+      const asA = basic(devA.email, devA.password);
+      const asB = basic(devB.email, devB.password);
+      const saved = await send('POST', '/rpc', { body: { method: SAVE, params: { confidentiality: 'confidential', name: 'owned-app', 'redirect-url': RPC_REDIRECT } }, authorization: asA });
+      assert.equal(saved.status, 200, saved.text);
+      const appId = String(saved.body.result.id);
+      assert.ok(!('secret' in saved.body.result));
+
+      const byOwner = await send('POST', `/Client/${appId}/$rotate-secret`, { authorization: asA });
+      expectStatus(byOwner, 200, 'the owner rotates');
+      const secret = remember(String(byOwner.body.secret));
+      assert.match(secret, GENERATED);
+      assert.equal((await codeExchange(portico, appId, secret, RPC_REDIRECT)).statusCode, 200);
+
+      // Refused: another developer (also for an id that does not exist: existence is not told), a Client an
+      // AccessPolicy lets do anything, no credentials.
+      const opsSecret = remember('ops-everything-secret');
+      assert.equal((await send('PUT', '/Client/ops-everything', { body: { ...backendClient(opsSecret), type: 'client' } })).status, 201);
+      assert.equal((await send('PUT', '/AccessPolicy/ops-everything', { body: { engine: 'allow', link: [{ resourceType: 'Client', id: 'ops-everything' }] } })).status, 201);
+      assert.equal((await send('GET', '/Client', { authorization: basic('ops-everything', opsSecret) })).status, 200, 'the policy admits it');
+      for (const [label, authorization, id] of [
+        ['another developer', asB, appId],
+        ['another developer, unknown id', asB, 'no-such-client'],
+        ['a Client with an allow policy', basic('ops-everything', opsSecret), appId],
+      ] as const) {
+        const refused = await send('POST', `/Client/${id}/$rotate-secret`, { authorization });
+        expectStatus(refused, 403, label);
+        assert.equal(refused.body.issue[0].code, 'forbidden', label);
+        assert.ok(!('secret' in refused.body));
+      }
+      const anonymous = await send('POST', `/Client/${appId}/$rotate-secret`, { authorization: null });
+      expectStatus(anonymous, 401, 'no credentials');
+      assert.equal(anonymous.headers['www-authenticate'], 'Basic realm="portico"');
+      const wrongOwnerPassword = await send('POST', `/Client/${appId}/$rotate-secret`, { authorization: basic(devA.email, 'not the password') });
+      expectStatus(wrongOwnerPassword, 401, 'the owner with a wrong password');
+
+      // The root client: 404 for an unknown Client, 422 for one that has no secret to rotate.
+      const unknown = await send('POST', '/Client/no-such-client/$rotate-secret');
+      expectStatus(unknown, 404, 'unknown');
+      assert.equal(unknown.body.issue[0].code, 'not-found');
+      assert.equal((await send('PUT', '/Client/rot-public', { body: { grant_types: ['authorization_code'], auth: { authorization_code: { pkce: true, secret_required: false, redirect_uri: RPC_REDIRECT } } } })).status, 201);
+      assert.equal((await send('PUT', '/Client/rot-jwt', { body: { type: 'bulk-api-client', grant_types: ['client_credentials'], jwks_uri: 'https://jwt.example/jwks' } })).status, 201);
+      for (const id of ['rot-public', 'rot-jwt']) {
+        const refused = await send('POST', `/Client/${id}/$rotate-secret`);
+        expectStatus(refused, 422, id);
+        assert.equal(refused.body.issue[0].code, 'business-rule');
+        assert.equal((await send('GET', `/Client/${id}`)).body.secret, undefined, `${id} still has no secret`);
+        assert.equal((await storedContent(portico.db, id)).content.secret, undefined);
+      }
+
+      // The owner's secret is still the one it was given.
+      assert.equal((await codeExchange(portico, appId, secret, RPC_REDIRECT)).statusCode, 200);
+      assert.equal((await send('GET', `/Client/${appId}`)).body.secret, secret);
     });
 
     it("a secret copied to another Client's row does not decrypt there: invalid_client, and the root read leaves it out", async () => {

@@ -1,4 +1,5 @@
 import { FhirError, issue, notFound } from '../../fhir/outcome.ts';
+import { isPublicClient, needsSecret } from '../clients/client-kind.ts';
 import type { ClientRepository, StoredClient } from '../clients/client-repository.ts';
 import type { ClientSecrets } from '../clients/client-secret.ts';
 import { validateClient } from '../clients/validate-client.ts';
@@ -7,6 +8,7 @@ import { validateAccessPolicy } from '../policies/validate-access-policy.ts';
 import { RegistryConflictError, type ListPage, type RegistryRepository, type RegistryResource, type Stored } from '../registry/registry-repository.ts';
 import { publicUser, type UserRepository } from '../users/user.ts';
 import { validateUser } from '../users/validate-user.ts';
+import type { AdminCaller } from './admin-access.ts';
 
 export const ADMIN_KINDS = ['Client', 'User', 'AccessPolicy'] as const;
 export type AdminKind = (typeof ADMIN_KINDS)[number];
@@ -39,8 +41,8 @@ export interface ReadOptions {
 
 /**
  * The admin API's operations, independent of HTTP: validate, store, and present. A User never shows
- * its password hash; a Client shows its secret only to the root client reading that one Client;
- * every other answer (lists, writes, any other reader) leaves it out.
+ * its password hash; a Client shows its secret only to the root client reading that one Client, and
+ * once to whoever rotates it; every other answer (lists, writes, any other reader) leaves it out.
  */
 export interface RegistryAdmin {
   read(kind: AdminKind, id: string, options?: ReadOptions): Promise<RegistryResource>;
@@ -49,6 +51,12 @@ export interface RegistryAdmin {
   /** Returns what was deleted. */
   delete(kind: AdminKind, id: string): Promise<RegistryResource>;
   list(kind: AdminKind, page: { count: number; offset: number }): Promise<ListPage<RegistryResource>>;
+  /**
+   * Replaces a Client's secret with a freshly generated one, effective at once, and returns the Client
+   * with the new secret: the only time it is shown besides the root client's read. For the root client,
+   * and for the developer who owns the Client (`owner`).
+   */
+  rotateSecret(id: string, caller: AdminCaller): Promise<RegistryResource>;
 }
 
 export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
@@ -112,6 +120,23 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
     async list(kind, page) {
       const result = await repo(kind).list(page);
       return { total: result.total, resources: result.resources.map((r) => present(kind, r)) };
+    },
+
+    async rotateSecret(id, caller) {
+      const found = ADMIN_ID.test(id) ? await deps.clients.get(id) : undefined;
+      // Whether someone else's Client exists is not told: 403 before 404 for anyone but the root client.
+      const isOwner = caller.kind === 'user' && found !== undefined && found.owner === `User/${caller.user.id}`;
+      if (caller.kind !== 'root' && !isOwner) {
+        throw new FhirError(403, issue('forbidden', 'Only the root client, or the developer who owns the Client, may rotate its secret'));
+      }
+      if (!found) throw notFound(`Client/${id} is not known`);
+      if (isPublicClient(found) || (found.secret === undefined && !needsSecret(found))) {
+        throw new FhirError(422, issue('business-rule', `Client/${id} does not authenticate with a secret (a public client, or one using JWT assertions only)`));
+      }
+      const secret = deps.newSecret();
+      // Through the repository (and its read cache): the old secret stops working in this process at once.
+      const { resource } = await deps.clients.put({ ...found, secret: deps.secrets.seal(id, secret) });
+      return { ...resource, secret };
     },
   };
 }

@@ -21,7 +21,7 @@ type Interaction = 'read' | 'list' | 'create' | 'update' | 'delete';
 /**
  * The admin API of the registry: /Client, /User, /AccessPolicy (Aidbox's REST shape). Root client by
  * HTTP Basic, or a Client an AccessPolicy allows. Bodies JSON or YAML; answers JSON, or YAML on request;
- * never cached.
+ * never cached. `POST /Client/{id}/$rotate-secret`: the root client, or the developer who owns the Client.
  */
 export async function adminPlugin(app: FastifyInstance, options: AdminPluginOptions): Promise<void> {
   const { admin, access } = options;
@@ -96,6 +96,13 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
       });
     });
   }
+
+  // Not an AccessPolicy matter: only the root client and the Client's owner may have its new secret.
+  app.post('/Client/:id/$rotate-secret', async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    const caller = await authenticateBasic(request.headers.authorization, access);
+    if (!caller) throw unauthorized();
+    return send(request, reply, 200, await admin.rotateSecret(request.params.id, caller));
+  });
 }
 
 /** `_count` / `_page`: whole numbers, at least `min`. */
