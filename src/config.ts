@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -81,6 +82,13 @@ export interface Config {
     /** Seconds after sign-in after which a session ends, however active. */
     readonly maxLifetime: number;
   };
+  /** Client secrets are stored encrypted (AES-256-GCM) under these keys: each 32 bytes, base64url. */
+  readonly secrets: {
+    /** New secrets are encrypted under it. */
+    readonly key: string;
+    /** Older keys: what they encrypted still decrypts, until `portico secrets rekey` moves it to `key`. */
+    readonly previousKeys: readonly string[];
+  };
   /** Slowing password guessing: attempts per account and per client address within a window. */
   readonly login: {
     readonly maxFailures: number;
@@ -129,6 +137,11 @@ export interface Config {
 
 /** Sandbox only: sessions are random ids checked in the database, the signature is a second lock. */
 const SANDBOX_SESSION_SECRET = 'portico-sandbox-session-secret-not-for-production';
+/** Sandbox only: a fixed key, so sandbox data keeps working across restarts without a setting. */
+const SANDBOX_SECRETS_KEY = createHash('sha256').update('portico-sandbox-secrets-key-not-for-production').digest('base64url');
+/** Settings whose values are never repeated in an error message. */
+const SECRET_SETTINGS = new Set(['SECRETS_KEY', 'SECRETS_KEY_PREVIOUS']);
+const SECRETS_KEY_FORMAT = '32 bytes as 64 hex digits or as base64/base64url (e.g. openssl rand -base64 32)';
 
 const intSetting = (min: number, max: number) =>
   z
@@ -174,6 +187,18 @@ const envSchema = z.object({
   JWKS_FETCH_TIMEOUT_MS: intSetting(100, 60_000).default(5000),
   JWKS_FETCH_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 48)').optional(),
+  SECRETS_KEY: z
+    .string()
+    .transform((v) => v.trim())
+    .refine((v) => secretsKey(v) !== undefined, `must be ${SECRETS_KEY_FORMAT}`)
+    .transform((v) => secretsKey(v) ?? '')
+    .optional(),
+  SECRETS_KEY_PREVIOUS: z
+    .string()
+    .transform((v) => v.split(',').map((k) => k.trim()).filter((k) => k !== ''))
+    .refine((list) => list.length > 0 && list.every((k) => secretsKey(k) !== undefined), `must be one or more comma-separated keys, each ${SECRETS_KEY_FORMAT}`)
+    .transform((list) => list.map((k) => secretsKey(k) ?? ''))
+    .optional(),
   SESSION_IDLE_TIMEOUT: intSetting(60, 30 * 86400).default(1800),
   SESSION_MAX_LIFETIME: intSetting(60, 90 * 86400).default(43200),
   LOGIN_MAX_FAILURES: intSetting(1, 1000).default(5),
@@ -213,6 +238,14 @@ const envSchema = z.object({
     .optional(),
 });
 
+/** A 32-byte key given as 64 hex digits or as base64/base64url (43 characters, 44 with its `=`): its base64url, else undefined. */
+function secretsKey(value: string): string | undefined {
+  if (/^[0-9A-Fa-f]{64}$/.test(value)) return Buffer.from(value, 'hex').toString('base64url');
+  if (!/^[A-Za-z0-9+/]{43}=?$/.test(value) && !/^[A-Za-z0-9_-]{43}=?$/.test(value)) return undefined;
+  const key = Buffer.from(value, 'base64');
+  return key.length === 32 ? key.toString('base64url') : undefined;
+}
+
 /** A trusted proxy as Fastify's trustProxy (proxy-addr) takes it: an IP, an IP/prefix, or a named range. */
 function isProxyAddress(value: string): boolean {
   if (value === 'loopback' || value === 'linklocal' || value === 'uniquelocal') return true;
@@ -249,7 +282,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       parsed.error.issues.map((i) => {
         const name = String(i.path[0] ?? '');
-        return `${name}=${JSON.stringify(present[name] ?? '')}: ${i.message}`;
+        return SECRET_SETTINGS.has(name) ? `${name} (value not shown): ${i.message}` : `${name}=${JSON.stringify(present[name] ?? '')}: ${i.message}`;
       }),
     );
   }
@@ -266,6 +299,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!adminSecret) problems.push('ADMIN_CLIENT_SECRET is required in production mode');
     if (!e.BASE_URL) problems.push('BASE_URL is required in production mode (the public URL clients use)');
     if (!e.SESSION_SECRET) problems.push('SESSION_SECRET is required in production mode (signs the sign-in cookies)');
+    if (!e.SECRETS_KEY) problems.push(`SECRETS_KEY is required in production mode (encrypts client secrets at rest): ${SECRETS_KEY_FORMAT}`);
   } else {
     adminId ??= 'root';
     adminSecret ??= 'secret';
@@ -325,6 +359,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeout: e.SESSION_IDLE_TIMEOUT,
       maxLifetime: e.SESSION_MAX_LIFETIME,
     },
+    secrets: secretsKeys(e.SECRETS_KEY ?? (e.MODE === 'sandbox' ? SANDBOX_SECRETS_KEY : ''), e.SECRETS_KEY_PREVIOUS ?? []),
     login: { maxFailures: e.LOGIN_MAX_FAILURES, failureWindow: e.LOGIN_FAILURE_WINDOW },
     clientAuth: { maxFailures: e.CLIENT_AUTH_MAX_FAILURES, failureWindow: e.CLIENT_AUTH_FAILURE_WINDOW },
     frameAncestors: e.FRAME_ANCESTORS ?? [],
@@ -341,6 +376,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       directory: exportDir,
     },
   });
+}
+
+/** The current key and the older ones, without repeats (a previous key equal to the current one adds nothing). */
+function secretsKeys(key: string, previous: readonly string[]): Config['secrets'] {
+  return { key, previousKeys: [...new Set(previous)].filter((k) => k !== key) };
 }
 
 function deepFreeze<T>(value: T): T {

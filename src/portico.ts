@@ -2,7 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { createSigningKeys, type SigningKeys } from './auth/keys/signing-keys.ts';
-import { generateClientSecret } from './auth/clients/client-secret.ts';
+import { createClientSecrets, generateClientSecret, type ClientSecrets } from './auth/clients/client-secret.ts';
+import { resealClientSecrets } from './auth/clients/reseal-client-secrets.ts';
+import { createSecretCipher } from './auth/secrets/secret-cipher.ts';
+import { createClientSecretStore } from './storage/auth/client-secret-store.ts';
 import { generateBearerToken } from './auth/registration/bearer-token.ts';
 import { createClientRegistration } from './auth/registration/registration-service.ts';
 import { createClientAuthenticator, type ClientAuthenticator } from './auth/client-auth/client-authenticator.ts';
@@ -82,6 +85,8 @@ export interface Portico {
   signingKeys: SigningKeys;
   /** Token-endpoint client authentication (none, client_secret_basic/post, private_key_jwt). */
   clientAuthenticator: ClientAuthenticator;
+  /** Client secrets at rest: encrypted under SECRETS_KEY (older keys: SECRETS_KEY_PREVIOUS). */
+  clientSecrets: ClientSecrets;
   /** Authorization codes (by SHA-256 hash, single use): the authorize endpoint creates them, the token endpoint redeems them. */
   codes: AuthorizationCodeStore;
   /** Whether a grant (and so every token it produced) still stands; the FHIR API asks on every request. */
@@ -139,17 +144,29 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         : undefined;
     // Planner statistics: fresh after seeding, then kept fresh in the background (PGlite has no autovacuum).
     await refreshStaleStatistics(db);
+    const clientSecrets = createClientSecrets(
+      createSecretCipher({ key: Buffer.from(config.secrets.key, 'base64url'), previousKeys: config.secrets.previousKeys.map((k) => Buffer.from(k, 'base64url')) }),
+      {
+        onUnreadable: (problem) =>
+          app.log.error(
+            { clientId: problem.clientId, reason: problem.reason, keyId: problem.keyId },
+            `the secret of Client/${problem.clientId} cannot be decrypted: ${problem.message}. The client cannot authenticate with it until that key is configured again (SECRETS_KEY or SECRETS_KEY_PREVIOUS) or its secret is rotated`,
+          ),
+      },
+    );
+    // Secrets a version before their encryption stored in clear: encrypted in place, before anything reads them.
+    const resealed = await resealClientSecrets(createClientSecretStore(db), clientSecrets, { rekey: false });
     const stores = createAuthStores(db, { now, newId });
     // A Client is read on every token request; its answer is reused for CLIENT_CACHE_MS.
     const auth = { ...stores, clients: cacheRegistryReads(stores.clients, { ttlMs: config.clientCacheMs, maxEntries: 10_000, nowMs: () => now().getTime() }) };
     const sandboxLogins = config.mode === 'sandbox' && config.seed === 'demo' ? await seedSandboxUsers(auth.users) : undefined;
     const demoClients =
       config.mode === 'sandbox' && config.seed === 'demo'
-        ? await seedDemoClients({ clients: auth.clients, policies: auth.policies, backendKeyFile: createDemoKeyFile(config.dataDir) })
+        ? await seedDemoClients({ clients: auth.clients, policies: auth.policies, secrets: clientSecrets, backendKeyFile: createDemoKeyFile(config.dataDir) })
         : undefined;
-    const adminAccess = { root: config.admin, clients: auth.clients, policies: auth.policies, users: auth.users };
+    const adminAccess = { root: config.admin, clients: auth.clients, policies: auth.policies, users: auth.users, secrets: clientSecrets };
     const rpcMethods = new Map<string, RpcMethod>([
-      [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: auth.clients, newSecret: generateClientSecret })],
+      [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: auth.clients, newSecret: generateClientSecret, newId, secrets: clientSecrets })],
       [GET_LAUNCH_URI, (params) => getLaunchUri(params, { clients: auth.clients, signingKeys, issuer: config.baseUrl, fhirBaseUrl: config.fhirBaseUrl, now, newId })],
     ]);
     const discovery = buildDiscoveryDocuments(config.baseUrl);
@@ -215,6 +232,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     const launchJtis = createJtiStore(db);
     const clientAuthenticator = createClientAuthenticator({
       clients: auth.clients,
+      secrets: clientSecrets,
       jtis: launchJtis,
       jwks: createJwksCache({
         now,
@@ -283,6 +301,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       newId,
       newToken: generateBearerToken,
       newSecret: generateClientSecret,
+      secrets: clientSecrets,
     });
     // The authorize pickers' view of the data, and whose patient a RelatedPerson user is.
     const patientDirectory = createPatientDirectory(async (resourceType, query) => {
@@ -294,7 +313,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       fhir,
       oauth: { signingKeys, registration, access: adminAccess },
       admin: {
-        admin: createRegistryAdmin({ ...auth, newSecret: generateClientSecret, jwksUriAddresses: new Set(config.jwksFetch.allowedAddresses) }),
+        admin: createRegistryAdmin({ ...auth, newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses: new Set(config.jwksFetch.allowedAddresses) }),
         access: adminAccess,
         baseUrl: config.baseUrl,
         defaultPageSize: config.fhir.defaultPageSize,
@@ -374,6 +393,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       maxBodyBytes: config.fhir.maxBodyBytes,
       maxJsonDepth: config.fhir.maxJsonDepth,
     });
+    if (resealed.encrypted > 0) app.log.info({ count: resealed.encrypted }, 'client secrets stored in clear text were encrypted');
     if (config.bulkExport.worker) exportWorker.start();
     const statistics = startStatisticsRefresh(db, STATISTICS_REFRESH_MS, (err) => app.log.warn({ err }, 'statistics refresh failed'));
     return {
@@ -384,6 +404,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       fhir,
       signingKeys,
       clientAuthenticator,
+      clientSecrets,
       sessions,
       codes: tokens.codes,
       grantStatus: grants,

@@ -1,6 +1,7 @@
 import { assertionCommand } from './assertion-command.ts';
 import { UsageError, type CliIo } from './cli-io.ts';
 import { keysCommand } from './keys.ts';
+import { secretsCommand } from './secrets.ts';
 import { seedCommand } from './seed-command.ts';
 
 const USAGE = `Usage: portico <command> [options]
@@ -8,6 +9,7 @@ const USAGE = `Usage: portico <command> [options]
 Commands:
   seed       write a deterministic synthetic US Core population (portico seed --help)
   keys       token signing keys: list, rotate, retire <kid> (portico keys --help)
+  secrets    client secrets at rest: rekey (portico secrets --help)
   assertion  print a signed client assertion for a backend client's key (portico assertion --help)
 
 Settings come from the same environment variables as the server (DATABASE_URL, DATA_DIR ...).
@@ -23,6 +25,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     if (command === 'seed') return await seedCommand(rest, io);
     if (command === 'keys') return await keysCommand(rest, io);
+    if (command === 'secrets') return await secretsCommand(rest, io);
     if (command === 'assertion') return await assertionCommand(rest, io);
     throw new UsageError(`Unknown command ${JSON.stringify(command)}`);
   } catch (err) {

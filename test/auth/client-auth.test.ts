@@ -54,6 +54,7 @@ for (const driver of drivers) {
     const authenticator = (over: Partial<HttpJwksFetcherOptions> = {}, db: Database = portico.db) =>
       createClientAuthenticator({
         clients: portico.auth.clients,
+        secrets: portico.clientSecrets,
         jtis: createJtiStore(db),
         jwks: createJwksCache({ fetch: createHttpJwksFetcher(fetcherOptions(over)), now: () => clock }),
         throttle: createClientAuthThrottle(createClientAttemptStore(db), { maxFailures: 10, windowSeconds: 300 }, () => clock),
@@ -71,7 +72,9 @@ for (const driver of drivers) {
     });
     const jwtRequest = (assertion: string, extra: Record<string, string> = {}) =>
       form({ grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: assertion, ...extra });
-    const put = (client: Client & { id: string }) => portico.auth.clients.put(client);
+    // Secrets are stored encrypted for their Client, as the admin API stores them.
+    const put = (client: Client & { id: string }) =>
+      portico.auth.clients.put(client.secret === undefined ? client : { ...client, secret: portico.clientSecrets.seal(client.id, client.secret) });
 
     before(async () => {
       clock = new Date();

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { clientSecretMatches } from '../../src/auth/clients/client-secret.ts';
+import { clientSecretMatches, createClientSecrets } from '../../src/auth/clients/client-secret.ts';
+import { createSecretCipher } from '../../src/auth/secrets/secret-cipher.ts';
 import { accessTokenLifetime } from '../../src/auth/clients/token-lifetime.ts';
 import { isRootClient } from '../../src/auth/root-client.ts';
 import { secretsEqual } from '../../src/auth/secret-compare.ts';
@@ -16,11 +18,33 @@ describe('secrets and credentials', () => {
     assert.equal(secretsEqual('ä', 'a'), false);
   });
 
-  it('clientSecretMatches: only a client that has this secret', () => {
-    assert.equal(clientSecretMatches({ secret: 'abc' }, 'abc'), true);
-    assert.equal(clientSecretMatches({ secret: 'abc' }, 'abd'), false);
-    assert.equal(clientSecretMatches({}, ''), false, 'a client without a secret never matches');
-    assert.equal(clientSecretMatches(undefined, ''), false);
+  it('clientSecretMatches: only a client whose stored (encrypted) secret is this one', () => {
+    const secrets = createClientSecrets(createSecretCipher({ key: randomBytes(32) }), { onUnreadable: () => {} });
+    const client = { id: 'c1', secret: secrets.seal('c1', 'abc') };
+    assert.equal(clientSecretMatches(client, 'abc', secrets), true);
+    assert.equal(clientSecretMatches(client, 'abd', secrets), false);
+    assert.equal(clientSecretMatches({ id: 'c2', secret: client.secret }, 'abc', secrets), false, "another client's encrypted secret");
+    assert.equal(clientSecretMatches({ id: 'c3', secret: 'abc' }, 'abc', secrets), false, 'a stored value that is not encrypted');
+    assert.equal(clientSecretMatches({ id: 'c4' }, '', secrets), false, 'a client without a secret never matches');
+    assert.equal(clientSecretMatches(undefined, '', secrets), false);
+  });
+
+  it('clientSecretMatches does the same work (one decryption) for a known client, an unknown one, and one without a secret', () => {
+    const cipher = createSecretCipher({ key: randomBytes(32) });
+    let opened = 0;
+    const counting = { ...cipher, open: (sealed: string, context: string) => (opened++, cipher.open(sealed, context)) };
+    const secrets = createClientSecrets(counting, { onUnreadable: () => {} });
+    const known = { id: 'c1', secret: secrets.seal('c1', 'abc') };
+    for (const [label, client, given] of [
+      ['known, right secret', known, 'abc'],
+      ['known, wrong secret', known, 'abd'],
+      ['unknown client', undefined, 'abc'],
+      ['no secret', { id: 'c2' }, 'abc'],
+    ] as const) {
+      opened = 0;
+      clientSecretMatches(client, given, secrets);
+      assert.equal(opened, 1, label);
+    }
   });
 
   it('isRootClient checks both the id and the secret of a Basic header', () => {

@@ -86,7 +86,7 @@ for (const driver of drivers) {
         assert.equal(res.status, 201, `${method}: ${res.text}`);
         assert.deepEqual(res.body.grant_types, ['authorization_code']);
         assert.equal(res.body.auth?.authorization_code?.redirect_uri, undefined);
-        assert.match(res.body.secret, /^[A-Za-z0-9_-]{43}$/, 'confidential by default');
+        assert.match((await send('GET', `/Client/${res.body.id}`)).body.secret, /^[A-Za-z0-9_-]{43}$/, 'confidential by default');
       }
       const publicOne = await send('PUT', '/Client/no-redirect-public', { body: { type: 'smart-app', grant_types: ['authorization_code'], auth: { authorization_code: { pkce: true, secret_required: false } } } });
       assert.equal(publicOne.status, 201, publicOne.text);
@@ -94,13 +94,15 @@ for (const driver of drivers) {
     });
 
     it('a confidential client without a secret gets one on PUT and POST; a public one never does', async () => {
+      // The root client's read of each Client shows its secret.
+      const secretOf = async (id: string) => (await send('GET', `/Client/${id}`)).body.secret;
       const put = await send('PUT', '/Client/conf-no-secret', { body: code({ secret_required: true }) });
-      assert.match(put.body.secret, /^[A-Za-z0-9_-]{43}$/);
+      assert.match(await secretOf(put.body.id), /^[A-Za-z0-9_-]{43}$/);
       const post = await send('POST', '/Client', { body: code({}) });
-      assert.match(post.body.secret, /^[A-Za-z0-9_-]{43}$/, 'no pkce/public flag: confidential');
-      assert.notEqual(put.body.secret, post.body.secret);
+      assert.match(await secretOf(post.body.id), /^[A-Za-z0-9_-]{43}$/, 'no pkce/public flag: confidential');
+      assert.notEqual(await secretOf(put.body.id), await secretOf(post.body.id));
       const pub = await send('POST', '/Client', { body: code({ pkce: true }) });
-      assert.equal(pub.body.secret, undefined);
+      assert.equal(await secretOf(pub.body.id), undefined);
     });
 
     it('accepts inline public jwks, first_party, 3600000-second lifetimes, and an https redirect with a query', async () => {

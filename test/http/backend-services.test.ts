@@ -373,6 +373,7 @@ for (const driver of drivers) {
         ADMIN_CLIENT_ID: 'root',
         ADMIN_CLIENT_SECRET: 'secret',
         SESSION_SECRET: 'x'.repeat(32),
+        SECRETS_KEY: 'a'.repeat(64),
       });
       host = await startJwksHost();
       key = await testKey('k1', 'ES384');

@@ -17,7 +17,7 @@ interface Res {
 }
 
 const SAVE = 'smartbox.portal.developer.rpc/save-developer-application';
-const PRODUCTION = { MODE: 'production', ADMIN_CLIENT_ID: 'root', ADMIN_CLIENT_SECRET: 'secret', SESSION_SECRET: 's'.repeat(32) };
+const PRODUCTION = { MODE: 'production', ADMIN_CLIENT_ID: 'root', ADMIN_CLIENT_SECRET: 'secret', SESSION_SECRET: 's'.repeat(32), SECRETS_KEY: 'a'.repeat(64) };
 
 /** Redirect URIs no client may register, each with what its refusal must say. */
 const FORBIDDEN_REDIRECTS: [string, RegExp][] = [

@@ -260,7 +260,8 @@ for (const driver of drivers) {
       assert.equal(read.status, 200);
       assert.equal(read.headers['cache-control'], 'no-store');
       assert.equal(read.body.client_id, id);
-      assert.equal(read.body.client_secret, created.body.client_secret);
+      assert.equal(read.body.client_secret, undefined, 'a read never hands out the secret again');
+      assert.equal(read.body.client_secret_expires_at, 0);
       assert.equal(read.body.registration_client_uri, created.body.registration_client_uri);
       assert.deepEqual(read.body.redirect_uris, created.body.redirect_uris);
       // RFC 7592 §3: the read returns a registration access token; tokens are stored hashed, so it is a new one.
@@ -294,7 +295,8 @@ for (const driver of drivers) {
       assert.equal(updated.body.client_name, 'Renamed');
       assert.deepEqual(updated.body.redirect_uris, replacement.redirect_uris);
       assert.deepEqual(updated.body.grant_types, ['authorization_code', 'refresh_token']);
-      assert.equal(updated.body.client_secret, created.body.client_secret, 'the secret survives an update');
+      assert.equal(updated.body.client_secret, undefined, 'no new secret was issued');
+      assert.equal((await dcr.adminClient(id)).body.secret, created.body.client_secret, 'the secret survives an update');
       assert.equal(updated.body.client_id_issued_at, created.body.client_id_issued_at);
       // Full replacement: what the update left out is gone.
       assert.equal(updated.body.logo_uri, undefined);
@@ -336,7 +338,7 @@ for (const driver of drivers) {
     before(async () => {
       portico = await startPortico(
         driver,
-        { MODE: 'production', ADMIN_CLIENT_ID: 'root', ADMIN_CLIENT_SECRET: 'secret', SESSION_SECRET: 's'.repeat(32), INITIAL_ACCESS_TOKEN_LIFETIME: '600' },
+        { MODE: 'production', ADMIN_CLIENT_ID: 'root', ADMIN_CLIENT_SECRET: 'secret', SESSION_SECRET: 's'.repeat(32), SECRETS_KEY: 'a'.repeat(64), INITIAL_ACCESS_TOKEN_LIFETIME: '600' },
         { now: () => new Date(clock) },
       );
       dcr = registrar(portico);

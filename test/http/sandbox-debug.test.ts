@@ -30,7 +30,9 @@ for (const driver of drivers) {
       assert.equal(pub?.auth?.authorization_code?.redirect_uri, 'http://localhost:3000/callback');
       assert.equal(pub?.smart?.launch_uri, 'http://localhost:3000/launch');
       const conf = await portico.auth.clients.get('demo-confidential-app');
-      assert.equal(conf?.secret, 'demo-confidential-secret');
+      // Stored encrypted, like every secret (the next test authenticates with it).
+      assert.match(String(conf?.secret), /^v1\.[0-9a-f]{8}\./);
+      assert.doesNotMatch(String(conf?.secret), /demo-confidential-secret/);
       const backend = await portico.auth.clients.get('demo-backend-app');
       assert.deepEqual(backend?.grant_types, ['client_credentials']);
       assert.deepEqual(portico.demoClients?.map((c) => c.id), ['demo-public-app', 'demo-confidential-app', 'demo-backend-app']);
@@ -187,6 +189,7 @@ for (const driver of drivers) {
         ADMIN_CLIENT_ID: 'root',
         ADMIN_CLIENT_SECRET: 'a-long-production-admin-secret-0123456789',
         SESSION_SECRET: 'a-long-production-session-secret-0123456789',
+        SECRETS_KEY: 'a'.repeat(64),
       });
     });
     after(() => portico.stop());

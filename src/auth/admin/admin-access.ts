@@ -1,6 +1,6 @@
 import { parseBasicAuthorization } from '../basic-credentials.ts';
 import type { ClientRepository, StoredClient } from '../clients/client-repository.ts';
-import { clientSecretMatches } from '../clients/client-secret.ts';
+import { clientSecretMatches, type ClientSecrets } from '../clients/client-secret.ts';
 import type { AccessPolicyRepository } from '../policies/access-policy.ts';
 import { evaluatePolicies } from '../policies/evaluate-policies.ts';
 import type { PolicyRequestContext } from '../policies/request-context.ts';
@@ -22,6 +22,8 @@ export interface AdminAccessDeps {
   clients: ClientRepository;
   policies: AccessPolicyRepository;
   users: UserRepository;
+  /** A Client authenticating with its secret: the stored one is decrypted to compare. */
+  secrets: ClientSecrets;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function authenticateBasic(authorization: string | undefined, deps:
   if (!credentials) return undefined;
   const client = await deps.clients.get(credentials.username);
   if (client) {
-    const secretOk = clientSecretMatches(client, credentials.password);
+    const secretOk = clientSecretMatches(client, credentials.password, deps.secrets);
     return client.active !== false && secretOk ? { kind: 'client', client } : undefined;
   }
   const user = await deps.users.findByEmail(credentials.username);

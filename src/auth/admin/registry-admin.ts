@@ -1,12 +1,15 @@
 import { FhirError, issue, notFound } from '../../fhir/outcome.ts';
 import type { AddressClass } from '../client-auth/jwks/address-class.ts';
+import { isPublicClient, needsSecret } from '../clients/client-kind.ts';
 import type { ClientRepository, StoredClient } from '../clients/client-repository.ts';
+import type { ClientSecrets } from '../clients/client-secret.ts';
 import { validateClient } from '../clients/validate-client.ts';
 import type { AccessPolicyRepository } from '../policies/access-policy.ts';
 import { validateAccessPolicy } from '../policies/validate-access-policy.ts';
 import { RegistryConflictError, type ListPage, type RegistryRepository, type RegistryResource, type Stored } from '../registry/registry-repository.ts';
 import { publicUser, type UserRepository } from '../users/user.ts';
 import { validateUser } from '../users/validate-user.ts';
+import type { AdminCaller } from './admin-access.ts';
 
 export const ADMIN_KINDS = ['Client', 'User', 'AccessPolicy'] as const;
 export type AdminKind = (typeof ADMIN_KINDS)[number];
@@ -21,6 +24,10 @@ export interface RegistryAdminDeps {
   newSecret: () => string;
   /** Special-use address classes a Client's jwks_uri may name besides public ones: the JWKS fetcher's. */
   jwksUriAddresses: ReadonlySet<AddressClass>;
+  /** Ids of created resources, chosen before the write: a Client's secret is encrypted for its id. */
+  newId: () => string;
+  /** Client secrets are stored encrypted and shown decrypted only to the root client's read by id. */
+  secrets: ClientSecrets;
   /** Injectable for tests; defaults to scrypt. */
   hashPassword?: (password: string) => Promise<string>;
 }
@@ -30,30 +37,53 @@ export interface PutOutcome {
   created: boolean;
 }
 
+export interface ReadOptions {
+  /** The root client's read of one Client: its secret is shown, decrypted (seed 000's "How to get Client secret"). */
+  revealSecret?: boolean;
+}
+
 /**
- * The admin API's operations, independent of HTTP: validate, store, and present (a User never
- * shows its password hash; a Client shows its secret, since only administrators reach this).
+ * The admin API's operations, independent of HTTP: validate, store, and present. A User never shows
+ * its password hash; a Client shows its secret only to the root client reading that one Client, and
+ * once to whoever rotates it; every other answer (lists, writes, any other reader) leaves it out.
  */
 export interface RegistryAdmin {
-  read(kind: AdminKind, id: string): Promise<RegistryResource>;
+  read(kind: AdminKind, id: string, options?: ReadOptions): Promise<RegistryResource>;
   put(kind: AdminKind, id: string, body: unknown): Promise<PutOutcome>;
   create(kind: AdminKind, body: unknown): Promise<RegistryResource>;
   /** Returns what was deleted. */
   delete(kind: AdminKind, id: string): Promise<RegistryResource>;
   list(kind: AdminKind, page: { count: number; offset: number }): Promise<ListPage<RegistryResource>>;
+  /**
+   * Replaces a Client's secret with a freshly generated one, effective at once, and returns the Client
+   * with the new secret: the only time it is shown besides the root client's read. For the root client,
+   * and for the developer who owns the Client (`owner`).
+   */
+  rotateSecret(id: string, caller: AdminCaller): Promise<RegistryResource>;
 }
 
 export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
   // One code path for the three kinds; each kind's own validator guarantees the shape stored.
   const repo = (kind: AdminKind) =>
     ({ Client: deps.clients, User: deps.users, AccessPolicy: deps.policies })[kind] as unknown as RegistryRepository<RegistryResource>;
-  const present = (kind: AdminKind, resource: Stored<RegistryResource>): Stored<RegistryResource> =>
-    kind === 'User' ? publicUser(resource) : resource;
+  const present = (kind: AdminKind, resource: Stored<RegistryResource>): Stored<RegistryResource> => {
+    if (kind === 'User') return publicUser(resource);
+    if (kind === 'Client') {
+      const { secret: _secret, ...client } = resource;
+      return client as Stored<RegistryResource>;
+    }
+    return resource;
+  };
+  /** A Client with its secret decrypted; without it when it does not decrypt (reported, and never a failed read). */
+  const withSecret = (client: StoredClient): Stored<RegistryResource> => {
+    const secret = deps.secrets.reveal(client);
+    return secret === undefined ? present('Client', client) : { ...client, secret };
+  };
 
-  async function prepare(kind: AdminKind, body: unknown, id: string | undefined, previous: Stored<RegistryResource> | undefined) {
+  async function prepare(kind: AdminKind, body: unknown, id: string, previous: Stored<RegistryResource> | undefined) {
     switch (kind) {
       case 'Client':
-        return validateClient(body, { id, previous: previous as StoredClient | undefined, newSecret: deps.newSecret, jwksUriAddresses: deps.jwksUriAddresses });
+        return validateClient(body, { id, previous: previous as StoredClient | undefined, newSecret: deps.newSecret, jwksUriAddresses: deps.jwksUriAddresses, secrets: deps.secrets });
       case 'User':
         return validateUser(body, { id, previous: previous as never, hash: deps.hashPassword });
       case 'AccessPolicy':
@@ -62,10 +92,10 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
   }
 
   return {
-    async read(kind, id) {
+    async read(kind, id, options = {}) {
       const found = ADMIN_ID.test(id) ? await repo(kind).get(id) : undefined;
       if (!found) throw notFound(`${kind}/${id} is not known`);
-      return present(kind, found);
+      return kind === 'Client' && options.revealSecret ? withSecret(found as StoredClient) : present(kind, found);
     },
 
     async put(kind, id, body) {
@@ -77,9 +107,11 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
     },
 
     async create(kind, body) {
-      const resource = await prepare(kind, body, undefined, undefined);
-      const saved = await conflictsAsOutcome(() => repo(kind).create(resource));
-      return present(kind, saved);
+      // The id is chosen before the write, so that a Client's secret is encrypted for it.
+      const id = deps.newId();
+      const resource = await prepare(kind, body, id, undefined);
+      const saved = await conflictsAsOutcome(() => repo(kind).put({ ...resource, id }));
+      return present(kind, saved.resource);
     },
 
     async delete(kind, id) {
@@ -91,6 +123,23 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
     async list(kind, page) {
       const result = await repo(kind).list(page);
       return { total: result.total, resources: result.resources.map((r) => present(kind, r)) };
+    },
+
+    async rotateSecret(id, caller) {
+      const found = ADMIN_ID.test(id) ? await deps.clients.get(id) : undefined;
+      // Whether someone else's Client exists is not told: 403 before 404 for anyone but the root client.
+      const isOwner = caller.kind === 'user' && found !== undefined && found.owner === `User/${caller.user.id}`;
+      if (caller.kind !== 'root' && !isOwner) {
+        throw new FhirError(403, issue('forbidden', 'Only the root client, or the developer who owns the Client, may rotate its secret'));
+      }
+      if (!found) throw notFound(`Client/${id} is not known`);
+      if (isPublicClient(found) || (found.secret === undefined && !needsSecret(found))) {
+        throw new FhirError(422, issue('business-rule', `Client/${id} does not authenticate with a secret (a public client, or one using JWT assertions only)`));
+      }
+      const secret = deps.newSecret();
+      // Through the repository (and its read cache): the old secret stops working in this process at once.
+      const { resource } = await deps.clients.put({ ...found, secret: deps.secrets.seal(id, secret) });
+      return { ...resource, secret };
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { ImportedKeys } from './imported-keys.ts';
 import type { ClientRepository, StoredClient } from '../clients/client-repository.ts';
 import type { ClientAuthThrottle } from './client-auth-throttle.ts';
+import type { ClientSecrets } from '../clients/client-secret.ts';
 import type { JtiStore } from './jti-store.ts';
 import type { JwksSource } from './jwks/jwks-source.ts';
 
@@ -23,6 +24,8 @@ export interface AuthenticatedClient {
 
 export interface ClientAuthDeps {
   clients: ClientRepository;
+  /** client_secret_basic / client_secret_post: the stored secret is decrypted to compare. */
+  secrets: ClientSecrets;
   /** Single-use `jti` ledger for client assertions (durable, shared by every process). */
   jtis: JtiStore;
   /** Keys behind a client's `jwks_uri` (a per-process cache over an outbound fetch). */

@@ -55,6 +55,10 @@ export interface Client extends RegistryResource {
   resourceType: 'Client';
   type?: ClientType;
   active?: boolean;
+  /**
+   * The client secret as stored: always encrypted and bound to this Client's id (client-secret.ts),
+   * never the clear secret, which only the admin API's input and a few responses carry.
+   */
   secret?: string;
   grant_types?: GrantType[];
   auth?: {

@@ -6,6 +6,7 @@ import { Problems } from '../registry/validation-error.ts';
 import { jwksUriAddressProblem, keySetProblems } from './client-key-rules.ts';
 import { CLIENT_TYPES, GRANT_TYPES, type Client, type GrantType } from './client-repository.ts';
 import { isPublicClient, JWT_BEARER_ASSERTION, needsSecret, usesJwtAssertion } from './client-kind.ts';
+import type { ClientSecrets } from './client-secret.ts';
 
 /** Lifetimes are seconds; this bound only rejects nonsense, the configured maximum caps at issuance. */
 const MAX_SECONDS = 10 * 366 * 24 * 3600;
@@ -60,26 +61,28 @@ const clientSchema = z.strictObject({
 });
 
 export interface ClientInputContext {
-  /** The id the client will be stored under (the URL's on PUT); undefined on create. */
-  id?: string;
+  /** The id the client will be stored under (the URL's on PUT, a new one on create): its secret is encrypted for it. */
+  id: string;
   /** The stored version a PUT replaces: its secret is kept when the body has none. */
   previous?: Client;
   newSecret: () => string;
   /** Special-use address classes a jwks_uri may name besides public ones (the JWKS fetcher's); none when absent. */
   jwksUriAddresses?: ReadonlySet<AddressClass>;
+  /** Encrypts a clear secret into the form a Client stores. */
+  secrets: Pick<ClientSecrets, 'seal'>;
 }
 
 /**
- * Validates a Client as sent to the admin API or built by RPC and returns it normalised: `code`
- * stored as `authorization_code`, scope as an array, a secret generated for a confidential client
- * that has none. Throws a 422 FhirError naming every field at fault.
+ * Validates a Client as sent to the admin API or built by RPC and returns it normalised, as stored:
+ * `code` stored as `authorization_code`, scope as an array, a secret generated for a confidential
+ * client that has none, the secret encrypted. Throws a 422 FhirError naming every field at fault.
  */
 export function validateClient(input: unknown, context: ClientInputContext): Client {
   const problems = new Problems('Client');
   const body = problems.parseBody(clientSchema, input);
   const { id: _ignoredId, meta, grant_types, scope, ...rest } = body;
   const client: Client = { ...rest, resourceType: 'Client' } as Client;
-  if (context.id !== undefined) client.id = context.id;
+  client.id = context.id;
   if (meta) {
     // versionId/lastUpdated are the server's; everything else in meta is kept.
     const { versionId: _v, lastUpdated: _l, ...keep } = meta;
@@ -123,9 +126,9 @@ export function validateClient(input: unknown, context: ClientInputContext): Cli
   }
   problems.throwIfAny();
 
-  if (client.secret === undefined && needsSecret(client)) {
-    client.secret = context.previous?.secret ?? context.newSecret();
-  }
+  // A secret in the body is given in clear and stored encrypted; the previous version's is stored so already.
+  if (client.secret !== undefined) client.secret = context.secrets.seal(context.id, client.secret);
+  else if (needsSecret(client)) client.secret = context.previous?.secret ?? context.secrets.seal(context.id, context.newSecret());
   return client;
 }
 

@@ -80,8 +80,6 @@ export function clientFromMetadata(id: string, metadata: ClientMetadata, issuedA
   if (launchUri) client.smart = { launch_uri: launchUri };
   if (metadata.jwks_uri) client.jwks_uri = metadata.jwks_uri;
   if (metadata.jwks) client.jwks = metadata.jwks;
-  // A secret survives an update while the client keeps a secret-based method (RFC 7592 §2.2).
-  if (usesSecret(method) && previous?.secret) client.secret = previous.secret;
   for (const key of ['description', 'first_party', 'owner'] as const) {
     if (previous?.[key] !== undefined) (client as Record<string, unknown>)[key] = previous[key];
   }
@@ -108,7 +106,10 @@ export function registrationOf(client: Client): RegistrationRecord | undefined {
   return r as RegistrationRecord;
 }
 
-/** The client's current metadata (RFC 7592 §3), read from the Client so admin edits show through. */
+/**
+ * The client's current metadata (RFC 7592 §3), read from the Client so admin edits show through.
+ * Never its secret: the registration service adds `client_secret` to the one response that issues it.
+ */
 export function metadataOfClient(client: Client & { id: string }): Record<string, unknown> {
   const record = registrationOf(client);
   const method: AuthMethod =
@@ -138,10 +139,7 @@ export function metadataOfClient(client: Client & { id: string }): Record<string
   }
   if (client.jwks_uri) out.jwks_uri = client.jwks_uri;
   if (client.jwks) out.jwks = client.jwks;
-  if (usesSecret(method) && client.secret) {
-    out.client_secret = client.secret;
-    // RFC 7591 §3.2.1: 0 means the secret does not expire.
-    out.client_secret_expires_at = 0;
-  }
+  // RFC 7591 §3.2.1: 0 means the secret that was issued does not expire.
+  if (usesSecret(method) && client.secret) out.client_secret_expires_at = 0;
   return out;
 }

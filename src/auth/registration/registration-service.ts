@@ -1,6 +1,7 @@
 import { FhirError } from '../../fhir/outcome.ts';
 import type { AddressClass } from '../client-auth/jwks/address-class.ts';
 import type { Client, ClientRepository } from '../clients/client-repository.ts';
+import { clientSecretMatches, type ClientSecrets } from '../clients/client-secret.ts';
 import { validateClient } from '../clients/validate-client.ts';
 import { secretsEqual } from '../secret-compare.ts';
 import { hashToken } from './bearer-token.ts';
@@ -25,6 +26,8 @@ export interface RegistrationOptions {
   newId: () => string;
   newToken: () => string;
   newSecret: () => string;
+  /** Secrets are stored encrypted; the clear one goes only into the response that issues it. */
+  secrets: ClientSecrets;
 }
 
 export interface RegistrationResponse {
@@ -77,7 +80,7 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
   function validClient(client: Client & { id: string }, previous: Client | undefined): Client & { id: string } {
     let valid: Client;
     try {
-      valid = validateClient(client, { id: client.id, ...(previous ? { previous } : {}), newSecret: options.newSecret, jwksUriAddresses: options.jwksUriAddresses });
+      valid = validateClient(client, { id: client.id, ...(previous ? { previous } : {}), newSecret: options.newSecret, jwksUriAddresses: options.jwksUriAddresses, secrets: options.secrets });
     } catch (err) {
       // The metadata passed our own checks; anything the Client rules still refuse is the client's metadata at fault.
       if (err instanceof FhirError) throw invalidMetadata(err.outcome.issue.map((i) => i.diagnostics).join('; '));
@@ -101,17 +104,23 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
     return token;
   }
 
-  async function withNewAccessToken(client: Client & { id: string }, status: number): Promise<RegistrationResponse> {
+  async function withNewAccessToken(client: Client & { id: string }, status: number, issuedSecret: string | undefined): Promise<RegistrationResponse> {
     const token = options.newToken();
     await store.putAccessTokenHash(client.id, hashToken(token), now());
-    return registrationResponse(client, token, status);
+    return registrationResponse(client, token, status, issuedSecret);
   }
 
-  function registrationResponse(client: Client & { id: string }, token: string, status: number): RegistrationResponse {
+  /**
+   * `issuedSecret`: a secret this very request issued. RFC 7591 §3.2.1 returns it with the registration;
+   * RFC 7592 §2.1 and §2.2 let a read or update return the secret, and we do only when that update
+   * issued a new one: a registration access token never reads back a secret already issued.
+   */
+  function registrationResponse(client: Client & { id: string }, token: string, status: number, issuedSecret?: string): RegistrationResponse {
     return {
       status,
       body: {
         ...metadataOfClient(client),
+        ...(issuedSecret !== undefined ? { client_secret: issuedSecret } : {}),
         registration_client_uri: `${options.registrationUrl}/${encodeURIComponent(client.id)}`,
         registration_access_token: token,
       },
@@ -126,11 +135,12 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
       const metadata = parseClientMetadata(readBody(), rules);
       const id = options.newId();
       const client = clientFromMetadata(id, metadata, epochSeconds(now()));
-      if (usesSecret(metadata.token_endpoint_auth_method)) client.secret = options.newSecret();
+      const issued = usesSecret(metadata.token_endpoint_auth_method) ? options.newSecret() : undefined;
+      if (issued !== undefined) client.secret = issued;
       if (issuedTo?.startsWith('User/')) client.owner = issuedTo;
       const saved = await save(validClient(client, undefined));
       try {
-        return await withNewAccessToken(saved, 201);
+        return await withNewAccessToken(saved, 201, issued);
       } catch (err) {
         // No half-registered client: without its token nobody could manage it.
         await clients.delete(id).catch(() => {});
@@ -156,17 +166,20 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
       if (input.client_secret !== undefined && previous.secret === undefined) throw invalidMetadata('client_secret: this client has no secret to match');
       // RFC 7592 §2.2: the body names the client it replaces, and may not choose its own secret.
       if (input.client_id !== clientId) throw invalidMetadata('client_id in the body must be the client_id of this registration');
-      if (input.client_secret !== undefined && (typeof input.client_secret !== 'string' || !secretsEqual(input.client_secret, previous.secret ?? ''))) {
+      if (input.client_secret !== undefined && (typeof input.client_secret !== 'string' || !clientSecretMatches(previous, input.client_secret, options.secrets))) {
         throw invalidMetadata('client_secret must be the currently issued secret; a client cannot choose its own');
       }
       const metadata = parseClientMetadata(body, rules);
       const issuedAt = registrationOf(previous)?.client_id_issued_at ?? epochSeconds(now());
       const client = clientFromMetadata(clientId, metadata, issuedAt, previous);
-      if (usesSecret(metadata.token_endpoint_auth_method)) client.secret ??= options.newSecret();
+      // A secret survives an update while the client keeps a secret-based method (RFC 7592 §2.2): validClient
+      // keeps the stored one. A client moving to such a method from another is issued one now.
+      const issued = usesSecret(metadata.token_endpoint_auth_method) && previous.secret === undefined ? options.newSecret() : undefined;
+      if (issued !== undefined) client.secret = issued;
       // Valid first, then the token (atomically), then the write: a refused update never costs the client its token.
       const valid = validClient(client, previous);
       const token = await rotateAccessToken(clientId, accessToken ?? '');
-      return registrationResponse(await save(valid), token, 200);
+      return registrationResponse(await save(valid), token, 200, issued);
     },
 
     async remove(clientId, accessToken) {

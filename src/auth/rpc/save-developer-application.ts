@@ -1,5 +1,6 @@
 import { FhirError } from '../../fhir/outcome.ts';
 import type { Client, ClientRepository, StoredClient } from '../clients/client-repository.ts';
+import type { ClientSecrets } from '../clients/client-secret.ts';
 import { validateClient } from '../clients/validate-client.ts';
 import type { RpcCaller } from './rpc-caller.ts';
 import { RpcError } from './rpc-error.ts';
@@ -14,14 +15,19 @@ const DETAILS: Record<string, string> = { 'logo-url': 'logo-uri', 'org-name': 'o
 export interface SaveApplicationDeps {
   clients: ClientRepository;
   newSecret: () => string;
+  /** The new Client's id, chosen before the write: its secret is encrypted for it. */
+  newId: () => string;
+  secrets: Pick<ClientSecrets, 'seal'>;
 }
 
 /**
  * Seed 000's developer-portal RPC: builds a patient-facing SMART app Client from the form's params
  * (confidential: a generated secret, `secret_required`; public: PKCE, no secret) and creates it under
- * a new UUID. Returns the stored Client, secret included, for the developer to copy.
+ * a new UUID. Returns the stored Client without its secret: the root client reads it with
+ * `GET /Client/{id}` (seed 000's "How to get Client secret"), the owning developer gets a new one by
+ * rotating it.
  */
-export async function saveDeveloperApplication(params: unknown, caller: RpcCaller, deps: SaveApplicationDeps): Promise<StoredClient> {
+export async function saveDeveloperApplication(params: unknown, caller: RpcCaller, deps: SaveApplicationDeps): Promise<Omit<StoredClient, 'secret'>> {
   if (!params || typeof params !== 'object' || Array.isArray(params)) throw new RpcError(422, 'params must be an object', { param: 'params' });
   const p = params as Record<string, unknown>;
   const unknownKeys = Object.keys(p).filter((k) => k !== 'confidentiality' && !(STRING_PARAMS as readonly string[]).includes(k));
@@ -67,14 +73,16 @@ export async function saveDeveloperApplication(params: unknown, caller: RpcCalle
     ...(Object.keys(details).length ? { details } : {}),
     ...(caller.kind === 'user' ? { owner: `User/${caller.userId}` } : {}),
   };
+  const id = deps.newId();
   let client: Client;
   try {
-    client = validateClient(draft, { newSecret: deps.newSecret });
+    client = validateClient(draft, { id, newSecret: deps.newSecret, secrets: deps.secrets });
   } catch (err) {
     if (err instanceof FhirError) throw new RpcError(422, err.message, { param: paramOf(err), issue: err.outcome.issue });
     throw err;
   }
-  return deps.clients.create(client);
+  const { secret: _secret, ...saved } = (await deps.clients.put({ ...client, id })).resource;
+  return saved;
 }
 
 /** The form param behind a Client field, so the error names what the caller sent. */

@@ -1,5 +1,6 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Client, ClientRepository, StoredClient } from '../clients/client-repository.ts';
+import type { ClientSecrets } from '../clients/client-secret.ts';
 import type { AccessPolicy, AccessPolicyRepository } from '../policies/access-policy.ts';
 import { DEMO_BACKEND_ALG, generateDemoKeyPair, type DemoKeyFile, type DemoKeyPair } from './demo-backend-key.ts';
 
@@ -17,6 +18,8 @@ export interface DemoClient {
 export interface DemoClientDeps {
   clients: ClientRepository;
   policies: AccessPolicyRepository;
+  /** The confidential client's published secret is stored encrypted, like any other. */
+  secrets: Pick<ClientSecrets, 'seal'>;
   /** Where the backend client's private key is written (DATA_DIR). */
   backendKeyFile: DemoKeyFile;
   /** Key generation (randomness), injectable; ES384 by default. */
@@ -24,6 +27,9 @@ export interface DemoClientDeps {
 }
 
 const BACKEND_ID = 'demo-backend-app';
+const CONFIDENTIAL_ID = 'demo-confidential-app';
+/** Published (printed at start): sandbox mode only. */
+const CONFIDENTIAL_SECRET = 'demo-confidential-secret';
 
 const REDIRECT = 'http://localhost:3000/callback';
 const LAUNCH = 'http://localhost:3000/launch';
@@ -42,12 +48,12 @@ const DEMO_CLIENTS: readonly (Client & { id: string })[] = [
     scope: APP_SCOPE,
   },
   {
+    // Its secret, CONFIDENTIAL_SECRET, is added encrypted when it is seeded.
     resourceType: 'Client',
-    id: 'demo-confidential-app',
+    id: CONFIDENTIAL_ID,
     name: 'Demo confidential app (client secret)',
     type: 'smart-app',
     active: true,
-    secret: 'demo-confidential-secret',
     grant_types: ['authorization_code', 'refresh_token'],
     auth: { authorization_code: { redirect_uri: REDIRECT, refresh_token: true, secret_required: true } },
     smart: { launch_uri: LAUNCH },
@@ -73,7 +79,8 @@ const DEMO_CLIENTS: readonly (Client & { id: string })[] = [
  */
 export async function seedDemoClients(deps: DemoClientDeps): Promise<DemoClient[]> {
   for (const client of DEMO_CLIENTS) {
-    if (!(await deps.clients.get(client.id))) await deps.clients.put(client);
+    if (await deps.clients.get(client.id)) continue;
+    await deps.clients.put(client.id === CONFIDENTIAL_ID ? { ...client, secret: deps.secrets.seal(client.id, CONFIDENTIAL_SECRET) } : client);
   }
   for (const client of DEMO_CLIENTS) {
     if (!(await deps.policies.get(client.id))) await deps.policies.put(fhirPolicy(client.id));
@@ -81,7 +88,7 @@ export async function seedDemoClients(deps: DemoClientDeps): Promise<DemoClient[
   const backendKey = await ensureBackendKey(deps);
   return [
     { id: 'demo-public-app', kind: `public, PKCE S256; redirect ${REDIRECT}, launch ${LAUNCH}` },
-    { id: 'demo-confidential-app', kind: `confidential (client_secret_basic/post); redirect ${REDIRECT}, launch ${LAUNCH}`, secret: 'demo-confidential-secret' },
+    { id: CONFIDENTIAL_ID, kind: `confidential (client_secret_basic/post); redirect ${REDIRECT}, launch ${LAUNCH}`, secret: CONFIDENTIAL_SECRET },
     { id: BACKEND_ID, kind: `backend (client_credentials, private_key_jwt ${DEMO_BACKEND_ALG}; system/*.rs)`, ...backendKey },
   ];
 }

@@ -6,7 +6,7 @@ import { badRequest } from '../../fhir/outcome.ts';
 import { bodyText } from '../body-text.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { ADMIN_BODY_LIMIT, parseAdminBody } from './admin-body.ts';
-import { forbidden, renderAdminError, send, unauthorized } from './admin-render.ts';
+import { forbidden, noStore, renderAdminError, send, unauthorized } from './admin-render.ts';
 
 export interface AdminPluginOptions {
   admin: RegistryAdmin;
@@ -22,7 +22,8 @@ type Interaction = 'read' | 'list' | 'create' | 'update' | 'delete';
 
 /**
  * The admin API of the registry: /Client, /User, /AccessPolicy (Aidbox's REST shape). Root client by
- * HTTP Basic, or a Client an AccessPolicy allows. Bodies JSON or YAML; answers JSON, or YAML on request.
+ * HTTP Basic, or a Client an AccessPolicy allows. Bodies JSON or YAML; answers JSON, or YAML on request;
+ * never cached. `POST /Client/{id}/$rotate-secret`: the root client, or the developer who owns the Client.
  */
 export async function adminPlugin(app: FastifyInstance, options: AdminPluginOptions): Promise<void> {
   const { admin, access } = options;
@@ -32,6 +33,11 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ADMIN_BODY_LIMIT }, (_req, body, done) => done(null, body));
   app.setErrorHandler((error, request, reply) => renderAdminError(error, request, reply));
   app.addHook('onRequest', refuseForbiddenText((description) => badRequest(description)));
+  // Every answer, errors included: a Client's secret is shown here, and no answer is anyone else's to keep.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    noStore(reply);
+    return payload;
+  });
 
   const body = (request: FastifyRequest): unknown =>
     Buffer.isBuffer(request.body) ? parseAdminBody(bodyText(request.body), request.headers['content-type'], options.maxJsonDepth) : request.body;
@@ -52,8 +58,8 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
 
   for (const kind of ADMIN_KINDS) {
     app.get(`/${kind}/:id`, async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-      await authorize(request, kind, 'read');
-      return send(request, reply, 200, await admin.read(kind, request.params.id));
+      const caller = await authorize(request, kind, 'read');
+      return send(request, reply, 200, await admin.read(kind, request.params.id, { revealSecret: caller.kind === 'root' }));
     });
 
     app.put(`/${kind}/:id`, async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
@@ -93,6 +99,13 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
       });
     });
   }
+
+  // Not an AccessPolicy matter: only the root client and the Client's owner may have its new secret.
+  app.post('/Client/:id/$rotate-secret', async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    const caller = await authenticateBasic(request.headers.authorization, access);
+    if (!caller) throw unauthorized();
+    return send(request, reply, 200, await admin.rotateSecret(request.params.id, caller));
+  });
 }
 
 /** `_count` / `_page`: whole numbers, at least `min`. */

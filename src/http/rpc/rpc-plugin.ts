@@ -5,7 +5,7 @@ import { dispatchRpc, type RpcMethod } from '../../auth/rpc/rpc-dispatch.ts';
 import { RpcError } from '../../auth/rpc/rpc-error.ts';
 import { FhirError } from '../../fhir/outcome.ts';
 import { ADMIN_BODY_LIMIT, parseAdminBody } from '../admin/admin-body.ts';
-import { BASIC_CHALLENGE, send } from '../admin/admin-render.ts';
+import { BASIC_CHALLENGE, noStore, send } from '../admin/admin-render.ts';
 import { bodyText } from '../body-text.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { BodyError } from '../json-body.ts';
@@ -27,6 +27,11 @@ export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions)
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ADMIN_BODY_LIMIT }, (_req, body, done) => done(null, body));
   app.setErrorHandler((error, request, reply) => renderRpcError(error, request, reply));
   app.addHook('onRequest', refuseForbiddenText((description) => new RpcError(400, description)));
+  // Every answer, errors included: RPC results describe Clients and launches, nobody else's to keep.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    noStore(reply);
+    return payload;
+  });
 
   app.post('/rpc', async (request, reply) => {
     const authenticated = await authenticateBasic(request.headers.authorization, options.access);

@@ -6,7 +6,8 @@ import { invalidClient, tooManyAttempts } from '../oauth-error.ts';
 
 /**
  * The shared-secret check of client_secret_basic and client_secret_post. Unknown, inactive and wrong-secret
- * answers are identical and do the same work (no client enumeration); the secret compare is constant time.
+ * answers are identical and do the same work (no client enumeration); the stored secret is decrypted and
+ * compared in constant time, and one that does not decrypt (a wrong SECRETS_KEY) is a wrong secret.
  * Every attempt is counted per client_id first; past the limit it is refused (429) without a check, so a
  * right guess then reads like a wrong one, and a success clears the count.
  */
@@ -20,7 +21,7 @@ export async function authenticateWithSecret(
   const decision = await deps.throttle.attempt(clientId);
   if (!decision.allowed) throw tooManyAttempts(decision.retryAfterSeconds);
   const client = await findActiveClient(deps.clients, clientId);
-  const matches = clientSecretMatches(client, secret);
+  const matches = clientSecretMatches(client, secret, deps.secrets);
   if (client && isPublicClient(client)) throw invalidClient('a public client must not send a client secret', { basic });
   if (!client || !matches) throw invalidClient('invalid client credentials', { basic });
   await deps.throttle.succeeded(clientId);
