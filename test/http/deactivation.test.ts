@@ -119,6 +119,19 @@ function harness(portico: Portico) {
     assert.equal(res.statusCode, 200, res.body);
     return res.json<Json>();
   };
+  /**
+   * A launch with its positive controls (the access token reads, a refresh works, introspection says active for
+   * both tokens): the rotated tokens.
+   */
+  const liveTokens = async (b: Browser, clientId: string, authorization?: string): Promise<Json> => {
+    const first = await launch(b, clientId, authorization);
+    assert.equal((await fhirRead(first.access_token)).statusCode, 200);
+    const live = await refreshed(first.refresh_token, clientId, authorization);
+    assert.equal((await fhirRead(live.access_token)).statusCode, 200);
+    assert.equal((await introspect(live.access_token)).active, true);
+    assert.equal((await introspect(live.refresh_token)).active, true);
+    return live;
+  };
   const clientCredentials = (authorization: string) => tokenRequest(app, { grant_type: 'client_credentials', scope: SYSTEM_SCOPE }, '/auth/token', { authorization });
   const backendToken = async (authorization: string): Promise<string> => {
     const res = await clientCredentials(authorization);
@@ -133,7 +146,7 @@ function harness(portico: Portico) {
     return res.json<Json>();
   };
 
-  return { admin, adminOk, putUser, putConfidentialClient, signIn, signedIn, authorize, pendingCode, redeem, launch, refresh, refreshed, clientCredentials, backendToken, fhirRead, introspect };
+  return { admin, adminOk, putUser, putConfidentialClient, signIn, signedIn, authorize, pendingCode, redeem, launch, refresh, refreshed, liveTokens, clientCredentials, backendToken, fhirRead, introspect };
 }
 
 /** RFC 6750 §3.1: the FHIR API refuses the token as invalid, not as lacking scope. */
@@ -162,6 +175,34 @@ async function assertSignedOut(h: ReturnType<typeof harness>, b: Browser, client
   assert.match(String(again.headers.location), /^\/auth\/login\?return_to=/);
 }
 
+/** The tokens of an ended grant: the FHIR API refuses the access token, introspection says inactive for both. */
+async function assertEnded(h: ReturnType<typeof harness>, tokens: Json): Promise<void> {
+  assertTokenRefused(await h.fhirRead(tokens.access_token));
+  assert.deepEqual(await h.introspect(tokens.access_token), { active: false });
+  assert.deepEqual(await h.introspect(tokens.refresh_token), { active: false });
+}
+
+/** Refresh is invalid_grant, and a retry gets the same answer: the refusal spent nothing (no reuse detected). */
+async function assertRefreshRefused(h: ReturnType<typeof harness>, refreshToken: unknown, clientId: string, authorization?: string): Promise<void> {
+  const refused = await h.refresh(refreshToken, clientId, authorization);
+  assertTokenError(refused, 400, 'invalid_grant');
+  const retried = await h.refresh(refreshToken, clientId, authorization);
+  assertTokenError(retried, 400, 'invalid_grant');
+  assert.equal(retried.json<Json>().error_description, refused.json<Json>().error_description);
+}
+
+/** A client_credentials token that still reads, and that introspection calls active. */
+async function assertBackendLive(h: ReturnType<typeof harness>, token: string): Promise<void> {
+  assert.equal((await h.fhirRead(token)).statusCode, 200);
+  assert.equal((await h.introspect(token)).active, true);
+}
+
+/** A client_credentials token of an ended grant. */
+async function assertBackendEnded(h: ReturnType<typeof harness>, token: string): Promise<void> {
+  assertTokenRefused(await h.fhirRead(token));
+  assert.deepEqual(await h.introspect(token), { active: false });
+}
+
 for (const driver of drivers) {
   describe(`deactivating or deleting a User or a Client ends its access (${driver})`, () => {
     const clock = Date.now();
@@ -178,84 +219,65 @@ for (const driver of drivers) {
     });
     after(() => portico.stop());
 
+    // Each test uses one authorization while the User or Client is inactive or gone, and checks another, untouched
+    // since, once it is back: a grant asked about while inactive would be remembered as ended by this process.
     it('a User deactivated through the admin API: tokens, refresh, codes and sessions end at once; reactivating brings none back', async () => {
       await h.putUser('ann', true, PASSWORD);
       const b = await h.signedIn('ann');
       // A second sign-in, not used again until after the reactivation.
       const idle = await h.signedIn('ann');
-      const first = await h.launch(b, 'patient-app');
-      const redeemedWhileInactive = await h.pendingCode(b, 'patient-app');
-      const redeemedAfterReactivation = await h.pendingCode(b, 'patient-app');
-
-      // Positive controls: the FHIR API (its "active" answer now remembered), refresh, introspection, the apps page.
-      assert.equal((await h.fhirRead(first.access_token)).statusCode, 200);
-      const live = await h.refreshed(first.refresh_token, 'patient-app');
-      assert.equal((await h.fhirRead(live.access_token)).statusCode, 200);
-      assert.equal((await h.introspect(live.access_token)).active, true);
-      assert.equal((await h.introspect(live.refresh_token)).active, true);
-      assert.deepEqual(grantIdsIn((await b.get('/auth/apps')).body), [grantOf(live.access_token)]);
+      const during = await h.liveTokens(b, 'patient-app');
+      const after = await h.liveTokens(b, 'patient-app');
+      const codeDuring = await h.pendingCode(b, 'patient-app');
+      const codeAfter = await h.pendingCode(b, 'patient-app');
+      assert.deepEqual(grantIdsIn((await b.get('/auth/apps')).body).sort(), [grantOf(during.access_token), grantOf(after.access_token)].sort());
 
       await h.putUser('ann', false);
 
-      assertTokenRefused(await h.fhirRead(live.access_token));
-      assertTokenRefused(await h.fhirRead(first.access_token));
-      assertTokenError(await h.refresh(live.refresh_token, 'patient-app'), 400, 'invalid_grant');
-      assert.deepEqual(await h.introspect(live.access_token), { active: false });
-      assert.deepEqual(await h.introspect(live.refresh_token), { active: false });
-      assertTokenError(await h.redeem(redeemedWhileInactive, 'patient-app'), 400, 'invalid_grant');
+      await assertEnded(h, during);
+      await assertRefreshRefused(h, during.refresh_token, 'patient-app');
+      assertTokenError(await h.redeem(codeDuring, 'patient-app'), 400, 'invalid_grant');
       await assertSignedOut(h, b, 'patient-app');
       assert.equal((await h.signIn('ann@example.org')).res.statusCode, 401, 'sign-in refused');
 
       await h.putUser('ann', true);
 
-      assertTokenRefused(await h.fhirRead(live.access_token));
-      assertTokenError(await h.refresh(live.refresh_token, 'patient-app'), 400, 'invalid_grant');
-      assert.deepEqual(await h.introspect(live.access_token), { active: false });
-      assert.deepEqual(await h.introspect(live.refresh_token), { active: false });
-      assertTokenError(await h.redeem(redeemedAfterReactivation, 'patient-app'), 400, 'invalid_grant');
-      await assertSignedOut(h, idle, 'patient-app');
       // Signing in again works, and the apps page lists the new grant only.
       const again = await h.signedIn('ann');
-      const fresh = await h.launch(again, 'patient-app');
-      assert.equal((await h.fhirRead(fresh.access_token)).statusCode, 200);
+      const fresh = await h.liveTokens(again, 'patient-app');
       assert.deepEqual(grantIdsIn((await again.get('/auth/apps')).body), [grantOf(fresh.access_token)]);
+      await assertEnded(h, after);
+      await assertRefreshRefused(h, after.refresh_token, 'patient-app');
+      assertTokenError(await h.redeem(codeAfter, 'patient-app'), 400, 'invalid_grant');
+      await assertSignedOut(h, idle, 'patient-app');
     });
 
     it('a User deleted through the admin API: the same; a User created again under its id gets none of it back', async () => {
       await h.putUser('bea', true, PASSWORD);
       const b = await h.signedIn('bea');
       const idle = await h.signedIn('bea');
-      const first = await h.launch(b, 'patient-app');
-      const redeemedWhileDeleted = await h.pendingCode(b, 'patient-app');
-      const redeemedAfterRecreation = await h.pendingCode(b, 'patient-app');
-
-      assert.equal((await h.fhirRead(first.access_token)).statusCode, 200);
-      const live = await h.refreshed(first.refresh_token, 'patient-app');
-      assert.equal((await h.fhirRead(live.access_token)).statusCode, 200);
-      assert.equal((await h.introspect(live.access_token)).active, true);
-      assert.equal((await h.introspect(live.refresh_token)).active, true);
+      const during = await h.liveTokens(b, 'patient-app');
+      const after = await h.liveTokens(b, 'patient-app');
+      const codeDuring = await h.pendingCode(b, 'patient-app');
+      const codeAfter = await h.pendingCode(b, 'patient-app');
 
       assert.equal((await h.admin('DELETE', '/User/bea')).statusCode, 200);
 
-      assertTokenRefused(await h.fhirRead(live.access_token));
-      assertTokenError(await h.refresh(live.refresh_token, 'patient-app'), 400, 'invalid_grant');
-      assert.deepEqual(await h.introspect(live.access_token), { active: false });
-      assert.deepEqual(await h.introspect(live.refresh_token), { active: false });
-      assertTokenError(await h.redeem(redeemedWhileDeleted, 'patient-app'), 400, 'invalid_grant');
+      await assertEnded(h, during);
+      await assertRefreshRefused(h, during.refresh_token, 'patient-app');
+      assertTokenError(await h.redeem(codeDuring, 'patient-app'), 400, 'invalid_grant');
       await assertSignedOut(h, b, 'patient-app');
       assert.equal((await h.signIn('bea@example.org')).res.statusCode, 401, 'sign-in refused');
 
       await h.putUser('bea', true, PASSWORD);
 
-      assertTokenRefused(await h.fhirRead(live.access_token));
-      assertTokenError(await h.refresh(live.refresh_token, 'patient-app'), 400, 'invalid_grant');
-      assert.deepEqual(await h.introspect(live.refresh_token), { active: false });
-      assertTokenError(await h.redeem(redeemedAfterRecreation, 'patient-app'), 400, 'invalid_grant');
-      await assertSignedOut(h, idle, 'patient-app');
       const again = await h.signedIn('bea');
-      const fresh = await h.launch(again, 'patient-app');
-      assert.equal((await h.fhirRead(fresh.access_token)).statusCode, 200);
+      const fresh = await h.liveTokens(again, 'patient-app');
       assert.deepEqual(grantIdsIn((await again.get('/auth/apps')).body), [grantOf(fresh.access_token)]);
+      await assertEnded(h, after);
+      await assertRefreshRefused(h, after.refresh_token, 'patient-app');
+      assertTokenError(await h.redeem(codeAfter, 'patient-app'), 400, 'invalid_grant');
+      await assertSignedOut(h, idle, 'patient-app');
     });
 
     it("a Client deactivated through the admin API: its users' grants, its client_credentials tokens and its codes end; it can no longer authenticate or authorize; reactivating brings none back", async () => {
@@ -263,38 +285,34 @@ for (const driver of drivers) {
       await h.putConfidentialClient('conf-app');
       const auth = basicOf('conf-app', SECRET);
       const b = await h.signedIn('cal');
-      const first = await h.launch(b, 'conf-app', auth);
-      const redeemedWhileInactive = await h.pendingCode(b, 'conf-app');
-      const redeemedAfterReactivation = await h.pendingCode(b, 'conf-app');
-      const backend = await h.backendToken(auth);
-
-      assert.equal((await h.fhirRead(first.access_token)).statusCode, 200);
-      const live = await h.refreshed(first.refresh_token, 'conf-app', auth);
-      assert.equal((await h.fhirRead(live.access_token)).statusCode, 200);
-      assert.equal((await h.fhirRead(backend)).statusCode, 200);
-      for (const token of [live.access_token, live.refresh_token, backend]) assert.equal((await h.introspect(token)).active, true);
+      const during = await h.liveTokens(b, 'conf-app', auth);
+      const after = await h.liveTokens(b, 'conf-app', auth);
+      const codeDuring = await h.pendingCode(b, 'conf-app');
+      const codeAfter = await h.pendingCode(b, 'conf-app');
+      const backendDuring = await h.backendToken(auth);
+      const backendAfter = await h.backendToken(auth);
+      for (const token of [backendDuring, backendAfter]) await assertBackendLive(h, token);
 
       await h.adminOk('PUT', '/Client/conf-app', confidentialClient(false));
 
-      assertTokenRefused(await h.fhirRead(live.access_token));
-      assertTokenRefused(await h.fhirRead(backend));
-      for (const token of [live.access_token, live.refresh_token, backend]) assert.deepEqual(await h.introspect(token), { active: false });
-      assertTokenError(await h.refresh(live.refresh_token, 'conf-app', auth), 401, 'invalid_client');
+      await assertEnded(h, during);
+      await assertBackendEnded(h, backendDuring);
+      assertTokenError(await h.refresh(during.refresh_token, 'conf-app', auth), 401, 'invalid_client');
       assertTokenError(await h.clientCredentials(auth), 401, 'invalid_client');
-      assertTokenError(await h.redeem(redeemedWhileInactive, 'conf-app', auth), 401, 'invalid_client');
+      assertTokenError(await h.redeem(codeDuring, 'conf-app', auth), 401, 'invalid_client');
       const authorize = await h.authorize(b, 'conf-app');
       assert.equal(authorize.statusCode, 400);
       assert.match(authorize.body, /Unknown application/);
 
       await h.adminOk('PUT', '/Client/conf-app', confidentialClient(true));
 
-      assertTokenRefused(await h.fhirRead(live.access_token));
-      assertTokenRefused(await h.fhirRead(backend));
-      for (const token of [live.access_token, live.refresh_token, backend]) assert.deepEqual(await h.introspect(token), { active: false });
-      assertTokenError(await h.refresh(live.refresh_token, 'conf-app', auth), 400, 'invalid_grant');
-      assertTokenError(await h.redeem(redeemedAfterReactivation, 'conf-app', auth), 400, 'invalid_grant');
-      // The client itself works again: a new backend token reads.
-      assert.equal((await h.fhirRead(await h.backendToken(auth))).statusCode, 200);
+      // The client works again, for new authorizations only.
+      await h.liveTokens(b, 'conf-app', auth);
+      await assertBackendLive(h, await h.backendToken(auth));
+      await assertEnded(h, after);
+      await assertRefreshRefused(h, after.refresh_token, 'conf-app', auth);
+      await assertBackendEnded(h, backendAfter);
+      assertTokenError(await h.redeem(codeAfter, 'conf-app', auth), 400, 'invalid_grant');
     });
 
     it('a Client deleted through the admin API: the same; a Client created again under its id gets none of it back', async () => {
@@ -302,32 +320,31 @@ for (const driver of drivers) {
       await h.putConfidentialClient('deleted-app');
       const auth = basicOf('deleted-app', SECRET);
       const b = await h.signedIn('dan');
-      const first = await h.launch(b, 'deleted-app', auth);
-      const redeemedAfterRecreation = await h.pendingCode(b, 'deleted-app');
-      const backend = await h.backendToken(auth);
-
-      assert.equal((await h.fhirRead(first.access_token)).statusCode, 200);
-      const live = await h.refreshed(first.refresh_token, 'deleted-app', auth);
-      assert.equal((await h.fhirRead(live.access_token)).statusCode, 200);
-      assert.equal((await h.fhirRead(backend)).statusCode, 200);
-      for (const token of [live.access_token, live.refresh_token, backend]) assert.equal((await h.introspect(token)).active, true);
+      const during = await h.liveTokens(b, 'deleted-app', auth);
+      const after = await h.liveTokens(b, 'deleted-app', auth);
+      const codeDuring = await h.pendingCode(b, 'deleted-app');
+      const codeAfter = await h.pendingCode(b, 'deleted-app');
+      const backendDuring = await h.backendToken(auth);
+      const backendAfter = await h.backendToken(auth);
+      for (const token of [backendDuring, backendAfter]) await assertBackendLive(h, token);
 
       assert.equal((await h.admin('DELETE', '/Client/deleted-app')).statusCode, 200);
 
-      assertTokenRefused(await h.fhirRead(live.access_token));
-      assertTokenRefused(await h.fhirRead(backend));
-      for (const token of [live.access_token, live.refresh_token, backend]) assert.deepEqual(await h.introspect(token), { active: false });
-      assertTokenError(await h.refresh(live.refresh_token, 'deleted-app', auth), 401, 'invalid_client');
+      await assertEnded(h, during);
+      await assertBackendEnded(h, backendDuring);
+      assertTokenError(await h.refresh(during.refresh_token, 'deleted-app', auth), 401, 'invalid_client');
       assertTokenError(await h.clientCredentials(auth), 401, 'invalid_client');
+      assertTokenError(await h.redeem(codeDuring, 'deleted-app', auth), 401, 'invalid_client');
+      assert.equal((await h.authorize(b, 'deleted-app')).statusCode, 400);
 
       await h.putConfidentialClient('deleted-app');
 
-      assertTokenRefused(await h.fhirRead(live.access_token));
-      assertTokenRefused(await h.fhirRead(backend));
-      for (const token of [live.access_token, live.refresh_token, backend]) assert.deepEqual(await h.introspect(token), { active: false });
-      assertTokenError(await h.refresh(live.refresh_token, 'deleted-app', auth), 400, 'invalid_grant');
-      assertTokenError(await h.redeem(redeemedAfterRecreation, 'deleted-app', auth), 400, 'invalid_grant');
-      assert.equal((await h.fhirRead(await h.backendToken(auth))).statusCode, 200);
+      await h.liveTokens(b, 'deleted-app', auth);
+      await assertBackendLive(h, await h.backendToken(auth));
+      await assertEnded(h, after);
+      await assertRefreshRefused(h, after.refresh_token, 'deleted-app', auth);
+      await assertBackendEnded(h, backendAfter);
+      assertTokenError(await h.redeem(codeAfter, 'deleted-app', auth), 400, 'invalid_grant');
     });
 
     it('a dynamically registered Client deleted by RFC 7592: its grants, client_credentials tokens and codes end', async () => {
@@ -354,14 +371,10 @@ for (const driver of drivers) {
       await h.adminOk('PUT', `/AccessPolicy/${clientId}`, { engine: 'allow', link: [{ resourceType: 'Client', id: clientId }] });
 
       const b = await h.signedIn('eve');
-      const first = await h.launch(b, clientId, auth);
+      const live = await h.liveTokens(b, clientId, auth);
       const pending = await h.pendingCode(b, clientId);
       const backend = await h.backendToken(auth);
-      assert.equal((await h.fhirRead(first.access_token)).statusCode, 200);
-      const live = await h.refreshed(first.refresh_token, clientId, auth);
-      assert.equal((await h.fhirRead(live.access_token)).statusCode, 200);
-      assert.equal((await h.fhirRead(backend)).statusCode, 200);
-      for (const token of [live.access_token, live.refresh_token, backend]) assert.equal((await h.introspect(token)).active, true);
+      await assertBackendLive(h, backend);
 
       const removed = await portico.app.inject({
         method: 'DELETE',
@@ -370,9 +383,8 @@ for (const driver of drivers) {
       });
       assert.equal(removed.statusCode, 204, removed.body);
 
-      assertTokenRefused(await h.fhirRead(live.access_token));
-      assertTokenRefused(await h.fhirRead(backend));
-      for (const token of [live.access_token, live.refresh_token, backend]) assert.deepEqual(await h.introspect(token), { active: false });
+      await assertEnded(h, live);
+      await assertBackendEnded(h, backend);
       assertTokenError(await h.refresh(live.refresh_token, clientId, auth), 401, 'invalid_client');
       assertTokenError(await h.redeem(pending, clientId, auth), 401, 'invalid_client');
       assertTokenError(await h.clientCredentials(auth), 401, 'invalid_client');
@@ -470,18 +482,13 @@ if (drivers.includes('postgres')) {
     it("a User deactivated by another process: this one refuses its tokens, refresh and code at once", async () => {
       await h.putUser('fay', true, PASSWORD);
       const b = await h.signedIn('fay');
-      const first = await h.launch(b, 'patient-app');
+      const live = await h.liveTokens(b, 'patient-app');
       const pending = await h.pendingCode(b, 'patient-app');
-      assert.equal((await h.fhirRead(first.access_token)).statusCode, 200);
-      const live = await h.refreshed(first.refresh_token, 'patient-app');
-      assert.equal((await h.fhirRead(live.access_token)).statusCode, 200);
 
       await other.putUser('fay', false);
 
-      assertTokenRefused(await h.fhirRead(live.access_token));
-      assertTokenError(await h.refresh(live.refresh_token, 'patient-app'), 400, 'invalid_grant');
-      assert.deepEqual(await h.introspect(live.access_token), { active: false });
-      assert.deepEqual(await h.introspect(live.refresh_token), { active: false });
+      await assertEnded(h, live);
+      await assertRefreshRefused(h, live.refresh_token, 'patient-app');
       assertTokenError(await h.redeem(pending, 'patient-app'), 400, 'invalid_grant');
       await assertSignedOut(h, b, 'patient-app');
     });
@@ -491,21 +498,18 @@ if (drivers.includes('postgres')) {
       await h.putConfidentialClient('remote-app');
       const auth = basicOf('remote-app', SECRET);
       const b = await h.signedIn('gus');
-      const first = await h.launch(b, 'remote-app', auth);
+      const live = await h.liveTokens(b, 'remote-app', auth);
       const pending = await h.pendingCode(b, 'remote-app');
       const backend = await h.backendToken(auth);
-      const live = await h.refreshed(first.refresh_token, 'remote-app', auth);
-      assert.equal((await h.fhirRead(live.access_token)).statusCode, 200);
-      assert.equal((await h.fhirRead(backend)).statusCode, 200);
+      await assertBackendLive(h, backend);
 
       await other.adminOk('PUT', '/Client/remote-app', confidentialClient(false));
 
-      assertTokenRefused(await h.fhirRead(live.access_token));
-      assertTokenRefused(await h.fhirRead(backend));
-      for (const token of [live.access_token, live.refresh_token, backend]) assert.deepEqual(await h.introspect(token), { active: false });
+      await assertEnded(h, live);
+      await assertBackendEnded(h, backend);
       // This process still authenticates the client from its Client cache (CLIENT_CACHE_MS), yet nothing is issued.
       assertTokenError(await h.clientCredentials(auth), 401, 'invalid_client');
-      assertTokenError(await h.refresh(live.refresh_token, 'remote-app', auth), 400, 'invalid_grant');
+      await assertRefreshRefused(h, live.refresh_token, 'remote-app', auth);
       assertTokenError(await h.redeem(pending, 'remote-app', auth), 400, 'invalid_grant');
     });
   });

@@ -24,7 +24,9 @@ export const refreshTokenGrant: GrantHandler = {
     const stored = found && (await deps.grants.get(found.grantId));
     if (!found || !stored || stored.grant.clientId !== client.id) throw invalidGrant('the refresh token is unknown, expired or revoked');
     if (!mayRefresh(client)) throw unauthorizedClient('this client may not use refresh tokens');
-    // Before spending it, so retries keep getting this answer; a spent token still goes on to reuse detection.
+    // Before spending it, so retries keep getting these answers: a grant revoked, or ended with its client or user;
+    // an online_access token whose session ended (a spent token still goes on to reuse detection).
+    if (stored.revoked) throw invalidGrant('the refresh token is unknown, expired or revoked');
     if (!found.rotated && !(await sessionAllowsRefresh(stored.grant, found.scope, deps))) {
       throw invalidGrant('the sign-in session ended: this online_access refresh token no longer works (sign in again)');
     }
@@ -35,7 +37,6 @@ export const refreshTokenGrant: GrantHandler = {
       await deps.grants.revoke(used.grantId, deps.now());
       throw invalidGrant('the refresh token was already used; the whole authorization is revoked');
     }
-    if (stored.revoked) throw invalidGrant('the refresh token is unknown, expired or revoked');
 
     const scope = narrowedScope(used.record.scope, form.scope);
     return issueTokens(
