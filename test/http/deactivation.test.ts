@@ -440,13 +440,13 @@ for (const driver of drivers) {
     it('a FHIR request whose "active" answer overlapped the deactivation is answered, and the next one refused', async () => {
       await h.putUser('ivy', true, PASSWORD);
       const tokens = await h.launch(await h.signedIn('ivy'), 'patient-app');
-      let reached!: () => void;
       let release!: () => void;
-      const atDatabase = new Promise<void>((resolve) => (reached = resolve));
-      heldStatus = { reached, released: new Promise<void>((resolve) => (release = resolve)) };
+      const held = new Promise<'held'>((resolve) => {
+        heldStatus = { reached: () => resolve('held'), released: new Promise<void>((done) => (release = done)) };
+      });
       // The first use of the token asks the database, which says "active"; the answer is held until after the change.
       const during = h.fhirRead(tokens.access_token);
-      await atDatabase;
+      assert.equal(await Promise.race([held, during.then(() => 'answered')]), 'held', 'the grant status query was held back');
       await h.putUser('ivy', false);
       release();
       assert.equal((await during).statusCode, 200, 'read before the deactivation took effect');
