@@ -407,6 +407,69 @@ for (const driver of drivers) {
   });
 }
 
+for (const driver of drivers) {
+  describe(`initial access tokens end with the developer they were issued to (${driver})`, () => {
+    const clock = Date.now();
+    let portico: TestPortico;
+    let h: ReturnType<typeof harness>;
+
+    before(async () => {
+      portico = await startPortico(driver, { REGISTRATION_MODE: 'initial-access-token' }, { now: () => new Date(clock) });
+      h = harness(portico);
+    });
+    after(() => portico.stop());
+
+    const developer = (id: string, active: boolean): Json => ({
+      resourceType: 'User',
+      email: `${id}@example.org`,
+      roles: ['developer'],
+      active,
+      ...(active ? { password: PASSWORD } : {}),
+    });
+    const initialAccessToken = async (authorization: string): Promise<string> => {
+      const res = await portico.app.inject({ method: 'POST', url: '/auth/initial-access-token', headers: { authorization } });
+      assert.equal(res.statusCode, 201, res.body);
+      return String(res.json<Json>().token);
+    };
+    const register = (token: string) =>
+      portico.app.inject({
+        method: 'POST',
+        url: '/auth/register',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        payload: { redirect_uris: ['https://dev-app.example/cb'] },
+      });
+    const assertRefused = (res: LightMyRequestResponse) => {
+      assert.equal(res.statusCode, 401, res.body);
+      assert.equal(res.json<Json>().error, 'invalid_token');
+      assert.equal(res.json<Json>().client_id, undefined);
+    };
+
+    it("a deactivated or deleted developer's initial access token registers nothing; reactivating brings it not back", async () => {
+      await h.adminOk('PUT', '/User/dev-one', developer('dev-one', true));
+      await h.adminOk('PUT', '/User/dev-two', developer('dev-two', true));
+      const devOne = basicOf('dev-one@example.org', PASSWORD);
+      const devTwo = basicOf('dev-two@example.org', PASSWORD);
+      const [one, two, root] = [await initialAccessToken(devOne), await initialAccessToken(devTwo), await initialAccessToken(ROOT_BASIC)];
+      for (const token of [one, two, root]) assert.equal((await register(token)).statusCode, 201);
+
+      await h.adminOk('PUT', '/User/dev-one', developer('dev-one', false));
+      assert.equal((await h.admin('DELETE', '/User/dev-two')).statusCode, 200);
+
+      assertRefused(await register(one));
+      assertRefused(await register(two));
+      assert.equal((await register(root)).statusCode, 201, "the root client's token is not affected");
+
+      await h.adminOk('PUT', '/User/dev-one', developer('dev-one', true));
+      await h.adminOk('PUT', '/User/dev-two', developer('dev-two', true));
+
+      assertRefused(await register(one));
+      assertRefused(await register(two));
+      // A token issued now works.
+      assert.equal((await register(await initialAccessToken(devOne))).statusCode, 201);
+    });
+  });
+}
+
 /** Holds back the result of the next "does this grant stand" query until `released`, telling `reached` it is there. */
 let heldStatus: { reached: () => void; released: Promise<void> } | undefined;
 const holdingGrantStatus = (db: Database): Database => ({

@@ -1,8 +1,8 @@
 -- A Client's or User's standing: a number drawn when the row is created and again each time it is deactivated
--- or reactivated (the registry store's put). Grants, authorization codes and sign-in sessions record the standing
--- of their Client and User when they are made, and count only while it is still current: deactivating or deleting
--- ends them all in the statement that makes the change, and reactivating (or creating the id anew) brings none back,
--- even one made by a request that raced the deactivation.
+-- or reactivated (the registry store's put). Grants, authorization codes, sign-in sessions and a developer's initial
+-- access tokens record the standing of their Client and User when they are made, and count only while it is still
+-- current: deactivating or deleting ends them all in the statement that makes the change, and reactivating (or
+-- creating the id anew) brings none back, even one made by a request that raced the deactivation.
 CREATE SEQUENCE auth_standing;
 ALTER TABLE auth_client ADD COLUMN standing bigint NOT NULL DEFAULT nextval('auth_standing');
 ALTER TABLE auth_user ADD COLUMN standing bigint NOT NULL DEFAULT nextval('auth_standing');
@@ -11,6 +11,8 @@ ALTER TABLE auth_user ADD COLUMN standing bigint NOT NULL DEFAULT nextval('auth_
 ALTER TABLE auth_grant ADD COLUMN client_standing bigint, ADD COLUMN user_standing bigint;
 ALTER TABLE authorization_code ADD COLUMN client_standing bigint, ADD COLUMN user_standing bigint;
 ALTER TABLE auth_session ADD COLUMN user_standing bigint;
+-- Only for a token issued to a developer (`User/<id>`); the root client's have none and need none.
+ALTER TABLE initial_access_token ADD COLUMN user_standing bigint;
 
 -- A grant redeemed from a code looks its code up by grant id.
 CREATE INDEX authorization_code_grant_idx ON authorization_code (grant_id);
@@ -26,3 +28,5 @@ UPDATE authorization_code a SET user_standing = u.standing FROM auth_user u
  WHERE u.id = a.record->'grant'->>'userId' AND NOT COALESCE(u.content->'active' = 'false'::jsonb, false);
 UPDATE auth_session s SET user_standing = u.standing FROM auth_user u
  WHERE u.id = s.user_id AND NOT COALESCE(u.content->'active' = 'false'::jsonb, false);
+UPDATE initial_access_token t SET user_standing = u.standing FROM auth_user u
+ WHERE t.issued_to = 'User/' || u.id AND NOT COALESCE(u.content->'active' = 'false'::jsonb, false);
