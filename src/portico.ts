@@ -26,6 +26,7 @@ import type { TokenDeps } from './auth/tokens/token-deps.ts';
 import { createCodeStore } from './storage/auth/code-store.ts';
 import { createGrantStore } from './storage/auth/grant-store.ts';
 import { cacheGrantStatus } from './auth/grants/grant-status-cache.ts';
+import { forgetGrantStatusOnDeactivation } from './auth/grants/forget-on-deactivation.ts';
 import { createVerifiedTokenCache } from './auth/tokens/verified-token-cache.ts';
 import { createAuthorizedApps, patientDisplayName } from './auth/grants/authorized-apps.ts';
 import { SMART_STYLE_PATH } from './ui/smart-style.ts';
@@ -157,8 +158,15 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     // Secrets a version before their encryption stored in clear: encrypted in place, before anything reads them.
     const resealed = await resealClientSecrets(createClientSecretStore(db), clientSecrets, { rekey: false });
     const stores = createAuthStores(db, { now, newId });
-    // A Client is read on every token request; its answer is reused for CLIENT_CACHE_MS.
-    const auth = { ...stores, clients: cacheRegistryReads(stores.clients, { ttlMs: config.clientCacheMs, maxEntries: 10_000, nowMs: () => now().getTime() }) };
+    // "Is this grant active?" is asked on every FHIR request: remembered briefly (revocations here apply at once).
+    const grants = cacheGrantStatus(createGrantStore(db), { activeTtlMs: config.tokens.grantStatusCacheMs, maxEntries: 100_000, nowMs: () => now().getTime() });
+    // A Client is read on every token request; its answer is reused for CLIENT_CACHE_MS. Deactivating or deleting a
+    // Client or User here forgets the grants remembered as active, whatever path the write takes.
+    const auth = {
+      ...stores,
+      clients: forgetGrantStatusOnDeactivation(cacheRegistryReads(stores.clients, { ttlMs: config.clientCacheMs, maxEntries: 10_000, nowMs: () => now().getTime() }), grants),
+      users: forgetGrantStatusOnDeactivation(stores.users, grants),
+    };
     const sandboxLogins = config.mode === 'sandbox' && config.seed === 'demo' ? await seedSandboxUsers(auth.users) : undefined;
     const demoClients =
       config.mode === 'sandbox' && config.seed === 'demo'
@@ -258,8 +266,6 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       now,
       newSessionId: generateSessionId,
     });
-    // "Is this grant active?" is asked on every FHIR request: remembered briefly (revocations here apply at once).
-    const grants = cacheGrantStatus(createGrantStore(db), { activeTtlMs: config.tokens.grantStatusCacheMs, maxEntries: 100_000, nowMs: () => now().getTime() });
     const tokens: TokenDeps = {
       issuer: config.baseUrl,
       fhirBaseUrl: config.fhirBaseUrl,

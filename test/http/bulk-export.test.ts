@@ -135,6 +135,10 @@ for (const driver of drivers) for (const files of contentModes) {
         const res = await root.put(`${resource.resourceType}/${resource.id}`, resource);
         assert.ok(res.status === 201 || res.status === 200, res.text);
       }
+      // The apps of the patient tokens below: a grant is stored only for a Client that exists and is active.
+      for (const id of ['patient-app', 'shared-app']) {
+        assert.equal((await adminHttp(portico.app)('PUT', `/Client/${id}`, { body: { grant_types: ['authorization_code'] } })).status, 201);
+      }
       clock += 1000;
     });
     after(async () => {

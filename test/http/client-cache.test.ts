@@ -8,7 +8,8 @@ import { drivers, startPortico, startSibling, type TestPortico } from '../suppor
 /**
  * A Client read is reused for CLIENT_CACHE_MS (every token request reads one). These tests hold the
  * cache to what it must not change: a deactivated client or a replaced secret stops working at once
- * through the same process, and within CLIENT_CACHE_MS through another one.
+ * through the same process; a replaced secret, within CLIENT_CACHE_MS through another one; a
+ * deactivated client gets no token from any process at once.
  */
 const backendClient = (secret: string, active = true) => ({
   resourceType: 'Client',
@@ -81,15 +82,23 @@ if (drivers.includes('postgres')) {
       await first.stop();
     });
 
-    it("another process's deactivation applies within CLIENT_CACHE_MS, and at once with 0", async () => {
+    it("another process's replaced secret applies within CLIENT_CACHE_MS, and at once with 0", async () => {
       await putClient(first.app, 'cc-shared', backendClient('shared-secret'));
       assert.equal((await tokenStatus(second.app, 'cc-shared', 'shared-secret')).status, 200);
       assert.equal((await tokenStatus(uncached.app, 'cc-shared', 'shared-secret')).status, 200);
-      await putClient(first.app, 'cc-shared', backendClient('shared-secret', false));
+      await putClient(first.app, 'cc-shared', backendClient('new-shared-secret'));
       assert.equal((await tokenStatus(uncached.app, 'cc-shared', 'shared-secret')).status, 401, 'no cache: refused at once');
       assert.equal((await tokenStatus(second.app, 'cc-shared', 'shared-secret')).status, 200, 'remembered for up to 1 s');
       clock += 1001;
       assert.equal((await tokenStatus(second.app, 'cc-shared', 'shared-secret')).status, 401, 'refused once the remembered client is stale');
+    });
+
+    it("another process's deactivation is refused at once, even where the client is still remembered", async () => {
+      await putClient(first.app, 'cc-deactivated-elsewhere', backendClient('shared-secret'));
+      assert.equal((await tokenStatus(second.app, 'cc-deactivated-elsewhere', 'shared-secret')).status, 200);
+      await putClient(first.app, 'cc-deactivated-elsewhere', backendClient('shared-secret', false));
+      assert.deepEqual(await tokenStatus(second.app, 'cc-deactivated-elsewhere', 'shared-secret'), { status: 401, error: 'invalid_client' });
+      assert.deepEqual(await tokenStatus(uncached.app, 'cc-deactivated-elsewhere', 'shared-secret'), { status: 401, error: 'invalid_client' });
     });
   });
 }

@@ -82,6 +82,14 @@ function form(app: FastifyInstance, fields: Record<string, string>, headers: Rec
 
 /** A code the authorize endpoint would have issued to this client, for the exchange at /auth/token. */
 async function issueCode(p: Portico, clientId: string, redirectUri: string): Promise<string> {
+  // A grant is stored only for a User that exists and is active: the code's user-1 (an idempotent PUT).
+  const user = await p.app.inject({
+    method: 'PUT',
+    url: '/User/user-1',
+    headers: { authorization: basic('root', 'secret'), 'content-type': 'application/json' },
+    payload: JSON.stringify({ resourceType: 'User', name: { givenName: 'Amy', familyName: 'Shaw' }, email: 'amy@example.org', fhirUser: 'Patient/pt-1' }),
+  });
+  assert.ok(user.statusCode === 200 || user.statusCode === 201, user.body);
   const code = randomBytes(32).toString('base64url');
   await p.codes.create(hashToken(code), {
     grant: { id: randomUUID(), clientId, userId: 'user-1', fhirUser: 'Patient/pt-1', patient: 'pt-1', scope: 'launch/patient patient/Patient.rs' },

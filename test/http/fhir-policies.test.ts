@@ -143,11 +143,13 @@ for (const driver of drivers) {
       assert.match(String(denied.body.issue[0].diagnostics), /denied: .*no AccessPolicy allows/);
     });
 
-    it('a deleted Client loses its policy-backed access at once (fail closed)', async () => {
+    it('a deleted Client loses its policy-backed access at once: its token no longer authenticates', async () => {
       const app = await token('gone-app', 'gone-app', 'system/Patient.rs');
       assert.equal((await app.get('Patient/pa')).status, 200);
       assert.equal((await admin('DELETE', '/Client/gone-app')).status, 200);
-      denialOf(await app.get('Patient/pa'));
+      const res = await app.get('Patient/pa');
+      assert.equal(res.status, 401, res.text);
+      assert.match(String(res.headers['www-authenticate']), /error="invalid_token"/);
     });
   });
 }

@@ -163,7 +163,8 @@ for (const driver of drivers) {
      */
     async function issuedToken(clientId: string, sub: string, scope: string, context: { fhirUser?: string; patient?: string }): Promise<FhirClient> {
       const grant = `old-grant-${++grantSeq}`;
-      await portico.grants.save({ id: grant, clientId, userId: sub, scope, ...context }, new Date());
+      // A client_credentials grant (sub = the client) has no user; a grant is stored only for a User that exists.
+      await portico.grants.save({ id: grant, clientId, ...(sub !== clientId ? { userId: sub } : {}), scope, ...context }, new Date());
       const key = await portico.signingKeys.signingKey(portico.signingKeys.accessTokenAlg);
       const now = Math.floor(Date.now() / 1000);
       const claims = { iss: TEST_BASE_URL, sub, aud: FHIR_BASE, client_id: clientId, scope, grant, jti: `old-jti-${grantSeq}`, iat: now, exp: now + 600, ...context };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import type { Portico } from '../../src/portico.ts';
+import { adminHttp } from '../auth/support/admin-http.ts';
 import { fhirClient } from '../support/fhir-client.ts';
 import { drivers, startPortico, startSibling, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 
@@ -23,6 +24,11 @@ async function tokenFor(portico: Portico, grant: string, nowSeconds: number, lif
     .sign(key.key);
 }
 
+/** The client the tokens above are for: a grant is stored only for a Client that exists and is active. */
+async function putApp(portico: Portico): Promise<void> {
+  assert.equal((await adminHttp(portico.app)('PUT', '/Client/app', { body: { grant_types: ['authorization_code'] } })).status, 201);
+}
+
 for (const driver of drivers) {
   describe(`FHIR API token caches (${driver})`, () => {
     let clock = Date.parse('2026-06-01T12:00:00Z');
@@ -31,6 +37,7 @@ for (const driver of drivers) {
 
     before(async () => {
       portico = await startPortico(driver, {}, { now: () => new Date(clock) });
+      await putApp(portico);
       assert.equal((await fhirClient(portico.app).put('Patient/pa', { resourceType: 'Patient', id: 'pa' })).status, 201);
     });
     after(() => portico.stop());
@@ -82,6 +89,7 @@ if (drivers.includes('postgres')) {
       first = await startPortico('postgres', {}, { now: () => new Date(clock) });
       second = await startSibling(first, { GRANT_STATUS_CACHE_MS: '1000' }, { now: () => new Date(clock) });
       uncached = await startSibling(first, { GRANT_STATUS_CACHE_MS: '0' }, { now: () => new Date(clock) });
+      await putApp(first);
       assert.equal((await fhirClient(first.app).put('Patient/pa', { resourceType: 'Patient', id: 'pa' })).status, 201);
     });
     after(async () => {

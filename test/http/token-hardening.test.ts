@@ -145,6 +145,8 @@ for (const driver of drivers) {
       portico = await startPortico(driver, env, { now: () => new Date(clock), wrapDatabase: countingDatabase });
       host = await startJwksHost();
       jwtKey = await testKey('hardening-key', 'ES384');
+      // The codes of exchange() are user-1's: a grant is stored only for a User that exists and is active.
+      await admin('/User/user-1', { resourceType: 'User', name: { givenName: 'Amy', familyName: 'Shaw' }, email: 'amy@example.org', fhirUser: 'Patient/pt-1' });
       const codeAuth = { redirect_uri: REDIRECT, refresh_token: true };
       await admin('/Client/public-app', {
         resourceType: 'Client',

@@ -136,6 +136,9 @@ for (const driver of drivers) {
       portico = await startPortico(driver);
       h = harness(portico);
       backend = await backendKeys();
+      // The codes below are the user-1's: a grant is stored only for a User that exists and is active.
+      const user = await h.inject('PUT', '/User/user-1', { json: { resourceType: 'User', name: { givenName: 'Amy', familyName: 'Shaw' }, email: 'amy@example.org', fhirUser: 'Patient/pt-1' }, headers: { authorization: ROOT_BASIC } });
+      assert.equal(user.status, 201, JSON.stringify(user.body));
       await h.putClient('public-app', PUBLIC_CLIENT);
       await h.putClient('conf-app', CONFIDENTIAL_CLIENT);
       await h.putClient('backend-app', {

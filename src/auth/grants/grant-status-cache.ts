@@ -1,30 +1,54 @@
 import type { GrantStore } from './grant-store.ts';
 
+/** A GrantStore that remembers `isActive` answers, and can be told that many grants may be ending. */
+export interface GrantStatusCache extends GrantStore {
+  /**
+   * Runs a change that may end grants it cannot name one by one (a Client or User deactivated or deleted), forgetting
+   * every grant remembered as active before and after it; an answer read while it ran is not remembered.
+   */
+  forgetActive<R>(change: () => Promise<R>): Promise<R>;
+}
+
 /**
  * A GrantStore that remembers answers of `isActive` (asked on every FHIR request). A revoked grant never
- * stands again, so "revoked" is kept; "active" is kept for `activeTtlMs` only. A revocation through this
- * store takes effect at once; one made by another process sharing the database, within `activeTtlMs`.
+ * stands again, so "revoked" is kept; "active" is kept for `activeTtlMs` only. A revocation or deactivation
+ * through this store takes effect at once; one made by another process sharing the database, within `activeTtlMs`.
  */
-export function cacheGrantStatus(store: GrantStore, options: { activeTtlMs: number; maxEntries: number; nowMs: () => number }): GrantStore {
-  if (options.activeTtlMs <= 0) return store;
+export function cacheGrantStatus(store: GrantStore, options: { activeTtlMs: number; maxEntries: number; nowMs: () => number }): GrantStatusCache {
+  if (options.activeTtlMs <= 0) return { ...store, forgetActive: (change) => change() };
   const known = new Map<string, { active: boolean; until: number }>();
+  // Bumped around every change that may end grants: an answer read across one may be from before it.
+  let changes = 0;
   const remember = (id: string, active: boolean) => {
     known.delete(id);
     known.set(id, { active, until: active ? options.nowMs() + options.activeTtlMs : Number.POSITIVE_INFINITY });
     while (known.size > options.maxEntries) known.delete(known.keys().next().value as string);
+  };
+  const forgetAll = () => {
+    changes++;
+    for (const [id, entry] of known) if (entry.active) known.delete(id);
   };
   return {
     ...store,
     async isActive(grantId) {
       const entry = known.get(grantId);
       if (entry && options.nowMs() < entry.until) return entry.active;
+      const changesBefore = changes;
       const active = await store.isActive(grantId);
-      remember(grantId, active);
+      if (!active || changes === changesBefore) remember(grantId, active);
       return active;
     },
     async revoke(id, now) {
       remember(id, false);
       await store.revoke(id, now);
+    },
+    async forgetActive(change) {
+      forgetAll();
+      try {
+        return await change();
+      } finally {
+        forgetAll();
+      }
     },
   };
 }

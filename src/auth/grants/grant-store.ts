@@ -1,8 +1,9 @@
 import type { Grant, GrantStatus } from './grant.ts';
 
-/** A stored grant and whether it was revoked. */
+/** A stored grant and whether it no longer stands. */
 export interface StoredGrant {
   grant: Grant;
+  /** Revoked, or ended with its Client or User: deactivated or deleted since it was made (reactivation brings nothing back). */
   revoked: boolean;
 }
 
@@ -13,16 +14,22 @@ export interface UserGrant {
   createdAt: Date;
 }
 
-/** Storage port for grants: every token points at one, and revoking it ends them all. */
+/**
+ * Storage port for grants: every token points at one, and revoking it ends them all. A grant stands only while its
+ * Client, and its User if any, exist and stay active: deactivating or deleting either ends all their grants at once.
+ */
 export interface GrantStore extends GrantStatus {
-  /** Saves the grant if it is not stored yet (a code's grant is stored when the code is redeemed). */
-  save(grant: Grant, now: Date): Promise<void>;
+  /**
+   * Stores a new grant (a code's grant is stored when the code is redeemed). False, and nothing stored, when its
+   * Client or User is missing or inactive, or was deactivated since its code was issued, or the id is taken (revoked).
+   */
+  save(grant: Grant, now: Date): Promise<boolean>;
   get(id: string): Promise<StoredGrant | undefined>;
   /** Idempotent. An unknown id is recorded as revoked, so a grant saved later under it stays dead. */
   revoke(id: string, now: Date): Promise<void>;
   /**
-   * The user's grants that still give access at `now`: not revoked, with an unexpired access token or an
-   * unexpired, unspent refresh token. Newest first.
+   * The user's grants that still give access at `now`: standing (see StoredGrant.revoked), with an unexpired access
+   * token or an unexpired, unspent refresh token. Newest first.
    */
   listActiveForUser(userId: string, now: Date): Promise<UserGrant[]>;
 }
@@ -54,6 +61,9 @@ export interface RefreshTokenStore {
 
 /** Storage port: the ledger of issued access tokens (jti → grant). */
 export interface AccessTokenLedger {
-  /** Records a token; `newGrant` (a grant whose first token this is) is saved with it, in the same statement. */
-  record(jti: string, grantId: string, issuedAt: number, expiresAt: number, newGrant?: { grant: Grant; now: Date }): Promise<void>;
+  /**
+   * Records a token; `newGrant` (a grant whose first token this is) is saved with it, in the same statement. False,
+   * and nothing recorded, when that grant cannot be stored (GrantStore.save's rule).
+   */
+  record(jti: string, grantId: string, issuedAt: number, expiresAt: number, newGrant?: { grant: Grant; now: Date }): Promise<boolean>;
 }

@@ -72,7 +72,10 @@ export interface AccessTokenClaims {
   fhirUser?: string;
 }
 
-/** Whether a grant still stands: the FHIR API asks on every request (revocation takes effect at once). */
+/**
+ * Whether a grant still stands — not revoked, its Client and User (if any) neither deactivated nor deleted since it
+ * was made: the FHIR API asks on every request (revocation and deactivation take effect at once).
+ */
 export interface GrantStatus {
   isActive(grantId: string): Promise<boolean>;
 }

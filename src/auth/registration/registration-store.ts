@@ -14,5 +14,6 @@ export interface RegistrationStore {
   rotateAccessTokenHash(clientId: string, expected: string, hash: string, at: Date): Promise<boolean>;
   deleteRegistration(clientId: string): Promise<void>;
   addInitialAccessToken(hash: string, record: InitialAccessTokenRecord & { issuedAt: Date }): Promise<void>;
+  /** Undefined too once the developer it was issued to was deactivated or deleted (reactivating them does not bring it back). */
   initialAccessToken(hash: string): Promise<InitialAccessTokenRecord | undefined>;
 }

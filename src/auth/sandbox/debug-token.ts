@@ -89,7 +89,8 @@ export async function mintDebugToken(request: DebugTokenRequest, deps: DebugToke
     ...(user?.fhirUser !== undefined ? { fhirUser: user.fhirUser } : {}),
     ...(patient !== undefined ? { patient } : {}),
   };
-  await deps.grants.save(grant, deps.now());
+  // Stored only while the client and the user are active (a deactivation since they were read refuses it too).
+  if (!(await deps.grants.save(grant, deps.now()))) throw badRequest(`client ${client.id}${user ? ` or user ${user.id}` : ''} is not active`);
   const scopes = scope.split(' ');
   const wantsRefresh = scopes.includes('offline_access') || scopes.includes('online_access');
   return issueTokens(

@@ -17,6 +17,7 @@ export interface Session {
 /** The storage port (implemented in src/storage/auth/session-store.ts). */
 export interface SessionStore {
   insert(session: Session): Promise<void>;
+  /** Undefined once its User was deactivated or deleted since it started (reactivating the User does not bring it back). */
   get(idHash: string): Promise<Session | undefined>;
   /** Records activity; no effect when the session is gone. */
   touch(idHash: string, lastSeenAt: Date): Promise<void>;

@@ -19,8 +19,11 @@ export interface IssueRequest {
   lifetime: number;
   /** Seconds a (new) refresh token going with it lives; undefined for none. */
   refreshLifetime: number | undefined;
-  /** The grant is new and not stored yet: it is saved with the access token's ledger row. */
-  newGrant?: boolean;
+  /**
+   * The grant is new and not stored yet: it is saved with the access token's ledger row, or `refused()` is thrown
+   * when it cannot be (its Client deactivated or deleted since it authenticated: GrantStore.save's rule).
+   */
+  newGrant?: { refused: () => Error };
 }
 
 /** Mints the access token (and refresh and id tokens when due) of one token response, recording them. */
@@ -44,7 +47,8 @@ export async function issueTokens(request: IssueRequest, deps: TokenDeps): Promi
     ...(grant.fhirUser !== undefined ? { fhirUser: grant.fhirUser } : {}),
   };
   const accessToken = await signAccessToken(claims, deps.signingKeys);
-  await deps.accessTokens.record(claims.jti, grant.id, iat, exp, request.newGrant ? { grant, now: deps.now() } : undefined);
+  const recorded = await deps.accessTokens.record(claims.jti, grant.id, iat, exp, request.newGrant ? { grant, now: deps.now() } : undefined);
+  if (!recorded && request.newGrant) throw request.newGrant.refused();
 
   let refreshToken: string | undefined;
   if (request.refreshLifetime !== undefined) {

@@ -2,11 +2,26 @@ import type { Grant } from '../../auth/grants/grant.ts';
 import type { GrantStore } from '../../auth/grants/grant-store.ts';
 import type { SqlClient } from '../database.ts';
 import { prepared } from '../prepared-statement.ts';
+import { isInactive } from './standing.ts';
 
-/** Saving a grant once (a later save of the same id changes nothing), its five values from `$first` on. */
+/**
+ * Stores a new grant under the current standing of its Client and User (migration 017), its five values from
+ * `$first` on, returning its id. Nothing is stored, and no id returned, when the Client or the User is missing or
+ * inactive, when the grant comes from a code issued under another standing of either, or when the id is taken (a
+ * tombstone: the code was replayed). One statement reads and records the standing, so a deactivation committed
+ * after it still ends the grant, and one committed before it leaves nothing stored.
+ */
 export function insertGrantSql(first: number): string {
-  const [a, b, c, d, e] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`);
-  return `INSERT INTO auth_grant (id, client_id, user_id, content, created_at) VALUES (${a}, ${b}, ${c}, ${d}, ${e}) ON CONFLICT (id) DO NOTHING`;
+  const [id, client, user, content, createdAt] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`);
+  return `INSERT INTO auth_grant (id, client_id, user_id, content, created_at, client_standing, user_standing)
+    SELECT ${id}::text, c.id, u.id, ${content}::jsonb, ${createdAt}::timestamptz, c.standing, u.standing
+      FROM auth_client c LEFT JOIN auth_user u ON u.id = ${user}::text
+     WHERE c.id = ${client}::text AND NOT ${isInactive('c')}
+       AND (${user}::text IS NULL OR (u.id IS NOT NULL AND NOT ${isInactive('u')}))
+       AND NOT EXISTS (SELECT 1 FROM authorization_code a WHERE a.grant_id = ${id}::text
+             AND (a.client_standing IS DISTINCT FROM c.standing OR a.user_standing IS DISTINCT FROM u.standing))
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id`;
 }
 
 /** The values of insertGrantSql, in order. */
@@ -14,14 +29,23 @@ export function grantRow(grant: Grant, now: Date): unknown[] {
   return [grant.id, grant.clientId, grant.userId ?? null, JSON.stringify(grant), now.toISOString()];
 }
 
-const GET_GRANT = prepared('SELECT content::text AS content, revoked_at IS NOT NULL AS revoked FROM auth_grant WHERE id = $1');
-const GRANT_REVOKED = prepared('SELECT revoked_at IS NOT NULL AS revoked FROM auth_grant WHERE id = $1');
+/** A grant (`g`) with its Client (`c`) and User (`u`), each joined only while it keeps the standing the grant recorded. */
+const GRANT_WITH_PARTIES = `auth_grant g
+  LEFT JOIN auth_client c ON c.id = g.client_id AND c.standing = g.client_standing
+  LEFT JOIN auth_user u ON u.id = g.user_id AND u.standing = g.user_standing`;
+/** The grant stands: not revoked, its Client (and, for a user's grant, its User) neither deactivated nor deleted since. */
+const STANDS = '(g.revoked_at IS NULL AND c.id IS NOT NULL AND (g.user_id IS NULL OR u.id IS NOT NULL))';
 
-/** PostgreSQL implementation of the grant store (migration 008). */
+const GET_GRANT = prepared(`SELECT g.content::text AS content, NOT ${STANDS} AS revoked FROM ${GRANT_WITH_PARTIES} WHERE g.id = $1`);
+// The FHIR API's question: three primary-key lookups, and no Client or User content read.
+const GRANT_STANDS = prepared(`SELECT ${STANDS} AS stands FROM ${GRANT_WITH_PARTIES} WHERE g.id = $1`);
+const INSERT_GRANT = prepared(insertGrantSql(1));
+
+/** PostgreSQL implementation of the grant store (migrations 008 and 017). */
 export function createGrantStore(sql: SqlClient): GrantStore {
   return {
     async save(grant, now) {
-      await sql.query(insertGrantSql(1), grantRow(grant, now));
+      return (await sql.query(INSERT_GRANT, grantRow(grant, now))).length > 0;
     },
 
     async get(id) {
@@ -43,8 +67,8 @@ export function createGrantStore(sql: SqlClient): GrantStore {
       // Epoch milliseconds as float8: both drivers hand back a plain number.
       const rows = await sql.query<{ content: string; created_ms: number }>(
         `SELECT g.content::text AS content, (extract(epoch FROM g.created_at) * 1000)::float8 AS created_ms
-           FROM auth_grant g
-          WHERE g.user_id = $1 AND g.revoked_at IS NULL
+           FROM ${GRANT_WITH_PARTIES}
+          WHERE g.user_id = $1 AND ${STANDS}
             AND (EXISTS (SELECT 1 FROM access_token a WHERE a.grant_id = g.id AND a.expires_at > $2)
               OR EXISTS (SELECT 1 FROM refresh_token r WHERE r.grant_id = g.id AND r.rotated_at IS NULL AND r.expires_at > $2))
           ORDER BY g.created_at DESC, g.id`,
@@ -54,8 +78,8 @@ export function createGrantStore(sql: SqlClient): GrantStore {
     },
 
     async isActive(grantId) {
-      const rows = await sql.query<{ revoked: boolean }>(GRANT_REVOKED, [grantId]);
-      return rows[0] !== undefined && !rows[0].revoked;
+      const rows = await sql.query<{ stands: boolean }>(GRANT_STANDS, [grantId]);
+      return rows[0]?.stands === true;
     },
   };
 }

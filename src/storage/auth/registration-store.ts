@@ -1,7 +1,16 @@
 import type { RegistrationStore } from '../../auth/registration/registration-store.ts';
 import type { SqlClient } from '../database.ts';
+import { activeStanding } from './standing.ts';
 
-/** PostgreSQL implementation of the registration token store (migration 006). */
+// A developer's token (`User/<id>`) records the developer's standing (migration 017) and is found only while that is
+// current: deactivating or deleting the developer ends it. The root client's tokens carry none.
+const INSERT_INITIAL_ACCESS_TOKEN = `INSERT INTO initial_access_token (token_hash, issued_to, issued_at, expires_at, user_standing)
+  VALUES ($1, $2, $3, $4, CASE WHEN $2 LIKE 'User/%' THEN ${activeStanding('auth_user', 'substr($2, 6)')} END)`;
+const FIND_INITIAL_ACCESS_TOKEN = `SELECT t.issued_to, t.expires_at FROM initial_access_token t
+  WHERE t.token_hash = $1
+    AND (t.issued_to NOT LIKE 'User/%' OR EXISTS (SELECT 1 FROM auth_user u WHERE u.id = substr(t.issued_to, 6) AND u.standing = t.user_standing))`;
+
+/** PostgreSQL implementation of the registration token store (migrations 006 and 017). */
 export function createRegistrationStore(sql: SqlClient): RegistrationStore {
   return {
     async accessTokenHash(clientId) {
@@ -31,7 +40,7 @@ export function createRegistrationStore(sql: SqlClient): RegistrationStore {
     },
 
     async addInitialAccessToken(hash, record) {
-      await sql.query('INSERT INTO initial_access_token (token_hash, issued_to, issued_at, expires_at) VALUES ($1, $2, $3, $4)', [
+      await sql.query(INSERT_INITIAL_ACCESS_TOKEN, [
         hash,
         record.issuedTo,
         record.issuedAt.toISOString(),
@@ -40,10 +49,7 @@ export function createRegistrationStore(sql: SqlClient): RegistrationStore {
     },
 
     async initialAccessToken(hash) {
-      const rows = await sql.query<{ issued_to: string; expires_at: string }>(
-        'SELECT issued_to, expires_at FROM initial_access_token WHERE token_hash = $1',
-        [hash],
-      );
+      const rows = await sql.query<{ issued_to: string; expires_at: string }>(FIND_INITIAL_ACCESS_TOKEN, [hash]);
       const row = rows[0];
       return row && { issuedTo: row.issued_to, expiresAt: new Date(row.expires_at) };
     },

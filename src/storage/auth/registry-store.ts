@@ -9,10 +9,13 @@ import {
 } from '../../auth/registry/registry-repository.ts';
 import type { SqlClient } from '../database.ts';
 import { prepared } from '../prepared-statement.ts';
+import { NEXT_STANDING } from './standing.ts';
 
 /** The registry tables of migration 004; the table name is never taken from input. */
 const TABLES = { Client: 'auth_client', User: 'auth_user', AccessPolicy: 'auth_access_policy' } as const;
 export type RegistryKind = keyof typeof TABLES;
+/** The kinds whose grants, codes and sessions end when they are deactivated (migration 017). */
+const STANDING_KINDS: ReadonlySet<RegistryKind> = new Set(['Client', 'User']);
 
 export interface RegistryStoreOptions {
   now: () => Date;
@@ -51,6 +54,8 @@ export function createRegistryStore<T extends RegistryResource>(
   }
 
   const getById = prepared(`SELECT content::text AS content FROM ${table} WHERE id = $1`);
+  // Deactivating or reactivating draws a new standing in the same statement: nothing made before counts after it.
+  const standing = STANDING_KINDS.has(kind) ? `,\n             ${NEXT_STANDING}` : '';
   return {
     async get(id) {
       const rows = await sql.query<ContentRow>(getById, [id]);
@@ -67,7 +72,7 @@ export function createRegistryStore<T extends RegistryResource>(
              version_id = t.version_id + 1,
              last_updated = EXCLUDED.last_updated,
              tenant = EXCLUDED.tenant,
-             content = jsonb_set(EXCLUDED.content, '{meta,versionId}', to_jsonb((t.version_id + 1)::text))
+             content = jsonb_set(EXCLUDED.content, '{meta,versionId}', to_jsonb((t.version_id + 1)::text))${standing}
            RETURNING content::text AS content, (xmax = 0) AS inserted`,
           [resource.id, tenantOf(resource), stamp(resource, resource.id, lastUpdated), lastUpdated],
         ),

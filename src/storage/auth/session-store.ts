@@ -1,6 +1,7 @@
 import type { AttemptCount, LoginAttemptStore } from '../../auth/sessions/login-throttle.ts';
 import type { Session, SessionStore } from '../../auth/sessions/session.ts';
 import type { SqlClient } from '../database.ts';
+import { activeStanding } from './standing.ts';
 
 interface SessionRow {
   id_hash: string;
@@ -14,13 +15,16 @@ interface SessionRow {
 // Epoch milliseconds as float8: both drivers hand back a plain number, whatever their timestamp parsing.
 const ms = (column: string, as: string) => `(extract(epoch FROM ${column}) * 1000)::float8 AS ${as}`;
 
-/** PostgreSQL implementation of the session store (migration 009). */
+/**
+ * PostgreSQL implementation of the session store (migrations 009 and 017). A session records its User's standing
+ * when it starts and is found only while that is current: deactivating or deleting the User ends it for good.
+ */
 export function createSessionStore(sql: SqlClient): SessionStore {
   return {
     async insert(session) {
       await sql.query(
-        `INSERT INTO auth_session (id_hash, user_id, created_at, last_seen_at, expires_at, auth_time)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
+        `INSERT INTO auth_session (id_hash, user_id, created_at, last_seen_at, expires_at, auth_time, user_standing)
+         VALUES ($1, $2, $3, $4, $5, $6, ${activeStanding('auth_user', '$2')})`,
         [
           session.idHash,
           session.userId,
@@ -33,9 +37,10 @@ export function createSessionStore(sql: SqlClient): SessionStore {
     },
     async get(idHash) {
       const rows = await sql.query<SessionRow>(
-        `SELECT id_hash, user_id, ${ms('created_at', 'created_ms')}, ${ms('last_seen_at', 'last_seen_ms')},
-                ${ms('expires_at', 'expires_ms')}, ${ms('auth_time', 'auth_time_ms')}
-           FROM auth_session WHERE id_hash = $1`,
+        `SELECT s.id_hash, s.user_id, ${ms('s.created_at', 'created_ms')}, ${ms('s.last_seen_at', 'last_seen_ms')},
+                ${ms('s.expires_at', 'expires_ms')}, ${ms('s.auth_time', 'auth_time_ms')}
+           FROM auth_session s JOIN auth_user u ON u.id = s.user_id AND u.standing = s.user_standing
+          WHERE s.id_hash = $1`,
         [idHash],
       );
       const row = rows[0];

@@ -54,8 +54,11 @@ export function createRefreshTokenStore(sql: SqlClient): RefreshTokenStore {
 }
 
 const INSERT_ACCESS_TOKEN = prepared('INSERT INTO access_token (jti, grant_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)');
+// The token row only for a grant row stored: none when the grant's Client is missing or inactive.
 const INSERT_GRANT_AND_ACCESS_TOKEN = prepared(
-  `WITH g AS (${insertGrantSql(5)}) INSERT INTO access_token (jti, grant_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)`,
+  `WITH g AS (${insertGrantSql(5)})
+   INSERT INTO access_token (jti, grant_id, issued_at, expires_at) SELECT $1::text, $2::text, $3::timestamptz, $4::timestamptz FROM g
+   RETURNING jti`,
 );
 
 /** PostgreSQL implementation of the access-token ledger (migration 008). */
@@ -64,10 +67,11 @@ export function createAccessTokenLedger(sql: SqlClient): AccessTokenLedger {
     async record(jti, grantId, issuedAt, expiresAt, newGrant) {
       if (!newGrant) {
         await sql.query(INSERT_ACCESS_TOKEN, [jti, grantId, iso(issuedAt), iso(expiresAt)]);
-        return;
+        return true;
       }
       // One round trip for a client_credentials token: the grant row and the token row together.
-      await sql.query(INSERT_GRANT_AND_ACCESS_TOKEN, [jti, grantId, iso(issuedAt), iso(expiresAt), ...grantRow(newGrant.grant, newGrant.now)]);
+      const rows = await sql.query(INSERT_GRANT_AND_ACCESS_TOKEN, [jti, grantId, iso(issuedAt), iso(expiresAt), ...grantRow(newGrant.grant, newGrant.now)]);
+      return rows.length > 0;
     },
   };
 }

@@ -32,7 +32,10 @@ export const authorizationCodeGrant: GrantHandler = {
     if (record.redirectUri !== form.redirect_uri) throw invalidGrant('redirect_uri differs from the one of the authorization request');
     checkPkce(client, record.codeChallenge, form.code_verifier);
 
-    await deps.grants.save(record.grant, deps.now());
+    // Stored only while its client and user are active and have not been deactivated since the code was issued.
+    if (!(await deps.grants.save(record.grant, deps.now()))) {
+      throw invalidGrant('the authorization was revoked, or its client or user deactivated, since the code was issued');
+    }
     return issueTokens(
       {
         grant: record.grant,

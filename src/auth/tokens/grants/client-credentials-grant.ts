@@ -1,3 +1,4 @@
+import { invalidClient } from '../../client-auth/oauth-error.ts';
 import { accessTokenLifetime } from '../../clients/token-lifetime.ts';
 import type { Grant } from '../../grants/grant.ts';
 import { formatScopes, intersectScopes, parseScopes, scopeSyntaxProblem } from '../../scopes/index.ts';
@@ -35,7 +36,8 @@ export const clientCredentialsGrant: GrantHandler = {
           fallback: DEFAULT_BACKEND_ACCESS_TOKEN_LIFETIME,
         }),
         refreshLifetime: undefined,
-        newGrant: true,
+        // Another process may have deactivated the client since this one read it (CLIENT_CACHE_MS): then no token.
+        newGrant: { refused: () => invalidClient('unknown or inactive client', { basic: method === 'client_secret_basic' }) },
       },
       deps,
     );

@@ -24,8 +24,11 @@ export const refreshTokenGrant: GrantHandler = {
     const stored = found && (await deps.grants.get(found.grantId));
     if (!found || !stored || stored.grant.clientId !== client.id) throw invalidGrant('the refresh token is unknown, expired or revoked');
     if (!mayRefresh(client)) throw unauthorizedClient('this client may not use refresh tokens');
-    // Checked before spending it, so that a refused request leaves the token usable and a retry with the
-    // right scope succeeds; a spent token skips them and goes on to reuse detection, whatever it asks.
+    // Checked before spending it, so that retries keep getting these answers and a refused request leaves the
+    // token usable: a grant revoked, or ended with its client or user; an online_access token whose session
+    // ended; a scope wider than the token's. A spent token of a standing grant goes on to reuse detection,
+    // whatever it asks.
+    if (stored.revoked) throw invalidGrant('the refresh token is unknown, expired or revoked');
     if (!found.rotated && !(await sessionAllowsRefresh(stored.grant, found.scope, deps))) {
       throw invalidGrant('the sign-in session ended: this online_access refresh token no longer works (sign in again)');
     }
@@ -38,7 +41,6 @@ export const refreshTokenGrant: GrantHandler = {
       await deps.grants.revoke(used.grantId, deps.now());
       throw invalidGrant('the refresh token was already used; the whole authorization is revoked');
     }
-    if (stored.revoked) throw invalidGrant('the refresh token is unknown, expired or revoked');
 
     // RFC 6749 §6: the new refresh token's scope is identical to the presented one's; only the access
     // token is narrowed. A new offline period starts (ONC attestation 11.16).
