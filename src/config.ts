@@ -33,6 +33,8 @@ export interface Config {
     readonly maxPageSize: number;
     readonly maxBodyBytes: number;
     readonly maxJsonDepth: number;
+    /** Entries a batch or transaction Bundle may hold; a larger one is refused whole, before any write. */
+    readonly maxBundleEntries: number;
   };
   readonly databasePoolSize: number;
   /** Prepare fixed hot statements once per PostgreSQL connection (off behind PgBouncer in transaction mode). */
@@ -155,6 +157,7 @@ const envSchema = z.object({
   FHIR_MAX_PAGE_SIZE: intSetting(1, 10000).default(1000),
   MAX_BODY_BYTES: intSetting(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   MAX_JSON_DEPTH: intSetting(4, 1000).default(64),
+  FHIR_MAX_BUNDLE_ENTRIES: intSetting(1, 100_000).default(1000),
   DATABASE_POOL_SIZE: intSetting(1, 1000).default(10),
   DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
   ACCESS_TOKEN_MAX_LIFETIME: intSetting(60, 366 * 86400).default(3600),
@@ -291,6 +294,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPageSize: e.FHIR_MAX_PAGE_SIZE,
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxJsonDepth: e.MAX_JSON_DEPTH,
+      maxBundleEntries: e.FHIR_MAX_BUNDLE_ENTRIES,
     },
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true',

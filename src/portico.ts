@@ -155,7 +155,12 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       repository,
       definitions,
       searchRegistry,
-      settings: { baseUrl: config.fhirBaseUrl, defaultPageSize: config.fhir.defaultPageSize, maxPageSize: config.fhir.maxPageSize },
+      settings: {
+        baseUrl: config.fhirBaseUrl,
+        defaultPageSize: config.fhir.defaultPageSize,
+        maxPageSize: config.fhir.maxPageSize,
+        maxBundleEntries: config.fhir.maxBundleEntries,
+      },
       validate: createValidator(definitions),
       newId,
       now,
