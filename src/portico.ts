@@ -56,7 +56,8 @@ import { seedDemoClients, type DemoClient } from './auth/sandbox/demo-clients.ts
 import { createDemoKeyFile } from './auth/sandbox/demo-backend-key.ts';
 import { createAuthStores, type AuthStores } from './storage/auth/auth-stores.ts';
 import { createRegistrationStore } from './storage/auth/registration-store.ts';
-import { openDatabase, type Database } from './storage/database.ts';
+import { openDatabases, type Database } from './storage/database.ts';
+import { DatabaseBusy } from './fhir/storage-fault.ts';
 import { createSigningKeyStore } from './storage/keys/signing-key-store.ts';
 import { migrate } from './storage/migrate.ts';
 import { refreshStaleStatistics, startStatisticsRefresh } from './storage/search/statistics.ts';
@@ -72,7 +73,10 @@ import { createSeedLedger } from './storage/seed-progress-store.ts';
 
 export interface Portico {
   app: FastifyInstance;
+  /** The FHIR pool: resources, search, bulk export (DATABASE_POOL_SIZE, FHIR_QUERY_TIMEOUT_MS). */
   db: Database;
+  /** The authorization server's pool: its registry, grants, tokens, sessions, keys (DATABASE_AUTH_POOL_SIZE). */
+  authDb: Database;
   repository: ResourceRepository;
   definitions: FhirDefinitions;
   fhir: FhirDeps;
@@ -109,7 +113,7 @@ export interface PorticoOverrides {
   newId?: () => string;
   /** Definitions are immutable; tests share one copy across apps. */
   definitions?: FhirDefinitions;
-  /** Wraps the opened database (the benchmark records the SQL a request runs; tests may count queries). */
+  /** Wraps each opened pool (the benchmark records the SQL a request runs; tests may count queries). */
   wrapDatabase?: (db: Database) => Database;
 }
 
@@ -118,18 +122,27 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
   const now = overrides.now ?? (() => new Date());
   const newId = overrides.newId ?? randomUUID;
   const definitions = overrides.definitions ?? loadDefinitions();
-  const opened = await openDatabase({
+  // Two pools, so that expensive FHIR work can never take the connections token requests need.
+  const opened = await openDatabases({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
-    poolSize: config.databasePoolSize,
     prepareStatements: config.databasePreparedStatements,
+    pools: {
+      fhir: { poolSize: config.databasePoolSize, statementTimeoutMs: config.fhir.queryTimeoutMs, maxQueue: config.databaseMaxQueue },
+      auth: { poolSize: config.databaseAuthPoolSize, maxQueue: config.databaseMaxQueue },
+    },
   });
-  const db = overrides.wrapDatabase ? overrides.wrapDatabase(opened) : opened;
+  const wrap = overrides.wrapDatabase ?? ((pool: Database) => pool);
+  const db = wrap(opened.fhir);
+  const authDb = wrap(opened.auth);
   try {
     await migrate(db);
     const searchRegistry = createSearchParameterRegistry(definitions);
     const indexResource = createIndexer(searchRegistry);
     const repository = createResourceStore(db, { indexResource, now });
+    // The authorization server's own reads of FHIR data (a launch's patient, the pickers' patients and
+    // encounters): on its pool, so that signing in to an app never waits behind the FHIR API's work.
+    const launchContext = createResourceStore(authDb, { indexResource, now });
     // Seeds once: progress rows in the database make restarts (and a concurrent twin) skip it.
     const seeded =
       config.mode === 'sandbox' && config.seed === 'demo'
@@ -137,7 +150,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         : undefined;
     // Planner statistics: fresh after seeding, then kept fresh in the background (PGlite has no autovacuum).
     await refreshStaleStatistics(db);
-    const stores = createAuthStores(db, { now, newId });
+    const stores = createAuthStores(authDb, { now, newId });
     // A Client is read on every token request; its answer is reused for CLIENT_CACHE_MS.
     const auth = { ...stores, clients: cacheRegistryReads(stores.clients, { ttlMs: config.clientCacheMs, maxEntries: 10_000, nowMs: () => now().getTime() }) };
     const sandboxLogins = config.mode === 'sandbox' && config.seed === 'demo' ? await seedSandboxUsers(auth.users) : undefined;
@@ -173,11 +186,14 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       }),
     };
     const exportStore = createExportStore(db, { files: config.bulkExport.files, directory: config.bulkExport.directory });
+    // The worker is background work on the FHIR pool: it waits for a connection rather than being refused one.
+    const exportDb = db.background();
+    const exportRepository = createResourceStore(exportDb, { indexResource, now });
     const exportWorker = createExportWorker({
       runner: {
-        store: exportStore,
-        repository,
-        jsonReader: repository,
+        store: createExportStore(exportDb, { files: config.bulkExport.files, directory: config.bulkExport.directory }),
+        repository: exportRepository,
+        jsonReader: exportRepository,
         resourceTypes: definitions.resourceTypes,
         searchRegistry,
         settings: fhir.settings,
@@ -209,13 +225,13 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       wake: () => exportWorker.wake(),
     });
     const signingKeys = createSigningKeys({
-      store: createSigningKeyStore(db),
+      store: createSigningKeyStore(authDb),
       now,
       accessTokenAlg: config.signingKeys.accessTokenAlg,
       retireAfterDays: config.signingKeys.retireAfterDays,
     });
     // One jti ledger: client assertions, and EHR launch tokens (prefixed).
-    const launchJtis = createJtiStore(db);
+    const launchJtis = createJtiStore(authDb);
     const clientAuthenticator = createClientAuthenticator({
       clients: auth.clients,
       jtis: launchJtis,
@@ -232,23 +248,23 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       audiences: [`${config.baseUrl}/auth/token`],
     });
     const sessions = createSessionService({
-      store: createSessionStore(db),
+      store: createSessionStore(authDb),
       users: auth.users,
       settings: { idleTimeoutSeconds: config.sessions.idleTimeout, maxLifetimeSeconds: config.sessions.maxLifetime },
       now,
       newSessionId: generateSessionId,
     });
     // "Is this grant active?" is asked on every FHIR request: remembered briefly (revocations here apply at once).
-    const grants = cacheGrantStatus(createGrantStore(db), { activeTtlMs: config.tokens.grantStatusCacheMs, maxEntries: 100_000, nowMs: () => now().getTime() });
+    const grants = cacheGrantStatus(createGrantStore(authDb), { activeTtlMs: config.tokens.grantStatusCacheMs, maxEntries: 100_000, nowMs: () => now().getTime() });
     const tokens: TokenDeps = {
       issuer: config.baseUrl,
       fhirBaseUrl: config.fhirBaseUrl,
       signingKeys,
       clientAuthenticator,
-      codes: createCodeStore(db),
+      codes: createCodeStore(authDb),
       grants,
-      refreshTokens: createRefreshTokenStore(db),
-      accessTokens: createAccessTokenLedger(db),
+      refreshTokens: createRefreshTokenStore(authDb),
+      accessTokens: createAccessTokenLedger(authDb),
       users: auth.users,
       sessions,
       smartStyleUrl: `${config.baseUrl}${SMART_STYLE_PATH}`,
@@ -261,7 +277,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       users: auth.users,
       sessions,
       throttle: createLoginThrottle(
-        createLoginAttemptStore(db),
+        createLoginAttemptStore(authDb),
         { maxFailures: config.login.maxFailures, windowSeconds: config.login.failureWindow },
         now,
       ),
@@ -270,7 +286,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     });
     const registration = createClientRegistration({
       clients: auth.clients,
-      store: createRegistrationStore(db),
+      store: createRegistrationStore(authDb),
       mode: config.registration.mode,
       strictRedirectUris: config.mode === 'production',
       initialAccessTokenLifetime: config.registration.initialAccessTokenLifetime,
@@ -310,7 +326,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       bulkExport: { service: exportService },
       rpc: { methods: rpcMethods, access: adminAccess },
       token: { deps: tokens },
-      ...(config.mode === 'sandbox' ? { sandbox: { deps: { ...tokens, clients: auth.clients, patientExists: async (id) => (await repository.read('Patient', id))?.deleted === false } } } : {}),
+      ...(config.mode === 'sandbox' ? { sandbox: { deps: { ...tokens, clients: auth.clients, patientExists: async (id) => (await launchContext.read('Patient', id))?.deleted === false } } } : {}),
       ...(config.mode === 'sandbox' ? { openFhir: { deps: { ...fhir, settings: { ...fhir.settings, baseUrl: `${config.baseUrl}${OPEN_FHIR_MOUNT}` } } } } : {}),
       ui: {
         sessions,
@@ -326,10 +342,10 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
           now,
           newId,
           newCode: generateBearerToken,
-          patientExists: async (id) => (await repository.read('Patient', id))?.deleted === false,
+          patientExists: async (id) => (await launchContext.read('Patient', id))?.deleted === false,
           directory: createPatientDirectory(async (resourceType, query) => {
             const search = parseSearchRequest(resourceType, query, { registry: searchRegistry, settings: fhir.settings, strict: true, now });
-            return (await repository.search(search)).matches.map((match) => match.resource);
+            return (await launchContext.search(search)).matches.map((match) => match.resource);
           }),
           verifyLaunch: (launch, clientId) => verifyLaunchToken(launch, clientId, { signingKeys, issuer: config.baseUrl, now }),
           // The client-assertion jti ledger, under a prefix no assertion jti is confused with.
@@ -339,7 +355,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
           grants,
           clients: auth.clients,
           patientName: async (id) => {
-            const found = await repository.read('Patient', id);
+            const found = await launchContext.read('Patient', id);
             return found && !found.deleted ? patientDisplayName(found.resource) : undefined;
           },
           now,
@@ -347,7 +363,11 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       },
       discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },
       cors: { allowedOrigins: config.cors.allowedOrigins },
-      ping: () => db.ping(),
+      // Overloaded when either pool refuses work; reachable when the pool kept free for OAuth answers at once.
+      ping: async () => {
+        if (db.overloaded() || authDb.overloaded()) throw new DatabaseBusy('A database pool is saturated');
+        await authDb.ping();
+      },
       logLevel: config.logLevel,
       trustProxy: config.trustProxy,
       maxBodyBytes: config.fhir.maxBodyBytes,
@@ -358,6 +378,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     return {
       app,
       db,
+      authDb,
       repository,
       definitions,
       fhir,
@@ -377,10 +398,12 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         await exportWorker.stop();
         await app.close();
         await statistics.stop();
+        await authDb.close();
         await db.close();
       },
     };
   } catch (err) {
+    await authDb.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;
   }
