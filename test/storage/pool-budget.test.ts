@@ -82,6 +82,23 @@ for (const driver of drivers) {
       }
     });
 
+    it('with no queue at all, refuses request work whenever every connection is busy', async () => {
+      const { main } = await openPools(database, { main: { poolSize: 1, maxQueue: 0 } });
+      try {
+        assert.equal(main.overloaded(), false);
+        const held = hold(main);
+        await held.inside;
+        assert.equal(main.overloaded(), true);
+        await assert.rejects(main.query('SELECT 1'), DatabaseBusy);
+        const background = track(main.background().query<{ n: number }>('SELECT 2 AS n'));
+        await held.release();
+        assert.deepEqual(await background.promise, [{ n: 2 }]);
+        assert.deepEqual(await main.query('SELECT 3 AS n'), [{ n: 3 }]);
+      } finally {
+        await main.close();
+      }
+    });
+
     it('a saturated pool does not hold up another: token work never queues behind FHIR work', async () => {
       const { fhir, auth } = await openPools(database, { fhir: { poolSize: 1 }, auth: { poolSize: 1 } });
       try {
