@@ -34,8 +34,17 @@ export interface Config {
     readonly maxPageSize: number;
     readonly maxBodyBytes: number;
     readonly maxJsonDepth: number;
+    /** Entries a batch or transaction Bundle may hold; a larger one is refused whole, before any write. */
+    readonly maxBundleEntries: number;
+    /** PostgreSQL: milliseconds a statement of the FHIR pool may run before the server cancels it (0: no limit). */
+    readonly queryTimeoutMs: number;
   };
+  /** Connections of the FHIR pool (FHIR API, bulk export). */
   readonly databasePoolSize: number;
+  /** Connections of the authorization server's own pool (token, authorize, sign-in, registration, admin), apart from the FHIR pool's. */
+  readonly databaseAuthPoolSize: number;
+  /** Units of request work that may wait for a connection, per pool; more are refused at once with 503. */
+  readonly databaseMaxQueue: number;
   /** Prepare fixed hot statements once per PostgreSQL connection (off behind PgBouncer in transaction mode). */
   readonly databasePreparedStatements: boolean;
   readonly tokens: {
@@ -174,7 +183,11 @@ const envSchema = z.object({
   FHIR_MAX_PAGE_SIZE: intSetting(1, 10000).default(1000),
   MAX_BODY_BYTES: intSetting(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   MAX_JSON_DEPTH: intSetting(4, 1000).default(64),
+  FHIR_MAX_BUNDLE_ENTRIES: intSetting(1, 100_000).default(1000),
+  FHIR_QUERY_TIMEOUT_MS: intSetting(0, 86_400_000).default(30_000),
   DATABASE_POOL_SIZE: intSetting(1, 1000).default(10),
+  DATABASE_AUTH_POOL_SIZE: intSetting(1, 1000).default(4),
+  DATABASE_MAX_QUEUE: intSetting(0, 100_000).default(100),
   DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
   ACCESS_TOKEN_MAX_LIFETIME: intSetting(60, 366 * 86400).default(3600),
   REFRESH_TOKEN_LIFETIME_DAYS: intSetting(1, 3650).default(90),
@@ -333,8 +346,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPageSize: e.FHIR_MAX_PAGE_SIZE,
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxJsonDepth: e.MAX_JSON_DEPTH,
+      maxBundleEntries: e.FHIR_MAX_BUNDLE_ENTRIES,
+      queryTimeoutMs: e.FHIR_QUERY_TIMEOUT_MS,
     },
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseAuthPoolSize: e.DATABASE_AUTH_POOL_SIZE,
+    databaseMaxQueue: e.DATABASE_MAX_QUEUE,
     databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true',
     tokens: { accessTokenMaxLifetime: e.ACCESS_TOKEN_MAX_LIFETIME, grantStatusCacheMs: e.GRANT_STATUS_CACHE_MS, refreshTokenLifetime: e.REFRESH_TOKEN_LIFETIME_DAYS * 86400 },
     signingKeys: { accessTokenAlg: e.ACCESS_TOKEN_SIGNING_ALG, retireAfterDays: e.SIGNING_KEY_RETIRE_AFTER_DAYS },

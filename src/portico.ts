@@ -62,7 +62,8 @@ import { seedDemoClients, type DemoClient } from './auth/sandbox/demo-clients.ts
 import { createDemoKeyFile } from './auth/sandbox/demo-backend-key.ts';
 import { createAuthStores, type AuthStores } from './storage/auth/auth-stores.ts';
 import { createRegistrationStore } from './storage/auth/registration-store.ts';
-import { openDatabase, type Database } from './storage/database.ts';
+import { openDatabases, type Database } from './storage/database.ts';
+import { DatabaseBusy } from './fhir/storage-fault.ts';
 import { createSigningKeyStore } from './storage/keys/signing-key-store.ts';
 import { migrate } from './storage/migrate.ts';
 import { refreshStaleStatistics, startStatisticsRefresh } from './storage/search/statistics.ts';
@@ -78,7 +79,10 @@ import { createSeedLedger } from './storage/seed-progress-store.ts';
 
 export interface Portico {
   app: FastifyInstance;
+  /** The FHIR pool: resources, search, bulk export (DATABASE_POOL_SIZE, FHIR_QUERY_TIMEOUT_MS). */
   db: Database;
+  /** The authorization server's pool: its registry, grants, tokens, sessions, keys (DATABASE_AUTH_POOL_SIZE). */
+  authDb: Database;
   repository: ResourceRepository;
   definitions: FhirDefinitions;
   fhir: FhirDeps;
@@ -117,7 +121,7 @@ export interface PorticoOverrides {
   newId?: () => string;
   /** Definitions are immutable; tests share one copy across apps. */
   definitions?: FhirDefinitions;
-  /** Wraps the opened database (the benchmark records the SQL a request runs; tests may count queries). */
+  /** Wraps each opened pool (the benchmark records the SQL a request runs; tests may count queries). */
   wrapDatabase?: (db: Database) => Database;
 }
 
@@ -126,18 +130,27 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
   const now = overrides.now ?? (() => new Date());
   const newId = overrides.newId ?? randomUUID;
   const definitions = overrides.definitions ?? loadDefinitions();
-  const opened = await openDatabase({
+  // Two pools, so that expensive FHIR work can never take the connections token requests need.
+  const opened = await openDatabases({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
-    poolSize: config.databasePoolSize,
     prepareStatements: config.databasePreparedStatements,
+    pools: {
+      fhir: { poolSize: config.databasePoolSize, statementTimeoutMs: config.fhir.queryTimeoutMs, maxQueue: config.databaseMaxQueue },
+      auth: { poolSize: config.databaseAuthPoolSize, maxQueue: config.databaseMaxQueue },
+    },
   });
-  const db = overrides.wrapDatabase ? overrides.wrapDatabase(opened) : opened;
+  const wrap = overrides.wrapDatabase ?? ((pool: Database) => pool);
+  const db = wrap(opened.fhir);
+  const authDb = wrap(opened.auth);
   try {
     await migrate(db);
     const searchRegistry = createSearchParameterRegistry(definitions);
     const indexResource = createIndexer(searchRegistry);
     const repository = createResourceStore(db, { indexResource, now });
+    // The authorization server's own reads of FHIR data (a launch's patient, the pickers' patients and
+    // encounters): on its pool, so that signing in to an app never waits behind the FHIR API's work.
+    const launchContext = createResourceStore(authDb, { indexResource, now });
     // Seeds once: progress rows in the database make restarts (and a concurrent twin) skip it.
     const seeded =
       config.mode === 'sandbox' && config.seed === 'demo'
@@ -156,10 +169,10 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       },
     );
     // Secrets a version before their encryption stored in clear: encrypted in place, before anything reads them.
-    const resealed = await resealClientSecrets(createClientSecretStore(db), clientSecrets, { rekey: false });
-    const stores = createAuthStores(db, { now, newId });
+    const resealed = await resealClientSecrets(createClientSecretStore(authDb), clientSecrets, { rekey: false });
+    const stores = createAuthStores(authDb, { now, newId });
     // "Is this grant active?" is asked on every FHIR request: remembered briefly (revocations here apply at once).
-    const grants = cacheGrantStatus(createGrantStore(db), { activeTtlMs: config.tokens.grantStatusCacheMs, maxEntries: 100_000, nowMs: () => now().getTime() });
+    const grants = cacheGrantStatus(createGrantStore(authDb), { activeTtlMs: config.tokens.grantStatusCacheMs, maxEntries: 100_000, nowMs: () => now().getTime() });
     // A Client is read on every token request; its answer is reused for CLIENT_CACHE_MS. Deactivating or deleting a
     // Client or User here forgets the grants remembered as active, whatever path the write takes.
     const auth = {
@@ -182,7 +195,12 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       repository,
       definitions,
       searchRegistry,
-      settings: { baseUrl: config.fhirBaseUrl, defaultPageSize: config.fhir.defaultPageSize, maxPageSize: config.fhir.maxPageSize },
+      settings: {
+        baseUrl: config.fhirBaseUrl,
+        defaultPageSize: config.fhir.defaultPageSize,
+        maxPageSize: config.fhir.maxPageSize,
+        maxBundleEntries: config.fhir.maxBundleEntries,
+      },
       validate: createValidator(definitions),
       newId,
       now,
@@ -195,11 +213,14 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       }),
     };
     const exportStore = createExportStore(db, { files: config.bulkExport.files, directory: config.bulkExport.directory });
+    // The worker is background work on the FHIR pool: it waits for a connection rather than being refused one.
+    const exportDb = db.background();
+    const exportRepository = createResourceStore(exportDb, { indexResource, now });
     const exportWorker = createExportWorker({
       runner: {
-        store: exportStore,
-        repository,
-        jsonReader: repository,
+        store: createExportStore(exportDb, { files: config.bulkExport.files, directory: config.bulkExport.directory }),
+        repository: exportRepository,
+        jsonReader: exportRepository,
         resourceTypes: definitions.resourceTypes,
         searchRegistry,
         settings: fhir.settings,
@@ -231,13 +252,13 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       wake: () => exportWorker.wake(),
     });
     const signingKeys = createSigningKeys({
-      store: createSigningKeyStore(db),
+      store: createSigningKeyStore(authDb),
       now,
       accessTokenAlg: config.signingKeys.accessTokenAlg,
       retireAfterDays: config.signingKeys.retireAfterDays,
     });
     // One jti ledger: client assertions, and EHR launch tokens (prefixed).
-    const launchJtis = createJtiStore(db);
+    const launchJtis = createJtiStore(authDb);
     const clientAuthenticator = createClientAuthenticator({
       clients: auth.clients,
       secrets: clientSecrets,
@@ -252,7 +273,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         }),
       }),
       throttle: createClientAuthThrottle(
-        createClientAttemptStore(db),
+        createClientAttemptStore(authDb),
         { maxFailures: config.clientAuth.maxFailures, windowSeconds: config.clientAuth.failureWindow },
         now,
       ),
@@ -260,7 +281,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       audiences: [`${config.baseUrl}/auth/token`],
     });
     const sessions = createSessionService({
-      store: createSessionStore(db),
+      store: createSessionStore(authDb),
       users: auth.users,
       settings: { idleTimeoutSeconds: config.sessions.idleTimeout, maxLifetimeSeconds: config.sessions.maxLifetime },
       now,
@@ -272,10 +293,10 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       signingKeys,
       clientAuthenticator,
       root: config.admin,
-      codes: createCodeStore(db),
+      codes: createCodeStore(authDb),
       grants,
-      refreshTokens: createRefreshTokenStore(db),
-      accessTokens: createAccessTokenLedger(db),
+      refreshTokens: createRefreshTokenStore(authDb),
+      accessTokens: createAccessTokenLedger(authDb),
       users: auth.users,
       sessions,
       smartStyleUrl: `${config.baseUrl}${SMART_STYLE_PATH}`,
@@ -288,7 +309,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       users: auth.users,
       sessions,
       throttle: createLoginThrottle(
-        createLoginAttemptStore(db),
+        createLoginAttemptStore(authDb),
         { maxFailures: config.login.maxFailures, windowSeconds: config.login.failureWindow },
         now,
       ),
@@ -297,7 +318,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     });
     const registration = createClientRegistration({
       clients: auth.clients,
-      store: createRegistrationStore(db),
+      store: createRegistrationStore(authDb),
       mode: config.registration.mode,
       strictRedirectUris: config.mode === 'production',
       jwksUriAddresses: new Set(config.jwksFetch.allowedAddresses),
@@ -312,7 +333,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     // The authorize pickers' view of the data, and whose patient a RelatedPerson user is.
     const patientDirectory = createPatientDirectory(async (resourceType, query) => {
       const search = parseSearchRequest(resourceType, query, { registry: searchRegistry, settings: fhir.settings, strict: true, now });
-      return (await repository.search(search)).matches.map((match) => match.resource);
+      return (await launchContext.search(search)).matches.map((match) => match.resource);
     });
     const relatedPatient = (relatedPersonId: string) => patientDirectory.relatedPatient(relatedPersonId);
     const app = await buildApp({
@@ -352,7 +373,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
               deps: {
                 ...tokens,
                 clients: auth.clients,
-                patientExists: async (id) => (await repository.read('Patient', id))?.deleted === false,
+                patientExists: async (id) => (await launchContext.read('Patient', id))?.deleted === false,
                 relatedPatient,
                 compartment: buildPatientCompartment(definitions),
               },
@@ -374,7 +395,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
           now,
           newId,
           newCode: generateBearerToken,
-          patientExists: async (id) => (await repository.read('Patient', id))?.deleted === false,
+          patientExists: async (id) => (await launchContext.read('Patient', id))?.deleted === false,
           directory: patientDirectory,
           compartment: buildPatientCompartment(definitions),
           verifyLaunch: (launch, clientId) => verifyLaunchToken(launch, clientId, { signingKeys, issuer: config.baseUrl, now }),
@@ -385,7 +406,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
           grants,
           clients: auth.clients,
           patientName: async (id) => {
-            const found = await repository.read('Patient', id);
+            const found = await launchContext.read('Patient', id);
             return found && !found.deleted ? patientDisplayName(found.resource) : undefined;
           },
           now,
@@ -393,7 +414,11 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       },
       discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },
       cors: { allowedOrigins: config.cors.allowedOrigins },
-      ping: () => db.ping(),
+      // Overloaded when either pool refuses work; reachable when the pool kept free for OAuth answers at once.
+      ping: async () => {
+        if (db.overloaded() || authDb.overloaded()) throw new DatabaseBusy('A database pool is saturated');
+        await authDb.ping();
+      },
       logLevel: config.logLevel,
       trustProxy: config.trustProxy,
       maxBodyBytes: config.fhir.maxBodyBytes,
@@ -405,6 +430,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     return {
       app,
       db,
+      authDb,
       repository,
       definitions,
       fhir,
@@ -425,10 +451,12 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         await exportWorker.stop();
         await app.close();
         await statistics.stop();
+        await authDb.close();
         await db.close();
       },
     };
   } catch (err) {
+    await authDb.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;
   }

@@ -21,7 +21,7 @@ import { refreshStaleStatistics } from '../../src/storage/search/statistics.ts';
 import { createSeedLedger } from '../../src/storage/seed-progress-store.ts';
 import { startCeiling } from './ceiling.ts';
 import { startOidcPeer } from './oidc-peer.ts';
-import { recordingDatabase, type RecordedQuery, type RecordingDatabase } from './query-recorder.ts';
+import { createQueryRecorder, type RecordedQuery } from './query-recorder.ts';
 import type { BenchFixtures, ReadyLine } from '../runner/protocol.ts';
 
 const { values: args } = parseArgs({
@@ -111,12 +111,9 @@ async function main(): Promise<void> {
     BULK_EXPORT_POLL_INTERVAL_MS: '200',
     ...(args['export-files'] ? { BULK_EXPORT_FILES: args['export-files'] } : {}),
   });
-  let recorder: RecordingDatabase | undefined;
-  const portico = await createPortico(config, {
-    wrapDatabase: (db) => (recorder = recordingDatabase(db)),
-  });
-  if (!recorder) throw new Error('the database was not wrapped');
-  const db = recorder;
+  const recorder = createQueryRecorder();
+  const portico = await createPortico(config, { wrapDatabase: recorder.wrap });
+  const db = portico.db;
   await portico.signingKeys.ensure();
   await portico.app.listen({ host: '127.0.0.1', port });
   const app = portico.app;
@@ -218,7 +215,7 @@ async function main(): Promise<void> {
     if (code === undefined) continue;
     const query = `patient=${encodeURIComponent(p.id)}&code=${encodeURIComponent(code)}&_count=10`;
     for (const [variant, extra] of Object.entries(searchVariants)) {
-      const { result, queries } = await db.record(() =>
+      const { result, queries } = await recorder.record(() =>
         inject(app, { method: 'GET', url: `/fhir/Observation?${query}${extra}`, headers: { authorization: `Bearer ${p.accessToken}` } }),
       );
       searchStatements = Math.max(searchStatements, queries.length);
@@ -328,7 +325,7 @@ async function main(): Promise<void> {
         collect();
         collect();
       }
-      process.stdout.write(`${JSON.stringify({ statements: db.statements, memory: process.memoryUsage() })}\n`);
+      process.stdout.write(`${JSON.stringify({ statements: recorder.statements, memory: process.memoryUsage() })}\n`);
     }
   });
   const stop = () => {

@@ -7,43 +7,45 @@ export interface RecordedQuery {
 }
 
 /**
- * A Database that passes every statement through and, while a recording is open, keeps a copy of it.
- * The ceiling replays what Portico ran for a request ("the same SQL run bare"), and the runner reports
- * statements per request for each scenario.
+ * Wraps Portico's pools so that every statement passes through and, while a recording is open, a
+ * copy of it is kept, whichever pool ran it. The ceiling replays what Portico ran for a request ("the
+ * same SQL run bare"), and the runner reports statements per request for each scenario.
  */
-export interface RecordingDatabase extends Database {
+export interface QueryRecorder {
+  /** The pool, its statements recorded (for PorticoOverrides.wrapDatabase). */
+  wrap(db: Database): Database;
   record<T>(fn: () => Promise<T>): Promise<{ result: T; queries: RecordedQuery[] }>;
-  /** Statements run since the process started (every client, transactions included). */
+  /** Statements run since the process started (every pool and client, transactions included). */
   readonly statements: number;
 }
 
-export function recordingDatabase(db: Database): RecordingDatabase {
+export function createQueryRecorder(): QueryRecorder {
   let recording: RecordedQuery[] | undefined;
   let statements = 0;
   const note = (text: string | PreparedStatement, params: readonly unknown[] | undefined) => {
     statements++;
     recording?.push({ text: typeof text === 'string' ? text : text.text, params: params ?? [] });
   };
-  const wrap = (client: SqlClient): SqlClient => ({
+  const client = (inner: SqlClient): SqlClient => ({
     query(text, params) {
       note(text, params);
-      return client.query(text, params);
+      return inner.query(text, params);
     },
   });
-  return {
+  const wrap = (db: Database): Database => ({
     driver: db.driver,
+    ...client(db),
+    transaction: (fn) => db.transaction((tx) => fn(client(tx))),
+    ping: () => db.ping(),
+    overloaded: () => db.overloaded(),
+    background: () => wrap(db.background()),
+    close: () => db.close(),
+  });
+  return {
+    wrap,
     get statements() {
       return statements;
     },
-    query(text, params) {
-      note(text, params);
-      return db.query(text, params);
-    },
-    transaction(fn) {
-      return db.transaction((tx) => fn(wrap(tx)));
-    },
-    ping: () => db.ping(),
-    close: () => db.close(),
     async record(fn) {
       if (recording) throw new Error('recordings do not nest');
       recording = [];

@@ -41,6 +41,8 @@ export interface FhirSettings {
   baseUrl: string;
   defaultPageSize: number;
   maxPageSize: number;
+  /** Entries a batch or transaction Bundle may hold (FHIR_MAX_BUNDLE_ENTRIES). */
+  maxBundleEntries: number;
 }
 
 /** Checks a resource against the R4 structure definitions; throws FhirError (400/422) when it is not valid. */

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { FhirDeps } from '../fhir/interaction.ts';
+import { StorageFault } from '../fhir/storage-fault.ts';
 import { adminPlugin, type AdminPluginOptions } from './admin/admin-plugin.ts';
 import { corsHook, type CorsOptions } from './cors/cors-policy.ts';
 import { discoveryPlugin, type DiscoveryPluginOptions } from './discovery/discovery-plugin.ts';
@@ -37,7 +38,7 @@ export interface AppOptions {
   discovery: DiscoveryPluginOptions;
   /** Cross-origin access to the FHIR API, discovery and the token-side OAuth endpoints. */
   cors: CorsOptions;
-  /** Resolves when the database answers. */
+  /** Resolves when the database answers; a StorageFault of kind `busy` while a pool refuses work. */
   ping: () => Promise<void>;
   logLevel: string;
   /** Whose X-Forwarded-For names the client (request.ip): Fastify's trustProxy. */
@@ -69,11 +70,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', corsHook(options.cors));
 
   app.get('/health', async () => ({ status: 'ok' }));
+  // A load balancer sends new work elsewhere while this process sheds it or cannot reach the database.
   app.get('/ready', async (_request, reply) => {
     try {
       await options.ping();
       return { status: 'ready' };
-    } catch {
+    } catch (err) {
+      if (err instanceof StorageFault) reply.header('retry-after', String(err.retryAfterSeconds));
+      if (err instanceof StorageFault && err.kind === 'busy') {
+        return reply.code(503).send({ status: 'overloaded', reason: 'every database connection is in use and the queue is full' });
+      }
       return reply.code(503).send({ status: 'unavailable', reason: 'database unreachable' });
     }
   });

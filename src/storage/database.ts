@@ -8,6 +8,12 @@ export interface SqlClient {
   query<R extends object = Record<string, unknown>>(text: string | PreparedStatement, params?: readonly unknown[]): Promise<R[]>;
 }
 
+/**
+ * One pool of connections. Besides the errors of the statements themselves, every operation may fail
+ * with a StorageFault (src/fhir/storage-fault.ts): DatabaseBusy when the pool's wait queue is full,
+ * DatabaseUnavailable when the database cannot be reached or drops the connection, QueryTooCostly
+ * when the server cancels a statement that ran too long.
+ */
 export interface Database extends SqlClient {
   readonly driver: 'pglite' | 'postgres';
   /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
@@ -20,14 +26,34 @@ export interface Database extends SqlClient {
   copyOut?(statement: string): AsyncIterable<Uint8Array>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** True while new request work would be refused at once: every connection busy and the wait queue full. */
+  overloaded(): boolean;
+  /**
+   * The same pool for background work (the export worker, statistics): it waits its turn however
+   * long the queue and is never refused for it, since nobody is there to be told to retry.
+   */
+  background(): Database;
+  /** Closes the pool (any view of it). */
   close(): Promise<void>;
 }
 
-export interface DatabaseOptions {
+/** One pool's budget. */
+export interface PoolOptions {
+  /**
+   * PostgreSQL: connections. PGlite has a single connection, which runs one unit of work of each
+   * pool at a time (so work of one pool waits behind at most one unit of another), whatever this says.
+   */
+  poolSize: number;
+  /** PostgreSQL: milliseconds a statement may run before the server cancels it (`statement_timeout`); 0 or absent: no limit. */
+  statementTimeoutMs?: number;
+  /** Units of request work that may wait for a connection; more are refused at once (DatabaseBusy). Absent: no limit. */
+  maxQueue?: number;
+}
+
+export interface DatabaseOptions extends PoolOptions {
   databaseUrl: string | undefined;
   /** PGlite data directory; `memory://` keeps it in memory (tests). */
   dataDir: string;
-  poolSize: number;
   /**
    * PostgreSQL: send `prepared()` statements named, prepared once per connection (default true).
    * Off for poolers that do not keep a server connection per client (PgBouncer in transaction mode).
@@ -35,11 +61,25 @@ export interface DatabaseOptions {
   prepareStatements?: boolean;
 }
 
+export interface DatabasesOptions<K extends string> extends Omit<DatabaseOptions, keyof PoolOptions> {
+  pools: Record<K, PoolOptions>;
+}
+
+/** One pool on the database (the command line tools, tests). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const { main } = await openDatabases({ ...options, pools: { main: options } });
+  return main;
+}
+
+/**
+ * One database, several pools, each with its own connections, statement timeout and wait queue, so that
+ * one kind of work (expensive FHIR searches) cannot take every connection from another (token requests).
+ */
+export async function openDatabases<K extends string>(options: DatabasesOptions<K>): Promise<Record<K, Database>> {
   if (options.databaseUrl) {
     const { openPostgres } = await import('./drivers/postgres.ts');
-    return openPostgres(options.databaseUrl, options.poolSize, options.prepareStatements ?? true);
+    return openPostgres(options.databaseUrl, options.pools, options.prepareStatements ?? true);
   }
   const { openPglite } = await import('./drivers/pglite.ts');
-  return openPglite(options.dataDir);
+  return openPglite(options.dataDir, options.pools);
 }

@@ -3,7 +3,7 @@ import type { Database } from './database.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 // Any constant works; it only has to be the same in every process sharing the database.
-const MIGRATION_LOCK = 7_024_311_001;
+export const MIGRATION_LOCK = 7_024_311_001;
 
 export interface MigrationResult {
   applied: string[];
@@ -17,6 +17,8 @@ export interface MigrationResult {
 export async function migrate(db: Database): Promise<MigrationResult> {
   const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f)).sort();
   return db.transaction(async (tx) => {
+    // A migration may rewrite large tables, and a twin waits here for another's: no statement timeout applies.
+    await tx.query('SET LOCAL statement_timeout = 0');
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await tx.query(
       `CREATE TABLE IF NOT EXISTS schema_migration (

@@ -17,7 +17,7 @@ export interface SeedLedgerOptions {
 }
 
 // Any constant works; the same in every process sharing the database. Keyed further by seed.
-const SEED_LOCK_CLASS = 7_024_311;
+export const SEED_LOCK_CLASS = 7_024_311;
 
 /** The SQL SeedLedger: a batch, its resources and its seed_progress row commit together. */
 export function createSeedLedger(db: Database, options: SeedLedgerOptions): SeedLedger {
@@ -46,6 +46,8 @@ export function createSeedLedger(db: Database, options: SeedLedgerOptions): Seed
       // Indexed before the transaction opens, so the previous batch's insert runs meanwhile.
       const prepared = options.path === 'bulk' ? await prepareBulkInsert(resources, { tenant, indexResource: options.indexResource, now }) : undefined;
       return db.transaction(async (tx) => {
+        // Seeding is maintenance: no statement timeout of the pool cuts a batch (or the wait for a twin's) short.
+        await tx.query('SET LOCAL statement_timeout = 0');
         // Serialises writers of one seed (two servers starting together); the loser sees the row.
         await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SEED_LOCK_CLASS, `${tenant}/${seed}`]);
         const overlap = await tx.query(
@@ -66,11 +68,14 @@ export function createSeedLedger(db: Database, options: SeedLedgerOptions): Seed
 
 /** A Database view of an open transaction: queries run in it, and transaction() runs inside it. */
 function inTransaction(db: Database, tx: SqlClient): Database {
-  return {
+  const view: Database = {
     driver: db.driver,
     query: (text, params) => tx.query(text, params),
     transaction: (fn) => fn(tx),
     ping: async () => {},
+    overloaded: () => false,
+    background: () => view,
     close: async () => {},
   };
+  return view;
 }

@@ -68,6 +68,9 @@ function countingDatabase(db: Database): Database {
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
     ping: () => db.ping(),
     close: () => db.close(),
+    overloaded: () => db.overloaded(),
+    // Background work (the export worker, statistics) is no request's: not counted.
+    background: () => db.background(),
   };
 }
 

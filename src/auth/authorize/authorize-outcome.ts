@@ -22,7 +22,14 @@ export type AuthorizeOutcome =
   | { kind: 'pick-encounter'; clientName: string; scopes: string[]; patient: string; encounters: EncounterChoice[]; error?: string };
 
 /** RFC 6749 §4.1.2.1 error codes the authorize endpoint uses. */
-export type AuthorizeErrorCode = 'invalid_request' | 'unauthorized_client' | 'access_denied' | 'unsupported_response_type' | 'invalid_scope' | 'server_error';
+export type AuthorizeErrorCode =
+  | 'invalid_request'
+  | 'unauthorized_client'
+  | 'access_denied'
+  | 'unsupported_response_type'
+  | 'invalid_scope'
+  | 'server_error'
+  | 'temporarily_unavailable';
 
 /**
  * The redirect_uri with parameters added, keeping any query it already has (RFC 6749 §3.1.2). Built on the

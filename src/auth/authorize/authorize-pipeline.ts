@@ -1,5 +1,6 @@
+import { StorageFault } from '../../fhir/storage-fault.ts';
 import type { AuthorizeOutcome } from './authorize-outcome.ts';
-import type { AuthorizeDeps, AuthorizeInput, AuthorizeState, AuthorizeStep } from './authorize-step.ts';
+import { refuse, type AuthorizeDeps, type AuthorizeInput, type AuthorizeState, type AuthorizeStep, type StepResult } from './authorize-step.ts';
 import { askConsent } from './steps/ask-consent.ts';
 import { checkClient } from './steps/check-client.ts';
 import { checkLaunchUser } from './steps/check-launch-user.ts';
@@ -44,11 +45,21 @@ export interface AuthorizeResult {
   decidedBy: string;
 }
 
-/** Runs the steps until one decides. */
+/**
+ * Runs the steps until one decides. A database busy or out of reach once the redirect_uri is known to be
+ * registered is the app's `temporarily_unavailable` (RFC 6749 §4.1.2.1: a redirect cannot carry a 503);
+ * before that, the fault is thrown, for the page that says so.
+ */
 export async function runAuthorize(input: AuthorizeInput, deps: AuthorizeDeps, steps: readonly AuthorizeStep[] = AUTHORIZE_STEPS): Promise<AuthorizeResult> {
   let state: AuthorizeState = {};
   for (const step of steps) {
-    const result = await step.run(input, state, deps);
+    let result: StepResult;
+    try {
+      result = await step.run(input, state, deps);
+    } catch (err) {
+      if (!(err instanceof StorageFault) || state.redirectUri === undefined) throw err;
+      result = refuse(input, state, 'temporarily_unavailable', err.description);
+    }
     if (result === undefined) continue;
     if ('outcome' in result) return { outcome: result.outcome, decidedBy: step.name };
     state = { ...state, ...result.add };

@@ -1,7 +1,7 @@
 import type { PatientCompartment } from '../../auth/access/patient-compartment.ts';
 import { constrainRepository } from '../authorization/constrained-repository.ts';
 import type { FhirSettings } from '../interaction.ts';
-import { issue, outcome } from '../outcome.ts';
+import { issue, outcome, type OutcomeIssue } from '../outcome.ts';
 import type { ResourceJsonReader, ResourceReader, ResourceRepository } from '../repository.ts';
 import type { Resource } from '../resource.ts';
 import type { SearchIndexRows } from '../search/index-rows.ts';
@@ -9,6 +9,7 @@ import { parseSearchRequest } from '../search/parse-search.ts';
 import type { SearchParameterRegistry } from '../search/registry.ts';
 import type { Condition, NdjsonPage, SearchRequest } from '../search/search-request.ts';
 import { subsetResource } from '../search/subset.ts';
+import { StorageFault } from '../storage-fault.ts';
 import { recordedAccess } from './export-access.ts';
 import { createExportFileWriter, LeaseLostError, type ExportFileWriter, type FileLimits, type PageCopy } from './export-file-writer.ts';
 import type { ExportJob } from './export-job.ts';
@@ -85,13 +86,22 @@ export async function runExport(job: ExportJob, lease: ExportLease, deps: Export
     if (err instanceof LeaseLostError) return 'lost';
     try {
       await writer.close();
-      await writer.write('error', outcome(issue('exception', `The export stopped with an internal error while ${progress}; request it again`)));
+      await writer.write('error', outcome(stoppedBy(err, progress)));
       await writer.close();
     } catch (inner) {
       if (inner instanceof LeaseLostError) return 'lost';
     }
     return (await finish(job, lease, deps, 'failed')) ? 'failed' : 'lost';
   }
+}
+
+/** What the error file says stopped the export. */
+function stoppedBy(err: unknown, progress: string): OutcomeIssue {
+  if (err instanceof StorageFault && err.kind === 'too-costly') {
+    return issue('too-costly', `The export stopped while ${progress}: a query took longer than this server allows; narrow it (_type, _since, _typeFilter) and request it again`);
+  }
+  if (err instanceof StorageFault) return issue('transient', `The export stopped while ${progress}: ${err.description}; request it again`);
+  return issue('exception', `The export stopped with an internal error while ${progress}; request it again`);
 }
 
 /** Marks a job that could not run (too many attempts) failed, with an error file saying so. */

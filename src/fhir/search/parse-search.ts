@@ -17,7 +17,8 @@ import type { Condition, IncludeRule, IndexTable, SearchRequest, SortKey } from 
 
 export interface ParseOptions {
   registry: SearchParameterRegistry;
-  settings: FhirSettings;
+  /** What a search reads of the settings: its base URL and page sizes. */
+  settings: Pick<FhirSettings, 'baseUrl' | 'defaultPageSize' | 'maxPageSize'>;
   /** Prefer: handling=strict — unknown parameters are an error rather than ignored. */
   strict: boolean;
   /** Clock for the `ap` prefix. */

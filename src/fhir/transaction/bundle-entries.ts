@@ -1,5 +1,5 @@
 import type { FhirRequest, FhirRequestHeaders, FhirSettings } from '../interaction.ts';
-import { badRequest } from '../outcome.ts';
+import { badRequest, FhirError, issue } from '../outcome.ts';
 import { parseEntryUrl } from './entry-url.ts';
 
 export type BatchKind = 'batch' | 'transaction';
@@ -42,6 +42,11 @@ export function parseBatchBundle(
   }
   const raw = body.entry ?? [];
   if (!Array.isArray(raw)) throw badRequest('Bundle.entry must be an array', 'Bundle.entry');
+  // Refused whole, before any entry is read or written: 413 Content Too Large (RFC 9110 §15.5.14), as
+  // for a body over MAX_BODY_BYTES; its cost grows with every entry, and it runs in one request.
+  if (raw.length > settings.maxBundleEntries) {
+    throw new FhirError(413, issue('too-costly', `A ${kind} may hold at most ${settings.maxBundleEntries} entries; this one holds ${raw.length}`, 'Bundle.entry'));
+  }
   const fullUrls = new Set<string>();
   const entries = raw.map((entry: unknown, index): BatchEntry => {
     const at = `Bundle.entry[${index}]`;

@@ -101,6 +101,24 @@ function checkBase64(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * datatypes.html#string: "strings SHALL NOT exceed 1MB in size" (the R4 string StructureDefinition:
+ * maxLength 1048576), read as 1,048,576 bytes of UTF-8, the size the string is sent and stored in. It
+ * holds for every primitive held as a JSON string (code, id, uri, markdown, xhtml… are strings in
+ * JSON), base64Binary excepted: binary content (an Attachment's data, a Binary) has no such limit in
+ * R4, only MAX_BODY_BYTES.
+ */
+export const MAX_STRING_BYTES = 1024 * 1024;
+
+/** Why a primitive's value is over MAX_STRING_BYTES, or undefined when it is not. */
+export function oversizedString(typeName: string, value: unknown): string | undefined {
+  // A UTF-16 code unit is 1 to 3 bytes of UTF-8: a short string needs no counting.
+  if (typeof value !== 'string' || typeName === 'base64Binary' || value.length * 3 <= MAX_STRING_BYTES) return undefined;
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes <= MAX_STRING_BYTES) return undefined;
+  return `${typeName} is ${bytes.toLocaleString('en')} bytes of UTF-8; a FHIR string may hold at most ${MAX_STRING_BYTES.toLocaleString('en')} (1 MB)`;
+}
+
 /** The value check of an R4 primitive type, or undefined when the type is not primitive. */
 export function primitiveCheck(typeName: string): PrimitiveCheck | undefined {
   return PRIMITIVE_CHECKS.get(typeName);

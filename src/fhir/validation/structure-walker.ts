@@ -1,6 +1,6 @@
 import type { IssueType, OutcomeIssue } from '../outcome.ts';
 import { issue } from '../outcome.ts';
-import { primitiveCheck } from './primitive-formats.ts';
+import { oversizedString, primitiveCheck } from './primitive-formats.ts';
 import type { ElementRule, NodeRule, StructureIndex } from './structure-index.ts';
 
 /**
@@ -152,6 +152,12 @@ export function walkResource(index: StructureIndex, options: WalkOptions, resour
     const visitValue = (v: unknown, valueAt: string) => {
       if (isObject(v) || Array.isArray(v)) {
         report('structure', `Expected a primitive ${type}, got ${kindOf(v)}`, valueAt);
+        return;
+      }
+      // Before the format check: no pattern is run over megabytes the value may not have anyway.
+      const oversized = oversizedString(type, v);
+      if (oversized) {
+        report('too-long', oversized, valueAt);
         return;
       }
       const error = check(v);

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify as stringifyYaml } from 'yaml';
 import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
+import { fhirErrorOf, StorageFault } from '../../fhir/storage-fault.ts';
 import { BodyError } from '../json-body.ts';
 
 export const BASIC_CHALLENGE = 'Basic realm="portico"';
@@ -25,7 +26,11 @@ function wantsYaml(accept: string | undefined): boolean {
 }
 
 /** The admin surface's error renderer: every failure is an OperationOutcome (JSON or YAML), never a stack. */
-export function renderAdminError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+export function renderAdminError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof StorageFault) {
+    if (error.kind !== 'busy') request.log.warn({ err: error }, 'database fault in admin request');
+    return renderAdminError(fhirErrorOf(error), request, reply);
+  }
   if (error instanceof FhirError) {
     reply.headers({ ...error.headers });
     return send(request, reply, error.status, error.outcome);

@@ -8,6 +8,7 @@ import { handleFhirRequest } from '../../fhir/router.ts';
 import { bodyText } from '../body-text.ts';
 import { describeForbidden, findInUrlEncoded } from '../forbidden-characters.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
+import { fhirErrorOf, StorageFault } from '../../fhir/storage-fault.ts';
 import { BodyError, parseJsonBody } from '../json-body.ts';
 import { registerBulkRoutes, type BulkRouteOptions } from './bulk-routes.ts';
 
@@ -176,7 +177,11 @@ function sendOutcome(reply: FastifyReply, status: number, body: unknown, headers
 }
 
 /** The one error renderer of the FHIR surface: every failure is an OperationOutcome, never a stack. */
-export function renderError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+export function renderError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof StorageFault) {
+    if (error.kind !== 'busy') request.log.warn({ err: error }, 'database fault in FHIR request');
+    return renderError(fhirErrorOf(error), request, reply);
+  }
   if (error instanceof FhirError) return sendOutcome(reply, error.status, error.outcome, { ...error.headers });
   if (error instanceof BodyError) return sendOutcome(reply, error.status, outcome(issue('structure', error.message)));
   const e = error as { statusCode?: number; code?: string; message?: string };

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { RegistrationError } from '../../auth/registration/registration-error.ts';
+import { StorageFault } from '../../fhir/storage-fault.ts';
+import { temporarilyUnavailable } from '../token/token-errors.ts';
 
 /** OAuth responses are never cached (RFC 6749 §5.1, RFC 7591 §3.2.1). */
 export function noStore(reply: FastifyReply): FastifyReply {
@@ -8,11 +10,12 @@ export function noStore(reply: FastifyReply): FastifyReply {
 
 /**
  * The OAuth surface's error renderer: RFC 6749 §5.2 / RFC 7591 §3.2.2 JSON `{error, error_description}`.
- * 401s carry the Bearer challenge of RFC 6750 §3. Anything unexpected is a logged 500 `server_error`
- * with no internals.
+ * 401s carry the Bearer challenge of RFC 6750 §3. A database busy or out of reach is 503
+ * `temporarily_unavailable`; anything unexpected is a logged 500 `server_error` with no internals.
  */
 export function renderOAuthError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   noStore(reply).type('application/json');
+  if (error instanceof StorageFault) return temporarilyUnavailable(error, request, reply);
   if (error instanceof RegistrationError) {
     if (error.status === 401) {
       reply.header('www-authenticate', `Bearer error="${error.error}", error_description="${error.description.replace(/[^\x20-\x7E]|["\\]/g, '')}"`);

@@ -4,6 +4,7 @@ import { DEVELOPER_RPC_METHODS, type RpcCaller } from '../../auth/rpc/rpc-caller
 import { dispatchRpc, type RpcMethod } from '../../auth/rpc/rpc-dispatch.ts';
 import { RpcError } from '../../auth/rpc/rpc-error.ts';
 import { FhirError } from '../../fhir/outcome.ts';
+import { StorageFault } from '../../fhir/storage-fault.ts';
 import { ADMIN_BODY_LIMIT, parseAdminBody } from '../admin/admin-body.ts';
 import { BASIC_CHALLENGE, noStore, send } from '../admin/admin-render.ts';
 import { bodyText } from '../body-text.ts';
@@ -57,6 +58,12 @@ export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions)
 }
 
 function renderRpcError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof StorageFault) {
+    if (error.kind !== 'busy') request.log.warn({ err: error }, 'database fault in RPC request');
+    // Nothing an RPC caller can narrow: worth retrying as it is (RFC 9110 §15.6.4).
+    reply.header('retry-after', String(error.retryAfterSeconds));
+    return send(request, reply, 503, { error: { message: error.description } });
+  }
   if (error instanceof RpcError) return send(request, reply, error.status, { error: { message: error.message, ...error.details } });
   if (error instanceof BodyError) return send(request, reply, error.status, { error: { message: error.message } });
   if (error instanceof FhirError) return send(request, reply, error.status, { error: { message: error.message, issue: error.outcome.issue } });

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../../auth/client-auth/oauth-error.ts';
 import { TokenError } from '../../auth/tokens/token-error.ts';
+import { StorageFault } from '../../fhir/storage-fault.ts';
 
 /** Token-side responses are never cached (RFC 6749 §5.1; Inferno checks both headers on every token response). */
 export function noStore(reply: FastifyReply): FastifyReply {
@@ -9,11 +10,12 @@ export function noStore(reply: FastifyReply): FastifyReply {
 
 /**
  * The token plugin's error renderer: RFC 6749 §5.2 JSON `{error, error_description}`. Framework
- * errors (bad media type, oversized body) are `invalid_request`; anything unexpected is a logged 500
- * `server_error` with no internals.
+ * errors (bad media type, oversized body) are `invalid_request`; a database busy or out of reach is
+ * `temporarily_unavailable`; anything unexpected is a logged 500 `server_error` with no internals.
  */
 export function renderTokenError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   noStore(reply).type('application/json');
+  if (error instanceof StorageFault) return temporarilyUnavailable(error, request, reply);
   if (error instanceof OAuthError || error instanceof TokenError) {
     if (error.challenge) reply.header('www-authenticate', error.challenge);
     if (error instanceof OAuthError && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
@@ -25,4 +27,17 @@ export function renderTokenError(error: FastifyError | Error, request: FastifyRe
   }
   request.log.error({ err: error }, 'token endpoint request failed');
   return reply.code(500).send(JSON.stringify({ error: 'server_error', error_description: 'The server could not complete the request' }));
+}
+
+/**
+ * 503 with Retry-After and RFC 6749's `temporarily_unavailable` (§4.1.2.1 defines it for the authorization
+ * endpoint, where a redirect cannot carry a 503; the other OAuth endpoints answer it with the 503 itself).
+ */
+export function temporarilyUnavailable(fault: StorageFault, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (fault.kind !== 'busy') request.log.warn({ err: fault }, 'database fault in OAuth request');
+  return noStore(reply)
+    .code(503)
+    .header('retry-after', String(fault.retryAfterSeconds))
+    .type('application/json')
+    .send(JSON.stringify({ error: 'temporarily_unavailable', error_description: fault.description }));
 }

@@ -1,6 +1,7 @@
 import { fastifyCookie } from '@fastify/cookie';
 import { fastifyCsrfProtection } from '@fastify/csrf-protection';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { StorageFault } from '../../fhir/storage-fault.ts';
 import { refusedFormPage } from './cross-site-guard.ts';
 import type { SessionService } from '../../auth/sessions/session-service.ts';
 import type { SignInRequest, SignInResult } from '../../auth/sessions/sign-in.ts';
@@ -53,6 +54,14 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
 }
 
 function renderPageError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof StorageFault) {
+    if (error.kind !== 'busy') request.log.warn({ err: error }, 'database fault in page request');
+    return reply
+      .code(503)
+      .header('retry-after', String(error.retryAfterSeconds))
+      .type('text/html; charset=utf-8')
+      .send(renderMessagePage({ title: 'Temporarily unavailable', message: 'The server cannot complete this request right now. Try again in a moment.' }));
+  }
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
   reply.code(status).type('text/html; charset=utf-8');
   if (error.code === 'FST_CSRF_MISSING_SECRET' || error.code === 'FST_CSRF_INVALID_TOKEN') return reply.send(refusedFormPage());

@@ -1,4 +1,4 @@
-import type { Database, SqlClient } from '../database.ts';
+import type { Database } from '../database.ts';
 
 const TABLES = ['resource', 'resource_version', 'search_token', 'search_string', 'search_reference', 'search_date', 'search_number', 'search_quantity', 'search_uri'];
 // Any constant; only concurrent searches of one database have to agree on it.
@@ -8,12 +8,15 @@ const ANALYZE_LOCK = 7_024_311_002;
  * Keeps planner statistics of the search tables current. Without them PostgreSQL estimates
  * every index lookup at one row and picks nested loops over whole tables (seconds, not
  * milliseconds); PGlite has no autovacuum at all, and a bulk load outpaces the server's.
- * One statement: re-analyzes only tables never analyzed or much changed since, and only one
+ * One DO block: re-analyzes only tables never analyzed or much changed since, and only one
  * caller at a time (the others go on with the statistics they have). Run at start, after
- * seeding, and periodically (startStatisticsRefresh), never on the search path.
+ * seeding, and periodically (startStatisticsRefresh), never on the search path; never cut short by the
+ * pool's statement timeout (an ANALYZE cancelled every time would leave the planner guessing for good).
  */
-export async function refreshStaleStatistics(sql: SqlClient): Promise<void> {
-  await sql.query(`DO $$
+export async function refreshStaleStatistics(db: Database): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query('SET LOCAL statement_timeout = 0');
+    await tx.query(`DO $$
     DECLARE
       stale text[];
       t text;
@@ -29,6 +32,7 @@ export async function refreshStaleStatistics(sql: SqlClient): Promise<void> {
         END LOOP;
       END IF;
     END $$`);
+  });
 }
 
 export interface StatisticsRefresh {
@@ -36,11 +40,14 @@ export interface StatisticsRefresh {
   stop(): Promise<void>;
 }
 
-/** Re-checks the statistics every `intervalMs` in the background (a timer that never keeps the process alive). */
+/**
+ * Re-checks the statistics every `intervalMs` in the background (a timer that never keeps the process
+ * alive), as background work of the pool: it waits its turn rather than being refused when the pool is busy.
+ */
 export function startStatisticsRefresh(db: Database, intervalMs: number, onError: (err: unknown) => void): StatisticsRefresh {
   let running: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    running = running.then(() => refreshStaleStatistics(db)).catch(onError);
+    running = running.then(() => refreshStaleStatistics(db.background())).catch(onError);
   }, intervalMs);
   timer.unref();
   return {
