@@ -314,6 +314,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         frameAncestors: config.frameAncestors,
         origin: new URL(config.baseUrl).origin,
         authorize: {
+          issuer: config.baseUrl,
           clients: auth.clients,
           codes: tokens.codes,
           fhirBaseUrl: config.fhirBaseUrl,

@@ -1,11 +1,12 @@
 import type { AuthorizeOutcome } from './authorize-outcome.ts';
+import { authorizationResponse } from './authorization-response.ts';
 import type { AuthorizeDeps, AuthorizeInput, AuthorizeState, AuthorizeStep } from './authorize-step.ts';
 import { askConsent } from './steps/ask-consent.ts';
 import { checkClient } from './steps/check-client.ts';
 import { checkLaunchUser } from './steps/check-launch-user.ts';
 import { checkPkce } from './steps/check-pkce.ts';
 import { checkRedirectUri } from './steps/check-redirect-uri.ts';
-import { checkAudience, checkNoRepeats, checkResponseType, checkState } from './steps/check-request.ts';
+import { checkAudience, checkNoRepeats, checkPrompt, checkResponseType, checkState } from './steps/check-request.ts';
 import { establishEncounter } from './steps/establish-encounter.ts';
 import { establishPatient } from './steps/establish-patient.ts';
 import { issueCode } from './steps/issue-code.ts';
@@ -24,6 +25,7 @@ export const AUTHORIZE_STEPS: readonly AuthorizeStep[] = [
   checkNoRepeats,
   checkResponseType,
   checkState,
+  checkPrompt,
   checkAudience,
   checkPkce,
   resolveScopes,
@@ -42,13 +44,13 @@ export interface AuthorizeResult {
   decidedBy: string;
 }
 
-/** Runs the steps until one decides. */
+/** Runs the steps until one decides; the decision goes out as an authorization response (prompt=none, iss). */
 export async function runAuthorize(input: AuthorizeInput, deps: AuthorizeDeps, steps: readonly AuthorizeStep[] = AUTHORIZE_STEPS): Promise<AuthorizeResult> {
   let state: AuthorizeState = {};
   for (const step of steps) {
     const result = await step.run(input, state, deps);
     if (result === undefined) continue;
-    if ('outcome' in result) return { outcome: result.outcome, decidedBy: step.name };
+    if ('outcome' in result) return { outcome: authorizationResponse(result.outcome, input, state, deps), decidedBy: step.name };
     state = { ...state, ...result.add };
   }
   throw new Error('authorize pipeline ended without a decision');

@@ -1,19 +1,21 @@
 import { formatScope, parseScope, type Scope } from '../../scopes/index.ts';
+import { promptsOf } from '../authorize-request.ts';
 import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';
 import { consentChoices } from '../granular-categories.ts';
 
 /**
  * The user decides what the app gets (SMART App Launch: the user may grant less than asked). First-party
- * clients are trusted with everything they may have. Only offered scopes, or the category narrowings of an
- * offered Condition/Observation scope the page showed (ONC g10 granular scope selection), can be granted,
- * whatever the form says.
+ * clients are trusted with everything they may have, unless the app asks with `prompt=consent` (OIDC Core
+ * §3.1.2.1). Nothing else is remembered: every other authorization asks again. Only offered scopes, or the
+ * category narrowings of an offered Condition/Observation scope the page showed (ONC g10 granular scope
+ * selection), can be granted, whatever the form says.
  */
 export const askConsent: AuthorizeStep = {
   name: 'ask-consent',
   run(input, state) {
     const client = established(state.client, 'client');
     const offered = established(state.offered, 'offered scopes');
-    if (client.first_party === true) return { add: { granted: offered } };
+    if (client.first_party === true && !promptsOf(input.params).has('consent')) return { add: { granted: offered } };
     const choices = consentChoices(offered);
     const decision = input.decision;
     if (!decision) {

@@ -1,0 +1,344 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
+import { decodeJwt } from 'jose';
+import { SANDBOX_LOGINS, seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
+import { adminHttp } from '../auth/support/admin-http.ts';
+import { fhirClient } from '../support/fhir-client.ts';
+import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
+import { browser, csrfTokenIn, type Browser } from './login-support.ts';
+
+/**
+ * The authorization endpoint's answers: `prompt` (OIDC Core §3.1.2.1), and `iss` in every response (RFC 9207).
+ */
+
+const FHIR_BASE = `${TEST_BASE_URL}/fhir`;
+const REDIRECT = 'http://smart-app.example/redirect';
+const STATE = 'st ate+/%&=ü-1';
+
+const login = (id: 'sandbox-patient' | 'sandbox-practitioner') => {
+  const found = SANDBOX_LOGINS.find((l) => l.id === id);
+  assert.ok(found);
+  return found;
+};
+const PATIENT = login('sandbox-patient');
+const PRACTITIONER = login('sandbox-practitioner');
+/** The sandbox patient user's own Patient. */
+const OWN_PATIENT = PATIENT.fhirUser.replace('Patient/', '');
+
+type Json = Record<string, unknown>;
+
+const publicClient = (redirectUri: string, extra: Json = {}): Json => ({
+  resourceType: 'Client',
+  active: true,
+  name: 'Hardening Test App',
+  type: 'smart-app',
+  grant_types: ['authorization_code', 'refresh_token'],
+  auth: { authorization_code: { redirect_uri: redirectUri, refresh_token: true, secret_required: false, pkce: true } },
+  ...extra,
+});
+
+const CLIENTS: Record<string, Json> = {
+  'consent-app': publicClient(REDIRECT),
+  'silent-app': publicClient(REDIRECT, { first_party: true }),
+  'query-app': publicClient(`${REDIRECT}?tenant=t1`, { first_party: true }),
+};
+
+interface Request {
+  params: Record<string, string>;
+  verifier: string;
+}
+
+/** An authorization request with a fresh PKCE pair; `undefined` overrides remove a parameter. */
+function request(overrides: Record<string, string | undefined> = {}): Request {
+  const verifier = randomBytes(48).toString('base64url');
+  const params: Record<string, string | undefined> = {
+    response_type: 'code',
+    client_id: 'silent-app',
+    redirect_uri: REDIRECT,
+    scope: 'openid fhirUser patient/Patient.rs',
+    state: STATE,
+    aud: FHIR_BASE,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    ...overrides,
+  };
+  return { params: Object.fromEntries(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined)), verifier };
+}
+
+const authorizeUrl = (r: Request) => `/auth/authorize?${new URLSearchParams(r.params).toString()}`;
+
+/** A redirect back to the app (never a page): its parameters, after checking `iss` and `state` (RFC 9207 §2). */
+function backToApp(res: LightMyRequestResponse, redirectUri = REDIRECT): URLSearchParams {
+  assert.ok(res.statusCode === 302 || res.statusCode === 303, `expected a redirect to the app, got ${res.statusCode}: ${res.body.slice(0, 300)}`);
+  const location = String(res.headers.location);
+  assert.ok(location.startsWith(`${redirectUri}?`) || location.startsWith(`${redirectUri}&`), `expected a redirect to ${redirectUri}, got ${location}`);
+  assert.equal(res.body, '', 'a redirect to the app carries no page');
+  const params = new URL(location).searchParams;
+  assert.equal(params.get('iss'), TEST_BASE_URL, location);
+  assert.equal(params.getAll('iss').length, 1, location);
+  assert.equal(params.get('state'), STATE, location);
+  return params;
+}
+
+/** An error sent back to the app: its code, a description, state, iss, and never a code. */
+function assertAppError(res: LightMyRequestResponse, error: string, redirectUri = REDIRECT): URLSearchParams {
+  const params = backToApp(res, redirectUri);
+  assert.equal(params.get('error'), error, params.get('error_description') ?? '');
+  // RFC 6749 §4.1.2.1: error_description is printable ASCII without " and \.
+  assert.match(params.get('error_description') ?? '', /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/);
+  assert.equal(params.get('code'), null);
+  return params;
+}
+
+/** A code sent back to the app. */
+function codeFrom(res: LightMyRequestResponse, redirectUri = REDIRECT): string {
+  const params = backToApp(res, redirectUri);
+  assert.equal(params.get('error'), null, params.get('error_description') ?? '');
+  const code = params.get('code');
+  assert.ok(code);
+  return code;
+}
+
+/** The sign-in page was asked for: where it will come back to afterwards. */
+function signInReturn(res: LightMyRequestResponse): string {
+  assert.equal(res.statusCode, 303, res.body);
+  const location = new URL(String(res.headers.location), TEST_BASE_URL);
+  assert.equal(location.pathname, '/auth/login', String(res.headers.location));
+  const returnTo = location.searchParams.get('return_to');
+  assert.ok(returnTo);
+  return returnTo;
+}
+
+/** The error page shown instead of redirecting to an untrusted address. */
+function assertErrorPage(res: LightMyRequestResponse) {
+  assert.equal(res.statusCode, 400, res.body);
+  assert.equal(res.headers.location, undefined);
+  assert.match(String(res.headers['content-type']), /^text\/html/);
+}
+
+for (const driver of drivers) {
+  describe(`authorize hardening (${driver})`, () => {
+    let portico: TestPortico;
+    let admin: ReturnType<typeof adminHttp>;
+    /** A clock the tests move forward (sign-in times, in whole seconds, must differ). */
+    let clock = Date.now();
+
+    before(async () => {
+      portico = await startPortico(driver, {}, { now: () => new Date(clock) });
+      await seedSandboxUsers(portico.auth.users);
+      admin = adminHttp(portico.app);
+      for (const [id, client] of Object.entries(CLIENTS)) {
+        const res = await admin('PUT', `/Client/${id}`, { body: client });
+        assert.ok(res.status === 200 || res.status === 201, res.text);
+      }
+      const fhir = fhirClient(portico.app);
+      const encounter = (id: string, patient: string) => ({
+        resourceType: 'Encounter',
+        id,
+        status: 'finished',
+        class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+        subject: { reference: `Patient/${patient}` },
+        period: { start: '2024-01-02T10:00:00Z' },
+      });
+      for (const resource of [
+        { resourceType: 'Patient', id: OWN_PATIENT, name: [{ family: 'Sandbox', given: ['Sam'] }] },
+        encounter('enc-own', OWN_PATIENT),
+      ]) {
+        const res = await fhir.put(`${resource.resourceType}/${resource.id}`, resource);
+        assert.ok(res.status === 200 || res.status === 201, res.text);
+      }
+    });
+    after(() => portico.stop());
+
+    const signedIn = async (who: { email: string; password: string }): Promise<Browser> => {
+      const b = browser(portico.app);
+      assert.equal((await b.signIn(who.email, who.password)).statusCode, 303);
+      return b;
+    };
+
+    const redeem = (code: string, r: Request) =>
+      portico.app.inject({
+        method: 'POST',
+        url: '/auth/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: r.params.redirect_uri ?? '',
+          client_id: r.params.client_id ?? '',
+          code_verifier: r.verifier,
+        }).toString(),
+      });
+
+    const tokenFor = async (code: string, r: Request): Promise<Json> => {
+      const res = await redeem(code, r);
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json<Json>();
+    };
+
+    /** Submits the consent page as a browser would, every offered box checked. */
+    const answerConsent = (b: Browser, page: LightMyRequestResponse, decision: 'allow' | 'deny') => {
+      const form = new URLSearchParams({ csrf_token: csrfTokenIn(page.body), decision });
+      const carried = /name="authorize_request" value="([^"]+)"/.exec(page.body)?.[1];
+      assert.ok(carried, 'the consent form carries the request');
+      form.append('authorize_request', carried.replace(/&amp;/g, '&'));
+      for (const m of page.body.matchAll(/type="checkbox" id="[^"]+" name="scope" value="([^"]+)" checked>/g)) form.append('scope', (m[1] ?? '').replace(/&amp;/g, '&'));
+      return portico.app.inject({
+        method: 'POST',
+        url: '/auth/authorize/decision',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: b.jar.header() },
+        payload: form.toString(),
+      });
+    };
+
+    const isConsentPage = (res: LightMyRequestResponse) => res.statusCode === 200 && /name="decision" value="allow"/.test(res.body);
+
+    describe('prompt (OIDC Core §3.1.2.1)', () => {
+      it('prompt=none: a signed-in user and a first-party app get a code silently; without a session, login_required and no page', async () => {
+        const b = await signedIn(PATIENT);
+        const silent = request({ prompt: 'none' });
+        const token = await tokenFor(codeFrom(await b.get(authorizeUrl(silent))), silent);
+        assert.equal(token.patient, OWN_PATIENT);
+
+        const anonymous = browser(portico.app);
+        // Without prompt=none, the same request shows the sign-in page…
+        signInReturn(await anonymous.get(authorizeUrl(request())));
+        // …with it, the app is told at once, GET and POST alike.
+        assertAppError(await anonymous.get(authorizeUrl(request({ prompt: 'none' }))), 'login_required');
+        // A POST with a cookie whose session has ended is not turned into a GET: it too is login_required.
+        const ended = await signedIn(PATIENT);
+        const cookie = ended.jar.header();
+        const logout = await ended.get('/auth/logout');
+        assert.equal((await ended.post('/auth/logout', { csrf_token: csrfTokenIn(logout.body) })).statusCode, 200);
+        assertAppError(await anonymous.post('/auth/authorize', request({ prompt: 'none' }).params, { cookie }), 'login_required');
+      });
+
+      it('prompt=none: consent is never remembered, so an app that needs consent gets consent_required even after the user allowed it', async () => {
+        const b = await signedIn(PATIENT);
+        const first = request({ client_id: 'consent-app' });
+        const page = await b.get(authorizeUrl(first));
+        assert.ok(isConsentPage(page), page.body);
+        await tokenFor(codeFrom(await answerConsent(b, page, 'allow')), first);
+
+        assertAppError(await b.get(authorizeUrl(request({ client_id: 'consent-app', prompt: 'none' }))), 'consent_required');
+        assertAppError(await b.post('/auth/authorize', request({ client_id: 'consent-app', prompt: 'none' }).params), 'consent_required');
+      });
+
+      it('prompt=none: a patient or visit the user would have to choose is interaction_required', async () => {
+        const scope = 'launch/patient openid fhirUser patient/Patient.rs';
+        // The patient user is their own patient: no picker, so a silent code.
+        const patientUser = await signedIn(PATIENT);
+        codeFrom(await patientUser.get(authorizeUrl(request({ scope, prompt: 'none' }))));
+        // A practitioner would see the patient picker.
+        const practitioner = await signedIn(PRACTITIONER);
+        const picker = await practitioner.get(authorizeUrl(request({ scope })));
+        assert.equal(picker.statusCode, 200);
+        assert.match(picker.body, /name="patient_search"/);
+        assertAppError(await practitioner.get(authorizeUrl(request({ scope, prompt: 'none' }))), 'interaction_required');
+
+        // launch/encounter: the patient user would choose one of their visits.
+        const withVisit = 'launch/patient launch/encounter openid fhirUser patient/Encounter.rs';
+        const visits = await patientUser.get(authorizeUrl(request({ scope: withVisit })));
+        assert.equal(visits.statusCode, 200);
+        assert.match(visits.body, /name="encounter" value="enc-own"/);
+        assertAppError(await patientUser.get(authorizeUrl(request({ scope: withVisit, prompt: 'none' }))), 'interaction_required');
+      });
+
+      it('a cross-site POST with prompt=none (no Lax cookie) becomes the same GET, which then answers silently', async () => {
+        const b = await signedIn(PATIENT);
+        const r = request({ prompt: 'none' });
+        const post = await portico.app.inject({
+          method: 'POST',
+          url: '/auth/authorize',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: new URLSearchParams(r.params).toString(),
+        });
+        assert.equal(post.statusCode, 303, post.body);
+        assert.equal(post.headers.location, authorizeUrl(r));
+        await tokenFor(codeFrom(await b.get(String(post.headers.location))), r);
+        assertAppError(await browser(portico.app).get(String(post.headers.location)), 'login_required');
+      });
+
+      it('prompt=none with another value, or a value this server does not know, is invalid_request', async () => {
+        const b = await signedIn(PATIENT);
+        signInReturn(await b.get(authorizeUrl(request({ prompt: 'login' }))));
+        codeFrom(await b.get(authorizeUrl(request({ prompt: 'none' }))));
+        for (const prompt of ['none login', 'none consent', 'create', 'none bogus']) {
+          assertAppError(await b.get(authorizeUrl(request({ prompt }))), 'invalid_request');
+        }
+      });
+
+      it('prompt=login shows the sign-in page to a signed-in user, comes back without it, and the id_token has the new auth_time', async () => {
+        const b = await signedIn(PATIENT);
+        const firstSignIn = Math.floor(clock / 1000);
+        const plain = request();
+        const before = decodeJwt(String((await tokenFor(codeFrom(await b.get(authorizeUrl(plain))), plain)).id_token));
+        assert.equal(before.auth_time, firstSignIn);
+
+        const r = request({ prompt: 'login' });
+        const returnTo = signInReturn(await b.get(authorizeUrl(r)));
+        const back = new URL(returnTo, TEST_BASE_URL);
+        assert.equal(back.pathname, '/auth/authorize');
+        assert.equal(back.searchParams.get('prompt'), null, 'the sign-in is not asked for again');
+        const { prompt: _prompt, ...rest } = r.params;
+        assert.deepEqual(Object.fromEntries(back.searchParams), rest);
+
+        clock += 120_000;
+        const signIn = await b.signIn(PATIENT.email, PATIENT.password, returnTo);
+        assert.equal(signIn.statusCode, 303);
+        assert.equal(signIn.headers.location, returnTo);
+        const token = await tokenFor(codeFrom(await b.get(returnTo)), r);
+        assert.equal(decodeJwt(String(token.id_token)).auth_time, firstSignIn + 120);
+
+        // Other prompt values stay: `login consent` comes back as `consent`; select_account also signs in again.
+        assert.equal(new URL(signInReturn(await b.get(authorizeUrl(request({ prompt: 'login consent' })))), TEST_BASE_URL).searchParams.get('prompt'), 'consent');
+        assert.equal(new URL(signInReturn(await b.get(authorizeUrl(request({ prompt: 'select_account' })))), TEST_BASE_URL).searchParams.get('prompt'), null);
+      });
+
+      it('prompt=consent shows the consent page even to a first-party app; its answer decides', async () => {
+        const b = await signedIn(PATIENT);
+        codeFrom(await b.get(authorizeUrl(request())));
+        const r = request({ prompt: 'consent' });
+        const page = await b.get(authorizeUrl(r));
+        assert.ok(isConsentPage(page), page.body);
+        await tokenFor(codeFrom(await answerConsent(b, page, 'allow')), r);
+        assertAppError(await answerConsent(b, await b.get(authorizeUrl(request({ prompt: 'consent' }))), 'deny'), 'access_denied');
+      });
+    });
+
+    describe('iss in every authorization response (RFC 9207)', () => {
+      it('both discovery documents advertise it, with the issuer the responses carry', async () => {
+        for (const url of ['/.well-known/openid-configuration', '/.well-known/smart-configuration', '/fhir/.well-known/smart-configuration']) {
+          const res = await portico.app.inject({ method: 'GET', url });
+          assert.equal(res.statusCode, 200, url);
+          const doc = res.json<Json>();
+          assert.equal(doc.authorization_response_iss_parameter_supported, true, url);
+          assert.equal(doc.issuer, TEST_BASE_URL, url);
+        }
+      });
+
+      it('a code and every kind of error carry iss once, next to state; a registered query is kept; an error page has no redirect', async () => {
+        const b = await signedIn(PATIENT);
+        const r = request();
+        await tokenFor(codeFrom(await b.get(authorizeUrl(r))), r);
+
+        assertAppError(await b.get(authorizeUrl(request({ scope: 'nonsense' }))), 'invalid_scope');
+        assertAppError(await b.post('/auth/authorize', request({ code_challenge_method: 'plain' }).params), 'invalid_request');
+        assertAppError(await b.get(authorizeUrl(request({ response_type: 'token' }))), 'unsupported_response_type');
+        assertAppError(await answerConsent(b, await b.get(authorizeUrl(request({ client_id: 'consent-app' }))), 'deny'), 'access_denied');
+
+        const withQuery = request({ client_id: 'query-app', redirect_uri: `${REDIRECT}?tenant=t1` });
+        const res = await b.get(authorizeUrl(withQuery));
+        const params = backToApp(res, `${REDIRECT}?tenant=t1`);
+        assert.equal(params.get('tenant'), 't1');
+        assert.deepEqual([...params.keys()], ['tenant', 'code', 'state', 'iss']);
+        await tokenFor(String(params.get('code')), withQuery);
+
+        assertErrorPage(await b.get(authorizeUrl(request({ client_id: 'no-such-app' }))));
+      });
+    });
+
+  });
+}
