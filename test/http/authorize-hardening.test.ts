@@ -10,7 +10,8 @@ import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../suppo
 import { browser, csrfTokenIn, type Browser } from './login-support.ts';
 
 /**
- * The authorization endpoint's answers: `prompt` (OIDC Core §3.1.2.1), and `iss` in every response (RFC 9207).
+ * The authorization endpoint's answers: `prompt` (OIDC Core §3.1.2.1), `iss` in every response (RFC 9207),
+ * and loopback redirect URIs on any port (RFC 8252 §7.3).
  */
 
 const FHIR_BASE = `${TEST_BASE_URL}/fhir`;
@@ -43,6 +44,11 @@ const CLIENTS: Record<string, Json> = {
   'consent-app': publicClient(REDIRECT),
   'silent-app': publicClient(REDIRECT, { first_party: true }),
   'query-app': publicClient(`${REDIRECT}?tenant=t1`, { first_party: true }),
+  'loopback-v4': publicClient('http://127.0.0.1/callback', { first_party: true }),
+  'loopback-v6': publicClient('http://[::1]/callback', { first_party: true }),
+  'loopback-name': publicClient('http://localhost/callback', { first_party: true }),
+  'loopback-fixed': publicClient('http://127.0.0.1:8400/callback', { first_party: true }),
+  'loopback-root': publicClient('http://127.0.0.1', { first_party: true }),
 };
 
 interface Request {
@@ -337,6 +343,72 @@ for (const driver of drivers) {
         await tokenFor(String(params.get('code')), withQuery);
 
         assertErrorPage(await b.get(authorizeUrl(request({ client_id: 'no-such-app' }))));
+      });
+    });
+
+    describe('loopback redirect URIs (RFC 8252 §7.3)', () => {
+      const cases: [string, string][] = [
+        ['loopback-v4', 'http://127.0.0.1'],
+        ['loopback-v6', 'http://[::1]'],
+        ['loopback-name', 'http://localhost'],
+      ];
+      for (const [clientId, origin] of cases) {
+        it(`${origin}/callback registered without a port matches on any port; everything else still exactly`, async () => {
+          const b = await signedIn(PATIENT);
+          for (const redirect of [`${origin}/callback`, `${origin}:51004/callback`, `${origin}:1/callback`, `${origin}:65535/callback`, `${origin}:80/callback`]) {
+            const r = request({ client_id: clientId, redirect_uri: redirect });
+            const token = await tokenFor(codeFrom(await b.get(authorizeUrl(r)), redirect), r);
+            assert.equal(token.patient, OWN_PATIENT);
+          }
+          const other = origin === 'http://127.0.0.1' ? 'http://localhost' : 'http://127.0.0.1';
+          for (const redirect of [
+            `${origin}:51004/callback/`,
+            `${origin}:51004/Callback`,
+            `${origin}:51004/callback?x=1`,
+            `${origin}:51004`,
+            `${origin.replace('http:', 'https:')}:51004/callback`,
+            `${origin}:0/callback`,
+            `${origin}:65536/callback`,
+            `${origin}:051004/callback`,
+            `${origin}:/callback`,
+            `${origin}:51004@evil.example/callback`,
+            `${origin}.evil.example:51004/callback`,
+            `${other}:51004/callback`,
+          ]) {
+            assertErrorPage(await b.get(authorizeUrl(request({ client_id: clientId, redirect_uri: redirect }))));
+          }
+        });
+      }
+
+      it('one registered with a port matches only that port; a portless root matches any port but nothing more; other hosts never vary', async () => {
+        const b = await signedIn(PATIENT);
+        codeFrom(await b.get(authorizeUrl(request({ client_id: 'loopback-fixed', redirect_uri: 'http://127.0.0.1:8400/callback' }))), 'http://127.0.0.1:8400/callback');
+        for (const redirect of ['http://127.0.0.1:8401/callback', 'http://127.0.0.1/callback', 'http://127.0.0.1:8400:8401/callback']) {
+          assertErrorPage(await b.get(authorizeUrl(request({ client_id: 'loopback-fixed', redirect_uri: redirect }))));
+        }
+        codeFrom(await b.get(authorizeUrl(request({ client_id: 'loopback-root', redirect_uri: 'http://127.0.0.1:3000' }))), 'http://127.0.0.1:3000');
+        for (const redirect of ['http://127.0.0.1:3000/', 'http://127.0.0.1:3000.evil.example', 'http://127.0.0.1:3000@evil.example']) {
+          assertErrorPage(await b.get(authorizeUrl(request({ client_id: 'loopback-root', redirect_uri: redirect }))));
+        }
+        codeFrom(await b.get(authorizeUrl(request())));
+        assertErrorPage(await b.get(authorizeUrl(request({ redirect_uri: 'http://smart-app.example:8080/redirect' }))));
+      });
+
+      it('the token request must repeat the redirect_uri of the authorization request exactly, port included (RFC 6749 §4.1.3)', async () => {
+        const b = await signedIn(PATIENT);
+        const used = 'http://127.0.0.1:51004/callback';
+        const r = request({ client_id: 'loopback-v4', redirect_uri: used });
+        await tokenFor(codeFrom(await b.get(authorizeUrl(r)), used), r);
+        for (const other of ['http://127.0.0.1/callback', 'http://127.0.0.1:51005/callback']) {
+          const refused = request({ client_id: 'loopback-v4', redirect_uri: used });
+          const code = codeFrom(await b.get(authorizeUrl(refused)), used);
+          const res = await redeem(code, { ...refused, params: { ...refused.params, redirect_uri: other } });
+          assert.equal(res.statusCode, 400, res.body);
+          assert.equal(res.json<Json>().error, 'invalid_grant');
+          // The failed attempt spent the code: it is not worth another try.
+          const again = await redeem(code, refused);
+          assert.equal(again.json<Json>().error, 'invalid_grant');
+        }
       });
     });
 
