@@ -11,7 +11,7 @@ import { browser, csrfTokenIn, type Browser } from './login-support.ts';
 
 /**
  * The authorization endpoint's answers: `prompt` (OIDC Core §3.1.2.1), `iss` in every response (RFC 9207),
- * and loopback redirect URIs on any port (RFC 8252 §7.3).
+ * loopback redirect URIs on any port (RFC 8252 §7.3), and the consent page of a client that registered itself.
  */
 
 const FHIR_BASE = `${TEST_BASE_URL}/fhir`;
@@ -409,6 +409,78 @@ for (const driver of drivers) {
           const again = await redeem(code, refused);
           assert.equal(again.json<Json>().error, 'invalid_grant');
         }
+      });
+    });
+
+    describe('the consent page of a client that registered itself (RFC 7591)', () => {
+      const register = async (body: Json) => {
+        const res = await portico.app.inject({ method: 'POST', url: '/auth/register', headers: { 'content-type': 'application/json' }, payload: body });
+        assert.equal(res.statusCode, 201, res.body);
+        return res.json<Json>();
+      };
+      const metadata = {
+        client_name: 'Portico <Official> Records',
+        redirect_uris: ['https://records.xn--pple-43d.example/cb'],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+        scope: 'openid fhirUser patient/Patient.rs',
+      };
+      const consentFor = async (b: Browser, clientId: string, redirectUri: string) => {
+        const page = await b.get(authorizeUrl(request({ client_id: clientId, redirect_uri: redirectUri })));
+        assert.ok(isConsentPage(page), page.body);
+        return page.body;
+      };
+      const UNVERIFIED = /<p class="warning"><strong>Unverified app\.<\/strong>/;
+
+      it('shows the host the answer goes to and an unverified notice until an administrator reviews it; the client’s own update needs a new review', async () => {
+        const b = await signedIn(PATIENT);
+        // An administrator's client: its host, no notice.
+        const own = await consentFor(b, 'consent-app', REDIRECT);
+        assert.match(own, /you will be sent to <strong>smart-app\.example<\/strong>/);
+        assert.doesNotMatch(own, /Unverified/);
+
+        const registered = await register(metadata);
+        const clientId = String(registered.client_id);
+        const redirect = metadata.redirect_uris[0] ?? '';
+        const page = await consentFor(b, clientId, redirect);
+        assert.match(page, UNVERIFIED);
+        assert.match(page, /“Portico &lt;Official&gt; Records” registered itself with this server, and no administrator has checked who made it/);
+        assert.match(page, /you will be sent to <strong>records\.xn--pple-43d\.example<\/strong>/);
+        assert.doesNotMatch(page, /<Official>/);
+        // The notice changes nothing about the flow: allowing still works.
+        const r = request({ client_id: clientId, redirect_uri: redirect });
+        const allowed = await answerConsent(b, await b.get(authorizeUrl(r)), 'allow');
+        await tokenFor(codeFrom(allowed, redirect), r);
+
+        // An administrator reviews it: no notice.
+        const stored = await admin('GET', `/Client/${clientId}`);
+        assert.equal(stored.status, 200, stored.text);
+        const reviewed = { ...stored.body, registration: { ...stored.body.registration, reviewed: true } };
+        const put = await admin('PUT', `/Client/${clientId}`, { body: reviewed });
+        assert.equal(put.status, 200, put.text);
+        const after = await consentFor(b, clientId, redirect);
+        assert.doesNotMatch(after, /Unverified/);
+        assert.match(after, /you will be sent to <strong>records\.xn--pple-43d\.example<\/strong>/);
+
+        // The client changes its own registration (RFC 7592): unverified again.
+        const update = await portico.app.inject({
+          method: 'PUT',
+          url: `/auth/register/${clientId}`,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${String(registered.registration_access_token)}` },
+          payload: { ...metadata, client_id: clientId, redirect_uris: ['https://elsewhere.example/cb'] },
+        });
+        assert.equal(update.statusCode, 200, update.body);
+        const changed = await consentFor(b, clientId, 'https://elsewhere.example/cb');
+        assert.match(changed, UNVERIFIED);
+        assert.match(changed, /you will be sent to <strong>elsewhere\.example<\/strong>/);
+      });
+
+      it('a native app’s private-use redirect is named by its scheme', async () => {
+        const b = await signedIn(PATIENT);
+        const registered = await register({ ...metadata, client_name: 'Native', redirect_uris: ['com.example.native:/oauth'] });
+        const page = await consentFor(b, String(registered.client_id), 'com.example.native:/oauth');
+        assert.match(page, UNVERIFIED);
+        assert.match(page, /you will be sent to <strong>com\.example\.native:<\/strong>/);
       });
     });
 

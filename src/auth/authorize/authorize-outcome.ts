@@ -17,9 +17,10 @@ export type AuthorizeOutcome =
   | { kind: 'sign-in'; params?: AuthorizeParams }
   /**
    * The user must decide: the consent page offering these scopes, and for some of them (by scope) the narrower
-   * category scopes the user may grant instead (ONC g10 granular scope selection).
+   * category scopes the user may grant instead (ONC g10 granular scope selection). `redirectHost` is where the
+   * answer sends the browser; `unverified` marks a client that registered itself and nobody has reviewed.
    */
-  | { kind: 'consent'; clientName: string; scopes: string[]; categories?: Record<string, string[]> }
+  | { kind: 'consent'; clientName: string; scopes: string[]; categories?: Record<string, string[]>; redirectHost: string; unverified: boolean }
   /**
    * A patient must be chosen (a practitioner's standalone launch); `scopes` are the ones already granted,
    * `patients` the ones matching `search` (or a first page of all).

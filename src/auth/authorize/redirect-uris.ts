@@ -34,3 +34,18 @@ function portlessLoopback(uri: string): { host: string; rest: string } | undefin
   }
   return undefined;
 }
+
+/**
+ * Where a redirect URI sends the browser, as the consent page names it: the host (and port) of an http(s) URI
+ * (an internationalized name in its punycode form, so look-alike letters show), or the scheme of a native app's
+ * private-use URI (RFC 8252 §7.1), which names the app rather than a host.
+ */
+export function redirectHostOf(uri: string): string {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return uri;
+  }
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.host : url.protocol;
+}

@@ -79,6 +79,8 @@ function answer(reply: FastifyReply, outcome: AuthorizeOutcome, params: Authoriz
           clientName: outcome.clientName,
           scopes: outcome.scopes,
           ...(outcome.categories ? { categories: outcome.categories } : {}),
+          redirectHost: outcome.redirectHost,
+          unverified: outcome.unverified,
           csrfToken: reply.generateCsrf(),
           action: DECISION_PATH,
           hidden: { [REQUEST_FIELD]: authorizeQuery(params) },
