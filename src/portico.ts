@@ -148,7 +148,20 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     const adminAccess = { root: config.admin, clients: auth.clients, policies: auth.policies, users: auth.users };
     const rpcMethods = new Map<string, RpcMethod>([
       [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: auth.clients, newSecret: generateClientSecret })],
-      [GET_LAUNCH_URI, (params) => getLaunchUri(params, { clients: auth.clients, signingKeys, issuer: config.baseUrl, fhirBaseUrl: config.fhirBaseUrl, now, newId })],
+      [
+        GET_LAUNCH_URI,
+        (params) =>
+          getLaunchUri(params, {
+            clients: auth.clients,
+            users: auth.users,
+            records: { patientExists, encounterBelongsTo: (encounterId, patientId) => patientDirectory.encounterBelongsTo(encounterId, patientId) },
+            signingKeys,
+            issuer: config.baseUrl,
+            fhirBaseUrl: config.fhirBaseUrl,
+            now,
+            newId,
+          }),
+      ],
     ]);
     const discovery = buildDiscoveryDocuments(config.baseUrl);
     const fhir: FhirDeps = {
@@ -167,6 +180,12 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         security: discovery.capabilitySecurity,
       }),
     };
+    // Live patients and their encounters, as the pickers and EHR launches check them (through FHIR search).
+    const patientExists = async (id: string) => (await repository.read('Patient', id))?.deleted === false;
+    const patientDirectory = createPatientDirectory(async (resourceType, query) => {
+      const search = parseSearchRequest(resourceType, query, { registry: searchRegistry, settings: fhir.settings, strict: true, now });
+      return (await repository.search(search)).matches.map((match) => match.resource);
+    });
     const exportStore = createExportStore(db, { files: config.bulkExport.files, directory: config.bulkExport.directory });
     const exportWorker = createExportWorker({
       runner: {
@@ -322,11 +341,8 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
           now,
           newId,
           newCode: generateBearerToken,
-          patientExists: async (id) => (await repository.read('Patient', id))?.deleted === false,
-          directory: createPatientDirectory(async (resourceType, query) => {
-            const search = parseSearchRequest(resourceType, query, { registry: searchRegistry, settings: fhir.settings, strict: true, now });
-            return (await repository.search(search)).matches.map((match) => match.resource);
-          }),
+          patientExists,
+          directory: patientDirectory,
           verifyLaunch: (launch, clientId) => verifyLaunchToken(launch, clientId, { signingKeys, issuer: config.baseUrl, now }),
           // The client-assertion jti ledger, under a prefix no assertion jti is confused with.
           consumeLaunch: (clientId, jti, expiresAt) => launchJtis.consume(clientId, `launch:${jti}`, expiresAt, now()),

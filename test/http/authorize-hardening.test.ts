@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { decodeJwt } from 'jose';
+import { createLaunchToken, type LaunchTokenInput } from '../../src/auth/launch/launch-token.ts';
 import { SANDBOX_LOGINS, seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
 import { adminHttp } from '../auth/support/admin-http.ts';
 import { fhirClient } from '../support/fhir-client.ts';
@@ -11,12 +12,15 @@ import { browser, csrfTokenIn, type Browser } from './login-support.ts';
 
 /**
  * The authorization endpoint's answers: `prompt` (OIDC Core §3.1.2.1), `iss` in every response (RFC 9207),
- * loopback redirect URIs on any port (RFC 8252 §7.3), and the consent page of a client that registered itself.
+ * loopback redirect URIs on any port (RFC 8252 §7.3), the consent page of a client that registered itself,
+ * and EHR launch context checked against the record (at the RPC and again when the launch is redeemed).
  */
 
 const FHIR_BASE = `${TEST_BASE_URL}/fhir`;
 const REDIRECT = 'http://smart-app.example/redirect';
+const LAUNCH_URI = 'http://smart-app.example/launch';
 const STATE = 'st ate+/%&=ü-1';
+const GET_LAUNCH_URI = 'aidbox.smart/get-launch-uri';
 
 const login = (id: 'sandbox-patient' | 'sandbox-practitioner') => {
   const found = SANDBOX_LOGINS.find((l) => l.id === id);
@@ -27,6 +31,8 @@ const PATIENT = login('sandbox-patient');
 const PRACTITIONER = login('sandbox-practitioner');
 /** The sandbox patient user's own Patient. */
 const OWN_PATIENT = PATIENT.fhirUser.replace('Patient/', '');
+/** A user of its own for the deactivation test, so the sandbox users stay usable. */
+const DOCTOR = { id: 'ehr-doctor', email: 'doctor@ehr.example', password: 'doctor-password-123' };
 
 type Json = Record<string, unknown>;
 
@@ -42,7 +48,7 @@ const publicClient = (redirectUri: string, extra: Json = {}): Json => ({
 
 const CLIENTS: Record<string, Json> = {
   'consent-app': publicClient(REDIRECT),
-  'silent-app': publicClient(REDIRECT, { first_party: true }),
+  'silent-app': publicClient(REDIRECT, { first_party: true, smart: { launch_uri: LAUNCH_URI } }),
   'query-app': publicClient(`${REDIRECT}?tenant=t1`, { first_party: true }),
   'loopback-v4': publicClient('http://127.0.0.1/callback', { first_party: true }),
   'loopback-v6': publicClient('http://[::1]/callback', { first_party: true }),
@@ -139,6 +145,8 @@ for (const driver of drivers) {
         const res = await admin('PUT', `/Client/${id}`, { body: client });
         assert.ok(res.status === 200 || res.status === 201, res.text);
       }
+      const user = await admin('PUT', `/User/${DOCTOR.id}`, { body: { resourceType: 'User', email: DOCTOR.email, password: DOCTOR.password, active: true } });
+      assert.ok(user.status === 200 || user.status === 201, user.text);
       const fhir = fhirClient(portico.app);
       const encounter = (id: string, patient: string) => ({
         resourceType: 'Encounter',
@@ -150,7 +158,11 @@ for (const driver of drivers) {
       });
       for (const resource of [
         { resourceType: 'Patient', id: OWN_PATIENT, name: [{ family: 'Sandbox', given: ['Sam'] }] },
+        { resourceType: 'Patient', id: 'ehr-a', name: [{ family: 'Ashe', given: ['Ann'] }] },
+        { resourceType: 'Patient', id: 'ehr-b', name: [{ family: 'Birch', given: ['Ben'] }] },
         encounter('enc-own', OWN_PATIENT),
+        encounter('enc-a', 'ehr-a'),
+        encounter('enc-b', 'ehr-b'),
       ]) {
         const res = await fhir.put(`${resource.resourceType}/${resource.id}`, resource);
         assert.ok(res.status === 200 || res.status === 201, res.text);
@@ -484,5 +496,105 @@ for (const driver of drivers) {
       });
     });
 
+    describe('EHR launch context checked against the record', () => {
+      const rpc = (params: Json) => admin('POST', '/rpc', { body: { method: GET_LAUNCH_URI, params } });
+      const launchOf = async (params: Json): Promise<string> => {
+        const res = await rpc({ client: 'silent-app', ...params });
+        assert.equal(res.status, 200, res.text);
+        return String(res.body.result.launch);
+      };
+      const ehr = (launch: string, scope = 'launch openid fhirUser patient/Patient.rs patient/Encounter.rs') => request({ launch, scope });
+      const mint = (input: Partial<LaunchTokenInput>) =>
+        createLaunchToken({ client: 'silent-app', ...input }, { signingKeys: portico.signingKeys, issuer: TEST_BASE_URL, now: () => new Date(clock), newId: randomUUID });
+
+      it('the RPC mints a launch only for an active User, an existing Patient and an Encounter of that patient', async () => {
+        const ok = await rpc({ client: 'silent-app', user: PRACTITIONER.id, ctx: { patient: 'ehr-a', encounter: 'enc-a' } });
+        assert.equal(ok.status, 200, ok.text);
+        assert.deepEqual(decodeJwt(String(ok.body.result.launch)).ctx, { patient: 'ehr-a', encounter: 'enc-a' });
+
+        const inactive = await admin('PUT', '/User/inactive-doctor', { body: { resourceType: 'User', email: 'inactive@ehr.example', active: false } });
+        assert.ok(inactive.status === 200 || inactive.status === 201, inactive.text);
+        const fhir = fhirClient(portico.app);
+        assert.equal((await fhir.put('Patient/gone', { resourceType: 'Patient', id: 'gone' })).status, 201);
+        assert.equal((await fhir.delete('Patient/gone')).status, 204);
+
+        const refusals: [string, Json, string, RegExp][] = [
+          ['an unknown patient', { user: PRACTITIONER.id, ctx: { patient: 'no-such-patient' } }, 'ctx.patient', /^params\.ctx\.patient: no Patient no-such-patient$/],
+          ['a deleted patient', { user: PRACTITIONER.id, ctx: { patient: 'gone' } }, 'ctx.patient', /no Patient gone/],
+          ["another patient's encounter", { user: PRACTITIONER.id, ctx: { patient: 'ehr-a', encounter: 'enc-b' } }, 'ctx.encounter', /no Encounter enc-b of Patient ehr-a/],
+          ['an unknown encounter', { user: PRACTITIONER.id, ctx: { patient: 'ehr-a', encounter: 'enc-zzz' } }, 'ctx.encounter', /no Encounter enc-zzz of Patient ehr-a/],
+          ['an encounter without its patient', { user: PRACTITIONER.id, ctx: { encounter: 'enc-a' } }, 'ctx.encounter', /ctx\.encounter needs params\.ctx\.patient/],
+          ['an unknown user', { user: 'no-such-user', ctx: { patient: 'ehr-a' } }, 'user', /^params\.user: no User no-such-user$/],
+          ['an inactive user', { user: 'inactive-doctor', ctx: { patient: 'ehr-a' } }, 'user', /User inactive-doctor is not active/],
+          ['no user', { ctx: { patient: 'ehr-a' } }, 'user', /params\.user is required/],
+        ];
+        for (const [problem, params, param, message] of refusals) {
+          const res = await rpc({ client: 'silent-app', ...params });
+          assert.equal(res.status, 422, `${problem}: ${res.text}`);
+          assert.match(String(res.body.error.message), message, problem);
+          assert.equal(res.body.error.param, param, problem);
+          assert.equal(res.body.result, undefined, problem);
+        }
+      });
+
+      it('a launch whose patient or encounter went away after it was minted gets no code', async () => {
+        const b = await signedIn(PRACTITIONER);
+        const fhir = fhirClient(portico.app);
+        const put = async (resource: Json) => {
+          const res = await fhir.put(`${String(resource.resourceType)}/${String(resource.id)}`, resource);
+          assert.ok(res.status === 200 || res.status === 201, res.text);
+        };
+        await put({ resourceType: 'Patient', id: 'ehr-c' });
+        const visit = { resourceType: 'Encounter', id: 'enc-c', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/ehr-c' } };
+        await put(visit);
+
+        const good = ehr(await launchOf({ user: PRACTITIONER.id, ctx: { patient: 'ehr-c', encounter: 'enc-c' } }));
+        const token = await tokenFor(codeFrom(await b.get(authorizeUrl(good))), good);
+        assert.equal(token.patient, 'ehr-c');
+        assert.equal(token.encounter, 'enc-c');
+
+        // The encounter moves to another patient, then is deleted; then the patient is deleted.
+        const moved = ehr(await launchOf({ user: PRACTITIONER.id, ctx: { patient: 'ehr-c', encounter: 'enc-c' } }));
+        const deletedVisit = ehr(await launchOf({ user: PRACTITIONER.id, ctx: { patient: 'ehr-c', encounter: 'enc-c' } }));
+        const deletedPatient = ehr(await launchOf({ user: PRACTITIONER.id, ctx: { patient: 'ehr-c' } }));
+        await put({ ...visit, subject: { reference: 'Patient/ehr-b' } });
+        assert.match(String(assertAppError(await b.get(authorizeUrl(moved)), 'invalid_request').get('error_description')), /encounter of this launch/);
+        assert.equal((await fhir.delete('Encounter/enc-c')).status, 204);
+        assert.match(String(assertAppError(await b.get(authorizeUrl(deletedVisit)), 'invalid_request').get('error_description')), /encounter of this launch/);
+        assert.equal((await fhir.delete('Patient/ehr-c')).status, 204);
+        const params = assertAppError(await b.get(authorizeUrl(deletedPatient)), 'invalid_request');
+        assert.match(String(params.get('error_description')), /patient of this launch is no longer in the record/);
+        assert.doesNotMatch(String(params.get('error_description')), /ehr-c/);
+
+        // A launch token naming a patient that never existed (as the RPC minted before) is refused the same way.
+        const forged = ehr(await mint({ user: PRACTITIONER.id, patient: 'no-such-patient' }));
+        assertAppError(await b.get(authorizeUrl(forged)), 'invalid_request');
+      });
+
+      it('a launch is for one user: one naming nobody is refused before sign-in; a deactivated user cannot redeem theirs', async () => {
+        const anonymous = browser(portico.app);
+        const named = ehr(await mint({ user: DOCTOR.id, patient: 'ehr-a' }));
+        signInReturn(await anonymous.get(authorizeUrl(named)));
+        const nobody = ehr(await mint({ patient: 'ehr-a' }));
+        assert.match(String(assertAppError(await anonymous.get(authorizeUrl(nobody)), 'invalid_request').get('error_description')), /names no user/);
+        const signedInDoctor = await signedIn(DOCTOR);
+        assertAppError(await signedInDoctor.get(authorizeUrl(ehr(await mint({ patient: 'ehr-a' })))), 'invalid_request');
+        assert.match(String(assertAppError(await signedInDoctor.get(authorizeUrl(ehr(await mint({ user: PRACTITIONER.id, patient: 'ehr-a' })))), 'invalid_request').get('error_description')), /another user/);
+
+        // The doctor's own launch works…
+        const own = ehr(await launchOf({ user: DOCTOR.id, ctx: { patient: 'ehr-a' } }));
+        assert.equal((await tokenFor(codeFrom(await signedInDoctor.get(authorizeUrl(own))), own)).patient, 'ehr-a');
+        // …until the doctor is deactivated: the session ends, signing in again is refused, no code is issued.
+        const pending = ehr(await launchOf({ user: DOCTOR.id, ctx: { patient: 'ehr-a' } }));
+        const stored = await admin('GET', `/User/${DOCTOR.id}`);
+        const deactivated = await admin('PUT', `/User/${DOCTOR.id}`, { body: { ...stored.body, active: false } });
+        assert.equal(deactivated.status, 200, deactivated.text);
+        const returnTo = signInReturn(await signedInDoctor.get(authorizeUrl(pending)));
+        assert.equal((await signedInDoctor.signIn(DOCTOR.email, DOCTOR.password, returnTo)).statusCode, 401);
+        signInReturn(await signedInDoctor.get(authorizeUrl(pending)));
+        const rpcRefused = await rpc({ client: 'silent-app', user: DOCTOR.id, ctx: { patient: 'ehr-a' } });
+        assert.equal(rpcRefused.status, 422, rpcRefused.text);
+      });
+    });
   });
 }
