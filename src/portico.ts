@@ -188,7 +188,20 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     const adminAccess = { root: config.admin, clients: auth.clients, policies: auth.policies, users: auth.users, secrets: clientSecrets };
     const rpcMethods = new Map<string, RpcMethod>([
       [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: auth.clients, newSecret: generateClientSecret, newId, secrets: clientSecrets })],
-      [GET_LAUNCH_URI, (params) => getLaunchUri(params, { clients: auth.clients, signingKeys, issuer: config.baseUrl, fhirBaseUrl: config.fhirBaseUrl, now, newId })],
+      [
+        GET_LAUNCH_URI,
+        (params) =>
+          getLaunchUri(params, {
+            clients: auth.clients,
+            users: auth.users,
+            records: { patientExists, encounterBelongsTo: (encounterId, patientId) => patientDirectory.encounterBelongsTo(encounterId, patientId) },
+            signingKeys,
+            issuer: config.baseUrl,
+            fhirBaseUrl: config.fhirBaseUrl,
+            now,
+            newId,
+          }),
+      ],
     ]);
     const discovery = buildDiscoveryDocuments(config.baseUrl);
     const fhir: FhirDeps = {
@@ -212,6 +225,13 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         security: discovery.capabilitySecurity,
       }),
     };
+    // Live patients and their encounters, as the pickers and EHR launches check them, and whose patient a
+    // RelatedPerson user is (through FHIR search, on the auth pool: signing in never waits behind FHIR work).
+    const patientExists = async (id: string) => (await launchContext.read('Patient', id))?.deleted === false;
+    const patientDirectory = createPatientDirectory(async (resourceType, query) => {
+      const search = parseSearchRequest(resourceType, query, { registry: searchRegistry, settings: fhir.settings, strict: true, now });
+      return (await launchContext.search(search)).matches.map((match) => match.resource);
+    });
     const exportStore = createExportStore(db, { files: config.bulkExport.files, directory: config.bulkExport.directory });
     // The worker is background work on the FHIR pool: it waits for a connection rather than being refused one.
     const exportDb = db.background();
@@ -330,11 +350,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       newSecret: generateClientSecret,
       secrets: clientSecrets,
     });
-    // The authorize pickers' view of the data, and whose patient a RelatedPerson user is.
-    const patientDirectory = createPatientDirectory(async (resourceType, query) => {
-      const search = parseSearchRequest(resourceType, query, { registry: searchRegistry, settings: fhir.settings, strict: true, now });
-      return (await launchContext.search(search)).matches.map((match) => match.resource);
-    });
+    // Whose patient a RelatedPerson user is (FHIR requests and authorization alike).
     const relatedPatient = (relatedPersonId: string) => patientDirectory.relatedPatient(relatedPersonId);
     const app = await buildApp({
       fhir,
@@ -373,7 +389,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
               deps: {
                 ...tokens,
                 clients: auth.clients,
-                patientExists: async (id) => (await launchContext.read('Patient', id))?.deleted === false,
+                patientExists,
                 relatedPatient,
                 compartment: buildPatientCompartment(definitions),
               },
@@ -388,6 +404,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         frameAncestors: config.frameAncestors,
         origin: new URL(config.baseUrl).origin,
         authorize: {
+          issuer: config.baseUrl,
           clients: auth.clients,
           codes: tokens.codes,
           fhirBaseUrl: config.fhirBaseUrl,
@@ -395,7 +412,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
           now,
           newId,
           newCode: generateBearerToken,
-          patientExists: async (id) => (await launchContext.read('Patient', id))?.deleted === false,
+          patientExists,
           directory: patientDirectory,
           compartment: buildPatientCompartment(definitions),
           verifyLaunch: (launch, clientId) => verifyLaunchToken(launch, clientId, { signingKeys, issuer: config.baseUrl, now }),

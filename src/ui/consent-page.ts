@@ -11,6 +11,10 @@ export interface ConsentPageModel {
    * checkbox under its scope (ONC g10 granular scope selection).
    */
   categories?: Readonly<Record<string, readonly string[]>>;
+  /** Where the answer sends the browser: the host of the app's redirect_uri (or a native app's scheme). */
+  redirectHost?: string;
+  /** The app registered itself and no administrator has reviewed it: its name is only its own claim. */
+  unverified?: boolean;
   csrfToken: string;
   /** Where the form posts (the authorize endpoint). */
   action: string;
@@ -22,14 +26,21 @@ export interface ConsentPageModel {
  * The consent page (SMART App Launch: the user may grant less than asked). Every requested scope is a
  * checkbox named `scope`, checked; under a whole Condition or Observation scope, its categories are
  * unchecked checkboxes of the same name, so the user can share only some kinds instead. The decision is a
- * button named `decision` (`allow` or `deny`).
+ * button named `decision` (`allow` or `deny`). Before the choices: a warning when the app is unverified, and
+ * the host the answer goes to, so a look-alike name cannot hide where the record would go.
  */
 export function renderConsentPage(model: ConsentPageModel): string {
   const longLived = model.scopes.includes('offline_access');
   return layout(
     'Allow access',
     html`<h1>Allow ${model.clientName} to access your health record?</h1>
-<form method="post" action="${model.action}">
+${
+  model.unverified
+    ? html`<p class="warning"><strong>Unverified app.</strong> “${model.clientName}” registered itself with this server, and no administrator has checked who made it. Its name is whatever its maker chose. Allow it only if you know this app and expected to be sent to ${model.redirectHost ?? 'its address'}.</p>
+`
+    : ''
+}${model.redirectHost ? html`<p class="destination">After you answer, you will be sent to <strong>${model.redirectHost}</strong>.</p>
+` : ''}<form method="post" action="${model.action}">
 <input type="hidden" name="csrf_token" value="${model.csrfToken}">
 ${Object.entries(model.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">
 `)}

@@ -10,9 +10,12 @@ input[type=email], input[type=text], input[type=password] { box-sizing: border-b
 button { font: inherit; padding: .5rem 1.25rem; margin-top: 1.5rem; margin-right: .5rem; cursor: pointer; }
 .error { border-left: 4px solid #b00020; padding: .5rem .75rem; background: rgba(176, 0, 32, .08); }
 .notice { border-left: 4px solid #8a6d00; padding: .5rem .75rem; background: rgba(138, 109, 0, .08); }
-fieldset { border: none; padding: 0; margin: 1rem 0 0; }
+.warning { border-left: 4px solid #c5221f; padding: .5rem .75rem; background: rgba(197, 34, 31, .1); }
+fieldset { border: none; padding: 0; margin: 1rem 0 0; min-width: 0; }
 .scope { display: flex; gap: .5rem; align-items: baseline; font-weight: normal; margin-top: .5rem; }
 .scope code { font-size: .8em; opacity: .7; }
+/* Scope strings and host names have no spaces to wrap at: they break anywhere rather than widen a phone screen. */
+.scope code, .choice code, .destination strong { overflow-wrap: anywhere; }
 .categories { margin: .25rem 0 .5rem 1.75rem; }
 .categories legend { font-size: .9em; opacity: .8; }
 .choice { display: flex; gap: .5rem; align-items: baseline; font-weight: normal; margin-top: .5rem; }

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { createLaunchToken, type LaunchTokenInput } from '../../src/auth/launch/launch-token.ts';
 import { seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
+import { fhirClient } from '../support/fhir-client.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 import { browser, type Browser } from './login-support.ts';
 
@@ -36,6 +37,15 @@ for (const driver of drivers) {
           },
         });
         assert.ok(res.statusCode === 200 || res.statusCode === 201, res.body);
+      }
+      // The launch context is checked against the record when the launch is redeemed.
+      const fhir = fhirClient(portico.app);
+      for (const resource of [
+        { resourceType: 'Patient', id: 'ehr-pt' },
+        { resourceType: 'Encounter', id: 'ehr-enc', status: 'in-progress', class: { code: 'AMB' }, subject: { reference: 'Patient/ehr-pt' } },
+      ]) {
+        const res = await fhir.put(`${resource.resourceType}/${resource.id}`, resource);
+        assert.ok(res.status === 200 || res.status === 201, res.text);
       }
       b = browser(portico.app);
       assert.equal((await b.signIn(PRACTITIONER.email, PRACTITIONER.password)).statusCode, 303);

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { verifyLaunchToken } from '../../src/auth/launch/launch-token.ts';
 import { adminHttp, basic } from '../auth/support/admin-http.ts';
+import { fhirClient } from '../support/fhir-client.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 
 const METHOD = 'aidbox.smart/get-launch-uri';
@@ -55,6 +56,18 @@ for (const driver of drivers) {
       send = adminHttp(portico.app);
       const put = await send('PUT', `/Client/${seedClient.id}`, { body: seedClient });
       assert.ok(put.status === 200 || put.status === 201, put.text);
+      // A launch names live things only: seed 002's user and patient, and a patient with an encounter.
+      const user = await send('PUT', `/User/${seedParams.user}`, { body: { resourceType: 'User', email: 'ehr-user@example.org' } });
+      assert.ok(user.status === 200 || user.status === 201, user.text);
+      const fhir = fhirClient(portico.app);
+      for (const resource of [
+        { resourceType: 'Patient', id: seedParams.ctx.patient },
+        { resourceType: 'Patient', id: 'p-1' },
+        { resourceType: 'Encounter', id: 'e-1', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/p-1' } },
+      ]) {
+        const res = await fhir.put(`${resource.resourceType}/${resource.id}`, resource);
+        assert.ok(res.status === 200 || res.status === 201, res.text);
+      }
     });
     after(() => portico.stop());
 
@@ -84,14 +97,14 @@ for (const driver of drivers) {
       await send('PUT', '/Client/with-query', { body: { ...seedClient, id: 'with-query', smart: { launch_uri: 'https://app.example/launch?tenant=t1' } } });
       const fhirContext = [{ reference: 'Appointment/ap-1' }];
       const res = await send('POST', '/rpc', {
-        body: { method: METHOD, params: { client: 'with-query', ctx: { patient: 'p-1', encounter: 'e-1', fhirContext } } },
+        body: { method: METHOD, params: { client: 'with-query', user: seedParams.user, ctx: { patient: 'p-1', encounter: 'e-1', fhirContext } } },
       });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.result.iss, FHIR_BASE);
       const uri = new URL(res.body.result.uri);
       assert.equal(uri.searchParams.get('tenant'), 't1');
       assert.equal(uri.searchParams.get('iss'), FHIR_BASE);
-      assert.deepEqual(await verify(res.body.result.launch, 'with-query'), { patient: 'p-1', encounter: 'e-1', fhirContext });
+      assert.deepEqual(await verify(res.body.result.launch, 'with-query'), { patient: 'p-1', encounter: 'e-1', fhirContext, user: seedParams.user });
     });
 
     it('a Client an AccessPolicy allows may call it; others get 403, anonymous 401', async () => {

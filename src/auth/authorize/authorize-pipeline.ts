@@ -1,12 +1,13 @@
 import { StorageFault } from '../../fhir/storage-fault.ts';
 import type { AuthorizeOutcome } from './authorize-outcome.ts';
 import { refuse, type AuthorizeDeps, type AuthorizeInput, type AuthorizeState, type AuthorizeStep, type StepResult } from './authorize-step.ts';
+import { authorizationResponse } from './authorization-response.ts';
 import { askConsent } from './steps/ask-consent.ts';
 import { checkClient } from './steps/check-client.ts';
 import { checkLaunchUser } from './steps/check-launch-user.ts';
 import { checkPkce } from './steps/check-pkce.ts';
 import { checkRedirectUri } from './steps/check-redirect-uri.ts';
-import { checkAudience, checkNoRepeats, checkResponseType, checkState } from './steps/check-request.ts';
+import { checkAudience, checkNoRepeats, checkPrompt, checkResponseType, checkState } from './steps/check-request.ts';
 import { confineToOwnPatient } from './steps/confine-to-own-patient.ts';
 import { establishEncounter } from './steps/establish-encounter.ts';
 import { establishPatient } from './steps/establish-patient.ts';
@@ -26,6 +27,7 @@ export const AUTHORIZE_STEPS: readonly AuthorizeStep[] = [
   checkNoRepeats,
   checkResponseType,
   checkState,
+  checkPrompt,
   checkAudience,
   checkPkce,
   resolveScopes,
@@ -46,9 +48,10 @@ export interface AuthorizeResult {
 }
 
 /**
- * Runs the steps until one decides. A database busy or out of reach once the redirect_uri is known to be
- * registered is the app's `temporarily_unavailable` (RFC 6749 §4.1.2.1: a redirect cannot carry a 503);
- * before that, the fault is thrown, for the page that says so.
+ * Runs the steps until one decides; the decision goes out as an authorization response (prompt=none, iss). A
+ * database busy or out of reach once the redirect_uri is known to be registered is the app's
+ * `temporarily_unavailable` (RFC 6749 §4.1.2.1: a redirect cannot carry a 503); before that, the fault is
+ * thrown, for the page that says so.
  */
 export async function runAuthorize(input: AuthorizeInput, deps: AuthorizeDeps, steps: readonly AuthorizeStep[] = AUTHORIZE_STEPS): Promise<AuthorizeResult> {
   let state: AuthorizeState = {};
@@ -61,7 +64,7 @@ export async function runAuthorize(input: AuthorizeInput, deps: AuthorizeDeps, s
       result = refuse(input, state, 'temporarily_unavailable', err.description);
     }
     if (result === undefined) continue;
-    if ('outcome' in result) return { outcome: result.outcome, decidedBy: step.name };
+    if ('outcome' in result) return { outcome: authorizationResponse(result.outcome, input, state, deps), decidedBy: step.name };
     state = { ...state, ...result.add };
   }
   throw new Error('authorize pipeline ended without a decision');

@@ -1,6 +1,6 @@
 /**
  * The parameters of an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, SMART App Launch 2.2
- * §"Obtain authorization code"), read the same from a GET query or a POSTed form.
+ * §"Obtain authorization code", OIDC Core §3.1.2.1 `prompt`), read the same from a GET query or a POSTed form.
  */
 export const AUTHORIZE_PARAMETERS = [
   'response_type',
@@ -13,6 +13,7 @@ export const AUTHORIZE_PARAMETERS = [
   'code_challenge',
   'code_challenge_method',
   'nonce',
+  'prompt',
 ] as const;
 export type AuthorizeParameter = (typeof AUTHORIZE_PARAMETERS)[number];
 
@@ -44,4 +45,19 @@ export function authorizeQuery(params: AuthorizeParams): string {
     if (value !== undefined) query.append(name, value);
   }
   return query.toString();
+}
+
+/** The `prompt` values this server acts on (OIDC Core §3.1.2.1). */
+export const PROMPT_VALUES = ['none', 'login', 'consent', 'select_account'] as const;
+
+/** The request's `prompt` values (a space-separated list; absent: none asked for). */
+export function promptsOf(params: AuthorizeParams): Set<string> {
+  return new Set((params.values.prompt ?? '').split(' ').filter(Boolean));
+}
+
+/** The same request without some `prompt` values (the parameter dropped when none is left). */
+export function withoutPrompts(params: AuthorizeParams, dropped: readonly string[]): AuthorizeParams {
+  const { prompt: _prompt, ...values } = params.values;
+  const kept = [...promptsOf(params)].filter((value) => !dropped.includes(value));
+  return { ...params, values: kept.length > 0 ? { ...values, prompt: kept.join(' ') } : values };
 }

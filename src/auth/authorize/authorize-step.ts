@@ -38,6 +38,8 @@ export interface LaunchContext {
 }
 
 export interface AuthorizeDeps {
+  /** Our issuer identifier (BASE_URL): the `iss` of every authorization response (RFC 9207 §2). */
+  issuer: string;
   clients: Pick<ClientRepository, 'get'>;
   codes: Pick<AuthorizationCodeStore, 'create'>;
   /** `aud` must name this FHIR base (a trailing slash tolerated). */

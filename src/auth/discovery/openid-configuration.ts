@@ -24,6 +24,8 @@ export function buildOpenIdConfiguration(endpoints: AuthEndpoints): Record<strin
     scopes_supported: [...OPENID_SCOPES],
     response_types_supported: [...RESPONSE_TYPES_SUPPORTED],
     response_modes_supported: ['query'],
+    // RFC 9207 §3: every authorization response carries `iss`.
+    authorization_response_iss_parameter_supported: true,
     grant_types_supported: [...GRANT_TYPES_SUPPORTED],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [...ID_TOKEN_SIGNING_ALGS],

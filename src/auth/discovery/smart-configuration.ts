@@ -27,6 +27,8 @@ export function buildSmartConfiguration(endpoints: AuthEndpoints): Record<string
     management_endpoint: endpoints.management,
     grant_types_supported: [...GRANT_TYPES_SUPPORTED],
     response_types_supported: [...RESPONSE_TYPES_SUPPORTED],
+    // RFC 9207 §3: every authorization response carries `iss`.
+    authorization_response_iss_parameter_supported: true,
     code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS_SUPPORTED],
     token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED],
     token_endpoint_auth_signing_alg_values_supported: [...TOKEN_ENDPOINT_AUTH_SIGNING_ALGS],

@@ -1,8 +1,10 @@
 import { ID_PATTERN } from '../../fhir/resource.ts';
 import type { ClientRepository } from '../clients/client-repository.ts';
 import { fhirContextProblem, type LaunchTokenContext } from '../launch/launch-context.ts';
+import { staleLaunchContext, type LaunchRecords } from '../launch/launch-records.ts';
 import { buildLaunchUri } from '../launch/launch-uri.ts';
 import { createLaunchToken, type LaunchTokenSignerDeps } from '../launch/launch-token.ts';
+import type { UserRepository } from '../users/user.ts';
 import { RpcError } from './rpc-error.ts';
 
 export const GET_LAUNCH_URI = 'aidbox.smart/get-launch-uri';
@@ -12,6 +14,9 @@ const CTX_PARAMS = new Set(['patient', 'encounter', 'fhirContext']);
 
 export interface GetLaunchUriDeps extends LaunchTokenSignerDeps {
   clients: Pick<ClientRepository, 'get'>;
+  users: Pick<UserRepository, 'get'>;
+  /** The launch's patient and encounter must exist, and the encounter be that patient's. */
+  records: LaunchRecords;
   /** Our FHIR base: the only `iss` an app may be told to talk to. */
   fhirBaseUrl: string;
 }
@@ -24,8 +29,10 @@ export interface LaunchUriResult {
 }
 
 /**
- * Seed 002's EHR-launch RPC: mints a launch token for `client` carrying `ctx` (and the `user` it is
- * for) and answers the URL the EHR opens, `{client launch_uri}?iss=…&launch=…`.
+ * Seed 002's EHR-launch RPC: mints a launch token for `client` carrying `ctx` and the `user` it is for, and
+ * answers the URL the EHR opens, `{client launch_uri}?iss=…&launch=…`. Only a launch that names live things
+ * is minted: an active User (the only one who may redeem it: without a user, anyone signed in who got hold
+ * of the link could open the patient's record), an existing Patient, and an Encounter of that patient.
  */
 export async function getLaunchUri(params: unknown, deps: GetLaunchUriDeps): Promise<LaunchUriResult> {
   if (!params || typeof params !== 'object' || Array.isArray(params)) throw new RpcError(422, 'params must be an object', { param: 'params' });
@@ -43,10 +50,18 @@ export async function getLaunchUri(params: unknown, deps: GetLaunchUriDeps): Pro
   if (p.iss !== undefined && (typeof p.iss !== 'string' || p.iss.replace(/\/+$/, '') !== deps.fhirBaseUrl)) {
     throw new RpcError(422, `params.iss must be this server's FHIR base ${deps.fhirBaseUrl} (or absent)`, { param: 'iss' });
   }
-  if (p.user !== undefined && (typeof p.user !== 'string' || !p.user.trim())) throw new RpcError(422, 'params.user must be a non-empty string', { param: 'user' });
-
+  if (p.user === undefined) throw new RpcError(422, 'params.user is required: the id of the User the EHR launches the app for', { param: 'user' });
+  if (typeof p.user !== 'string' || !p.user.trim()) throw new RpcError(422, 'params.user must be a non-empty string', { param: 'user' });
   const ctx = launchContext(p.ctx);
-  const launch = await createLaunchToken({ client: client.id, ...(p.user !== undefined ? { user: p.user as string } : {}), ...ctx }, deps);
+
+  const user = await deps.users.get(p.user);
+  if (!user) throw new RpcError(422, `params.user: no User ${p.user}`, { param: 'user' });
+  if (user.active === false) throw new RpcError(422, `params.user: User ${p.user} is not active`, { param: 'user' });
+  const stale = await staleLaunchContext(ctx, deps.records);
+  if (stale === 'patient') throw new RpcError(422, `params.ctx.patient: no Patient ${ctx.patient}`, { param: 'ctx.patient' });
+  if (stale === 'encounter') throw new RpcError(422, `params.ctx.encounter: no Encounter ${ctx.encounter} of Patient ${ctx.patient}`, { param: 'ctx.encounter' });
+
+  const launch = await createLaunchToken({ client: client.id, user: user.id, ...ctx }, deps);
   return { uri: buildLaunchUri(launchUri, deps.fhirBaseUrl, launch), launch, iss: deps.fhirBaseUrl, 'launch-uri': launchUri };
 }
 
@@ -61,6 +76,9 @@ function launchContext(value: unknown): LaunchTokenContext {
     if (id !== undefined && (typeof id !== 'string' || !ID_PATTERN.test(id))) {
       throw new RpcError(422, `params.ctx.${key} must be a FHIR id (1-64 of A-Z a-z 0-9 - .)`, { param: `ctx.${key}` });
     }
+  }
+  if (ctx.encounter !== undefined && ctx.patient === undefined) {
+    throw new RpcError(422, 'params.ctx.encounter needs params.ctx.patient: the patient the encounter belongs to', { param: 'ctx.encounter' });
   }
   if (ctx.fhirContext !== undefined) {
     const problem = fhirContextProblem(ctx.fhirContext);

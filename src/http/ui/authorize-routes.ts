@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthorizeOutcome } from '../../auth/authorize/authorize-outcome.ts';
+import { redirectTo, type AuthorizeOutcome } from '../../auth/authorize/authorize-outcome.ts';
 import { runAuthorize } from '../../auth/authorize/authorize-pipeline.ts';
 import { authorizeQuery, readAuthorizeParams, type AuthorizeParams } from '../../auth/authorize/authorize-request.ts';
 import type { AuthorizeDeps, ConsentDecision } from '../../auth/authorize/authorize-step.ts';
+import { requireSession } from '../../auth/authorize/steps/require-session.ts';
 import { renderConsentPage } from '../../ui/consent-page.ts';
 import { renderEncounterPickerPage } from '../../ui/encounter-picker-page.ts';
 import { renderMessagePage } from '../../ui/message-page.ts';
@@ -28,22 +29,23 @@ const REQUEST_FIELD = 'authorize_request';
  * A cross-site POST arrives without the SameSite=Lax session cookie, so the signed-in user would look signed
  * out: when such a POST is otherwise sound (the pipeline got as far as asking for a session, i.e. client,
  * redirect_uri and every request check passed), it is answered 303 to the same request as a GET, a top-level
- * navigation that does carry the Lax cookie (RFC 6265bis SameSite=Lax; SMART `authorize-post`).
+ * navigation that does carry the Lax cookie (RFC 6265bis SameSite=Lax; SMART `authorize-post`). That holds
+ * for `prompt=none` too, whose answer at that point would otherwise be `login_required`.
  */
 export function authorizeRoutes(app: FastifyInstance, options: UiPluginOptions, deps: AuthorizeDeps): void {
   const decide = async (request: FastifyRequest, params: AuthorizeParams, decision?: ConsentDecision) => {
     const session = await readCurrentSession(request, options.sessions, options.cookies);
-    return (await runAuthorize({ params, session, ...(decision ? { decision } : {}) }, deps)).outcome;
+    return runAuthorize({ params, session, ...(decision ? { decision } : {}) }, deps);
   };
 
   app.get(AUTHORIZE_PATH, async (request, reply) => {
     const params = withoutControls(readAuthorizeParams(request.query));
-    return answer(reply, await decide(request, params), params, 302);
+    return answer(reply, (await decide(request, params)).outcome, params, 302);
   });
   app.post(AUTHORIZE_PATH, async (request, reply) => {
     const params = withoutControls(readAuthorizeParams(request.body));
-    const outcome = await decide(request, params);
-    if (outcome.kind === 'sign-in' && sessionIdFrom(request, options.cookies) === undefined) {
+    const { outcome, decidedBy } = await decide(request, params);
+    if (decidedBy === requireSession.name && sessionIdFrom(request, options.cookies) === undefined) {
       return reply.code(303).header('location', `${AUTHORIZE_PATH}?${authorizeQuery(params)}`).send();
     }
     return answer(reply, outcome, params, 303);
@@ -59,7 +61,7 @@ export function authorizeRoutes(app: FastifyInstance, options: UiPluginOptions, 
       return reply.code(400).type('text/html; charset=utf-8').send(renderMessagePage({ title: 'Request refused', message: 'Choose Allow or Deny.' }));
     }
     const decision = { allow: choice === 'allow', scopes: checkedScopes(request.body), ...pickerChoices(request.body) };
-    return answer(reply, await decide(request, params, decision), params, 303);
+    return answer(reply, (await decide(request, params, decision)).outcome, params, 303);
   });
 }
 
@@ -79,10 +81,10 @@ function answer(reply: FastifyReply, outcome: AuthorizeOutcome, params: Authoriz
     case 'error-page':
       return page(400, renderMessagePage({ title: outcome.title, message: outcome.message }));
     case 'redirect':
-      return reply.code(redirectStatus).header('location', outcome.location).send();
+      return reply.code(redirectStatus).header('location', redirectTo(outcome.redirectUri, outcome.response)).send();
     case 'sign-in': {
-      // A POSTed request comes back as a GET with the same parameters.
-      const returnTo = `${AUTHORIZE_PATH}?${authorizeQuery(params)}`;
+      // A POSTed request comes back as a GET with the same parameters (less a prompt the sign-in answers).
+      const returnTo = `${AUTHORIZE_PATH}?${authorizeQuery(outcome.params ?? params)}`;
       return reply.code(303).header('location', `/auth/login?return_to=${encodeURIComponent(returnTo)}`).send();
     }
     case 'consent':
@@ -92,6 +94,8 @@ function answer(reply: FastifyReply, outcome: AuthorizeOutcome, params: Authoriz
           clientName: outcome.clientName,
           scopes: outcome.scopes,
           ...(outcome.categories ? { categories: outcome.categories } : {}),
+          redirectHost: outcome.redirectHost,
+          unverified: outcome.unverified,
           csrfToken: reply.generateCsrf(),
           action: DECISION_PATH,
           hidden: { [REQUEST_FIELD]: authorizeQuery(params) },

@@ -1,25 +1,40 @@
+import { isUnverifiedClient } from '../../registration/registration-review.ts';
 import { formatScope, parseScope, type Scope } from '../../scopes/index.ts';
+import { promptsOf } from '../authorize-request.ts';
 import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';
 import { consentChoices } from '../granular-categories.ts';
+import { redirectHostOf } from '../redirect-uris.ts';
 
 /**
  * The user decides what the app gets (SMART App Launch: the user may grant less than asked). First-party
- * clients are trusted with everything they may have. Only offered scopes, or the category narrowings of an
- * offered Condition/Observation scope the page showed (ONC g10 granular scope selection), can be granted,
- * whatever the form says.
+ * clients are trusted with everything they may have, unless the app asks with `prompt=consent` (OIDC Core
+ * §3.1.2.1). Nothing else is remembered: every other authorization asks again. Only offered scopes, or the
+ * category narrowings of an offered Condition/Observation scope the page showed (ONC g10 granular scope
+ * selection), can be granted, whatever the form says. The page names the host the answer goes to, and says
+ * when the app registered itself and nobody has reviewed it.
  */
 export const askConsent: AuthorizeStep = {
   name: 'ask-consent',
   run(input, state) {
     const client = established(state.client, 'client');
     const offered = established(state.offered, 'offered scopes');
-    if (client.first_party === true) return { add: { granted: offered } };
+    const redirectUri = established(state.redirectUri, 'redirect_uri');
+    if (client.first_party === true && !promptsOf(input.params).has('consent')) return { add: { granted: offered } };
     const choices = consentChoices(offered);
     const decision = input.decision;
     if (!decision) {
       const categories: Record<string, string[]> = {};
       for (const choice of choices) if (choice.categories.length > 0) categories[formatScope(choice.scope)] = choice.categories.map(formatScope);
-      return { outcome: { kind: 'consent', clientName: client.name ?? client.id, scopes: offered.map(formatScope), categories } };
+      return {
+        outcome: {
+          kind: 'consent',
+          clientName: client.name ?? client.id,
+          scopes: offered.map(formatScope),
+          categories,
+          redirectHost: redirectHostOf(redirectUri),
+          unverified: isUnverifiedClient(client),
+        },
+      };
     }
     if (!decision.allow) return refuse(input, state, 'access_denied', 'the user denied access');
     // Compared in normal form, so `%7C` and `|` in a posted category are the same scope.

@@ -1,3 +1,4 @@
+import { PROMPT_VALUES, promptsOf } from '../authorize-request.ts';
 import { refuse, type AuthorizeStep } from '../authorize-step.ts';
 
 /** RFC 6749 §3.1: request parameters must not be included more than once. */
@@ -29,6 +30,24 @@ export const checkState: AuthorizeStep = {
   name: 'check-state',
   run(input, state) {
     return input.params.values.state ? undefined : refuse(input, state, 'invalid_request', 'state is required');
+  },
+};
+
+/**
+ * OIDC Core §3.1.2.1 `prompt`: known values only, and `none` alone ("If this parameter contains none with any
+ * other value, an error is returned"). An unknown value is refused rather than ignored: the app asked for
+ * something this server would not do.
+ */
+export const checkPrompt: AuthorizeStep = {
+  name: 'check-prompt',
+  run(input, state) {
+    const prompts = promptsOf(input.params);
+    // The value is not echoed: error_description allows only some ASCII (RFC 6749 §4.1.2.1).
+    if ([...prompts].some((value) => !(PROMPT_VALUES as readonly string[]).includes(value))) {
+      return refuse(input, state, 'invalid_request', `prompt has a value this server does not support (supported: ${PROMPT_VALUES.join(', ')})`);
+    }
+    if (prompts.has('none') && prompts.size > 1) return refuse(input, state, 'invalid_request', 'prompt=none cannot be combined with other prompt values');
+    return undefined;
   },
 };
 

@@ -1,7 +1,6 @@
 import { hashToken } from '../../registration/bearer-token.ts';
 import type { Grant } from '../../grants/grant.ts';
 import { formatScopes } from '../../scopes/index.ts';
-import { redirectTo } from '../authorize-outcome.ts';
 import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';
 
 /** Codes live 60 s (RFC 6749 §4.1.2 recommends at most 10 minutes; SMART apps redeem them at once). */
@@ -44,6 +43,6 @@ export const issueCode: AuthorizeStep = {
       ...(codeChallenge !== undefined ? { codeChallenge } : {}),
       expiresAt: Math.floor(deps.now().getTime() / 1000) + CODE_LIFETIME_SECONDS,
     });
-    return { outcome: { kind: 'redirect', location: redirectTo(redirectUri, { code, state: input.params.values.state }) } };
+    return { outcome: { kind: 'redirect', redirectUri, response: { code, state: input.params.values.state } } };
   },
 };

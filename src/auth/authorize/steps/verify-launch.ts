@@ -1,23 +1,49 @@
 import { LaunchError } from '../../launch/launch-error.ts';
-import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';
+import { staleLaunchContext, type LaunchRecords } from '../../launch/launch-records.ts';
+import { established, refuse, type AuthorizeDeps, type AuthorizeStep, type LaunchContext } from '../authorize-step.ts';
+
+/** The live record a launch's context is checked against, from the pickers' own lookups. */
+function launchRecords(deps: AuthorizeDeps): LaunchRecords | undefined {
+  const { patientExists, directory } = deps;
+  if (!patientExists || !directory) return undefined;
+  return { patientExists, encounterBelongsTo: (encounterId, patientId) => directory.encounterBelongsTo(encounterId, patientId) };
+}
+
+/** Why a redeemed launch's context no longer stands, as the app is told (without ids: an app that gets no code learns nothing of the patient). */
+const STALE_CONTEXT = {
+  patient: 'the patient of this launch is no longer in the record; start the app again from the EHR',
+  encounter: "the encounter of this launch is no longer one of its patient's; start the app again from the EHR",
+} as const;
 
 /**
- * EHR launch: the `launch` parameter is a token the EHR minted for this client; its context (patient,
- * encounter, fhirContext) flows into the grant. Standalone launches have none.
+ * EHR launch: the `launch` parameter is a token the EHR minted for this client and one user; its context
+ * (patient, encounter, fhirContext) flows into the grant. The patient and encounter are checked against the
+ * record again on every pass (they may have been deleted since the launch was minted), so no code is issued
+ * for a context that no longer exists. A launch naming no user is refused before anyone signs in.
+ * Standalone launches have none.
  */
 export const verifyLaunch: AuthorizeStep = {
   name: 'verify-launch',
   async run(input, state, deps) {
-    const launch = input.params.values.launch;
-    if (launch === undefined) return undefined;
+    const token = input.params.values.launch;
+    if (token === undefined) return undefined;
     const client = established(state.client, 'client');
     if (!deps.verifyLaunch) return refuse(input, state, 'invalid_request', 'EHR launch is not available on this server');
+    let launch: LaunchContext;
     try {
-      return { add: { launch: await deps.verifyLaunch(launch, client.id) } };
+      launch = await deps.verifyLaunch(token, client.id);
     } catch (err) {
       // A LaunchError's message never echoes the token; anything else (the database) is our failure, not the app's.
       if (err instanceof LaunchError) return refuse(input, state, 'invalid_request', err.message);
       throw err;
     }
+    if (launch.user === undefined) return refuse(input, state, 'invalid_request', 'this launch names no user; start the app again from the EHR');
+    if (launch.patient !== undefined || launch.encounter !== undefined) {
+      const records = launchRecords(deps);
+      if (!records) return refuse(input, state, 'invalid_request', 'the context of this launch cannot be checked on this server');
+      const stale = await staleLaunchContext(launch, records);
+      if (stale !== undefined) return refuse(input, state, 'invalid_request', STALE_CONTEXT[stale]);
+    }
+    return { add: { launch } };
   },
 };
