@@ -1,6 +1,7 @@
 import { parseDocument } from 'yaml';
 import { describeForbidden, findForbiddenValue } from '../forbidden-characters.ts';
 import { BodyError, parseJsonBody } from '../json-body.ts';
+import { yamlNestingBound } from './yaml-nesting.ts';
 
 /** Registry bodies are small; a cap well below MAX_BODY_BYTES keeps YAML parsing cheap. */
 export const ADMIN_BODY_LIMIT = 1024 * 1024;
@@ -28,6 +29,8 @@ export function parseAdminBody(text: string, contentType: string | undefined, ma
   if (type === '' || type === 'text/plain') type = /^\s*[{[]/.test(text) ? 'application/json' : 'text/yaml';
   if (YAML_TYPES.has(type)) {
     if (text.trim() === '') return undefined;
+    // Measured before parsing, as JSON is: the parser recurses per level, and a deep enough body overflows it.
+    if (yamlNestingBound(text) > maxDepth) throw new BodyError(400, `The YAML body is nested deeper than ${maxDepth} levels (each column of indentation counts as one)`);
     const value = parseYaml(text);
     // Double-quoted YAML escapes (`"\0"`, `"\ud800"`) reach the same characters a JSON body's escapes can.
     const forbidden = findForbiddenValue(value, 'text', 'the YAML body');
