@@ -1,9 +1,7 @@
 import { createSigningKeys, SigningKeyError, type SigningKeyInfo } from '../auth/keys/signing-keys.ts';
-import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { openDatabase } from '../storage/database.ts';
+import { loadCommandConfig, openCommandDatabase } from './command-database.ts';
 import { UsageError, type CliIo } from './cli-io.ts';
 import { createSigningKeyStore } from '../storage/keys/signing-key-store.ts';
-import { migrate } from '../storage/migrate.ts';
 
 const USAGE = `Usage: portico keys <command>
   list          the signing keys: kid, algorithm, created, status (active, verifying, retired)
@@ -26,17 +24,10 @@ export async function keysCommand(args: readonly string[], io: CliIo): Promise<n
   if (!command || !['list', 'rotate', 'retire'].includes(command) || (command === 'retire' ? rest.length !== 1 : rest.length !== 0)) {
     throw new UsageError(`keys: expected list, rotate or retire <kid>\n${USAGE}`);
   }
-  let config: Config;
-  try {
-    config = loadConfig(io.env);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
-    throw err;
-  }
+  const config = loadCommandConfig(io.env);
   const out = (line: string) => io.stdout.write(`${line}\n`);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, prepareStatements: config.databasePreparedStatements });
+  const db = await openCommandDatabase(config);
   try {
-    await migrate(db);
     const keys = createSigningKeys({
       store: createSigningKeyStore(db),
       now: io.now,

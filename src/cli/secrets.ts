@@ -1,10 +1,8 @@
 import { createClientSecrets } from '../auth/clients/client-secret.ts';
 import { resealClientSecrets } from '../auth/clients/reseal-client-secrets.ts';
 import { createSecretCipher } from '../auth/secrets/secret-cipher.ts';
-import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { createClientSecretStore } from '../storage/auth/client-secret-store.ts';
-import { openDatabase } from '../storage/database.ts';
-import { migrate } from '../storage/migrate.ts';
+import { loadCommandConfig, openCommandDatabase } from './command-database.ts';
 import { UsageError, type CliIo } from './cli-io.ts';
 
 const USAGE = `Usage: portico secrets <command>
@@ -25,17 +23,10 @@ export async function secretsCommand(args: readonly string[], io: CliIo): Promis
     return 0;
   }
   if (command !== 'rekey' || rest.length !== 0) throw new UsageError(`secrets: expected rekey\n${USAGE}`);
-  let config: Config;
-  try {
-    config = loadConfig(io.env);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
-    throw err;
-  }
+  const config = loadCommandConfig(io.env);
   const out = (line: string) => io.stdout.write(`${line}\n`);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, prepareStatements: config.databasePreparedStatements });
+  const db = await openCommandDatabase(config);
   try {
-    await migrate(db);
     const cipher = createSecretCipher({
       key: Buffer.from(config.secrets.key, 'base64url'),
       previousKeys: config.secrets.previousKeys.map((k) => Buffer.from(k, 'base64url')),

@@ -1,14 +1,12 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.ts';
 import { loadDefinitions } from '../fhir/definitions.ts';
 import { seedPopulation } from '../fhir/sandbox/seed-population.ts';
 import { createIndexer } from '../fhir/search/indexer.ts';
 import { createSearchParameterRegistry } from '../fhir/search/registry.ts';
-import { openDatabase } from '../storage/database.ts';
-import { migrate } from '../storage/migrate.ts';
 import { refreshStaleStatistics } from '../storage/search/statistics.ts';
 import { createSeedLedger } from '../storage/seed-progress-store.ts';
 import { createProgressBar } from './progress-bar.ts';
+import { loadCommandConfig, openCommandDatabase } from './command-database.ts';
 import { UsageError, type CliIo } from './cli-io.ts';
 
 export const SEED_USAGE = `Usage: portico seed --patients N [--seed S] [--database-url URL] [--batch-size B]
@@ -66,17 +64,10 @@ export async function seedCommand(args: string[], io: CliIo): Promise<number> {
   const seed = v.seed ?? 'demo';
   if (!/^[\w.-]{1,64}$/.test(seed)) throw new UsageError('--seed must be 1-64 letters, digits, "_", "-" or "."');
   const env = { ...io.env, ...(v['database-url'] !== undefined ? { DATABASE_URL: v['database-url'] } : {}) };
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
-    throw err;
-  }
+  const config = loadCommandConfig(env);
 
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, prepareStatements: config.databasePreparedStatements });
+  const db = await openCommandDatabase(config);
   try {
-    await migrate(db);
     const indexResource = createIndexer(createSearchParameterRegistry(loadDefinitions()));
     const ledger = createSeedLedger(db, { indexResource, now: io.now, path: 'bulk' });
     const bar = createProgressBar(io.stderr, () => io.now().getTime());
