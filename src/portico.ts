@@ -318,6 +318,17 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       refreshTokens: createRefreshTokenStore(authDb),
       accessTokens: createAccessTokenLedger(authDb),
       users: auth.users,
+      // A token response's writes in one transaction of the auth pool (the admission counts it as one unit of work).
+      issueAtomically: (work) =>
+        authDb.transaction((tx) =>
+          work({
+            codes: createCodeStore(tx),
+            grants: createGrantStore(tx),
+            refreshTokens: createRefreshTokenStore(tx),
+            accessTokens: createAccessTokenLedger(tx),
+            users: createAuthStores(tx, { now, newId }).users,
+          }),
+        ),
       sessions,
       smartStyleUrl: `${config.baseUrl}${SMART_STYLE_PATH}`,
       settings: { accessTokenMaxLifetime: config.tokens.accessTokenMaxLifetime, refreshTokenLifetime: config.tokens.refreshTokenLifetime },

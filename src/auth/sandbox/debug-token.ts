@@ -101,6 +101,7 @@ export async function mintDebugToken(request: DebugTokenRequest, deps: DebugToke
       refreshLifetime: wantsRefresh ? approvalExpires - iat : undefined,
     },
     deps,
+    { stores: deps, keys: deps.signingKeys },
   );
 }
 

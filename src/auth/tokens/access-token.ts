@@ -6,7 +6,7 @@ import type { AccessTokenClaims } from '../grants/grant.ts';
 export const ACCESS_TOKEN_TYP = 'at+jwt';
 
 /** Signs access-token claims with the active access-token key; `kid` in the header (compact JWS is URL-safe). */
-export async function signAccessToken(claims: AccessTokenClaims, keys: SigningKeys): Promise<string> {
+export async function signAccessToken(claims: AccessTokenClaims, keys: Pick<SigningKeys, 'accessTokenAlg' | 'signingKey'>): Promise<string> {
   const key = await keys.signingKey(keys.accessTokenAlg);
   return new SignJWT({ ...claims }).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYP }).sign(key.key);
 }

@@ -24,7 +24,7 @@ export function absoluteFhirUser(grant: Pick<Grant, 'fhirUser'>, fhirBaseUrl: st
  * The OpenID Connect id_token (OIDC Core §2, §3.1.3.6), RS256 with `kid`. `fhirUser` for the
  * `fhirUser` scope (SMART v2), `profile` for the v1 `profile` scope.
  */
-export async function signIdToken(input: IdTokenInput, keys: SigningKeys): Promise<string> {
+export async function signIdToken(input: IdTokenInput, keys: Pick<SigningKeys, 'signingKey'>): Promise<string> {
   const { grant, scopes } = input;
   const fhirUser = absoluteFhirUser(grant, input.fhirBaseUrl);
   const claims: Record<string, unknown> = {

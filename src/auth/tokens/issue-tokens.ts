@@ -1,8 +1,10 @@
 import { hashToken } from '../registration/bearer-token.ts';
 import type { AccessTokenClaims, Grant } from '../grants/grant.ts';
+import { ID_TOKEN_ALG } from '../keys/signing-algorithms.ts';
+import { SigningKeyError, type SigningKeys } from '../keys/signing-keys.ts';
 import { signAccessToken } from './access-token.ts';
 import { signIdToken } from './id-token.ts';
-import { epochSeconds, type TokenDeps } from './token-deps.ts';
+import { epochSeconds, type IssuanceStores, type TokenDeps } from './token-deps.ts';
 import type { TokenResponse } from './token-response.ts';
 import { releasesIdentity, userinfoMember } from './user-claims.ts';
 
@@ -26,9 +28,36 @@ export interface IssueRequest {
   newGrant?: { refused: () => Error };
 }
 
-/** Mints the access token (and refresh and id tokens when due) of one token response, recording them. */
-export async function issueTokens(request: IssueRequest, deps: TokenDeps): Promise<TokenResponse> {
+/** The signing side of SigningKeys: what a token response is signed with. */
+export type TokenSigningKeys = Pick<SigningKeys, 'accessTokenAlg' | 'signingKey'>;
+
+/** Where one token response is recorded and what signs it: the token deps' own, or those of one transaction. */
+export interface Issuance {
+  stores: IssuanceStores;
+  keys: TokenSigningKeys;
+}
+
+/**
+ * The keys of one token response, read before its transaction begins: reading the key list (once a minute, or
+ * when the key set is created) takes a database connection, which work inside the transaction must never wait for.
+ */
+export async function issuingKeys(keys: SigningKeys): Promise<TokenSigningKeys> {
+  const accessKey = await keys.signingKey(keys.accessTokenAlg);
+  const idKey = await keys.signingKey(ID_TOKEN_ALG);
+  return {
+    accessTokenAlg: keys.accessTokenAlg,
+    async signingKey(alg) {
+      const key = [accessKey, idKey].find((k) => k.alg === alg);
+      if (!key) throw new SigningKeyError(`no ${alg} signing key was read for this token response`);
+      return key;
+    },
+  };
+}
+
+/** Mints the access token (and refresh and id tokens when due) of one token response, recording them through `issuance`. */
+export async function issueTokens(request: IssueRequest, deps: TokenDeps, issuance: Issuance): Promise<TokenResponse> {
   const { grant, scope, lifetime } = request;
+  const { stores, keys } = issuance;
   const iat = epochSeconds(deps.now());
   const exp = iat + lifetime;
   const scopes = new Set(scope.split(' ').filter((s) => s !== ''));
@@ -46,14 +75,14 @@ export async function issueTokens(request: IssueRequest, deps: TokenDeps): Promi
     ...(grant.encounter !== undefined ? { encounter: grant.encounter } : {}),
     ...(grant.fhirUser !== undefined ? { fhirUser: grant.fhirUser } : {}),
   };
-  const accessToken = await signAccessToken(claims, deps.signingKeys);
-  const recorded = await deps.accessTokens.record(claims.jti, grant.id, iat, exp, request.newGrant ? { grant, now: deps.now() } : undefined);
+  const accessToken = await signAccessToken(claims, keys);
+  const recorded = await stores.accessTokens.record(claims.jti, grant.id, iat, exp, request.newGrant ? { grant, now: deps.now() } : undefined);
   if (!recorded && request.newGrant) throw request.newGrant.refused();
 
   let refreshToken: string | undefined;
   if (request.refreshLifetime !== undefined) {
     refreshToken = deps.newSecret();
-    await deps.refreshTokens.create(hashToken(refreshToken), {
+    await stores.refreshTokens.create(hashToken(refreshToken), {
       grantId: grant.id,
       scope: request.refreshScope ?? scope,
       issuedAt: iat,
@@ -62,10 +91,10 @@ export async function issueTokens(request: IssueRequest, deps: TokenDeps): Promi
   }
   const idToken =
     scopes.has('openid') && grant.userId !== undefined
-      ? await signIdToken({ grant, scopes, issuer: deps.issuer, fhirBaseUrl: deps.fhirBaseUrl, issuedAt: iat, expiresAt: exp }, deps.signingKeys)
+      ? await signIdToken({ grant, scopes, issuer: deps.issuer, fhirBaseUrl: deps.fhirBaseUrl, issuedAt: iat, expiresAt: exp }, keys)
       : undefined;
 
-  const user = releasesIdentity(grant, scopes) && grant.userId !== undefined ? await deps.users.get(grant.userId) : undefined;
+  const user = releasesIdentity(grant, scopes) && grant.userId !== undefined ? await stores.users.get(grant.userId) : undefined;
 
   return {
     access_token: accessToken,

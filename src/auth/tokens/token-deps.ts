@@ -7,6 +7,19 @@ import type { SessionLiveness } from '../sessions/session-service.ts';
 import type { UserRepository } from '../users/user.ts';
 import type { TokenSettings } from './token-settings.ts';
 
+/**
+ * The stores one token response writes through (and the User its `userinfo` shows). Within
+ * `TokenDeps.issueAtomically` they are bound to one transaction; revoking a grant is not among them, since a
+ * revocation must outlive the failed request that decides it.
+ */
+export interface IssuanceStores {
+  codes: AuthorizationCodeStore;
+  grants: Pick<GrantStore, 'save'>;
+  refreshTokens: RefreshTokenStore;
+  accessTokens: AccessTokenLedger;
+  users: Pick<UserRepository, 'get'>;
+}
+
 /** Everything the token-side endpoints need, passed in (nothing global). */
 export interface TokenDeps {
   /** BASE_URL: the OpenID issuer and our tokens' `iss`. */
@@ -22,6 +35,13 @@ export interface TokenDeps {
   refreshTokens: RefreshTokenStore;
   accessTokens: AccessTokenLedger;
   users: UserRepository;
+  /**
+   * Runs `work` in one transaction with the stores bound to it: spending a code or refresh token and storing what
+   * it is exchanged for commit together, or nothing does (a storage fault leaves the code or token unspent, so the
+   * client's retry succeeds). `work` must reach the database only through those stores: the transaction holds
+   * its connection, and on a pool of one anything else would wait for it for ever.
+   */
+  issueAtomically<T>(work: (stores: IssuanceStores) => Promise<T>): Promise<T>;
   /** Sign-in sessions: an online_access refresh token works only while the session that granted it lives. */
   sessions: SessionLiveness;
   /** The absolute URL of our SMART style document (SMART 2.2 §"Styling"), sent in user-launch token responses. */

@@ -1,17 +1,21 @@
 import { accessTokenLifetime } from '../../clients/token-lifetime.ts';
 import type { StoredClient } from '../../clients/client-repository.ts';
+import type { AuthorizationCodeRecord } from '../../grants/grant.ts';
 import { hashToken } from '../../registration/bearer-token.ts';
 import { mayRefresh, requireGrantType, requiresPkce, type GrantHandler } from '../grant-handler.ts';
 import { issueTokens } from '../issue-tokens.ts';
 import { pkceProblem } from '../pkce.ts';
+import { redeemAtomically, type Redemption } from '../redemption.ts';
 import { epochSeconds, type TokenDeps } from '../token-deps.ts';
-import { badRequest, invalidGrant } from '../token-error.ts';
+import { badRequest, invalidGrant, type TokenError } from '../token-error.ts';
 import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
 
 /**
  * RFC 6749 §4.1.3 with RFC 7636 §4.5: the code is consumed first (atomically, so exactly one of
  * concurrent redemptions proceeds), then checked; a failed check leaves it spent, so a stolen code
  * cannot be retried with guessed parameters. A replayed code revokes the grant (RFC 6749 §4.1.2).
+ * Spending the code, storing its grant and recording the tokens are one transaction: a storage fault
+ * on the way leaves the code unspent, and the client's retry redeems it.
  */
 export const authorizationCodeGrant: GrantHandler = {
   grantType: 'authorization_code',
@@ -21,45 +25,54 @@ export const authorizationCodeGrant: GrantHandler = {
     if (code === undefined || code === '') throw badRequest('code is required');
     if (form.redirect_uri === undefined) throw badRequest('redirect_uri is required (RFC 6749 §4.1.3)');
 
-    const used = await deps.codes.consume(hashToken(code), epochSeconds(deps.now()));
-    if (used === undefined) throw invalidGrant('the code is unknown or expired');
-    if ('reused' in used) {
-      await deps.grants.revoke(used.grantId, deps.now());
-      throw invalidGrant('the code was already used; the tokens issued for it are revoked');
-    }
-    const { record } = used;
-    if (record.grant.clientId !== client.id) throw invalidGrant('the code was issued to another client');
-    if (record.redirectUri !== form.redirect_uri) throw invalidGrant('redirect_uri differs from the one of the authorization request');
-    checkPkce(client, record.codeChallenge, form.code_verifier);
+    return redeemAtomically(deps, async (issuance): Promise<Redemption> => {
+      const { stores } = issuance;
+      const used = await stores.codes.consume(hashToken(code), epochSeconds(deps.now()));
+      if (used === undefined) throw invalidGrant('the code is unknown or expired');
+      if ('reused' in used) return { replayed: { grantId: used.grantId, error: invalidGrant('the code was already used; the tokens issued for it are revoked') } };
+      const { record } = used;
+      const problem = redemptionProblem(client, record, form);
+      if (problem) return { refused: problem };
 
-    // Stored only while its client and user are active and have not been deactivated since the code was issued.
-    if (!(await deps.grants.save(record.grant, deps.now()))) {
-      throw invalidGrant('the authorization was revoked, or its client or user deactivated, since the code was issued');
-    }
-    return issueTokens(
-      {
-        grant: record.grant,
-        scope: record.grant.scope,
-        lifetime: accessTokenLifetime(client, 'authorization_code', {
-          maxLifetime: deps.settings.accessTokenMaxLifetime,
-          fallback: DEFAULT_USER_ACCESS_TOKEN_LIFETIME,
-        }),
-        refreshLifetime: refreshLifetime(client, record.grant.scope, deps),
-      },
-      deps,
-    );
+      // Stored only while its client and user are active and have not been deactivated since the code was issued.
+      if (!(await stores.grants.save(record.grant, deps.now()))) {
+        return { refused: invalidGrant('the authorization was revoked, or its client or user deactivated, since the code was issued') };
+      }
+      const issued = await issueTokens(
+        {
+          grant: record.grant,
+          scope: record.grant.scope,
+          lifetime: accessTokenLifetime(client, 'authorization_code', {
+            maxLifetime: deps.settings.accessTokenMaxLifetime,
+            fallback: DEFAULT_USER_ACCESS_TOKEN_LIFETIME,
+          }),
+          refreshLifetime: refreshLifetime(client, record.grant.scope, deps),
+        },
+        deps,
+        issuance,
+      );
+      return { issued };
+    });
   },
 };
 
-function checkPkce(client: StoredClient, challenge: string | undefined, verifier: string | undefined): void {
+/** Why a spent code is not this request's to redeem: another client's, another redirect_uri, or PKCE failing. */
+function redemptionProblem(client: StoredClient, record: AuthorizationCodeRecord, form: Readonly<Record<string, string>>): TokenError | undefined {
+  if (record.grant.clientId !== client.id) return invalidGrant('the code was issued to another client');
+  if (record.redirectUri !== form.redirect_uri) return invalidGrant('redirect_uri differs from the one of the authorization request');
+  return pkceProblemOf(client, record.codeChallenge, form.code_verifier);
+}
+
+/** PKCE as the authorization request set it up (RFC 7636 §4.6), and as this client must use it. */
+function pkceProblemOf(client: StoredClient, challenge: string | undefined, verifier: string | undefined): TokenError | undefined {
   if (challenge === undefined) {
-    if (requiresPkce(client)) throw invalidGrant('this client must use PKCE, and the authorization request had no code_challenge');
+    if (requiresPkce(client)) return invalidGrant('this client must use PKCE, and the authorization request had no code_challenge');
     // RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
-    if (verifier !== undefined) throw invalidGrant('code_verifier sent, but the authorization request had no code_challenge');
-    return;
+    if (verifier !== undefined) return invalidGrant('code_verifier sent, but the authorization request had no code_challenge');
+    return undefined;
   }
   const problem = pkceProblem(challenge, verifier);
-  if (problem) throw invalidGrant(problem);
+  return problem ? invalidGrant(problem) : undefined;
 }
 
 /** Refresh tokens come with offline_access or online_access, to clients allowed to refresh. */

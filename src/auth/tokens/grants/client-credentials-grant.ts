@@ -40,6 +40,8 @@ export const clientCredentialsGrant: GrantHandler = {
         newGrant: { refused: () => invalidClient('unknown or inactive client', { basic: method === 'client_secret_basic' }) },
       },
       deps,
+      // No transaction: its one write stores the grant and records the token together (AccessTokenLedger.record).
+      { stores: deps, keys: deps.signingKeys },
     );
   },
 };

@@ -3,6 +3,7 @@ import { hashToken } from '../../registration/bearer-token.ts';
 import { formatScope, isCoveredBy, parseScopes, scopeSyntaxProblem } from '../../scopes/index.ts';
 import { mayRefresh, type GrantHandler } from '../grant-handler.ts';
 import { issueTokens } from '../issue-tokens.ts';
+import { redeemAtomically, type Redemption } from '../redemption.ts';
 import { epochSeconds } from '../token-deps.ts';
 import { sessionAllowsRefresh } from '../online-access.ts';
 import { badRequest, invalidGrant, invalidScope, unauthorizedClient } from '../token-error.ts';
@@ -11,7 +12,8 @@ import { refreshLifetime } from './authorization-code-grant.ts';
 
 /**
  * RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14.2): each use spends the token and
- * issues a new one; presenting a spent one revokes the whole grant.
+ * issues a new one; presenting a spent one revokes the whole grant. Spending it and recording the new
+ * tokens are one transaction: a storage fault on the way leaves it unspent, and the client's retry works.
  */
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
@@ -35,29 +37,30 @@ export const refreshTokenGrant: GrantHandler = {
     const now = epochSeconds(deps.now());
     const scope = found.rotated || found.expiresAt <= now ? undefined : accessTokenScope(found.scope, form.scope);
 
-    const used = await deps.refreshTokens.rotate(hash, now);
-    if (used === undefined) throw invalidGrant('the refresh token is unknown, expired or revoked');
-    if ('reused' in used) {
-      await deps.grants.revoke(used.grantId, deps.now());
-      throw invalidGrant('the refresh token was already used; the whole authorization is revoked');
-    }
+    return redeemAtomically(deps, async (issuance): Promise<Redemption> => {
+      const used = await issuance.stores.refreshTokens.rotate(hash, now);
+      if (used === undefined) throw invalidGrant('the refresh token is unknown, expired or revoked');
+      if ('reused' in used) return { replayed: { grantId: used.grantId, error: invalidGrant('the refresh token was already used; the whole authorization is revoked') } };
 
-    // RFC 6749 §6: the new refresh token's scope is identical to the presented one's; only the access
-    // token is narrowed. A new offline period starts (ONC attestation 11.16).
-    const refreshScope = used.record.scope;
-    return issueTokens(
-      {
-        grant: stored.grant,
-        scope: scope ?? refreshScope,
-        refreshScope,
-        lifetime: accessTokenLifetime(client, 'authorization_code', {
-          maxLifetime: deps.settings.accessTokenMaxLifetime,
-          fallback: DEFAULT_USER_ACCESS_TOKEN_LIFETIME,
-        }),
-        refreshLifetime: refreshLifetime(client, refreshScope, deps) ?? deps.settings.refreshTokenLifetime,
-      },
-      deps,
-    );
+      // RFC 6749 §6: the new refresh token's scope is identical to the presented one's; only the access
+      // token is narrowed. A new offline period starts (ONC attestation 11.16).
+      const refreshScope = used.record.scope;
+      const issued = await issueTokens(
+        {
+          grant: stored.grant,
+          scope: scope ?? refreshScope,
+          refreshScope,
+          lifetime: accessTokenLifetime(client, 'authorization_code', {
+            maxLifetime: deps.settings.accessTokenMaxLifetime,
+            fallback: DEFAULT_USER_ACCESS_TOKEN_LIFETIME,
+          }),
+          refreshLifetime: refreshLifetime(client, refreshScope, deps) ?? deps.settings.refreshTokenLifetime,
+        },
+        deps,
+        issuance,
+      );
+      return { issued };
+    });
   },
 };
 
