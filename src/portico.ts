@@ -8,6 +8,7 @@ import { createSecretCipher } from './auth/secrets/secret-cipher.ts';
 import { createClientSecretStore } from './storage/auth/client-secret-store.ts';
 import { generateBearerToken } from './auth/registration/bearer-token.ts';
 import { createClientRegistration } from './auth/registration/registration-service.ts';
+import { tellingCachesOnCommit } from './auth/registration/committed-registration.ts';
 import { createClientAuthenticator, type ClientAuthenticator } from './auth/client-auth/client-authenticator.ts';
 import { createHttpJwksFetcher } from './auth/client-auth/jwks/http-jwks-fetcher.ts';
 import { createJwksCache } from './auth/client-auth/jwks/jwks-cache.ts';
@@ -175,9 +176,10 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     const grants = cacheGrantStatus(createGrantStore(authDb), { activeTtlMs: config.tokens.grantStatusCacheMs, maxEntries: 100_000, nowMs: () => now().getTime() });
     // A Client is read on every token request; its answer is reused for CLIENT_CACHE_MS. Deactivating or deleting a
     // Client or User here forgets the grants remembered as active, whatever path the write takes.
+    const clientReads = cacheRegistryReads(stores.clients, { ttlMs: config.clientCacheMs, maxEntries: 10_000, nowMs: () => now().getTime() });
     const auth = {
       ...stores,
-      clients: forgetGrantStatusOnDeactivation(cacheRegistryReads(stores.clients, { ttlMs: config.clientCacheMs, maxEntries: 10_000, nowMs: () => now().getTime() }), grants),
+      clients: forgetGrantStatusOnDeactivation(clientReads, grants),
       users: forgetGrantStatusOnDeactivation(stores.users, grants),
     };
     const sandboxLogins = config.mode === 'sandbox' && config.seed === 'demo' ? await seedSandboxUsers(auth.users) : undefined;
@@ -350,6 +352,11 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     const registration = createClientRegistration({
       clients: auth.clients,
       store: createRegistrationStore(authDb),
+      // A Client and its registration access token in one transaction of the auth pool; the caches hear of it after.
+      atomically: tellingCachesOnCommit(
+        (work) => authDb.transaction((tx) => work({ clients: createAuthStores(tx, { now, newId }).clients, store: createRegistrationStore(tx) })),
+        { clients: clientReads, grants },
+      ),
       mode: config.registration.mode,
       strictRedirectUris: config.mode === 'production',
       jwksUriAddresses: new Set(config.jwksFetch.allowedAddresses),

@@ -277,3 +277,160 @@ for (const driver of drivers) {
     });
   });
 }
+
+const basicOf = (clientId: string, secret: string) => `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`;
+
+function registrar(portico: TestPortico) {
+  const app = portico.app;
+  const send = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token?: string, body?: Json) =>
+    app.inject({
+      method,
+      url,
+      headers: { ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { payload: JSON.stringify(body) } : {}),
+    });
+  /** A registration that must succeed (a positive control): the RFC 7591 response. */
+  const registered = async (body: Json): Promise<Json & { client_id: string; registration_access_token: string; uri: string }> => {
+    const res = await send('POST', '/auth/register', undefined, body);
+    assert.equal(res.statusCode, 201, res.body);
+    const reply = res.json<Json>();
+    return { ...reply, client_id: String(reply.client_id), registration_access_token: String(reply.registration_access_token), uri: new URL(String(reply.registration_client_uri)).pathname };
+  };
+  const admin = (url: string) => app.inject({ method: 'GET', url, headers: { authorization: ROOT_BASIC } });
+  /** Every Client's name, from the admin API (which must answer). */
+  const clientNames = async (): Promise<string[]> => {
+    const res = await admin('/Client?_count=1000');
+    assert.equal(res.statusCode, 200, res.body);
+    return (res.json<{ entry?: { resource: Json }[] }>().entry ?? []).map((e) => String(e.resource.name));
+  };
+  const storedClient = async (id: string) => {
+    const res = await admin(`/Client/${id}`);
+    return { status: res.statusCode, body: res.json<Json>() };
+  };
+  const clientCredentials = (auth: string, scope: string) => tokenRequest(app, { grant_type: 'client_credentials', scope }, '/auth/token', { authorization: auth });
+  return { send, registered, clientNames, storedClient, clientCredentials };
+}
+
+for (const driver of drivers) {
+  describe(`a registration request cut short by a storage fault writes nothing (${driver})`, () => {
+    let portico: TestPortico;
+    let r: ReturnType<typeof registrar>;
+    const faults: Faults = { seen: [], failedAt: [] };
+    const metadata = (name: string): Json => ({ client_name: name, redirect_uris: ['https://app.example/cb'] });
+    before(async () => {
+      portico = await startPortico(driver, {}, { wrapDatabase: injectFaults(faults) });
+      r = registrar(portico);
+    });
+    after(() => portico.stop());
+
+    for (const { name, fault } of FAULTS) {
+      it(`RFC 7591 register, ${name} at the registration access token: 503, no Client left behind; the retry registers`, async () => {
+        await r.registered(metadata(`control ${name}`));
+        const before = await r.clientNames();
+
+        // The token's write fails, and so would the removal of a Client already stored.
+        const res = await withFault(faults, fault, /client_registration|^DELETE FROM auth_client/, /^INSERT INTO auth_client/, () =>
+          r.send('POST', '/auth/register', undefined, metadata(`orphan ${name}`)),
+        );
+        assertUnavailable(res, fault());
+        assert.deepEqual(await r.clientNames(), before, 'no Client was stored');
+
+        const retried = await r.registered(metadata(`orphan ${name}`));
+        assert.equal((await r.send('GET', retried.uri, retried.registration_access_token)).statusCode, 200);
+        assert.deepEqual((await r.clientNames()).sort(), [...before, `orphan ${name}`].sort());
+      });
+
+      it(`RFC 7592 update, ${name} at the Client write after the token rotation: 503, nothing changed; the same token retries it`, async () => {
+        const created = await r.registered(metadata('before'));
+        // Positive control: an update with the token works, and rotates it.
+        const control = await r.send('PUT', created.uri, created.registration_access_token, { ...metadata('control'), client_id: created.client_id });
+        assert.equal(control.statusCode, 200, control.body);
+        const token = String(control.json<Json>().registration_access_token);
+
+        const update = { ...metadata('renamed'), client_id: created.client_id };
+        const res = await withFault(faults, fault, /^INSERT INTO auth_client/, /^UPDATE client_registration SET access_token_hash/, () => r.send('PUT', created.uri, token, update));
+        assertUnavailable(res, fault());
+        assert.equal((await r.storedClient(created.client_id)).body.name, 'control');
+
+        const retried = await r.send('PUT', created.uri, token, update);
+        assert.equal(retried.statusCode, 200, retried.body);
+        assert.equal(retried.json<Json>().client_name, 'renamed');
+        assert.equal((await r.storedClient(created.client_id)).body.name, 'renamed');
+        assert.equal((await r.send('GET', created.uri, String(retried.json<Json>().registration_access_token))).statusCode, 200);
+        assert.equal((await r.send('GET', created.uri, token)).statusCode, 401, 'the token the retry rotated is spent');
+      });
+
+      it(`RFC 7592 delete, ${name} at the registration's removal: 503, the Client still there; the same token retries it`, async () => {
+        const created = await r.registered(metadata('doomed'));
+        assert.equal((await r.storedClient(created.client_id)).status, 200);
+
+        const res = await withFault(faults, fault, /^DELETE FROM client_registration/, /^DELETE FROM auth_client/, () => r.send('DELETE', created.uri, created.registration_access_token));
+        assertUnavailable(res, fault());
+        assert.equal((await r.storedClient(created.client_id)).status, 200, 'the Client was not deleted');
+
+        const retried = await r.send('DELETE', created.uri, created.registration_access_token);
+        assert.equal(retried.statusCode, 204, retried.body);
+        assert.equal((await r.storedClient(created.client_id)).status, 404);
+      });
+    }
+
+    it('concurrent RFC 7592 updates with one token: exactly one is applied, and its answer holds the token that works', async () => {
+      const created = await r.registered(metadata('contested'));
+      const results = await Promise.all(
+        ['first', 'second', 'third'].map((name) => r.send('PUT', created.uri, created.registration_access_token, { ...metadata(name), client_id: created.client_id })),
+      );
+      const won = results.filter((res) => res.statusCode === 200);
+      assert.equal(won.length, 1, results.map((res) => `${res.statusCode} ${res.body}`).join('\n'));
+      for (const res of results.filter((x) => x.statusCode !== 200)) {
+        assert.equal(res.statusCode, 401, res.body);
+        assert.equal(res.json<Json>().error, 'invalid_token');
+      }
+      const winner = won[0]?.json<Json>() ?? {};
+      assert.equal((await r.storedClient(created.client_id)).body.name, winner.client_name);
+      assert.equal((await r.send('GET', created.uri, String(winner.registration_access_token))).statusCode, 200);
+    });
+  });
+
+  describe(`registration writes reach this process's caches at once (${driver})`, () => {
+    const clock = Date.now();
+    let portico: TestPortico;
+    let r: ReturnType<typeof registrar>;
+    before(async () => {
+      // The clock stands still: the Client and grant-status caches (CLIENT_CACHE_MS, GRANT_STATUS_CACHE_MS) never expire.
+      portico = await startPortico(driver, {}, { now: () => new Date(clock) });
+      r = registrar(portico);
+    });
+    after(() => portico.stop());
+
+    it('the token endpoint sees an RFC 7592 update, and a deletion ends the tokens it remembered as active', async () => {
+      const backend = (scope: string): Json => ({
+        client_name: 'backend',
+        redirect_uris: ['https://app.example/cb'],
+        grant_types: ['authorization_code', 'client_credentials'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        scope,
+      });
+      const created = await r.registered(backend('system/Patient.rs'));
+      const auth = basicOf(created.client_id, String(created.client_secret));
+      // Read (and remembered) by the token endpoint, and a token remembered as active.
+      const first = await r.clientCredentials(auth, 'system/Patient.rs');
+      assert.equal(first.statusCode, 200, first.body);
+      const introspect = async (token: unknown) => (await tokenRequest(portico.app, { token: String(token) }, '/auth/introspect', { authorization: ROOT_BASIC })).json<Json>();
+      assert.equal((await introspect(first.json<Json>().access_token)).active, true);
+
+      const updated = await r.send('PUT', created.uri, created.registration_access_token, { ...backend('system/Observation.rs'), client_id: created.client_id });
+      assert.equal(updated.statusCode, 200, updated.body);
+      assert.equal((await r.clientCredentials(auth, 'system/Observation.rs')).statusCode, 200);
+      const narrowed = await r.clientCredentials(auth, 'system/Patient.rs');
+      assert.equal(narrowed.statusCode, 400, narrowed.body);
+      assert.equal(narrowed.json<Json>().error, 'invalid_scope');
+
+      const removed = await r.send('DELETE', created.uri, String(updated.json<Json>().registration_access_token));
+      assert.equal(removed.statusCode, 204, removed.body);
+      assert.deepEqual(await introspect(first.json<Json>().access_token), { active: false });
+      const refused = await r.clientCredentials(auth, 'system/Observation.rs');
+      assert.equal(refused.statusCode, 401, refused.body);
+      assert.equal(refused.json<Json>().error, 'invalid_client');
+    });
+  });
+}

@@ -8,11 +8,13 @@ import { hashToken } from './bearer-token.ts';
 import { parseClientMetadata } from './client-metadata.ts';
 import { clientFromMetadata, metadataOfClient, registrationOf, usesSecret } from './client-mapping.ts';
 import { invalidMetadata, invalidToken } from './registration-error.ts';
-import type { RegistrationStore } from './registration-store.ts';
+import type { RegistrationStore, RegistrationUnit } from './registration-store.ts';
 
 export interface RegistrationOptions {
   clients: ClientRepository;
   store: RegistrationStore;
+  /** Each request's writes (the Client, its registration access token) in one transaction. */
+  atomically: RegistrationUnit;
   mode: 'open' | 'initial-access-token';
   /** Production: redirect URIs must be https except on loopback. */
   strictRedirectUris: boolean;
@@ -91,23 +93,13 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
     return { ...valid, id: client.id };
   }
 
-  async function save(client: Client & { id: string }): Promise<Client & { id: string }> {
-    return (await clients.put(client)).resource;
-  }
-
   /** RFC 7592: a new registration access token for a managed client, only if the presented one is still current. */
-  async function rotateAccessToken(clientId: string, presented: string): Promise<string> {
+  async function rotateAccessToken(clientId: string, presented: string, tokens: Pick<RegistrationStore, 'rotateAccessTokenHash'>): Promise<string> {
     const token = options.newToken();
-    if (!(await store.rotateAccessTokenHash(clientId, hashToken(presented), hashToken(token), now()))) {
+    if (!(await tokens.rotateAccessTokenHash(clientId, hashToken(presented), hashToken(token), now()))) {
       throw invalidToken('the registration access token was already rotated by another request');
     }
     return token;
-  }
-
-  async function withNewAccessToken(client: Client & { id: string }, status: number, issuedSecret: string | undefined): Promise<RegistrationResponse> {
-    const token = options.newToken();
-    await store.putAccessTokenHash(client.id, hashToken(token), now());
-    return registrationResponse(client, token, status, issuedSecret);
   }
 
   /**
@@ -138,20 +130,21 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
       const issued = usesSecret(metadata.token_endpoint_auth_method) ? options.newSecret() : undefined;
       if (issued !== undefined) client.secret = issued;
       if (issuedTo?.startsWith('User/')) client.owner = issuedTo;
-      const saved = await save(validClient(client, undefined));
-      try {
-        return await withNewAccessToken(saved, 201, issued);
-      } catch (err) {
-        // No half-registered client: without its token nobody could manage it.
-        await clients.delete(id).catch(() => {});
-        throw err;
-      }
+      const valid = validClient(client, undefined);
+      const token = options.newToken();
+      // Together or not at all: a Client without its token is one nobody could manage.
+      const saved = await options.atomically(async (writes) => {
+        const stored = (await writes.clients.put(valid)).resource;
+        await writes.store.putAccessTokenHash(id, hashToken(token), now());
+        return stored;
+      });
+      return registrationResponse(saved, token, 201, issued);
     },
 
     async read(clientId, accessToken) {
       const client = await authorizeManagement(clientId, accessToken);
       // RFC 7592 §3: the response MUST carry registration_access_token; only its hash is stored, so a read rotates it.
-      return registrationResponse(client, await rotateAccessToken(clientId, accessToken ?? ''), 200);
+      return registrationResponse(client, await rotateAccessToken(clientId, accessToken ?? '', store), 200);
     },
 
     async update(clientId, accessToken, readBody) {
@@ -176,17 +169,22 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
       // keeps the stored one. A client moving to such a method from another is issued one now.
       const issued = usesSecret(metadata.token_endpoint_auth_method) && previous.secret === undefined ? options.newSecret() : undefined;
       if (issued !== undefined) client.secret = issued;
-      // Valid first, then the token (atomically), then the write: a refused update never costs the client its token.
+      // Valid first, then the token (compare-and-swap) and the write, together: a refused or failed update never
+      // costs the client its token.
       const valid = validClient(client, previous);
-      const token = await rotateAccessToken(clientId, accessToken ?? '');
-      return registrationResponse(await save(valid), token, 200, issued);
+      const { saved, token } = await options.atomically(async (writes) => {
+        const rotated = await rotateAccessToken(clientId, accessToken ?? '', writes.store);
+        return { saved: (await writes.clients.put(valid)).resource, token: rotated };
+      });
+      return registrationResponse(saved, token, 200, issued);
     },
 
     async remove(clientId, accessToken) {
       await authorizeManagement(clientId, accessToken);
-      // The Client first: from this moment it can no longer obtain tokens.
-      await clients.delete(clientId);
-      await store.deleteRegistration(clientId);
+      await options.atomically(async (writes) => {
+        await writes.clients.delete(clientId);
+        await writes.store.deleteRegistration(clientId);
+      });
       return { status: 204 };
     },
 

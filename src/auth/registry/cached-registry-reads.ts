@@ -1,5 +1,14 @@
 import type { RegistryRepository, RegistryResource, Stored } from './registry-repository.ts';
 
+/** A RegistryRepository with a read cache, which can be told of writes made around it. */
+export interface CachedRegistryRepository<T extends RegistryResource> extends RegistryRepository<T> {
+  /**
+   * Forgets `id`, written by this process around this repository (in a transaction), once that write committed: the
+   * next read asks the database, and a read that overlapped the write is not kept.
+   */
+  forgetWritten(id: string): void;
+}
+
 export interface RegistryReadCacheOptions {
   /** How long a read answer is reused; 0 turns the cache off. */
   ttlMs: number;
@@ -19,8 +28,8 @@ export interface RegistryReadCacheOptions {
  * the caller's to choose, so they are kept apart, in a map of their own of the same size: a flood of
  * made-up ids can only push out other made-up ids, never a known resource.
  */
-export function cacheRegistryReads<T extends RegistryResource>(repository: RegistryRepository<T>, options: RegistryReadCacheOptions): RegistryRepository<T> {
-  if (options.ttlMs <= 0) return repository;
+export function cacheRegistryReads<T extends RegistryResource>(repository: RegistryRepository<T>, options: RegistryReadCacheOptions): CachedRegistryRepository<T> {
+  if (options.ttlMs <= 0) return { ...repository, forgetWritten: () => {} };
   const known = new Map<string, { json: string; until: number }>();
   const absent = new Map<string, number>();
   // Bumped by every write: a read that overlapped a write may hold the old version, so it is not kept.
@@ -73,5 +82,9 @@ export function cacheRegistryReads<T extends RegistryResource>(repository: Regis
     },
     delete: (id) => forget(() => repository.delete(id), id),
     list: (request) => repository.list(request),
+    forgetWritten(id) {
+      writes++;
+      drop(id);
+    },
   };
 }
