@@ -185,9 +185,13 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       config.mode === 'sandbox' && config.seed === 'demo'
         ? await seedDemoClients({ clients: auth.clients, policies: auth.policies, secrets: clientSecrets, backendKeyFile: createDemoKeyFile(config.dataDir) })
         : undefined;
-    const adminAccess = { root: config.admin, clients: auth.clients, policies: auth.policies, users: auth.users, secrets: clientSecrets };
+    // The admin API, the RPC and RFC 7592 read the Client they authenticate or change from the database, so that
+    // nothing written from a copy cached before another process's change undoes it (a deactivation, a rotated
+    // secret); their writes still go through the cache (this process sees them at once) and forget grants.
+    const registryClients: typeof auth.clients = { ...auth.clients, get: (id) => stores.clients.get(id) };
+    const adminAccess = { root: config.admin, clients: registryClients, policies: auth.policies, users: auth.users, secrets: clientSecrets };
     const rpcMethods = new Map<string, RpcMethod>([
-      [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: auth.clients, newSecret: generateClientSecret, newId, secrets: clientSecrets })],
+      [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: registryClients, newSecret: generateClientSecret, newId, secrets: clientSecrets })],
       [
         GET_LAUNCH_URI,
         (params) =>
@@ -337,7 +341,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       decoyHash: createDecoyHash(hashPassword, () => randomBytes(32).toString('base64url')),
     });
     const registration = createClientRegistration({
-      clients: auth.clients,
+      clients: registryClients,
       store: createRegistrationStore(authDb),
       mode: config.registration.mode,
       strictRedirectUris: config.mode === 'production',
@@ -356,7 +360,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       fhir,
       oauth: { signingKeys, registration, access: adminAccess },
       admin: {
-        admin: createRegistryAdmin({ ...auth, newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses: new Set(config.jwksFetch.allowedAddresses) }),
+        admin: createRegistryAdmin({ ...auth, clients: registryClients, newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses: new Set(config.jwksFetch.allowedAddresses) }),
         access: adminAccess,
         baseUrl: config.baseUrl,
         defaultPageSize: config.fhir.defaultPageSize,
