@@ -14,7 +14,8 @@ import { createJwksCache } from './auth/client-auth/jwks/jwks-cache.ts';
 import { createClientAuthThrottle } from './auth/client-auth/client-auth-throttle.ts';
 import { createClientAttemptStore } from './storage/auth/client-attempt-store.ts';
 import { createJtiStore } from './storage/auth/jti-store.ts';
-import { createLoginThrottle } from './auth/sessions/login-throttle.ts';
+import { accountKey, createLoginThrottle } from './auth/sessions/login-throttle.ts';
+import { createFailureThrottle } from './auth/sessions/failure-throttle.ts';
 import { generateSessionId } from './auth/sessions/session-id.ts';
 import { createSessionService, type SessionService } from './auth/sessions/session-service.ts';
 import { createDecoyHash, createSignIn } from './auth/sessions/sign-in.ts';
@@ -189,7 +190,24 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     // nothing written from a copy cached before another process's change undoes it (a deactivation, a rotated
     // secret); their writes still go through the cache (this process sees them at once) and forget grants.
     const registryClients: typeof auth.clients = { ...auth.clients, get: (id) => stores.clients.get(id) };
-    const adminAccess = { root: config.admin, clients: registryClients, policies: auth.policies, users: auth.users, secrets: clientSecrets };
+    // Wrong client secrets, counted per client_id wherever a secret is checked (token endpoint, admin API, RPC).
+    const clientAuthThrottle = createClientAuthThrottle(
+      createClientAttemptStore(authDb),
+      { maxFailures: config.clientAuth.maxFailures, windowSeconds: config.clientAuth.failureWindow },
+      now,
+    );
+    const loginAttempts = createLoginAttemptStore(authDb);
+    const loginSettings = { maxFailures: config.login.maxFailures, windowSeconds: config.login.failureWindow };
+    const adminAccess = {
+      root: config.admin,
+      clients: registryClients,
+      policies: auth.policies,
+      users: auth.users,
+      secrets: clientSecrets,
+      clientThrottle: clientAuthThrottle,
+      // A developer's password over HTTP Basic counts against the account as at the sign-in page: one budget per password.
+      accountThrottle: createFailureThrottle(loginAttempts, loginSettings, now, accountKey),
+    };
     const rpcMethods = new Map<string, RpcMethod>([
       [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: registryClients, newSecret: generateClientSecret, newId, secrets: clientSecrets })],
       [
@@ -296,11 +314,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
           allowedAddresses: new Set(config.jwksFetch.allowedAddresses),
         }),
       }),
-      throttle: createClientAuthThrottle(
-        createClientAttemptStore(authDb),
-        { maxFailures: config.clientAuth.maxFailures, windowSeconds: config.clientAuth.failureWindow },
-        now,
-      ),
+      throttle: clientAuthThrottle,
       now,
       audiences: [`${config.baseUrl}/auth/token`],
     });
@@ -332,11 +346,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     const signIn = createSignIn({
       users: auth.users,
       sessions,
-      throttle: createLoginThrottle(
-        createLoginAttemptStore(authDb),
-        { maxFailures: config.login.maxFailures, windowSeconds: config.login.failureWindow },
-        now,
-      ),
+      throttle: createLoginThrottle(loginAttempts, loginSettings, now),
       verifyPassword,
       decoyHash: createDecoyHash(hashPassword, () => randomBytes(32).toString('base64url')),
     });
