@@ -148,8 +148,10 @@ export interface Config {
 const SANDBOX_SESSION_SECRET = 'portico-sandbox-session-secret-not-for-production';
 /** Sandbox only: a fixed key, so sandbox data keeps working across restarts without a setting. */
 const SANDBOX_SECRETS_KEY = createHash('sha256').update('portico-sandbox-secrets-key-not-for-production').digest('base64url');
+/** Production: the shortest root client secret accepted (it is not throttled, so it must resist online guessing). */
+const ADMIN_SECRET_MIN_LENGTH = 32;
 /** Settings whose values are never repeated in an error message. */
-const SECRET_SETTINGS = new Set(['SECRETS_KEY', 'SECRETS_KEY_PREVIOUS']);
+const SECRET_SETTINGS = new Set(['ADMIN_CLIENT_SECRET', 'SECRETS_KEY', 'SECRETS_KEY_PREVIOUS']);
 const SECRETS_KEY_FORMAT = '32 bytes as 64 hex digits or as base64/base64url (e.g. openssl rand -base64 32)';
 
 const intSetting = (min: number, max: number) =>
@@ -310,6 +312,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // No fallback secrets outside sandbox mode.
     if (!adminId) problems.push('ADMIN_CLIENT_ID is required in production mode');
     if (!adminSecret) problems.push('ADMIN_CLIENT_SECRET is required in production mode');
+    // The root client is never throttled (a lockout would let anyone lock the operator out): its secret must be
+    // too long to guess online. Its value is never repeated.
+    else if (adminSecret.length < ADMIN_SECRET_MIN_LENGTH) {
+      problems.push(`ADMIN_CLIENT_SECRET (value not shown) must be at least ${ADMIN_SECRET_MIN_LENGTH} characters in production mode (e.g. openssl rand -base64 48)`);
+    }
     if (!e.BASE_URL) problems.push('BASE_URL is required in production mode (the public URL clients use)');
     if (!e.SESSION_SECRET) problems.push('SESSION_SECRET is required in production mode (signs the sign-in cookies)');
     if (!e.SECRETS_KEY) problems.push(`SECRETS_KEY is required in production mode (encrypts client secrets at rest): ${SECRETS_KEY_FORMAT}`);

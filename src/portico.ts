@@ -15,7 +15,8 @@ import { createJwksCache } from './auth/client-auth/jwks/jwks-cache.ts';
 import { createClientAuthThrottle } from './auth/client-auth/client-auth-throttle.ts';
 import { createClientAttemptStore } from './storage/auth/client-attempt-store.ts';
 import { createJtiStore } from './storage/auth/jti-store.ts';
-import { createLoginThrottle } from './auth/sessions/login-throttle.ts';
+import { accountKey, createLoginThrottle } from './auth/sessions/login-throttle.ts';
+import { createFailureThrottle } from './auth/sessions/failure-throttle.ts';
 import { generateSessionId } from './auth/sessions/session-id.ts';
 import { createSessionService, type SessionService } from './auth/sessions/session-service.ts';
 import { createDecoyHash, createSignIn } from './auth/sessions/sign-in.ts';
@@ -187,9 +188,30 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       config.mode === 'sandbox' && config.seed === 'demo'
         ? await seedDemoClients({ clients: auth.clients, policies: auth.policies, secrets: clientSecrets, backendKeyFile: createDemoKeyFile(config.dataDir) })
         : undefined;
-    const adminAccess = { root: config.admin, clients: auth.clients, policies: auth.policies, users: auth.users, secrets: clientSecrets };
+    // The admin API, the RPC and RFC 7592 read the Client they authenticate or change from the database, so that
+    // nothing written from a copy cached before another process's change undoes it (a deactivation, a rotated
+    // secret); their writes still go through the cache (this process sees them at once) and forget grants.
+    const registryClients: typeof auth.clients = { ...auth.clients, get: (id) => stores.clients.get(id) };
+    // Wrong client secrets, counted per client_id wherever a secret is checked (token endpoint, admin API, RPC).
+    const clientAuthThrottle = createClientAuthThrottle(
+      createClientAttemptStore(authDb),
+      { maxFailures: config.clientAuth.maxFailures, windowSeconds: config.clientAuth.failureWindow },
+      now,
+    );
+    const loginAttempts = createLoginAttemptStore(authDb);
+    const loginSettings = { maxFailures: config.login.maxFailures, windowSeconds: config.login.failureWindow };
+    const adminAccess = {
+      root: config.admin,
+      clients: registryClients,
+      policies: auth.policies,
+      users: auth.users,
+      secrets: clientSecrets,
+      clientThrottle: clientAuthThrottle,
+      // A developer's password over HTTP Basic counts against the account as at the sign-in page: one budget per password.
+      accountThrottle: createFailureThrottle(loginAttempts, loginSettings, now, accountKey),
+    };
     const rpcMethods = new Map<string, RpcMethod>([
-      [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: auth.clients, newSecret: generateClientSecret, newId, secrets: clientSecrets })],
+      [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: registryClients, newSecret: generateClientSecret, newId, secrets: clientSecrets })],
       [
         GET_LAUNCH_URI,
         (params) =>
@@ -294,11 +316,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
           allowedAddresses: new Set(config.jwksFetch.allowedAddresses),
         }),
       }),
-      throttle: createClientAuthThrottle(
-        createClientAttemptStore(authDb),
-        { maxFailures: config.clientAuth.maxFailures, windowSeconds: config.clientAuth.failureWindow },
-        now,
-      ),
+      throttle: clientAuthThrottle,
       now,
       audiences: [`${config.baseUrl}/auth/token`],
     });
@@ -341,16 +359,12 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     const signIn = createSignIn({
       users: auth.users,
       sessions,
-      throttle: createLoginThrottle(
-        createLoginAttemptStore(authDb),
-        { maxFailures: config.login.maxFailures, windowSeconds: config.login.failureWindow },
-        now,
-      ),
+      throttle: createLoginThrottle(loginAttempts, loginSettings, now),
       verifyPassword,
       decoyHash: createDecoyHash(hashPassword, () => randomBytes(32).toString('base64url')),
     });
     const registration = createClientRegistration({
-      clients: auth.clients,
+      clients: registryClients,
       store: createRegistrationStore(authDb),
       // A Client and its registration access token in one transaction of the auth pool; the caches hear of it after.
       atomically: tellingCachesOnCommit(
@@ -374,7 +388,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       fhir,
       oauth: { signingKeys, registration, access: adminAccess },
       admin: {
-        admin: createRegistryAdmin({ ...auth, newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses: new Set(config.jwksFetch.allowedAddresses) }),
+        admin: createRegistryAdmin({ ...auth, clients: registryClients, newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses: new Set(config.jwksFetch.allowedAddresses) }),
         access: adminAccess,
         baseUrl: config.baseUrl,
         defaultPageSize: config.fhir.defaultPageSize,

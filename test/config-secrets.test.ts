@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
-const PRODUCTION = { MODE: 'production', ADMIN_CLIENT_ID: 'a', ADMIN_CLIENT_SECRET: 'long-secret', BASE_URL: 'https://x.org', SESSION_SECRET: 's'.repeat(32) };
+const PRODUCTION = { MODE: 'production', ADMIN_CLIENT_ID: 'a', ADMIN_CLIENT_SECRET: 'a'.repeat(32), BASE_URL: 'https://x.org', SESSION_SECRET: 's'.repeat(32) };
 
 function refused(env: Record<string, string>, setting: RegExp): string {
   let text = '';

@@ -35,7 +35,7 @@ describe('settings', () => {
 
   it('refuses production without admin credentials and a public URL: no fallback secrets', () => {
     assert.throws(() => loadConfig({ MODE: 'production' }), /ADMIN_CLIENT_ID[\s\S]*ADMIN_CLIENT_SECRET[\s\S]*BASE_URL/);
-    const ok = loadConfig({ MODE: 'production', ADMIN_CLIENT_ID: 'a', ADMIN_CLIENT_SECRET: 'long-secret', BASE_URL: 'https://x.org', SESSION_SECRET: 's'.repeat(32), SECRETS_KEY: 'a'.repeat(64) });
+    const ok = loadConfig({ MODE: 'production', ADMIN_CLIENT_ID: 'a', ADMIN_CLIENT_SECRET: 'a'.repeat(32), BASE_URL: 'https://x.org', SESSION_SECRET: 's'.repeat(32), SECRETS_KEY: 'a'.repeat(64) });
     assert.equal(ok.seed, 'none');
   });
 

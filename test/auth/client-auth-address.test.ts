@@ -66,7 +66,7 @@ describe('outbound address classification (SSRF guard)', () => {
   });
 
   it('settings: production fetches only public https jwks_uri; the sandbox also loopback over http', () => {
-    const production = loadConfig({ MODE: 'production', ADMIN_CLIENT_ID: 'a', ADMIN_CLIENT_SECRET: 'long-secret', BASE_URL: 'https://x.org', SESSION_SECRET: 's'.repeat(32), SECRETS_KEY: 'a'.repeat(64) });
+    const production = loadConfig({ MODE: 'production', ADMIN_CLIENT_ID: 'a', ADMIN_CLIENT_SECRET: 'a'.repeat(32), BASE_URL: 'https://x.org', SESSION_SECRET: 's'.repeat(32), SECRETS_KEY: 'a'.repeat(64) });
     assert.deepEqual([production.jwksFetch.allowHttp, production.jwksFetch.allowedAddresses, production.jwksFetch.timeoutMs], [false, [], 5000]);
     const sandbox = loadConfig({ JWKS_FETCH_TIMEOUT_MS: '2000' });
     assert.deepEqual([sandbox.jwksFetch.allowHttp, sandbox.jwksFetch.allowedAddresses, sandbox.jwksFetch.timeoutMs], [true, ['loopback'], 2000]);

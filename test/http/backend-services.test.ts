@@ -371,7 +371,7 @@ for (const driver of drivers) {
       portico = await startPortico(driver, {
         MODE: 'production',
         ADMIN_CLIENT_ID: 'root',
-        ADMIN_CLIENT_SECRET: 'secret',
+        ADMIN_CLIENT_SECRET: 'a-production-root-secret-0123456789',
         SESSION_SECRET: 'x'.repeat(32),
         SECRETS_KEY: 'a'.repeat(64),
       });

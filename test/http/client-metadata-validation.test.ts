@@ -17,7 +17,7 @@ interface Res {
 }
 
 const SAVE = 'smartbox.portal.developer.rpc/save-developer-application';
-const PRODUCTION = { MODE: 'production', ADMIN_CLIENT_ID: 'root', ADMIN_CLIENT_SECRET: 'secret', SESSION_SECRET: 's'.repeat(32), SECRETS_KEY: 'a'.repeat(64) };
+const PRODUCTION = { MODE: 'production', ADMIN_CLIENT_ID: 'root', ADMIN_CLIENT_SECRET: 'a-production-root-secret-0123456789', SESSION_SECRET: 's'.repeat(32), SECRETS_KEY: 'a'.repeat(64) };
 
 /** Redirect URIs no client may register, each with what its refusal must say. */
 const FORBIDDEN_REDIRECTS: [string, RegExp][] = [
@@ -43,7 +43,7 @@ const ecKey = async (kid: string): Promise<Json> => {
 
 /** The surfaces of one server, each with the checks its answers must pass. */
 function surfaces(portico: TestPortico) {
-  const admin = adminHttp(portico.app);
+  const admin = adminHttp(portico.app, { id: portico.config.admin.clientId, secret: portico.config.admin.clientSecret });
   let initialAccessToken: string | undefined;
 
   async function registrationToken(): Promise<string | undefined> {

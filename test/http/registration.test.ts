@@ -18,10 +18,13 @@ const SEED_003_BODY =
   '{"client_name": "TESTCLIENT", "redirect_uris": ["https://tests.demo.syncfor.science/authorized/"], "scope": "launch/patient patient/*.read offline_access"}';
 
 const ROOT_BASIC = `Basic ${Buffer.from('root:secret').toString('base64')}`;
+// Production requires a root client secret of at least 32 characters.
+const PRODUCTION_ROOT_SECRET = 'a-production-root-secret-0123456789';
+const PRODUCTION_ROOT_BASIC = `Basic ${Buffer.from(`root:${PRODUCTION_ROOT_SECRET}`).toString('base64')}`;
 
 type Json = Record<string, unknown>;
 
-function registrar(portico: TestPortico) {
+function registrar(portico: TestPortico, rootBasic = ROOT_BASIC) {
   const send = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options: { body?: string | Json; token?: string; headers?: Json } = {}) => {
     const headers: Record<string, string> = { ...(options.headers as Record<string, string>) };
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
@@ -37,7 +40,7 @@ function registrar(portico: TestPortico) {
     send,
     register: (body: string | Json, token?: string, path = '/auth/register') => send('POST', path, { body, ...(token ? { token } : {}) }),
     adminClient: async (id: string) => {
-      const res = await portico.app.inject({ method: 'GET', url: `/Client/${id}`, headers: { authorization: ROOT_BASIC } });
+      const res = await portico.app.inject({ method: 'GET', url: `/Client/${id}`, headers: { authorization: rootBasic } });
       return { status: res.statusCode, body: res.json<Json>() };
     },
   };
@@ -338,15 +341,15 @@ for (const driver of drivers) {
     before(async () => {
       portico = await startPortico(
         driver,
-        { MODE: 'production', ADMIN_CLIENT_ID: 'root', ADMIN_CLIENT_SECRET: 'secret', SESSION_SECRET: 's'.repeat(32), SECRETS_KEY: 'a'.repeat(64), INITIAL_ACCESS_TOKEN_LIFETIME: '600' },
+        { MODE: 'production', ADMIN_CLIENT_ID: 'root', ADMIN_CLIENT_SECRET: PRODUCTION_ROOT_SECRET, SESSION_SECRET: 's'.repeat(32), SECRETS_KEY: 'a'.repeat(64), INITIAL_ACCESS_TOKEN_LIFETIME: '600' },
         { now: () => new Date(clock) },
       );
-      dcr = registrar(portico);
+      dcr = registrar(portico, PRODUCTION_ROOT_BASIC);
     });
     after(() => portico.stop());
 
     const issue = async () => {
-      const res = await dcr.send('POST', '/auth/initial-access-token', { headers: { authorization: ROOT_BASIC } });
+      const res = await dcr.send('POST', '/auth/initial-access-token', { headers: { authorization: PRODUCTION_ROOT_BASIC } });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       return res.body as { token: string; expires_at: number };
     };
@@ -365,7 +368,7 @@ for (const driver of drivers) {
       const dev = await portico.app.inject({
         method: 'POST',
         url: '/User',
-        headers: { authorization: ROOT_BASIC, 'content-type': 'application/json' },
+        headers: { authorization: PRODUCTION_ROOT_BASIC, 'content-type': 'application/json' },
         payload: JSON.stringify({ resourceType: 'User', email: 'dev@dcr.example', password: 'a long developer password', roles: ['developer'] }),
       });
       assert.equal(dev.statusCode, 201, dev.body);

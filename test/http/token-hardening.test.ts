@@ -402,7 +402,7 @@ for (const driver of drivers) {
     });
 
     describe('wrong client secrets are throttled per client_id', () => {
-      it(`after ${MAX_FAILURES} failures: 429 with Retry-After, the right secret refused too, an unknown client_id alike; the window's end lets the client in`, async () => {
+      it(`after ${MAX_FAILURES} failures: refused with Retry-After (HTTP Basic: 401 and its challenge; client_secret_post: 429), the right secret too, an unknown client_id alike; the window's end lets the client in`, async () => {
         assert.equal((await clientCredentials('locked-app', SECRET)).status, 200);
         const failures: Res[] = [];
         for (let i = 0; i < MAX_FAILURES; i++) {
@@ -412,12 +412,20 @@ for (const driver of drivers) {
           failures.push(wrong);
         }
         const throttled = await clientCredentials('locked-app', 'wrong-again');
-        assertError(throttled, 429, 'invalid_client', /too many failed client authentications/);
+        // RFC 6749 section 5.2: a client that used HTTP Basic gets 401 with WWW-Authenticate.
+        assertError(throttled, 401, 'invalid_client', /too many failed client authentications/);
         assert.equal(throttled.headers['retry-after'], String(WINDOW_SECONDS));
-        // The right secret is not even checked: the answer is the same.
+        assert.match(String(throttled.headers['www-authenticate']), /^Basic realm=/);
+        // The right secret gets the same answer.
         const right = await clientCredentials('locked-app', SECRET);
-        assert.equal(right.status, 429);
+        assert.equal(right.status, 401);
         assert.deepEqual(right.body, throttled.body);
+        assert.equal(right.headers['retry-after'], throttled.headers['retry-after']);
+        // client_secret_post: 429, no challenge.
+        const posted = await token({ grant_type: 'client_credentials', scope: 'system/Patient.rs', client_id: 'locked-app', client_secret: SECRET });
+        assertError(posted, 429, 'invalid_client', /too many failed client authentications/);
+        assert.equal(posted.headers['retry-after'], String(WINDOW_SECONDS));
+        assert.equal(posted.headers['www-authenticate'], undefined);
 
         // An unknown client_id is counted and answered exactly as a known one.
         for (let i = 0; i < MAX_FAILURES; i++) {
@@ -426,7 +434,7 @@ for (const driver of drivers) {
           assert.deepEqual(unknown.body, failures[i]?.body);
         }
         const unknownThrottled = await clientCredentials('no-such-app', 'wrong-again');
-        assert.equal(unknownThrottled.status, 429);
+        assert.equal(unknownThrottled.status, 401);
         assert.deepEqual(unknownThrottled.body, throttled.body);
         assert.equal(unknownThrottled.headers['retry-after'], throttled.headers['retry-after']);
 
@@ -440,8 +448,8 @@ for (const driver of drivers) {
       it('a success clears the count', async () => {
         for (let i = 0; i < MAX_FAILURES - 1; i++) assertError(await clientCredentials('clear-app', 'wrong'), 401, 'invalid_client');
         assert.equal((await clientCredentials('clear-app', SECRET)).status, 200);
-        for (let i = 0; i < MAX_FAILURES; i++) assertError(await clientCredentials('clear-app', 'wrong'), 401, 'invalid_client');
-        assertError(await clientCredentials('clear-app', 'wrong'), 429, 'invalid_client');
+        for (let i = 0; i < MAX_FAILURES; i++) assertError(await clientCredentials('clear-app', 'wrong'), 401, 'invalid_client', /invalid client credentials/);
+        assertError(await clientCredentials('clear-app', 'wrong'), 401, 'invalid_client', /too many failed client authentications/);
       });
 
       it('introspection and revocation count with the token endpoint', async () => {
@@ -452,10 +460,11 @@ for (const driver of drivers) {
         assertError(await introspect(own.body.access_token, undefined, { client_id: 'shared-app', client_secret: 'wrong' }), 401, 'invalid_client');
         assertError(await post('/auth/revoke', { token: String(own.body.access_token) }, { authorization: basic('shared-app', 'wrong') }), 401, 'invalid_client');
         const introspection = await introspect(own.body.access_token, basic('shared-app', SECRET));
-        assertError(introspection, 429, 'invalid_client');
+        assertError(introspection, 401, 'invalid_client', /too many failed client authentications/);
         assert.equal(introspection.headers['retry-after'], String(WINDOW_SECONDS));
-        assertError(await post('/auth/revoke', { token: String(own.body.access_token) }, { authorization: basic('shared-app', SECRET) }), 429, 'invalid_client');
-        assertError(await clientCredentials('shared-app', SECRET), 429, 'invalid_client');
+        assertError(await introspect(own.body.access_token, undefined, { client_id: 'shared-app', client_secret: SECRET }), 429, 'invalid_client');
+        assertError(await post('/auth/revoke', { token: String(own.body.access_token) }, { authorization: basic('shared-app', SECRET) }), 401, 'invalid_client', /too many/);
+        assertError(await clientCredentials('shared-app', SECRET), 401, 'invalid_client', /too many/);
         // The refused revocation revoked nothing.
         assert.equal((await introspect(own.body.access_token, ROOT_BASIC)).body.active, true);
       });
@@ -479,7 +488,7 @@ for (const driver of drivers) {
           } finally {
             await sibling.close();
           }
-          assertError(await clientCredentials('sibling-app', SECRET), 429, 'invalid_client');
+          assertError(await clientCredentials('sibling-app', SECRET), 401, 'invalid_client', /too many failed client authentications/);
         });
       }
     });

@@ -1,14 +1,22 @@
 import { parseBasicAuthorization } from '../basic-credentials.ts';
+import type { ClientAuthThrottle } from '../client-auth/client-auth-throttle.ts';
 import type { ClientRepository, StoredClient } from '../clients/client-repository.ts';
 import { clientSecretMatches, type ClientSecrets } from '../clients/client-secret.ts';
 import type { AccessPolicyRepository } from '../policies/access-policy.ts';
 import { evaluatePolicies } from '../policies/evaluate-policies.ts';
 import type { PolicyRequestContext } from '../policies/request-context.ts';
 import { isRootClient, type RootClientCredentials } from '../root-client.ts';
+import type { FailureThrottle } from '../sessions/failure-throttle.ts';
 import { verifyPassword } from '../users/password-hash.ts';
 import { publicUser, type StoredUser, type UserRepository } from '../users/user.ts';
 
 export type AdminCaller = { kind: 'root' } | { kind: 'client'; client: StoredClient } | { kind: 'user'; user: StoredUser };
+
+/** Credentials refused unchecked: their client_id or account has had too many failures within the window. */
+export interface ThrottledCredentials {
+  kind: 'throttled';
+  retryAfterSeconds: number;
+}
 
 /** Users with this role may sign in to the developer surfaces (RPC, initial access tokens). */
 export const DEVELOPER_ROLE = 'developer';
@@ -24,23 +32,36 @@ export interface AdminAccessDeps {
   users: UserRepository;
   /** A Client authenticating with its secret: the stored one is decrypted to compare. */
   secrets: ClientSecrets;
+  /** Wrong Client secrets per client_id: the token endpoint's count, so a guess costs the same on every surface. */
+  clientThrottle: ClientAuthThrottle;
+  /** Wrong developer passwords per account: the sign-in page's count of the account, one budget per password. */
+  accountThrottle: FailureThrottle;
 }
 
 /**
  * Whose HTTP Basic credentials these are: the root client, an active Client with a matching secret,
- * an active developer User (email and password), or nobody.
+ * an active developer User (email and password), or nobody. A Client's secret and a User's password are
+ * throttled like at the token endpoint and the sign-in page, sharing their counts: once a client_id or an
+ * account has too many failures, its credentials are refused unchecked (`throttled`), the right ones too. The
+ * root client is not throttled (a lockout would let anyone lock the operator out): in production its secret is
+ * long enough not to be guessed online (config.ts).
  */
-export async function authenticateBasic(authorization: string | undefined, deps: AdminAccessDeps): Promise<AdminCaller | undefined> {
+export async function authenticateBasic(authorization: string | undefined, deps: AdminAccessDeps): Promise<AdminCaller | ThrottledCredentials | undefined> {
   if (isRootClient(authorization, deps.root)) return { kind: 'root' };
   const credentials = parseBasicAuthorization(authorization);
   if (!credentials) return undefined;
   const client = await deps.clients.get(credentials.username);
   if (client) {
-    const secretOk = clientSecretMatches(client, credentials.password, deps.secrets);
-    return client.active !== false && secretOk ? { kind: 'client', client } : undefined;
+    const secretOk = client.active !== false && clientSecretMatches(client, credentials.password, deps.secrets);
+    const decision = await deps.clientThrottle.settle(credentials.username, secretOk);
+    if (!decision.allowed) return { kind: 'throttled', retryAfterSeconds: decision.retryAfterSeconds };
+    return secretOk ? { kind: 'client', client } : undefined;
   }
   const user = await deps.users.findByEmail(credentials.username);
   const passwordOk = await verifyPassword(credentials.password, user?.password_hash ?? NO_USER_HASH);
+  // As at the sign-in page, a deactivated User's password is a failure; the developer role is a matter of access.
+  const decision = await deps.accountThrottle.settle(credentials.username, user !== undefined && passwordOk && user.active !== false);
+  if (!decision.allowed) return { kind: 'throttled', retryAfterSeconds: decision.retryAfterSeconds };
   if (!user || !passwordOk || user.active === false || !user.roles?.includes(DEVELOPER_ROLE)) return undefined;
   return { kind: 'user', user };
 }

@@ -30,7 +30,7 @@ export interface ClientAuthDeps {
   jtis: JtiStore;
   /** Keys behind a client's `jwks_uri` (a per-process cache over an outbound fetch). */
   jwks: JwksSource;
-  /** Attempts with a client secret per client_id (shared by every process): too many failures answer 429. */
+  /** Wrong client secrets per client_id (shared by every surface and process): past the limit, every attempt is refused. */
   throttle: ClientAuthThrottle;
   now: () => Date;
   /** Accepted `aud` values of a client assertion: the token endpoint URL (RFC 7523 §3 item 3). */

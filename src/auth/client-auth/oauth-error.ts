@@ -13,7 +13,7 @@ export class OAuthError extends Error {
     readonly description: string,
     /** A `WWW-Authenticate` value; set when the client authenticated with HTTP Basic (RFC 6749 §5.2). */
     readonly challenge?: string,
-    /** Seconds for `Retry-After` (RFC 9110 §10.2.3), with a 429. */
+    /** Seconds for `Retry-After` (RFC 9110 §10.2.3), when the client_id is throttled. */
     readonly retryAfterSeconds?: number,
   ) {
     super(`${error}: ${description}`);
@@ -30,17 +30,18 @@ export const invalidClient = (description: string, options: { basic?: boolean } 
   new OAuthError(401, 'invalid_client', description, options.basic ? BASIC_CHALLENGE : undefined);
 
 /**
- * Too many failed client authentications for this client_id within the window (RFC 6585 §4: 429 with
- * Retry-After). The code stays `invalid_client` (RFC 6749 §5.2): the client did not authenticate, and a
- * client that treats it as such stops retrying with a wrong secret; `temporarily_unavailable` would
- * blame the server and `slow_down` belongs to device-flow polling (RFC 8628 §3.5). Unknown and known
- * client_ids get the same answer.
+ * Too many failed client authentications for this client_id within the window. The code stays
+ * `invalid_client` (RFC 6749 §5.2): the client did not authenticate, and a client that treats it as such stops
+ * retrying with a wrong secret; `temporarily_unavailable` would blame the server and `slow_down` belongs to
+ * device-flow polling (RFC 8628 §3.5). A client that authenticated with HTTP Basic gets 401 with
+ * `WWW-Authenticate`, which RFC 6749 §5.2 requires for it; any other, 429 (RFC 6585 §4). Both carry
+ * `Retry-After` (RFC 9110 §10.2.3). Unknown and known client_ids, right and wrong secrets get the same answer.
  */
-export const tooManyAttempts = (retryAfterSeconds: number) =>
+export const tooManyAttempts = (retryAfterSeconds: number, options: { basic?: boolean } = {}) =>
   new OAuthError(
-    429,
+    options.basic ? 401 : 429,
     'invalid_client',
     `too many failed client authentications for this client_id; try again in ${retryAfterSeconds} seconds`,
-    undefined,
+    options.basic ? BASIC_CHALLENGE : undefined,
     retryAfterSeconds,
   );

@@ -22,6 +22,8 @@ export interface LoginAttemptStore {
    * `windowCutoff` is over, so the count restarts at 1 from `now`.
    */
   countAttempt(key: string, now: Date, windowCutoff: Date): Promise<AttemptCount>;
+  /** The count under `key` in a window that started after `windowCutoff` (a developer's password over HTTP Basic reads it). */
+  failures(key: string, windowCutoff: Date): Promise<AttemptCount | undefined>;
   /** Takes one counted attempt back (a success from a shared address does not count against it). */
   forgiveAttempt(key: string): Promise<void>;
   /** Forgets the key (a successful sign-in clears the account's count). */

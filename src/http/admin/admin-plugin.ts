@@ -6,7 +6,7 @@ import { badRequest } from '../../fhir/outcome.ts';
 import { bodyText } from '../body-text.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { ADMIN_BODY_LIMIT, parseAdminBody } from './admin-body.ts';
-import { forbidden, noStore, renderAdminError, send, unauthorized } from './admin-render.ts';
+import { forbidden, noStore, renderAdminError, send, throttled, unauthorized } from './admin-render.ts';
 
 export interface AdminPluginOptions {
   admin: RegistryAdmin;
@@ -42,9 +42,15 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
   const body = (request: FastifyRequest): unknown =>
     Buffer.isBuffer(request.body) ? parseAdminBody(bodyText(request.body), request.headers['content-type'], options.maxJsonDepth) : request.body;
 
-  async function authorize(request: FastifyRequest, kind: AdminKind, interaction: Interaction): Promise<AdminCaller> {
+  async function authenticate(request: FastifyRequest): Promise<AdminCaller> {
     const caller = await authenticateBasic(request.headers.authorization, access);
     if (!caller) throw unauthorized();
+    if (caller.kind === 'throttled') throw throttled(caller.retryAfterSeconds);
+    return caller;
+  }
+
+  async function authorize(request: FastifyRequest, kind: AdminKind, interaction: Interaction): Promise<AdminCaller> {
+    const caller = await authenticate(request);
     const url = new URL(request.url, 'http://x');
     const params: PolicyRequestContext['params'] = {};
     for (const [k, v] of url.searchParams) {
@@ -102,8 +108,7 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
 
   // Not an AccessPolicy matter: only the root client and the Client's owner may have its new secret.
   app.post('/Client/:id/$rotate-secret', async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-    const caller = await authenticateBasic(request.headers.authorization, access);
-    if (!caller) throw unauthorized();
+    const caller = await authenticate(request);
     return send(request, reply, 200, await admin.rotateSecret(request.params.id, caller));
   });
 }

@@ -52,6 +52,14 @@ export function unauthorized(): FhirError {
   return new FhirError(401, issue('login', 'Authenticate with HTTP Basic: the admin client id and secret'), { 'www-authenticate': BASIC_CHALLENGE });
 }
 
+/** Credentials refused unchecked after too many failures: still 401 with the challenge, and when to try again. */
+export function throttled(retryAfterSeconds: number): FhirError {
+  return new FhirError(401, issue('login', `Too many failed authentications with these credentials; try again in ${retryAfterSeconds} seconds`), {
+    'www-authenticate': BASIC_CHALLENGE,
+    'retry-after': String(retryAfterSeconds),
+  });
+}
+
 export function forbidden(): FhirError {
   return new FhirError(403, issue('forbidden', 'No AccessPolicy allows this request'));
 }

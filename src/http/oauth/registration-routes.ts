@@ -42,6 +42,10 @@ export function registrationRoutes(app: FastifyInstance, registration: ClientReg
   // Initial access tokens (RFC 7591 §3) for the initial-access-token mode: for the root client and developers.
   app.post('/auth/initial-access-token', async (request, reply) => {
     const caller = await authenticateBasic(request.headers.authorization, access);
+    if (caller?.kind === 'throttled') {
+      reply.header('retry-after', String(caller.retryAfterSeconds));
+      throw new RegistrationError(401, 'invalid_client', `too many failed authentications with these credentials; try again in ${caller.retryAfterSeconds} seconds`);
+    }
     if (!caller || caller.kind === 'client') {
       reply.header('www-authenticate', 'Basic realm="portico"');
       throw new RegistrationError(401, 'invalid_client', 'the root client or a developer (HTTP Basic) is required');

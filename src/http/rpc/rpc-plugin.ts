@@ -40,6 +40,10 @@ export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions)
       reply.header('www-authenticate', BASIC_CHALLENGE);
       throw new RpcError(401, 'Authenticate with HTTP Basic: the admin client id and secret, or a developer email and password');
     }
+    if (authenticated.kind === 'throttled') {
+      reply.header('www-authenticate', BASIC_CHALLENGE).header('retry-after', String(authenticated.retryAfterSeconds));
+      throw new RpcError(401, `Too many failed authentications with these credentials; try again in ${authenticated.retryAfterSeconds} seconds`);
+    }
     const body = Buffer.isBuffer(request.body) ? parseAdminBody(bodyText(request.body), request.headers['content-type'], options.maxJsonDepth) : request.body;
     const method = body && typeof body === 'object' && 'method' in body && typeof body.method === 'string' ? body.method : '';
     const context = { method: 'POST', uri: '/rpc', params: {}, operation: { id: method }, rpc: { method } };

@@ -89,6 +89,14 @@ export function createLoginAttemptStore(sql: SqlClient): LoginAttemptStore {
       const count: AttemptCount = { attempts: Number(row.attempts), windowStartedAt: new Date(Number(row.window_ms)) };
       return count;
     },
+    async failures(key, windowCutoff) {
+      const rows = await sql.query<{ attempts: number; window_ms: number }>(
+        `SELECT attempts, ${ms('window_started_at', 'window_ms')} FROM auth_login_attempt WHERE key = $1 AND window_started_at > $2`,
+        [key, windowCutoff.toISOString()],
+      );
+      const row = rows[0];
+      return row && { attempts: Number(row.attempts), windowStartedAt: new Date(Number(row.window_ms)) };
+    },
     async forgiveAttempt(key) {
       await sql.query('UPDATE auth_login_attempt SET attempts = GREATEST(attempts - 1, 0) WHERE key = $1', [key]);
     },

@@ -24,11 +24,11 @@ export interface SendOptions {
   authorization?: string | null;
 }
 
-/** HTTP against the admin API and /rpc through app.inject; parses JSON or YAML answers. */
-export function adminHttp(app: FastifyInstance) {
+/** HTTP against the admin API and /rpc through app.inject; parses JSON or YAML answers. `root`: the root client's credentials. */
+export function adminHttp(app: FastifyInstance, root: { id: string; secret: string } = ROOT) {
   return async function send(method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, options: SendOptions = {}): Promise<AdminResponse> {
     const headers: Record<string, string> = {};
-    const authorization = options.authorization === undefined ? basic(ROOT.id, ROOT.secret) : options.authorization;
+    const authorization = options.authorization === undefined ? basic(root.id, root.secret) : options.authorization;
     if (authorization) headers.authorization = authorization;
     if (options.accept) headers.accept = options.accept;
     let payload: string | undefined;
