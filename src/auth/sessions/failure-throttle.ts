@@ -7,7 +7,8 @@ import type { AttemptCount, ThrottleDecision } from './login-throttle.ts';
  * - a wrong one is counted by one atomic increment that returns the count with it: past `maxFailures` in the
  *   window, it is refused instead of being answered as wrong;
  * - a right one costs one read: with `maxFailures` failures in the window it is refused too (a guesser learns
- *   nothing once the key is locked), otherwise it is let in, and clears the count only when there was one.
+ *   nothing once the key is locked), otherwise it is let in (and clears a count there was, where
+ *   `clearOnSuccess` says so).
  * So concurrent requests with the right credential are never refused, however many. The price: a right guess is
  * let in when its read comes before the increments of the parallel wrong ones, so within one window an attacker's
  * guesses can exceed the limit by the number they keep in flight at once (bounded by the database pool's
@@ -17,6 +18,12 @@ export interface FailureThrottleSettings {
   /** Failures allowed per key within one window; then every attempt is refused until the window ends. */
   maxFailures: number;
   windowSeconds: number;
+  /**
+   * Whether a right credential clears the failures counted so far (a person signing in now and then). Off for a
+   * credential a busy caller presents on every request (a client secret): there, clearing would give a guesser a
+   * fresh allowance after each of the caller's requests, and failures instead run out with their window.
+   */
+  clearOnSuccess: boolean;
 }
 
 /** The storage port (src/storage/auth/client-attempt-store.ts, and the sign-in counters of session-store.ts). */
@@ -63,7 +70,7 @@ export function createFailureThrottle(
       const count = await store.failures(key, cutoff);
       if (count === undefined || count.attempts <= 0) return { allowed: true };
       if (count.attempts >= settings.maxFailures) return refused(count, at);
-      await store.reset(key);
+      if (settings.clearOnSuccess) await store.reset(key);
       return { allowed: true };
     },
   };
