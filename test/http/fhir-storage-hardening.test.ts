@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
 import { adminHttp } from '../auth/support/admin-http.ts';
@@ -7,7 +8,8 @@ import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../suppo
 
 /**
  * FHIR data and its storage under hostile or unlucky input: a patient-confined token writes only into its own
- * patient's record.
+ * patient's record; values of any valid length are indexed (never a 500 from PostgreSQL's B-tree limit) and
+ * still found by an exact search.
  */
 
 const FHIR_BASE = `${TEST_BASE_URL}/fhir`;
@@ -16,6 +18,10 @@ const OTHER = 'pt-00002';
 const PATIENT_LOGIN = { email: 'patient@sandbox.portico.test', password: 'sandbox-patient-password' };
 
 type Json = Record<string, unknown>;
+
+/** Incompressible letters and digits, so PostgreSQL cannot shrink an index entry made of them. */
+const randomText = (n: number) => randomBytes(n).toString('base64').replace(/[^A-Za-z0-9]/g, 'x').slice(0, n);
+const randomLetters = (n: number) => randomBytes(n * 2).toString('base64').replace(/[^A-Za-z]/g, '').slice(0, n);
 
 function assertForbidden(res: FhirReply): void {
   assert.equal(res.status, 403, res.text);
@@ -152,6 +158,69 @@ for (const driver of drivers) {
         assert.equal((await root.get(`Patient/${ME}`)).body.link, undefined);
         assert.deepEqual(await idsOf(root, `Patient?link=Patient/${OTHER}`), []);
       }
+    });
+  });
+
+  describe(`search index rows of any valid length (${driver})`, () => {
+    let portico: TestPortico;
+    let fhir: FhirClient;
+    before(async () => {
+      portico = await startPortico(driver, { BULK_EXPORT_WORKER: 'false' });
+      fhir = fhirClient(portico.app);
+    });
+    after(() => portico.stop());
+
+    it('an Identifier whose system and value together are over the B-tree limit is stored and found by exactly its value', async () => {
+      // Positive control: each 1,000 bytes, 2,000 together, fits as before.
+      const fits = { system: `urn:x:${randomText(994)}`, value: randomText(1000) };
+      const created = await fhir.post('Patient', { resourceType: 'Patient', identifier: [fits] });
+      assert.equal(created.status, 201, created.text.slice(0, 300));
+      assert.deepEqual(await idsOf(fhir, `Patient?identifier=${encodeURIComponent(`${fits.system}|${fits.value}`)}`), [created.body.id]);
+
+      // Two identifiers with the same long system whose values differ only after their first 1,900 characters.
+      const system = `urn:x:${randomText(1984)}`;
+      const head = randomText(1900);
+      const first = await fhir.post('Patient', { resourceType: 'Patient', identifier: [{ system, value: `${head}-first` }] });
+      assert.equal(first.status, 201, first.text.slice(0, 300));
+      const second = await fhir.post('Patient', { resourceType: 'Patient', identifier: [{ system, value: `${head}-second` }] });
+      assert.equal(second.status, 201, second.text.slice(0, 300));
+      assert.deepEqual(await idsOf(fhir, `Patient?identifier=${encodeURIComponent(`${system}|${head}-first`)}`), [first.body.id]);
+      assert.deepEqual(await idsOf(fhir, `Patient?identifier=${encodeURIComponent(`${head}-second`)}`), [second.body.id]);
+      assert.deepEqual(await idsOf(fhir, `Patient?identifier=${encodeURIComponent(`${system}|`)}`), [first.body.id, second.body.id].sort());
+      assert.deepEqual(await idsOf(fhir, `Patient?identifier=${encodeURIComponent(`${system}|${head}`)}`), []);
+      // A code of multi-byte characters over the limit (2,100 bytes of UTF-8), found by itself.
+      const euros = '€'.repeat(700);
+      const coded = await fhir.post('Observation', { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'urn:euro', code: euros }] } });
+      assert.equal(coded.status, 201, coded.text.slice(0, 300));
+      assert.deepEqual(await idsOf(fhir, `Observation?code=${encodeURIComponent(`urn:euro|${euros}`)}`), [coded.body.id]);
+      assert.deepEqual(await idsOf(fhir, `Observation?code=${encodeURIComponent(`urn:euro|${euros.slice(1)}`)}`), []);
+    });
+
+    it('a long string or uri is found by a prefix search and an exact search longer than what the index keeps', async () => {
+      // 4,000 bytes of four-byte characters: the index keeps its first 2,000, cut between characters.
+      const family = '😀'.repeat(1000);
+      const patient = await fhir.post('Patient', { resourceType: 'Patient', name: [{ family }], meta: { profile: [`https://profiles.example/${randomText(3000)}`] } });
+      assert.equal(patient.status, 201, patient.text.slice(0, 300));
+      const id = patient.body.id as string;
+      // Positive control: a short prefix.
+      assert.deepEqual(await idsOf(fhir, `Patient?family=${encodeURIComponent('😀'.repeat(10))}`), [id]);
+      assert.deepEqual(await idsOf(fhir, `Patient?family=${encodeURIComponent('😀'.repeat(600))}`), [id]);
+      assert.deepEqual(await idsOf(fhir, `Patient?family=${encodeURIComponent(family)}`), [id]);
+      assert.deepEqual(await idsOf(fhir, `Patient?family:exact=${encodeURIComponent(family)}`), [id]);
+      assert.deepEqual(await idsOf(fhir, `Patient?family:exact=${encodeURIComponent(family.slice(2))}`), []);
+      assert.deepEqual(await idsOf(fhir, `Patient?_profile=${encodeURIComponent(patient.body.meta.profile[0])}`), [id]);
+    });
+
+    it('a reference whose type is any length of letters is stored; only a real type is indexed as one', async () => {
+      const subject = (reference: string) => fhir.post('Observation', { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference } });
+      const short = await subject(`Q${randomLetters(60)}/1`);
+      assert.equal(short.status, 201, short.text.slice(0, 300));
+      const long = await subject(`Q${randomLetters(3000)}/1`);
+      assert.equal(long.status, 201, long.text.slice(0, 300));
+      const patient = await subject('Patient/ref-target');
+      assert.equal(patient.status, 201, patient.text);
+      assert.deepEqual(await idsOf(fhir, 'Observation?subject=Patient/ref-target'), [patient.body.id]);
+      assert.equal((await fhir.get(`Observation/${long.body.id}`)).status, 200);
     });
   });
 
