@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
 import { seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
 import { adminHttp } from '../auth/support/admin-http.ts';
 import { fhirClient, type FhirClient, type FhirReply } from '../support/fhir-client.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
+import { csrfTokenIn } from './login-support.ts';
 
 /**
  * FHIR data and its storage under hostile or unlucky input: a patient-confined token writes only into its own
  * patient's record; values of any valid length are indexed (never a 500 from PostgreSQL's B-tree limit) and
- * still found by an exact search.
+ * still found by an exact search; a sign-in throttling key of any length is counted.
  */
 
 const FHIR_BASE = `${TEST_BASE_URL}/fhir`;
@@ -221,6 +223,40 @@ for (const driver of drivers) {
       assert.equal(patient.status, 201, patient.text);
       assert.deepEqual(await idsOf(fhir, 'Observation?subject=Patient/ref-target'), [patient.body.id]);
       assert.equal((await fhir.get(`Observation/${long.body.id}`)).status, 200);
+    });
+  });
+
+  describe(`sign-in throttling keys of any length (${driver})`, () => {
+    let portico: TestPortico;
+    before(async () => {
+      portico = await startPortico(driver, { TRUST_PROXY: 'true', LOGIN_MAX_FAILURES: '2' });
+      await seedSandboxUsers(portico.auth.users);
+    });
+    after(() => portico.stop());
+
+    const attempt = async (xff: string, username: string): Promise<LightMyRequestResponse> => {
+      const page = await portico.app.inject({ method: 'GET', url: '/auth/login', headers: { 'x-forwarded-for': xff } });
+      assert.equal(page.statusCode, 200);
+      const cookie = String(page.headers['set-cookie'] ?? '').split(';')[0] ?? '';
+      return portico.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, 'x-forwarded-for': xff },
+        payload: new URLSearchParams({ username, password: 'wrong', csrf_token: csrfTokenIn(page.body), return_to: '/' }).toString(),
+      });
+    };
+
+    it('an X-Forwarded-For of 3,000 characters is counted like an address: refused with 401, then throttled with 429', async () => {
+      // Positive control: an ordinary address.
+      assert.equal((await attempt('198.51.100.7', 'nobody-1@example.org')).statusCode, 401);
+      const junk = `${randomText(3000)}, 198.51.100.8`;
+      // Each attempt under another account, so only the address's count can throttle.
+      for (let i = 0; i < 2; i++) assert.equal((await attempt(junk, `junk-${i}@example.org`)).statusCode, 401);
+      const throttled = await attempt(junk, 'junk-last@example.org');
+      assert.equal(throttled.statusCode, 429);
+      assert.ok(Number(throttled.headers['retry-after']) >= 1);
+      // Another long address has its own count.
+      assert.equal((await attempt(`${randomText(3000)}, 198.51.100.9`, 'other@example.org')).statusCode, 401);
     });
   });
 
