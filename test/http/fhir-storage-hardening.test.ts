@@ -2,16 +2,20 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
 import { seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
+import { DatabaseConflict } from '../../src/fhir/storage-fault.ts';
+import type { Database } from '../../src/storage/database.ts';
 import { adminHttp } from '../auth/support/admin-http.ts';
-import { fhirClient, type FhirClient, type FhirReply } from '../support/fhir-client.ts';
+import { fhirClient, ROOT_AUTHORIZATION, type FhirClient, type FhirReply } from '../support/fhir-client.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
-import { csrfTokenIn } from './login-support.ts';
+import { browser, csrfTokenIn } from './login-support.ts';
 
 /**
  * FHIR data and its storage under hostile or unlucky input: a patient-confined token writes only into its own
  * patient's record; values of any valid length are indexed (never a 500 from PostgreSQL's B-tree limit) and
- * still found by an exact search; a sign-in throttling key of any length is counted.
+ * still found by an exact search; a sign-in throttling key of any length is counted; a deadlock or a lock
+ * waited for too long is a 503 to retry.
  */
 
 const FHIR_BASE = `${TEST_BASE_URL}/fhir`;
@@ -29,6 +33,13 @@ function assertForbidden(res: FhirReply): void {
   assert.equal(res.status, 403, res.text);
   assert.equal(res.body.resourceType, 'OperationOutcome');
   assert.equal(res.body.issue[0].code, 'forbidden');
+}
+
+function assertTransient(res: FhirReply): void {
+  assert.equal(res.status, 503, res.text);
+  assert.equal(res.body.resourceType, 'OperationOutcome');
+  assert.equal(res.body.issue[0].code, 'transient');
+  assert.equal(res.headers['retry-after'], '1');
 }
 
 /** The ids a search matches (it must answer 200). */
@@ -260,4 +271,174 @@ for (const driver of drivers) {
     });
   });
 
+  describe(`a database conflict is 503 with Retry-After: 1 on every surface (${driver})`, () => {
+    let portico: TestPortico;
+    // A conflict the database reports for the statements matching `pattern` while it is set (the drivers'
+    // mapping of deadlocks and lock timeouts is shown on PostgreSQL below).
+    const inject: { pattern: RegExp | undefined } = { pattern: undefined };
+    const conflicting = (db: Database): Database => {
+      const wrap = (view: Database): Database => ({
+        ...view,
+        query<R extends object = Record<string, unknown>>(text: Parameters<Database['query']>[0], params?: readonly unknown[]): Promise<R[]> {
+          const sqlText = typeof text === 'string' ? text : text.text;
+          if (inject.pattern?.test(sqlText)) return Promise.reject(new DatabaseConflict('injected: deadlock detected'));
+          return view.query<R>(text, params);
+        },
+        background: () => wrap(view.background()),
+      });
+      return wrap(db);
+    };
+    /** `send` answers as it should, then, with a conflict on `pattern`, is refused as a conflict. */
+    async function underConflict(pattern: RegExp, send: () => Promise<LightMyRequestResponse>, ok: number): Promise<LightMyRequestResponse> {
+      assert.equal((await send()).statusCode, ok);
+      inject.pattern = pattern;
+      try {
+        const res = await send();
+        assert.equal(res.statusCode, 503, res.body.slice(0, 300));
+        assert.equal(res.headers['retry-after'], '1');
+        return res;
+      } finally {
+        inject.pattern = undefined;
+      }
+    }
+    before(async () => {
+      portico = await startPortico(driver, { BULK_EXPORT_WORKER: 'false', CLIENT_CACHE_MS: '0' }, { wrapDatabase: conflicting });
+      await seedSandboxUsers(portico.auth.users);
+      const put = await adminHttp(portico.app)('PUT', '/Client/conflict-backend', {
+        body: { resourceType: 'Client', type: 'client', active: true, grant_types: ['client_credentials'], secret: 'conflict-backend-secret-1', scope: ['system/Patient.rs'] },
+      });
+      assert.ok(put.status === 201 || put.status === 200, put.text);
+      assert.equal((await fhirClient(portico.app).put('Patient/conflict', { resourceType: 'Patient', id: 'conflict' })).status, 201);
+    });
+    after(() => portico.stop());
+
+    it('FHIR and admin API: OperationOutcome transient; OAuth: temporarily_unavailable; /rpc: {error}; sign-in: a page', async () => {
+      const fhir = await underConflict(/FROM resource/, () => portico.app.inject({ method: 'GET', url: '/fhir/Patient/conflict', headers: { authorization: ROOT_AUTHORIZATION } }), 200);
+      assert.equal(fhir.json().issue[0].code, 'transient');
+      const admin = await underConflict(/auth_client/, () => portico.app.inject({ method: 'GET', url: '/Client/conflict-backend', headers: { authorization: ROOT_AUTHORIZATION } }), 200);
+      assert.equal(admin.json().issue[0].code, 'transient');
+      const token = await underConflict(
+        /auth_client/,
+        () =>
+          portico.app.inject({
+            method: 'POST',
+            url: '/auth/token',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            payload: 'grant_type=client_credentials&client_id=conflict-backend&client_secret=conflict-backend-secret-1&scope=system%2FPatient.rs',
+          }),
+        200,
+      );
+      assert.equal(token.json().error, 'temporarily_unavailable');
+      const rpc = await underConflict(
+        /auth_client/,
+        () =>
+          portico.app.inject({
+            method: 'POST',
+            url: '/rpc',
+            headers: { authorization: ROOT_AUTHORIZATION, 'content-type': 'application/json' },
+            payload: JSON.stringify({ method: 'smartbox.portal.developer.rpc/save-developer-application', params: { name: 'Conflict app', confidentiality: 'public', 'redirect-url': 'https://conflict.example/cb' } }),
+          }),
+        200,
+      );
+      assert.equal(typeof rpc.json().error.message, 'string');
+      const signIn = await underConflict(/auth_login_attempt/, async () => (await browser(portico.app)).signIn(PATIENT_LOGIN.email, PATIENT_LOGIN.password), 303);
+      assert.match(String(signIn.headers['content-type']), /^text\/html/);
+    });
+  });
+
+}
+
+if (drivers.includes('postgres')) {
+  const put = (id: string, family: string) => ({ resource: { resourceType: 'Patient', id, name: [{ family }] }, request: { method: 'PUT', url: `Patient/${id}` } });
+  const transaction = (...entry: unknown[]) => ({ resourceType: 'Bundle', type: 'transaction', entry });
+
+  /** Polls (test side) until `n` of the app's statements wait on a lock. */
+  async function lockWaiters(sql: pg.Client, n: number): Promise<void> {
+    for (let i = 0; i < 1500; i++) {
+      // Inside a transaction the activity view is a snapshot kept till its end: drop it.
+      await sql.query('SELECT pg_stat_clear_snapshot()');
+      const { rows } = await sql.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'");
+      if (rows.length >= n) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`fewer than ${n} statements came to wait on a lock`);
+  }
+
+  for (const [what, env] of [
+    // The default statement timeout (30 s): lock waits end in the deadlock detector (deadlock_timeout, 1 s), never in a timeout.
+    ['a deadlock', {}],
+    ['a lock waited for too long', { FHIR_QUERY_TIMEOUT_MS: '1000' }],
+  ] as const) {
+    describe(`database conflicts are 503 transient, to be retried as they are: ${what} (postgres)`, () => {
+      let portico: TestPortico;
+      let fhir: FhirClient;
+      let sql: pg.Client;
+      before(async () => {
+        portico = await startPortico('postgres', { ...env, BULK_EXPORT_WORKER: 'false' });
+        fhir = fhirClient(portico.app);
+        for (const id of ['dl-a', 'dl-b', 'dl-x']) assert.equal((await fhir.put(`Patient/${id}`, { resourceType: 'Patient', id, name: [{ family: 'Start' }] })).status, 201);
+        sql = new pg.Client({ connectionString: portico.database.url });
+        await sql.connect();
+      });
+      after(async () => {
+        await sql.query('ROLLBACK').catch(() => {});
+        await sql.end();
+        await portico.stop();
+      });
+
+      if (what === 'a deadlock') {
+        const families = async () => {
+          const out: Record<string, string> = {};
+          for (const id of ['dl-a', 'dl-b', 'dl-x']) out[id] = (await fhir.get(`Patient/${id}`)).body.name[0].family;
+          return out;
+        };
+
+        it('two transactions locking the same resources in opposite orders: one commits, the other is 503 and leaves nothing', async () => {
+          // Positive control: each alone.
+          assert.equal((await fhir.post('', transaction(put('dl-a', 'A0'), put('dl-x', 'X0'), put('dl-b', 'B0')))).status, 200);
+          assert.equal((await fhir.post('', transaction(put('dl-b', 'B0'), put('dl-a', 'A0')))).status, 200);
+
+          const firstBody = transaction(put('dl-a', 'A1'), put('dl-x', 'X1'), put('dl-b', 'B1'));
+          const secondBody = transaction(put('dl-b', 'B2'), put('dl-a', 'A2'));
+          await sql.query('BEGIN');
+          await sql.query("SELECT 1 FROM resource WHERE resource_type = 'Patient' AND id = 'dl-x' FOR UPDATE");
+          const first = fhir.post('', firstBody); // holds dl-a, waits on dl-x
+          await lockWaiters(sql, 1);
+          const second = fhir.post('', secondBody); // holds dl-b, waits on dl-a
+          await lockWaiters(sql, 2);
+          await sql.query('COMMIT'); // first takes dl-x, then waits on dl-b: a cycle
+          const results = await Promise.all([first, second]);
+          const winner = results.findIndex((r) => r.status === 200);
+          assert.notEqual(winner, -1, results.map((r) => `${r.status} ${r.text.slice(0, 200)}`).join('\n'));
+          const loser = results[1 - winner] as FhirReply;
+          assertTransient(loser);
+          // All of the winner, nothing of the loser.
+          assert.deepEqual(await families(), winner === 0 ? { 'dl-a': 'A1', 'dl-x': 'X1', 'dl-b': 'B1' } : { 'dl-a': 'A2', 'dl-x': 'X0', 'dl-b': 'B2' });
+          // Tried again as it is, it goes through.
+          assert.equal((await fhir.post('', winner === 0 ? secondBody : firstBody)).status, 200);
+        });
+      } else {
+        it('a statement waiting for a lock past most of FHIR_QUERY_TIMEOUT_MS is 503 transient (not 400 too-costly), nothing written', async () => {
+          // Positive control.
+          assert.equal((await fhir.get('Patient/dl-a')).status, 200);
+          const before = await idsOf(fhir, 'Patient?family=Locked');
+
+          await sql.query('BEGIN');
+          await sql.query('LOCK TABLE resource IN ACCESS EXCLUSIVE MODE');
+          try {
+            assertTransient(await fhir.get('Patient/dl-a'));
+            assertTransient(await fhir.get('Patient?family=Start&_total=accurate'));
+            assertTransient(await fhir.post('Patient', { resourceType: 'Patient', name: [{ family: 'Locked' }] }));
+            assertTransient(await fhir.post('', transaction(put('dl-a', 'Locked'))));
+          } finally {
+            await sql.query('COMMIT');
+          }
+          // Tried again as they are, they go through; the refused writes left nothing.
+          assert.equal((await fhir.get('Patient/dl-a')).status, 200);
+          assert.deepEqual(await idsOf(fhir, 'Patient?family=Locked'), before);
+          assert.deepEqual(await portico.db.query('SHOW lock_timeout'), [{ lock_timeout: '900ms' }]);
+        });
+      }
+    });
+  }
 }
