@@ -15,7 +15,7 @@ import { browser, csrfTokenIn } from './login-support.ts';
  * FHIR data and its storage under hostile or unlucky input: a patient-confined token writes only into its own
  * patient's record; values of any valid length are indexed (never a 500 from PostgreSQL's B-tree limit) and
  * still found by an exact search; a sign-in throttling key of any length is counted; a deadlock or a lock
- * waited for too long is a 503 to retry.
+ * waited for too long is a 503 to retry; a file download is never cut short by load shedding.
  */
 
 const FHIR_BASE = `${TEST_BASE_URL}/fhir`;
@@ -271,6 +271,46 @@ for (const driver of drivers) {
     });
   });
 
+  describe(`a Bulk Data file download while the pool sheds load (${driver})`, () => {
+    let portico: TestPortico;
+    let fhir: FhirClient;
+    const shedding = shedAfterFirstBatch();
+    before(async () => {
+      portico = await startPortico(
+        driver,
+        { DATABASE_POOL_SIZE: '1', DATABASE_AUTH_POOL_SIZE: '1', DATABASE_MAX_QUEUE: '1', BULK_EXPORT_WORKER: 'false', BULK_EXPORT_FILES: 'database', BULK_EXPORT_PAGE_SIZE: '1' },
+        { wrapDatabase: shedding.wrap },
+      );
+      fhir = fhirClient(portico.app);
+      for (let i = 0; i < 40; i++) assert.equal((await fhir.post('Patient', { resourceType: 'Patient', name: [{ family: `Shed${i}` }] })).status, 201);
+    });
+    after(() => portico.stop());
+
+    it('the batches after the first wait for a connection and the file comes whole', async () => {
+      const kick = await fhir.get('$export?_type=Patient', { prefer: 'respond-async' });
+      assert.equal(kick.status, 202, kick.text);
+      assert.deepEqual(await portico.bulkExport.worker.runPending(), ['completed']);
+      const manifest = await fhir.get(String(kick.headers['content-location']).slice(FHIR_BASE.length + 1));
+      assert.equal(manifest.status, 200, manifest.text);
+      const biggest = [...(manifest.body.output as { url: string; count: number }[])].sort((a, b) => b.count - a.count)[0];
+      assert.ok(biggest && biggest.count > 8, 'a file of more than one read batch');
+      const download = () =>
+        portico.app.inject({ method: 'GET', url: biggest.url.slice(TEST_BASE_URL.length), headers: { authorization: ROOT_AUTHORIZATION, accept: 'application/fhir+ndjson' } });
+      // Positive control: every line, without load.
+      const whole = await download();
+      assert.equal(whole.statusCode, 200);
+      assert.equal(whole.body.trim().split('\n').length, biggest.count);
+
+      shedding.arm();
+      const res = await download().finally(() => shedding.disarm());
+      assert.ok(shedding.readsWhileFull > 0, 'a later batch was read while new request work was being refused');
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.body, whole.body);
+      // The pool let go, request work is served again.
+      assert.equal((await fhir.get('Patient?_count=1')).status, 200);
+    });
+  });
+
   describe(`a database conflict is 503 with Retry-After: 1 on every surface (${driver})`, () => {
     let portico: TestPortico;
     // A conflict the database reports for the statements matching `pattern` while it is set (the drivers'
@@ -441,4 +481,97 @@ if (drivers.includes('postgres')) {
       }
     });
   }
+}
+
+/**
+ * Fills the FHIR pool (one connection, a queue of one) right after the first read batch of a download,
+ * and lets it go as the next batch is asked for: the work asked for while the pool is full is either
+ * refused at once (request work: DatabaseBusy) or queued (background work), which the test then sees.
+ */
+function shedAfterFirstBatch() {
+  const BATCH = /FROM bulk_export_chunk WHERE job_id/;
+  const state = { armed: false, batches: 0, readsWhileFull: 0, pool: undefined as Database | undefined, release: undefined as (() => Promise<void>) | undefined };
+
+  async function saturate(db: Database): Promise<void> {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const held = db.transaction(async () => {
+      entered();
+      await released;
+    });
+    await inside;
+    const queued = db.query('SELECT 1');
+    assert.equal(db.overloaded(), true);
+    state.release = async () => {
+      release();
+      await Promise.all([held, queued]);
+    };
+  }
+  /** Before a batch: counts a read asked for while the pool is full, once admission has decided on it. */
+  function asked(db: Database): () => void {
+    const full = state.release !== undefined && db.overloaded();
+    return () => {
+      if (!full) return;
+      state.readsWhileFull++;
+      const release = state.release;
+      state.release = undefined;
+      void release?.();
+    };
+  }
+  async function afterBatch(): Promise<void> {
+    state.batches++;
+    if (state.armed && state.batches === 1 && state.pool) await saturate(state.pool);
+  }
+
+  const wrapView = (view: Database): Database => ({
+    ...view,
+    async query<R extends object = Record<string, unknown>>(text: Parameters<Database['query']>[0], params?: readonly unknown[]): Promise<R[]> {
+      const sqlText = typeof text === 'string' ? text : text.text;
+      if (!state.armed || !BATCH.test(sqlText)) return view.query<R>(text, params);
+      const decided = asked(view);
+      const pending = view.query<R>(text, params);
+      decided();
+      const rows = await pending;
+      await afterBatch();
+      return rows;
+    },
+    ...(view.copyOut
+      ? {
+          async *copyOut(statement: string): AsyncIterable<Uint8Array> {
+            const inner = view.copyOut!(statement);
+            if (!state.armed || !BATCH.test(statement)) return yield* inner;
+            const decided = asked(view);
+            const iterator = inner[Symbol.asyncIterator]();
+            // The first step runs up to the admission's decision before it waits.
+            const first = iterator.next();
+            decided();
+            for (let step = await first; !step.done; step = await iterator.next()) yield step.value;
+            await afterBatch();
+          },
+        }
+      : {}),
+    background: () => wrapView(view.background()),
+  });
+
+  return {
+    get readsWhileFull() {
+      return state.readsWhileFull;
+    },
+    wrap(db: Database): Database {
+      // The FHIR pool is the first one opened; its request view is what request work is refused from.
+      state.pool ??= db;
+      return wrapView(db);
+    },
+    arm() {
+      Object.assign(state, { armed: true, batches: 0, readsWhileFull: 0 });
+    },
+    async disarm() {
+      state.armed = false;
+      const release = state.release;
+      state.release = undefined;
+      await release?.();
+    },
+  };
 }
