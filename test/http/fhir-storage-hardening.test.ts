@@ -15,12 +15,14 @@ import { browser, csrfTokenIn } from './login-support.ts';
  * FHIR data and its storage under hostile or unlucky input: a patient-confined token writes only into its own
  * patient's record; values of any valid length are indexed (never a 500 from PostgreSQL's B-tree limit) and
  * still found by an exact search; a sign-in throttling key of any length is counted; a deadlock or a lock
- * waited for too long is a 503 to retry; a file download is never cut short by load shedding.
+ * waited for too long is a 503 to retry; a file download is never cut short by load shedding; `$export`
+ * parameters are capped before a job is stored.
  */
 
 const FHIR_BASE = `${TEST_BASE_URL}/fhir`;
 const ME = 'test-pt-1';
 const OTHER = 'pt-00002';
+const MB = 1024 * 1024;
 const PATIENT_LOGIN = { email: 'patient@sandbox.portico.test', password: 'sandbox-patient-password' };
 
 type Json = Record<string, unknown>;
@@ -386,6 +388,38 @@ for (const driver of drivers) {
     });
   });
 
+  describe(`$export parameters are capped before a job is stored (${driver})`, () => {
+    let portico: TestPortico;
+    let fhir: FhirClient;
+    before(async () => {
+      portico = await startPortico(driver, { BULK_EXPORT_WORKER: 'false', BULK_EXPORT_MAX_CONCURRENT: '1' });
+      fhir = fhirClient(portico.app);
+    });
+    after(() => portico.stop());
+
+    const kickOff = (parameter: Json[]) => fhir.post('$export', { resourceType: 'Parameters', parameter }, { prefer: 'respond-async' });
+    const cancel = async (res: FhirReply) => {
+      assert.equal(res.status, 202, res.text.slice(0, 300));
+      const cancelled = await fhir.delete(String(res.headers['content-location']).slice(FHIR_BASE.length + 1));
+      assert.equal(cancelled.status, 202);
+    };
+    const assertTooLong = (res: FhirReply, name: string) => {
+      assert.equal(res.status, 400, res.text.slice(0, 300));
+      assert.equal(res.body.issue[0].code, 'too-long');
+      assert.deepEqual(res.body.issue[0].expression, [name]);
+    };
+
+    it('a _typeFilter of 2 MB, or parameters over 1 MB together, are 400 too-long and store no job', async () => {
+      // Positive control: a _typeFilter of nearly 1 MB is a job (and the one job this client may have).
+      await cancel(await kickOff([{ name: '_typeFilter', valueString: `Patient?name=${'a'.repeat(MB - 100)}` }]));
+
+      assertTooLong(await kickOff([{ name: '_typeFilter', valueString: `Patient?name=${'a'.repeat(2 * MB)}` }]), '_typeFilter');
+      const third = `Patient?name=${'b'.repeat(400_000)}`;
+      assertTooLong(await kickOff([{ name: '_type', valueString: 'Patient' }, ...[1, 2, 3].map(() => ({ name: '_typeFilter', valueString: third }))]), '_typeFilter');
+      // Nothing was stored: the client's single export slot is free.
+      await cancel(await kickOff([{ name: '_type', valueString: 'Patient' }]));
+    });
+  });
 }
 
 if (drivers.includes('postgres')) {
