@@ -6,7 +6,7 @@ import { FhirError, issue } from './outcome.ts';
  * FHIR API's 400 for a statement cut short). Defined here, next to the repository port, because the
  * FHIR and auth domains and storage may all import src/fhir, and none of them src/storage.
  */
-export type StorageFaultKind = 'busy' | 'unavailable' | 'too-costly';
+export type StorageFaultKind = 'busy' | 'unavailable' | 'too-costly' | 'conflict';
 
 export abstract class StorageFault extends Error {
   abstract readonly kind: StorageFaultKind;
@@ -38,8 +38,19 @@ export class QueryTooCostly extends StorageFault {
 }
 
 /**
- * How the FHIR API (and the admin API, also OperationOutcomes) answers a storage fault. Busy or
- * unavailable: 503 `transient` with Retry-After (RFC 9110 §15.6.4), worth retrying as it is. A
+ * The database gave up on a statement because of what concurrent work holds: a deadlock (SQLSTATE 40P01),
+ * a serialization failure (40001), or a lock waited for longer than allowed (55P03, lock_timeout). Its
+ * transaction rolls back whole; the same request, tried again as it is, is likely to go through.
+ */
+export class DatabaseConflict extends StorageFault {
+  readonly kind = 'conflict';
+  readonly retryAfterSeconds = 1;
+  readonly description = 'Other requests were changing the same data at the same time; try again shortly';
+}
+
+/**
+ * How the FHIR API (and the admin API, also OperationOutcomes) answers a storage fault. Busy,
+ * unavailable or in conflict: 503 `transient` with Retry-After (RFC 9110 §15.6.4), worth retrying as it is. A
  * statement cut short: 400 `too-costly`, the status this API already gives a request it will not run
  * for its cost (too many query parameters): the same request would be cut short again, so it must
  * change, and a 5xx would invite the very retry that cannot help.

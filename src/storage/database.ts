@@ -37,6 +37,12 @@ export interface Database extends SqlClient {
   close(): Promise<void>;
 }
 
+/**
+ * Lifts the pool's statement and lock timeouts for the rest of a maintenance transaction (migrations,
+ * seeding, planner statistics), whose statements may run and wait as long as they need.
+ */
+export const LIFT_TIMEOUTS = "SELECT set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true)";
+
 /** One pool's budget. */
 export interface PoolOptions {
   /**
@@ -44,7 +50,10 @@ export interface PoolOptions {
    * pool at a time (so work of one pool waits behind at most one unit of another), whatever this says.
    */
   poolSize: number;
-  /** PostgreSQL: milliseconds a statement may run before the server cancels it (`statement_timeout`); 0 or absent: no limit. */
+  /**
+   * PostgreSQL: milliseconds a statement may run before the server cancels it (`statement_timeout`); 0 or
+   * absent: no limit. A wait for one lock is cut at 90% of it (`lock_timeout`): DatabaseConflict, not QueryTooCostly.
+   */
   statementTimeoutMs?: number;
   /** Units of request work that may wait for a connection; more are refused at once (DatabaseBusy). Absent: no limit. */
   maxQueue?: number;

@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import type { Database } from './database.ts';
+import { LIFT_TIMEOUTS, type Database } from './database.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 // Any constant works; it only has to be the same in every process sharing the database.
@@ -17,8 +17,8 @@ export interface MigrationResult {
 export async function migrate(db: Database): Promise<MigrationResult> {
   const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f)).sort();
   return db.transaction(async (tx) => {
-    // A migration may rewrite large tables, and a twin waits here for another's: no statement timeout applies.
-    await tx.query('SET LOCAL statement_timeout = 0');
+    // A migration may rewrite large tables, and a twin waits here for another's: no statement or lock timeout applies.
+    await tx.query(LIFT_TIMEOUTS);
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await tx.query(
       `CREATE TABLE IF NOT EXISTS schema_migration (

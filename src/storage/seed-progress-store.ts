@@ -2,7 +2,7 @@ import type { Resource } from '../fhir/resource.ts';
 import type { SearchIndexRows } from '../fhir/search/index-rows.ts';
 import type { SeedLedger, SeedRange } from '../fhir/sandbox/seed-ledger.ts';
 import { insertPrepared, prepareBulkInsert, type PreparedBatch } from './bulk-resource-writer.ts';
-import type { Database, SqlClient } from './database.ts';
+import { LIFT_TIMEOUTS, type Database, type SqlClient } from './database.ts';
 import { createResourceStore } from './resource-store.ts';
 
 export interface SeedLedgerOptions {
@@ -46,8 +46,8 @@ export function createSeedLedger(db: Database, options: SeedLedgerOptions): Seed
       // Indexed before the transaction opens, so the previous batch's insert runs meanwhile.
       const prepared = options.path === 'bulk' ? await prepareBulkInsert(resources, { tenant, indexResource: options.indexResource, now }) : undefined;
       return db.transaction(async (tx) => {
-        // Seeding is maintenance: no statement timeout of the pool cuts a batch (or the wait for a twin's) short.
-        await tx.query('SET LOCAL statement_timeout = 0');
+        // Seeding is maintenance: no statement or lock timeout of the pool cuts a batch (or the wait for a twin's) short.
+        await tx.query(LIFT_TIMEOUTS);
         // Serialises writers of one seed (two servers starting together); the loser sees the row.
         await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SEED_LOCK_CLASS, `${tenant}/${seed}`]);
         const overlap = await tx.query(

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Slowing password guessing (RFC 6819 §4.4.3.6, OWASP Authentication: account and client throttling).
  * Counters live in the database so every process sees the same counts. An attempt is counted BEFORE the
@@ -39,8 +41,19 @@ export interface LoginThrottle {
   succeeded(email: string, clientIp: string): Promise<void>;
 }
 
-export const accountKey = (email: string) => `account:${email.trim().toLowerCase()}`;
-export const addressKey = (clientIp: string) => `ip:${clientIp}`;
+/**
+ * Keys are primary keys, B-tree entries PostgreSQL caps at 2,704 bytes, while what they are made of comes
+ * from the request: the client address is whatever X-Forwarded-For says behind TRUST_PROXY=true. A value
+ * longer than any real one (an email of RFC 5321's 254 characters, an IPv6 address with a zone) is keyed
+ * by its SHA-256; real ones stay readable, for an operator looking at who is throttled. The two forms
+ * never meet: a hashed key's prefix has `-sha256` where a readable one has `:`.
+ */
+const MAX_READABLE = 320;
+const keyOf = (kind: string, value: string) =>
+  value.length <= MAX_READABLE ? `${kind}:${value}` : `${kind}-sha256:${createHash('sha256').update(value, 'utf8').digest('base64url')}`;
+
+export const accountKey = (email: string) => keyOf('account', email.trim().toLowerCase());
+export const addressKey = (clientIp: string) => keyOf('ip', clientIp);
 
 export function createLoginThrottle(store: LoginAttemptStore, settings: LoginThrottleSettings, now: () => Date): LoginThrottle {
   const windowMs = settings.windowSeconds * 1000;

@@ -1,8 +1,8 @@
 import type { AccessConstraints } from '../../auth/access/fhir-access.ts';
 import { FhirError, issue } from '../outcome.ts';
 import type { HistoryPage, ResourceReader, ResourceRepository, ResourceWriter } from '../repository.ts';
-import type { ResourceRecord } from '../resource.ts';
-import { meetsConstraints, type MatchDeps } from './constraint-match.ts';
+import type { Resource, ResourceRecord } from '../resource.ts';
+import { meetsConstraints, meetsWriteConstraints, type MatchDeps } from './constraint-match.ts';
 import { constraintCondition } from './constraint-condition.ts';
 import type { FhirAccess } from './fhir-access.ts';
 
@@ -44,13 +44,20 @@ function visible(reach: RequestReach, record: ResourceRecord | undefined): Resou
   return record && reachable(reach, record) ? record : undefined;
 }
 
+/** Whether the caller may write this resource: as its constraints on the type say for a write. */
+function writable(reach: RequestReach, resource: Resource): boolean {
+  const constraints = constraintsOn(reach, resource.resourceType);
+  return constraints !== undefined && meetsWriteConstraints(resource, constraints, reach.match);
+}
+
 /**
- * What a write may replace: a live resource outside the caller's reach is refused (403), never
- * overwritten or deleted. A write cannot answer "not there" instead: an update would create.
+ * What a write may replace: a live resource the caller could not write is refused (403), never
+ * overwritten or deleted: one outside its reach, or one that is also in another patient's record. A
+ * write cannot answer "not there" instead: an update would create.
  */
 function replaceable(reach: RequestReach, record: ResourceRecord | undefined): void {
-  if (record && !record.deleted && !reachable(reach, record)) {
-    throw forbidden(`${record.resourceType}/${record.id} is outside what the access token grants`);
+  if (record && !record.deleted && !writable(reach, record.resource)) {
+    throw forbidden(`${record.resourceType}/${record.id} is outside what the access token may write`);
   }
 }
 
@@ -94,11 +101,10 @@ export function constrainWriter(inner: ResourceWriter, reach: RequestReach): Res
     ...reader,
     async save(input) {
       const resource = input.resource;
-      const constraints = constraintsOn(reach, resource.resourceType);
-      if (!constraints || !meetsConstraints(resource, constraints, reach.match)) {
-        throw forbidden(`the ${resource.resourceType} to write is outside what the access token grants`);
+      if (!writable(reach, resource)) {
+        throw forbidden(`the ${resource.resourceType} to write is outside what the access token may write`);
       }
-      // The version it replaces must be reachable too.
+      // The version it replaces must be writable too.
       if (resource.id !== undefined) replaceable(reach, await inner.read(resource.resourceType, resource.id));
       return inner.save(input);
     },

@@ -23,6 +23,24 @@ export function meetsConstraints(resource: Resource, constraints: AccessConstrai
   return constraints.clauses.some((clause) => meetsClause(resource, rows, clause, deps));
 }
 
+/**
+ * Whether a resource may be written (created, or stored over its current version) under a decision's
+ * constraints. Stricter than reading it: R4's CompartmentDefinition puts a resource in the compartment
+ * of every patient one of its compartment parameters names (an Observation is in its subject's and its
+ * performers'), so a token could otherwise write into another patient's record by naming its own patient
+ * in a second parameter. Under a compartment, the resource must meet the clause AND every Patient its
+ * compartment parameters reference must be the token's patient.
+ */
+export function meetsWriteConstraints(resource: Resource, constraints: AccessConstraints, deps: MatchDeps): boolean {
+  if (constraints.kind === 'none') return true;
+  const rows = deps.index(resource);
+  return constraints.clauses.some(
+    (clause) =>
+      meetsClause(resource, rows, clause, deps) &&
+      (clause.compartment === undefined || namesNoOtherPatient(rows, clause.compartment, deps.settings.baseUrl)),
+  );
+}
+
 function meetsClause(resource: Resource, rows: SearchIndexRows, clause: AccessClause, deps: MatchDeps): boolean {
   if (clause.compartment && !inCompartment(resource, rows, clause.compartment, deps.settings.baseUrl)) return false;
   if (!clause.query || clause.query.length === 0) return true;
@@ -39,6 +57,21 @@ function inCompartment(resource: Resource, rows: SearchIndexRows, compartment: C
       r.targetType === 'Patient' &&
       r.targetId === compartment.patientId &&
       (r.targetUrl === null || r.targetUrl === own),
+  );
+}
+
+/**
+ * No compartment parameter of the resource references a Patient other than the compartment's own (on this
+ * server; a Patient elsewhere is another patient too). A Patient is confined by id: its one parameter
+ * that can reference a Patient (`link`, its R4 compartment parameter) is held to the same rule.
+ */
+function namesNoOtherPatient(rows: SearchIndexRows, compartment: CompartmentConstraint, baseUrl: string): boolean {
+  const own = `${baseUrl}/Patient/${compartment.patientId}`;
+  return rows.reference.every(
+    (r) =>
+      r.targetType !== 'Patient' ||
+      (compartment.kind === 'patient-link' && !compartment.params.includes(r.param)) ||
+      (r.targetId === compartment.patientId && (r.targetUrl === null || r.targetUrl === own)),
   );
 }
 

@@ -2,6 +2,7 @@ import { FhirError, issue } from '../outcome.ts';
 import type { FhirSettings } from '../interaction.ts';
 import { parseSearchRequest } from '../search/parse-search.ts';
 import type { SearchParameterRegistry } from '../search/registry.ts';
+import { MAX_STRING_BYTES } from '../validation/primitive-formats.ts';
 import type { ExportLevel, ExportRequest } from './export-job.ts';
 
 /** Bulk Data Access 2.0.0 §"Query Parameters": `_outputFormat` values that all mean NDJSON. */
@@ -42,6 +43,7 @@ const invalid = (diagnostics: string, expression?: string) => new FhirError(400,
  */
 export function parseExportParameters(ctx: ExportParameterContext): ExportRequest {
   const pairs = [...ctx.query, ...(ctx.method === 'POST' ? parametersOf(ctx.body) : [])];
+  checkSize(pairs);
   const values = (name: string) => pairs.filter(([k]) => k === name).map(([, v]) => v);
   for (const [name] of pairs) {
     if (KNOWN.has(name) || IGNORED.has(name)) continue;
@@ -108,6 +110,24 @@ export function parseExportParameters(ctx: ExportParameterContext): ExportReques
   const unsupported = associated.filter((v) => !SUPPORTED_ASSOCIATED_DATA.has(v));
   if (unsupported.length > 0) request.unsupportedAssociatedData = [...new Set(unsupported)];
   return request;
+}
+
+/**
+ * The parameters are stored with the job, and a POST body may be as large as MAX_BODY_BYTES: together,
+ * names and values, they hold at most what one FHIR string may (1 MB of UTF-8, R4 string maxLength).
+ * Checked before any of them is parsed, let alone stored.
+ */
+function checkSize(pairs: [string, string][]): void {
+  let bytes = 0;
+  for (const [name, value] of pairs) {
+    bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value, 'utf8');
+    if (bytes > MAX_STRING_BYTES) {
+      throw new FhirError(
+        400,
+        issue('too-long', `The $export parameters may hold at most ${MAX_STRING_BYTES.toLocaleString('en')} bytes of UTF-8 (1 MB) together; ${name} goes past that`, name),
+      );
+    }
+  }
 }
 
 function listOf(values: string[]): string[] {

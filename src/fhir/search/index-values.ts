@@ -1,5 +1,6 @@
 import { dateRange } from './date-range.ts';
 import { decimalRange } from './decimal-range.ts';
+import { indexedText, indexedTokenPart } from './index-budget.ts';
 import type { DateRow, NumberRow, QuantityRow, ReferenceRow, StringRow, TokenRow, UriRow } from './index-rows.ts';
 import { normalizeString } from './normalize.ts';
 import { parseReference } from './reference-value.ts';
@@ -18,18 +19,13 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
-/** Keeps an indexed text under the B-tree entry size limit (≈2.7 kB). */
-export function clip(text: string): string {
-  return Buffer.byteLength(text) > 2000 ? text.slice(0, 500) : text;
-}
-
 const PRIMITIVE = new Set(['string', 'code', 'id', 'uri', 'url', 'canonical', 'oid', 'uuid', 'markdown', 'integer', 'decimal', 'positiveInt', 'unsignedInt']);
 
 export function tokenRows(param: string, { type, data }: TypedValue): TokenRow[] {
   const row = (system: unknown, code: unknown, display: unknown): TokenRow => ({
     param,
-    system: str(system) === undefined ? null : clip(String(system)),
-    code: code === undefined || code === null || code === '' ? null : clip(String(code)),
+    system: str(system) === undefined ? null : indexedTokenPart(String(system)),
+    code: code === undefined || code === null || code === '' ? null : indexedTokenPart(String(code)),
     display: str(display) ?? null,
   });
   const coding = (c: unknown): TokenRow[] => (isObj(c) && (c.code !== undefined || c.system !== undefined) ? [row(c.system, c.code, c.display)] : []);
@@ -82,7 +78,7 @@ export function stringRows(param: string, { type, data }: TypedValue): StringRow
         break;
     }
   }
-  return texts.filter((t) => t.trim() !== '').map((raw) => ({ param, value: clip(normalizeString(raw)), raw }));
+  return texts.filter((t) => t.trim() !== '').map((raw) => ({ param, value: indexedText(normalizeString(raw)), raw }));
 }
 
 export function referenceRows(param: string, { data }: TypedValue, targetType: string | undefined): { references: ReferenceRow[]; identifiers: TokenRow[] } {
@@ -91,7 +87,8 @@ export function referenceRows(param: string, { data }: TypedValue, targetType: s
   const add = (reference: string) => {
     const parsed = parseReference(reference);
     if (!parsed || (targetType && parsed.type !== targetType)) return;
-    references.push({ param, targetType: parsed.type, targetId: parsed.id, targetUrl: parsed.url === null ? null : clip(parsed.url) });
+    // target_url is in no index: kept whole, so that a search by URL compares the whole of it.
+    references.push({ param, targetType: parsed.type, targetId: parsed.id, targetUrl: parsed.url });
   };
   if (typeof data === 'string') add(data);
   else if (isObj(data)) {
@@ -138,7 +135,7 @@ export function quantityRows(param: string, { type, data }: TypedValue): Quantit
 }
 
 export function uriRows(param: string, { data }: TypedValue): UriRow[] {
-  return typeof data === 'string' && data !== '' ? [{ param, value: clip(data) }] : [];
+  return typeof data === 'string' && data !== '' ? [{ param, value: indexedText(data) }] : [];
 }
 
 /** The FHIR type of a value FHIRPath computed without one (function results). */

@@ -1,5 +1,6 @@
 import type { FhirSettings } from '../interaction.ts';
 import { badRequest, notSupported } from '../outcome.ts';
+import { indexedText } from './index-budget.ts';
 import { normalizeString } from './normalize.ts';
 import {
   parseDate,
@@ -121,7 +122,8 @@ export function parseSearchRequest(
         return badModifier();
       case 'string': {
         const mode = modifier === undefined ? 'start' : modifier === 'exact' ? 'exact' : modifier === 'contains' ? 'contains' : badModifier();
-        return { kind: 'string', param: code, mode, values: values.map((v) => (mode === 'exact' ? unescape(v) : normalizeString(unescape(v)))) };
+        // :exact compares the text as written (not indexed, never cut); the others the indexed form.
+        return { kind: 'string', param: code, mode, values: values.map((v) => (mode === 'exact' ? unescape(v) : indexedText(normalizeString(unescape(v))))) };
       }
       case 'reference': {
         if (modifier === 'identifier') {
@@ -145,7 +147,8 @@ export function parseSearchRequest(
         return { kind: 'quantity', param: code, values: values.map((v) => parseQuantity(name, v)) };
       case 'uri': {
         const mode = modifier === undefined ? 'exact' : modifier === 'below' ? 'below' : modifier === 'above' ? 'above' : badModifier();
-        return { kind: 'uri', param: code, mode, values: values.map(unescape) };
+        // :above compares stored values against the search value's own parents: it stays whole.
+        return { kind: 'uri', param: code, mode, values: values.map((v) => (mode === 'above' ? unescape(v) : indexedText(unescape(v)))) };
       }
       default:
         return badModifier();

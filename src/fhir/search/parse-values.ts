@@ -1,6 +1,7 @@
 import { badRequest } from '../outcome.ts';
 import { dateRange } from './date-range.ts';
 import { decimalRange } from './decimal-range.ts';
+import { indexedTokenPart } from './index-budget.ts';
 import type { DateValue, NumberValue, Prefix, QuantityValue, ReferenceValue, TokenValue } from './search-request.ts';
 
 /**
@@ -40,21 +41,22 @@ function splitPrefix(name: string, value: string): [Prefix, string] {
   return ['eq', value];
 }
 
+/** A token's code and system are compared as the index holds them (index-budget.ts: over-long ones are cut). */
 export function parseToken(name: string, raw: string): TokenValue {
   const parts = splitEscaped(raw, '|');
-  if (parts.length === 1) return { code: unescape(parts[0] ?? '') };
+  if (parts.length === 1) return { code: indexedTokenPart(unescape(parts[0] ?? '')) };
   if (parts.length !== 2) throw badRequest(`A token is code, system|code, |code or system|, not '${raw}'`, name);
   const [system = '', code = ''] = parts.map(unescape);
   if (system === '' && code === '') throw badRequest(`Empty token '${raw}'`, name);
-  if (code === '') return { system };
-  return { system: system === '' ? null : system, code };
+  if (code === '') return { system: indexedTokenPart(system) };
+  return { system: system === '' ? null : indexedTokenPart(system), code: indexedTokenPart(code) };
 }
 
 /** `:of-type` value `system|code|value`: a token on the identifier's type plus its value. */
 export function parseOfType(name: string, raw: string): TokenValue {
   const parts = splitEscaped(raw, '|').map(unescape);
   if (parts.length !== 3 || !parts[1] || !parts[2]) throw badRequest(`${name} takes system|code|value, not '${raw}'`, name);
-  return { system: parts[0] === '' ? null : parts[0], code: `${parts[1]}|${parts[2]}` };
+  return { system: parts[0] ? indexedTokenPart(parts[0]) : null, code: indexedTokenPart(`${parts[1]}|${parts[2]}`) };
 }
 
 export function parseDate(name: string, raw: string, now: () => Date): DateValue {

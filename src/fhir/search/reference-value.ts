@@ -9,7 +9,11 @@ export interface ParsedReference {
   url: string | null;
 }
 
-const TYPE_ID = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
+/**
+ * The type is at most 64 letters, as an id is at most 64 characters (R4 datatypes.html#id): both go
+ * into the search index's target entry, which PostgreSQL caps at 2,704 bytes. No R4 type name is longer.
+ */
+const TYPE_ID = /(?:^|\/)([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
 
 export function parseReference(reference: string): ParsedReference | undefined {
   if (reference.startsWith('#') || reference === '') return undefined;

@@ -95,9 +95,13 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
    * so a connection is held only while a batch comes from the database, never while a slow client
    * takes it: on PostgreSQL by a binary COPY (the bytes as stored, never decoded to strings and
    * encoded again; COPY takes no parameters, so only for ids plain enough to inline), otherwise by a query.
+   * The batches are read as background work: once the response has started, a batch refused for load
+   * would cut the file short under a 200; the download was admitted as request work by `readFile`'s
+   * own query, so it waits its turn instead.
    */
   async function* readBatches(jobId: string, fileNo: number, batches: [number, number][]): AsyncIterable<string | Uint8Array> {
-    const copyOut = PLAIN_ID.test(jobId) && Number.isSafeInteger(fileNo) ? db.copyOut?.bind(db) : undefined;
+    const reader = db.background();
+    const copyOut = PLAIN_ID.test(jobId) && Number.isSafeInteger(fileNo) ? reader.copyOut?.bind(reader) : undefined;
     for (const [from, to] of batches) {
       const chunks: (string | Uint8Array)[] = [];
       if (copyOut) {
@@ -105,7 +109,7 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
           AND chunk_no BETWEEN ${from} AND ${to} ORDER BY chunk_no) TO STDOUT (FORMAT binary)`;
         for await (const piece of binaryCopyValues(copyOut(copy))) chunks.push(piece);
       } else {
-        const rows = await db.query<{ content: string }>(
+        const rows = await reader.query<{ content: string }>(
           'SELECT content FROM bulk_export_chunk WHERE job_id = $1 AND file_no = $2 AND chunk_no BETWEEN $3 AND $4 ORDER BY chunk_no',
           [jobId, fileNo, from, to],
         );

@@ -10,6 +10,13 @@ import { rethrowAsFault, storageFaultOf } from './pg-faults.ts';
 const TEXT_TYPES = [20, 1700, 1082, 1114, 1184];
 const ignore = () => {};
 
+/**
+ * The share of the statement timeout a statement may spend waiting for one lock (`lock_timeout`). A
+ * statement that waits that long is held up by other work (55P03: a conflict, worth retrying as it is),
+ * not costly itself: it fails as such before the statement timeout would cut it short as too costly.
+ */
+const LOCK_WAIT_SHARE = 0.9;
+
 /** One pg pool per entry of `pools`, each behind its own admission (src/storage/admission.ts). */
 export async function openPostgres<K extends string>(url: string, pools: Record<K, PoolOptions>, prepareStatements: boolean): Promise<Record<K, Database>> {
   const opened: Partial<Record<K, Database>> = {};
@@ -28,8 +35,11 @@ async function openPool(url: string, name: string, options: PoolOptions, prepare
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
-    // Sent with every new connection; the server cancels a statement running longer (SQLSTATE 57014).
-    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    // Sent with every new connection; the server cancels a statement running longer (SQLSTATE 57014),
+    // and one waiting for a lock a little less long (55P03).
+    ...(options.statementTimeoutMs
+      ? { statement_timeout: options.statementTimeoutMs, lock_timeout: Math.max(1, Math.floor(options.statementTimeoutMs * LOCK_WAIT_SHARE)) }
+      : {}),
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         TEXT_TYPES.includes(oid) ? (v: string) => v : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,

@@ -1,4 +1,4 @@
-import type { Database } from '../database.ts';
+import { LIFT_TIMEOUTS, type Database } from '../database.ts';
 
 const TABLES = ['resource', 'resource_version', 'search_token', 'search_string', 'search_reference', 'search_date', 'search_number', 'search_quantity', 'search_uri'];
 // Any constant; only concurrent searches of one database have to agree on it.
@@ -15,7 +15,7 @@ const ANALYZE_LOCK = 7_024_311_002;
  */
 export async function refreshStaleStatistics(db: Database): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.query('SET LOCAL statement_timeout = 0');
+    await tx.query(LIFT_TIMEOUTS);
     await tx.query(`DO $$
     DECLARE
       stale text[];
