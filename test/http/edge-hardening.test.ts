@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { JWTPayload } from 'jose';
-import { adminHttp } from '../auth/support/admin-http.ts';
+import { adminHttp, basic } from '../auth/support/admin-http.ts';
 import { signAssertion, testKey, type TestKey } from '../auth/support/client-auth-fixtures.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 
-// The edges of the HTTP surfaces, held whatever arrives: a client assertion nested deeper than any body may be.
-// Each refusal follows the same request succeeding for the right caller, and is followed by proof that nothing
-// changed.
+// The edges of the HTTP surfaces, held whatever arrives: a client assertion nested deeper than any body may be, and
+// URLs the router cannot decode. Each refusal follows the same request succeeding for the right caller, and is
+// followed by proof that nothing changed.
 
 type Json = Record<string, unknown>;
 interface Res {
@@ -20,6 +20,8 @@ interface Res {
 
 const TOKEN_URL = `${TEST_BASE_URL}/auth/token`;
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** RFC 6749 §5.2: error_description is printable ASCII without `"` and `\`. */
+const OAUTH_DESCRIPTION = /^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/;
 
 const nest = (depth: number, inner: string) => `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`;
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
@@ -85,6 +87,97 @@ for (const driver of drivers) {
       const after = await token(await signAssertion(key, claims()));
       assert.equal(after.status, 200, after.text);
       assert.equal(typeof after.body.access_token, 'string');
+    });
+  });
+
+  describe(`errors before routing: each surface's own shape, never the URL (${driver})`, () => {
+    let portico: TestPortico;
+    const ROOT = basic('root', 'secret');
+    before(async () => {
+      portico = await startPortico(driver);
+    });
+    after(() => portico.stop());
+
+    /** Paths the router cannot decode (a `"` among them): the description must not repeat any of them. */
+    const MALFORMED = ['%zz', '%E0%A4%A', '%22%zz%5C'];
+    const echoes = (text: string) => text.includes('%') || text.includes('zz') || text.includes('\\"%');
+
+    it('admin API: 400 OperationOutcome (414 for a segment over the router limit), no-store, like its other refusals', async () => {
+      const control = await inject(portico, 'GET', '/Client/no-such-client', { headers: { authorization: ROOT } });
+      assert.equal(control.status, 404, `positive control: ${control.text}`);
+      assert.equal(control.body.resourceType, 'OperationOutcome');
+      for (const kind of ['Client', 'User', 'AccessPolicy']) {
+        for (const bad of MALFORMED) {
+          const res = await inject(portico, 'GET', `/${kind}/${bad}`, { headers: { authorization: ROOT } });
+          assert.equal(res.status, 400, `${kind}/${bad}: ${res.text}`);
+          assert.match(String(res.headers['content-type']), /^application\/json/);
+          assert.equal(res.body.resourceType, 'OperationOutcome', res.text);
+          assert.deepEqual(res.body.issue, [{ severity: 'error', code: 'invalid', diagnostics: 'The URL is malformed (bad percent-encoding)' }]);
+          assert.equal(res.headers['cache-control'], 'no-store');
+          assert.equal(echoes(res.text), false, res.text);
+        }
+      }
+      assert.equal((await inject(portico, 'GET', `/Client/${'c'.repeat(100)}`, { headers: { authorization: ROOT } })).status, 404, 'positive control: a 100-character id');
+      const long = await inject(portico, 'GET', `/Client/${'c'.repeat(101)}`, { headers: { authorization: ROOT } });
+      assert.equal(long.status, 414, long.text);
+      assert.equal(long.body.resourceType, 'OperationOutcome');
+      assert.equal(long.text.includes('ccc'), false, long.text);
+    });
+
+    it('/rpc: 400 {error: {message}}, no-store', async () => {
+      const control = await inject(portico, 'POST', '/rpc', { headers: { authorization: ROOT, 'content-type': 'application/json' }, payload: JSON.stringify({ method: 'no/such-method' }) });
+      assert.equal(control.status >= 400 && control.status < 500, true, `positive control: ${control.text}`);
+      assert.equal(typeof (control.body.error as Json).message, 'string');
+      for (const bad of MALFORMED) {
+        const res = await inject(portico, 'POST', `/rpc/${bad}`, { headers: { authorization: ROOT } });
+        assert.equal(res.status, 400, res.text);
+        assert.deepEqual(res.body, { error: { message: 'The URL is malformed (bad percent-encoding)' } });
+        assert.equal(res.headers['cache-control'], 'no-store');
+      }
+    });
+
+    it('the pages: 400 "Request refused" page with the page headers, never JSON', async () => {
+      const control = await inject(portico, 'GET', '/auth/login');
+      assert.equal(control.status, 200, `positive control: ${control.text.slice(0, 200)}`);
+      for (const page of ['/auth/login', '/auth/authorize', '/auth/logout', '/auth/apps']) {
+        for (const bad of MALFORMED) {
+          const res = await inject(portico, 'GET', `${page}/${bad}`);
+          assert.equal(res.status, 400, `${page}/${bad}: ${res.text.slice(0, 200)}`);
+          assert.match(String(res.headers['content-type']), /^text\/html/);
+          assert.match(res.text, /Request refused/);
+          assert.match(String(res.headers['content-security-policy']), /default-src 'none'/);
+          assert.equal(res.headers['x-frame-options'], 'DENY');
+          assert.equal(res.headers['cache-control'], 'no-store');
+          assert.equal(echoes(res.text), false);
+        }
+      }
+    });
+
+    it('the OAuth endpoints (and any other path): RFC 6749 JSON invalid_request whose description holds no quote and no URL', async () => {
+      const control = await inject(portico, 'GET', '/auth/register/no-such-client');
+      assert.equal(control.status, 401, `positive control: ${control.text}`);
+      assert.equal(control.body.error, 'invalid_token');
+      for (const path of ['/auth/register', '/oauth/register', '/auth/token', '/auth/introspect', '/.well-known', '/health']) {
+        for (const bad of MALFORMED) {
+          const res = await inject(portico, 'GET', `${path}/${bad}`);
+          assert.equal(res.status, 400, `${path}/${bad}: ${res.text}`);
+          assert.deepEqual(res.body, { error: 'invalid_request', error_description: 'The URL is malformed (bad percent-encoding)' });
+          assert.equal(res.headers['cache-control'], 'no-store');
+        }
+      }
+      const long = await inject(portico, 'GET', `/auth/register/${'c'.repeat(100)}%22`);
+      assert.equal(long.status, 414, long.text);
+      assert.equal(long.body.error, 'invalid_request');
+      assert.match(String(long.body.error_description), OAUTH_DESCRIPTION);
+    });
+
+    it('the FHIR API: 400 OperationOutcome, as before', async () => {
+      for (const bad of MALFORMED) {
+        const res = await inject(portico, 'GET', `/fhir/Patient/${bad}`);
+        assert.equal(res.status, 400, res.text);
+        assert.equal(res.body.resourceType, 'OperationOutcome');
+        assert.equal(echoes(res.text), false, res.text);
+      }
     });
   });
 }
