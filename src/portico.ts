@@ -187,7 +187,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         : undefined;
     const adminAccess = { root: config.admin, clients: auth.clients, policies: auth.policies, users: auth.users, secrets: clientSecrets };
     const rpcMethods = new Map<string, RpcMethod>([
-      [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: auth.clients, newSecret: generateClientSecret, newId, secrets: clientSecrets })],
+      [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: auth.clients, newSecret: generateClientSecret, newId, secrets: clientSecrets, strictRedirectUris: config.mode === 'production' })],
       [
         GET_LAUNCH_URI,
         (params) =>

@@ -6,9 +6,9 @@ import { adminHttp, basic } from '../auth/support/admin-http.ts';
 import { signAssertion, testKey, type TestKey } from '../auth/support/client-auth-fixtures.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 
-// The edges of the HTTP surfaces, held whatever arrives: a client assertion nested deeper than any body may be, and
-// URLs the router cannot decode. Each refusal follows the same request succeeding for the right caller, and is
-// followed by proof that nothing changed.
+// The edges of the HTTP surfaces, held whatever arrives: a client assertion nested deeper than any body may be,
+// URLs the router cannot decode, and plain-http redirect URLs from developers in production. Each refusal follows
+// the same request succeeding for the right caller, and is followed by proof that nothing changed.
 
 type Json = Record<string, unknown>;
 interface Res {
@@ -20,6 +20,8 @@ interface Res {
 
 const TOKEN_URL = `${TEST_BASE_URL}/auth/token`;
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const SAVE = 'smartbox.portal.developer.rpc/save-developer-application';
+const PRODUCTION = { MODE: 'production', ADMIN_CLIENT_ID: 'root', ADMIN_CLIENT_SECRET: 'secret', SESSION_SECRET: 's'.repeat(32), SECRETS_KEY: 'a'.repeat(64), REGISTRATION_MODE: 'open' };
 /** RFC 6749 §5.2: error_description is printable ASCII without `"` and `\`. */
 const OAUTH_DESCRIPTION = /^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/;
 
@@ -178,6 +180,50 @@ for (const driver of drivers) {
         assert.equal(res.body.resourceType, 'OperationOutcome');
         assert.equal(echoes(res.text), false, res.text);
       }
+    });
+  });
+
+  describe(`the developer RPC in production: plain-http redirect URLs only on loopback (${driver})`, () => {
+    let portico: TestPortico;
+    let admin: ReturnType<typeof adminHttp>;
+    const developer = basic('dev@apps.example', 'correct horse battery');
+
+    before(async () => {
+      portico = await startPortico(driver, PRODUCTION);
+      admin = adminHttp(portico.app);
+      const user = await admin('PUT', '/User/dev', { body: { resourceType: 'User', email: 'dev@apps.example', password: 'correct horse battery', roles: ['developer'] } });
+      assert.equal(user.status, 201, user.text);
+    });
+    after(() => portico.stop());
+
+    const save = (redirect: string) =>
+      admin('POST', '/rpc', { authorization: developer, body: { method: SAVE, params: { name: 'dev app', confidentiality: 'public', 'redirect-url': redirect } } });
+    const clientCount = async () => (await admin('GET', '/Client?_count=1')).body.total as number;
+
+    it('https and loopback http are saved; http to any other host is 422 naming redirect-url, nothing stored, as at /auth/register', async () => {
+      for (const redirect of ['https://app.example/cb', 'http://127.0.0.1:8080/cb', 'http://localhost/cb', 'http://[::1]:3000/cb']) {
+        const saved = await save(redirect);
+        assert.equal(saved.status, 200, `${redirect}: ${saved.text}`);
+        assert.equal(saved.body.result.auth.authorization_code.redirect_uri, redirect);
+      }
+      for (const redirect of ['http://app.example/cb', 'http://10.0.0.5/cb', 'HTTP://app.example/cb']) {
+        const before = await clientCount();
+        const refused = await save(redirect);
+        assert.equal(refused.status, 422, refused.text);
+        assert.equal(refused.body.error.param, 'redirect-url');
+        assert.match(refused.body.error.message, /must use https \(http is allowed only for loopback redirects\)/);
+        assert.equal(await clientCount(), before, 'nothing stored');
+        const registered = await inject(portico, 'POST', '/auth/register', { headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ redirect_uris: [redirect] }) });
+        assert.equal(registered.status, 400, `the same rule at registration: ${registered.text}`);
+        assert.equal(registered.body.error, 'invalid_redirect_uri');
+      }
+    });
+
+    it('the admin API is for operators: root may still register a plain-http redirect URI', async () => {
+      const client = await admin('PUT', '/Client/internal-app', {
+        body: { resourceType: 'Client', type: 'smart-app', grant_types: ['authorization_code'], auth: { authorization_code: { redirect_uri: 'http://app.internal.example/cb', secret_required: true } } },
+      });
+      assert.equal(client.status, 201, client.text);
     });
   });
 }

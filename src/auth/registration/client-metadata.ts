@@ -1,7 +1,7 @@
 import type { AddressClass } from '../client-auth/jwks/address-class.ts';
 import { jwksUriAddressProblem, keySetProblems } from '../clients/client-key-rules.ts';
 import { MAX_REDIRECT_URIS } from '../registry/registry-limits.ts';
-import { isHttpUrl, redirectUriProblem } from '../registry/uri-rules.ts';
+import { isHttpUrl, plainHttpRedirectProblem, redirectUriProblem } from '../registry/uri-rules.ts';
 import { DEFAULT_APP_SCOPE, DEFAULT_AUTH_METHOD, DEFAULT_GRANT_TYPES, DEFAULT_RESPONSE_TYPES, DEFAULT_SYSTEM_SCOPE } from './registration-defaults.ts';
 import { invalidMetadata, invalidRedirectUri } from './registration-error.ts';
 
@@ -79,7 +79,7 @@ export function parseClientMetadata(body: unknown, rules: MetadataRules): Client
   const redirectUris = stringList(input, 'redirect_uris', invalidRedirectUri) ?? [];
   if (redirectUris.length > MAX_REDIRECT_URIS) throw invalidRedirectUri(`redirect_uris: at most ${MAX_REDIRECT_URIS} redirect URIs`);
   for (const uri of redirectUris) {
-    const problem = redirectUriProblem(uri) ?? (rules.strictRedirectUris ? insecureHttpProblem(uri) : undefined);
+    const problem = redirectUriProblem(uri) ?? (rules.strictRedirectUris ? plainHttpRedirectProblem(uri) : undefined);
     if (problem) throw invalidRedirectUri(`redirect_uris: "${uri}" ${problem}`);
   }
   // No redirect URI is valid (seed 001's curl body): the client just cannot finish an authorization-code flow until one is added.
@@ -127,13 +127,6 @@ export function parseClientMetadata(body: unknown, rules: MetadataRules): Client
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (metadata as unknown as Json)[k] = v;
   if (metadata.client_name !== undefined && metadata.client_name.length > 256) throw invalidMetadata('client_name is longer than 256 characters');
   return metadata;
-}
-
-function insecureHttpProblem(uri: string): string | undefined {
-  if (!/^http:/i.test(uri)) return undefined;
-  const host = new URL(uri).hostname;
-  // RFC 8252 §7.3 / §8.3: plain http only to the loopback interface.
-  return ['localhost', '127.0.0.1', '[::1]'].includes(host) ? undefined : 'must use https (http is allowed only for loopback redirects)';
 }
 
 function optionalString(input: Json, key: string): string | undefined {
