@@ -7,8 +7,9 @@ import { signAssertion, testKey, type TestKey } from '../auth/support/client-aut
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 
 // The edges of the HTTP surfaces, held whatever arrives: a client assertion nested deeper than any body may be,
-// URLs the router cannot decode, and plain-http redirect URLs from developers in production. Each refusal follows
-// the same request succeeding for the right caller, and is followed by proof that nothing changed.
+// registration metadata of megabytes, URLs the router cannot decode, and plain-http redirect URLs from developers
+// in production. Each refusal follows the same request succeeding for the right caller, and is followed by proof
+// that nothing changed.
 
 type Json = Record<string, unknown>;
 interface Res {
@@ -89,6 +90,119 @@ for (const driver of drivers) {
       const after = await token(await signAssertion(key, claims()));
       assert.equal(after.status, 200, after.text);
       assert.equal(typeof after.body.access_token, 'string');
+    });
+  });
+
+  describe(`registration metadata sizes (${driver})`, () => {
+    let portico: TestPortico;
+    let admin: ReturnType<typeof adminHttp>;
+
+    before(async () => {
+      portico = await startPortico(driver);
+      admin = adminHttp(portico.app);
+    });
+    after(() => portico.stop());
+
+    const register = (body: Json | string) =>
+      inject(portico, 'POST', '/auth/register', { headers: { 'content-type': 'application/json' }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
+    const clientCount = async () => {
+      const res = await admin('GET', '/Client?_count=1');
+      assert.equal(res.status, 200, res.text);
+      return res.body.total as number;
+    };
+    const refused = async (body: Json, error: string, description: RegExp) => {
+      const before = await clientCount();
+      const res = await register(body);
+      assert.equal(res.status, 400, res.text.slice(0, 300));
+      assert.equal(res.body.error, error);
+      assert.match(String(res.body.error_description), description);
+      assert.equal(res.text.length < 1000, true, 'the refusal does not echo the value');
+      assert.equal(res.body.client_id, undefined);
+      assert.equal(await clientCount(), before, 'nothing stored');
+    };
+    const base = { client_name: 'sized', redirect_uris: ['https://sized.example/cb'] };
+    const url = (length: number) => `https://sized.example/${'p'.repeat(length - 'https://sized.example/'.length)}`;
+
+    it('each string of 2,000 characters is stored; 2,001 is invalid_client_metadata (invalid_redirect_uri for a redirect URI), nothing stored', async () => {
+      const long = {
+        ...base,
+        redirect_uris: [url(2000)],
+        software_id: 'i'.repeat(2000),
+        software_version: 'v'.repeat(2000),
+        client_uri: url(2000),
+        logo_uri: url(2000),
+        tos_uri: url(2000),
+        policy_uri: url(2000),
+        launch_uri: url(2000),
+        contacts: ['c'.repeat(2000)],
+        client_name: 'n'.repeat(256),
+      };
+      const accepted = await register(long);
+      assert.equal(accepted.status, 201, accepted.text.slice(0, 300));
+      const stored = await admin('GET', `/Client/${String(accepted.body.client_id)}`);
+      assert.equal(stored.body.registration.software_id, long.software_id);
+      assert.deepEqual(stored.body.registration.redirect_uris, long.redirect_uris);
+
+      for (const key of ['software_id', 'software_version'] as const) {
+        await refused({ ...long, [key]: `${long[key]}x` }, 'invalid_client_metadata', new RegExp(`^${key} is longer than 2000 characters$`));
+      }
+      for (const key of ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'launch_uri'] as const) {
+        await refused({ ...long, [key]: url(2001) }, 'invalid_client_metadata', new RegExp(`^${key} is longer than 2000 characters$`));
+      }
+      await refused({ ...long, contacts: ['a@sized.example', 'c'.repeat(2001)] }, 'invalid_client_metadata', /^contacts: each must be at most 2000 characters$/);
+      await refused({ ...long, redirect_uris: ['https://sized.example/cb', url(2001)] }, 'invalid_redirect_uri', /^redirect_uris: each must be at most 2000 characters$/);
+      await refused({ ...long, client_name: 'n'.repeat(257) }, 'invalid_client_metadata', /^client_name is longer than 256 characters$/);
+      // A value of megabytes, which registration once stored.
+      await refused({ ...base, software_id: 'y'.repeat(900_000) }, 'invalid_client_metadata', /^software_id is longer than 2000 characters$/);
+    });
+
+    it('a scope of 8,000 characters is stored; 8,001 is invalid_client_metadata', async () => {
+      // Scope tokens separated by single spaces, ending in a token.
+      const scope = `${'system/Patient.rs '.repeat(500).slice(0, 7999)}x`;
+      assert.equal(scope.length, 8000);
+      const accepted = await register({ ...base, scope });
+      assert.equal(accepted.status, 201, accepted.text.slice(0, 300));
+      assert.equal(accepted.body.scope, scope);
+      await refused({ ...base, scope: `${scope}x` }, 'invalid_client_metadata', /^scope is longer than 8000 characters$/);
+    });
+
+    it('a body over 1 MB is 413 in the RFC 7591 shape, nothing stored; 1 MB is read (unknown members are ignored)', async () => {
+      const padded = (bytes: number) => {
+        const text = JSON.stringify({ ...base, padding: '' });
+        return `${text.slice(0, -2)}${'p'.repeat(bytes - text.length)}"}`;
+      };
+      const limit = padded(1024 * 1024);
+      assert.equal(Buffer.byteLength(limit), 1024 * 1024);
+      const accepted = await register(limit);
+      assert.equal(accepted.status, 201, accepted.text.slice(0, 300));
+
+      const before = await clientCount();
+      const res = await register(padded(1024 * 1024 + 1));
+      assert.equal(res.status, 413, res.text);
+      assert.equal(res.body.error, 'invalid_request');
+      assert.match(String(res.body.error_description), OAUTH_DESCRIPTION);
+      assert.equal(res.headers['cache-control'], 'no-store');
+      assert.equal(await clientCount(), before, 'nothing stored');
+    });
+
+    it('RFC 7592 update: the same caps; a refused update leaves the registration and its token as they were', async () => {
+      const created = await register(base);
+      assert.equal(created.status, 201, created.text);
+      const path = new URL(String(created.body.registration_client_uri)).pathname;
+      const manage = (method: 'GET' | 'PUT', token: string, body?: Json) =>
+        inject(portico, method, path, { headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { payload: JSON.stringify(body) } : {}) });
+      const update = { ...base, client_id: created.body.client_id };
+      const updated = await manage('PUT', String(created.body.registration_access_token), { ...update, software_id: 'i'.repeat(2000) });
+      assert.equal(updated.status, 200, `positive control: ${updated.text.slice(0, 300)}`);
+      const token = String(updated.body.registration_access_token);
+
+      const refused = await manage('PUT', token, { ...update, software_id: 'i'.repeat(2001) });
+      assert.equal(refused.status, 400, refused.text.slice(0, 300));
+      assert.equal(refused.body.error, 'invalid_client_metadata');
+      assert.equal(refused.body.error_description, 'software_id is longer than 2000 characters');
+      const current = await manage('GET', token);
+      assert.equal(current.status, 200, 'the registration access token was not rotated');
+      assert.equal(current.body.software_id, 'i'.repeat(2000));
     });
   });
 

@@ -1,6 +1,6 @@
 import type { AddressClass } from '../client-auth/jwks/address-class.ts';
 import { jwksUriAddressProblem, keySetProblems } from '../clients/client-key-rules.ts';
-import { MAX_REDIRECT_URIS } from '../registry/registry-limits.ts';
+import { MAX_CLIENT_NAME, MAX_METADATA_SCOPE, MAX_METADATA_STRING, MAX_REDIRECT_URIS } from '../registry/registry-limits.ts';
 import { isHttpUrl, plainHttpRedirectProblem, redirectUriProblem } from '../registry/uri-rules.ts';
 import { DEFAULT_APP_SCOPE, DEFAULT_AUTH_METHOD, DEFAULT_GRANT_TYPES, DEFAULT_RESPONSE_TYPES, DEFAULT_SYSTEM_SCOPE } from './registration-defaults.ts';
 import { invalidMetadata, invalidRedirectUri } from './registration-error.ts';
@@ -93,7 +93,7 @@ export function parseClientMetadata(body: unknown, rules: MetadataRules): Client
     throw invalidMetadata('token_endpoint_auth_method private_key_jwt needs jwks_uri or jwks');
   }
 
-  const scope = optionalString(input, 'scope');
+  const scope = optionalString(input, 'scope', MAX_METADATA_SCOPE);
   const scopeTokens = scope === undefined ? (usesCode ? DEFAULT_APP_SCOPE : DEFAULT_SYSTEM_SCOPE) : scope.split(' ').filter(Boolean);
   for (const s of scopeTokens) {
     // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
@@ -111,7 +111,7 @@ export function parseClientMetadata(body: unknown, rules: MetadataRules): Client
     scope: scopeTokens.join(' '),
   };
   const optional: Partial<ClientMetadata> = {
-    client_name: optionalString(input, 'client_name'),
+    client_name: optionalString(input, 'client_name', MAX_CLIENT_NAME),
     client_uri: optionalUrl(input, 'client_uri'),
     logo_uri: optionalUrl(input, 'logo_uri'),
     contacts,
@@ -125,14 +125,14 @@ export function parseClientMetadata(body: unknown, rules: MetadataRules): Client
     initiate_login_uri: initiateLoginUri,
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (metadata as unknown as Json)[k] = v;
-  if (metadata.client_name !== undefined && metadata.client_name.length > 256) throw invalidMetadata('client_name is longer than 256 characters');
   return metadata;
 }
 
-function optionalString(input: Json, key: string): string | undefined {
+function optionalString(input: Json, key: string, maxLength = MAX_METADATA_STRING): string | undefined {
   const v = input[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw invalidMetadata(`${key} must be a string`);
+  if (v.length > maxLength) throw invalidMetadata(`${key} is longer than ${maxLength} characters`);
   return v;
 }
 
@@ -146,6 +146,7 @@ function stringList(input: Json, key: string, fail = invalidMetadata): string[] 
   const v = input[key];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v) || !v.every((x): x is string => typeof x === 'string')) throw fail(`${key} must be an array of strings`);
+  if (v.some((x) => x.length > MAX_METADATA_STRING)) throw fail(`${key}: each must be at most ${MAX_METADATA_STRING} characters`);
   return v;
 }
 
