@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { JWTPayload } from 'jose';
+import { classifyAddress } from '../../src/auth/client-auth/jwks/address-class.ts';
+import { createHttpJwksFetcher } from '../../src/auth/client-auth/jwks/http-jwks-fetcher.ts';
 import { adminHttp, basic } from '../auth/support/admin-http.ts';
 import { signAssertion, testKey, type TestKey } from '../auth/support/client-auth-fixtures.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 
 // The edges of the HTTP surfaces, held whatever arrives: a client assertion nested deeper than any body may be,
-// registration metadata of megabytes, URLs the router cannot decode, and plain-http redirect URLs from developers
-// in production. Each refusal follows the same request succeeding for the right caller, and is followed by proof
-// that nothing changed.
+// registration metadata of megabytes, URLs the router cannot decode, plain-http redirect URLs from developers in
+// production, and jwks_uri addresses that translate to special-use IPv4 addresses. Each refusal follows the same
+// request succeeding for the right caller, and is followed by proof that nothing changed.
 
 type Json = Record<string, unknown>;
 interface Res {
@@ -340,4 +344,88 @@ for (const driver of drivers) {
       assert.equal(client.status, 201, client.text);
     });
   });
+
+  describe(`jwks_uri hosts that translate to IPv4, and local-use NAT64 (${driver})`, () => {
+    let portico: TestPortico;
+    let admin: ReturnType<typeof adminHttp>;
+    before(async () => {
+      portico = await startPortico(driver, PRODUCTION);
+      admin = adminHttp(portico.app);
+    });
+    after(() => portico.stop());
+
+    const register = (jwksUri: string) =>
+      inject(portico, 'POST', '/auth/register', {
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUri }),
+      });
+    const adminClient = (jwksUri: string) =>
+      admin('POST', '/Client', {
+        body: {
+          resourceType: 'Client',
+          type: 'bulk-api-client',
+          grant_types: ['client_credentials'],
+          scope: ['system/*.rs'],
+          auth: { client_credentials: { client_assertion_types: [JWT_BEARER] } },
+          jwks_uri: jwksUri,
+        },
+      });
+
+    it('are judged by the IPv4 address they reach (IPv4-translated), or as private (64:ff9b:1::/48), at registration and in the admin API', async () => {
+      // 93.184.215.14, public, in the same spellings.
+      for (const host of ['[::ffff:0:5db8:d70e]', '[::ffff:0:93.184.215.14]', '[64:ff9b::5db8:d70e]']) {
+        assert.equal((await register(`https://${host}/jwks`)).status, 201, `positive control: ${host}`);
+        assert.equal((await adminClient(`https://${host}/jwks`)).status, 201, `positive control: ${host}`);
+      }
+      const refusedHosts: [string, string][] = [
+        ['[::ffff:0:a9fe:a9fe]', 'link-local'],
+        ['[::ffff:0:169.254.169.254]', 'link-local'],
+        ['[::ffff:0:7f00:1]', 'loopback'],
+        ['[::ffff:0:a00:5]', 'private'],
+        ['[64:ff9b:1::a9fe:a9fe]', 'private'],
+        ['[64:ff9b:1:2:3::5db8:d70e]', 'private'],
+      ];
+      for (const [host, kind] of refusedHosts) {
+        const before = (await admin('GET', '/Client?_count=1')).body.total as number;
+        const registered = await register(`https://${host}/jwks`);
+        assert.equal(registered.status, 400, `${host}: ${registered.text}`);
+        assert.equal(registered.body.error, 'invalid_client_metadata');
+        assert.match(String(registered.body.error_description), new RegExp(`jwks_uri points at a ${kind} address`));
+        const posted = await adminClient(`https://${host}/jwks`);
+        assert.equal(posted.status, 422, `${host}: ${posted.text}`);
+        assert.match(posted.text, new RegExp(`points at a ${kind} address`));
+        assert.equal((await admin('GET', '/Client?_count=1')).body.total, before, 'nothing stored');
+      }
+    });
+  });
 }
+
+describe('the JWKS fetcher: addresses that translate to IPv4, and local-use NAT64', () => {
+  let server: Server;
+  let port: number;
+  let hits = 0;
+  before(async () => {
+    server = createServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const fetcher = (address: string) =>
+    createHttpJwksFetcher({ timeoutMs: 2000, maxBytes: 256 * 1024, allowHttp: true, allowedAddresses: new Set(['loopback']), resolve: async () => address });
+
+  it('refuses them before connecting, resolved or literal; the loopback the settings allow is reached', async () => {
+    await fetcher('127.0.0.1')(`http://jwks.test:${port}/jwks`);
+    assert.equal(hits, 1, 'positive control: the resolved loopback address is fetched');
+
+    for (const [address, kind] of [['::ffff:0:a9fe:a9fe', 'link-local'], ['::ffff:0:a00:5', 'private'], ['64:ff9b:1::a9fe:a9fe', 'private'], ['64:ff9b:1::5db8:d70e', 'private']]) {
+      assert.equal(classifyAddress(address as string), kind);
+      await assert.rejects(fetcher(address as string)(`http://jwks.test:${port}/jwks`), new RegExp(`resolves to a ${kind} address, which is not allowed`), address);
+      await assert.rejects(fetcher('127.0.0.1')(`http://[${address}]:${port}/jwks`), new RegExp(`points at a ${kind} address, which is not allowed`), address);
+    }
+    assert.equal(hits, 1, 'nothing else was fetched');
+  });
+});
