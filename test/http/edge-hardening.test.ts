@@ -11,9 +11,10 @@ import { signAssertion, testKey, type TestKey } from '../auth/support/client-aut
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 
 // The edges of the HTTP surfaces, held whatever arrives: a client assertion nested deeper than any body may be,
-// registration metadata of megabytes, URLs the router cannot decode, plain-http redirect URLs from developers in
-// production, and jwks_uri addresses that translate to special-use IPv4 addresses. Each refusal follows the same
-// request succeeding for the right caller, and is followed by proof that nothing changed.
+// registration metadata of megabytes, URLs the router cannot decode, RFC 7592 updates echoing the server's fields
+// as null, plain-http redirect URLs from developers in production, and jwks_uri addresses that translate to
+// special-use IPv4 addresses. Each refusal follows the same request succeeding for the right caller, and is
+// followed by proof that nothing changed.
 
 type Json = Record<string, unknown>;
 interface Res {
@@ -207,6 +208,38 @@ for (const driver of drivers) {
       const current = await manage('GET', token);
       assert.equal(current.status, 200, 'the registration access token was not rotated');
       assert.equal(current.body.software_id, 'i'.repeat(2000));
+    });
+  });
+
+  describe(`RFC 7592 update: server-managed fields sent as null are refused like any value (${driver})`, () => {
+    let portico: TestPortico;
+    before(async () => {
+      portico = await startPortico(driver);
+    });
+    after(() => portico.stop());
+
+    it('each is refused when present at all, null included; the registration, its name and its token are unchanged', async () => {
+      const json = { 'content-type': 'application/json' };
+      const created = await inject(portico, 'POST', '/auth/register', { headers: json, payload: JSON.stringify({ client_name: 'managed', redirect_uris: ['https://managed.example/cb'] }) });
+      assert.equal(created.status, 201, created.text);
+      const path = new URL(String(created.body.registration_client_uri)).pathname;
+      const manage = (method: 'GET' | 'PUT', token: string, body?: Json) =>
+        inject(portico, method, path, { headers: { authorization: `Bearer ${token}`, ...(body ? json : {}) }, ...(body ? { payload: JSON.stringify(body) } : {}) });
+      const replacement = { client_id: created.body.client_id, client_secret: created.body.client_secret, client_name: 'renamed', redirect_uris: ['https://managed.example/cb'] };
+      const updated = await manage('PUT', String(created.body.registration_access_token), replacement);
+      assert.equal(updated.status, 200, `positive control: ${updated.text}`);
+      const token = String(updated.body.registration_access_token);
+
+      for (const field of ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at']) {
+        const refused = await manage('PUT', token, { ...replacement, client_name: 'changed', [field]: null });
+        assert.equal(refused.status, 400, `${field}: ${refused.text}`);
+        assert.equal(refused.body.error, 'invalid_client_metadata');
+        assert.equal(refused.body.error_description, `${field} must not be sent in an update: the server manages them (RFC 7592 §2.2)`);
+      }
+      const current = await manage('GET', token);
+      assert.equal(current.status, 200, 'the refused updates did not rotate the registration access token');
+      assert.equal(current.body.client_name, 'renamed');
+      assert.equal(current.body.client_id_issued_at, created.body.client_id_issued_at);
     });
   });
 
