@@ -211,7 +211,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       accountThrottle: createFailureThrottle(loginAttempts, { ...loginSettings, clearOnSuccess: true }, now, accountKey),
     };
     const rpcMethods = new Map<string, RpcMethod>([
-      [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: registryClients, newSecret: generateClientSecret, newId, secrets: clientSecrets })],
+      [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: registryClients, newSecret: generateClientSecret, newId, secrets: clientSecrets, strictRedirectUris: config.mode === 'production' })],
       [
         GET_LAUNCH_URI,
         (params) =>

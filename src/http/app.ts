@@ -1,14 +1,19 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { FhirDeps } from '../fhir/interaction.ts';
 import { StorageFault } from '../fhir/storage-fault.ts';
+import { ADMIN_KINDS } from '../auth/admin/registry-admin.ts';
 import { adminPlugin, type AdminPluginOptions } from './admin/admin-plugin.ts';
+import { noStore, renderAdminError } from './admin/admin-render.ts';
 import { corsHook, type CorsOptions } from './cors/cors-policy.ts';
 import { discoveryPlugin, type DiscoveryPluginOptions } from './discovery/discovery-plugin.ts';
 import { fhirPlugin, renderError as renderFhirError, type FhirAuthOptions } from './fhir/fhir-plugin.ts';
 import type { BulkRouteOptions } from './fhir/bulk-routes.ts';
-import { rpcPlugin, type RpcPluginOptions } from './rpc/rpc-plugin.ts';
-import { uiPlugin, type UiPluginOptions } from './ui/ui-plugin.ts';
+import { renderOAuthError } from './oauth/oauth-errors.ts';
 import { oauthPlugin, type OAuthPluginOptions } from './oauth/oauth-plugin.ts';
+import { preRouteErrors } from './pre-route-errors.ts';
+import { renderRpcError, rpcPlugin, type RpcPluginOptions } from './rpc/rpc-plugin.ts';
+import { pageSecurityHeaders } from './ui/page-headers.ts';
+import { PAGE_PATHS, renderPageError, uiPlugin, type UiPluginOptions } from './ui/ui-plugin.ts';
 import { tokenPlugin, type TokenPluginOptions } from './token/token-plugin.ts';
 import { sandboxPlugin, type SandboxPluginOptions } from './sandbox/sandbox-plugin.ts';
 
@@ -52,6 +57,16 @@ export const OPEN_FHIR_MOUNT = '/api/open-fhir';
 
 /** The HTTP application: one encapsulated plugin per surface, each with its own parsers and error renderer. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  // Errors raised before routing (a malformed URL) answer in the shape of the surface the path names.
+  const preRoute = preRouteErrors(
+    [
+      { prefixes: ['/fhir', OPEN_FHIR_MOUNT], render: renderFhirError },
+      { prefixes: ADMIN_KINDS.map((kind) => `/${kind}`), render: (error, request, reply) => renderAdminError(error, request, noStore(reply)) },
+      { prefixes: ['/rpc'], render: (error, request, reply) => renderRpcError(error, request, noStore(reply)) },
+      { prefixes: PAGE_PATHS, render: (error, request, reply) => renderPageError(error, request, reply.headers(pageSecurityHeaders(options.ui.frameAncestors))) },
+    ],
+    renderOAuthError,
+  );
   const app = Fastify({
     logger: { level: options.logLevel },
     bodyLimit: options.maxBodyBytes,
@@ -59,11 +74,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // URLs like /fhir/Patient?name=a;b keep their semicolons.
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
-    // Errors raised before routing (a malformed URL) still answer in the surface's own shape.
-    frameworkErrors: (error, request, reply) => {
-      if (request.url.startsWith('/fhir') || request.url.startsWith(OPEN_FHIR_MOUNT)) return renderFhirError(error, request, reply as FastifyReply);
-      return (reply as FastifyReply).code(400).type('application/json').send(JSON.stringify({ error: 'invalid_request', error_description: error.message }));
-    },
+    frameworkErrors: (error, request, reply) => preRoute(error, request, reply as FastifyReply),
   });
 
   // Before every surface, so that their routes, errors and 404s all pass through it.

@@ -50,32 +50,44 @@ export function printable(name: string): string {
   return safe.length > 40 ? `${safe.slice(0, 40)}...` : safe;
 }
 
-/** The first string or key in a parsed value (JSON, YAML) holding a forbidden character, with its path. */
-export function findForbiddenValue(value: unknown, rule: CharacterRule, subject: string): ForbiddenText | undefined {
+/** A step of findForbiddenValue's walk: a value at a path, or an object key to check. */
+type WalkStep = { node: unknown; path: string; depth: number } | { key: string; path: string };
+
+/**
+ * The first string or key in a parsed value (JSON, YAML) holding a forbidden character, with its path, or the
+ * value itself when arrays and objects nest in it deeper than `maxDepth` (YAML aliases can nest a value deeper
+ * than its text, even in a cycle). Walked with an explicit stack, depth first in document order: no value can
+ * overflow the call stack.
+ */
+export function findForbiddenValue(value: unknown, rule: CharacterRule, subject: string, maxDepth: number): ForbiddenText | undefined {
   const at = (path: string) => (path === '' ? subject : `${subject} at ${path}`);
-  const walk = (node: unknown, path: string): ForbiddenText | undefined => {
+  const steps: WalkStep[] = [{ node: value, path: '', depth: 0 }];
+  for (let step = steps.pop(); step !== undefined; step = steps.pop()) {
+    if ('key' in step) {
+      const what = forbiddenCharacter(step.key, rule);
+      if (what) return { where: `a key of ${at(step.path)}`, what };
+      continue;
+    }
+    const { node, path, depth } = step;
     if (typeof node === 'string') {
       const what = forbiddenCharacter(node, rule);
-      return what === undefined ? undefined : { where: at(path), what };
+      if (what) return { where: at(path), what };
+      continue;
     }
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= maxDepth) return { where: subject, what: `values nested deeper than ${maxDepth} levels` };
+    // Pushed last first, so that they are taken in order (an object's key before its value).
     if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) {
-        const found = walk(node[i], `${path}[${i}]`);
-        if (found) return found;
-      }
-      return undefined;
+      for (let i = node.length - 1; i >= 0; i--) steps.push({ node: node[i] as unknown, path: `${path}[${i}]`, depth: depth + 1 });
+      continue;
     }
-    if (node !== null && typeof node === 'object') {
-      for (const [key, child] of Object.entries(node)) {
-        const what = forbiddenCharacter(key, rule);
-        if (what) return { where: `a key of ${at(path)}`, what };
-        const found = walk(child, path === '' ? printable(key) : `${path}.${printable(key)}`);
-        if (found) return found;
-      }
+    const entries = Object.entries(node);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i] as [string, unknown];
+      steps.push({ node: child, path: path === '' ? printable(key) : `${path}.${printable(key)}`, depth: depth + 1 }, { key, path });
     }
-    return undefined;
-  };
-  return walk(value, '');
+  }
+  return undefined;
 }
 
 /**
@@ -174,9 +186,10 @@ export function findInAuthorization(header: string | string[] | undefined, optio
 
 /**
  * A compact JWS (RFC 7515 §7.1): its header and claims, base64url JSON, as whoever reads the unverified token
- * will decode them. Segments that do not decode to JSON are left to that reader.
+ * will decode them, nested no deeper than `maxDepth`. Segments that do not decode to JSON are left to that
+ * reader.
  */
-export function findInJws(token: string, subject: string): ForbiddenText | undefined {
+export function findInJws(token: string, subject: string, maxDepth: number): ForbiddenText | undefined {
   const segments = token.split('.');
   if (segments.length !== 3) return undefined;
   for (const [segment, part] of [[segments[0], 'header'], [segments[1], 'payload']] as const) {
@@ -186,7 +199,7 @@ export function findInJws(token: string, subject: string): ForbiddenText | undef
     } catch {
       continue;
     }
-    const found = findForbiddenValue(decoded, 'text', `the ${subject} ${part}`);
+    const found = findForbiddenValue(decoded, 'text', `the ${subject} ${part}`, maxDepth);
     if (found) return found;
   }
   return undefined;

@@ -39,7 +39,7 @@ export function parseJsonBody(text: string, maxDepth: number): unknown {
   }
   // Parsed strings hold a NUL or a lone surrogate only if the text has an escape or the character itself.
   if (text.includes('\\u') || forbiddenCharacter(text, 'text')) {
-    const found = findForbiddenValue(value, 'text', 'the JSON body');
+    const found = findForbiddenValue(value, 'text', 'the JSON body', maxDepth);
     if (found) throw new BodyError(400, describeForbidden(found));
   }
   return value;

@@ -103,21 +103,33 @@ describe('forbidden characters: the finder', () => {
   const found = (f: ForbiddenText | undefined) => (f ? describeForbidden(f) : undefined);
 
   it('passes legitimate text: accents, CJK, emoji pairs, U+FFFD, tabs and newlines under the text rule', () => {
-    assert.equal(findForbiddenValue({ name: [UNICODE, 'tab\tand\r\nnewline'], [UNICODE]: { '😀': '\uD83D\uDE00' } }, 'text', 'the body'), undefined);
+    assert.equal(findForbiddenValue({ name: [UNICODE, 'tab\tand\r\nnewline'], [UNICODE]: { '😀': '\uD83D\uDE00' } }, 'text', 'the body', 64), undefined);
     assert.equal(findInUrl(`/fhir/Patient?name=${encodeURIComponent(UNICODE)}&given=a+b&x=%2500`), undefined);
     assert.equal(findInAuthorization(basic('zoë', 'pass wörd 😀'), { formEncodedBasic: true }), undefined);
   });
 
   it('finds NUL and lone surrogates in values and keys, with where they are', () => {
-    assert.equal(found(findForbiddenValue({ name: [{ family: 'a\u0000b' }] }, 'text', 'the JSON body')), 'The JSON body at name[0].family holds a NUL character (U+0000)');
-    assert.equal(found(findForbiddenValue({ a: ['\uD800'] }, 'text', 'the JSON body')), 'The JSON body at a[0] holds a lone UTF-16 surrogate (U+D800)');
-    assert.equal(found(findForbiddenValue('x\uDC00', 'text', 'the JSON body')), 'The JSON body holds a lone UTF-16 surrogate (U+DC00)');
+    assert.equal(found(findForbiddenValue({ name: [{ family: 'a\u0000b' }] }, 'text', 'the JSON body', 64)), 'The JSON body at name[0].family holds a NUL character (U+0000)');
+    assert.equal(found(findForbiddenValue({ a: ['\uD800'] }, 'text', 'the JSON body', 64)), 'The JSON body at a[0] holds a lone UTF-16 surrogate (U+D800)');
+    assert.equal(found(findForbiddenValue('x\uDC00', 'text', 'the JSON body', 64)), 'The JSON body holds a lone UTF-16 surrogate (U+DC00)');
     // A pair in the wrong order is two lone surrogates.
-    assert.equal(found(findForbiddenValue('\uDE00\uD83D', 'text', 'the JSON body')), 'The JSON body holds a lone UTF-16 surrogate (U+DE00)');
-    assert.equal(found(findForbiddenValue({ a: { 'k\u0000': 1 } }, 'text', 'the JSON body')), 'A key of the JSON body at a holds a NUL character (U+0000)');
-    assert.equal(findForbiddenValue('bell\u0007', 'text', 'the value'), undefined);
-    assert.equal(found(findForbiddenValue('bell\u0007', 'controls', 'the value')), 'The value holds a control character (U+0007)');
-    assert.equal(found(findForbiddenValue('del\u007F', 'controls', 'the value')), 'The value holds a control character (U+007F)');
+    assert.equal(found(findForbiddenValue('\uDE00\uD83D', 'text', 'the JSON body', 64)), 'The JSON body holds a lone UTF-16 surrogate (U+DE00)');
+    assert.equal(found(findForbiddenValue({ a: { 'k\u0000': 1 } }, 'text', 'the JSON body', 64)), 'A key of the JSON body at a holds a NUL character (U+0000)');
+    assert.equal(findForbiddenValue('bell\u0007', 'text', 'the value', 64), undefined);
+    assert.equal(found(findForbiddenValue('bell\u0007', 'controls', 'the value', 64)), 'The value holds a control character (U+0007)');
+    assert.equal(found(findForbiddenValue('del\u007F', 'controls', 'the value', 64)), 'The value holds a control character (U+007F)');
+  });
+
+  it('walks without recursion: values nested deeper than the limit, however deep or cyclic, are a finding of their own', () => {
+    const nested = (depth: number) => JSON.parse(`${'['.repeat(depth)}"a"${']'.repeat(depth)}`) as unknown;
+    assert.equal(findForbiddenValue({ a: nested(63) }, 'text', 'the JSON body', 64), undefined);
+    assert.equal(found(findForbiddenValue({ a: nested(63), b: ['\u0000'] }, 'text', 'the JSON body', 64)), 'The JSON body at b[0] holds a NUL character (U+0000)');
+    for (const deep of [nested(64), nested(200_000)]) {
+      assert.equal(found(findForbiddenValue({ a: deep }, 'text', 'the JSON body', 64)), 'The JSON body holds values nested deeper than 64 levels');
+    }
+    const cycle: unknown[] = [];
+    cycle.push(cycle);
+    assert.equal(found(findForbiddenValue({ a: cycle }, 'text', 'the YAML body', 64)), 'The YAML body holds values nested deeper than 64 levels');
   });
 
   it('decodes URLs and forms strictly: a NUL, a malformed escape and bytes that are not UTF-8 are all findings', () => {
@@ -140,9 +152,9 @@ describe('forbidden characters: the finder', () => {
     assert.equal(found(findInAuthorization(basic('a%00', 'b'), { formEncodedBasic: true })), 'The Basic user-id holds a NUL character (U+0000)');
     assert.equal(found(findInAuthorization('Bearer a\u0000b')), 'The Authorization header holds a NUL character (U+0000)');
     const segment = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    assert.equal(found(findInJws(`${segment({ alg: 'ES384' })}.${segment({ iss: 'a\u0000' })}.sig`, 'client_assertion')), 'The client_assertion payload at iss holds a NUL character (U+0000)');
-    assert.equal(found(findInJws(`${segment({ kid: '\uD800' })}.${segment({})}.sig`, 'client_assertion')), 'The client_assertion header at kid holds a lone UTF-16 surrogate (U+D800)');
-    assert.equal(findInJws('not.a-jwt.at-all', 'client_assertion'), undefined);
+    assert.equal(found(findInJws(`${segment({ alg: 'ES384' })}.${segment({ iss: 'a\u0000' })}.sig`, 'client_assertion', 64)), 'The client_assertion payload at iss holds a NUL character (U+0000)');
+    assert.equal(found(findInJws(`${segment({ kid: '\uD800' })}.${segment({})}.sig`, 'client_assertion', 64)), 'The client_assertion header at kid holds a lone UTF-16 surrogate (U+D800)');
+    assert.equal(findInJws('not.a-jwt.at-all', 'client_assertion', 64), undefined);
   });
 
   it('describes what it found in characters safe to echo, whatever the names', () => {

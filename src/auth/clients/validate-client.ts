@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AddressClass } from '../client-auth/jwks/address-class.ts';
 import { MAX_REDIRECT_URIS } from '../registry/registry-limits.ts';
-import { isHttpUrl, redirectUriProblem } from '../registry/uri-rules.ts';
+import { isHttpUrl, plainHttpRedirectProblem, redirectUriProblem } from '../registry/uri-rules.ts';
 import { Problems } from '../registry/validation-error.ts';
 import { jwksUriAddressProblem, keySetProblems } from './client-key-rules.ts';
 import { CLIENT_TYPES, GRANT_TYPES, type Client, type GrantType } from './client-repository.ts';
@@ -68,6 +68,12 @@ export interface ClientInputContext {
   newSecret: () => string;
   /** Special-use address classes a jwks_uri may name besides public ones (the JWKS fetcher's); none when absent. */
   jwksUriAddresses?: ReadonlySet<AddressClass>;
+  /**
+   * Production's rule of RFC 7591 registration: a redirect URI over plain http only on loopback. Set where the
+   * writer is not an operator (the developer RPC); the admin API's root and policy-admitted callers may register
+   * any redirect URI the other rules allow.
+   */
+  strictRedirectUris?: boolean;
   /** Encrypts a clear secret into the form a Client stores. */
   secrets: Pick<ClientSecrets, 'seal'>;
 }
@@ -91,16 +97,17 @@ export function validateClient(input: unknown, context: ClientInputContext): Cli
   if (grant_types) client.grant_types = normaliseGrantTypes(grant_types, problems);
   if (scope !== undefined) client.scope = normaliseScope(scope, problems);
 
+  const redirectProblem = (uri: string) => redirectUriProblem(uri) ?? (context.strictRedirectUris ? plainHttpRedirectProblem(uri) : undefined);
   const code = client.auth?.authorization_code;
   if (code?.redirect_uri !== undefined) {
-    const problem = redirectUriProblem(code.redirect_uri);
+    const problem = redirectProblem(code.redirect_uri);
     if (problem) problems.add('auth.authorization_code.redirect_uri', problem);
   }
   // A code-grant client without a redirect_uri is valid; the authorize endpoint refuses it until one is added.
   for (const [key, value] of Object.entries(body.details ?? {})) {
     if (/[-_](uri|url)$/i.test(key) && !isHttpUrl(value)) problems.add(`details.${key}`, 'must be an absolute http(s) URL');
   }
-  checkRegisteredRedirectUris(body.registration, problems);
+  checkRegisteredRedirectUris(body.registration, redirectProblem, problems);
   if (client.jwks_uri !== undefined && client.jwks !== undefined) {
     problems.add('jwks', 'give jwks_uri or jwks, not both (RFC 7591 §2)');
   }
@@ -136,7 +143,7 @@ export function validateClient(input: unknown, context: ClientInputContext): Cli
  * A dynamic registration's redirect URIs (RFC 7591 metadata kept under `registration`) are matched at the
  * authorize endpoint like the Client's own, so an admin edit of them meets the same rules.
  */
-function checkRegisteredRedirectUris(registration: Record<string, unknown> | undefined, problems: Problems): void {
+function checkRegisteredRedirectUris(registration: Record<string, unknown> | undefined, redirectProblem: (uri: string) => string | undefined, problems: Problems): void {
   const uris = registration?.redirect_uris;
   if (uris === undefined) return;
   if (!Array.isArray(uris) || !uris.every((u): u is string => typeof u === 'string')) {
@@ -145,7 +152,7 @@ function checkRegisteredRedirectUris(registration: Record<string, unknown> | und
   }
   if (uris.length > MAX_REDIRECT_URIS) problems.add('registration.redirect_uris', `at most ${MAX_REDIRECT_URIS} redirect URIs`);
   uris.forEach((uri, i) => {
-    const problem = redirectUriProblem(uri);
+    const problem = redirectProblem(uri);
     if (problem) problems.add(`registration.redirect_uris[${i}]`, problem);
   });
 }

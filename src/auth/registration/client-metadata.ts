@@ -1,7 +1,7 @@
 import type { AddressClass } from '../client-auth/jwks/address-class.ts';
 import { jwksUriAddressProblem, keySetProblems } from '../clients/client-key-rules.ts';
-import { MAX_REDIRECT_URIS } from '../registry/registry-limits.ts';
-import { isHttpUrl, redirectUriProblem } from '../registry/uri-rules.ts';
+import { MAX_CLIENT_NAME, MAX_METADATA_SCOPE, MAX_METADATA_STRING, MAX_REDIRECT_URIS } from '../registry/registry-limits.ts';
+import { isHttpUrl, plainHttpRedirectProblem, redirectUriProblem } from '../registry/uri-rules.ts';
 import { DEFAULT_APP_SCOPE, DEFAULT_AUTH_METHOD, DEFAULT_GRANT_TYPES, DEFAULT_RESPONSE_TYPES, DEFAULT_SYSTEM_SCOPE } from './registration-defaults.ts';
 import { invalidMetadata, invalidRedirectUri } from './registration-error.ts';
 
@@ -79,7 +79,7 @@ export function parseClientMetadata(body: unknown, rules: MetadataRules): Client
   const redirectUris = stringList(input, 'redirect_uris', invalidRedirectUri) ?? [];
   if (redirectUris.length > MAX_REDIRECT_URIS) throw invalidRedirectUri(`redirect_uris: at most ${MAX_REDIRECT_URIS} redirect URIs`);
   for (const uri of redirectUris) {
-    const problem = redirectUriProblem(uri) ?? (rules.strictRedirectUris ? insecureHttpProblem(uri) : undefined);
+    const problem = redirectUriProblem(uri) ?? (rules.strictRedirectUris ? plainHttpRedirectProblem(uri) : undefined);
     if (problem) throw invalidRedirectUri(`redirect_uris: "${uri}" ${problem}`);
   }
   // No redirect URI is valid (seed 001's curl body): the client just cannot finish an authorization-code flow until one is added.
@@ -93,7 +93,7 @@ export function parseClientMetadata(body: unknown, rules: MetadataRules): Client
     throw invalidMetadata('token_endpoint_auth_method private_key_jwt needs jwks_uri or jwks');
   }
 
-  const scope = optionalString(input, 'scope');
+  const scope = optionalString(input, 'scope', MAX_METADATA_SCOPE);
   const scopeTokens = scope === undefined ? (usesCode ? DEFAULT_APP_SCOPE : DEFAULT_SYSTEM_SCOPE) : scope.split(' ').filter(Boolean);
   for (const s of scopeTokens) {
     // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
@@ -111,7 +111,7 @@ export function parseClientMetadata(body: unknown, rules: MetadataRules): Client
     scope: scopeTokens.join(' '),
   };
   const optional: Partial<ClientMetadata> = {
-    client_name: optionalString(input, 'client_name'),
+    client_name: optionalString(input, 'client_name', MAX_CLIENT_NAME),
     client_uri: optionalUrl(input, 'client_uri'),
     logo_uri: optionalUrl(input, 'logo_uri'),
     contacts,
@@ -125,21 +125,14 @@ export function parseClientMetadata(body: unknown, rules: MetadataRules): Client
     initiate_login_uri: initiateLoginUri,
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (metadata as unknown as Json)[k] = v;
-  if (metadata.client_name !== undefined && metadata.client_name.length > 256) throw invalidMetadata('client_name is longer than 256 characters');
   return metadata;
 }
 
-function insecureHttpProblem(uri: string): string | undefined {
-  if (!/^http:/i.test(uri)) return undefined;
-  const host = new URL(uri).hostname;
-  // RFC 8252 §7.3 / §8.3: plain http only to the loopback interface.
-  return ['localhost', '127.0.0.1', '[::1]'].includes(host) ? undefined : 'must use https (http is allowed only for loopback redirects)';
-}
-
-function optionalString(input: Json, key: string): string | undefined {
+function optionalString(input: Json, key: string, maxLength = MAX_METADATA_STRING): string | undefined {
   const v = input[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw invalidMetadata(`${key} must be a string`);
+  if (v.length > maxLength) throw invalidMetadata(`${key} is longer than ${maxLength} characters`);
   return v;
 }
 
@@ -153,6 +146,7 @@ function stringList(input: Json, key: string, fail = invalidMetadata): string[] 
   const v = input[key];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v) || !v.every((x): x is string => typeof x === 'string')) throw fail(`${key} must be an array of strings`);
+  if (v.some((x) => x.length > MAX_METADATA_STRING)) throw fail(`${key}: each must be at most ${MAX_METADATA_STRING} characters`);
   return v;
 }
 

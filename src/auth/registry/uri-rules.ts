@@ -21,6 +21,16 @@ export function redirectUriProblem(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Production's rule for a redirect URI over plain http: only to the loopback interface (RFC 8252 §7.3, §8.3);
+ * https elsewhere, so that no code travels in clear over a network.
+ */
+export function plainHttpRedirectProblem(value: string): string | undefined {
+  if (!/^http:/i.test(value)) return undefined;
+  const host = parseHttp(value)?.hostname;
+  return host !== undefined && ['localhost', '127.0.0.1', '[::1]'].includes(host) ? undefined : 'must use https (http is allowed only for loopback redirects)';
+}
+
 function parseHttp(value: string): URL | undefined {
   if (!/^https?:\/\/[^\s<>"{}|\\^`]+$/i.test(value)) return undefined;
   try {

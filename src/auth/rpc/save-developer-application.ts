@@ -18,6 +18,11 @@ export interface SaveApplicationDeps {
   /** The new Client's id, chosen before the write: its secret is encrypted for it. */
   newId: () => string;
   secrets: Pick<ClientSecrets, 'seal'>;
+  /**
+   * Production: a redirect URL over plain http only on loopback, as at RFC 7591 registration: developers are
+   * not operators.
+   */
+  strictRedirectUris: boolean;
 }
 
 /**
@@ -76,7 +81,7 @@ export async function saveDeveloperApplication(params: unknown, caller: RpcCalle
   const id = deps.newId();
   let client: Client;
   try {
-    client = validateClient(draft, { id, newSecret: deps.newSecret, secrets: deps.secrets });
+    client = validateClient(draft, { id, newSecret: deps.newSecret, secrets: deps.secrets, strictRedirectUris: deps.strictRedirectUris });
   } catch (err) {
     if (err instanceof FhirError) throw new RpcError(422, err.message, { param: paramOf(err), issue: err.outcome.issue });
     throw err;

@@ -1,7 +1,7 @@
 import { parseDocument } from 'yaml';
 import { describeForbidden, findForbiddenValue } from '../forbidden-characters.ts';
 import { BodyError, parseJsonBody } from '../json-body.ts';
-import { yamlNestingBound } from './yaml-nesting.ts';
+import { yamlNestedDeeperThan } from './yaml-nesting.ts';
 
 /** Registry bodies are small; a cap well below MAX_BODY_BYTES keeps YAML parsing cheap. */
 export const ADMIN_BODY_LIMIT = 1024 * 1024;
@@ -30,10 +30,11 @@ export function parseAdminBody(text: string, contentType: string | undefined, ma
   if (YAML_TYPES.has(type)) {
     if (text.trim() === '') return undefined;
     // Measured before parsing, as JSON is: the parser recurses per level, and a deep enough body overflows it.
-    if (yamlNestingBound(text) > maxDepth) throw new BodyError(400, `The YAML body is nested deeper than ${maxDepth} levels (each column of indentation counts as one)`);
+    if (yamlNestedDeeperThan(text, maxDepth)) throw new BodyError(400, `The YAML body is nested deeper than ${maxDepth} levels`);
     const value = parseYaml(text);
-    // Double-quoted YAML escapes (`"\0"`, `"\ud800"`) reach the same characters a JSON body's escapes can.
-    const forbidden = findForbiddenValue(value, 'text', 'the YAML body');
+    // Double-quoted YAML escapes (`"\0"`, `"\ud800"`) reach the same characters a JSON body's escapes can; aliases
+    // nest a value deeper than its text, even in a cycle (`a: &a [*a]`).
+    const forbidden = findForbiddenValue(value, 'text', 'the YAML body', maxDepth);
     if (forbidden) throw new BodyError(400, describeForbidden(forbidden));
     return value;
   }

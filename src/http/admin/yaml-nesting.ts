@@ -1,48 +1,52 @@
+import { Lexer, Parser, type CST } from 'yaml';
+
 /**
- * An upper bound on how deeply a YAML text nests, found without parsing it. The YAML parser recurses once per
- * level, and a body nested some hundreds of levels deep overflows its stack (in V8, an overflow inside it can
- * then take the whole process down on a later request), so a body is measured before it is parsed, as JSON
- * bodies are (MAX_JSON_DEPTH).
+ * Whether a YAML text nests its collections deeper than `maxDepth`, found before it is composed. The YAML
+ * composer recurses once per level, and so does the syntax parser when one line closes many levels at once;
+ * a body some thousands of levels deep overflows the stack (in V8, an overflow inside it can then take the
+ * whole process down on a later request), so a body is measured first, as JSON bodies are (MAX_JSON_DEPTH).
  *
- * Every level of a YAML collection takes at least one column of indentation (YAML 1.2 §6.1), one compact
- * indicator on a line (`- `, `? `, or a mapping's `: `), or one open flow bracket (`[`, `{`). The bound is a
- * line's indentation plus the indicators on it plus the flow brackets still open: never below the real depth,
- * and above it for ordinary documents by their indentation width, which is what a limit of tens of levels leaves
- * room for. Quoted scalars (spanning lines too) and comments are skipped; a block scalar's indented text counts
- * as nesting, which only makes the bound stricter.
+ * The measure is the parser's own syntax tree, so whatever the parser makes of the text (quoted, block and
+ * plain scalars, comments, flow collections, indentation, its recovery from errors) is what is measured. The
+ * text goes through the package's lexer (a flat state machine) into the syntax parser one token at a time, and
+ * reading stops as soon as the collections open on the parser's stack are too many, so the parser never holds
+ * more than the limit and a few levels; the finished tree is then measured whole (a collection closed as the
+ * key of a new mapping, `[[x]]: y`, gains a level the stack never showed). Aliases and the mapping of an entry
+ * `a: b` in a flow sequence add levels the syntax does not have: the parsed value is measured again
+ * (findForbiddenValue).
  */
-export function yamlNestingBound(text: string): number {
-  let deepest = 0;
-  let openBrackets = 0;
-  let quote: '"' | "'" | undefined;
-  for (const line of text.split(/\r?\n/)) {
-    let i = 0;
-    let indicators = 0;
-    if (quote === undefined) {
-      while (line[i] === ' ' || line[i] === '\t') i++;
-    }
-    const indentation = i;
-    for (; i < line.length; i++) {
-      const c = line[i];
-      if (quote === '"') {
-        if (c === '\\') i++;
-        else if (c === '"') quote = undefined;
-        continue;
-      }
-      if (quote === "'") {
-        if (c === "'" && line[i + 1] === "'") i++;
-        else if (c === "'") quote = undefined;
-        continue;
-      }
-      const next = line[i + 1];
-      const separated = next === undefined || next === ' ' || next === '\t';
-      if (c === '"' || c === "'") quote = c;
-      else if (c === '#' && (i === 0 || line[i - 1] === ' ' || line[i - 1] === '\t')) break;
-      else if (c === '[' || c === '{') deepest = Math.max(deepest, indentation + indicators + ++openBrackets);
-      else if (c === ']' || c === '}') openBrackets = Math.max(0, openBrackets - 1);
-      else if ((c === '-' || c === '?' || c === ':') && separated) deepest = Math.max(deepest, indentation + ++indicators + openBrackets);
-    }
-    deepest = Math.max(deepest, indentation + indicators + openBrackets);
+export function yamlNestedDeeperThan(text: string, maxDepth: number): boolean {
+  const parser = new Parser();
+  const documents: CST.Token[] = [];
+  for (const lexeme of new Lexer().lex(text)) {
+    documents.push(...parser.next(lexeme));
+    if (parser.stack.length > maxDepth && openCollections(parser.stack) > maxDepth) return true;
   }
-  return deepest;
+  documents.push(...parser.end());
+  return documents.some((document) => treeDeeperThan(document, maxDepth));
+}
+
+const isCollection = (token: CST.Token): token is CST.BlockMap | CST.BlockSequence | CST.FlowCollection =>
+  token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection';
+
+function openCollections(stack: readonly CST.Token[]): number {
+  let open = 0;
+  for (const token of stack) if (isCollection(token)) open++;
+  return open;
+}
+
+/** Walked with an explicit stack: no tree can overflow the call stack. */
+function treeDeeperThan(root: CST.Token, maxDepth: number): boolean {
+  const nodes: [token: CST.Token, depth: number][] = [[root, 0]];
+  for (let next = nodes.pop(); next !== undefined; next = nodes.pop()) {
+    const [token, depth] = next;
+    if (token.type === 'document' && token.value) nodes.push([token.value, depth]);
+    if (!isCollection(token)) continue;
+    if (depth + 1 > maxDepth) return true;
+    for (const item of token.items) {
+      if (item.key) nodes.push([item.key, depth + 1]);
+      if (item.value) nodes.push([item.value, depth + 1]);
+    }
+  }
+  return false;
 }

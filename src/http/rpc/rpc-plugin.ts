@@ -61,7 +61,8 @@ export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions)
   });
 }
 
-function renderRpcError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+/** The RPC surface's error renderer: `{ error: { message, … } }` with its status, never a stack. */
+export function renderRpcError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof StorageFault) {
     if (error.kind !== 'busy') request.log.warn({ err: error }, 'database fault in RPC request');
     // Nothing an RPC caller can narrow: worth retrying as it is (RFC 9110 §15.6.4).

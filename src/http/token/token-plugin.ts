@@ -41,11 +41,12 @@ export async function tokenPlugin(app: FastifyInstance, options: TokenPluginOpti
   });
   app.setErrorHandler(renderTokenError);
   app.addHook('onRequest', refuseForbiddenText(badRequest, { formEncodedBasic: true }));
-  // A client assertion is a credential: forbidden text in its decoded header or claims fails client
-  // authentication (401 invalid_client), as any other bad assertion does (RFC 7523 §3.1).
+  // A client assertion is a credential: forbidden text in its decoded header or claims, or JSON nested
+  // deeper than a body may be, fails client authentication (401 invalid_client), as any other bad assertion
+  // does (RFC 7523 §3.1).
   app.addHook('preHandler', async (request) => {
     const assertion = (request.body as Record<string, string> | undefined)?.client_assertion;
-    const forbidden = assertion === undefined ? undefined : findInJws(assertion, 'client_assertion');
+    const forbidden = assertion === undefined ? undefined : findInJws(assertion, 'client_assertion', options.maxJsonDepth);
     if (forbidden) throw invalidClient(describeForbidden(forbidden));
   });
 

@@ -10,6 +10,7 @@ import { STYLESHEET, STYLESHEET_PATH } from '../../ui/stylesheet.ts';
 import type { AuthorizeDeps } from '../../auth/authorize/authorize-step.ts';
 import { authorizeRoutes } from './authorize-routes.ts';
 import type { AuthorizedApps } from '../../auth/grants/authorized-apps.ts';
+import { APPS_PAGE_PATH } from '../../ui/apps-page.ts';
 import { appsRoutes } from './apps-routes.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { acceptForms, formField } from './form-body.ts';
@@ -32,6 +33,9 @@ export interface UiPluginOptions {
   apps?: AuthorizedApps;
 }
 
+/** Where the pages live (the other paths under /auth are the OAuth endpoints'). */
+export const PAGE_PATHS = ['/auth/login', '/auth/logout', '/auth/authorize', APPS_PAGE_PATH, '/auth/assets'] as const;
+
 /** The server-rendered pages (sign-in, sign-out; consent next): HTML, CSRF-protected forms, strict page headers. */
 export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): Promise<void> {
   acceptForms(app);
@@ -53,7 +57,8 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
   if (options.apps) appsRoutes(app, options, options.apps);
 }
 
-function renderPageError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+/** The pages' error renderer: an HTML message page, "Request refused" for any 4xx (the page headers are the caller's). */
+export function renderPageError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof StorageFault) {
     if (error.kind !== 'busy') request.log.warn({ err: error }, 'database fault in page request');
     return reply

@@ -30,6 +30,9 @@ const IPV6_RULES: readonly Rule[] = [
   ['::', 128, 'unspecified'],
   ['::1', 128, 'loopback'],
   ['::', 96, 'reserved'], // deprecated IPv4-compatible
+  // Local-use IPv4/IPv6 translation (RFC 8215): not globally reachable, and where the IPv4 address it reaches
+  // sits depends on the prefix length of the local translator (RFC 6052 §2.2), so it is judged as a whole.
+  ['64:ff9b:1::', 48, 'private'],
   ['100::', 64, 'reserved'], // discard-only
   ['2001::', 23, 'reserved'], // IETF protocol assignments (Teredo etc.)
   ['2001:db8::', 32, 'reserved'],
@@ -37,6 +40,13 @@ const IPV6_RULES: readonly Rule[] = [
   ['fe80::', 10, 'link-local'],
   ['fec0::', 10, 'reserved'], // deprecated site-local
   ['ff00::', 8, 'multicast'],
+];
+
+/** The first 12 bytes of IPv6 addresses whose last 4 are the IPv4 address they reach. */
+const EMBEDDED_IPV4_PREFIXES: readonly (readonly number[])[] = [
+  [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff],
+  [0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0],
+  [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0],
 ];
 
 /** The class of an IP address literal; `reserved` for anything that is not a valid IP. */
@@ -47,10 +57,9 @@ export function classifyAddress(address: string): AddressClass {
   if (version !== 6) return 'reserved';
   const bytes = ipv6Bytes(ip.replace(/%.*$/, ''));
   if (!bytes) return 'reserved';
-  // Addresses that carry an IPv4 address are judged by it: mapped ::ffff:0:0/96, NAT64 64:ff9b::/96, 6to4 2002::/16.
-  if (startsWith(bytes, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]) || startsWith(bytes, [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0])) {
-    return classifyBytes(bytes.slice(12), IPV4_RULES);
-  }
+  // Addresses that carry an IPv4 address are judged by it: mapped ::ffff:0:0/96, IPv4-translated ::ffff:0:0:0/96
+  // (RFC 2765 §2.1, SIIT), NAT64's well-known prefix 64:ff9b::/96 (RFC 6052 §2.1), 6to4 2002::/16.
+  if (EMBEDDED_IPV4_PREFIXES.some((prefix) => startsWith(bytes, prefix))) return classifyBytes(bytes.slice(12), IPV4_RULES);
   if (bytes[0] === 0x20 && bytes[1] === 0x02) return classifyBytes(bytes.slice(2, 6), IPV4_RULES);
   return classifyBytes(bytes, IPV6_RULES);
 }
@@ -74,7 +83,7 @@ function matchesPrefix(bytes: number[], prefix: number[], bits: number): boolean
   return true;
 }
 
-function startsWith(bytes: number[], head: number[]): boolean {
+function startsWith(bytes: number[], head: readonly number[]): boolean {
   return head.every((b, i) => bytes[i] === b);
 }
 
