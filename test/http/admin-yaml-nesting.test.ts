@@ -162,4 +162,36 @@ for (const driver of drivers) {
       assert.equal((await send('GET', '/Client/five-levels')).status, 404);
     });
   });
+
+  describe(`YAML mapping keys (${driver})`, () => {
+    let portico: TestPortico;
+    let send: ReturnType<typeof adminHttp>;
+
+    before(async () => {
+      portico = await startPortico(driver);
+      send = adminHttp(portico.app);
+    });
+    after(() => portico.stop());
+
+    it('a key repeated in one mapping, or a key that is not a plain value, is a 400 on both surfaces, nothing stored', async () => {
+      const ok = await send('PUT', '/Client/keys-app', { body: CLIENT_YAML, contentType: 'text/yaml' });
+      assert.equal(ok.status, 201, ok.text);
+      const bodies = {
+        'a repeated top-level key': `${CLIENT_YAML}active: false\n`,
+        'a repeated key in a nested mapping': CLIENT_YAML.replace('    pkce: true\n', '    pkce: true\n    pkce: false\n'),
+        'a repeated key in a flow mapping': `${CLIENT_YAML}smart: {launch_uri: 'https://a.example.org', launch_uri: 'https://b.example.org'}\n`,
+        'a collection as a key': `${CLIENT_YAML}? [a, b]\n: 1\n`,
+      };
+      for (const [what, body] of Object.entries(bodies)) {
+        const res = await send('PUT', '/Client/keys-app', { body, contentType: 'text/yaml' });
+        assert.equal(res.status, 400, `${what}: ${res.text}`);
+        assert.match(String(res.body.issue?.[0]?.diagnostics), /Map keys must be (unique|plain values)/, what);
+        const rpc = await send('POST', '/rpc', { body: `method: x\nmethod: y\n`, contentType: 'text/yaml' });
+        assert.equal(rpc.status, 400, rpc.text);
+      }
+      const stored = await send('GET', '/Client/keys-app');
+      assert.equal(stored.body.active, true);
+      assert.equal(stored.body.auth.authorization_code.pkce, true);
+    });
+  });
 }

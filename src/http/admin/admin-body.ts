@@ -2,6 +2,7 @@ import { parseDocument } from 'yaml';
 import { describeForbidden, findForbiddenValue } from '../forbidden-characters.ts';
 import { BodyError, parseJsonBody } from '../json-body.ts';
 import { yamlNestedDeeperThan } from './yaml-nesting.ts';
+import { yamlKeyProblem } from './yaml-unique-keys.ts';
 
 /** Registry bodies are small; a cap well below MAX_BODY_BYTES keeps YAML parsing cheap. */
 export const ADMIN_BODY_LIMIT = 1024 * 1024;
@@ -45,9 +46,10 @@ export function parseAdminBody(text: string, contentType: string | undefined, ma
 function parseYaml(text: string): unknown {
   let problem: string | undefined;
   try {
-    const doc = parseDocument(text, { schema: 'core', uniqueKeys: true, customTags: [], logLevel: 'silent' });
+    // Keys are checked for uniqueness in one pass afterwards (yamlKeyProblem), not by the parser's pairwise check.
+    const doc = parseDocument(text, { schema: 'core', uniqueKeys: false, customTags: [], logLevel: 'silent' });
     // Warnings include unresolved tags (`!!js/function`): data only, so those are refused too.
-    problem = [...doc.errors, ...doc.warnings][0]?.message;
+    problem = [...doc.errors, ...doc.warnings][0]?.message ?? yamlKeyProblem(doc);
     if (!problem) return doc.toJS({ maxAliasCount: 50 }) as unknown;
   } catch (err) {
     problem = (err as Error).message;
