@@ -27,7 +27,9 @@ interface Res {
 const TOKEN_URL = `${TEST_BASE_URL}/auth/token`;
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const SAVE = 'smartbox.portal.developer.rpc/save-developer-application';
-const PRODUCTION = { MODE: 'production', ADMIN_CLIENT_ID: 'root', ADMIN_CLIENT_SECRET: 'secret', SESSION_SECRET: 's'.repeat(32), SECRETS_KEY: 'a'.repeat(64), REGISTRATION_MODE: 'open' };
+/** Production wants a root secret of at least 32 characters. */
+const PRODUCTION_ROOT = { id: 'root', secret: 'a-production-root-secret-0123456789' };
+const PRODUCTION = { MODE: 'production', ADMIN_CLIENT_ID: PRODUCTION_ROOT.id, ADMIN_CLIENT_SECRET: PRODUCTION_ROOT.secret, SESSION_SECRET: 's'.repeat(32), SECRETS_KEY: 'a'.repeat(64), REGISTRATION_MODE: 'open' };
 /** RFC 6749 §5.2: error_description is printable ASCII without `"` and `\`. */
 const OAUTH_DESCRIPTION = /^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/;
 
@@ -341,7 +343,7 @@ for (const driver of drivers) {
 
     before(async () => {
       portico = await startPortico(driver, PRODUCTION);
-      admin = adminHttp(portico.app);
+      admin = adminHttp(portico.app, PRODUCTION_ROOT);
       const user = await admin('PUT', '/User/dev', { body: { resourceType: 'User', email: 'dev@apps.example', password: 'correct horse battery', roles: ['developer'] } });
       assert.equal(user.status, 201, user.text);
     });
@@ -383,7 +385,7 @@ for (const driver of drivers) {
     let admin: ReturnType<typeof adminHttp>;
     before(async () => {
       portico = await startPortico(driver, PRODUCTION);
-      admin = adminHttp(portico.app);
+      admin = adminHttp(portico.app, PRODUCTION_ROOT);
     });
     after(() => portico.stop());
 
