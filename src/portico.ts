@@ -208,7 +208,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       secrets: clientSecrets,
       clientThrottle: clientAuthThrottle,
       // A developer's password over HTTP Basic counts against the account as at the sign-in page: one budget per password.
-      accountThrottle: createFailureThrottle(loginAttempts, { ...loginSettings, clearOnSuccess: true }, now, accountKey),
+      accountThrottle: createFailureThrottle(loginAttempts, loginSettings, now, accountKey),
     };
     const rpcMethods = new Map<string, RpcMethod>([
       [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: registryClients, newSecret: generateClientSecret, newId, secrets: clientSecrets, strictRedirectUris: config.mode === 'production' })],

@@ -8,7 +8,7 @@ import { createFailureThrottle, type FailureCountStore, type FailureThrottle, ty
  * process; only wrong secrets are counted, after the check (failure-throttle.ts). An unknown client_id is
  * counted like a known one with a wrong secret: the throttle tells neither apart.
  */
-export type ClientAuthThrottleSettings = Omit<FailureThrottleSettings, 'clearOnSuccess'>;
+export type ClientAuthThrottleSettings = FailureThrottleSettings;
 
 /** The storage port (implemented in src/storage/auth/client-attempt-store.ts). */
 export type ClientAttemptStore = FailureCountStore;
@@ -20,7 +20,5 @@ export type ClientAuthThrottle = FailureThrottle;
 export const clientAttemptKey = (clientId: string) => `client:${createHash('sha256').update(clientId, 'utf8').digest('base64url')}`;
 
 export function createClientAuthThrottle(store: ClientAttemptStore, settings: ClientAuthThrottleSettings, now: () => Date): ClientAuthThrottle {
-  // A client presents its secret on every request: its successes never clear the failures, which run out with
-  // their window, so a guesser gets no fresh allowance between a busy client's requests.
-  return createFailureThrottle(store, { ...settings, clearOnSuccess: false }, now, clientAttemptKey);
+  return createFailureThrottle(store, settings, now, clientAttemptKey);
 }

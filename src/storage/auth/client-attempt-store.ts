@@ -6,16 +6,16 @@ import { prepared } from '../prepared-statement.ts';
 /** Rows of windows long over are purged at most this often (a purge per attempt was a statement per token request). */
 const PURGE_INTERVAL_MS = 60_000;
 
-// A wrong secret's one statement: the increment and the read happen together, so concurrent failures are never lost.
+// A wrong secret under the limit is counted in one statement: the increment and the read happen together, so
+// concurrent failures are never lost.
 const COUNT_ATTEMPT = prepared(`INSERT INTO auth_client_attempt AS a (key, attempts, window_started_at) VALUES ($1, 1, $2)
   ON CONFLICT (key) DO UPDATE SET
     attempts = CASE WHEN a.window_started_at <= $3 THEN 1 ELSE a.attempts + 1 END,
     window_started_at = CASE WHEN a.window_started_at <= $3 THEN EXCLUDED.window_started_at ELSE a.window_started_at END
   RETURNING attempts, (extract(epoch FROM window_started_at) * 1000)::float8 AS window_ms`);
-// A right secret's one statement: the failures of the window still running, if any.
+// Every attempt's first statement: the failures of the window still running, if any.
 const FAILURES = prepared(`SELECT attempts, (extract(epoch FROM window_started_at) * 1000)::float8 AS window_ms
   FROM auth_client_attempt WHERE key = $1 AND window_started_at > $2`);
-const RESET = prepared('DELETE FROM auth_client_attempt WHERE key = $1');
 
 /** PostgreSQL implementation of the client authentication failure counters (migration 016). */
 export function createClientAttemptStore(sql: SqlClient): ClientAttemptStore {
@@ -35,9 +35,6 @@ export function createClientAttemptStore(sql: SqlClient): ClientAttemptStore {
     async failures(key, windowCutoff) {
       const rows = await sql.query<{ attempts: number; window_ms: number }>(FAILURES, [key, windowCutoff.toISOString()]);
       return rows[0] && countOf(rows[0]);
-    },
-    async reset(key) {
-      await sql.query(RESET, [key]);
     },
   };
 }
