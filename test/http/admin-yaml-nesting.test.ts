@@ -118,19 +118,28 @@ for (const driver of drivers) {
       assert.equal((await send('PUT', '/Client/quoted-app', { body: `${CLIENT_YAML}name: after\n`, contentType: 'text/yaml' })).status, 200);
     });
 
-    it('aliases nest a value deeper than its text, even in a cycle: refused after parsing, nothing stored', async () => {
-      const aliased = await send('PUT', '/Client/aliased-app', { body: `${CLIENT_YAML}name: &n aliased\ndescription: *n\n`, contentType: 'text/yaml' });
-      assert.equal(aliased.status, 201, `positive control: ${aliased.text}`);
+    it('aliases are refused, whatever they would build (a copy, a cycle, a deep chain, a 25-fold expansion): nothing stored', async () => {
+      // Positive control: an anchor alone is harmless, and the value written out twice is stored.
+      const written = await send('PUT', '/Client/aliased-app', { body: `${CLIENT_YAML}name: &n aliased\ndescription: aliased\n`, contentType: 'text/yaml' });
+      assert.equal(written.status, 201, `positive control: ${written.text}`);
       assert.equal((await send('GET', '/Client/aliased-app')).body.description, 'aliased');
 
       // Each anchor nests the previous one 60 levels deeper: a text 61 levels deep makes a value of 300.
       const chained = ['a0: &a0 [1]', ...Array.from({ length: 5 }, (_, i) => `a${i + 1}: &a${i + 1} ${'['.repeat(60)}*a${i}${']'.repeat(60)}`)].join('\n');
-      const bodies = { 'a cycle': `${CLIENT_YAML}name: &n [*n]\n`, 'a cycle of mappings': `${CLIENT_YAML}details: &d\n  self: *d\n`, chained: `${CLIENT_YAML}details:\n${chained.replace(/^/gm, '  ')}\n` };
+      // 400 anchors of 1,000 items, each repeated 25 times: 0.9 MB of YAML that parsed into 42 MB of JSON.
+      const expanded = Array.from({ length: 400 }, (_, i) => `  a${i}: &a${i} [${Array(1000).fill('x').join(',')}]\n  b${i}: [${Array(25).fill(`*a${i}`).join(',')}]`).join('\n');
+      const bodies = {
+        'a copy': `${CLIENT_YAML}name: &n aliased\ndescription: *n\n`,
+        'a cycle': `${CLIENT_YAML}name: &n [*n]\n`,
+        'a cycle of mappings': `${CLIENT_YAML}details: &d\n  self: *d\n`,
+        chained: `${CLIENT_YAML}details:\n${chained.replace(/^/gm, '  ')}\n`,
+        expanded: `${CLIENT_YAML}details:\n${expanded}\n`,
+      };
       for (const [shape, body] of Object.entries(bodies)) {
         for (const [method, url] of [['PUT', '/Client/aliased-app'], ['PUT', '/Client/never-stored'], ['POST', '/rpc']] as const) {
           const res = await send(method, url, { body, contentType: 'text/yaml' });
           assert.equal(res.status, 400, `${shape} ${url}: ${res.text.slice(0, 300)}`);
-          assert.match(url === '/rpc' ? String(res.body.error?.message) : String(res.body.issue?.[0]?.diagnostics), /^The YAML body holds values nested deeper than 64 levels$/, shape);
+          assert.match(url === '/rpc' ? String(res.body.error?.message) : String(res.body.issue?.[0]?.diagnostics), /^The body is not valid YAML: Aliases are not accepted \(\*\w+\); write the value out$/, shape);
         }
       }
       assert.equal((await send('GET', '/Client/aliased-app')).body.description, 'aliased', 'unchanged');

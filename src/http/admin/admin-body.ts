@@ -2,7 +2,7 @@ import { parseDocument } from 'yaml';
 import { describeForbidden, findForbiddenValue } from '../forbidden-characters.ts';
 import { BodyError, parseJsonBody } from '../json-body.ts';
 import { yamlNestedDeeperThan } from './yaml-nesting.ts';
-import { yamlKeyProblem } from './yaml-unique-keys.ts';
+import { yamlDataProblem } from './yaml-plain-data.ts';
 
 /** Registry bodies are small; a cap well below MAX_BODY_BYTES keeps YAML parsing cheap. */
 export const ADMIN_BODY_LIMIT = 1024 * 1024;
@@ -33,8 +33,7 @@ export function parseAdminBody(text: string, contentType: string | undefined, ma
     // Measured before parsing, as JSON is: the parser recurses per level, and a deep enough body overflows it.
     if (yamlNestedDeeperThan(text, maxDepth)) throw new BodyError(400, `The YAML body is nested deeper than ${maxDepth} levels`);
     const value = parseYaml(text);
-    // Double-quoted YAML escapes (`"\0"`, `"\ud800"`) reach the same characters a JSON body's escapes can; aliases
-    // nest a value deeper than its text, even in a cycle (`a: &a [*a]`).
+    // Double-quoted YAML escapes (`"\0"`, `"\ud800"`) reach the same characters a JSON body's escapes can.
     const forbidden = findForbiddenValue(value, 'text', 'the YAML body', maxDepth);
     if (forbidden) throw new BodyError(400, describeForbidden(forbidden));
     return value;
@@ -46,11 +45,11 @@ export function parseAdminBody(text: string, contentType: string | undefined, ma
 function parseYaml(text: string): unknown {
   let problem: string | undefined;
   try {
-    // Keys are checked for uniqueness in one pass afterwards (yamlKeyProblem), not by the parser's pairwise check.
+    // Keys are checked for uniqueness in one pass afterwards (yamlDataProblem), not by the parser's pairwise check.
     const doc = parseDocument(text, { schema: 'core', uniqueKeys: false, customTags: [], logLevel: 'silent' });
-    // Warnings include unresolved tags (`!!js/function`): data only, so those are refused too.
-    problem = [...doc.errors, ...doc.warnings][0]?.message ?? yamlKeyProblem(doc);
-    if (!problem) return doc.toJS({ maxAliasCount: 50 }) as unknown;
+    // Warnings include unresolved tags (`!!js/function`): data only, so those are refused too, as are aliases.
+    problem = [...doc.errors, ...doc.warnings][0]?.message ?? yamlDataProblem(doc);
+    if (!problem) return doc.toJS({ maxAliasCount: 0 }) as unknown;
   } catch (err) {
     problem = (err as Error).message;
   }
