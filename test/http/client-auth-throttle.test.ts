@@ -376,8 +376,35 @@ if (drivers.includes('postgres')) {
     let b: Portico;
     // A's clock stands still: its Client cache (CLIENT_CACHE_MS) holds what it read for as long as the test runs.
     const clock = Date.now();
+    /**
+     * While armed, the first transaction of A that touches a Client or its registration waits, before its first
+     * statement, until the test opens it: another process's write then falls between what A read before the
+     * transaction and what A writes in it.
+     */
+    const held = { armed: false, reached: () => {}, open: Promise.resolve() };
+    let releaseHeld = () => {};
+    const holdingTransactions = (db: Database): Database => ({
+      ...db,
+      query: (text, params) => db.query(text, params),
+      transaction: (fn) =>
+        db.transaction((tx) => {
+          let first = true;
+          return fn({
+            async query<R extends object>(text: string | PreparedStatement, params?: readonly unknown[]) {
+              const sql = typeof text === 'string' ? text : text.text;
+              if (first && held.armed && /auth_client|client_registration/.test(sql)) {
+                held.armed = false;
+                held.reached();
+                await held.open;
+              }
+              first = false;
+              return tx.query<R>(text, params);
+            },
+          });
+        }),
+    });
     before(async () => {
-      a = await startPortico('postgres', {}, { now: () => new Date(clock) });
+      a = await startPortico('postgres', {}, { now: () => new Date(clock), wrapDatabase: holdingTransactions });
       b = await startSibling(a);
     });
     after(async () => {
@@ -427,6 +454,46 @@ if (drivers.includes('postgres')) {
       assert.equal(current, 200);
       assert.equal(leaked, 401, 'the rotated-away secret must stay dead');
       assert.equal((await adminA('GET', '/Client/leaked')).body.name, 'renamed');
+    });
+
+    it('an RFC 7592 update through A keeps a deactivation B commits while A is between its read and its write', async () => {
+      const metadata = { client_name: 'raced-app', redirect_uris: ['https://raced-app.example.org/cb'], token_endpoint_auth_method: 'client_secret_basic' };
+      const registered = await request(a.app, 'POST', '/auth/register', { json: metadata });
+      assert.equal(registered.status, 201, JSON.stringify(registered.body));
+      const id = String(registered.body.client_id);
+      const update = (token: string, name: string) =>
+        request(a.app, 'PUT', `/auth/register/${id}`, { json: { ...metadata, client_id: id, client_name: name }, headers: { authorization: `Bearer ${token}` } });
+      const stored = async () => (await a.authDb.query<{ active: unknown; name: unknown }>(`SELECT content->'active' AS active, content->'name' AS name FROM auth_client WHERE id = $1`, [id]))[0];
+      // Positive control: the same update, with nothing in between, renames the Client.
+      const first = await update(String(registered.body.registration_access_token), 'renamed once');
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.deepEqual(await stored(), { active: true, name: 'renamed once' });
+      const authenticates = async () =>
+        (await request(b.app, 'POST', '/auth/introspect', { form: { token: 'not-a-token' }, headers: { authorization: basic(id, String(registered.body.client_secret)) } })).status;
+      assert.equal(await authenticates(), 200, 'the Client authenticates while active');
+
+      const reached = new Promise<void>((resolve) => {
+        held.reached = resolve;
+      });
+      held.open = new Promise<void>((resolve) => {
+        releaseHeld = resolve;
+      });
+      held.armed = true;
+      const raced = update(String(first.body.registration_access_token), 'renamed twice');
+      try {
+        await reached;
+        const current = await adminHttp(b.app)('GET', `/Client/${id}`);
+        assert.equal(current.status, 200, current.text);
+        const off = await adminHttp(b.app)('PUT', `/Client/${id}`, { body: { ...current.body, active: false } });
+        assert.equal(off.status, 200, off.text);
+      } finally {
+        held.armed = false;
+        releaseHeld();
+      }
+      const res = await raced;
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(await stored(), { active: false, name: 'renamed twice' }, 'the update is applied to the deactivated Client, which stays deactivated');
+      assert.equal(await authenticates(), 401, 'the deactivated Client cannot authenticate');
     });
 
     it('an RFC 7592 update through A keeps what B wrote: a rotated secret, a deactivation', async () => {

@@ -21,6 +21,7 @@ export function tellingCachesOnCommit(
         work({
           ...writes,
           clients: {
+            getForUpdate: (id) => writes.clients.getForUpdate(id),
             put(client) {
               written.add(client.id);
               if (client.active === false) endsGrants = true;

@@ -5,7 +5,7 @@ import { clientSecretMatches, type ClientSecrets } from '../clients/client-secre
 import { validateClient } from '../clients/validate-client.ts';
 import { secretsEqual } from '../secret-compare.ts';
 import { hashToken } from './bearer-token.ts';
-import { parseClientMetadata } from './client-metadata.ts';
+import { parseClientMetadata, type ClientMetadata } from './client-metadata.ts';
 import { clientFromMetadata, metadataOfClient, registrationOf, usesSecret } from './client-mapping.ts';
 import { invalidMetadata, invalidToken } from './registration-error.ts';
 import type { RegistrationStore, RegistrationUnit } from './registration-store.ts';
@@ -119,6 +119,23 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
     };
   }
 
+  /** The Client an RFC 7592 update makes of `current`, and the secret it issued, if any. */
+  function updatedClient(current: Client & { id: string }, input: Record<string, unknown>, metadata: ClientMetadata): { client: Client & { id: string }; issued?: string } {
+    // RFC 7592 §2.2: a client_secret sent must match the current one, which a client without a secret does not
+    // have; a client cannot choose its own.
+    if (input.client_secret !== undefined && current.secret === undefined) throw invalidMetadata('client_secret: this client has no secret to match');
+    if (input.client_secret !== undefined && (typeof input.client_secret !== 'string' || !clientSecretMatches(current, input.client_secret, options.secrets))) {
+      throw invalidMetadata('client_secret must be the currently issued secret; a client cannot choose its own');
+    }
+    const issuedAt = registrationOf(current)?.client_id_issued_at ?? epochSeconds(now());
+    const client = clientFromMetadata(current.id, metadata, issuedAt, current);
+    // A secret survives an update while the client keeps a secret-based method (RFC 7592 §2.2): validClient
+    // keeps the stored one. A client moving to such a method from another is issued one now.
+    const issued = usesSecret(metadata.token_endpoint_auth_method) && current.secret === undefined ? options.newSecret() : undefined;
+    if (issued !== undefined) client.secret = issued;
+    return { client: validClient(client, current), ...(issued !== undefined ? { issued } : {}) };
+  }
+
   return {
     mode: options.mode,
 
@@ -148,33 +165,26 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
     },
 
     async update(clientId, accessToken, readBody) {
-      const previous = await authorizeManagement(clientId, accessToken);
+      await authorizeManagement(clientId, accessToken);
       const body = readBody();
       if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalidMetadata('the body must be a JSON object of client metadata');
       const input = body as Record<string, unknown>;
-      // RFC 7592 §2.2: the server's own fields of a response are not sent back, and a client_secret must match the
-      // current one, which a client without a secret does not have.
+      // RFC 7592 §2.2: the server's own fields of a response are not sent back.
       const serverManaged = SERVER_MANAGED_FIELDS.filter((key) => input[key] !== undefined);
       if (serverManaged.length) throw invalidMetadata(`${serverManaged.join(', ')} must not be sent in an update: the server manages them (RFC 7592 §2.2)`);
-      if (input.client_secret !== undefined && previous.secret === undefined) throw invalidMetadata('client_secret: this client has no secret to match');
-      // RFC 7592 §2.2: the body names the client it replaces, and may not choose its own secret.
+      // RFC 7592 §2.2: the body names the client it replaces.
       if (input.client_id !== clientId) throw invalidMetadata('client_id in the body must be the client_id of this registration');
-      if (input.client_secret !== undefined && (typeof input.client_secret !== 'string' || !clientSecretMatches(previous, input.client_secret, options.secrets))) {
-        throw invalidMetadata('client_secret must be the currently issued secret; a client cannot choose its own');
-      }
       const metadata = parseClientMetadata(body, rules);
-      const issuedAt = registrationOf(previous)?.client_id_issued_at ?? epochSeconds(now());
-      const client = clientFromMetadata(clientId, metadata, issuedAt, previous);
-      // A secret survives an update while the client keeps a secret-based method (RFC 7592 §2.2): validClient
-      // keeps the stored one. A client moving to such a method from another is issued one now.
-      const issued = usesSecret(metadata.token_endpoint_auth_method) && previous.secret === undefined ? options.newSecret() : undefined;
-      if (issued !== undefined) client.secret = issued;
+      // A read-modify-write of the Client as it stands under its row lock, not as it was read above: what another
+      // request committed meanwhile (an administrator's deactivation, a rotated secret) is kept, never overwritten.
       // Valid first, then the token (compare-and-swap) and the write, together: a refused or failed update never
       // costs the client its token.
-      const valid = validClient(client, previous);
-      const { saved, token } = await options.atomically(async (writes) => {
+      const { saved, token, issued } = await options.atomically(async (writes) => {
+        const current = await writes.clients.getForUpdate(clientId);
+        if (!current) throw invalidToken('the registration access token is not valid for this client');
+        const { client, issued } = updatedClient(current, input, metadata);
         const rotated = await rotateAccessToken(clientId, accessToken ?? '', writes.store);
-        return { saved: (await writes.clients.put(valid)).resource, token: rotated };
+        return { saved: (await writes.clients.put(client)).resource, token: rotated, issued };
       });
       return registrationResponse(saved, token, 200, issued);
     },

@@ -22,7 +22,7 @@ export interface RegistrationStore {
 
 /** What one registration request (RFC 7591 register, RFC 7592 update or delete) writes: a Client and its registration. */
 export interface RegistrationWrites {
-  clients: Pick<ClientRepository, 'put' | 'delete'>;
+  clients: Pick<ClientRepository, 'getForUpdate' | 'put' | 'delete'>;
   store: Pick<RegistrationStore, 'putAccessTokenHash' | 'rotateAccessTokenHash' | 'deleteRegistration'>;
 }
 

@@ -73,6 +73,8 @@ export function cacheRegistryReads<T extends RegistryResource>(repository: Regis
       }
       return resource;
     },
+    // A locking read is never served from the cache.
+    getForUpdate: (id) => repository.getForUpdate(id),
     put: (resource) => forget(() => repository.put(resource), resource.id),
     create: async (resource) => {
       const created = await forget(() => repository.create(resource), undefined);

@@ -48,6 +48,11 @@ export interface ListPage<T extends RegistryResource> {
  */
 export interface RegistryRepository<T extends RegistryResource> {
   get(id: string): Promise<Stored<T> | undefined>;
+  /**
+   * Inside a unit of work: reads the resource and holds its row until the unit ends, so a read-modify-write
+   * starts from every write committed before it and none slips in before its own.
+   */
+  getForUpdate(id: string): Promise<Stored<T> | undefined>;
   /** Create or replace under resource.id (which must be set). */
   put(resource: T & { id: string }): Promise<PutResult<T>>;
   /** Create under a new server-assigned UUID; any id on the input is ignored. */

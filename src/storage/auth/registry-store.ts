@@ -54,11 +54,17 @@ export function createRegistryStore<T extends RegistryResource>(
   }
 
   const getById = prepared(`SELECT content::text AS content FROM ${table} WHERE id = $1`);
+  const getByIdForUpdate = prepared(`SELECT content::text AS content FROM ${table} WHERE id = $1 FOR UPDATE`);
   // Deactivating or reactivating draws a new standing in the same statement: nothing made before counts after it.
   const standing = STANDING_KINDS.has(kind) ? `,\n             ${NEXT_STANDING}` : '';
   return {
     async get(id) {
       const rows = await sql.query<ContentRow>(getById, [id]);
+      return rows[0] && toStored<T>(rows[0].content);
+    },
+
+    async getForUpdate(id) {
+      const rows = await sql.query<ContentRow>(getByIdForUpdate, [id]);
       return rows[0] && toStored<T>(rows[0].content);
     },
 
