@@ -377,32 +377,54 @@ if (drivers.includes('postgres')) {
     // A's clock stands still: its Client cache (CLIENT_CACHE_MS) holds what it read for as long as the test runs.
     const clock = Date.now();
     /**
-     * While armed, the first transaction of A that touches a Client or its registration waits, before its first
-     * statement, until the test opens it: another process's write then falls between what A read before the
-     * transaction and what A writes in it.
+     * While armed, the first statement of A matching `pattern` (only in a transaction, or anywhere) waits until the
+     * test opens it: another process's write then falls between what A read and what A writes.
      */
-    const held = { armed: false, reached: () => {}, open: Promise.resolve() };
+    const held = { armed: false, pattern: /$^/, inTransactionOnly: true, reached: () => {}, open: Promise.resolve() };
     let releaseHeld = () => {};
+    const holdAt = async (text: string | PreparedStatement, inTransaction: boolean) => {
+      const sql = typeof text === 'string' ? text : text.text;
+      if (held.armed && (inTransaction || !held.inTransactionOnly) && held.pattern.test(sql.trim())) {
+        held.armed = false;
+        held.reached();
+        await held.open;
+      }
+    };
     const holdingTransactions = (db: Database): Database => ({
       ...db,
-      query: (text, params) => db.query(text, params),
+      async query<R extends object>(text: string | PreparedStatement, params?: readonly unknown[]) {
+        await holdAt(text, false);
+        return db.query<R>(text, params);
+      },
       transaction: (fn) =>
-        db.transaction((tx) => {
-          let first = true;
-          return fn({
+        db.transaction((tx) =>
+          fn({
             async query<R extends object>(text: string | PreparedStatement, params?: readonly unknown[]) {
-              const sql = typeof text === 'string' ? text : text.text;
-              if (first && held.armed && /auth_client|client_registration/.test(sql)) {
-                held.armed = false;
-                held.reached();
-                await held.open;
-              }
-              first = false;
+              await holdAt(text, true);
               return tx.query<R>(text, params);
             },
-          });
-        }),
+          }),
+        ),
     });
+    /** Runs `request` through A, held at its first statement matching `pattern` while `meanwhile` runs; its answer. */
+    async function interleaved<T>(pattern: RegExp, inTransactionOnly: boolean, request: () => Promise<T>, meanwhile: () => Promise<void>): Promise<T> {
+      const reached = new Promise<void>((resolve) => {
+        held.reached = resolve;
+      });
+      held.open = new Promise<void>((resolve) => {
+        releaseHeld = resolve;
+      });
+      Object.assign(held, { armed: true, pattern, inTransactionOnly });
+      const answer = request();
+      try {
+        await reached;
+        await meanwhile();
+      } finally {
+        held.armed = false;
+        releaseHeld();
+      }
+      return answer;
+    }
     before(async () => {
       a = await startPortico('postgres', {}, { now: () => new Date(clock), wrapDatabase: holdingTransactions });
       b = await startSibling(a);
@@ -472,28 +494,79 @@ if (drivers.includes('postgres')) {
         (await request(b.app, 'POST', '/auth/introspect', { form: { token: 'not-a-token' }, headers: { authorization: basic(id, String(registered.body.client_secret)) } })).status;
       assert.equal(await authenticates(), 200, 'the Client authenticates while active');
 
-      const reached = new Promise<void>((resolve) => {
-        held.reached = resolve;
-      });
-      held.open = new Promise<void>((resolve) => {
-        releaseHeld = resolve;
-      });
-      held.armed = true;
-      const raced = update(String(first.body.registration_access_token), 'renamed twice');
-      try {
-        await reached;
+      // A is held at the first statement of its transaction, after it read the Client to check the request.
+      const raced = interleaved(/auth_client|client_registration/, true, () => update(String(first.body.registration_access_token), 'renamed twice'), async () => {
         const current = await adminHttp(b.app)('GET', `/Client/${id}`);
         assert.equal(current.status, 200, current.text);
         const off = await adminHttp(b.app)('PUT', `/Client/${id}`, { body: { ...current.body, active: false } });
         assert.equal(off.status, 200, off.text);
-      } finally {
-        held.armed = false;
-        releaseHeld();
-      }
+      });
       const res = await raced;
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.deepEqual(await stored(), { active: false, name: 'renamed twice' }, 'the update is applied to the deactivated Client, which stays deactivated');
       assert.equal(await authenticates(), 401, 'the deactivated Client cannot authenticate');
+    });
+
+    const ADMIN_WRITE = (table: string) => new RegExp(`^(INSERT INTO|UPDATE) ${table}\\b`);
+
+    it('a rotation through A keeps a deactivation B commits while A is between its read and its write', async () => {
+      const id = 'raced-rotation';
+      const put = await adminHttp(a.app)('PUT', `/Client/${id}`, { body: secretClient() });
+      assert.equal(put.status, 201, put.text);
+      // Positive control: a rotation with nothing in between; the new secret works.
+      const calm = await adminHttp(a.app)('POST', `/Client/${id}/$rotate-secret`);
+      assert.equal(calm.status, 200, calm.text);
+      assert.equal(await freshProcess(async (app) => (await clientCredentials(app, id, String(calm.body.secret))).status), 200);
+
+      const raced = await interleaved(ADMIN_WRITE('auth_client'), false, () => adminHttp(a.app)('POST', `/Client/${id}/$rotate-secret`), async () => {
+        const current = await adminHttp(b.app)('GET', `/Client/${id}`);
+        const off = await adminHttp(b.app)('PUT', `/Client/${id}`, { body: { ...current.body, active: false } });
+        assert.equal(off.status, 200, off.text);
+      });
+      assert.equal(raced.status, 200, raced.text);
+      const stored = await a.authDb.query<{ active: unknown }>(`SELECT content->'active' AS active FROM auth_client WHERE id = $1`, [id]);
+      assert.equal(stored[0]?.active, false, 'the deactivation made through B stands');
+      assert.equal(await freshProcess(async (app) => (await clientCredentials(app, id, String(raced.body.secret))).status), 401);
+    });
+
+    it('an admin PUT without a secret through A keeps a secret B rotates while A is between its read and its write', async () => {
+      const id = 'raced-put';
+      const put = await adminHttp(a.app)('PUT', `/Client/${id}`, { body: secretClient() });
+      assert.equal(put.status, 201, put.text);
+      const { secret: _secret, ...withoutSecret } = secretClient();
+      // Positive control: a PUT without a secret keeps the stored one.
+      const calm = await adminHttp(a.app)('PUT', `/Client/${id}`, { body: { ...withoutSecret, name: 'renamed once' } });
+      assert.equal(calm.status, 200, calm.text);
+      assert.equal(await freshProcess(async (app) => (await clientCredentials(app, id, SECRET)).status), 200);
+
+      let rotated = '';
+      const raced = await interleaved(ADMIN_WRITE('auth_client'), false, () => adminHttp(a.app)('PUT', `/Client/${id}`, { body: { ...withoutSecret, name: 'renamed twice' } }), async () => {
+        const res = await adminHttp(b.app)('POST', `/Client/${id}/$rotate-secret`);
+        assert.equal(res.status, 200, res.text);
+        rotated = String(res.body.secret);
+      });
+      assert.equal(raced.status, 200, raced.text);
+      assert.equal(raced.body.name, 'renamed twice');
+      const [old, current] = await freshProcess(async (app) => [(await clientCredentials(app, id, SECRET)).status, (await clientCredentials(app, id, rotated)).status]);
+      assert.deepEqual({ old, current }, { old: 401, current: 200 }, 'the secret B rotated away stays dead; the new one works');
+    });
+
+    it('an admin PUT of a User without a password through A keeps a password B sets while A is between its read and its write', async () => {
+      const user = { resourceType: 'User', email: 'raced@throttle.example', roles: ['developer'] };
+      const created = await adminHttp(a.app)('POST', '/User', { body: { ...user, password: 'the first password' } });
+      assert.equal(created.status, 201, created.text);
+      const id = String(created.body.id);
+      const signsIn = async (password: string) => (await adminHttp(b.app)('POST', '/rpc', { body: { method: 'no-such-method' }, authorization: basic(user.email, password) })).status;
+      // Positive control: a PUT without a password keeps the stored one (403: signed in, only the policy refuses).
+      assert.equal((await adminHttp(a.app)('PUT', `/User/${id}`, { body: { ...user, name: 'Once' } })).status, 200);
+      assert.equal(await signsIn('the first password'), 403);
+
+      const raced = await interleaved(ADMIN_WRITE('auth_user'), false, () => adminHttp(a.app)('PUT', `/User/${id}`, { body: { ...user, name: 'Twice' } }), async () => {
+        const res = await adminHttp(b.app)('PUT', `/User/${id}`, { body: { ...user, password: 'the second password' } });
+        assert.equal(res.status, 200, res.text);
+      });
+      assert.equal(raced.status, 200, raced.text);
+      assert.deepEqual({ first: await signsIn('the first password'), second: await signsIn('the second password') }, { first: 401, second: 403 });
     });
 
     it('an RFC 7592 update through A keeps what B wrote: a rotated secret, a deactivation', async () => {

@@ -6,7 +6,7 @@ import type { ClientSecrets } from '../clients/client-secret.ts';
 import { validateClient } from '../clients/validate-client.ts';
 import type { AccessPolicyRepository } from '../policies/access-policy.ts';
 import { validateAccessPolicy } from '../policies/validate-access-policy.ts';
-import { RegistryConflictError, type ListPage, type RegistryRepository, type RegistryResource, type Stored } from '../registry/registry-repository.ts';
+import { RegistryConflictError, type ListPage, type PutResult, type RegistryRepository, type RegistryResource, type Stored } from '../registry/registry-repository.ts';
 import { publicUser, type UserRepository } from '../users/user.ts';
 import { validateUser } from '../users/validate-user.ts';
 import type { AdminCaller } from './admin-access.ts';
@@ -100,9 +100,13 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
 
     async put(kind, id, body) {
       if (!ADMIN_ID.test(id)) throw new FhirError(400, issue('invalid', `"${id}" is not a valid id (1-128 letters, digits, ".", "_", "~" or "-")`, `${kind}.id`));
-      const previous = await repo(kind).get(id);
-      const resource = await prepare(kind, body, id, previous);
-      const saved = await conflictsAsOutcome(() => repo(kind).put({ ...resource, id }));
+      // What the body leaves out is kept from the stored resource (a Client's secret, a User's password), so the
+      // write is a compare-and-swap on the version read: a secret rotated or a password changed meanwhile is never
+      // brought back. Another write in between means reading again.
+      const saved = await readModifyWrite(repo(kind), id, async (previous) => {
+        const resource = { ...(await prepare(kind, body, id, previous)), id };
+        return previous ? repo(kind).replaceIfUnchanged(resource, previous.meta.versionId) : repo(kind).put(resource);
+      });
       return { resource: present(kind, saved.resource), created: saved.created };
     },
 
@@ -126,22 +130,45 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
     },
 
     async rotateSecret(id, caller) {
-      const found = ADMIN_ID.test(id) ? await deps.clients.get(id) : undefined;
-      // Whether someone else's Client exists is not told: 403 before 404 for anyone but the root client.
-      const isOwner = caller.kind === 'user' && found !== undefined && found.owner === `User/${caller.user.id}`;
-      if (caller.kind !== 'root' && !isOwner) {
-        throw new FhirError(403, issue('forbidden', 'Only the root client, or the developer who owns the Client, may rotate its secret'));
-      }
-      if (!found) throw notFound(`Client/${id} is not known`);
-      if (isPublicClient(found) || (found.secret === undefined && !needsSecret(found))) {
-        throw new FhirError(422, issue('business-rule', `Client/${id} does not authenticate with a secret (a public client, or one using JWT assertions only)`));
-      }
       const secret = deps.newSecret();
-      // Through the repository (and its read cache): the old secret stops working in this process at once.
-      const { resource } = await deps.clients.put({ ...found, secret: deps.secrets.seal(id, secret) });
+      const { resource } = await readModifyWrite(deps.clients as RegistryRepository<RegistryResource>, ADMIN_ID.test(id) ? id : undefined, async (stored) => {
+        const found = stored as StoredClient | undefined;
+        // Whether someone else's Client exists is not told: 403 before 404 for anyone but the root client.
+        const isOwner = caller.kind === 'user' && found !== undefined && found.owner === `User/${caller.user.id}`;
+        if (caller.kind !== 'root' && !isOwner) {
+          throw new FhirError(403, issue('forbidden', 'Only the root client, or the developer who owns the Client, may rotate its secret'));
+        }
+        if (!found) throw notFound(`Client/${id} is not known`);
+        if (isPublicClient(found) || (found.secret === undefined && !needsSecret(found))) {
+          throw new FhirError(422, issue('business-rule', `Client/${id} does not authenticate with a secret (a public client, or one using JWT assertions only)`));
+        }
+        // Through the repository (and its read cache): the old secret stops working in this process at once. Only
+        // the secret changes: a deactivation committed since the read makes the swap fail, and the read is redone.
+        return deps.clients.replaceIfUnchanged({ ...found, secret: deps.secrets.seal(id, secret) }, found.meta.versionId);
+      });
       return { ...resource, secret };
     },
   };
+}
+
+/** Attempts of a read-modify-write whose compare-and-swap lost to another write before it answers 409. */
+const MAX_WRITE_ATTEMPTS = 5;
+
+/**
+ * Reads `id` (from the database: the admin repositories are uncached), lets `write` make its change of what it read,
+ * and reads again when another write came first (`write` answered undefined), a bounded number of times.
+ */
+async function readModifyWrite<T extends RegistryResource>(
+  repository: RegistryRepository<T>,
+  id: string | undefined,
+  write: (previous: Stored<T> | undefined) => Promise<PutResult<T> | undefined>,
+): Promise<PutResult<T>> {
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+    const previous = id === undefined ? undefined : await repository.get(id);
+    const saved = await conflictsAsOutcome(() => write(previous));
+    if (saved) return saved;
+  }
+  throw new FhirError(409, issue('conflict', `${id} was changed by other requests while this one was written; try again`));
 }
 
 async function conflictsAsOutcome<T>(write: () => Promise<T>): Promise<T> {

@@ -13,6 +13,8 @@ export function forgetGrantStatusOnDeactivation<T extends RegistryResource, R ex
 ): R {
   const put: RegistryRepository<T>['put'] = (resource) =>
     resource.active === false ? grants.forgetActive(() => repository.put(resource)) : repository.put(resource);
+  const replaceIfUnchanged: RegistryRepository<T>['replaceIfUnchanged'] = (resource, versionId) =>
+    resource.active === false ? grants.forgetActive(() => repository.replaceIfUnchanged(resource, versionId)) : repository.replaceIfUnchanged(resource, versionId);
   const remove: RegistryRepository<T>['delete'] = (id) => grants.forgetActive(() => repository.delete(id));
-  return { ...repository, put, delete: remove };
+  return { ...repository, put, replaceIfUnchanged, delete: remove };
 }

@@ -76,6 +76,7 @@ export function cacheRegistryReads<T extends RegistryResource>(repository: Regis
     // A locking read is never served from the cache.
     getForUpdate: (id) => repository.getForUpdate(id),
     put: (resource) => forget(() => repository.put(resource), resource.id),
+    replaceIfUnchanged: (resource, versionId) => forget(() => repository.replaceIfUnchanged(resource, versionId), resource.id),
     create: async (resource) => {
       const created = await forget(() => repository.create(resource), undefined);
       // A new server-assigned id was never read as present, but may have been asked for (and found absent).

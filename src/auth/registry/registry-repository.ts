@@ -53,6 +53,11 @@ export interface RegistryRepository<T extends RegistryResource> {
    * starts from every write committed before it and none slips in before its own.
    */
   getForUpdate(id: string): Promise<Stored<T> | undefined>;
+  /**
+   * Replaces the stored resource only while its version is still `versionId` (compare-and-swap): undefined when
+   * another write came first, so a read-modify-write never overwrites what it did not read.
+   */
+  replaceIfUnchanged(resource: T & { id: string }, versionId: string): Promise<PutResult<T> | undefined>;
   /** Create or replace under resource.id (which must be set). */
   put(resource: T & { id: string }): Promise<PutResult<T>>;
   /** Create under a new server-assigned UUID; any id on the input is ignored. */

@@ -9,7 +9,7 @@ import {
 } from '../../auth/registry/registry-repository.ts';
 import type { SqlClient } from '../database.ts';
 import { prepared } from '../prepared-statement.ts';
-import { NEXT_STANDING } from './standing.ts';
+import { NEXT_STANDING, nextStandingFor } from './standing.ts';
 
 /** The registry tables of migration 004; the table name is never taken from input. */
 const TABLES = { Client: 'auth_client', User: 'auth_user', AccessPolicy: 'auth_access_policy' } as const;
@@ -66,6 +66,27 @@ export function createRegistryStore<T extends RegistryResource>(
     async getForUpdate(id) {
       const rows = await sql.query<ContentRow>(getByIdForUpdate, [id]);
       return rows[0] && toStored<T>(rows[0].content);
+    },
+
+    async replaceIfUnchanged(resource, versionId) {
+      const lastUpdated = options.now().toISOString();
+      const version = Number(versionId);
+      if (!Number.isSafeInteger(version)) return undefined;
+      const rows = await write(() =>
+        sql.query<ContentRow>(
+          `UPDATE ${table} AS t SET
+             version_id = t.version_id + 1,
+             last_updated = $4,
+             tenant = $2,
+             content = jsonb_set($3::jsonb, '{meta,versionId}', to_jsonb((t.version_id + 1)::text))${STANDING_KINDS.has(kind) ? `,
+             ${nextStandingFor('$3::jsonb')}` : ''}
+           WHERE t.id = $1 AND t.version_id = $5
+           RETURNING content::text AS content`,
+          [resource.id, tenantOf(resource), stamp(resource, resource.id, lastUpdated), lastUpdated, version],
+        ),
+      );
+      const row = rows[0];
+      return row && ({ resource: toStored<T>(row.content), created: false } satisfies PutResult<T>);
     },
 
     async put(resource) {

@@ -10,6 +10,10 @@ export const isInactive = (alias: string): string => `COALESCE(${alias}.content-
 /** The registry put's update (table alias `t`): a new standing when the write deactivates or reactivates the row. */
 export const NEXT_STANDING = `standing = CASE WHEN ${isInactive('t')} <> ${isInactive('EXCLUDED')} THEN nextval('auth_standing') ELSE t.standing END`;
 
+/** The same for a plain UPDATE of row `t` to the content `content` (a SQL expression of type jsonb). */
+export const nextStandingFor = (content: string): string =>
+  `standing = CASE WHEN ${isInactive('t')} <> COALESCE(${content}->'active' = 'false'::jsonb, false) THEN nextval('auth_standing') ELSE t.standing END`;
+
 /** The current standing of an active row of `table` whose id is `idParam`; NULL (never matching) when missing or inactive. */
 export const activeStanding = (table: 'auth_client' | 'auth_user', idParam: string): string =>
   `(SELECT s.standing FROM ${table} s WHERE s.id = ${idParam}::text AND NOT ${isInactive('s')})`;
