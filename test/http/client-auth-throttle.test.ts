@@ -155,6 +155,12 @@ for (const driver of drivers) {
     after(() => portico.stop());
 
     const as = (id: string, secret: string) => ({ authorization: basic(id, secret) });
+    /** A client_credentials request's answer and the statements it ran on the client attempt counters. */
+    const tokenRequestStatements = async (clientId: string, secret: string) => {
+      const statements: string[] = [];
+      const res = await attemptStatements.run(statements, () => clientCredentials(portico.app, clientId, secret));
+      return { res, statements };
+    };
     const rpcCall = (id: string, secret: string) => admin('POST', '/rpc', { body: { method: 'aidbox.smart/get-launch-uri', params: {} }, ...as(id, secret) });
     const clientCount = async () => {
       const res = await admin('GET', '/Client?_count=0');
@@ -261,11 +267,7 @@ for (const driver of drivers) {
       });
 
       it('a success costs one read and never a write; it does not clear failures (they run out with the window), and concurrent right requests pass', async () => {
-        const statementsOf = async (secret: string) => {
-          const statements: string[] = [];
-          const res = await attemptStatements.run(statements, () => clientCredentials(portico.app, 'cleared-rs', secret));
-          return { res, statements };
-        };
+        const statementsOf = (secret: string) => tokenRequestStatements('cleared-rs', secret);
         const first = await statementsOf(SECRET);
         assert.equal(first.res.status, 200);
         assert.deepEqual(first.statements, ['SELECT'], 'a success with no failures: one read');
@@ -286,11 +288,7 @@ for (const driver of drivers) {
 
     describe('a locked client_id tells a right guess from a wrong one in nothing', () => {
       it('the same answer and the same statements (one read, no write) for the right secret and a wrong one', async () => {
-        const statementsOf = async (secret: string) => {
-          const statements: string[] = [];
-          const res = await attemptStatements.run(statements, () => clientCredentials(portico.app, 'locked-rs', secret));
-          return { res, statements };
-        };
+        const statementsOf = (secret: string) => tokenRequestStatements('locked-rs', secret);
         // Under the limit the two differ, as they must: the right secret passes on one read, a wrong one is counted.
         const right = await statementsOf(SECRET);
         assert.equal(right.res.status, 200);
