@@ -150,8 +150,8 @@ const SANDBOX_SESSION_SECRET = 'portico-sandbox-session-secret-not-for-productio
 const SANDBOX_SECRETS_KEY = createHash('sha256').update('portico-sandbox-secrets-key-not-for-production').digest('base64url');
 /** Production: the shortest root client secret accepted (it is not throttled, so it must resist online guessing). */
 const ADMIN_SECRET_MIN_LENGTH = 32;
-/** Settings whose values are never repeated in an error message. */
-const SECRET_SETTINGS = new Set(['ADMIN_CLIENT_SECRET', 'SECRETS_KEY', 'SECRETS_KEY_PREVIOUS']);
+/** Settings whose values are never repeated in an error message (a database URL may hold a password). */
+const SECRET_SETTINGS = new Set(['ADMIN_CLIENT_SECRET', 'SECRETS_KEY', 'SECRETS_KEY_PREVIOUS', 'SESSION_SECRET', 'DATABASE_URL']);
 const SECRETS_KEY_FORMAT = '32 bytes as 64 hex digits or as base64/base64url (e.g. openssl rand -base64 32)';
 
 const intSetting = (min: number, max: number) =>

@@ -52,6 +52,16 @@ describe('settings: SECRETS_KEY and SECRETS_KEY_PREVIOUS', () => {
     assert.ok(!previous.includes('nope'));
   });
 
+  it('SESSION_SECRET and DATABASE_URL (which may hold a password) are named without repeating their values', () => {
+    // Positive control: the same settings, valid, are accepted.
+    const production = { MODE: 'production', ADMIN_CLIENT_ID: 'root', ADMIN_CLIENT_SECRET: 'r'.repeat(40), BASE_URL: 'https://x.org', SECRETS_KEY: randomBytes(32).toString('hex') };
+    assert.equal(loadConfig({ ...production, SESSION_SECRET: 's'.repeat(32), DATABASE_URL: 'postgres://portico:pw@db/portico' }).databaseUrl, 'postgres://portico:pw@db/portico');
+    const session = refused({ ...production, SESSION_SECRET: 'a-short-session-secret' }, /SESSION_SECRET \(value not shown\): must be at least 32 characters/);
+    assert.ok(!session.includes('a-short-session-secret'), 'the value is not repeated');
+    const database = refused({ DATABASE_URL: 'mysql://portico:the-db-password@db/portico' }, /DATABASE_URL \(value not shown\): must be a postgres:\/\/ URL/);
+    assert.ok(!database.includes('the-db-password'), 'the value is not repeated');
+  });
+
   it('SECRETS_KEY_PREVIOUS: one or more keys, comma-separated; repeats and the current key itself are dropped', () => {
     const [current, one, two] = [randomBytes(32), randomBytes(32), randomBytes(32)];
     const config = loadConfig({
