@@ -1,6 +1,6 @@
 import { html } from './html.ts';
 import { layout } from './layout.ts';
-import { describeScope } from './scope-labels.ts';
+import { describeScope } from '../auth/scopes/scope-description.ts';
 
 export interface ConsentPageModel {
   clientName: string;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { describeScope } from '../../src/auth/scopes/scope-description.ts';
 import { safeReturnTo } from '../../src/auth/sessions/return-to.ts';
 import { renderConsentPage } from '../../src/ui/consent-page.ts';
 import { renderEncounterPickerPage } from '../../src/ui/encounter-picker-page.ts';
 import { renderPatientPickerPage } from '../../src/ui/patient-picker-page.ts';
 import { html } from '../../src/ui/html.ts';
 import { renderLoginPage } from '../../src/ui/login-page.ts';
-import { describeScope } from '../../src/ui/scope-labels.ts';
 
 const LAB = 'patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory';
 
