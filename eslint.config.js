@@ -22,6 +22,19 @@ export default tseslint.config(
       }],
     },
   },
+  // Pages render their own view models: the route that calls a page maps domain values to what the page declares.
+  {
+    files: ['src/ui/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['fastify', 'pg', '@electric-sql/pglite'],
+        patterns: [
+          { group: ['**/http/**', '**/cli/**'] },
+          { group: ['**/auth/**', '**/fhir/**', '**/storage/**'], message: 'src/ui renders its own view models; map domain values to them in the caller.' },
+        ],
+      }],
+    },
+  },
   {
     files: ['src/storage/**'],
     rules: { 'no-restricted-imports': ['error', { paths: ['fastify'], patterns: ['**/http/**', '**/cli/**'] }] },

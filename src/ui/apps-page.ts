@@ -1,12 +1,12 @@
 import { html } from './html.ts';
 import { layout } from './layout.ts';
-import { describeScope } from './scope-labels.ts';
+import { scopeText, type ScopeLine } from './scope-line.ts';
 
 export interface AppsPageApp {
   /** What the Revoke button sends. */
   grantId: string;
   clientName: string;
-  scopes: readonly string[];
+  scopes: readonly ScopeLine[];
   grantedAt: Date;
   patient?: { id: string; name?: string };
 }
@@ -45,7 +45,7 @@ ${
           app.patient ? html`, for the patient record <strong>${app.patient.name ?? app.patient.id}</strong>${app.patient.name ? html` (${app.patient.id})` : ''}` : ''
         }.</p>
 <ul>
-${app.scopes.map((scope) => html`<li class="scope"><span>${describeScope(scope)} <code>${scope}</code></span></li>
+${app.scopes.map((line) => html`<li class="scope">${scopeText(line)}</li>
 `)}</ul>
 <form method="post" action="${APPS_REVOKE_PATH}">
 <input type="hidden" name="csrf_token" value="${model.csrfToken}">

@@ -1,16 +1,25 @@
 import { html } from './html.ts';
 import { layout } from './layout.ts';
-import { describeScope } from './scope-labels.ts';
+import { scopeText, type ScopeLine } from './scope-line.ts';
+
+/** A requested scope: a checkbox, checked. */
+export interface ConsentScope extends ScopeLine {
+  /**
+   * Narrower category scopes the user may grant instead: each an unchecked checkbox under this one
+   * (ONC g10 granular scope selection).
+   */
+  categories?: readonly ScopeLine[];
+}
 
 export interface ConsentPageModel {
   clientName: string;
-  /** Requested scopes, in request order; each becomes a checkbox, checked. */
-  scopes: readonly string[];
+  /** Requested scopes, in request order. */
+  scopes: readonly ConsentScope[];
   /**
-   * For some scopes (by scope string), narrower category scopes the user may grant instead: each an unchecked
-   * checkbox under its scope (ONC g10 granular scope selection).
+   * Set when a requested scope keeps access after the app is closed and the user signs out: that scope's
+   * label, which the long-lived notice names.
    */
-  categories?: Readonly<Record<string, readonly string[]>>;
+  longLivedScopeLabel?: string;
   /** Where the answer sends the browser: the host of the app's redirect_uri (or a native app's scheme). */
   redirectHost?: string;
   /** The app registered itself and no administrator has reviewed it: its name is only its own claim. */
@@ -30,7 +39,6 @@ export interface ConsentPageModel {
  * the host the answer goes to, so a look-alike name cannot hide where the record would go.
  */
 export function renderConsentPage(model: ConsentPageModel): string {
-  const longLived = model.scopes.includes('offline_access');
   return layout(
     'Allow access',
     html`<h1>Allow ${model.clientName} to access your health record?</h1>
@@ -46,17 +54,17 @@ ${Object.entries(model.hidden ?? {}).map(([name, value]) => html`<input type="hi
 `)}
 <fieldset>
 <legend>${model.clientName} asks to:</legend>
-${model.scopes.map((scope, i) => {
+${model.scopes.map((line, i) => {
   const id = `scope-${i}`;
-  const categories = model.categories?.[scope] ?? [];
-  return html`<label class="scope" for="${id}"><input type="checkbox" id="${id}" name="scope" value="${scope}" checked> <span>${describeScope(scope)} <code>${scope}</code></span></label>
+  const categories = line.categories ?? [];
+  return html`<label class="scope" for="${id}"><input type="checkbox" id="${id}" name="scope" value="${line.scope}" checked> ${scopeText(line)}</label>
 ${
   categories.length > 0
     ? html`<fieldset class="categories">
 <legend>Or share only some kinds — uncheck the line above, then check these:</legend>
 ${categories.map((category, j) => {
   const categoryId = `${id}-${j}`;
-  return html`<label class="scope" for="${categoryId}"><input type="checkbox" id="${categoryId}" name="scope" value="${category}"> <span>${describeScope(category)} <code>${category}</code></span></label>
+  return html`<label class="scope" for="${categoryId}"><input type="checkbox" id="${categoryId}" name="scope" value="${category.scope}"> ${scopeText(category)}</label>
 `;
 })}</fieldset>
 `
@@ -65,8 +73,8 @@ ${categories.map((category, j) => {
 })}
 </fieldset>
 ${
-  longLived
-    ? html`<p class="notice"><strong>Long-lived access:</strong> with “${describeScope('offline_access')}” checked, this app can keep reading what you allow after you close it and after you sign out, until you revoke it on your authorized apps page. Uncheck it to allow access only while you use the app.</p>`
+  model.longLivedScopeLabel !== undefined
+    ? html`<p class="notice"><strong>Long-lived access:</strong> with “${model.longLivedScopeLabel}” checked, this app can keep reading what you allow after you close it and after you sign out, until you revoke it on your authorized apps page. Uncheck it to allow access only while you use the app.</p>`
     : ''
 }
 <button type="submit" name="decision" value="allow">Allow</button>

@@ -1,6 +1,15 @@
-import type { EncounterChoice } from '../auth/authorize/patient-directory.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
+
+/** A visit the user may choose. */
+export interface EncounterPickerEntry {
+  id: string;
+  /** When it started (or ended), as recorded. */
+  date?: string;
+  /** What kind of visit, in words. */
+  type?: string;
+  status?: string;
+}
 
 export interface EncounterPickerPageModel {
   clientName: string;
@@ -13,7 +22,7 @@ export interface EncounterPickerPageModel {
   patient: string;
   hidden: Readonly<Record<string, string>>;
   /** The patient's encounters, most recent first. */
-  encounters: readonly EncounterChoice[];
+  encounters: readonly EncounterPickerEntry[];
   /** Shown after a visit that is not the patient's was sent, or none was chosen. */
   error?: string;
 }

@@ -1,6 +1,12 @@
-import type { PatientChoice } from '../auth/authorize/patient-directory.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
+
+/** A patient the user may choose. */
+export interface PatientPickerEntry {
+  id: string;
+  name?: string;
+  birthDate?: string;
+}
 
 export interface PatientPickerPageModel {
   clientName: string;
@@ -13,7 +19,7 @@ export interface PatientPickerPageModel {
   /** The search text the list answers ('' for the first page). */
   search: string;
   /** The patients to choose from. */
-  patients: readonly PatientChoice[];
+  patients: readonly PatientPickerEntry[];
   /** Shown after an unknown id was sent, or nobody was chosen. */
   error?: string;
 }

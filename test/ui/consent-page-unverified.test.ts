@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { consentScopes } from '../../src/http/ui/scope-lines.ts';
 import { renderConsentPage, type ConsentPageModel } from '../../src/ui/consent-page.ts';
 import { STYLESHEET } from '../../src/ui/stylesheet.ts';
 
-const base: ConsentPageModel = { clientName: 'App', scopes: ['patient/Patient.rs'], csrfToken: 't', action: '/auth/authorize/decision', redirectHost: 'app.example.org' };
+const base: ConsentPageModel = { clientName: 'App', ...consentScopes(['patient/Patient.rs']), csrfToken: 't', action: '/auth/authorize/decision', redirectHost: 'app.example.org' };
 
 describe('consent page: where the answer goes, and unverified apps', () => {
   it('names the host the answer goes to, before the form', () => {

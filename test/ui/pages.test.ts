@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { describeScope } from '../../src/auth/scopes/scope-description.ts';
 import { safeReturnTo } from '../../src/auth/sessions/return-to.ts';
+import { consentScopes } from '../../src/http/ui/scope-lines.ts';
 import { renderConsentPage } from '../../src/ui/consent-page.ts';
 import { renderEncounterPickerPage } from '../../src/ui/encounter-picker-page.ts';
 import { renderPatientPickerPage } from '../../src/ui/patient-picker-page.ts';
 import { html } from '../../src/ui/html.ts';
 import { renderLoginPage } from '../../src/ui/login-page.ts';
-import { describeScope } from '../../src/ui/scope-labels.ts';
 
 const LAB = 'patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory';
 
@@ -24,7 +25,7 @@ describe('html template tag', () => {
 describe('consent page', () => {
   const page = renderConsentPage({
     clientName: '<img src=x onerror=alert(1)>',
-    scopes: ['launch/patient', 'openid', 'fhirUser', LAB, 'patient/Condition.rs', 'offline_access', 'patient/x.rs"><script>'],
+    ...consentScopes(['launch/patient', 'openid', 'fhirUser', LAB, 'patient/Condition.rs', 'offline_access', 'patient/x.rs"><script>']),
     csrfToken: 'tok"en',
     action: '/auth/authorize',
     hidden: { interaction: 'abc"<' },
@@ -63,8 +64,7 @@ describe('consent page', () => {
   it('category checkboxes, unchecked and escaped, under the scope they narrow', () => {
     const withCategories = renderConsentPage({
       clientName: 'App',
-      scopes: ['patient/Observation.rs', 'patient/Patient.rs'],
-      categories: { 'patient/Observation.rs': [LAB, 'patient/Observation.rs?category=x|"><b>'] },
+      ...consentScopes(['patient/Observation.rs', 'patient/Patient.rs'], { 'patient/Observation.rs': [LAB, 'patient/Observation.rs?category=x|"><b>'] }),
       csrfToken: 't',
       action: '/auth/authorize',
     });
@@ -80,7 +80,7 @@ describe('consent page', () => {
   });
 
   it('no long-lived notice without offline_access', () => {
-    const short = renderConsentPage({ clientName: 'App', scopes: ['patient/Patient.r'], csrfToken: 't', action: '/auth/authorize' });
+    const short = renderConsentPage({ clientName: 'App', ...consentScopes(['patient/Patient.r']), csrfToken: 't', action: '/auth/authorize' });
     assert.doesNotMatch(short, /long-lived/i);
   });
 });

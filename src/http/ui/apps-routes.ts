@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { AuthorizedApps } from '../../auth/grants/authorized-apps.ts';
-import { APPS_PAGE_PATH, APPS_REVOKE_PATH, renderAppsPage } from '../../ui/apps-page.ts';
+import type { AuthorizedApp, AuthorizedApps } from '../../auth/grants/authorized-apps.ts';
+import { APPS_PAGE_PATH, APPS_REVOKE_PATH, renderAppsPage, type AppsPageApp } from '../../ui/apps-page.ts';
 import { renderMessagePage } from '../../ui/message-page.ts';
 import { crossSiteGuard } from './cross-site-guard.ts';
 import { formField } from './form-body.ts';
 import { displayName } from './login-routes.ts';
+import { scopeLine } from './scope-lines.ts';
 import { readCurrentSession } from './session-cookie.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
 
@@ -13,6 +14,17 @@ const page = (reply: FastifyReply, status: number, body: string) => reply.code(s
 /** Not signed in: to the sign-in page, which comes back here. */
 const toSignIn = (reply: FastifyReply) =>
   reply.code(303).header('location', `/auth/login?${new URLSearchParams({ return_to: APPS_PAGE_PATH }).toString()}`).send();
+
+/** An authorization as the page lists it: its scopes in plain words. */
+function appView(app: AuthorizedApp): AppsPageApp {
+  return {
+    grantId: app.grantId,
+    clientName: app.clientName,
+    scopes: app.scopes.map(scopeLine),
+    grantedAt: app.grantedAt,
+    ...(app.patient ? { patient: { id: app.patient.id, name: app.patient.name } } : {}),
+  };
+}
 
 /**
  * GET /auth/apps (the SMART `management_endpoint`): the signed-in user's authorized apps; POST
@@ -25,7 +37,7 @@ export function appsRoutes(app: FastifyInstance, options: UiPluginOptions, apps:
     const current = await readCurrentSession(request, options.sessions, options.cookies);
     if (!current) return toSignIn(reply);
     const list = await apps.list(current.user.id);
-    return page(reply, 200, renderAppsPage({ userName: displayName(current.user), csrfToken: reply.generateCsrf(), apps: list }));
+    return page(reply, 200, renderAppsPage({ userName: displayName(current.user), csrfToken: reply.generateCsrf(), apps: list.map(appView) }));
   });
 
   app.post(APPS_REVOKE_PATH, guarded, async (request, reply) => {

@@ -12,6 +12,7 @@ import { describeForbidden, findInFields, findInUrlEncoded } from '../forbidden-
 import { crossSiteGuard } from './cross-site-guard.ts';
 import { formField, hasField, type FormBody } from './form-body.ts';
 import { refusedRequest } from './refused-request.ts';
+import { consentScopes } from './scope-lines.ts';
 import { readCurrentSession, sessionIdFrom } from './session-cookie.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
 
@@ -92,8 +93,7 @@ function answer(reply: FastifyReply, outcome: AuthorizeOutcome, params: Authoriz
         200,
         renderConsentPage({
           clientName: outcome.clientName,
-          scopes: outcome.scopes,
-          ...(outcome.categories ? { categories: outcome.categories } : {}),
+          ...consentScopes(outcome.scopes, outcome.categories),
           redirectHost: outcome.redirectHost,
           unverified: outcome.unverified,
           csrfToken: reply.generateCsrf(),
@@ -111,7 +111,7 @@ function answer(reply: FastifyReply, outcome: AuthorizeOutcome, params: Authoriz
           action: DECISION_PATH,
           hidden: { [REQUEST_FIELD]: authorizeQuery(params) },
           search: outcome.search,
-          patients: outcome.patients,
+          patients: outcome.patients.map(({ id, name, birthDate }) => ({ id, name, birthDate })),
           ...(outcome.error ? { error: outcome.error } : {}),
         }),
       );
@@ -125,7 +125,7 @@ function answer(reply: FastifyReply, outcome: AuthorizeOutcome, params: Authoriz
           csrfToken: reply.generateCsrf(),
           action: DECISION_PATH,
           hidden: { [REQUEST_FIELD]: authorizeQuery(params) },
-          encounters: outcome.encounters,
+          encounters: outcome.encounters.map(({ id, date, type, status }) => ({ id, date, type, status })),
           ...(outcome.error ? { error: outcome.error } : {}),
         }),
       );

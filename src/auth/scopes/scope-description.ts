@@ -1,4 +1,5 @@
-import { parseScope, type Permission, type ResourceScope } from '../auth/scopes/index.ts';
+import { parseScope } from './parse-scopes.ts';
+import type { Permission, ResourceScope } from './scope.ts';
 
 /** Plain-language names of the record types a patient app usually asks for; others are split from CamelCase. */
 const TYPE_NAMES: Record<string, string> = {
