@@ -1,4 +1,4 @@
-import type { OAuthErrorCode } from '../client-auth/oauth-error.ts';
+import type { OAuthErrorCode } from '../oauth-error.ts';
 
 /** Error codes of the token, introspection, revocation and userinfo endpoints (RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1). */
 export type TokenErrorCode =

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { OAuthError } from '../../auth/client-auth/oauth-error.ts';
+import { OAuthError } from '../../auth/oauth-error.ts';
 import { TokenError } from '../../auth/tokens/token-error.ts';
 import { StorageFault } from '../../fhir/storage-fault.ts';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { invalidClient } from '../../auth/client-auth/oauth-error.ts';
+import { invalidClient } from '../../auth/oauth-error.ts';
 import { introspect } from '../../auth/tokens/introspection.ts';
 import { revoke } from '../../auth/tokens/revocation.ts';
 import type { TokenDeps } from '../../auth/tokens/token-deps.ts';

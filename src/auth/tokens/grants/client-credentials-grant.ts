@@ -1,4 +1,4 @@
-import { invalidClient } from '../../client-auth/oauth-error.ts';
+import { invalidClient } from '../../oauth-error.ts';
 import { accessTokenLifetime } from '../../clients/token-lifetime.ts';
 import type { Grant } from '../../grants/grant.ts';
 import { formatScopes, intersectScopes, parseScopes, scopeSyntaxProblem } from '../../scopes/index.ts';
