@@ -1,23 +1,66 @@
 /**
- * An RFC 6749 §5.2 token-endpoint error, raised by client authentication. The HTTP layer renders it as
- * JSON `{error, error_description}` with `status`, plus `WWW-Authenticate` when `challenge` is set.
- * Descriptions name the check that failed (so a developer can fix their client) and never carry
- * secrets or key material.
+ * The error codes of the authorization server, by the section that defines them. RFC 7662 introspection
+ * defines none of its own: it answers with RFC 6749 §5.2's.
  */
-export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant';
+export type OAuthErrorCode =
+  // RFC 6749 §5.2: the token endpoint (and introspection, revocation, registration for malformed requests).
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  // RFC 6749 §4.1.2.1: the authorization endpoint, redirected back to the client.
+  | 'access_denied'
+  | 'unsupported_response_type'
+  | 'server_error'
+  | 'temporarily_unavailable'
+  // OIDC Core §3.1.2.6: the authorization endpoint, when `prompt=none` forbids asking the user.
+  | 'interaction_required'
+  | 'login_required'
+  | 'consent_required'
+  // RFC 6750 §3.1: a bearer token presented to a protected resource.
+  | 'invalid_token'
+  | 'insufficient_scope'
+  // RFC 7591 §3.2.2: dynamic client registration.
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  // RFC 7009 §2.2.1: revocation.
+  | 'unsupported_token_type';
 
+/** The statuses an OAuthError is answered with. */
+export type OAuthErrorStatus = 400 | 401 | 403 | 429;
+
+export interface OAuthErrorOptions {
+  /**
+   * A `WWW-Authenticate` value (challenge.ts): for a client that authenticated with HTTP Basic (RFC 6749 §5.2),
+   * and for a bearer token that was refused (RFC 6750 §3).
+   */
+  challenge?: string;
+  /** Seconds for `Retry-After` (RFC 9110 §10.2.3), when the caller is throttled. */
+  retryAfterSeconds?: number;
+}
+
+/**
+ * An OAuth error: its code, the status it is answered with, and a description. Each OAuth surface renders it as
+ * JSON `{error, error_description}` (RFC 6749 §5.2, RFC 7591 §3.2.2) with `status`, plus `WWW-Authenticate` when
+ * `challenge` is set and `Retry-After` when `retryAfterSeconds` is. Descriptions name the check that failed (so a
+ * developer can fix their client) and never carry secrets or key material.
+ */
 export class OAuthError extends Error {
+  readonly challenge: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
   constructor(
-    readonly status: 400 | 401 | 429,
+    readonly status: OAuthErrorStatus,
     readonly error: OAuthErrorCode,
     readonly description: string,
-    /** A `WWW-Authenticate` value; set when the client authenticated with HTTP Basic (RFC 6749 §5.2). */
-    readonly challenge?: string,
-    /** Seconds for `Retry-After` (RFC 9110 §10.2.3), when the client_id is throttled. */
-    readonly retryAfterSeconds?: number,
+    options: OAuthErrorOptions = {},
   ) {
     super(`${error}: ${description}`);
     this.name = 'OAuthError';
+    this.challenge = options.challenge;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -25,9 +68,12 @@ export class OAuthError extends Error {
 export const BASIC_CHALLENGE = 'Basic realm="portico", charset="UTF-8"';
 
 export const invalidRequest = (description: string) => new OAuthError(400, 'invalid_request', description);
+export const invalidGrant = (description: string) => new OAuthError(400, 'invalid_grant', description);
+export const invalidScope = (description: string) => new OAuthError(400, 'invalid_scope', description);
+export const unauthorizedClient = (description: string) => new OAuthError(400, 'unauthorized_client', description);
 
 export const invalidClient = (description: string, options: { basic?: boolean } = {}) =>
-  new OAuthError(401, 'invalid_client', description, options.basic ? BASIC_CHALLENGE : undefined);
+  new OAuthError(401, 'invalid_client', description, options.basic ? { challenge: BASIC_CHALLENGE } : {});
 
 /**
  * Too many failed client authentications for this client_id within the window. The code stays
@@ -42,6 +88,16 @@ export const tooManyAttempts = (retryAfterSeconds: number, options: { basic?: bo
     options.basic ? 401 : 429,
     'invalid_client',
     `too many failed client authentications for this client_id; try again in ${retryAfterSeconds} seconds`,
-    options.basic ? BASIC_CHALLENGE : undefined,
-    retryAfterSeconds,
+    { ...(options.basic ? { challenge: BASIC_CHALLENGE } : {}), retryAfterSeconds },
   );
+
+/** RFC 6750 §3.1: a missing or bad bearer token at a protected endpoint of the token side (userinfo). */
+export function invalidToken(description: string): OAuthError {
+  const safe = description.replace(/[^\x20-\x7E]|["\\]/g, '');
+  return new OAuthError(401, 'invalid_token', description, { challenge: `Bearer realm="portico", error="invalid_token", error_description="${safe}"` });
+}
+
+/** RFC 6750 §3.1: a valid bearer token that lacks `scope`. */
+export function insufficientScope(description: string, scope: string): OAuthError {
+  return new OAuthError(403, 'insufficient_scope', description, { challenge: `Bearer realm="portico", error="insufficient_scope", scope="${scope}"` });
+}

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { RegistrationError } from '../../auth/registration/registration-error.ts';
+import { OAuthError } from '../../auth/oauth-error.ts';
 import { StorageFault } from '../../fhir/storage-fault.ts';
-import { temporarilyUnavailable } from '../token/token-errors.ts';
+import { sendOAuthError, temporarilyUnavailable } from '../token/token-errors.ts';
 
 /** OAuth responses are never cached (RFC 6749 §5.1, RFC 7591 §3.2.1). */
 export function noStore(reply: FastifyReply): FastifyReply {
@@ -16,11 +16,11 @@ export function noStore(reply: FastifyReply): FastifyReply {
 export function renderOAuthError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   noStore(reply).type('application/json');
   if (error instanceof StorageFault) return temporarilyUnavailable(error, request, reply);
-  if (error instanceof RegistrationError) {
-    if (error.status === 401) {
+  if (error instanceof OAuthError) {
+    if (error.status === 401 && !error.challenge) {
       reply.header('www-authenticate', `Bearer error="${error.error}", error_description="${error.description.replace(/[^\x20-\x7E]|["\\]/g, '')}"`);
     }
-    return reply.code(error.status).send(JSON.stringify({ error: error.error, error_description: error.description }));
+    return sendOAuthError(error, reply);
   }
   const status = (error as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
