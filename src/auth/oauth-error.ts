@@ -1,3 +1,5 @@
+import { basicChallenge, bearerChallenge } from './challenge.ts';
+
 /**
  * The error codes of the authorization server, by the section that defines them. RFC 7662 introspection
  * defines none of its own: it answers with RFC 6749 §5.2's.
@@ -64,16 +66,16 @@ export class OAuthError extends Error {
   }
 }
 
-/** RFC 7617 §2 challenge: a realm is required. */
-export const BASIC_CHALLENGE = 'Basic realm="portico", charset="UTF-8"';
-
 export const invalidRequest = (description: string) => new OAuthError(400, 'invalid_request', description);
 export const invalidGrant = (description: string) => new OAuthError(400, 'invalid_grant', description);
 export const invalidScope = (description: string) => new OAuthError(400, 'invalid_scope', description);
 export const unauthorizedClient = (description: string) => new OAuthError(400, 'unauthorized_client', description);
 
+/** The challenge of a client that authenticated with HTTP Basic: its credentials are form-encoded UTF-8 (RFC 6749 §2.3.1). */
+const clientChallenge = (basic: boolean | undefined) => (basic ? { challenge: basicChallenge({ charset: 'UTF-8' }) } : {});
+
 export const invalidClient = (description: string, options: { basic?: boolean } = {}) =>
-  new OAuthError(401, 'invalid_client', description, options.basic ? { challenge: BASIC_CHALLENGE } : {});
+  new OAuthError(401, 'invalid_client', description, clientChallenge(options.basic));
 
 /**
  * Too many failed client authentications for this client_id within the window. The code stays
@@ -88,16 +90,15 @@ export const tooManyAttempts = (retryAfterSeconds: number, options: { basic?: bo
     options.basic ? 401 : 429,
     'invalid_client',
     `too many failed client authentications for this client_id; try again in ${retryAfterSeconds} seconds`,
-    { ...(options.basic ? { challenge: BASIC_CHALLENGE } : {}), retryAfterSeconds },
+    { ...clientChallenge(options.basic), retryAfterSeconds },
   );
 
 /** RFC 6750 §3.1: a missing or bad bearer token at a protected endpoint of the token side (userinfo). */
 export function invalidToken(description: string): OAuthError {
-  const safe = description.replace(/[^\x20-\x7E]|["\\]/g, '');
-  return new OAuthError(401, 'invalid_token', description, { challenge: `Bearer realm="portico", error="invalid_token", error_description="${safe}"` });
+  return new OAuthError(401, 'invalid_token', description, { challenge: bearerChallenge({ error: 'invalid_token', description }) });
 }
 
 /** RFC 6750 §3.1: a valid bearer token that lacks `scope`. */
 export function insufficientScope(description: string, scope: string): OAuthError {
-  return new OAuthError(403, 'insufficient_scope', description, { challenge: `Bearer realm="portico", error="insufficient_scope", scope="${scope}"` });
+  return new OAuthError(403, 'insufficient_scope', description, { challenge: bearerChallenge({ error: 'insufficient_scope', scope }) });
 }

@@ -1,10 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify as stringifyYaml } from 'yaml';
+import { basicChallenge } from '../../auth/challenge.ts';
 import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
 import { fhirErrorOf, StorageFault } from '../../fhir/storage-fault.ts';
 import { BodyError } from '../json-body.ts';
-
-export const BASIC_CHALLENGE = 'Basic realm="portico"';
 
 /** Registry and RPC answers carry credentials (a Client's secret) or who may do what: never stored by a cache. */
 export function noStore(reply: FastifyReply): FastifyReply {
@@ -49,13 +48,13 @@ export function renderAdminError(error: unknown, request: FastifyRequest, reply:
 }
 
 export function unauthorized(): FhirError {
-  return new FhirError(401, issue('login', 'Authenticate with HTTP Basic: the admin client id and secret'), { 'www-authenticate': BASIC_CHALLENGE });
+  return new FhirError(401, issue('login', 'Authenticate with HTTP Basic: the admin client id and secret'), { 'www-authenticate': basicChallenge() });
 }
 
 /** Credentials refused unchecked after too many failures: still 401 with the challenge, and when to try again. */
 export function throttled(retryAfterSeconds: number): FhirError {
   return new FhirError(401, issue('login', `Too many failed authentications with these credentials; try again in ${retryAfterSeconds} seconds`), {
-    'www-authenticate': BASIC_CHALLENGE,
+    'www-authenticate': basicChallenge(),
     'retry-after': String(retryAfterSeconds),
   });
 }

@@ -10,18 +10,13 @@ export function noStore(reply: FastifyReply): FastifyReply {
 
 /**
  * The OAuth surface's error renderer: RFC 6749 §5.2 / RFC 7591 §3.2.2 JSON `{error, error_description}`.
- * 401s carry the Bearer challenge of RFC 6750 §3. A database busy or out of reach is 503
+ * 401s carry the challenge of their OAuthError. A database busy or out of reach is 503
  * `temporarily_unavailable`; anything unexpected is a logged 500 `server_error` with no internals.
  */
 export function renderOAuthError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   noStore(reply).type('application/json');
   if (error instanceof StorageFault) return temporarilyUnavailable(error, request, reply);
-  if (error instanceof OAuthError) {
-    if (error.status === 401 && !error.challenge) {
-      reply.header('www-authenticate', `Bearer error="${error.error}", error_description="${error.description.replace(/[^\x20-\x7E]|["\\]/g, '')}"`);
-    }
-    return sendOAuthError(error, reply);
-  }
+  if (error instanceof OAuthError) return sendOAuthError(error, reply);
   const status = (error as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     return reply.code(status).send(JSON.stringify({ error: 'invalid_request', error_description: error.message }));

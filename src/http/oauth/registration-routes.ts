@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken } from '../../auth/registration/bearer-token.ts';
-import { OAuthError } from '../../auth/oauth-error.ts';
-import { invalidMetadata } from '../../auth/registration/registration-error.ts';
+import { invalidMetadata, unauthorized } from '../../auth/registration/registration-error.ts';
 import type { ClientRegistration, RegistrationResponse } from '../../auth/registration/registration-service.ts';
 import { authenticateBasic, type AdminAccessDeps } from '../../auth/admin/admin-access.ts';
 import { noStore } from './oauth-errors.ts';
@@ -45,11 +44,10 @@ export function registrationRoutes(app: FastifyInstance, registration: ClientReg
     const caller = await authenticateBasic(request.headers.authorization, access);
     if (caller?.kind === 'throttled') {
       const description = `too many failed authentications with these credentials; try again in ${caller.retryAfterSeconds} seconds`;
-      throw new OAuthError(401, 'invalid_client', description, { retryAfterSeconds: caller.retryAfterSeconds });
+      throw unauthorized('invalid_client', description, { retryAfterSeconds: caller.retryAfterSeconds });
     }
     if (!caller || caller.kind === 'client') {
-      reply.header('www-authenticate', 'Basic realm="portico"');
-      throw new OAuthError(401, 'invalid_client', 'the root client or a developer (HTTP Basic) is required');
+      throw unauthorized('invalid_client', 'the root client or a developer (HTTP Basic) is required');
     }
     const issued = await registration.issueInitialAccessToken(caller.kind === 'root' ? 'root' : `User/${caller.user.id}`);
     return noStore(reply).code(201).type('application/json').send(JSON.stringify(issued));

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateBasic, mayCall, type AdminAccessDeps } from '../../auth/admin/admin-access.ts';
+import { basicChallenge } from '../../auth/challenge.ts';
 import { DEVELOPER_RPC_METHODS, type RpcCaller } from '../../auth/rpc/rpc-caller.ts';
 import { dispatchRpc, type RpcMethod } from '../../auth/rpc/rpc-dispatch.ts';
 import { RpcError } from '../../auth/rpc/rpc-error.ts';
 import { FhirError } from '../../fhir/outcome.ts';
 import { StorageFault } from '../../fhir/storage-fault.ts';
 import { ADMIN_BODY_LIMIT, parseAdminBody } from '../admin/admin-body.ts';
-import { BASIC_CHALLENGE, noStore, send } from '../admin/admin-render.ts';
+import { noStore, send } from '../admin/admin-render.ts';
 import { bodyText } from '../body-text.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { BodyError } from '../json-body.ts';
@@ -37,11 +38,11 @@ export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions)
   app.post('/rpc', async (request, reply) => {
     const authenticated = await authenticateBasic(request.headers.authorization, options.access);
     if (!authenticated) {
-      reply.header('www-authenticate', BASIC_CHALLENGE);
+      reply.header('www-authenticate', basicChallenge());
       throw new RpcError(401, 'Authenticate with HTTP Basic: the admin client id and secret, or a developer email and password');
     }
     if (authenticated.kind === 'throttled') {
-      reply.header('www-authenticate', BASIC_CHALLENGE).header('retry-after', String(authenticated.retryAfterSeconds));
+      reply.header('www-authenticate', basicChallenge()).header('retry-after', String(authenticated.retryAfterSeconds));
       throw new RpcError(401, `Too many failed authentications with these credentials; try again in ${authenticated.retryAfterSeconds} seconds`);
     }
     const body = Buffer.isBuffer(request.body) ? parseAdminBody(bodyText(request.body), request.headers['content-type'], options.maxJsonDepth) : request.body;
