@@ -5,8 +5,9 @@ import type { PolicyRequestContext } from '../../auth/policies/request-context.t
 import { badRequest } from '../../fhir/outcome.ts';
 import { bodyText } from '../body-text.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
+import { noStore } from '../no-store.ts';
 import { ADMIN_BODY_LIMIT, parseAdminBody } from './admin-body.ts';
-import { forbidden, noStore, renderAdminError, send, throttled, unauthorized } from './admin-render.ts';
+import { forbidden, renderAdminError, send, throttled, unauthorized } from './admin-render.ts';
 
 export interface AdminPluginOptions {
   admin: RegistryAdmin;

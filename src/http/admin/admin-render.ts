@@ -5,11 +5,6 @@ import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
 import { fhirErrorOf, StorageFault } from '../../fhir/storage-fault.ts';
 import { BodyError } from '../json-body.ts';
 
-/** Registry and RPC answers carry credentials (a Client's secret) or who may do what: never stored by a cache. */
-export function noStore(reply: FastifyReply): FastifyReply {
-  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-}
-
 /** YAML when the caller asks for it (`Accept: text/yaml`), JSON otherwise. */
 export function send(request: FastifyRequest, reply: FastifyReply, status: number, body: unknown) {
   reply.code(status);

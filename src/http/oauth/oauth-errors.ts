@@ -1,12 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../../auth/oauth-error.ts';
 import { StorageFault } from '../../fhir/storage-fault.ts';
+import { noStore } from '../no-store.ts';
 import { sendOAuthError, temporarilyUnavailable } from '../token/token-errors.ts';
-
-/** OAuth responses are never cached (RFC 6749 §5.1, RFC 7591 §3.2.1). */
-export function noStore(reply: FastifyReply): FastifyReply {
-  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-}
 
 /**
  * The OAuth surface's error renderer: RFC 6749 §5.2 / RFC 7591 §3.2.2 JSON `{error, error_description}`.

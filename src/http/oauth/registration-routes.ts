@@ -3,7 +3,7 @@ import { bearerToken } from '../../auth/registration/bearer-token.ts';
 import { invalidMetadata, unauthorized } from '../../auth/registration/registration-error.ts';
 import type { ClientRegistration, RegistrationResponse } from '../../auth/registration/registration-service.ts';
 import { authenticateBasic, type AdminAccessDeps } from '../../auth/admin/admin-access.ts';
-import { noStore } from './oauth-errors.ts';
+import { noStore } from '../no-store.ts';
 
 /** A body that could not be parsed; reported only once the caller is authorised (401 before 400). */
 export class UnreadableBody {

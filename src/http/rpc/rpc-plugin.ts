@@ -7,10 +7,11 @@ import { RpcError } from '../../auth/rpc/rpc-error.ts';
 import { FhirError } from '../../fhir/outcome.ts';
 import { StorageFault } from '../../fhir/storage-fault.ts';
 import { ADMIN_BODY_LIMIT, parseAdminBody } from '../admin/admin-body.ts';
-import { noStore, send } from '../admin/admin-render.ts';
+import { send } from '../admin/admin-render.ts';
 import { bodyText } from '../body-text.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { BodyError } from '../json-body.ts';
+import { noStore } from '../no-store.ts';
 
 export interface RpcPluginOptions {
   methods: ReadonlyMap<string, RpcMethod>;

@@ -5,7 +5,8 @@ import { invalidRequest } from '../../auth/oauth-error.ts';
 import { bodyText } from '../body-text.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { parseJsonBody } from '../json-body.ts';
-import { noStore, renderTokenError } from '../token/token-errors.ts';
+import { noStore } from '../no-store.ts';
+import { renderTokenError } from '../token/token-errors.ts';
 
 export interface SandboxPluginOptions {
   deps: DebugTokenDeps;

@@ -1,11 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../../auth/oauth-error.ts';
 import { StorageFault } from '../../fhir/storage-fault.ts';
-
-/** Token-side responses are never cached (RFC 6749 §5.1; Inferno checks both headers on every token response). */
-export function noStore(reply: FastifyReply): FastifyReply {
-  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-}
+import { noStore } from '../no-store.ts';
 
 /**
  * The token plugin's error renderer: RFC 6749 §5.2 JSON `{error, error_description}`. Framework

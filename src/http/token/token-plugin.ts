@@ -8,8 +8,9 @@ import { userinfo } from '../../auth/tokens/userinfo.ts';
 import { bodyText } from '../body-text.ts';
 import { describeForbidden, findInJws } from '../forbidden-characters.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
+import { noStore } from '../no-store.ts';
 import { parseFormBody, parseJsonFields } from './token-body.ts';
-import { noStore, renderTokenError } from './token-errors.ts';
+import { renderTokenError } from './token-errors.ts';
 import { smartStyleRoute } from './smart-style-route.ts';
 
 export interface TokenPluginOptions {
