@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { AdminError } from '../../src/auth/admin/admin-error.ts';
 import type { AccessPolicy } from '../../src/auth/policies/access-policy.ts';
 import { evaluatePolicies } from '../../src/auth/policies/evaluate-policies.ts';
 import { matches } from '../../src/auth/policies/matcho.ts';
 import type { PolicyRequestContext } from '../../src/auth/policies/request-context.ts';
 import { validateAccessPolicy } from '../../src/auth/policies/validate-access-policy.ts';
-import { FhirError } from '../../src/fhir/outcome.ts';
 
 const request = (extra: Partial<PolicyRequestContext> = {}): PolicyRequestContext => ({
   method: 'GET',
@@ -89,7 +89,7 @@ describe('AccessPolicy validation', () => {
   const fails = (body: unknown, expression: string) => {
     assert.throws(
       () => validateAccessPolicy(body, {}),
-      (err: unknown) => err instanceof FhirError && err.status === 422 && err.outcome.issue.some((i) => i.expression?.[0] === expression),
+      (err: unknown) => err instanceof AdminError && err.status === 422 && err.issues.some((i) => i.expression?.[0] === expression),
       `${JSON.stringify(body)} should name ${expression}`,
     );
   };

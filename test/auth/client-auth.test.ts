@@ -7,7 +7,7 @@ import type { ClientAuthRequest } from '../../src/auth/client-auth/client-auth-m
 import { createClientAuthenticator, type ClientAuthenticator } from '../../src/auth/client-auth/client-authenticator.ts';
 import { createHttpJwksFetcher, type HttpJwksFetcherOptions } from '../../src/auth/client-auth/jwks/http-jwks-fetcher.ts';
 import { createJwksCache } from '../../src/auth/client-auth/jwks/jwks-cache.ts';
-import { OAuthError } from '../../src/auth/client-auth/oauth-error.ts';
+import { OAuthError } from '../../src/auth/oauth-error.ts';
 import { createClientAuthThrottle } from '../../src/auth/client-auth/client-auth-throttle.ts';
 import { createClientAttemptStore } from '../../src/storage/auth/client-attempt-store.ts';
 import { createJtiStore } from '../../src/storage/auth/jti-store.ts';

@@ -1,4 +1,3 @@
-import { FhirError, issue, notFound } from '../../fhir/outcome.ts';
 import type { AddressClass } from '../client-auth/jwks/address-class.ts';
 import { isPublicClient, needsSecret } from '../clients/client-kind.ts';
 import type { ClientRepository, StoredClient } from '../clients/client-repository.ts';
@@ -10,6 +9,7 @@ import { RegistryConflictError, type ListPage, type PutResult, type RegistryRepo
 import { publicUser, type UserRepository } from '../users/user.ts';
 import { validateUser } from '../users/validate-user.ts';
 import type { AdminCaller } from './admin-access.ts';
+import { AdminError, adminIssue, badRequest, notFound } from './admin-error.ts';
 
 export const ADMIN_KINDS = ['Client', 'User', 'AccessPolicy'] as const;
 export type AdminKind = (typeof ADMIN_KINDS)[number];
@@ -99,7 +99,7 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
     },
 
     async put(kind, id, body) {
-      if (!ADMIN_ID.test(id)) throw new FhirError(400, issue('invalid', `"${id}" is not a valid id (1-128 letters, digits, ".", "_", "~" or "-")`, `${kind}.id`));
+      if (!ADMIN_ID.test(id)) throw badRequest(`"${id}" is not a valid id (1-128 letters, digits, ".", "_", "~" or "-")`, `${kind}.id`);
       // What the body leaves out is kept from the stored resource (a Client's secret, a User's password), so the
       // write is a compare-and-swap on the version read: a secret rotated or a password changed meanwhile is never
       // brought back. Another write in between means reading again.
@@ -136,11 +136,11 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
         // Whether someone else's Client exists is not told: 403 before 404 for anyone but the root client.
         const isOwner = caller.kind === 'user' && found !== undefined && found.owner === `User/${caller.user.id}`;
         if (caller.kind !== 'root' && !isOwner) {
-          throw new FhirError(403, issue('forbidden', 'Only the root client, or the developer who owns the Client, may rotate its secret'));
+          throw new AdminError(403, adminIssue('forbidden', 'Only the root client, or the developer who owns the Client, may rotate its secret'));
         }
         if (!found) throw notFound(`Client/${id} is not known`);
         if (isPublicClient(found) || (found.secret === undefined && !needsSecret(found))) {
-          throw new FhirError(422, issue('business-rule', `Client/${id} does not authenticate with a secret (a public client, or one using JWT assertions only)`));
+          throw new AdminError(422, adminIssue('business-rule', `Client/${id} does not authenticate with a secret (a public client, or one using JWT assertions only)`));
         }
         // Through the repository (and its read cache): the old secret stops working in this process at once. Only
         // the secret changes: a deactivation committed since the read makes the swap fail, and the read is redone.
@@ -168,14 +168,14 @@ async function readModifyWrite<T extends RegistryResource>(
     const saved = await conflictsAsOutcome(() => write(previous));
     if (saved) return saved;
   }
-  throw new FhirError(409, issue('conflict', `${id} was changed by other requests while this one was written; try again`));
+  throw new AdminError(409, adminIssue('conflict', `${id} was changed by other requests while this one was written; try again`));
 }
 
 async function conflictsAsOutcome<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (err) {
-    if (err instanceof RegistryConflictError) throw new FhirError(409, issue('duplicate', err.message, `User.${err.field}`));
+    if (err instanceof RegistryConflictError) throw new AdminError(409, adminIssue('duplicate', err.message, `User.${err.field}`));
     throw err;
   }
 }

@@ -1,3 +1,4 @@
+import type { OAuthErrorCode } from '../oauth-error.ts';
 import type { AuthorizeParams } from './authorize-request.ts';
 import type { EncounterChoice, PatientChoice } from './patient-directory.ts';
 
@@ -33,7 +34,8 @@ export type AuthorizeOutcome =
 export type InteractiveOutcome = Exclude<AuthorizeOutcome, { kind: 'error-page' } | { kind: 'redirect' }>;
 
 /** RFC 6749 §4.1.2.1 error codes the authorize endpoint uses, and OIDC Core §3.1.2.6's for `prompt=none`. */
-export type AuthorizeErrorCode =
+export type AuthorizeErrorCode = Extract<
+  OAuthErrorCode,
   | 'invalid_request'
   | 'unauthorized_client'
   | 'access_denied'
@@ -43,7 +45,8 @@ export type AuthorizeErrorCode =
   | 'temporarily_unavailable'
   | 'login_required'
   | 'consent_required'
-  | 'interaction_required';
+  | 'interaction_required'
+>;
 
 /**
  * The redirect_uri with parameters added, keeping any query it already has (RFC 6749 §3.1.2). Built on the

@@ -1,7 +1,7 @@
 import { createImportedKeys } from './imported-keys.ts';
 import type { AuthenticatedClient, ClientAuthDeps, ClientAuthMethodName, ClientAuthRequest } from './client-auth-method.ts';
 import { CLIENT_AUTH_METHODS } from './client-auth-methods.ts';
-import { invalidRequest } from './oauth-error.ts';
+import { invalidRequest } from '../oauth-error.ts';
 
 export interface ClientAuthenticator {
   /**

@@ -1,4 +1,4 @@
-import { FhirError } from '../../fhir/outcome.ts';
+import { AdminError } from '../admin/admin-error.ts';
 import type { AddressClass } from '../client-auth/jwks/address-class.ts';
 import type { Client, ClientRepository } from '../clients/client-repository.ts';
 import { clientSecretMatches, type ClientSecrets } from '../clients/client-secret.ts';
@@ -85,7 +85,7 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
       valid = validateClient(client, { id: client.id, ...(previous ? { previous } : {}), newSecret: options.newSecret, jwksUriAddresses: options.jwksUriAddresses, secrets: options.secrets });
     } catch (err) {
       // The metadata passed our own checks; anything the Client rules still refuse is the client's metadata at fault.
-      if (err instanceof FhirError) throw invalidMetadata(err.outcome.issue.map((i) => i.diagnostics).join('; '));
+      if (err instanceof AdminError) throw invalidMetadata(err.issues.map((i) => i.diagnostics).join('; '));
       throw err;
     }
     const method = registrationOf(valid)?.token_endpoint_auth_method;

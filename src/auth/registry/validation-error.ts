@@ -1,15 +1,15 @@
 import type { z } from 'zod';
-import { FhirError, issue, type OutcomeIssue } from '../../fhir/outcome.ts';
+import { AdminError, adminIssue, type AdminIssue, type AdminIssueCode } from '../admin/admin-error.ts';
 
-/** Collects field problems of one registry resource; `throwIfAny` raises them as one 422 OperationOutcome. */
+/** Collects field problems of one registry resource; `throwIfAny` raises them as one 422 AdminError. */
 export class Problems {
-  private readonly issues: OutcomeIssue[] = [];
+  private readonly issues: AdminIssue[] = [];
   constructor(private readonly resourceType: string) {}
 
   /** path like `auth.authorization_code.redirect_uri` or `grant_types[1]`; empty for the whole resource. */
-  add(path: string, message: string, code: OutcomeIssue['code'] = 'invalid'): void {
+  add(path: string, message: string, code: AdminIssueCode = 'invalid'): void {
     const expression = path ? `${this.resourceType}.${path}` : this.resourceType;
-    this.issues.push(issue(code, `${expression}: ${message}`, expression));
+    this.issues.push(adminIssue(code, `${expression}: ${message}`, expression));
   }
 
   get any(): boolean {
@@ -17,7 +17,7 @@ export class Problems {
   }
 
   throwIfAny(): void {
-    if (this.issues.length) throw new FhirError(422, this.issues);
+    if (this.issues.length) throw new AdminError(422, this.issues);
   }
 
   /** The body parsed by `schema`, or a 422 naming every field the schema refuses (unknown fields included). */

@@ -1,4 +1,4 @@
-import { FhirError } from '../../fhir/outcome.ts';
+import { AdminError } from '../admin/admin-error.ts';
 import type { Client, ClientRepository, StoredClient } from '../clients/client-repository.ts';
 import type { ClientSecrets } from '../clients/client-secret.ts';
 import { validateClient } from '../clients/validate-client.ts';
@@ -83,7 +83,7 @@ export async function saveDeveloperApplication(params: unknown, caller: RpcCalle
   try {
     client = validateClient(draft, { id, newSecret: deps.newSecret, secrets: deps.secrets, strictRedirectUris: deps.strictRedirectUris });
   } catch (err) {
-    if (err instanceof FhirError) throw new RpcError(422, err.message, { param: paramOf(err), issue: err.outcome.issue });
+    if (err instanceof AdminError) throw new RpcError(422, err.message, { param: paramOf(err), issue: err.issues });
     throw err;
   }
   const { secret: _secret, ...saved } = (await deps.clients.put({ ...client, id })).resource;
@@ -91,8 +91,8 @@ export async function saveDeveloperApplication(params: unknown, caller: RpcCalle
 }
 
 /** The form param behind a Client field, so the error names what the caller sent. */
-function paramOf(err: FhirError): string | undefined {
-  const expression = err.outcome.issue[0]?.expression?.[0] ?? '';
+function paramOf(err: AdminError): string | undefined {
+  const expression = err.issues[0]?.expression?.[0] ?? '';
   if (expression.endsWith('redirect_uri')) return 'redirect-url';
   if (expression.endsWith('launch_uri')) return 'launch-url';
   const detail = /details\.(.+)$/.exec(expression)?.[1];

@@ -2,11 +2,11 @@ import type { PatientCompartment } from '../access/patient-compartment.ts';
 import { ownPatientOf, patientScopesFor, patientUserOf, type RelatedPatientLookup } from '../access/patient-user.ts';
 import { offeredScopes } from '../authorize/steps/resolve-scopes.ts';
 import type { ClientRepository } from '../clients/client-repository.ts';
+import { invalidRequest, invalidScope } from '../oauth-error.ts';
 import { formatScope, parseScopes } from '../scopes/index.ts';
 import type { Grant } from '../grants/grant.ts';
 import { issueTokens } from '../tokens/issue-tokens.ts';
 import { epochSeconds, type TokenDeps } from '../tokens/token-deps.ts';
-import { badRequest, invalidScope } from '../tokens/token-error.ts';
 import type { TokenResponse } from '../tokens/token-response.ts';
 import { findActiveToken } from '../tokens/token-lookup.ts';
 import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../tokens/token-settings.ts';
@@ -44,7 +44,7 @@ const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
  */
 export async function mintDebugToken(request: DebugTokenRequest, deps: DebugTokenDeps): Promise<TokenResponse> {
   const client = await deps.clients.get(request.client_id);
-  if (!client || client.active === false) throw badRequest(`no active client ${request.client_id}`);
+  if (!client || client.active === false) throw invalidRequest(`no active client ${request.client_id}`);
   const asked = (request.scope ?? (client.scope ?? []).join(' ')).trim();
   if (asked === '') throw invalidScope('no scope asked and the client has none registered');
   // What the authorize endpoint would offer: the asked scopes narrowed to the client's registered ones.
@@ -54,7 +54,7 @@ export async function mintDebugToken(request: DebugTokenRequest, deps: DebugToke
   let user;
   if (request.user_name !== undefined) {
     user = (await deps.users.get(request.user_name)) ?? (await deps.users.findByEmail(request.user_name));
-    if (!user) throw badRequest(`no user ${request.user_name}`);
+    if (!user) throw invalidRequest(`no user ${request.user_name}`);
   }
   let patient = request.patient_id;
   // A patient user's token is for their own record only, as the authorize endpoint grants it.
@@ -64,10 +64,10 @@ export async function mintDebugToken(request: DebugTokenRequest, deps: DebugToke
     const own = await ownPatientOf(patientUser, deps.relatedPatient);
     if (own === undefined) {
       if (patient !== undefined || offered.some((s) => s.kind === 'resource' || s.kind === 'launch/patient')) {
-        throw badRequest(`${fhirUser} is not linked to a patient on this server, so no patient data can be shared`);
+        throw invalidRequest(`${fhirUser} is not linked to a patient on this server, so no patient data can be shared`);
       }
     } else if (patient !== undefined && patient !== own) {
-      throw badRequest(`patient_id must be ${own}: a token for ${fhirUser} is for their own patient's record only`);
+      throw invalidRequest(`patient_id must be ${own}: a token for ${fhirUser} is for their own patient's record only`);
     }
     patient = own;
     offered = patientScopesFor(offered, deps.compartment);
@@ -75,12 +75,12 @@ export async function mintDebugToken(request: DebugTokenRequest, deps: DebugToke
   }
   const scope = offered.map(formatScope).join(' ');
   if (patient !== undefined && !(FHIR_ID.test(patient) && (await deps.patientExists(patient)))) {
-    throw badRequest(`no Patient ${patient} exists on this server`);
+    throw invalidRequest(`no Patient ${patient} exists on this server`);
   }
 
   const iat = epochSeconds(deps.now());
   const approvalExpires = request.approval_expires ?? iat + APPROVAL_DEFAULT_SECONDS;
-  if (approvalExpires <= iat) throw badRequest('approval_expires is in the past');
+  if (approvalExpires <= iat) throw invalidRequest('approval_expires is in the past');
   const grant: Grant = {
     id: deps.newId(),
     clientId: client.id,
@@ -90,7 +90,7 @@ export async function mintDebugToken(request: DebugTokenRequest, deps: DebugToke
     ...(patient !== undefined ? { patient } : {}),
   };
   // Stored only while the client and the user are active (a deactivation since they were read refuses it too).
-  if (!(await deps.grants.save(grant, deps.now()))) throw badRequest(`client ${client.id}${user ? ` or user ${user.id}` : ''} is not active`);
+  if (!(await deps.grants.save(grant, deps.now()))) throw invalidRequest(`client ${client.id}${user ? ` or user ${user.id}` : ''} is not active`);
   const scopes = scope.split(' ');
   const wantsRefresh = scopes.includes('offline_access') || scopes.includes('online_access');
   return issueTokens(

@@ -1,9 +1,9 @@
 import type { AuthenticatedClient } from '../client-auth/client-auth-method.ts';
 import type { GrantType, StoredClient } from '../clients/client-repository.ts';
 import { isPublicClient } from '../clients/client-kind.ts';
+import { unauthorizedClient } from '../oauth-error.ts';
 import type { TokenDeps } from './token-deps.ts';
 import type { TokenResponse } from './token-response.ts';
-import { unauthorizedClient } from './token-error.ts';
 
 /** One grant type of the token endpoint (RFC 6749 §4): the request's other fields, after client authentication. */
 export interface GrantHandler {

@@ -1,5 +1,5 @@
 import type { StoredClient } from '../clients/client-repository.ts';
-import { invalidClient } from '../client-auth/oauth-error.ts';
+import { invalidClient } from '../oauth-error.ts';
 import { isRootClient } from '../root-client.ts';
 import { absoluteFhirUser } from './id-token.ts';
 import type { TokenDeps } from './token-deps.ts';

@@ -1,6 +1,6 @@
+import type { OAuthError } from '../oauth-error.ts';
 import { issuingKeys, type Issuance } from './issue-tokens.ts';
 import type { TokenDeps } from './token-deps.ts';
-import type { TokenError } from './token-error.ts';
 import type { TokenResponse } from './token-response.ts';
 
 /**
@@ -12,7 +12,7 @@ import type { TokenResponse } from './token-response.ts';
  *   exchanged for is revoked once the transaction is over, then `error` is thrown.
  * Anything thrown inside rolls the whole redemption back: nothing is spent.
  */
-export type Redemption = { issued: TokenResponse } | { refused: TokenError } | { replayed: { grantId: string; error: TokenError } };
+export type Redemption = { issued: TokenResponse } | { refused: OAuthError } | { replayed: { grantId: string; error: OAuthError } };
 
 /**
  * Runs one redemption in one transaction (TokenDeps.issueAtomically), with the keys that sign its tokens read

@@ -1,5 +1,5 @@
+import { invalidRequest, unauthorizedClient } from '../oauth-error.ts';
 import type { TokenDeps } from './token-deps.ts';
-import { badRequest, TokenError } from './token-error.ts';
 import { grantOfToken } from './token-lookup.ts';
 import type { TokenRequest } from './token-endpoint.ts';
 
@@ -14,10 +14,10 @@ export async function revoke(request: TokenRequest, deps: TokenDeps): Promise<vo
     form: request.form,
   });
   const token = request.form.token;
-  if (token === undefined || token === '') throw badRequest('token is required');
+  if (token === undefined || token === '') throw invalidRequest('token is required');
   const owner = await grantOfToken(token, deps);
   if (!owner) return;
   // §2.1: a client may revoke only tokens issued to it.
-  if (owner.clientId !== client.id) throw new TokenError(400, 'unauthorized_client', 'the token was not issued to this client');
+  if (owner.clientId !== client.id) throw unauthorizedClient('the token was not issued to this client');
   await deps.grants.revoke(owner.grantId, deps.now());
 }

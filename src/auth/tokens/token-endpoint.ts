@@ -1,9 +1,9 @@
+import { invalidRequest, OAuthError } from '../oauth-error.ts';
 import type { GrantHandler } from './grant-handler.ts';
 import { authorizationCodeGrant } from './grants/authorization-code-grant.ts';
 import { clientCredentialsGrant } from './grants/client-credentials-grant.ts';
 import { refreshTokenGrant } from './grants/refresh-token-grant.ts';
 import type { TokenDeps } from './token-deps.ts';
-import { badRequest, TokenError } from './token-error.ts';
 import type { TokenResponse } from './token-response.ts';
 
 /** The grant types the token endpoint serves, by `grant_type`. */
@@ -18,14 +18,14 @@ export interface TokenRequest {
 
 /**
  * POST /auth/token (RFC 6749 §3.2): the grant type must be known, then the client authenticates
- * (before anything is consumed), then the grant runs. Throws OAuthError or TokenError.
+ * (before anything is consumed), then the grant runs. Throws OAuthError.
  */
 export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps): Promise<TokenResponse> {
   const grantType = request.form.grant_type;
-  if (grantType === undefined || grantType === '') throw badRequest('grant_type is required');
+  if (grantType === undefined || grantType === '') throw invalidRequest('grant_type is required');
   const handler = GRANT_HANDLERS.get(grantType);
   if (!handler) {
-    throw new TokenError(400, 'unsupported_grant_type', `grant_type must be one of ${[...GRANT_HANDLERS.keys()].join(', ')}`);
+    throw new OAuthError(400, 'unsupported_grant_type', `grant_type must be one of ${[...GRANT_HANDLERS.keys()].join(', ')}`);
   }
   const caller = await deps.clientAuthenticator.authenticate({
     ...(request.authorization !== undefined ? { authorization: request.authorization } : {}),

@@ -1,6 +1,6 @@
+import { insufficientScope, invalidToken } from '../oauth-error.ts';
 import { bearerToken } from '../registration/bearer-token.ts';
 import type { TokenDeps } from './token-deps.ts';
-import { invalidToken, TokenError } from './token-error.ts';
 import { activeAccessToken } from './token-lookup.ts';
 import { userinfoClaims } from './user-claims.ts';
 
@@ -14,9 +14,7 @@ export async function userinfo(authorization: string | undefined, deps: TokenDep
   const claims = await activeAccessToken(token, deps);
   if (!claims) throw invalidToken('the access token is invalid, expired or revoked');
   const scopes = new Set(claims.scope.split(' '));
-  if (!scopes.has('openid')) {
-    throw new TokenError(403, 'insufficient_scope', 'the access token was not granted openid', 'Bearer realm="portico", error="insufficient_scope", scope="openid"');
-  }
+  if (!scopes.has('openid')) throw insufficientScope('the access token was not granted openid', 'openid');
   const stored = await deps.grants.get(claims.grant);
   const userId = stored?.grant.userId;
   if (stored === undefined || userId === undefined) throw invalidToken('the access token does not belong to a user');

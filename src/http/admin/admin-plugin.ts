@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateBasic, mayCall, type AdminAccessDeps, type AdminCaller } from '../../auth/admin/admin-access.ts';
+import { badRequest } from '../../auth/admin/admin-error.ts';
 import { ADMIN_KINDS, type AdminKind, type RegistryAdmin } from '../../auth/admin/registry-admin.ts';
 import type { PolicyRequestContext } from '../../auth/policies/request-context.ts';
-import { badRequest } from '../../fhir/outcome.ts';
 import { bodyText } from '../body-text.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
+import { noStore } from '../no-store.ts';
 import { ADMIN_BODY_LIMIT, parseAdminBody } from './admin-body.ts';
-import { forbidden, noStore, renderAdminError, send, throttled, unauthorized } from './admin-render.ts';
+import { forbidden, renderAdminError, send, throttled, unauthorized } from './admin-render.ts';
 
 export interface AdminPluginOptions {
   admin: RegistryAdmin;

@@ -1,15 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify as stringifyYaml } from 'yaml';
-import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
+import { AdminError, adminIssue } from '../../auth/admin/admin-error.ts';
+import { basicChallenge } from '../../auth/challenge.ts';
 import { fhirErrorOf, StorageFault } from '../../fhir/storage-fault.ts';
 import { BodyError } from '../json-body.ts';
-
-export const BASIC_CHALLENGE = 'Basic realm="portico"';
-
-/** Registry and RPC answers carry credentials (a Client's secret) or who may do what: never stored by a cache. */
-export function noStore(reply: FastifyReply): FastifyReply {
-  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-}
 
 /** YAML when the caller asks for it (`Accept: text/yaml`), JSON otherwise. */
 export function send(request: FastifyRequest, reply: FastifyReply, status: number, body: unknown) {
@@ -29,37 +23,43 @@ function wantsYaml(accept: string | undefined): boolean {
 export function renderAdminError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof StorageFault) {
     if (error.kind !== 'busy') request.log.warn({ err: error }, 'database fault in admin request');
-    return renderAdminError(fhirErrorOf(error), request, reply);
+    // The FHIR API's answer to the same fault: an OperationOutcome too.
+    const answer = fhirErrorOf(error);
+    reply.headers({ ...answer.headers });
+    return send(request, reply, answer.status, answer.outcome);
   }
-  if (error instanceof FhirError) {
-    reply.headers({ ...error.headers });
-    return send(request, reply, error.status, error.outcome);
-  }
-  if (error instanceof BodyError) return send(request, reply, error.status, outcome(issue('structure', error.message)));
-  const e = error as { statusCode?: number; code?: string; message?: string };
-  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(request, reply, 413, outcome(issue('too-costly', 'The request body is too large')));
-  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return send(request, reply, 415, outcome(issue('not-supported', 'Send application/json or text/yaml')));
-  }
-  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return send(request, reply, e.statusCode, outcome(issue('invalid', e.message ?? 'Bad request')));
-  }
-  request.log.error({ err: error }, 'unhandled error in admin request');
-  return send(request, reply, 500, outcome(issue('exception', 'Internal error')));
+  const refused = adminErrorOf(error, request);
+  if (refused.challenge) reply.header('www-authenticate', refused.challenge);
+  if (refused.retryAfterSeconds !== undefined) reply.header('retry-after', String(refused.retryAfterSeconds));
+  return send(request, reply, refused.status, { resourceType: 'OperationOutcome', issue: refused.issues });
 }
 
-export function unauthorized(): FhirError {
-  return new FhirError(401, issue('login', 'Authenticate with HTTP Basic: the admin client id and secret'), { 'www-authenticate': BASIC_CHALLENGE });
+/** Any failure as an AdminError: the framework's by their code, anything unexpected as a logged 500. */
+function adminErrorOf(error: unknown, request: FastifyRequest): AdminError {
+  if (error instanceof AdminError) return error;
+  if (error instanceof BodyError) return new AdminError(error.status, adminIssue('structure', error.message));
+  const e = error as { statusCode?: number; code?: string; message?: string };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AdminError(413, adminIssue('too-costly', 'The request body is too large'));
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new AdminError(415, adminIssue('not-supported', 'Send application/json or text/yaml'));
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new AdminError(e.statusCode, adminIssue('invalid', e.message ?? 'Bad request'));
+  }
+  request.log.error({ err: error }, 'unhandled error in admin request');
+  return new AdminError(500, adminIssue('exception', 'Internal error'));
+}
+
+export function unauthorized(): AdminError {
+  return new AdminError(401, adminIssue('login', 'Authenticate with HTTP Basic: the admin client id and secret'), { challenge: basicChallenge() });
 }
 
 /** Credentials refused unchecked after too many failures: still 401 with the challenge, and when to try again. */
-export function throttled(retryAfterSeconds: number): FhirError {
-  return new FhirError(401, issue('login', `Too many failed authentications with these credentials; try again in ${retryAfterSeconds} seconds`), {
-    'www-authenticate': BASIC_CHALLENGE,
-    'retry-after': String(retryAfterSeconds),
+export function throttled(retryAfterSeconds: number): AdminError {
+  return new AdminError(401, adminIssue('login', `Too many failed authentications with these credentials; try again in ${retryAfterSeconds} seconds`), {
+    challenge: basicChallenge(),
+    retryAfterSeconds,
   });
 }
 
-export function forbidden(): FhirError {
-  return new FhirError(403, issue('forbidden', 'No AccessPolicy allows this request'));
+export function forbidden(): AdminError {
+  return new AdminError(403, adminIssue('forbidden', 'No AccessPolicy allows this request'));
 }

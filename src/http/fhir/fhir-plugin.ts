@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessGrant } from '../../auth/access/fhir-access.ts';
 import type { FhirAuthentication, FhirAuthenticator, FhirPrincipal } from '../../auth/bearer/fhir-authenticator.ts';
+import { bearerChallenge } from '../../auth/challenge.ts';
 import type { FhirAccess } from '../../fhir/authorization/fhir-access.ts';
 import type { FhirDeps, FhirRequest, FhirRequestHeaders } from '../../fhir/interaction.ts';
 import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
@@ -31,7 +32,6 @@ export interface FhirAuthOptions {
 
 /** Open without credentials: the CapabilityStatement and discovery (SMART App Launch 2.2 §"Conformance"). */
 const openPathUnder = (mount: string) => new RegExp(`^${mount.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/(metadata/?|\\.well-known/.*)$`);
-const REALM = 'portico';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir', 'text/json']);
@@ -78,7 +78,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   app.addHook(
     'onRequest',
     refuseForbiddenText((description, part) =>
-      new FhirError(400, issue('invalid', description), part === 'authorization' ? { 'WWW-Authenticate': `Bearer realm="${REALM}", error="invalid_request"` } : {}),
+      new FhirError(400, issue('invalid', description), part === 'authorization' ? { 'WWW-Authenticate': bearerChallenge({ error: 'invalid_request' }) } : {}),
     ),
   );
 
@@ -99,7 +99,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   // RFC 6750 §3.1: a token that does not reach the resource is `insufficient_scope`.
   app.addHook('onSend', async (request, reply) => {
     if (reply.statusCode === 403 && bearerCalls.has(request) && !reply.hasHeader('www-authenticate')) {
-      reply.header('WWW-Authenticate', `Bearer realm="${REALM}", error="insufficient_scope"`);
+      reply.header('WWW-Authenticate', bearerChallenge({ error: 'insufficient_scope' }));
     }
   });
   if (options.bulk) {
@@ -142,9 +142,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
 
 /** 401 with the RFC 6750 §3 challenge; no `error` when no credentials were sent. */
 function unauthorized(reply: FastifyReply, failure: Extract<FhirAuthentication, { ok: false }>) {
-  const challenge = failure.error
-    ? `Bearer realm="${REALM}", error="${failure.error}", error_description="${failure.description.replace(/["\\]/g, '')}"`
-    : `Bearer realm="${REALM}"`;
+  const challenge = failure.error ? bearerChallenge({ error: failure.error, description: failure.description }) : bearerChallenge();
   const code = failure.error ? 'security' : 'login';
   return sendOutcome(reply, 401, outcome(issue(code, failure.description)), { 'WWW-Authenticate': challenge });
 }

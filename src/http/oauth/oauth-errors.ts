@@ -1,27 +1,18 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { RegistrationError } from '../../auth/registration/registration-error.ts';
+import { OAuthError } from '../../auth/oauth-error.ts';
 import { StorageFault } from '../../fhir/storage-fault.ts';
-import { temporarilyUnavailable } from '../token/token-errors.ts';
-
-/** OAuth responses are never cached (RFC 6749 §5.1, RFC 7591 §3.2.1). */
-export function noStore(reply: FastifyReply): FastifyReply {
-  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-}
+import { noStore } from '../no-store.ts';
+import { sendOAuthError, temporarilyUnavailable } from '../token/token-errors.ts';
 
 /**
  * The OAuth surface's error renderer: RFC 6749 §5.2 / RFC 7591 §3.2.2 JSON `{error, error_description}`.
- * 401s carry the Bearer challenge of RFC 6750 §3. A database busy or out of reach is 503
+ * 401s carry the challenge of their OAuthError. A database busy or out of reach is 503
  * `temporarily_unavailable`; anything unexpected is a logged 500 `server_error` with no internals.
  */
 export function renderOAuthError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   noStore(reply).type('application/json');
   if (error instanceof StorageFault) return temporarilyUnavailable(error, request, reply);
-  if (error instanceof RegistrationError) {
-    if (error.status === 401) {
-      reply.header('www-authenticate', `Bearer error="${error.error}", error_description="${error.description.replace(/[^\x20-\x7E]|["\\]/g, '')}"`);
-    }
-    return reply.code(error.status).send(JSON.stringify({ error: error.error, error_description: error.description }));
-  }
+  if (error instanceof OAuthError) return sendOAuthError(error, reply);
   const status = (error as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     return reply.code(status).send(JSON.stringify({ error: 'invalid_request', error_description: error.message }));

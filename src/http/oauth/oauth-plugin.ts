@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { SigningKeys } from '../../auth/keys/signing-keys.ts';
 import type { ClientRegistration } from '../../auth/registration/registration-service.ts';
 import type { AdminAccessDeps } from '../../auth/admin/admin-access.ts';
-import { RegistrationError } from '../../auth/registration/registration-error.ts';
+import { invalidRequest } from '../../auth/oauth-error.ts';
 import { ADMIN_BODY_LIMIT } from '../admin/admin-body.ts';
 import { bodyText } from '../body-text.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
@@ -37,7 +37,7 @@ export async function oauthPlugin(app: FastifyInstance, options: OAuthPluginOpti
   });
   app.setErrorHandler(renderOAuthError);
   // The URL (a client_id in the path) and the credentials are not metadata: `invalid_request`.
-  app.addHook('onRequest', refuseForbiddenText((description) => new RegistrationError(400, 'invalid_request', description)));
+  app.addHook('onRequest', refuseForbiddenText(invalidRequest));
 
   jwksRoute(app, options.signingKeys);
   registrationRoutes(app, options.registration, options.access);

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken } from '../../auth/registration/bearer-token.ts';
-import { invalidMetadata, RegistrationError } from '../../auth/registration/registration-error.ts';
+import { invalidMetadata, unauthorized } from '../../auth/registration/registration-error.ts';
 import type { ClientRegistration, RegistrationResponse } from '../../auth/registration/registration-service.ts';
 import { authenticateBasic, type AdminAccessDeps } from '../../auth/admin/admin-access.ts';
-import { noStore } from './oauth-errors.ts';
+import { noStore } from '../no-store.ts';
 
 /** A body that could not be parsed; reported only once the caller is authorised (401 before 400). */
 export class UnreadableBody {
@@ -43,12 +43,11 @@ export function registrationRoutes(app: FastifyInstance, registration: ClientReg
   app.post('/auth/initial-access-token', async (request, reply) => {
     const caller = await authenticateBasic(request.headers.authorization, access);
     if (caller?.kind === 'throttled') {
-      reply.header('retry-after', String(caller.retryAfterSeconds));
-      throw new RegistrationError(401, 'invalid_client', `too many failed authentications with these credentials; try again in ${caller.retryAfterSeconds} seconds`);
+      const description = `too many failed authentications with these credentials; try again in ${caller.retryAfterSeconds} seconds`;
+      throw unauthorized('invalid_client', description, { retryAfterSeconds: caller.retryAfterSeconds });
     }
     if (!caller || caller.kind === 'client') {
-      reply.header('www-authenticate', 'Basic realm="portico"');
-      throw new RegistrationError(401, 'invalid_client', 'the root client or a developer (HTTP Basic) is required');
+      throw unauthorized('invalid_client', 'the root client or a developer (HTTP Basic) is required');
     }
     const issued = await registration.issueInitialAccessToken(caller.kind === 'root' ? 'root' : `User/${caller.user.id}`);
     return noStore(reply).code(201).type('application/json').send(JSON.stringify(issued));

@@ -1,15 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateBasic, mayCall, type AdminAccessDeps } from '../../auth/admin/admin-access.ts';
+import { AdminError } from '../../auth/admin/admin-error.ts';
+import { basicChallenge } from '../../auth/challenge.ts';
 import { DEVELOPER_RPC_METHODS, type RpcCaller } from '../../auth/rpc/rpc-caller.ts';
 import { dispatchRpc, type RpcMethod } from '../../auth/rpc/rpc-dispatch.ts';
 import { RpcError } from '../../auth/rpc/rpc-error.ts';
-import { FhirError } from '../../fhir/outcome.ts';
 import { StorageFault } from '../../fhir/storage-fault.ts';
 import { ADMIN_BODY_LIMIT, parseAdminBody } from '../admin/admin-body.ts';
-import { BASIC_CHALLENGE, noStore, send } from '../admin/admin-render.ts';
+import { send } from '../admin/admin-render.ts';
 import { bodyText } from '../body-text.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { BodyError } from '../json-body.ts';
+import { noStore } from '../no-store.ts';
 
 export interface RpcPluginOptions {
   methods: ReadonlyMap<string, RpcMethod>;
@@ -37,11 +39,11 @@ export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions)
   app.post('/rpc', async (request, reply) => {
     const authenticated = await authenticateBasic(request.headers.authorization, options.access);
     if (!authenticated) {
-      reply.header('www-authenticate', BASIC_CHALLENGE);
+      reply.header('www-authenticate', basicChallenge());
       throw new RpcError(401, 'Authenticate with HTTP Basic: the admin client id and secret, or a developer email and password');
     }
     if (authenticated.kind === 'throttled') {
-      reply.header('www-authenticate', BASIC_CHALLENGE).header('retry-after', String(authenticated.retryAfterSeconds));
+      reply.header('www-authenticate', basicChallenge()).header('retry-after', String(authenticated.retryAfterSeconds));
       throw new RpcError(401, `Too many failed authentications with these credentials; try again in ${authenticated.retryAfterSeconds} seconds`);
     }
     const body = Buffer.isBuffer(request.body) ? parseAdminBody(bodyText(request.body), request.headers['content-type'], options.maxJsonDepth) : request.body;
@@ -71,7 +73,7 @@ export function renderRpcError(error: unknown, request: FastifyRequest, reply: F
   }
   if (error instanceof RpcError) return send(request, reply, error.status, { error: { message: error.message, ...error.details } });
   if (error instanceof BodyError) return send(request, reply, error.status, { error: { message: error.message } });
-  if (error instanceof FhirError) return send(request, reply, error.status, { error: { message: error.message, issue: error.outcome.issue } });
+  if (error instanceof AdminError) return send(request, reply, error.status, { error: { message: error.message, issue: error.issues } });
   const e = error as { statusCode?: number; code?: string; message?: string };
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(request, reply, 413, { error: { message: 'The request body is too large' } });
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { debugIntrospect, mintDebugToken, type DebugTokenDeps } from '../../auth/sandbox/debug-token.ts';
-import { badRequest } from '../../auth/tokens/token-error.ts';
+import { invalidRequest } from '../../auth/oauth-error.ts';
 import { bodyText } from '../body-text.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { parseJsonBody } from '../json-body.ts';
-import { noStore, renderTokenError } from '../token/token-errors.ts';
+import { noStore } from '../no-store.ts';
+import { renderTokenError } from '../token/token-errors.ts';
 
 export interface SandboxPluginOptions {
   deps: DebugTokenDeps;
@@ -40,11 +41,11 @@ export async function sandboxPlugin(app: FastifyInstance, options: SandboxPlugin
     }
   });
   app.setErrorHandler(renderTokenError);
-  app.addHook('onRequest', refuseForbiddenText(badRequest));
+  app.addHook('onRequest', refuseForbiddenText(invalidRequest));
 
   app.post('/oauth/debug/token', async (request, reply) => {
     const parsed = debugTokenBody.safeParse(request.body ?? {});
-    if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    if (!parsed.success) throw invalidRequest(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     const { username, user_name, ...rest } = parsed.data;
     const userName = user_name ?? username;
     const body = await mintDebugToken({ ...rest, ...(userName !== undefined ? { user_name: userName } : {}) }, deps);
@@ -53,7 +54,7 @@ export async function sandboxPlugin(app: FastifyInstance, options: SandboxPlugin
 
   app.get('/oauth/debug/introspect', async (request, reply) => {
     const token = (request.query as Record<string, unknown>).token;
-    if (typeof token !== 'string' || token === '') throw badRequest('the token query parameter is required');
+    if (typeof token !== 'string' || token === '') throw invalidRequest('the token query parameter is required');
     return noStore(reply).type('application/json').send(JSON.stringify(await debugIntrospect(token, deps)));
   });
 }

@@ -1,4 +1,4 @@
-import { badRequest } from '../../auth/tokens/token-error.ts';
+import { invalidRequest } from '../../auth/oauth-error.ts';
 import { describeForbidden, findInFields, findInUrlEncoded } from '../forbidden-characters.ts';
 import { BodyError, parseJsonBody } from '../json-body.ts';
 
@@ -10,10 +10,10 @@ import { BodyError, parseJsonBody } from '../json-body.ts';
  */
 export function parseFormBody(text: string): Record<string, string> {
   const forbidden = findInUrlEncoded(text, 'controls', 'parameter');
-  if (forbidden) throw badRequest(describeForbidden(forbidden));
+  if (forbidden) throw invalidRequest(describeForbidden(forbidden));
   const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of new URLSearchParams(text)) {
-    if (name in fields) throw badRequest(`the parameter ${name} is repeated (RFC 6749 §3.1)`);
+    if (name in fields) throw invalidRequest(`the parameter ${name} is repeated (RFC 6749 §3.1)`);
     fields[name] = value;
   }
   return fields;
@@ -24,17 +24,17 @@ export function parseJsonFields(text: string, maxDepth: number): Record<string, 
   try {
     body = parseJsonBody(text, maxDepth);
   } catch (err) {
-    throw badRequest(err instanceof BodyError ? err.message : 'The body is not valid JSON');
+    throw invalidRequest(err instanceof BodyError ? err.message : 'The body is not valid JSON');
   }
   if (body === undefined) return Object.create(null) as Record<string, string>;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('a JSON body must be an object of parameters');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('a JSON body must be an object of parameters');
   const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of Object.entries(body)) {
     if (typeof value === 'string') fields[name] = value;
     else if (typeof value === 'number' || typeof value === 'boolean') fields[name] = String(value);
-    else throw badRequest(`the parameter ${name} must be a string`);
+    else throw invalidRequest(`the parameter ${name} must be a string`);
   }
   const forbidden = findInFields(fields, 'controls');
-  if (forbidden) throw badRequest(describeForbidden(forbidden));
+  if (forbidden) throw invalidRequest(describeForbidden(forbidden));
   return fields;
 }

@@ -1,12 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { OAuthError } from '../../auth/client-auth/oauth-error.ts';
-import { TokenError } from '../../auth/tokens/token-error.ts';
+import { OAuthError } from '../../auth/oauth-error.ts';
 import { StorageFault } from '../../fhir/storage-fault.ts';
-
-/** Token-side responses are never cached (RFC 6749 §5.1; Inferno checks both headers on every token response). */
-export function noStore(reply: FastifyReply): FastifyReply {
-  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-}
+import { noStore } from '../no-store.ts';
 
 /**
  * The token plugin's error renderer: RFC 6749 §5.2 JSON `{error, error_description}`. Framework
@@ -16,17 +11,20 @@ export function noStore(reply: FastifyReply): FastifyReply {
 export function renderTokenError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   noStore(reply).type('application/json');
   if (error instanceof StorageFault) return temporarilyUnavailable(error, request, reply);
-  if (error instanceof OAuthError || error instanceof TokenError) {
-    if (error.challenge) reply.header('www-authenticate', error.challenge);
-    if (error instanceof OAuthError && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
-    return reply.code(error.status).send(JSON.stringify({ error: error.error, error_description: error.description }));
-  }
+  if (error instanceof OAuthError) return sendOAuthError(error, reply);
   const status = (error as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     return reply.code(status === 413 ? 413 : 400).send(JSON.stringify({ error: 'invalid_request', error_description: error.message }));
   }
   request.log.error({ err: error }, 'token endpoint request failed');
   return reply.code(500).send(JSON.stringify({ error: 'server_error', error_description: 'The server could not complete the request' }));
+}
+
+/** An OAuthError as RFC 6749 §5.2 JSON, with its challenge and Retry-After when it has them. */
+export function sendOAuthError(error: OAuthError, reply: FastifyReply): FastifyReply {
+  if (error.challenge) reply.header('www-authenticate', error.challenge);
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+  return reply.code(error.status).send(JSON.stringify({ error: error.error, error_description: error.description }));
 }
 
 /**

@@ -1,16 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { invalidClient } from '../../auth/client-auth/oauth-error.ts';
+import { invalidClient, invalidRequest } from '../../auth/oauth-error.ts';
 import { introspect } from '../../auth/tokens/introspection.ts';
 import { revoke } from '../../auth/tokens/revocation.ts';
 import type { TokenDeps } from '../../auth/tokens/token-deps.ts';
 import { handleTokenRequest, type TokenRequest } from '../../auth/tokens/token-endpoint.ts';
-import { badRequest } from '../../auth/tokens/token-error.ts';
 import { userinfo } from '../../auth/tokens/userinfo.ts';
 import { bodyText } from '../body-text.ts';
 import { describeForbidden, findInJws } from '../forbidden-characters.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
+import { noStore } from '../no-store.ts';
 import { parseFormBody, parseJsonFields } from './token-body.ts';
-import { noStore, renderTokenError } from './token-errors.ts';
+import { renderTokenError } from './token-errors.ts';
 import { smartStyleRoute } from './smart-style-route.ts';
 
 export interface TokenPluginOptions {
@@ -37,10 +37,10 @@ export async function tokenPlugin(app: FastifyInstance, options: TokenPluginOpti
     }
   });
   app.addContentTypeParser('*', { parseAs: 'string' }, (req, _text, done) => {
-    done(badRequest(`the body must be application/x-www-form-urlencoded, not ${req.headers['content-type'] ?? 'untyped'}`));
+    done(invalidRequest(`the body must be application/x-www-form-urlencoded, not ${req.headers['content-type'] ?? 'untyped'}`));
   });
   app.setErrorHandler(renderTokenError);
-  app.addHook('onRequest', refuseForbiddenText(badRequest, { formEncodedBasic: true }));
+  app.addHook('onRequest', refuseForbiddenText(invalidRequest, { formEncodedBasic: true }));
   // A client assertion is a credential: forbidden text in its decoded header or claims, or JSON nested
   // deeper than a body may be, fails client authentication (401 invalid_client), as any other bad assertion
   // does (RFC 7523 §3.1).

@@ -1,6 +1,6 @@
 import { parseBasicAuthorization } from '../../basic-credentials.ts';
 import type { ClientAuthMethod } from '../client-auth-method.ts';
-import { invalidClient, invalidRequest } from '../oauth-error.ts';
+import { invalidClient, invalidRequest } from '../../oauth-error.ts';
 import { authenticateWithSecret } from './secret-client.ts';
 
 /** `client_secret_basic` (RFC 6749 §2.3.1): id and secret in HTTP Basic, each form-urlencoded first. */

@@ -1,5 +1,5 @@
 import type { ClientAuthMethod } from '../client-auth-method.ts';
-import { invalidRequest } from '../oauth-error.ts';
+import { invalidRequest } from '../../oauth-error.ts';
 import { authenticateWithSecret } from './secret-client.ts';
 
 /** `client_secret_post` (RFC 6749 §2.3.1): `client_id` and `client_secret` in the form body. */

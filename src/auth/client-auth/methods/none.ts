@@ -1,7 +1,7 @@
 import { isPublicClient } from '../../clients/client-kind.ts';
 import type { ClientAuthMethod } from '../client-auth-method.ts';
 import { findActiveClient } from '../client-lookup.ts';
-import { invalidClient, invalidRequest } from '../oauth-error.ts';
+import { invalidClient, invalidRequest } from '../../oauth-error.ts';
 
 /**
  * `none`: a public client identifies itself with `client_id` alone (RFC 6749 §2.1, SMART "client-public").

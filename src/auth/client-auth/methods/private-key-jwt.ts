@@ -5,7 +5,7 @@ import { ASSERTION_ALGS, chooseAssertionKey, type AssertionAlg } from '../assert
 import type { ClientAuthDeps, ClientAuthMethod } from '../client-auth-method.ts';
 import { findActiveClient } from '../client-lookup.ts';
 import { JwksFetchError, type JwksAnswer } from '../jwks/jwks-source.ts';
-import { invalidClient, invalidRequest } from '../oauth-error.ts';
+import { invalidClient, invalidRequest } from '../../oauth-error.ts';
 
 /**
  * Leeway for clocks that disagree, seconds: applied only where it cannot lengthen an assertion's life

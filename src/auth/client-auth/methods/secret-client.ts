@@ -2,7 +2,7 @@ import { isPublicClient } from '../../clients/client-kind.ts';
 import { clientSecretMatches } from '../../clients/client-secret.ts';
 import type { AuthenticatedClient, ClientAuthDeps } from '../client-auth-method.ts';
 import { findActiveClient } from '../client-lookup.ts';
-import { invalidClient, tooManyAttempts } from '../oauth-error.ts';
+import { invalidClient, tooManyAttempts } from '../../oauth-error.ts';
 
 /**
  * The shared-secret check of client_secret_basic and client_secret_post. Unknown, inactive and wrong-secret

@@ -7,7 +7,7 @@ import { issueTokens } from '../issue-tokens.ts';
 import { pkceProblem } from '../pkce.ts';
 import { redeemAtomically, type Redemption } from '../redemption.ts';
 import { epochSeconds, type TokenDeps } from '../token-deps.ts';
-import { badRequest, invalidGrant, type TokenError } from '../token-error.ts';
+import { invalidGrant, invalidRequest, type OAuthError } from '../../oauth-error.ts';
 import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
 
 /**
@@ -22,8 +22,8 @@ export const authorizationCodeGrant: GrantHandler = {
   async handle(form, { client }, deps) {
     requireGrantType(client, 'authorization_code');
     const code = form.code;
-    if (code === undefined || code === '') throw badRequest('code is required');
-    if (form.redirect_uri === undefined) throw badRequest('redirect_uri is required (RFC 6749 §4.1.3)');
+    if (code === undefined || code === '') throw invalidRequest('code is required');
+    if (form.redirect_uri === undefined) throw invalidRequest('redirect_uri is required (RFC 6749 §4.1.3)');
 
     return redeemAtomically(deps, async (issuance): Promise<Redemption> => {
       const { stores } = issuance;
@@ -57,14 +57,14 @@ export const authorizationCodeGrant: GrantHandler = {
 };
 
 /** Why a spent code is not this request's to redeem: another client's, another redirect_uri, or PKCE failing. */
-function redemptionProblem(client: StoredClient, record: AuthorizationCodeRecord, form: Readonly<Record<string, string>>): TokenError | undefined {
+function redemptionProblem(client: StoredClient, record: AuthorizationCodeRecord, form: Readonly<Record<string, string>>): OAuthError | undefined {
   if (record.grant.clientId !== client.id) return invalidGrant('the code was issued to another client');
   if (record.redirectUri !== form.redirect_uri) return invalidGrant('redirect_uri differs from the one of the authorization request');
   return pkceProblemOf(client, record.codeChallenge, form.code_verifier);
 }
 
 /** PKCE as the authorization request set it up (RFC 7636 §4.6), and as this client must use it. */
-function pkceProblemOf(client: StoredClient, challenge: string | undefined, verifier: string | undefined): TokenError | undefined {
+function pkceProblemOf(client: StoredClient, challenge: string | undefined, verifier: string | undefined): OAuthError | undefined {
   if (challenge === undefined) {
     if (requiresPkce(client)) return invalidGrant('this client must use PKCE, and the authorization request had no code_challenge');
     // RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.

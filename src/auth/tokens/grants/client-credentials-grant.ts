@@ -1,10 +1,9 @@
-import { invalidClient } from '../../client-auth/oauth-error.ts';
 import { accessTokenLifetime } from '../../clients/token-lifetime.ts';
 import type { Grant } from '../../grants/grant.ts';
 import { formatScopes, intersectScopes, parseScopes, scopeSyntaxProblem } from '../../scopes/index.ts';
 import type { GrantHandler } from '../grant-handler.ts';
 import { issueTokens } from '../issue-tokens.ts';
-import { badRequest, invalidScope, unauthorizedClient } from '../token-error.ts';
+import { invalidClient, invalidRequest, invalidScope, unauthorizedClient } from '../../oauth-error.ts';
 import { DEFAULT_BACKEND_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
 
 /**
@@ -17,7 +16,7 @@ export const clientCredentialsGrant: GrantHandler = {
     if (method === 'none') throw unauthorizedClient('client_credentials needs a confidential client (RFC 6749 §4.4)');
     if (!(client.grant_types ?? []).includes('client_credentials')) throw unauthorizedClient('this client is not registered for the client_credentials grant');
     const asked = form.scope;
-    if (asked === undefined || asked.trim() === '') throw badRequest('scope is required (SMART Backend Services)');
+    if (asked === undefined || asked.trim() === '') throw invalidRequest('scope is required (SMART Backend Services)');
     const problem = scopeSyntaxProblem(asked);
     if (problem) throw invalidScope(problem);
 

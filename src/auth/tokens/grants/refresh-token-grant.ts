@@ -6,7 +6,7 @@ import { issueTokens } from '../issue-tokens.ts';
 import { redeemAtomically, type Redemption } from '../redemption.ts';
 import { epochSeconds } from '../token-deps.ts';
 import { sessionAllowsRefresh } from '../online-access.ts';
-import { badRequest, invalidGrant, invalidScope, unauthorizedClient } from '../token-error.ts';
+import { invalidGrant, invalidRequest, invalidScope, unauthorizedClient } from '../../oauth-error.ts';
 import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
 import { refreshLifetime } from './authorization-code-grant.ts';
 
@@ -19,7 +19,7 @@ export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
   async handle(form, { client }, deps) {
     const token = form.refresh_token;
-    if (token === undefined || token === '') throw badRequest('refresh_token is required');
+    if (token === undefined || token === '') throw invalidRequest('refresh_token is required');
     const hash = hashToken(token);
     // Checked before spending, so that another client presenting a stolen token cannot burn it.
     const found = await deps.refreshTokens.find(hash);
