@@ -225,6 +225,7 @@ for (const driver of drivers) {
         assertAdminThrottled(await admin('POST', '/rpc', { body: { method: SAVE, params: SAVE_PARAMS }, authorization: basic('DEV-RPC@throttle.example', 'the developer password') }));
         const initial = await request(portico.app, 'POST', '/auth/initial-access-token', { headers: { authorization: right } });
         assertOAuthError(initial, 401, 'invalid_client', /too many failed authentications/);
+        assert.match(String(initial.headers['www-authenticate']), /^Basic realm="portico"/, 'RFC 6749 §5.2: the Basic challenge');
         assert.match(String(initial.headers['retry-after']), /^\d+$/);
         const page = await browser(portico.app, '198.51.100.7').signIn('dev-rpc@throttle.example', 'the developer password');
         assert.equal(page.statusCode, 429, 'the sign-in page counts the same account');
@@ -335,6 +336,17 @@ for (const driver of drivers) {
         // The refused revocation revoked nothing.
         assert.equal((await request(portico.app, 'POST', '/auth/introspect', { form: { token: String(own.body.access_token) }, headers: { authorization: basic('root', 'secret') } })).body.active, true);
         clock = start + (WINDOW_SECONDS + 1) * 1000;
+      });
+    });
+
+    describe('/auth/initial-access-token authenticates with HTTP Basic and challenges with it', () => {
+      it('201 for the root client; 401 invalid_client with the Basic challenge without credentials or with a Client', async () => {
+        assert.equal((await request(portico.app, 'POST', '/auth/initial-access-token', { headers: { authorization: basic('root', 'secret') } })).status, 201);
+        for (const headers of [{}, { authorization: basic('quiet-app', SECRET) }] as Record<string, string>[]) {
+          const res = await request(portico.app, 'POST', '/auth/initial-access-token', { headers });
+          assertOAuthError(res, 401, 'invalid_client', /the root client or a developer/);
+          assert.equal(res.headers['www-authenticate'], 'Basic realm="portico", charset="UTF-8"');
+        }
       });
     });
 

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken } from '../../auth/registration/bearer-token.ts';
-import { invalidMetadata, unauthorized } from '../../auth/registration/registration-error.ts';
+import { invalidMetadata } from '../../auth/registration/registration-error.ts';
+import { basicChallenge } from '../../auth/challenge.ts';
+import { OAuthError } from '../../auth/oauth-error.ts';
 import type { ClientRegistration, RegistrationResponse } from '../../auth/registration/registration-service.ts';
 import { authenticateBasic, type AdminAccessDeps } from '../../auth/admin/admin-access.ts';
 import { noStore } from '../no-store.ts';
@@ -42,12 +44,14 @@ export function registrationRoutes(app: FastifyInstance, registration: ClientReg
   // Initial access tokens (RFC 7591 §3) for the initial-access-token mode: for the root client and developers.
   app.post('/auth/initial-access-token', async (request, reply) => {
     const caller = await authenticateBasic(request.headers.authorization, access);
+    // RFC 6749 §5.2: a client that used (or must use) HTTP Basic is answered with the Basic challenge.
+    const challenge = basicChallenge({ charset: 'UTF-8' });
     if (caller?.kind === 'throttled') {
       const description = `too many failed authentications with these credentials; try again in ${caller.retryAfterSeconds} seconds`;
-      throw unauthorized('invalid_client', description, { retryAfterSeconds: caller.retryAfterSeconds });
+      throw new OAuthError(401, 'invalid_client', description, { challenge, retryAfterSeconds: caller.retryAfterSeconds });
     }
     if (!caller || caller.kind === 'client') {
-      throw unauthorized('invalid_client', 'the root client or a developer (HTTP Basic) is required');
+      throw new OAuthError(401, 'invalid_client', 'the root client or a developer (HTTP Basic) is required', { challenge });
     }
     const issued = await registration.issueInitialAccessToken(caller.kind === 'root' ? 'root' : `User/${caller.user.id}`);
     return noStore(reply).code(201).type('application/json').send(JSON.stringify(issued));
