@@ -38,7 +38,7 @@ import { createAccessFactory } from './fhir/authorization/access-factory.ts';
 import { createPolicySubjectLoader } from './auth/access/policy-subject.ts';
 import { buildDiscoveryDocuments } from './auth/discovery/discovery-documents.ts';
 import { buildCapabilityStatement } from './fhir/capability-statement.ts';
-import { buildPatientCompartment } from './auth/access/patient-compartment.ts';
+import { buildPatientCompartment } from './fhir/access/patient-compartment.ts';
 import { createExportService } from './fhir/bulk/export-service.ts';
 import type { ExportStore } from './fhir/bulk/export-store.ts';
 import { createExportWorker, type ExportWorker } from './fhir/bulk/export-worker.ts';

@@ -9,7 +9,7 @@ import type {
   FhirAccessInteraction,
   FhirAccessRequest,
 } from './fhir-access.ts';
-import { CROSS_PATIENT_TYPES, type PatientCompartment } from './patient-compartment.ts';
+import { CROSS_PATIENT_TYPES, type PatientCompartment } from '../../fhir/access/patient-compartment.ts';
 
 /** SMART 2.x scopes: read/vread/history need `r`, search `s`; v1 `read` is `rs`. */
 const PERMISSION: Readonly<Record<Exclude<FhirAccessInteraction, 'capabilities' | 'batch'>, Permission>> = {

@@ -8,7 +8,7 @@ export {
   PATIENT_REFERENCED_TYPES,
   type PatientCompartment,
   type PatientReach,
-} from './patient-compartment.ts';
+} from '../../fhir/access/patient-compartment.ts';
 export {
   checkRelatedPatient,
   confinePatientUser,

@@ -4,7 +4,7 @@ import type { PolicyRequestContext } from '../policies/request-context.ts';
 import { isResourceScope } from '../scopes/scope.ts';
 import { decideFhirAccess } from './decide-fhir-access.ts';
 import type { AccessDecision, AccessGrant, FhirAccessInteraction, FhirAccessRequest } from './fhir-access.ts';
-import type { PatientCompartment } from './patient-compartment.ts';
+import type { PatientCompartment } from '../../fhir/access/patient-compartment.ts';
 import { confinePatientUser } from './patient-user.ts';
 
 /** Who a token acts for, as policies see them (never secrets), and the policies that may apply. */

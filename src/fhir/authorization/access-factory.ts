@@ -1,6 +1,6 @@
 import { decideWithPolicies, type PolicySubject } from '../../auth/access/policy-gate.ts';
 import type { AccessGrant } from '../../auth/access/fhir-access.ts';
-import { buildPatientCompartment } from '../../auth/access/patient-compartment.ts';
+import { buildPatientCompartment } from '../access/patient-compartment.ts';
 import { isResourceScope } from '../../auth/scopes/scope.ts';
 import type { FhirDefinitions } from '../definitions.ts';
 import type { Resource } from '../resource.ts';

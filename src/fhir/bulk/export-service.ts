@@ -1,4 +1,4 @@
-import type { PatientCompartment } from '../../auth/access/patient-compartment.ts';
+import type { PatientCompartment } from '../access/patient-compartment.ts';
 import { unitFor } from '../authorization/guard-interaction.ts';
 import type { FhirAccess } from '../authorization/fhir-access.ts';
 import type { FhirDeps } from '../interaction.ts';

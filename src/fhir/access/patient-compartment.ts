@@ -1,4 +1,4 @@
-import type { FhirDefinitions } from '../../fhir/definitions.ts';
+import type { FhirDefinitions } from '../definitions.ts';
 
 /**
  * The search parameters that put a resource of `resourceType` in a patient's compartment, as the
