@@ -5,7 +5,7 @@ import { isResourceScope } from '../../auth/scopes/scope.ts';
 import type { FhirDefinitions } from '../definitions.ts';
 import type { Resource } from '../resource.ts';
 import type { SearchIndexRows } from '../search/index-rows.ts';
-import type { FhirAccess } from './fhir-access.ts';
+import type { FhirAccess } from '../access/access-port.ts';
 
 export interface AccessFactoryDeps {
   definitions: Pick<FhirDefinitions, 'patientCompartment'>;

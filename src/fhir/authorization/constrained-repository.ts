@@ -4,7 +4,7 @@ import type { HistoryPage, ResourceReader, ResourceRepository, ResourceWriter } 
 import type { Resource, ResourceRecord } from '../resource.ts';
 import { meetsConstraints, meetsWriteConstraints, type MatchDeps } from './constraint-match.ts';
 import { constraintCondition } from './constraint-condition.ts';
-import type { FhirAccess } from './fhir-access.ts';
+import type { FhirAccess } from '../access/access-port.ts';
 
 /** What one request may reach: its own type's constraints, and decisions for every other type it touches. */
 export interface RequestReach {

@@ -2,7 +2,7 @@ import type { AccessConstraints, AccessDecision, FhirAccessInteraction } from '.
 import type { FhirRoute, FhirUnitDeps, Interaction } from '../interaction.ts';
 import { issue, outcome } from '../outcome.ts';
 import { constrainRepository, constrainWriter, forbidden, type RequestReach } from './constrained-repository.ts';
-import type { FhirAccess } from './fhir-access.ts';
+import type { FhirAccess } from '../access/access-port.ts';
 
 /** The access interaction each REST interaction is decided as. */
 const DECIDED_AS: Readonly<Record<string, FhirAccessInteraction>> = {

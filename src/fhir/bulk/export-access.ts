@@ -1,5 +1,5 @@
 import type { AccessDecision, FhirAccessRequest } from '../../auth/access/fhir-access.ts';
-import type { FhirAccess } from '../authorization/fhir-access.ts';
+import type { FhirAccess } from '../access/access-port.ts';
 import { FhirError, issue } from '../outcome.ts';
 import type { Resource } from '../resource.ts';
 import type { SearchIndexRows } from '../search/index-rows.ts';

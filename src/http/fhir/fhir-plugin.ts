@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessGrant } from '../../auth/access/fhir-access.ts';
 import type { FhirAuthentication, FhirAuthenticator, FhirPrincipal } from '../../auth/bearer/fhir-authenticator.ts';
-import type { FhirAccess } from '../../fhir/authorization/fhir-access.ts';
+import type { FhirAccess } from '../../fhir/access/access-port.ts';
 import type { FhirDeps, FhirRequest, FhirRequestHeaders } from '../../fhir/interaction.ts';
 import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
 import { handleFhirRequest } from '../../fhir/router.ts';
