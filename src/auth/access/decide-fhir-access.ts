@@ -8,7 +8,7 @@ import type {
   CompartmentConstraint,
   FhirAccessInteraction,
   FhirAccessRequest,
-} from './fhir-access.ts';
+} from './access-grant.ts';
 import { CROSS_PATIENT_TYPES, type PatientCompartment } from '../../fhir/access/patient-compartment.ts';
 
 /** SMART 2.x scopes: read/vread/history need `r`, search `s`; v1 `read` is `rs`. */

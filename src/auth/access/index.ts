@@ -1,4 +1,4 @@
-export * from './fhir-access.ts';
+export * from './access-grant.ts';
 export { decideFhirAccess } from './decide-fhir-access.ts';
 export { decideWithPolicies, fhirPolicyContext, type PolicySubject } from './policy-gate.ts';
 export {

@@ -3,7 +3,7 @@ import { grantingPolicy } from '../policies/evaluate-policies.ts';
 import type { PolicyRequestContext } from '../policies/request-context.ts';
 import { isResourceScope } from '../scopes/scope.ts';
 import { decideFhirAccess } from './decide-fhir-access.ts';
-import type { AccessDecision, AccessGrant, FhirAccessInteraction, FhirAccessRequest } from './fhir-access.ts';
+import type { AccessDecision, AccessGrant, FhirAccessInteraction, FhirAccessRequest } from './access-grant.ts';
 import type { PatientCompartment } from '../../fhir/access/patient-compartment.ts';
 import { confinePatientUser } from './patient-user.ts';
 

@@ -1,4 +1,4 @@
-import type { AccessDecision, FhirAccessRequest } from '../../auth/access/fhir-access.ts';
+import type { AccessDecision, FhirAccessRequest } from '../../auth/access/access-grant.ts';
 import type { Resource } from '../resource.ts';
 import type { SearchIndexRows } from '../search/index-rows.ts';
 

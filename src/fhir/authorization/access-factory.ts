@@ -1,5 +1,5 @@
 import { decideWithPolicies, type PolicySubject } from '../../auth/access/policy-gate.ts';
-import type { AccessGrant } from '../../auth/access/fhir-access.ts';
+import type { AccessGrant } from '../../auth/access/access-grant.ts';
 import { buildPatientCompartment } from '../access/patient-compartment.ts';
 import { isResourceScope } from '../../auth/scopes/scope.ts';
 import type { FhirDefinitions } from '../definitions.ts';

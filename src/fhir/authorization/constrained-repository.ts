@@ -1,4 +1,4 @@
-import type { AccessConstraints } from '../../auth/access/fhir-access.ts';
+import type { AccessConstraints } from '../../auth/access/access-grant.ts';
 import { FhirError, issue } from '../outcome.ts';
 import type { HistoryPage, ResourceReader, ResourceRepository, ResourceWriter } from '../repository.ts';
 import type { Resource, ResourceRecord } from '../resource.ts';

@@ -1,4 +1,4 @@
-import type { AccessConstraints } from '../../auth/access/fhir-access.ts';
+import type { AccessConstraints } from '../../auth/access/access-grant.ts';
 import { FhirError, issue } from '../outcome.ts';
 import type { Condition } from '../search/search-request.ts';
 import { queryConditions, type MatchDeps } from './constraint-match.ts';

@@ -1,4 +1,4 @@
-import type { AccessClause, AccessConstraints, CompartmentConstraint } from '../../auth/access/fhir-access.ts';
+import type { AccessClause, AccessConstraints, CompartmentConstraint } from '../../auth/access/access-grant.ts';
 import type { FhirSettings } from '../interaction.ts';
 import type { Resource } from '../resource.ts';
 import type { SearchIndexRows } from '../search/index-rows.ts';

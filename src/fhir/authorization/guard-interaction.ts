@@ -1,4 +1,4 @@
-import type { AccessConstraints, AccessDecision, FhirAccessInteraction } from '../../auth/access/fhir-access.ts';
+import type { AccessConstraints, AccessDecision, FhirAccessInteraction } from '../../auth/access/access-grant.ts';
 import type { FhirRoute, FhirUnitDeps, Interaction } from '../interaction.ts';
 import { issue, outcome } from '../outcome.ts';
 import { constrainRepository, constrainWriter, forbidden, type RequestReach } from './constrained-repository.ts';

@@ -1,4 +1,4 @@
-import type { AccessDecision, FhirAccessRequest } from '../../auth/access/fhir-access.ts';
+import type { AccessDecision, FhirAccessRequest } from '../../auth/access/access-grant.ts';
 import type { FhirAccess } from '../access/access-port.ts';
 import { FhirError, issue } from '../outcome.ts';
 import type { Resource } from '../resource.ts';

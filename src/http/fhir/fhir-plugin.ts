@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AccessGrant } from '../../auth/access/fhir-access.ts';
+import type { AccessGrant } from '../../auth/access/access-grant.ts';
 import type { FhirAuthentication, FhirAuthenticator, FhirPrincipal } from '../../auth/bearer/fhir-authenticator.ts';
 import type { FhirAccess } from '../../fhir/access/access-port.ts';
 import type { FhirDeps, FhirRequest, FhirRequestHeaders } from '../../fhir/interaction.ts';
