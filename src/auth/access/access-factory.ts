@@ -1,11 +1,11 @@
-import { decideWithPolicies, type PolicySubject } from '../../auth/access/policy-gate.ts';
-import type { AccessGrant } from '../../auth/access/access-grant.ts';
-import { buildPatientCompartment } from '../access/patient-compartment.ts';
-import { isResourceScope } from '../../auth/scopes/scope.ts';
-import type { FhirDefinitions } from '../definitions.ts';
-import type { Resource } from '../resource.ts';
-import type { SearchIndexRows } from '../search/index-rows.ts';
-import type { FhirAccess } from '../access/access-port.ts';
+import { decideWithPolicies, type PolicySubject } from './policy-gate.ts';
+import type { AccessGrant } from './access-grant.ts';
+import { buildPatientCompartment } from '../../fhir/access/patient-compartment.ts';
+import { isResourceScope } from '../scopes/scope.ts';
+import type { FhirDefinitions } from '../../fhir/definitions.ts';
+import type { Resource } from '../../fhir/resource.ts';
+import type { SearchIndexRows } from '../../fhir/search/index-rows.ts';
+import type { FhirAccess } from '../../fhir/access/access-port.ts';
 
 export interface AccessFactoryDeps {
   definitions: Pick<FhirDefinitions, 'patientCompartment'>;
