@@ -35,6 +35,18 @@ export default tseslint.config(
       }],
     },
   },
+  // The FHIR domain knows nothing of OAuth or SMART: a caller's access reaches it through the port it declares
+  // (src/fhir/access/access-port.ts). Flat config replaces a rule's options rather than merging them, so this
+  // block restates the layering above for src/fhir and adds src/auth to it.
+  {
+    files: ['src/fhir/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['fastify', 'pg', '@electric-sql/pglite'],
+        patterns: ['**/http/**', '**/storage/**', '**/cli/**', '**/auth/**'],
+      }],
+    },
+  },
   {
     files: ['src/storage/**'],
     rules: { 'no-restricted-imports': ['error', { paths: ['fastify'], patterns: ['**/http/**', '**/cli/**'] }] },

@@ -34,11 +34,11 @@ import { createAuthorizedApps, patientDisplayName } from './auth/grants/authoriz
 import { SMART_STYLE_PATH } from './ui/smart-style.ts';
 import { createAccessTokenLedger, createRefreshTokenStore } from './storage/auth/token-store.ts';
 import { createFhirAuthenticator } from './auth/bearer/fhir-authenticator.ts';
-import { createAccessFactory } from './fhir/authorization/access-factory.ts';
+import { createAccessFactory } from './auth/access/access-factory.ts';
 import { createPolicySubjectLoader } from './auth/access/policy-subject.ts';
 import { buildDiscoveryDocuments } from './auth/discovery/discovery-documents.ts';
 import { buildCapabilityStatement } from './fhir/capability-statement.ts';
-import { buildPatientCompartment } from './auth/access/patient-compartment.ts';
+import { buildPatientCompartment } from './fhir/access/patient-compartment.ts';
 import { createExportService } from './fhir/bulk/export-service.ts';
 import type { ExportStore } from './fhir/bulk/export-store.ts';
 import { createExportWorker, type ExportWorker } from './fhir/bulk/export-worker.ts';

@@ -1,4 +1,4 @@
-import type { FhirAccess } from './authorization/fhir-access.ts';
+import type { FhirAccess } from './access/access-port.ts';
 import type { FhirDefinitions } from './definitions.ts';
 import type { OperationOutcome } from './outcome.ts';
 import type { ResourceReader, ResourceRepository, ResourceWriter } from './repository.ts';

@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  buildPatientCompartment,
-  compartmentParams,
-  decideFhirAccess,
-  type AccessDecision,
-  type AccessGrant,
-  type FhirAccessRequest,
-} from '../../src/auth/access/index.ts';
+import { decideFhirAccess, type AccessGrant, type ScopeDecision as AccessDecision } from '../../src/auth/access/index.ts';
 import { parseScopes } from '../../src/auth/scopes/index.ts';
+import type { FhirAccessRequest } from '../../src/fhir/access/access-port.ts';
+import { buildPatientCompartment, compartmentParams } from '../../src/fhir/access/patient-compartment.ts';
 import { loadDefinitions } from '../../src/fhir/definitions.ts';
 
 const definitions = loadDefinitions();

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  buildPatientCompartment,
-  decideWithPolicies,
-  type AccessDecision,
-  type AccessGrant,
-  type PolicySubject,
-} from '../../src/auth/access/index.ts';
+import { decideWithPolicies, type AccessGrant, type PolicySubject } from '../../src/auth/access/index.ts';
 import { checkRelatedPatient, confinePatientUser, patientScopesFor, patientUserOf } from '../../src/auth/access/patient-user.ts';
 import type { StoredAccessPolicy } from '../../src/auth/policies/access-policy.ts';
 import { formatScope, parseScopes } from '../../src/auth/scopes/index.ts';
+import type { AccessDecision } from '../../src/fhir/access/access-port.ts';
+import { buildPatientCompartment } from '../../src/fhir/access/patient-compartment.ts';
 import { loadDefinitions } from '../../src/fhir/definitions.ts';
 
 const compartment = buildPatientCompartment(loadDefinitions());

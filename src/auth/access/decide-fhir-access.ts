@@ -1,15 +1,9 @@
+import type { CompartmentConstraint, FhirAccessInteraction, FhirAccessRequest } from '../../fhir/access/access-port.ts';
+import { CROSS_PATIENT_TYPES, type PatientCompartment } from '../../fhir/access/patient-compartment.ts';
 import { formatScope } from '../scopes/format-scope.ts';
 import { isResourceScope, type Permission, type ResourceScope } from '../scopes/scope.ts';
-import type {
-  AccessClause,
-  AccessConstraints,
-  AccessDecision,
-  AccessGrant,
-  CompartmentConstraint,
-  FhirAccessInteraction,
-  FhirAccessRequest,
-} from './fhir-access.ts';
-import { CROSS_PATIENT_TYPES, type PatientCompartment } from './patient-compartment.ts';
+import type { AccessGrant } from './access-grant.ts';
+import type { ScopeClause, ScopeConstraints, ScopeDecision } from './scope-decision.ts';
 
 /** SMART 2.x scopes: read/vread/history need `r`, search `s`; v1 `read` is `rs`. */
 const PERMISSION: Readonly<Record<Exclude<FhirAccessInteraction, 'capabilities' | 'batch'>, Permission>> = {
@@ -28,14 +22,14 @@ const PERMISSION: Readonly<Record<Exclude<FhirAccessInteraction, 'capabilities' 
 
 const VERB: Readonly<Record<Permission, string>> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
 
-const NO_CONSTRAINTS: AccessConstraints = { kind: 'none' };
+const NO_CONSTRAINTS: ScopeConstraints = { kind: 'none' };
 
 /**
  * Whether a token's scopes allow a FHIR interaction, and what the storage layer must then enforce.
  * Pure: no I/O; the same inputs give the same decision. A type the grant does not reach is denied
  * (the HTTP layer answers 403, never an empty 200). Every decision says why, in words.
  */
-export function decideFhirAccess(grant: AccessGrant, request: FhirAccessRequest, compartment: PatientCompartment): AccessDecision {
+export function decideFhirAccess(grant: AccessGrant, request: FhirAccessRequest, compartment: PatientCompartment): ScopeDecision {
   if (request.interaction === 'capabilities') {
     return allow('the CapabilityStatement needs no scope', [], NO_CONSTRAINTS);
   }
@@ -59,7 +53,7 @@ export function decideFhirAccess(grant: AccessGrant, request: FhirAccessRequest,
     );
   }
 
-  const clauses: AccessClause[] = [];
+  const clauses: ScopeClause[] = [];
   const problems: string[] = [];
   for (const scope of withPermission) {
     const clause = clauseFor(scope, type, permission, grant, compartment);
@@ -95,7 +89,7 @@ function clauseFor(
   permission: Permission,
   grant: AccessGrant,
   compartment: PatientCompartment,
-): AccessClause | string {
+): ScopeClause | string {
   const text = formatScope(scope);
   const query = scope.query && scope.query.length > 0 ? { query: scope.query } : {};
   if (scope.context !== 'patient') return { scope: text, ...query };
@@ -128,13 +122,13 @@ function clauseFor(
  * `patient/Observation.rs` next to `patient/Observation.rs?category=...laboratory` reaches every
  * Observation of the patient.
  */
-function liftFilters(clauses: readonly AccessClause[]): AccessClause[] {
-  const byCompartment = new Map<string, AccessClause[]>();
+function liftFilters(clauses: readonly ScopeClause[]): ScopeClause[] {
+  const byCompartment = new Map<string, ScopeClause[]>();
   for (const clause of clauses) {
     const key = JSON.stringify(clause.compartment ?? null);
     byCompartment.set(key, [...(byCompartment.get(key) ?? []), clause]);
   }
-  const kept: AccessClause[] = [];
+  const kept: ScopeClause[] = [];
   for (const group of byCompartment.values()) {
     const whole = group.find((c) => !c.query);
     if (whole) {
@@ -152,7 +146,7 @@ function liftFilters(clauses: readonly AccessClause[]): AccessClause[] {
 }
 
 /** System-wide search and history (and type-less operations) span every type. */
-function decideAcrossTypes(grant: AccessGrant, interaction: FhirAccessInteraction, permission: Permission): AccessDecision {
+function decideAcrossTypes(grant: AccessGrant, interaction: FhirAccessInteraction, permission: Permission): ScopeDecision {
   if (interaction !== 'search-system' && interaction !== 'history-system' && interaction !== 'operation') {
     return deny(`a ${interaction} needs a resource type`);
   }
@@ -170,11 +164,11 @@ function decideAcrossTypes(grant: AccessGrant, interaction: FhirAccessInteractio
   return deny(`${interaction} across all types needs a user/ or system/ scope on * with '${permission}'${grantedList(grant.scopes.filter(isResourceScope))}`);
 }
 
-function isOutsideCompartmentRead(clause: AccessClause, scopes: readonly ResourceScope[]): boolean {
+function isOutsideCompartmentRead(clause: ScopeClause, scopes: readonly ResourceScope[]): boolean {
   return scopes.some((s) => s.context === 'patient' && formatScope(s) === clause.scope);
 }
 
-function describeClause(clause: AccessClause): string {
+function describeClause(clause: ScopeClause): string {
   const parts: string[] = [];
   const c = clause.compartment;
   if (c?.kind === 'patient-id') parts.push(`as Patient/${c.patientId} itself`);
@@ -187,10 +181,10 @@ function grantedList(scopes: readonly ResourceScope[]): string {
   return scopes.length === 0 ? ' (no resource scopes granted)' : ` (granted: ${scopes.map(formatScope).join(', ')})`;
 }
 
-function allow(reason: string, scopes: readonly string[], constraints: AccessConstraints): AccessDecision {
+function allow(reason: string, scopes: readonly string[], constraints: ScopeConstraints): ScopeDecision {
   return { allowed: true, reason, scopes, constraints };
 }
 
-function deny(reason: string): AccessDecision {
+function deny(reason: string): ScopeDecision {
   return { allowed: false, reason };
 }

@@ -1,14 +1,8 @@
-export * from './fhir-access.ts';
+export type { AccessGrant } from './access-grant.ts';
+export type { ScopeClause, ScopeConstraints, ScopeDecision } from './scope-decision.ts';
 export { decideFhirAccess } from './decide-fhir-access.ts';
 export { decideWithPolicies, fhirPolicyContext, type PolicySubject } from './policy-gate.ts';
-export {
-  buildPatientCompartment,
-  compartmentParams,
-  CROSS_PATIENT_TYPES,
-  PATIENT_REFERENCED_TYPES,
-  type PatientCompartment,
-  type PatientReach,
-} from './patient-compartment.ts';
+export { createAccessFactory, type AccessFactory, type AccessFactoryDeps } from './access-factory.ts';
 export {
   checkRelatedPatient,
   confinePatientUser,

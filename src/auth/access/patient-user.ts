@@ -1,8 +1,8 @@
 import { formatScope } from '../scopes/format-scope.ts';
 import { v1Keyword } from '../scopes/permissions.ts';
 import type { Permission, ResourceScope, Scope } from '../scopes/scope.ts';
-import type { AccessGrant } from './fhir-access.ts';
-import type { PatientCompartment } from './patient-compartment.ts';
+import type { AccessGrant } from './access-grant.ts';
+import type { PatientCompartment } from '../../fhir/access/patient-compartment.ts';
 
 /**
  * A user who is a patient, or acts for one: their fhirUser is `Patient/<id>` or `RelatedPerson/<id>`.

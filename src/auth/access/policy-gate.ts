@@ -1,11 +1,13 @@
+import type { FhirAccessInteraction, FhirAccessRequest } from '../../fhir/access/access-port.ts';
+import type { PatientCompartment } from '../../fhir/access/patient-compartment.ts';
 import type { StoredAccessPolicy } from '../policies/access-policy.ts';
 import { grantingPolicy } from '../policies/evaluate-policies.ts';
 import type { PolicyRequestContext } from '../policies/request-context.ts';
 import { isResourceScope } from '../scopes/scope.ts';
+import type { AccessGrant } from './access-grant.ts';
 import { decideFhirAccess } from './decide-fhir-access.ts';
-import type { AccessDecision, AccessGrant, FhirAccessInteraction, FhirAccessRequest } from './fhir-access.ts';
-import type { PatientCompartment } from './patient-compartment.ts';
 import { confinePatientUser } from './patient-user.ts';
+import type { ScopeDecision } from './scope-decision.ts';
 
 /** Who a token acts for, as policies see them (never secrets), and the policies that may apply. */
 export interface PolicySubject {
@@ -32,7 +34,7 @@ const METHOD: Readonly<Record<FhirAccessInteraction, string>> = {
 };
 
 /** Whether a decision rests on `user/` or `system/` scopes (patient/ ones are confined to a compartment instead). */
-function restsOnBroadScopes(decision: Extract<AccessDecision, { allowed: true }>): boolean {
+function restsOnBroadScopes(decision: Extract<ScopeDecision, { allowed: true }>): boolean {
   return decision.scopes.some((scope) => scope.startsWith('user/') || scope.startsWith('system/'));
 }
 
@@ -68,7 +70,7 @@ export function decideWithPolicies(
   request: FhirAccessRequest,
   compartment: PatientCompartment,
   subject: PolicySubject | undefined,
-): AccessDecision {
+): ScopeDecision {
   // Whoever built the grant: a patient user's never rests on user/ or system/ scopes, so no policy widens it.
   const acting = confinePatientUser(grant);
   const decision = decideFhirAccess(acting, request, compartment);

@@ -1,7 +1,7 @@
 import type { ClientRepository } from '../clients/client-repository.ts';
 import type { AccessPolicyRepository } from '../policies/access-policy.ts';
 import { publicUser, type UserRepository } from '../users/user.ts';
-import type { AccessGrant } from './fhir-access.ts';
+import type { AccessGrant } from './access-grant.ts';
 import type { PolicySubject } from './policy-gate.ts';
 
 export interface PolicySubjectDeps {

@@ -1,4 +1,4 @@
-import type { PatientCompartment } from '../access/patient-compartment.ts';
+import type { PatientCompartment } from '../../fhir/access/patient-compartment.ts';
 import type { StoredClient, ClientRepository } from '../clients/client-repository.ts';
 import type { AuthorizationCodeStore, Grant } from '../grants/grant.ts';
 import type { Scope } from '../scopes/index.ts';

@@ -1,4 +1,4 @@
-import type { AccessGrant } from '../access/fhir-access.ts';
+import type { AccessGrant } from '../access/access-grant.ts';
 import { checkRelatedPatient, confinePatientUser, type RelatedPatientLookup } from '../access/patient-user.ts';
 import type { AccessTokenClaims } from '../grants/grant.ts';
 import { isRootClient, type RootClientCredentials } from '../root-client.ts';

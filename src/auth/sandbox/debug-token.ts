@@ -1,4 +1,4 @@
-import type { PatientCompartment } from '../access/patient-compartment.ts';
+import type { PatientCompartment } from '../../fhir/access/patient-compartment.ts';
 import { ownPatientOf, patientScopesFor, patientUserOf, type RelatedPatientLookup } from '../access/patient-user.ts';
 import { offeredScopes } from '../authorize/steps/resolve-scopes.ts';
 import type { ClientRepository } from '../clients/client-repository.ts';

@@ -1,10 +1,9 @@
-import type { AccessConstraints } from '../../auth/access/fhir-access.ts';
+import type { AccessConstraints, FhirAccess } from '../access/access-port.ts';
 import { FhirError, issue } from '../outcome.ts';
 import type { HistoryPage, ResourceReader, ResourceRepository, ResourceWriter } from '../repository.ts';
 import type { Resource, ResourceRecord } from '../resource.ts';
 import { meetsConstraints, meetsWriteConstraints, type MatchDeps } from './constraint-match.ts';
 import { constraintCondition } from './constraint-condition.ts';
-import type { FhirAccess } from './fhir-access.ts';
 
 /** What one request may reach: its own type's constraints, and decisions for every other type it touches. */
 export interface RequestReach {

@@ -1,4 +1,4 @@
-import type { AccessConstraints } from '../../auth/access/fhir-access.ts';
+import type { AccessConstraints } from '../access/access-port.ts';
 import { FhirError, issue } from '../outcome.ts';
 import type { Condition } from '../search/search-request.ts';
 import { queryConditions, type MatchDeps } from './constraint-match.ts';
@@ -6,7 +6,7 @@ import { queryConditions, type MatchDeps } from './constraint-match.ts';
 /**
  * A decision's constraints as one search condition ANDed into the search, so that only reachable
  * resources match (and paging and totals stay right): an OR over the clauses, each clause the
- * compartment link (an OR over its parameters) AND the granular scope's query.
+ * compartment link (an OR over its parameters) AND the clause's query.
  * Undefined when there is nothing to add.
  */
 export function constraintCondition(constraints: AccessConstraints, deps: Omit<MatchDeps, 'index'>, resourceType: string): Condition | undefined {

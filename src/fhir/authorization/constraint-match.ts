@@ -1,4 +1,4 @@
-import type { AccessClause, AccessConstraints, CompartmentConstraint } from '../../auth/access/fhir-access.ts';
+import type { AccessClause, AccessConstraints, CompartmentConstraint } from '../access/access-port.ts';
 import type { FhirSettings } from '../interaction.ts';
 import type { Resource } from '../resource.ts';
 import type { SearchIndexRows } from '../search/index-rows.ts';
@@ -15,7 +15,7 @@ export interface MatchDeps {
 /**
  * Whether one resource (a stored version, or one about to be written) meets a decision's
  * constraints: the in-memory twin of `constraintCondition`, for reads, writes, history and includes.
- * Fails closed: a scope query using a parameter kind it cannot test here matches nothing.
+ * Fails closed: a clause's query using a parameter kind it cannot test here matches nothing.
  */
 export function meetsConstraints(resource: Resource, constraints: AccessConstraints, deps: MatchDeps): boolean {
   if (constraints.kind === 'none') return true;
@@ -75,7 +75,7 @@ function namesNoOtherPatient(rows: SearchIndexRows, compartment: CompartmentCons
   );
 }
 
-/** A granular scope's query as typed search conditions; undefined when it does not parse (fail closed). */
+/** A clause's query as typed search conditions; undefined when it does not parse (fail closed). */
 export function queryConditions(resourceType: string, query: readonly (readonly [string, string])[], deps: Omit<MatchDeps, 'index'>): Condition[] | undefined {
   try {
     const parsed = parseSearchRequest(resourceType, query.map(([n, v]): [string, string] => [n, v]), {

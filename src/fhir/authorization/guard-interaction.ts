@@ -1,8 +1,7 @@
-import type { AccessConstraints, AccessDecision, FhirAccessInteraction } from '../../auth/access/fhir-access.ts';
+import type { AccessConstraints, AccessDecision, FhirAccess, FhirAccessInteraction } from '../access/access-port.ts';
 import type { FhirRoute, FhirUnitDeps, Interaction } from '../interaction.ts';
 import { issue, outcome } from '../outcome.ts';
 import { constrainRepository, constrainWriter, forbidden, type RequestReach } from './constrained-repository.ts';
-import type { FhirAccess } from './fhir-access.ts';
 
 /** The access interaction each REST interaction is decided as. */
 const DECIDED_AS: Readonly<Record<string, FhirAccessInteraction>> = {
@@ -28,7 +27,7 @@ type ReachDeps = Pick<FhirUnitDeps, 'access' | 'repository' | 'writer' | 'search
 
 function decide(name: string, route: FhirRoute, deps: Pick<FhirUnitDeps, 'access'>): AccessDecision {
   const access = deps.access;
-  if (!access) return { allowed: true, reason: 'full access', scopes: [], constraints: { kind: 'none' } };
+  if (!access) return { allowed: true, reason: 'full access', constraints: { kind: 'none' } };
   const interaction = DECIDED_AS[name];
   if (!interaction) return { allowed: false, reason: `${name} is not an interaction access rules know` };
   const request = {
@@ -37,7 +36,7 @@ function decide(name: string, route: FhirRoute, deps: Pick<FhirUnitDeps, 'access
     ...(route.id !== undefined ? { id: route.id } : {}),
   };
   const decision = access.decide(request);
-  // A conditional update may create: it needs both 'u' and 'c' (SMART v2 `.cu`).
+  // A conditional update may create (FHIR R4 http.html#cond-update): it must be allowed to create too.
   if (decision.allowed && name === 'conditional-update') {
     const create = access.decide({ ...request, interaction: 'create' });
     if (!create.allowed) return create;

@@ -1,5 +1,4 @@
-import type { AccessDecision, FhirAccessRequest } from '../../auth/access/fhir-access.ts';
-import type { FhirAccess } from '../authorization/fhir-access.ts';
+import type { AccessConstraints, AccessDecision, FhirAccess, FhirAccessRequest } from '../access/access-port.ts';
 import { FhirError, issue } from '../outcome.ts';
 import type { Resource } from '../resource.ts';
 import type { SearchIndexRows } from '../search/index-rows.ts';
@@ -7,13 +6,13 @@ import type { ExportAccess } from './export-job.ts';
 
 /**
  * What the requester may export, decided at kick-off by the same access layer every search goes
- * through (`FhirAccess.decide`, SMART scopes): each type's search decision and its constraints.
+ * through (`FhirAccess.decide`): each type's search decision and its constraints.
  * Types the token does not reach are left out; one asked for by name in `_type` is a 403, and so is
  * an export that would reach nothing at all. Absent access (the root client) exports everything.
  */
 export function exportAccess(access: FhirAccess | undefined, types: readonly string[], named: readonly string[] = []): ExportAccess {
   if (!access) return { kind: 'full' };
-  const allowed: Record<string, Extract<AccessDecision, { allowed: true }>['constraints']> = {};
+  const allowed: Record<string, AccessConstraints> = {};
   const denied: string[] = [];
   for (const type of types) {
     const decision = access.decide({ interaction: 'search-type', resourceType: type });
@@ -28,8 +27,8 @@ export function exportAccess(access: FhirAccess | undefined, types: readonly str
 }
 
 /**
- * Whether the access reaches some type only inside a patient's compartment (`patient/` scopes, a patient
- * user's token): it may export that compartment (`Patient/$export`), never the whole server's data, whose
+ * Whether the access reaches some type only inside a patient's compartment (access confined to one
+ * patient): it may export that compartment (`Patient/$export`), never the whole server's data, whose
  * other types it would reach unconstrained.
  */
 export function confinedToCompartment(access: ExportAccess): boolean {
@@ -50,7 +49,7 @@ export function recordedAccess(access: Extract<ExportAccess, { kind: 'scoped' }>
       if (!constraints || (request.interaction !== 'read' && request.interaction !== 'search-type')) {
         return { allowed: false, reason: `the export's access does not cover ${request.interaction} of ${type ?? 'all types'}` };
       }
-      return { allowed: true, reason: 'as decided when the export was requested', scopes: [], constraints };
+      return { allowed: true, reason: 'as decided when the export was requested', constraints };
     },
     index,
     explain: false,

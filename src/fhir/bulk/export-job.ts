@@ -1,4 +1,4 @@
-import type { AccessConstraints } from '../../auth/access/fhir-access.ts';
+import type { AccessConstraints } from '../access/access-port.ts';
 
 /** Which data an export covers (Bulk Data Access 2.0.0 §"Bulk Data Kick-off Request"). */
 export type ExportLevel = 'system' | 'patient' | 'group';

@@ -1,4 +1,4 @@
-import { PATIENT_REFERENCED_TYPES, type PatientCompartment } from '../../auth/access/patient-compartment.ts';
+import { PATIENT_REFERENCED_TYPES, type PatientCompartment } from '../access/patient-compartment.ts';
 import { FhirError, issue } from '../outcome.ts';
 import type { ExportRequest } from './export-job.ts';
 

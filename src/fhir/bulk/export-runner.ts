@@ -1,4 +1,4 @@
-import type { PatientCompartment } from '../../auth/access/patient-compartment.ts';
+import type { PatientCompartment } from '../access/patient-compartment.ts';
 import { constrainRepository } from '../authorization/constrained-repository.ts';
 import type { FhirSettings } from '../interaction.ts';
 import { issue, outcome, type OutcomeIssue } from '../outcome.ts';

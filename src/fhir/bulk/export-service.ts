@@ -1,6 +1,6 @@
-import type { PatientCompartment } from '../../auth/access/patient-compartment.ts';
+import type { PatientCompartment } from '../access/patient-compartment.ts';
 import { unitFor } from '../authorization/guard-interaction.ts';
-import type { FhirAccess } from '../authorization/fhir-access.ts';
+import type { FhirAccess } from '../access/access-port.ts';
 import type { FhirDeps } from '../interaction.ts';
 import { FhirError, issue } from '../outcome.ts';
 import { confinedToCompartment, exportAccess } from './export-access.ts';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FhirPrincipal } from '../../auth/bearer/fhir-authenticator.ts';
-import type { FhirAccess } from '../../fhir/authorization/fhir-access.ts';
+import type { FhirAccess } from '../../fhir/access/access-port.ts';
 import { FILE_PATH, STATUS_PATH, type ExportCaller, type ExportService } from '../../fhir/bulk/export-service.ts';
 import type { ExportLevel } from '../../fhir/bulk/export-job.ts';
 import { FhirError, issue } from '../../fhir/outcome.ts';

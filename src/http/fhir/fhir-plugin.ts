@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AccessGrant } from '../../auth/access/fhir-access.ts';
+import type { AccessFactory } from '../../auth/access/access-factory.ts';
 import type { FhirAuthentication, FhirAuthenticator, FhirPrincipal } from '../../auth/bearer/fhir-authenticator.ts';
 import { bearerChallenge } from '../../auth/challenge.ts';
-import type { FhirAccess } from '../../fhir/authorization/fhir-access.ts';
+import type { FhirAccess } from '../../fhir/access/access-port.ts';
 import type { FhirDeps, FhirRequest, FhirRequestHeaders } from '../../fhir/interaction.ts';
 import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
 import { handleFhirRequest } from '../../fhir/router.ts';
@@ -26,8 +26,22 @@ export interface FhirPluginOptions {
 export interface FhirAuthOptions {
   /** Bearer access tokens, or the root client's Basic credentials. */
   authenticate: FhirAuthenticator;
-  /** The access a token's grant gives (scopes → decisions and their enforcement). */
-  accessFor: (grant: AccessGrant) => Promise<FhirAccess>;
+  /** The FHIR access a verified token's grant gives: the auth domain's side of the FHIR access port. */
+  accessFor: AccessFactory;
+}
+
+/** Who calls, once authenticated, and the access the FHIR layer enforces for them. */
+export interface FhirCaller {
+  principal: FhirPrincipal;
+  /** Absent: full access (the root client). */
+  access?: FhirAccess;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the FHIR plugin's authentication hook; null on the open paths and for OPTIONS. */
+    fhirCaller: FhirCaller | null;
+  }
 }
 
 /** Open without credentials: the CapabilityStatement and discovery (SMART App Launch 2.2 §"Conformance"). */
@@ -83,27 +97,23 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   );
 
   // Who calls, decided before the body is parsed: an unauthenticated request learns nothing of the API.
-  const accessOf = new WeakMap<FastifyRequest, FhirAccess>();
-  const bearerCalls = new WeakSet<FastifyRequest>();
-  const principalOf = new WeakMap<FastifyRequest, FhirPrincipal>();
+  // A token's access is asked of the auth domain here, once; the FHIR layer sees only what it returns.
+  app.decorateRequest('fhirCaller', null);
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'OPTIONS' || openPath.test(new URL(request.url, 'http://x').pathname)) return;
     const authentication = await options.auth.authenticate(request.headers.authorization);
     if (!authentication.ok) return unauthorized(reply, authentication);
-    principalOf.set(request, authentication.principal);
-    if (authentication.principal.kind === 'token') {
-      bearerCalls.add(request);
-      accessOf.set(request, await options.auth.accessFor(authentication.principal.grant));
-    }
+    const { principal } = authentication;
+    request.fhirCaller = principal.kind === 'token' ? { principal, access: await options.auth.accessFor(principal.grant) } : { principal };
   });
   // RFC 6750 §3.1: a token that does not reach the resource is `insufficient_scope`.
   app.addHook('onSend', async (request, reply) => {
-    if (reply.statusCode === 403 && bearerCalls.has(request) && !reply.hasHeader('www-authenticate')) {
+    if (reply.statusCode === 403 && request.fhirCaller?.principal.kind === 'token' && !reply.hasHeader('www-authenticate')) {
       reply.header('WWW-Authenticate', bearerChallenge({ error: 'insufficient_scope' }));
     }
   });
   if (options.bulk) {
-    registerBulkRoutes(app, { ...options.bulk, callerOf: (request) => ({ principal: principalOf.get(request), access: accessOf.get(request) }) });
+    registerBulkRoutes(app, { ...options.bulk, callerOf: (request) => ({ principal: request.fhirCaller?.principal, access: request.fhirCaller?.access }) });
   }
   app.setNotFoundHandler((request, reply) =>
     sendOutcome(reply, 404, outcome(issue('not-found', `No FHIR endpoint at ${request.url}`))),
@@ -130,7 +140,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
       body: request.body,
       headers: pickHeaders(request),
     };
-    const access = accessOf.get(request);
+    const access = request.fhirCaller?.access;
     const response = await handleFhirRequest(fhirRequest, access ? { ...deps, access } : deps);
     reply.code(response.status).headers(response.headers ?? {});
     if (response.body === undefined) return reply.send();

@@ -1,11 +1,11 @@
-import { decideWithPolicies, type PolicySubject } from '../../auth/access/policy-gate.ts';
-import type { AccessGrant } from '../../auth/access/fhir-access.ts';
-import { buildPatientCompartment } from '../../auth/access/patient-compartment.ts';
-import { isResourceScope } from '../../auth/scopes/scope.ts';
-import type { FhirDefinitions } from '../definitions.ts';
-import type { Resource } from '../resource.ts';
-import type { SearchIndexRows } from '../search/index-rows.ts';
-import type { FhirAccess } from './fhir-access.ts';
+import type { FhirAccess } from '../../fhir/access/access-port.ts';
+import { buildPatientCompartment } from '../../fhir/access/patient-compartment.ts';
+import type { FhirDefinitions } from '../../fhir/definitions.ts';
+import type { Resource } from '../../fhir/resource.ts';
+import type { SearchIndexRows } from '../../fhir/search/index-rows.ts';
+import { isResourceScope } from '../scopes/scope.ts';
+import type { AccessGrant } from './access-grant.ts';
+import { decideWithPolicies, type PolicySubject } from './policy-gate.ts';
 
 export interface AccessFactoryDeps {
   definitions: Pick<FhirDefinitions, 'patientCompartment'>;
@@ -17,10 +17,16 @@ export interface AccessFactoryDeps {
 }
 
 /**
+ * The FHIR access of a verified token's grant: the SMART scopes and AccessPolicies behind the port the FHIR
+ * layer declares. The FHIR plugin asks it once per request and hands what it returns to the FHIR layer.
+ */
+export type AccessFactory = (grant: AccessGrant) => Promise<FhirAccess>;
+
+/**
  * Builds, per request, the FhirAccess of a token's grant; the compartment is computed once. Policies are
  * loaded once per request, and only for tokens with user/ or system/ scopes (the only ones they gate).
  */
-export function createAccessFactory(deps: AccessFactoryDeps): (grant: AccessGrant) => Promise<FhirAccess> {
+export function createAccessFactory(deps: AccessFactoryDeps): AccessFactory {
   const compartment = buildPatientCompartment(deps.definitions);
   return async (grant) => {
     const gated = grant.scopes.some((scope) => isResourceScope(scope) && scope.context !== 'patient');

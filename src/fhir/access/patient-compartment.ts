@@ -1,4 +1,4 @@
-import type { FhirDefinitions } from '../../fhir/definitions.ts';
+import type { FhirDefinitions } from '../definitions.ts';
 
 /**
  * The search parameters that put a resource of `resourceType` in a patient's compartment, as the
@@ -12,9 +12,9 @@ export function compartmentParams(definitions: Pick<FhirDefinitions, 'patientCom
 /**
  * Types a patient app reads by reference from its patient's data (US Core "must support" references:
  * the performer of an Observation, the medication of a MedicationRequest, ...). They are outside the
- * R4 Patient compartment, yet Inferno grants and reads `patient/Practitioner.rs` and friends. Under a
- * `patient/` scope they may be read and searched (not written) without compartment confinement;
- * they describe providers and products, not the patient.
+ * R4 Patient compartment, yet patient apps read them (Inferno grants and reads `patient/Practitioner.rs`
+ * and friends). Access confined to one patient may read and search them (not write them) without
+ * compartment confinement; they describe providers and products, not the patient.
  */
 export const PATIENT_REFERENCED_TYPES: ReadonlySet<string> = new Set([
   'Practitioner',
@@ -26,7 +26,7 @@ export const PATIENT_REFERENCED_TYPES: ReadonlySet<string> = new Set([
 
 /**
  * Links the R4 CompartmentDefinition leaves out but that hold patient data: R4 lists `Device` with
- * no parameter, so a `patient/Device.rs` scope would reach nothing; US Core's Implantable Device is
+ * no parameter, so access confined to a patient would reach no Device; US Core's Implantable Device is
  * searched by `patient` (and R5's Patient compartment links Device by `subject`/`patient`).
  */
 const ADDED_LINKS: Readonly<Record<string, readonly string[]>> = {
@@ -34,25 +34,27 @@ const ADDED_LINKS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Types the R4 Patient compartment lists that `patient/` scopes still never reach: a Group is in the
- * compartment of each of its members (`member`), and reading it would name every other member.
+ * Types the R4 Patient compartment lists that access confined to one patient still never reaches: a
+ * Group is in the compartment of each of its members (`member`), and reading it would name every other
+ * member.
  */
 export const CROSS_PATIENT_TYPES: ReadonlySet<string> = new Set(['Group']);
 
 /**
- * How `patient/` scopes reach a resource type: inside the patient's compartment (Patient by id, any
- * other type by its compartment parameters), outside it by reference (read and search only), or not at all.
+ * How access confined to one patient reaches a resource type: inside the patient's compartment (Patient
+ * by id, any other type by its compartment parameters), outside it by reference (read and search only),
+ * or not at all.
  */
 export type PatientReach = 'compartment' | 'by-reference' | 'none';
 
-/** How `patient/` scopes reach each resource type: precomputed once from the definitions. */
+/** How access confined to one patient reaches each resource type: precomputed once from the definitions. */
 export interface PatientCompartment {
   /**
    * Parameters linking a type to Patient (`[]` = not in the compartment), as the definitions say:
    * what a Patient or Group export searches by. Patient itself is by id.
    */
   params(resourceType: string): readonly string[];
-  /** How `patient/` scopes reach the type (what access decisions apply). */
+  /** How access confined to one patient reaches the type (what access decisions apply). */
   reach(resourceType: string): PatientReach;
 }
 
