@@ -1,4 +1,5 @@
 import type { Interaction } from '../interaction.ts';
+import { resolveRoute } from '../resolve-route.ts';
 import { parseBatchBundle } from '../transaction/bundle-entries.ts';
 import type { Dispatcher } from '../transaction/dispatch.ts';
 import { runBatch } from '../transaction/run-batch.ts';
@@ -8,7 +9,7 @@ import { runTransaction } from '../transaction/run-transaction.ts';
 export const batch: Interaction = async (request, _route, deps) => {
   const { kind, entries } = parseBatchBundle(request.body, deps.settings, request.headers.prefer);
   // Imported on use: the router imports every interaction, this one included.
-  const { handleFhirRequest, resolveRoute } = await import('../router.ts');
+  const { handleFhirRequest } = await import('../router.ts');
   const dispatcher: Dispatcher = { handle: handleFhirRequest, resolveRoute };
   // A unit of work's own deps are not carried in: each entry (batch) or the whole (transaction) gets its own.
   const { writer: _outer, ...base } = deps;

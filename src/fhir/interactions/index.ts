@@ -1,5 +1,6 @@
 import { guardInteraction } from '../authorization/guard-interaction.ts';
 import type { Interaction } from '../interaction.ts';
+import type { InteractionName } from '../resolve-route.ts';
 import { batch } from './batch.ts';
 import { capabilities } from './capabilities.ts';
 import { create } from './create.ts';
@@ -28,9 +29,7 @@ const unguarded = {
   batch,
   capabilities,
   operation,
-} satisfies Record<string, Interaction>;
-
-export type InteractionName = keyof typeof unguarded;
+} satisfies Record<InteractionName, Interaction>;
 
 /** Every interaction behind the caller's access decision (src/fhir/authorization). */
 export const interactions = Object.fromEntries(

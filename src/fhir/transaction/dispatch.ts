@@ -1,5 +1,5 @@
 import type { FhirDeps, FhirRequest, FhirResponse, FhirUnitDeps } from '../interaction.ts';
-import type { ResolvedRoute } from '../router.ts';
+import type { ResolvedRoute } from '../resolve-route.ts';
 
 /**
  * The router, handed to batch/transaction processing so that entries run through the same
