@@ -1,7 +1,8 @@
 import { guardInteraction } from '../authorization/guard-interaction.ts';
 import type { Interaction } from '../interaction.ts';
 import type { InteractionName } from '../resolve-route.ts';
-import { batch } from './batch.ts';
+import type { EntryDispatcher } from '../transaction/dispatch.ts';
+import { batchInteraction } from './batch.ts';
 import { capabilities } from './capabilities.ts';
 import { create } from './create.ts';
 import { conditionalDelete, remove } from './delete.ts';
@@ -12,26 +13,29 @@ import { search } from './search.ts';
 import { conditionalUpdate, update } from './update.ts';
 import { vread } from './vread.ts';
 
-/** Every FHIR REST interaction, by its name in FHIR R4 http.html. The router picks one per request. */
-const unguarded = {
-  read,
-  vread,
-  create,
-  update,
-  'conditional-update': conditionalUpdate,
-  delete: remove,
-  'conditional-delete': conditionalDelete,
-  'search-type': search,
-  'search-system': search,
-  'history-instance': history,
-  'history-type': history,
-  'history-system': history,
-  batch,
-  capabilities,
-  operation,
-} satisfies Record<InteractionName, Interaction>;
-
-/** Every interaction behind the caller's access decision (src/fhir/authorization). */
-export const interactions = Object.fromEntries(
-  Object.entries(unguarded).map(([name, run]) => [name, guardInteraction(name, run)]),
-) as Record<InteractionName, Interaction>;
+/**
+ * Every FHIR REST interaction, by its name in FHIR R4 http.html, behind the caller's access decision
+ * (src/fhir/authorization). The router picks one per request; batch runs its entries through `dispatchEntry`.
+ */
+export function createInteractions(dispatchEntry: EntryDispatcher): Record<InteractionName, Interaction> {
+  const unguarded: Record<InteractionName, Interaction> = {
+    read,
+    vread,
+    create,
+    update,
+    'conditional-update': conditionalUpdate,
+    delete: remove,
+    'conditional-delete': conditionalDelete,
+    'search-type': search,
+    'search-system': search,
+    'history-instance': history,
+    'history-type': history,
+    'history-system': history,
+    batch: batchInteraction(dispatchEntry),
+    capabilities,
+    operation,
+  };
+  return Object.fromEntries(
+    Object.entries(unguarded).map(([name, run]) => [name, guardInteraction(name, run)]),
+  ) as Record<InteractionName, Interaction>;
+}

@@ -4,7 +4,7 @@ import type { FhirAuthentication, FhirAuthenticator, FhirPrincipal } from '../..
 import type { FhirAccess } from '../../fhir/authorization/fhir-access.ts';
 import type { FhirDeps, FhirRequest, FhirRequestHeaders } from '../../fhir/interaction.ts';
 import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
-import { handleFhirRequest } from '../../fhir/router.ts';
+import { createFhirRouter } from '../../fhir/router.ts';
 import { bodyText } from '../body-text.ts';
 import { describeForbidden, findInUrlEncoded } from '../forbidden-characters.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
@@ -109,6 +109,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     sendOutcome(reply, 404, outcome(issue('not-found', `No FHIR endpoint at ${request.url}`))),
   );
 
+  const handleFhirRequest = createFhirRouter();
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(request.url, 'http://x');
     const query = [...url.searchParams];
