@@ -1,5 +1,6 @@
 import { guardInteraction } from '../authorization/guard-interaction.ts';
 import type { Interaction } from '../interaction.ts';
+import { operation } from '../operations/unknown-operation.ts';
 import type { InteractionName } from '../resolve-route.ts';
 import type { EntryDispatcher } from '../transaction/dispatch.ts';
 import { batchInteraction } from './batch.ts';
@@ -7,7 +8,6 @@ import { capabilities } from './capabilities.ts';
 import { create } from './create.ts';
 import { conditionalDelete, remove } from './delete.ts';
 import { history } from './history.ts';
-import { operation } from './operation.ts';
 import { read } from './read.ts';
 import { search } from './search.ts';
 import { conditionalUpdate, update } from './update.ts';
