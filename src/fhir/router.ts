@@ -1,16 +1,24 @@
 import type { FhirRequest, FhirResponse, FhirUnitDeps } from './interaction.ts';
 import { createInteractions } from './interactions/index.ts';
+import type { FhirOperation } from './operations/operation.ts';
+import { operationLookup, type OperationLookup } from './operations/operation-table.ts';
 import { resolveRoute } from './resolve-route.ts';
 
-/** Runs one FHIR request: resolves its method and path, then runs the interaction they name. */
+/** Runs one FHIR request: resolves its method and path, then runs the interaction or operation they name. */
 export type FhirRouter = (request: FhirRequest, deps: FhirUnitDeps) => Promise<FhirResponse>;
 
-/** Builds the router; the batch interaction gets it as the dispatcher of its entries, which come back through it one by one. */
-export function createFhirRouter(): FhirRouter {
-  const interactions = createInteractions((request, deps) => router(request, deps));
-  const router: FhirRouter = (request, deps) => {
+/**
+ * Builds the router over the interactions and the given operations. The batch interaction gets a router
+ * as the dispatcher of its entries, which come back through it one by one: the same tables, less the
+ * operations a Bundle entry may not invoke.
+ */
+export function createFhirRouter(operations: readonly FhirOperation[]): FhirRouter {
+  const interactions = createInteractions((request, deps) => entryRouter(request, deps));
+  const routerOver = (operationFor: OperationLookup): FhirRouter => (request, deps) => {
     const { interaction, route } = resolveRoute(request.method, request.path, deps);
-    return interactions[interaction](request, route, deps);
+    const run = interaction === 'operation' ? operationFor(route, request.method) : interactions[interaction];
+    return run(request, route, deps);
   };
-  return router;
+  const entryRouter = routerOver(operationLookup(operations.filter((op) => op.inBundle)));
+  return routerOver(operationLookup(operations));
 }

@@ -1,6 +1,5 @@
 import { guardInteraction } from '../authorization/guard-interaction.ts';
 import type { Interaction } from '../interaction.ts';
-import { operation } from '../operations/unknown-operation.ts';
 import type { InteractionName } from '../resolve-route.ts';
 import type { EntryDispatcher } from '../transaction/dispatch.ts';
 import { batchInteraction } from './batch.ts';
@@ -13,12 +12,15 @@ import { search } from './search.ts';
 import { conditionalUpdate, update } from './update.ts';
 import { vread } from './vread.ts';
 
+/** The interactions of the table; `operation` is dispatched by name from the operation table (src/fhir/operations). */
+export type TableInteraction = Exclude<InteractionName, 'operation'>;
+
 /**
  * Every FHIR REST interaction, by its name in FHIR R4 http.html, behind the caller's access decision
  * (src/fhir/authorization). The router picks one per request; batch runs its entries through `dispatchEntry`.
  */
-export function createInteractions(dispatchEntry: EntryDispatcher): Record<InteractionName, Interaction> {
-  const unguarded: Record<InteractionName, Interaction> = {
+export function createInteractions(dispatchEntry: EntryDispatcher): Record<TableInteraction, Interaction> {
+  const unguarded: Record<TableInteraction, Interaction> = {
     read,
     vread,
     create,
@@ -33,9 +35,8 @@ export function createInteractions(dispatchEntry: EntryDispatcher): Record<Inter
     'history-system': history,
     batch: batchInteraction(dispatchEntry),
     capabilities,
-    operation,
   };
   return Object.fromEntries(
     Object.entries(unguarded).map(([name, run]) => [name, guardInteraction(name, run)]),
-  ) as Record<InteractionName, Interaction>;
+  ) as Record<TableInteraction, Interaction>;
 }

@@ -4,13 +4,14 @@ import type { FhirAuthentication, FhirAuthenticator, FhirPrincipal } from '../..
 import type { FhirAccess } from '../../fhir/authorization/fhir-access.ts';
 import type { FhirDeps, FhirRequest, FhirRequestHeaders } from '../../fhir/interaction.ts';
 import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
+import { fhirOperations } from '../../fhir/operations/index.ts';
 import { createFhirRouter } from '../../fhir/router.ts';
 import { bodyText } from '../body-text.ts';
 import { describeForbidden, findInUrlEncoded } from '../forbidden-characters.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { fhirErrorOf, StorageFault } from '../../fhir/storage-fault.ts';
 import { BodyError, parseJsonBody } from '../json-body.ts';
-import { registerBulkRoutes, type BulkRouteOptions } from './bulk-routes.ts';
+import { registerBulkRoutes, requesterKey, type BulkRouteOptions } from './bulk-routes.ts';
 
 export interface FhirPluginOptions {
   /** The path the plugin is registered under (its Fastify prefix): `/fhir`, or `/api/open-fhir` in the sandbox. */
@@ -109,7 +110,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     sendOutcome(reply, 404, outcome(issue('not-found', `No FHIR endpoint at ${request.url}`))),
   );
 
-  const handleFhirRequest = createFhirRouter();
+  const handleFhirRequest = createFhirRouter(fhirOperations(options.bulk ? { bulkExport: options.bulk.service } : {}));
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(request.url, 'http://x');
     const query = [...url.searchParams];
@@ -128,11 +129,13 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
       method: request.method as FhirRequest['method'],
       path,
       query,
+      ...(url.search !== '' ? { rawQuery: url.search.slice(1) } : {}),
       body: request.body,
       headers: pickHeaders(request),
     };
     const access = accessOf.get(request);
-    const response = await handleFhirRequest(fhirRequest, access ? { ...deps, access } : deps);
+    const principal = principalOf.get(request);
+    const response = await handleFhirRequest(fhirRequest, { ...deps, ...(access ? { access } : {}), ...(principal ? { requester: requesterKey(principal) } : {}) });
     reply.code(response.status).headers(response.headers ?? {});
     if (response.body === undefined) return reply.send();
     const pretty = query.some(([k, v]) => k === '_pretty' && v === 'true');
@@ -162,6 +165,7 @@ function pickHeaders(request: FastifyRequest): FhirRequestHeaders {
   set('ifNoneExist', one(h['if-none-exist']));
   set('ifModifiedSince', one(h['if-modified-since']));
   set('prefer', one(h['prefer']));
+  set('accept', one(h['accept']));
   return out;
 }
 
