@@ -15,6 +15,8 @@ export interface FhirRequest {
   path: string;
   /** Query parameters in order, repeated names kept (AND semantics). */
   query: [string, string][];
+  /** The query string as sent, still percent-encoded, without `?`; absent when there is none. For answers that quote the request's URL. */
+  rawQuery?: string;
   /** Parsed JSON body, when the request has one. */
   body?: unknown;
   headers: FhirRequestHeaders;
@@ -27,6 +29,8 @@ export interface FhirRequestHeaders {
   ifModifiedSince?: string;
   /** Prefer: return=minimal|representation|OperationOutcome; handling=strict|lenient; respond-async */
   prefer?: string;
+  /** Accept as sent: an operation that answers in fewer formats than the rest of the API checks it itself. */
+  accept?: string;
 }
 
 export interface FhirResponse {
@@ -61,6 +65,8 @@ export interface FhirDeps {
   capabilityStatement: Resource;
   /** The caller's access (scopes and the indexer to enforce them); absent = full access (root client). */
   access?: FhirAccess;
+  /** Who asks, as the key what they start for later requests is kept under (a bulk export job); set per request from the credentials. */
+  requester?: string;
 }
 
 /** Deps inside a unit of work (batch/transaction): reads and writes go through the writer. */

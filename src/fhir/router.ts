@@ -1,76 +1,24 @@
-import type { FhirDeps, FhirRequest, FhirResponse, FhirRoute, FhirUnitDeps, Interaction } from './interaction.ts';
-import { interactions, type InteractionName } from './interactions/index.ts';
-import { FhirError, issue } from './outcome.ts';
+import type { FhirRequest, FhirResponse, FhirUnitDeps } from './interaction.ts';
+import { createInteractions } from './interactions/index.ts';
+import type { FhirOperation } from './operations/operation.ts';
+import { operationLookup, type OperationLookup } from './operations/operation-table.ts';
+import { resolveRoute } from './resolve-route.ts';
 
-export interface ResolvedRoute {
-  interaction: InteractionName;
-  route: FhirRoute;
-}
-
-const OPERATION = /^\$[A-Za-z][\w-]*$/;
+/** Runs one FHIR request: resolves its method and path, then runs the interaction or operation they name. */
+export type FhirRouter = (request: FhirRequest, deps: FhirUnitDeps) => Promise<FhirResponse>;
 
 /**
- * Names the FHIR interaction a method and path ask for (FHIR R4 http.html), or throws the
- * FhirError the client should see (404 for an unknown type, 405 for a method the path does not take).
+ * Builds the router over the interactions and the given operations. The batch interaction gets a router
+ * as the dispatcher of its entries, which come back through it one by one: the same tables, less the
+ * operations a Bundle entry may not invoke.
  */
-export function resolveRoute(method: FhirRequest['method'], path: string, deps: Pick<FhirDeps, 'definitions'>): ResolvedRoute {
-  let segments: string[];
-  try {
-    segments = path.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
-  } catch {
-    throw new FhirError(400, issue('invalid', `Malformed URL path: ${path}`));
-  }
-  // PostgreSQL text cannot hold NUL; no type, id or version does. The HTTP edge refuses it in the request's
-  // own URL; a Bundle entry's request.url is decoded only here.
-  if (segments.some((s) => s.includes('\0'))) throw new FhirError(400, issue('invalid', 'The URL path holds a NUL character (U+0000)'));
-  const m = method === 'HEAD' ? 'GET' : method;
-  const [first, second, third, fourth, ...rest] = segments;
-  const notAllowed = (): never => {
-    throw new FhirError(405, issue('not-supported', `${method} is not supported on /${segments.join('/')}`));
+export function createFhirRouter(operations: readonly FhirOperation[]): FhirRouter {
+  const interactions = createInteractions((request, deps) => entryRouter(request, deps));
+  const routerOver = (operationFor: OperationLookup): FhirRouter => (request, deps) => {
+    const { interaction, route } = resolveRoute(request.method, request.path, deps);
+    const run = interaction === 'operation' ? operationFor(route, request.method) : interactions[interaction];
+    return run(request, route, deps);
   };
-  const pick = (table: Partial<Record<string, InteractionName>>, route: FhirRoute = {}): ResolvedRoute => {
-    const interaction = table[m];
-    return interaction ? { interaction, route } : notAllowed();
-  };
-
-  if (first === undefined) return pick({ GET: 'search-system', POST: 'batch' });
-  if (rest.length > 0) throw unknownPath(segments);
-  if (second === undefined) {
-    if (first === 'metadata') return pick({ GET: 'capabilities' });
-    if (first === '_history') return pick({ GET: 'history-system' });
-    if (first === '_search') return pick({ POST: 'search-system' });
-    if (OPERATION.test(first)) return { interaction: 'operation', route: { operation: first } };
-  }
-  const resourceType = first;
-  if (!deps.definitions.resourceTypes.has(resourceType)) {
-    throw new FhirError(404, issue('not-supported', `Unknown resource type '${resourceType}'`));
-  }
-  if (second === undefined) {
-    return pick({ GET: 'search-type', POST: 'create', PUT: 'conditional-update', DELETE: 'conditional-delete' }, { resourceType });
-  }
-  if (third === undefined) {
-    if (second === '_search') return pick({ POST: 'search-type' }, { resourceType });
-    if (second === '_history') return pick({ GET: 'history-type' }, { resourceType });
-    if (OPERATION.test(second)) return { interaction: 'operation', route: { resourceType, operation: second } };
-    return pick({ GET: 'read', PUT: 'update', DELETE: 'delete' }, { resourceType, id: second });
-  }
-  if (third === '_history') {
-    if (fourth === undefined) return pick({ GET: 'history-instance' }, { resourceType, id: second });
-    return pick({ GET: 'vread' }, { resourceType, id: second, versionId: fourth });
-  }
-  if (fourth === undefined && OPERATION.test(third)) {
-    return { interaction: 'operation', route: { resourceType, id: second, operation: third } };
-  }
-  throw unknownPath(segments);
-}
-
-function unknownPath(segments: string[]): FhirError {
-  return new FhirError(404, issue('not-found', `No FHIR interaction at /${segments.join('/')}`));
-}
-
-/** Resolves and runs one FHIR request. */
-export function handleFhirRequest(request: FhirRequest, deps: FhirUnitDeps): Promise<FhirResponse> {
-  const { interaction, route } = resolveRoute(request.method, request.path, deps);
-  const run: Interaction = interactions[interaction];
-  return run(request, route, deps);
+  const entryRouter = routerOver(operationLookup(operations.filter((op) => op.inBundle)));
+  return routerOver(operationLookup(operations));
 }

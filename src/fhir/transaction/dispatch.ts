@@ -1,11 +1,7 @@
-import type { FhirDeps, FhirRequest, FhirResponse, FhirUnitDeps } from '../interaction.ts';
-import type { ResolvedRoute } from '../router.ts';
+import type { FhirRequest, FhirResponse, FhirUnitDeps } from '../interaction.ts';
 
 /**
- * The router, handed to batch/transaction processing so that entries run through the same
- * interactions as HTTP requests (passed in, not imported: the router imports the interactions).
+ * Runs one Bundle entry's request through the same interactions as an HTTP request. The router hands it
+ * to the batch interaction when it builds it: the router runs batches, batches run entries through the router.
  */
-export interface Dispatcher {
-  handle(request: FhirRequest, deps: FhirUnitDeps): Promise<FhirResponse>;
-  resolveRoute(method: FhirRequest['method'], path: string, deps: Pick<FhirDeps, 'definitions'>): ResolvedRoute;
-}
+export type EntryDispatcher = (request: FhirRequest, deps: FhirUnitDeps) => Promise<FhirResponse>;

@@ -3,7 +3,7 @@ import type { FhirDeps } from '../interaction.ts';
 import { FhirError } from '../outcome.ts';
 import { fhirErrorOf, StorageFault } from '../storage-fault.ts';
 import type { BatchEntry } from './bundle-entries.ts';
-import type { Dispatcher } from './dispatch.ts';
+import type { EntryDispatcher } from './dispatch.ts';
 import { failedEntry, responseEntry } from './entry-response.ts';
 
 /**
@@ -12,11 +12,11 @@ import { failedEntry, responseEntry } from './entry-response.ts';
  * entry the database could not serve (busy, unavailable, cut short): the entries before it are
  * committed, and the response must say which.
  */
-export async function runBatch(entries: BatchEntry[], deps: FhirDeps, dispatcher: Dispatcher): Promise<Bundle> {
+export async function runBatch(entries: BatchEntry[], deps: FhirDeps, dispatch: EntryDispatcher): Promise<Bundle> {
   const out: Bundle['entry'] = [];
   for (const entry of entries) {
     try {
-      const response = await dispatcher.handle(entry.request, deps);
+      const response = await dispatch(entry.request, deps);
       out.push(responseEntry(response, deps.settings, entry.request.method === 'HEAD'));
     } catch (err) {
       const failure = err instanceof StorageFault ? fhirErrorOf(err) : err;

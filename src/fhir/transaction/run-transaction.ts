@@ -2,9 +2,10 @@ import { unitFor } from '../authorization/guard-interaction.ts';
 import type { Bundle, BundleEntry } from '../bundle.ts';
 import type { FhirDeps, FhirRequest, FhirResponse, FhirUnitDeps } from '../interaction.ts';
 import { FhirError, issue, type OperationOutcome } from '../outcome.ts';
+import { resolveRoute } from '../resolve-route.ts';
 import { findByCriteria } from '../search/criteria.ts';
 import type { BatchEntry } from './bundle-entries.ts';
-import type { Dispatcher } from './dispatch.ts';
+import type { EntryDispatcher } from './dispatch.ts';
 import { responseEntry } from './entry-response.ts';
 import { isPlaceholder, rewriteReferences } from './reference-rewrite.ts';
 
@@ -24,8 +25,8 @@ const PHASES: FhirRequest['method'][][] = [['DELETE'], ['POST'], ['PUT', 'PATCH'
  * Placeholder (urn:uuid:/urn:oid:) and conditional references are resolved to server ids first.
  * The first failing entry rolls everything back and becomes the error, naming the entry.
  */
-export async function runTransaction(entries: BatchEntry[], deps: FhirDeps, dispatcher: Dispatcher): Promise<Bundle> {
-  return deps.repository.transaction(async (writer) => new TransactionRun(entries, { ...deps, writer }, dispatcher).run());
+export async function runTransaction(entries: BatchEntry[], deps: FhirDeps, dispatch: EntryDispatcher): Promise<Bundle> {
+  return deps.repository.transaction(async (writer) => new TransactionRun(entries, { ...deps, writer }, dispatch).run());
 }
 
 class TransactionRun {
@@ -38,7 +39,7 @@ class TransactionRun {
   constructor(
     private readonly entries: BatchEntry[],
     private readonly unit: FhirUnitDeps,
-    private readonly dispatcher: Dispatcher,
+    private readonly dispatch: EntryDispatcher,
   ) {}
 
   async run(): Promise<Bundle> {
@@ -64,7 +65,7 @@ class TransactionRun {
       const { ifNoneExist: _decided, ...headers } = request.headers;
       request = { ...request, headers };
     }
-    const response = await this.failing(entry, () => this.dispatcher.handle(request, deps));
+    const response = await this.failing(entry, () => this.dispatch(request, deps));
     if (response.status >= 400) {
       const body = response.body?.resourceType === 'OperationOutcome' ? (response.body as OperationOutcome) : undefined;
       throw entryFailure(entry, response.status, body?.issue ?? [issue('processing', `status ${response.status}`)]);
@@ -93,7 +94,7 @@ class TransactionRun {
   private async assignIdentity(entry: BatchEntry): Promise<void> {
     const { fullUrl, request } = entry;
     if (!fullUrl || !isPlaceholder(fullUrl)) return;
-    const { route, interaction } = this.dispatcher.resolveRoute(request.method, request.path, this.unit);
+    const { route, interaction } = resolveRoute(request.method, request.path, this.unit);
     const resourceType = route.resourceType;
     if (!resourceType) return;
     if (interaction === 'update' && route.id) {

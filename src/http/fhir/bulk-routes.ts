@@ -1,9 +1,8 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FhirPrincipal } from '../../auth/bearer/fhir-authenticator.ts';
 import type { FhirAccess } from '../../fhir/access/access-port.ts';
 import { FILE_PATH, STATUS_PATH, type ExportCaller, type ExportService } from '../../fhir/bulk/export-service.ts';
-import type { ExportLevel } from '../../fhir/bulk/export-job.ts';
 import { FhirError, issue } from '../../fhir/outcome.ts';
 
 export interface BulkRouteOptions {
@@ -27,48 +26,22 @@ function ownerKey(clientId: string, sub: string): string {
   return sub === clientId ? clientId : JSON.stringify([clientId, sub]);
 }
 
+/** Who a caller is to the export jobs: the root client has a key of its own, a token its owner key. */
+export function requesterKey(principal: FhirPrincipal): string {
+  return principal.kind === 'root' ? ROOT_CLIENT_KEY : ownerKey(principal.claims.client_id, principal.claims.sub);
+}
+
 /**
- * Bulk Data Access 2.0.0 routes inside the FHIR plugin (its authentication and error renderer
- * apply): kick-off at `$export` (system, Patient, Group), the status URL and the NDJSON files.
+ * Bulk Data Access 2.0.0 routes of a job inside the FHIR plugin (its authentication and error renderer
+ * apply): the status URL and the NDJSON files. The kick-off, `$export`, is a FHIR operation the router runs.
  */
 export function registerBulkRoutes(app: FastifyInstance, options: BulkRouteContext): void {
   const { service } = options;
   const callerOf = (request: FastifyRequest): ExportCaller => {
     const { principal, access } = options.callerOf(request);
     if (!principal) throw new FhirError(401, issue('login', 'this FHIR server needs an access token (Authorization: Bearer)'));
-    if (principal.kind === 'root') return { clientKey: ROOT_CLIENT_KEY };
-    return { clientKey: ownerKey(principal.claims.client_id, principal.claims.sub), ...(access ? { access } : {}) };
+    return { clientKey: requesterKey(principal), ...(access ? { access } : {}) };
   };
-  const header = (request: FastifyRequest, name: string): string | undefined => {
-    const v = request.headers[name];
-    return Array.isArray(v) ? v.join(', ') : v;
-  };
-
-  const kickOff = (level: ExportLevel) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const url = new URL(request.url, 'http://x');
-    const groupId = level === 'group' ? (request.params as { id: string }).id : undefined;
-    const accept = header(request, 'accept');
-    const prefer = header(request, 'prefer');
-    const { statusUrl } = await service.kickOff(
-      {
-        level,
-        ...(groupId !== undefined ? { groupId } : {}),
-        method: request.method === 'POST' ? 'POST' : 'GET',
-        // What follows the plugin's mount point (/fhir) is relative to the FHIR base.
-        relativeUrl: `${url.pathname.slice(app.prefix.length).replace(/^\//, '')}${url.search}`,
-        query: [...url.searchParams],
-        body: request.body,
-        ...(accept !== undefined ? { accept } : {}),
-        ...(prefer !== undefined ? { prefer } : {}),
-      },
-      callerOf(request),
-    );
-    // Bulk Data Access 2.0.0 §"Response - Success": 202 and the absolute status URL.
-    return reply.code(202).header('Content-Location', statusUrl).send();
-  };
-  for (const [path, level] of [['/$export', 'system'], ['/Patient/$export', 'patient'], ['/Group/:id/$export', 'group']] as const) {
-    app.route({ method: ['GET', 'POST'], url: path, handler: kickOff(level) });
-  }
 
   app.get(`/${STATUS_PATH}/:job`, async (request, reply) => {
     const { job } = request.params as { job: string };

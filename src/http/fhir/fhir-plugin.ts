@@ -5,13 +5,14 @@ import { bearerChallenge } from '../../auth/challenge.ts';
 import type { FhirAccess } from '../../fhir/access/access-port.ts';
 import type { FhirDeps, FhirRequest, FhirRequestHeaders } from '../../fhir/interaction.ts';
 import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
-import { handleFhirRequest } from '../../fhir/router.ts';
+import { fhirOperations } from '../../fhir/operations/index.ts';
+import { createFhirRouter } from '../../fhir/router.ts';
 import { bodyText } from '../body-text.ts';
 import { describeForbidden, findInUrlEncoded } from '../forbidden-characters.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { fhirErrorOf, StorageFault } from '../../fhir/storage-fault.ts';
 import { BodyError, parseJsonBody } from '../json-body.ts';
-import { registerBulkRoutes, type BulkRouteOptions } from './bulk-routes.ts';
+import { registerBulkRoutes, requesterKey, type BulkRouteOptions } from './bulk-routes.ts';
 
 export interface FhirPluginOptions {
   /** The path the plugin is registered under (its Fastify prefix): `/fhir`, or `/api/open-fhir` in the sandbox. */
@@ -119,6 +120,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     sendOutcome(reply, 404, outcome(issue('not-found', `No FHIR endpoint at ${request.url}`))),
   );
 
+  const handleFhirRequest = createFhirRouter(fhirOperations(options.bulk ? { bulkExport: options.bulk.service } : {}));
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(request.url, 'http://x');
     const query = [...url.searchParams];
@@ -137,11 +139,13 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
       method: request.method as FhirRequest['method'],
       path,
       query,
+      ...(url.search !== '' ? { rawQuery: url.search.slice(1) } : {}),
       body: request.body,
       headers: pickHeaders(request),
     };
     const access = request.fhirCaller?.access;
-    const response = await handleFhirRequest(fhirRequest, access ? { ...deps, access } : deps);
+    const principal = request.fhirCaller?.principal;
+    const response = await handleFhirRequest(fhirRequest, { ...deps, ...(access ? { access } : {}), ...(principal ? { requester: requesterKey(principal) } : {}) });
     reply.code(response.status).headers(response.headers ?? {});
     if (response.body === undefined) return reply.send();
     const pretty = query.some(([k, v]) => k === '_pretty' && v === 'true');
@@ -169,6 +173,7 @@ function pickHeaders(request: FastifyRequest): FhirRequestHeaders {
   set('ifNoneExist', one(h['if-none-exist']));
   set('ifModifiedSince', one(h['if-modified-since']));
   set('prefer', one(h['prefer']));
+  set('accept', one(h['accept']));
   return out;
 }
 

@@ -1,0 +1,14 @@
+import type { ExportService } from '../bulk/export-service.ts';
+import { exportOperation } from './export.ts';
+import type { FhirOperation } from './operation.ts';
+
+/** The services operations run on; an operation whose service is absent is not offered. */
+export interface OperationServices {
+  /** Bulk Data export (`$export`). */
+  bulkExport?: Pick<ExportService, 'kickOff'>;
+}
+
+/** Every FHIR operation this server runs (FHIR R4 operations.html), one file each; the router dispatches them by name. */
+export function fhirOperations(services: OperationServices): FhirOperation[] {
+  return [...(services.bulkExport ? [exportOperation(services.bulkExport)] : [])];
+}

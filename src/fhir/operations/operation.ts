@@ -1,0 +1,34 @@
+import type { Interaction } from '../interaction.ts';
+
+/**
+ * Where an operation may be invoked (FHIR R4 operations.html, as OperationDefinition.system, .type and
+ * .instance say): `[base]/$op` when `system`, `[type]/$op` for the types in `type`, `[type]/[id]/$op` for
+ * the types in `instance`.
+ */
+export interface OperationLevels {
+  system: boolean;
+  type: readonly string[];
+  instance: readonly string[];
+}
+
+/**
+ * How the caller's access is decided for an operation.
+ * - `operation`: before it runs, as the `operation` interaction on its route (type and id); it then runs
+ *   on what that decision reaches, as an interaction does.
+ * - `per-resource-type`: by the operation, for each resource type it reaches, with the decision the
+ *   interaction it amounts to on that type gets (an export decides each type it writes out as a search).
+ */
+export type OperationAccess = 'operation' | 'per-resource-type';
+
+/** One FHIR operation the router dispatches by name, like an interaction. */
+export interface FhirOperation {
+  /** As it appears in the URL: `$export`. */
+  name: `$${string}`;
+  levels: OperationLevels;
+  /** The methods it answers; HEAD is taken as GET. */
+  methods: readonly ('GET' | 'POST')[];
+  access: OperationAccess;
+  /** Whether a batch or transaction entry may invoke it. */
+  inBundle: boolean;
+  run: Interaction;
+}
