@@ -293,6 +293,21 @@ for (const driver of drivers) for (const files of contentModes) {
       assert.match(issue.issue[0].diagnostics, /LatestProvenanceResources/);
     });
 
+    it('HEAD and PUT do not start an export: 405 with Allow: GET, POST; GET does', async () => {
+      const jobs = async () => Number((await portico.db.query<{ n: string | number }>('SELECT count(*) AS n FROM bulk_export_job'))[0]?.n);
+      const before = await jobs();
+      for (const method of ['HEAD', 'PUT'] as const) {
+        const res = await portico.app.inject({ method, url: '/fhir/$export', headers: { authorization: ROOT_AUTHORIZATION, ...ASYNC } });
+        assert.equal(res.statusCode, 405, `${method}: ${res.body}`);
+        assert.equal(res.headers.allow, 'GET, POST');
+      }
+      assert.equal(await jobs(), before, 'no job was started');
+      // Positive control: the same request by GET starts one (cancelled again, leaving the concurrency limit as it was).
+      const status = statusPath(await kickOff('$export'));
+      assert.equal(await jobs(), before + 1);
+      assert.equal((await fhirClient(portico.app, ROOT_AUTHORIZATION).delete(status)).status, 202);
+    });
+
     it('401 without a token: kick-off, status and files', async () => {
       const unauthenticated = await kickOff('Group/g12/$export', null);
       assert.equal(unauthenticated.status, 401);

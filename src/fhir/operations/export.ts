@@ -12,6 +12,7 @@ export function exportOperation(service: Pick<ExportService, 'kickOff'>): FhirOp
     name: '$export',
     levels: { system: true, type: ['Patient'], instance: ['Group'] },
     methods: ['GET', 'POST'],
+    safe: false,
     // Each type exported is decided as a search of it, and a Group export's Group as a read of it.
     access: 'per-resource-type',
     // The job it starts lies outside the request's unit of work: a transaction could not take it back.

@@ -25,8 +25,13 @@ export interface FhirOperation {
   /** As it appears in the URL: `$export`. */
   name: `$${string}`;
   levels: OperationLevels;
-  /** The methods it answers; HEAD is taken as GET. */
+  /** The methods it answers. */
   methods: readonly ('GET' | 'POST')[];
+  /**
+   * Whether it changes nothing (RFC 9110 §9.2.1), so that HEAD may invoke it as GET. One that starts work
+   * (an export job) is not invoked by HEAD: a client checking a URL must not start it.
+   */
+  safe: boolean;
   access: OperationAccess;
   /** Whether a batch or transaction entry may invoke it. */
   inBundle: boolean;
