@@ -4,7 +4,7 @@ import type { Client, ClientRepository } from '../clients/client-repository.ts';
 import { clientSecretMatches, type ClientSecrets } from '../clients/client-secret.ts';
 import { validateClient } from '../clients/validate-client.ts';
 import { secretsEqual } from '../secret-compare.ts';
-import { hashToken } from './bearer-token.ts';
+import { hashToken } from '../tokens/token-hash.ts';
 import { parseClientMetadata, type ClientMetadata } from './client-metadata.ts';
 import { clientFromMetadata, metadataOfClient, registrationOf, usesSecret } from './client-mapping.ts';
 import { invalidMetadata, invalidToken } from './registration-error.ts';

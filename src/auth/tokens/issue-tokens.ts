@@ -1,4 +1,4 @@
-import { hashToken } from '../registration/bearer-token.ts';
+import { hashToken } from './token-hash.ts';
 import type { AccessTokenClaims, Grant } from '../grants/grant.ts';
 import { ID_TOKEN_ALG } from '../keys/signing-algorithms.ts';
 import { SigningKeyError, type SigningKeys } from '../keys/signing-keys.ts';

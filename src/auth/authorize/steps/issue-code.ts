@@ -1,4 +1,4 @@
-import { hashToken } from '../../registration/bearer-token.ts';
+import { hashToken } from '../../tokens/token-hash.ts';
 import type { Grant } from '../../grants/grant.ts';
 import { formatScopes } from '../../scopes/index.ts';
 import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';

@@ -1,7 +1,7 @@
 import { accessTokenLifetime } from '../../clients/token-lifetime.ts';
 import type { StoredClient } from '../../clients/client-repository.ts';
 import type { AuthorizationCodeRecord } from '../../grants/grant.ts';
-import { hashToken } from '../../registration/bearer-token.ts';
+import { hashToken } from '../token-hash.ts';
 import { mayRefresh, requireGrantType, requiresPkce, type GrantHandler } from '../grant-handler.ts';
 import { issueTokens } from '../issue-tokens.ts';
 import { pkceProblem } from '../pkce.ts';

@@ -1,5 +1,5 @@
 import { accessTokenLifetime } from '../../clients/token-lifetime.ts';
-import { hashToken } from '../../registration/bearer-token.ts';
+import { hashToken } from '../token-hash.ts';
 import { formatScope, isCoveredBy, parseScopes, scopeSyntaxProblem } from '../../scopes/index.ts';
 import { mayRefresh, type GrantHandler } from '../grant-handler.ts';
 import { issueTokens } from '../issue-tokens.ts';
