@@ -4,9 +4,10 @@ import { ID_TOKEN_ALG } from '../keys/signing-algorithms.ts';
 import { SigningKeyError, type SigningKeys } from '../keys/signing-keys.ts';
 import { signAccessToken } from './access-token.ts';
 import { signIdToken } from './id-token.ts';
-import { epochSeconds, type IssuanceStores, type TokenDeps } from './token-deps.ts';
+import type { IssuanceStores, TokenDeps } from './token-deps.ts';
 import type { TokenResponse } from './token-response.ts';
 import { releasesIdentity, userinfoMember } from './user-claims.ts';
+import { epochSeconds } from '../../shared/time.ts';
 
 export interface IssueRequest {
   grant: Grant;
