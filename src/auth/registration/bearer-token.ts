@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomToken } from '../../shared/random-token.ts';
 
 /** A fresh bearer token: 256 random bits, base64url. */
 export function generateBearerToken(): string {
-  return randomBytes(32).toString('base64url');
+  return randomToken(32);
 }
 
 /** The token of an `Authorization: Bearer …` header (RFC 6750 §2.1); undefined when absent or another scheme. */
