@@ -47,6 +47,16 @@ export default tseslint.config(
       }],
     },
   },
+  // Small things every layer shares: they import nothing from the project, so any layer may import them.
+  {
+    files: ['src/shared/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['fastify', 'pg', '@electric-sql/pglite'],
+        patterns: [{ group: ['../*'], message: 'src/shared imports nothing from the rest of the project.' }],
+      }],
+    },
+  },
   {
     files: ['src/storage/**'],
     rules: { 'no-restricted-imports': ['error', { paths: ['fastify'], patterns: ['**/http/**', '**/cli/**'] }] },

@@ -6,6 +6,7 @@ import { ASSERTION_ALGS, type AssertionAlg } from '../auth/client-auth/assertion
 import { ASSERTION_MAX_LIFETIME_SECONDS } from '../auth/client-auth/methods/private-key-jwt.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { UsageError, type CliIo } from './cli-io.ts';
+import { epochSeconds } from '../shared/time.ts';
 
 const DEFAULT_LIFETIME_SECONDS = 240;
 
@@ -76,7 +77,7 @@ export async function assertionCommand(args: string[], io: CliIo): Promise<numbe
   } catch (err) {
     throw new UsageError(`${v.key} is not a usable ${alg} private key (${err instanceof Error ? err.message : String(err)})`);
   }
-  const nowSeconds = Math.floor(io.now().getTime() / 1000);
+  const nowSeconds = epochSeconds(io.now());
   // SMART Backend Services: iss = sub = client_id, aud = token URL, exp ≤ 5 min ahead, a fresh jti; no iat needed.
   const assertion = await new SignJWT({ iss: v.client, sub: v.client, aud, exp: nowSeconds + Number(lifetime), jti: randomUUID() })
     .setProtectedHeader({ alg: alg as AssertionAlg, kid, typ: 'JWT' })

@@ -27,4 +27,9 @@ export interface ResourceRecord {
   method?: 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 }
 
-export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
+/**
+ * A resource id (FHIR R4 datatypes.html#id): 1 to 64 letters, digits, '-' and '.'. ID_SOURCE is the
+ * unanchored pattern, for regular expressions that embed an id (`Patient/<id>`, a search reference).
+ */
+export const ID_SOURCE = '[A-Za-z0-9\\-.]{1,64}';
+export const ID_PATTERN = new RegExp(`^${ID_SOURCE}$`);

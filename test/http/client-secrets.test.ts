@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { hashToken } from '../../src/auth/registration/bearer-token.ts';
+import { hashToken } from '../../src/auth/tokens/token-hash.ts';
 import { secretKeyId } from '../../src/auth/secrets/secret-cipher.ts';
 import type { Database } from '../../src/storage/database.ts';
 import type { Portico } from '../../src/portico.ts';

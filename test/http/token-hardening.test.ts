@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { JWTPayload } from 'jose';
-import { hashToken } from '../../src/auth/registration/bearer-token.ts';
+import { hashToken } from '../../src/auth/tokens/token-hash.ts';
 import { seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
 import type { Portico } from '../../src/portico.ts';
 import type { Database, SqlClient } from '../../src/storage/database.ts';

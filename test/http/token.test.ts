@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet } from 'jose';
 import type { AuthorizationCodeRecord, Grant } from '../../src/auth/grants/grant.ts';
-import { hashToken } from '../../src/auth/registration/bearer-token.ts';
+import { hashToken } from '../../src/auth/tokens/token-hash.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 
 const ROOT_BASIC = `Basic ${Buffer.from('root:secret').toString('base64')}`;

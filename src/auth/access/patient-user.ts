@@ -3,6 +3,7 @@ import { v1Keyword } from '../scopes/permissions.ts';
 import type { Permission, ResourceScope, Scope } from '../scopes/scope.ts';
 import type { AccessGrant } from './access-grant.ts';
 import type { PatientCompartment } from '../../fhir/access/patient-compartment.ts';
+import { ID_SOURCE } from '../../fhir/resource.ts';
 
 /**
  * A user who is a patient, or acts for one: their fhirUser is `Patient/<id>` or `RelatedPerson/<id>`.
@@ -17,7 +18,7 @@ export interface PatientUser {
 }
 
 /** `Patient/<id>` or `RelatedPerson/<id>`, as a User's fhirUser is stored. */
-const RELATIVE = /^(Patient|RelatedPerson)\/([A-Za-z0-9\-.]{1,64})$/;
+const RELATIVE = new RegExp(`^(Patient|RelatedPerson)/(${ID_SOURCE})$`);
 /** Any other reference to one (absolute, versioned, malformed): still a patient user, fail closed. */
 const ANY_FORM = /(?:^|\/)(Patient|RelatedPerson)\//;
 

@@ -1,3 +1,5 @@
+import { ID_PATTERN, ID_SOURCE } from '../../fhir/resource.ts';
+
 /** A patient as the picker lists it. */
 export interface PatientChoice {
   id: string;
@@ -33,9 +35,8 @@ export interface PatientDirectory {
 /** A FHIR search (`resourceType`, query pairs as in a URL) returning the matching resources' JSON. */
 export type ResourceSearch = (resourceType: string, query: [string, string][]) => Promise<Readonly<Record<string, unknown>>[]>;
 
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 /** A relative reference to a Patient by id; any other form (absolute, versioned, contained) is not followed. */
-const PATIENT_REFERENCE = /^Patient\/([A-Za-z0-9\-.]{1,64})$/;
+const PATIENT_REFERENCE = new RegExp(`^Patient/(${ID_SOURCE})$`);
 const MAX_WORDS = 4;
 
 /** The directory over a FHIR search. Ids are checked before they reach a query, so a search never fails on them. */
@@ -46,7 +47,7 @@ export function createPatientDirectory(search: ResourceSearch): PatientDirectory
       const words = text.split(/[\s,$|\\]+/).filter(Boolean).slice(0, MAX_WORDS);
       const byName = await search('Patient', [...words.map((w): [string, string] => ['name', w]), ['_sort', 'family'], ['_count', String(limit)]]);
       const wanted = text.trim();
-      const byId = FHIR_ID.test(wanted) ? await search('Patient', [['_id', wanted]]) : [];
+      const byId = ID_PATTERN.test(wanted) ? await search('Patient', [['_id', wanted]]) : [];
       const choices = new Map<string, PatientChoice>();
       for (const patient of [...byId, ...byName]) {
         const choice = patientChoice(patient);
@@ -55,17 +56,17 @@ export function createPatientDirectory(search: ResourceSearch): PatientDirectory
       return [...choices.values()].slice(0, limit);
     },
     async findEncounters(patientId, limit) {
-      if (!FHIR_ID.test(patientId)) return [];
+      if (!ID_PATTERN.test(patientId)) return [];
       const found = await search('Encounter', [['patient', `Patient/${patientId}`], ['_sort', '-date'], ['_count', String(limit)]]);
       return found.map(encounterChoice).filter((e): e is EncounterChoice => e !== undefined);
     },
     async encounterBelongsTo(encounterId, patientId) {
-      if (!FHIR_ID.test(encounterId) || !FHIR_ID.test(patientId)) return false;
+      if (!ID_PATTERN.test(encounterId) || !ID_PATTERN.test(patientId)) return false;
       const found = await search('Encounter', [['_id', encounterId], ['patient', `Patient/${patientId}`]]);
       return found.some((e) => e.id === encounterId);
     },
     async relatedPatient(relatedPersonId) {
-      if (!FHIR_ID.test(relatedPersonId)) return undefined;
+      if (!ID_PATTERN.test(relatedPersonId)) return undefined;
       const person = (await search('RelatedPerson', [['_id', relatedPersonId]])).find((r) => r.id === relatedPersonId);
       if (!person || person.active === false) return undefined;
       const reference = isObject(person.patient) ? text(person.patient.reference) : undefined;

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { secretsEqual } from '../secret-compare.ts';
 import { SecretUnreadableError, type SecretCipher, type UnreadableReason } from '../secrets/secret-cipher.ts';
+import { randomToken } from '../../shared/random-token.ts';
 
 /** A fresh client secret: 256 random bits, base64url (43 characters). */
 export function generateClientSecret(): string {
-  return randomBytes(32).toString('base64url');
+  return randomToken(32);
 }
 
 /** A stored secret that does not decrypt, as reported to whoever composed ClientSecrets (a log line). */

@@ -1,4 +1,5 @@
 import type { GrantStore } from './grant-store.ts';
+import { createTtlCache } from '../../shared/ttl-cache.ts';
 
 /** A GrantStore that remembers `isActive` answers, and can be told that many grants may be ending. */
 export interface GrantStatusCache extends GrantStore {
@@ -16,23 +17,21 @@ export interface GrantStatusCache extends GrantStore {
  */
 export function cacheGrantStatus(store: GrantStore, options: { activeTtlMs: number; maxEntries: number; nowMs: () => number }): GrantStatusCache {
   if (options.activeTtlMs <= 0) return { ...store, forgetActive: (change) => change() };
-  const known = new Map<string, { active: boolean; until: number }>();
+  const known = createTtlCache<string, boolean>(options.maxEntries);
   // Bumped around every change that may end grants: an answer read across one may be from before it.
   let changes = 0;
   const remember = (id: string, active: boolean) => {
-    known.delete(id);
-    known.set(id, { active, until: active ? options.nowMs() + options.activeTtlMs : Number.POSITIVE_INFINITY });
-    while (known.size > options.maxEntries) known.delete(known.keys().next().value as string);
+    known.set(id, active, active ? options.nowMs() + options.activeTtlMs : Number.POSITIVE_INFINITY);
   };
   const forgetAll = () => {
     changes++;
-    for (const [id, entry] of known) if (entry.active) known.delete(id);
+    known.deleteWhere((active) => active);
   };
   return {
     ...store,
     async isActive(grantId) {
-      const entry = known.get(grantId);
-      if (entry && options.nowMs() < entry.until) return entry.active;
+      const remembered = known.get(grantId, options.nowMs());
+      if (remembered !== undefined) return remembered;
       const changesBefore = changes;
       const active = await store.isActive(grantId);
       if (!active || changes === changesBefore) remember(grantId, active);

@@ -3,6 +3,7 @@ import type { SigningKeys } from '../keys/signing-keys.ts';
 import { SIGNING_ALGS, type SigningAlg } from '../keys/signing-algorithms.ts';
 import { fhirContextProblem, type LaunchTokenContext, type VerifiedLaunch } from './launch-context.ts';
 import { LaunchError } from './launch-error.ts';
+import { epochSeconds } from '../../shared/time.ts';
 
 /** Typed so no other JWT of ours (access token, id_token) passes as a launch token (RFC 8725 §3.11). */
 export const LAUNCH_TOKEN_TYP = 'launch+jwt';
@@ -40,7 +41,7 @@ export async function createLaunchToken(input: LaunchTokenInput, deps: LaunchTok
     ...(input.encounter !== undefined ? { encounter: input.encounter } : {}),
     ...(input.fhirContext !== undefined ? { fhirContext: input.fhirContext } : {}),
   };
-  const iat = Math.floor(deps.now().getTime() / 1000);
+  const iat = epochSeconds(deps.now());
   const key = await deps.signingKeys.signingKey(LAUNCH_TOKEN_ALG);
   return new SignJWT({ client: input.client, ...(input.user !== undefined ? { user: input.user } : {}), ctx })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: LAUNCH_TOKEN_TYP })

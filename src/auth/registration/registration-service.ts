@@ -4,11 +4,12 @@ import type { Client, ClientRepository } from '../clients/client-repository.ts';
 import { clientSecretMatches, type ClientSecrets } from '../clients/client-secret.ts';
 import { validateClient } from '../clients/validate-client.ts';
 import { secretsEqual } from '../secret-compare.ts';
-import { hashToken } from './bearer-token.ts';
+import { hashToken } from '../tokens/token-hash.ts';
 import { parseClientMetadata, type ClientMetadata } from './client-metadata.ts';
 import { clientFromMetadata, metadataOfClient, registrationOf, usesSecret } from './client-mapping.ts';
 import { invalidMetadata, invalidToken } from './registration-error.ts';
 import type { RegistrationStore, RegistrationUnit } from './registration-store.ts';
+import { epochSeconds } from '../../shared/time.ts';
 
 export interface RegistrationOptions {
   clients: ClientRepository;
@@ -50,7 +51,6 @@ export interface ClientRegistration {
   issueInitialAccessToken(issuedTo: string): Promise<{ token: string; expires_at: number }>;
 }
 
-const epochSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
 /** RFC 7592 §2.2: fields of the server's response an update must not send back. */
 const SERVER_MANAGED_FIELDS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
 

@@ -1,4 +1,5 @@
 import type { RegistryRepository, RegistryResource, Stored } from './registry-repository.ts';
+import { createTtlCache } from '../../shared/ttl-cache.ts';
 
 /** A RegistryRepository with a read cache, which can be told of writes made around it. */
 export interface CachedRegistryRepository<T extends RegistryResource> extends RegistryRepository<T> {
@@ -30,15 +31,11 @@ export interface RegistryReadCacheOptions {
  */
 export function cacheRegistryReads<T extends RegistryResource>(repository: RegistryRepository<T>, options: RegistryReadCacheOptions): CachedRegistryRepository<T> {
   if (options.ttlMs <= 0) return { ...repository, forgetWritten: () => {} };
-  const known = new Map<string, { json: string; until: number }>();
-  const absent = new Map<string, number>();
+  // Each known resource as JSON; each absent id as `true`.
+  const known = createTtlCache<string, string>(options.maxEntries);
+  const absent = createTtlCache<string, true>(options.maxEntries);
   // Bumped by every write: a read that overlapped a write may hold the old version, so it is not kept.
   let writes = 0;
-  const remember = <V>(map: Map<string, V>, id: string, value: V) => {
-    map.delete(id);
-    map.set(id, value);
-    while (map.size > options.maxEntries) map.delete(map.keys().next().value as string);
-  };
   const drop = (id: string) => {
     known.delete(id);
     absent.delete(id);
@@ -56,19 +53,18 @@ export function cacheRegistryReads<T extends RegistryResource>(repository: Regis
   return {
     async get(id) {
       const now = options.nowMs();
-      const entry = known.get(id);
-      if (entry && now < entry.until) return JSON.parse(entry.json) as Stored<T>;
-      const absentUntil = absent.get(id);
-      if (absentUntil !== undefined && now < absentUntil) return undefined;
+      const json = known.get(id, now);
+      if (json !== undefined) return JSON.parse(json) as Stored<T>;
+      if (absent.get(id, now)) return undefined;
       const writesBefore = writes;
       const resource = await repository.get(id);
       if (writes === writesBefore) {
         if (resource) {
           absent.delete(id);
-          remember(known, id, { json: JSON.stringify(resource), until: options.nowMs() + options.ttlMs });
+          known.set(id, JSON.stringify(resource), options.nowMs() + options.ttlMs);
         } else {
           known.delete(id);
-          remember(absent, id, options.nowMs() + options.ttlMs);
+          absent.set(id, true, options.nowMs() + options.ttlMs);
         }
       }
       return resource;

@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomToken } from '../../shared/random-token.ts';
 
 /** A new session id: 256 random bits, base64url (OWASP: at least 64 bits of entropy). */
 export function generateSessionId(): string {
-  return randomBytes(32).toString('base64url');
+  return randomToken(32);
 }
 
 /** What the database keeps instead of the id. */

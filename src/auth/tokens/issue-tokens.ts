@@ -1,12 +1,13 @@
-import { hashToken } from '../registration/bearer-token.ts';
+import { hashToken } from './token-hash.ts';
 import type { AccessTokenClaims, Grant } from '../grants/grant.ts';
 import { ID_TOKEN_ALG } from '../keys/signing-algorithms.ts';
 import { SigningKeyError, type SigningKeys } from '../keys/signing-keys.ts';
 import { signAccessToken } from './access-token.ts';
 import { signIdToken } from './id-token.ts';
-import { epochSeconds, type IssuanceStores, type TokenDeps } from './token-deps.ts';
+import type { IssuanceStores, TokenDeps } from './token-deps.ts';
 import type { TokenResponse } from './token-response.ts';
 import { releasesIdentity, userinfoMember } from './user-claims.ts';
+import { epochSeconds } from '../../shared/time.ts';
 
 export interface IssueRequest {
   grant: Grant;

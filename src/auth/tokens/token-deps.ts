@@ -54,4 +54,5 @@ export interface TokenDeps {
   newSecret: () => string;
 }
 
-export const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
+// Re-exported for callers that take it together with the token deps.
+export { epochSeconds } from '../../shared/time.ts';

@@ -1,8 +1,8 @@
 import { invalidRequest, OAuthError } from '../oauth-error.ts';
 import type { GrantHandler } from './grant-handler.ts';
-import { authorizationCodeGrant } from './grants/authorization-code-grant.ts';
-import { clientCredentialsGrant } from './grants/client-credentials-grant.ts';
-import { refreshTokenGrant } from './grants/refresh-token-grant.ts';
+import { authorizationCodeGrant } from './grant-types/authorization-code-grant.ts';
+import { clientCredentialsGrant } from './grant-types/client-credentials-grant.ts';
+import { refreshTokenGrant } from './grant-types/refresh-token-grant.ts';
 import type { TokenDeps } from './token-deps.ts';
 import type { TokenResponse } from './token-response.ts';
 

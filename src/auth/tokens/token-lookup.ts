@@ -1,8 +1,9 @@
 import type { AccessTokenClaims, Grant } from '../grants/grant.ts';
-import { hashToken } from '../registration/bearer-token.ts';
+import { hashToken } from './token-hash.ts';
 import { checkAccessTokenClaims, verifyAccessToken } from './verify-access-token.ts';
-import { epochSeconds, type TokenDeps } from './token-deps.ts';
+import type { TokenDeps } from './token-deps.ts';
 import { sessionAllowsRefresh } from './online-access.ts';
+import { epochSeconds } from '../../shared/time.ts';
 
 /** An active token of ours, whichever kind. */
 export type ActiveToken =

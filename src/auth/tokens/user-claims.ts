@@ -1,6 +1,10 @@
 import type { Grant } from '../grants/grant.ts';
 import type { StoredUser } from '../users/user.ts';
 import { absoluteFhirUser } from './id-token.ts';
+import { ID_SOURCE } from '../../fhir/resource.ts';
+
+/** `Type/id`, alone or at the end of an absolute URL. */
+const TYPE_AND_ID = new RegExp(`(?:^|/)([A-Z][A-Za-z]+)/(${ID_SOURCE})$`);
 
 /**
  * What a token says about its user, in the two shapes clients read, from one stored User and one grant
@@ -17,7 +21,7 @@ export function releasesIdentity(grant: Pick<Grant, 'userId'>, scopes: ReadonlyS
 /** `Patient/abc` (or an absolute URL ending so) as a reference object, seed 002's `fhirUser` shape. */
 function fhirUserReference(fhirUser: string | undefined): { resourceType: string; id: string } | undefined {
   if (fhirUser === undefined) return undefined;
-  const match = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(fhirUser);
+  const match = TYPE_AND_ID.exec(fhirUser);
   return match?.[1] && match[2] ? { resourceType: match[1], id: match[2] } : undefined;
 }
 

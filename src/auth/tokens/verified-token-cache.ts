@@ -1,4 +1,5 @@
 import type { AccessTokenClaims } from '../grants/grant.ts';
+import { createTtlCache } from '../../shared/ttl-cache.ts';
 
 /** What a verified token left behind: its claims, and the key (kid) its signature was checked with. */
 export interface VerifiedToken {
@@ -18,23 +19,11 @@ export interface VerifiedTokenCache {
 }
 
 export function createVerifiedTokenCache(options: { maxEntries: number; maxAgeSeconds: number }): VerifiedTokenCache {
-  const entries = new Map<string, { verified: VerifiedToken; until: number }>();
+  const entries = createTtlCache<string, VerifiedToken>(options.maxEntries);
   return {
-    get(token, nowSeconds) {
-      const entry = entries.get(token);
-      if (!entry) return undefined;
-      if (nowSeconds >= entry.until) {
-        entries.delete(token);
-        return undefined;
-      }
-      return entry.verified;
-    },
+    get: (token, nowSeconds) => entries.get(token, nowSeconds),
     set(token, verified, nowSeconds) {
-      if (options.maxEntries <= 0) return;
-      entries.delete(token);
-      entries.set(token, { verified, until: Math.min(verified.claims.exp, nowSeconds + options.maxAgeSeconds) });
-      // Oldest first out: Map keeps insertion order.
-      while (entries.size > options.maxEntries) entries.delete(entries.keys().next().value as string);
+      entries.set(token, verified, Math.min(verified.claims.exp, nowSeconds + options.maxAgeSeconds));
     },
   };
 }

@@ -4,6 +4,7 @@ import type { SigningKeys } from '../keys/signing-keys.ts';
 import { SIGNING_ALGS } from '../keys/signing-algorithms.ts';
 import { ACCESS_TOKEN_TYP } from './access-token.ts';
 import type { VerifiedTokenCache } from './verified-token-cache.ts';
+import { epochSeconds } from '../../shared/time.ts';
 
 export interface AccessTokenVerifierDeps {
   keys: Pick<SigningKeys, 'verificationKey'>;
@@ -37,7 +38,7 @@ const NOT_OUR_KEY = 'the access token was not signed by a key of this server';
  * it never echoes token contents.
  */
 export async function verifyAccessToken(token: string, deps: AccessTokenVerifierDeps): Promise<TokenVerification> {
-  const nowSeconds = Math.floor(deps.now().getTime() / 1000);
+  const nowSeconds = epochSeconds(deps.now());
   const remembered = deps.verified?.get(token, nowSeconds);
   let claims: AccessTokenClaims;
   if (remembered) {

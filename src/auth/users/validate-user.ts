@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { Problems } from '../registry/validation-error.ts';
 import { hashPassword } from './password-hash.ts';
 import type { User } from './user.ts';
+import { ID_SOURCE } from '../../fhir/resource.ts';
 
-const FHIR_USER = /^(Patient|Practitioner|RelatedPerson|Person)\/[A-Za-z0-9\-.]{1,64}$/;
+const FHIR_USER = new RegExp(`^(Patient|Practitioner|RelatedPerson|Person)/${ID_SOURCE}$`);
 
 const userSchema = z.strictObject({
   resourceType: z.literal('User', 'must be "User"').optional(),

@@ -4,6 +4,7 @@ import { parseSearchRequest } from '../search/parse-search.ts';
 import type { SearchParameterRegistry } from '../search/registry.ts';
 import { MAX_STRING_BYTES } from '../validation/primitive-formats.ts';
 import type { ExportLevel, ExportRequest } from './export-job.ts';
+import { ID_SOURCE } from '../resource.ts';
 
 /** Bulk Data Access 2.0.0 §"Query Parameters": `_outputFormat` values that all mean NDJSON. */
 export const NDJSON_FORMATS: ReadonlySet<string> = new Set(['application/fhir+ndjson', 'application/ndjson', 'ndjson']);
@@ -16,7 +17,7 @@ const SUPPORTED_ASSOCIATED_DATA: ReadonlySet<string> = new Set();
 /** FHIR instant (R4 datatypes.html#instant). */
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const ELEMENT = /^([A-Z][A-Za-z]+\.)?[a-z][A-Za-z0-9]*(\[x\])?$/;
-const PATIENT_REFERENCE = /^Patient\/([A-Za-z0-9\-.]{1,64})$/;
+const PATIENT_REFERENCE = new RegExp(`^Patient/(${ID_SOURCE})$`);
 
 export interface ExportParameterContext {
   level: ExportLevel;

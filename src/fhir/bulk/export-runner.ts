@@ -3,7 +3,7 @@ import { constrainRepository } from '../authorization/constrained-repository.ts'
 import type { FhirSettings } from '../interaction.ts';
 import { issue, outcome, type OutcomeIssue } from '../outcome.ts';
 import type { ResourceJsonReader, ResourceReader, ResourceRepository } from '../repository.ts';
-import type { Resource } from '../resource.ts';
+import { ID_SOURCE, type Resource } from '../resource.ts';
 import type { SearchIndexRows } from '../search/index-rows.ts';
 import { parseSearchRequest } from '../search/parse-search.ts';
 import type { SearchParameterRegistry } from '../search/registry.ts';
@@ -44,7 +44,7 @@ const BEAT_EVERY_MS = 1000;
 /** Ids looked up per query when exporting referenced resources. */
 const ID_BATCH = 200;
 /** A FHIR reference to a local resource: `Practitioner/123`, or absolute under our base. */
-const LOCAL_REFERENCE = /^(?:(.*)\/)?([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
+const LOCAL_REFERENCE = new RegExp(`^(?:(.*)/)?([A-Z][A-Za-z]+)/(${ID_SOURCE})$`);
 
 export type RunResult = 'completed' | 'failed' | 'lost';
 

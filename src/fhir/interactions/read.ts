@@ -1,6 +1,7 @@
 import { readerOf, type Interaction } from '../interaction.ts';
 import { gone, notFound } from '../outcome.ts';
 import { parseETagVersion, versionHeaders } from '../version-headers.ts';
+import { epochSeconds } from '../../shared/time.ts';
 
 /** GET [type]/[id] */
 export const read: Interaction = async (request, route, deps) => {
@@ -13,7 +14,7 @@ export const read: Interaction = async (request, route, deps) => {
   const ifNoneMatch = parseETagVersion(request.headers.ifNoneMatch);
   if (ifNoneMatch !== undefined && ifNoneMatch === record.versionId) return { status: 304, headers };
   const since = request.headers.ifModifiedSince ? Date.parse(request.headers.ifModifiedSince) : NaN;
-  if (!Number.isNaN(since) && Math.floor(Date.parse(record.lastUpdated) / 1000) <= Math.floor(since / 1000)) {
+  if (!Number.isNaN(since) && epochSeconds(new Date(record.lastUpdated)) <= epochSeconds(new Date(since))) {
     return { status: 304, headers };
   }
   return { status: 200, headers, body: record.resource };

@@ -3,6 +3,7 @@ import { dateRange } from './date-range.ts';
 import { decimalRange } from './decimal-range.ts';
 import { indexedTokenPart } from './index-budget.ts';
 import type { DateValue, NumberValue, Prefix, QuantityValue, ReferenceValue, TokenValue } from './search-request.ts';
+import { ID_PATTERN, ID_SOURCE } from '../resource.ts';
 
 /**
  * Parsers of one search value by parameter type (FHIR R4 search.html#ptypes). Every bad value
@@ -91,8 +92,7 @@ export function parseQuantity(name: string, raw: string): QuantityValue {
   return value;
 }
 
-const LOCAL = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+const LOCAL = new RegExp(`^([A-Z][A-Za-z]+)/(${ID_SOURCE})(?:/_history/[^/]+)?$`);
 
 /**
  * `Patient/123`, `123`, or an absolute URL; absolute URLs on our own base are local
@@ -115,7 +115,7 @@ export function parseReferenceValue(
     return { kind: 'local', type, id, baseUrl: context.baseUrl };
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(value)) return { kind: 'url', url: value.replace(/\|[^|]*$/, '') };
-  if (!ID.test(value)) throw badRequest(`'${raw}' is not a reference (Type/id, id or an absolute URL) in ${name}`, name);
+  if (!ID_PATTERN.test(value)) throw badRequest(`'${raw}' is not a reference (Type/id, id or an absolute URL) in ${name}`, name);
   const type = context.typeModifier ?? (context.targets.length === 1 ? context.targets[0] : undefined);
   return type ? { kind: 'local', type, id: value, baseUrl: context.baseUrl } : { kind: 'local', id: value, baseUrl: context.baseUrl };
 }

@@ -1,3 +1,5 @@
+import { ID_SOURCE } from '../resource.ts';
+
 /**
  * What a Reference.reference (or canonical) string names: a local `Type/id`, or an absolute URL
  * whose tail may still be `Type/id` (FHIR R4 references.html#literal).
@@ -13,7 +15,7 @@ export interface ParsedReference {
  * The type is at most 64 letters, as an id is at most 64 characters (R4 datatypes.html#id): both go
  * into the search index's target entry, which PostgreSQL caps at 2,704 bytes. No R4 type name is longer.
  */
-const TYPE_ID = /(?:^|\/)([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
+const TYPE_ID = new RegExp(`(?:^|/)([A-Z][A-Za-z]{1,63})/(${ID_SOURCE})(?:/_history/[^/]+)?$`);
 
 export function parseReference(reference: string): ParsedReference | undefined {
   if (reference.startsWith('#') || reference === '') return undefined;

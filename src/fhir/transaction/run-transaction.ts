@@ -8,6 +8,10 @@ import type { BatchEntry } from './bundle-entries.ts';
 import type { EntryDispatcher } from './dispatch.ts';
 import { responseEntry } from './entry-response.ts';
 import { isPlaceholder, rewriteReferences } from './reference-rewrite.ts';
+import { ID_SOURCE } from '../resource.ts';
+
+/** `Type/id`: a DELETE entry's url that names one resource. */
+const TYPE_AND_ID = new RegExp(`^[A-Za-z]+/${ID_SOURCE}$`);
 
 /** What a placeholder fullUrl turned into, decided before any POST/PUT runs. */
 interface Assignment {
@@ -81,7 +85,7 @@ class TransactionRun {
     const location = response.headers?.Location;
     const identity = location
       ? location.slice(this.unit.settings.baseUrl.length + 1).replace(/\/_history\/[^/]+$/, '')
-      : method === 'DELETE' && /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(path) ? path : undefined;
+      : method === 'DELETE' && TYPE_AND_ID.test(path) ? path : undefined;
     if (!identity) return;
     const earlier = this.written.get(identity);
     if (earlier !== undefined) {

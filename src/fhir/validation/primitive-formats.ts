@@ -1,3 +1,5 @@
+import { ID_PATTERN } from '../resource.ts';
+
 /**
  * Value rules of the FHIR R4 primitive types (datatypes.html#primitive), with the regexes the R4
  * StructureDefinitions give for `[type].value`, compiled once. In JSON (json.html#primitive)
@@ -11,7 +13,6 @@ const DATE_TIME =
 const INSTANT =
   /^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))$/;
 const TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?$/;
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 // datatypes.html#code: "no whitespace other than single spaces in the contents" (stricter than the regex's \s).
 const CODE = /^[^\s]+( [^\s]+)*$/;
 const URI = /^\S+$/;
@@ -76,7 +77,7 @@ const PRIMITIVE_CHECKS: ReadonlyMap<string, PrimitiveCheck> = new Map<string, Pr
   // datatypes.html#string: strings SHALL contain non-whitespace content.
   ['string', (v) => checkString(v) ?? (NOT_BLANK.test(v as string) ? undefined : 'string must not be only whitespace')],
   ['markdown', stringCheck('markdown', NOT_BLANK, 'only whitespace')],
-  ['id', stringCheck('id', ID, '1-64 of A-Z a-z 0-9 - .')],
+  ['id', stringCheck('id', ID_PATTERN, '1-64 of A-Z a-z 0-9 - .')],
   ['code', stringCheck('code', CODE, 'no leading, trailing or double whitespace')],
   ['uri', stringCheck('uri', URI, 'no whitespace')],
   ['url', stringCheck('url', URI, 'no whitespace')],

@@ -1,7 +1,6 @@
 import { formatScope } from '../../scopes/index.ts';
 import { established, type AuthorizeStep } from '../authorize-step.ts';
-
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+import { ID_PATTERN } from '../../../fhir/resource.ts';
 
 /** How many encounters the picker lists: the most recent ones. */
 export const ENCOUNTER_PICKER_SIZE = 20;
@@ -38,7 +37,7 @@ export const establishEncounter: AuthorizeStep = {
     };
     const chosen = input.decision?.encounter?.trim();
     if (!chosen) return pick(input.decision?.encounter !== undefined ? 'Choose a visit.' : undefined);
-    if (!FHIR_ID.test(chosen) || !(await directory.encounterBelongsTo(chosen, patient))) return pick('That visit is not one of this patient’s.');
+    if (!ID_PATTERN.test(chosen) || !(await directory.encounterBelongsTo(chosen, patient))) return pick('That visit is not one of this patient’s.');
     return { add: { encounter: chosen } };
   },
 };

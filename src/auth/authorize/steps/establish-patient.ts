@@ -1,7 +1,6 @@
 import { formatScope } from '../../scopes/index.ts';
 import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';
-
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+import { ID_PATTERN } from '../../../fhir/resource.ts';
 
 /** How many patients the picker lists at once: enough to choose from, few enough to read. */
 export const PATIENT_PICKER_SIZE = 20;
@@ -42,7 +41,7 @@ export const establishPatient: AuthorizeStep = {
     const chosen = input.decision?.patient?.trim();
     if (!chosen) return pick('', input.decision?.patient !== undefined ? 'Choose a patient.' : undefined);
     // TODO(access policies): any existing patient can be chosen; a practitioner's AccessPolicies should narrow the list.
-    if (!FHIR_ID.test(chosen) || !(await deps.patientExists(chosen))) return pick('', 'No patient has that id.');
+    if (!ID_PATTERN.test(chosen) || !(await deps.patientExists(chosen))) return pick('', 'No patient has that id.');
     return { add: { patient: chosen, ...withEncounter } };
   },
 };

@@ -1,7 +1,8 @@
-import { hashToken } from '../../registration/bearer-token.ts';
+import { hashToken } from '../../tokens/token-hash.ts';
 import type { Grant } from '../../grants/grant.ts';
 import { formatScopes } from '../../scopes/index.ts';
 import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';
+import { epochSeconds } from '../../../shared/time.ts';
 
 /** Codes live 60 s (RFC 6749 §4.1.2 recommends at most 10 minutes; SMART apps redeem them at once). */
 const CODE_LIFETIME_SECONDS = 60;
@@ -31,7 +32,7 @@ export const issueCode: AuthorizeStep = {
       ...(state.patient !== undefined ? { patient: state.patient, needPatientBanner: true } : {}),
       ...(state.encounter !== undefined ? { encounter: state.encounter } : {}),
       ...(launch?.fhirContext !== undefined ? { fhirContext: launch.fhirContext } : {}),
-      authTime: Math.floor(session.authTime.getTime() / 1000),
+      authTime: epochSeconds(session.authTime),
       ...(nonce !== undefined ? { nonce } : {}),
       // The stored session's id hash: what identifies the session server-side.
       sessionId: session.idHash,
@@ -41,7 +42,7 @@ export const issueCode: AuthorizeStep = {
       grant,
       redirectUri,
       ...(codeChallenge !== undefined ? { codeChallenge } : {}),
-      expiresAt: Math.floor(deps.now().getTime() / 1000) + CODE_LIFETIME_SECONDS,
+      expiresAt: epochSeconds(deps.now()) + CODE_LIFETIME_SECONDS,
     });
     return { outcome: { kind: 'redirect', redirectUri, response: { code, state: input.params.values.state } } };
   },

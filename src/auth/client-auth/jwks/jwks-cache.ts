@@ -1,4 +1,5 @@
 import type { FetchedJwks, JsonWebKeySet, JwksAnswer, JwksFetcher, JwksSource } from './jwks-source.ts';
+import { createTtlCache } from '../../../shared/ttl-cache.ts';
 
 export interface JwksCacheOptions {
   fetch: JwksFetcher;
@@ -13,11 +14,6 @@ export interface JwksCacheOptions {
   maxEntries?: number;
 }
 
-interface Entry {
-  jwks: JsonWebKeySet;
-  expiresAt: number;
-}
-
 /**
  * A per-process cache of fetched key sets. Only a cache: the client's jwks_uri stays the truth, entries
  * never outlive the response's max-age, and failures are not cached. Concurrent misses share one fetch.
@@ -27,17 +23,14 @@ export function createJwksCache(options: JwksCacheOptions): JwksSource {
   const maxMaxAge = options.maxMaxAgeSeconds ?? 3600;
   const minRefresh = (options.minRefreshIntervalSeconds ?? 30) * 1000;
   const maxEntries = options.maxEntries ?? 1000;
-  const entries = new Map<string, Entry>();
+  const entries = createTtlCache<string, JsonWebKeySet>(maxEntries);
   const lastForcedRefresh = new Map<string, number>();
   const inFlight = new Map<string, Promise<JsonWebKeySet>>();
 
   function store(url: string, fetched: FetchedJwks, at: number): JsonWebKeySet {
     const maxAge = Math.min(fetched.maxAgeSeconds ?? defaultMaxAge, maxMaxAge);
-    entries.delete(url);
-    if (maxAge > 0) {
-      entries.set(url, { jwks: fetched.jwks, expiresAt: at + maxAge * 1000 });
-      while (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
-    }
+    if (maxAge > 0) entries.set(url, fetched.jwks, at + maxAge * 1000);
+    else entries.delete(url);
     return fetched.jwks;
   }
 
@@ -56,12 +49,11 @@ export function createJwksCache(options: JwksCacheOptions): JwksSource {
   return {
     async get(url, { refresh = false } = {}): Promise<JwksAnswer> {
       const now = options.now().getTime();
-      const cached = entries.get(url);
-      const fresh = cached && cached.expiresAt > now ? cached : undefined;
-      if (fresh && !refresh) return { jwks: fresh.jwks, fetched: false };
+      const fresh = entries.get(url, now);
+      if (fresh && !refresh) return { jwks: fresh, fetched: false };
       if (fresh && refresh) {
         const last = lastForcedRefresh.get(url);
-        if (last !== undefined && now - last < minRefresh) return { jwks: fresh.jwks, fetched: false };
+        if (last !== undefined && now - last < minRefresh) return { jwks: fresh, fetched: false };
         lastForcedRefresh.set(url, now);
         if (lastForcedRefresh.size > maxEntries) lastForcedRefresh.delete(lastForcedRefresh.keys().next().value as string);
       }

@@ -6,6 +6,7 @@ import type { ClientAuthDeps, ClientAuthMethod } from '../client-auth-method.ts'
 import { findActiveClient } from '../client-lookup.ts';
 import { JwksFetchError, type JwksAnswer } from '../jwks/jwks-source.ts';
 import { invalidClient, invalidRequest } from '../../oauth-error.ts';
+import { epochSeconds } from '../../../shared/time.ts';
 
 /**
  * Leeway for clocks that disagree, seconds: applied only where it cannot lengthen an assertion's life
@@ -119,7 +120,7 @@ async function verifySignature(assertion: string, client: StoredClient, kid: str
 async function checkClaims(payload: JWTPayload, clientId: string, deps: ClientAuthDeps): Promise<void> {
   const audiences = Array.isArray(payload.aud) ? payload.aud : payload.aud === undefined ? [] : [payload.aud];
   if (!audiences.some((a) => deps.audiences.includes(a))) throw invalidClient('client_assertion aud must be the token endpoint URL');
-  const nowSeconds = Math.floor(deps.now().getTime() / 1000);
+  const nowSeconds = epochSeconds(deps.now());
   if (typeof payload.exp !== 'number') throw invalidClient('client_assertion has no exp');
   if (payload.exp > nowSeconds + ASSERTION_MAX_LIFETIME_SECONDS) {
     throw invalidClient('client_assertion exp is more than 5 minutes in the future (SMART Backend Services)');

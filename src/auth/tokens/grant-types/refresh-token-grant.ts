@@ -1,14 +1,14 @@
 import { accessTokenLifetime } from '../../clients/token-lifetime.ts';
-import { hashToken } from '../../registration/bearer-token.ts';
+import { hashToken } from '../token-hash.ts';
 import { formatScope, isCoveredBy, parseScopes, scopeSyntaxProblem } from '../../scopes/index.ts';
 import { mayRefresh, type GrantHandler } from '../grant-handler.ts';
 import { issueTokens } from '../issue-tokens.ts';
 import { redeemAtomically, type Redemption } from '../redemption.ts';
-import { epochSeconds } from '../token-deps.ts';
 import { sessionAllowsRefresh } from '../online-access.ts';
 import { invalidGrant, invalidRequest, invalidScope, unauthorizedClient } from '../../oauth-error.ts';
 import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
 import { refreshLifetime } from './authorization-code-grant.ts';
+import { epochSeconds } from '../../../shared/time.ts';
 
 /**
  * RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14.2): each use spends the token and

@@ -1,14 +1,15 @@
 import { accessTokenLifetime } from '../../clients/token-lifetime.ts';
 import type { StoredClient } from '../../clients/client-repository.ts';
 import type { AuthorizationCodeRecord } from '../../grants/grant.ts';
-import { hashToken } from '../../registration/bearer-token.ts';
+import { hashToken } from '../token-hash.ts';
 import { mayRefresh, requireGrantType, requiresPkce, type GrantHandler } from '../grant-handler.ts';
 import { issueTokens } from '../issue-tokens.ts';
 import { pkceProblem } from '../pkce.ts';
 import { redeemAtomically, type Redemption } from '../redemption.ts';
-import { epochSeconds, type TokenDeps } from '../token-deps.ts';
+import type { TokenDeps } from '../token-deps.ts';
 import { invalidGrant, invalidRequest, type OAuthError } from '../../oauth-error.ts';
 import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
+import { epochSeconds } from '../../../shared/time.ts';
 
 /**
  * RFC 6749 §4.1.3 with RFC 7636 §4.5: the code is consumed first (atomically, so exactly one of
