@@ -16,7 +16,7 @@ import { renderRpcError, rpcPlugin, type RpcPluginOptions } from './rpc/rpc-plug
 import { pageSecurityHeaders } from './ui/page-headers.ts';
 import { PAGE_PATHS, renderPageError, uiPlugin, type UiPluginOptions } from './ui/ui-plugin.ts';
 import { tokenPlugin, type TokenPluginOptions } from './token/token-plugin.ts';
-import { sandboxPlugin, type SandboxPluginOptions } from './sandbox/sandbox-plugin.ts';
+import { sandboxPlugin, type SandboxPluginOptions } from '../sandbox/http/sandbox-plugin.ts';
 
 export interface AppOptions {
   fhir: FhirDeps;

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { debugIntrospect, mintDebugToken, type DebugTokenDeps } from '../../auth/sandbox/debug-token.ts';
+import { debugIntrospect, mintDebugToken, type DebugTokenDeps } from '../auth/debug-token.ts';
 import { invalidRequest } from '../../auth/oauth-error.ts';
-import { bodyText } from '../body-text.ts';
-import { refuseForbiddenText } from '../forbidden-text-hook.ts';
-import { parseJsonBody } from '../json-body.ts';
-import { noStore } from '../no-store.ts';
-import { renderTokenError } from '../token/token-errors.ts';
+import { bodyText } from '../../http/body-text.ts';
+import { refuseForbiddenText } from '../../http/forbidden-text-hook.ts';
+import { parseJsonBody } from '../../http/json-body.ts';
+import { noStore } from '../../http/no-store.ts';
+import { renderTokenError } from '../../http/token/token-errors.ts';
 
 export interface SandboxPluginOptions {
   deps: DebugTokenDeps;
