@@ -1,6 +1,28 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const FRAMEWORK_AND_DRIVERS = ['fastify', 'pg', '@electric-sql/pglite'];
+const layer = (...names) => ({ group: names.map((name) => `**/${name}/**`) });
+
+/**
+ * Layering: imports go one way. Only src/http imports Fastify; only src/storage speaks SQL drivers; src/fhir knows
+ * nothing of OAuth or SMART (a caller's access reaches it through the port it declares,
+ * src/fhir/access/access-port.ts); src/ui renders its own view models. Each layer of the sandbox wing
+ * (src/sandbox/fhir, src/sandbox/auth, …) is held to the rules of the layer it is named after.
+ */
+const LAYERS = {
+  fhir: { paths: FRAMEWORK_AND_DRIVERS, patterns: [layer('http', 'storage', 'cli', 'auth')] },
+  auth: { paths: FRAMEWORK_AND_DRIVERS, patterns: [layer('http', 'storage', 'cli')] },
+  ui: {
+    paths: FRAMEWORK_AND_DRIVERS,
+    patterns: [
+      layer('http', 'cli'),
+      { ...layer('auth', 'fhir', 'storage'), message: 'src/ui renders its own view models; map domain values to them in the caller.' },
+    ],
+  },
+  storage: { paths: ['fastify'], patterns: [layer('http', 'cli')] },
+};
+
 export default tseslint.config(
   { ignores: ['node_modules', 'data', 'dist', 'coverage', 'bench/results'] },
   js.configs.recommended,
@@ -12,43 +34,9 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [] }],
     },
   },
-  // Layering: imports go one way. Only src/http imports Fastify; only src/storage speaks SQL drivers.
-  {
-    files: ['src/fhir/**', 'src/auth/**', 'src/ui/**'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: ['fastify', 'pg', '@electric-sql/pglite'],
-        patterns: ['**/http/**', '**/storage/**', '**/cli/**'],
-      }],
-    },
-  },
-  // Pages render their own view models: the route that calls a page maps domain values to what the page declares.
-  {
-    files: ['src/ui/**'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: ['fastify', 'pg', '@electric-sql/pglite'],
-        patterns: [
-          { group: ['**/http/**', '**/cli/**'] },
-          { group: ['**/auth/**', '**/fhir/**', '**/storage/**'], message: 'src/ui renders its own view models; map domain values to them in the caller.' },
-        ],
-      }],
-    },
-  },
-  // The FHIR domain knows nothing of OAuth or SMART: a caller's access reaches it through the port it declares
-  // (src/fhir/access/access-port.ts). Flat config replaces a rule's options rather than merging them, so this
-  // block restates the layering above for src/fhir and adds src/auth to it.
-  {
-    files: ['src/fhir/**'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: ['fastify', 'pg', '@electric-sql/pglite'],
-        patterns: ['**/http/**', '**/storage/**', '**/cli/**', '**/auth/**'],
-      }],
-    },
-  },
-  {
-    files: ['src/storage/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: ['fastify'], patterns: ['**/http/**', '**/cli/**'] }] },
-  },
+  // Flat config replaces a rule's options rather than merging them: one block per layer, none overlapping.
+  ...Object.entries(LAYERS).map(([name, restricted]) => ({
+    files: [`src/${name}/**`, `src/sandbox/${name}/**`],
+    rules: { 'no-restricted-imports': ['error', restricted] },
+  })),
 );
