@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
+import { assertionAudiences } from './endpoints.ts';
 import { createSigningKeys, type SigningKeys } from './auth/keys/signing-keys.ts';
 import { createClientSecrets, generateClientSecret, type ClientSecrets } from './auth/clients/client-secret.ts';
 import { resealClientSecrets } from './auth/clients/reseal-client-secrets.ts';
@@ -318,7 +319,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       }),
       throttle: clientAuthThrottle,
       now,
-      audiences: [`${config.baseUrl}/auth/token`],
+      audiences: assertionAudiences(config.baseUrl),
     });
     const sessions = createSessionService({
       store: createSessionStore(authDb),

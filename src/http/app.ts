@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { ENDPOINTS } from '../endpoints.ts';
 import type { FhirDeps } from '../fhir/interaction.ts';
 import { StorageFault } from '../fhir/storage-fault.ts';
 import { ADMIN_KINDS } from '../auth/admin/registry-admin.ts';
@@ -54,16 +55,16 @@ export interface AppOptions {
 }
 
 /** Where the sandbox's unauthenticated FHIR API lives (the S4S path). */
-export const OPEN_FHIR_MOUNT = '/api/open-fhir';
+export const OPEN_FHIR_MOUNT = ENDPOINTS.openFhir.path;
 
 /** The HTTP application: one encapsulated plugin per surface, each with its own parsers and error renderer. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Errors raised before routing (a malformed URL) answer in the shape of the surface the path names.
   const preRoute = preRouteErrors(
     [
-      { prefixes: ['/fhir', OPEN_FHIR_MOUNT], render: renderFhirError },
+      { prefixes: [ENDPOINTS.fhir.path, OPEN_FHIR_MOUNT], render: renderFhirError },
       { prefixes: ADMIN_KINDS.map((kind) => `/${kind}`), render: (error, request, reply) => renderAdminError(error, request, noStore(reply)) },
-      { prefixes: ['/rpc'], render: (error, request, reply) => renderRpcError(error, request, noStore(reply)) },
+      { prefixes: [ENDPOINTS.rpc.path], render: (error, request, reply) => renderRpcError(error, request, noStore(reply)) },
       { prefixes: PAGE_PATHS, render: (error, request, reply) => renderPageError(error, request, reply.headers(pageSecurityHeaders(options.ui.frameAncestors))) },
     ],
     renderOAuthError,
@@ -81,9 +82,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Before every surface, so that their routes, errors and 404s all pass through it.
   app.addHook('onRequest', corsHook(options.cors));
 
-  app.get('/health', async () => ({ status: 'ok' }));
+  app.get(ENDPOINTS.health.path, async () => ({ status: 'ok' }));
   // A load balancer sends new work elsewhere while this process sheds it or cannot reach the database.
-  app.get('/ready', async (_request, reply) => {
+  app.get(ENDPOINTS.ready.path, async (_request, reply) => {
     try {
       await options.ping();
       return { status: 'ready' };
@@ -97,7 +98,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(fhirPlugin, {
-    prefix: '/fhir',
+    prefix: ENDPOINTS.fhir.path,
     deps: options.fhir,
     maxJsonDepth: options.maxJsonDepth,
     auth: options.fhirAuth,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { ENDPOINTS } from '../../endpoints.ts';
 import { debugIntrospect, mintDebugToken, type DebugTokenDeps } from '../auth/debug-token.ts';
 import { invalidRequest } from '../../auth/oauth-error.ts';
 import { bodyText } from '../../http/body-text.ts';
@@ -43,7 +44,7 @@ export async function sandboxPlugin(app: FastifyInstance, options: SandboxPlugin
   app.setErrorHandler(renderTokenError);
   app.addHook('onRequest', refuseForbiddenText(invalidRequest));
 
-  app.post('/oauth/debug/token', async (request, reply) => {
+  app.post(ENDPOINTS.debugToken.path, async (request, reply) => {
     const parsed = debugTokenBody.safeParse(request.body ?? {});
     if (!parsed.success) throw invalidRequest(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     const { username, user_name, ...rest } = parsed.data;
@@ -52,7 +53,7 @@ export async function sandboxPlugin(app: FastifyInstance, options: SandboxPlugin
     return noStore(reply).type('application/json').send(JSON.stringify(body));
   });
 
-  app.get('/oauth/debug/introspect', async (request, reply) => {
+  app.get(ENDPOINTS.debugIntrospect.path, async (request, reply) => {
     const token = (request.query as Record<string, unknown>).token;
     if (typeof token !== 'string' || token === '') throw invalidRequest('the token query parameter is required');
     return noStore(reply).type('application/json').send(JSON.stringify(await debugIntrospect(token, deps)));
