@@ -3,6 +3,7 @@ import tseslint from 'typescript-eslint';
 
 const FRAMEWORK_AND_DRIVERS = ['fastify', 'pg', '@electric-sql/pglite'];
 const layer = (...names) => ({ group: names.map((name) => `**/${name}/**`) });
+const SANDBOX = { ...layer('sandbox'), message: 'Sandbox-only code is wired in by the composition root (src/composition) alone.' };
 
 /**
  * Layering: imports go one way. Only src/http imports Fastify; only src/storage speaks SQL drivers; src/fhir knows
@@ -35,8 +36,14 @@ export default tseslint.config(
     },
   },
   // Flat config replaces a rule's options rather than merging them: one block per layer, none overlapping.
-  ...Object.entries(LAYERS).map(([name, restricted]) => ({
-    files: [`src/${name}/**`, `src/sandbox/${name}/**`],
-    rules: { 'no-restricted-imports': ['error', restricted] },
-  })),
+  // Outside the sandbox, no layer imports it: only the composition root and the CLI's `seed` do.
+  ...Object.entries(LAYERS).flatMap(([name, restricted]) => [
+    { files: [`src/${name}/**`], rules: { 'no-restricted-imports': ['error', { ...restricted, patterns: [...restricted.patterns, SANDBOX] }] } },
+    { files: [`src/sandbox/${name}/**`], rules: { 'no-restricted-imports': ['error', restricted] } },
+  ]),
+  {
+    files: ['src/http/**', 'src/*.ts'],
+    ignores: ['src/portico.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [SANDBOX] }] },
+  },
 );

@@ -36,7 +36,7 @@ export function buildHttpWing(config: Config, { storage, fhir, auth, bulk, disco
     bulkExport: { service: bulk.service },
     rpc: { methods: auth.rpcMethods, access: auth.adminAccess },
     token: { deps: auth.tokens },
-    ...(sandbox ? { sandbox: { deps: sandbox.debugTokens }, openFhir: { deps: sandbox.openFhir } } : {}),
+    ...(sandbox ? { extraSurfaces: sandbox.surfaces } : {}),
     ui: {
       sessions: auth.sessions,
       signIn: auth.signIn,

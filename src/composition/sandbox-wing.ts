@@ -1,11 +1,11 @@
 import type { Config } from '../config.ts';
 import { ENDPOINTS } from '../endpoints.ts';
-import type { FhirDeps } from '../fhir/interaction.ts';
-import type { DebugTokenDeps } from '../sandbox/auth/debug-token.ts';
+import type { ExtraSurface } from '../http/app.ts';
 import { createDemoKeyFile } from '../sandbox/auth/demo-backend-key.ts';
 import { seedDemoClients, type DemoClient } from '../sandbox/auth/demo-clients.ts';
 import { seedSandboxUsers, type SandboxLogin } from '../sandbox/auth/sandbox-users.ts';
 import { SANDBOX_START_SEED, seedPopulation, type SeedProgress } from '../sandbox/fhir/seed-population.ts';
+import { sandboxSurfaces } from '../sandbox/http/sandbox-surfaces.ts';
 import { createSeedLedger } from '../sandbox/storage/seed-progress-store.ts';
 import type { AuthWing } from './auth-wing.ts';
 import type { FhirWing } from './fhir-wing.ts';
@@ -18,10 +18,8 @@ export interface SandboxWing {
   logins?: SandboxLogin[];
   /** Demo clients seeded at start (SEED=demo). */
   demoClients?: DemoClient[];
-  /** The debug token endpoints' dependencies. */
-  debugTokens: DebugTokenDeps;
-  /** The FHIR API without authentication, its links under its own base. */
-  openFhir: FhirDeps;
+  /** The open FHIR API and the debug token endpoints. */
+  surfaces: ExtraSurface[];
 }
 
 /**
@@ -33,7 +31,7 @@ export async function seedSandboxPopulation(config: Config, storage: StorageWing
   return seedPopulation(createSeedLedger(storage.db, { indexResource: fhir.indexResource, now, path: 'repository' }), SANDBOX_START_SEED);
 }
 
-/** The sandbox's sign-ins and demo clients (SEED=demo), and what its own endpoints run on. */
+/** The sandbox's sign-ins and demo clients (SEED=demo), and its own HTTP surfaces. */
 export async function buildSandboxWing(config: Config, { fhir, auth }: { fhir: FhirWing; auth: AuthWing }): Promise<SandboxWing> {
   const demo = config.seed === 'demo';
   const logins = demo ? await seedSandboxUsers(auth.auth.users) : undefined;
@@ -43,13 +41,15 @@ export async function buildSandboxWing(config: Config, { fhir, auth }: { fhir: F
   return {
     ...(logins ? { logins } : {}),
     ...(demoClients ? { demoClients } : {}),
-    debugTokens: {
-      ...auth.tokens,
-      clients: auth.auth.clients,
-      patientExists: auth.records.patientExists,
-      relatedPatient: auth.records.relatedPatient,
-      compartment: fhir.compartment,
-    },
-    openFhir: { ...fhir.fhir, settings: { ...fhir.fhir.settings, baseUrl: `${config.baseUrl}${ENDPOINTS.openFhir.path}` } },
+    surfaces: sandboxSurfaces({
+      debugTokens: {
+        ...auth.tokens,
+        clients: auth.auth.clients,
+        patientExists: auth.records.patientExists,
+        relatedPatient: auth.records.relatedPatient,
+        compartment: fhir.compartment,
+      },
+      openFhir: { ...fhir.fhir, settings: { ...fhir.fhir.settings, baseUrl: `${config.baseUrl}${ENDPOINTS.openFhir.path}` } },
+    }),
   };
 }

@@ -27,8 +27,8 @@ const debugTokenBody = z.object({
 });
 
 /**
- * The S4S debug endpoints of seed 003 (sandbox mode only; app.ts registers this plugin nowhere else,
- * so in production they answer 404). They mint real tokens: never expose a sandbox publicly.
+ * The S4S debug endpoints of seed 003 (sandbox mode only: the composition root registers them with the sandbox
+ * wing alone, so in production they answer 404). They mint real tokens: never expose a sandbox publicly.
  */
 export async function sandboxPlugin(app: FastifyInstance, options: SandboxPluginOptions): Promise<void> {
   const { deps } = options;
