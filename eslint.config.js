@@ -1,6 +1,33 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const FRAMEWORK_AND_DRIVERS = ['fastify', 'pg', '@electric-sql/pglite'];
+const layer = (...names) => ({ group: names.map((name) => `**/${name}/**`) });
+const SANDBOX = { ...layer('sandbox'), message: 'Sandbox-only code is wired in by the composition root (src/composition) alone.' };
+
+/**
+ * Layering: imports go one way. Only src/http imports Fastify; only src/storage speaks SQL drivers (src/http and
+ * src/cli reach storage through the composition root or, for the CLI, its own wiring); src/fhir knows
+ * nothing of OAuth or SMART (a caller's access reaches it through the port it declares,
+ * src/fhir/access/access-port.ts); src/ui renders its own view models. Each layer of the sandbox wing
+ * (src/sandbox/fhir, src/sandbox/auth, …) is held to the rules of the layer it is named after.
+ */
+const LAYERS = {
+  fhir: { paths: FRAMEWORK_AND_DRIVERS, patterns: [layer('http', 'storage', 'cli', 'auth')] },
+  auth: { paths: FRAMEWORK_AND_DRIVERS, patterns: [layer('http', 'storage', 'cli')] },
+  ui: {
+    paths: FRAMEWORK_AND_DRIVERS,
+    patterns: [
+      layer('http', 'cli'),
+      { ...layer('auth', 'fhir', 'storage'), message: 'src/ui renders its own view models; map domain values to them in the caller.' },
+    ],
+  },
+  storage: { paths: ['fastify'], patterns: [layer('http', 'cli')] },
+  http: { paths: ['pg', '@electric-sql/pglite'], patterns: [layer('storage', 'cli')] },
+  // Small things every layer shares: they import nothing from the project, so any layer may import them.
+  shared: { paths: FRAMEWORK_AND_DRIVERS, patterns: [{ group: ['../*'], message: 'src/shared imports nothing from the rest of the project.' }] },
+};
+
 export default tseslint.config(
   { ignores: ['node_modules', 'data', 'dist', 'coverage', 'bench/results'] },
   js.configs.recommended,
@@ -12,53 +39,17 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [] }],
     },
   },
-  // Layering: imports go one way. Only src/http imports Fastify; only src/storage speaks SQL drivers.
+  // Flat config replaces a rule's options rather than merging them: one block per layer, none overlapping.
+  // Outside the sandbox, no layer imports it: only the composition root and the CLI's `seed` do.
+  ...Object.entries(LAYERS).flatMap(([name, restricted]) => [
+    { files: [`src/${name}/**`], rules: { 'no-restricted-imports': ['error', { ...restricted, patterns: [...restricted.patterns, SANDBOX] }] } },
+    { files: [`src/sandbox/${name}/**`], rules: { 'no-restricted-imports': ['error', restricted] } },
+  ]),
+  // Commands reach storage through their own wiring, never HTTP; `portico seed` writes the sandbox population.
+  { files: ['src/cli/**'], rules: { 'no-restricted-imports': ['error', { paths: ['fastify'], patterns: [layer('http')] }] } },
   {
-    files: ['src/fhir/**', 'src/auth/**', 'src/ui/**'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: ['fastify', 'pg', '@electric-sql/pglite'],
-        patterns: ['**/http/**', '**/storage/**', '**/cli/**'],
-      }],
-    },
-  },
-  // Pages render their own view models: the route that calls a page maps domain values to what the page declares.
-  {
-    files: ['src/ui/**'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: ['fastify', 'pg', '@electric-sql/pglite'],
-        patterns: [
-          { group: ['**/http/**', '**/cli/**'] },
-          { group: ['**/auth/**', '**/fhir/**', '**/storage/**'], message: 'src/ui renders its own view models; map domain values to them in the caller.' },
-        ],
-      }],
-    },
-  },
-  // The FHIR domain knows nothing of OAuth or SMART: a caller's access reaches it through the port it declares
-  // (src/fhir/access/access-port.ts). Flat config replaces a rule's options rather than merging them, so this
-  // block restates the layering above for src/fhir and adds src/auth to it.
-  {
-    files: ['src/fhir/**'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: ['fastify', 'pg', '@electric-sql/pglite'],
-        patterns: ['**/http/**', '**/storage/**', '**/cli/**', '**/auth/**'],
-      }],
-    },
-  },
-  // Small things every layer shares: they import nothing from the project, so any layer may import them.
-  {
-    files: ['src/shared/**'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: ['fastify', 'pg', '@electric-sql/pglite'],
-        patterns: [{ group: ['../*'], message: 'src/shared imports nothing from the rest of the project.' }],
-      }],
-    },
-  },
-  {
-    files: ['src/storage/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: ['fastify'], patterns: ['**/http/**', '**/cli/**'] }] },
+    files: ['src/*.ts'],
+    ignores: ['src/portico.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [SANDBOX] }] },
   },
 );

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { SIGNING_ALGS, type SigningAlg } from './auth/keys/signing-algorithms.ts';
 import type { AddressClass } from './auth/client-auth/jwks/address-class.ts';
+import { ENDPOINTS } from './endpoints.ts';
 
 /**
  * Settings, read once from the environment, validated, frozen.
@@ -341,7 +342,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     baseUrl,
-    fhirBaseUrl: `${baseUrl}/fhir`,
+    fhirBaseUrl: `${baseUrl}${ENDPOINTS.fhir.path}`,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     admin: { clientId: adminId ?? '', clientSecret: adminSecret ?? '' },

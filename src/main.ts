@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config.ts';
+import { ENDPOINTS } from './endpoints.ts';
 import { createPortico } from './portico.ts';
 
 /** `npm start`: config → storage → app → listen; SIGTERM/SIGINT shut down gracefully. */
@@ -21,8 +22,8 @@ async function main(): Promise<void> {
   const lines = [
     `Portico is running (${config.mode} mode, ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`})`,
     `  FHIR base:   ${config.fhirBaseUrl}`,
-    `  Metadata:    ${config.fhirBaseUrl}/metadata   SMART: ${config.fhirBaseUrl}/.well-known/smart-configuration`,
-    `  Health:      ${config.baseUrl}/health   Ready: ${config.baseUrl}/ready`,
+    `  Metadata:    ${config.fhirBaseUrl}/metadata   SMART: ${config.baseUrl}${ENDPOINTS.fhirSmartConfiguration.path}`,
+    `  Health:      ${config.baseUrl}${ENDPOINTS.health.path}   Ready: ${config.baseUrl}${ENDPOINTS.ready.path}`,
   ];
   if (config.mode === 'sandbox') {
     lines.push(`  Admin client (HTTP Basic, also full FHIR access): ${config.admin.clientId} / ${config.admin.clientSecret}  (sandbox defaults)`);
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     if (client.privateKeyFile) lines.push(`    private key: ${client.privateKeyFile}  (portico assertion --client ${client.id} --key <that file>)`);
     if (client.note) lines.push(`    ${client.note}`);
   }
-  if (portico.demoClients) lines.push(`  Debug tokens: POST ${config.baseUrl}/oauth/debug/token   GET ${config.baseUrl}/oauth/debug/introspect?token=`);
+  if (portico.demoClients) lines.push(`  Debug tokens: POST ${config.baseUrl}${ENDPOINTS.debugToken.path}   GET ${config.baseUrl}${ENDPOINTS.debugIntrospect.path}?token=`);
   process.stdout.write(`${lines.join('\n')}\n`);
 
   let stopping = false;

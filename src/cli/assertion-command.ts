@@ -5,6 +5,7 @@ import { importJWK, SignJWT, type JWK } from 'jose';
 import { ASSERTION_ALGS, type AssertionAlg } from '../auth/client-auth/assertion-key.ts';
 import { ASSERTION_MAX_LIFETIME_SECONDS } from '../auth/client-auth/methods/private-key-jwt.ts';
 import { ConfigError, loadConfig } from '../config.ts';
+import { ENDPOINTS } from '../endpoints.ts';
 import { UsageError, type CliIo } from './cli-io.ts';
 import { epochSeconds } from '../shared/time.ts';
 
@@ -13,7 +14,7 @@ const DEFAULT_LIFETIME_SECONDS = 240;
 export const ASSERTION_USAGE = `Usage: portico assertion --client ID --key FILE [--aud URL] [--kid KID] [--alg ALG] [--expires-in S]
 
 Prints a signed client assertion (RFC 7523, SMART Backend Services private_key_jwt) for a token request:
-  curl -X POST "$BASE_URL/auth/token" -d grant_type=client_credentials -d scope=system/Patient.rs \\
+  curl -X POST "$BASE_URL${ENDPOINTS.token.path}" -d grant_type=client_credentials -d scope=system/Patient.rs \\
     -d client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \\
     -d client_assertion="$(portico assertion --client demo-backend-app --key data/demo-backend-app.private.jwk.json)"
 Each assertion has a fresh jti and may be used once.
@@ -21,7 +22,7 @@ Each assertion has a fresh jti and may be used once.
 Options:
   --client ID        the client_id (the assertion's iss and sub)                        required
   --key FILE         the client's private key as a JWK (JSON)                           required
-  --aud URL          the token endpoint URL                          default: $BASE_URL/auth/token
+  --aud URL          the token endpoint URL                          default: $BASE_URL${ENDPOINTS.token.path}
   --kid KID          the key id in the header                          default: the JWK's kid
   --alg ALG          ${ASSERTION_ALGS.join(', ')}     default: the JWK's alg, else from its type
   --expires-in S     seconds until exp (1 .. ${ASSERTION_MAX_LIFETIME_SECONDS})                                  default: ${DEFAULT_LIFETIME_SECONDS}
@@ -86,10 +87,10 @@ export async function assertionCommand(args: string[], io: CliIo): Promise<numbe
   return 0;
 }
 
-/** `$BASE_URL/auth/token` from the server's settings (BASE_URL, else HOST and PORT). */
+/** The token endpoint's URL from the server's settings (BASE_URL, else HOST and PORT). */
 function tokenEndpoint(env: CliIo['env']): string {
   try {
-    return `${loadConfig(env).baseUrl}/auth/token`;
+    return `${loadConfig(env).baseUrl}${ENDPOINTS.token.path}`;
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(`${err.message}\n(or give the token endpoint with --aud)`);
     throw err;

@@ -1,4 +1,4 @@
-import type { SeedProgress } from '../fhir/sandbox/seed-population.ts';
+import type { SeedProgress } from '../sandbox/fhir/seed-population.ts';
 
 export interface ProgressStream {
   write(text: string): unknown;

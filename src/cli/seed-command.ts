@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { loadDefinitions } from '../fhir/definitions.ts';
-import { seedPopulation } from '../fhir/sandbox/seed-population.ts';
+import { seedPopulation } from '../sandbox/fhir/seed-population.ts';
 import { createIndexer } from '../fhir/search/indexer.ts';
 import { createSearchParameterRegistry } from '../fhir/search/registry.ts';
 import { refreshStaleStatistics } from '../storage/search/statistics.ts';
-import { createSeedLedger } from '../storage/seed-progress-store.ts';
+import { createSeedLedger } from '../sandbox/storage/seed-progress-store.ts';
 import { createProgressBar } from './progress-bar.ts';
 import { loadCommandConfig, openCommandDatabase } from './command-database.ts';
 import { UsageError, type CliIo } from './cli-io.ts';

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { ENDPOINTS } from '../endpoints.ts';
 import type { FhirDeps } from '../fhir/interaction.ts';
 import { StorageFault } from '../fhir/storage-fault.ts';
 import { ADMIN_KINDS } from '../auth/admin/registry-admin.ts';
@@ -16,7 +17,6 @@ import { renderRpcError, rpcPlugin, type RpcPluginOptions } from './rpc/rpc-plug
 import { pageSecurityHeaders } from './ui/page-headers.ts';
 import { PAGE_PATHS, renderPageError, uiPlugin, type UiPluginOptions } from './ui/ui-plugin.ts';
 import { tokenPlugin, type TokenPluginOptions } from './token/token-plugin.ts';
-import { sandboxPlugin, type SandboxPluginOptions } from './sandbox/sandbox-plugin.ts';
 
 export interface AppOptions {
   fhir: FhirDeps;
@@ -31,13 +31,8 @@ export interface AppOptions {
   rpc: Omit<RpcPluginOptions, 'maxJsonDepth'>;
   /** The token, introspection, revocation and userinfo endpoints. */
   token: Omit<TokenPluginOptions, 'maxJsonDepth'>;
-  /**
-   * Sandbox only (seed 003): the FHIR API without authentication at /api/open-fhir, with full access, its
-   * links under that base (absent → 404).
-   */
-  openFhir?: { deps: FhirDeps };
-  /** The S4S debug endpoints: given only in sandbox mode (absent → they answer 404). */
-  sandbox?: Omit<SandboxPluginOptions, 'maxJsonDepth'>;
+  /** Surfaces only some modes serve (the sandbox's), registered after the others; their paths otherwise answer 404. */
+  extraSurfaces?: readonly ExtraSurface[];
   /** The sign-in and sign-out pages (HTML). */
   ui: UiPluginOptions;
   /** The SMART and OpenID Connect well-known documents. */
@@ -53,17 +48,17 @@ export interface AppOptions {
   maxJsonDepth: number;
 }
 
-/** Where the sandbox's unauthenticated FHIR API lives (the S4S path). */
-export const OPEN_FHIR_MOUNT = '/api/open-fhir';
+/** Registers a surface beyond the standard ones, with the limits every surface's parsers apply. */
+export type ExtraSurface = (app: FastifyInstance, limits: { maxJsonDepth: number }) => Promise<void>;
 
 /** The HTTP application: one encapsulated plugin per surface, each with its own parsers and error renderer. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Errors raised before routing (a malformed URL) answer in the shape of the surface the path names.
   const preRoute = preRouteErrors(
     [
-      { prefixes: ['/fhir', OPEN_FHIR_MOUNT], render: renderFhirError },
+      { prefixes: [ENDPOINTS.fhir.path, ENDPOINTS.openFhir.path], render: renderFhirError },
       { prefixes: ADMIN_KINDS.map((kind) => `/${kind}`), render: (error, request, reply) => renderAdminError(error, request, noStore(reply)) },
-      { prefixes: ['/rpc'], render: (error, request, reply) => renderRpcError(error, request, noStore(reply)) },
+      { prefixes: [ENDPOINTS.rpc.path], render: (error, request, reply) => renderRpcError(error, request, noStore(reply)) },
       { prefixes: PAGE_PATHS, render: (error, request, reply) => renderPageError(error, request, reply.headers(pageSecurityHeaders(options.ui.frameAncestors))) },
     ],
     renderOAuthError,
@@ -81,9 +76,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Before every surface, so that their routes, errors and 404s all pass through it.
   app.addHook('onRequest', corsHook(options.cors));
 
-  app.get('/health', async () => ({ status: 'ok' }));
+  app.get(ENDPOINTS.health.path, async () => ({ status: 'ok' }));
   // A load balancer sends new work elsewhere while this process sheds it or cannot reach the database.
-  app.get('/ready', async (_request, reply) => {
+  app.get(ENDPOINTS.ready.path, async (_request, reply) => {
     try {
       await options.ping();
       return { status: 'ready' };
@@ -97,27 +92,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(fhirPlugin, {
-    prefix: '/fhir',
+    prefix: ENDPOINTS.fhir.path,
     deps: options.fhir,
     maxJsonDepth: options.maxJsonDepth,
     auth: options.fhirAuth,
     ...(options.bulkExport ? { bulk: options.bulkExport } : {}),
   });
-  if (options.openFhir) {
-    await app.register(fhirPlugin, {
-      prefix: OPEN_FHIR_MOUNT,
-      mount: OPEN_FHIR_MOUNT,
-      deps: options.openFhir.deps,
-      maxJsonDepth: options.maxJsonDepth,
-      auth: { authenticate: async () => ({ ok: true, principal: { kind: 'root' } }), accessFor: () => Promise.reject(new Error('open FHIR has no tokens')) },
-    });
-  }
   await app.register(discoveryPlugin, options.discovery);
   await app.register(oauthPlugin, { ...options.oauth, maxJsonDepth: options.maxJsonDepth });
   await app.register(adminPlugin, { ...options.admin, maxJsonDepth: options.maxJsonDepth });
   await app.register(rpcPlugin, { ...options.rpc, maxJsonDepth: options.maxJsonDepth });
   await app.register(uiPlugin, options.ui);
   await app.register(tokenPlugin, { ...options.token, maxJsonDepth: options.maxJsonDepth });
-  if (options.sandbox) await app.register(sandboxPlugin, { ...options.sandbox, maxJsonDepth: options.maxJsonDepth });
+  for (const surface of options.extraSurfaces ?? []) await surface(app, { maxJsonDepth: options.maxJsonDepth });
   return app;
 }

@@ -1,6 +1,7 @@
 import { html } from './html.ts';
 import { layout } from './layout.ts';
 import { scopeText, type ScopeLine } from './scope-line.ts';
+import { ENDPOINTS } from '../endpoints.ts';
 
 export interface AppsPageApp {
   /** What the Revoke button sends. */
@@ -18,8 +19,8 @@ export interface AppsPageModel {
 }
 
 /** Where the page lives (SMART `management_endpoint`) and where its forms post. */
-export const APPS_PAGE_PATH = '/auth/apps';
-export const APPS_REVOKE_PATH = '/auth/apps/revoke';
+export const APPS_PAGE_PATH = ENDPOINTS.management.path;
+export const APPS_REVOKE_PATH = ENDPOINTS.managementRevoke.path;
 
 /** `2026-11-23 22:08 UTC`: the same for every reader, whatever their time zone. */
 function formatDate(date: Date): string {
@@ -56,7 +57,7 @@ ${app.scopes.map((line) => html`<li class="scope">${scopeText(line)}</li>
 `,
       )
 }
-<form method="post" action="/auth/logout">
+<form method="post" action="${ENDPOINTS.logout.path}">
 <input type="hidden" name="csrf_token" value="${model.csrfToken}">
 <button type="submit">Sign out</button>
 </form>`,

@@ -1,5 +1,6 @@
 import { html } from './html.ts';
 import { layout } from './layout.ts';
+import { ENDPOINTS } from '../endpoints.ts';
 
 export interface LoginPageModel {
   /** The form posts here with this value in a hidden field. */
@@ -22,7 +23,7 @@ export function renderLoginPage(model: LoginPageModel): string {
     html`<h1>Sign in</h1>
 ${model.appName ? html`<p>Sign in to continue to <strong>${model.appName}</strong>.</p>` : ''}
 ${model.error ? html`<p class="error" role="alert">${model.error}</p>` : ''}
-<form method="post" action="/auth/login">
+<form method="post" action="${ENDPOINTS.login.path}">
 <input type="hidden" name="csrf_token" value="${model.csrfToken}">
 <input type="hidden" name="return_to" value="${model.returnTo}">
 <label for="username">Email</label>

@@ -1,5 +1,6 @@
 import { html } from './html.ts';
 import { layout } from './layout.ts';
+import { ENDPOINTS } from '../endpoints.ts';
 
 export interface MessagePageModel {
   title: string;
@@ -29,7 +30,7 @@ export function renderLogoutPage(model: LogoutPageModel): string {
     'Sign out',
     html`<h1>Sign out?</h1>
 <p>You are signed in as <strong>${model.userName}</strong>.</p>
-<form method="post" action="/auth/logout">
+<form method="post" action="${ENDPOINTS.logout.path}">
 <input type="hidden" name="csrf_token" value="${model.csrfToken}">
 <button type="submit">Sign out</button>
 </form>`,

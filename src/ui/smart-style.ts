@@ -1,5 +1,7 @@
+import { ENDPOINTS } from '../endpoints.ts';
+
 /** Where the SMART style document is served (below BASE_URL); token responses carry its absolute URL. */
-export const SMART_STYLE_PATH = '/auth/smart-style.json';
+export const SMART_STYLE_PATH = ENDPOINTS.smartStyle.path;
 
 /**
  * SMART App Launch 2.2 §"Styling" (capability `context-style`): hints an app may use to look like the

@@ -1,5 +1,7 @@
+import { ENDPOINTS } from '../endpoints.ts';
+
 /** The pages' only stylesheet, served at STYLESHEET_PATH: a file, so the CSP needs no inline styles. */
-export const STYLESHEET_PATH = '/auth/assets/portico.css';
+export const STYLESHEET_PATH = ENDPOINTS.stylesheet.path;
 
 export const STYLESHEET = `:root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
 body { margin: 0; padding: 2rem 1rem; }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SANDBOX_LOGINS, seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
+import { SANDBOX_LOGINS, seedSandboxUsers } from '../../src/sandbox/auth/sandbox-users.ts';
 import { freePort } from '../support/processes.ts';
 import { signIn } from './support/app-page.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';

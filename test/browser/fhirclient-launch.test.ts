@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SANDBOX_LOGINS } from '../../src/auth/users/sandbox-users.ts';
+import { SANDBOX_LOGINS } from '../../src/sandbox/auth/sandbox-users.ts';
 import { allow, appOutcome, signIn } from './support/app-page.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';

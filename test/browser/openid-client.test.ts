@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { seedSandboxUsers, SANDBOX_LOGINS } from '../../src/auth/users/sandbox-users.ts';
+import { seedSandboxUsers, SANDBOX_LOGINS } from '../../src/sandbox/auth/sandbox-users.ts';
 import { FormBrowser, formIn } from './support/form-browser.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Resource } from '../../src/fhir/resource.ts';
-import { generatePopulation, patientResources } from '../../src/fhir/sandbox/population.ts';
-import { createRng } from '../../src/fhir/sandbox/prng.ts';
+import { generatePopulation, patientResources } from '../../src/sandbox/fhir/population.ts';
+import { createRng } from '../../src/sandbox/fhir/prng.ts';
 import { US_CORE_PROFILES } from '../../src/fhir/us-core/profiles.ts';
 import { createValidator } from '../../src/fhir/validation/validate-resource.ts';
 import { definitions } from '../support/portico.ts';

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
-import { seedPopulation } from '../../src/fhir/sandbox/seed-population.ts';
+import { seedPopulation } from '../../src/sandbox/fhir/seed-population.ts';
 import { createIndexer } from '../../src/fhir/search/indexer.ts';
 import { createSearchParameterRegistry } from '../../src/fhir/search/registry.ts';
 import { createPortico } from '../../src/portico.ts';
 import { openDatabase, type Database } from '../../src/storage/database.ts';
 import { migrate } from '../../src/storage/migrate.ts';
-import { createSeedLedger } from '../../src/storage/seed-progress-store.ts';
+import { createSeedLedger } from '../../src/sandbox/storage/seed-progress-store.ts';
 import { fhirClient } from '../support/fhir-client.ts';
 import { definitions, drivers, freshDatabase, type Driver } from '../support/portico.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
+import { seedSandboxUsers } from '../../src/sandbox/auth/sandbox-users.ts';
 import { verifyPassword } from '../../src/auth/users/password-hash.ts';
 import { adminHttp, basic } from '../auth/support/admin-http.ts';
 import { drivers, startPortico, type TestPortico } from '../support/portico.ts';

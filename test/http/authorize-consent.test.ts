@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
+import { seedSandboxUsers } from '../../src/sandbox/auth/sandbox-users.ts';
 import { fhirClient } from '../support/fhir-client.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 import { browser, csrfTokenIn, type Browser } from './login-support.ts';

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { decodeJwt } from 'jose';
 import { createLaunchToken, type LaunchTokenInput } from '../../src/auth/launch/launch-token.ts';
-import { SANDBOX_LOGINS, seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
+import { SANDBOX_LOGINS, seedSandboxUsers } from '../../src/sandbox/auth/sandbox-users.ts';
 import { adminHttp } from '../auth/support/admin-http.ts';
 import { fhirClient } from '../support/fhir-client.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
-import { seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
+import { seedSandboxUsers } from '../../src/sandbox/auth/sandbox-users.ts';
 import { DatabaseConflict } from '../../src/fhir/storage-fault.ts';
 import type { Database } from '../../src/storage/database.ts';
 import { adminHttp } from '../auth/support/admin-http.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
+import { seedSandboxUsers } from '../../src/sandbox/auth/sandbox-users.ts';
 import { hashPassword } from '../../src/auth/users/password-hash.ts';
 import { drivers, startPortico, type TestPortico } from '../support/portico.ts';
 import { browser, csrfTokenIn, setCookies } from './login-support.ts';

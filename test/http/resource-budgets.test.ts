@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
-import { seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
+import { seedSandboxUsers } from '../../src/sandbox/auth/sandbox-users.ts';
 import type { Portico } from '../../src/portico.ts';
 import type { Database } from '../../src/storage/database.ts';
 import { adminHttp, basic } from '../auth/support/admin-http.ts';

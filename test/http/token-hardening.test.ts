@@ -4,7 +4,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { JWTPayload } from 'jose';
 import { hashToken } from '../../src/auth/tokens/token-hash.ts';
-import { seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
+import { seedSandboxUsers } from '../../src/sandbox/auth/sandbox-users.ts';
 import type { Portico } from '../../src/portico.ts';
 import type { Database, SqlClient } from '../../src/storage/database.ts';
 import type { PreparedStatement } from '../../src/storage/prepared-statement.ts';

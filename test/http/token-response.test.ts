@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import { seedSandboxUsers } from '../../src/auth/users/sandbox-users.ts';
+import { seedSandboxUsers } from '../../src/sandbox/auth/sandbox-users.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 import { firstPartyClient, launch, PATIENT_LOGIN, PRACTITIONER_LOGIN, putAdmin, refresh, type Json } from './launch-flow-support.ts';
 import { browser, type Browser } from './login-support.ts';

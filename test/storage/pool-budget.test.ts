@@ -7,7 +7,7 @@ import { createSearchParameterRegistry } from '../../src/fhir/search/registry.ts
 import { openDatabase, openDatabases, type Database } from '../../src/storage/database.ts';
 import { migrate, MIGRATION_LOCK } from '../../src/storage/migrate.ts';
 import { refreshStaleStatistics } from '../../src/storage/search/statistics.ts';
-import { createSeedLedger, SEED_LOCK_CLASS } from '../../src/storage/seed-progress-store.ts';
+import { createSeedLedger, SEED_LOCK_CLASS } from '../../src/sandbox/storage/seed-progress-store.ts';
 import { definitions, drivers, freshDatabase, type TestDatabase } from '../support/portico.ts';
 
 /**

@@ -8,6 +8,7 @@ import type { AccessGrant } from './access-grant.ts';
 import { decideFhirAccess } from './decide-fhir-access.ts';
 import { confinePatientUser } from './patient-user.ts';
 import type { ScopeDecision } from './scope-decision.ts';
+import { ENDPOINTS } from '../../endpoints.ts';
 
 /** Who a token acts for, as policies see them (never secrets), and the policies that may apply. */
 export interface PolicySubject {
@@ -40,7 +41,7 @@ function restsOnBroadScopes(decision: Extract<ScopeDecision, { allowed: true }>)
 
 /** What a FHIR request looks like to a policy: see PolicyRequestContext for the keys. */
 export function fhirPolicyContext(request: FhirAccessRequest, grant: AccessGrant, subject: PolicySubject): PolicyRequestContext {
-  const path = ['/fhir', request.resourceType, request.id].filter((part) => part !== undefined).join('/');
+  const path = [ENDPOINTS.fhir.path, request.resourceType, request.id].filter((part) => part !== undefined).join('/');
   return {
     method: METHOD[request.interaction],
     uri: path,

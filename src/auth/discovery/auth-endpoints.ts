@@ -1,3 +1,5 @@
+import { discoveryPaths } from '../../endpoints.ts';
+
 /**
  * The authorization server's public URLs, all under BASE_URL. Discovery documents and the
  * CapabilityStatement publish the same absolute URLs (Inferno compares them exactly).
@@ -16,17 +18,18 @@ export interface AuthEndpoints {
   jwks: string;
 }
 
-/** The endpoint URLs for a server whose public URL (BASE_URL, no trailing slash) is `baseUrl`. */
+/** The endpoint URLs for a server whose public URL (BASE_URL, no trailing slash) is `baseUrl`, from the table of endpoints. */
 export function authEndpoints(baseUrl: string): AuthEndpoints {
+  const paths = discoveryPaths();
   return {
     issuer: baseUrl,
-    authorization: `${baseUrl}/auth/authorize`,
-    token: `${baseUrl}/auth/token`,
-    introspection: `${baseUrl}/auth/introspect`,
-    revocation: `${baseUrl}/auth/revoke`,
-    registration: `${baseUrl}/auth/register`,
-    management: `${baseUrl}/auth/apps`,
-    userinfo: `${baseUrl}/auth/userinfo`,
-    jwks: `${baseUrl}/.well-known/jwks.json`,
+    authorization: `${baseUrl}${paths.authorization}`,
+    token: `${baseUrl}${paths.token}`,
+    introspection: `${baseUrl}${paths.introspection}`,
+    revocation: `${baseUrl}${paths.revocation}`,
+    registration: `${baseUrl}${paths.registration}`,
+    management: `${baseUrl}${paths.management}`,
+    userinfo: `${baseUrl}${paths.userinfo}`,
+    jwks: `${baseUrl}${paths.jwks}`,
   };
 }

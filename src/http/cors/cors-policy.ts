@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import { SMART_STYLE_PATH } from '../../ui/smart-style.ts';
+import { corsPaths } from '../../endpoints.ts';
 
 export interface CorsOptions {
   /** `*` lets any origin read responses; otherwise only these exact origins (e.g. `https://app.example.org`). */
@@ -7,8 +7,7 @@ export interface CorsOptions {
 }
 
 /** Browser SMART apps call these cross-origin (SMART App Launch 2.2.0 §"CORS"), the style document too; nothing else gets CORS. */
-const CORS_PREFIXES = ['/fhir', '/api/open-fhir', '/.well-known'];
-const CORS_ENDPOINTS = ['/auth/token', '/auth/introspect', '/auth/revoke', '/auth/userinfo', '/auth/register', '/oauth/register', SMART_STYLE_PATH];
+const CORS_PATHS = corsPaths();
 
 const ALLOW_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 const ALLOW_HEADERS = [
@@ -32,7 +31,7 @@ const PREFLIGHT_MAX_AGE = '7200';
  */
 export function isCorsPath(path: string): boolean {
   const under = (base: string) => path === base || path.startsWith(`${base}/`);
-  return CORS_PREFIXES.some(under) || CORS_ENDPOINTS.some(under);
+  return CORS_PATHS.some(under);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ENDPOINTS } from '../../endpoints.ts';
 
 export interface DiscoveryPluginOptions {
   /** SMART configuration (/.well-known/smart-configuration), built once at start. */
@@ -18,9 +19,9 @@ export async function discoveryPlugin(app: FastifyInstance, options: DiscoveryPl
   const send = (reply: FastifyReply, body: Buffer) => reply.header('content-type', 'application/json').send(body);
 
   // SMART App Launch 2.2.0 §"Conformance": at {fhir base}/.well-known; the root copy serves clients given BASE_URL.
-  for (const url of ['/fhir/.well-known/smart-configuration', '/.well-known/smart-configuration']) {
+  for (const url of [ENDPOINTS.fhirSmartConfiguration.path, ENDPOINTS.smartConfiguration.path]) {
     app.get(url, async (_request, reply) => send(reply, smart));
   }
   // OIDC Discovery 1.0 §4: {issuer}/.well-known/openid-configuration; the issuer is BASE_URL.
-  app.get('/.well-known/openid-configuration', async (_request, reply) => send(reply, openid));
+  app.get(ENDPOINTS.openidConfiguration.path, async (_request, reply) => send(reply, openid));
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessFactory } from '../../auth/access/access-factory.ts';
 import type { FhirAuthentication, FhirAuthenticator, FhirPrincipal } from '../../auth/bearer/fhir-authenticator.ts';
 import { bearerChallenge } from '../../auth/challenge.ts';
+import { ENDPOINTS } from '../../endpoints.ts';
 import type { FhirAccess } from '../../fhir/access/access-port.ts';
 import type { FhirDeps, FhirRequest, FhirRequestHeaders } from '../../fhir/interaction.ts';
 import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
@@ -57,7 +58,7 @@ const MAX_QUERY_PARAMETERS = 256;
 /** The FHIR REST surface at /fhir: parses HTTP into a FhirRequest, renders FhirResponse and errors. */
 export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOptions): Promise<void> {
   const { deps, maxJsonDepth } = options;
-  const mount = options.mount ?? '/fhir';
+  const mount = options.mount ?? ENDPOINTS.fhir.path;
   const openPath = openPathUnder(mount);
 
   app.removeAllContentTypeParsers();

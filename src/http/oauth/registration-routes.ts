@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ENDPOINTS } from '../../endpoints.ts';
 import { bearerToken } from '../../auth/registration/bearer-token.ts';
 import { invalidMetadata } from '../../auth/registration/registration-error.ts';
 import { basicChallenge } from '../../auth/challenge.ts';
@@ -28,7 +29,7 @@ type ClientParams = { Params: { clientId: string } };
 /** RFC 7591 registration at /auth/register (and /oauth/register, the S4S path), RFC 7592 management under it. */
 export function registrationRoutes(app: FastifyInstance, registration: ClientRegistration, access: AdminAccessDeps): void {
   const token = (request: FastifyRequest) => bearerToken(request.headers.authorization);
-  for (const base of ['/auth/register', '/oauth/register']) {
+  for (const base of [ENDPOINTS.registration.path, ENDPOINTS.s4sRegistration.path]) {
     app.post(base, async (request, reply) => send(reply, await registration.register(token(request), bodyOf(request))));
     app.get<ClientParams>(`${base}/:clientId`, async (request, reply) =>
       send(reply, await registration.read(request.params.clientId, token(request))),
@@ -42,7 +43,7 @@ export function registrationRoutes(app: FastifyInstance, registration: ClientReg
   }
 
   // Initial access tokens (RFC 7591 §3) for the initial-access-token mode: for the root client and developers.
-  app.post('/auth/initial-access-token', async (request, reply) => {
+  app.post(ENDPOINTS.initialAccessToken.path, async (request, reply) => {
     const caller = await authenticateBasic(request.headers.authorization, access);
     // RFC 6749 §5.2: a client that used (or must use) HTTP Basic is answered with the Basic challenge.
     const challenge = basicChallenge({ charset: 'UTF-8' });

@@ -12,6 +12,7 @@ import { bodyText } from '../body-text.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { BodyError } from '../json-body.ts';
 import { noStore } from '../no-store.ts';
+import { ENDPOINTS } from '../../endpoints.ts';
 
 export interface RpcPluginOptions {
   methods: ReadonlyMap<string, RpcMethod>;
@@ -36,7 +37,7 @@ export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions)
     return payload;
   });
 
-  app.post('/rpc', async (request, reply) => {
+  app.post(ENDPOINTS.rpc.path, async (request, reply) => {
     const authenticated = await authenticateBasic(request.headers.authorization, options.access);
     if (!authenticated) {
       reply.header('www-authenticate', basicChallenge());
@@ -48,7 +49,7 @@ export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions)
     }
     const body = Buffer.isBuffer(request.body) ? parseAdminBody(bodyText(request.body), request.headers['content-type'], options.maxJsonDepth) : request.body;
     const method = body && typeof body === 'object' && 'method' in body && typeof body.method === 'string' ? body.method : '';
-    const context = { method: 'POST', uri: '/rpc', params: {}, operation: { id: method }, rpc: { method } };
+    const context = { method: 'POST', uri: ENDPOINTS.rpc.path, params: {}, operation: { id: method }, rpc: { method } };
     const developerMethod = authenticated.kind === 'user' && DEVELOPER_RPC_METHODS.has(method);
     if (!developerMethod && !(await mayCall(authenticated, context, options.access))) {
       throw new RpcError(403, `No AccessPolicy allows calling ${method || 'this method'}`);

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ENDPOINTS } from '../../endpoints.ts';
 import { invalidClient, invalidRequest } from '../../auth/oauth-error.ts';
 import { introspect } from '../../auth/tokens/introspection.ts';
 import { revoke } from '../../auth/tokens/revocation.ts';
@@ -52,15 +53,15 @@ export async function tokenPlugin(app: FastifyInstance, options: TokenPluginOpti
 
   const json = (reply: FastifyReply, body: unknown) => noStore(reply).type('application/json').send(JSON.stringify(body));
 
-  app.post('/auth/token', async (request, reply) => json(reply, await handleTokenRequest(tokenRequest(request), deps)));
-  app.post('/auth/introspect', async (request, reply) => json(reply, await introspect(tokenRequest(request), deps)));
-  app.post('/auth/revoke', async (request, reply) => {
+  app.post(ENDPOINTS.token.path, async (request, reply) => json(reply, await handleTokenRequest(tokenRequest(request), deps)));
+  app.post(ENDPOINTS.introspection.path, async (request, reply) => json(reply, await introspect(tokenRequest(request), deps)));
+  app.post(ENDPOINTS.revocation.path, async (request, reply) => {
     await revoke(tokenRequest(request), deps);
     return noStore(reply).code(200).send();
   });
   const userinfoRoute = async (request: FastifyRequest, reply: FastifyReply) => json(reply, await userinfo(request.headers.authorization, deps));
-  app.get('/auth/userinfo', userinfoRoute);
-  app.post('/auth/userinfo', userinfoRoute);
+  app.get(ENDPOINTS.userinfo.path, userinfoRoute);
+  app.post(ENDPOINTS.userinfo.path, userinfoRoute);
   smartStyleRoute(app);
 }
 

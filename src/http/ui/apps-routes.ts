@@ -8,12 +8,13 @@ import { displayName } from './login-routes.ts';
 import { scopeLine } from './scope-lines.ts';
 import { readCurrentSession } from './session-cookie.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
+import { ENDPOINTS } from '../../endpoints.ts';
 
 const page = (reply: FastifyReply, status: number, body: string) => reply.code(status).type('text/html; charset=utf-8').send(body);
 
 /** Not signed in: to the sign-in page, which comes back here. */
 const toSignIn = (reply: FastifyReply) =>
-  reply.code(303).header('location', `/auth/login?${new URLSearchParams({ return_to: APPS_PAGE_PATH }).toString()}`).send();
+  reply.code(303).header('location', `${ENDPOINTS.login.path}?${new URLSearchParams({ return_to: APPS_PAGE_PATH }).toString()}`).send();
 
 /** An authorization as the page lists it: its scopes in plain words. */
 function appView(app: AuthorizedApp): AppsPageApp {

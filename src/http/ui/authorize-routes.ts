@@ -15,9 +15,10 @@ import { refusedRequest } from './refused-request.ts';
 import { consentScopes } from './scope-lines.ts';
 import { readCurrentSession, sessionIdFrom } from './session-cookie.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
+import { ENDPOINTS } from '../../endpoints.ts';
 
-const AUTHORIZE_PATH = '/auth/authorize';
-const DECISION_PATH = '/auth/authorize/decision';
+const AUTHORIZE_PATH = ENDPOINTS.authorization.path;
+const DECISION_PATH = ENDPOINTS.authorizationDecision.path;
 /** The consent form carries the original request in this one hidden field (its `scope` would clash with the checkboxes). */
 const REQUEST_FIELD = 'authorize_request';
 
@@ -86,7 +87,7 @@ function answer(reply: FastifyReply, outcome: AuthorizeOutcome, params: Authoriz
     case 'sign-in': {
       // A POSTed request comes back as a GET with the same parameters (less a prompt the sign-in answers).
       const returnTo = `${AUTHORIZE_PATH}?${authorizeQuery(outcome.params ?? params)}`;
-      return reply.code(303).header('location', `/auth/login?return_to=${encodeURIComponent(returnTo)}`).send();
+      return reply.code(303).header('location', `${ENDPOINTS.login.path}?return_to=${encodeURIComponent(returnTo)}`).send();
     }
     case 'consent':
       return page(

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { renderMessagePage } from '../../ui/message-page.ts';
+import { ENDPOINTS } from '../../endpoints.ts';
 
 /** Fetch Metadata (W3C "Fetch Metadata Request Headers" §2.4): values a form of ours can arrive with. */
 const OWN_FETCH_SITES = new Set(['same-origin', 'none']);
@@ -26,6 +27,6 @@ export function refusedFormPage(): string {
   return renderMessagePage({
     title: 'Form refused',
     message: 'This form has expired or was not sent from this site. Go back, reload the page and try again.',
-    link: { href: '/auth/login', text: 'Sign in' },
+    link: { href: ENDPOINTS.login.path, text: 'Sign in' },
   });
 }

@@ -6,6 +6,7 @@ import { formField } from './form-body.ts';
 import { clearCookie, csrfCookieName, sessionCookieName, sessionIdFrom, setSessionCookie } from './session-cookie.ts';
 import { crossSiteGuard } from './cross-site-guard.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
+import { ENDPOINTS } from '../../endpoints.ts';
 
 const MAX_EMAIL = 320;
 const MAX_PASSWORD = 1024;
@@ -17,12 +18,12 @@ export function loginRoutes(app: FastifyInstance, options: UiPluginOptions): voi
   const { sessions, cookies } = options;
   const guarded = { preHandler: [crossSiteGuard(options.origin), app.csrfProtection] };
 
-  app.get<{ Querystring: { return_to?: unknown } }>('/auth/login', async (request, reply) => {
+  app.get<{ Querystring: { return_to?: unknown } }>(ENDPOINTS.login.path, async (request, reply) => {
     const returnTo = safeReturnTo(request.query.return_to);
     return page(reply, 200, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo }));
   });
 
-  app.post('/auth/login', guarded, async (request, reply) => {
+  app.post(ENDPOINTS.login.path, guarded, async (request, reply) => {
     const email = formField(request.body, 'username').slice(0, MAX_EMAIL);
     const password = formField(request.body, 'password');
     const returnTo = safeReturnTo(formField(request.body, 'return_to'));
@@ -47,16 +48,16 @@ export function loginRoutes(app: FastifyInstance, options: UiPluginOptions): voi
   });
 
   // OIDC RP-initiated logout asks for confirmation when not sure who asks: a page with a form, never a GET that signs out.
-  app.get('/auth/logout', async (request, reply) => {
+  app.get(ENDPOINTS.logout.path, async (request, reply) => {
     const current = await sessions.currentSession(sessionIdFrom(request, cookies));
-    if (!current) return page(reply, 200, renderMessagePage({ title: 'Signed out', message: 'You are not signed in.', link: { href: '/auth/login', text: 'Sign in' } }));
+    if (!current) return page(reply, 200, renderMessagePage({ title: 'Signed out', message: 'You are not signed in.', link: { href: ENDPOINTS.login.path, text: 'Sign in' } }));
     return page(reply, 200, renderLogoutPage({ userName: displayName(current.user), csrfToken: reply.generateCsrf() }));
   });
 
-  app.post('/auth/logout', guarded, async (request, reply) => {
+  app.post(ENDPOINTS.logout.path, guarded, async (request, reply) => {
     await sessions.end(sessionIdFrom(request, cookies));
     clearCookie(reply, sessionCookieName(cookies), cookies);
-    return page(reply, 200, renderMessagePage({ title: 'Signed out', message: 'You are signed out.', link: { href: '/auth/login', text: 'Sign in again' } }));
+    return page(reply, 200, renderMessagePage({ title: 'Signed out', message: 'You are signed out.', link: { href: ENDPOINTS.login.path, text: 'Sign in again' } }));
   });
 }
 

@@ -18,6 +18,7 @@ import { refusedRequest } from './refused-request.ts';
 import { loginRoutes } from './login-routes.ts';
 import { pageHeadersHook } from './page-headers.ts';
 import { csrfCookieName, type SessionCookieSettings } from './session-cookie.ts';
+import { ENDPOINTS } from '../../endpoints.ts';
 
 export interface UiPluginOptions {
   sessions: SessionService;
@@ -34,7 +35,7 @@ export interface UiPluginOptions {
 }
 
 /** Where the pages live (the other paths under /auth are the OAuth endpoints'). */
-export const PAGE_PATHS = ['/auth/login', '/auth/logout', '/auth/authorize', APPS_PAGE_PATH, '/auth/assets'] as const;
+export const PAGE_PATHS = [ENDPOINTS.login.path, ENDPOINTS.logout.path, ENDPOINTS.authorization.path, APPS_PAGE_PATH, ENDPOINTS.assets.path] as const;
 
 /** The server-rendered pages (sign-in, sign-out; consent next): HTML, CSRF-protected forms, strict page headers. */
 export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): Promise<void> {

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { debugIntrospect, mintDebugToken, type DebugTokenDeps } from '../../auth/sandbox/debug-token.ts';
+import { ENDPOINTS } from '../../endpoints.ts';
+import { debugIntrospect, mintDebugToken, type DebugTokenDeps } from '../auth/debug-token.ts';
 import { invalidRequest } from '../../auth/oauth-error.ts';
-import { bodyText } from '../body-text.ts';
-import { refuseForbiddenText } from '../forbidden-text-hook.ts';
-import { parseJsonBody } from '../json-body.ts';
-import { noStore } from '../no-store.ts';
-import { renderTokenError } from '../token/token-errors.ts';
+import { bodyText } from '../../http/body-text.ts';
+import { refuseForbiddenText } from '../../http/forbidden-text-hook.ts';
+import { parseJsonBody } from '../../http/json-body.ts';
+import { noStore } from '../../http/no-store.ts';
+import { renderTokenError } from '../../http/token/token-errors.ts';
 
 export interface SandboxPluginOptions {
   deps: DebugTokenDeps;
@@ -26,8 +27,8 @@ const debugTokenBody = z.object({
 });
 
 /**
- * The S4S debug endpoints of seed 003 (sandbox mode only; app.ts registers this plugin nowhere else,
- * so in production they answer 404). They mint real tokens: never expose a sandbox publicly.
+ * The S4S debug endpoints of seed 003 (sandbox mode only: the composition root registers them with the sandbox
+ * wing alone, so in production they answer 404). They mint real tokens: never expose a sandbox publicly.
  */
 export async function sandboxPlugin(app: FastifyInstance, options: SandboxPluginOptions): Promise<void> {
   const { deps } = options;
@@ -43,7 +44,7 @@ export async function sandboxPlugin(app: FastifyInstance, options: SandboxPlugin
   app.setErrorHandler(renderTokenError);
   app.addHook('onRequest', refuseForbiddenText(invalidRequest));
 
-  app.post('/oauth/debug/token', async (request, reply) => {
+  app.post(ENDPOINTS.debugToken.path, async (request, reply) => {
     const parsed = debugTokenBody.safeParse(request.body ?? {});
     if (!parsed.success) throw invalidRequest(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     const { username, user_name, ...rest } = parsed.data;
@@ -52,7 +53,7 @@ export async function sandboxPlugin(app: FastifyInstance, options: SandboxPlugin
     return noStore(reply).type('application/json').send(JSON.stringify(body));
   });
 
-  app.get('/oauth/debug/introspect', async (request, reply) => {
+  app.get(ENDPOINTS.debugIntrospect.path, async (request, reply) => {
     const token = (request.query as Record<string, unknown>).token;
     if (typeof token !== 'string' || token === '') throw invalidRequest('the token query parameter is required');
     return noStore(reply).type('application/json').send(JSON.stringify(await debugIntrospect(token, deps)));

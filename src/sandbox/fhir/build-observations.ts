@@ -1,5 +1,5 @@
-import type { Resource } from '../resource.ts';
-import { US_CORE_BASE } from '../us-core/profiles.ts';
+import type { Resource } from '../../fhir/resource.ts';
+import { US_CORE_BASE } from '../../fhir/us-core/profiles.ts';
 import { dateBefore, dateTimeBefore, plusMinutes } from './clock.ts';
 import type { PatientHistory, Visit } from './build-encounters.ts';
 import type { PatientContext, Reference } from './patient-context.ts';

@@ -1,9 +1,9 @@
-import type { Resource } from '../fhir/resource.ts';
-import type { SearchIndexRows } from '../fhir/search/index-rows.ts';
-import type { SeedLedger, SeedRange } from '../fhir/sandbox/seed-ledger.ts';
-import { insertPrepared, prepareBulkInsert, type PreparedBatch } from './bulk-resource-writer.ts';
-import { LIFT_TIMEOUTS, type Database, type SqlClient } from './database.ts';
-import { createResourceStore } from './resource-store.ts';
+import type { Resource } from '../../fhir/resource.ts';
+import type { SearchIndexRows } from '../../fhir/search/index-rows.ts';
+import type { SeedLedger, SeedRange } from '../fhir/seed-ledger.ts';
+import { insertPrepared, prepareBulkInsert, type PreparedBatch } from '../../storage/bulk-resource-writer.ts';
+import { LIFT_TIMEOUTS, type Database, type SqlClient } from '../../storage/database.ts';
+import { createResourceStore } from '../../storage/resource-store.ts';
 
 export interface SeedLedgerOptions {
   tenant?: string;

@@ -1,5 +1,5 @@
-import type { Resource } from '../resource.ts';
-import { US_CORE_BASE } from '../us-core/profiles.ts';
+import type { Resource } from '../../fhir/resource.ts';
+import { US_CORE_BASE } from '../../fhir/us-core/profiles.ts';
 import { coding, concept, MEDICATIONS, SPECIALTIES, SYSTEM, snomed } from './terminology.ts';
 
 /**

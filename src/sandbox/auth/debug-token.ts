@@ -1,15 +1,15 @@
 import type { PatientCompartment } from '../../fhir/access/patient-compartment.ts';
-import { ownPatientOf, patientScopesFor, patientUserOf, type RelatedPatientLookup } from '../access/patient-user.ts';
-import { offeredScopes } from '../authorize/steps/resolve-scopes.ts';
-import type { ClientRepository } from '../clients/client-repository.ts';
-import { invalidRequest, invalidScope } from '../oauth-error.ts';
-import { formatScope, parseScopes } from '../scopes/index.ts';
-import type { Grant } from '../grants/grant.ts';
-import { issueTokens } from '../tokens/issue-tokens.ts';
-import { epochSeconds, type TokenDeps } from '../tokens/token-deps.ts';
-import type { TokenResponse } from '../tokens/token-response.ts';
-import { findActiveToken } from '../tokens/token-lookup.ts';
-import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../tokens/token-settings.ts';
+import { ownPatientOf, patientScopesFor, patientUserOf, type RelatedPatientLookup } from '../../auth/access/patient-user.ts';
+import { offeredScopes } from '../../auth/authorize/steps/resolve-scopes.ts';
+import type { ClientRepository } from '../../auth/clients/client-repository.ts';
+import { invalidRequest, invalidScope } from '../../auth/oauth-error.ts';
+import { formatScope, parseScopes } from '../../auth/scopes/index.ts';
+import type { Grant } from '../../auth/grants/grant.ts';
+import { issueTokens } from '../../auth/tokens/issue-tokens.ts';
+import { epochSeconds, type TokenDeps } from '../../auth/tokens/token-deps.ts';
+import type { TokenResponse } from '../../auth/tokens/token-response.ts';
+import { findActiveToken } from '../../auth/tokens/token-lookup.ts';
+import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../../auth/tokens/token-settings.ts';
 
 /** The S4S `POST /oauth/debug/token` body (seed 003); `username` is accepted as an alias of `user_name`. */
 export interface DebugTokenRequest {

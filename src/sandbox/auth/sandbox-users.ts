@@ -1,6 +1,6 @@
-import { practitionerId } from '../../fhir/sandbox/shared-resources.ts';
-import { hashPassword } from './password-hash.ts';
-import type { User, UserRepository } from './user.ts';
+import { practitionerId } from '../fhir/shared-resources.ts';
+import { hashPassword } from '../../auth/users/password-hash.ts';
+import type { User, UserRepository } from '../../auth/users/user.ts';
 
 /** A sandbox sign-in, printed at start. Fixed passwords: sandbox mode only, never production. */
 export interface SandboxLogin {

@@ -1,4 +1,4 @@
-import type { Resource } from '../resource.ts';
+import type { Resource } from '../../fhir/resource.ts';
 
 /** Patient indices [first, last] (inclusive) of one seed; the shared resources are index -1. */
 export interface SeedRange {

@@ -1,4 +1,4 @@
-import type { Resource } from '../resource.ts';
+import type { Resource } from '../../fhir/resource.ts';
 import { patientId } from './patient-context.ts';
 
 /** The sandbox's Group of all its patients: the Group a Bulk Data `Group/{id}/$export` (Inferno g10 groups 7, 8) asks for. */

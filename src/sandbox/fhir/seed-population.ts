@@ -1,4 +1,4 @@
-import type { Resource } from '../resource.ts';
+import type { Resource } from '../../fhir/resource.ts';
 import { generatePopulation } from './population.ts';
 import { SHARED_INDEX, type SeedLedger, type SeedRange } from './seed-ledger.ts';
 

@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { Client, ClientRepository, StoredClient } from '../clients/client-repository.ts';
-import type { ClientSecrets } from '../clients/client-secret.ts';
-import type { AccessPolicy, AccessPolicyRepository } from '../policies/access-policy.ts';
+import type { Client, ClientRepository, StoredClient } from '../../auth/clients/client-repository.ts';
+import type { ClientSecrets } from '../../auth/clients/client-secret.ts';
+import type { AccessPolicy, AccessPolicyRepository } from '../../auth/policies/access-policy.ts';
 import { DEMO_BACKEND_ALG, generateDemoKeyPair, type DemoKeyFile, type DemoKeyPair } from './demo-backend-key.ts';
 
 /** A demo client as printed at start. Fixed secret: sandbox mode only, never production. */

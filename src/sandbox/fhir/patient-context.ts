@@ -1,5 +1,5 @@
-import type { Resource } from '../resource.ts';
-import { US_CORE_BASE } from '../us-core/profiles.ts';
+import type { Resource } from '../../fhir/resource.ts';
+import { US_CORE_BASE } from '../../fhir/us-core/profiles.ts';
 import { dateBefore } from './clock.ts';
 import { createRng, type Rng } from './prng.ts';
 import { PHARMACIST, PRACTITIONER_COUNT, practitionerId, practitionerRoleId } from './shared-resources.ts';

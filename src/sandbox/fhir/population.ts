@@ -1,4 +1,4 @@
-import type { Resource } from '../resource.ts';
+import type { Resource } from '../../fhir/resource.ts';
 import { dateTimeBefore } from './clock.ts';
 import { buildCare, buildQuestionnaireResponse } from './build-care.ts';
 import { buildDemographics } from './build-demographics.ts';

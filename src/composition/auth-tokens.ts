@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.ts';
+import { assertionAudiences } from '../endpoints.ts';
+import { createClientAuthenticator, type ClientAuthenticator } from '../auth/client-auth/client-authenticator.ts';
+import type { JtiStore } from '../auth/client-auth/jti-store.ts';
+import { createHttpJwksFetcher } from '../auth/client-auth/jwks/http-jwks-fetcher.ts';
+import { createJwksCache } from '../auth/client-auth/jwks/jwks-cache.ts';
+import { createSigningKeys, type SigningKeys } from '../auth/keys/signing-keys.ts';
+import { generateBearerToken } from '../auth/registration/bearer-token.ts';
+import { createLoginThrottle } from '../auth/sessions/login-throttle.ts';
+import { generateSessionId } from '../auth/sessions/session-id.ts';
+import { createSessionService, type SessionService } from '../auth/sessions/session-service.ts';
+import { createDecoyHash, createSignIn } from '../auth/sessions/sign-in.ts';
+import type { TokenDeps } from '../auth/tokens/token-deps.ts';
+import { hashPassword, verifyPassword } from '../auth/users/password-hash.ts';
+import { createAuthStores } from '../storage/auth/auth-stores.ts';
+import { createCodeStore } from '../storage/auth/code-store.ts';
+import { createGrantStore } from '../storage/auth/grant-store.ts';
+import { createJtiStore } from '../storage/auth/jti-store.ts';
+import { createSessionStore } from '../storage/auth/session-store.ts';
+import { createSigningKeyStore } from '../storage/keys/signing-key-store.ts';
+import { createAccessTokenLedger, createRefreshTokenStore } from '../storage/auth/token-store.ts';
+import { SMART_STYLE_PATH } from '../ui/smart-style.ts';
+import type { AuthRegistry } from './auth-registry.ts';
+import type { Runtime } from './runtime.ts';
+import type { StorageWing } from './storage-wing.ts';
+
+export interface AuthTokens {
+  /** Token signing keys (JWKS); created in the database on first use. */
+  signingKeys: SigningKeys;
+  /** One jti ledger: client assertions, and EHR launch tokens (prefixed). */
+  jtis: JtiStore;
+  /** Token-endpoint client authentication (none, client_secret_basic/post, private_key_jwt). */
+  clientAuthenticator: ClientAuthenticator;
+  /** Browser sign-in sessions. */
+  sessions: SessionService;
+  /** The sign-in page's check of an email and password, throttled. */
+  signIn: ReturnType<typeof createSignIn>;
+  /** What the token-side endpoints run on (token issuance, introspection, revocation, userinfo). */
+  tokens: TokenDeps;
+}
+
+/** Who may have a token and how it is issued: signing keys, client authentication, sign-in sessions, the token endpoints' dependencies. */
+export function buildAuthTokens(config: Config, storage: StorageWing, registry: AuthRegistry, { now, newId }: Runtime): AuthTokens {
+  const { authDb } = storage;
+  const { auth, grants } = registry;
+  const signingKeys = createSigningKeys({
+    store: createSigningKeyStore(authDb),
+    now,
+    accessTokenAlg: config.signingKeys.accessTokenAlg,
+    retireAfterDays: config.signingKeys.retireAfterDays,
+  });
+  const jtis = createJtiStore(authDb);
+  const clientAuthenticator = createClientAuthenticator({
+    clients: auth.clients,
+    secrets: registry.clientSecrets,
+    jtis,
+    jwks: createJwksCache({
+      now,
+      fetch: createHttpJwksFetcher({
+        timeoutMs: config.jwksFetch.timeoutMs,
+        maxBytes: config.jwksFetch.maxBytes,
+        allowHttp: config.jwksFetch.allowHttp,
+        allowedAddresses: new Set(config.jwksFetch.allowedAddresses),
+      }),
+    }),
+    throttle: registry.clientAuthThrottle,
+    now,
+    audiences: assertionAudiences(config.baseUrl),
+  });
+  const sessions = createSessionService({
+    store: createSessionStore(authDb),
+    users: auth.users,
+    settings: { idleTimeoutSeconds: config.sessions.idleTimeout, maxLifetimeSeconds: config.sessions.maxLifetime },
+    now,
+    newSessionId: generateSessionId,
+  });
+  const tokens: TokenDeps = {
+    issuer: config.baseUrl,
+    fhirBaseUrl: config.fhirBaseUrl,
+    signingKeys,
+    clientAuthenticator,
+    root: config.admin,
+    codes: createCodeStore(authDb),
+    grants,
+    refreshTokens: createRefreshTokenStore(authDb),
+    accessTokens: createAccessTokenLedger(authDb),
+    users: auth.users,
+    // A token response's writes in one transaction of the auth pool (the admission counts it as one unit of work).
+    issueAtomically: (work) =>
+      authDb.transaction((tx) =>
+        work({
+          codes: createCodeStore(tx),
+          grants: createGrantStore(tx),
+          refreshTokens: createRefreshTokenStore(tx),
+          accessTokens: createAccessTokenLedger(tx),
+          users: createAuthStores(tx, { now, newId }).users,
+        }),
+      ),
+    sessions,
+    smartStyleUrl: `${config.baseUrl}${SMART_STYLE_PATH}`,
+    settings: { accessTokenMaxLifetime: config.tokens.accessTokenMaxLifetime, refreshTokenLifetime: config.tokens.refreshTokenLifetime },
+    now,
+    newId,
+    newSecret: generateBearerToken,
+  };
+  const signIn = createSignIn({
+    users: auth.users,
+    sessions,
+    throttle: createLoginThrottle(registry.loginAttempts, registry.loginSettings, now),
+    verifyPassword,
+    decoyHash: createDecoyHash(hashPassword, () => randomBytes(32).toString('base64url')),
+  });
+  return { signingKeys, jtis, clientAuthenticator, sessions, signIn, tokens };
+}

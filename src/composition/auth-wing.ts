@@ -1,0 +1,140 @@
+import type { Config } from '../config.ts';
+import { createAccessFactory, type AccessFactory } from '../auth/access/access-factory.ts';
+import { createPolicySubjectLoader } from '../auth/access/policy-subject.ts';
+import { createRegistryAdmin, type RegistryAdmin } from '../auth/admin/registry-admin.ts';
+import type { AuthorizeDeps } from '../auth/authorize/authorize-step.ts';
+import { createFhirAuthenticator, type FhirAuthenticator } from '../auth/bearer/fhir-authenticator.ts';
+import { generateClientSecret } from '../auth/clients/client-secret.ts';
+import type { DiscoveryDocuments } from '../auth/discovery/discovery-documents.ts';
+import { createAuthorizedApps, type AuthorizedApps } from '../auth/grants/authorized-apps.ts';
+import { verifyLaunchToken } from '../auth/launch/launch-token.ts';
+import { generateBearerToken } from '../auth/registration/bearer-token.ts';
+import { tellingCachesOnCommit } from '../auth/registration/committed-registration.ts';
+import { createClientRegistration, type ClientRegistration } from '../auth/registration/registration-service.ts';
+import { GET_LAUNCH_URI, getLaunchUri } from '../auth/rpc/get-launch-uri.ts';
+import type { RpcMethod } from '../auth/rpc/rpc-dispatch.ts';
+import { SAVE_DEVELOPER_APPLICATION, saveDeveloperApplication } from '../auth/rpc/save-developer-application.ts';
+import { createVerifiedTokenCache } from '../auth/tokens/verified-token-cache.ts';
+import { createAuthStores } from '../storage/auth/auth-stores.ts';
+import { createRegistrationStore } from '../storage/auth/registration-store.ts';
+import { buildAuthRegistry, type AuthRegistry } from './auth-registry.ts';
+import { buildAuthTokens, type AuthTokens } from './auth-tokens.ts';
+import type { FhirWing } from './fhir-wing.ts';
+import { buildPatientRecords, type PatientRecords } from './patient-records.ts';
+import type { Runtime } from './runtime.ts';
+import type { StorageWing } from './storage-wing.ts';
+
+/** A verified access token is re-verified at least this often (its signing key's standing is asked on every use). */
+const VERIFIED_TOKEN_MAX_AGE_SECONDS = 300;
+
+export interface AuthWing extends AuthRegistry, AuthTokens {
+  records: PatientRecords;
+  /** RFC 7591 registration and RFC 7592 management. */
+  registration: ClientRegistration;
+  /** The registry's admin API. */
+  admin: RegistryAdmin;
+  rpcMethods: ReadonlyMap<string, RpcMethod>;
+  /** What the authorize endpoint runs on. */
+  authorize: AuthorizeDeps;
+  /** The signed-in user's authorized apps (SMART `management_endpoint`). */
+  apps: AuthorizedApps;
+  /** How FHIR API callers authenticate (bearer tokens, root Basic). */
+  fhirAuthenticate: FhirAuthenticator;
+  /** The auth domain's side of the FHIR access port: what a verified token's grant reaches. */
+  accessFor: AccessFactory;
+}
+
+export interface AuthWingInputs {
+  storage: StorageWing;
+  fhir: FhirWing;
+  discovery: DiscoveryDocuments;
+}
+
+/** The OAuth 2.0 / SMART authorization server: its registry, tokens, registration, RPC, authorize endpoint and the FHIR API's token check. */
+export async function buildAuthWing(config: Config, { storage, fhir, discovery }: AuthWingInputs, runtime: Runtime): Promise<AuthWing> {
+  const { now, newId } = runtime;
+  const registry = await buildAuthRegistry(config, storage, runtime);
+  const { auth, clientSecrets, registryClients, grants } = registry;
+  const records = buildPatientRecords(storage, fhir, runtime);
+  const issued = buildAuthTokens(config, storage, registry, runtime);
+  const { signingKeys } = issued;
+  const jwksUriAddresses = new Set(config.jwksFetch.allowedAddresses);
+  const rpcMethods = new Map<string, RpcMethod>([
+    [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: registryClients, newSecret: generateClientSecret, newId, secrets: clientSecrets, strictRedirectUris: config.mode === 'production' })],
+    [
+      GET_LAUNCH_URI,
+      (params) =>
+        getLaunchUri(params, {
+          clients: auth.clients,
+          users: auth.users,
+          records: { patientExists: records.patientExists, encounterBelongsTo: (encounterId, patientId) => records.directory.encounterBelongsTo(encounterId, patientId) },
+          signingKeys,
+          issuer: config.baseUrl,
+          fhirBaseUrl: config.fhirBaseUrl,
+          now,
+          newId,
+        }),
+    ],
+  ]);
+  const registration = createClientRegistration({
+    clients: registryClients,
+    store: createRegistrationStore(storage.authDb),
+    // A Client and its registration access token in one transaction of the auth pool; the caches hear of it after.
+    atomically: tellingCachesOnCommit(
+      (work) => storage.authDb.transaction((tx) => work({ clients: createAuthStores(tx, { now, newId }).clients, store: createRegistrationStore(tx) })),
+      { clients: registry.clientReads, grants },
+    ),
+    mode: config.registration.mode,
+    strictRedirectUris: config.mode === 'production',
+    jwksUriAddresses,
+    initialAccessTokenLifetime: config.registration.initialAccessTokenLifetime,
+    registrationUrl: discovery.endpoints.registration,
+    now,
+    newId,
+    newToken: generateBearerToken,
+    newSecret: generateClientSecret,
+    secrets: clientSecrets,
+  });
+  const authorize: AuthorizeDeps = {
+    issuer: config.baseUrl,
+    clients: auth.clients,
+    codes: issued.tokens.codes,
+    fhirBaseUrl: config.fhirBaseUrl,
+    resourceTypes: fhir.definitions.resourceTypes,
+    now,
+    newId,
+    newCode: generateBearerToken,
+    patientExists: records.patientExists,
+    directory: records.directory,
+    compartment: fhir.compartment,
+    verifyLaunch: (launch, clientId) => verifyLaunchToken(launch, clientId, { signingKeys, issuer: config.baseUrl, now }),
+    // The client-assertion jti ledger, under a prefix no assertion jti is confused with.
+    consumeLaunch: (clientId, jti, expiresAt) => issued.jtis.consume(clientId, `launch:${jti}`, expiresAt, now()),
+  };
+  return {
+    ...registry,
+    ...issued,
+    records,
+    registration,
+    admin: createRegistryAdmin({ ...auth, clients: registryClients, newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses }),
+    rpcMethods,
+    authorize,
+    apps: createAuthorizedApps({ grants, clients: auth.clients, patientName: records.patientName, now }),
+    fhirAuthenticate: createFhirAuthenticator({
+      keys: signingKeys,
+      grants,
+      issuer: config.baseUrl,
+      audience: config.fhirBaseUrl,
+      now,
+      root: config.admin,
+      verified: createVerifiedTokenCache({ maxEntries: 10_000, maxAgeSeconds: VERIFIED_TOKEN_MAX_AGE_SECONDS }),
+      relatedPatient: records.relatedPatient,
+    }),
+    accessFor: createAccessFactory({
+      definitions: fhir.definitions,
+      indexResource: fhir.indexResource,
+      explain: config.mode === 'sandbox',
+      policySubject: createPolicySubjectLoader({ clients: auth.clients, users: auth.users, policies: auth.policies }),
+    }),
+  };
+}

@@ -1,0 +1,56 @@
+import type { Config } from '../config.ts';
+import { buildPatientCompartment, type PatientCompartment } from '../fhir/access/patient-compartment.ts';
+import { buildCapabilityStatement } from '../fhir/capability-statement.ts';
+import { loadDefinitions, type FhirDefinitions } from '../fhir/definitions.ts';
+import type { FhirDeps } from '../fhir/interaction.ts';
+import type { ResourceRepository } from '../fhir/repository.ts';
+import type { SearchIndexRows } from '../fhir/search/index-rows.ts';
+import { createIndexer } from '../fhir/search/indexer.ts';
+import { createSearchParameterRegistry, type SearchParameterRegistry } from '../fhir/search/registry.ts';
+import type { Resource } from '../fhir/resource.ts';
+import { createValidator } from '../fhir/validation/validate-resource.ts';
+import { createResourceStore } from '../storage/resource-store.ts';
+import type { Runtime } from './runtime.ts';
+import type { StorageWing } from './storage-wing.ts';
+
+export interface FhirWing {
+  definitions: FhirDefinitions;
+  searchRegistry: SearchParameterRegistry;
+  indexResource: (resource: Resource) => SearchIndexRows;
+  compartment: PatientCompartment;
+  /** Resources on the FHIR pool. */
+  repository: ResourceRepository;
+  /** What the FHIR API runs on. */
+  fhir: FhirDeps;
+}
+
+export interface FhirWingInputs {
+  storage: StorageWing;
+  /** Definitions are immutable; tests share one copy across apps. Absent: loaded here. */
+  definitions: FhirDefinitions | undefined;
+  /** The CapabilityStatement's rest[0].security, from the authorization server's discovery. */
+  security: Record<string, unknown>;
+}
+
+/** The FHIR API: the R4 definitions, search, validation and the resource store. */
+export function buildFhirWing(config: Config, { storage, definitions = loadDefinitions(), security }: FhirWingInputs, { now, newId }: Runtime): FhirWing {
+  const searchRegistry = createSearchParameterRegistry(definitions);
+  const indexResource = createIndexer(searchRegistry);
+  const repository = createResourceStore(storage.db, { indexResource, now });
+  const fhir: FhirDeps = {
+    repository,
+    definitions,
+    searchRegistry,
+    settings: {
+      baseUrl: config.fhirBaseUrl,
+      defaultPageSize: config.fhir.defaultPageSize,
+      maxPageSize: config.fhir.maxPageSize,
+      maxBundleEntries: config.fhir.maxBundleEntries,
+    },
+    validate: createValidator(definitions),
+    newId,
+    now,
+    capabilityStatement: buildCapabilityStatement({ definitions, searchRegistry, baseUrl: config.fhirBaseUrl, date: now(), security }),
+  };
+  return { definitions, searchRegistry, indexResource, compartment: buildPatientCompartment(definitions), repository, fhir };
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.ts';
+import type { DiscoveryDocuments } from '../auth/discovery/discovery-documents.ts';
+import { DatabaseBusy } from '../fhir/storage-fault.ts';
+import { buildApp } from '../http/app.ts';
+import type { AuthWing } from './auth-wing.ts';
+import type { BulkWing } from './bulk-wing.ts';
+import type { FhirWing } from './fhir-wing.ts';
+import type { SandboxWing } from './sandbox-wing.ts';
+import type { StorageWing } from './storage-wing.ts';
+
+export interface HttpWingInputs {
+  storage: StorageWing;
+  fhir: FhirWing;
+  auth: AuthWing;
+  bulk: BulkWing;
+  discovery: DiscoveryDocuments;
+  /** Present in sandbox mode only. */
+  sandbox?: SandboxWing;
+}
+
+/** The HTTP application over the other wings: one surface each for FHIR, OAuth, admin, RPC, tokens, pages and discovery. */
+export function buildHttpWing(config: Config, { storage, fhir, auth, bulk, discovery, sandbox }: HttpWingInputs): Promise<FastifyInstance> {
+  const { db, authDb } = storage;
+  return buildApp({
+    fhir: fhir.fhir,
+    oauth: { signingKeys: auth.signingKeys, registration: auth.registration, access: auth.adminAccess },
+    admin: {
+      admin: auth.admin,
+      access: auth.adminAccess,
+      baseUrl: config.baseUrl,
+      defaultPageSize: config.fhir.defaultPageSize,
+      maxPageSize: config.fhir.maxPageSize,
+    },
+    fhirAuth: { authenticate: auth.fhirAuthenticate, accessFor: auth.accessFor },
+    bulkExport: { service: bulk.service },
+    rpc: { methods: auth.rpcMethods, access: auth.adminAccess },
+    token: { deps: auth.tokens },
+    ...(sandbox ? { extraSurfaces: sandbox.surfaces } : {}),
+    ui: {
+      sessions: auth.sessions,
+      signIn: auth.signIn,
+      cookies: { secret: config.sessions.secret, secure: config.baseUrl.startsWith('https:') },
+      frameAncestors: config.frameAncestors,
+      origin: new URL(config.baseUrl).origin,
+      authorize: auth.authorize,
+      apps: auth.apps,
+    },
+    discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },
+    cors: { allowedOrigins: config.cors.allowedOrigins },
+    // Overloaded when either pool refuses work; reachable when the pool kept free for OAuth answers at once.
+    ping: async () => {
+      if (db.overloaded() || authDb.overloaded()) throw new DatabaseBusy('A database pool is saturated');
+      await authDb.ping();
+    },
+    logLevel: config.logLevel,
+    trustProxy: config.trustProxy,
+    maxBodyBytes: config.fhir.maxBodyBytes,
+    maxJsonDepth: config.fhir.maxJsonDepth,
+  });
+}

@@ -1,0 +1,40 @@
+import type { RelatedPatientLookup } from '../auth/access/patient-user.ts';
+import { createPatientDirectory, type PatientDirectory } from '../auth/authorize/patient-directory.ts';
+import { patientDisplayName } from '../auth/grants/authorized-apps.ts';
+import { parseSearchRequest } from '../fhir/search/parse-search.ts';
+import { createResourceStore } from '../storage/resource-store.ts';
+import type { FhirWing } from './fhir-wing.ts';
+import type { Runtime } from './runtime.ts';
+import type { StorageWing } from './storage-wing.ts';
+
+/** The FHIR records the authorization server reads: a launch's patient, the pickers' patients and encounters. */
+export interface PatientRecords {
+  patientExists(id: string): Promise<boolean>;
+  directory: PatientDirectory;
+  /** Whose patient a RelatedPerson user is (FHIR requests and authorization alike). */
+  relatedPatient: RelatedPatientLookup;
+  /** A patient's display name, when the record has one (the authorized-apps page). */
+  patientName(id: string): Promise<string | undefined>;
+}
+
+/**
+ * Through FHIR read and search on the auth pool, so that signing in to an app never waits behind the FHIR API's
+ * work. Live patients and their encounters, as the pickers and EHR launches check them, and whose patient a
+ * RelatedPerson user is.
+ */
+export function buildPatientRecords(storage: StorageWing, fhir: FhirWing, { now }: Runtime): PatientRecords {
+  const launchContext = createResourceStore(storage.authDb, { indexResource: fhir.indexResource, now });
+  const directory = createPatientDirectory(async (resourceType, query) => {
+    const search = parseSearchRequest(resourceType, query, { registry: fhir.searchRegistry, settings: fhir.fhir.settings, strict: true, now });
+    return (await launchContext.search(search)).matches.map((match) => match.resource);
+  });
+  return {
+    patientExists: async (id) => (await launchContext.read('Patient', id))?.deleted === false,
+    directory,
+    relatedPatient: (relatedPersonId) => directory.relatedPatient(relatedPersonId),
+    async patientName(id) {
+      const found = await launchContext.read('Patient', id);
+      return found && !found.deleted ? patientDisplayName(found.resource) : undefined;
+    },
+  };
+}

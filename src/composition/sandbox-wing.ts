@@ -1,0 +1,55 @@
+import type { Config } from '../config.ts';
+import { ENDPOINTS } from '../endpoints.ts';
+import type { ExtraSurface } from '../http/app.ts';
+import { createDemoKeyFile } from '../sandbox/auth/demo-backend-key.ts';
+import { seedDemoClients, type DemoClient } from '../sandbox/auth/demo-clients.ts';
+import { seedSandboxUsers, type SandboxLogin } from '../sandbox/auth/sandbox-users.ts';
+import { SANDBOX_START_SEED, seedPopulation, type SeedProgress } from '../sandbox/fhir/seed-population.ts';
+import { sandboxSurfaces } from '../sandbox/http/sandbox-surfaces.ts';
+import { createSeedLedger } from '../sandbox/storage/seed-progress-store.ts';
+import type { AuthWing } from './auth-wing.ts';
+import type { FhirWing } from './fhir-wing.ts';
+import type { Runtime } from './runtime.ts';
+import type { StorageWing } from './storage-wing.ts';
+
+/** What exists only in sandbox mode (MODE=sandbox): demo data, demo sign-ins and clients, the S4S endpoints. */
+export interface SandboxWing {
+  /** Sign-ins seeded at start (SEED=demo). */
+  logins?: SandboxLogin[];
+  /** Demo clients seeded at start (SEED=demo). */
+  demoClients?: DemoClient[];
+  /** The open FHIR API and the debug token endpoints. */
+  surfaces: ExtraSurface[];
+}
+
+/**
+ * The demo population (SEED=demo), written once: progress rows in the database make restarts (and a concurrent
+ * twin) skip it. Before the planner statistics are first refreshed, so that they count it.
+ */
+export async function seedSandboxPopulation(config: Config, storage: StorageWing, fhir: FhirWing, { now }: Runtime): Promise<SeedProgress | undefined> {
+  if (config.seed !== 'demo') return undefined;
+  return seedPopulation(createSeedLedger(storage.db, { indexResource: fhir.indexResource, now, path: 'repository' }), SANDBOX_START_SEED);
+}
+
+/** The sandbox's sign-ins and demo clients (SEED=demo), and its own HTTP surfaces. */
+export async function buildSandboxWing(config: Config, { fhir, auth }: { fhir: FhirWing; auth: AuthWing }): Promise<SandboxWing> {
+  const demo = config.seed === 'demo';
+  const logins = demo ? await seedSandboxUsers(auth.auth.users) : undefined;
+  const demoClients = demo
+    ? await seedDemoClients({ clients: auth.auth.clients, policies: auth.auth.policies, secrets: auth.clientSecrets, backendKeyFile: createDemoKeyFile(config.dataDir) })
+    : undefined;
+  return {
+    ...(logins ? { logins } : {}),
+    ...(demoClients ? { demoClients } : {}),
+    surfaces: sandboxSurfaces({
+      debugTokens: {
+        ...auth.tokens,
+        clients: auth.auth.clients,
+        patientExists: auth.records.patientExists,
+        relatedPatient: auth.records.relatedPatient,
+        compartment: fhir.compartment,
+      },
+      openFhir: { ...fhir.fhir, settings: { ...fhir.fhir.settings, baseUrl: `${config.baseUrl}${ENDPOINTS.openFhir.path}` } },
+    }),
+  };
+}
