@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
+import { randomToken } from '../shared/random-token.ts';
 import { assertionAudiences } from '../endpoints.ts';
 import { createClientAuthenticator, type ClientAuthenticator } from '../auth/client-auth/client-authenticator.ts';
 import type { JtiStore } from '../auth/client-auth/jti-store.ts';
@@ -109,7 +109,7 @@ export function buildAuthTokens(config: Config, storage: StorageWing, registry: 
     sessions,
     throttle: createLoginThrottle(registry.loginAttempts, registry.loginSettings, now),
     verifyPassword,
-    decoyHash: createDecoyHash(hashPassword, () => randomBytes(32).toString('base64url')),
+    decoyHash: createDecoyHash(hashPassword, () => randomToken(32)),
   });
   return { signingKeys, jtis, clientAuthenticator, sessions, signIn, tokens };
 }

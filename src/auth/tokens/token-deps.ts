@@ -55,4 +55,3 @@ export interface TokenDeps {
 }
 
 // Re-exported for callers that take it together with the token deps.
-export { epochSeconds } from '../../shared/time.ts';

@@ -1,4 +1,6 @@
 import type { PatientCompartment } from '../../fhir/access/patient-compartment.ts';
+import { ID_PATTERN } from '../../fhir/resource.ts';
+import { epochSeconds } from '../../shared/time.ts';
 import { ownPatientOf, patientScopesFor, patientUserOf, type RelatedPatientLookup } from '../../auth/access/patient-user.ts';
 import { offeredScopes } from '../../auth/authorize/steps/resolve-scopes.ts';
 import type { ClientRepository } from '../../auth/clients/client-repository.ts';
@@ -6,7 +8,7 @@ import { invalidRequest, invalidScope } from '../../auth/oauth-error.ts';
 import { formatScope, parseScopes } from '../../auth/scopes/index.ts';
 import type { Grant } from '../../auth/grants/grant.ts';
 import { issueTokens } from '../../auth/tokens/issue-tokens.ts';
-import { epochSeconds, type TokenDeps } from '../../auth/tokens/token-deps.ts';
+import type { TokenDeps } from '../../auth/tokens/token-deps.ts';
 import type { TokenResponse } from '../../auth/tokens/token-response.ts';
 import { findActiveToken } from '../../auth/tokens/token-lookup.ts';
 import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../../auth/tokens/token-settings.ts';
@@ -36,7 +38,6 @@ export interface DebugTokenDeps extends TokenDeps {
 }
 
 const APPROVAL_DEFAULT_SECONDS = 7 * 24 * 3600;
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /**
  * Sandbox only: mints tokens as if the user had authorized the client, through the real issuance
@@ -74,7 +75,7 @@ export async function mintDebugToken(request: DebugTokenRequest, deps: DebugToke
     if (offered.length === 0) throw invalidScope('none of the asked scopes can be granted to a patient user');
   }
   const scope = offered.map(formatScope).join(' ');
-  if (patient !== undefined && !(FHIR_ID.test(patient) && (await deps.patientExists(patient)))) {
+  if (patient !== undefined && !(ID_PATTERN.test(patient) && (await deps.patientExists(patient)))) {
     throw invalidRequest(`no Patient ${patient} exists on this server`);
   }
 
