@@ -12,6 +12,10 @@ import { ENDPOINTS } from './endpoints.ts';
  */
 export type Mode = 'sandbox' | 'production';
 
+/** The databases Portico runs itself in DATA_DIR, as `DATABASE` names them. */
+export const EMBEDDED_DATABASES = ['embedded-postgres', 'pglite'] as const;
+export type EmbeddedDatabase = (typeof EMBEDDED_DATABASES)[number];
+
 export interface Config {
   readonly mode: Mode;
   readonly host: string;
@@ -19,8 +23,15 @@ export interface Config {
   /** Public URL of the server, without a trailing slash. The FHIR base is `${baseUrl}/fhir`. */
   readonly baseUrl: string;
   readonly fhirBaseUrl: string;
-  /** `postgres://` URL selects PostgreSQL; undefined selects embedded PGlite in `dataDir`. */
+  /** An external PostgreSQL (`postgres://`): when set, the embedded database does not apply. */
   readonly databaseUrl: string | undefined;
+  /**
+   * Without `databaseUrl`, the database Portico runs itself in `dataDir`: a PostgreSQL server it starts as a
+   * child process (`embedded-postgres`, the default) or PGlite in its own process (`pglite`; always so for `memory://`).
+   */
+  readonly database: EmbeddedDatabase;
+  /** `DATABASE` was not set: a DATA_DIR that already holds a PGlite database keeps PGlite (src/storage/embedded-choice.ts). */
+  readonly databaseDefaulted: boolean;
   readonly dataDir: string;
   readonly admin: { readonly clientId: string; readonly clientSecret: string };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -177,6 +188,7 @@ const envSchema = z.object({
     .string()
     .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL (unset it to use the embedded database)')
     .optional(),
+  DATABASE: z.enum(EMBEDDED_DATABASES).optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   ADMIN_CLIENT_ID: z.string().min(1).optional(),
   ADMIN_CLIENT_SECRET: z.string().min(1).optional(),
@@ -325,9 +337,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminId ??= 'root';
     adminSecret ??= 'secret';
   }
-  // Export files go to a directory where the database is an embedded PGlite on disk (one process by
-  // construction, so a directory loses nothing); with PostgreSQL, to the database any process can read.
   const inMemory = e.DATA_DIR.startsWith('memory://');
+  // Two settings naming two different databases: neither is guessed to win.
+  if (e.DATABASE_URL && e.DATABASE) {
+    problems.push(`DATABASE=${e.DATABASE} and DATABASE_URL both name the database: DATABASE_URL selects that PostgreSQL, DATABASE an embedded one; unset one of them`);
+  }
+  // memory:// is PGlite's in-memory file system: nothing else runs there.
+  if (inMemory && e.DATABASE === 'embedded-postgres' && !e.DATABASE_URL) {
+    problems.push('DATABASE=embedded-postgres needs a directory: DATA_DIR=memory:// is PGlite in memory (set DATABASE=pglite, or a DATA_DIR path)');
+  }
+  const database: EmbeddedDatabase = inMemory ? 'pglite' : (e.DATABASE ?? 'embedded-postgres');
+  // Export files go to a directory where the database is embedded on disk (one process owns it, so a directory
+  // loses nothing); with an external PostgreSQL, to the database any process can read.
   const exportDir = e.BULK_EXPORT_DIR ?? (inMemory ? undefined : join(e.DATA_DIR, 'exports'));
   const exportFiles = e.BULK_EXPORT_FILES ?? (e.DATABASE_URL || exportDir === undefined ? 'database' : 'directory');
   if (exportFiles === 'directory' && exportDir === undefined) {
@@ -344,6 +365,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     baseUrl,
     fhirBaseUrl: `${baseUrl}${ENDPOINTS.fhir.path}`,
     databaseUrl: e.DATABASE_URL,
+    database,
+    databaseDefaulted: e.DATABASE === undefined,
     dataDir: e.DATA_DIR,
     admin: { clientId: adminId ?? '', clientSecret: adminSecret ?? '' },
     logLevel: e.LOG_LEVEL,

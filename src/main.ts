@@ -20,11 +20,12 @@ async function main(): Promise<void> {
   await portico.app.listen({ host: config.host, port: config.port });
 
   const lines = [
-    `Portico is running (${config.mode} mode, ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`})`,
+    `Portico is running (${config.mode} mode, ${portico.databaseInUse.description})`,
     `  FHIR base:   ${config.fhirBaseUrl}`,
     `  Metadata:    ${config.fhirBaseUrl}/metadata   SMART: ${config.baseUrl}${ENDPOINTS.fhirSmartConfiguration.path}`,
     `  Health:      ${config.baseUrl}${ENDPOINTS.health.path}   Ready: ${config.baseUrl}${ENDPOINTS.ready.path}`,
   ];
+  if (portico.databaseInUse.notice) lines.push(`  Note: ${portico.databaseInUse.notice}`);
   if (config.mode === 'sandbox') {
     lines.push(`  Admin client (HTTP Basic, also full FHIR access): ${config.admin.clientId} / ${config.admin.clientSecret}  (sandbox defaults)`);
   }

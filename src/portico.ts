@@ -32,6 +32,8 @@ export interface Portico {
   db: Database;
   /** The authorization server's pool: its registry, grants, tokens, sessions, keys (DATABASE_AUTH_POOL_SIZE). */
   authDb: Database;
+  /** Which database, where (the start banner), and a line about the choice when it differs from the setting's. */
+  databaseInUse: { description: string; notice?: string };
   repository: ResourceRepository;
   definitions: FhirDefinitions;
   fhir: FhirDeps;
@@ -99,6 +101,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       app,
       db: storage.db,
       authDb: storage.authDb,
+      databaseInUse: storage.databaseInUse,
       repository: fhir.repository,
       definitions: fhir.definitions,
       fhir: fhir.fhir,

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
 describe('settings', () => {
-  it('defaults to sandbox on port 8080 with PGlite in ./data and the demo seed', () => {
+  it('defaults to sandbox on port 8080 with embedded PostgreSQL in ./data and the demo seed', () => {
     const config = loadConfig({});
     assert.equal(config.mode, 'sandbox');
     assert.equal(config.port, 8080);
@@ -12,6 +12,7 @@ describe('settings', () => {
     assert.equal(config.fhirBaseUrl, 'http://localhost:8080/fhir');
     assert.equal(config.databaseUrl, undefined);
     assert.equal(config.dataDir, './data');
+    assert.equal(config.database, 'embedded-postgres');
     assert.deepEqual(config.admin, { clientId: 'root', clientSecret: 'secret' });
     assert.equal(config.seed, 'demo');
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.fhir));

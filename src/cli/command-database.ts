@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { openDatabase, type Database } from '../storage/database.ts';
+import { chooseEmbeddedDatabase } from '../storage/embedded-choice.ts';
 import { migrate } from '../storage/migrate.ts';
 import { UsageError } from './cli-io.ts';
 
@@ -15,7 +16,14 @@ export function loadCommandConfig(env: Record<string, string | undefined>): Conf
 
 /** The server's database with its migrations applied, for a command's work; the command closes it. */
 export async function openCommandDatabase(config: Config): Promise<Database> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, prepareStatements: config.databasePreparedStatements });
+  const choice = config.databaseUrl ? undefined : await chooseEmbeddedDatabase(config.dataDir, config.database, config.databaseDefaulted);
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    database: choice?.database ?? config.database,
+    dataDir: config.dataDir,
+    poolSize: 2,
+    prepareStatements: config.databasePreparedStatements,
+  });
   try {
     await migrate(db);
   } catch (err) {

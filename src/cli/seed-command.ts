@@ -77,7 +77,7 @@ export async function seedCommand(args: string[], io: CliIo): Promise<number> {
     // A bulk load outpaces autovacuum (and PGlite has none): give the planner statistics now.
     await refreshStaleStatistics(db);
     const seconds = (io.now().getTime() - started) / 1000;
-    const target = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`;
+    const target = config.databaseUrl ? 'PostgreSQL' : `the ${config.database} database in ${config.dataDir}`;
     io.stdout.write(
       `Seeded ${result.patientsDone - result.patientsSkipped} patients (${result.resourcesWritten} resources) into ${target} in ${seconds.toFixed(1)} s` +
         ` (${Math.round(result.resourcesWritten / Math.max(seconds, 0.001))} resources/s); ${result.patientsSkipped} patients were already present.\n`,

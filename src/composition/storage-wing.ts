@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
-import { openDatabases, type Database } from '../storage/database.ts';
+import { openDescribedDatabases, type Database } from '../storage/database.ts';
+import { chooseEmbeddedDatabase } from '../storage/embedded-choice.ts';
 import { migrate } from '../storage/migrate.ts';
 import { refreshStaleStatistics, startStatisticsRefresh, type StatisticsRefresh } from '../storage/search/statistics.ts';
 
@@ -10,6 +11,8 @@ export interface StorageWing {
   db: Database;
   /** The authorization server's pool: its registry, grants, tokens, sessions, keys (DATABASE_AUTH_POOL_SIZE). */
   authDb: Database;
+  /** Which database, where (the start banner), and a line about the choice when it differs from the setting's. */
+  databaseInUse: { description: string; notice?: string };
   /** Planner statistics brought up to date now (PGlite has no autovacuum). */
   refreshStatistics(): Promise<void>;
   /** Planner statistics kept fresh in the background until stopped. */
@@ -20,9 +23,11 @@ export interface StorageWing {
 
 /** Opens the two pools and brings the schema up to date. */
 export async function openStorageWing(config: Config, wrapDatabase: (db: Database) => Database = (pool) => pool): Promise<StorageWing> {
+  const choice = config.databaseUrl ? undefined : await chooseEmbeddedDatabase(config.dataDir, config.database, config.databaseDefaulted);
   // Two pools, so that expensive FHIR work can never take the connections token requests need.
-  const opened = await openDatabases({
+  const { pools: opened, description } = await openDescribedDatabases({
     databaseUrl: config.databaseUrl,
+    database: choice?.database ?? config.database,
     dataDir: config.dataDir,
     prepareStatements: config.databasePreparedStatements,
     pools: {
@@ -35,6 +40,7 @@ export async function openStorageWing(config: Config, wrapDatabase: (db: Databas
   const wing: StorageWing = {
     db,
     authDb,
+    databaseInUse: { description, ...(choice?.notice ? { notice: choice.notice } : {}) },
     refreshStatistics: () => refreshStaleStatistics(db),
     keepStatisticsFresh: (onError) => startStatisticsRefresh(db, STATISTICS_REFRESH_MS, onError),
     async abandon() {

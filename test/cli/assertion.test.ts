@@ -109,7 +109,7 @@ async function persistentSetup(driver: Driver): Promise<{ env: Record<string, st
   // With PostgreSQL nothing else creates DATA_DIR: the key file's directory must be made for it.
   const dataDir = db ? join(root, 'data') : root;
   return {
-    env: { DATA_DIR: dataDir, ...(db?.url ? { DATABASE_URL: db.url } : {}) },
+    env: { DATA_DIR: dataDir, ...(db?.url ? { DATABASE_URL: db.url } : { DATABASE: 'pglite' }) },
     dataDir,
     async drop() {
       await db?.drop();

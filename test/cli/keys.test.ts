@@ -14,7 +14,7 @@ const BASE_ENV = { MODE: 'sandbox', SEED: 'none', LOG_LEVEL: 'silent', BASE_URL:
 async function persistentDatabase(driver: Driver): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
   if (driver === 'pglite') {
     const dir = await mkdtemp(join(tmpdir(), 'portico-cli-keys-'));
-    return { env: { DATA_DIR: dir }, drop: () => rm(dir, { recursive: true, force: true }) };
+    return { env: { DATA_DIR: dir, DATABASE: 'pglite' }, drop: () => rm(dir, { recursive: true, force: true }) };
   }
   const db = await freshDatabase(driver);
   return { env: { DATABASE_URL: db.url ?? '' }, drop: () => db.drop() };

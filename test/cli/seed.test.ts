@@ -61,7 +61,7 @@ for (const driver of drivers) {
     it('seeds, resumes a larger run without duplicates, and a re-run writes nothing', async () => {
       const database = await freshDatabase(driver);
       const dir = await mkdtemp(join(tmpdir(), 'portico-cli-'));
-      const env = { DATA_DIR: dir };
+      const env = { DATA_DIR: dir, ...(database.url ? {} : { DATABASE: 'pglite' }) };
       const target = database.url ? ['--database-url', database.url] : [];
       try {
         const first = await portico(['seed', '--patients', '2', '--batch-size', '1', ...target], env);

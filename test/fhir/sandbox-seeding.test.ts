@@ -35,6 +35,7 @@ async function sandboxSettings(driver: Driver) {
     LOG_LEVEL: 'silent',
     BASE_URL: 'http://portico.test',
     DATA_DIR: dir ?? 'memory://',
+    ...(dir ? { DATABASE: 'pglite' } : {}),
     DATABASE_POOL_SIZE: '4',
     ...(database.url ? { DATABASE_URL: database.url } : {}),
   };

@@ -19,7 +19,7 @@ async function getJwks(portico: Portico) {
 async function persistentDatabase(driver: Driver): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
   if (driver === 'pglite') {
     const dir = await mkdtemp(join(tmpdir(), 'portico-keys-'));
-    return { env: { DATA_DIR: dir }, drop: () => rm(dir, { recursive: true, force: true }) };
+    return { env: { DATA_DIR: dir, DATABASE: 'pglite' }, drop: () => rm(dir, { recursive: true, force: true }) };
   }
   const db: TestDatabase = await freshDatabase(driver);
   return { env: { DATABASE_URL: db.url ?? '' }, drop: () => db.drop() };

@@ -20,7 +20,7 @@ export const PERSISTENT_BASE_ENV = { MODE: 'sandbox', SEED: 'none', LOG_LEVEL: '
 export async function persistentDatabase(driver: Driver, prefix = 'portico-test-'): Promise<PersistentDatabase> {
   if (driver === 'pglite') {
     const dir = await mkdtemp(join(tmpdir(), prefix));
-    return { env: { DATA_DIR: dir }, drop: () => rm(dir, { recursive: true, force: true }) };
+    return { env: { DATA_DIR: dir, DATABASE: 'pglite' }, drop: () => rm(dir, { recursive: true, force: true }) };
   }
   const db = await freshDatabase(driver);
   return { env: { DATABASE_URL: db.url ?? '' }, drop: () => db.drop() };

@@ -10,8 +10,8 @@ export interface SeedLedgerOptions {
   indexResource: (resource: Resource) => SearchIndexRows;
   now?: () => Date;
   /**
-   * `repository`: every resource through ResourceWriter.save (start-up seeding, small).
-   * `bulk`: multi-row inserts per batch (the `seed` command, large populations).
+   * `repository`: every resource through ResourceWriter.save.
+   * `bulk`: multi-row inserts per batch (start-up seeding, the `seed` command).
    */
   path: 'repository' | 'bulk';
 }
