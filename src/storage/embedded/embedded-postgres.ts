@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { clusterPaths, ensureCluster, ensurePassword, SUPERUSER } from './cluster.ts';
 import { findPostgresBinaries } from './postgres-binaries.ts';
+import { assertReachable } from './reachable.ts';
 import { startServer, type Listen } from './server-process.ts';
 import { serverUser } from './server-user.ts';
 import { claimDataDirectory, releaseDataDirectory, takeOverDataDirectory } from './stale-server.ts';
@@ -44,6 +45,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const bins = await findPostgresBinaries();
   const user = await serverUser();
   await mkdir(dataDir, { recursive: true });
+  if (user) await assertReachable(paths.pgdata, user);
   const stoppedLeftover = await takeOverDataDirectory(paths, options.dataDir);
 
   let mark = performance.now();

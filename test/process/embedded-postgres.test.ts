@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ROOT_AUTHORIZATION } from '../support/fhir-client.ts';
+import { startServerProcess, type ServerProcess } from '../support/processes.ts';
+
+/**
+ * `npm start` on the embedded default: a PostgreSQL server Portico starts as its child in DATA_DIR/postgres.
+ * Real processes throughout (as root here and in CI: the server then runs as the unprivileged postgres user).
+ */
+describe('embedded PostgreSQL (the default database)', { skip: process.platform === 'win32' ? 'POSIX process handling' : false }, () => {
+  let dataDir: string;
+  const started: ServerProcess[] = [];
+  const leftovers: number[] = [];
+  const start = async (env: Record<string, string> = {}) => {
+    const server = await startServerProcess({ DATA_DIR: dataDir, ...env });
+    started.push(server);
+    return server;
+  };
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'portico-embedded-'));
+    // As root, the server's user must pass through DATA_DIR (mkdtemp makes it 0700).
+    await chmod(dataDir, 0o755);
+  });
+  after(async () => {
+    for (const s of started) {
+      if (s.child.exitCode === null && s.child.signalCode === null) {
+        s.child.kill('SIGTERM');
+        await s.exited;
+      }
+    }
+    for (const pid of leftovers) if (alive(pid)) process.kill(pid, 'SIGQUIT');
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts on an empty DATA_DIR, says so, and keeps its data across a restart; its server stops with it', async () => {
+    const first = await start();
+    assert.match(first.output(), new RegExp(`Portico is running \\(sandbox mode, embedded PostgreSQL in ${escape(join(dataDir, 'postgres'))}\\)`));
+    const pid = await postmasterPid();
+    assert.ok(alive(pid), 'the server runs');
+    assert.equal(await serverUser(pid), process.getuid?.() === 0 ? 'postgres' : undefined, 'as root, the server runs as the postgres user');
+    assert.equal((await stat(join(dataDir, 'postgres.password'))).mode & 0o777, 0o600);
+    assert.ok((await readdir(join(dataDir, 'postgres', 'log'))).length > 0, 'the server logs into DATA_DIR/postgres/log');
+    const created = await fetch(`${first.baseUrl}/fhir/Patient`, {
+      method: 'POST',
+      headers: { authorization: ROOT_AUTHORIZATION, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Restarted' }] }),
+    });
+    assert.equal(created.status, 201);
+    const id = ((await created.json()) as { id: string }).id;
+
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited, 0);
+    assert.ok(!alive(pid), 'the server stopped with Portico');
+
+    const second = await start();
+    const read = await fetch(`${second.baseUrl}/fhir/Patient/${id}`, { headers: { authorization: ROOT_AUTHORIZATION } });
+    assert.equal(read.status, 200);
+    assert.equal(((await read.json()) as { name: { family: string }[] }).name[0]?.family, 'Restarted');
+  });
+
+  it('a second Portico on the same DATA_DIR is refused, naming the first', async () => {
+    const running = started.at(-1);
+    assert.ok(running && running.child.exitCode === null);
+    await assert.rejects(start(), (err: Error) => {
+      assert.match(err.message, new RegExp(`DATA_DIR ${escape(dataDir)} is in use by another Portico \\(process ${running.child.pid}\\)`));
+      return true;
+    });
+    // The first is undisturbed.
+    assert.equal((await fetch(`${running.baseUrl}/fhir/metadata`)).status, 200);
+  });
+
+  it('a Portico killed outright takes its server with it', async () => {
+    const running = started.at(-1);
+    assert.ok(running);
+    const pid = await postmasterPid();
+    running.child.kill('SIGKILL');
+    await running.exited;
+    assert.ok(await gone(pid, 10_000), 'the watchdog stopped the server once Portico died');
+  });
+
+  it('a server left running by a killed Portico (watchdog killed too) is stopped at the next start', async () => {
+    const first = await start();
+    const pid = await postmasterPid();
+    leftovers.push(pid);
+    // Kill the watchdog and its pipe reader, then Portico: nothing is left to stop the server.
+    for (const p of await watchdogProcesses(pid)) process.kill(p, 'SIGKILL');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await delay(300);
+    assert.ok(alive(pid), 'the server outlived Portico');
+
+    const next = await start();
+    assert.match(next.output(), new RegExp(`stopped a server left running by an earlier Portico \\(process ${pid}\\)`));
+    assert.ok(!alive(pid));
+    assert.equal((await fetch(`${next.baseUrl}/fhir/metadata`)).status, 200);
+    next.child.kill('SIGTERM');
+    assert.equal(await next.exited, 0);
+  });
+
+  it('as root, a DATA_DIR the server user cannot reach is refused, naming the directory in the way', { skip: process.getuid?.() === 0 ? false : 'runs as root only' }, async () => {
+    const closed = await mkdtemp(join(tmpdir(), 'portico-closed-'));
+    try {
+      const refused = await runToExit({ DATA_DIR: join(closed, 'data') });
+      assert.equal(refused.code, 1);
+      assert.match(refused.output, new RegExp(`runs as the user 'postgres' .*which cannot pass through ${escape(closed)} to reach`));
+    } finally {
+      await rm(closed, { recursive: true, force: true });
+    }
+  });
+
+  it('a DATA_DIR made by PGlite keeps PGlite when DATABASE is unset, and is refused for DATABASE=embedded-postgres', async () => {
+    const pgliteDir = await mkdtemp(join(tmpdir(), 'portico-pglite-dir-'));
+    try {
+      const made = await startServerProcess({ DATA_DIR: pgliteDir, DATABASE: 'pglite' });
+      made.child.kill('SIGTERM');
+      assert.equal(await made.exited, 0);
+
+      const kept = await startServerProcess({ DATA_DIR: pgliteDir });
+      assert.match(kept.output(), new RegExp(`embedded PGlite in ${escape(pgliteDir)}\\)`));
+      assert.match(kept.output(), /Note: DATA_DIR .* holds a PGlite database: Portico keeps using PGlite there/);
+      kept.child.kill('SIGTERM');
+      assert.equal(await kept.exited, 0);
+      await assert.rejects(stat(join(pgliteDir, 'postgres')), 'no embedded PostgreSQL was made beside it');
+
+      const refused = await runToExit({ DATA_DIR: pgliteDir, DATABASE: 'embedded-postgres' });
+      assert.equal(refused.code, 1);
+      assert.match(refused.output, /DATABASE=embedded-postgres, but DATA_DIR .* holds a PGlite database: set DATABASE=pglite/);
+    } finally {
+      await rm(pgliteDir, { recursive: true, force: true });
+    }
+  });
+
+  async function postmasterPid(): Promise<number> {
+    return Number((await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  }
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function gone(pid: number, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (alive(pid)) {
+    if (Date.now() > deadline) return false;
+    await delay(50);
+  }
+  return true;
+}
+
+/** The user a process runs as, by name (undefined: this process's own). */
+async function serverUser(pid: number): Promise<string | undefined> {
+  const uid = Number(/^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  if (uid === process.getuid?.()) return undefined;
+  const passwd = await readFile('/etc/passwd', 'utf8');
+  return passwd.split('\n').find((line) => line.split(':')[2] === String(uid))?.split(':')[0];
+}
+
+/** The server's parent (the watchdog shell) and that shell's other children (the pipe reader). */
+async function watchdogProcesses(postmaster: number): Promise<number[]> {
+  const parent = Number((await readFile(`/proc/${postmaster}/stat`, 'utf8')).split(') ')[1]?.split(' ')[1]);
+  const children = (await readFile(`/proc/${parent}/task/${parent}/children`, 'utf8')).trim().split(/\s+/).map(Number);
+  return [parent, ...children.filter((c) => c !== postmaster)];
+}
+
+function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', SEED: 'none', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
