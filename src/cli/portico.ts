@@ -1,6 +1,7 @@
 import { assertionCommand } from './assertion-command.ts';
 import { UsageError, type CliIo } from './cli-io.ts';
 import { keysCommand } from './keys.ts';
+import { migrateDataCommand } from './migrate-data.ts';
 import { secretsCommand } from './secrets.ts';
 import { seedCommand } from './seed-command.ts';
 
@@ -11,6 +12,7 @@ Commands:
   keys       token signing keys: list, rotate, retire <kid> (portico keys --help)
   secrets    client secrets at rest: rekey (portico secrets --help)
   assertion  print a signed client assertion for a backend client's key (portico assertion --help)
+  migrate-data  move a DATA_DIR made by PGlite to embedded PostgreSQL (portico migrate-data --help)
 
 Settings come from the same environment variables as the server (DATABASE_URL, DATA_DIR ...).
 `;
@@ -27,6 +29,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (command === 'keys') return await keysCommand(rest, io);
     if (command === 'secrets') return await secretsCommand(rest, io);
     if (command === 'assertion') return await assertionCommand(rest, io);
+    if (command === 'migrate-data') return await migrateDataCommand(rest, io);
     throw new UsageError(`Unknown command ${JSON.stringify(command)}`);
   } catch (err) {
     if (err instanceof UsageError) {

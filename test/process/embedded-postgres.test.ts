@@ -105,7 +105,7 @@ describe('embedded PostgreSQL (the default database)', { skip: process.platform 
   it('as root, a DATA_DIR the server user cannot reach is refused, naming the directory in the way', { skip: process.getuid?.() === 0 ? false : 'runs as root only' }, async () => {
     const closed = await mkdtemp(join(tmpdir(), 'portico-closed-'));
     try {
-      const refused = await runToExit({ DATA_DIR: join(closed, 'data') });
+      const refused = await runToExit(['src/main.ts'], { DATA_DIR: join(closed, 'data') });
       assert.equal(refused.code, 1);
       assert.match(refused.output, new RegExp(`runs as the user 'postgres' .*which cannot pass through ${escape(closed)} to reach`));
     } finally {
@@ -113,23 +113,52 @@ describe('embedded PostgreSQL (the default database)', { skip: process.platform 
     }
   });
 
-  it('a DATA_DIR made by PGlite keeps PGlite when DATABASE is unset, and is refused for DATABASE=embedded-postgres', async () => {
+  it('a DATA_DIR made by PGlite keeps PGlite when DATABASE is unset, is refused for DATABASE=embedded-postgres, and portico migrate-data moves it', async () => {
     const pgliteDir = await mkdtemp(join(tmpdir(), 'portico-pglite-dir-'));
+    await chmod(pgliteDir, 0o755);
     try {
       const made = await startServerProcess({ DATA_DIR: pgliteDir, DATABASE: 'pglite' });
+      const created = await fetch(`${made.baseUrl}/fhir/Patient`, {
+        method: 'POST',
+        headers: { authorization: ROOT_AUTHORIZATION, 'content-type': 'application/fhir+json' },
+        body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Migrated' }] }),
+      });
+      assert.equal(created.status, 201);
+      const id = ((await created.json()) as { id: string }).id;
+      // PGlite's own shutdown is not what this tests (see test/process/shutdown.test.ts): waited for, not judged.
       made.child.kill('SIGTERM');
-      assert.equal(await made.exited, 0);
+      await made.exited;
 
       const kept = await startServerProcess({ DATA_DIR: pgliteDir });
       assert.match(kept.output(), new RegExp(`embedded PGlite in ${escape(pgliteDir)}\\)`));
-      assert.match(kept.output(), /Note: DATA_DIR .* holds a PGlite database: Portico keeps using PGlite there/);
+      assert.match(kept.output(), /Note: DATA_DIR .* holds a PGlite database: Portico keeps using PGlite there; to move its data to embedded PostgreSQL, run: portico migrate-data/);
       kept.child.kill('SIGTERM');
-      assert.equal(await kept.exited, 0);
+      await kept.exited;
       await assert.rejects(stat(join(pgliteDir, 'postgres')), 'no embedded PostgreSQL was made beside it');
 
-      const refused = await runToExit({ DATA_DIR: pgliteDir, DATABASE: 'embedded-postgres' });
+      const refused = await runToExit(['src/main.ts'], { DATA_DIR: pgliteDir, DATABASE: 'embedded-postgres' });
       assert.equal(refused.code, 1);
       assert.match(refused.output, /DATABASE=embedded-postgres, but DATA_DIR .* holds a PGlite database: set DATABASE=pglite/);
+
+      const migrated = await runToExit(['src/cli/portico.ts', 'migrate-data'], { DATA_DIR: pgliteDir });
+      assert.equal(migrated.code, 0, migrated.output);
+      assert.match(migrated.output, /resource: [1-9]\d* rows/);
+      assert.ok((await readdir(join(pgliteDir, 'pglite-before-migration'))).includes('PG_VERSION'), "PGlite's files moved aside");
+
+      const moved = await startServerProcess({ DATA_DIR: pgliteDir });
+      assert.match(moved.output(), /embedded PostgreSQL in /);
+      assert.doesNotMatch(moved.output(), /Note:/);
+      const read = await fetch(`${moved.baseUrl}/fhir/Patient/${id}`, { headers: { authorization: ROOT_AUTHORIZATION } });
+      assert.equal(read.status, 200);
+      assert.equal(((await read.json()) as { name: { family: string }[] }).name[0]?.family, 'Migrated');
+      const another = await fetch(`${moved.baseUrl}/fhir/Patient`, {
+        method: 'POST',
+        headers: { authorization: ROOT_AUTHORIZATION, 'content-type': 'application/fhir+json' },
+        body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'AfterMigration' }] }),
+      });
+      assert.equal(another.status, 201, 'sequences carried over: new rows do not collide');
+      moved.child.kill('SIGTERM');
+      assert.equal(await moved.exited, 0);
     } finally {
       await rm(pgliteDir, { recursive: true, force: true });
     }
@@ -173,9 +202,9 @@ async function watchdogProcesses(postmaster: number): Promise<number[]> {
   return [parent, ...children.filter((c) => c !== postmaster)];
 }
 
-function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+function runToExit(script: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...script], {
       env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', SEED: 'none', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
