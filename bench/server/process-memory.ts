@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Proportional set sizes, bytes: this process, and its descendants (the embedded PostgreSQL server and its backends). */
+/** Proportional set sizes, bytes: this process, and its descendant postgres processes (the embedded server and its backends). */
 export interface TreeMemory {
   nodePssBytes: number;
   databasePssBytes: number;
@@ -35,11 +35,21 @@ export function processTreeMemory(root: number = process.pid): TreeMemory | unde
       }
     }
   }
+  // The server and its backends, not other children (tsx's esbuild service, the watchdog shell).
+  const database = descendants.filter((pid) => command(pid) === 'postgres');
   return {
     nodePssBytes: pss(root),
-    databasePssBytes: descendants.reduce((sum, pid) => sum + pss(pid), 0),
-    databaseProcesses: descendants.length,
+    databasePssBytes: database.reduce((sum, pid) => sum + pss(pid), 0),
+    databaseProcesses: database.length,
   };
+}
+
+function command(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 function pss(pid: number): number {
