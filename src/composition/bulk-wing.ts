@@ -27,7 +27,9 @@ export function buildBulkWing(config: Config, { storage, fhir }: { storage: Stor
   const store = createExportStore(storage.db, { files: settings.files, directory: settings.directory });
   // The worker is background work on the FHIR pool: it waits for a connection rather than being refused one.
   const exportDb = storage.db.background();
-  const exportRepository = createResourceStore(exportDb, { indexResource: fhir.indexResource, now });
+  // Its pages are read on the replica when there is one. Bulk Data's transactionTime promises every change up to the
+  // kick-off: a change made within the replica's lag before it may be missing (README, "Read replicas").
+  const exportRepository = createResourceStore(exportDb, { indexResource: fhir.indexResource, now, ...(storage.readDb ? { replica: storage.readDb.background() } : {}) });
   const worker = createExportWorker({
     runner: {
       store: createExportStore(exportDb, { files: settings.files, directory: settings.directory }),

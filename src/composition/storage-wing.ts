@@ -10,6 +10,11 @@ export interface StorageWing {
   db: Database;
   /** The authorization server's pool: its registry, grants, tokens, sessions, keys (DATABASE_AUTH_POOL_SIZE). */
   authDb: Database;
+  /**
+   * DATABASE_READ_URL: a pool on the streaming replica, as large as the FHIR pool and with its statement timeout, for
+   * the FHIR reads src/storage/resource-store.ts routes there. Never written to; never used for the auth registry.
+   */
+  readDb?: Database;
   /** Planner statistics brought up to date now (PGlite has no autovacuum). */
   refreshStatistics(): Promise<void>;
   /** Planner statistics kept fresh in the background until stopped. */
@@ -32,12 +37,21 @@ export async function openStorageWing(config: Config, wrapDatabase: (db: Databas
   });
   const db = wrapDatabase(opened.fhir);
   const authDb = wrapDatabase(opened.auth);
+  let readDb: Database | undefined;
+  try {
+    readDb = config.databaseReadUrl ? wrapDatabase(await openReplica(config, config.databaseReadUrl)) : undefined;
+  } catch (err) {
+    await Promise.all([authDb.close().catch(() => {}), db.close().catch(() => {})]);
+    throw err;
+  }
   const wing: StorageWing = {
     db,
     authDb,
+    ...(readDb ? { readDb } : {}),
     refreshStatistics: () => refreshStaleStatistics(db),
     keepStatisticsFresh: (onError) => startStatisticsRefresh(db, STATISTICS_REFRESH_MS, onError),
     async abandon() {
+      await readDb?.close().catch(() => {});
       await authDb.close().catch(() => {});
       await db.close().catch(() => {});
     },
@@ -49,4 +63,15 @@ export async function openStorageWing(config: Config, wrapDatabase: (db: Databas
     throw err;
   }
   return wing;
+}
+
+/** The replica's pool: the FHIR pool's budget, on DATABASE_READ_URL. Migrations reach it by replication, never from here. */
+async function openReplica(config: Config, url: string): Promise<Database> {
+  const { replica } = await openDatabases({
+    databaseUrl: url,
+    dataDir: config.dataDir,
+    prepareStatements: config.databasePreparedStatements,
+    pools: { replica: { poolSize: config.databasePoolSize, statementTimeoutMs: config.fhir.queryTimeoutMs, maxQueue: config.databaseMaxQueue } },
+  });
+  return replica;
 }
