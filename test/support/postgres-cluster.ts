@@ -109,10 +109,10 @@ export async function startReplicatedPostgres(): Promise<ReplicatedPostgres> {
 
 /** Resolves once the replica has replayed everything the primary had written when this was called. */
 export async function replicaCaughtUp(cluster: ReplicatedPostgres): Promise<void> {
-  const [{ lsn }] = await cluster.primary.query<{ lsn: string }>('postgres', 'SELECT pg_current_wal_lsn()::text AS lsn');
+  const [current] = await cluster.primary.query<{ lsn: string }>('postgres', 'SELECT pg_current_wal_lsn()::text AS lsn');
   for (;;) {
-    const [{ done }] = await cluster.replica.query<{ done: boolean }>('postgres', 'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done', [lsn]);
-    if (done) return;
+    const [replayed] = await cluster.replica.query<{ done: boolean }>('postgres', 'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done', [current?.lsn]);
+    if (replayed?.done) return;
     await new Promise((r) => setTimeout(r, 50));
   }
 }
