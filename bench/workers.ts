@@ -8,7 +8,8 @@
  *   --scenarios a,b         fhir-read, fhir-search, token-cc-jwt (default all three)
  *   --patients N  --connections C  --runs R  --duration S  --warmup W  --rounds K (each count measured K times, interleaved)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +62,7 @@ async function database(name: string): Promise<string> {
 }
 
 /** `src/main.ts` with WORKERS=count on `url`, answering for `baseUrl` on its own port. */
-async function startPortico(url: string, baseUrl: string, count: number): Promise<{ origin: string; stop(): Promise<void> }> {
+async function startPortico(url: string, baseUrl: string, count: number): Promise<{ origin: string; cpuSeconds(): number; stop(): Promise<void> }> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, MODE: 'sandbox', SEED: 'none', HOST: '127.0.0.1', PORT: String(port), BASE_URL: baseUrl, DATABASE_URL: url, WORKERS: String(count), LOG_LEVEL: 'warn', ACCESS_TOKEN_SIGNING_ALG: alg },
@@ -75,13 +76,38 @@ async function startPortico(url: string, baseUrl: string, count: number): Promis
     if (child.exitCode !== null) throw new Error(`Portico (WORKERS=${count}) exited:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  const pid = child.pid ?? 0;
   return {
     origin: `http://127.0.0.1:${port}`,
+    cpuSeconds: () => [pid, ...childrenOf(pid)].reduce((sum, p) => sum + cpuSecondsOf(p), 0),
     async stop() {
       child.kill('SIGTERM');
       await exited;
     },
   };
+}
+
+/**
+ * CPU seconds (user + system) a process has used, from /proc (Linux). CPU time per request, unlike req/s, hardly
+ * depends on what else the machine runs: on a shared machine it is the figure that tells whether N processes cost
+ * more per request than one.
+ */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // Fields 14 and 15 of proc(5) (utime, stime), counted from the state field (3): indexes 11 and 12 here.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map(Number).filter((n) => n > 0);
+  } catch {
+    return [];
+  }
 }
 
 /** The fixtures' URL, on `origin` instead of the bench server's. */
@@ -137,7 +163,7 @@ async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), 'portico-bench-workers-'));
   log(`bench:workers: starting the bench server (${patients} patients, PostgreSQL, ${alg}); seeding if needed…`);
   const server = await startBenchServer({ patients, alg, dataDir: scratch, databaseUrl: url, fixturesFile: join(scratch, 'fixtures.json'), nodeFlags: [], log: (line) => log(`  server: ${line}`) });
-  const results: { scenario: string; workers: number; m: Measurement }[] = [];
+  const results: { scenario: string; workers: number; m: Measurement; cpuMs: number }[] = [];
   try {
     const f = server.fixtures;
     for (let round = 0; round < Number(a.rounds); round++) {
@@ -156,9 +182,16 @@ async function main(): Promise<void> {
                 if (status >= 400) told = true;
               };
             }
-            const m = await measure(plan, settings);
-            log(`bench:workers:   ${scenario} WORKERS=${count}: ${Math.round(m.requestsPerSecond)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors`);
-            results.push({ scenario, workers: count, m });
+            // CPU per request over the measured runs only (the warm-up excluded).
+            let cpu = 0;
+            let cpuBefore = 0;
+            const m = await measure(plan, settings, {
+              before: async () => void (cpuBefore = portico.cpuSeconds()),
+              after: async () => void (cpu += portico.cpuSeconds() - cpuBefore),
+            });
+            const cpuMs = (cpu * 1000) / Math.max(m.requests, 1);
+            log(`bench:workers:   ${scenario} WORKERS=${count}: ${Math.round(m.requestsPerSecond)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors, ${cpuMs.toFixed(3)} ms Portico CPU per request`);
+            results.push({ scenario, workers: count, m, cpuMs });
           }
         } finally {
           await portico.stop();
@@ -169,10 +202,10 @@ async function main(): Promise<void> {
     await server.stop();
     await rm(scratch, { recursive: true, force: true });
   }
-  const lines = ['| scenario | WORKERS | req/s | p50 ms | p99 ms | errors | × WORKERS=1 |', '|---|---|---|---|---|---|---|'];
+  const lines = ['| scenario | WORKERS | req/s | p50 ms | p99 ms | errors | × first | Portico CPU ms/request |', '|---|---|---|---|---|---|---|---|'];
   for (const r of results) {
     const one = results.find((o) => o.scenario === r.scenario && o.workers === workerCounts[0]);
-    lines.push(`| ${r.scenario} | ${r.workers} | ${Math.round(r.m.requestsPerSecond)} | ${r.m.p50} | ${r.m.p99} | ${r.m.errors} | ${one ? (r.m.requestsPerSecond / one.m.requestsPerSecond).toFixed(2) : ''} |`);
+    lines.push(`| ${r.scenario} | ${r.workers} | ${Math.round(r.m.requestsPerSecond)} | ${r.m.p50} | ${r.m.p99} | ${r.m.errors} | ${one ? (r.m.requestsPerSecond / one.m.requestsPerSecond).toFixed(2) : ''} | ${r.cpuMs.toFixed(3)} |`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

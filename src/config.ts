@@ -327,7 +327,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   // The embedded PGlite database lives inside one process: a second process cannot open its data directory.
   if (e.WORKERS > 1 && !e.DATABASE_URL) {
-    problems.push(`WORKERS=${e.WORKERS} needs PostgreSQL (DATABASE_URL): the embedded PGlite database is served by one process only; unset WORKERS or set DATABASE_URL`);
+    const asked = present.WORKERS === 'auto' ? `auto (${e.WORKERS} cores)` : String(e.WORKERS);
+    problems.push(`WORKERS=${asked} needs PostgreSQL (DATABASE_URL): the embedded PGlite database is served by one process only; unset WORKERS or set DATABASE_URL`);
   }
   if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
     problems.push('DATABASE_READ_URL (value not shown) needs DATABASE_URL: the replica is read beside a PostgreSQL primary');
