@@ -34,6 +34,8 @@ describe('a read replica (DATABASE_READ_URL)', { skip: PG_BIN ? false : 'needs t
         DATABASE_POOL_SIZE: '2',
         DATABASE_URL: cluster.primary.url('portico'),
         DATABASE_READ_URL: cluster.replica.url('portico'),
+        // Jobs run when the test says (runPending), not on a poll.
+        BULK_EXPORT_WORKER: 'false',
       }),
       { definitions: definitions() },
     );
@@ -98,6 +100,42 @@ describe('a read replica (DATABASE_READ_URL)', { skip: PG_BIN ? false : 'needs t
     await replicaCaughtUp(cluster);
     assert.equal((await family('family=After')).length, 2);
     assert.equal((await fhir.get(`Patient/${id}`)).headers.etag, 'W/"2"');
+  });
+
+  it('a bulk export read on the replica waits for it to replay every change before its kick-off', async () => {
+    await cluster.replica.query('postgres', 'SELECT pg_wal_replay_pause()');
+    let run: Promise<unknown> | undefined;
+    try {
+      const created = await fhir.post('Patient', { resourceType: 'Patient', name: [{ family: 'Exported' }] });
+      assert.equal(created.status, 201, created.text);
+      const kickOff = await fhir.get('Patient/$export', { prefer: 'respond-async', accept: 'application/fhir+json' });
+      assert.equal(kickOff.status, 202, kickOff.text);
+      const status = String(kickOff.headers['content-location']).slice(`${TEST_BASE_URL}/fhir/`.length);
+      // The worker claims the job, then waits for the replica (which asks it how far it has replayed) rather than read
+      // it while it lacks the new patient: the run cannot end while replay is paused.
+      let settled = false;
+      run = portico.bulkExport.worker.runPending().finally(() => (settled = true));
+      for (;;) {
+        assert.equal(settled, false, 'the export ran to its end on a replica that had not replayed its kick-off');
+        const waiting = await cluster.replica.query('portico', "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_last_wal_replay_lsn()%' AND pid <> pg_backend_pid()");
+        if (waiting.length > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal((await fhir.get(status, { accept: 'application/json' })).status, 202);
+      await cluster.replica.query('postgres', 'SELECT pg_wal_replay_resume()');
+      await run;
+      const manifest = await fhir.get(status, { accept: 'application/json' });
+      assert.equal(manifest.status, 200, manifest.text);
+      const [[primaryCount]] = [await cluster.primary.query<{ n: number }>('portico', "SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Patient' AND NOT deleted")];
+      // Every patient, the one created while replay was paused included.
+      assert.deepEqual(
+        (manifest.body.output as { type: string; count: number }[]).map((o) => [o.type, o.count]),
+        [['Patient', primaryCount?.n]],
+      );
+    } finally {
+      await cluster.replica.query('postgres', 'SELECT pg_wal_replay_resume()');
+      await run;
+    }
   });
 
   it('reads on the primary while the replica is down, and writes never needed it', async () => {
