@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SIGNING_ALGS, type SigningAlg } from './auth/keys/signing-algorithms.ts';
@@ -32,6 +33,13 @@ export interface Config {
   readonly database: EmbeddedDatabase;
   /** `DATABASE` was not set: a DATA_DIR that already holds a PGlite database keeps PGlite (src/storage/embedded-choice.ts). */
   readonly databaseDefaulted: boolean;
+  /**
+   * PostgreSQL: a streaming replica of `databaseUrl` that FHIR reads, searches and history outside a unit of work,
+   * and Bulk Data export's reads, go to (src/storage/resource-store.ts states the rule); undefined: all on the primary.
+   */
+  readonly databaseReadUrl: string | undefined;
+  /** Server processes sharing the port (PostgreSQL, embedded or not: PGlite is one process by construction). */
+  readonly workers: number;
   readonly dataDir: string;
   readonly admin: { readonly clientId: string; readonly clientSecret: string };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -51,7 +59,7 @@ export interface Config {
     /** PostgreSQL: milliseconds a statement of the FHIR pool may run before the server cancels it (0: no limit). */
     readonly queryTimeoutMs: number;
   };
-  /** Connections of the FHIR pool (FHIR API, bulk export). */
+  /** Connections of the FHIR pool (FHIR API, bulk export), per process; the replica's pool (DATABASE_READ_URL) has as many. */
   readonly databasePoolSize: number;
   /** Connections of the authorization server's own pool (token, authorize, sign-in, registration, admin), apart from the FHIR pool's. */
   readonly databaseAuthPoolSize: number;
@@ -163,7 +171,7 @@ const SANDBOX_SECRETS_KEY = createHash('sha256').update('portico-sandbox-secrets
 /** Production: the shortest root client secret accepted (it is not throttled, so it must resist online guessing). */
 const ADMIN_SECRET_MIN_LENGTH = 32;
 /** Settings whose values are never repeated in an error message (a database URL may hold a password). */
-const SECRET_SETTINGS = new Set(['ADMIN_CLIENT_SECRET', 'SECRETS_KEY', 'SECRETS_KEY_PREVIOUS', 'SESSION_SECRET', 'DATABASE_URL']);
+const SECRET_SETTINGS = new Set(['ADMIN_CLIENT_SECRET', 'SECRETS_KEY', 'SECRETS_KEY_PREVIOUS', 'SESSION_SECRET', 'DATABASE_URL', 'DATABASE_READ_URL']);
 const SECRETS_KEY_FORMAT = '32 bytes as 64 hex digits or as base64/base64url (e.g. openssl rand -base64 32)';
 
 const intSetting = (min: number, max: number) =>
@@ -189,6 +197,16 @@ const envSchema = z.object({
     .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL (unset it to use the embedded database)')
     .optional(),
   DATABASE: z.enum(EMBEDDED_DATABASES).optional(),
+  DATABASE_READ_URL: z
+    .string()
+    .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL of a streaming replica of DATABASE_URL')
+    .optional(),
+  WORKERS: z
+    .string()
+    .regex(/^(auto|\d+)$/, 'must be a whole number of processes or auto (one per core)')
+    .transform((v) => (v === 'auto' ? availableParallelism() : Number(v)))
+    .pipe(z.number().int().min(1, 'must be at least 1').max(256))
+    .default(1),
   DATA_DIR: z.string().min(1).default('./data'),
   ADMIN_CLIENT_ID: z.string().min(1).optional(),
   ADMIN_CLIENT_SECRET: z.string().min(1).optional(),
@@ -319,6 +337,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.FHIR_DEFAULT_PAGE_SIZE > e.FHIR_MAX_PAGE_SIZE) {
     problems.push('FHIR_DEFAULT_PAGE_SIZE must not exceed FHIR_MAX_PAGE_SIZE');
   }
+  if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
+    problems.push('DATABASE_READ_URL (value not shown) needs DATABASE_URL: the replica is read beside a PostgreSQL primary');
+  }
   let adminId = e.ADMIN_CLIENT_ID;
   let adminSecret = e.ADMIN_CLIENT_SECRET;
   if (e.MODE === 'production') {
@@ -347,6 +368,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('DATABASE=embedded-postgres needs a directory: DATA_DIR=memory:// is PGlite in memory (set DATABASE=pglite, or a DATA_DIR path)');
   }
   const database: EmbeddedDatabase = inMemory ? 'pglite' : (e.DATABASE ?? 'embedded-postgres');
+  // PGlite lives inside one process: a second process cannot open its data directory. Embedded PostgreSQL is a
+  // server: the first process starts it and the workers connect to it.
+  if (e.WORKERS > 1 && !e.DATABASE_URL && database === 'pglite') {
+    const asked = present.WORKERS === 'auto' ? `auto (${e.WORKERS} cores)` : String(e.WORKERS);
+    problems.push(`WORKERS=${asked} needs PostgreSQL (embedded or DATABASE_URL): PGlite is served by one process only; unset WORKERS or DATABASE=pglite`);
+  }
   // Export files go to a directory where the database is embedded on disk (one process owns it, so a directory
   // loses nothing); with an external PostgreSQL, to the database any process can read.
   const exportDir = e.BULK_EXPORT_DIR ?? (inMemory ? undefined : join(e.DATA_DIR, 'exports'));
@@ -367,6 +394,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     database,
     databaseDefaulted: e.DATABASE === undefined,
+    databaseReadUrl: e.DATABASE_READ_URL,
+    workers: e.WORKERS,
     dataDir: e.DATA_DIR,
     admin: { clientId: adminId ?? '', clientSecret: adminSecret ?? '' },
     logLevel: e.LOG_LEVEL,

@@ -122,6 +122,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         await bulk.worker.stop();
         await app.close();
         await statistics.stop();
+        await storage.readDb?.close();
         await storage.authDb.close();
         await storage.db.close();
       },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
@@ -48,6 +49,29 @@ describe('settings', () => {
     for (const bad of ['yes', '2', '10.0.0.0/33', '10.0.0.1/8/8', 'proxy.example.org', ',', '::1/129']) {
       assert.throws(() => loadConfig({ TRUST_PROXY: bad }), (err: unknown) => err instanceof ConfigError && /TRUST_PROXY/.test(err.problems.join()), bad);
     }
+  });
+
+  it('WORKERS: 1 by default, a number or auto (the cores) on PostgreSQL, embedded or not; more than one with PGlite refused', () => {
+    const pg = { DATABASE_URL: 'postgres://u@127.0.0.1/db' };
+    assert.equal(loadConfig({}).workers, 1);
+    assert.equal(loadConfig({ ...pg, WORKERS: '3' }).workers, 3);
+    assert.equal(loadConfig({ ...pg, WORKERS: 'auto' }).workers, availableParallelism());
+    for (const bad of ['0', 'two', '-1']) {
+      assert.throws(() => loadConfig({ ...pg, WORKERS: bad }), (err: unknown) => err instanceof ConfigError && /WORKERS/.test(err.problems.join()), bad);
+    }
+    // Embedded PostgreSQL (the default) is a server the workers share; PGlite is one process.
+    assert.equal(loadConfig({ WORKERS: '2' }).workers, 2);
+    for (const pglite of [{ DATABASE: 'pglite' }, { DATA_DIR: 'memory://' }]) {
+      assert.throws(() => loadConfig({ ...pglite, WORKERS: '2' }), (err: unknown) => err instanceof ConfigError && /WORKERS=2 needs PostgreSQL/.test(err.problems.join()));
+    }
+  });
+
+  it('DATABASE_READ_URL: a postgres:// URL beside DATABASE_URL, never repeated in a message', () => {
+    const replica = 'postgres://u:hunter2@127.0.0.1:5433/db';
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://u@127.0.0.1/db', DATABASE_READ_URL: replica }).databaseReadUrl, replica);
+    assert.equal(loadConfig({}).databaseReadUrl, undefined);
+    assert.throws(() => loadConfig({ DATABASE_READ_URL: replica }), (err: unknown) => err instanceof ConfigError && /needs DATABASE_URL/.test(err.problems.join()) && !err.message.includes('hunter2'));
+    assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://u@127.0.0.1/db', DATABASE_READ_URL: 'mysql://u:hunter2@h/db' }), (err: unknown) => err instanceof ConfigError && /DATABASE_READ_URL/.test(err.message) && !err.message.includes('hunter2'));
   });
 
   it('refuses a default page size above the maximum', () => {

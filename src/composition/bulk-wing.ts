@@ -4,6 +4,8 @@ import { createExportService, type ExportService } from '../fhir/bulk/export-ser
 import type { ExportStore } from '../fhir/bulk/export-store.ts';
 import { createExportWorker, type ExportWorker } from '../fhir/bulk/export-worker.ts';
 import { createExportStore } from '../storage/bulk/export-store.ts';
+import type { Database } from '../storage/database.ts';
+import { replicaCaughtUp } from '../storage/replica-lag.ts';
 import { createResourceStore } from '../storage/resource-store.ts';
 import type { FhirWing } from './fhir-wing.ts';
 import type { Runtime } from './runtime.ts';
@@ -27,10 +29,13 @@ export function buildBulkWing(config: Config, { storage, fhir }: { storage: Stor
   const store = createExportStore(storage.db, { files: settings.files, directory: settings.directory });
   // The worker is background work on the FHIR pool: it waits for a connection rather than being refused one.
   const exportDb = storage.db.background();
-  const exportRepository = createResourceStore(exportDb, { indexResource: fhir.indexResource, now });
+  // Its pages are read on the replica when there is one (README, "Scaling").
+  const replica = storage.readDb?.background();
+  const exportRepository = createResourceStore(exportDb, { indexResource: fhir.indexResource, now, ...(replica ? { replica } : {}) });
+  const jobs = createExportStore(exportDb, { files: settings.files, directory: settings.directory });
   const worker = createExportWorker({
     runner: {
-      store: createExportStore(exportDb, { files: settings.files, directory: settings.directory }),
+      store: replica ? afterReplicaCatchesUp(jobs, exportDb, replica, settings.leaseSeconds, log) : jobs,
       repository: exportRepository,
       jsonReader: exportRepository,
       resourceTypes: fhir.definitions.resourceTypes,
@@ -64,4 +69,23 @@ export function buildBulkWing(config: Config, { storage, fhir }: { storage: Stor
     wake: () => worker.wake(),
   });
   return { store, worker, service };
+}
+
+/**
+ * Bulk Data's transactionTime promises every change up to the kick-off. A job is claimed after its kick-off committed
+ * on the primary: waiting, once claimed, for the replica to replay what the primary had then keeps the promise. The
+ * wait is capped at half the lease (no heartbeat runs meanwhile); a replica further behind than that is read anyway,
+ * and said so in the log.
+ */
+function afterReplicaCatchesUp(store: ExportStore, primary: Database, replica: Database, leaseSeconds: number, log: Runtime['log']): ExportStore {
+  return {
+    ...store,
+    async claim(lease, now) {
+      const job = await store.claim(lease, now);
+      if (job && !(await replicaCaughtUp(primary, replica, (leaseSeconds * 1000) / 2))) {
+        log().warn({ job: job.id }, 'the read replica lags more than half the export lease: the export may miss changes made just before its kick-off');
+      }
+      return job;
+    },
+  };
 }

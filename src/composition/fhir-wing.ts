@@ -18,7 +18,7 @@ export interface FhirWing {
   searchRegistry: SearchParameterRegistry;
   indexResource: (resource: Resource) => SearchIndexRows;
   compartment: PatientCompartment;
-  /** Resources on the FHIR pool. */
+  /** Resources on the FHIR pool (reads outside a unit of work on the replica's, when there is one). */
   repository: ResourceRepository;
   /** What the FHIR API runs on. */
   fhir: FhirDeps;
@@ -36,7 +36,7 @@ export interface FhirWingInputs {
 export function buildFhirWing(config: Config, { storage, definitions = loadDefinitions(), security }: FhirWingInputs, { now, newId }: Runtime): FhirWing {
   const searchRegistry = createSearchParameterRegistry(definitions);
   const indexResource = createIndexer(searchRegistry);
-  const repository = createResourceStore(storage.db, { indexResource, now });
+  const repository = createResourceStore(storage.db, { indexResource, now, ...(storage.readDb ? { replica: storage.readDb } : {}) });
   const fhir: FhirDeps = {
     repository,
     definitions,

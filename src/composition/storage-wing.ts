@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import { openDescribedDatabases, type Database } from '../storage/database.ts';
+import { openDatabases, openDescribedDatabases, type Database } from '../storage/database.ts';
 import { chooseEmbeddedDatabase } from '../storage/embedded-choice.ts';
 import { migrate } from '../storage/migrate.ts';
 import { refreshStaleStatistics, startStatisticsRefresh, type StatisticsRefresh } from '../storage/search/statistics.ts';
@@ -13,6 +13,11 @@ export interface StorageWing {
   authDb: Database;
   /** Which database, where (the start banner), and a line about the choice when it differs from the setting's. */
   databaseInUse: { description: string; notice?: string };
+  /**
+   * DATABASE_READ_URL: a pool on the streaming replica, as large as the FHIR pool and with its statement timeout, for
+   * the FHIR reads src/storage/resource-store.ts routes there. Never written to; never used for the auth registry.
+   */
+  readDb?: Database;
   /** Planner statistics brought up to date now (PGlite has no autovacuum). */
   refreshStatistics(): Promise<void>;
   /** Planner statistics kept fresh in the background until stopped. */
@@ -37,13 +42,22 @@ export async function openStorageWing(config: Config, wrapDatabase: (db: Databas
   });
   const db = wrapDatabase(opened.fhir);
   const authDb = wrapDatabase(opened.auth);
+  let readDb: Database | undefined;
+  try {
+    readDb = config.databaseReadUrl ? wrapDatabase(await openReplica(config, config.databaseReadUrl)) : undefined;
+  } catch (err) {
+    await Promise.all([authDb.close().catch(() => {}), db.close().catch(() => {})]);
+    throw err;
+  }
   const wing: StorageWing = {
     db,
     authDb,
     databaseInUse: { description, ...(choice?.notice ? { notice: choice.notice } : {}) },
+    ...(readDb ? { readDb } : {}),
     refreshStatistics: () => refreshStaleStatistics(db),
     keepStatisticsFresh: (onError) => startStatisticsRefresh(db, STATISTICS_REFRESH_MS, onError),
     async abandon() {
+      await readDb?.close().catch(() => {});
       await authDb.close().catch(() => {});
       await db.close().catch(() => {});
     },
@@ -55,4 +69,15 @@ export async function openStorageWing(config: Config, wrapDatabase: (db: Databas
     throw err;
   }
   return wing;
+}
+
+/** The replica's pool: the FHIR pool's budget, on DATABASE_READ_URL. Migrations reach it by replication, never from here. */
+async function openReplica(config: Config, url: string): Promise<Database> {
+  const { replica } = await openDatabases({
+    databaseUrl: url,
+    dataDir: config.dataDir,
+    prepareStatements: config.databasePreparedStatements,
+    pools: { replica: { poolSize: config.databasePoolSize, statementTimeoutMs: config.fhir.queryTimeoutMs, maxQueue: config.databaseMaxQueue } },
+  });
+  return replica;
 }

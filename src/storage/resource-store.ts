@@ -16,6 +16,7 @@ import { deleteIndexRows, insertIndexRows } from './search-index-writer.ts';
 import { searchResourceNdjson, searchResources } from './search/search-sql.ts';
 import { RECORD_COLUMNS, toRecord, type ResourceRow } from './resource-row.ts';
 import { prepared } from './prepared-statement.ts';
+import { storageFaultOf } from './drivers/pg-faults.ts';
 
 export interface ResourceStoreOptions {
   tenant?: string;
@@ -23,6 +24,8 @@ export interface ResourceStoreOptions {
   indexResource: (resource: Resource) => SearchIndexRows;
   /** Injectable clock. */
   now?: () => Date;
+  /** A streaming replica of `db` (DATABASE_READ_URL): what reads outside a unit of work go to (see createResourceStore). */
+  replica?: Database;
 }
 
 const READ = prepared(`SELECT ${RECORD_COLUMNS} FROM resource WHERE tenant = $1 AND resource_type = $2 AND id = $3`);
@@ -50,10 +53,35 @@ const UPDATE_CURRENT_AND_VERSION = prepared(`WITH previous AS (
   )
   INSERT INTO ${VERSION_COLUMNS} ${VERSION_ROW} FROM current RETURNING id`);
 
-/** The PostgreSQL implementation of the FHIR layer's ResourceRepository (both drivers). */
+/**
+ * The PostgreSQL implementation of the FHIR layer's ResourceRepository (both drivers).
+ *
+ * With a replica, this is where reads are routed. A unit of work (`transaction`: every write, conditional
+ * create/update/delete and their searches, batch and transaction Bundles, history inside them) runs on the primary,
+ * so it reads its own writes and locks what it checks. Reads outside one (read, vread, search, history, and Bulk Data
+ * export's pages) go to the replica, which may lag the primary:
+ * - read and vread that find nothing there ask the primary, so a client that just created a resource, or a version,
+ *   can read it at once by id; a read of a resource the replica has an older version of returns that version until
+ *   the replica catches up;
+ * - search and history are eventually consistent: they see a write once the replica has replayed it;
+ * - a replica that cannot be reached is stepped around: the read goes to the primary.
+ */
 export function createResourceStore(db: Database, options: ResourceStoreOptions): ResourceRepository & ResourceJsonReader {
   const tenant = options.tenant ?? '';
   const now = options.now ?? (() => new Date());
+  const replica = options.replica;
+  /** `fn` on the replica, on the primary when there is none or it cannot be reached, or when `found` says the replica's answer is not the last word. */
+  const onReplica = async <T>(fn: (sql: SqlClient) => Promise<T>, found: (answer: T) => boolean = () => true): Promise<T> => {
+    if (!replica) return fn(db);
+    let answer: T;
+    try {
+      answer = await fn(replica);
+    } catch (err) {
+      if (storageFaultOf(err)?.kind === 'unavailable') return fn(db);
+      throw err;
+    }
+    return found(answer) ? answer : fn(db);
+  };
 
   const reader = (sql: SqlClient): ResourceReader => ({
     async read(resourceType, id) {
@@ -144,19 +172,26 @@ export function createResourceStore(db: Database, options: ResourceStoreOptions)
     };
   };
 
+  const primary = reader(db);
   return {
-    ...reader(db),
-    searchNdjson: (request) => searchResourceNdjson(db, tenant, request),
-    async presentTypes(types) {
-      const rows = await db.query<{ type: string }>(
-        `SELECT t AS type FROM unnest($2::text[]) t
-          WHERE EXISTS (SELECT 1 FROM resource r WHERE r.tenant = $1 AND r.resource_type = t AND NOT r.deleted)`,
-        [tenant, types],
-      );
-      return new Set(rows.map((r) => r.type));
-    },
+    // Unit-less reads as the doc comment above says; without a replica each is the primary's reader as it was.
+    read: (resourceType, id) => onReplica((sql) => reader(sql).read(resourceType, id), (record) => record !== undefined),
+    vread: (resourceType, id, versionId) => onReplica((sql) => reader(sql).vread(resourceType, id, versionId), (record) => record !== undefined),
+    search: replica ? (request) => onReplica((sql) => reader(sql).search(request)) : primary.search,
+    history: replica ? (request) => onReplica((sql) => reader(sql).history(request)) : primary.history,
+    searchNdjson: (request) => onReplica((sql) => searchResourceNdjson(sql, tenant, request)),
+    presentTypes: (types) => onReplica((sql) => presentTypes(sql, types)),
     transaction: (fn) => db.transaction((tx) => fn(writer(tx))),
   };
+
+  async function presentTypes(sql: SqlClient, types: readonly string[]): Promise<Set<string>> {
+    const rows = await sql.query<{ type: string }>(
+      `SELECT t AS type FROM unnest($2::text[]) t
+        WHERE EXISTS (SELECT 1 FROM resource r WHERE r.tenant = $1 AND r.resource_type = t AND NOT r.deleted)`,
+      [tenant, types],
+    );
+    return new Set(rows.map((r) => r.type));
+  }
 }
 
 /**
