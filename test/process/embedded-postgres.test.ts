@@ -164,6 +164,35 @@ describe('embedded PostgreSQL (the default database)', { skip: process.platform 
     }
   });
 
+  it('WORKERS=2: the first process runs the server, both workers use it, and SIGTERM stops the workers, then the server', async () => {
+    const sharedDir = await mkdtemp(join(tmpdir(), 'portico-embedded-workers-'));
+    await chmod(sharedDir, 0o755);
+    try {
+      const server = await startServerProcess({ DATA_DIR: sharedDir, WORKERS: '2', SEED: 'none' });
+      started.push(server);
+      assert.match(server.output(), new RegExp(`embedded PostgreSQL in ${escape(join(sharedDir, 'postgres'))}, 2 worker processes`));
+      const postmaster = Number((await readFile(join(sharedDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+      assert.ok(alive(postmaster), 'the server runs');
+      // A write through one connection, read back on connections of their own: node:cluster deals them to both workers.
+      const created = await fetch(`${server.baseUrl}/fhir/Patient`, {
+        method: 'POST',
+        headers: { authorization: ROOT_AUTHORIZATION, 'content-type': 'application/fhir+json', connection: 'close' },
+        body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Shared' }] }),
+      });
+      assert.equal(created.status, 201);
+      const id = ((await created.json()) as { id: string }).id;
+      for (let i = 0; i < 4; i++) {
+        const read = await fetch(`${server.baseUrl}/fhir/Patient/${id}`, { headers: { authorization: ROOT_AUTHORIZATION, connection: 'close' } });
+        assert.equal(read.status, 200);
+      }
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0);
+      assert.ok(await gone(postmaster, 10_000), 'the server stopped after the workers');
+    } finally {
+      await rm(sharedDir, { recursive: true, force: true });
+    }
+  });
+
   async function postmasterPid(): Promise<number> {
     return Number((await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
   }
