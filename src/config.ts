@@ -21,6 +21,8 @@ export interface Config {
   readonly fhirBaseUrl: string;
   /** `postgres://` URL selects PostgreSQL; undefined selects embedded PGlite in `dataDir`. */
   readonly databaseUrl: string | undefined;
+  /** Without a databaseUrl, the embedded database engine (`DATABASE`). */
+  readonly database: 'pglite' | 'pglite-worker';
   readonly dataDir: string;
   readonly admin: { readonly clientId: string; readonly clientSecret: string };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -177,6 +179,7 @@ const envSchema = z.object({
     .string()
     .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL (unset it to use the embedded database)')
     .optional(),
+  DATABASE: z.enum(['pglite', 'pglite-worker']).default('pglite'),
   DATA_DIR: z.string().min(1).default('./data'),
   ADMIN_CLIENT_ID: z.string().min(1).optional(),
   ADMIN_CLIENT_SECRET: z.string().min(1).optional(),
@@ -344,6 +347,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     baseUrl,
     fhirBaseUrl: `${baseUrl}${ENDPOINTS.fhir.path}`,
     databaseUrl: e.DATABASE_URL,
+    database: e.DATABASE,
     dataDir: e.DATA_DIR,
     admin: { clientId: adminId ?? '', clientSecret: adminSecret ?? '' },
     logLevel: e.LOG_LEVEL,

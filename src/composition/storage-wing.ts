@@ -23,6 +23,7 @@ export async function openStorageWing(config: Config, wrapDatabase: (db: Databas
   // Two pools, so that expensive FHIR work can never take the connections token requests need.
   const opened = await openDatabases({
     databaseUrl: config.databaseUrl,
+    engine: config.database,
     dataDir: config.dataDir,
     prepareStatements: config.databasePreparedStatements,
     pools: {

@@ -59,8 +59,16 @@ export interface PoolOptions {
   maxQueue?: number;
 }
 
+/**
+ * The embedded database when there is no URL: PGlite in this thread (`pglite`) or in a worker thread of
+ * its own (`pglite-worker`), where its statements run on another core and never block the event loop.
+ */
+export type EmbeddedEngine = 'pglite' | 'pglite-worker';
+
 export interface DatabaseOptions extends PoolOptions {
   databaseUrl: string | undefined;
+  /** Without a databaseUrl: which embedded engine opens `dataDir` (default `pglite`). */
+  engine?: EmbeddedEngine;
   /** PGlite data directory; `memory://` keeps it in memory (tests). */
   dataDir: string;
   /**
@@ -88,6 +96,10 @@ export async function openDatabases<K extends string>(options: DatabasesOptions<
   if (options.databaseUrl) {
     const { openPostgres } = await import('./drivers/postgres.ts');
     return openPostgres(options.databaseUrl, options.pools, options.prepareStatements ?? true);
+  }
+  if (options.engine === 'pglite-worker') {
+    const { openPgliteWorker } = await import('./drivers/pglite-worker.ts');
+    return openPgliteWorker(options.dataDir, options.pools);
   }
   const { openPglite } = await import('./drivers/pglite.ts');
   return openPglite(options.dataDir, options.pools);
