@@ -11,6 +11,7 @@
  *   --fresh                 drop the cached seeded database first
  *   --fixture-patients N    patients the FHIR scenarios spread over, picked at random (default 200; 50 with --quick)
  * BENCH_DATABASE_URL=postgres://… runs against PostgreSQL (a database per size is created there).
+ * BENCH_DATABASE=pglite-worker runs the embedded database in a worker thread (Portico's DATABASE).
  */
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -73,6 +74,8 @@ const memoryRequests = num('memory-requests', quick ? 10_000 : 1_000_000);
 const only = a.scenarios ? new Set(a.scenarios.split(',')) : undefined;
 const wanted = (key: string) => !only || only.has(key);
 const databaseUrl = process.env.BENCH_DATABASE_URL;
+/** Portico's DATABASE (the embedded engine) for the bench server and the cold starts; the bench server reads it too. */
+const benchDatabase = process.env.BENCH_DATABASE;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** A database per size, kept between runs (seeding is the slow part); --fresh starts it over. */
@@ -192,8 +195,9 @@ async function coldStarts(): Promise<ColdStart[]> {
   const out: ColdStart[] = [];
   const dir = await mkdtemp(join(tmpdir(), 'portico-cold-'));
   try {
-    out.push({ driver: 'PGlite', state: 'empty', seconds: await coldStart({ DATA_DIR: dir }) });
-    out.push({ driver: 'PGlite', state: 'seeded', seconds: await coldStart({ DATA_DIR: dir }) });
+    const embedded: Record<string, string> = benchDatabase ? { DATA_DIR: dir, DATABASE: benchDatabase } : { DATA_DIR: dir };
+    out.push({ driver: benchDatabase ?? 'PGlite', state: 'empty', seconds: await coldStart(embedded) });
+    out.push({ driver: benchDatabase ?? 'PGlite', state: 'seeded', seconds: await coldStart(embedded) });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -260,7 +264,7 @@ async function main(): Promise<void> {
   const markdown = renderMarkdown(report);
   process.stdout.write(`${markdown}\n`);
   await mkdir(a.out!, { recursive: true });
-  const stem = join(a.out!, `${report.date.slice(0, 10)}${quick ? '-quick' : ''}${databaseUrl ? '-postgres' : '-pglite'}`);
+  const stem = join(a.out!, `${report.date.slice(0, 10)}${quick ? '-quick' : ''}${databaseUrl ? '-postgres' : `-${benchDatabase ?? 'pglite'}`}`);
   await writeFile(`${stem}.md`, markdown);
   await writeFile(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
   log(`bench: wrote ${stem}.md and .json in ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);

@@ -106,6 +106,8 @@ async function main(): Promise<void> {
     BASE_URL: baseUrl,
     DATA_DIR: args['data-dir'] ?? './data',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    // The embedded engine under test (bench/run.ts passes its environment on).
+    ...(process.env.BENCH_DATABASE ? { DATABASE: process.env.BENCH_DATABASE } : {}),
     LOG_LEVEL: 'warn',
     ACCESS_TOKEN_SIGNING_ALG: alg,
     BULK_EXPORT_POLL_INTERVAL_MS: '200',
