@@ -51,7 +51,9 @@ const LOGIN = { email: 'patient@sandbox.portico.test', password: 'sandbox-patien
 /** The population, written once per database and reused by later runs (the ledger skips what is there). */
 async function seed(): Promise<{ seconds: number; written: number; settleSeconds: number }> {
   const started = performance.now();
-  const db = await openDatabase({ databaseUrl, dataDir: args['data-dir'] ?? '', poolSize: 4 });
+  // Seeded on the engine under test: a closed in-process PGlite keeps its memory, which would count against a worker's RSS.
+  const engine = process.env.BENCH_DATABASE === 'pglite-worker' ? 'pglite-worker' : 'pglite';
+  const db = await openDatabase({ databaseUrl, engine, dataDir: args['data-dir'] ?? '', poolSize: 4 });
   try {
     await migrate(db);
     const indexResource = createIndexer(createSearchParameterRegistry(loadDefinitions()));

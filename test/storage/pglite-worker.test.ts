@@ -96,9 +96,9 @@ describe('PGlite in a worker thread', () => {
       if (running) setImmediate(turn);
     };
     setImmediate(turn);
-    const [row] = await db.query<{ n: string }>('SELECT count(*) AS n FROM generate_series(1, 20000000)');
+    const [row] = await db.query<{ n: string }>('SELECT count(*) AS n FROM generate_series(1, 2000000)');
     running = false;
-    assert.equal(row?.n, '20000000');
+    assert.equal(row?.n, '2000000');
     assert.ok(turns > 1, `the loop turned ${turns} times while the statement ran`);
   });
 });
