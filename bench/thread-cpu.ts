@@ -120,6 +120,11 @@ async function main() {
         log(line);
         rows.push(line);
       }
+      // RSS after every scenario's requests, right after full collections (as bench/run.ts's memory check samples it).
+      const { memory } = await server.stats(true);
+      const line = `| ${engine} | RSS after the above, after a full collection: ${Math.round(memory.rss / 1048576)} MB (heap ${Math.round(memory.heapUsed / 1048576)} MB) | | | | | | |`;
+      log(line);
+      rows.push(line);
     } finally {
       await server.stop();
       await rm(scratch, { recursive: true, force: true });
