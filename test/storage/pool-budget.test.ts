@@ -48,7 +48,7 @@ function track<T>(promise: Promise<T>) {
 }
 
 const openPools = <K extends string>(database: TestDatabase, pools: Record<K, { poolSize: number; maxQueue?: number; statementTimeoutMs?: number }>) =>
-  openDatabases({ databaseUrl: database.url, dataDir: 'memory://', pools });
+  openDatabases({ databaseUrl: database.url, database: database.engine, dataDir: 'memory://', pools });
 
 for (const driver of drivers) {
   describe(`database pools: admission (${driver})`, () => {

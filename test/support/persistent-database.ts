@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import { createPortico, type Portico, type PorticoOverrides } from '../../src/portico.ts';
-import { definitions, freshDatabase, TEST_BASE_URL, type Driver } from './portico.ts';
+import { definitions, freshDatabase, PGLITE_ENV, TEST_BASE_URL, type Driver } from './portico.ts';
 
 /**
  * A database that outlives one Portico, for what a restart (another version, other settings, the CLI)
@@ -20,7 +20,7 @@ export const PERSISTENT_BASE_ENV = { MODE: 'sandbox', SEED: 'none', LOG_LEVEL: '
 export async function persistentDatabase(driver: Driver, prefix = 'portico-test-'): Promise<PersistentDatabase> {
   if (driver === 'pglite') {
     const dir = await mkdtemp(join(tmpdir(), prefix));
-    return { env: { DATA_DIR: dir, DATABASE: 'pglite' }, drop: () => rm(dir, { recursive: true, force: true }) };
+    return { env: { DATA_DIR: dir, ...PGLITE_ENV }, drop: () => rm(dir, { recursive: true, force: true }) };
   }
   const db = await freshDatabase(driver);
   return { env: { DATABASE_URL: db.url ?? '' }, drop: () => db.drop() };

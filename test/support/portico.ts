@@ -3,6 +3,7 @@ import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { loadDefinitions, type FhirDefinitions } from '../../src/fhir/definitions.ts';
 import { createPortico, type Portico, type PorticoOverrides } from '../../src/portico.ts';
+import type { EmbeddedDatabase } from '../../src/storage/database.ts';
 
 /**
  * Test harness: every storage/HTTP suite runs once per driver — PGlite always, PostgreSQL when
@@ -11,6 +12,12 @@ import { createPortico, type Portico, type PorticoOverrides } from '../../src/po
 export type Driver = 'pglite' | 'postgres';
 
 export const drivers: Driver[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+/** The engine the PGlite runs use: in this thread, or in a worker thread with TEST_DATABASE=pglite-worker. */
+export const pgliteEngine: EmbeddedDatabase = process.env.TEST_DATABASE === 'pglite-worker' ? 'pglite-worker' : 'pglite';
+
+/** The settings that select the PGlite engine under test. */
+export const PGLITE_ENV: Record<string, string> = { DATABASE: pgliteEngine };
 
 let sharedDefinitions: FhirDefinitions | undefined;
 /** The R4 definitions, loaded once per test process. */
@@ -22,12 +29,14 @@ export function definitions(): FhirDefinitions {
 export interface TestDatabase {
   /** DATABASE_URL for the fresh database; undefined for PGlite (in memory). */
   url: string | undefined;
+  /** The embedded engine when url is undefined. */
+  engine: EmbeddedDatabase;
   drop(): Promise<void>;
 }
 
 /** A fresh, empty database for one driver. */
 export async function freshDatabase(driver: Driver): Promise<TestDatabase> {
-  if (driver === 'pglite') return { url: undefined, drop: async () => {} };
+  if (driver === 'pglite') return { url: undefined, engine: pgliteEngine, drop: async () => {} };
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
   const name = `portico_test_${randomBytes(6).toString('hex')}`;
@@ -42,6 +51,7 @@ export async function freshDatabase(driver: Driver): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    engine: pgliteEngine,
     async drop() {
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
@@ -72,7 +82,7 @@ export async function startPortico(
   overrides: PorticoOverrides = {},
 ): Promise<TestPortico> {
   const database = await freshDatabase(driver);
-  const config = loadConfig({ ...TEST_ENV, ...(database.url ? { DATABASE_URL: database.url } : {}), ...env });
+  const config = loadConfig({ ...TEST_ENV, ...(database.url ? { DATABASE_URL: database.url } : PGLITE_ENV), ...env });
   const portico = await createPortico(config, { definitions: definitions(), ...overrides });
   return {
     ...portico,
