@@ -5,7 +5,7 @@
  *   --patients N            population size (default 1000; 100 with --quick)
  *   --scale A,B,C           the data-scale curve: full set at A, FHIR read/search at the others
  *   --scenarios a,b         only these (token-cc-jwt, token-refresh, token-code, fhir-read, fhir-search,
- *                           fhir-create, bulk-export, introspect, memory, cold-start)
+ *                           fhir-create, bulk-export, introspect, memory, cold-start, mixed)
  *   --connections C --runs R --duration S --warmup W --memory-requests M
  *   --profile               the bench server runs with --cpu-prof (profiles in bench/profiles)
  *   --fresh                 drop the cached seeded database first
@@ -27,6 +27,7 @@ import * as scenarios from './runner/scenarios.ts';
 import type { ScenarioResult, Settings } from './runner/scenarios.ts';
 import { startBenchServer, type BenchServer } from './runner/server-process.ts';
 import { pick } from './runner/fixtures.ts';
+import { mixed } from './runner/mixed.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -243,6 +244,8 @@ async function main(): Promise<void> {
       // Memory before the export: the export's 50 MB of strings would inflate the 10 k baseline.
       if (wanted('memory')) report.memory = await memoryCheck(server);
       if (wanted('bulk-export')) await step('bulk-export', () => scenarios.bulkExport(server, settings), r);
+      // Only when asked for: it saturates the server on purpose.
+      if (only?.has('mixed')) await step('mixed', () => mixed(server, settings), r);
     });
     // On PostgreSQL export files default to the database; the directory (BULK_EXPORT_FILES) is measured too.
     if (first && wanted('bulk-export') && databaseUrl) {

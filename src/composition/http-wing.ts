@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { DiscoveryDocuments } from '../auth/discovery/discovery-documents.ts';
 import { DatabaseBusy } from '../fhir/storage-fault.ts';
 import { buildApp } from '../http/app.ts';
+import { createConcurrencyGate } from '../http/fhir/concurrency-gate.ts';
 import type { AuthWing } from './auth-wing.ts';
 import type { BulkWing } from './bulk-wing.ts';
 import type { FhirWing } from './fhir-wing.ts';
@@ -34,6 +35,7 @@ export function buildHttpWing(config: Config, { storage, fhir, auth, bulk, disco
     },
     fhirAuth: { authenticate: auth.fhirAuthenticate, accessFor: auth.accessFor },
     bulkExport: { service: bulk.service },
+    fhirGate: createConcurrencyGate(config.fhir.maxConcurrent, config.fhir.maxQueue),
     rpc: { methods: auth.rpcMethods, access: auth.adminAccess },
     token: { deps: auth.tokens },
     ...(sandbox ? { extraSurfaces: sandbox.surfaces } : {}),
