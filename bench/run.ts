@@ -10,6 +10,7 @@
  *   --profile               the bench server runs with --cpu-prof (profiles in bench/profiles)
  *   --fresh                 drop the cached seeded database first
  *   --fixture-patients N    patients the FHIR scenarios spread over, picked at random (default 200; 50 with --quick)
+ *   --soak S                only the soak: the mixed load's peak, then S seconds at 80 % of it (bench/runner/soak.ts)
  * BENCH_DATABASE_URL=postgres://… runs against PostgreSQL (a database per size is created there).
  */
 import { spawn } from 'node:child_process';
@@ -28,6 +29,7 @@ import type { ScenarioResult, Settings } from './runner/scenarios.ts';
 import { startBenchServer, type BenchServer } from './runner/server-process.ts';
 import { pick } from './runner/fixtures.ts';
 import { mixed } from './runner/mixed.ts';
+import { renderSoak, soak } from './runner/soak.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -44,6 +46,7 @@ const { values: a } = parseArgs({
     fresh: { type: 'boolean', default: false },
     'fixture-patients': { type: 'string' },
     out: { type: 'string', default: 'bench/results' },
+    soak: { type: 'string' },
   },
 });
 const quick = a.quick ?? false;
@@ -209,7 +212,22 @@ async function coldStarts(): Promise<ColdStart[]> {
   return out;
 }
 
+/** `--soak S`: nothing else runs; the report goes next to the others, named -soak. */
+async function soakOnly(seconds: number): Promise<void> {
+  const report = await withServer(sizes[0]!, 'ES384', (server) =>
+    soak(server, { seconds, connections: settings.connections, peakSeconds: Math.max(5, settings.duration), tokenRate: 10, sampleSeconds: Math.min(60, Math.max(5, seconds / 10)) }),
+  );
+  const markdown = `# Portico soak — ${new Date().toISOString()}, ${databaseUrl ? 'PostgreSQL' : 'PGlite'}, ${sizes[0]} patients\n\n${renderSoak(report)}`;
+  process.stdout.write(`${markdown}\n`);
+  await mkdir(a.out!, { recursive: true });
+  const stem = join(a.out!, `${new Date().toISOString().slice(0, 10)}-soak${databaseUrl ? '-postgres' : '-pglite'}`);
+  await writeFile(`${stem}.md`, markdown);
+  await writeFile(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  log(`bench: wrote ${stem}.md and .json`);
+}
+
 async function main(): Promise<void> {
+  if (a.soak !== undefined) return soakOnly(num('soak', 600));
   const benchStarted = performance.now();
   const report: BenchReport = {
     date: new Date().toISOString(),
