@@ -43,6 +43,8 @@ export interface Config {
     readonly maxConcurrent: number;
     /** FHIR requests that may wait for one of those places; more are refused at once with 503. */
     readonly maxQueue: number;
+    /** Event-loop delay (ms) past which fewer FHIR requests are let in at once, down to one (0: the limit stays fixed). */
+    readonly loopDelayTargetMs: number;
   };
   /** Connections of the FHIR pool (FHIR API, bulk export). */
   readonly databasePoolSize: number;
@@ -197,6 +199,7 @@ const envSchema = z.object({
   FHIR_QUERY_TIMEOUT_MS: intSetting(0, 86_400_000).default(30_000),
   FHIR_MAX_CONCURRENT: intSetting(0, 100_000).optional(),
   FHIR_MAX_QUEUE: intSetting(0, 100_000).default(DEFAULT_FHIR_MAX_QUEUE),
+  FHIR_LOOP_DELAY_TARGET_MS: intSetting(0, 10_000).default(20),
   DATABASE_POOL_SIZE: intSetting(1, 1000).default(10),
   DATABASE_AUTH_POOL_SIZE: intSetting(1, 1000).default(4),
   DATABASE_MAX_QUEUE: intSetting(0, 100_000).default(100),
@@ -369,6 +372,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       // event loop while it waits (and, on the embedded database, delaying everything else's statements).
       maxConcurrent: e.FHIR_MAX_CONCURRENT ?? e.DATABASE_POOL_SIZE,
       maxQueue: e.FHIR_MAX_QUEUE,
+      loopDelayTargetMs: e.FHIR_LOOP_DELAY_TARGET_MS,
     },
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseAuthPoolSize: e.DATABASE_AUTH_POOL_SIZE,

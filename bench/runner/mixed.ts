@@ -98,7 +98,7 @@ export async function mixed(server: BenchServer, settings: Settings, options: Mi
   for (let run = 0; run < Math.max(1, settings.runs); run++) {
     const r = await mixedRun(server, options, Math.max(3, settings.duration));
     log(`bench:     run ${run + 1}: tokens p50 ${r.token.p50.toFixed(0)} ms, p99 ${r.token.p99.toFixed(0)} ms, max ${r.token.max.toFixed(0)} ms, ${r.token.ok} ok, ${r.token.shed} shed, ${r.token.failed} failed` +
-      `${r.token.examples.length ? ` (${r.token.examples.join('; ')})` : ''}; FHIR ${r.fhir.ok} ok (${r.fhir.requestsPerSecond.toFixed(0)}/s), ${r.fhir.shed} shed, ${r.fhir.errors} failed, p99 ${r.fhir.p99} ms`);
+      `${r.token.examples.length ? ` (${r.token.examples.join('; ')})` : ''}; FHIR ${r.fhir.ok} ok (${r.fhir.requestsPerSecond.toFixed(0)}/s), ${r.fhir.shed} shed, ${r.fhir.errors} failed, p50 ${r.fhir.p50} ms, p99 ${r.fhir.p99} ms`);
     fhirRuns.push(r.fhir);
     tokenRuns.push(tokenFigures(r.token, r.tokenSeconds));
     shedTokens += r.token.shed;

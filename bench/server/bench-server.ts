@@ -41,7 +41,7 @@ const alg = args.alg as 'ES384' | 'RS384';
 const databaseUrl = args['database-url'];
 const fixturesFile = args.fixtures ?? '';
 
-const OVERLOAD_SETTINGS = ['FHIR_MAX_CONCURRENT', 'FHIR_MAX_QUEUE', 'DATABASE_MAX_QUEUE', 'DATABASE_POOL_SIZE'];
+const OVERLOAD_SETTINGS = ['FHIR_MAX_CONCURRENT', 'FHIR_MAX_QUEUE', 'FHIR_LOOP_DELAY_TARGET_MS', 'DATABASE_MAX_QUEUE', 'DATABASE_POOL_SIZE'];
 const APP_CLIENT = 'bench-app';
 const APP_REDIRECT = 'http://bench-app.invalid/callback';
 const RS_CLIENT = 'bench-resource-server';

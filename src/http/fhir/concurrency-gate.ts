@@ -12,8 +12,10 @@ export interface ConcurrencyGate {
    * the queue, rejecting `ready`), and may be called more than once. Undefined when the queue is full.
    */
   enter(): GateEntry | undefined;
-  /** Requests running and waiting now. */
-  load(): { running: number; waiting: number };
+  /** Requests running and waiting now, and how many may run at once. */
+  load(): { running: number; waiting: number; limit: number };
+  /** Changes how many may run at once (at least 1); a rise lets waiting requests in at once. */
+  setLimit(limit: number): void;
 }
 
 export interface GateEntry {
@@ -25,14 +27,25 @@ export interface GateEntry {
 export class LeftQueue extends Error {}
 
 /** `limit` 0: no gate (every request runs at once). */
-export function createConcurrencyGate(limit: number, maxQueue: number): ConcurrencyGate {
+export function createConcurrencyGate(initialLimit: number, maxQueue: number): ConcurrencyGate {
+  let limit = initialLimit;
   let running = 0;
   const waiting: { admit(): void; drop(): void }[] = [];
 
+  // A place given back goes to the first in line (no overtaking) unless the limit has come down meanwhile.
   const handOn = () => {
-    const next = waiting.shift();
+    const next = running <= limit ? waiting.shift() : undefined;
     if (next) next.admit();
     else running--;
+  };
+  const setLimit = (to: number) => {
+    if (limit === 0) return;
+    limit = Math.max(1, to);
+    for (let next = waiting[0]; next && running < limit; next = waiting[0]) {
+      waiting.shift();
+      running++;
+      next.admit();
+    }
   };
 
   function enter(): GateEntry | undefined {
@@ -80,5 +93,5 @@ export function createConcurrencyGate(limit: number, maxQueue: number): Concurre
     };
   }
 
-  return { enter, load: () => ({ running, waiting: waiting.length }) };
+  return { enter, setLimit, load: () => ({ running, waiting: waiting.length, limit }) };
 }

@@ -101,6 +101,26 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     ),
   );
 
+  // Before authentication: checking a token reads the grant's status on the authorization server's connections,
+  // which the token endpoint needs; a flood of FHIR requests waits here instead, costing nothing. Only the FHIR
+  // interactions are counted (not Bulk Data status and files, which the pool's admission bounds). The place is given
+  // back when the response ends or the connection closes, whichever comes first.
+  const gate = options.gate;
+  if (gate) {
+    app.addHook('onRequest', async (request, reply) => {
+      if ((request.routeOptions.config as { gated?: boolean }).gated !== true) return;
+      const entry = gate.enter();
+      if (!entry) throw BUSY;
+      reply.raw.once('close', entry.leave);
+      // A connection already closed has said 'close' before anyone listened: nothing would give the place back.
+      if (reply.raw.destroyed || request.raw.socket?.destroyed === true) {
+        entry.leave();
+        throw new LeftQueue('The client closed the connection before its request ran');
+      }
+      await entry.ready;
+    });
+  }
+
   // Who calls, decided before the body is parsed: an unauthenticated request learns nothing of the API.
   // A token's access is asked of the auth domain here, once; the FHIR layer sees only what it returns.
   app.decorateRequest('fhirCaller', null);
@@ -155,23 +175,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     const pretty = query.some(([k, v]) => k === '_pretty' && v === 'true');
     return reply.type(FHIR_JSON).send(JSON.stringify(response.body, null, pretty ? 2 : undefined));
   };
-  const gate = options.gate;
-  // After authentication (a caller without credentials takes no place), before the body is parsed. The place
-  // is given back when the response ends or the connection closes, whichever comes first.
-  const waitYourTurn = gate
-    ? async (request: FastifyRequest, reply: FastifyReply) => {
-        const entry = gate.enter();
-        if (!entry) throw BUSY;
-        reply.raw.once('close', entry.leave);
-        // A connection closed while authentication ran has already said 'close': nothing would give the place back.
-        if (reply.raw.destroyed || request.raw.socket?.destroyed === true) {
-          entry.leave();
-          throw new LeftQueue('The client closed the connection before its request ran');
-        }
-        await entry.ready;
-      }
-    : undefined;
-  for (const url of ['/', '/*']) app.route({ method: [...METHODS], url, handler, ...(waitYourTurn ? { onRequest: waitYourTurn } : {}) });
+  for (const url of ['/', '/*']) app.route({ method: [...METHODS], url, handler, config: { gated: true } });
 }
 
 /** Every place is taken and the queue is full: refused at once, as a saturated database pool is (RFC 9110 §15.6.4). */
