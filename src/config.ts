@@ -58,6 +58,12 @@ export interface Config {
     readonly maxBundleEntries: number;
     /** PostgreSQL: milliseconds a statement of the FHIR pool may run before the server cancels it (0: no limit). */
     readonly queryTimeoutMs: number;
+    /** FHIR requests worked on at once, over every FHIR mount (0: no limit). */
+    readonly maxConcurrent: number;
+    /** FHIR requests that may wait for one of those places; more are refused at once with 503. */
+    readonly maxQueue: number;
+    /** Event-loop delay (ms) past which fewer FHIR requests are let in at once, down to one (0: the limit stays fixed). */
+    readonly loopDelayTargetMs: number;
   };
   /** Connections of the FHIR pool (FHIR API, bulk export), per process; the replica's pool (DATABASE_READ_URL) has as many. */
   readonly databasePoolSize: number;
@@ -174,6 +180,9 @@ const ADMIN_SECRET_MIN_LENGTH = 32;
 const SECRET_SETTINGS = new Set(['ADMIN_CLIENT_SECRET', 'SECRETS_KEY', 'SECRETS_KEY_PREVIOUS', 'SESSION_SECRET', 'DATABASE_URL', 'DATABASE_READ_URL']);
 const SECRETS_KEY_FORMAT = '32 bytes as 64 hex digits or as base64/base64url (e.g. openssl rand -base64 32)';
 
+/** See README (Settings): FHIR requests that may wait for one of the FHIR_MAX_CONCURRENT places. */
+const DEFAULT_FHIR_MAX_QUEUE = 100;
+
 const intSetting = (min: number, max: number) =>
   z
     .string()
@@ -218,6 +227,9 @@ const envSchema = z.object({
   MAX_JSON_DEPTH: intSetting(4, 1000).default(64),
   FHIR_MAX_BUNDLE_ENTRIES: intSetting(1, 100_000).default(1000),
   FHIR_QUERY_TIMEOUT_MS: intSetting(0, 86_400_000).default(30_000),
+  FHIR_MAX_CONCURRENT: intSetting(0, 100_000).optional(),
+  FHIR_MAX_QUEUE: intSetting(0, 100_000).default(DEFAULT_FHIR_MAX_QUEUE),
+  FHIR_LOOP_DELAY_TARGET_MS: intSetting(0, 10_000).default(20),
   DATABASE_POOL_SIZE: intSetting(1, 1000).default(10),
   DATABASE_AUTH_POOL_SIZE: intSetting(1, 1000).default(4),
   DATABASE_MAX_QUEUE: intSetting(0, 100_000).default(100),
@@ -408,6 +420,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxJsonDepth: e.MAX_JSON_DEPTH,
       maxBundleEntries: e.FHIR_MAX_BUNDLE_ENTRIES,
       queryTimeoutMs: e.FHIR_QUERY_TIMEOUT_MS,
+      // As many as the FHIR pool has connections: more would only wait for one, each holding its share of the
+      // event loop while it waits (and, on the embedded database, delaying everything else's statements).
+      maxConcurrent: e.FHIR_MAX_CONCURRENT ?? e.DATABASE_POOL_SIZE,
+      maxQueue: e.FHIR_MAX_QUEUE,
+      loopDelayTargetMs: e.FHIR_LOOP_DELAY_TARGET_MS,
     },
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseAuthPoolSize: e.DATABASE_AUTH_POOL_SIZE,

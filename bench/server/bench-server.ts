@@ -44,6 +44,7 @@ const databaseUrl = args['database-url'];
 const embedded = args.database === 'embedded-postgres' || args.database === 'pglite-worker' ? args.database : 'pglite';
 const fixturesFile = args.fixtures ?? '';
 
+const OVERLOAD_SETTINGS = ['FHIR_MAX_CONCURRENT', 'FHIR_MAX_QUEUE', 'FHIR_LOOP_DELAY_TARGET_MS', 'DATABASE_MAX_QUEUE', 'DATABASE_POOL_SIZE'];
 const APP_CLIENT = 'bench-app';
 const APP_REDIRECT = 'http://bench-app.invalid/callback';
 const RS_CLIENT = 'bench-resource-server';
@@ -113,6 +114,8 @@ async function main(): Promise<void> {
     ACCESS_TOKEN_SIGNING_ALG: alg,
     BULK_EXPORT_POLL_INTERVAL_MS: '200',
     ...(args['export-files'] ? { BULK_EXPORT_FILES: args['export-files'] } : {}),
+    // Overload settings from the runner's environment, to compare them (the mixed scenario).
+    ...Object.fromEntries(OVERLOAD_SETTINGS.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : []))),
   });
   const recorder = createQueryRecorder();
   const portico = await createPortico(config, { wrapDatabase: recorder.wrap });

@@ -3,6 +3,8 @@ import type { Config } from '../config.ts';
 import type { DiscoveryDocuments } from '../auth/discovery/discovery-documents.ts';
 import { DatabaseBusy } from '../fhir/storage-fault.ts';
 import { buildApp } from '../http/app.ts';
+import { createConcurrencyGate } from '../http/fhir/concurrency-gate.ts';
+import { controlByLoopDelay } from '../http/fhir/loop-delay-control.ts';
 import type { AuthWing } from './auth-wing.ts';
 import type { BulkWing } from './bulk-wing.ts';
 import type { FhirWing } from './fhir-wing.ts';
@@ -20,9 +22,11 @@ export interface HttpWingInputs {
 }
 
 /** The HTTP application over the other wings: one surface each for FHIR, OAuth, admin, RPC, tokens, pages and discovery. */
-export function buildHttpWing(config: Config, { storage, fhir, auth, bulk, discovery, sandbox }: HttpWingInputs): Promise<FastifyInstance> {
+export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk, discovery, sandbox }: HttpWingInputs): Promise<FastifyInstance> {
   const { db, authDb } = storage;
-  return buildApp({
+  const { maxConcurrent, maxQueue, loopDelayTargetMs } = config.fhir;
+  const fhirGate = createConcurrencyGate(maxConcurrent, maxQueue);
+  const app = await buildApp({
     fhir: fhir.fhir,
     oauth: { signingKeys: auth.signingKeys, registration: auth.registration, access: auth.adminAccess },
     admin: {
@@ -34,6 +38,7 @@ export function buildHttpWing(config: Config, { storage, fhir, auth, bulk, disco
     },
     fhirAuth: { authenticate: auth.fhirAuthenticate, accessFor: auth.accessFor },
     bulkExport: { service: bulk.service },
+    fhirGate,
     rpc: { methods: auth.rpcMethods, access: auth.adminAccess },
     token: { deps: auth.tokens },
     ...(sandbox ? { extraSurfaces: sandbox.surfaces } : {}),
@@ -58,4 +63,9 @@ export function buildHttpWing(config: Config, { storage, fhir, auth, bulk, disco
     maxBodyBytes: config.fhir.maxBodyBytes,
     maxJsonDepth: config.fhir.maxJsonDepth,
   });
+  if (maxConcurrent > 0 && loopDelayTargetMs > 0) {
+    const control = controlByLoopDelay(fhirGate, { ceiling: maxConcurrent, targetMs: loopDelayTargetMs });
+    app.addHook('onClose', async () => control.stop());
+  }
+  return app;
 }

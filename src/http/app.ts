@@ -9,6 +9,7 @@ import { corsHook, type CorsOptions } from './cors/cors-policy.ts';
 import { discoveryPlugin, type DiscoveryPluginOptions } from './discovery/discovery-plugin.ts';
 import { fhirPlugin, renderError as renderFhirError, type FhirAuthOptions } from './fhir/fhir-plugin.ts';
 import type { BulkRouteOptions } from './fhir/bulk-routes.ts';
+import type { ConcurrencyGate } from './fhir/concurrency-gate.ts';
 import { noStore } from './no-store.ts';
 import { renderOAuthError } from './oauth/oauth-errors.ts';
 import { oauthPlugin, type OAuthPluginOptions } from './oauth/oauth-plugin.ts';
@@ -24,6 +25,8 @@ export interface AppOptions {
   fhirAuth: FhirAuthOptions;
   /** Bulk Data export on the FHIR API (absent: not served). */
   bulkExport?: BulkRouteOptions;
+  /** The FHIR requests worked on at once, over every FHIR mount (FHIR_MAX_CONCURRENT, FHIR_MAX_QUEUE). */
+  fhirGate: ConcurrencyGate;
   /** JWKS and dynamic client registration. */
   oauth: Omit<OAuthPluginOptions, 'maxJsonDepth'>;
   /** The registry's admin API (/Client, /User, /AccessPolicy) and POST /rpc. */
@@ -49,7 +52,7 @@ export interface AppOptions {
 }
 
 /** Registers a surface beyond the standard ones, with the limits every surface's parsers apply. */
-export type ExtraSurface = (app: FastifyInstance, limits: { maxJsonDepth: number }) => Promise<void>;
+export type ExtraSurface = (app: FastifyInstance, limits: { maxJsonDepth: number; fhirGate: ConcurrencyGate }) => Promise<void>;
 
 /** The HTTP application: one encapsulated plugin per surface, each with its own parsers and error renderer. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -96,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     deps: options.fhir,
     maxJsonDepth: options.maxJsonDepth,
     auth: options.fhirAuth,
+    gate: options.fhirGate,
     ...(options.bulkExport ? { bulk: options.bulkExport } : {}),
   });
   await app.register(discoveryPlugin, options.discovery);
@@ -104,6 +108,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(rpcPlugin, { ...options.rpc, maxJsonDepth: options.maxJsonDepth });
   await app.register(uiPlugin, options.ui);
   await app.register(tokenPlugin, { ...options.token, maxJsonDepth: options.maxJsonDepth });
-  for (const surface of options.extraSurfaces ?? []) await surface(app, { maxJsonDepth: options.maxJsonDepth });
+  for (const surface of options.extraSurfaces ?? []) await surface(app, { maxJsonDepth: options.maxJsonDepth, fhirGate: options.fhirGate });
   return app;
 }

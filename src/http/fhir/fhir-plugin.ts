@@ -14,6 +14,7 @@ import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { fhirErrorOf, StorageFault } from '../../fhir/storage-fault.ts';
 import { BodyError, parseJsonBody } from '../json-body.ts';
 import { registerBulkRoutes, requesterKey, type BulkRouteOptions } from './bulk-routes.ts';
+import { LeftQueue, type ConcurrencyGate } from './concurrency-gate.ts';
 
 export interface FhirPluginOptions {
   /** The path the plugin is registered under (its Fastify prefix): `/fhir`, or `/api/open-fhir` in the sandbox. */
@@ -23,6 +24,8 @@ export interface FhirPluginOptions {
   auth: FhirAuthOptions;
   /** Bulk Data export ($export, status and file URLs); absent: not served. */
   bulk?: BulkRouteOptions;
+  /** Bounds the FHIR requests worked on at once (shared by every mount); absent: unbounded. */
+  gate?: ConcurrencyGate;
 }
 
 export interface FhirAuthOptions {
@@ -98,6 +101,26 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     ),
   );
 
+  // Before authentication: checking a token reads the grant's status on the authorization server's connections,
+  // which the token endpoint needs; a flood of FHIR requests waits here instead, costing nothing. Only the FHIR
+  // interactions are counted (not Bulk Data status and files, which the pool's admission bounds). The place is given
+  // back when the response ends or the connection closes, whichever comes first.
+  const gate = options.gate;
+  if (gate) {
+    app.addHook('onRequest', async (request, reply) => {
+      if ((request.routeOptions.config as { gated?: boolean }).gated !== true) return;
+      const entry = gate.enter();
+      if (!entry) throw BUSY;
+      reply.raw.once('close', entry.leave);
+      // A connection already closed has said 'close' before anyone listened: nothing would give the place back.
+      if (reply.raw.destroyed || request.raw.socket?.destroyed === true) {
+        entry.leave();
+        throw new LeftQueue('The client closed the connection before its request ran');
+      }
+      await entry.ready;
+    });
+  }
+
   // Who calls, decided before the body is parsed: an unauthenticated request learns nothing of the API.
   // A token's access is asked of the auth domain here, once; the FHIR layer sees only what it returns.
   app.decorateRequest('fhirCaller', null);
@@ -152,8 +175,11 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     const pretty = query.some(([k, v]) => k === '_pretty' && v === 'true');
     return reply.type(FHIR_JSON).send(JSON.stringify(response.body, null, pretty ? 2 : undefined));
   };
-  for (const url of ['/', '/*']) app.route({ method: [...METHODS], url, handler });
+  for (const url of ['/', '/*']) app.route({ method: [...METHODS], url, handler, config: { gated: true } });
 }
+
+/** Every place is taken and the queue is full: refused at once, as a saturated database pool is (RFC 9110 §15.6.4). */
+const BUSY = new FhirError(503, issue('transient', 'The server is busy: it is working on as many FHIR requests as it takes at once and the queue is full; try again shortly'), { 'Retry-After': '1' });
 
 /** 401 with the RFC 6750 §3 challenge; no `error` when no credentials were sent. */
 function unauthorized(reply: FastifyReply, failure: Extract<FhirAuthentication, { ok: false }>) {
@@ -197,6 +223,8 @@ export function renderError(error: unknown, request: FastifyRequest, reply: Fast
     return renderError(fhirErrorOf(error), request, reply);
   }
   if (error instanceof FhirError) return sendOutcome(reply, error.status, error.outcome, { ...error.headers });
+  // Its client has gone: nobody reads this answer, and nothing went wrong here.
+  if (error instanceof LeftQueue) return sendOutcome(reply, 503, outcome(issue('transient', error.message)), { 'Retry-After': '1' });
   if (error instanceof BodyError) return sendOutcome(reply, error.status, outcome(issue('structure', error.message)));
   const e = error as { statusCode?: number; code?: string; message?: string };
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

@@ -19,12 +19,13 @@ export interface SandboxSurfaceOptions {
 export function sandboxSurfaces(options: SandboxSurfaceOptions): ExtraSurface[] {
   const mount = ENDPOINTS.openFhir.path;
   return [
-    async (app, { maxJsonDepth }) => {
+    async (app, { maxJsonDepth, fhirGate }) => {
       await app.register(fhirPlugin, {
         prefix: mount,
         mount,
         deps: options.openFhir,
         maxJsonDepth,
+        gate: fhirGate,
         auth: { authenticate: async () => ({ ok: true, principal: { kind: 'root' } }), accessFor: () => Promise.reject(new Error('open FHIR has no tokens')) },
       });
     },
