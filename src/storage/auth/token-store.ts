@@ -1,6 +1,8 @@
 import type { AccessTokenLedger, RefreshTokenRecord, RefreshTokenStore } from '../../auth/grants/grant-store.ts';
 import type { SqlClient } from '../database.ts';
-import { grantRow, insertGrantSql } from './grant-store.ts';
+import type { Grant } from '../../auth/grants/grant.ts';
+import { grantRow, insertGrantsSql } from './grant-store.ts';
+import { createGroupCommit } from '../group-commit.ts';
 import { prepared } from '../prepared-statement.ts';
 
 interface RefreshRow {
@@ -54,24 +56,57 @@ export function createRefreshTokenStore(sql: SqlClient): RefreshTokenStore {
 }
 
 const INSERT_ACCESS_TOKEN = prepared('INSERT INTO access_token (jti, grant_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)');
-// The token row only for a grant row stored: none when the grant's Client is missing or inactive.
-const INSERT_GRANT_AND_ACCESS_TOKEN = prepared(
-  `WITH g AS (${insertGrantSql(5)})
-   INSERT INTO access_token (jti, grant_id, issued_at, expires_at) SELECT $1::text, $2::text, $3::timestamptz, $4::timestamptz FROM g
+// New grants with their first tokens, a batch's worth in one statement: the token row only for a grant row
+// stored (none when the grant's Client is missing or inactive).
+const INSERT_GRANTS_AND_ACCESS_TOKENS = prepared(
+  `WITH n AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+                AS n (jti, id, issued_at, expires_at, client_id, user_id, content, created_at)),
+        g AS (${insertGrantsSql('n')})
+   INSERT INTO access_token (jti, grant_id, issued_at, expires_at) SELECT n.jti, n.id, n.issued_at, n.expires_at FROM n JOIN g ON g.id = n.id
    RETURNING jti`,
 );
+/** Statements of new grants running at once, and grants per statement at most. */
+const MAX_IN_FLIGHT = 2;
+const MAX_BATCH = 256;
 
-/** PostgreSQL implementation of the access-token ledger (migration 008). */
+interface NewGrantToken {
+  jti: string;
+  issuedAt: number;
+  expiresAt: number;
+  grant: Grant;
+  now: Date;
+}
+
+/**
+ * PostgreSQL implementation of the access-token ledger (migration 008). A client_credentials token's one write
+ * (its new grant and its token row) is shared with the others arriving while one is being written (group-commit.ts):
+ * one statement and one durable commit for all of them.
+ */
 export function createAccessTokenLedger(sql: SqlClient): AccessTokenLedger {
+  const recordWithGrants = createGroupCommit<NewGrantToken, boolean>(
+    async (batch) => {
+      const grantValues = batch.map((t) => grantRow(t.grant, t.now));
+      const rows = await sql.query<{ jti: string }>(INSERT_GRANTS_AND_ACCESS_TOKENS, [
+        batch.map((t) => t.jti),
+        batch.map((t) => t.grant.id),
+        batch.map((t) => iso(t.issuedAt)),
+        batch.map((t) => iso(t.expiresAt)),
+        ...[1, 2, 3, 4].map((column) => grantValues.map((values) => values[column])),
+      ]);
+      const stored = new Set(rows.map((r) => r.jti));
+      return batch.map((t) => stored.has(t.jti));
+    },
+    // A grant id twice in one statement would store one grant for two tokens: the second waits its turn.
+    { maxInFlight: MAX_IN_FLIGHT, maxBatch: MAX_BATCH, key: (t) => t.grant.id },
+  );
   return {
     async record(jti, grantId, issuedAt, expiresAt, newGrant) {
       if (!newGrant) {
         await sql.query(INSERT_ACCESS_TOKEN, [jti, grantId, iso(issuedAt), iso(expiresAt)]);
         return true;
       }
-      // One round trip for a client_credentials token: the grant row and the token row together.
-      const rows = await sql.query(INSERT_GRANT_AND_ACCESS_TOKEN, [jti, grantId, iso(issuedAt), iso(expiresAt), ...grantRow(newGrant.grant, newGrant.now)]);
-      return rows.length > 0;
+      if (newGrant.grant.id !== grantId) throw new Error('a new grant is recorded with a token of its own');
+      return recordWithGrants({ jti, issuedAt, expiresAt, grant: newGrant.grant, now: newGrant.now });
     },
   };
 }
