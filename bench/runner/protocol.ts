@@ -1,3 +1,4 @@
+import type { CpuSample } from '../server/cpu-probe.ts';
 import type { JWK } from 'jose';
 
 /** What the bench server prints (one JSON line) when it is ready. */
@@ -19,6 +20,7 @@ export interface ReadyLine {
 export interface ServerStats {
   statements: number;
   memory: NodeJS.MemoryUsage;
+  cpu: CpuSample;
 }
 
 /** Everything the runner needs to load the servers, written by the bench server. */

@@ -20,6 +20,7 @@ import { migrate } from '../../src/storage/migrate.ts';
 import { refreshStaleStatistics } from '../../src/storage/search/statistics.ts';
 import { createSeedLedger } from '../../src/sandbox/storage/seed-progress-store.ts';
 import { startCeiling } from './ceiling.ts';
+import { BENCH_APPLICATION_NAME, sampleCpu, withApplicationName } from './cpu-probe.ts';
 import { startOidcPeer } from './oidc-peer.ts';
 import { createQueryRecorder, type RecordedQuery } from './query-recorder.ts';
 import type { BenchFixtures, ReadyLine } from '../runner/protocol.ts';
@@ -105,7 +106,8 @@ async function main(): Promise<void> {
     PORT: String(port),
     BASE_URL: baseUrl,
     DATA_DIR: args['data-dir'] ?? './data',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    // Named, so that the CPU probe counts this server's backends only (other bench servers may share the database).
+    ...(databaseUrl ? { DATABASE_URL: withApplicationName(databaseUrl, BENCH_APPLICATION_NAME) } : {}),
     LOG_LEVEL: 'warn',
     ACCESS_TOKEN_SIGNING_ALG: alg,
     BULK_EXPORT_POLL_INTERVAL_MS: '200',
@@ -325,7 +327,8 @@ async function main(): Promise<void> {
         collect();
         collect();
       }
-      process.stdout.write(`${JSON.stringify({ statements: recorder.statements, memory: process.memoryUsage() })}\n`);
+      const statements = recorder.statements;
+      void sampleCpu(db).then((cpu) => process.stdout.write(`${JSON.stringify({ statements, memory: process.memoryUsage(), cpu })}\n`));
     }
   });
   const stop = () => {
