@@ -13,10 +13,10 @@ export interface GroupCommitOptions<I> {
   /** Items per statement at most. */
   maxBatch: number;
   /**
-   * Items with the same key never share a statement (a row an INSERT … ON CONFLICT DO UPDATE may
-   * touch only once per statement): a later one waits for the next.
+   * Items sharing a key never share a statement (a row an INSERT … ON CONFLICT DO UPDATE may touch
+   * only once per statement): a later one waits for the next.
    */
-  key?: (item: I) => string;
+  keys?: (item: I) => readonly string[];
 }
 
 interface Pending<I, O> {
@@ -30,7 +30,7 @@ export function createGroupCommit<I, O>(run: (items: I[]) => Promise<O[]>, optio
   let inFlight = 0;
 
   const takeBatch = (): Pending<I, O>[] => {
-    if (!options.key && queue.length <= options.maxBatch) {
+    if (!options.keys && queue.length <= options.maxBatch) {
       const all = queue;
       queue = [];
       return all;
@@ -39,11 +39,11 @@ export function createGroupCommit<I, O>(run: (items: I[]) => Promise<O[]>, optio
     const rest: Pending<I, O>[] = [];
     const keys = new Set<string>();
     for (const p of queue) {
-      const key = options.key?.(p.item);
-      if (batch.length >= options.maxBatch || (key !== undefined && keys.has(key))) rest.push(p);
+      const own = options.keys?.(p.item) ?? [];
+      if (batch.length >= options.maxBatch || own.some((k) => keys.has(k))) rest.push(p);
       else {
         batch.push(p);
-        if (key !== undefined) keys.add(key);
+        for (const k of own) keys.add(k);
       }
     }
     queue = rest;

@@ -225,6 +225,14 @@ for (const driver of drivers) {
         // The ledger is per client: another client may use the same jti.
         assert.equal((await backendToken(await signAssertion(keys.ES384, claims('inferno-my-clinic-bulk-client', { jti })))).status, 200);
       });
+      it('jti: an assertion refused after authentication (its scope) is spent all the same, and its replay is told as one', async () => {
+        const assertion = await signAssertion(keys.RS384, claims('bk-inline'));
+        refused(await backendToken(assertion, 'patient/Observation.rs'), 400, 'invalid_scope');
+        refused(await backendToken(assertion, 'system/*.rs'), 401, 'invalid_client', /jti has already been used/);
+        const accepted = await signAssertion(keys.ES384, claims('bk-inline'));
+        assert.equal((await backendToken(accepted, 'system/*.rs')).status, 200);
+        refused(await backendToken(accepted, 'patient/Observation.rs'), 401, 'invalid_client', /jti has already been used/);
+      });
       it('jti: sent many times at once, among fresh assertions sent at the same time, an assertion is accepted exactly once', async () => {
         const replayed = await signAssertion(keys.RS384, claims('bk-inline'));
         const fresh = await Promise.all(Array.from({ length: 12 }, () => signAssertion(keys.ES384, claims('bk-inline'))));
