@@ -32,6 +32,11 @@ export interface LoadPlan {
 function figures(result: Result): RunFigures {
   const seconds = result.duration;
   const errors = result.errors + result.timeouts + result.non2xx;
+  if (errors > 0) {
+    // Which errors: connection errors, timeouts, and the non-2xx answers by status.
+    const statuses = Object.entries(result.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2'));
+    process.stderr.write(`bench:     ${errors} errors: ${result.errors} connection, ${result.timeouts} timeouts${statuses.map(([code, s]) => `, ${s.count} × ${code}`).join('')}\n`);
+  }
   return {
     requestsPerSecond: result.requests.total / Math.max(seconds, 0.001),
     p50: result.latency.p50,

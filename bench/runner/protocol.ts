@@ -1,3 +1,4 @@
+import type { CpuSample } from '../server/cpu-probe.ts';
 import type { JWK } from 'jose';
 import type { TreeMemory } from '../server/process-memory.ts';
 
@@ -22,6 +23,7 @@ export interface ServerStats {
   memory: NodeJS.MemoryUsage;
   /** PSS of the server process and of its descendants (the embedded PostgreSQL server); Linux only. */
   tree?: TreeMemory;
+  cpu: CpuSample;
 }
 
 /** Everything the runner needs to load the servers, written by the bench server. */

@@ -2,6 +2,7 @@ import type { Request } from 'autocannon';
 import { clientCredentialsBody, mintCodes, pick, signAssertions } from './fixtures.ts';
 import { measure, type LoadPlan, type Measurement } from './load.ts';
 import type { BenchServer } from './server-process.ts';
+import { cpuProbe, type CpuPerRequest } from './cpu-per-request.ts';
 
 export interface Settings {
   connections: number;
@@ -24,13 +25,24 @@ export interface ScenarioResult {
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const BACKEND_SCOPE = 'system/*.rs';
 
-/** Measures Portico's plan, counting the statements it made per request. */
-async function porticoMeasure(server: BenchServer, plan: LoadPlan, settings: Settings): Promise<{ m: Measurement; statementsPerRequest: number }> {
+/** Measures Portico's plan, counting the statements it made per request (and calling `also` around each run). */
+async function porticoMeasure(
+  server: BenchServer,
+  plan: LoadPlan,
+  settings: Settings,
+  also?: { before(): Promise<void>; after(): Promise<void> },
+): Promise<{ m: Measurement; statementsPerRequest: number }> {
   let statements = 0;
   let before = 0;
   const m = await measure(plan, settings, {
-    before: async () => void (before = (await server.stats()).statements),
-    after: async () => void (statements += (await server.stats()).statements - before),
+    before: async () => {
+      await also?.before();
+      before = (await server.stats()).statements;
+    },
+    after: async () => {
+      statements += (await server.stats()).statements - before;
+      await also?.after();
+    },
   });
   return { m, statementsPerRequest: statements / Math.max(m.requests, 1) };
 }
@@ -73,12 +85,23 @@ export async function tokenClientCredentials(server: BenchServer, settings: Sett
       requests: [{ setupRequest: (req) => ({ ...req, body: pool.pop() ?? '' }) }],
     };
   };
-  const { m, statementsPerRequest } = await porticoMeasure(server, plan(f.tokenEndpoint), settings);
-  const reference = await measure(plan(f.peer.tokenEndpoint), settings);
-  const ceiling = await measure(plan(`${f.ceiling}/ceiling/token`), settings);
+  // CPU per request beside throughput: on a machine shared with other work, it moves far less.
+  const cpu = { portico: cpuProbe(server), peer: cpuProbe(server), floor: cpuProbe(server) };
+  const { m, statementsPerRequest } = await porticoMeasure(server, plan(f.tokenEndpoint), settings, cpu.portico.probe);
+  const reference = await measure(plan(f.peer.tokenEndpoint), settings, cpu.peer.probe);
+  const ceiling = await measure(plan(`${f.ceiling}/ceiling/token`), settings, cpu.floor.probe);
+  const perRequest = { portico: cpu.portico.perRequest(m), peer: cpu.peer.perRequest(reference), floor: cpu.floor.perRequest(ceiling) };
+  const line = (c: CpuPerRequest) => `${Math.round(c.total)} µs (server ${Math.round(c.process)} + database ${Math.round(c.database)})`;
+  process.stderr.write(`bench:   CPU per request (${alg}): Portico ${line(perRequest.portico)}, oidc-provider ${line(perRequest.peer)}, crypto floor ${line(perRequest.floor)}\n`);
   return [
-    { name: `token-cc-jwt (${alg})`, portico: m, statementsPerRequest, reference: { name: `oidc-provider (${alg})`, measurement: reference }, target: 2 },
-    { name: `token-cc-jwt (${alg}), crypto floor`, portico: m, statementsPerRequest, reference: { name: `ceiling: verify + sign, no database (${alg})`, measurement: ceiling } },
+    { name: `token-cc-jwt (${alg})`, portico: m, statementsPerRequest, reference: { name: `oidc-provider (${alg})`, measurement: reference }, ...(alg === 'RS384' ? { target: 1.5 } : {}) },
+    {
+      name: `token-cc-jwt (${alg}), crypto floor`,
+      portico: m,
+      statementsPerRequest,
+      reference: { name: `ceiling: verify + sign, no database (${alg})`, measurement: ceiling },
+      target: alg === 'RS384' ? 0.7 : 0.85,
+    },
   ];
 }
 
@@ -145,7 +168,7 @@ export async function fhirRead(server: BenchServer, settings: Settings): Promise
   };
   const { m, statementsPerRequest } = await porticoMeasure(server, { url: f.fhirBase, connections: settings.connections, requests: randomRequests(draw(pathOf(f.fhirBase))) }, settings);
   const reference = await measure({ url: f.ceiling, connections: settings.connections, requests: randomRequests(draw('/ceiling')) }, settings);
-  return { name: 'fhir-read', portico: m, statementsPerRequest, reference: { name: 'ceiling: JWT verify + row by PK', measurement: reference }, target: 0.7 };
+  return { name: 'fhir-read', portico: m, statementsPerRequest, reference: { name: 'ceiling: remembered token + row by PK as text', measurement: reference }, target: 0.75 };
 }
 
 export async function fhirSearch(server: BenchServer, settings: Settings, variant: 'plain' | 'revinclude'): Promise<ScenarioResult> {
@@ -166,8 +189,8 @@ export async function fhirSearch(server: BenchServer, settings: Settings, varian
     name: variant === 'plain' ? 'fhir-search' : 'fhir-search (_revinclude=Provenance:target)',
     portico: m,
     statementsPerRequest,
-    reference: { name: 'ceiling: JWT verify + the same SQL, bare', measurement: reference },
-    target: 0.6,
+    reference: { name: 'ceiling: remembered token + the same SQL, bare, rows as text', measurement: reference },
+    target: 0.7,
   };
 }
 

@@ -20,6 +20,7 @@ import { migrate } from '../../src/storage/migrate.ts';
 import { refreshStaleStatistics } from '../../src/storage/search/statistics.ts';
 import { createSeedLedger } from '../../src/sandbox/storage/seed-progress-store.ts';
 import { startCeiling } from './ceiling.ts';
+import { BENCH_APPLICATION_NAME, sampleCpu, withApplicationName } from './cpu-probe.ts';
 import { startOidcPeer } from './oidc-peer.ts';
 import { createQueryRecorder, type RecordedQuery } from './query-recorder.ts';
 import { processTreeMemory } from './process-memory.ts';
@@ -109,7 +110,8 @@ async function main(): Promise<void> {
     PORT: String(port),
     BASE_URL: baseUrl,
     DATA_DIR: args['data-dir'] ?? './data',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE: embedded }),
+    // Named, so that the CPU probe counts this server's backends only (other bench servers may share the database).
+    ...(databaseUrl ? { DATABASE_URL: withApplicationName(databaseUrl, BENCH_APPLICATION_NAME) } : { DATABASE: embedded }),
     LOG_LEVEL: 'warn',
     ACCESS_TOKEN_SIGNING_ALG: alg,
     BULK_EXPORT_POLL_INTERVAL_MS: '200',
@@ -331,7 +333,8 @@ async function main(): Promise<void> {
         collect();
         collect();
       }
-      process.stdout.write(`${JSON.stringify({ statements: recorder.statements, memory: process.memoryUsage(), tree: processTreeMemory() })}\n`);
+      const statements = recorder.statements;
+      void sampleCpu(db).then((cpu) => process.stdout.write(`${JSON.stringify({ statements, memory: process.memoryUsage(), tree: processTreeMemory(), cpu })}\n`));
     }
   });
   const stop = () => {

@@ -225,6 +225,42 @@ for (const driver of drivers) {
         // The ledger is per client: another client may use the same jti.
         assert.equal((await backendToken(await signAssertion(keys.ES384, claims('inferno-my-clinic-bulk-client', { jti })))).status, 200);
       });
+      it('jti: an assertion refused after authentication (its scope) is spent all the same, and its replay is told as one', async () => {
+        const assertion = await signAssertion(keys.RS384, claims('bk-inline'));
+        refused(await backendToken(assertion, 'patient/Observation.rs'), 400, 'invalid_scope');
+        refused(await backendToken(assertion, 'system/*.rs'), 401, 'invalid_client', /jti has already been used/);
+        const accepted = await signAssertion(keys.ES384, claims('bk-inline'));
+        assert.equal((await backendToken(accepted, 'system/*.rs')).status, 200);
+        refused(await backendToken(accepted, 'patient/Observation.rs'), 401, 'invalid_client', /jti has already been used/);
+      });
+      it('jti: sent many times at once, among fresh assertions sent at the same time, an assertion is accepted exactly once', async () => {
+        const replayed = await signAssertion(keys.RS384, claims('bk-inline'));
+        const fresh = await Promise.all(Array.from({ length: 12 }, () => signAssertion(keys.ES384, claims('bk-inline'))));
+        const sent = [...fresh.slice(0, 6), ...Array.from({ length: 8 }, () => replayed), ...fresh.slice(6)];
+        const answers = await Promise.all(sent.map((a) => backendToken(a, 'system/*.rs')));
+        const ofReplayed = answers.filter((_, i) => sent[i] === replayed);
+        assert.equal(ofReplayed.filter((r) => r.status === 200).length, 1, JSON.stringify(ofReplayed.map((r) => r.status)));
+        for (const r of ofReplayed.filter((r) => r.status !== 200)) refused(r, 401, 'invalid_client', /already been used/);
+        assert.deepEqual(answers.filter((_, i) => sent[i] !== replayed).map((r) => r.status), fresh.map(() => 200));
+      });
+      it('jti: two servers on the same database, each sent the same assertions at once, accept each exactly once', async (t) => {
+        if (!portico.database.url) return t.skip('PGlite in memory is one process; the PostgreSQL run covers this');
+        const twin = await startTwin(portico.database.url, () => clock);
+        try {
+          const assertions = await Promise.all(Array.from({ length: 10 }, () => signAssertion(keys.RS384, claims('bk-inline'))));
+          const body = (a: string) =>
+            new URLSearchParams({ grant_type: 'client_credentials', scope: 'system/*.rs', client_assertion_type: JWT_BEARER, client_assertion: a }).toString();
+          const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+          const statuses = await Promise.all(
+            assertions.flatMap((a) => [portico.app, twin.app, portico.app, twin.app].map(async (app) => ({ a, status: (await app.inject({ method: 'POST', url: '/auth/token', headers, payload: body(a) })).statusCode }))),
+          );
+          for (const a of assertions) {
+            assert.deepEqual(statuses.filter((s) => s.a === a).map((s) => s.status).sort(), [200, 401, 401, 401]);
+          }
+        } finally {
+          await twin.close();
+        }
+      });
       it('jti: the ledger is the database, so a second server on the same database refuses the replay too', async (t) => {
         if (!portico.database.url) return t.skip('PGlite in memory is one process; the PostgreSQL run covers this');
         const twin = await startTwin(portico.database.url, () => clock);

@@ -20,6 +20,27 @@ export interface ClientAuthRequest {
 export interface AuthenticatedClient {
   client: StoredClient;
   method: ClientAuthMethodName;
+  /** With `deferJti`: the client assertion's jti, checked but not recorded yet (see PendingJti). */
+  pendingJti?: PendingJti;
+}
+
+/**
+ * A client assertion's jti (RFC 7523 §3 item 7) whose recording the caller took over, to make it in its own
+ * write (one durable commit for the jti and what the request stores). Whoever records it sets `recorded`;
+ * a request that ends without recording it must record it alone (recordPendingJti), so that a refused
+ * request spends its assertion as an accepted one does.
+ */
+export interface PendingJti {
+  clientId: string;
+  jti: string;
+  /** How long the ledger remembers it: the assertion's exp plus the clock skew. */
+  rememberUntil: Date;
+  recorded: boolean;
+}
+
+export interface AuthenticateOptions {
+  /** Leave a private_key_jwt assertion's jti unrecorded, returned as `pendingJti` for the caller to record. */
+  deferJti?: boolean;
 }
 
 export interface ClientAuthDeps {
@@ -44,5 +65,5 @@ export interface ClientAuthMethod {
   method: ClientAuthMethodName;
   /** True when the request carries this method's credentials (used to refuse two methods at once). */
   presentedIn(request: ClientAuthRequest): boolean;
-  authenticate(request: ClientAuthRequest, deps: ClientAuthDeps): Promise<AuthenticatedClient>;
+  authenticate(request: ClientAuthRequest, deps: ClientAuthDeps, options?: AuthenticateOptions): Promise<AuthenticatedClient>;
 }

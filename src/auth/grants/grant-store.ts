@@ -62,8 +62,16 @@ export interface RefreshTokenStore {
 /** Storage port: the ledger of issued access tokens (jti → grant). */
 export interface AccessTokenLedger {
   /**
-   * Records a token; `newGrant` (a grant whose first token this is) is saved with it, in the same statement. False,
-   * and nothing recorded, when that grant cannot be stored (GrantStore.save's rule).
+   * Records a token; `newGrant` (a grant whose first token this is) is saved with it, in the same statement, and
+   * so is its client assertion's jti when given (the jti ledger's rule: single use per client until it expires).
+   * `grant-refused`: nothing but the jti recorded, the grant cannot be stored (GrantStore.save's rule);
+   * `assertion-replayed`: nothing recorded, the jti was recorded before.
    */
-  record(jti: string, grantId: string, issuedAt: number, expiresAt: number, newGrant?: { grant: Grant; now: Date }): Promise<boolean>;
+  record(
+    jti: string,
+    grantId: string,
+    issuedAt: number,
+    expiresAt: number,
+    newGrant?: { grant: Grant; now: Date; assertion?: { clientId: string; jti: string; rememberUntil: Date } },
+  ): Promise<'recorded' | 'grant-refused' | 'assertion-replayed'>;
 }

@@ -9,6 +9,8 @@ import type { TokenResponse } from './token-response.ts';
 export interface GrantHandler {
   grantType: GrantType;
   handle(form: Readonly<Record<string, string>>, caller: AuthenticatedClient, deps: TokenDeps): Promise<TokenResponse>;
+  /** The handler records a client assertion's jti with its own write (caller.pendingJti), not before it. */
+  recordsAssertionJti?: boolean;
 }
 
 /** RFC 6749 §5.2 `unauthorized_client`: a Client listing its grant types may use only those. */

@@ -1,4 +1,6 @@
 import { hashToken } from './token-hash.ts';
+import type { PendingJti } from '../client-auth/client-auth-method.ts';
+import { replayedAssertion } from '../client-auth/methods/private-key-jwt.ts';
 import type { AccessTokenClaims, Grant } from '../grants/grant.ts';
 import { ID_TOKEN_ALG } from '../keys/signing-algorithms.ts';
 import { SigningKeyError, type SigningKeys } from '../keys/signing-keys.ts';
@@ -26,7 +28,11 @@ export interface IssueRequest {
    * The grant is new and not stored yet: it is saved with the access token's ledger row, or `refused()` is thrown
    * when it cannot be (its Client deactivated or deleted since it authenticated: GrantStore.save's rule).
    */
-  newGrant?: { refused: () => Error };
+  newGrant?: {
+    refused: () => Error;
+    /** The client assertion's jti, recorded by the same write; a replay refuses the request (nothing stored). */
+    assertionJti?: PendingJti;
+  };
 }
 
 /** The signing side of SigningKeys: what a token response is signed with. */
@@ -77,8 +83,17 @@ export async function issueTokens(request: IssueRequest, deps: TokenDeps, issuan
     ...(grant.fhirUser !== undefined ? { fhirUser: grant.fhirUser } : {}),
   };
   const accessToken = await signAccessToken(claims, keys);
-  const recorded = await stores.accessTokens.record(claims.jti, grant.id, iat, exp, request.newGrant ? { grant, now: deps.now() } : undefined);
-  if (!recorded && request.newGrant) throw request.newGrant.refused();
+  const assertion = request.newGrant?.assertionJti;
+  const outcome = await stores.accessTokens.record(
+    claims.jti,
+    grant.id,
+    iat,
+    exp,
+    request.newGrant ? { grant, now: deps.now(), ...(assertion ? { assertion } : {}) } : undefined,
+  );
+  if (assertion) assertion.recorded = true;
+  if (outcome === 'assertion-replayed') throw replayedAssertion();
+  if (outcome === 'grant-refused') throw (request.newGrant?.refused() ?? new Error('a grant was refused that was not new'));
 
   let refreshToken: string | undefined;
   if (request.refreshLifetime !== undefined) {

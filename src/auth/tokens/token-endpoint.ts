@@ -27,9 +27,21 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps)
   if (!handler) {
     throw new OAuthError(400, 'unsupported_grant_type', `grant_type must be one of ${[...GRANT_HANDLERS.keys()].join(', ')}`);
   }
-  const caller = await deps.clientAuthenticator.authenticate({
-    ...(request.authorization !== undefined ? { authorization: request.authorization } : {}),
-    form: request.form,
-  });
-  return handler.handle(request.form, caller, deps);
+  const caller = await deps.clientAuthenticator.authenticate(
+    {
+      ...(request.authorization !== undefined ? { authorization: request.authorization } : {}),
+      form: request.form,
+    },
+    { deferJti: handler.recordsAssertionJti === true },
+  );
+  const pending = caller.pendingJti;
+  if (!pending) return handler.handle(request.form, caller, deps);
+  try {
+    return await handler.handle(request.form, caller, deps);
+  } catch (error) {
+    // Refused before its write (a scope, a grant type): the assertion is spent all the same (RFC 7523 §3
+    // item 7), and a replay is told as one, as when the jti is recorded first. A storage fault spends nothing.
+    if (!pending.recorded && error instanceof OAuthError) await deps.clientAuthenticator.recordPendingJti(pending);
+    throw error;
+  }
 }

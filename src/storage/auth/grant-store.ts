@@ -5,23 +5,31 @@ import { prepared } from '../prepared-statement.ts';
 import { isInactive } from './standing.ts';
 
 /**
- * Stores a new grant under the current standing of its Client and User (migration 017), its five values from
- * `$first` on, returning its id. Nothing is stored, and no id returned, when the Client or the User is missing or
- * inactive, when the grant comes from a code issued under another standing of either, or when the id is taken (a
- * tombstone: the code was replayed). One statement reads and records the standing, so a deactivation committed
- * after it still ends the grant, and one committed before it leaves nothing stored.
+ * Stores new grants under the current standing of their Client and User (migration 017), each a row of `rows`
+ * (a FROM item named `n` with columns id, client_id, user_id, content, created_at), returning their ids. Nothing
+ * is stored, and no id returned, for a grant whose Client or User is missing or inactive, which comes from a code
+ * issued under another standing of either, or whose id is taken (a tombstone: the code was replayed). One
+ * statement reads and records the standing, so a deactivation committed after it still ends the grant, and one
+ * committed before it leaves nothing stored.
  */
-export function insertGrantSql(first: number): string {
-  const [id, client, user, content, createdAt] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`);
+export function insertGrantsSql(rows: string): string {
   return `INSERT INTO auth_grant (id, client_id, user_id, content, created_at, client_standing, user_standing)
-    SELECT ${id}::text, c.id, u.id, ${content}::jsonb, ${createdAt}::timestamptz, c.standing, u.standing
-      FROM auth_client c LEFT JOIN auth_user u ON u.id = ${user}::text
-     WHERE c.id = ${client}::text AND NOT ${isInactive('c')}
-       AND (${user}::text IS NULL OR (u.id IS NOT NULL AND NOT ${isInactive('u')}))
-       AND NOT EXISTS (SELECT 1 FROM authorization_code a WHERE a.grant_id = ${id}::text
+    SELECT n.id, c.id, u.id, n.content::jsonb, n.created_at, c.standing, u.standing
+      FROM ${rows} JOIN auth_client c ON c.id = n.client_id LEFT JOIN auth_user u ON u.id = n.user_id
+     WHERE NOT ${isInactive('c')}
+       AND (n.user_id IS NULL OR (u.id IS NOT NULL AND NOT ${isInactive('u')}))
+       AND NOT EXISTS (SELECT 1 FROM authorization_code a WHERE a.grant_id = n.id
              AND (a.client_standing IS DISTINCT FROM c.standing OR a.user_standing IS DISTINCT FROM u.standing))
     ON CONFLICT (id) DO NOTHING
     RETURNING id`;
+}
+
+/** insertGrantsSql for one grant, its five values (grantRow) from `$first` on. */
+export function insertGrantSql(first: number): string {
+  const [id, client, user, content, createdAt] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`);
+  return insertGrantsSql(
+    `(SELECT ${id}::text AS id, ${client}::text AS client_id, ${user}::text AS user_id, ${content}::jsonb AS content, ${createdAt}::timestamptz AS created_at) n`,
+  );
 }
 
 /** The values of insertGrantSql, in order. */

@@ -1,6 +1,9 @@
 import type { AccessTokenLedger, RefreshTokenRecord, RefreshTokenStore } from '../../auth/grants/grant-store.ts';
 import type { SqlClient } from '../database.ts';
-import { grantRow, insertGrantSql } from './grant-store.ts';
+import type { Grant } from '../../auth/grants/grant.ts';
+import { grantRow, insertGrantsSql } from './grant-store.ts';
+import { createGroupCommit } from '../group-commit.ts';
+import { consumeJtisSql, createJtiPurge, jtiKey } from './jti-store.ts';
 import { prepared } from '../prepared-statement.ts';
 
 interface RefreshRow {
@@ -54,24 +57,82 @@ export function createRefreshTokenStore(sql: SqlClient): RefreshTokenStore {
 }
 
 const INSERT_ACCESS_TOKEN = prepared('INSERT INTO access_token (jti, grant_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)');
-// The token row only for a grant row stored: none when the grant's Client is missing or inactive.
-const INSERT_GRANT_AND_ACCESS_TOKEN = prepared(
-  `WITH g AS (${insertGrantSql(5)})
-   INSERT INTO access_token (jti, grant_id, issued_at, expires_at) SELECT $1::text, $2::text, $3::timestamptz, $4::timestamptz FROM g
-   RETURNING jti`,
+// New grants with their first tokens and their client assertions' jtis, a batch's worth in one statement (one
+// commit): a grant and its token are stored only when its assertion's jti is new (`j`), or it has none, and the
+// grant's Client is active (insertGrantsSql); an assertion replayed stores nothing.
+const INSERT_GRANTS_AND_ACCESS_TOKENS = prepared(
+  `WITH n AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
+                                   $9::text[], $10::text[], $11::timestamptz[])
+                AS n (jti, id, issued_at, expires_at, client_id, user_id, content, created_at, assertion_client_id, assertion_jti, assertion_until)),
+        j AS (${consumeJtisSql('SELECT assertion_client_id, assertion_jti, assertion_until FROM n WHERE assertion_jti IS NOT NULL', '$12::timestamptz')}),
+        f AS (SELECT * FROM n WHERE assertion_jti IS NULL OR EXISTS (SELECT 1 FROM j WHERE j.client_id = n.assertion_client_id AND j.jti = n.assertion_jti)),
+        g AS (${insertGrantsSql('f n')}),
+        t AS (INSERT INTO access_token (jti, grant_id, issued_at, expires_at) SELECT n.jti, n.id, n.issued_at, n.expires_at FROM n JOIN g ON g.id = n.id
+              RETURNING jti)
+   SELECT n.jti, EXISTS (SELECT 1 FROM t WHERE t.jti = n.jti) AS stored,
+          n.assertion_jti IS NOT NULL AND NOT EXISTS (SELECT 1 FROM j WHERE j.client_id = n.assertion_client_id AND j.jti = n.assertion_jti) AS replayed
+     FROM n`,
 );
+/** Statements of new grants running at once, and grants per statement at most. */
+const MAX_IN_FLIGHT = 2;
+const MAX_BATCH = 256;
 
-/** PostgreSQL implementation of the access-token ledger (migration 008). */
+interface NewGrantToken {
+  jti: string;
+  issuedAt: number;
+  expiresAt: number;
+  grant: Grant;
+  now: Date;
+  assertion: { clientId: string; jti: string; rememberUntil: Date } | undefined;
+}
+type Outcome = 'recorded' | 'grant-refused' | 'assertion-replayed';
+
+/**
+ * PostgreSQL implementation of the access-token ledger (migration 008). A client_credentials token's one write
+ * (its assertion's jti, its new grant and its token row) is shared with the others arriving while one is being
+ * written (group-commit.ts): one statement and one durable commit for all of them.
+ */
 export function createAccessTokenLedger(sql: SqlClient): AccessTokenLedger {
+  const purgeJtis = createJtiPurge(sql);
+  const recordWithGrants = createGroupCommit<NewGrantToken, Outcome>(
+    async (batch) => {
+      // The latest clock of the batch decides which recorded jtis have expired: all were read within the batch's wait.
+      const now = Math.max(...batch.map((t) => t.now.getTime()));
+      if (batch.some((t) => t.assertion)) await purgeJtis(now);
+      const grantValues = batch.map((t) => grantRow(t.grant, t.now));
+      const rows = await sql.query<{ jti: string; stored: boolean; replayed: boolean }>(INSERT_GRANTS_AND_ACCESS_TOKENS, [
+        batch.map((t) => t.jti),
+        batch.map((t) => t.grant.id),
+        batch.map((t) => iso(t.issuedAt)),
+        batch.map((t) => iso(t.expiresAt)),
+        ...[1, 2, 3, 4].map((column) => grantValues.map((values) => values[column])),
+        batch.map((t) => t.assertion?.clientId ?? null),
+        batch.map((t) => t.assertion?.jti ?? null),
+        batch.map((t) => t.assertion?.rememberUntil.toISOString() ?? null),
+        new Date(now).toISOString(),
+      ]);
+      const byJti = new Map(rows.map((r) => [r.jti, r]));
+      return batch.map((t): Outcome => {
+        const row = byJti.get(t.jti);
+        if (row?.replayed) return 'assertion-replayed';
+        return row?.stored ? 'recorded' : 'grant-refused';
+      });
+    },
+    // A grant id or an assertion twice in one statement would store one grant for two tokens, or fail: the second waits its turn.
+    {
+      maxInFlight: MAX_IN_FLIGHT,
+      maxBatch: MAX_BATCH,
+      keys: (t) => [`grant ${t.grant.id}`, ...(t.assertion ? [`jti ${jtiKey(t.assertion.clientId, t.assertion.jti)}`] : [])],
+    },
+  );
   return {
     async record(jti, grantId, issuedAt, expiresAt, newGrant) {
       if (!newGrant) {
         await sql.query(INSERT_ACCESS_TOKEN, [jti, grantId, iso(issuedAt), iso(expiresAt)]);
-        return true;
+        return 'recorded';
       }
-      // One round trip for a client_credentials token: the grant row and the token row together.
-      const rows = await sql.query(INSERT_GRANT_AND_ACCESS_TOKEN, [jti, grantId, iso(issuedAt), iso(expiresAt), ...grantRow(newGrant.grant, newGrant.now)]);
-      return rows.length > 0;
+      if (newGrant.grant.id !== grantId) throw new Error('a new grant is recorded with a token of its own');
+      return recordWithGrants({ jti, issuedAt, expiresAt, grant: newGrant.grant, now: newGrant.now, assertion: newGrant.assertion });
     },
   };
 }

@@ -2,7 +2,7 @@ import { decodeJwt, decodeProtectedHeader, errors, importJWK, jwtVerify, type JW
 import { JWT_BEARER_ASSERTION } from '../../clients/client-kind.ts';
 import type { StoredClient } from '../../clients/client-repository.ts';
 import { ASSERTION_ALGS, chooseAssertionKey, type AssertionAlg } from '../assertion-key.ts';
-import type { ClientAuthDeps, ClientAuthMethod } from '../client-auth-method.ts';
+import type { ClientAuthDeps, ClientAuthMethod, PendingJti } from '../client-auth-method.ts';
 import { findActiveClient } from '../client-lookup.ts';
 import { JwksFetchError, type JwksAnswer } from '../jwks/jwks-source.ts';
 import { invalidClient, invalidRequest } from '../../oauth-error.ts';
@@ -31,7 +31,7 @@ const MAX_JTI_LENGTH = 256;
 export const privateKeyJwtMethod: ClientAuthMethod = {
   method: 'private_key_jwt',
   presentedIn: (request) => request.form.client_assertion !== undefined || request.form.client_assertion_type !== undefined,
-  async authenticate(request, deps) {
+  async authenticate(request, deps, options) {
     const { client_assertion: assertion, client_assertion_type: type } = request.form;
     if (type !== JWT_BEARER_ASSERTION) throw invalidClient(`client_assertion_type must be ${JWT_BEARER_ASSERTION}`);
     if (assertion === undefined || assertion === '') throw invalidRequest('client_assertion is required');
@@ -59,7 +59,9 @@ export const privateKeyJwtMethod: ClientAuthMethod = {
     if (!client.jwks && !client.jwks_uri) throw invalidClient('this client has no registered keys (jwks or jwks_uri)');
 
     const payload = await verifySignature(assertion, client, header.kid, alg as AssertionAlg, deps);
-    await checkClaims(payload, client.id, deps);
+    const jti = checkClaims(payload, client.id, deps);
+    if (options?.deferJti) return { client, method: 'private_key_jwt', pendingJti: { ...jti, recorded: false } };
+    if (!(await deps.jtis.consume(jti.clientId, jti.jti, jti.rememberUntil, deps.now()))) throw replayedAssertion();
     return { client, method: 'private_key_jwt' };
   },
 };
@@ -117,7 +119,11 @@ async function verifySignature(assertion: string, client: StoredClient, kid: str
   }
 }
 
-async function checkClaims(payload: JWTPayload, clientId: string, deps: ClientAuthDeps): Promise<void> {
+/** RFC 7523 §3 item 7: the assertion's jti was recorded before (a replay). */
+export const replayedAssertion = () => invalidClient('client_assertion jti has already been used');
+
+/** The claims' checks; answers the jti to record, and until when. */
+function checkClaims(payload: JWTPayload, clientId: string, deps: ClientAuthDeps): Omit<PendingJti, 'recorded'> {
   const audiences = Array.isArray(payload.aud) ? payload.aud : payload.aud === undefined ? [] : [payload.aud];
   if (!audiences.some((a) => deps.audiences.includes(a))) throw invalidClient('client_assertion aud must be the token endpoint URL');
   const nowSeconds = epochSeconds(deps.now());
@@ -133,8 +139,5 @@ async function checkClaims(payload: JWTPayload, clientId: string, deps: ClientAu
   if (typeof jti !== 'string' || jti === '') throw invalidClient('client_assertion has no jti');
   if (jti.length > MAX_JTI_LENGTH) throw invalidClient('client_assertion jti is too long');
   // Remember the jti as long as the assertion could still be accepted (exp plus the skew).
-  const rememberUntil = new Date((payload.exp + ASSERTION_CLOCK_SKEW_SECONDS) * 1000);
-  if (!(await deps.jtis.consume(clientId, jti, rememberUntil, deps.now()))) {
-    throw invalidClient('client_assertion jti has already been used');
-  }
+  return { clientId, jti, rememberUntil: new Date((payload.exp + ASSERTION_CLOCK_SKEW_SECONDS) * 1000) };
 }

@@ -12,7 +12,9 @@ import { DEFAULT_BACKEND_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
  */
 export const clientCredentialsGrant: GrantHandler = {
   grantType: 'client_credentials',
-  async handle(form, { client, method }, deps) {
+  // The assertion's jti, the grant and the token row: one statement, one durable commit.
+  recordsAssertionJti: true,
+  async handle(form, { client, method, pendingJti }, deps) {
     if (method === 'none') throw unauthorizedClient('client_credentials needs a confidential client (RFC 6749 §4.4)');
     if (!(client.grant_types ?? []).includes('client_credentials')) throw unauthorizedClient('this client is not registered for the client_credentials grant');
     const asked = form.scope;
@@ -36,10 +38,13 @@ export const clientCredentialsGrant: GrantHandler = {
         }),
         refreshLifetime: undefined,
         // Another process may have deactivated the client since this one read it (CLIENT_CACHE_MS): then no token.
-        newGrant: { refused: () => invalidClient('unknown or inactive client', { basic: method === 'client_secret_basic' }) },
+        newGrant: {
+          refused: () => invalidClient('unknown or inactive client', { basic: method === 'client_secret_basic' }),
+          ...(pendingJti ? { assertionJti: pendingJti } : {}),
+        },
       },
       deps,
-      // No transaction: its one write stores the grant and records the token together (AccessTokenLedger.record).
+      // No transaction: its one write records the assertion's jti, stores the grant and records the token (AccessTokenLedger.record).
       { stores: deps, keys: deps.signingKeys },
     );
   },
