@@ -17,7 +17,7 @@ import { buildSandboxWing, seedSandboxPopulation } from './composition/sandbox-w
 import { openStorageWing } from './composition/storage-wing.ts';
 import type { ExportStore } from './fhir/bulk/export-store.ts';
 import type { ExportWorker } from './fhir/bulk/export-worker.ts';
-import type { FhirDefinitions } from './fhir/definitions.ts';
+import { loadDefinitions, type FhirDefinitions } from './fhir/definitions.ts';
 import type { FhirDeps } from './fhir/interaction.ts';
 import type { ResourceRepository } from './fhir/repository.ts';
 import type { DemoClient } from './sandbox/auth/demo-clients.ts';
@@ -82,10 +82,20 @@ export interface PorticoOverrides {
  */
 export async function createPortico(config: Config, overrides: PorticoOverrides = {}): Promise<Portico> {
   const runtime = createRuntime(overrides);
-  const storage = await openStorageWing(config, overrides.wrapDatabase);
+  // The R4 definitions (a second of CPU) load while the embedded PostgreSQL's initdb or server starts in its own
+  // process; elsewhere the FHIR wing loads them. A failure here is left for the FHIR wing's own load to report.
+  let definitions = overrides.definitions;
+  const loadDefinitionsMeanwhile = () => {
+    try {
+      definitions ??= loadDefinitions();
+    } catch {
+      // Reported by the FHIR wing's own attempt.
+    }
+  };
+  const storage = await openStorageWing(config, overrides.wrapDatabase, loadDefinitionsMeanwhile);
   try {
     const discovery = buildDiscoveryDocuments(config.baseUrl);
-    const fhir = buildFhirWing(config, { storage, definitions: overrides.definitions, security: discovery.capabilitySecurity }, runtime);
+    const fhir = buildFhirWing(config, { storage, definitions, security: discovery.capabilitySecurity }, runtime);
     const seeded = config.mode === 'sandbox' ? await seedSandboxPopulation(config, storage, fhir, runtime) : undefined;
     // Planner statistics: fresh after seeding, then kept fresh in the background (PGlite has no autovacuum).
     await storage.refreshStatistics();

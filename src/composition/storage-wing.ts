@@ -27,7 +27,11 @@ export interface StorageWing {
 }
 
 /** Opens the two pools and brings the schema up to date. */
-export async function openStorageWing(config: Config, wrapDatabase: (db: Database) => Database = (pool) => pool): Promise<StorageWing> {
+export async function openStorageWing(
+  config: Config,
+  wrapDatabase: (db: Database) => Database = (pool) => pool,
+  whileStarting?: () => void,
+): Promise<StorageWing> {
   const choice = config.databaseUrl ? undefined : await chooseEmbeddedDatabase(config.dataDir, config.database, config.databaseDefaulted);
   // Two pools, so that expensive FHIR work can never take the connections token requests need.
   const { pools: opened, description } = await openDescribedDatabases({
@@ -35,6 +39,7 @@ export async function openStorageWing(config: Config, wrapDatabase: (db: Databas
     database: choice?.database ?? config.database,
     dataDir: config.dataDir,
     prepareStatements: config.databasePreparedStatements,
+    ...(whileStarting ? { whileStarting } : {}),
     pools: {
       fhir: { poolSize: config.databasePoolSize, statementTimeoutMs: config.fhir.queryTimeoutMs, maxQueue: config.databaseMaxQueue },
       auth: { poolSize: config.databaseAuthPoolSize, maxQueue: config.databaseMaxQueue },

@@ -81,6 +81,11 @@ export interface DatabaseOptions extends PoolOptions {
    * Off for poolers that do not keep a server connection per client (PgBouncer in transaction mode).
    */
   prepareStatements?: boolean;
+  /**
+   * Embedded PostgreSQL: CPU work for this process to do while the server's own processes start (called at most
+   * once; not at all for the other databases).
+   */
+  whileStarting?: () => void;
 }
 
 export interface DatabasesOptions<K extends string> extends Omit<DatabaseOptions, keyof PoolOptions> {
@@ -119,7 +124,7 @@ export async function openDescribedDatabases<K extends string>(options: Database
   if (options.database === 'embedded-postgres') {
     const { openEmbeddedPostgres } = await import('./drivers/embedded-postgres.ts');
     const connections = Object.values<PoolOptions>(options.pools).reduce((sum, pool) => sum + pool.poolSize, 0);
-    return openEmbeddedPostgres(options.dataDir, options.pools, connections + EMBEDDED_SPARE_CONNECTIONS, options.prepareStatements ?? true);
+    return openEmbeddedPostgres(options.dataDir, options.pools, connections + EMBEDDED_SPARE_CONNECTIONS, options.prepareStatements ?? true, options.whileStarting);
   }
   if (options.database === 'pglite-worker') {
     const { openPgliteWorker } = await import('./drivers/pglite-worker.ts');

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ROOT_AUTHORIZATION } from '../support/fhir-client.ts';
+import { escape, runToExit } from '../support/run-to-exit.ts';
 import { startServerProcess, type ServerProcess } from '../support/processes.ts';
 
 /**
@@ -113,57 +113,6 @@ describe('embedded PostgreSQL (the default database)', { skip: process.platform 
     }
   });
 
-  it('a DATA_DIR made by PGlite keeps PGlite when DATABASE is unset, is refused for DATABASE=embedded-postgres, and portico migrate-data moves it', async () => {
-    const pgliteDir = await mkdtemp(join(tmpdir(), 'portico-pglite-dir-'));
-    await chmod(pgliteDir, 0o755);
-    try {
-      const made = await startServerProcess({ DATA_DIR: pgliteDir, DATABASE: 'pglite' });
-      const created = await fetch(`${made.baseUrl}/fhir/Patient`, {
-        method: 'POST',
-        headers: { authorization: ROOT_AUTHORIZATION, 'content-type': 'application/fhir+json' },
-        body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Migrated' }] }),
-      });
-      assert.equal(created.status, 201);
-      const id = ((await created.json()) as { id: string }).id;
-      // PGlite's own shutdown is not what this tests (see test/process/shutdown.test.ts): waited for, not judged.
-      made.child.kill('SIGTERM');
-      await made.exited;
-
-      const kept = await startServerProcess({ DATA_DIR: pgliteDir });
-      assert.match(kept.output(), new RegExp(`embedded PGlite in ${escape(pgliteDir)}\\)`));
-      assert.match(kept.output(), /Note: DATA_DIR .* holds a PGlite database: Portico keeps using PGlite there; to move its data to embedded PostgreSQL, run: portico migrate-data/);
-      kept.child.kill('SIGTERM');
-      await kept.exited;
-      await assert.rejects(stat(join(pgliteDir, 'postgres')), 'no embedded PostgreSQL was made beside it');
-
-      const refused = await runToExit(['src/main.ts'], { DATA_DIR: pgliteDir, DATABASE: 'embedded-postgres' });
-      assert.equal(refused.code, 1);
-      assert.match(refused.output, /DATABASE=embedded-postgres, but DATA_DIR .* holds a PGlite database: set DATABASE=pglite/);
-
-      const migrated = await runToExit(['src/cli/portico.ts', 'migrate-data'], { DATA_DIR: pgliteDir });
-      assert.equal(migrated.code, 0, migrated.output);
-      assert.match(migrated.output, /resource: [1-9]\d* rows/);
-      assert.ok((await readdir(join(pgliteDir, 'pglite-before-migration'))).includes('PG_VERSION'), "PGlite's files moved aside");
-
-      const moved = await startServerProcess({ DATA_DIR: pgliteDir });
-      assert.match(moved.output(), /embedded PostgreSQL in /);
-      assert.doesNotMatch(moved.output(), /Note:/);
-      const read = await fetch(`${moved.baseUrl}/fhir/Patient/${id}`, { headers: { authorization: ROOT_AUTHORIZATION } });
-      assert.equal(read.status, 200);
-      assert.equal(((await read.json()) as { name: { family: string }[] }).name[0]?.family, 'Migrated');
-      const another = await fetch(`${moved.baseUrl}/fhir/Patient`, {
-        method: 'POST',
-        headers: { authorization: ROOT_AUTHORIZATION, 'content-type': 'application/fhir+json' },
-        body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'AfterMigration' }] }),
-      });
-      assert.equal(another.status, 201, 'sequences carried over: new rows do not collide');
-      moved.child.kill('SIGTERM');
-      assert.equal(await moved.exited, 0);
-    } finally {
-      await rm(pgliteDir, { recursive: true, force: true });
-    }
-  });
-
   it('WORKERS=2: the first process runs the server, both workers use it, and SIGTERM stops the workers, then the server', async () => {
     const sharedDir = await mkdtemp(join(tmpdir(), 'portico-embedded-workers-'));
     await chmod(sharedDir, 0o755);
@@ -230,18 +179,3 @@ async function watchdogProcesses(postmaster: number): Promise<number[]> {
   const children = (await readFile(`/proc/${parent}/task/${parent}/children`, 'utf8')).trim().split(/\s+/).map(Number);
   return [parent, ...children.filter((c) => c !== postmaster)];
 }
-
-function runToExit(script: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...script], {
-      env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', SEED: 'none', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('exit', (code) => resolve({ code, output }));
-  });
-}
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -11,6 +11,8 @@ import { startServerProcess } from '../support/processes.ts';
 describe('graceful shutdown', () => {
   it('on SIGTERM finishes the in-flight request, then exits 0', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'portico-shutdown-'));
+    // The default database, embedded PostgreSQL: as root its server's user must pass through DATA_DIR (mkdtemp makes it 0700).
+    await chmod(dataDir, 0o755);
     try {
       const server = await startServerProcess({ DATA_DIR: dataDir });
       const body = JSON.stringify({ resourceType: 'Patient', name: [{ family: 'InFlight' }] });

@@ -11,8 +11,9 @@ export async function openEmbeddedPostgres<K extends string>(
   pools: Record<K, PoolOptions>,
   maxConnections: number,
   prepareStatements: boolean,
+  whileStarting?: () => void,
 ): Promise<OpenedDatabases<K>> {
-  const server = await startEmbeddedPostgres({ dataDir, maxConnections });
+  const server = await startEmbeddedPostgres({ dataDir, maxConnections, ...(whileStarting ? { whileStarting } : {}) });
   let opened: Record<K, Database>;
   try {
     opened = await openPostgres(server.url, pools, prepareStatements);

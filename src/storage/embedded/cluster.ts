@@ -34,7 +34,7 @@ const exists = (path: string) => stat(path).then(() => true, () => false);
  * data directory, which only the server's user (and root) can enter. TCP needs the password (scram-sha-256).
  * Returns whether it was created now.
  */
-export async function ensureCluster(paths: ClusterPaths, bins: PostgresBinaries, user: ServerUser | undefined): Promise<boolean> {
+export async function ensureCluster(paths: ClusterPaths, bins: PostgresBinaries, user: ServerUser | undefined, onSpawned: () => void = () => {}): Promise<boolean> {
   if (await exists(join(paths.pgdata, 'PG_VERSION'))) return false;
   const password = await ensurePassword(paths.passwordFile);
   await mkdir(paths.pgdata, { recursive: true, mode: 0o700 });
@@ -57,7 +57,7 @@ export async function ensureCluster(paths: ClusterPaths, bins: PostgresBinaries,
     // ~1,000 files (Linux only; elsewhere initdb's default).
     ...(process.platform === 'linux' ? ['--sync-method=syncfs'] : []),
   ];
-  const result = await runProgram(bins.initdb, args, user).finally(() => rm(pwfile, { force: true }));
+  const result = await runProgram(bins.initdb, args, user, onSpawned).finally(() => rm(pwfile, { force: true }));
   if (result.code !== 0) {
     throw new Error(
       `initdb failed (exit ${result.code}) creating ${paths.pgdata}` +
@@ -80,7 +80,7 @@ export async function ensurePassword(file: string): Promise<string> {
 }
 
 /** Runs a program to its end as the server's user, its output kept for an error message. */
-export function runProgram(program: string, args: string[], user: ServerUser | undefined, input = ''): Promise<{ code: number | null; output: string }> {
+export function runProgram(program: string, args: string[], user: ServerUser | undefined, onSpawned: () => void = () => {}): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, {
       ...(user ? { uid: user.uid, gid: user.gid } : {}),
@@ -93,6 +93,7 @@ export function runProgram(program: string, args: string[], user: ServerUser | u
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, output }));
     child.stdin.on('error', () => {});
-    child.stdin.end(input);
+    child.stdin.end();
+    onSpawned();
   });
 }

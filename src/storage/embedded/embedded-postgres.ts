@@ -26,6 +26,8 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   /** Connections the server accepts: the pools' sizes and some room for maintenance. */
   maxConnections: number;
+  /** Work for this process while the server's programs run in theirs (called once, when initdb or the server has just been started). */
+  whileStarting?: () => void;
 }
 
 /** The server's Unix socket path must fit `sockaddr_un.sun_path` (108 bytes with its terminating NUL). */
@@ -48,8 +50,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (user) await assertReachable(paths.pgdata, user);
   const stoppedLeftover = await takeOverDataDirectory(paths, options.dataDir);
 
+  let pending = options.whileStarting;
+  const meanwhile = () => {
+    const work = pending;
+    pending = undefined;
+    work?.();
+  };
   let mark = performance.now();
-  await ensureCluster(paths, bins, user);
+  await ensureCluster(paths, bins, user, meanwhile);
   const initdb = performance.now() - mark;
   // The data directory may have been copied in by another user: the server's user must own it.
   if (user) await chown(paths.pgdata, user.uid, user.gid);
@@ -63,7 +71,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await claimDataDirectory(paths);
   let server;
   try {
-    server = await startServer(bins, paths.pgdata, { listen, maxConnections: options.maxConnections }, user);
+    server = await startServer(bins, paths.pgdata, { listen, maxConnections: options.maxConnections }, user, meanwhile);
   } catch (err) {
     await releaseDataDirectory(paths);
     throw err;

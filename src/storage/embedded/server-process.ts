@@ -71,7 +71,7 @@ export function serverArguments(pgdata: string, settings: ServerSettings): strin
 }
 
 /** Starts the server as a child of this process and resolves once it accepts connections. */
-export async function startServer(bins: PostgresBinaries, pgdata: string, settings: ServerSettings, user: ServerUser | undefined): Promise<RunningServer> {
+export async function startServer(bins: PostgresBinaries, pgdata: string, settings: ServerSettings, user: ServerUser | undefined, onSpawned: () => void = () => {}): Promise<RunningServer> {
   const stderrFile = join(pgdata, 'startup.log');
   // Created by us, written by the server's user: its output before its log collector takes over (start-up errors).
   await (await open(stderrFile, 'w', 0o600)).close();
@@ -97,6 +97,7 @@ export async function startServer(bins: PostgresBinaries, pgdata: string, settin
   void exited.then(() => (gone = true));
   child.once('error', () => (gone = true));
 
+  onSpawned();
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let pid: number | undefined;
   while (pid === undefined) {
