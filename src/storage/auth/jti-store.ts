@@ -16,7 +16,9 @@ const MAX_BATCH = 256;
  * a jti comes back from exactly one of them.
  */
 export function consumeJtisSql(rows: string, now: string): string {
-  return `INSERT INTO client_assertion_jti (client_id, jti, expires_at) ${rows}
+  // Rows in key order: two statements claiming some of the same jtis then wait for each other in the same order,
+  // where any other order could deadlock (each holding a key the other is inserting), refused as a 503 for both.
+  return `INSERT INTO client_assertion_jti (client_id, jti, expires_at) SELECT * FROM (${rows}) AS claimed ORDER BY 1, 2
   ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = EXCLUDED.expires_at
     WHERE client_assertion_jti.expires_at < ${now}
   RETURNING client_id, jti`;
