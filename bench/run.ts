@@ -91,7 +91,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 /** A database per size, kept between runs (seeding is the slow part); --fresh starts it over. */
 async function databaseFor(name: string, fresh: boolean): Promise<{ url?: string; dataDir: string }> {
   // The embedded PostgreSQL keeps its own directory: a PGlite one would be kept as PGlite.
-  const dataDir = join('bench', '.data', embedded === 'pglite' ? name : `${name}-embedded-postgres`);
+  // PGlite's files are the same in this thread or in a worker thread: one cache for both.
+  const dataDir = join('bench', '.data', embedded === 'embedded-postgres' ? `${name}-embedded-postgres` : name);
   if (!databaseUrl) {
     if (fresh) await rm(dataDir, { recursive: true, force: true });
     return { dataDir };
