@@ -240,7 +240,7 @@ async function soakOnly(seconds: number): Promise<void> {
   const markdown = `# Portico soak — ${new Date().toISOString()}, ${databaseUrl ? 'PostgreSQL' : 'PGlite'}, ${sizes[0]} patients\n\n${renderSoak(report)}`;
   process.stdout.write(`${markdown}\n`);
   await mkdir(a.out!, { recursive: true });
-  const stem = join(a.out!, `${new Date().toISOString().slice(0, 10)}-soak${databaseUrl ? '-postgres' : '-pglite'}`);
+  const stem = join(a.out!, `${new Date().toISOString().slice(0, 10)}-soak-${databaseName}`);
   await writeFile(`${stem}.md`, markdown);
   await writeFile(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
   log(`bench: wrote ${stem}.md and .json`);
