@@ -1,9 +1,7 @@
 import type { Config } from '../config.ts';
 import { chooseEmbeddedDatabase } from '../storage/embedded-choice.ts';
+import { EMBEDDED_SPARE_CONNECTIONS } from '../storage/database.ts';
 import { startEmbeddedPostgres } from '../storage/embedded/embedded-postgres.ts';
-
-/** Connections the embedded server accepts beyond the workers' pools: the command line tools, psql, maintenance. */
-const SPARE_CONNECTIONS = 10;
 
 /** The database the processes of WORKERS > 1 share. */
 export interface SharedDatabase {
@@ -29,7 +27,9 @@ export async function shareDatabase(config: Config): Promise<SharedDatabase> {
     throw new Error(`WORKERS=${config.workers} needs PostgreSQL: ${choice.notice ?? 'PGlite is served by one process only'}`);
   }
   const perWorker = config.databasePoolSize + config.databaseAuthPoolSize;
-  const server = await startEmbeddedPostgres({ dataDir: config.dataDir, maxConnections: config.workers * perWorker + perWorker + SPARE_CONNECTIONS });
+  // Every worker's pools, the first process's own while it prepares the database, and the usual spare.
+  const maxConnections = (config.workers + 1) * perWorker + EMBEDDED_SPARE_CONNECTIONS;
+  const server = await startEmbeddedPostgres({ dataDir: config.dataDir, maxConnections });
   return {
     config: { ...config, databaseUrl: server.url },
     // An empty setting is an unset one: DATABASE would otherwise contradict DATABASE_URL.

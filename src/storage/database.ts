@@ -99,7 +99,7 @@ export interface OpenedDatabases<K extends string> {
 }
 
 /** Connections the embedded server accepts beyond the pools' own: the command line tools, psql, maintenance. */
-const EMBEDDED_SPARE_CONNECTIONS = 10;
+export const EMBEDDED_SPARE_CONNECTIONS = 10;
 
 /** One pool on the database (the command line tools, tests). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
