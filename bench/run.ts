@@ -7,7 +7,7 @@
  *   --scenarios a,b         only these (token-cc-jwt, token-refresh, token-code, fhir-read, fhir-search,
  *                           fhir-create, bulk-export, introspect, memory, cold-start, mixed)
  *   --connections C --runs R --duration S --warmup W --memory-requests M
- *   --profile               the bench server runs with --cpu-prof (profiles in bench/profiles)
+ *   --profile               CPU profiles of Portico's measured runs only (bench/profiles; bench/profile-summary.ts)
  *   --fresh                 drop the cached seeded database first
  *   --fixture-patients N    patients the FHIR scenarios spread over, picked at random (default 200; 50 with --quick)
  *   --soak S                only the soak: the mixed load's peak, then S seconds at 80 % of it (bench/runner/soak.ts)
@@ -130,7 +130,8 @@ async function withServer<T>(patients: number, alg: 'ES384' | 'RS384', fn: (serv
     fixturesFile: join(scratch, 'fixtures.json'),
     ...(exportFiles ? { exportFiles } : {}),
     fixturePatients,
-    nodeFlags: a.profile ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [],
+    nodeFlags: [],
+    ...(a.profile ? { profileDir: 'bench/profiles' } : {}),
     log: (line) => log(`  server: ${line}`),
   });
   log(`bench: ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -38,8 +38,10 @@ async function porticoMeasure(
     before: async () => {
       await also?.before();
       before = (await server.stats()).statements;
+      await server.profileStart();
     },
     after: async () => {
+      await server.profileStop(new URL(plan.url).pathname.split('/').filter(Boolean).slice(-2).join('-') || 'root');
       statements += (await server.stats()).statements - before;
       await also?.after();
     },

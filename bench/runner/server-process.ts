@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { BenchFixtures, ReadyLine, ServerStats } from './protocol.ts';
 
 export interface BenchServer {
@@ -10,6 +11,9 @@ export interface BenchServer {
   fixtures: BenchFixtures;
   /** Statement count and memory; `afterCollection` first runs a full garbage collection (the memory check). */
   stats(afterCollection?: boolean): Promise<ServerStats>;
+  /** With `profileDir`: a CPU profile of Portico's measured phase, started and stopped around each run. */
+  profileStart(): Promise<void>;
+  profileStop(label: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -25,8 +29,10 @@ export interface BenchServerOptions {
   fixturePatients?: number;
   /** BULK_EXPORT_FILES for the server; undefined: Portico's default for the driver. */
   exportFiles?: 'database' | 'directory';
-  /** Extra node flags (--cpu-prof …). */
+  /** Extra node flags. */
   nodeFlags: string[];
+  /** Where the measured phases' CPU profiles go (`--profile`); none: not profiled. */
+  profileDir?: string;
   /** Streams the server's stderr here (seeding and errors). */
   log: (line: string) => void;
 }
@@ -89,6 +95,19 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     }
   }
   const fixtures = JSON.parse(await readFile(ready.fixtures, 'utf8')) as BenchFixtures;
+  const answerTo = async (command: string): Promise<string> => {
+    child.stdin!.write(`${command}\n`);
+    for (;;) {
+      const line = await nextLine();
+      try {
+        const parsed = JSON.parse(line) as { profile?: unknown };
+        if (typeof parsed.profile === 'string') return parsed.profile;
+      } catch {
+        options.log(line);
+      }
+    }
+  };
+  let profiles = 0;
   return {
     pid: child.pid ?? 0,
     ready,
@@ -105,6 +124,15 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
           options.log(line);
         }
       }
+    },
+    async profileStart() {
+      if (options.profileDir) await answerTo('profile-start');
+    },
+    async profileStop(label: string) {
+      if (!options.profileDir) return;
+      profiles += 1;
+      const file = join(options.profileDir, `${ready.pid}-${String(profiles).padStart(2, '0')}-${label}.cpuprofile`);
+      options.log(`profile: ${await answerTo(`profile-stop ${file}`)}`);
     },
     stop() {
       return new Promise<void>((resolve) => {

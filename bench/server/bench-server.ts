@@ -24,6 +24,7 @@ import { BENCH_APPLICATION_NAME, sampleCpu, withApplicationName } from './cpu-pr
 import { startOidcPeer } from './oidc-peer.ts';
 import { createQueryRecorder, type RecordedQuery } from './query-recorder.ts';
 import { processTreeMemory } from './process-memory.ts';
+import { profileCommand } from './phase-profiler.ts';
 import type { BenchFixtures, ReadyLine } from '../runner/protocol.ts';
 
 const { values: args } = parseArgs({
@@ -324,6 +325,10 @@ async function main(): Promise<void> {
   process.stdin.on('data', (chunk: string) => {
     for (const line of chunk.split('\n')) {
       const command = line.trim();
+      if (command.startsWith('profile-')) {
+        void profileCommand(command).then((answer) => process.stdout.write(`${JSON.stringify(answer)}\n`));
+        continue;
+      }
       if (command !== 'stats' && command !== 'stats-after-gc') continue;
       if (command === 'stats-after-gc') {
         // Two full collections (the second frees what the first's finalizers released); the runner

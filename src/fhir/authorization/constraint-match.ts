@@ -7,7 +7,8 @@ import type { SearchParameterRegistry } from '../search/registry.ts';
 import type { Condition } from '../search/search-request.ts';
 
 export interface MatchDeps {
-  index(resource: Resource): SearchIndexRows;
+  /** The resource's search index; with `only`, just those parameters. */
+  index(resource: Resource, only?: ReadonlySet<string>): SearchIndexRows;
   searchRegistry: SearchParameterRegistry;
   settings: FhirSettings;
 }
@@ -19,7 +20,16 @@ export interface MatchDeps {
  */
 export function meetsConstraints(resource: Resource, constraints: AccessConstraints, deps: MatchDeps): boolean {
   if (constraints.kind === 'none') return true;
-  const rows = deps.index(resource);
+  // Only the parameters the clauses test are extracted: a read's compartment check evaluates the
+  // resource's compartment references, not every search parameter of its type.
+  const tested = new Set<string>();
+  for (const clause of constraints.clauses) {
+    if (clause.compartment?.kind === 'patient-link') for (const param of clause.compartment.params) tested.add(param);
+    for (const condition of clause.query && clause.query.length > 0 ? (queryConditions(resource.resourceType, clause.query, deps) ?? []) : []) {
+      if ('param' in condition) tested.add(condition.param);
+    }
+  }
+  const rows = deps.index(resource, tested);
   return constraints.clauses.some((clause) => meetsClause(resource, rows, clause, deps));
 }
 

@@ -14,11 +14,17 @@ interface CompiledParam {
 }
 
 /**
- * Builds the function that extracts a resource's search index at write time: every supported
- * SearchParameter of its type, evaluated with FHIRPath on the R4 model. Each expression is
- * compiled once per indexer (on the first write of its resource type), never per write.
+ * Extracts a resource's search index: every supported SearchParameter of its type, or with `only`
+ * just the parameters named there (an access check on a read needs a compartment's one or two
+ * references, not the thirty-odd parameters a write stores).
  */
-export function createIndexer(registry: SearchParameterRegistry): (resource: Resource) => SearchIndexRows {
+export type Indexer = (resource: Resource, only?: ReadonlySet<string>) => SearchIndexRows;
+
+/**
+ * Builds the indexer: every supported SearchParameter evaluated with FHIRPath on the R4 model. Each
+ * expression is compiled once per indexer (on the first use of its resource type), never per write.
+ */
+export function createIndexer(registry: SearchParameterRegistry): Indexer {
   const compiled = new Map<string, CompiledParam[]>();
   const isResourceType = (name: string) => registry.resourceTypes.has(name);
 
@@ -40,11 +46,12 @@ export function createIndexer(registry: SearchParameterRegistry): (resource: Res
     return list;
   }
 
-  return (resource) => {
+  return (resource, only) => {
     const rows = emptyIndexRows();
     let params = compiled.get(resource.resourceType);
     if (!params) compiled.set(resource.resourceType, (params = compileType(resource.resourceType)));
     for (const { param, branches } of params) {
+      if (only && !only.has(param.code)) continue;
       for (const branch of branches) {
         let nodes: unknown[];
         try {
