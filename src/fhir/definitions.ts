@@ -74,7 +74,7 @@ export function loadDefinitions(): FhirDefinitions {
       const sd = entry.resource;
       // Only the base definitions (not profiles/constraints on them).
       if (sd?.resourceType === 'StructureDefinition' && sd.url === `http://hl7.org/fhir/StructureDefinition/${sd.type}`) {
-        structures.set(sd.type, sd);
+        structures.set(sd.type, computable(sd));
       }
     }
   }
@@ -85,7 +85,37 @@ export function loadDefinitions(): FhirDefinitions {
   const searchParameters = ['search-parameters.json', 'search-parameters-uscore.json']
     .flatMap((file) => read<Bundle<SearchParameterDefinition>>(file).entry ?? [])
     .map((e) => e.resource)
-    .filter((sp): sp is SearchParameterDefinition => sp?.resourceType === 'SearchParameter');
+    .filter((sp): sp is SearchParameterDefinition => sp?.resourceType === 'SearchParameter')
+    .map(({ description: _description, text: _text, ...computed }) => computed as SearchParameterDefinition);
   const patientCompartment = read<CompartmentDefinition>('compartmentdefinition-patient.json');
   return Object.freeze({ resourceTypes, structures, searchParameters, patientCompartment });
+}
+
+/** Top-level fields of a StructureDefinition the server computes with. */
+const STRUCTURE_FIELDS = ['resourceType', 'url', 'name', 'type', 'kind', 'abstract', 'baseDefinition'] as const;
+/** Fields of an ElementDefinition the server computes with; fixed[x] and pattern[x] are kept too. */
+const ELEMENT_FIELDS = new Set([
+  'id', 'path', 'sliceName', 'slicing', 'min', 'max', 'base', 'contentReference', 'type', 'maxLength', 'constraint',
+  'binding', 'isModifier', 'isSummary', 'extension',
+]);
+
+/**
+ * A definition without what only people read (narrative, definitions, comments, mappings, the
+ * differential): about half of the server's heap was that prose, kept for nothing.
+ */
+function computable(sd: StructureDefinition): StructureDefinition {
+  const kept: Record<string, unknown> = {};
+  for (const field of STRUCTURE_FIELDS) if (sd[field] !== undefined) kept[field] = sd[field];
+  if (sd.snapshot) {
+    kept.snapshot = {
+      element: sd.snapshot.element.map((element) => {
+        const computed: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(element)) {
+          if (ELEMENT_FIELDS.has(key) || key.startsWith('fixed') || key.startsWith('pattern')) computed[key] = value;
+        }
+        return computed as unknown as ElementDefinition;
+      }),
+    };
+  }
+  return kept as unknown as StructureDefinition;
 }
