@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from './free-port.ts';
+import { compiled } from './compiled.ts';
 import type { Request } from 'autocannon';
 import pg from 'pg';
 import { runAmount } from './runner/load.ts';
@@ -189,7 +190,7 @@ async function memoryCheck(server: BenchServer): Promise<MemoryReport> {
 async function coldStart(env: Record<string, string>): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [compiled('main')], {
     env: { ...process.env, MODE: 'sandbox', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:workers`: Portico as `npm start` runs it with WORKERS=1, 2, … side by side in one run, on PostgreSQL
  * (BENCH_DATABASE_URL, required: WORKERS > 1 is PostgreSQL only). The bench server (bench/server/bench-server.ts)
- * seeds the database and writes the fixtures; then, for each worker count, `src/main.ts` starts on the same database
+ * seeds the database and writes the fixtures; then, for each worker count, the compiled server (`npm start`) starts on the same database
  * with the same BASE_URL (so the fixtures' tokens and assertions are valid there) on a port of its own, and is loaded.
  * The bench server stays idle meanwhile. Options:
  *   --workers 1,2           worker counts compared (default 1,2)
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { freePort } from './free-port.ts';
+import { compiled } from './compiled.ts';
 import { clientCredentialsBody, pick, signAssertions } from './runner/fixtures.ts';
 import { measure, type LoadPlan, type Measurement } from './runner/load.ts';
 import type { BenchFixtures } from './runner/protocol.ts';
@@ -61,10 +62,10 @@ async function database(name: string): Promise<string> {
   return url.toString();
 }
 
-/** `src/main.ts` with WORKERS=count on `url`, answering for `baseUrl` on its own port. */
+/** The compiled server with WORKERS=count on `url`, answering for `baseUrl` on its own port. */
 async function startPortico(url: string, baseUrl: string, count: number): Promise<{ origin: string; cpuSeconds(): number; stop(): Promise<void> }> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [compiled('main')], {
     env: { ...process.env, MODE: 'sandbox', SEED: 'none', HOST: '127.0.0.1', PORT: String(port), BASE_URL: baseUrl, DATABASE_URL: url, WORKERS: String(count), LOG_LEVEL: 'warn', ACCESS_TOKEN_SIGNING_ALG: alg },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

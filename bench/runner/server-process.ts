@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { compiled } from '../compiled.ts';
 import type { BenchFixtures, ReadyLine, ServerStats } from './protocol.ts';
 
 export interface BenchServer {
@@ -37,7 +38,7 @@ export interface BenchServerOptions {
   log: (line: string) => void;
 }
 
-/** Spawns bench/server/bench-server.ts and waits for its ready line. */
+/** Spawns bench/server/bench-server.ts (compiled, as `npm start` runs the server) and waits for its ready line. */
 export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
   const child: ChildProcess = spawn(
     process.execPath,
@@ -46,9 +47,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       // garbage the collector has not reached yet.
       '--expose-gc',
       ...options.nodeFlags,
-      '--import',
-      'tsx',
-      'bench/server/bench-server.ts',
+      compiled('bench-server'),
       '--patients',
       String(options.patients),
       '--alg',

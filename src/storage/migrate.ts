@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { LIFT_TIMEOUTS, type Database } from './database.ts';
 
-const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+// Next to this file; `npm start` runs a bundle in dist/, whose own URL is dist/main.mjs: the same folder of the sources.
+const MIGRATIONS_DIR = new URL(import.meta.url.endsWith('.ts') ? './migrations/' : '../src/storage/migrations/', import.meta.url);
 // Any constant works; it only has to be the same in every process sharing the database.
 export const MIGRATION_LOCK = 7_024_311_001;
 

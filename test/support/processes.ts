@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
 /** A free loopback port (bound then released). */
@@ -22,11 +22,25 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs `src/main.ts` (what `npm start` runs) as a child process on a loopback port and waits for it to listen. */
+let built = false;
+/**
+ * What `npm start` runs: its `prestart` compiles the server into dist/ (nothing to do when dist/ is newer
+ * than the sources), then node runs dist/main.mjs. Built once per test process.
+ */
+export function startCommand(): string[] {
+  if (!built) {
+    const build = spawnSync(process.execPath, ['scripts/build.mjs'], { encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`scripts/build.mjs failed (${build.status}):\n${build.stderr}`);
+    built = true;
+  }
+  return ['dist/main.mjs'];
+}
+
+/** Runs the server as `npm start` does, as a child process on a loopback port, and waits for it to listen. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, startCommand(), {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), BASE_URL: baseUrl, LOG_LEVEL: 'warn', SEED: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -26,10 +26,13 @@ export interface ThreadOptions {
 
 /**
  * The thread's entry: a worker does not inherit the main thread's TypeScript loader (Node 20 runs
- * `--import tsx`'s hooks for the main thread only), so it registers tsx itself before loading the thread's module.
+ * `--import tsx`'s hooks for the main thread only), so from the sources it registers tsx itself before
+ * loading the thread's module; `npm start` runs bundles in dist/, where the thread has its own.
  */
-const THREAD_ENTRY = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-  .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./pglite-thread.ts', import.meta.url).href)}); })`;
+const THREAD_ENTRY = import.meta.url.endsWith('.ts')
+  ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./pglite-thread.ts', import.meta.url).href)}); })`
+  : `import(${JSON.stringify(new URL('./pglite-thread.mjs', import.meta.url).href)})`;
 
 async function startThread(dataDir: string, options: ThreadOptions): Promise<SingleConnection> {
   const worker = new Worker(THREAD_ENTRY, { eval: true, workerData: { dataDir } satisfies ThreadStart, ...options });
