@@ -74,6 +74,11 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+export interface RunProbe {
+  before(): Promise<void>;
+  after(): Promise<void>;
+}
+
 /**
  * A warm-up run (not counted), then `runs` measured runs; the figures are the medians of the runs
  * (errors are the sum). Load comes from this process, the server is another: they share only loopback.
@@ -82,28 +87,47 @@ export async function measure(
   plan: LoadPlan,
   settings: { runs: number; warmup: number; duration: number },
   /** Called around each measured run (not the warm-up), e.g. to read the server's counters. */
-  probe?: { before(): Promise<void>; after(): Promise<void> },
+  probe?: RunProbe,
 ): Promise<Measurement> {
-  await plan.prepare?.(0);
-  const warm = figures(plan.amount ? await once(plan, { amount: await plan.amount(0, undefined) }) : await once(plan, { duration: settings.warmup }));
-  let lastRate = warm.requestsPerSecond;
-  const runs: RunFigures[] = [];
-  for (let run = 1; run <= settings.runs; run++) {
-    await plan.prepare?.(run);
-    const amount = plan.amount ? await plan.amount(run, lastRate) : undefined;
-    await probe?.before();
-    const result = amount !== undefined ? await once(plan, { amount }) : await once(plan, { duration: plan.duration ?? settings.duration });
-    await probe?.after();
-    runs.push(figures(result));
-    lastRate = figures(result).requestsPerSecond;
+  const [only] = await measureSideBySide([{ plan, ...(probe ? { probe } : {}) }], settings);
+  return only!;
+}
+
+/**
+ * Several loads measured side by side: each warmed up, then their runs taken in turn (A B A B …), so
+ * that a machine whose speed drifts (other work on a shared host) slows Portico and its reference alike
+ * and their ratio stays meaningful. One result per load, in order.
+ */
+export async function measureSideBySide(
+  loads: { plan: LoadPlan; probe?: RunProbe }[],
+  settings: { runs: number; warmup: number; duration: number },
+): Promise<Measurement[]> {
+  const lastRate: (number | undefined)[] = [];
+  for (const { plan } of loads) {
+    await plan.prepare?.(0);
+    const warm = figures(plan.amount ? await once(plan, { amount: await plan.amount(0, undefined) }) : await once(plan, { duration: settings.warmup }));
+    lastRate.push(warm.requestsPerSecond);
   }
-  return {
-    requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),
-    p50: median(runs.map((r) => r.p50)),
-    p99: median(runs.map((r) => r.p99)),
-    errors: runs.reduce((sum, r) => sum + r.errors, 0),
-    requests: runs.reduce((sum, r) => sum + r.requests, 0),
-    seconds: runs.reduce((sum, r) => sum + r.seconds, 0),
-    runs,
-  };
+  const runs: RunFigures[][] = loads.map(() => []);
+  for (let run = 1; run <= settings.runs; run++) {
+    for (const [i, { plan, probe }] of loads.entries()) {
+      await plan.prepare?.(run);
+      const amount = plan.amount ? await plan.amount(run, lastRate[i]) : undefined;
+      await probe?.before();
+      const result = amount !== undefined ? await once(plan, { amount }) : await once(plan, { duration: plan.duration ?? settings.duration });
+      await probe?.after();
+      const measured = figures(result);
+      runs[i]!.push(measured);
+      lastRate[i] = measured.requestsPerSecond;
+    }
+  }
+  return runs.map((list) => ({
+    requestsPerSecond: median(list.map((r) => r.requestsPerSecond)),
+    p50: median(list.map((r) => r.p50)),
+    p99: median(list.map((r) => r.p99)),
+    errors: list.reduce((sum, r) => sum + r.errors, 0),
+    requests: list.reduce((sum, r) => sum + r.requests, 0),
+    seconds: list.reduce((sum, r) => sum + r.seconds, 0),
+    runs: list,
+  }));
 }

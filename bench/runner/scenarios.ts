@@ -1,6 +1,6 @@
 import type { Request } from 'autocannon';
 import { clientCredentialsBody, mintCodes, pick, signAssertions } from './fixtures.ts';
-import { measure, type LoadPlan, type Measurement } from './load.ts';
+import { measure, measureSideBySide, type LoadPlan, type Measurement, type RunProbe } from './load.ts';
 import type { BenchServer } from './server-process.ts';
 import { cpuProbe, type CpuPerRequest } from './cpu-per-request.ts';
 
@@ -26,27 +26,51 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const BACKEND_SCOPE = 'system/*.rs';
 
 /** Measures Portico's plan, counting the statements it made per request (and calling `also` around each run). */
+/**
+ * Portico's side of a measurement: its statement counter read around each run (and, with --profile, a CPU
+ * profile of the run), `also` called around that.
+ */
+function porticoProbe(server: BenchServer, plan: LoadPlan, also?: RunProbe): { probe: RunProbe; statementsPerRequest(m: Measurement): number } {
+  let statements = 0;
+  let before = 0;
+  return {
+    probe: {
+      before: async () => {
+        await also?.before();
+        before = (await server.stats()).statements;
+        await server.profileStart();
+      },
+      after: async () => {
+        await server.profileStop(new URL(plan.url).pathname.split('/').filter(Boolean).slice(-2).join('-') || 'root');
+        statements += (await server.stats()).statements - before;
+        await also?.after();
+      },
+    },
+    statementsPerRequest: (m) => statements / Math.max(m.requests, 1),
+  };
+}
+
 async function porticoMeasure(
   server: BenchServer,
   plan: LoadPlan,
   settings: Settings,
-  also?: { before(): Promise<void>; after(): Promise<void> },
+  also?: RunProbe,
 ): Promise<{ m: Measurement; statementsPerRequest: number }> {
-  let statements = 0;
-  let before = 0;
-  const m = await measure(plan, settings, {
-    before: async () => {
-      await also?.before();
-      before = (await server.stats()).statements;
-      await server.profileStart();
-    },
-    after: async () => {
-      await server.profileStop(new URL(plan.url).pathname.split('/').filter(Boolean).slice(-2).join('-') || 'root');
-      statements += (await server.stats()).statements - before;
-      await also?.after();
-    },
-  });
-  return { m, statementsPerRequest: statements / Math.max(m.requests, 1) };
+  const counted = porticoProbe(server, plan, also);
+  const m = await measure(plan, settings, counted.probe);
+  return { m, statementsPerRequest: counted.statementsPerRequest(m) };
+}
+
+/** Portico and its references, their runs taken in turn (measureSideBySide). */
+async function porticoBeside(
+  server: BenchServer,
+  portico: { plan: LoadPlan; also?: RunProbe },
+  references: { plan: LoadPlan; probe?: RunProbe }[],
+  settings: Settings,
+): Promise<{ m: Measurement; statementsPerRequest: number; references: Measurement[] }> {
+  const counted = porticoProbe(server, portico.plan, portico.also);
+  const [m, ...rest] = await measureSideBySide([{ plan: portico.plan, probe: counted.probe }, ...references], settings);
+  return { m: m!, statementsPerRequest: counted.statementsPerRequest(m!), references: rest };
 }
 
 /** Requests whose path and headers are drawn at random per request. */
@@ -89,9 +113,20 @@ export async function tokenClientCredentials(server: BenchServer, settings: Sett
   };
   // CPU per request beside throughput: on a machine shared with other work, it moves far less.
   const cpu = { portico: cpuProbe(server), peer: cpuProbe(server), floor: cpuProbe(server) };
-  const { m, statementsPerRequest } = await porticoMeasure(server, plan(f.tokenEndpoint), settings, cpu.portico.probe);
-  const reference = await measure(plan(f.peer.tokenEndpoint), settings, cpu.peer.probe);
-  const ceiling = await measure(plan(`${f.ceiling}/ceiling/token`), settings, cpu.floor.probe);
+  const {
+    m,
+    statementsPerRequest,
+    references: [reference, ceiling],
+  } = await porticoBeside(
+    server,
+    { plan: plan(f.tokenEndpoint), also: cpu.portico.probe },
+    [
+      { plan: plan(f.peer.tokenEndpoint), probe: cpu.peer.probe },
+      { plan: plan(`${f.ceiling}/ceiling/token`), probe: cpu.floor.probe },
+    ],
+    settings,
+  );
+  if (!reference || !ceiling) throw new Error('side-by-side measurement lost a reference');
   const perRequest = { portico: cpu.portico.perRequest(m), peer: cpu.peer.perRequest(reference), floor: cpu.floor.perRequest(ceiling) };
   const line = (c: CpuPerRequest) => `${Math.round(c.total)} µs (server ${Math.round(c.process)} + database ${Math.round(c.database)})`;
   process.stderr.write(`bench:   CPU per request (${alg}): Portico ${line(perRequest.portico)}, oidc-provider ${line(perRequest.peer)}, crypto floor ${line(perRequest.floor)}\n`);
@@ -168,8 +203,17 @@ export async function fhirRead(server: BenchServer, settings: Settings): Promise
     const p = pick(f.patients);
     return { path: `${base}/Observation/${pick(p.observations)}`, headers: { authorization: `Bearer ${p.accessToken}` } };
   };
-  const { m, statementsPerRequest } = await porticoMeasure(server, { url: f.fhirBase, connections: settings.connections, requests: randomRequests(draw(pathOf(f.fhirBase))) }, settings);
-  const reference = await measure({ url: f.ceiling, connections: settings.connections, requests: randomRequests(draw('/ceiling')) }, settings);
+  const {
+    m,
+    statementsPerRequest,
+    references: [reference],
+  } = await porticoBeside(
+    server,
+    { plan: { url: f.fhirBase, connections: settings.connections, requests: randomRequests(draw(pathOf(f.fhirBase))) } },
+    [{ plan: { url: f.ceiling, connections: settings.connections, requests: randomRequests(draw('/ceiling')) } }],
+    settings,
+  );
+  if (!reference) throw new Error('side-by-side measurement lost its reference');
   return { name: 'fhir-read', portico: m, statementsPerRequest, reference: { name: 'ceiling: remembered token + row by PK as text', measurement: reference }, target: 0.75 };
 }
 
@@ -185,8 +229,17 @@ export async function fhirSearch(server: BenchServer, settings: Settings, varian
     const i = Math.floor(Math.random() * f.searches.length);
     return { path: `/ceiling/search/${variant}/${i}`, headers: { authorization: `Bearer ${f.searches[i]!.token}` } };
   };
-  const { m, statementsPerRequest } = await porticoMeasure(server, { url: f.fhirBase, connections: settings.connections, requests: randomRequests(drawPortico) }, settings);
-  const reference = await measure({ url: f.ceiling, connections: settings.connections, requests: randomRequests(drawCeiling) }, settings);
+  const {
+    m,
+    statementsPerRequest,
+    references: [reference],
+  } = await porticoBeside(
+    server,
+    { plan: { url: f.fhirBase, connections: settings.connections, requests: randomRequests(drawPortico) } },
+    [{ plan: { url: f.ceiling, connections: settings.connections, requests: randomRequests(drawCeiling) } }],
+    settings,
+  );
+  if (!reference) throw new Error('side-by-side measurement lost its reference');
   return {
     name: variant === 'plain' ? 'fhir-search' : 'fhir-search (_revinclude=Provenance:target)',
     portico: m,

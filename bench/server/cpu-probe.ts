@@ -3,7 +3,7 @@ import type { Database } from '../../src/storage/database.ts';
 
 /**
  * CPU time spent so far, in microseconds: this process (every thread, so the crypto work node runs on
- * its thread pool too) and, on PostgreSQL on this machine, the backends serving this process's connections. Unlike
+ * its thread pool too) and, on PostgreSQL on this machine (embedded or not), the backends serving this process's connections. Unlike
  * throughput, CPU time per request hardly moves when other work shares the machine, so two candidates
  * measured minutes apart still compare.
  */
@@ -39,7 +39,13 @@ export async function sampleCpu(db: Database): Promise<CpuSample> {
   const usage = process.cpuUsage();
   const backends: Record<string, number> = {};
   if (db.driver === 'postgres') {
-    const rows = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [BENCH_APPLICATION_NAME]);
+    // The embedded server's connections carry no application_name of ours, but it serves only this process.
+    const rows = await db.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity
+        WHERE application_name = $1
+           OR (backend_type = 'client backend' AND NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = $1))`,
+      [BENCH_APPLICATION_NAME],
+    );
     for (const { pid } of rows) {
       const micros = await backendMicros(pid);
       if (micros !== undefined) backends[String(pid)] = micros;
