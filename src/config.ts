@@ -71,6 +71,8 @@ export interface Config {
   readonly databaseAuthPoolSize: number;
   /** Units of request work that may wait for a connection, per pool; more are refused at once with 503. */
   readonly databaseMaxQueue: number;
+  /** Milliseconds a new PostgreSQL connection may take to open (TCP, TLS, login) before it fails as unavailable. */
+  readonly databaseConnectTimeoutMs: number;
   /** Prepare fixed hot statements once per PostgreSQL connection (off behind PgBouncer in transaction mode). */
   readonly databasePreparedStatements: boolean;
   readonly tokens: {
@@ -233,6 +235,7 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: intSetting(1, 1000).default(10),
   DATABASE_AUTH_POOL_SIZE: intSetting(1, 1000).default(4),
   DATABASE_MAX_QUEUE: intSetting(0, 100_000).default(100),
+  DATABASE_CONNECT_TIMEOUT_MS: intSetting(100, 600_000).default(5000),
   DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
   ACCESS_TOKEN_MAX_LIFETIME: intSetting(60, 366 * 86400).default(3600),
   REFRESH_TOKEN_LIFETIME_DAYS: intSetting(1, 3650).default(90),
@@ -429,6 +432,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseAuthPoolSize: e.DATABASE_AUTH_POOL_SIZE,
     databaseMaxQueue: e.DATABASE_MAX_QUEUE,
+    databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true',
     tokens: { accessTokenMaxLifetime: e.ACCESS_TOKEN_MAX_LIFETIME, grantStatusCacheMs: e.GRANT_STATUS_CACHE_MS, refreshTokenLifetime: e.REFRESH_TOKEN_LIFETIME_DAYS * 86400 },
     signingKeys: { accessTokenAlg: e.ACCESS_TOKEN_SIGNING_ALG, retireAfterDays: e.SIGNING_KEY_RETIRE_AFTER_DAYS },

@@ -41,8 +41,8 @@ export async function openStorageWing(
     prepareStatements: config.databasePreparedStatements,
     ...(whileStarting ? { whileStarting } : {}),
     pools: {
-      fhir: { poolSize: config.databasePoolSize, statementTimeoutMs: config.fhir.queryTimeoutMs, maxQueue: config.databaseMaxQueue },
-      auth: { poolSize: config.databaseAuthPoolSize, maxQueue: config.databaseMaxQueue },
+      fhir: { poolSize: config.databasePoolSize, statementTimeoutMs: config.fhir.queryTimeoutMs, maxQueue: config.databaseMaxQueue, connectTimeoutMs: config.databaseConnectTimeoutMs },
+      auth: { poolSize: config.databaseAuthPoolSize, maxQueue: config.databaseMaxQueue, connectTimeoutMs: config.databaseConnectTimeoutMs },
     },
   });
   const db = wrapDatabase(opened.fhir);
@@ -82,7 +82,7 @@ async function openReplica(config: Config, url: string): Promise<Database> {
     databaseUrl: url,
     dataDir: config.dataDir,
     prepareStatements: config.databasePreparedStatements,
-    pools: { replica: { poolSize: config.databasePoolSize, statementTimeoutMs: config.fhir.queryTimeoutMs, maxQueue: config.databaseMaxQueue } },
+    pools: { replica: { poolSize: config.databasePoolSize, statementTimeoutMs: config.fhir.queryTimeoutMs, maxQueue: config.databaseMaxQueue, connectTimeoutMs: config.databaseConnectTimeoutMs } },
   });
   return replica;
 }

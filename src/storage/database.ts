@@ -57,6 +57,11 @@ export interface PoolOptions {
   statementTimeoutMs?: number;
   /** Units of request work that may wait for a connection; more are refused at once (DatabaseBusy). Absent: no limit. */
   maxQueue?: number;
+  /**
+   * PostgreSQL: milliseconds a new connection may take to open before it fails as DatabaseUnavailable. Absent: the
+   * operating system's own limit (minutes, for a host that drops packets or a server that accepts and never answers).
+   */
+  connectTimeoutMs?: number;
 }
 
 /**

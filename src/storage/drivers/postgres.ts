@@ -35,6 +35,7 @@ async function openPool(url: string, name: string, options: PoolOptions, prepare
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
+    ...(options.connectTimeoutMs ? { connectionTimeoutMillis: options.connectTimeoutMs } : {}),
     // Sent with every new connection; the server cancels a statement running longer (SQLSTATE 57014),
     // and one waiting for a lock a little less long (55P03).
     ...(options.statementTimeoutMs
