@@ -135,6 +135,29 @@ for (const driver of drivers) {
       assert.equal(refused.body.total, 0, 'the refused create wrote nothing');
     });
 
+    it('with every place and the queue taken, a request without (or with malformed) credentials is answered 401 at once: it takes no place', async () => {
+      const held = await holder.holding(() => fhir.get('Patient/gate-p1'));
+      try {
+        const queued = track(fhir.get('Patient?_id=gate-p1'));
+        await new Promise((r) => setTimeout(r, 50));
+        assert.equal(queued.settled, false, 'the second request waits for the first');
+        // The same read with credentials is refused as busy: there is no place for it.
+        assertRefused(await fhir.get('Patient/gate-p1'));
+        for (const authorization of [undefined, 'Bearer', 'Token abc']) {
+          const res = await portico.app.inject({ method: 'GET', url: '/fhir/Patient/gate-p1', headers: authorization ? { authorization } : {} });
+          assert.equal(res.statusCode, 401, `${authorization ?? 'no credentials'}: ${res.body}`);
+          assert.equal(res.json().resourceType, 'OperationOutcome');
+          assert.match(String(res.headers['www-authenticate']), /^Bearer realm=/);
+        }
+        assert.equal(held.answer.settled, false, 'the first request is still held');
+        held.release();
+        assert.equal((await held.answer.promise).status, 200);
+        assert.equal((await queued.promise).status, 200);
+      } finally {
+        held.release();
+      }
+    });
+
     it('a request whose client goes away gives its place back, even while its work is still held', async () => {
       const address = await portico.app.listen({ host: '127.0.0.1', port: 0 }).then(() => portico.app.server.address() as AddressInfo);
       const socket = connect(address.port, '127.0.0.1');

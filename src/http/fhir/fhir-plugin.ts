@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessFactory } from '../../auth/access/access-factory.ts';
+import { presentedCredentials } from '../../auth/bearer/authorization-header.ts';
 import type { FhirAuthentication, FhirAuthenticator, FhirPrincipal } from '../../auth/bearer/fhir-authenticator.ts';
 import { bearerChallenge } from '../../auth/challenge.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
@@ -109,6 +110,9 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   if (gate) {
     app.addHook('onRequest', async (request, reply) => {
       if ((request.routeOptions.config as { gated?: boolean }).gated !== true) return;
+      // A request the authentication below refuses without looking anything up (no credentials, or malformed
+      // ones, on a path that needs them) takes no place: a flood of them cannot hold the API from its callers.
+      if (request.method !== 'OPTIONS' && refusedUnread(request.headers.authorization) && !openPath.test(pathOf(request.url))) return;
       const entry = gate.enter();
       if (!entry) throw BUSY;
       reply.raw.once('close', entry.leave);
@@ -125,7 +129,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   // A token's access is asked of the auth domain here, once; the FHIR layer sees only what it returns.
   app.decorateRequest('fhirCaller', null);
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method === 'OPTIONS' || openPath.test(new URL(request.url, 'http://x').pathname)) return;
+    if (request.method === 'OPTIONS' || openPath.test(pathOf(request.url))) return;
     const authentication = await options.auth.authenticate(request.headers.authorization);
     if (!authentication.ok) return unauthorized(reply, authentication);
     const { principal } = authentication;
@@ -176,6 +180,15 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     return reply.type(FHIR_JSON).send(JSON.stringify(response.body, null, pretty ? 2 : undefined));
   };
   for (const url of ['/', '/*']) app.route({ method: [...METHODS], url, handler, config: { gated: true } });
+}
+
+/** The path of a request URL, without its query. */
+const pathOf = (url: string) => new URL(url, 'http://x').pathname;
+
+/** Credentials the FHIR authenticator refuses on sight: none at all, or a malformed Authorization header. */
+function refusedUnread(authorization: string | string[] | undefined): boolean {
+  const kind = presentedCredentials(authorization).kind;
+  return kind === 'none' || kind === 'malformed';
 }
 
 /** Every place is taken and the queue is full: refused at once, as a saturated database pool is (RFC 9110 §15.6.4). */
