@@ -21,7 +21,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 
 /** Entry (relative to the repository) → bundle in dist/. */
-export const ENTRIES = {
+const ENTRIES = {
   'src/main.ts': 'dist/main.mjs',
   // The PGlite worker thread loads its own module (DATABASE=pglite-worker).
   'src/storage/drivers/pglite-thread.ts': 'dist/pglite-thread.mjs',
@@ -38,7 +38,9 @@ async function newest(dir) {
 }
 
 async function upToDate(outputs) {
-  const sources = Math.max(await newest(join(root, 'src')), ...(args.has('--bench') ? [await newest(join(root, 'bench'))] : []), (await stat(join(root, 'package-lock.json'))).mtimeMs);
+  // The bench server's own code only: bench/.data holds the cached databases, always newer.
+  const bench = args.has('--bench') ? [await newest(join(root, 'bench', 'server')), await newest(join(root, 'bench', 'runner'))] : [];
+  const sources = Math.max(await newest(join(root, 'src')), ...bench, (await stat(join(root, 'package-lock.json'))).mtimeMs);
   for (const output of outputs) {
     const built = await stat(join(root, output)).then((s) => s.mtimeMs, () => 0);
     if (built <= sources) return false;
