@@ -20,17 +20,16 @@ export interface MatchDeps {
  */
 export function meetsConstraints(resource: Resource, constraints: AccessConstraints, deps: MatchDeps): boolean {
   if (constraints.kind === 'none') return true;
+  const clauses = withConditions(resource.resourceType, constraints.clauses, deps);
   // Only the parameters the clauses test are extracted: a read's compartment check evaluates the
   // resource's compartment references, not every search parameter of its type.
   const tested = new Set<string>();
-  for (const clause of constraints.clauses) {
+  for (const { clause, conditions } of clauses) {
     if (clause.compartment?.kind === 'patient-link') for (const param of clause.compartment.params) tested.add(param);
-    for (const condition of clause.query && clause.query.length > 0 ? (queryConditions(resource.resourceType, clause.query, deps) ?? []) : []) {
-      if ('param' in condition) tested.add(condition.param);
-    }
+    for (const condition of conditions ?? []) if ('param' in condition) tested.add(condition.param);
   }
   const rows = deps.index(resource, tested);
-  return constraints.clauses.some((clause) => meetsClause(resource, rows, clause, deps));
+  return clauses.some((c) => meetsClause(resource, rows, c, deps.settings.baseUrl));
 }
 
 /**
@@ -44,17 +43,27 @@ export function meetsConstraints(resource: Resource, constraints: AccessConstrai
 export function meetsWriteConstraints(resource: Resource, constraints: AccessConstraints, deps: MatchDeps): boolean {
   if (constraints.kind === 'none') return true;
   const rows = deps.index(resource);
-  return constraints.clauses.some(
-    (clause) =>
-      meetsClause(resource, rows, clause, deps) &&
-      (clause.compartment === undefined || namesNoOtherPatient(rows, clause.compartment, deps.settings.baseUrl)),
+  const baseUrl = deps.settings.baseUrl;
+  return withConditions(resource.resourceType, constraints.clauses, deps).some(
+    (c) => meetsClause(resource, rows, c, baseUrl) && (c.clause.compartment === undefined || namesNoOtherPatient(rows, c.clause.compartment, baseUrl)),
   );
 }
 
-function meetsClause(resource: Resource, rows: SearchIndexRows, clause: AccessClause, deps: MatchDeps): boolean {
-  if (clause.compartment && !inCompartment(resource, rows, clause.compartment, deps.settings.baseUrl)) return false;
-  if (!clause.query || clause.query.length === 0) return true;
-  const conditions = queryConditions(resource.resourceType, clause.query, deps);
+/** A clause with its query parsed once; `conditions` undefined: the query does not parse (the clause fails closed). */
+interface ParsedClause {
+  clause: AccessClause;
+  conditions: Condition[] | undefined;
+}
+
+function withConditions(resourceType: string, clauses: readonly AccessClause[], deps: MatchDeps): ParsedClause[] {
+  return clauses.map((clause) => ({
+    clause,
+    conditions: clause.query && clause.query.length > 0 ? queryConditions(resourceType, clause.query, deps) : [],
+  }));
+}
+
+function meetsClause(resource: Resource, rows: SearchIndexRows, { clause, conditions }: ParsedClause, baseUrl: string): boolean {
+  if (clause.compartment && !inCompartment(resource, rows, clause.compartment, baseUrl)) return false;
   return conditions !== undefined && conditions.every((c) => meetsCondition(rows, c));
 }
 
