@@ -173,12 +173,15 @@ export function createResourceStore(db: Database, options: ResourceStoreOptions)
   };
 
   const primary = reader(db);
+  const onReplicaReader = replica ? reader(replica) : primary;
+  /** The reader over `sql` (the primary or the replica), built once: a read is the hot path. */
+  const readerOn = (sql: SqlClient) => (sql === db ? primary : onReplicaReader);
   return {
     // Unit-less reads as the doc comment above says; without a replica each is the primary's reader as it was.
-    read: (resourceType, id) => onReplica((sql) => reader(sql).read(resourceType, id), (record) => record !== undefined),
-    vread: (resourceType, id, versionId) => onReplica((sql) => reader(sql).vread(resourceType, id, versionId), (record) => record !== undefined),
-    search: replica ? (request) => onReplica((sql) => reader(sql).search(request)) : primary.search,
-    history: replica ? (request) => onReplica((sql) => reader(sql).history(request)) : primary.history,
+    read: (resourceType, id) => onReplica((sql) => readerOn(sql).read(resourceType, id), (record) => record !== undefined),
+    vread: (resourceType, id, versionId) => onReplica((sql) => readerOn(sql).vread(resourceType, id, versionId), (record) => record !== undefined),
+    search: replica ? (request) => onReplica((sql) => readerOn(sql).search(request)) : primary.search,
+    history: replica ? (request) => onReplica((sql) => readerOn(sql).history(request)) : primary.history,
     searchNdjson: (request) => onReplica((sql) => searchResourceNdjson(sql, tenant, request)),
     presentTypes: (types) => onReplica((sql) => presentTypes(sql, types)),
     transaction: (fn) => db.transaction((tx) => fn(writer(tx))),
