@@ -9,6 +9,7 @@ import { basic } from '../auth/support/admin-http.ts';
 import { fhirClient, ROOT_AUTHORIZATION, type FhirClient, type FhirReply } from '../support/fhir-client.ts';
 import { drivers, startPortico, type TestPortico } from '../support/portico.ts';
 import { putAdmin } from './launch-flow-support.ts';
+import { track } from '../support/track.ts';
 
 /**
  * FHIR_MAX_CONCURRENT and FHIR_MAX_QUEUE: the FHIR API works on a bounded number of requests at once, lets a
@@ -34,16 +35,6 @@ function assertRefused(res: FhirReply): void {
   assert.equal(res.body.issue[0].severity, 'error');
   assert.equal(res.body.issue[0].code, 'transient');
   assert.equal(res.headers['retry-after'], '1');
-}
-
-/** A promise and whether it has settled yet (read without waiting). */
-function track<T>(promise: Promise<T>) {
-  const state = { settled: false, promise };
-  promise.then(
-    () => (state.settled = true),
-    () => (state.settled = true),
-  );
-  return state;
 }
 
 /**
@@ -107,13 +98,19 @@ for (const driver of drivers) {
       await portico.stop();
     });
 
-    it('with one FHIR request in flight and one waiting, the next is refused at once (503 transient, Retry-After) while tokens are issued', async () => {
+    /** Takes the one place (a read held at its first statement) and the one place in the queue (a search). */
+    async function fillPlaceAndQueue() {
       const held = await holder.holding(() => fhir.get('Patient/gate-p1'));
+      // The second takes the one place in the queue: it waits, it is not refused.
+      const queued = track(fhir.get('Patient?_id=gate-p1'));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(queued.settled, false, 'the second request waits for the first');
+      return { held, queued };
+    }
+
+    it('with one FHIR request in flight and one waiting, the next is refused at once (503 transient, Retry-After) while tokens are issued', async () => {
+      const { held, queued } = await fillPlaceAndQueue();
       try {
-        // The second takes the one place in the queue: it waits, it is not refused.
-        const queued = track(fhir.get('Patient?_id=gate-p1'));
-        await new Promise((r) => setTimeout(r, 50));
-        assert.equal(queued.settled, false, 'the second request waits for the first');
         assertRefused(await fhir.get('Patient/gate-p1'));
         assertRefused(await fhir.post('Patient', { resourceType: 'Patient', name: [{ family: 'Refused' }] }));
 
@@ -136,11 +133,8 @@ for (const driver of drivers) {
     });
 
     it('with every place and the queue taken, a request without (or with malformed) credentials is answered 401 at once: it takes no place', async () => {
-      const held = await holder.holding(() => fhir.get('Patient/gate-p1'));
+      const { held, queued } = await fillPlaceAndQueue();
       try {
-        const queued = track(fhir.get('Patient?_id=gate-p1'));
-        await new Promise((r) => setTimeout(r, 50));
-        assert.equal(queued.settled, false, 'the second request waits for the first');
         // The same read with credentials is refused as busy: there is no place for it.
         assertRefused(await fhir.get('Patient/gate-p1'));
         for (const authorization of [undefined, 'Bearer', 'Token abc']) {

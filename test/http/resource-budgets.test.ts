@@ -12,6 +12,7 @@ import { fhirClient, type FhirClient, type FhirReply } from '../support/fhir-cli
 import { drivers, startPortico, startSibling, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 import { firstPartyClient, LAUNCH_REDIRECT, PATIENT_LOGIN, PRACTITIONER_LOGIN, putAdmin } from './launch-flow-support.ts';
 import { browser } from './login-support.ts';
+import { track } from '../support/track.ts';
 
 /**
  * Resource budgets: the authorization server keeps its own database connections while the FHIR API's
@@ -57,16 +58,6 @@ function assertTemporarilyUnavailable(res: LightMyRequestResponse, retryAfter: s
   assert.equal(typeof res.json().error_description, 'string');
   assert.equal(res.headers['retry-after'], retryAfter);
   assert.equal(res.headers['cache-control'], 'no-store');
-}
-
-/** A promise and whether it has settled yet (read without waiting). */
-function track<T>(promise: Promise<T>) {
-  const state = { settled: false, promise };
-  promise.then(
-    () => (state.settled = true),
-    () => (state.settled = true),
-  );
-  return state;
 }
 
 /**

@@ -9,6 +9,7 @@ import { migrate, MIGRATION_LOCK } from '../../src/storage/migrate.ts';
 import { refreshStaleStatistics } from '../../src/storage/search/statistics.ts';
 import { createSeedLedger, SEED_LOCK_CLASS } from '../../src/sandbox/storage/seed-progress-store.ts';
 import { definitions, drivers, freshDatabase, type TestDatabase } from '../support/portico.ts';
+import { track } from '../support/track.ts';
 
 /**
  * The database budgets below the HTTP layer: each pool admits as many units of work as it has
@@ -35,16 +36,6 @@ function hold(db: Database) {
       await done;
     },
   };
-}
-
-/** A promise and whether it has settled yet (read without waiting). */
-function track<T>(promise: Promise<T>) {
-  const state = { settled: false, promise };
-  promise.then(
-    () => (state.settled = true),
-    () => (state.settled = true),
-  );
-  return state;
 }
 
 const openPools = <K extends string>(database: TestDatabase, pools: Record<K, { poolSize: number; maxQueue?: number; statementTimeoutMs?: number }>) =>
