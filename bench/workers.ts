@@ -21,6 +21,7 @@ import { clientCredentialsBody, pick, signAssertions } from './runner/fixtures.t
 import { measure, type LoadPlan, type Measurement } from './runner/load.ts';
 import type { BenchFixtures } from './runner/protocol.ts';
 import { startBenchServer } from './runner/server-process.ts';
+import { randomRequests } from './runner/scenarios.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -118,26 +119,18 @@ const plans: Record<string, (f: BenchFixtures, origin: string) => LoadPlan> = {
   'fhir-read': (f, origin) => ({
     url: moved(f.fhirBase, f, origin),
     connections: settings.connections,
-    requests: [
-      {
-        setupRequest: (req) => {
-          const p = pick(f.patients);
-          return { ...req, path: `${new URL(f.fhirBase).pathname}/Observation/${pick(p.observations)}`, headers: { ...req.headers, authorization: `Bearer ${p.accessToken}` } } as typeof req;
-        },
-      },
-    ],
+    requests: randomRequests(() => {
+      const p = pick(f.patients);
+      return { path: `${new URL(f.fhirBase).pathname}/Observation/${pick(p.observations)}`, headers: { authorization: `Bearer ${p.accessToken}` } };
+    }),
   }),
   'fhir-search': (f, origin) => ({
     url: moved(f.fhirBase, f, origin),
     connections: settings.connections,
-    requests: [
-      {
-        setupRequest: (req) => {
-          const s = pick(f.searches);
-          return { ...req, path: `${new URL(f.fhirBase).pathname}/Observation?${s.query}`, headers: { ...req.headers, authorization: `Bearer ${s.token}` } } as typeof req;
-        },
-      },
-    ],
+    requests: randomRequests(() => {
+      const s = pick(f.searches);
+      return { path: `${new URL(f.fhirBase).pathname}/Observation?${s.query}`, headers: { authorization: `Bearer ${s.token}` } };
+    }),
   }),
   'token-cc-jwt': (f) => {
     const backend = f.backends.find((b) => b.alg === alg);

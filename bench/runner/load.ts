@@ -121,13 +121,18 @@ export async function measureSideBySide(
       lastRate[i] = measured.requestsPerSecond;
     }
   }
-  return runs.map((list) => ({
-    requestsPerSecond: median(list.map((r) => r.requestsPerSecond)),
-    p50: median(list.map((r) => r.p50)),
-    p99: median(list.map((r) => r.p99)),
-    errors: list.reduce((sum, r) => sum + r.errors, 0),
-    requests: list.reduce((sum, r) => sum + r.requests, 0),
-    seconds: list.reduce((sum, r) => sum + r.seconds, 0),
-    runs: list,
-  }));
+  return runs.map(summarize);
+}
+
+/** Runs as one measurement: the medians of their rates and latencies, their errors, requests and seconds summed. */
+export function summarize(runs: RunFigures[]): Measurement {
+  return {
+    requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    requests: runs.reduce((sum, r) => sum + r.requests, 0),
+    seconds: runs.reduce((sum, r) => sum + r.seconds, 0),
+    runs,
+  };
 }

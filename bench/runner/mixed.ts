@@ -1,6 +1,6 @@
 import autocannon, { type Request, type Result } from 'autocannon';
 import { clientCredentialsBody, signAssertions } from './fixtures.ts';
-import type { RunFigures } from './load.ts';
+import { summarize, type RunFigures } from './load.ts';
 import { startOpenLoop, type OpenLoopFigures } from './open-loop.ts';
 import type { ScenarioResult, Settings } from './scenarios.ts';
 import type { BenchServer } from './server-process.ts';
@@ -103,19 +103,9 @@ export async function mixed(server: BenchServer, settings: Settings, options: Mi
     tokenRuns.push(tokenFigures(r.token, r.tokenSeconds));
     shedTokens += r.token.shed;
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const summary = (runs: RunFigures[]) => ({
-    requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),
-    p50: median(runs.map((r) => r.p50)),
-    p99: median(runs.map((r) => r.p99)),
-    errors: runs.reduce((s, r) => s + r.errors, 0),
-    requests: runs.reduce((s, r) => s + r.requests, 0),
-    seconds: runs.reduce((s, r) => s + r.seconds, 0),
-    runs,
-  });
   const shedFhir = fhirRuns.reduce((s, r) => s + r.shed, 0);
   return [
-    { name: `mixed: token-cc-jwt (ES384) at ${options.tokenRate}/s, open loop, while FHIR is saturated (${shedTokens} shed with Retry-After; target p99 < 100 ms)`, portico: summary(tokenRuns), statementsPerRequest: 0 },
-    { name: `mixed: FHIR _revinclude searches, ${options.fhirConnections} connections (2xx/s; ${shedFhir} shed with Retry-After)`, portico: summary(fhirRuns), statementsPerRequest: 0 },
+    { name: `mixed: token-cc-jwt (ES384) at ${options.tokenRate}/s, open loop, while FHIR is saturated (${shedTokens} shed with Retry-After; target p99 < 100 ms)`, portico: summarize(tokenRuns), statementsPerRequest: 0 },
+    { name: `mixed: FHIR _revinclude searches, ${options.fhirConnections} connections (2xx/s; ${shedFhir} shed with Retry-After)`, portico: summarize(fhirRuns), statementsPerRequest: 0 },
   ];
 }

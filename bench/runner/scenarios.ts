@@ -74,7 +74,7 @@ async function porticoBeside(
 }
 
 /** Requests whose path and headers are drawn at random per request. */
-const randomRequests = (make: () => { path: string; headers: Record<string, string>; method?: string; body?: string }): Request[] => [
+export const randomRequests = (make: () => { path: string; headers: Record<string, string>; method?: string; body?: string }): Request[] => [
   {
     setupRequest: (req) => {
       const r = make();
