@@ -73,6 +73,13 @@ async function porticoBeside(
   return { m: m!, statementsPerRequest: counted.statementsPerRequest(m!), references: rest };
 }
 
+/** CPU per request beside throughput: on a machine shared with other work, it moves far less. */
+function reportCpu(what: string, byName: Record<string, CpuPerRequest>): void {
+  const line = (c: CpuPerRequest) => `${Math.round(c.total)} µs (server ${Math.round(c.process)} + database ${Math.round(c.database)})`;
+  const parts = Object.entries(byName).map(([name, c]) => `${name} ${line(c)}`);
+  process.stderr.write(`bench:   CPU per request (${what}): ${parts.join(', ')}\n`);
+}
+
 /** Requests whose path and headers are drawn at random per request. */
 export const randomRequests = (make: () => { path: string; headers: Record<string, string>; method?: string; body?: string }): Request[] => [
   {
@@ -111,7 +118,6 @@ export async function tokenClientCredentials(server: BenchServer, settings: Sett
       requests: [{ setupRequest: (req) => ({ ...req, body: pool.pop() ?? '' }) }],
     };
   };
-  // CPU per request beside throughput: on a machine shared with other work, it moves far less.
   const cpu = { portico: cpuProbe(server), peer: cpuProbe(server), floor: cpuProbe(server) };
   const {
     m,
@@ -128,8 +134,7 @@ export async function tokenClientCredentials(server: BenchServer, settings: Sett
   );
   if (!reference || !ceiling) throw new Error('side-by-side measurement lost a reference');
   const perRequest = { portico: cpu.portico.perRequest(m), peer: cpu.peer.perRequest(reference), floor: cpu.floor.perRequest(ceiling) };
-  const line = (c: CpuPerRequest) => `${Math.round(c.total)} µs (server ${Math.round(c.process)} + database ${Math.round(c.database)})`;
-  process.stderr.write(`bench:   CPU per request (${alg}): Portico ${line(perRequest.portico)}, oidc-provider ${line(perRequest.peer)}, crypto floor ${line(perRequest.floor)}\n`);
+  reportCpu(alg, { Portico: perRequest.portico, 'oidc-provider': perRequest.peer, 'crypto floor': perRequest.floor });
   return [
     { name: `token-cc-jwt (${alg})`, portico: m, statementsPerRequest, reference: { name: `oidc-provider (${alg})`, measurement: reference }, ...(alg === 'RS384' ? { target: 1.5 } : {}) },
     {
@@ -203,17 +208,19 @@ export async function fhirRead(server: BenchServer, settings: Settings): Promise
     const p = pick(f.patients);
     return { path: `${base}/Observation/${pick(p.observations)}`, headers: { authorization: `Bearer ${p.accessToken}` } };
   };
+  const cpu = { portico: cpuProbe(server), ceiling: cpuProbe(server) };
   const {
     m,
     statementsPerRequest,
     references: [reference],
   } = await porticoBeside(
     server,
-    { plan: { url: f.fhirBase, connections: settings.connections, requests: randomRequests(draw(pathOf(f.fhirBase))) } },
-    [{ plan: { url: f.ceiling, connections: settings.connections, requests: randomRequests(draw('/ceiling')) } }],
+    { plan: { url: f.fhirBase, connections: settings.connections, requests: randomRequests(draw(pathOf(f.fhirBase))) }, also: cpu.portico.probe },
+    [{ plan: { url: f.ceiling, connections: settings.connections, requests: randomRequests(draw('/ceiling')) }, probe: cpu.ceiling.probe }],
     settings,
   );
   if (!reference) throw new Error('side-by-side measurement lost its reference');
+  reportCpu('fhir-read', { Portico: cpu.portico.perRequest(m), ceiling: cpu.ceiling.perRequest(reference) });
   return { name: 'fhir-read', portico: m, statementsPerRequest, reference: { name: 'ceiling: remembered token + row by PK as text', measurement: reference }, target: 0.75 };
 }
 
@@ -229,17 +236,19 @@ export async function fhirSearch(server: BenchServer, settings: Settings, varian
     const i = Math.floor(Math.random() * f.searches.length);
     return { path: `/ceiling/search/${variant}/${i}`, headers: { authorization: `Bearer ${f.searches[i]!.token}` } };
   };
+  const cpu = { portico: cpuProbe(server), ceiling: cpuProbe(server) };
   const {
     m,
     statementsPerRequest,
     references: [reference],
   } = await porticoBeside(
     server,
-    { plan: { url: f.fhirBase, connections: settings.connections, requests: randomRequests(drawPortico) } },
-    [{ plan: { url: f.ceiling, connections: settings.connections, requests: randomRequests(drawCeiling) } }],
+    { plan: { url: f.fhirBase, connections: settings.connections, requests: randomRequests(drawPortico) }, also: cpu.portico.probe },
+    [{ plan: { url: f.ceiling, connections: settings.connections, requests: randomRequests(drawCeiling) }, probe: cpu.ceiling.probe }],
     settings,
   );
   if (!reference) throw new Error('side-by-side measurement lost its reference');
+  reportCpu(`fhir-search ${variant}`, { Portico: cpu.portico.perRequest(m), ceiling: cpu.ceiling.perRequest(reference) });
   return {
     name: variant === 'plain' ? 'fhir-search' : 'fhir-search (_revinclude=Provenance:target)',
     portico: m,

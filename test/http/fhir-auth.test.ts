@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { generateKeyPair, SignJWT } from 'jose';
 import type { AccessTokenClaims } from '../../src/auth/grants/grant.ts';
 import { adminHttp } from '../auth/support/admin-http.ts';
@@ -32,6 +34,17 @@ const ids = (res: FhirReply, mode = 'match'): string[] => {
     .map((e: { resource: { resourceType: string; id: string } }) => `${e.resource.resourceType}/${e.resource.id}`)
     .sort();
 };
+
+/** A GET whose path is sent exactly as written: no URL parser between the test and the server. */
+function rawGet(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { accept: 'application/fhir+json', ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject).end();
+  });
+}
 
 for (const driver of drivers) {
   describe(`FHIR API authorization (${driver})`, () => {
@@ -143,6 +156,21 @@ for (const driver of drivers) {
         assert.equal(wellKnown.statusCode, 200);
         assert.equal((await root.get('Observation?_count=100')).body.entry.length, 5);
         assert.equal((await root.get('_history')).status, 200);
+      });
+
+      it('an open path with dot segments that lead elsewhere is not open: the path is decided as the route reads it', async () => {
+        // Sent as raw bytes over a socket (inject would normalise the URL before Portico saw it).
+        await portico.app.listen({ host: '127.0.0.1', port: 0 });
+        const { port } = portico.app.server.address() as AddressInfo;
+        const bearer = `Bearer ${await token('launch/patient patient/Observation.rs', { patient: 'pa' })}`;
+        for (const path of ['/fhir/metadata/../Observation/oa-lab', '/fhir/.well-known/%2e%2e/Observation/oa-lab', '/fhir/.well-known/%2E%2E/Observation/oa-lab']) {
+          const allowed = await rawGet(port, path, { authorization: bearer });
+          assert.equal(allowed.status, 200, `${path} with a token: ${allowed.body}`);
+          assert.equal(JSON.parse(allowed.body).id, 'oa-lab');
+          const bare = await rawGet(port, path, {});
+          assert.equal(bare.status, 401, `${path} without credentials: ${bare.body}`);
+          assert.match(String(bare.headers['www-authenticate']), /^Bearer/);
+        }
       });
     });
 

@@ -3,7 +3,9 @@ import { checkRelatedPatient, confinePatientUser, type RelatedPatientLookup } fr
 import type { AccessTokenClaims } from '../grants/grant.ts';
 import { isRootClient, type RootClientCredentials } from '../root-client.ts';
 import { parseScopes } from '../scopes/parse-scopes.ts';
-import { presentedCredentials } from './authorization-header.ts';
+import type { Scope } from '../scopes/scope.ts';
+import { createTtlCache } from '../../shared/ttl-cache.ts';
+import type { PresentedCredentials } from './authorization-header.ts';
 import { verifyAccessToken, type AccessTokenVerifierDeps } from '../tokens/verify-access-token.ts';
 
 /** Who is calling the FHIR API, once authenticated. */
@@ -26,12 +28,13 @@ export interface FhirAuthenticatorDeps extends AccessTokenVerifierDeps {
   relatedPatient?: RelatedPatientLookup;
 }
 
-export type FhirAuthenticator = (authorization: string | string[] | undefined) => Promise<FhirAuthentication>;
+/** Authenticates what an Authorization header presents (presentedCredentials). */
+export type FhirAuthenticator = (presented: PresentedCredentials) => Promise<FhirAuthentication>;
 
 /** Authenticates a FHIR API request from its Authorization header: a bearer access token, or the root client's Basic credentials. */
 export function createFhirAuthenticator(deps: FhirAuthenticatorDeps): FhirAuthenticator {
-  return async (authorization) => {
-    const presented = presentedCredentials(authorization);
+  const scopesOf = scopeStringParser();
+  return async (presented) => {
     switch (presented.kind) {
       case 'none':
         return { ok: false, description: 'this FHIR server needs an access token (Authorization: Bearer)' };
@@ -46,7 +49,7 @@ export function createFhirAuthenticator(deps: FhirAuthenticatorDeps): FhirAuthen
         if (!result.valid) return { ok: false, error: 'invalid_token', description: result.reason };
         const { claims } = result;
         const claimed: AccessGrant = {
-          scopes: parseScopes(claims.scope),
+          scopes: scopesOf(claims.scope),
           clientId: claims.client_id,
           // client_credentials tokens have the client as `sub` and no user.
           ...(claims.sub !== claims.client_id ? { userId: claims.sub } : {}),
@@ -58,5 +61,21 @@ export function createFhirAuthenticator(deps: FhirAuthenticatorDeps): FhirAuthen
         return { ok: true, principal: { kind: 'token', claims, grant } };
       }
     }
+  };
+}
+
+/** The scope strings of live tokens, parsed once each: a token repeats its grant's scope on every request. */
+const PARSED_SCOPE_STRINGS = 4096;
+
+function scopeStringParser(): (text: string) => readonly Scope[] {
+  const parsed = createTtlCache<string, readonly Scope[]>(PARSED_SCOPE_STRINGS);
+  return (text) => {
+    let scopes = parsed.get(text, 0);
+    if (!scopes) {
+      // Shared by every request carrying the string: frozen, so no caller can change another's grant.
+      scopes = Object.freeze(parseScopes(text).map((scope) => Object.freeze(scope)));
+      parsed.set(text, scopes, Infinity);
+    }
+    return scopes;
   };
 }

@@ -104,8 +104,18 @@ export function createSigningKeys(options: SigningKeysOptions): SigningKeys {
     return reread();
   }
 
+  // The last classification, for the list and the second it was made in: every token verification asks.
+  let classified: { list: SigningKeyState[]; second: number; status: Map<string, KeyStatus> } | undefined;
   function classify(list: SigningKeyState[]): Map<string, KeyStatus> {
     const at = now().getTime();
+    const second = Math.floor(at / 1000);
+    if (classified?.list === list && classified.second === second) return classified.status;
+    const status = classifyAt(list, at);
+    classified = { list, second, status };
+    return status;
+  }
+
+  function classifyAt(list: SigningKeyState[], at: number): Map<string, KeyStatus> {
     const status = new Map<string, KeyStatus>();
     const byAlg = new Map<SigningAlg, SigningKeyState[]>();
     for (const s of [...list].sort((a, b) => a.seq - b.seq)) {

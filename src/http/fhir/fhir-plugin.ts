@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessFactory } from '../../auth/access/access-factory.ts';
-import { presentedCredentials } from '../../auth/bearer/authorization-header.ts';
+import { presentedCredentials, type PresentedCredentials } from '../../auth/bearer/authorization-header.ts';
 import type { FhirAuthentication, FhirAuthenticator, FhirPrincipal } from '../../auth/bearer/fhir-authenticator.ts';
 import { bearerChallenge } from '../../auth/challenge.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
@@ -47,6 +47,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the FHIR plugin's authentication hook; null on the open paths and for OPTIONS. */
     fhirCaller: FhirCaller | null;
+    /** The request URL as the FHIR plugin reads it, parsed once (fhirUrlOf). */
+    fhirUrl: URL | null;
+    /** The Authorization header as presented, read once (fhirCredentialsOf). */
+    fhirCredentials: PresentedCredentials | null;
   }
 }
 
@@ -112,7 +116,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
       if ((request.routeOptions.config as { gated?: boolean }).gated !== true) return;
       // A request the authentication below refuses without looking anything up (no credentials, or malformed
       // ones, on a path that needs them) takes no place: a flood of them cannot hold the API from its callers.
-      if (request.method !== 'OPTIONS' && refusedUnread(request.headers.authorization) && !openPath.test(pathOf(request.url))) return;
+      if (request.method !== 'OPTIONS' && refusedUnread(fhirCredentialsOf(request)) && !openPath.test(fhirUrlOf(request).pathname)) return;
       const entry = gate.enter();
       if (!entry) throw BUSY;
       reply.raw.once('close', entry.leave);
@@ -128,9 +132,11 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   // Who calls, decided before the body is parsed: an unauthenticated request learns nothing of the API.
   // A token's access is asked of the auth domain here, once; the FHIR layer sees only what it returns.
   app.decorateRequest('fhirCaller', null);
+  app.decorateRequest('fhirUrl', null);
+  app.decorateRequest('fhirCredentials', null);
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method === 'OPTIONS' || openPath.test(pathOf(request.url))) return;
-    const authentication = await options.auth.authenticate(request.headers.authorization);
+    if (request.method === 'OPTIONS' || openPath.test(fhirUrlOf(request).pathname)) return;
+    const authentication = await options.auth.authenticate(fhirCredentialsOf(request));
     if (!authentication.ok) return unauthorized(reply, authentication);
     const { principal } = authentication;
     request.fhirCaller = principal.kind === 'token' ? { principal, access: await options.auth.accessFor(principal.grant) } : { principal };
@@ -150,7 +156,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
 
   const handleFhirRequest = createFhirRouter(fhirOperations(options.bulk ? { bulkExport: options.bulk.service } : {}));
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const url = new URL(request.url, 'http://x');
+    const url = fhirUrlOf(request);
     const query = [...url.searchParams];
     if (query.length > MAX_QUERY_PARAMETERS) {
       throw new FhirError(400, issue('too-costly', `At most ${MAX_QUERY_PARAMETERS} query parameters are accepted`));
@@ -182,13 +188,21 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   for (const url of ['/', '/*']) app.route({ method: [...METHODS], url, handler, config: { gated: true } });
 }
 
-/** The path of a request URL, without its query. */
-const pathOf = (url: string) => new URL(url, 'http://x').pathname;
+/**
+ * The request URL, parsed (and its path normalised) once for the gate, authentication and the route alike:
+ * what decides that a path is open is what the route serves.
+ */
+function fhirUrlOf(request: FastifyRequest): URL {
+  return (request.fhirUrl ??= new URL(request.url, 'http://x'));
+}
+
+function fhirCredentialsOf(request: FastifyRequest): PresentedCredentials {
+  return (request.fhirCredentials ??= presentedCredentials(request.headers.authorization));
+}
 
 /** Credentials the FHIR authenticator refuses on sight: none at all, or a malformed Authorization header. */
-function refusedUnread(authorization: string | string[] | undefined): boolean {
-  const kind = presentedCredentials(authorization).kind;
-  return kind === 'none' || kind === 'malformed';
+function refusedUnread(presented: PresentedCredentials): boolean {
+  return presented.kind === 'none' || presented.kind === 'malformed';
 }
 
 /** Every place is taken and the queue is full: refused at once, as a saturated database pool is (RFC 9110 §15.6.4). */
