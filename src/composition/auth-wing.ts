@@ -17,6 +17,7 @@ import { SAVE_DEVELOPER_APPLICATION, saveDeveloperApplication } from '../auth/rp
 import { createVerifiedTokenCache } from '../auth/tokens/verified-token-cache.ts';
 import { createAuthStores } from '../storage/auth/auth-stores.ts';
 import { createRegistrationStore } from '../storage/auth/registration-store.ts';
+import { createTenantHoldings } from '../storage/auth/tenant-holdings.ts';
 import { buildAuthRegistry, type AuthRegistry } from './auth-registry.ts';
 import { buildAuthTokens, type AuthTokens } from './auth-tokens.ts';
 import type { FhirWing } from './fhir-wing.ts';
@@ -116,7 +117,7 @@ export async function buildAuthWing(config: Config, { storage, fhir, discovery }
     ...issued,
     records,
     registration,
-    admin: createRegistryAdmin({ ...auth, clients: registryClients, newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses }),
+    admin: createRegistryAdmin({ ...auth, clients: registryClients, tenantHoldings: createTenantHoldings(storage.authDb), newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses }),
     rpcMethods,
     authorize,
     apps: createAuthorizedApps({ grants, clients: auth.clients, patientName: records.patientName, now }),

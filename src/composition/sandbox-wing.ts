@@ -3,6 +3,7 @@ import { ENDPOINTS } from '../endpoints.ts';
 import type { ExtraSurface } from '../http/app.ts';
 import { createDemoKeyFile } from '../sandbox/auth/demo-backend-key.ts';
 import { seedDemoClients, type DemoClient } from '../sandbox/auth/demo-clients.ts';
+import { seedDemoTenant } from '../sandbox/auth/demo-tenant.ts';
 import { seedSandboxUsers, type SandboxLogin } from '../sandbox/auth/sandbox-users.ts';
 import { SANDBOX_START_SEED, seedPopulation, type SeedProgress } from '../sandbox/fhir/seed-population.ts';
 import { sandboxSurfaces } from '../sandbox/http/sandbox-surfaces.ts';
@@ -35,6 +36,7 @@ export async function seedSandboxPopulation(config: Config, storage: StorageWing
 /** The sandbox's sign-ins and demo clients (SEED=demo), and its own HTTP surfaces. */
 export async function buildSandboxWing(config: Config, { fhir, auth }: { fhir: FhirWing; auth: AuthWing }): Promise<SandboxWing> {
   const demo = config.seed === 'demo';
+  if (demo) await seedDemoTenant(auth.auth.tenants);
   const logins = demo ? await seedSandboxUsers(auth.auth.users) : undefined;
   const demoClients = demo
     ? await seedDemoClients({ clients: auth.auth.clients, policies: auth.auth.policies, secrets: auth.clientSecrets, backendKeyFile: createDemoKeyFile(config.dataDir) })

@@ -206,6 +206,9 @@ for (const driver of drivers) {
     before(async () => {
       portico = await startPortico(driver);
       send = adminHttp(portico.app);
+      // Seed 000's provider and Bulk Data clients are bound to my-clinic, which the demo sandbox creates.
+      const tenant = await send('PUT', '/Tenant/my-clinic', { body: { name: 'My Clinic' } });
+      assert.equal(tenant.status, 201, tenant.text);
     });
     after(() => portico.stop());
 

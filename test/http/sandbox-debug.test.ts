@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { fhirClient, type FhirClient } from '../support/fhir-client.ts';
+import { fhirClient, ROOT_AUTHORIZATION, type FhirClient } from '../support/fhir-client.ts';
 import { drivers, startPortico, type TestPortico } from '../support/portico.ts';
 
 for (const driver of drivers) {
@@ -36,6 +36,12 @@ for (const driver of drivers) {
       const backend = await portico.auth.clients.get('demo-backend-app');
       assert.deepEqual(backend?.grant_types, ['client_credentials']);
       assert.deepEqual(portico.demoClients?.map((c) => c.id), ['demo-public-app', 'demo-confidential-app', 'demo-backend-app']);
+    });
+
+    it("creates the demo tenant my-clinic, so seed 000's tenant-bound clients are accepted verbatim", async () => {
+      const tenant = await portico.app.inject({ method: 'GET', url: '/Tenant/my-clinic', headers: { authorization: ROOT_AUTHORIZATION } });
+      assert.equal(tenant.statusCode, 200, tenant.body);
+      assert.equal(JSON.parse(tenant.body).name, 'My Clinic');
     });
 
     it('the demo confidential client authenticates at the token endpoint with its secret; a wrong secret is refused and nothing is issued', async () => {

@@ -6,12 +6,14 @@ import { validateClient } from '../clients/validate-client.ts';
 import type { AccessPolicyRepository } from '../policies/access-policy.ts';
 import { validateAccessPolicy } from '../policies/validate-access-policy.ts';
 import { RegistryConflictError, type ListPage, type PutResult, type RegistryRepository, type RegistryResource, type Stored } from '../registry/registry-repository.ts';
+import { DEFAULT_TENANT, TENANT_ID, type TenantHoldings, type TenantRepository } from '../tenants/tenant.ts';
+import { validateTenant } from '../tenants/validate-tenant.ts';
 import { publicUser, type UserRepository } from '../users/user.ts';
 import { validateUser } from '../users/validate-user.ts';
 import type { AdminCaller } from './admin-access.ts';
 import { AdminError, adminIssue, badRequest, notFound } from './admin-error.ts';
 
-export const ADMIN_KINDS = ['Client', 'User', 'AccessPolicy'] as const;
+export const ADMIN_KINDS = ['Client', 'User', 'AccessPolicy', 'Tenant'] as const;
 export type AdminKind = (typeof ADMIN_KINDS)[number];
 
 /** Ids the admin API accepts in URLs: FHIR's id characters plus `_` and `~`, as client_ids often have. */
@@ -21,6 +23,9 @@ export interface RegistryAdminDeps {
   clients: ClientRepository;
   users: UserRepository;
   policies: AccessPolicyRepository;
+  tenants: TenantRepository;
+  /** What a tenant still holds: a tenant is deleted only when nothing. */
+  tenantHoldings: TenantHoldings;
   newSecret: () => string;
   /** Special-use address classes a Client's jwks_uri may name besides public ones: the JWKS fetcher's. */
   jwksUriAddresses: ReadonlySet<AddressClass>;
@@ -65,7 +70,7 @@ export interface RegistryAdmin {
 export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
   // One code path for the three kinds; each kind's own validator guarantees the shape stored.
   const repo = (kind: AdminKind) =>
-    ({ Client: deps.clients, User: deps.users, AccessPolicy: deps.policies })[kind] as unknown as RegistryRepository<RegistryResource>;
+    ({ Client: deps.clients, User: deps.users, AccessPolicy: deps.policies, Tenant: deps.tenants })[kind] as unknown as RegistryRepository<RegistryResource>;
   const present = (kind: AdminKind, resource: Stored<RegistryResource>): Stored<RegistryResource> => {
     if (kind === 'User') return publicUser(resource);
     if (kind === 'Client') {
@@ -80,14 +85,35 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
     return secret === undefined ? present('Client', client) : { ...client, secret };
   };
 
-  async function prepare(kind: AdminKind, body: unknown, id: string, previous: Stored<RegistryResource> | undefined) {
+  async function prepare(kind: AdminKind, body: unknown, id: string, previous: Stored<RegistryResource> | undefined): Promise<RegistryResource> {
+    const resource = await validate(kind, body, id, previous);
+    // A resource bound to a tenant names one that exists (RFC 9110 §15.5.21: the request is understood, its content cannot be acted on).
+    const tenant = resource.meta?._tenant;
+    if (tenant !== undefined && !(TENANT_ID.test(tenant) && (await deps.tenants.get(tenant)))) {
+      throw new AdminError(422, adminIssue('business-rule', `${kind}.meta._tenant: there is no tenant "${tenant}" (create it first with PUT /Tenant/${tenant})`, `${kind}.meta._tenant`));
+    }
+    return resource;
+  }
+
+  async function validate(kind: AdminKind, body: unknown, id: string, previous: Stored<RegistryResource> | undefined): Promise<RegistryResource> {
     switch (kind) {
+      case 'Tenant':
+        return validateTenant(body, { id });
       case 'Client':
         return validateClient(body, { id, previous: previous as StoredClient | undefined, newSecret: deps.newSecret, jwksUriAddresses: deps.jwksUriAddresses, secrets: deps.secrets });
       case 'User':
         return validateUser(body, { id, previous: previous as never, hash: deps.hashPassword });
       case 'AccessPolicy':
         return validateAccessPolicy(body, { id });
+    }
+  }
+
+  async function refuseWhileHolding(tenantId: string): Promise<void> {
+    if (tenantId === DEFAULT_TENANT) throw new AdminError(409, adminIssue('business-rule', 'The default tenant serves every URL without /t/{tenant}: it cannot be deleted'));
+    const holdings = await deps.tenantHoldings(tenantId);
+    if (holdings.length > 0) {
+      const held = holdings.map((h) => `${h.count} ${h.count === 1 ? h.kind : h.kind.replace(/y$/, 'ie')}${h.count === 1 ? '' : 's'}`).join(', ');
+      throw new AdminError(409, adminIssue('conflict', `Tenant/${tenantId} still holds ${held}: delete them first, or deactivate the tenant (active: false)`));
     }
   }
 
@@ -100,6 +126,9 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
 
     async put(kind, id, body) {
       if (!ADMIN_ID.test(id)) throw badRequest(`"${id}" is not a valid id (1-128 letters, digits, ".", "_", "~" or "-")`, `${kind}.id`);
+      if (kind === 'Tenant' && !TENANT_ID.test(id)) {
+        throw badRequest(`"${id}" is not a valid tenant id (1-63 lower-case letters, digits or "-", starting with a letter or digit: it is part of URLs)`, 'Tenant.id');
+      }
       // What the body leaves out is kept from the stored resource (a Client's secret, a User's password), so the
       // write is a compare-and-swap on the version read: a secret rotated or a password changed meanwhile is never
       // brought back. Another write in between means reading again.
@@ -120,6 +149,7 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
 
     async delete(kind, id) {
       const found = ADMIN_ID.test(id) ? await repo(kind).get(id) : undefined;
+      if (kind === 'Tenant' && found) await refuseWhileHolding(id);
       if (!found || !(await repo(kind).delete(id))) throw notFound(`${kind}/${id} is not known`);
       return present(kind, found);
     },

@@ -1,5 +1,6 @@
 import type { Client, ClientRepository } from '../../auth/clients/client-repository.ts';
 import type { AccessPolicy, AccessPolicyRepository, StoredAccessPolicy } from '../../auth/policies/access-policy.ts';
+import type { Tenant, TenantRepository } from '../../auth/tenants/tenant.ts';
 import type { StoredUser, User, UserRepository } from '../../auth/users/user.ts';
 import type { SqlClient } from '../database.ts';
 import { createRegistryStore, type RegistryStoreOptions } from './registry-store.ts';
@@ -8,6 +9,7 @@ export interface AuthStores {
   clients: ClientRepository;
   users: UserRepository;
   policies: AccessPolicyRepository;
+  tenants: TenantRepository;
 }
 
 /** The registry's stores over one database (either driver). */
@@ -16,6 +18,7 @@ export function createAuthStores(sql: SqlClient, options: RegistryStoreOptions):
   const policies = createRegistryStore<AccessPolicy>(sql, 'AccessPolicy', options);
   return {
     clients: createRegistryStore<Client>(sql, 'Client', options),
+    tenants: createRegistryStore<Tenant>(sql, 'Tenant', options),
     users: {
       ...users,
       async findByEmail(email) {
