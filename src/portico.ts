@@ -102,7 +102,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     const auth = await buildAuthWing(config, { storage, fhir, discovery }, runtime);
     const sandbox = config.mode === 'sandbox' ? await buildSandboxWing(config, { fhir, auth }) : undefined;
     const bulk = buildBulkWing(config, { storage, fhir }, runtime);
-    const app = await buildHttpWing(config, { storage, fhir, auth, bulk, discovery, ...(sandbox ? { sandbox } : {}) });
+    const app = await buildHttpWing(config, { storage, fhir, auth, bulk, discovery, ...(sandbox ? { sandbox } : {}) }, runtime);
     runtime.attachLog(app.log);
     if (auth.resealed > 0) app.log.info({ count: auth.resealed }, 'client secrets stored in clear text were encrypted');
     if (config.bulkExport.worker) bulk.worker.start();

@@ -10,6 +10,8 @@ import { cacheRegistryReads, type CachedRegistryRepository } from '../auth/regis
 import { createSecretCipher } from '../auth/secrets/secret-cipher.ts';
 import { createFailureThrottle } from '../auth/sessions/failure-throttle.ts';
 import { accountKey, type LoginAttemptStore, type LoginThrottleSettings } from '../auth/sessions/login-throttle.ts';
+import { clientsAt, policiesAt, usersAt } from '../auth/tenants/tenant-scope.ts';
+import { DEFAULT_TENANT } from '../auth/tenants/tenant.ts';
 import { createAuthStores, type AuthStores } from '../storage/auth/auth-stores.ts';
 import { createClientAttemptStore } from '../storage/auth/client-attempt-store.ts';
 import { createClientSecretStore } from '../storage/auth/client-secret-store.ts';
@@ -23,8 +25,15 @@ export interface AuthRegistry {
   clientSecrets: ClientSecrets;
   /** How many secrets stored in clear text were encrypted at this start. */
   resealed: number;
-  /** Clients, Users and AccessPolicies: Client reads cached, deactivations forgetting the grants remembered as active. */
+  /**
+   * Clients, Users, AccessPolicies and Tenants, every tenant's (what the admin API manages): Client reads cached,
+   * deactivations forgetting the grants remembered as active.
+   */
   auth: AuthStores;
+  /** What one tenant knows of them: what sign-in, authorization, tokens and access decisions there read. */
+  at(tenantId: string): TenantRegistry;
+  /** The default tenant's view (every URL without /t/{tenant}). */
+  here: TenantRegistry;
   /** The Client read cache, told of registrations once they commit. */
   clientReads: CachedRegistryRepository<Client>;
   /** Grants, with "is this grant active?" remembered briefly. */
@@ -37,6 +46,8 @@ export interface AuthRegistry {
   /** Who may call the admin API, the RPC and ask for initial access tokens (HTTP Basic). */
   adminAccess: AdminAccessDeps;
 }
+
+export type TenantRegistry = Pick<AuthStores, 'clients' | 'users' | 'policies'>;
 
 /** The authorization server's registry: Clients (and their secrets), Users, AccessPolicies and grants, with their caches and throttles. */
 export async function buildAuthRegistry(config: Config, storage: StorageWing, { now, newId, log }: Runtime): Promise<AuthRegistry> {
@@ -59,8 +70,11 @@ export async function buildAuthRegistry(config: Config, storage: StorageWing, { 
   // A Client is read on every token request; its answer is reused for CLIENT_CACHE_MS. Deactivating or deleting a
   // Client or User here forgets the grants remembered as active, whatever path the write takes.
   const clientReads = cacheRegistryReads(stores.clients, { ttlMs: config.clientCacheMs, maxEntries: 10_000, nowMs: () => now().getTime() });
+  // Every request below /t/{tenant} asks whether its tenant exists and is active: remembered as Clients are.
+  const tenants = cacheRegistryReads(stores.tenants, { ttlMs: config.clientCacheMs, maxEntries: 10_000, nowMs: () => now().getTime() });
   const auth = {
     ...stores,
+    tenants,
     clients: forgetGrantStatusOnDeactivation(clientReads, grants),
     users: forgetGrantStatusOnDeactivation(stores.users, grants),
   };
@@ -86,5 +100,10 @@ export async function buildAuthRegistry(config: Config, storage: StorageWing, { 
     // A developer's password over HTTP Basic counts against the account as at the sign-in page: one budget per password.
     accountThrottle: createFailureThrottle(loginAttempts, loginSettings, now, accountKey),
   };
-  return { clientSecrets, resealed: resealed.encrypted, auth, clientReads, grants, registryClients, clientAuthThrottle, loginAttempts, loginSettings, adminAccess };
+  const at = (tenantId: string): TenantRegistry => ({
+    clients: clientsAt(auth.clients, tenantId),
+    users: usersAt(auth.users, tenantId),
+    policies: policiesAt(auth.policies, tenantId),
+  });
+  return { clientSecrets, resealed: resealed.encrypted, auth, at, here: at(DEFAULT_TENANT), clientReads, grants, registryClients, clientAuthThrottle, loginAttempts, loginSettings, adminAccess };
 }

@@ -32,6 +32,8 @@ export interface AuthTokens {
   jtis: JtiStore;
   /** Token-endpoint client authentication (none, client_secret_basic/post, private_key_jwt). */
   clientAuthenticator: ClientAuthenticator;
+  /** The same for another issuer: the Clients its tenant knows, assertions addressed to its token endpoint. */
+  clientAuthenticatorAt(clients: AuthRegistry['here']['clients'], baseUrl: string): ClientAuthenticator;
   /** Browser sign-in sessions. */
   sessions: SessionService;
   /** The sign-in page's check of an email and password, throttled. */
@@ -43,7 +45,7 @@ export interface AuthTokens {
 /** Who may have a token and how it is issued: signing keys, client authentication, sign-in sessions, the token endpoints' dependencies. */
 export function buildAuthTokens(config: Config, storage: StorageWing, registry: AuthRegistry, { now, newId }: Runtime): AuthTokens {
   const { authDb } = storage;
-  const { auth, grants } = registry;
+  const { here, grants } = registry;
   const signingKeys = createSigningKeys({
     store: createSigningKeyStore(authDb),
     now,
@@ -51,26 +53,23 @@ export function buildAuthTokens(config: Config, storage: StorageWing, registry: 
     retireAfterDays: config.signingKeys.retireAfterDays,
   });
   const jtis = createJtiStore(authDb);
-  const clientAuthenticator = createClientAuthenticator({
-    clients: auth.clients,
-    secrets: registry.clientSecrets,
-    jtis,
-    jwks: createJwksCache({
-      now,
-      fetch: createHttpJwksFetcher({
-        timeoutMs: config.jwksFetch.timeoutMs,
-        maxBytes: config.jwksFetch.maxBytes,
-        allowHttp: config.jwksFetch.allowHttp,
-        allowedAddresses: new Set(config.jwksFetch.allowedAddresses),
-      }),
-    }),
-    throttle: registry.clientAuthThrottle,
+  // One cache of clients' JWKS for every issuer: a client's keys are the same wherever it authenticates.
+  const jwks = createJwksCache({
     now,
-    audiences: assertionAudiences(config.baseUrl),
+    fetch: createHttpJwksFetcher({
+      timeoutMs: config.jwksFetch.timeoutMs,
+      maxBytes: config.jwksFetch.maxBytes,
+      allowHttp: config.jwksFetch.allowHttp,
+      allowedAddresses: new Set(config.jwksFetch.allowedAddresses),
+    }),
   });
+  // A client assertion names the token endpoint of the issuer it is meant for (its `aud`): another tenant's is refused.
+  const clientAuthenticatorAt = (clients: AuthRegistry['here']['clients'], baseUrl: string) =>
+    createClientAuthenticator({ clients, secrets: registry.clientSecrets, jtis, jwks, throttle: registry.clientAuthThrottle, now, audiences: assertionAudiences(baseUrl) });
+  const clientAuthenticator = clientAuthenticatorAt(here.clients, config.baseUrl);
   const sessions = createSessionService({
     store: createSessionStore(authDb),
-    users: auth.users,
+    users: here.users,
     settings: { idleTimeoutSeconds: config.sessions.idleTimeout, maxLifetimeSeconds: config.sessions.maxLifetime },
     now,
     newSessionId: generateSessionId,
@@ -85,7 +84,7 @@ export function buildAuthTokens(config: Config, storage: StorageWing, registry: 
     grants,
     refreshTokens: createRefreshTokenStore(authDb),
     accessTokens: createAccessTokenLedger(authDb),
-    users: auth.users,
+    users: here.users,
     // A token response's writes in one transaction of the auth pool (the admission counts it as one unit of work).
     issueAtomically: (work) =>
       authDb.transaction((tx) =>
@@ -105,11 +104,11 @@ export function buildAuthTokens(config: Config, storage: StorageWing, registry: 
     newSecret: generateBearerToken,
   };
   const signIn = createSignIn({
-    users: auth.users,
+    users: here.users,
     sessions,
     throttle: createLoginThrottle(registry.loginAttempts, registry.loginSettings, now),
     verifyPassword,
     decoyHash: createDecoyHash(hashPassword, () => randomToken(32)),
   });
-  return { signingKeys, jtis, clientAuthenticator, sessions, signIn, tokens };
+  return { signingKeys, jtis, clientAuthenticator, clientAuthenticatorAt, sessions, signIn, tokens };
 }

@@ -26,7 +26,7 @@ import type { Runtime } from './runtime.ts';
 import type { StorageWing } from './storage-wing.ts';
 
 /** A verified access token is re-verified at least this often (its signing key's standing is asked on every use). */
-const VERIFIED_TOKEN_MAX_AGE_SECONDS = 300;
+export const VERIFIED_TOKEN_MAX_AGE_SECONDS = 300;
 
 export interface AuthWing extends AuthRegistry, AuthTokens {
   records: PatientRecords;
@@ -55,7 +55,7 @@ export interface AuthWingInputs {
 export async function buildAuthWing(config: Config, { storage, fhir, discovery }: AuthWingInputs, runtime: Runtime): Promise<AuthWing> {
   const { now, newId } = runtime;
   const registry = await buildAuthRegistry(config, storage, runtime);
-  const { auth, clientSecrets, registryClients, grants } = registry;
+  const { auth, here, clientSecrets, registryClients, grants } = registry;
   const records = buildPatientRecords(storage, fhir, runtime);
   const issued = buildAuthTokens(config, storage, registry, runtime);
   const { signingKeys } = issued;
@@ -66,8 +66,8 @@ export async function buildAuthWing(config: Config, { storage, fhir, discovery }
       GET_LAUNCH_URI,
       (params) =>
         getLaunchUri(params, {
-          clients: auth.clients,
-          users: auth.users,
+          clients: here.clients,
+          users: here.users,
           records: { patientExists: records.patientExists, encounterBelongsTo: (encounterId, patientId) => records.directory.encounterBelongsTo(encounterId, patientId) },
           signingKeys,
           issuer: config.baseUrl,
@@ -98,7 +98,7 @@ export async function buildAuthWing(config: Config, { storage, fhir, discovery }
   });
   const authorize: AuthorizeDeps = {
     issuer: config.baseUrl,
-    clients: auth.clients,
+    clients: here.clients,
     codes: issued.tokens.codes,
     fhirBaseUrl: config.fhirBaseUrl,
     resourceTypes: fhir.definitions.resourceTypes,
@@ -120,7 +120,7 @@ export async function buildAuthWing(config: Config, { storage, fhir, discovery }
     admin: createRegistryAdmin({ ...auth, clients: registryClients, tenantHoldings: createTenantHoldings(storage.authDb), newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses }),
     rpcMethods,
     authorize,
-    apps: createAuthorizedApps({ grants, clients: auth.clients, patientName: records.patientName, now }),
+    apps: createAuthorizedApps({ grants, clients: here.clients, patientName: records.patientName, now }),
     fhirAuthenticate: createFhirAuthenticator({
       keys: signingKeys,
       grants,
@@ -135,7 +135,7 @@ export async function buildAuthWing(config: Config, { storage, fhir, discovery }
       definitions: fhir.definitions,
       indexResource: fhir.indexResource,
       explain: config.mode === 'sandbox',
-      policySubject: createPolicySubjectLoader({ clients: auth.clients, users: auth.users, policies: auth.policies }),
+      policySubject: createPolicySubjectLoader(here),
     }),
   };
 }

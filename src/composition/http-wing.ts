@@ -9,7 +9,9 @@ import type { AuthWing } from './auth-wing.ts';
 import type { BulkWing } from './bulk-wing.ts';
 import type { FhirWing } from './fhir-wing.ts';
 import type { SandboxWing } from './sandbox-wing.ts';
+import type { Runtime } from './runtime.ts';
 import type { StorageWing } from './storage-wing.ts';
+import { buildTenantWing } from './tenant-wing.ts';
 
 export interface HttpWingInputs {
   storage: StorageWing;
@@ -22,11 +24,13 @@ export interface HttpWingInputs {
 }
 
 /** The HTTP application over the other wings: one surface each for FHIR, OAuth, admin, RPC, tokens, pages and discovery. */
-export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk, discovery, sandbox }: HttpWingInputs): Promise<FastifyInstance> {
+export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk, discovery, sandbox }: HttpWingInputs, runtime: Runtime): Promise<FastifyInstance> {
   const { db, authDb } = storage;
   const { maxConcurrent, maxQueue, loopDelayTargetMs } = config.fhir;
   const fhirGate = createConcurrencyGate(maxConcurrent, maxQueue);
+  const tenants = buildTenantWing(config, { storage, fhir, auth, fhirGate }, runtime);
   const app = await buildApp({
+    tenants,
     fhir: fhir.fhir,
     oauth: { signingKeys: auth.signingKeys, registration: auth.registration, access: auth.adminAccess },
     admin: {
@@ -63,6 +67,7 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
     maxBodyBytes: config.fhir.maxBodyBytes,
     maxJsonDepth: config.fhir.maxJsonDepth,
   });
+  app.addHook('onClose', async () => tenants.close());
   if (maxConcurrent > 0 && loopDelayTargetMs > 0) {
     const control = controlByLoopDelay(fhirGate, { ceiling: maxConcurrent, targetMs: loopDelayTargetMs });
     app.addHook('onClose', async () => control.stop());

@@ -47,7 +47,7 @@ export async function buildSandboxWing(config: Config, { fhir, auth }: { fhir: F
     surfaces: sandboxSurfaces({
       debugTokens: {
         ...auth.tokens,
-        clients: auth.auth.clients,
+        clients: auth.here.clients,
         patientExists: auth.records.patientExists,
         relatedPatient: auth.records.relatedPatient,
         compartment: fhir.compartment,

@@ -18,6 +18,8 @@ import { renderRpcError, rpcPlugin, type RpcPluginOptions } from './rpc/rpc-plug
 import { pageSecurityHeaders } from './ui/page-headers.ts';
 import { PAGE_PATHS, renderPageError, uiPlugin, type UiPluginOptions } from './ui/ui-plugin.ts';
 import { tokenPlugin, type TokenPluginOptions } from './token/token-plugin.ts';
+import { dispatchToTenants, type TenantApps } from './tenant-app.ts';
+import { TENANT_ID } from '../auth/tenants/tenant.ts';
 
 export interface AppOptions {
   fhir: FhirDeps;
@@ -49,6 +51,8 @@ export interface AppOptions {
   trustProxy: boolean | readonly string[];
   maxBodyBytes: number;
   maxJsonDepth: number;
+  /** The tenants' applications, served below /t/{tenant}; absent: /t/ is an ordinary (unserved) path. */
+  tenants?: TenantApps;
 }
 
 /** Registers a surface beyond the standard ones, with the limits every surface's parsers apply. */
@@ -76,6 +80,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: (error, request, reply) => preRoute(error, request, reply as FastifyReply),
   });
 
+  // First of all: a tenant's request is its application's, CORS included.
+  if (options.tenants) app.addHook('onRequest', dispatchToTenants(options.tenants, (id) => TENANT_ID.test(id)));
   // Before every surface, so that their routes, errors and 404s all pass through it.
   app.addHook('onRequest', corsHook(options.cors));
 

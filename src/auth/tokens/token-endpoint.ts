@@ -11,6 +11,8 @@ export const GRANT_HANDLERS: ReadonlyMap<string, GrantHandler> = new Map(
   [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant].map((h) => [h.grantType, h]),
 );
 
+const GRANT_HANDLERS_SERVED: ReadonlySet<string> = new Set(GRANT_HANDLERS.keys());
+
 export interface TokenRequest {
   authorization?: string;
   form: Readonly<Record<string, string>>;
@@ -23,9 +25,10 @@ export interface TokenRequest {
 export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps): Promise<TokenResponse> {
   const grantType = request.form.grant_type;
   if (grantType === undefined || grantType === '') throw invalidRequest('grant_type is required');
-  const handler = GRANT_HANDLERS.get(grantType);
+  const served = deps.grantTypes ?? GRANT_HANDLERS_SERVED;
+  const handler = served.has(grantType) ? GRANT_HANDLERS.get(grantType) : undefined;
   if (!handler) {
-    throw new OAuthError(400, 'unsupported_grant_type', `grant_type must be one of ${[...GRANT_HANDLERS.keys()].join(', ')}`);
+    throw new OAuthError(400, 'unsupported_grant_type', `grant_type must be one of ${[...served].join(', ')}`);
   }
   const caller = await deps.clientAuthenticator.authenticate(
     {

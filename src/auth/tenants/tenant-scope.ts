@@ -1,0 +1,32 @@
+import type { ClientRepository } from '../clients/client-repository.ts';
+import type { AccessPolicyRepository } from '../policies/access-policy.ts';
+import type { RegistryResource } from '../registry/registry-repository.ts';
+import type { UserRepository } from '../users/user.ts';
+import { DEFAULT_TENANT } from './tenant.ts';
+
+/** The tenant a registry resource is bound to (meta._tenant), if any. */
+const boundTo = (resource: RegistryResource): string | undefined => (typeof resource.meta?._tenant === 'string' ? resource.meta._tenant : undefined);
+
+/**
+ * The Clients a tenant knows: those bound to it and the global ones (no meta._tenant, such as the developer
+ * applications of the RPC). A Client bound to another tenant is unknown here, as if it did not exist: the token
+ * endpoint answers invalid_client, the authorize endpoint an unknown client.
+ */
+export function clientsAt(clients: ClientRepository, tenantId: string): ClientRepository {
+  return { ...clients, get: async (id) => {
+    const client = await clients.get(id);
+    const tenant = client && boundTo(client);
+    return tenant === undefined || tenant === tenantId ? client : undefined;
+  } };
+}
+
+/** The Users of a tenant: each belongs to one (no meta._tenant: the default tenant) and signs in only there. */
+export function usersAt(users: UserRepository, tenantId: string): UserRepository {
+  const here = <U extends RegistryResource>(user: U | undefined): U | undefined => (user && (boundTo(user) ?? DEFAULT_TENANT) === tenantId ? user : undefined);
+  return { ...users, get: async (id) => here(await users.get(id)), findByEmail: async (email) => here(await users.findByEmail(email)) };
+}
+
+/** The AccessPolicies that apply at a tenant: its own and the global ones (made by root without meta._tenant). */
+export function policiesAt(policies: AccessPolicyRepository, tenantId: string): AccessPolicyRepository {
+  return { ...policies, all: async () => (await policies.all()).filter((policy) => { const tenant = boundTo(policy); return tenant === undefined || tenant === tenantId; }) };
+}

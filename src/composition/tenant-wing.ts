@@ -1,0 +1,123 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.ts';
+import { createAccessFactory } from '../auth/access/access-factory.ts';
+import { createPolicySubjectLoader } from '../auth/access/policy-subject.ts';
+import { createFhirAuthenticator } from '../auth/bearer/fhir-authenticator.ts';
+import { buildDiscoveryDocuments } from '../auth/discovery/discovery-documents.ts';
+import { DEFAULT_TENANT } from '../auth/tenants/tenant.ts';
+import { createVerifiedTokenCache } from '../auth/tokens/verified-token-cache.ts';
+import { ENDPOINTS } from '../endpoints.ts';
+import { buildCapabilityStatement } from '../fhir/capability-statement.ts';
+import type { FhirDeps } from '../fhir/interaction.ts';
+import type { ConcurrencyGate } from '../http/fhir/concurrency-gate.ts';
+import { buildTenantApp, type TenantApps } from '../http/tenant-app.ts';
+import { createResourceStore } from '../storage/resource-store.ts';
+import { storageTenant } from '../storage/tenant-key.ts';
+import { SMART_STYLE_PATH } from '../ui/smart-style.ts';
+import { VERIFIED_TOKEN_MAX_AGE_SECONDS, type AuthWing } from './auth-wing.ts';
+import type { FhirWing } from './fhir-wing.ts';
+import type { Runtime } from './runtime.ts';
+import type { StorageWing } from './storage-wing.ts';
+
+/**
+ * The grant types a tenant's token endpoint serves while authorization codes and refresh tokens carry no tenant:
+ * only what starts from the client's own credentials, so nothing issued at another tenant is redeemed here.
+ */
+const TENANT_GRANT_TYPES: ReadonlySet<string> = new Set(['client_credentials']);
+
+export interface TenantWing extends TenantApps {
+  close(): Promise<void>;
+}
+
+export interface TenantWingInputs {
+  storage: StorageWing;
+  fhir: FhirWing;
+  auth: AuthWing;
+  fhirGate: ConcurrencyGate;
+}
+
+/**
+ * Every tenant but the default one, below `$BASE_URL/t/{tenant}`: its issuer is that URL, its FHIR base
+ * `…/t/{tenant}/fhir` on its own rows of the resource tables, its Clients, Users and AccessPolicies those bound to it
+ * (and the global ones). One application per tenant, built when first asked for and kept; the database pools, the
+ * signing keys, the grants and the FHIR gate are the process's.
+ */
+export function buildTenantWing(config: Config, { storage, fhir, auth, fhirGate }: TenantWingInputs, { now }: Runtime): TenantWing {
+  const apps = new Map<string, Promise<FastifyInstance>>();
+
+  async function build(tenantId: string): Promise<FastifyInstance> {
+    const issuer = `${config.baseUrl}/t/${tenantId}`;
+    const fhirBaseUrl = `${issuer}${ENDPOINTS.fhir.path}`;
+    const registry = auth.at(tenantId);
+    const discovery = buildDiscoveryDocuments(issuer);
+    for (const document of [discovery.smartConfiguration, discovery.openidConfiguration]) document.grant_types_supported = [...TENANT_GRANT_TYPES];
+    const fhirDeps: FhirDeps = {
+      ...fhir.fhir,
+      repository: createResourceStore(storage.db, { tenant: storageTenant(tenantId), indexResource: fhir.indexResource, now, ...(storage.readDb ? { replica: storage.readDb } : {}) }),
+      settings: { ...fhir.fhir.settings, baseUrl: fhirBaseUrl },
+      capabilityStatement: buildCapabilityStatement({ definitions: fhir.definitions, searchRegistry: fhir.searchRegistry, baseUrl: fhirBaseUrl, date: now(), security: discovery.capabilitySecurity }),
+    };
+    return buildTenantApp({
+      fhir: fhirDeps,
+      fhirAuth: {
+        // Tokens of this issuer for this FHIR base only: another tenant's (or the default one's) are invalid_token here.
+        authenticate: createFhirAuthenticator({
+          keys: auth.signingKeys,
+          grants: auth.grants,
+          issuer,
+          audience: fhirBaseUrl,
+          now,
+          root: config.admin,
+          verified: createVerifiedTokenCache({ maxEntries: 10_000, maxAgeSeconds: VERIFIED_TOKEN_MAX_AGE_SECONDS }),
+        }),
+        accessFor: createAccessFactory({
+          definitions: fhir.definitions,
+          indexResource: fhir.indexResource,
+          explain: config.mode === 'sandbox',
+          policySubject: createPolicySubjectLoader(registry),
+        }),
+      },
+      fhirGate,
+      token: {
+        deps: {
+          ...auth.tokens,
+          issuer,
+          fhirBaseUrl,
+          clientAuthenticator: auth.clientAuthenticatorAt(registry.clients, issuer),
+          users: registry.users,
+          smartStyleUrl: `${issuer}${SMART_STYLE_PATH}`,
+          grantTypes: TENANT_GRANT_TYPES,
+        },
+      },
+      discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },
+      signingKeys: auth.signingKeys,
+      cors: { allowedOrigins: config.cors.allowedOrigins },
+      logLevel: config.logLevel,
+      trustProxy: config.trustProxy,
+      maxBodyBytes: config.fhir.maxBodyBytes,
+      maxJsonDepth: config.fhir.maxJsonDepth,
+    });
+  }
+
+  return {
+    async appFor(tenantId) {
+      // The default tenant is served at the root URLs, under the issuer BASE_URL.
+      if (tenantId === DEFAULT_TENANT) return undefined;
+      const tenant = await auth.auth.tenants.get(tenantId);
+      if (!tenant || tenant.active === false) return undefined;
+      let app = apps.get(tenantId);
+      if (!app) {
+        app = build(tenantId);
+        apps.set(tenantId, app);
+        // A failed build is not kept: the next request tries again.
+        app.catch(() => apps.delete(tenantId));
+      }
+      return app;
+    },
+    async close() {
+      const built = await Promise.allSettled(apps.values());
+      apps.clear();
+      await Promise.all(built.map((b) => (b.status === 'fulfilled' ? b.value.close() : undefined)));
+    },
+  };
+}

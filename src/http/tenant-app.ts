@@ -1,0 +1,82 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { SigningKeys } from '../auth/keys/signing-keys.ts';
+import { ENDPOINTS } from '../endpoints.ts';
+import type { FhirDeps } from '../fhir/interaction.ts';
+import { corsHook, type CorsOptions } from './cors/cors-policy.ts';
+import { discoveryPlugin, type DiscoveryPluginOptions } from './discovery/discovery-plugin.ts';
+import type { ConcurrencyGate } from './fhir/concurrency-gate.ts';
+import { fhirPlugin, renderError as renderFhirError, type FhirAuthOptions } from './fhir/fhir-plugin.ts';
+import { jwksRoute } from './oauth/jwks-route.ts';
+import { renderOAuthError } from './oauth/oauth-errors.ts';
+import { preRouteErrors } from './pre-route-errors.ts';
+import { tokenPlugin, type TokenPluginOptions } from './token/token-plugin.ts';
+
+/** One tenant's surfaces, below its `/t/{tenant}` prefix (the dispatcher strips it before they route). */
+export interface TenantAppOptions {
+  fhir: FhirDeps;
+  fhirAuth: FhirAuthOptions;
+  /** Shared with every other tenant's FHIR API and the default one: one process, one budget. */
+  fhirGate: ConcurrencyGate;
+  token: Omit<TokenPluginOptions, 'maxJsonDepth'>;
+  discovery: DiscoveryPluginOptions;
+  /** One JWKS serves every tenant; each tenant's discovery names it under its own issuer too. */
+  signingKeys: SigningKeys;
+  cors: CorsOptions;
+  logLevel: string;
+  trustProxy: boolean | readonly string[];
+  maxBodyBytes: number;
+  maxJsonDepth: number;
+}
+
+/**
+ * The HTTP application of one tenant: the surfaces that know their tenant so far (the FHIR API on its own data,
+ * discovery naming its own issuer and endpoints, the JWKS, and the token side). Everything else answers 404 here
+ * until it is bound to the tenant too: nothing falls through to the default tenant's surfaces.
+ */
+export async function buildTenantApp(options: TenantAppOptions): Promise<FastifyInstance> {
+  const preRoute = preRouteErrors([{ prefixes: [ENDPOINTS.fhir.path], render: renderFhirError }], renderOAuthError);
+  const app = Fastify({
+    logger: { level: options.logLevel },
+    bodyLimit: options.maxBodyBytes,
+    trustProxy: typeof options.trustProxy === 'object' ? [...options.trustProxy] : options.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+    frameworkErrors: (error, request, reply) => preRoute(error, request, reply as FastifyReply),
+  });
+  app.addHook('onRequest', corsHook(options.cors));
+  await app.register(fhirPlugin, { prefix: ENDPOINTS.fhir.path, deps: options.fhir, maxJsonDepth: options.maxJsonDepth, auth: options.fhirAuth, gate: options.fhirGate });
+  await app.register(discoveryPlugin, options.discovery);
+  await app.register(async (jwks) => jwksRoute(jwks, options.signingKeys));
+  await app.register(tokenPlugin, { ...options.token, maxJsonDepth: options.maxJsonDepth });
+  await app.ready();
+  return app;
+}
+
+/** The tenants' applications, by tenant id; undefined for a tenant that does not exist or is inactive. */
+export interface TenantApps {
+  appFor(tenantId: string): Promise<FastifyInstance | undefined>;
+}
+
+/** `/t/{tenant}` and what follows it (path, query) in a request URL as sent. */
+const TENANT_URL = /^\/t\/([^/?#]*)([^?#]*)(\?.*)?$/;
+
+/**
+ * An onRequest hook for the root application: a request below `/t/{tenant}` is handed, before anything of the root
+ * application reads it, to that tenant's application with the prefix removed, and answered there. An unknown or
+ * inactive tenant is 404, as a tenant that never existed.
+ */
+export function dispatchToTenants(tenants: TenantApps, isTenantId: (id: string) => boolean) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (!request.url.startsWith('/t/')) return;
+    const match = TENANT_URL.exec(request.url);
+    const id = match?.[1] ?? '';
+    const tenantApp = isTenantId(id) ? await tenants.appFor(id) : undefined;
+    if (!tenantApp) {
+      await reply.code(404).type('application/json').send(JSON.stringify({ error: 'not_found', error_description: 'There is no such tenant' }));
+      return;
+    }
+    reply.hijack();
+    request.raw.url = `${match?.[2] || '/'}${match?.[3] ?? ''}`;
+    tenantApp.routing(request.raw, reply.raw);
+  };
+}
