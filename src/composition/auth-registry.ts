@@ -10,7 +10,7 @@ import { cacheRegistryReads, type CachedRegistryRepository } from '../auth/regis
 import { createSecretCipher } from '../auth/secrets/secret-cipher.ts';
 import { createFailureThrottle } from '../auth/sessions/failure-throttle.ts';
 import { accountKey, type LoginAttemptStore, type LoginThrottleSettings } from '../auth/sessions/login-throttle.ts';
-import { clientsAt, policiesAt, usersAt } from '../auth/tenants/tenant-scope.ts';
+import { clientsAt, globalPolicies, policiesAt, usersAt } from '../auth/tenants/tenant-scope.ts';
 import { DEFAULT_TENANT } from '../auth/tenants/tenant.ts';
 import { createAuthStores, type AuthStores } from '../storage/auth/auth-stores.ts';
 import { createClientAttemptStore } from '../storage/auth/client-attempt-store.ts';
@@ -90,11 +90,14 @@ export async function buildAuthRegistry(config: Config, storage: StorageWing, { 
   );
   const loginAttempts = createLoginAttemptStore(authDb);
   const loginSettings = { maxFailures: config.login.maxFailures, windowSeconds: config.login.failureWindow };
+  // The admin API, the RPC and initial access tokens span every tenant: only the default tenant's (and global)
+  // Clients and Users authenticate there, and only global AccessPolicies grant anything (a tenant's policy never
+  // reaches beyond its tenant).
   const adminAccess = {
     root: config.admin,
-    clients: registryClients,
-    policies: auth.policies,
-    users: auth.users,
+    clients: clientsAt(registryClients, DEFAULT_TENANT),
+    policies: globalPolicies(auth.policies),
+    users: usersAt(auth.users, DEFAULT_TENANT),
     secrets: clientSecrets,
     clientThrottle: clientAuthThrottle,
     // A developer's password over HTTP Basic counts against the account as at the sign-in page: one budget per password.

@@ -192,6 +192,21 @@ for (const driver of drivers) {
       assert.equal(refused.status, 403, refused.text);
     });
 
+    it("gives a tenant's Clients and policies nothing on the admin API, which spans every tenant", async () => {
+      // A global Client under a global allow policy may call the admin API (an AccessPolicy's allow engine)…
+      assert.equal((await admin('PUT', '/Client/global-admin-app', { body: { secret: 'secret-of-global-admin-app', grant_types: ['client_credentials'], scope: ['system/*.rs'] } })).status, 201);
+      assert.equal((await admin('PUT', '/AccessPolicy/global-admin-allow', { body: { engine: 'allow', link: [{ resourceType: 'Client', id: 'global-admin-app' }] } })).status, 201);
+      const allowed = await admin('GET', '/Client/acme-app', { authorization: basic('global-admin-app', 'secret-of-global-admin-app') });
+      assert.equal(allowed.status, 200, allowed.text);
+      // …but a Client bound to acme is unknown there, and a policy of beta grants a global Client nothing there.
+      assert.equal((await admin('GET', '/Client/acme-app', { authorization: basic('acme-app', 'secret-of-acme-app') })).status, 401);
+      assert.equal((await admin('GET', '/Client/acme-app', { authorization: basic('global-app', 'secret-of-global-app') })).status, 403);
+      assert.equal((await admin('PUT', '/Tenant/acme', { body: { name: 'taken' }, authorization: basic('acme-app', 'secret-of-acme-app') })).status, 401);
+      assert.equal((await admin('GET', '/Tenant/acme')).body.name, 'ACME');
+      for (const id of ['global-admin-allow']) assert.equal((await admin('DELETE', `/AccessPolicy/${id}`)).status, 200);
+      assert.equal((await admin('DELETE', '/Client/global-admin-app')).status, 200);
+    });
+
     it("takes a client assertion addressed to the tenant's own token endpoint only", async () => {
       const at = (tenant: string | undefined, audienceTenant: string | undefined) =>
         keys.sign('global-jwt-app', `${TEST_BASE_URL}${base(audienceTenant)}/auth/token`).then((assertion) =>

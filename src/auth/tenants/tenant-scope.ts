@@ -26,6 +26,14 @@ export function usersAt(users: UserRepository, tenantId: string): UserRepository
   return { ...users, get: async (id) => here(await users.get(id)), findByEmail: async (email) => here(await users.findByEmail(email)) };
 }
 
+/**
+ * The AccessPolicies made for the whole deployment (no meta._tenant): the only ones that may grant anything on the
+ * surfaces that span tenants (the admin API, the RPC, initial access tokens).
+ */
+export function globalPolicies(policies: AccessPolicyRepository): AccessPolicyRepository {
+  return { ...policies, all: async () => (await policies.all()).filter((policy) => boundTo(policy) === undefined) };
+}
+
 /** The AccessPolicies that apply at a tenant: its own and the global ones (made by root without meta._tenant). */
 export function policiesAt(policies: AccessPolicyRepository, tenantId: string): AccessPolicyRepository {
   return { ...policies, all: async () => (await policies.all()).filter((policy) => { const tenant = boundTo(policy); return tenant === undefined || tenant === tenantId; }) };
