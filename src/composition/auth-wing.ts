@@ -34,6 +34,8 @@ export interface AuthWing extends AuthRegistry, AuthTokens {
   registration: ClientRegistration;
   /** The registry's admin API. */
   admin: RegistryAdmin;
+  /** A tenant's own admin API: its Clients, Users and AccessPolicies only. */
+  tenantAdmin(tenantId: string): RegistryAdmin;
   rpcMethods: ReadonlyMap<string, RpcMethod>;
   /** What the authorize endpoint runs on. */
   authorize: AuthorizeDeps;
@@ -112,12 +114,14 @@ export async function buildAuthWing(config: Config, { storage, fhir, discovery }
     // The client-assertion jti ledger, under a prefix no assertion jti is confused with.
     consumeLaunch: (clientId, jti, expiresAt) => issued.jtis.consume(clientId, `launch:${jti}`, expiresAt, now()),
   };
+  const adminDeps = { ...auth, clients: registryClients, tenantHoldings: createTenantHoldings(storage.authDb), newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses };
   return {
     ...registry,
     ...issued,
     records,
     registration,
-    admin: createRegistryAdmin({ ...auth, clients: registryClients, tenantHoldings: createTenantHoldings(storage.authDb), newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses }),
+    admin: createRegistryAdmin(adminDeps),
+    tenantAdmin: (tenantId) => createRegistryAdmin(adminDeps, { tenant: tenantId }),
     rpcMethods,
     authorize,
     apps: createAuthorizedApps({ grants, clients: here.clients, patientName: records.patientName, now }),

@@ -89,6 +89,14 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, fhirGate 
           grantTypes: TENANT_GRANT_TYPES,
         },
       },
+      admin: {
+        admin: auth.tenantAdmin(tenantId),
+        // Its administrators are its Users with the role admin; the root client manages every tenant.
+        access: { ...auth.adminAccess, users: registry.users, tenantAdministrators: true },
+        baseUrl: issuer,
+        defaultPageSize: config.fhir.defaultPageSize,
+        maxPageSize: config.fhir.maxPageSize,
+      },
       discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },
       signingKeys: auth.signingKeys,
       cors: { allowedOrigins: config.cors.allowedOrigins },

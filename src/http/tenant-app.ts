@@ -10,6 +10,12 @@ import { jwksRoute } from './oauth/jwks-route.ts';
 import { renderOAuthError } from './oauth/oauth-errors.ts';
 import { preRouteErrors } from './pre-route-errors.ts';
 import { tokenPlugin, type TokenPluginOptions } from './token/token-plugin.ts';
+import { adminPlugin, type AdminPluginOptions } from './admin/admin-plugin.ts';
+import { renderAdminError } from './admin/admin-render.ts';
+import { noStore } from './no-store.ts';
+
+/** What a tenant's administrators manage at /t/{tenant}/…: not tenants themselves. */
+export const TENANT_ADMIN_KINDS = ['Client', 'User', 'AccessPolicy'] as const;
 
 /** One tenant's surfaces, below its `/t/{tenant}` prefix (the dispatcher strips it before they route). */
 export interface TenantAppOptions {
@@ -18,6 +24,8 @@ export interface TenantAppOptions {
   /** Shared with every other tenant's FHIR API and the default one: one process, one budget. */
   fhirGate: ConcurrencyGate;
   token: Omit<TokenPluginOptions, 'maxJsonDepth'>;
+  /** The tenant's admin API (its administrators, and the root client). */
+  admin: Omit<AdminPluginOptions, 'maxJsonDepth' | 'kinds'>;
   discovery: DiscoveryPluginOptions;
   /** One JWKS serves every tenant; each tenant's discovery names it under its own issuer too. */
   signingKeys: SigningKeys;
@@ -34,7 +42,13 @@ export interface TenantAppOptions {
  * until it is bound to the tenant too: nothing falls through to the default tenant's surfaces.
  */
 export async function buildTenantApp(options: TenantAppOptions): Promise<FastifyInstance> {
-  const preRoute = preRouteErrors([{ prefixes: [ENDPOINTS.fhir.path], render: renderFhirError }], renderOAuthError);
+  const preRoute = preRouteErrors(
+    [
+      { prefixes: [ENDPOINTS.fhir.path], render: renderFhirError },
+      { prefixes: TENANT_ADMIN_KINDS.map((kind) => `/${kind}`), render: (error, request, reply) => renderAdminError(error, request, noStore(reply)) },
+    ],
+    renderOAuthError,
+  );
   const app = Fastify({
     logger: { level: options.logLevel },
     bodyLimit: options.maxBodyBytes,
@@ -48,6 +62,7 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
   await app.register(discoveryPlugin, options.discovery);
   await app.register(async (jwks) => jwksRoute(jwks, options.signingKeys));
   await app.register(tokenPlugin, { ...options.token, maxJsonDepth: options.maxJsonDepth });
+  await app.register(adminPlugin, { ...options.admin, kinds: TENANT_ADMIN_KINDS, maxJsonDepth: options.maxJsonDepth });
   await app.ready();
   return app;
 }

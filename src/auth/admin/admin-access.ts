@@ -36,7 +36,15 @@ export interface AdminAccessDeps {
   clientThrottle: ClientAuthThrottle;
   /** Wrong developer passwords per account: the sign-in page's count of the account, one budget per password. */
   accountThrottle: FailureThrottle;
+  /**
+   * A tenant's own admin API: only the root client and that tenant's Users with the role `admin` sign in (no Client,
+   * no developer), and such a User may do everything there, as the root client may everywhere.
+   */
+  tenantAdministrators?: true;
 }
+
+/** Users with this role administer their tenant (its Clients, Users and AccessPolicies). */
+export const ADMIN_ROLE = 'admin';
 
 /**
  * Whose HTTP Basic credentials these are: the root client, an active Client with a matching secret,
@@ -50,7 +58,7 @@ export async function authenticateBasic(authorization: string | undefined, deps:
   if (isRootClient(authorization, deps.root)) return { kind: 'root' };
   const credentials = parseBasicAuthorization(authorization);
   if (!credentials) return undefined;
-  const client = await deps.clients.get(credentials.username);
+  const client = deps.tenantAdministrators ? undefined : await deps.clients.get(credentials.username);
   if (client) {
     const secretOk = client.active !== false && clientSecretMatches(client, credentials.password, deps.secrets);
     const decision = await deps.clientThrottle.settle(credentials.username, secretOk);
@@ -62,7 +70,7 @@ export async function authenticateBasic(authorization: string | undefined, deps:
   // As at the sign-in page, a deactivated User's password is a failure; the developer role is a matter of access.
   const decision = await deps.accountThrottle.settle(credentials.username, user !== undefined && passwordOk && user.active !== false);
   if (!decision.allowed) return { kind: 'throttled', retryAfterSeconds: decision.retryAfterSeconds };
-  if (!user || !passwordOk || user.active === false || !user.roles?.includes(DEVELOPER_ROLE)) return undefined;
+  if (!user || !passwordOk || user.active === false || !user.roles?.includes(deps.tenantAdministrators ? ADMIN_ROLE : DEVELOPER_ROLE)) return undefined;
   return { kind: 'user', user };
 }
 
@@ -72,6 +80,7 @@ export async function authenticateBasic(authorization: string | undefined, deps:
  */
 export async function mayCall(caller: AdminCaller, request: PolicyRequestContext, deps: AdminAccessDeps): Promise<boolean> {
   if (caller.kind === 'root') return true;
+  if (deps.tenantAdministrators) return caller.kind === 'user' && caller.user.roles?.includes(ADMIN_ROLE) === true;
   if (caller.kind === 'user') return evaluatePolicies(await deps.policies.all(), { ...request, user: publicUser(caller.user) });
   const { secret: _secret, ...client } = caller.client;
   return evaluatePolicies(await deps.policies.all(), { ...request, client });

@@ -67,7 +67,25 @@ export interface RegistryAdmin {
   rotateSecret(id: string, caller: AdminCaller): Promise<RegistryResource>;
 }
 
-export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
+/** A tenant's own admin API: only what is bound to `tenant` is seen or changed, and everything written is bound to it. */
+export interface RegistryAdminScope {
+  tenant: string;
+}
+
+export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdminScope): RegistryAdmin {
+  /** Whether the resource is this admin's to see: every one for the deployment's, the tenant's own for a tenant's. */
+  const visible = (resource: RegistryResource | undefined): boolean => resource !== undefined && (scope === undefined || resource.meta?._tenant === scope.tenant);
+  /** The body bound to the tenant (a tenant's admin cannot bind anything elsewhere, nor make it global). */
+  const bound = (kind: AdminKind, body: unknown): unknown => {
+    if (!scope) return body;
+    if (kind === 'Tenant') throw notFound('Tenants are managed by the root client');
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+    const meta = (body as RegistryResource).meta;
+    if (meta?._tenant !== undefined && meta._tenant !== scope.tenant) {
+      throw new AdminError(422, adminIssue('business-rule', `${kind}.meta._tenant: this tenant's admin API writes for tenant "${scope.tenant}" only`, `${kind}.meta._tenant`));
+    }
+    return { ...body, meta: { ...(meta ?? {}), _tenant: scope.tenant } };
+  };
   // One code path for the three kinds; each kind's own validator guarantees the shape stored.
   const repo = (kind: AdminKind) =>
     ({ Client: deps.clients, User: deps.users, AccessPolicy: deps.policies, Tenant: deps.tenants })[kind] as unknown as RegistryRepository<RegistryResource>;
@@ -120,7 +138,7 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
   return {
     async read(kind, id, options = {}) {
       const found = ADMIN_ID.test(id) ? await repo(kind).get(id) : undefined;
-      if (!found) throw notFound(`${kind}/${id} is not known`);
+      if (!found || !visible(found)) throw notFound(`${kind}/${id} is not known`);
       return kind === 'Client' && options.revealSecret ? withSecret(found as StoredClient) : present(kind, found);
     },
 
@@ -132,9 +150,14 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
       // What the body leaves out is kept from the stored resource (a Client's secret, a User's password), so the
       // write is a compare-and-swap on the version read: a secret rotated or a password changed meanwhile is never
       // brought back. Another write in between means reading again.
+      const input = bound(kind, body);
       const saved = await readModifyWrite(repo(kind), id, async (previous) => {
-        const resource = { ...(await prepare(kind, body, id, previous)), id };
-        return previous ? repo(kind).replaceIfUnchanged(resource, previous.meta.versionId) : repo(kind).put(resource);
+        // Ids are the deployment's (a client_id names one client): another tenant's, or a global one, is not replaced.
+        if (previous && !visible(previous)) throw new AdminError(409, adminIssue('conflict', `${kind}/${id}: this id is in use outside this tenant; choose another`));
+        const resource = { ...(await prepare(kind, input, id, previous)), id };
+        if (previous) return repo(kind).replaceIfUnchanged(resource, previous.meta.versionId);
+        // A tenant's admin only creates: an id taken meanwhile is read again (and refused above).
+        return scope ? repo(kind).insertIfAbsent(resource) : repo(kind).put(resource);
       });
       return { resource: present(kind, saved.resource), created: saved.created };
     },
@@ -142,20 +165,21 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
     async create(kind, body) {
       // The id is chosen before the write, so that a Client's secret is encrypted for it.
       const id = deps.newId();
-      const resource = await prepare(kind, body, id, undefined);
+      const resource = await prepare(kind, bound(kind, body), id, undefined);
       const saved = await conflictsAsOutcome(() => repo(kind).put({ ...resource, id }));
       return present(kind, saved.resource);
     },
 
     async delete(kind, id) {
       const found = ADMIN_ID.test(id) ? await repo(kind).get(id) : undefined;
+      if (!visible(found)) throw notFound(`${kind}/${id} is not known`);
       if (kind === 'Tenant' && found) await refuseWhileHolding(id);
       if (!found || !(await repo(kind).delete(id))) throw notFound(`${kind}/${id} is not known`);
       return present(kind, found);
     },
 
     async list(kind, page) {
-      const result = await repo(kind).list(page);
+      const result = await repo(kind).list(scope ? { ...page, tenant: scope.tenant } : page);
       return { total: result.total, resources: result.resources.map((r) => present(kind, r)) };
     },
 
@@ -164,8 +188,10 @@ export function createRegistryAdmin(deps: RegistryAdminDeps): RegistryAdmin {
       const { resource } = await readModifyWrite(deps.clients as RegistryRepository<RegistryResource>, ADMIN_ID.test(id) ? id : undefined, async (stored) => {
         const found = stored as StoredClient | undefined;
         // Whether someone else's Client exists is not told: 403 before 404 for anyone but the root client.
+        if (found && !visible(found)) throw notFound(`Client/${id} is not known`);
         const isOwner = caller.kind === 'user' && found !== undefined && found.owner === `User/${caller.user.id}`;
-        if (caller.kind !== 'root' && !isOwner) {
+        // On a tenant's admin API, only its administrators sign in: each may rotate its Clients' secrets.
+        if (caller.kind !== 'root' && !isOwner && scope === undefined) {
           throw new AdminError(403, adminIssue('forbidden', 'Only the root client, or the developer who owns the Client, may rotate its secret'));
         }
         if (!found) throw notFound(`Client/${id} is not known`);

@@ -72,6 +72,7 @@ export function cacheRegistryReads<T extends RegistryResource>(repository: Regis
     // A locking read is never served from the cache.
     getForUpdate: (id) => repository.getForUpdate(id),
     put: (resource) => forget(() => repository.put(resource), resource.id),
+    insertIfAbsent: (resource) => forget(() => repository.insertIfAbsent(resource), resource.id),
     replaceIfUnchanged: (resource, versionId) => forget(() => repository.replaceIfUnchanged(resource, versionId), resource.id),
     create: async (resource) => {
       const created = await forget(() => repository.create(resource), undefined);

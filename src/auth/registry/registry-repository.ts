@@ -34,6 +34,8 @@ export interface PutResult<T extends RegistryResource> {
 export interface ListRequest {
   count: number;
   offset: number;
+  /** Only the resources bound to this tenant (meta._tenant); absent: all. */
+  tenant?: string;
 }
 
 export interface ListPage<T extends RegistryResource> {
@@ -60,6 +62,8 @@ export interface RegistryRepository<T extends RegistryResource> {
   replaceIfUnchanged(resource: T & { id: string }, versionId: string): Promise<PutResult<T> | undefined>;
   /** Create or replace under resource.id (which must be set). */
   put(resource: T & { id: string }): Promise<PutResult<T>>;
+  /** Create under resource.id only while no resource has it: undefined when one does (written meanwhile, perhaps). */
+  insertIfAbsent(resource: T & { id: string }): Promise<PutResult<T> | undefined>;
   /** Create under a new server-assigned UUID; any id on the input is ignored. */
   create(resource: T): Promise<Stored<T>>;
   /** False when there was nothing to delete. */

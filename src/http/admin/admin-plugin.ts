@@ -17,6 +17,8 @@ export interface AdminPluginOptions {
   defaultPageSize: number;
   maxPageSize: number;
   maxJsonDepth: number;
+  /** The kinds served (a tenant's admin API has no /Tenant); absent: all. */
+  kinds?: readonly AdminKind[];
 }
 
 type Interaction = 'read' | 'list' | 'create' | 'update' | 'delete';
@@ -63,7 +65,7 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
     return caller;
   }
 
-  for (const kind of ADMIN_KINDS) {
+  for (const kind of options.kinds ?? ADMIN_KINDS) {
     app.get(`/${kind}/:id`, async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
       const caller = await authorize(request, kind, 'read');
       return send(request, reply, 200, await admin.read(kind, request.params.id, { revealSecret: caller.kind === 'root' }));

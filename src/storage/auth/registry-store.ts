@@ -109,6 +109,19 @@ export function createRegistryStore<T extends RegistryResource>(
       return { resource: toStored<T>(row.content), created: row.inserted === true } satisfies PutResult<T>;
     },
 
+    async insertIfAbsent(resource) {
+      const lastUpdated = options.now().toISOString();
+      const rows = await write(() =>
+        sql.query<ContentRow>(
+          `INSERT INTO ${table} (id, version_id, last_updated, tenant, content)
+           VALUES ($1, 1, $4, $2, $3::jsonb) ON CONFLICT (id) DO NOTHING RETURNING content::text AS content`,
+          [resource.id, tenantOf(resource), stamp(resource, resource.id, lastUpdated), lastUpdated],
+        ),
+      );
+      const row = rows[0];
+      return row && ({ resource: toStored<T>(row.content), created: true } satisfies PutResult<T>);
+    },
+
     async create(resource) {
       const id = options.newId();
       const lastUpdated = options.now().toISOString();
@@ -129,11 +142,18 @@ export function createRegistryStore<T extends RegistryResource>(
       return rows.length > 0;
     },
 
-    async list({ count, offset }: ListRequest): Promise<ListPage<T>> {
-      const [rows, totals] = await Promise.all([
-        sql.query<ContentRow>(`SELECT content::text AS content FROM ${table} ORDER BY id LIMIT $1 OFFSET $2`, [count, offset]),
-        sql.query<{ total: string | number }>(`SELECT count(*) AS total FROM ${table}`),
-      ]);
+    async list({ count, offset, tenant }: ListRequest): Promise<ListPage<T>> {
+      const [rows, totals] = await Promise.all(
+        tenant === undefined
+          ? [
+              sql.query<ContentRow>(`SELECT content::text AS content FROM ${table} ORDER BY id LIMIT $1 OFFSET $2`, [count, offset]),
+              sql.query<{ total: string | number }>(`SELECT count(*) AS total FROM ${table}`),
+            ]
+          : [
+              sql.query<ContentRow>(`SELECT content::text AS content FROM ${table} WHERE tenant = $3 ORDER BY id LIMIT $1 OFFSET $2`, [count, offset, tenant]),
+              sql.query<{ total: string | number }>(`SELECT count(*) AS total FROM ${table} WHERE tenant = $1`, [tenant]),
+            ],
+      );
       return { resources: rows.map((r) => toStored<T>(r.content)), total: Number(totals[0]?.total ?? 0) };
     },
   };
