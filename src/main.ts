@@ -109,6 +109,10 @@ function banner(config: Config, portico: Portico, database = portico.databaseInU
         : `  Sandbox data: already seeded (${s.patientsSkipped} patients)`,
     );
   }
+  if (portico.demoTenant) {
+    const t = portico.demoTenant;
+    lines.push(`  Demo tenant ${t.id}: FHIR base ${t.fhirBaseUrl} (${t.seeded.patientsDone} patients of its own), token endpoint ${config.baseUrl}/t/${t.id}/auth/token (client_credentials: the demo backend client with portico assertion --aud set to it)`);
+  }
   for (const login of portico.sandboxLogins ?? []) {
     lines.push(`  Sandbox user: ${login.email} / ${login.password}  (${login.fhirUser})`);
   }

@@ -55,6 +55,8 @@ export interface Portico {
   sessions: SessionService;
   /** Sandbox start-up seeding (MODE=sandbox, SEED=demo): what it wrote, or found already written. */
   seeded?: SeedProgress;
+  /** The demo tenant (MODE=sandbox, SEED=demo): its FHIR base and what was seeded there. */
+  demoTenant?: { id: string; fhirBaseUrl: string; seeded: SeedProgress };
   /** Clients, Users and AccessPolicies (the authorization server's registry). */
   auth: AuthStores;
   /** Sandbox sign-ins (MODE=sandbox, SEED=demo), printed at start. */
@@ -96,7 +98,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
   try {
     const discovery = buildDiscoveryDocuments(config.baseUrl);
     const fhir = buildFhirWing(config, { storage, definitions, security: discovery.capabilitySecurity }, runtime);
-    const seeded = config.mode === 'sandbox' ? await seedSandboxPopulation(config, storage, fhir, runtime) : undefined;
+    const population = config.mode === 'sandbox' ? await seedSandboxPopulation(config, storage, fhir, runtime) : undefined;
     // Planner statistics: fresh after seeding, then kept fresh in the background (PGlite has no autovacuum).
     await storage.refreshStatistics();
     const auth = await buildAuthWing(config, { storage, fhir, discovery }, runtime);
@@ -124,7 +126,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       grants: auth.grants,
       tokens: auth.tokens,
       auth: auth.auth,
-      ...(seeded ? { seeded } : {}),
+      ...(population ? { seeded: population.seeded, demoTenant: population.tenant } : {}),
       ...(sandbox?.logins ? { sandboxLogins: sandbox.logins } : {}),
       ...(sandbox?.demoClients ? { demoClients: sandbox.demoClients } : {}),
       bulkExport: { store: bulk.store, worker: bulk.worker },

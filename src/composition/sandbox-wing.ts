@@ -5,7 +5,9 @@ import { createDemoKeyFile } from '../sandbox/auth/demo-backend-key.ts';
 import { seedDemoClients, type DemoClient } from '../sandbox/auth/demo-clients.ts';
 import { seedDemoTenant } from '../sandbox/auth/demo-tenant.ts';
 import { seedSandboxUsers, type SandboxLogin } from '../sandbox/auth/sandbox-users.ts';
-import { SANDBOX_START_SEED, seedPopulation, type SeedProgress } from '../sandbox/fhir/seed-population.ts';
+import { DEMO_TENANT_SEED, SANDBOX_START_SEED, seedPopulation, type SeedProgress } from '../sandbox/fhir/seed-population.ts';
+import { DEMO_TENANT } from '../sandbox/auth/demo-tenant.ts';
+import { storageTenant } from '../storage/tenant-key.ts';
 import { sandboxSurfaces } from '../sandbox/http/sandbox-surfaces.ts';
 import { createSeedLedger } from '../sandbox/storage/seed-progress-store.ts';
 import type { AuthWing } from './auth-wing.ts';
@@ -28,9 +30,18 @@ export interface SandboxWing {
  * twin) skip it. Before the planner statistics are first refreshed, so that they count it. Through the bulk path
  * (the same rows as the repository's, in a few statements per batch): most of a first start's time otherwise.
  */
-export async function seedSandboxPopulation(config: Config, storage: StorageWing, fhir: FhirWing, { now }: Runtime): Promise<SeedProgress | undefined> {
+export async function seedSandboxPopulation(config: Config, storage: StorageWing, fhir: FhirWing, { now }: Runtime): Promise<SandboxPopulation | undefined> {
   if (config.seed !== 'demo') return undefined;
-  return seedPopulation(createSeedLedger(storage.db, { indexResource: fhir.indexResource, now, path: 'bulk' }), SANDBOX_START_SEED);
+  const ledger = (tenant: string) => createSeedLedger(storage.db, { tenant: storageTenant(tenant), indexResource: fhir.indexResource, now, path: 'bulk' });
+  const seeded = await seedPopulation(ledger('default'), SANDBOX_START_SEED);
+  const tenant = await seedPopulation(ledger(DEMO_TENANT.id), DEMO_TENANT_SEED);
+  return { seeded, tenant: { id: DEMO_TENANT.id, fhirBaseUrl: `${config.baseUrl}/t/${DEMO_TENANT.id}/fhir`, seeded: tenant } };
+}
+
+/** What a demo sandbox start seeded: the default tenant's population, and the demo tenant's. */
+export interface SandboxPopulation {
+  seeded: SeedProgress;
+  tenant: { id: string; fhirBaseUrl: string; seeded: SeedProgress };
 }
 
 /** The sandbox's sign-ins and demo clients (SEED=demo), and its own HTTP surfaces. */

@@ -115,11 +115,15 @@ if (drivers.includes('postgres')) {
         const both = await Promise.all([createPortico(config, { definitions: definitions() }), createPortico(config, { definitions: definitions() })]);
         try {
           // The lock serialises the two: each batch is written by exactly one of them, never twice.
-          const written = both.map((p) => p.seeded?.resourcesWritten ?? 0);
-          const [row] = await both[0]!.db.query<{ versions: string; resources: string; patients: string }>(
-            "SELECT (SELECT count(*) FROM resource_version)::text AS versions, (SELECT count(*) FROM resource)::text AS resources, (SELECT count(*) FROM resource WHERE resource_type = 'Patient')::text AS patients",
+          // Both populations: the default tenant's and the demo tenant's.
+          const written = both.map((p) => (p.seeded?.resourcesWritten ?? 0) + (p.demoTenant?.seeded.resourcesWritten ?? 0));
+          const [row] = await both[0]!.db.query<{ versions: string; resources: string; patients: string; tenantPatients: string }>(
+            `SELECT (SELECT count(*) FROM resource_version)::text AS versions, (SELECT count(*) FROM resource)::text AS resources,
+                    (SELECT count(*) FROM resource WHERE tenant = '' AND resource_type = 'Patient')::text AS patients,
+                    (SELECT count(*) FROM resource WHERE tenant = 'my-clinic' AND resource_type = 'Patient')::text AS "tenantPatients"`,
           );
           assert.equal(Number(row?.patients), 25);
+          assert.equal(Number(row?.tenantPatients), 10);
           assert.equal(Number(row?.versions), Number(row?.resources), 'no resource written twice');
           assert.equal(written[0]! + written[1]!, Number(row?.resources));
         } finally {

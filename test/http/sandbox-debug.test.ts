@@ -42,6 +42,21 @@ for (const driver of drivers) {
       const tenant = await portico.app.inject({ method: 'GET', url: '/Tenant/my-clinic', headers: { authorization: ROOT_AUTHORIZATION } });
       assert.equal(tenant.statusCode, 200, tenant.body);
       assert.equal(JSON.parse(tenant.body).name, 'My Clinic');
+      // With its own population, apart from the default tenant's.
+      const count = async (url: string) => {
+        const res = await portico.app.inject({ method: 'GET', url, headers: { authorization: ROOT_AUTHORIZATION } });
+        assert.equal(res.statusCode, 200, res.body);
+        return JSON.parse(res.body).total as number;
+      };
+      assert.equal(await count('/t/my-clinic/fhir/Patient?_summary=count'), 10);
+      assert.equal(portico.demoTenant?.seeded.patientsDone, 10);
+      assert.equal(portico.demoTenant?.fhirBaseUrl, 'http://portico.test/t/my-clinic/fhir');
+      const defaultPatients = await count('/fhir/Patient?_summary=count');
+      assert.ok(defaultPatients >= 25, `the default tenant keeps its own ${defaultPatients} patients`);
+      const first = await portico.app.inject({ method: 'GET', url: '/t/my-clinic/fhir/Patient/test-pt-1', headers: { authorization: ROOT_AUTHORIZATION } });
+      const firstDefault = await portico.app.inject({ method: 'GET', url: '/fhir/Patient/test-pt-1', headers: { authorization: ROOT_AUTHORIZATION } });
+      assert.equal(first.statusCode, 200, first.body);
+      assert.notDeepEqual(JSON.parse(first.body).name, JSON.parse(firstDefault.body).name, 'other people behind the same ids');
     });
 
     it('the demo confidential client authenticates at the token endpoint with its secret; a wrong secret is refused and nothing is issued', async () => {

@@ -90,3 +90,6 @@ export async function seedPopulation(ledger: SeedLedger, options: SeedOptions): 
 
 /** Start-up seeding of a sandbox: the demo population, small enough for the repository write path. */
 export const SANDBOX_START_SEED = { seed: 'demo', patients: 25, batchSize: 25 } as const;
+
+/** The demo tenant's own population: smaller, and drawn from its own seed (other people behind the same ids). */
+export const DEMO_TENANT_SEED = { seed: 'my-clinic', patients: 10, batchSize: 10 } as const;
