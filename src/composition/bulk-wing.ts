@@ -7,6 +7,8 @@ import { createExportStore } from '../storage/bulk/export-store.ts';
 import type { Database } from '../storage/database.ts';
 import { replicaCaughtUp } from '../storage/replica-lag.ts';
 import { createResourceStore } from '../storage/resource-store.ts';
+import { storageTenant, tenantOfStorage } from '../storage/tenant-key.ts';
+import type { FhirDeps } from '../fhir/interaction.ts';
 import type { FhirWing } from './fhir-wing.ts';
 import type { Runtime } from './runtime.ts';
 import type { StorageWing } from './storage-wing.ts';
@@ -21,18 +23,34 @@ export interface BulkWing {
   worker: ExportWorker;
   /** Kick-off, status, cancel and downloads, for the FHIR API. */
   service: ExportService;
+  /** The same for a tenant's FHIR API: its jobs only, reading its resources. */
+  serviceAt(tenantId: string, fhir: FhirDeps): ExportService;
 }
 
 /** Bulk Data export: its jobs in the database, a worker that runs them, the service the FHIR API calls. */
 export function buildBulkWing(config: Config, { storage, fhir }: { storage: StorageWing; fhir: FhirWing }, { now, log }: Runtime): BulkWing {
   const settings = config.bulkExport;
-  const store = createExportStore(storage.db, { files: settings.files, directory: settings.directory });
+  const storeAt = (tenantId: string) => createExportStore(storage.db, { files: settings.files, directory: settings.directory, tenant: storageTenant(tenantId) });
+  const store = storeAt('default');
   // The worker is background work on the FHIR pool: it waits for a connection rather than being refused one.
   const exportDb = storage.db.background();
   // Its pages are read on the replica when there is one (README, "Scaling").
   const replica = storage.readDb?.background();
   const exportRepository = createResourceStore(exportDb, { indexResource: fhir.indexResource, now, ...(replica ? { replica } : {}) });
   const jobs = createExportStore(exportDb, { files: settings.files, directory: settings.directory });
+  // A job reads its own tenant's resources, and refers to them under that tenant's FHIR base.
+  const partitions = new Map<string, { repository: typeof exportRepository; jsonReader: typeof exportRepository; settings: FhirDeps['settings'] }>();
+  const partition = (key: string) => {
+    let found = partitions.get(key);
+    if (!found) {
+      const repository = createResourceStore(exportDb, { tenant: key, indexResource: fhir.indexResource, now, ...(replica ? { replica } : {}) });
+      const tenantId = tenantOfStorage(key);
+      const baseUrl = tenantId === 'default' ? fhir.fhir.settings.baseUrl : `${config.baseUrl}/t/${tenantId}/fhir`;
+      found = { repository, jsonReader: repository, settings: { ...fhir.fhir.settings, baseUrl } };
+      partitions.set(key, found);
+    }
+    return found;
+  };
   const worker = createExportWorker({
     runner: {
       store: replica ? afterReplicaCatchesUp(jobs, exportDb, replica, settings.leaseSeconds, log) : jobs,
@@ -44,6 +62,7 @@ export function buildBulkWing(config: Config, { storage, fhir }: { storage: Stor
       compartment: fhir.compartment,
       index: fhir.indexResource,
       now,
+      partition,
       limits: {
         maxLinesPerFile: settings.maxResourcesPerFile,
         chunkBytes: BULK_EXPORT_CHUNK_BYTES,
@@ -57,18 +76,19 @@ export function buildBulkWing(config: Config, { storage, fhir }: { storage: Stor
     maxAttempts: BULK_EXPORT_MAX_ATTEMPTS,
     onError: (err) => log().error({ err }, 'bulk export worker failed'),
   });
-  const service = createExportService({
-    store,
-    fhir: fhir.fhir,
-    compartment: fhir.compartment,
-    settings: {
-      maxConcurrentPerClient: settings.maxConcurrentPerClient,
-      retentionSeconds: settings.retentionSeconds,
-      retryAfterSeconds: Math.max(1, Math.ceil(settings.pollIntervalMs / 1000)),
-    },
-    wake: () => worker.wake(),
-  });
-  return { store, worker, service };
+  const serviceOver = (exportStore: typeof store, fhirDeps: FhirDeps) =>
+    createExportService({
+      store: exportStore,
+      fhir: fhirDeps,
+      compartment: fhir.compartment,
+      settings: {
+        maxConcurrentPerClient: settings.maxConcurrentPerClient,
+        retentionSeconds: settings.retentionSeconds,
+        retryAfterSeconds: Math.max(1, Math.ceil(settings.pollIntervalMs / 1000)),
+      },
+      wake: () => worker.wake(),
+    });
+  return { store, worker, service: serviceOver(store, fhir.fhir), serviceAt: (tenantId, fhirDeps) => serviceOver(storeAt(tenantId), fhirDeps) };
 }
 
 /**

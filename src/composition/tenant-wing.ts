@@ -15,6 +15,7 @@ import { createResourceStore } from '../storage/resource-store.ts';
 import { storageTenant } from '../storage/tenant-key.ts';
 import { SMART_STYLE_PATH } from '../ui/smart-style.ts';
 import { VERIFIED_TOKEN_MAX_AGE_SECONDS, type AuthWing } from './auth-wing.ts';
+import type { BulkWing } from './bulk-wing.ts';
 import type { FhirWing } from './fhir-wing.ts';
 import type { Runtime } from './runtime.ts';
 import type { StorageWing } from './storage-wing.ts';
@@ -33,6 +34,7 @@ export interface TenantWingInputs {
   storage: StorageWing;
   fhir: FhirWing;
   auth: AuthWing;
+  bulk: BulkWing;
   fhirGate: ConcurrencyGate;
 }
 
@@ -42,7 +44,7 @@ export interface TenantWingInputs {
  * (and the global ones). One application per tenant, built when first asked for and kept; the database pools, the
  * signing keys, the grants and the FHIR gate are the process's.
  */
-export function buildTenantWing(config: Config, { storage, fhir, auth, fhirGate }: TenantWingInputs, { now }: Runtime): TenantWing {
+export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhirGate }: TenantWingInputs, { now }: Runtime): TenantWing {
   const apps = new Map<string, Promise<FastifyInstance>>();
 
   async function build(tenantId: string): Promise<FastifyInstance> {
@@ -77,6 +79,7 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, fhirGate 
           policySubject: createPolicySubjectLoader(registry),
         }),
       },
+      bulk: { service: bulk.serviceAt(tenantId, fhirDeps) },
       fhirGate,
       token: {
         deps: {

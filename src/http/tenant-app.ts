@@ -5,6 +5,7 @@ import type { FhirDeps } from '../fhir/interaction.ts';
 import { corsHook, type CorsOptions } from './cors/cors-policy.ts';
 import { discoveryPlugin, type DiscoveryPluginOptions } from './discovery/discovery-plugin.ts';
 import type { ConcurrencyGate } from './fhir/concurrency-gate.ts';
+import type { BulkRouteOptions } from './fhir/bulk-routes.ts';
 import { fhirPlugin, renderError as renderFhirError, type FhirAuthOptions } from './fhir/fhir-plugin.ts';
 import { jwksRoute } from './oauth/jwks-route.ts';
 import { renderOAuthError } from './oauth/oauth-errors.ts';
@@ -21,6 +22,8 @@ export const TENANT_ADMIN_KINDS = ['Client', 'User', 'AccessPolicy'] as const;
 export interface TenantAppOptions {
   fhir: FhirDeps;
   fhirAuth: FhirAuthOptions;
+  /** Bulk Data export of the tenant's resources. */
+  bulk: BulkRouteOptions;
   /** Shared with every other tenant's FHIR API and the default one: one process, one budget. */
   fhirGate: ConcurrencyGate;
   token: Omit<TokenPluginOptions, 'maxJsonDepth'>;
@@ -37,7 +40,7 @@ export interface TenantAppOptions {
 }
 
 /**
- * The HTTP application of one tenant: the surfaces that know their tenant so far (the FHIR API on its own data,
+ * The HTTP application of one tenant: the surfaces that know their tenant so far (the FHIR API on its own data with Bulk Data export,
  * discovery naming its own issuer and endpoints, the JWKS, and the token side). Everything else answers 404 here
  * until it is bound to the tenant too: nothing falls through to the default tenant's surfaces.
  */
@@ -58,7 +61,7 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     frameworkErrors: (error, request, reply) => preRoute(error, request, reply as FastifyReply),
   });
   app.addHook('onRequest', corsHook(options.cors));
-  await app.register(fhirPlugin, { prefix: ENDPOINTS.fhir.path, deps: options.fhir, maxJsonDepth: options.maxJsonDepth, auth: options.fhirAuth, gate: options.fhirGate });
+  await app.register(fhirPlugin, { prefix: ENDPOINTS.fhir.path, deps: options.fhir, maxJsonDepth: options.maxJsonDepth, auth: options.fhirAuth, gate: options.fhirGate, bulk: options.bulk });
   await app.register(discoveryPlugin, options.discovery);
   await app.register(async (jwks) => jwksRoute(jwks, options.signingKeys));
   await app.register(tokenPlugin, { ...options.token, maxJsonDepth: options.maxJsonDepth });

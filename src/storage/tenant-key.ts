@@ -5,3 +5,8 @@
 export function storageTenant(tenantId: string): string {
   return tenantId === 'default' ? '' : tenantId;
 }
+
+/** The tenant id a tenant column value stands for (storageTenant's inverse). */
+export function tenantOfStorage(key: string): string {
+  return key === '' ? 'default' : key;
+}

@@ -47,6 +47,8 @@ export interface ExportJob {
   createdAt: string;
   expiresAt: string;
   attempts: number;
+  /** Which data set the job reads (a tenant's, opaque here): the worker reads through that partition's repository. */
+  partition: string;
   progress?: string;
   completedAt?: string;
 }

@@ -29,6 +29,11 @@ export interface ExportRunnerDeps {
   now: () => Date;
   /** True once the process is shutting down: the job in hand is given back to the queue. */
   stopped?: () => boolean;
+  /**
+   * The resources of a job's partition (ExportJob.partition) and the FHIR base they are served under, when jobs
+   * of several partitions share this runner; absent: `repository`, `jsonReader` and `settings` for every job.
+   */
+  partition?: (partition: string) => Pick<ExportRunnerDeps, 'repository' | 'jsonReader' | 'settings'>;
   limits: FileLimits & {
     /** Resources read per database page. */
     pageSize: number;
@@ -56,7 +61,8 @@ type StoredSearch = Pick<SearchRequest, 'conditions' | 'cursor'> & { resourceTyp
  * page into NDJSON files (one type per file), within the access recorded at kick-off, renewing
  * the lease as it goes. Resources are those current at the job's transactionTime.
  */
-export async function runExport(job: ExportJob, lease: ExportLease, deps: ExportRunnerDeps): Promise<RunResult> {
+export async function runExport(job: ExportJob, lease: ExportLease, runnerDeps: ExportRunnerDeps): Promise<RunResult> {
+  const deps: ExportRunnerDeps = runnerDeps.partition ? { ...runnerDeps, ...runnerDeps.partition(job.partition) } : runnerDeps;
   let files = 0;
   // Writers share the file numbering: parallel streams each write their own files.
   const newWriter = () => createExportFileWriter(deps.store, job.id, lease.owner, deps.limits, () => files++);

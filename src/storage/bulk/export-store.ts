@@ -20,9 +20,10 @@ interface JobRow {
   attempts: number | string;
   progress: string | null;
   completed_at: string | Date | null;
+  tenant: string;
 }
 
-const JOB_COLUMNS = 'id, client_id, status, request, access, transaction_time, created_at, expires_at, attempts, progress, completed_at';
+const JOB_COLUMNS = 'id, client_id, status, request, access, transaction_time, created_at, expires_at, attempts, progress, completed_at, tenant';
 /** Jobs still to run or running: they count against a client's concurrent-export limit. */
 const ACTIVE = `status IN ('queued', 'running')`;
 /** At most the chunks one read of a file takes, and about the bytes (a larger chunk is a read alone). */
@@ -45,6 +46,7 @@ function toJob(row: JobRow): ExportJob {
     createdAt: instant(row.created_at),
     expiresAt: instant(row.expires_at),
     attempts: Number(row.attempts),
+    partition: row.tenant,
     ...(row.progress !== null ? { progress: row.progress } : {}),
     ...(row.completed_at !== null ? { completedAt: instant(row.completed_at) } : {}),
   };
@@ -67,7 +69,10 @@ export interface ExportContentOptions {
    * (files written before a change of setting). Undefined: nothing on disk (DATA_DIR memory://).
    */
   directory: string | undefined;
-  /** The tenant whose resources `copyStoredPage` reads (default ''). */
+  /**
+   * The tenant (its key in the resource tables) whose jobs this store serves: `create` files jobs under it, and
+   * `get` and `remove` see only its jobs. Absent: every tenant's jobs (a worker's store), new ones the default's.
+   */
   tenant?: string;
 }
 
@@ -129,9 +134,9 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
         );
         if (Number(active?.n ?? 0) >= maxActive) return false;
         await tx.query(
-          `INSERT INTO bulk_export_job (id, client_id, status, request, access, transaction_time, created_at, expires_at)
-           VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7)`,
-          [job.id, job.clientId, JSON.stringify(job.request), JSON.stringify(job.access), job.transactionTime.toISOString(), now.toISOString(), job.expiresAt.toISOString()],
+          `INSERT INTO bulk_export_job (id, client_id, status, request, access, transaction_time, created_at, expires_at, tenant)
+           VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8)`,
+          [job.id, job.clientId, JSON.stringify(job.request), JSON.stringify(job.access), job.transactionTime.toISOString(), now.toISOString(), job.expiresAt.toISOString(), content.tenant ?? ''],
         );
         return true;
       });
@@ -139,11 +144,14 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
 
     async get(id) {
       const [row] = await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM bulk_export_job WHERE id = $1`, [id]);
-      return row ? toJob(row) : undefined;
+      // Another tenant's job is not this store's: as if it did not exist.
+      return row && (content.tenant === undefined || row.tenant === content.tenant) ? toJob(row) : undefined;
     },
 
     async remove(id) {
-      const rows = await db.query('DELETE FROM bulk_export_job WHERE id = $1 RETURNING id', [id]);
+      const rows = await (content.tenant === undefined
+        ? db.query('DELETE FROM bulk_export_job WHERE id = $1 RETURNING id', [id])
+        : db.query('DELETE FROM bulk_export_job WHERE id = $1 AND tenant = $2 RETURNING id', [id, content.tenant]));
       if (rows.length > 0) await removeContent([id]);
       return rows.length > 0;
     },
@@ -268,7 +276,15 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
       });
     },
 
-    ...(content.files === 'database' ? { copyStoredPage: (jobId: string, owner: string, target: StoredPageTarget, search: SearchRequest) => copyStoredPage(db, content.tenant ?? '', jobId, owner, target, search) } : {}),
+    ...(content.files === 'database'
+      ? {
+          async copyStoredPage(jobId: string, owner: string, target: StoredPageTarget, search: SearchRequest) {
+            // The job's own tenant's resources, whichever store asks: a worker's serves every tenant.
+            const [job] = await db.query<{ tenant: string }>('SELECT tenant FROM bulk_export_job WHERE id = $1', [jobId]);
+            return job ? copyStoredPage(db, job.tenant, jobId, owner, target, search) : 'lost';
+          },
+        }
+      : {}),
 
     async finish(jobId, owner, outcome) {
       // Files in the directory are made durable before the job says they are there.
