@@ -286,6 +286,8 @@ async function main(): Promise<void> {
       if (wanted('bulk-export')) await step('bulk-export', () => scenarios.bulkExport(server, settings), r);
       // Only when asked for: it saturates the server on purpose.
       if (only?.has('mixed')) await step('mixed', () => mixed(server, settings), r);
+      // Only when asked for: it writes (and then removes) a second tenant as large as the first.
+      if (only?.has('tenants')) await step('tenants', () => scenarios.twoTenants(server, settings), r);
     });
     // On PostgreSQL export files default to the database; the directory (BULK_EXPORT_FILES) is measured too.
     if (first && wanted('bulk-export') && databaseUrl) {

@@ -258,6 +258,41 @@ export async function fhirSearch(server: BenchServer, settings: Settings, varian
   };
 }
 
+/**
+ * Tenants: the same searches at the default tenant before and after a second tenant of the same size is written
+ * beside it (the tenant leads every key and index), then removed again. Portico against itself: the reference is
+ * the run with one tenant.
+ */
+export async function twoTenants(server: BenchServer, settings: Settings): Promise<ScenarioResult> {
+  const f = server.fixtures;
+  const fhirPath = pathOf(f.fhirBase);
+  const plan: LoadPlan = {
+    url: f.fhirBase,
+    connections: settings.connections,
+    requests: randomRequests(() => {
+      const s = pick(f.searches);
+      return { path: `${fhirPath}/Observation?${s.query}`, headers: { authorization: `Bearer ${s.token}` } };
+    }),
+  };
+  const one = await porticoMeasure(server, plan, settings);
+  const seeded = await server.tenantCommand('seed-tenant bench-second');
+  process.stderr.write(`bench:   a second tenant of ${server.ready.patients} patients: ${seeded.resources} resources in ${seeded.seconds.toFixed(1)} s\n`);
+  let two: Awaited<ReturnType<typeof porticoMeasure>>;
+  try {
+    two = await porticoMeasure(server, plan, settings);
+  } finally {
+    await server.tenantCommand('drop-tenant bench-second');
+  }
+  process.stderr.write(`bench:   search p99 with two tenants ÷ one: ${(two.m.p99 / Math.max(one.m.p99, 0.001)).toFixed(2)} (${two.m.p99} ÷ ${one.m.p99} ms; target ≤ 1.10)\n`);
+  return {
+    name: `fhir-search, two tenants of ${server.ready.patients} patients`,
+    portico: two.m,
+    statementsPerRequest: two.statementsPerRequest,
+    reference: { name: `the same, one tenant of ${server.ready.patients} patients`, measurement: one.m },
+    target: 0.9,
+  };
+}
+
 export async function fhirCreate(server: BenchServer, settings: Settings): Promise<ScenarioResult> {
   const f = server.fixtures;
   const fhirPath = pathOf(f.fhirBase);

@@ -15,6 +15,8 @@ export interface BenchServer {
   /** With `profileDir`: a CPU profile of Portico's measured phase, started and stopped around each run. */
   profileStart(): Promise<void>;
   profileStop(label: string): Promise<void>;
+  /** `seed-tenant <key>` or `drop-tenant <key>` (bench/server/tenant-seed.ts): answered once done. */
+  tenantCommand(command: string): Promise<{ tenant: string; seconds: number; resources: number }>;
   stop(): Promise<void>;
 }
 
@@ -126,6 +128,20 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     },
     async profileStart() {
       if (options.profileDir) await answerTo('profile-start');
+    },
+    async tenantCommand(command: string) {
+      child.stdin!.write(`${command}\n`);
+      for (;;) {
+        const line = await nextLine();
+        try {
+          const parsed = JSON.parse(line) as { tenantCommand?: { tenant: string; seconds: number; resources: number; error?: string } };
+          if (parsed.tenantCommand?.error) throw new Error(parsed.tenantCommand.error);
+          if (parsed.tenantCommand) return parsed.tenantCommand;
+        } catch (err) {
+          if (err instanceof SyntaxError) options.log(line);
+          else throw err;
+        }
+      }
     },
     async profileStop(label: string) {
       if (!options.profileDir) return;

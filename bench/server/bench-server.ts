@@ -25,6 +25,7 @@ import { startOidcPeer } from './oidc-peer.ts';
 import { createQueryRecorder, type RecordedQuery } from './query-recorder.ts';
 import { processTreeMemory } from './process-memory.ts';
 import { profileCommand } from './phase-profiler.ts';
+import { tenantCommand } from './tenant-seed.ts';
 import type { BenchFixtures, ReadyLine } from '../runner/protocol.ts';
 
 const { values: args } = parseArgs({
@@ -320,6 +321,8 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 
+  // The tenants scenario's second tenant is indexed as the sandbox indexes.
+  const tenantIndexer = createIndexer(portico.fhir.searchRegistry);
   // The runner asks for statement counts between runs (stdin line "stats").
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk: string) => {
@@ -327,6 +330,13 @@ async function main(): Promise<void> {
       const command = line.trim();
       if (command.startsWith('profile-')) {
         void profileCommand(command).then((answer) => process.stdout.write(`${JSON.stringify(answer)}\n`));
+        continue;
+      }
+      if (command.startsWith('seed-tenant ') || command.startsWith('drop-tenant ')) {
+        void tenantCommand(command, db, { patients, indexResource: tenantIndexer }).then(
+          (answer) => process.stdout.write(`${JSON.stringify({ tenantCommand: answer })}\n`),
+          (err: unknown) => process.stdout.write(`${JSON.stringify({ tenantCommand: { error: String(err) } })}\n`),
+        );
         continue;
       }
       if (command !== 'stats' && command !== 'stats-after-gc') continue;
