@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { ENDPOINTS } from '../endpoints.ts';
 import type { FhirDeps } from '../fhir/interaction.ts';
 import { StorageFault } from '../fhir/storage-fault.ts';
@@ -14,6 +14,7 @@ import { noStore } from './no-store.ts';
 import { renderOAuthError } from './oauth/oauth-errors.ts';
 import { oauthPlugin, type OAuthPluginOptions } from './oauth/oauth-plugin.ts';
 import { preRouteErrors } from './pre-route-errors.ts';
+import { serverOptions } from './server-options.ts';
 import { renderRpcError, rpcPlugin, type RpcPluginOptions } from './rpc/rpc-plugin.ts';
 import { pageSecurityHeaders } from './ui/page-headers.ts';
 import { PAGE_PATHS, renderPageError, uiPlugin, type UiPluginOptions } from './ui/ui-plugin.ts';
@@ -70,15 +71,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ],
     renderOAuthError,
   );
-  const app = Fastify({
-    logger: { level: options.logLevel },
-    bodyLimit: options.maxBodyBytes,
-    trustProxy: typeof options.trustProxy === 'object' ? [...options.trustProxy] : options.trustProxy,
-    // URLs like /fhir/Patient?name=a;b keep their semicolons.
-    routerOptions: { ignoreTrailingSlash: true },
-    return503OnClosing: true,
-    frameworkErrors: (error, request, reply) => preRoute(error, request, reply as FastifyReply),
-  });
+  const app = Fastify(serverOptions(options, preRoute));
 
   // First of all: a tenant's request is its application's, CORS included.
   if (options.tenants) app.addHook('onRequest', dispatchToTenants(options.tenants, (id) => TENANT_ID.test(id)));

@@ -10,10 +10,13 @@ import { fhirPlugin, renderError as renderFhirError, type FhirAuthOptions } from
 import { jwksRoute } from './oauth/jwks-route.ts';
 import { renderOAuthError } from './oauth/oauth-errors.ts';
 import { preRouteErrors } from './pre-route-errors.ts';
+import { serverOptions } from './server-options.ts';
 import { tokenPlugin, type TokenPluginOptions } from './token/token-plugin.ts';
 import { adminPlugin, type AdminPluginOptions } from './admin/admin-plugin.ts';
 import { renderAdminError } from './admin/admin-render.ts';
 import { noStore } from './no-store.ts';
+import { FhirError, issue } from '../fhir/outcome.ts';
+import { notFound } from '../auth/admin/admin-error.ts';
 
 /** What a tenant's administrators manage at /t/{tenant}/…: not tenants themselves. */
 export const TENANT_ADMIN_KINDS = ['Client', 'User', 'AccessPolicy'] as const;
@@ -52,14 +55,7 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     ],
     renderOAuthError,
   );
-  const app = Fastify({
-    logger: { level: options.logLevel },
-    bodyLimit: options.maxBodyBytes,
-    trustProxy: typeof options.trustProxy === 'object' ? [...options.trustProxy] : options.trustProxy,
-    routerOptions: { ignoreTrailingSlash: true },
-    return503OnClosing: true,
-    frameworkErrors: (error, request, reply) => preRoute(error, request, reply as FastifyReply),
-  });
+  const app = Fastify(serverOptions(options, preRoute));
   app.addHook('onRequest', corsHook(options.cors));
   await app.register(fhirPlugin, { prefix: ENDPOINTS.fhir.path, deps: options.fhir, maxJsonDepth: options.maxJsonDepth, auth: options.fhirAuth, gate: options.fhirGate, bulk: options.bulk });
   await app.register(discoveryPlugin, options.discovery);
@@ -84,17 +80,23 @@ const TENANT_URL = /^\/t\/([^/?#]*)([^?#]*)(\?.*)?$/;
  * inactive tenant is 404, as a tenant that never existed.
  */
 export function dispatchToTenants(tenants: TenantApps, isTenantId: (id: string) => boolean) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (!request.url.startsWith('/t/')) return;
+  const NO_TENANT = 'There is no such tenant';
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    if (!request.url.startsWith('/t/')) return undefined;
     const match = TENANT_URL.exec(request.url);
     const id = match?.[1] ?? '';
     const tenantApp = isTenantId(id) ? await tenants.appFor(id) : undefined;
     if (!tenantApp) {
-      await reply.code(404).type('application/json').send(JSON.stringify({ error: 'not_found', error_description: 'There is no such tenant' }));
-      return;
+      // In the shape of the surface the rest of the path names: FHIR and the admin API answer OperationOutcomes.
+      const rest = match?.[2] ?? '';
+      const under = (prefix: string) => rest === prefix || rest.startsWith(`${prefix}/`);
+      if (under(ENDPOINTS.fhir.path)) return renderFhirError(new FhirError(404, issue('not-found', NO_TENANT)), request, reply);
+      if (TENANT_ADMIN_KINDS.some((kind) => under(`/${kind}`))) return renderAdminError(notFound(NO_TENANT), request, noStore(reply));
+      return reply.code(404).type('application/json').send(JSON.stringify({ error: 'not_found', error_description: NO_TENANT }));
     }
     reply.hijack();
     request.raw.url = `${match?.[2] || '/'}${match?.[3] ?? ''}`;
     tenantApp.routing(request.raw, reply.raw);
+    return reply;
   };
 }

@@ -234,8 +234,17 @@ for (const driver of drivers) {
     it('answers 404 for a tenant that does not exist, is inactive, or is the default one under /t/', async () => {
       assert.equal((await fhir('acme', 'GET', 'metadata')).status, 200);
       for (const url of ['/t/nope/fhir/metadata', '/t/default/fhir/metadata', '/t/Acme/fhir/metadata', '/t//fhir/metadata', '/t/acme%2f..%2fbeta/fhir/metadata']) {
-        assert.equal((await send(portico.app, 'GET', url)).status, 404, url);
+        const unknown = await send(portico.app, 'GET', url);
+        assert.equal(unknown.status, 404, url);
+        // In the protocol's own shape: FHIR and the admin API answer OperationOutcomes, the OAuth side JSON errors.
+        assert.equal(unknown.body.resourceType, 'OperationOutcome', unknown.text);
       }
+      const admin404 = await send(portico.app, 'GET', '/t/nope/Client/x', { authorization: ROOT_AUTHORIZATION });
+      assert.equal(admin404.status, 404);
+      assert.equal(admin404.body.resourceType, 'OperationOutcome', admin404.text);
+      const oauth404 = await send(portico.app, 'POST', '/t/nope/auth/token', { form: { grant_type: 'client_credentials' } });
+      assert.equal(oauth404.status, 404);
+      assert.equal(oauth404.body.error, 'not_found', oauth404.text);
       assert.equal((await admin('PUT', '/Tenant/acme', { body: { name: 'ACME', active: false } })).status, 200);
       assert.equal((await fhir('acme', 'GET', 'Patient/p1')).status, 404);
       assert.equal((await token('acme', 'acme-app', 'secret-of-acme-app')).status, 404);
