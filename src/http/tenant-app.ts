@@ -85,14 +85,23 @@ export function dispatchToTenants(tenants: TenantApps, isTenantId: (id: string) 
     if (!request.url.startsWith('/t/')) return undefined;
     const match = TENANT_URL.exec(request.url);
     const id = match?.[1] ?? '';
-    const tenantApp = isTenantId(id) ? await tenants.appFor(id) : undefined;
+    // Answers in the shape of the surface the rest of the path names: FHIR and the admin API answer OperationOutcomes.
+    const rest = match?.[2] ?? '';
+    const under = (prefix: string) => rest === prefix || rest.startsWith(`${prefix}/`);
+    const surface = under(ENDPOINTS.fhir.path) ? 'fhir' : TENANT_ADMIN_KINDS.some((kind) => under(`/${kind}`)) ? 'admin' : 'oauth';
+    let tenantApp: FastifyInstance | undefined;
+    try {
+      tenantApp = isTenantId(id) ? await tenants.appFor(id) : undefined;
+    } catch (error) {
+      // The tenant could not be looked up (its database busy or out of reach): 503 with Retry-After, as each surface says it.
+      if (surface === 'fhir') return renderFhirError(error, request, reply);
+      if (surface === 'admin') return renderAdminError(error, request, noStore(reply));
+      return renderOAuthError(error as Error, request, reply);
+    }
     if (!tenantApp) {
-      // In the shape of the surface the rest of the path names: FHIR and the admin API answer OperationOutcomes.
-      const rest = match?.[2] ?? '';
-      const under = (prefix: string) => rest === prefix || rest.startsWith(`${prefix}/`);
-      if (under(ENDPOINTS.fhir.path)) return renderFhirError(new FhirError(404, issue('not-found', NO_TENANT)), request, reply);
-      if (TENANT_ADMIN_KINDS.some((kind) => under(`/${kind}`))) return renderAdminError(notFound(NO_TENANT), request, noStore(reply));
-      return reply.code(404).type('application/json').send(JSON.stringify({ error: 'not_found', error_description: NO_TENANT }));
+      if (surface === 'fhir') return renderFhirError(new FhirError(404, issue('not-found', NO_TENANT)), request, reply);
+      if (surface === 'admin') return renderAdminError(notFound(NO_TENANT), request, noStore(reply));
+      return noStore(reply).code(404).type('application/json').send(JSON.stringify({ error: 'not_found', error_description: NO_TENANT }));
     }
     reply.hijack();
     request.raw.url = `${match?.[2] || '/'}${match?.[3] ?? ''}`;

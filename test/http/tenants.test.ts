@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { adminHttp, basic } from '../auth/support/admin-http.ts';
 import { persistentDatabase, withPortico } from '../support/persistent-database.ts';
 import { drivers, startPortico, type TestPortico } from '../support/portico.ts';
+import { DatabaseUnavailable } from '../../src/fhir/storage-fault.ts';
+import type { Database } from '../../src/storage/database.ts';
 
 for (const driver of drivers) {
   describe(`Tenants: the admin resource (${driver})`, () => {
@@ -123,6 +125,45 @@ for (const driver of drivers) {
       } finally {
         await database.drop();
       }
+    });
+  });
+}
+
+for (const driver of drivers) {
+  describe(`Tenants: a tenant that cannot be looked up (${driver})`, () => {
+    // The registry's tenant lookup fails while `down` is set, as with its database out of reach.
+    const state = { down: false };
+    const failingTenantLookups = (db: Database): Database => ({
+      ...db,
+      query: (text, params) =>
+        state.down && /FROM auth_tenant/.test(typeof text === 'string' ? text : text.text) ? Promise.reject(new DatabaseUnavailable('the test cut the database off')) : db.query(text, params),
+    });
+    let portico: TestPortico;
+    before(async () => {
+      portico = await startPortico(driver, { CLIENT_CACHE_MS: '0' }, { wrapDatabase: failingTenantLookups });
+      assert.equal((await adminHttp(portico.app)('PUT', '/Tenant/acme', { body: { name: 'Acme' } })).status, 201);
+    });
+    after(() => portico.stop());
+
+    it('answers 503 with Retry-After in the shape of the surface asked, never a 500', async () => {
+      const get = (url: string) => portico.app.inject({ method: 'GET', url, headers: { accept: 'application/fhir+json' } });
+      assert.equal((await get('/t/acme/fhir/metadata')).statusCode, 200);
+      state.down = true;
+      try {
+        const fhir = await get('/t/acme/fhir/metadata');
+        assert.equal(fhir.statusCode, 503, fhir.body);
+        assert.equal(JSON.parse(fhir.body).resourceType, 'OperationOutcome');
+        assert.ok(fhir.headers['retry-after']);
+        const admin = await portico.app.inject({ method: 'GET', url: '/t/acme/Client', headers: { authorization: basic('root', 'secret') } });
+        assert.equal(admin.statusCode, 503, admin.body);
+        assert.equal(JSON.parse(admin.body).resourceType, 'OperationOutcome');
+        const token = await portico.app.inject({ method: 'POST', url: '/t/acme/auth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials' });
+        assert.equal(token.statusCode, 503, token.body);
+        assert.equal(JSON.parse(token.body).error, 'temporarily_unavailable');
+      } finally {
+        state.down = false;
+      }
+      assert.equal((await get('/t/acme/fhir/metadata')).statusCode, 200);
     });
   });
 }
