@@ -16,6 +16,14 @@ export interface Endpoint {
   readonly sandboxOnly?: true;
 }
 
+/** The tenant every URL without `/t/{tenant}` means. */
+export const DEFAULT_TENANT = 'default';
+
+/** A tenant's issuer, under which all its endpoints are: `$BASE_URL/t/{tenant}`; the default tenant's is BASE_URL. */
+export function tenantIssuer(baseUrl: string, tenantId: string): string {
+  return tenantId === DEFAULT_TENANT ? baseUrl : `${baseUrl}/t/${tenantId}`;
+}
+
 /** The endpoints discovery names; the issuer, BASE_URL itself, is not a path. */
 export type DiscoveryName = 'authorization' | 'token' | 'introspection' | 'revocation' | 'registration' | 'management' | 'userinfo' | 'jwks';
 

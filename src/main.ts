@@ -1,6 +1,6 @@
 import type { Config } from './config.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { ENDPOINTS } from './endpoints.ts';
+import { ENDPOINTS, tenantIssuer } from './endpoints.ts';
 import { createPortico, type Portico } from './portico.ts';
 import { isClusterWorker, reportWorkerReady, startWorkerCluster } from './composition/worker-cluster.ts';
 import { shareDatabase } from './composition/shared-database.ts';
@@ -111,7 +111,7 @@ function banner(config: Config, portico: Portico, database = portico.databaseInU
   }
   if (portico.demoTenant) {
     const t = portico.demoTenant;
-    lines.push(`  Demo tenant ${t.id}: FHIR base ${t.fhirBaseUrl} (${t.seeded.patientsDone} patients of its own), token endpoint ${config.baseUrl}/t/${t.id}/auth/token (client_credentials: the demo backend client with portico assertion --aud set to it)`);
+    lines.push(`  Demo tenant ${t.id}: FHIR base ${t.fhirBaseUrl} (${t.seeded.patientsDone} patients of its own), token endpoint ${tenantIssuer(config.baseUrl, t.id)}${ENDPOINTS.token.path} (client_credentials: the demo backend client with portico assertion --aud set to it)`);
   }
   for (const login of portico.sandboxLogins ?? []) {
     lines.push(`  Sandbox user: ${login.email} / ${login.password}  (${login.fhirUser})`);

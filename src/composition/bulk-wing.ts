@@ -8,6 +8,7 @@ import type { Database } from '../storage/database.ts';
 import { replicaCaughtUp } from '../storage/replica-lag.ts';
 import { createResourceStore } from '../storage/resource-store.ts';
 import { storageTenant, tenantOfStorage } from '../storage/tenant-key.ts';
+import { DEFAULT_TENANT, ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import type { FhirDeps } from '../fhir/interaction.ts';
 import type { FhirWing } from './fhir-wing.ts';
 import type { Runtime } from './runtime.ts';
@@ -31,7 +32,7 @@ export interface BulkWing {
 export function buildBulkWing(config: Config, { storage, fhir }: { storage: StorageWing; fhir: FhirWing }, { now, log }: Runtime): BulkWing {
   const settings = config.bulkExport;
   const storeAt = (tenantId: string) => createExportStore(storage.db, { files: settings.files, directory: settings.directory, tenant: storageTenant(tenantId) });
-  const store = storeAt('default');
+  const store = storeAt(DEFAULT_TENANT);
   // The worker is background work on the FHIR pool: it waits for a connection rather than being refused one.
   const exportDb = storage.db.background();
   // Its pages are read on the replica when there is one (README, "Scaling").
@@ -44,8 +45,7 @@ export function buildBulkWing(config: Config, { storage, fhir }: { storage: Stor
     let found = partitions.get(key);
     if (!found) {
       const repository = createResourceStore(exportDb, { tenant: key, indexResource: fhir.indexResource, now, ...(replica ? { replica } : {}) });
-      const tenantId = tenantOfStorage(key);
-      const baseUrl = tenantId === 'default' ? fhir.fhir.settings.baseUrl : `${config.baseUrl}/t/${tenantId}/fhir`;
+      const baseUrl = `${tenantIssuer(config.baseUrl, tenantOfStorage(key))}${ENDPOINTS.fhir.path}`;
       found = { repository, jsonReader: repository, settings: { ...fhir.fhir.settings, baseUrl } };
       partitions.set(key, found);
     }

@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import { ENDPOINTS } from '../endpoints.ts';
+import { DEFAULT_TENANT, ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import type { ExtraSurface } from '../http/app.ts';
 import { createDemoKeyFile } from '../sandbox/auth/demo-backend-key.ts';
 import { seedDemoClients, type DemoClient } from '../sandbox/auth/demo-clients.ts';
@@ -33,9 +33,9 @@ export interface SandboxWing {
 export async function seedSandboxPopulation(config: Config, storage: StorageWing, fhir: FhirWing, { now }: Runtime): Promise<SandboxPopulation | undefined> {
   if (config.seed !== 'demo') return undefined;
   const ledger = (tenant: string) => createSeedLedger(storage.db, { tenant: storageTenant(tenant), indexResource: fhir.indexResource, now, path: 'bulk' });
-  const seeded = await seedPopulation(ledger('default'), SANDBOX_START_SEED);
+  const seeded = await seedPopulation(ledger(DEFAULT_TENANT), SANDBOX_START_SEED);
   const tenant = await seedPopulation(ledger(DEMO_TENANT.id), DEMO_TENANT_SEED);
-  return { seeded, tenant: { id: DEMO_TENANT.id, fhirBaseUrl: `${config.baseUrl}/t/${DEMO_TENANT.id}/fhir`, seeded: tenant } };
+  return { seeded, tenant: { id: DEMO_TENANT.id, fhirBaseUrl: `${tenantIssuer(config.baseUrl, DEMO_TENANT.id)}${ENDPOINTS.fhir.path}`, seeded: tenant } };
 }
 
 /** What a demo sandbox start seeded: the default tenant's population, and the demo tenant's. */

@@ -6,7 +6,7 @@ import { createFhirAuthenticator } from '../auth/bearer/fhir-authenticator.ts';
 import { buildDiscoveryDocuments } from '../auth/discovery/discovery-documents.ts';
 import { DEFAULT_TENANT } from '../auth/tenants/tenant.ts';
 import { createVerifiedTokenCache } from '../auth/tokens/verified-token-cache.ts';
-import { ENDPOINTS } from '../endpoints.ts';
+import { ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import { buildCapabilityStatement } from '../fhir/capability-statement.ts';
 import type { FhirDeps } from '../fhir/interaction.ts';
 import type { ConcurrencyGate } from '../http/fhir/concurrency-gate.ts';
@@ -48,7 +48,7 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
   const apps = new Map<string, Promise<FastifyInstance>>();
 
   async function build(tenantId: string): Promise<FastifyInstance> {
-    const issuer = `${config.baseUrl}/t/${tenantId}`;
+    const issuer = tenantIssuer(config.baseUrl, tenantId);
     const fhirBaseUrl = `${issuer}${ENDPOINTS.fhir.path}`;
     const registry = auth.at(tenantId);
     const discovery = buildDiscoveryDocuments(issuer);

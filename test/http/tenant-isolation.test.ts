@@ -102,7 +102,7 @@ for (const driver of drivers) {
         const res = await send(portico.app, 'GET', `/t/acme${path}`);
         assert.equal(res.status, 200, `${path}: ${res.text}`);
         assert.equal(res.body.token_endpoint, `${TEST_BASE_URL}/t/acme/auth/token`);
-        assert.equal(res.body.issuer ?? `${TEST_BASE_URL}/t/acme`, `${TEST_BASE_URL}/t/acme`);
+        assert.equal(res.body.issuer, `${TEST_BASE_URL}/t/acme`);
       }
       const metadata = await send(portico.app, 'GET', '/t/acme/fhir/metadata');
       assert.equal(metadata.status, 200, metadata.text);

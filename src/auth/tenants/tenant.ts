@@ -1,7 +1,7 @@
 import type { RegistryRepository, RegistryResource, Stored } from '../registry/registry-repository.ts';
 
 /** The tenant every URL without `/t/{tenant}` means, and every registry resource without `meta._tenant` (Users). */
-export const DEFAULT_TENANT = 'default';
+export { DEFAULT_TENANT } from '../../endpoints.ts';
 
 /** A tenant's id: what its URLs (`/t/{tenant}`) and `meta._tenant` name. */
 export const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
