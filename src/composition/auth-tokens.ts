@@ -13,6 +13,8 @@ import { createSessionService, type SessionService } from '../auth/sessions/sess
 import { createDecoyHash, createSignIn } from '../auth/sessions/sign-in.ts';
 import type { TokenDeps } from '../auth/tokens/token-deps.ts';
 import { hashPassword, verifyPassword } from '../auth/users/password-hash.ts';
+import { isUserOf } from '../auth/tenants/tenant-scope.ts';
+import { DEFAULT_TENANT } from '../endpoints.ts';
 import { createAuthStores } from '../storage/auth/auth-stores.ts';
 import { createCodeStore } from '../storage/auth/code-store.ts';
 import { createGrantStore } from '../storage/auth/grant-store.ts';
@@ -34,10 +36,12 @@ export interface AuthTokens {
   clientAuthenticator: ClientAuthenticator;
   /** The same for another issuer: the Clients its tenant knows, assertions addressed to its token endpoint. */
   clientAuthenticatorAt(clients: AuthRegistry['here']['clients'], baseUrl: string): ClientAuthenticator;
-  /** Browser sign-in sessions. */
+  /** Browser sign-in sessions (the default tenant's Users). */
   sessions: SessionService;
   /** The sign-in page's check of an email and password, throttled. */
   signIn: ReturnType<typeof createSignIn>;
+  /** The same for one tenant's Users: a session of any other User is no session there. */
+  signInAt(tenantId: string): { sessions: SessionService; signIn: ReturnType<typeof createSignIn> };
   /** What the token-side endpoints run on (token issuance, introspection, revocation, userinfo). */
   tokens: TokenDeps;
 }
@@ -67,16 +71,26 @@ export function buildAuthTokens(config: Config, storage: StorageWing, registry: 
   const clientAuthenticatorAt = (clients: AuthRegistry['here']['clients'], baseUrl: string) =>
     createClientAuthenticator({ clients, secrets: registry.clientSecrets, jtis, jwks, throttle: registry.clientAuthThrottle, now, audiences: assertionAudiences(baseUrl) });
   const clientAuthenticator = clientAuthenticatorAt(here.clients, config.baseUrl);
-  const sessions = createSessionService({
-    store: createSessionStore(authDb),
-    users: here.users,
-    settings: { idleTimeoutSeconds: config.sessions.idleTimeout, maxLifetimeSeconds: config.sessions.maxLifetime },
-    now,
-    newSessionId: generateSessionId,
-  });
+  const sessionStore = createSessionStore(authDb);
+  const throttle = createLoginThrottle(registry.loginAttempts, registry.loginSettings, now);
+  const decoyHash = createDecoyHash(hashPassword, () => randomToken(32));
+  // One session table and one sign-in throttle for the deployment; whose Users a session may be of is the tenant's.
+  const signInAt = (tenantId: string) => {
+    const sessions = createSessionService({
+      store: sessionStore,
+      users: registry.auth.users,
+      signsInHere: (user) => isUserOf(user, tenantId),
+      settings: { idleTimeoutSeconds: config.sessions.idleTimeout, maxLifetimeSeconds: config.sessions.maxLifetime },
+      now,
+      newSessionId: generateSessionId,
+    });
+    return { sessions, signIn: createSignIn({ users: registry.at(tenantId).users, sessions, throttle, verifyPassword, decoyHash }) };
+  };
+  const { sessions, signIn } = signInAt(DEFAULT_TENANT);
   const tokens: TokenDeps = {
     issuer: config.baseUrl,
     fhirBaseUrl: config.fhirBaseUrl,
+    tenant: DEFAULT_TENANT,
     signingKeys,
     clientAuthenticator,
     root: config.admin,
@@ -103,12 +117,5 @@ export function buildAuthTokens(config: Config, storage: StorageWing, registry: 
     newId,
     newSecret: generateBearerToken,
   };
-  const signIn = createSignIn({
-    users: here.users,
-    sessions,
-    throttle: createLoginThrottle(registry.loginAttempts, registry.loginSettings, now),
-    verifyPassword,
-    decoyHash: createDecoyHash(hashPassword, () => randomToken(32)),
-  });
-  return { signingKeys, jtis, clientAuthenticator, clientAuthenticatorAt, sessions, signIn, tokens };
+  return { signingKeys, jtis, clientAuthenticator, clientAuthenticatorAt, sessions, signIn, signInAt, tokens };
 }

@@ -18,6 +18,8 @@ import { createVerifiedTokenCache } from '../auth/tokens/verified-token-cache.ts
 import { createAuthStores } from '../storage/auth/auth-stores.ts';
 import { createRegistrationStore } from '../storage/auth/registration-store.ts';
 import { createTenantHoldings } from '../storage/auth/tenant-holdings.ts';
+import type { SessionService } from '../auth/sessions/session-service.ts';
+import { DEFAULT_TENANT, ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import { buildAuthRegistry, type AuthRegistry } from './auth-registry.ts';
 import { buildAuthTokens, type AuthTokens } from './auth-tokens.ts';
 import type { FhirWing } from './fhir-wing.ts';
@@ -41,10 +43,22 @@ export interface AuthWing extends AuthRegistry, AuthTokens {
   authorize: AuthorizeDeps;
   /** The signed-in user's authorized apps (SMART `management_endpoint`). */
   apps: AuthorizedApps;
+  /** The same for a tenant: its pages' authorize endpoint, authorized apps and sign-in. */
+  pagesAt(tenantId: string): TenantPages;
   /** How FHIR API callers authenticate (bearer tokens, root Basic). */
   fhirAuthenticate: FhirAuthenticator;
   /** The auth domain's side of the FHIR access port: what a verified token's grant reaches. */
   accessFor: AccessFactory;
+}
+
+/** What one tenant's pages run on: its authorize endpoint, its Users' authorized apps and sign-in. */
+export interface TenantPages {
+  /** Its FHIR records as the authorization server reads them (launches, pickers, RelatedPerson users). */
+  records: PatientRecords;
+  authorize: AuthorizeDeps;
+  apps: AuthorizedApps;
+  sessions: SessionService;
+  signIn: AuthTokens['signIn'];
 }
 
 export interface AuthWingInputs {
@@ -98,21 +112,32 @@ export async function buildAuthWing(config: Config, { storage, fhir, discovery }
     newSecret: generateClientSecret,
     secrets: clientSecrets,
   });
-  const authorize: AuthorizeDeps = {
-    issuer: config.baseUrl,
-    clients: here.clients,
-    codes: issued.tokens.codes,
-    fhirBaseUrl: config.fhirBaseUrl,
-    resourceTypes: fhir.definitions.resourceTypes,
-    now,
-    newId,
-    newCode: generateBearerToken,
-    patientExists: records.patientExists,
-    directory: records.directory,
-    compartment: fhir.compartment,
-    verifyLaunch: (launch, clientId) => verifyLaunchToken(launch, clientId, { signingKeys, issuer: config.baseUrl, now }),
-    // The client-assertion jti ledger, under a prefix no assertion jti is confused with.
-    consumeLaunch: (clientId, jti, expiresAt) => issued.jtis.consume(clientId, `launch:${jti}`, expiresAt, now()),
+  // A tenant's authorize endpoint: its Clients, its records for the pickers and launches, grants recording it.
+  const authorizeAt = (tenantId: string, tenantRecords: PatientRecords): AuthorizeDeps => {
+    const issuer = tenantIssuer(config.baseUrl, tenantId);
+    return {
+      issuer,
+      tenant: tenantId,
+      clients: registry.at(tenantId).clients,
+      codes: issued.tokens.codes,
+      fhirBaseUrl: `${issuer}${ENDPOINTS.fhir.path}`,
+      resourceTypes: fhir.definitions.resourceTypes,
+      now,
+      newId,
+      newCode: generateBearerToken,
+      patientExists: tenantRecords.patientExists,
+      directory: tenantRecords.directory,
+      compartment: fhir.compartment,
+      verifyLaunch: (launch, clientId) => verifyLaunchToken(launch, clientId, { signingKeys, issuer, now }),
+      // The client-assertion jti ledger, under a prefix no assertion jti is confused with.
+      consumeLaunch: (clientId, jti, expiresAt) => issued.jtis.consume(clientId, `launch:${jti}`, expiresAt, now()),
+    };
+  };
+  const appsAt = (tenantId: string, tenantRecords: PatientRecords) =>
+    createAuthorizedApps({ grants, clients: registry.at(tenantId).clients, patientName: tenantRecords.patientName, now });
+  const pagesAt = (tenantId: string): TenantPages => {
+    const tenantRecords = buildPatientRecords(storage, fhir, runtime, tenantId);
+    return { records: tenantRecords, authorize: authorizeAt(tenantId, tenantRecords), apps: appsAt(tenantId, tenantRecords), ...issued.signInAt(tenantId) };
   };
   const adminDeps = { ...auth, clients: registryClients, tenantHoldings: createTenantHoldings(storage.authDb), newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses };
   return {
@@ -123,8 +148,9 @@ export async function buildAuthWing(config: Config, { storage, fhir, discovery }
     admin: createRegistryAdmin(adminDeps),
     tenantAdmin: (tenantId) => createRegistryAdmin(adminDeps, { tenant: tenantId }),
     rpcMethods,
-    authorize,
-    apps: createAuthorizedApps({ grants, clients: here.clients, patientName: records.patientName, now }),
+    authorize: authorizeAt(DEFAULT_TENANT, records),
+    apps: appsAt(DEFAULT_TENANT, records),
+    pagesAt,
     fhirAuthenticate: createFhirAuthenticator({
       keys: signingKeys,
       grants,

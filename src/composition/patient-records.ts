@@ -2,7 +2,9 @@ import type { RelatedPatientLookup } from '../auth/access/patient-user.ts';
 import { createPatientDirectory, type PatientDirectory } from '../auth/authorize/patient-directory.ts';
 import { patientDisplayName } from '../auth/grants/authorized-apps.ts';
 import { parseSearchRequest } from '../fhir/search/parse-search.ts';
+import { DEFAULT_TENANT } from '../endpoints.ts';
 import { createResourceStore } from '../storage/resource-store.ts';
+import { storageTenant } from '../storage/tenant-key.ts';
 import type { FhirWing } from './fhir-wing.ts';
 import type { Runtime } from './runtime.ts';
 import type { StorageWing } from './storage-wing.ts';
@@ -18,12 +20,13 @@ export interface PatientRecords {
 }
 
 /**
- * Through FHIR read and search on the auth pool, so that signing in to an app never waits behind the FHIR API's
+ * One tenant's (absent: the default one's), through FHIR read and search on the auth pool, so that signing in to an app never waits behind the FHIR API's
  * work. Live patients and their encounters, as the pickers and EHR launches check them, and whose patient a
  * RelatedPerson user is.
  */
-export function buildPatientRecords(storage: StorageWing, fhir: FhirWing, { now }: Runtime): PatientRecords {
-  const launchContext = createResourceStore(storage.authDb, { indexResource: fhir.indexResource, now });
+export function buildPatientRecords(storage: StorageWing, fhir: FhirWing, { now }: Runtime, tenantId: string = DEFAULT_TENANT): PatientRecords {
+  // A tenant's pickers and launches see its own records only.
+  const launchContext = createResourceStore(storage.authDb, { tenant: storageTenant(tenantId), indexResource: fhir.indexResource, now });
   const directory = createPatientDirectory(async (resourceType, query) => {
     const search = parseSearchRequest(resourceType, query, { registry: fhir.searchRegistry, settings: fhir.fhir.settings, strict: true, now });
     return (await launchContext.search(search)).matches.map((match) => match.resource);

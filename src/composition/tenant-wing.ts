@@ -20,12 +20,6 @@ import type { FhirWing } from './fhir-wing.ts';
 import type { Runtime } from './runtime.ts';
 import type { StorageWing } from './storage-wing.ts';
 
-/**
- * The grant types a tenant's token endpoint serves while authorization codes and refresh tokens carry no tenant:
- * only what starts from the client's own credentials, so nothing issued at another tenant is redeemed here.
- */
-const TENANT_GRANT_TYPES: ReadonlySet<string> = new Set(['client_credentials']);
-
 export interface TenantWing extends TenantApps {
   close(): Promise<void>;
 }
@@ -52,7 +46,7 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
     const fhirBaseUrl = `${issuer}${ENDPOINTS.fhir.path}`;
     const registry = auth.at(tenantId);
     const discovery = buildDiscoveryDocuments(issuer);
-    for (const document of [discovery.smartConfiguration, discovery.openidConfiguration]) document.grant_types_supported = [...TENANT_GRANT_TYPES];
+    const pages = auth.pagesAt(tenantId);
     const fhirDeps: FhirDeps = {
       ...fhir.fhir,
       repository: createResourceStore(storage.db, { tenant: storageTenant(tenantId), indexResource: fhir.indexResource, now, ...(storage.readDb ? { replica: storage.readDb } : {}) }),
@@ -71,6 +65,7 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
           now,
           root: config.admin,
           verified: createVerifiedTokenCache({ maxEntries: 10_000, maxAgeSeconds: VERIFIED_TOKEN_MAX_AGE_SECONDS }),
+          relatedPatient: pages.records.relatedPatient,
         }),
         accessFor: createAccessFactory({
           definitions: fhir.definitions,
@@ -86,10 +81,26 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
           ...auth.tokens,
           issuer,
           fhirBaseUrl,
+          tenant: tenantId,
           clientAuthenticator: auth.clientAuthenticatorAt(registry.clients, issuer),
           users: registry.users,
+          sessions: pages.sessions,
           smartStyleUrl: `${issuer}${SMART_STYLE_PATH}`,
-          grantTypes: TENANT_GRANT_TYPES,
+        },
+      },
+      ui: {
+        sessions: pages.sessions,
+        signIn: pages.signIn,
+        // Its own session cookie: a sign-in here is nobody's at another tenant.
+        cookies: { secret: config.sessions.secret, secure: config.baseUrl.startsWith('https:'), tenant: tenantId },
+        frameAncestors: config.frameAncestors,
+        origin: new URL(config.baseUrl).origin,
+        authorize: pages.authorize,
+        apps: pages.apps,
+        sitePrefix: `/t/${tenantId}`,
+        brand: async () => {
+          const tenant = await auth.auth.tenants.get(tenantId);
+          return tenant && { name: tenant.name, ...(tenant.logo ? { logo: tenant.logo } : {}), ...(tenant.color ? { color: tenant.color } : {}) };
         },
       },
       admin: {

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { SigningKeys } from '../auth/keys/signing-keys.ts';
 import { ENDPOINTS } from '../endpoints.ts';
 import type { FhirDeps } from '../fhir/interaction.ts';
@@ -15,6 +15,9 @@ import { tokenPlugin, type TokenPluginOptions } from './token/token-plugin.ts';
 import { adminPlugin, type AdminPluginOptions } from './admin/admin-plugin.ts';
 import { renderAdminError } from './admin/admin-render.ts';
 import { noStore } from './no-store.ts';
+import { pageSecurityHeaders } from './ui/page-headers.ts';
+import { PAGE_PATHS, renderPageError, uiPlugin, type UiPluginOptions } from './ui/ui-plugin.ts';
+import { renderMessagePage } from '../ui/message-page.ts';
 import { FhirError, issue } from '../fhir/outcome.ts';
 import { notFound } from '../auth/admin/admin-error.ts';
 
@@ -30,6 +33,8 @@ export interface TenantAppOptions {
   /** Shared with every other tenant's FHIR API and the default one: one process, one budget. */
   fhirGate: ConcurrencyGate;
   token: Omit<TokenPluginOptions, 'maxJsonDepth'>;
+  /** Its sign-in, authorize, consent and authorized-apps pages, with its branding. */
+  ui: UiPluginOptions;
   /** The tenant's admin API (its administrators, and the root client). */
   admin: Omit<AdminPluginOptions, 'maxJsonDepth' | 'kinds'>;
   discovery: DiscoveryPluginOptions;
@@ -43,15 +48,17 @@ export interface TenantAppOptions {
 }
 
 /**
- * The HTTP application of one tenant: the surfaces that know their tenant so far (the FHIR API on its own data with Bulk Data export,
- * discovery naming its own issuer and endpoints, the JWKS, and the token side). Everything else answers 404 here
- * until it is bound to the tenant too: nothing falls through to the default tenant's surfaces.
+ * The HTTP application of one tenant: the surfaces that know their tenant so far (the FHIR API on its own data with
+ * Bulk Data export, discovery naming its own issuer and endpoints, the JWKS, the pages from sign-in to consent, the
+ * token side, and its admin API). Everything else answers 404 here until it is bound to the tenant too: nothing
+ * falls through to the default tenant's surfaces.
  */
 export async function buildTenantApp(options: TenantAppOptions): Promise<FastifyInstance> {
   const preRoute = preRouteErrors(
     [
       { prefixes: [ENDPOINTS.fhir.path], render: renderFhirError },
       { prefixes: TENANT_ADMIN_KINDS.map((kind) => `/${kind}`), render: (error, request, reply) => renderAdminError(error, request, noStore(reply)) },
+      { prefixes: PAGE_PATHS, render: (error, request, reply) => renderPageError(error, request, reply.headers(pageSecurityHeaders(options.ui.frameAncestors))) },
     ],
     renderOAuthError,
   );
@@ -60,6 +67,7 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
   await app.register(fhirPlugin, { prefix: ENDPOINTS.fhir.path, deps: options.fhir, maxJsonDepth: options.maxJsonDepth, auth: options.fhirAuth, gate: options.fhirGate, bulk: options.bulk });
   await app.register(discoveryPlugin, options.discovery);
   await app.register(async (jwks) => jwksRoute(jwks, options.signingKeys));
+  await app.register(uiPlugin, options.ui);
   await app.register(tokenPlugin, { ...options.token, maxJsonDepth: options.maxJsonDepth });
   await app.register(adminPlugin, { ...options.admin, kinds: TENANT_ADMIN_KINDS, maxJsonDepth: options.maxJsonDepth });
   await app.ready();
@@ -88,7 +96,13 @@ export function dispatchToTenants(tenants: TenantApps, isTenantId: (id: string) 
     // Answers in the shape of the surface the rest of the path names: FHIR and the admin API answer OperationOutcomes.
     const rest = match?.[2] ?? '';
     const under = (prefix: string) => rest === prefix || rest.startsWith(`${prefix}/`);
-    const surface = under(ENDPOINTS.fhir.path) ? 'fhir' : TENANT_ADMIN_KINDS.some((kind) => under(`/${kind}`)) ? 'admin' : 'oauth';
+    const surface = under(ENDPOINTS.fhir.path)
+      ? 'fhir'
+      : TENANT_ADMIN_KINDS.some((kind) => under(`/${kind}`))
+        ? 'admin'
+        : PAGE_PATHS.some(under)
+          ? 'page'
+          : 'oauth';
     let tenantApp: FastifyInstance | undefined;
     try {
       tenantApp = isTenantId(id) ? await tenants.appFor(id) : undefined;
@@ -96,11 +110,15 @@ export function dispatchToTenants(tenants: TenantApps, isTenantId: (id: string) 
       // The tenant could not be looked up (its database busy or out of reach): 503 with Retry-After, as each surface says it.
       if (surface === 'fhir') return renderFhirError(error, request, reply);
       if (surface === 'admin') return renderAdminError(error, request, noStore(reply));
+      if (surface === 'page') return renderPageError(error as FastifyError, request, reply.headers(pageSecurityHeaders([])));
       return renderOAuthError(error as Error, request, reply);
     }
     if (!tenantApp) {
       if (surface === 'fhir') return renderFhirError(new FhirError(404, issue('not-found', NO_TENANT)), request, reply);
       if (surface === 'admin') return renderAdminError(notFound(NO_TENANT), request, noStore(reply));
+      if (surface === 'page') {
+        return reply.code(404).headers(pageSecurityHeaders([])).type('text/html; charset=utf-8').send(renderMessagePage({ title: 'Not found', message: `${NO_TENANT}.` }));
+      }
       return noStore(reply).code(404).type('application/json').send(JSON.stringify({ error: 'not_found', error_description: NO_TENANT }));
     }
     reply.hijack();

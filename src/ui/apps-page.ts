@@ -2,6 +2,7 @@ import { html } from './html.ts';
 import { layout } from './layout.ts';
 import { scopeText, type ScopeLine } from './scope-line.ts';
 import { ENDPOINTS } from '../endpoints.ts';
+import { pagePath, type PageSite } from './page-site.ts';
 
 export interface AppsPageApp {
   /** What the Revoke button sends. */
@@ -16,6 +17,7 @@ export interface AppsPageModel {
   userName: string;
   csrfToken: string;
   apps: readonly AppsPageApp[];
+  site?: PageSite;
 }
 
 /** Where the page lives (SMART `management_endpoint`) and where its forms post. */
@@ -48,7 +50,7 @@ ${
 <ul>
 ${app.scopes.map((line) => html`<li class="scope">${scopeText(line)}</li>
 `)}</ul>
-<form method="post" action="${APPS_REVOKE_PATH}">
+<form method="post" action="${pagePath(model.site, APPS_REVOKE_PATH)}">
 <input type="hidden" name="csrf_token" value="${model.csrfToken}">
 <input type="hidden" name="grant" value="${app.grantId}">
 <button type="submit">Revoke access of ${app.clientName}</button>
@@ -57,9 +59,10 @@ ${app.scopes.map((line) => html`<li class="scope">${scopeText(line)}</li>
 `,
       )
 }
-<form method="post" action="${ENDPOINTS.logout.path}">
+<form method="post" action="${pagePath(model.site, ENDPOINTS.logout.path)}">
 <input type="hidden" name="csrf_token" value="${model.csrfToken}">
 <button type="submit">Sign out</button>
 </form>`,
+    model.site,
   );
 }

@@ -1,5 +1,6 @@
 import { html } from './html.ts';
 import { layout } from './layout.ts';
+import type { PageSite } from './page-site.ts';
 import { scopeText, type ScopeLine } from './scope-line.ts';
 
 /** A requested scope: a checkbox, checked. */
@@ -27,6 +28,8 @@ export interface ConsentPageModel {
   csrfToken: string;
   /** Where the form posts (the authorize endpoint). */
   action: string;
+  /** The root URLs or a tenant's (absent: the root). */
+  site?: PageSite;
   /** Hidden fields carried through the decision (the pending authorization's id and the like). */
   hidden?: Readonly<Record<string, string>>;
 }
@@ -80,5 +83,6 @@ ${
 <button type="submit" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>`,
+    model.site,
   );
 }

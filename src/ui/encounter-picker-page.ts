@@ -1,5 +1,6 @@
 import { html } from './html.ts';
 import { layout } from './layout.ts';
+import type { PageSite } from './page-site.ts';
 
 /** A visit the user may choose. */
 export interface EncounterPickerEntry {
@@ -16,6 +17,8 @@ export interface EncounterPickerPageModel {
   csrfToken: string;
   /** Where the form posts (the consent decision). */
   action: string;
+  /** The root URLs or a tenant's (absent: the root). */
+  site?: PageSite;
   /** The scopes already granted, carried as `scope` fields. */
   scopes: readonly string[];
   /** The patient already chosen, carried as the `patient` field. */
@@ -55,5 +58,6 @@ ${model.encounters.map((encounter, i) => {
 </fieldset>
 <button type="submit" name="encounter_action" value="choose">Continue</button>
 </form>`,
+    model.site,
   );
 }

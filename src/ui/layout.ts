@@ -1,18 +1,25 @@
 import { html, type SafeHtml } from './html.ts';
+import { BRAND_STYLESHEET_PATH, pagePath, ROOT_SITE, type PageSite } from './page-site.ts';
 import { STYLESHEET_PATH } from './stylesheet.ts';
 
-/** The frame of every page: language, viewport, the one stylesheet, no scripts. */
-export function layout(title: string, body: SafeHtml): string {
+/**
+ * The frame of every page: language, viewport, the one stylesheet, no scripts. At a branded tenant, its name and
+ * logo head the page and its accent colour comes from a second stylesheet of its own (no inline styles: the CSP).
+ */
+export function layout(title: string, body: SafeHtml, site: PageSite = ROOT_SITE): string {
+  const brand = site.brand;
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${title} · Portico</title>
+<title>${title} · ${brand ? brand.name : 'Portico'}</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
+${brand?.color ? html`<link rel="stylesheet" href="${pagePath(site, BRAND_STYLESHEET_PATH)}">` : ''}
 </head>
 <body>
+${brand ? html`<header class="brand">${brand.logo ? html`<img src="${brand.logo}" alt="" height="40">` : ''}<span class="brand-name">${brand.name}</span></header>` : ''}
 <main>
 ${body}
 </main>

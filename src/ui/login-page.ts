@@ -1,6 +1,7 @@
 import { html } from './html.ts';
 import { layout } from './layout.ts';
 import { ENDPOINTS } from '../endpoints.ts';
+import { pagePath, type PageSite } from './page-site.ts';
 
 export interface LoginPageModel {
   /** The form posts here with this value in a hidden field. */
@@ -12,6 +13,8 @@ export interface LoginPageModel {
   /** The app asking, when known. */
   appName?: string;
   error?: string;
+  /** The root URLs or a tenant's (absent: the root). */
+  site?: PageSite;
 }
 
 export const LOGIN_FAILED_MESSAGE = 'The email or password is incorrect.';
@@ -23,7 +26,7 @@ export function renderLoginPage(model: LoginPageModel): string {
     html`<h1>Sign in</h1>
 ${model.appName ? html`<p>Sign in to continue to <strong>${model.appName}</strong>.</p>` : ''}
 ${model.error ? html`<p class="error" role="alert">${model.error}</p>` : ''}
-<form method="post" action="${ENDPOINTS.login.path}">
+<form method="post" action="${pagePath(model.site, ENDPOINTS.login.path)}">
 <input type="hidden" name="csrf_token" value="${model.csrfToken}">
 <input type="hidden" name="return_to" value="${model.returnTo}">
 <label for="username">Email</label>
@@ -32,5 +35,6 @@ ${model.error ? html`<p class="error" role="alert">${model.error}</p>` : ''}
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>`,
+    model.site,
   );
 }

@@ -1,12 +1,15 @@
 import { html } from './html.ts';
 import { layout } from './layout.ts';
 import { ENDPOINTS } from '../endpoints.ts';
+import { pagePath, type PageSite } from './page-site.ts';
 
 export interface MessagePageModel {
   title: string;
   message: string;
   /** A local link to go on from here. */
   link?: { href: string; text: string };
+  /** The root URLs or a tenant's (absent: the root). */
+  site?: PageSite;
 }
 
 /** Errors and plain notices (a refused form, signed out). */
@@ -16,12 +19,14 @@ export function renderMessagePage(model: MessagePageModel): string {
     html`<h1>${model.title}</h1>
 <p>${model.message}</p>
 ${model.link ? html`<p><a href="${model.link.href}">${model.link.text}</a></p>` : ''}`,
+    model.site,
   );
 }
 
 export interface LogoutPageModel {
   userName: string;
   csrfToken: string;
+  site?: PageSite;
 }
 
 /** Asks before signing out (a GET never signs anyone out). */
@@ -30,9 +35,10 @@ export function renderLogoutPage(model: LogoutPageModel): string {
     'Sign out',
     html`<h1>Sign out?</h1>
 <p>You are signed in as <strong>${model.userName}</strong>.</p>
-<form method="post" action="${ENDPOINTS.logout.path}">
+<form method="post" action="${pagePath(model.site, ENDPOINTS.logout.path)}">
 <input type="hidden" name="csrf_token" value="${model.csrfToken}">
 <button type="submit">Sign out</button>
 </form>`,
+    model.site,
   );
 }

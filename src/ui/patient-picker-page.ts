@@ -1,5 +1,6 @@
 import { html } from './html.ts';
 import { layout } from './layout.ts';
+import type { PageSite } from './page-site.ts';
 
 /** A patient the user may choose. */
 export interface PatientPickerEntry {
@@ -13,6 +14,8 @@ export interface PatientPickerPageModel {
   csrfToken: string;
   /** Where the form posts (the consent decision). */
   action: string;
+  /** The root URLs or a tenant's (absent: the root). */
+  site?: PageSite;
   /** The scopes already granted, carried as `scope` fields. */
   scopes: readonly string[];
   hidden: Readonly<Record<string, string>>;
@@ -61,5 +64,6 @@ ${
 </fieldset>
 <button type="submit" name="patient_action" value="choose">Continue</button>
 </form>`,
+    model.site,
   );
 }

@@ -25,4 +25,8 @@ fieldset { border: none; padding: 0; margin: 1rem 0 0; min-width: 0; }
 .search { display: flex; gap: .5rem; align-items: baseline; }
 .search button { margin-top: .25rem; }
 input[type=search] { box-sizing: border-box; flex: 1; padding: .5rem; font: inherit; margin-top: .25rem; }
+/* A tenant's pages: its logo and name above the page, over a stripe of its colour (brand.css sets --brand). */
+.brand { display: flex; gap: .75rem; align-items: center; max-width: 28rem; margin: -1rem auto 1.5rem; padding-bottom: .75rem; border-bottom: 4px solid var(--brand, GrayText); }
+.brand img { max-height: 40px; max-width: 40%; width: auto; }
+.brand-name { font-weight: 700; font-size: 1.125rem; overflow-wrap: anywhere; }
 `;

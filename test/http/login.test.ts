@@ -187,10 +187,10 @@ for (const driver of drivers) {
       for (const [i, returnTo] of evil.entries()) {
         const res = await browser(portico.app, `203.0.113.${50 + i}`).signIn(PATIENT.email, PATIENT.password, returnTo);
         assert.equal(res.statusCode, 303, returnTo);
-        assert.equal(res.headers.location, '/', returnTo);
+        assert.equal(res.headers.location, '/auth/apps', returnTo);
       }
       const page = await browser(portico.app).get('/auth/login?return_to=' + encodeURIComponent('//evil.example'));
-      assert.match(page.body, /name="return_to" value="\/"/);
+      assert.match(page.body, /name="return_to" value="\/auth\/apps"/);
     });
 
     it('throttling: after N failures for an account → 429 with Retry-After, even with the right password', async () => {

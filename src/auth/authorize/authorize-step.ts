@@ -38,8 +38,10 @@ export interface LaunchContext {
 }
 
 export interface AuthorizeDeps {
-  /** Our issuer identifier (BASE_URL): the `iss` of every authorization response (RFC 9207 §2). */
+  /** Our issuer identifier (BASE_URL, or a tenant's): the `iss` of every authorization response (RFC 9207 §2). */
   issuer: string;
+  /** The tenant this issuer is: its grants record it, so that only its token endpoint redeems their codes. */
+  tenant: string;
   clients: Pick<ClientRepository, 'get'>;
   codes: Pick<AuthorizationCodeStore, 'create'>;
   /** `aud` must name this FHIR base (a trailing slash tolerated). */

@@ -1,3 +1,5 @@
+import { DEFAULT_TENANT } from '../../endpoints.ts';
+
 /**
  * The contract between the authorize endpoint (which creates grants and codes), the token
  * endpoint (which redeems codes and refresh tokens into tokens) and the FHIR API (which checks
@@ -28,6 +30,16 @@ export interface Grant {
   nonce?: string;
   /** The login session the grant came from (online_access refresh tokens end with it). */
   sessionId?: string;
+  /**
+   * The tenant whose issuer made it: only that issuer's token endpoint redeems its code and refresh tokens, only
+   * its introspection and revocation know them. Absent (grants made before tenants): the default tenant.
+   */
+  tenant?: string;
+}
+
+/** The tenant a grant was made at. */
+export function grantTenant(grant: Pick<Grant, 'tenant'>): string {
+  return grant.tenant ?? DEFAULT_TENANT;
 }
 
 /** An issued, not yet redeemed authorization code. Stored by its SHA-256 hash only; single use. */

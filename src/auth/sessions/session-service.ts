@@ -31,7 +31,13 @@ export interface SessionService extends SessionLiveness {
 
 export interface SessionServiceDeps {
   store: SessionStore;
+  /** Every User, whichever tenant: a session whose User is gone or deactivated ends. */
   users: Pick<UserRepository, 'get'>;
+  /**
+   * Whether a User signs in at these pages (a tenant's own Users); absent: all do. A session of anyone else is no
+   * session here, and is left alone: it is its own tenant's to end.
+   */
+  signsInHere?: (user: StoredUser) => boolean;
   settings: SessionSettings;
   now: () => Date;
   newSessionId: () => string;
@@ -73,6 +79,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         await store.delete(idHash);
         return undefined;
       }
+      if (deps.signsInHere && !deps.signsInHere(user)) return undefined;
       await store.touch(idHash, at);
       return { session: { ...session, lastSeenAt: at }, user };
     },

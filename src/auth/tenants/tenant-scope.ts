@@ -20,9 +20,14 @@ export function clientsAt(clients: ClientRepository, tenantId: string): ClientRe
   } };
 }
 
+/** Whether a User is one of a tenant's: each belongs to one (no meta._tenant: the default tenant). */
+export function isUserOf(user: RegistryResource, tenantId: string): boolean {
+  return (boundTo(user) ?? DEFAULT_TENANT) === tenantId;
+}
+
 /** The Users of a tenant: each belongs to one (no meta._tenant: the default tenant) and signs in only there. */
 export function usersAt(users: UserRepository, tenantId: string): UserRepository {
-  const here = <U extends RegistryResource>(user: U | undefined): U | undefined => (user && (boundTo(user) ?? DEFAULT_TENANT) === tenantId ? user : undefined);
+  const here = <U extends RegistryResource>(user: U | undefined): U | undefined => (user && isUserOf(user, tenantId) ? user : undefined);
   return { ...users, get: async (id) => here(await users.get(id)), findByEmail: async (email) => here(await users.findByEmail(email)) };
 }
 

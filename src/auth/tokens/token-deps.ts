@@ -26,12 +26,8 @@ export interface TokenDeps {
   issuer: string;
   /** The FHIR base URL: access tokens' `aud`, and the base of absolute fhirUser URLs. */
   fhirBaseUrl: string;
-  /**
-   * The grant types this issuer serves, when not all of them: an issuer whose grants are not yet bound to it (a
-   * tenant's, while codes and refresh tokens carry no tenant) serves only those that start from the client's own
-   * credentials, so nothing issued elsewhere is redeemed here.
-   */
-  grantTypes?: ReadonlySet<string>;
+  /** The tenant this issuer is: grants made here record it, and a code or refresh token of another tenant is unknown here. */
+  tenant: string;
   signingKeys: SigningKeys;
   clientAuthenticator: ClientAuthenticator;
   /** The root (admin) client: it may introspect any token, as it may call every API. */

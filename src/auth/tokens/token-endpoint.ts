@@ -11,8 +11,6 @@ export const GRANT_HANDLERS: ReadonlyMap<string, GrantHandler> = new Map(
   [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant].map((h) => [h.grantType, h]),
 );
 
-const GRANT_HANDLERS_SERVED: ReadonlySet<string> = new Set(GRANT_HANDLERS.keys());
-
 export interface TokenRequest {
   authorization?: string;
   form: Readonly<Record<string, string>>;
@@ -25,10 +23,9 @@ export interface TokenRequest {
 export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps): Promise<TokenResponse> {
   const grantType = request.form.grant_type;
   if (grantType === undefined || grantType === '') throw invalidRequest('grant_type is required');
-  const served = deps.grantTypes ?? GRANT_HANDLERS_SERVED;
-  const handler = served.has(grantType) ? GRANT_HANDLERS.get(grantType) : undefined;
+  const handler = GRANT_HANDLERS.get(grantType);
   if (!handler) {
-    throw new OAuthError(400, 'unsupported_grant_type', `grant_type must be one of ${[...served].join(', ')}`);
+    throw new OAuthError(400, 'unsupported_grant_type', `grant_type must be one of ${[...GRANT_HANDLERS.keys()].join(', ')}`);
   }
   const caller = await deps.clientAuthenticator.authenticate(
     {

@@ -1,4 +1,4 @@
-import type { AccessTokenClaims, Grant } from '../grants/grant.ts';
+import { grantTenant, type AccessTokenClaims, type Grant } from '../grants/grant.ts';
 import { hashToken } from './token-hash.ts';
 import { checkAccessTokenClaims, verifyAccessToken } from './verify-access-token.ts';
 import type { TokenDeps } from './token-deps.ts';
@@ -23,7 +23,8 @@ async function activeRefreshToken(token: string, deps: TokenDeps): Promise<Activ
   const found = await deps.refreshTokens.find(hashToken(token));
   if (!found || found.rotated || found.expiresAt <= epochSeconds(deps.now())) return undefined;
   const stored = await deps.grants.get(found.grantId);
-  if (!stored || stored.revoked) return undefined;
+  // Another tenant's refresh token is unknown here.
+  if (!stored || stored.revoked || grantTenant(stored.grant) !== deps.tenant) return undefined;
   // An online_access refresh token whose sign-in session ended is no longer usable, so not active (RFC 7662 §2.2).
   if (!(await sessionAllowsRefresh(stored.grant, found.scope, deps))) return undefined;
   return { kind: 'refresh_token', grant: stored.grant, scope: found.scope, issuedAt: found.issuedAt, expiresAt: found.expiresAt };
@@ -53,5 +54,5 @@ export async function grantOfToken(token: string, deps: TokenDeps): Promise<{ gr
   if (claims) return { grantId: claims.grant, clientId: claims.client_id };
   const found = await deps.refreshTokens.find(hashToken(token));
   const stored = found && (await deps.grants.get(found.grantId));
-  return found && stored ? { grantId: found.grantId, clientId: stored.grant.clientId } : undefined;
+  return found && stored && grantTenant(stored.grant) === deps.tenant ? { grantId: found.grantId, clientId: stored.grant.clientId } : undefined;
 }

@@ -9,12 +9,14 @@ import { scopeLine } from './scope-lines.ts';
 import { readCurrentSession } from './session-cookie.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
+import { pagePath, type PageSite } from '../../ui/page-site.ts';
+import { siteOf } from './page-site-of.ts';
 
 const page = (reply: FastifyReply, status: number, body: string) => reply.code(status).type('text/html; charset=utf-8').send(body);
 
 /** Not signed in: to the sign-in page, which comes back here. */
-const toSignIn = (reply: FastifyReply) =>
-  reply.code(303).header('location', `${ENDPOINTS.login.path}?${new URLSearchParams({ return_to: APPS_PAGE_PATH }).toString()}`).send();
+const toSignIn = (reply: FastifyReply, site: PageSite) =>
+  reply.code(303).header('location', `${pagePath(site, ENDPOINTS.login.path)}?${new URLSearchParams({ return_to: pagePath(site, APPS_PAGE_PATH) }).toString()}`).send();
 
 /** An authorization as the page lists it: its scopes in plain words. */
 function appView(app: AuthorizedApp): AppsPageApp {
@@ -35,22 +37,24 @@ export function appsRoutes(app: FastifyInstance, options: UiPluginOptions, apps:
   const guarded = { preHandler: [crossSiteGuard(options.origin), app.csrfProtection] };
 
   app.get(APPS_PAGE_PATH, async (request, reply) => {
+    const site = siteOf(request);
     const current = await readCurrentSession(request, options.sessions, options.cookies);
-    if (!current) return toSignIn(reply);
+    if (!current) return toSignIn(reply, site);
     const list = await apps.list(current.user.id);
-    return page(reply, 200, renderAppsPage({ userName: displayName(current.user), csrfToken: reply.generateCsrf(), apps: list.map(appView) }));
+    return page(reply, 200, renderAppsPage({ userName: displayName(current.user), csrfToken: reply.generateCsrf(), apps: list.map(appView), site }));
   });
 
   app.post(APPS_REVOKE_PATH, guarded, async (request, reply) => {
+    const site = siteOf(request);
     const current = await readCurrentSession(request, options.sessions, options.cookies);
-    if (!current) return toSignIn(reply);
+    if (!current) return toSignIn(reply, site);
     const grantId = formField(request.body, 'grant');
     const outcome = grantId === '' ? 'not-found' : await apps.revoke(current.user.id, grantId);
     if (outcome === 'not-found') {
       // Unknown and someone else's look the same: nothing revoked, nothing told.
-      return page(reply, 404, renderMessagePage({ title: 'Not found', message: 'You have no such app authorization.', link: { href: APPS_PAGE_PATH, text: 'Back to your apps' } }));
+      return page(reply, 404, renderMessagePage({ title: 'Not found', message: 'You have no such app authorization.', link: { href: pagePath(site, APPS_PAGE_PATH), text: 'Back to your apps' }, site }));
     }
     // RFC 9110 §15.4.4: after a form POST, 303 makes the browser GET the page.
-    return reply.code(303).header('location', APPS_PAGE_PATH).send();
+    return reply.code(303).header('location', pagePath(site, APPS_PAGE_PATH)).send();
   });
 }

@@ -16,6 +16,8 @@ import { consentScopes } from './scope-lines.ts';
 import { readCurrentSession, sessionIdFrom } from './session-cookie.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
+import { pagePath, type PageSite } from '../../ui/page-site.ts';
+import { siteOf } from './page-site-of.ts';
 
 const AUTHORIZE_PATH = ENDPOINTS.authorization.path;
 const DECISION_PATH = ENDPOINTS.authorizationDecision.path;
@@ -42,15 +44,15 @@ export function authorizeRoutes(app: FastifyInstance, options: UiPluginOptions, 
 
   app.get(AUTHORIZE_PATH, async (request, reply) => {
     const params = withoutControls(readAuthorizeParams(request.query));
-    return answer(reply, (await decide(request, params)).outcome, params, 302);
+    return answer(reply, siteOf(request), (await decide(request, params)).outcome, params, 302);
   });
   app.post(AUTHORIZE_PATH, async (request, reply) => {
     const params = withoutControls(readAuthorizeParams(request.body));
     const { outcome, decidedBy } = await decide(request, params);
     if (decidedBy === requireSession.name && sessionIdFrom(request, options.cookies) === undefined) {
-      return reply.code(303).header('location', `${AUTHORIZE_PATH}?${authorizeQuery(params)}`).send();
+      return reply.code(303).header('location', `${pagePath(siteOf(request), AUTHORIZE_PATH)}?${authorizeQuery(params)}`).send();
     }
-    return answer(reply, outcome, params, 303);
+    return answer(reply, siteOf(request), outcome, params, 303);
   });
 
   app.post(DECISION_PATH, { preHandler: [crossSiteGuard(options.origin), app.csrfProtection] }, async (request, reply) => {
@@ -60,10 +62,10 @@ export function authorizeRoutes(app: FastifyInstance, options: UiPluginOptions, 
     const params = readAuthorizeParams(Object.fromEntries(new URLSearchParams(original)));
     const choice = formField(request.body, 'decision');
     if (choice !== 'allow' && choice !== 'deny') {
-      return reply.code(400).type('text/html; charset=utf-8').send(renderMessagePage({ title: 'Request refused', message: 'Choose Allow or Deny.' }));
+      return reply.code(400).type('text/html; charset=utf-8').send(renderMessagePage({ title: 'Request refused', message: 'Choose Allow or Deny.', site: siteOf(request) }));
     }
     const decision = { allow: choice === 'allow', scopes: checkedScopes(request.body), ...pickerChoices(request.body) };
-    return answer(reply, (await decide(request, params, decision)).outcome, params, 303);
+    return answer(reply, siteOf(request), (await decide(request, params, decision)).outcome, params, 303);
   });
 }
 
@@ -77,17 +79,18 @@ function withoutControls(params: AuthorizeParams): AuthorizeParams {
   return params;
 }
 
-function answer(reply: FastifyReply, outcome: AuthorizeOutcome, params: AuthorizeParams, redirectStatus: 302 | 303) {
+function answer(reply: FastifyReply, site: PageSite, outcome: AuthorizeOutcome, params: AuthorizeParams, redirectStatus: 302 | 303) {
   const page = (status: number, body: string) => reply.code(status).type('text/html; charset=utf-8').send(body);
+  const action = pagePath(site, DECISION_PATH);
   switch (outcome.kind) {
     case 'error-page':
-      return page(400, renderMessagePage({ title: outcome.title, message: outcome.message }));
+      return page(400, renderMessagePage({ title: outcome.title, message: outcome.message, site }));
     case 'redirect':
       return reply.code(redirectStatus).header('location', redirectTo(outcome.redirectUri, outcome.response)).send();
     case 'sign-in': {
       // A POSTed request comes back as a GET with the same parameters (less a prompt the sign-in answers).
-      const returnTo = `${AUTHORIZE_PATH}?${authorizeQuery(outcome.params ?? params)}`;
-      return reply.code(303).header('location', `${ENDPOINTS.login.path}?return_to=${encodeURIComponent(returnTo)}`).send();
+      const returnTo = `${pagePath(site, AUTHORIZE_PATH)}?${authorizeQuery(outcome.params ?? params)}`;
+      return reply.code(303).header('location', `${pagePath(site, ENDPOINTS.login.path)}?return_to=${encodeURIComponent(returnTo)}`).send();
     }
     case 'consent':
       return page(
@@ -98,7 +101,8 @@ function answer(reply: FastifyReply, outcome: AuthorizeOutcome, params: Authoriz
           redirectHost: outcome.redirectHost,
           unverified: outcome.unverified,
           csrfToken: reply.generateCsrf(),
-          action: DECISION_PATH,
+          action,
+          site,
           hidden: { [REQUEST_FIELD]: authorizeQuery(params) },
         }),
       );
@@ -109,7 +113,8 @@ function answer(reply: FastifyReply, outcome: AuthorizeOutcome, params: Authoriz
           clientName: outcome.clientName,
           scopes: outcome.scopes,
           csrfToken: reply.generateCsrf(),
-          action: DECISION_PATH,
+          action,
+          site,
           hidden: { [REQUEST_FIELD]: authorizeQuery(params) },
           search: outcome.search,
           patients: outcome.patients.map(({ id, name, birthDate }) => ({ id, name, birthDate })),
@@ -124,7 +129,8 @@ function answer(reply: FastifyReply, outcome: AuthorizeOutcome, params: Authoriz
           scopes: outcome.scopes,
           patient: outcome.patient,
           csrfToken: reply.generateCsrf(),
-          action: DECISION_PATH,
+          action,
+          site,
           hidden: { [REQUEST_FIELD]: authorizeQuery(params) },
           encounters: outcome.encounters.map(({ id, date, type, status }) => ({ id, date, type, status })),
           ...(outcome.error ? { error: outcome.error } : {}),

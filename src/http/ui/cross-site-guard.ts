@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { renderMessagePage } from '../../ui/message-page.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
+import { pagePath, type PageSite } from '../../ui/page-site.ts';
+import { siteOf } from './page-site-of.ts';
 
 /** Fetch Metadata (W3C "Fetch Metadata Request Headers" §2.4): values a form of ours can arrive with. */
 const OWN_FETCH_SITES = new Set(['same-origin', 'none']);
@@ -18,15 +20,16 @@ export function crossSiteGuard(origin: string) {
     const foreignOrigin = sentOrigin !== undefined && sentOrigin !== 'null' && sentOrigin !== origin;
     const foreignSite = typeof fetchSite === 'string' && !OWN_FETCH_SITES.has(fetchSite);
     if (foreignOrigin || foreignSite) {
-      return reply.code(403).type('text/html; charset=utf-8').send(refusedFormPage());
+      return reply.code(403).type('text/html; charset=utf-8').send(refusedFormPage(siteOf(request)));
     }
   };
 }
 
-export function refusedFormPage(): string {
+export function refusedFormPage(site: PageSite): string {
   return renderMessagePage({
     title: 'Form refused',
     message: 'This form has expired or was not sent from this site. Go back, reload the page and try again.',
-    link: { href: ENDPOINTS.login.path, text: 'Sign in' },
+    link: { href: pagePath(site, ENDPOINTS.login.path), text: 'Sign in' },
+    site,
   });
 }

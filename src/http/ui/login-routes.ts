@@ -7,6 +7,8 @@ import { clearCookie, csrfCookieName, sessionCookieName, sessionIdFrom, setSessi
 import { crossSiteGuard } from './cross-site-guard.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
+import { pagePath, type PageSite } from '../../ui/page-site.ts';
+import { siteOf } from './page-site-of.ts';
 
 const MAX_EMAIL = 320;
 const MAX_PASSWORD = 1024;
@@ -19,16 +21,18 @@ export function loginRoutes(app: FastifyInstance, options: UiPluginOptions): voi
   const guarded = { preHandler: [crossSiteGuard(options.origin), app.csrfProtection] };
 
   app.get<{ Querystring: { return_to?: unknown } }>(ENDPOINTS.login.path, async (request, reply) => {
-    const returnTo = safeReturnTo(request.query.return_to);
-    return page(reply, 200, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo }));
+    const site = siteOf(request);
+    const returnTo = safeReturnTo(request.query.return_to, afterSignIn(site));
+    return page(reply, 200, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo, site }));
   });
 
   app.post(ENDPOINTS.login.path, guarded, async (request, reply) => {
     const email = formField(request.body, 'username').slice(0, MAX_EMAIL);
     const password = formField(request.body, 'password');
-    const returnTo = safeReturnTo(formField(request.body, 'return_to'));
+    const site = siteOf(request);
+    const returnTo = safeReturnTo(formField(request.body, 'return_to'), afterSignIn(site));
     const again = (status: number, error: string) =>
-      page(reply, status, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo, email, error }));
+      page(reply, status, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo, email, error, site }));
     if (password.length > MAX_PASSWORD) return again(401, LOGIN_FAILED_MESSAGE);
 
     const result = await options.signIn({ email, password, clientIp: request.ip });
@@ -49,17 +53,22 @@ export function loginRoutes(app: FastifyInstance, options: UiPluginOptions): voi
 
   // OIDC RP-initiated logout asks for confirmation when not sure who asks: a page with a form, never a GET that signs out.
   app.get(ENDPOINTS.logout.path, async (request, reply) => {
+    const site = siteOf(request);
     const current = await sessions.currentSession(sessionIdFrom(request, cookies));
-    if (!current) return page(reply, 200, renderMessagePage({ title: 'Signed out', message: 'You are not signed in.', link: { href: ENDPOINTS.login.path, text: 'Sign in' } }));
-    return page(reply, 200, renderLogoutPage({ userName: displayName(current.user), csrfToken: reply.generateCsrf() }));
+    if (!current) return page(reply, 200, renderMessagePage({ title: 'Signed out', message: 'You are not signed in.', link: { href: pagePath(site, ENDPOINTS.login.path), text: 'Sign in' }, site }));
+    return page(reply, 200, renderLogoutPage({ userName: displayName(current.user), csrfToken: reply.generateCsrf(), site }));
   });
 
   app.post(ENDPOINTS.logout.path, guarded, async (request, reply) => {
     await sessions.end(sessionIdFrom(request, cookies));
     clearCookie(reply, sessionCookieName(cookies), cookies);
-    return page(reply, 200, renderMessagePage({ title: 'Signed out', message: 'You are signed out.', link: { href: ENDPOINTS.login.path, text: 'Sign in again' } }));
+    const site = siteOf(request);
+    return page(reply, 200, renderMessagePage({ title: 'Signed out', message: 'You are signed out.', link: { href: pagePath(site, ENDPOINTS.login.path), text: 'Sign in again' }, site }));
   });
 }
+
+/** Where a sign-in without a (sound) return_to goes: the user's authorized apps at this site. */
+const afterSignIn = (site: PageSite) => pagePath(site, ENDPOINTS.management.path);
 
 /** How the pages name a user: their name, else email, else id. */
 export function displayName(user: { name?: unknown; email?: string; id: string }): string {

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { siteOf } from './page-site-of.ts';
 
 /**
  * Headers for every HTML page of the authorization server (RFC 9700 §4.16 clickjacking; RFC 6819 §4.4.1.9).
@@ -6,12 +7,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * purpose: browsers apply it to the redirect that follows a form POST, and the consent form's answer is a
  * redirect to the app's own redirect_uri.
  */
-export function pageSecurityHeaders(frameAncestors: readonly string[]): Record<string, string> {
+export function pageSecurityHeaders(frameAncestors: readonly string[], imageOrigins: readonly string[] = []): Record<string, string> {
   const embedding = frameAncestors.length > 0;
   const csp = [
     "default-src 'none'",
     "style-src 'self'",
-    "img-src 'self'",
+    // A tenant's logo is an image of its own choosing, from its origin: that origin and no other.
+    ["img-src 'self'", ...imageOrigins].join(' '),
     "base-uri 'none'",
     `frame-ancestors ${embedding ? frameAncestors.join(' ') : "'none'"}`,
   ].join('; ');
@@ -29,8 +31,9 @@ export function pageSecurityHeaders(frameAncestors: readonly string[]): Record<s
 /** An onSend hook setting the page headers on every response of the surface, errors included. */
 export function pageHeadersHook(frameAncestors: readonly string[]) {
   const headers = pageSecurityHeaders(frameAncestors);
-  return async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    reply.headers(headers);
+  return async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const logo = siteOf(request).brand?.logo;
+    reply.headers(logo ? pageSecurityHeaders(frameAncestors, [new URL(logo).origin]) : headers);
     return payload;
   };
 }

@@ -7,11 +7,20 @@ export interface SessionCookieSettings {
   secret: string;
   /** True when the public base URL is https: the cookie is then `Secure` and `__Host-` prefixed. */
   secure: boolean;
+  /**
+   * The tenant whose pages set it, other than the default one: each tenant's sign-in is a cookie of its own name,
+   * so a session at one tenant is never presented at another (and signing in at one ends none at another).
+   */
+  tenant?: string;
 }
 
-/** `__Host-` pins the cookie to this host, path `/`, Secure (RFC 6265bis §4.1.3.2): no subdomain can plant one. */
-export function sessionCookieName(settings: Pick<SessionCookieSettings, 'secure'>): string {
-  return settings.secure ? '__Host-portico_session' : 'portico_session';
+/**
+ * `__Host-` pins the cookie to this host, path `/`, Secure (RFC 6265bis §4.1.3.2): no subdomain can plant one. A
+ * tenant's name ends in `_{tenant}` (a tenant id has no `_`, so no tenant's name is another's).
+ */
+export function sessionCookieName(settings: Pick<SessionCookieSettings, 'secure' | 'tenant'>): string {
+  const name = settings.tenant ? `portico_session_${settings.tenant}` : 'portico_session';
+  return settings.secure ? `__Host-${name}` : name;
 }
 
 export function csrfCookieName(settings: Pick<SessionCookieSettings, 'secure'>): string {

@@ -19,6 +19,8 @@ import { loginRoutes } from './login-routes.ts';
 import { pageHeadersHook } from './page-headers.ts';
 import { csrfCookieName, type SessionCookieSettings } from './session-cookie.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
+import { BRAND_STYLESHEET_PATH, brandStylesheet, type PageBrand } from '../../ui/page-site.ts';
+import { pageSiteHook, siteOf } from './page-site-of.ts';
 
 export interface UiPluginOptions {
   sessions: SessionService;
@@ -32,6 +34,10 @@ export interface UiPluginOptions {
   authorize?: AuthorizeDeps;
   /** The user's authorized apps; without them /auth/apps is not served. */
   apps?: AuthorizedApps;
+  /** Below what the browser reaches these pages: '' at the root, `/t/{tenant}` at a tenant (absent: ''). */
+  sitePrefix?: string;
+  /** The tenant's branding as it is now (absent: none). */
+  brand?: () => Promise<PageBrand | undefined>;
 }
 
 /** Where the pages live (the other paths under /auth are the OAuth endpoints'). */
@@ -48,11 +54,17 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: options.cookies.secure, signed: true },
     getToken: (request) => formField(request.body, 'csrf_token') || undefined,
   });
+  app.addHook('onRequest', pageSiteHook(options.sitePrefix ?? '', options.brand));
   app.addHook('onSend', pageHeadersHook(options.frameAncestors));
   app.setErrorHandler((error: FastifyError, request, reply) => renderPageError(error, request, reply));
   app.addHook('onRequest', refuseForbiddenText(refusedRequest));
 
   app.get(STYLESHEET_PATH, async (_request, reply) => reply.type('text/css; charset=utf-8').send(STYLESHEET));
+  app.get(BRAND_STYLESHEET_PATH, async (request, reply) => {
+    const color = siteOf(request).brand?.color;
+    if (!color) return reply.code(404).type('text/css; charset=utf-8').send('');
+    return reply.type('text/css; charset=utf-8').send(brandStylesheet(color));
+  });
   loginRoutes(app, options);
   if (options.authorize) authorizeRoutes(app, options, options.authorize);
   if (options.apps) appsRoutes(app, options, options.apps);
@@ -60,21 +72,22 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
 
 /** The pages' error renderer: an HTML message page, "Request refused" for any 4xx (the page headers are the caller's). */
 export function renderPageError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const site = siteOf(request);
   if (error instanceof StorageFault) {
     if (error.kind !== 'busy') request.log.warn({ err: error }, 'database fault in page request');
     return reply
       .code(503)
       .header('retry-after', String(error.retryAfterSeconds))
       .type('text/html; charset=utf-8')
-      .send(renderMessagePage({ title: 'Temporarily unavailable', message: 'The server cannot complete this request right now. Try again in a moment.' }));
+      .send(renderMessagePage({ title: 'Temporarily unavailable', message: 'The server cannot complete this request right now. Try again in a moment.', site }));
   }
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
   reply.code(status).type('text/html; charset=utf-8');
-  if (error.code === 'FST_CSRF_MISSING_SECRET' || error.code === 'FST_CSRF_INVALID_TOKEN') return reply.send(refusedFormPage());
+  if (error.code === 'FST_CSRF_MISSING_SECRET' || error.code === 'FST_CSRF_INVALID_TOKEN') return reply.send(refusedFormPage(site));
   if (status >= 500) {
     request.log.error({ err: error }, 'page failed');
-    return reply.send(renderMessagePage({ title: 'Something went wrong', message: 'The server could not complete this request. Try again later.' }));
+    return reply.send(renderMessagePage({ title: 'Something went wrong', message: 'The server could not complete this request. Try again later.', site }));
   }
   // Framework errors (415 media type, 413 too large, 400 bad body): a short, fixed explanation.
-  return reply.send(renderMessagePage({ title: 'Request refused', message: 'The request could not be understood. Go back and try again.' }));
+  return reply.send(renderMessagePage({ title: 'Request refused', message: 'The request could not be understood. Go back and try again.', site }));
 }

@@ -36,6 +36,7 @@ export const issueCode: AuthorizeStep = {
       ...(nonce !== undefined ? { nonce } : {}),
       // The stored session's id hash: what identifies the session server-side.
       sessionId: session.idHash,
+      tenant: deps.tenant,
     };
     const code = deps.newCode();
     await deps.codes.create(hashToken(code), {

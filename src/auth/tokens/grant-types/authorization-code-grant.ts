@@ -1,6 +1,6 @@
 import { accessTokenLifetime } from '../../clients/token-lifetime.ts';
 import type { StoredClient } from '../../clients/client-repository.ts';
-import type { AuthorizationCodeRecord } from '../../grants/grant.ts';
+import { grantTenant, type AuthorizationCodeRecord } from '../../grants/grant.ts';
 import { hashToken } from '../token-hash.ts';
 import { mayRefresh, requireGrantType, requiresPkce, type GrantHandler } from '../grant-handler.ts';
 import { issueTokens } from '../issue-tokens.ts';
@@ -10,6 +10,8 @@ import type { TokenDeps } from '../token-deps.ts';
 import { invalidGrant, invalidRequest, type OAuthError } from '../../oauth-error.ts';
 import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
 import { epochSeconds } from '../../../shared/time.ts';
+
+const UNKNOWN_CODE = 'the code is unknown or expired';
 
 /**
  * RFC 6749 §4.1.3 with RFC 7636 §4.5: the code is consumed first (atomically, so exactly one of
@@ -29,9 +31,11 @@ export const authorizationCodeGrant: GrantHandler = {
     return redeemAtomically(deps, async (issuance): Promise<Redemption> => {
       const { stores } = issuance;
       const used = await stores.codes.consume(hashToken(code), epochSeconds(deps.now()));
-      if (used === undefined) throw invalidGrant('the code is unknown or expired');
+      if (used === undefined) throw invalidGrant(UNKNOWN_CODE);
       if ('reused' in used) return { replayed: { grantId: used.grantId, error: invalidGrant('the code was already used; the tokens issued for it are revoked') } };
       const { record } = used;
+      // Another tenant's code is unknown here, as if it did not exist; spending it is the safe side of the mistake.
+      if (grantTenant(record.grant) !== deps.tenant) return { refused: invalidGrant(UNKNOWN_CODE) };
       const problem = redemptionProblem(client, record, form);
       if (problem) return { refused: problem };
 

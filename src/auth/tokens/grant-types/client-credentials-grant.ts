@@ -27,7 +27,7 @@ export const clientCredentialsGrant: GrantHandler = {
     );
     if (granted.length === 0) throw invalidScope('none of the requested scopes is a system/ scope this client is registered for');
 
-    const grant: Grant = { id: deps.newId(), clientId: client.id, scope: formatScopes(granted) };
+    const grant: Grant = { id: deps.newId(), clientId: client.id, scope: formatScopes(granted), tenant: deps.tenant };
     return issueTokens(
       {
         grant,

@@ -1,3 +1,4 @@
+import { grantTenant } from '../../grants/grant.ts';
 import { accessTokenLifetime } from '../../clients/token-lifetime.ts';
 import { hashToken } from '../token-hash.ts';
 import { formatScope, isCoveredBy, parseScopes, scopeSyntaxProblem } from '../../scopes/index.ts';
@@ -24,7 +25,7 @@ export const refreshTokenGrant: GrantHandler = {
     // Checked before spending, so that another client presenting a stolen token cannot burn it.
     const found = await deps.refreshTokens.find(hash);
     const stored = found && (await deps.grants.get(found.grantId));
-    if (!found || !stored || stored.grant.clientId !== client.id) throw invalidGrant('the refresh token is unknown, expired or revoked');
+    if (!found || !stored || stored.grant.clientId !== client.id || grantTenant(stored.grant) !== deps.tenant) throw invalidGrant('the refresh token is unknown, expired or revoked');
     if (!mayRefresh(client)) throw unauthorizedClient('this client may not use refresh tokens');
     // Checked before spending it, so that retries keep getting these answers and a refused request leaves the
     // token usable: a grant revoked, or ended with its client or user; an online_access token whose session
