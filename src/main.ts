@@ -111,10 +111,12 @@ function banner(config: Config, portico: Portico, database = portico.databaseInU
   }
   if (portico.demoTenant) {
     const t = portico.demoTenant;
-    lines.push(`  Demo tenant ${t.id}: FHIR base ${t.fhirBaseUrl} (${t.seeded.patientsDone} patients of its own), token endpoint ${tenantIssuer(config.baseUrl, t.id)}${ENDPOINTS.token.path} (client_credentials: the demo backend client with portico assertion --aud set to it)`);
+    const issuer = tenantIssuer(config.baseUrl, t.id);
+    lines.push(`  Demo tenant ${t.id}: FHIR base ${t.fhirBaseUrl} (${t.seeded.patientsDone} patients of its own), issuer ${issuer}`);
+    lines.push(`    sign-in ${issuer}${ENDPOINTS.login.path}, token endpoint ${issuer}${ENDPOINTS.token.path} (the demo backend client: portico assertion --aud set to it)`);
   }
   for (const login of portico.sandboxLogins ?? []) {
-    lines.push(`  Sandbox user: ${login.email} / ${login.password}  (${login.fhirUser})`);
+    lines.push(`  Sandbox user${login.tenant ? ` of ${login.tenant}` : ''}: ${login.email} / ${login.password}  (${login.fhirUser})`);
   }
   for (const client of portico.demoClients ?? []) {
     lines.push(`  Demo client: ${client.id}${client.secret !== undefined ? ` / ${client.secret}` : ''}  (${client.kind})`);

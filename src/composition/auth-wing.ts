@@ -34,6 +34,8 @@ export interface AuthWing extends AuthRegistry, AuthTokens {
   records: PatientRecords;
   /** RFC 7591 registration and RFC 7592 management. */
   registration: ClientRegistration;
+  /** The same at a tenant's issuer. */
+  registrationAt(tenantId: string): ClientRegistration;
   /** The registry's admin API. */
   admin: RegistryAdmin;
   /** A tenant's own admin API: its Clients, Users and AccessPolicies only. */
@@ -93,25 +95,30 @@ export async function buildAuthWing(config: Config, { storage, fhir, discovery }
         }),
     ],
   ]);
-  const registration = createClientRegistration({
-    clients: registryClients,
-    store: createRegistrationStore(storage.authDb),
-    // A Client and its registration access token in one transaction of the auth pool; the caches hear of it after.
-    atomically: tellingCachesOnCommit(
-      (work) => storage.authDb.transaction((tx) => work({ clients: createAuthStores(tx, { now, newId }).clients, store: createRegistrationStore(tx) })),
-      { clients: registry.clientReads, grants },
-    ),
-    mode: config.registration.mode,
-    strictRedirectUris: config.mode === 'production',
-    jwksUriAddresses,
-    initialAccessTokenLifetime: config.registration.initialAccessTokenLifetime,
-    registrationUrl: discovery.endpoints.registration,
-    now,
-    newId,
-    newToken: generateBearerToken,
-    newSecret: generateClientSecret,
-    secrets: clientSecrets,
-  });
+  // RFC 7591/7592 at an issuer: the root's registers global Clients, a tenant's Clients bound to it.
+  const registrationAt = (tenantId: string) =>
+    createClientRegistration({
+      clients: registryClients,
+      ...(tenantId === DEFAULT_TENANT ? {} : { tenant: tenantId }),
+      users: registry.at(tenantId).users,
+      store: createRegistrationStore(storage.authDb),
+      // A Client and its registration access token in one transaction of the auth pool; the caches hear of it after.
+      atomically: tellingCachesOnCommit(
+        (work) => storage.authDb.transaction((tx) => work({ clients: createAuthStores(tx, { now, newId }).clients, store: createRegistrationStore(tx) })),
+        { clients: registry.clientReads, grants },
+      ),
+      mode: config.registration.mode,
+      strictRedirectUris: config.mode === 'production',
+      jwksUriAddresses,
+      initialAccessTokenLifetime: config.registration.initialAccessTokenLifetime,
+      registrationUrl: tenantId === DEFAULT_TENANT ? discovery.endpoints.registration : `${tenantIssuer(config.baseUrl, tenantId)}${ENDPOINTS.registration.path}`,
+      now,
+      newId,
+      newToken: generateBearerToken,
+      newSecret: generateClientSecret,
+      secrets: clientSecrets,
+    });
+  const registration = registrationAt(DEFAULT_TENANT);
   // A tenant's authorize endpoint: its Clients, its records for the pickers and launches, grants recording it.
   const authorizeAt = (tenantId: string, tenantRecords: PatientRecords): AuthorizeDeps => {
     const issuer = tenantIssuer(config.baseUrl, tenantId);
@@ -145,6 +152,7 @@ export async function buildAuthWing(config: Config, { storage, fhir, discovery }
     ...issued,
     records,
     registration,
+    registrationAt,
     admin: createRegistryAdmin(adminDeps),
     tenantAdmin: (tenantId) => createRegistryAdmin(adminDeps, { tenant: tenantId }),
     rpcMethods,

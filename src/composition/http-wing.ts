@@ -28,7 +28,7 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
   const { db, authDb } = storage;
   const { maxConcurrent, maxQueue, loopDelayTargetMs } = config.fhir;
   const fhirGate = createConcurrencyGate(maxConcurrent, maxQueue);
-  const tenants = buildTenantWing(config, { storage, fhir, auth, bulk, fhirGate }, runtime);
+  const tenants = buildTenantWing(config, { storage, fhir, auth, bulk, fhirGate, ...(sandbox ? { sandbox } : {}) }, runtime);
   const app = await buildApp({
     tenants,
     fhir: fhir.fhir,

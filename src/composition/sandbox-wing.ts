@@ -6,11 +6,15 @@ import { seedDemoClients, type DemoClient } from '../sandbox/auth/demo-clients.t
 import { seedDemoTenant } from '../sandbox/auth/demo-tenant.ts';
 import { seedSandboxUsers, type SandboxLogin } from '../sandbox/auth/sandbox-users.ts';
 import { DEMO_TENANT_SEED, SANDBOX_START_SEED, seedPopulation, type SeedProgress } from '../sandbox/fhir/seed-population.ts';
-import { DEMO_TENANT } from '../sandbox/auth/demo-tenant.ts';
+import { DEMO_TENANT, DEMO_TENANT_LOGINS } from '../sandbox/auth/demo-tenant.ts';
 import { storageTenant } from '../storage/tenant-key.ts';
 import { sandboxSurfaces } from '../sandbox/http/sandbox-surfaces.ts';
 import { createSeedLedger } from '../sandbox/storage/seed-progress-store.ts';
+import type { ClientRepository } from '../auth/clients/client-repository.ts';
+import type { TokenDeps } from '../auth/tokens/token-deps.ts';
+import type { FhirDeps } from '../fhir/interaction.ts';
 import type { AuthWing } from './auth-wing.ts';
+import type { PatientRecords } from './patient-records.ts';
 import type { FhirWing } from './fhir-wing.ts';
 import type { Runtime } from './runtime.ts';
 import type { StorageWing } from './storage-wing.ts';
@@ -23,6 +27,18 @@ export interface SandboxWing {
   demoClients?: DemoClient[];
   /** The open FHIR API and the debug token endpoints. */
   surfaces: ExtraSurface[];
+  /** The same for a tenant: its FHIR data open, tokens of its issuer for its Clients and Users. */
+  surfacesAt(tenant: TenantSandboxInputs): ExtraSurface[];
+}
+
+/** What a tenant's sandbox surfaces serve: its token side, its FHIR API and its records. */
+export interface TenantSandboxInputs {
+  tokens: TokenDeps;
+  clients: ClientRepository;
+  records: PatientRecords;
+  fhir: FhirDeps;
+  /** The tenant's issuer: its open FHIR API's links are below it. */
+  issuer: string;
 }
 
 /**
@@ -48,22 +64,19 @@ export interface SandboxPopulation {
 export async function buildSandboxWing(config: Config, { fhir, auth }: { fhir: FhirWing; auth: AuthWing }): Promise<SandboxWing> {
   const demo = config.seed === 'demo';
   if (demo) await seedDemoTenant(auth.auth.tenants);
-  const logins = demo ? await seedSandboxUsers(auth.auth.users) : undefined;
+  const logins = demo ? [...(await seedSandboxUsers(auth.auth.users)), ...(await seedSandboxUsers(auth.auth.users, undefined, DEMO_TENANT_LOGINS))] : undefined;
   const demoClients = demo
     ? await seedDemoClients({ clients: auth.auth.clients, policies: auth.auth.policies, secrets: auth.clientSecrets, backendKeyFile: createDemoKeyFile(config.dataDir) })
     : undefined;
+  const surfacesAt = ({ tokens, clients, records, fhir: fhirDeps, issuer }: TenantSandboxInputs) =>
+    sandboxSurfaces({
+      debugTokens: { ...tokens, clients, patientExists: records.patientExists, relatedPatient: records.relatedPatient, compartment: fhir.compartment },
+      openFhir: { ...fhirDeps, settings: { ...fhirDeps.settings, baseUrl: `${issuer}${ENDPOINTS.openFhir.path}` } },
+    });
   return {
     ...(logins ? { logins } : {}),
     ...(demoClients ? { demoClients } : {}),
-    surfaces: sandboxSurfaces({
-      debugTokens: {
-        ...auth.tokens,
-        clients: auth.here.clients,
-        patientExists: auth.records.patientExists,
-        relatedPatient: auth.records.relatedPatient,
-        compartment: fhir.compartment,
-      },
-      openFhir: { ...fhir.fhir, settings: { ...fhir.fhir.settings, baseUrl: `${config.baseUrl}${ENDPOINTS.openFhir.path}` } },
-    }),
+    surfaces: surfacesAt({ tokens: auth.tokens, clients: auth.here.clients, records: auth.records, fhir: fhir.fhir, issuer: config.baseUrl }),
+    surfacesAt,
   };
 }

@@ -17,7 +17,9 @@ import { SMART_STYLE_PATH } from '../ui/smart-style.ts';
 import { VERIFIED_TOKEN_MAX_AGE_SECONDS, type AuthWing } from './auth-wing.ts';
 import type { BulkWing } from './bulk-wing.ts';
 import type { FhirWing } from './fhir-wing.ts';
+import type { TokenDeps } from '../auth/tokens/token-deps.ts';
 import type { Runtime } from './runtime.ts';
+import type { SandboxWing } from './sandbox-wing.ts';
 import type { StorageWing } from './storage-wing.ts';
 
 export interface TenantWing extends TenantApps {
@@ -30,6 +32,8 @@ export interface TenantWingInputs {
   auth: AuthWing;
   bulk: BulkWing;
   fhirGate: ConcurrencyGate;
+  /** Present in sandbox mode only: each tenant gets the sandbox's surfaces too. */
+  sandbox?: SandboxWing;
 }
 
 /**
@@ -38,7 +42,7 @@ export interface TenantWingInputs {
  * (and the global ones). One application per tenant, built when first asked for and kept; the database pools, the
  * signing keys, the grants and the FHIR gate are the process's.
  */
-export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhirGate }: TenantWingInputs, { now }: Runtime): TenantWing {
+export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhirGate, sandbox }: TenantWingInputs, { now }: Runtime): TenantWing {
   const apps = new Map<string, Promise<FastifyInstance>>();
 
   async function build(tenantId: string): Promise<FastifyInstance> {
@@ -47,6 +51,18 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
     const registry = auth.at(tenantId);
     const discovery = buildDiscoveryDocuments(issuer);
     const pages = auth.pagesAt(tenantId);
+    // Its administrators are its Users with the role admin (and the root client): its admin API and initial access tokens.
+    const tenantAdministration = { ...auth.adminAccess, users: registry.users, tenantAdministrators: true } as const;
+    const tokens: TokenDeps = {
+      ...auth.tokens,
+      issuer,
+      fhirBaseUrl,
+      tenant: tenantId,
+      clientAuthenticator: auth.clientAuthenticatorAt(registry.clients, issuer),
+      users: registry.users,
+      sessions: pages.sessions,
+      smartStyleUrl: `${issuer}${SMART_STYLE_PATH}`,
+    };
     const fhirDeps: FhirDeps = {
       ...fhir.fhir,
       repository: createResourceStore(storage.db, { tenant: storageTenant(tenantId), indexResource: fhir.indexResource, now, ...(storage.readDb ? { replica: storage.readDb } : {}) }),
@@ -76,18 +92,8 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
       },
       bulk: { service: bulk.serviceAt(tenantId, fhirDeps) },
       fhirGate,
-      token: {
-        deps: {
-          ...auth.tokens,
-          issuer,
-          fhirBaseUrl,
-          tenant: tenantId,
-          clientAuthenticator: auth.clientAuthenticatorAt(registry.clients, issuer),
-          users: registry.users,
-          sessions: pages.sessions,
-          smartStyleUrl: `${issuer}${SMART_STYLE_PATH}`,
-        },
-      },
+      token: { deps: tokens },
+      ...(sandbox ? { extraSurfaces: sandbox.surfacesAt({ tokens, clients: registry.clients, records: pages.records, fhir: fhirDeps, issuer }) } : {}),
       ui: {
         sessions: pages.sessions,
         signIn: pages.signIn,
@@ -106,13 +112,13 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
       admin: {
         admin: auth.tenantAdmin(tenantId),
         // Its administrators are its Users with the role admin; the root client manages every tenant.
-        access: { ...auth.adminAccess, users: registry.users, tenantAdministrators: true },
+        access: tenantAdministration,
         baseUrl: issuer,
         defaultPageSize: config.fhir.defaultPageSize,
         maxPageSize: config.fhir.maxPageSize,
       },
       discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },
-      signingKeys: auth.signingKeys,
+      oauth: { signingKeys: auth.signingKeys, registration: auth.registrationAt(tenantId), access: tenantAdministration },
       cors: { allowedOrigins: config.cors.allowedOrigins },
       logLevel: config.logLevel,
       trustProxy: config.trustProxy,

@@ -1,5 +1,4 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { SigningKeys } from '../auth/keys/signing-keys.ts';
 import { ENDPOINTS } from '../endpoints.ts';
 import type { FhirDeps } from '../fhir/interaction.ts';
 import { corsHook, type CorsOptions } from './cors/cors-policy.ts';
@@ -7,7 +6,7 @@ import { discoveryPlugin, type DiscoveryPluginOptions } from './discovery/discov
 import type { ConcurrencyGate } from './fhir/concurrency-gate.ts';
 import type { BulkRouteOptions } from './fhir/bulk-routes.ts';
 import { fhirPlugin, renderError as renderFhirError, type FhirAuthOptions } from './fhir/fhir-plugin.ts';
-import { jwksRoute } from './oauth/jwks-route.ts';
+import { oauthPlugin, type OAuthPluginOptions } from './oauth/oauth-plugin.ts';
 import { renderOAuthError } from './oauth/oauth-errors.ts';
 import { preRouteErrors } from './pre-route-errors.ts';
 import { serverOptions } from './server-options.ts';
@@ -15,6 +14,7 @@ import { tokenPlugin, type TokenPluginOptions } from './token/token-plugin.ts';
 import { adminPlugin, type AdminPluginOptions } from './admin/admin-plugin.ts';
 import { renderAdminError } from './admin/admin-render.ts';
 import { noStore } from './no-store.ts';
+import type { ExtraSurface } from './app.ts';
 import { pageSecurityHeaders } from './ui/page-headers.ts';
 import { PAGE_PATHS, renderPageError, uiPlugin, type UiPluginOptions } from './ui/ui-plugin.ts';
 import { renderMessagePage } from '../ui/message-page.ts';
@@ -35,11 +35,16 @@ export interface TenantAppOptions {
   token: Omit<TokenPluginOptions, 'maxJsonDepth'>;
   /** Its sign-in, authorize, consent and authorized-apps pages, with its branding. */
   ui: UiPluginOptions;
+  /** The sandbox's surfaces for this tenant (sandbox mode only). */
+  extraSurfaces?: readonly ExtraSurface[];
   /** The tenant's admin API (its administrators, and the root client). */
   admin: Omit<AdminPluginOptions, 'maxJsonDepth' | 'kinds'>;
   discovery: DiscoveryPluginOptions;
-  /** One JWKS serves every tenant; each tenant's discovery names it under its own issuer too. */
-  signingKeys: SigningKeys;
+  /**
+   * The JWKS (one serves every tenant; each tenant's discovery names it under its own issuer too), its dynamic
+   * client registration, and initial access tokens from its administrators.
+   */
+  oauth: Omit<OAuthPluginOptions, 'maxJsonDepth'>;
   cors: CorsOptions;
   logLevel: string;
   trustProxy: boolean | readonly string[];
@@ -56,7 +61,7 @@ export interface TenantAppOptions {
 export async function buildTenantApp(options: TenantAppOptions): Promise<FastifyInstance> {
   const preRoute = preRouteErrors(
     [
-      { prefixes: [ENDPOINTS.fhir.path], render: renderFhirError },
+      { prefixes: [ENDPOINTS.fhir.path, ENDPOINTS.openFhir.path], render: renderFhirError },
       { prefixes: TENANT_ADMIN_KINDS.map((kind) => `/${kind}`), render: (error, request, reply) => renderAdminError(error, request, noStore(reply)) },
       { prefixes: PAGE_PATHS, render: (error, request, reply) => renderPageError(error, request, reply.headers(pageSecurityHeaders(options.ui.frameAncestors))) },
     ],
@@ -66,10 +71,11 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
   app.addHook('onRequest', corsHook(options.cors));
   await app.register(fhirPlugin, { prefix: ENDPOINTS.fhir.path, deps: options.fhir, maxJsonDepth: options.maxJsonDepth, auth: options.fhirAuth, gate: options.fhirGate, bulk: options.bulk });
   await app.register(discoveryPlugin, options.discovery);
-  await app.register(async (jwks) => jwksRoute(jwks, options.signingKeys));
+  await app.register(oauthPlugin, { ...options.oauth, maxJsonDepth: options.maxJsonDepth });
   await app.register(uiPlugin, options.ui);
   await app.register(tokenPlugin, { ...options.token, maxJsonDepth: options.maxJsonDepth });
   await app.register(adminPlugin, { ...options.admin, kinds: TENANT_ADMIN_KINDS, maxJsonDepth: options.maxJsonDepth });
+  for (const surface of options.extraSurfaces ?? []) await surface(app, { maxJsonDepth: options.maxJsonDepth, fhirGate: options.fhirGate });
   await app.ready();
   return app;
 }
@@ -96,7 +102,7 @@ export function dispatchToTenants(tenants: TenantApps, isTenantId: (id: string) 
     // Answers in the shape of the surface the rest of the path names: FHIR and the admin API answer OperationOutcomes.
     const rest = match?.[2] ?? '';
     const under = (prefix: string) => rest === prefix || rest.startsWith(`${prefix}/`);
-    const surface = under(ENDPOINTS.fhir.path)
+    const surface = under(ENDPOINTS.fhir.path) || under(ENDPOINTS.openFhir.path)
       ? 'fhir'
       : TENANT_ADMIN_KINDS.some((kind) => under(`/${kind}`))
         ? 'admin'

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fhirClient, ROOT_AUTHORIZATION, type FhirClient } from '../support/fhir-client.ts';
 import { drivers, startPortico, type TestPortico } from '../support/portico.ts';
+import { browser, csrfTokenIn } from './login-support.ts';
 
 for (const driver of drivers) {
   describe(`sandbox debug endpoints and demo clients (${driver})`, () => {
@@ -57,6 +58,49 @@ for (const driver of drivers) {
       const firstDefault = await portico.app.inject({ method: 'GET', url: '/fhir/Patient/test-pt-1', headers: { authorization: ROOT_AUTHORIZATION } });
       assert.equal(first.statusCode, 200, first.body);
       assert.notDeepEqual(JSON.parse(first.body).name, JSON.parse(firstDefault.body).name, 'other people behind the same ids');
+    });
+
+    it("gives my-clinic a patient and a practitioner user of its own, who sign in there and not at the root", async () => {
+      const logins = (portico.sandboxLogins ?? []).filter((login) => login.tenant === 'my-clinic');
+      assert.deepEqual(logins.map((login) => login.fhirUser).sort(), ['Patient/test-pt-1', 'Practitioner/pract-01']);
+      for (const login of logins) {
+        const [type, id] = login.fhirUser.split('/');
+        const record = await portico.app.inject({ method: 'GET', url: `/t/my-clinic/fhir/${type}/${id}`, headers: { authorization: ROOT_AUTHORIZATION } });
+        assert.equal(record.statusCode, 200, `${login.fhirUser} is in my-clinic's population`);
+        const signIn = async (prefix: string) => {
+          const b = browser(portico.app, '203.0.113.77');
+          const page = await b.get(`${prefix}/auth/login`);
+          return b.post(`${prefix}/auth/login`, { username: login.email, password: login.password, csrf_token: csrfTokenIn(page.body) });
+        };
+        assert.equal((await signIn('/t/my-clinic')).statusCode, 303, login.email);
+        assert.equal((await signIn('')).statusCode, 401, `${login.email} is not a user of the default tenant`);
+      }
+      // The default tenant's sandbox users are printed too, without a tenant.
+      assert.ok((portico.sandboxLogins ?? []).some((login) => login.id === 'sandbox-patient' && login.tenant === undefined));
+    });
+
+    it("serves the debug token endpoints and the open FHIR API at my-clinic, for its users and data only", async () => {
+      const mintAt = (prefix: string) => (body: Record<string, unknown>) => portico.app.inject({ method: 'POST', url: `${prefix}/oauth/debug/token`, payload: body });
+      const asked = { client_id: 'demo-public-app', scope: 'launch/patient patient/Patient.rs', user_name: 'patient@my-clinic.portico.test' };
+      const minted = await mintAt('/t/my-clinic')(asked);
+      assert.equal(minted.statusCode, 200, minted.body);
+      const token = minted.json() as { access_token: string; patient: string };
+      assert.equal(token.patient, 'test-pt-1');
+      const read = await portico.app.inject({ url: '/t/my-clinic/fhir/Patient/test-pt-1', headers: { authorization: `Bearer ${token.access_token}` } });
+      assert.equal(read.statusCode, 200, read.body);
+      const openRead = await portico.app.inject({ url: '/t/my-clinic/api/open-fhir/Patient/test-pt-1' });
+      assert.deepEqual(openRead.json().name, read.json().name, "the open API serves my-clinic's record");
+      assert.equal((await portico.app.inject({ url: '/t/my-clinic/api/open-fhir/Patient?_summary=count' })).json().total, 10);
+      const openSearch = (await portico.app.inject({ url: '/t/my-clinic/api/open-fhir/Patient?_id=test-pt-1' })).json();
+      assert.equal(openSearch.entry[0].fullUrl, 'http://portico.test/t/my-clinic/api/open-fhir/Patient/test-pt-1');
+      // The tenant's introspection knows the token; the root's does not, nor does its FHIR API take it.
+      assert.equal((await portico.app.inject({ url: `/t/my-clinic/oauth/debug/introspect?token=${token.access_token}` })).json().active, true);
+      assert.deepEqual((await portico.app.inject({ url: `/oauth/debug/introspect?token=${token.access_token}` })).json(), { active: false });
+      assert.equal((await portico.app.inject({ url: '/fhir/Patient/test-pt-1', headers: { authorization: `Bearer ${token.access_token}` } })).statusCode, 401);
+      // A user of my-clinic is nobody at the root's debug endpoint.
+      const atRoot = await mintAt('')(asked);
+      assert.equal(atRoot.statusCode, 400, atRoot.body);
+      assert.equal(atRoot.json().error, 'invalid_request');
     });
 
     it('the demo confidential client authenticates at the token endpoint with its secret; a wrong secret is refused and nothing is issued', async () => {

@@ -10,9 +10,18 @@ import { clientFromMetadata, metadataOfClient, registrationOf, usesSecret } from
 import { invalidMetadata, invalidToken } from './registration-error.ts';
 import type { RegistrationStore, RegistrationUnit } from './registration-store.ts';
 import { epochSeconds } from '../../shared/time.ts';
+import type { UserRepository } from '../users/user.ts';
 
 export interface RegistrationOptions {
   clients: ClientRepository;
+  /**
+   * The tenant whose registration endpoint this is, other than the default one: what registers here is bound to it
+   * (`meta._tenant`), and only its own registrations are managed here. Absent: the root endpoint, whose
+   * registrations are global and which manages no tenant's.
+   */
+  tenant?: string;
+  /** This endpoint's Users: an initial access token issued to anyone else (another tenant's admin) is not valid here. */
+  users: Pick<UserRepository, 'get'>;
   store: RegistrationStore;
   /** Each request's writes (the Client, its registration access token) in one transaction. */
   atomically: RegistrationUnit;
@@ -54,6 +63,9 @@ export interface ClientRegistration {
 /** RFC 7592 §2.2: fields of the server's response an update must not send back. */
 const SERVER_MANAGED_FIELDS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
 
+/** The tenant a Client is bound to (undefined: a global one, what the root endpoint registers). */
+const registeredAt = (client: Client): string | undefined => (typeof client.meta?._tenant === 'string' ? client.meta._tenant : undefined);
+
 export function createClientRegistration(options: RegistrationOptions): ClientRegistration {
   const { clients, store, now } = options;
   const rules = { strictRedirectUris: options.strictRedirectUris, jwksUriAddresses: options.jwksUriAddresses };
@@ -65,6 +77,8 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
     const record = await store.initialAccessToken(hashToken(token));
     if (!record) throw invalidToken('the initial access token is not valid');
     if (record.expiresAt.getTime() <= now().getTime()) throw invalidToken('the initial access token has expired');
+    const user = /^User\/(.+)$/.exec(record.issuedTo)?.[1];
+    if (user !== undefined && !(await options.users.get(user))) throw invalidToken('the initial access token is not valid');
     return record.issuedTo;
   }
 
@@ -74,7 +88,7 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
     const [hash, client] = await Promise.all([store.accessTokenHash(clientId), clients.get(clientId)]);
     // Compare even when there is no registration, so a missing client takes as long as a wrong token.
     const matches = secretsEqual(hashToken(token), hash ?? '');
-    if (!hash || !matches || !client) throw invalidToken('the registration access token is not valid for this client');
+    if (!hash || !matches || !client || registeredAt(client) !== options.tenant) throw invalidToken('the registration access token is not valid for this client');
     return client;
   }
 
@@ -144,6 +158,7 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
       const metadata = parseClientMetadata(readBody(), rules);
       const id = options.newId();
       const client = clientFromMetadata(id, metadata, epochSeconds(now()));
+      if (options.tenant !== undefined) client.meta = { _tenant: options.tenant };
       const issued = usesSecret(metadata.token_endpoint_auth_method) ? options.newSecret() : undefined;
       if (issued !== undefined) client.secret = issued;
       if (issuedTo?.startsWith('User/')) client.owner = issuedTo;

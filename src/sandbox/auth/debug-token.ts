@@ -86,6 +86,7 @@ export async function mintDebugToken(request: DebugTokenRequest, deps: DebugToke
     id: deps.newId(),
     clientId: client.id,
     scope,
+    tenant: deps.tenant,
     ...(user ? { userId: user.id } : {}),
     ...(user?.fhirUser !== undefined ? { fhirUser: user.fhirUser } : {}),
     ...(patient !== undefined ? { patient } : {}),

@@ -8,6 +8,8 @@ export interface SandboxLogin {
   email: string;
   password: string;
   fhirUser: string;
+  /** The tenant the user belongs to and signs in at (absent: the default one). */
+  tenant?: string;
 }
 
 export const SANDBOX_LOGINS: readonly SandboxLogin[] = [
@@ -16,17 +18,23 @@ export const SANDBOX_LOGINS: readonly SandboxLogin[] = [
 ];
 
 /**
- * Creates the sandbox's patient and practitioner users, linked to the seeded Patient/test-pt-1 and the
- * first seeded Practitioner. Users already there are left alone (a restart, or an administrator's edits).
+ * Creates the sandbox's patient and practitioner users (by default the default tenant's), linked to the seeded
+ * Patient/test-pt-1 and the first seeded Practitioner. Users already there are left alone (a restart, or an
+ * administrator's edits).
  */
-export async function seedSandboxUsers(users: UserRepository, hash: (password: string) => Promise<string> = hashPassword): Promise<SandboxLogin[]> {
-  for (const login of SANDBOX_LOGINS) {
+export async function seedSandboxUsers(
+  users: UserRepository,
+  hash: (password: string) => Promise<string> = hashPassword,
+  logins: readonly SandboxLogin[] = SANDBOX_LOGINS,
+): Promise<SandboxLogin[]> {
+  for (const login of logins) {
     if (await users.get(login.id)) continue;
     const role = login.fhirUser.split('/')[0] === 'Patient' ? 'patient' : 'practitioner';
     const user: User & { id: string } = {
       resourceType: 'User',
       id: login.id,
       name: role === 'patient' ? 'Sandbox Patient' : 'Sandbox Practitioner',
+      ...(login.tenant ? { meta: { _tenant: login.tenant } } : {}),
       email: login.email,
       fhirUser: login.fhirUser,
       active: true,
@@ -35,5 +43,5 @@ export async function seedSandboxUsers(users: UserRepository, hash: (password: s
     };
     await users.put(user);
   }
-  return [...SANDBOX_LOGINS];
+  return [...logins];
 }
