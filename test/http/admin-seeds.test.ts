@@ -283,6 +283,25 @@ for (const driver of drivers) {
         assert.equal(res.body.details['logo-uri'], 'http://logo');
         assert.equal(res.body.type, 'provider-facing-smart-app');
         assert.equal(res.body.secret, undefined, 'secret_required: false makes a public client');
+        // The app authorizes at my-clinic, as the seed means it to; it is unknown at the default tenant.
+        const authorize = (prefix: string) =>
+          portico.app.inject({
+            method: 'GET',
+            url: `${prefix}/auth/authorize?${new URLSearchParams({
+              response_type: 'code',
+              client_id: String(res.body.id),
+              redirect_uri: 'http://redirect',
+              scope: 'launch/patient openid',
+              state: 'seed-000',
+              aud: `http://portico.test${prefix}/fhir`,
+              code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+              code_challenge_method: 'S256',
+            }).toString()}`,
+          });
+        const atTenant = await authorize('/t/my-clinic');
+        assert.equal(atTenant.statusCode, 303, atTenant.body);
+        assert.match(String(atTenant.headers.location), /^\/t\/my-clinic\/auth\/login\?/);
+        assert.equal((await authorize('')).statusCode, 400);
       });
 
       it(`seed 000: POST /Client for the Bulk API (${variant})`, async () => {

@@ -159,6 +159,29 @@ for (const driver of drivers) {
       assert.deepEqual(ids(await search(`Observation?subject:Patient._id=${id.anna}`)), names('weight'));
     });
 
+    it('follows reverse chains (_has), nested and combined with other parameters', async () => {
+      assert.deepEqual(ids(await search('Patient?_has:Observation:subject:code=4548-4')), names('peter', 'jose'));
+      assert.deepEqual(ids(await search('Patient?_has:Observation:patient:code=http://loinc.org|29463-7')), names('anna'));
+      assert.deepEqual(ids(await search('Patient?_has:Observation:subject:code=4548-4&gender=male&birthdate=lt1980')), names('peter'));
+      // Through an Observation that a Provenance targets.
+      assert.deepEqual(ids(await search(`Patient?_has:Observation:subject:_has:Provenance:target:agent=Organization/${id.org}`)), names('peter'));
+      assert.deepEqual(ids(await search('Organization?_has:Observation:performer:status=final')), names('org'));
+      // Only local references count: the foreign Observation names peter's id on another server.
+      assert.deepEqual(ids(await search('Patient?_has:Observation:subject:code=http://other|x')), []);
+      assert.deepEqual(ids(await search('Patient?_has:Observation:subject:code=none-such')), []);
+    });
+
+    it('refuses malformed reverse chains with an OperationOutcome', async () => {
+      for (const query of ['Patient?_has:Observation:code:code=x', 'Patient?_has:Nope:subject:code=x', 'Patient?_has:Observation:subject=x', 'Patient?_has:Observation:performer:_has:Provenance:target:_has:AuditEvent:entity:_has:Provenance:target:agent=x']) {
+        const res = await search(query);
+        assert.ok(res.status === 400 || res.status === 501, `${query}: ${res.status} ${res.text}`);
+        assert.equal(res.body.resourceType, 'OperationOutcome', query);
+      }
+      // A reference parameter that never points at the searched type.
+      const never = await search('Patient?_has:Provenance:agent:_id=x');
+      assert.equal(never.body.resourceType, never.status === 200 ? 'Bundle' : 'OperationOutcome', never.text);
+    });
+
     it('compares dates with every prefix on precision ranges', async () => {
       assert.deepEqual(ids(await search('Patient?birthdate=1974')), names('peter'));
       assert.deepEqual(ids(await search('Patient?birthdate=1974-12-25')), names('peter'));

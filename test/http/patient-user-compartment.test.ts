@@ -333,6 +333,23 @@ for (const driver of drivers) {
         assert.ok(doctor.some((entry) => subjectOf(entry) !== `Patient/${ME}`));
       });
 
+      it('_has and chains reach other types only as the token may: their own records count, a type without a scope is refused', async () => {
+        const own = matches(await patientApi.get(`Observation?patient=${ME}&_count=1`));
+        const code = (own[0]?.resource.code as { coding: { code: string }[] } | undefined)?.coding[0]?.code;
+        assert.ok(code, 'test-pt-1 has a coded Observation');
+        assert.deepEqual(keys(matches(await patientApi.get(`Patient?_has:Observation:patient:code=${code}`))), [`Patient/${ME}`]);
+        // Another patient's Observation is not theirs to count: _has through it finds nothing.
+        assert.deepEqual(keys(matches(await patientApi.get(`Patient?_has:Observation:subject:_id=shared-obs`))), []);
+        assert.deepEqual(keys(matches(await practitionerApi.get(`Patient?_has:Observation:subject:_id=shared-obs`))), [`Patient/${OTHER}`]);
+
+        const patientsOnly = bearer(await authorization(patientBrowser, 'demo-public-app', 'openid fhirUser patient/Patient.rs').allowAll());
+        assert.deepEqual(keys(matches(await patientsOnly.get(`Patient?_id=${ME}`))), [`Patient/${ME}`]);
+        assertForbidden(await patientsOnly.get(`Patient?_has:Observation:patient:code=${code}`));
+        const observationsOnly = bearer(await authorization(patientBrowser, 'demo-public-app', 'openid fhirUser patient/Observation.rs').allowAll());
+        assert.ok(matches(await observationsOnly.get(`Observation?patient=${ME}&_count=5`)).length > 0);
+        assertForbidden(await observationsOnly.get(`Observation?subject:Patient.name=${OWN_FAMILY}`));
+      });
+
       it('history: another patient\'s is 404, the type\'s holds only their own, the system\'s is refused', async () => {
         assertNotFound(await patientApi.get(`Patient/${OTHER}/_history`));
         assert.equal((await patientApi.get(`Patient/${ME}/_history`)).status, 200);

@@ -123,8 +123,8 @@ for (const driver of drivers) {
         assert.equal(history.body.entry.length, tenant === 'beta' ? 5 : 3, history.text);
         assert.equal((await fhir(tenant, 'GET', 'Patient/p1/_history/1')).body.name[0].family, family);
       }
-      // Beta's own patient is as unknown elsewhere as an id never used: reads, searches and chains (_has is not served yet).
-      const probes = ['Patient?_id=only-beta', 'Observation?subject:Patient.family=Beta', 'Observation?subject=Patient/only-beta'];
+      // Beta's own patient is as unknown elsewhere as an id never used: reads, searches, chains and reverse chains.
+      const probes = ['Patient?_id=only-beta', 'Observation?subject:Patient.family=Beta', 'Observation?subject=Patient/only-beta', 'Patient?_has:Observation:subject:subject=Patient/only-beta', 'Patient?_has:Observation:subject:_id=ob-beta'];
       assert.equal((await fhir('beta', 'GET', 'Patient/only-beta')).status, 200);
       for (const probe of probes) assert.notDeepEqual(ids(await fhir('beta', 'GET', probe)), [], `${probe} at beta`);
       for (const tenant of [undefined, 'acme']) {

@@ -4,6 +4,7 @@ import type { HistoryPage, ResourceReader, ResourceRepository, ResourceWriter } 
 import type { Resource, ResourceRecord } from '../resource.ts';
 import { meetsConstraints, meetsWriteConstraints, type MatchDeps } from './constraint-match.ts';
 import { constraintCondition } from './constraint-condition.ts';
+import { withinReach } from './linked-reach.ts';
 
 /** What one request may reach: its own type's constraints, and decisions for every other type it touches. */
 export interface RequestReach {
@@ -70,7 +71,8 @@ function constrainReader<R extends ResourceReader>(inner: R, reach: RequestReach
     },
     async search(request) {
       const type = request.resourceType;
-      let conditions = request.conditions;
+      // Chains and _has reach other types: each must be readable, and counts only what the caller could read.
+      let conditions = request.conditions?.map((condition) => withinReach(condition, (linked) => constraintsOn(reach, linked), reach.match));
       if (type !== undefined) {
         const constraints = constraintsOn(reach, type);
         if (!constraints) throw forbidden(`no granted scope reaches ${type}`);

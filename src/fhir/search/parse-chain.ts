@@ -43,3 +43,28 @@ export function parseChain(
   const condition = parseTarget(targets, rest, value, depth + 1, context);
   return condition && { kind: 'chain', param: code, targetTypes: targets, condition, baseUrl: context.settings.baseUrl };
 }
+
+/**
+ * Reverse chaining (FHIR R4 search.html#has): `_has:Observation:patient:code=x` matches the resources some
+ * Observation references through its `patient` parameter, that Observation matching `code=x`. The inner
+ * parameter may itself be a `_has` or a chain; together they go at most three links deep.
+ */
+export function parseHas(onTypes: readonly string[], name: string, value: string, depth: number, context: SearchContext, parseTarget: TargetParser): Condition | undefined {
+  if (depth >= MAX_CHAIN_DEPTH) throw notSupported(`Chains deeper than ${MAX_CHAIN_DEPTH} are not supported: '${name}'`);
+  const [, sourceType = '', code = '', ...rest] = name.split(':');
+  const inner = rest.join(':');
+  if (!sourceType || !code || !inner) throw badRequest(`'${name}' must be _has:{type}:{reference parameter}:{parameter}`, name);
+  if (!context.isResourceType(sourceType)) throw badRequest(`Unknown resource type '${sourceType}' in '${name}'`, name);
+  const param = context.registry.get(sourceType, code);
+  if (!param) {
+    context.unknown(name, `'${code}' is not a search parameter of ${sourceType}`);
+    return undefined;
+  }
+  if (param.type !== 'reference') throw badRequest(`_has needs a reference parameter; '${sourceType}:${code}' is a ${param.type}`, name);
+  const known = onTypes.filter(Boolean);
+  if (param.targets.length > 0 && known.length > 0 && !known.some((t) => param.targets.includes(t))) {
+    throw badRequest(`'${sourceType}:${code}' never references ${known.join(' or ')}`, name);
+  }
+  const condition = parseTarget([sourceType], inner, value, depth + 1, context);
+  return condition && { kind: 'has', sourceType, param: code, condition, baseUrl: context.settings.baseUrl };
+}

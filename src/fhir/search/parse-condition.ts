@@ -1,5 +1,5 @@
 import { badRequest } from '../outcome.ts';
-import { parseChain } from './parse-chain.ts';
+import { parseChain, parseHas } from './parse-chain.ts';
 import { splitEscaped } from './parse-values.ts';
 import { PARAMETER_KINDS } from './parameters/index.ts';
 import { missingParameter } from './parameters/missing.ts';
@@ -13,6 +13,7 @@ import type { Condition } from './search-request.ts';
  * is unknown and dropped. A chain (`subject:Patient.name=x`) is `depth` links deep when its target is parsed.
  */
 export function parseCondition(onTypes: readonly string[], name: string, value: string, depth: number, context: SearchContext): Condition | undefined {
+  if (name.startsWith('_has:')) return parseHas(onTypes, name, value, depth, context, parseCondition);
   if (name.indexOf('.') > 0) return parseChain(onTypes, name, value, depth, context, parseCondition);
   const [code = '', modifier, ...extra] = name.split(':');
   if (extra.length > 0) throw badRequest(`Malformed parameter name '${name}'`, name);

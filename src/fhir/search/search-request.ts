@@ -68,6 +68,8 @@ export type Condition =
   | { kind: 'uri'; param: string; mode: 'exact' | 'below' | 'above'; values: string[] }
   /** `subject:Patient.name=x`: references of `param` to one of `targetTypes` whose target matches. */
   | { kind: 'chain'; param: string; targetTypes: string[]; condition: Condition; baseUrl: string }
+  /** `_has:Observation:patient:code=x`: some `sourceType` resource whose `param` references this one matches. */
+  | { kind: 'has'; sourceType: string; param: string; condition: Condition; baseUrl: string }
   /** Access constraints (never parsed from a URL): a match meets every condition of at least one group. */
   | { kind: 'any-of'; groups: Condition[][] }
   /** One of `of` disjoint shares of the matches, by a hash of the id (never parsed from a URL; bulk export's parallel streams). */

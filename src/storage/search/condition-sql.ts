@@ -82,6 +82,14 @@ export function matchingIdsSql(condition: Condition, typeTest: string, p: SqlPar
       AND ${c}.param = ${p.add(condition.param)} AND ${c}.target_type = ANY(${p.add(condition.targetTypes, 'text[]')})
       AND ${localTarget(c, condition.baseUrl, p)} AND ${c}.target_id = ANY(ARRAY(${inner}))${exact}`;
   }
+  if (condition.kind === 'has') {
+    const h = p.alias('h');
+    const sourceType = p.add(condition.sourceType);
+    const inner = matchingIdsSql(condition.condition, `= ${sourceType}`, p) ?? '';
+    return `SELECT ${h}.target_id FROM search_reference ${h} WHERE ${h}.tenant = $1 AND ${h}.resource_type = ${sourceType}
+      AND ${h}.param = ${p.add(condition.param)} AND ${h}.target_type ${typeTest} AND ${localTarget(h, condition.baseUrl, p)}
+      AND ${h}.id = ANY(ARRAY(${inner}))`;
+  }
   if (condition.kind === 'id') {
     return `SELECT y.id FROM resource y WHERE y.tenant = $1 AND y.resource_type ${typeTest} AND y.id = ANY(${p.add(condition.ids, 'text[]')})`;
   }
@@ -102,6 +110,7 @@ function canDrive(condition: Condition): boolean {
     case 'missing': return !condition.missing;
     case 'token': return !condition.not;
     case 'chain': return canDrive(condition.condition);
+    case 'has': return canDrive(condition.condition);
     default: return true;
   }
 }
@@ -135,6 +144,15 @@ export function conditionSql(condition: Condition, owner: Owner, p: SqlParams): 
       return `EXISTS (SELECT 1 FROM search_reference ${c} WHERE ${c}.tenant = $1 AND ${c}.resource_type = ${owner.type}
         AND ${c}.id = ${owner.id} AND ${c}.param = ${p.add(condition.param)}
         AND ${c}.target_type = ANY(${p.add(condition.targetTypes, 'text[]')}) AND ${localTarget(c, condition.baseUrl, p)} AND ${inner} OFFSET 0)`;
+    }
+    case 'has': {
+      // Some resource of sourceType references the owner through param, and itself matches the inner condition.
+      const h = p.alias('h');
+      const sourceType = p.add(condition.sourceType);
+      const inner = conditionSql(condition.condition, { type: sourceType, id: `${h}.id` }, p);
+      return `EXISTS (SELECT 1 FROM search_reference ${h} WHERE ${h}.tenant = $1 AND ${h}.resource_type = ${sourceType}
+        AND ${h}.param = ${p.add(condition.param)} AND ${h}.target_type = ${owner.type} AND ${h}.target_id = ${owner.id}
+        AND ${localTarget(h, condition.baseUrl, p)} AND ${inner} OFFSET 0)`;
     }
     default: {
       const test = indexTest(condition, p);
