@@ -112,8 +112,9 @@ for (const driver of drivers) {
       return { code, verifier };
     };
 
-    const tokenAt = (tenant: string | undefined, form: Record<string, string>) =>
-      portico.app.inject({ method: 'POST', url: `${base(tenant)}/auth/token`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(form).toString() });
+    const tokenAtPath = (url: string, form: Record<string, string>) =>
+      portico.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(form).toString() });
+    const tokenAt = (tenant: string | undefined, form: Record<string, string>) => tokenAtPath(`${base(tenant)}/auth/token`, form);
     const redeem = (tenant: string | undefined, grant: { code: string; verifier: string }, clientId = 'global-web') =>
       tokenAt(tenant, { grant_type: 'authorization_code', code: grant.code, code_verifier: grant.verifier, redirect_uri: REDIRECT, client_id: clientId });
     const refresh = (tenant: string | undefined, token: string) => tokenAt(tenant, { grant_type: 'refresh_token', refresh_token: token, client_id: 'global-web' });
@@ -146,6 +147,14 @@ for (const driver of drivers) {
       // The same token is nobody's at the other tenant or at the default one.
       for (const tenant of ['beta', undefined]) {
         const elsewhere = await portico.app.inject({ method: 'GET', url: `${base(tenant)}/fhir/Patient/p1`, headers: { authorization: `Bearer ${String(body.access_token)}` } });
+        assert.equal(elsewhere.statusCode, 401, `${tenant ?? 'default'}: ${elsewhere.body}`);
+      }
+      // Its userinfo names the user; the others know no such token.
+      const userinfo = await portico.app.inject({ method: 'GET', url: '/t/acme/auth/userinfo', headers: { authorization: `Bearer ${String(body.access_token)}` } });
+      assert.equal(userinfo.statusCode, 200, userinfo.body);
+      assert.equal(JSON.parse(userinfo.body).sub, 'alice');
+      for (const tenant of ['beta', undefined]) {
+        const elsewhere = await portico.app.inject({ method: 'GET', url: `${base(tenant)}/auth/userinfo`, headers: { authorization: `Bearer ${String(body.access_token)}` } });
         assert.equal(elsewhere.statusCode, 401, `${tenant ?? 'default'}: ${elsewhere.body}`);
       }
       // Its authorized-apps page lists the app, at its tenant.
@@ -188,6 +197,9 @@ for (const driver of drivers) {
           payload: new URLSearchParams({ token: refreshToken }).toString(),
         });
         assert.deepEqual(json(introspected), { active: false }, `${tenant ?? 'default'}`);
+        // RFC 7009 §2.2: 200 whatever the token; another tenant's is not revoked by it.
+        const revoked = await tokenAtPath(`${base(tenant)}/auth/revoke`, { token: refreshToken, client_id: 'global-web' });
+        assert.equal(revoked.statusCode, 200, revoked.body);
       }
       // Refused elsewhere, it was not spent: the tenant's own endpoint still takes it.
       const introspected = await portico.app.inject({
@@ -200,6 +212,10 @@ for (const driver of drivers) {
       const again = await refresh('acme', refreshToken);
       assert.equal(again.statusCode, 200, again.body);
       assert.equal(decodeJwt(String(json(again).access_token)).iss, issuerOf('acme'));
+      // Its own revocation endpoint does revoke it.
+      const rotated = String(json(again).refresh_token);
+      assert.equal((await tokenAtPath('/t/acme/auth/revoke', { token: rotated, client_id: 'global-web' })).statusCode, 200);
+      assert.equal(json(await refresh('acme', rotated)).error, 'invalid_grant');
     });
 
     it("a tenant's user signs in there only; its session is no session at another tenant", async () => {
