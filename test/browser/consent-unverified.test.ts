@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SANDBOX_LOGINS, seedSandboxUsers } from '../../src/sandbox/auth/sandbox-users.ts';
-import { freePort } from '../support/processes.ts';
 import { signIn } from './support/app-page.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
+import { assertFitsWidth, BACK_IN_THE_APP, startLoopbackServer, tabTo } from './support/page-checks.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
 
 const ROOT_BASIC = `Basic ${Buffer.from('root:secret').toString('base64')}`;
@@ -22,15 +21,7 @@ const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-scr
 const patient = SANDBOX_LOGINS.find((l) => l.id === 'sandbox-patient');
 
 /** The app's loopback listener: answers any path with a plain page, so the browser lands somewhere. */
-async function startCallback(): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>back</title><p>back in the app</p>'));
-  const port = await freePort();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
+const startCallback = () => startLoopbackServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(BACK_IN_THE_APP));
 
 /**
  * The consent page as a user sees it, in headless Chromium at 375 px, light and dark: an app that registered
@@ -109,26 +100,6 @@ describe('consent page of an unverified app in Chromium', { skip: chromiumSkipRe
     await signIn(page, patient.email, patient.password);
     await page.locator('button[name=decision][value=allow]').waitFor();
     return page;
-  };
-
-  // Page-side expressions are strings: this project's TypeScript has no DOM types.
-  /** Nothing is wider than the screen: no sideways scrolling at 375 px. */
-  const assertFitsWidth = async (page: Page) => {
-    const widths = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })')) as { scroll: number; client: number };
-    assert.ok(widths.scroll <= widths.client, `the page is ${widths.scroll}px wide in a ${widths.client}px screen`);
-  };
-
-  /** Tabs through the page until `selector` has the focus; returns how the focus is drawn. */
-  const tabTo = async (page: Page, selector: string) => {
-    for (let i = 0; i < 40; i++) {
-      await page.keyboard.press('Tab');
-      if (await page.evaluate(`document.activeElement !== null && document.activeElement.matches(${JSON.stringify(selector)})`)) {
-        return (await page.evaluate(
-          "(() => { const el = document.activeElement; const style = getComputedStyle(el); return { outlineStyle: style.outlineStyle, outlineWidth: style.outlineWidth, focusVisible: el.matches(':focus-visible') }; })()",
-        )) as { outlineStyle: string; outlineWidth: string; focusVisible: boolean };
-      }
-    }
-    return assert.fail(`${selector} never received the focus by keyboard`);
   };
 
   for (const colorScheme of ['light', 'dark'] as const) {

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { freePort } from '../support/processes.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
+import { assertFitsWidth, BACK_IN_THE_APP, startLoopbackServer, tabTo } from './support/page-checks.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
 
 const ROOT_BASIC = `Basic ${Buffer.from('root:secret').toString('base64')}`;
@@ -20,18 +19,11 @@ const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-scr
 const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40"><rect width="120" height="40" rx="6" fill="${BRAND_COLOR}"/><text x="60" y="26" font-family="sans-serif" font-size="16" fill="#fff" text-anchor="middle">Riverside</text></svg>`;
 
 /** The tenant's logo host and the app's redirect target, on one loopback listener. */
-async function startAppServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
+const startAppServer = () =>
+  startLoopbackServer((req, res) => {
     if (req.url === '/logo.svg') return void res.writeHead(200, { 'content-type': 'image/svg+xml' }).end(LOGO_SVG);
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>back</title><p>back in the app</p>');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(BACK_IN_THE_APP);
   });
-  const port = await freePort();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 /**
  * A tenant's sign-in and consent pages as its users see them, in headless Chromium at 375 px, light and dark:
@@ -91,11 +83,6 @@ describe("a tenant's branded pages in Chromium", { skip: chromiumSkipReason() },
       code_challenge_method: 'S256',
     }).toString()}`;
 
-  const assertFitsWidth = async (page: Page) => {
-    const widths = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })')) as { scroll: number; client: number };
-    assert.ok(widths.scroll <= widths.client, `the page is ${widths.scroll}px wide in a ${widths.client}px screen`);
-  };
-
   /** The brand header as drawn: its name, whether the logo loaded, the colour of its stripe. */
   const assertBranded = async (page: Page) => {
     assert.equal(await page.locator('header.brand .brand-name').innerText(), 'Riverside Community Health Centre');
@@ -104,18 +91,6 @@ describe("a tenant's branded pages in Chromium", { skip: chromiumSkipReason() },
     const stripe = await page.evaluate("getComputedStyle(document.querySelector('header.brand')).borderBottomColor");
     assert.equal(stripe, 'rgb(11, 83, 148)');
     await assertFitsWidth(page);
-  };
-
-  const tabTo = async (page: Page, selector: string) => {
-    for (let i = 0; i < 40; i++) {
-      await page.keyboard.press('Tab');
-      if (await page.evaluate(`document.activeElement !== null && document.activeElement.matches(${JSON.stringify(selector)})`)) {
-        return (await page.evaluate(
-          "(() => { const el = document.activeElement; const style = getComputedStyle(el); return { outlineStyle: style.outlineStyle, outlineWidth: style.outlineWidth, focusVisible: el.matches(':focus-visible') }; })()",
-        )) as { outlineStyle: string; outlineWidth: string; focusVisible: boolean };
-      }
-    }
-    return assert.fail(`${selector} never received the focus by keyboard`);
   };
 
   for (const colorScheme of ['light', 'dark'] as const) {

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Page } from 'playwright-core';
+import { freePort } from '../../support/processes.ts';
+
+// Page-side expressions are strings: this project's TypeScript has no DOM types.
+
+/** Nothing is wider than the screen: no sideways scrolling (at 375 px). */
+export async function assertFitsWidth(page: Page): Promise<void> {
+  const widths = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })')) as { scroll: number; client: number };
+  assert.ok(widths.scroll <= widths.client, `the page is ${widths.scroll}px wide in a ${widths.client}px screen`);
+}
+
+/** How the keyboard focus is drawn on an element. */
+export interface FocusLook {
+  outlineStyle: string;
+  outlineWidth: string;
+  focusVisible: boolean;
+}
+
+/** Tabs through the page until `selector` has the focus; returns how the focus is drawn. */
+export async function tabTo(page: Page, selector: string): Promise<FocusLook> {
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(`document.activeElement !== null && document.activeElement.matches(${JSON.stringify(selector)})`)) {
+      return (await page.evaluate(
+        "(() => { const el = document.activeElement; const style = getComputedStyle(el); return { outlineStyle: style.outlineStyle, outlineWidth: style.outlineWidth, focusVisible: el.matches(':focus-visible') }; })()",
+      )) as FocusLook;
+    }
+  }
+  return assert.fail(`${selector} never received the focus by keyboard`);
+}
+
+/** A plain HTTP server on a free loopback port (an app's redirect target, a logo host); close it yourself. */
+export async function startLoopbackServer(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = createServer(handle);
+  const port = await freePort();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** What the app's redirect target shows: a plain page, so the browser lands somewhere. */
+export const BACK_IN_THE_APP = '<!doctype html><title>back</title><p>back in the app</p>';
