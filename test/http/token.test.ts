@@ -350,6 +350,24 @@ for (const driver of drivers) {
         assert.equal(own.status, 200);
       });
 
+      it("a public client's refresh needs no client_id: the refresh token names its client (RFC 6749 §6); a confidential one must authenticate", async () => {
+        const first = await h.publicExchange();
+        const bare = await h.token({ grant_type: 'refresh_token', refresh_token: String(first.refresh_token) });
+        assert.equal(bare.status, 200, JSON.stringify(bare.body));
+        assert.equal(bare.body.scope, PATIENT_SCOPE);
+        // An unknown refresh token names no client: client_id is still required.
+        assertError(await h.token({ grant_type: 'refresh_token', refresh_token: randomUUID() }), 400, 'invalid_request');
+
+        const { code } = await h.issueCode('conf-app', { scope: 'launch/patient offline_access patient/Patient.read' });
+        const confidential = await h.token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, { authorization: CONF_BASIC });
+        assert.equal(confidential.status, 200, JSON.stringify(confidential.body));
+        const refreshToken = String(confidential.body.refresh_token);
+        assertError(await h.token({ grant_type: 'refresh_token', refresh_token: refreshToken }), 401, 'invalid_client');
+        // Not spent by the refusal: its client, authenticating, refreshes.
+        const own = await h.token({ grant_type: 'refresh_token', refresh_token: refreshToken }, { authorization: CONF_BASIC });
+        assert.equal(own.status, 200, JSON.stringify(own.body));
+      });
+
       it('online_access also gets a refresh token', async () => {
         const res = await h.publicExchange({ scope: 'launch/patient online_access patient/Patient.read' });
         assert.equal(typeof res.refresh_token, 'string');

@@ -11,6 +11,12 @@ export interface GrantHandler {
   handle(form: Readonly<Record<string, string>>, caller: AuthenticatedClient, deps: TokenDeps): Promise<TokenResponse>;
   /** The handler records a client assertion's jti with its own write (caller.pendingJti), not before it. */
   recordsAssertionJti?: boolean;
+  /**
+   * The client a request sent without any client credential is for, when the grant itself names it (a refresh
+   * token names its grant's client): then that client authenticates as a public one (method `none`), which only
+   * a public client may.
+   */
+  clientOf?(form: Readonly<Record<string, string>>, deps: TokenDeps): Promise<string | undefined>;
 }
 
 /** RFC 6749 §5.2 `unauthorized_client`: a Client listing its grant types may use only those. */

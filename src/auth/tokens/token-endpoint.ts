@@ -30,7 +30,7 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps)
   const caller = await deps.clientAuthenticator.authenticate(
     {
       ...(request.authorization !== undefined ? { authorization: request.authorization } : {}),
-      form: request.form,
+      form: await withNamedClient(request, handler, deps),
     },
     { deferJti: handler.recordsAssertionJti === true },
   );
@@ -44,4 +44,18 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps)
     if (!pending.recorded && error instanceof OAuthError) await deps.clientAuthenticator.recordPendingJti(pending);
     throw error;
   }
+}
+
+/** What a client may send to say who it is (RFC 6749 §2.3, RFC 7523 §2.2). */
+const CLIENT_CREDENTIAL_FIELDS = ['client_id', 'client_secret', 'client_assertion', 'client_assertion_type'] as const;
+
+/**
+ * A request without any client credential, whose grant names its client (RFC 6749 §6: a public client's refresh
+ * needs no client_id, as fhirclient sends it), is that client's `client_id` request; anything else as it came.
+ */
+async function withNamedClient(request: TokenRequest, handler: GrantHandler, deps: TokenDeps): Promise<Readonly<Record<string, string>>> {
+  const form = request.form;
+  if (!handler.clientOf || request.authorization !== undefined || CLIENT_CREDENTIAL_FIELDS.some((field) => form[field] !== undefined)) return form;
+  const clientId = await handler.clientOf(form, deps);
+  return clientId === undefined ? form : { ...form, client_id: clientId };
 }

@@ -18,6 +18,13 @@ import { epochSeconds } from '../../../shared/time.ts';
  */
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
+  async clientOf(form, deps) {
+    const token = form.refresh_token;
+    if (!token) return undefined;
+    const found = await deps.refreshTokens.find(hashToken(token));
+    const stored = found && (await deps.grants.get(found.grantId));
+    return stored && grantTenant(stored.grant) === deps.tenant ? stored.grant.clientId : undefined;
+  },
   async handle(form, { client }, deps) {
     const token = form.refresh_token;
     if (token === undefined || token === '') throw invalidRequest('refresh_token is required');
