@@ -187,9 +187,27 @@ for (const driver of drivers) {
       assert.equal(access.scope, 'patient/*.read offline_access');
       assert.equal(access.patient, 'pa');
       assert.ok(!Number.isNaN(Date.parse(access.access_expires)));
+      // Seed 003: the access token's introspection names the refresh token minted with it, and when it ends.
+      assert.equal(access.refresh_token, body.refresh_token);
+      assert.ok(!Number.isNaN(Date.parse(access.approval_expires)));
       const refresh = (await portico.app.inject({ url: `/oauth/debug/introspect?token=${body.refresh_token}` })).json();
       assert.equal(refresh.active, true);
       assert.ok(!Number.isNaN(Date.parse(refresh.approval_expires)));
+      // Once that refresh token is used, it is no longer shown (its successor is the client's own).
+      const rotated = await portico.app.inject({
+        method: 'POST',
+        url: '/auth/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `grant_type=refresh_token&refresh_token=${body.refresh_token}&client_id=demo-confidential-app&client_secret=demo-confidential-secret`,
+      });
+      assert.equal(rotated.statusCode, 200, rotated.body);
+      const after = (await portico.app.inject({ url: `/oauth/debug/introspect?token=${body.access_token}` })).json();
+      assert.equal(after.active, true);
+      assert.equal(after.refresh_token, undefined);
+      // A token the real token endpoint issued has none.
+      const fromTokenEndpoint = (await portico.app.inject({ url: `/oauth/debug/introspect?token=${rotated.json().access_token}` })).json();
+      assert.equal(fromTokenEndpoint.active, true);
+      assert.equal(fromTokenEndpoint.refresh_token, undefined);
       assert.deepEqual((await portico.app.inject({ url: '/oauth/debug/introspect?token=nope' })).json(), { active: false });
     });
 

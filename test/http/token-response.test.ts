@@ -70,6 +70,21 @@ for (const driver of drivers) {
       assert.doesNotMatch(JSON.stringify(info), /password|scrypt|roles/);
     });
 
+    it("userinfo's name is seed 002's object whichever way the User's name was stored; the sandbox users' have parts", async () => {
+      const tokens = await launch(portico.app, practitioner, 'style-app', 'openid fhirUser user/Patient.rs');
+      assert.deepEqual((tokens.userinfo as Json).name, { givenName: 'Sandbox', familyName: 'Practitioner' });
+      const user = await portico.auth.users.get('sandbox-practitioner');
+      assert.ok(user);
+      await portico.auth.users.put({ ...user, name: 'Mary Ann Jones' });
+      try {
+        const again = await launch(portico.app, practitioner, 'style-app', 'openid fhirUser user/Patient.rs');
+        assert.deepEqual((again.userinfo as Json).name, { givenName: 'Mary Ann', familyName: 'Jones', formatted: 'Mary Ann Jones' });
+        assert.equal((await userinfoEndpoint(again.access_token)).name, 'Mary Ann Jones');
+      } finally {
+        await portico.auth.users.put({ ...user });
+      }
+    });
+
     it('userinfo agrees with the id_token and with GET /auth/userinfo', async () => {
       const tokens = await launch(portico.app, patient, 'style-app', PATIENT_SCOPE);
       const info = tokens.userinfo as Json;

@@ -35,6 +35,11 @@ export interface Grant {
    * its introspection and revocation know them. Absent (grants made before tenants): the default tenant.
    */
   tenant?: string;
+  /**
+   * Set on grants the sandbox's debug token endpoint minted (never anywhere else): the pages mark them, and its
+   * introspection shows the refresh token minted with them, as the S4S debug endpoint does. Sandbox data only.
+   */
+  debugMinted?: { refreshToken?: string };
 }
 
 /** The tenant a grant was made at. */

@@ -25,6 +25,17 @@ function fhirUserReference(fhirUser: string | undefined): { resourceType: string
   return match?.[1] && match[2] ? { resourceType: match[1], id: match[2] } : undefined;
 }
 
+/**
+ * A User's name as seed 002's `userinfo` shows it, `{givenName, familyName}`, whichever way it was stored: a name
+ * stored as one string keeps it as `formatted`, its last word taken as the family name.
+ */
+function nameObject(name: NonNullable<StoredUser['name']>): { givenName?: string; familyName?: string; formatted?: string } {
+  if (typeof name !== 'string') return name;
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  const familyName = words.pop();
+  return { ...(words.length > 0 ? { givenName: words.join(' ') } : {}), ...(familyName ? { familyName } : {}), formatted: name };
+}
+
 /** The token response's `userinfo` member (seed 002): the User resource as a client may see it. */
 export function userinfoMember(user: StoredUser, grant: Pick<Grant, 'fhirUser'>): Record<string, unknown> {
   const fhirUser = fhirUserReference(grant.fhirUser);
@@ -34,7 +45,7 @@ export function userinfoMember(user: StoredUser, grant: Pick<Grant, 'fhirUser'>)
     sub: user.id,
     active: user.active !== false,
     ...(user.email !== undefined ? { email: user.email } : {}),
-    ...(user.name !== undefined ? { name: user.name } : {}),
+    ...(user.name !== undefined ? { name: nameObject(user.name) } : {}),
     ...(fhirUser !== undefined ? { fhirUser } : {}),
     meta: { versionId: user.meta.versionId, lastUpdated: user.meta.lastUpdated },
   };

@@ -82,19 +82,22 @@ export async function mintDebugToken(request: DebugTokenRequest, deps: DebugToke
   const iat = epochSeconds(deps.now());
   const approvalExpires = request.approval_expires ?? iat + APPROVAL_DEFAULT_SECONDS;
   if (approvalExpires <= iat) throw invalidRequest('approval_expires is in the past');
+  const scopes = scope.split(' ');
+  const wantsRefresh = scopes.includes('offline_access') || scopes.includes('online_access');
+  // Made here, so that the grant can keep it for the debug introspection (seed 003's `refresh_token` member).
+  const refreshToken = wantsRefresh ? deps.newSecret() : undefined;
   const grant: Grant = {
     id: deps.newId(),
     clientId: client.id,
     scope,
     tenant: deps.tenant,
+    debugMinted: refreshToken ? { refreshToken } : {},
     ...(user ? { userId: user.id } : {}),
     ...(user?.fhirUser !== undefined ? { fhirUser: user.fhirUser } : {}),
     ...(patient !== undefined ? { patient } : {}),
   };
   // Stored only while the client and the user are active (a deactivation since they were read refuses it too).
   if (!(await deps.grants.save(grant, deps.now()))) throw invalidRequest(`client ${client.id}${user ? ` or user ${user.id}` : ''} is not active`);
-  const scopes = scope.split(' ');
-  const wantsRefresh = scopes.includes('offline_access') || scopes.includes('online_access');
   return issueTokens(
     {
       grant,
@@ -102,7 +105,7 @@ export async function mintDebugToken(request: DebugTokenRequest, deps: DebugToke
       lifetime: Math.min(request.access_lifetime ?? DEFAULT_USER_ACCESS_TOKEN_LIFETIME, deps.settings.accessTokenMaxLifetime),
       refreshLifetime: wantsRefresh ? approvalExpires - iat : undefined,
     },
-    deps,
+    refreshToken ? { ...deps, newSecret: () => refreshToken } : deps,
     { stores: deps, keys: deps.signingKeys },
   );
 }
@@ -114,11 +117,15 @@ export async function debugIntrospect(token: string, deps: TokenDeps): Promise<R
   const httpDate = (epoch: number) => new Date(epoch * 1000).toUTCString();
   if (found.kind === 'access_token') {
     const c = found.claims;
+    // A token this endpoint minted: the refresh token minted with it, while it is still usable (seed 003).
+    const minted = (await deps.grants.get(c.grant))?.grant.debugMinted?.refreshToken;
+    const refresh = minted !== undefined ? await findActiveToken(minted, 'refresh_token', deps) : undefined;
     return {
       active: true,
       token_type: 'Bearer',
       access_token: token,
       access_expires: httpDate(c.exp),
+      ...(refresh?.kind === 'refresh_token' ? { refresh_token: minted, approval_expires: httpDate(refresh.expiresAt) } : {}),
       client_id: c.client_id,
       scope: c.scope,
       username: c.sub,

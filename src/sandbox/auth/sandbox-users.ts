@@ -33,7 +33,7 @@ export async function seedSandboxUsers(
     const user: User & { id: string } = {
       resourceType: 'User',
       id: login.id,
-      name: role === 'patient' ? 'Sandbox Patient' : 'Sandbox Practitioner',
+      name: { givenName: 'Sandbox', familyName: role === 'patient' ? 'Patient' : 'Practitioner' },
       ...(login.tenant ? { meta: { _tenant: login.tenant } } : {}),
       email: login.email,
       fhirUser: login.fhirUser,
