@@ -128,7 +128,10 @@ export interface Config {
   };
   /** Slowing password guessing: attempts per account and per client address within a window. */
   readonly login: {
+    /** Per account. */
     readonly maxFailures: number;
+    /** Per client address: higher, since one address (a clinic's NAT, a proxy) serves many people. */
+    readonly addressMaxFailures: number;
     /** Seconds. */
     readonly failureWindow: number;
   };
@@ -263,6 +266,7 @@ const envSchema = z.object({
   SESSION_IDLE_TIMEOUT: intSetting(60, 30 * 86400).default(1800),
   SESSION_MAX_LIFETIME: intSetting(60, 90 * 86400).default(43200),
   LOGIN_MAX_FAILURES: intSetting(1, 1000).default(5),
+  LOGIN_ADDRESS_MAX_FAILURES: intSetting(1, 100_000).default(50),
   TRUST_PROXY: z
     .string()
     .transform((v): boolean | string[] => (v === 'true' ? true : v === 'false' ? false : v.split(',').map((a) => a.trim()).filter((a) => a !== '')))
@@ -458,7 +462,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxLifetime: e.SESSION_MAX_LIFETIME,
     },
     secrets: secretsKeys(e.SECRETS_KEY ?? (e.MODE === 'sandbox' ? SANDBOX_SECRETS_KEY : ''), e.SECRETS_KEY_PREVIOUS ?? []),
-    login: { maxFailures: e.LOGIN_MAX_FAILURES, failureWindow: e.LOGIN_FAILURE_WINDOW },
+    login: { maxFailures: e.LOGIN_MAX_FAILURES, addressMaxFailures: e.LOGIN_ADDRESS_MAX_FAILURES, failureWindow: e.LOGIN_FAILURE_WINDOW },
     clientAuth: { maxFailures: e.CLIENT_AUTH_MAX_FAILURES, failureWindow: e.CLIENT_AUTH_FAILURE_WINDOW },
     frameAncestors: e.FRAME_ANCESTORS ?? [],
     clientCacheMs: e.CLIENT_CACHE_MS,

@@ -89,7 +89,7 @@ export async function buildAuthRegistry(config: Config, storage: StorageWing, { 
     now,
   );
   const loginAttempts = createLoginAttemptStore(authDb);
-  const loginSettings = { maxFailures: config.login.maxFailures, windowSeconds: config.login.failureWindow };
+  const loginSettings = { maxFailures: config.login.maxFailures, addressMaxFailures: config.login.addressMaxFailures, windowSeconds: config.login.failureWindow };
   // The admin API, the RPC and initial access tokens span every tenant: only the default tenant's (and global)
   // Clients and Users authenticate there, and only global AccessPolicies grant anything (a tenant's policy never
   // reaches beyond its tenant).

@@ -7,6 +7,7 @@ import { drivers, startPortico, type TestPortico } from '../support/portico.ts';
 import { browser, csrfTokenIn, setCookies } from './login-support.ts';
 
 const PATIENT = { email: 'patient@sandbox.portico.test', password: 'sandbox-patient-password' };
+const PRACTITIONER = { email: 'practitioner@sandbox.portico.test', password: 'sandbox-practitioner-password' };
 const INCORRECT = 'The email or password is incorrect';
 
 function assertPageHeaders(res: LightMyRequestResponse) {
@@ -33,7 +34,7 @@ for (const driver of drivers) {
     before(async () => {
       portico = await startPortico(
         driver,
-        { LOGIN_MAX_FAILURES: '3', SESSION_IDLE_TIMEOUT: '1800', SESSION_MAX_LIFETIME: '3600' },
+        { LOGIN_MAX_FAILURES: '3', LOGIN_ADDRESS_MAX_FAILURES: '3', SESSION_IDLE_TIMEOUT: '1800', SESSION_MAX_LIFETIME: '3600' },
         { now: () => new Date(Date.now() + offsetMs) },
       );
       await seedSandboxUsers(portico.auth.users);
@@ -323,7 +324,7 @@ for (const driver of drivers) {
   describe(`sign-in behind a trusted proxy (${driver})`, () => {
     let portico: TestPortico;
     before(async () => {
-      portico = await startPortico(driver, { LOGIN_MAX_FAILURES: '3', TRUST_PROXY: '10.0.0.1' });
+      portico = await startPortico(driver, { LOGIN_MAX_FAILURES: '3', LOGIN_ADDRESS_MAX_FAILURES: '3', TRUST_PROXY: '10.0.0.1' });
     });
     after(() => portico.stop());
 
@@ -344,6 +345,28 @@ for (const driver of drivers) {
     it('believes X-Forwarded-For only from the trusted proxy', async () => {
       for (let n = 10; n < 13; n++) assert.equal((await guess('203.0.113.9', `198.18.1.${n}`, n)).statusCode, 401);
       assert.equal((await guess('203.0.113.9', '198.18.1.99', 13)).statusCode, 429);
+    });
+  });
+}
+
+for (const driver of drivers) {
+  describe(`sign-in throttling: an address's limit is higher than an account's (${driver})`, () => {
+    let portico: TestPortico;
+    before(async () => {
+      portico = await startPortico(driver, { LOGIN_MAX_FAILURES: '3', LOGIN_ADDRESS_MAX_FAILURES: '8' });
+      await seedSandboxUsers(portico.auth.users);
+    });
+    after(() => portico.stop());
+
+    it("one person's wrong passwords lock their account, not everyone else signing in from the same address", async () => {
+      const from = (email: string, password: string) => browser(portico.app, '192.0.2.200').signIn(email, password);
+      for (let n = 0; n < 3; n++) assert.equal((await from(PATIENT.email, 'wrong-password')).statusCode, 401);
+      assert.equal((await from(PATIENT.email, PATIENT.password)).statusCode, 429, 'the account is locked');
+      assert.equal((await from(PRACTITIONER.email, PRACTITIONER.password)).statusCode, 303, 'another account from the same address signs in');
+      // The address has a limit of its own: guesses over many accounts from it end at 8.
+      for (let n = 0; n < 4; n++) assert.equal((await from(`nobody${n}@example.org`, 'wrong')).statusCode, 401, `guess ${n}`);
+      assert.equal((await from('nobody-else@example.org', 'wrong')).statusCode, 429);
+      assert.equal((await browser(portico.app, '192.0.2.201').signIn(PRACTITIONER.email, PRACTITIONER.password)).statusCode, 303, 'other addresses are unaffected');
     });
   });
 }

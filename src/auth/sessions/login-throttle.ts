@@ -7,8 +7,13 @@ import { createHash } from 'node:crypto';
  * (Keycloak #52646 lost updates) — at most `maxFailures` passwords are ever tried per window and key.
  */
 export interface LoginThrottleSettings {
-  /** Attempts allowed per key within one window; the next ones are refused until it ends. */
+  /** Attempts allowed per key (per account) within one window; the next ones are refused until it ends. */
   maxFailures: number;
+  /**
+   * Attempts allowed per client address within one window (absent: maxFailures). Higher than per account: one
+   * address (a clinic behind NAT) is many people, and one person's typos must not lock out the others.
+   */
+  addressMaxFailures?: number;
   windowSeconds: number;
 }
 
@@ -63,9 +68,13 @@ export function createLoginThrottle(store: LoginAttemptStore, settings: LoginThr
       const cutoff = new Date(at.getTime() - windowMs);
       let refused = false;
       let retryAfterMs = 0;
-      for (const key of [accountKey(email), addressKey(clientIp)]) {
+      const limits: [string, number][] = [
+        [accountKey(email), settings.maxFailures],
+        [addressKey(clientIp), settings.addressMaxFailures ?? settings.maxFailures],
+      ];
+      for (const [key, limit] of limits) {
         const count = await store.countAttempt(key, at, cutoff);
-        if (count.attempts > settings.maxFailures) {
+        if (count.attempts > limit) {
           refused = true;
           retryAfterMs = Math.max(retryAfterMs, count.windowStartedAt.getTime() + windowMs - at.getTime());
         }
