@@ -62,6 +62,8 @@ export async function assertionCommand(args: string[], io: CliIo): Promise<numbe
     throw new UsageError(`--expires-in must be a whole number from 1 to ${ASSERTION_MAX_LIFETIME_SECONDS} (SMART: at most 5 minutes), not ${JSON.stringify(lifetime)}`);
   }
   const aud = v.aud ?? tokenEndpoint(io.env);
+  // Said, because a server started with another BASE_URL (or a tenant's token endpoint) needs another aud.
+  if (v.aud === undefined) io.stderr.write(`aud: ${aud} (from BASE_URL, HOST and PORT here; for another server or a tenant give its token endpoint with --aud)\n`);
   if (!/^https?:\/\/[^\s]+$/.test(aud)) throw new UsageError(`--aud must be the token endpoint's http(s) URL, not ${JSON.stringify(aud)}`);
 
   const jwk = await readPrivateJwk(v.key);

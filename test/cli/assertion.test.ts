@@ -99,6 +99,9 @@ describe('portico assertion: arguments', { concurrency: true }, () => {
     assert.equal(byDefault.code, 0, byDefault.stderr);
     const claims = (await jwtVerify(byDefault.stdout.trim(), await importJWK(publicJwk, 'ES384'))).payload;
     assert.equal(claims.aud, 'https://fhir.example.org/auth/token');
+    // The default is said, with how to sign for another server; a given --aud needs no word.
+    assert.match(byDefault.stderr, /^aud: https:\/\/fhir\.example\.org\/auth\/token \(.*--aud/);
+    assert.equal(run.stderr, '');
   });
 });
 

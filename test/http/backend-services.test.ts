@@ -200,7 +200,10 @@ for (const driver of drivers) {
         refused(await backendToken(await signAssertion(keys.RS384, claims('bk-inline', { sub: undefined }))), 401, 'invalid_client', /sub/);
         refused(await backendToken(await signAssertion(keys.RS384, claims('not_a_valid_iss'))), 401, 'invalid_client', /iss is not an active client/);
         for (const aud of [`${FHIR_BASE}`, 'https://other-as.example/token', `${TEST_BASE_URL}/auth/introspect`, `${TOKEN_URL}/`]) {
-          refused(await backendToken(await signAssertion(keys.RS384, claims('bk-inline', { aud }))), 401, 'invalid_client', /aud must be the token endpoint URL/);
+          const res = await backendToken(await signAssertion(keys.RS384, claims('bk-inline', { aud })));
+          refused(res, 401, 'invalid_client', /aud must be the token endpoint URL/);
+          // It names the URL expected.
+          assert.ok(String(res.body.error_description).endsWith(`token endpoint URL, ${TOKEN_URL}`), String(res.body.error_description));
         }
         refused(await backendToken(await signAssertion(keys.RS384, claims('bk-inline', { aud: undefined }))), 401, 'invalid_client', /aud/);
         refused(await backendToken(await signAssertion(keys.RS384, claims('bk-inline')), 'system/*.rs', { client_id: 'inferno-my-clinic-bulk-client' }), 401, 'invalid_client', /client_id/);

@@ -125,7 +125,11 @@ export const replayedAssertion = () => invalidClient('client_assertion jti has a
 /** The claims' checks; answers the jti to record, and until when. */
 function checkClaims(payload: JWTPayload, clientId: string, deps: ClientAuthDeps): Omit<PendingJti, 'recorded'> {
   const audiences = Array.isArray(payload.aud) ? payload.aud : payload.aud === undefined ? [] : [payload.aud];
-  if (!audiences.some((a) => deps.audiences.includes(a))) throw invalidClient('client_assertion aud must be the token endpoint URL');
+  if (!audiences.some((a) => deps.audiences.includes(a))) {
+    // Said in full: a client signing for the wrong server (or tenant) sees at once which URL this one is.
+    // What was sent is not echoed: an error_description holds only RFC 6749 §5.2's characters.
+    throw invalidClient(`client_assertion aud must be the token endpoint URL, ${deps.audiences[0] ?? 'of this server'}`);
+  }
   const nowSeconds = epochSeconds(deps.now());
   if (typeof payload.exp !== 'number') throw invalidClient('client_assertion has no exp');
   if (payload.exp > nowSeconds + ASSERTION_MAX_LIFETIME_SECONDS) {
