@@ -104,6 +104,7 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
         authorize: pages.authorize,
         apps: pages.apps,
         sitePrefix: `/t/${tenantId}`,
+        sandbox: config.mode === 'sandbox',
         brand: async () => {
           const tenant = await auth.auth.tenants.get(tenantId);
           return tenant && { name: tenant.name, ...(tenant.logo ? { logo: tenant.logo } : {}), ...(tenant.color ? { color: tenant.color } : {}) };

@@ -80,7 +80,7 @@ ${
     ? html`<p class="notice"><strong>Long-lived access:</strong> with “${model.longLivedScopeLabel}” checked, this app can keep reading what you allow after you close it and after you sign out, until you revoke it on your authorized apps page. Uncheck it to allow access only while you use the app.</p>`
     : ''
 }
-<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" class="primary" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>`,
     model.site,

@@ -56,7 +56,7 @@ ${model.encounters.map((encounter, i) => {
 `;
 })}
 </fieldset>
-<button type="submit" name="encounter_action" value="choose">Continue</button>
+<button type="submit" class="primary" name="encounter_action" value="choose">Continue</button>
 </form>`,
     model.site,
   );

@@ -19,11 +19,19 @@ export function layout(title: string, body: SafeHtml, site: PageSite = ROOT_SITE
 ${brand?.color ? html`<link rel="stylesheet" href="${pagePath(site, BRAND_STYLESHEET_PATH)}">` : ''}
 </head>
 <body>
-${brand ? html`<header class="brand">${brand.logo ? html`<img src="${brand.logo}" alt="" height="40">` : ''}<span class="brand-name">${brand.name}</span></header>` : ''}
+${siteHeader(site)}
 <main>
 ${body}
 </main>
 </body>
 </html>
 `.value;
+}
+
+/** The product, a tenant's name and logo when at one, and a badge in sandbox mode. */
+function siteHeader(site: PageSite): SafeHtml {
+  const badge = site.sandbox ? html`<span class="badge">Sandbox</span>` : '';
+  const brand = site.brand;
+  if (!brand) return html`<header class="site"><span class="product">Portico</span>${badge}</header>`;
+  return html`<header class="site brand">${brand.logo ? html`<img src="${brand.logo}" alt="" height="40">` : ''}<span class="brand-name">${brand.name}</span><span class="site-meta"><span class="product">Portico</span>${badge}</span></header>`;
 }

@@ -33,7 +33,7 @@ ${model.error ? html`<p class="error" role="alert">${model.error}</p>` : ''}
 <input id="username" name="username" type="email" autocomplete="username" required value="${model.email ?? ''}">
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
+<button type="submit" class="primary">Sign in</button>
 </form>`,
     model.site,
   );

@@ -37,7 +37,7 @@ export function renderLogoutPage(model: LogoutPageModel): string {
 <p>You are signed in as <strong>${model.userName}</strong>.</p>
 <form method="post" action="${pagePath(model.site, ENDPOINTS.logout.path)}">
 <input type="hidden" name="csrf_token" value="${model.csrfToken}">
-<button type="submit">Sign out</button>
+<button type="submit" class="primary">Sign out</button>
 </form>`,
     model.site,
   );

@@ -18,6 +18,8 @@ export interface PageSite {
   /** '' at the root; `/t/{tenant}` at a tenant. */
   prefix: string;
   brand?: PageBrand;
+  /** The server runs in sandbox mode: a badge says so on every page. */
+  sandbox?: boolean;
 }
 
 export const ROOT_SITE: PageSite = Object.freeze({ prefix: '' });

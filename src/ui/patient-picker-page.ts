@@ -62,7 +62,7 @@ ${
       })
 }
 </fieldset>
-<button type="submit" name="patient_action" value="choose">Continue</button>
+<button type="submit" class="primary" name="patient_action" value="choose">Continue</button>
 </form>`,
     model.site,
   );

@@ -3,30 +3,61 @@ import { ENDPOINTS } from '../endpoints.ts';
 /** The pages' only stylesheet, served at STYLESHEET_PATH: a file, so the CSP needs no inline styles. */
 export const STYLESHEET_PATH = ENDPOINTS.stylesheet.path;
 
-export const STYLESHEET = `:root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
+export const STYLESHEET = `:root {
+  color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5;
+  /* The palette: every pair of text and background here is at least 4.5:1 (WCAG 2.2 AA), in both schemes. */
+  --accent: #1d4ed8; --on-accent: #ffffff; --muted: #4b5563; --line: #d1d5db; --surface: rgba(0, 0, 0, .04); --focus: #1d4ed8;
+}
+@media (prefers-color-scheme: dark) {
+  :root { --accent: #93c5fd; --on-accent: #0b1220; --muted: #c4c9d4; --line: #4b5563; --surface: rgba(255, 255, 255, .06); --focus: #93c5fd; }
+}
 body { margin: 0; padding: 2rem 1rem; }
 main { max-width: 28rem; margin: 0 auto; }
+main.wide { max-width: 48rem; }
 h1 { font-size: 1.5rem; margin: 0 0 1rem; }
+h2 { font-size: 1.2rem; margin: 1.5rem 0 .5rem; }
+a { color: var(--accent); }
 label { display: block; font-weight: 600; margin-top: 1rem; }
-input[type=email], input[type=text], input[type=password] { box-sizing: border-box; width: 100%; padding: .5rem; font: inherit; margin-top: .25rem; }
-button { font: inherit; padding: .5rem 1.25rem; margin-top: 1.5rem; margin-right: .5rem; cursor: pointer; }
+input[type=email], input[type=text], input[type=password], input[type=url], select, textarea { box-sizing: border-box; width: 100%; padding: .5rem; font: inherit; margin-top: .25rem; border: 1px solid var(--muted); border-radius: 4px; background: Canvas; color: CanvasText; }
+/* Buttons: the primary action filled, the others outlined; never two that look alike side by side. */
+button { font: inherit; padding: .5rem 1.25rem; margin-top: 1.5rem; margin-right: .5rem; cursor: pointer; border-radius: 6px; border: 2px solid var(--accent); background: transparent; color: var(--accent); font-weight: 600; }
+button.primary { background: var(--accent); color: var(--on-accent); }
+button:hover { text-decoration: underline; }
+/* Focus: a thick ring the keyboard user cannot miss, on every control, in both schemes. */
+:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
 .error { border-left: 4px solid #b00020; padding: .5rem .75rem; background: rgba(176, 0, 32, .08); }
 .notice { border-left: 4px solid #8a6d00; padding: .5rem .75rem; background: rgba(138, 109, 0, .08); }
 .warning { border-left: 4px solid #c5221f; padding: .5rem .75rem; background: rgba(197, 34, 31, .1); }
+.success { border-left: 4px solid #1e7b34; padding: .5rem .75rem; background: rgba(30, 123, 52, .1); }
 fieldset { border: none; padding: 0; margin: 1rem 0 0; min-width: 0; }
 .scope { display: flex; gap: .5rem; align-items: baseline; font-weight: normal; margin-top: .5rem; }
-.scope code { font-size: .8em; opacity: .7; }
+/* Scope codes are read by developers checking what was asked: full size, full contrast, just quieter. */
+.scope code, .choice code { font-size: .875em; color: var(--muted); }
 /* Scope strings and host names have no spaces to wrap at: they break anywhere rather than widen a phone screen. */
 .scope code, .choice code, .destination strong { overflow-wrap: anywhere; }
 .categories { margin: .25rem 0 .5rem 1.75rem; }
-.categories legend { font-size: .9em; opacity: .8; }
+.categories legend { font-size: .9em; color: var(--muted); }
 .choice { display: flex; gap: .5rem; align-items: baseline; font-weight: normal; margin-top: .5rem; }
-.choice code { font-size: .8em; opacity: .7; }
 .search { display: flex; gap: .5rem; align-items: baseline; }
 .search button { margin-top: .25rem; }
 input[type=search] { box-sizing: border-box; flex: 1; padding: .5rem; font: inherit; margin-top: .25rem; }
-/* A tenant's pages: its logo and name above the page, over a stripe of its colour (brand.css sets --brand). */
-.brand { display: flex; gap: .75rem; align-items: center; max-width: 28rem; margin: -1rem auto 1.5rem; padding-bottom: .75rem; border-bottom: 4px solid var(--brand, GrayText); }
+/* The site header: the product (and a tenant's name and logo) above every page. */
+.site { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: center; max-width: 28rem; margin: -1rem auto 1.5rem; padding-bottom: .75rem; border-bottom: 1px solid var(--line); }
+.site .product { font-weight: 700; }
+.site .badge { font-size: .8rem; font-weight: 600; padding: .1rem .5rem; border-radius: 999px; border: 1px solid var(--muted); color: var(--muted); }
+/* A tenant's pages: its logo and name, over a stripe of its colour (brand.css sets --brand). */
+.brand { border-bottom: 4px solid var(--brand, GrayText); }
 .brand img { max-height: 40px; max-width: 40%; width: auto; }
-.brand-name { font-weight: 700; font-size: 1.125rem; overflow-wrap: anywhere; }
+.brand-name { flex: 1 1 10rem; font-weight: 700; font-size: 1.125rem; overflow-wrap: break-word; min-width: 0; }
+/* Under a tenant's name, on a line of their own: the product and the sandbox badge. */
+.site-meta { flex-basis: 100%; display: flex; gap: .5rem; align-items: center; }
+.brand .product { font-weight: 400; font-size: .85rem; color: var(--muted); }
+/* Cards: one per app on the authorized-apps page, one per link on the landing page. */
+.card { border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; margin: 1rem 0; background: var(--surface); }
+.card h2 { margin-top: 0; }
+.app-identity { display: flex; gap: .75rem; align-items: center; }
+.app-identity img { width: 48px; height: 48px; object-fit: contain; border-radius: 8px; }
+.app-links { font-size: .9rem; }
+.app-links a { margin-right: 1rem; }
+.patient { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .75rem; margin: .5rem 0 1rem; }
 `;

@@ -50,7 +50,7 @@ for (const driver of drivers) {
       assert.match(res.body, /<label for="username">/);
       assert.match(res.body, /<input id="username" name="username"/);
       assert.match(res.body, /<input id="password" name="password" type="password"/);
-      assert.match(res.body, /<button type="submit">/);
+      assert.match(res.body, /<button type="submit" class="primary">Sign in<\/button>/);
       assert.match(res.body, /name="return_to" value="\/auth\/authorize\?client_id=a&amp;state=x"/);
       assert.ok(csrfTokenIn(res.body));
       assert.doesNotMatch(res.body, /<script|style=/);

@@ -48,7 +48,8 @@ describe('consent page', () => {
     assert.match(page, /Read your lab results/);
     assert.match(page, /Read your health conditions/);
     assert.match(page, /Long-lived access:.*keep reading what you allow after you close it.*until you revoke it/);
-    assert.match(page, /<button type="submit" name="decision" value="allow">/);
+    assert.match(page, /<button type="submit" class="primary" name="decision" value="allow">Allow<\/button>/);
+    assert.match(page, /<button type="submit" name="decision" value="deny">Deny<\/button>/, "Deny is the secondary button: the two never look alike");
     assert.match(page, /<button type="submit" name="decision" value="deny">/);
     assert.match(page, /<input type="hidden" name="csrf_token" value="tok&quot;en">/);
     assert.match(page, /<input type="hidden" name="interaction" value="abc&quot;&lt;">/);

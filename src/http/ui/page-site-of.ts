@@ -13,9 +13,10 @@ export function siteOf(request: FastifyRequest): PageSite {
  * An onRequest hook naming the site of every page request: its URL prefix, and the tenant's branding as it is now
  * (read per request, so a rebranded tenant shows its new name and colours without a restart).
  */
-export function pageSiteHook(prefix: string, brand: (() => Promise<PageBrand | undefined>) | undefined) {
+export function pageSiteHook(prefix: string, brand: (() => Promise<PageBrand | undefined>) | undefined, sandbox = false) {
+  const plain: PageSite = Object.freeze({ prefix, ...(sandbox ? { sandbox } : {}) });
   return async (request: FastifyRequest) => {
     const found = brand ? await brand() : undefined;
-    sites.set(request, found ? { prefix, brand: found } : prefix ? { prefix } : ROOT_SITE);
+    sites.set(request, found ? { ...plain, brand: found } : plain);
   };
 }

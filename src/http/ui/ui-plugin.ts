@@ -38,6 +38,8 @@ export interface UiPluginOptions {
   sitePrefix?: string;
   /** The tenant's branding as it is now (absent: none). */
   brand?: () => Promise<PageBrand | undefined>;
+  /** Sandbox mode: every page carries a badge saying so. */
+  sandbox?: boolean;
 }
 
 /** Where the pages live (the other paths under /auth are the OAuth endpoints'). */
@@ -54,7 +56,7 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: options.cookies.secure, signed: true },
     getToken: (request) => formField(request.body, 'csrf_token') || undefined,
   });
-  app.addHook('onRequest', pageSiteHook(options.sitePrefix ?? '', options.brand));
+  app.addHook('onRequest', pageSiteHook(options.sitePrefix ?? '', options.brand, options.sandbox));
   app.addHook('onSend', pageHeadersHook(options.frameAncestors));
   app.setErrorHandler((error: FastifyError, request, reply) => renderPageError(error, request, reply));
   app.addHook('onRequest', refuseForbiddenText(refusedRequest));
