@@ -12,6 +12,7 @@ import type { SandboxWing } from './sandbox-wing.ts';
 import type { Runtime } from './runtime.ts';
 import type { StorageWing } from './storage-wing.ts';
 import { buildTenantWing } from './tenant-wing.ts';
+import { landingModel } from './landing-model.ts';
 
 export interface HttpWingInputs {
   storage: StorageWing;
@@ -29,6 +30,7 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
   const { maxConcurrent, maxQueue, loopDelayTargetMs } = config.fhir;
   const fhirGate = createConcurrencyGate(maxConcurrent, maxQueue);
   const tenants = buildTenantWing(config, { storage, fhir, auth, bulk, fhirGate, ...(sandbox ? { sandbox } : {}) }, runtime);
+  const root = landingModel(config, undefined, sandbox);
   const app = await buildApp({
     tenants,
     fhir: fhir.fhir,
@@ -55,6 +57,7 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
       authorize: auth.authorize,
       apps: auth.apps,
       sandbox: config.mode === 'sandbox',
+      landing: async () => root,
     },
     discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },
     cors: { allowedOrigins: config.cors.allowedOrigins },

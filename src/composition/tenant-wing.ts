@@ -20,6 +20,7 @@ import type { FhirWing } from './fhir-wing.ts';
 import type { TokenDeps } from '../auth/tokens/token-deps.ts';
 import type { Runtime } from './runtime.ts';
 import type { SandboxWing } from './sandbox-wing.ts';
+import { landingModel } from './landing-model.ts';
 import type { StorageWing } from './storage-wing.ts';
 
 export interface TenantWing extends TenantApps {
@@ -105,6 +106,8 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
         apps: pages.apps,
         sitePrefix: `/t/${tenantId}`,
         sandbox: config.mode === 'sandbox',
+        // Its name as it is now: a renamed tenant's front door says so at once.
+        landing: async () => landingModel(config, { id: tenantId, name: (await auth.auth.tenants.get(tenantId))?.name ?? tenantId }, sandbox),
         brand: async () => {
           const tenant = await auth.auth.tenants.get(tenantId);
           return tenant && { name: tenant.name, ...(tenant.logo ? { logo: tenant.logo } : {}), ...(tenant.color ? { color: tenant.color } : {}) };

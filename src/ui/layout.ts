@@ -6,7 +6,7 @@ import { STYLESHEET_PATH } from './stylesheet.ts';
  * The frame of every page: language, viewport, the one stylesheet, no scripts. At a branded tenant, its name and
  * logo head the page and its accent colour comes from a second stylesheet of its own (no inline styles: the CSP).
  */
-export function layout(title: string, body: SafeHtml, site: PageSite = ROOT_SITE): string {
+export function layout(title: string, body: SafeHtml, site: PageSite = ROOT_SITE, width: 'narrow' | 'wide' = 'narrow'): string {
   const brand = site.brand;
   return html`<!doctype html>
 <html lang="en">
@@ -19,8 +19,8 @@ export function layout(title: string, body: SafeHtml, site: PageSite = ROOT_SITE
 ${brand?.color ? html`<link rel="stylesheet" href="${pagePath(site, BRAND_STYLESHEET_PATH)}">` : ''}
 </head>
 <body>
-${siteHeader(site)}
-<main>
+${siteHeader(site, width)}
+<main${width === 'wide' ? html` class="wide"` : ''}>
 ${body}
 </main>
 </body>
@@ -29,9 +29,10 @@ ${body}
 }
 
 /** The product, a tenant's name and logo when at one, and a badge in sandbox mode. */
-function siteHeader(site: PageSite): SafeHtml {
+function siteHeader(site: PageSite, width: 'narrow' | 'wide'): SafeHtml {
   const badge = site.sandbox ? html`<span class="badge">Sandbox</span>` : '';
   const brand = site.brand;
-  if (!brand) return html`<header class="site"><span class="product">Portico</span>${badge}</header>`;
-  return html`<header class="site brand">${brand.logo ? html`<img src="${brand.logo}" alt="" height="40">` : ''}<span class="brand-name">${brand.name}</span><span class="site-meta"><span class="product">Portico</span>${badge}</span></header>`;
+  const wide = width === 'wide' ? ' wide' : '';
+  if (!brand) return html`<header class="site${wide}"><span class="product">Portico</span>${badge}</header>`;
+  return html`<header class="site brand${wide}">${brand.logo ? html`<img src="${brand.logo}" alt="" height="40">` : ''}<span class="brand-name">${brand.name}</span><span class="site-meta"><span class="product">Portico</span>${badge}</span></header>`;
 }

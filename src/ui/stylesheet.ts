@@ -43,8 +43,9 @@ fieldset { border: none; padding: 0; margin: 1rem 0 0; min-width: 0; }
 input[type=search] { box-sizing: border-box; flex: 1; padding: .5rem; font: inherit; margin-top: .25rem; }
 /* The site header: the product (and a tenant's name and logo) above every page. */
 .site { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: center; max-width: 28rem; margin: -1rem auto 1.5rem; padding-bottom: .75rem; border-bottom: 1px solid var(--line); }
+.site.wide { max-width: 48rem; }
 .site .product { font-weight: 700; }
-.site .badge { font-size: .8rem; font-weight: 600; padding: .1rem .5rem; border-radius: 999px; border: 1px solid var(--muted); color: var(--muted); }
+.badge { font-size: .8rem; font-weight: 600; padding: .1rem .5rem; border-radius: 999px; border: 1px solid var(--muted); color: var(--muted); }
 /* A tenant's pages: its logo and name, over a stripe of its colour (brand.css sets --brand). */
 .brand { border-bottom: 4px solid var(--brand, GrayText); }
 .brand img { max-height: 40px; max-width: 40%; width: auto; }
@@ -59,5 +60,11 @@ input[type=search] { box-sizing: border-box; flex: 1; padding: .5rem; font: inhe
 .app-identity img { width: 48px; height: 48px; object-fit: contain; border-radius: 8px; }
 .app-links { font-size: .9rem; }
 .app-links a { margin-right: 1rem; }
+ul.cards { list-style: none; padding: 0; }
+.card dl { margin: .5rem 0 0; }
+.card code, dd code { overflow-wrap: anywhere; }
+dt { font-weight: 600; }
+dd { margin: 0 0 .5rem; overflow-wrap: anywhere; }
+.links li { margin: .25rem 0; }
 .patient { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .75rem; margin: .5rem 0 1rem; }
 `;

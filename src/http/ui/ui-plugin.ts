@@ -16,6 +16,8 @@ import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { acceptForms, formField } from './form-body.ts';
 import { refusedRequest } from './refused-request.ts';
 import { loginRoutes } from './login-routes.ts';
+import { landingRoutes } from './landing-routes.ts';
+import type { LandingModel } from '../../ui/landing-page.ts';
 import { pageHeadersHook } from './page-headers.ts';
 import { csrfCookieName, type SessionCookieSettings } from './session-cookie.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
@@ -40,6 +42,8 @@ export interface UiPluginOptions {
   brand?: () => Promise<PageBrand | undefined>;
   /** Sandbox mode: every page carries a badge saying so. */
   sandbox?: boolean;
+  /** What the landing page (`GET /`) says; without it, / is not served. */
+  landing?: () => Promise<LandingModel>;
 }
 
 /** Where the pages live (the other paths under /auth are the OAuth endpoints'). */
@@ -67,6 +71,7 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
     if (!color) return reply.code(404).type('text/css; charset=utf-8').send('');
     return reply.type('text/css; charset=utf-8').send(brandStylesheet(color));
   });
+  if (options.landing) landingRoutes(app, options.landing);
   loginRoutes(app, options);
   if (options.authorize) authorizeRoutes(app, options, options.authorize);
   if (options.apps) appsRoutes(app, options, options.apps);
