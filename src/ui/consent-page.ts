@@ -1,5 +1,6 @@
 import { html } from './html.ts';
 import { layout } from './layout.ts';
+import { appIdentityBlock, type AppIdentityView } from './app-identity-view.ts';
 import type { PageSite } from './page-site.ts';
 import { scopeText, type ScopeLine } from './scope-line.ts';
 
@@ -14,6 +15,8 @@ export interface ConsentScope extends ScopeLine {
 
 export interface ConsentPageModel {
   clientName: string;
+  /** What the app says of itself: logo, organisation, policy and terms (absent: its name alone). */
+  app?: AppIdentityView;
   /** Requested scopes, in request order. */
   scopes: readonly ConsentScope[];
   /**
@@ -45,6 +48,7 @@ export function renderConsentPage(model: ConsentPageModel): string {
   return layout(
     'Allow access',
     html`<h1>Allow ${model.clientName} to access your health record?</h1>
+${model.app ? appIdentityBlock(model.app) : ''}
 ${
   model.unverified
     ? html`<p class="warning"><strong>Unverified app.</strong> “${model.clientName}” registered itself with this server, and no administrator has checked who made it. Its name is whatever its maker chose. Allow it only if you know this app and expected to be sent to ${model.redirectHost ?? 'its address'}.</p>

@@ -2,6 +2,7 @@ import { html } from './html.ts';
 import { layout } from './layout.ts';
 import { ENDPOINTS } from '../endpoints.ts';
 import { pagePath, type PageSite } from './page-site.ts';
+import { appIdentityBlock, type AppIdentityView } from './app-identity-view.ts';
 
 export interface LoginPageModel {
   /** The form posts here with this value in a hidden field. */
@@ -10,8 +11,8 @@ export interface LoginPageModel {
   returnTo: string;
   /** The email typed before, kept after a failure. */
   email?: string;
-  /** The app asking, when known. */
-  appName?: string;
+  /** The app asking, when the sign-in is for an authorization request. */
+  app?: AppIdentityView;
   error?: string;
   /** The root URLs or a tenant's (absent: the root). */
   site?: PageSite;
@@ -24,7 +25,7 @@ export function renderLoginPage(model: LoginPageModel): string {
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>
-${model.appName ? html`<p>Sign in to continue to <strong>${model.appName}</strong>.</p>` : ''}
+${model.app ? html`${appIdentityBlock(model.app)}<p>Sign in to continue to <strong>${model.app.name}</strong>.</p>` : ''}
 ${model.error ? html`<p class="error" role="alert">${model.error}</p>` : ''}
 <form method="post" action="${pagePath(model.site, ENDPOINTS.login.path)}">
 <input type="hidden" name="csrf_token" value="${model.csrfToken}">

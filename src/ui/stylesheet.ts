@@ -59,6 +59,7 @@ input[type=search] { box-sizing: border-box; flex: 1; padding: .5rem; font: inhe
 .app-identity { display: flex; gap: .75rem; align-items: center; }
 .app-identity img { width: 48px; height: 48px; object-fit: contain; border-radius: 8px; }
 .app-links { font-size: .9rem; }
+.muted { color: var(--muted); }
 .app-links a { margin-right: 1rem; }
 ul.cards { list-style: none; padding: 0; }
 .card dl { margin: .5rem 0 0; }

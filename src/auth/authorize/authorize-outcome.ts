@@ -1,3 +1,4 @@
+import type { AppIdentity } from './app-identity.ts';
 import type { OAuthErrorCode } from '../oauth-error.ts';
 import type { AuthorizeParams } from './authorize-request.ts';
 import type { EncounterChoice, PatientChoice } from './patient-directory.ts';
@@ -21,7 +22,7 @@ export type AuthorizeOutcome =
    * category scopes the user may grant instead (ONC g10 granular scope selection). `redirectHost` is where the
    * answer sends the browser; `unverified` marks a client that registered itself and nobody has reviewed.
    */
-  | { kind: 'consent'; clientName: string; scopes: string[]; categories?: Record<string, string[]>; redirectHost: string; unverified: boolean }
+  | { kind: 'consent'; clientName: string; app: AppIdentity; scopes: string[]; categories?: Record<string, string[]>; redirectHost: string; unverified: boolean }
   /**
    * A patient must be chosen (a practitioner's standalone launch); `scopes` are the ones already granted,
    * `patients` the ones matching `search` (or a first page of all).

@@ -17,7 +17,7 @@ import { readCurrentSession, sessionIdFrom } from './session-cookie.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
 import { pagePath, type PageSite } from '../../ui/page-site.ts';
-import { siteOf } from './page-site-of.ts';
+import { allowImageFrom, siteOf } from './page-site-of.ts';
 
 const AUTHORIZE_PATH = ENDPOINTS.authorization.path;
 const DECISION_PATH = ENDPOINTS.authorizationDecision.path;
@@ -93,10 +93,12 @@ function answer(reply: FastifyReply, site: PageSite, outcome: AuthorizeOutcome, 
       return reply.code(303).header('location', `${pagePath(site, ENDPOINTS.login.path)}?return_to=${encodeURIComponent(returnTo)}`).send();
     }
     case 'consent':
+      if (outcome.app.logo) allowImageFrom(reply.request, outcome.app.logo);
       return page(
         200,
         renderConsentPage({
           clientName: outcome.clientName,
+          app: outcome.app,
           ...consentScopes(outcome.scopes, outcome.categories),
           redirectHost: outcome.redirectHost,
           unverified: outcome.unverified,

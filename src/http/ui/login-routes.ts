@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { appIdentityOf, type AppIdentity } from '../../auth/authorize/app-identity.ts';
 import { safeReturnTo } from '../../auth/sessions/return-to.ts';
 import { LOGIN_FAILED_MESSAGE, LOGIN_THROTTLED_MESSAGE, renderLoginPage } from '../../ui/login-page.ts';
 import { renderLogoutPage, renderMessagePage } from '../../ui/message-page.ts';
@@ -8,7 +9,7 @@ import { crossSiteGuard } from './cross-site-guard.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
 import { pagePath, type PageSite } from '../../ui/page-site.ts';
-import { siteOf } from './page-site-of.ts';
+import { allowImageFrom, siteOf } from './page-site-of.ts';
 
 const MAX_EMAIL = 320;
 const MAX_PASSWORD = 1024;
@@ -18,12 +19,24 @@ const page = (reply: FastifyReply, status: number, body: string) => reply.code(s
 /** GET/POST /auth/login and /auth/logout. */
 export function loginRoutes(app: FastifyInstance, options: UiPluginOptions): void {
   const { sessions, cookies } = options;
+  /** The app a sign-in is for, when it returns to an authorization request of an active client. */
+  const appAsking = async (request: FastifyRequest, returnTo: string): Promise<AppIdentity | undefined> => {
+    const authorize = pagePath(siteOf(request), ENDPOINTS.authorization.path);
+    if (!options.authorize || !returnTo.startsWith(`${authorize}?`)) return undefined;
+    const clientId = new URLSearchParams(returnTo.slice(authorize.length + 1)).get('client_id');
+    const client = clientId ? await options.authorize.clients.get(clientId) : undefined;
+    if (!client || client.active === false) return undefined;
+    const identity = appIdentityOf(client);
+    if (identity.logo) allowImageFrom(request, identity.logo);
+    return identity;
+  };
   const guarded = { preHandler: [crossSiteGuard(options.origin), app.csrfProtection] };
 
   app.get<{ Querystring: { return_to?: unknown } }>(ENDPOINTS.login.path, async (request, reply) => {
     const site = siteOf(request);
     const returnTo = safeReturnTo(request.query.return_to, afterSignIn(site));
-    return page(reply, 200, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo, site }));
+    const app = await appAsking(request, returnTo);
+    return page(reply, 200, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo, site, ...(app ? { app } : {}) }));
   });
 
   app.post(ENDPOINTS.login.path, guarded, async (request, reply) => {
@@ -31,8 +44,10 @@ export function loginRoutes(app: FastifyInstance, options: UiPluginOptions): voi
     const password = formField(request.body, 'password');
     const site = siteOf(request);
     const returnTo = safeReturnTo(formField(request.body, 'return_to'), afterSignIn(site));
-    const again = (status: number, error: string) =>
-      page(reply, status, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo, email, error, site }));
+    const again = async (status: number, error: string) => {
+      const app = await appAsking(request, returnTo);
+      return page(reply, status, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo, email, error, site, ...(app ? { app } : {}) }));
+    };
     if (password.length > MAX_PASSWORD) return again(401, LOGIN_FAILED_MESSAGE);
 
     const result = await options.signIn({ email, password, clientIp: request.ip });

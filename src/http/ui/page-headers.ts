@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { siteOf } from './page-site-of.ts';
+import { imageOriginsOf } from './page-site-of.ts';
 
 /**
  * Headers for every HTML page of the authorization server (RFC 9700 §4.16 clickjacking; RFC 6819 §4.4.1.9).
@@ -32,8 +32,8 @@ export function pageSecurityHeaders(frameAncestors: readonly string[], imageOrig
 export function pageHeadersHook(frameAncestors: readonly string[]) {
   const headers = pageSecurityHeaders(frameAncestors);
   return async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    const logo = siteOf(request).brand?.logo;
-    reply.headers(logo ? pageSecurityHeaders(frameAncestors, [new URL(logo).origin]) : headers);
+    const origins = imageOriginsOf(request);
+    reply.headers(origins.length > 0 ? pageSecurityHeaders(frameAncestors, origins) : headers);
     return payload;
   };
 }

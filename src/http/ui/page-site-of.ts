@@ -20,3 +20,19 @@ export function pageSiteHook(prefix: string, brand: (() => Promise<PageBrand | u
     sites.set(request, found ? { ...plain, brand: found } : plain);
   };
 }
+
+/** Origins each page request may load images from beyond its own (an app's logo on its consent page). */
+const imageOrigins = new WeakMap<FastifyRequest, Set<string>>();
+
+/** Lets this page load an image from this URL's origin (the page headers' CSP names it). */
+export function allowImageFrom(request: FastifyRequest, url: string): void {
+  const origins = imageOrigins.get(request) ?? new Set<string>();
+  origins.add(new URL(url).origin);
+  imageOrigins.set(request, origins);
+}
+
+/** The origins a page may load images from: the tenant's logo's and any allowed for this request. */
+export function imageOriginsOf(request: FastifyRequest): string[] {
+  const logo = siteOf(request).brand?.logo;
+  return [...new Set([...(logo ? [new URL(logo).origin] : []), ...(imageOrigins.get(request) ?? [])])];
+}

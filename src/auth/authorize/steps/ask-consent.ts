@@ -1,4 +1,5 @@
 import { isUnverifiedClient } from '../../registration/registration-review.ts';
+import { appIdentityOf } from '../app-identity.ts';
 import { formatScope, parseScope, type Scope } from '../../scopes/index.ts';
 import { promptsOf } from '../authorize-request.ts';
 import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';
@@ -29,6 +30,7 @@ export const askConsent: AuthorizeStep = {
         outcome: {
           kind: 'consent',
           clientName: client.name ?? client.id,
+          app: appIdentityOf(client),
           scopes: offered.map(formatScope),
           categories,
           redirectHost: redirectHostOf(redirectUri),
