@@ -60,6 +60,10 @@ input[type=search] { box-sizing: border-box; flex: 1; padding: .5rem; font: inhe
 .app-identity img { width: 48px; height: 48px; object-fit: contain; border-radius: 8px; }
 .app-links { font-size: .9rem; }
 .muted { color: var(--muted); }
+/* Read by screen readers, not shown: what tells one button from its neighbours. */
+.visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+.grant + .grant { border-top: 1px solid var(--line); margin-top: .75rem; }
+.grant button { margin-top: .5rem; }
 .app-links a { margin-right: 1rem; }
 ul.cards { list-style: none; padding: 0; }
 .card dl { margin: .5rem 0 0; }

@@ -73,6 +73,9 @@ for (const driver of drivers) {
       assert.ok(grantIdsIn(page.body).includes(grant));
       assert.match(page.body, /<form method="post" action="\/auth\/apps\/revoke">/);
       assert.match(page.body, /<form method="post" action="\/auth\/logout">\n<input type="hidden" name="csrf_token" value="[^"]+">\n<button type="submit">Sign out<\/button>/);
+      // One card for the app; its Revoke button's accessible name says which app and which authorization.
+      assert.equal(page.body.match(/<section class="card app">/g)?.length, 1);
+      assert.match(page.body, /<button type="submit">Revoke<span class="visually-hidden"> access of Health &lt;Tracker&gt; allowed on \d{4}-\d\d-\d\d \d\d:\d\d UTC, for Amy Shaw<\/span><\/button>/);
       // The sign-out button works from this page.
       const out = await b.post('/auth/logout', { csrf_token: csrfTokenIn(page.body) });
       assert.equal(out.statusCode, 200);
@@ -96,7 +99,12 @@ for (const driver of drivers) {
 
       const res = await revokeFrom(b, page, grant);
       assert.equal(res.statusCode, 303, res.body);
-      assert.equal(res.headers.location, '/auth/apps');
+      assert.equal(res.headers.location, `/auth/apps?revoked=${grant}`);
+      // The page confirms it, naming the app from the grant (escaped), never from the URL.
+      const confirmed = await b.get(String(res.headers.location));
+      assert.match(confirmed.body, /<p class="success" role="status">Access of <strong>Health &lt;Tracker&gt;<\/strong> revoked/);
+      const forged = await b.get('/auth/apps?revoked=%3Cb%3EYour%20bank%3C%2Fb%3E');
+      assert.doesNotMatch(forged.body, /revoked:|Your bank/);
 
       const fhir = await fhirRead(tokens.access_token);
       assert.equal(fhir.statusCode, 401);
@@ -109,6 +117,20 @@ for (const driver of drivers) {
       // Revoking it again (a double click) changes nothing and is not an error.
       const again = await revokeFrom(b, page, grant);
       assert.equal(again.statusCode, 303);
+    });
+
+    it('one card per app: two authorizations of it inside, Revoke buttons whose accessible names differ; a debug token is marked', async () => {
+      const b = await signedIn(PATIENT_LOGIN, '203.0.113.40');
+      await launch(portico.app, b, 'tracker-app', SCOPE);
+      await launch(portico.app, b, 'tracker-app', SCOPE);
+      const minted = await portico.app.inject({ method: 'POST', url: '/oauth/debug/token', payload: { client_id: 'tracker-app', scope: 'patient/Patient.rs', user_name: PATIENT_LOGIN.email } });
+      assert.equal(minted.statusCode, 200, minted.body);
+      const page = await b.get('/auth/apps');
+      assert.equal(page.body.match(/<section class="card app">/g)?.length, 1, 'one card for the one app');
+      const names = [...page.body.matchAll(/<button type="submit">Revoke<span class="visually-hidden">([^<]+)<\/span>/g)].map((m) => m[1]);
+      assert.ok(names.length >= 3, page.body);
+      assert.equal(new Set(names).size, names.length, `every Revoke button has its own name: ${names.join(' | ')}`);
+      assert.match(page.body, /<span class="badge">Debug token<\/span> Minted on/);
     });
 
     it("another user's grant id is refused: nothing revoked, nothing told; their apps are not listed", async () => {

@@ -12,6 +12,8 @@ export interface AuthorizedApp {
   grantedAt: Date;
   /** The patient in context, when any: its id and, when known, its name. */
   patient?: { id: string; name?: string };
+  /** Minted by the sandbox's debug token endpoint, not authorized on the consent page. */
+  debugMinted: boolean;
 }
 
 export type RevokeOutcome = 'revoked' | 'not-found';
@@ -27,6 +29,8 @@ export interface AuthorizedApps {
    * A grant of someone else and an unknown id are the same `not-found` (nothing is revealed, nothing done).
    */
   revoke(userId: string, grantId: string): Promise<RevokeOutcome>;
+  /** The name of the app behind one of the user's revoked grants (the page's confirmation); undefined otherwise. */
+  revokedAppName(userId: string, grantId: string): Promise<string | undefined>;
 }
 
 export interface AuthorizedAppsDeps {
@@ -51,6 +55,7 @@ export function createAuthorizedApps(deps: AuthorizedAppsDeps): AuthorizedApps {
             clientName: client?.name || grant.clientId,
             scopes: grant.scope.split(' ').filter((s) => s !== ''),
             grantedAt: createdAt,
+            debugMinted: grant.debugMinted !== undefined,
             ...(grant.patient !== undefined ? { patient: { id: grant.patient, ...(patientName ? { name: patientName } : {}) } } : {}),
           };
           return app;
@@ -64,6 +69,12 @@ export function createAuthorizedApps(deps: AuthorizedAppsDeps): AuthorizedApps {
       if (!stored || stored.grant.userId !== userId) return 'not-found';
       if (!stored.revoked) await deps.grants.revoke(grantId, deps.now());
       return 'revoked';
+    },
+
+    async revokedAppName(userId, grantId) {
+      const stored = await deps.grants.get(grantId);
+      if (!stored || !stored.revoked || stored.grant.userId !== userId) return undefined;
+      return (await deps.clients.get(stored.grant.clientId))?.name || stored.grant.clientId;
     },
   };
 }

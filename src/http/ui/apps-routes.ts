@@ -22,7 +22,9 @@ const toSignIn = (reply: FastifyReply, site: PageSite) =>
 function appView(app: AuthorizedApp): AppsPageApp {
   return {
     grantId: app.grantId,
+    clientId: app.clientId,
     clientName: app.clientName,
+    debugMinted: app.debugMinted,
     scopes: app.scopes.map(scopeLine),
     grantedAt: app.grantedAt,
     ...(app.patient ? { patient: { id: app.patient.id, name: app.patient.name } } : {}),
@@ -36,12 +38,15 @@ function appView(app: AuthorizedApp): AppsPageApp {
 export function appsRoutes(app: FastifyInstance, options: UiPluginOptions, apps: AuthorizedApps): void {
   const guarded = { preHandler: [crossSiteGuard(options.origin), app.csrfProtection] };
 
-  app.get(APPS_PAGE_PATH, async (request, reply) => {
+  app.get<{ Querystring: { revoked?: unknown } }>(APPS_PAGE_PATH, async (request, reply) => {
     const site = siteOf(request);
     const current = await readCurrentSession(request, options.sessions, options.cookies);
     if (!current) return toSignIn(reply, site);
     const list = await apps.list(current.user.id);
-    return page(reply, 200, renderAppsPage({ userName: displayName(current.user), csrfToken: reply.generateCsrf(), apps: list.map(appView), site }));
+    // The confirmation names the app from the user's own revoked grant, never from the URL's text.
+    const revokedGrant = request.query.revoked;
+    const revoked = typeof revokedGrant === 'string' && revokedGrant !== '' ? await apps.revokedAppName(current.user.id, revokedGrant) : undefined;
+    return page(reply, 200, renderAppsPage({ userName: displayName(current.user), csrfToken: reply.generateCsrf(), apps: list.map(appView), site, ...(revoked !== undefined ? { revoked } : {}) }));
   });
 
   app.post(APPS_REVOKE_PATH, guarded, async (request, reply) => {
@@ -54,7 +59,7 @@ export function appsRoutes(app: FastifyInstance, options: UiPluginOptions, apps:
       // Unknown and someone else's look the same: nothing revoked, nothing told.
       return page(reply, 404, renderMessagePage({ title: 'Not found', message: 'You have no such app authorization.', link: { href: pagePath(site, APPS_PAGE_PATH), text: 'Back to your apps' }, site }));
     }
-    // RFC 9110 §15.4.4: after a form POST, 303 makes the browser GET the page.
-    return reply.code(303).header('location', pagePath(site, APPS_PAGE_PATH)).send();
+    // RFC 9110 §15.4.4: after a form POST, 303 makes the browser GET the page, which confirms the revocation.
+    return reply.code(303).header('location', `${pagePath(site, APPS_PAGE_PATH)}?${new URLSearchParams({ revoked: grantId }).toString()}`).send();
   });
 }
