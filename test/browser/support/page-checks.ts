@@ -18,11 +18,15 @@ export interface FocusLook {
   focusVisible: boolean;
 }
 
-/** Tabs through the page until `selector` has the focus; returns how the focus is drawn. */
-export async function tabTo(page: Page, selector: string): Promise<FocusLook> {
+/**
+ * Tabs through the page until an element matching `selector` (and whose text starts with `text`, when given) has
+ * the focus; returns how the focus is drawn.
+ */
+export async function tabTo(page: Page, selector: string, text?: string): Promise<FocusLook> {
+  const textTest = text === undefined ? '' : ` && document.activeElement.textContent.startsWith(${JSON.stringify(text)})`;
   for (let i = 0; i < 40; i++) {
     await page.keyboard.press('Tab');
-    if (await page.evaluate(`document.activeElement !== null && document.activeElement.matches(${JSON.stringify(selector)})`)) {
+    if (await page.evaluate(`document.activeElement !== null && document.activeElement.matches(${JSON.stringify(selector)})${textTest}`)) {
       return (await page.evaluate(
         "(() => { const el = document.activeElement; const style = getComputedStyle(el); return { outlineStyle: style.outlineStyle, outlineWidth: style.outlineWidth, focusVisible: el.matches(':focus-visible') }; })()",
       )) as FocusLook;
