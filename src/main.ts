@@ -93,6 +93,7 @@ async function runPrimary(config: Config): Promise<void> {
 function banner(config: Config, portico: Portico, database = portico.databaseInUse.description): string[] {
   const lines = [
     `Portico is running (${config.mode} mode, ${database}${config.databaseReadUrl ? ' with a read replica' : ''}${config.workers > 1 ? `, ${config.workers} worker processes` : ''})`,
+    `  Start here:  ${config.baseUrl}/`,
     `  FHIR base:   ${config.fhirBaseUrl}`,
     `  Metadata:    ${config.fhirBaseUrl}/metadata   SMART: ${config.baseUrl}${ENDPOINTS.fhirSmartConfiguration.path}`,
     `  Health:      ${config.baseUrl}${ENDPOINTS.health.path}   Ready: ${config.baseUrl}${ENDPOINTS.ready.path}`,
