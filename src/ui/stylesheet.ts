@@ -11,6 +11,8 @@ export const STYLESHEET = `:root {
 @media (prefers-color-scheme: dark) {
   :root { --accent: #93c5fd; --on-accent: #0b1220; --muted: #c4c9d4; --line: #4b5563; --surface: rgba(255, 255, 255, .06); --focus: #93c5fd; }
 }
+/* Said, not left to the browser's default: every colour above is chosen against these (and checkers read them). */
+html { background-color: Canvas; color: CanvasText; }
 body { margin: 0; padding: 2rem 1rem; }
 main { max-width: 28rem; margin: 0 auto; }
 main.wide { max-width: 48rem; }

@@ -8,7 +8,7 @@ import { SANDBOX_LOGINS, seedSandboxUsers } from '../../src/sandbox/auth/sandbox
 import { signIn } from './support/app-page.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
-import { assertFitsWidth, tabTo } from './support/page-checks.ts';
+import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
 
 const ROOT_BASIC = `Basic ${Buffer.from('root:secret').toString('base64')}`;
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-screenshots');
@@ -75,6 +75,7 @@ describe('the authorized-apps page in Chromium', { skip: chromiumSkipReason() },
       await page.waitForURL((url) => url.pathname === '/auth/apps');
       assert.equal(await page.locator('section.card.app').count(), 2);
       await assertFitsWidth(page);
+      await assertAccessible(page);
       await page.screenshot({ path: join(SCREENSHOT_DIR, `authorized-apps-${colorScheme}-375.png`), fullPage: true });
 
       const revoke = page.getByRole('button', { name: /^Revoke access of Step Counter/ });

@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SANDBOX_LOGINS, seedSandboxUsers } from '../../src/sandbox/auth/sandbox-users.ts';
 import { signIn } from './support/app-page.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
-import { assertFitsWidth, BACK_IN_THE_APP, startLoopbackServer, tabTo } from './support/page-checks.ts';
+import { BACK_IN_THE_APP, assertAccessible, assertFitsWidth, startLoopbackServer, tabTo } from './support/page-checks.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
 
 const ROOT_BASIC = `Basic ${Buffer.from('root:secret').toString('base64')}`;
@@ -123,6 +123,7 @@ describe('consent page of an unverified app in Chromium', { skip: chromiumSkipRe
       assert.ok(focus.focusVisible, 'the keyboard focus is :focus-visible');
       assert.notEqual(focus.outlineStyle, 'none');
       assert.notEqual(focus.outlineWidth, '0px');
+      await assertAccessible(page);
       await page.screenshot({ path: join(SCREENSHOT_DIR, `consent-unverified-${colorScheme}-375.png`), fullPage: true });
 
       await Promise.all([page.waitForURL((url) => url.href.startsWith(redirectUri())), page.keyboard.press('Enter')]);

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
-import { assertFitsWidth, tabTo } from './support/page-checks.ts';
+import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
 
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-screenshots');
 
@@ -41,6 +41,7 @@ describe('the landing page in Chromium', { skip: chromiumSkipReason() }, () => {
       assert.equal(await page.locator('header.site .badge').innerText(), 'Sandbox');
       assert.ok((await page.locator('a', { hasText: 'CapabilityStatement' }).count()) === 1);
       await assertFitsWidth(page);
+      await assertAccessible(page);
       await page.screenshot({ path: join(SCREENSHOT_DIR, `landing-${colorScheme}-375.png`), fullPage: true });
 
       const focus = await tabTo(page, 'a[href$="/auth/apps"]');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
-import { assertFitsWidth, BACK_IN_THE_APP, startLoopbackServer, tabTo } from './support/page-checks.ts';
+import { BACK_IN_THE_APP, assertAccessible, assertFitsWidth, startLoopbackServer, tabTo } from './support/page-checks.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
 
 const ROOT_BASIC = `Basic ${Buffer.from('root:secret').toString('base64')}`;
@@ -104,6 +104,7 @@ describe("a tenant's branded pages in Chromium", { skip: chromiumSkipReason() },
       await assertBranded(page);
       const textColor = await page.evaluate('getComputedStyle(document.body).color');
       assert.equal(textColor, colorScheme === 'dark' ? 'rgb(255, 255, 255)' : 'rgb(0, 0, 0)');
+      await assertAccessible(page);
       await page.screenshot({ path: join(SCREENSHOT_DIR, `tenant-sign-in-${colorScheme}-375.png`), fullPage: true });
 
       // By keyboard: the email field, the password, then the button.
@@ -119,6 +120,7 @@ describe("a tenant's branded pages in Chromium", { skip: chromiumSkipReason() },
       await page.locator('button[name=decision][value=allow]').waitFor();
       await assertBranded(page);
       assert.equal(await page.locator('form').first().getAttribute('action'), '/t/riverside/auth/authorize/decision');
+      await assertAccessible(page);
       await page.screenshot({ path: join(SCREENSHOT_DIR, `tenant-consent-${colorScheme}-375.png`), fullPage: true });
       const allowFocus = await tabTo(page, 'button[name=decision][value=allow]');
       assert.ok(allowFocus.focusVisible);

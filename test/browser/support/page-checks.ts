@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Page } from 'playwright-core';
 import { freePort } from '../../support/processes.ts';
@@ -48,3 +50,28 @@ export async function startLoopbackServer(handle: (req: IncomingMessage, res: Se
 
 /** What the app's redirect target shows: a plain page, so the browser lands somewhere. */
 export const BACK_IN_THE_APP = '<!doctype html><title>back</title><p>back in the app</p>';
+
+/** axe-core's browser build, read once. */
+let axeSource: string | undefined;
+
+/** What axe-core reports of a rule a page breaks. */
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * The page passes axe-core's WCAG 2.2 A and AA rules (contrast, names, labels, landmarks…), as it is now (light or
+ * dark, its width). Run through the DevTools protocol, so the pages' CSP (no scripts at all) stays as it is.
+ */
+export async function assertAccessible(page: Page): Promise<void> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(axeSource);
+  const violations = (await page.evaluate(
+    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+      .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`,
+  )) as AxeViolation[];
+  assert.deepEqual(violations, [], `${page.url()} breaks: ${violations.map((v) => `${v.id} (${v.impact ?? ''}: ${v.help}) at ${v.nodes.join(', ')}`).join('; ')}`);
+}
