@@ -133,6 +133,7 @@ export async function buildAuthWing(config: Config, { storage, fhir, discovery }
       newId,
       newCode: generateBearerToken,
       patientExists: tenantRecords.patientExists,
+      patientName: tenantRecords.patientName,
       directory: tenantRecords.directory,
       compartment: fhir.compartment,
       verifyLaunch: (launch, clientId) => verifyLaunchToken(launch, clientId, { signingKeys, issuer, now }),

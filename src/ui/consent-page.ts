@@ -17,6 +17,8 @@ export interface ConsentPageModel {
   clientName: string;
   /** What the app says of itself: logo, organisation, policy and terms (absent: its name alone). */
   app?: AppIdentityView;
+  /** Whose record: the user's own (absent: so), a patient named (a practitioner's EHR launch), or records not yet chosen. */
+  subject?: { kind: 'own' } | { kind: 'patient'; id: string; name?: string } | { kind: 'records' };
   /** Requested scopes, in request order. */
   scopes: readonly ConsentScope[];
   /**
@@ -47,8 +49,9 @@ export interface ConsentPageModel {
 export function renderConsentPage(model: ConsentPageModel): string {
   return layout(
     'Allow access',
-    html`<h1>Allow ${model.clientName} to access your health record?</h1>
-${model.app ? appIdentityBlock(model.app) : ''}
+    html`<h1>${consentQuestion(model)}</h1>
+${model.subject?.kind === 'patient' ? html`<p class="patient">Patient: <strong>${model.subject.name ?? model.subject.id}</strong>${model.subject.name ? html` (${model.subject.id})` : ''}</p>
+` : ''}${model.app ? appIdentityBlock(model.app) : ''}
 ${
   model.unverified
     ? html`<p class="warning"><strong>Unverified app.</strong> “${model.clientName}” registered itself with this server, and no administrator has checked who made it. Its name is whatever its maker chose. Allow it only if you know this app and expected to be sent to ${model.redirectHost ?? 'its address'}.</p>
@@ -89,4 +92,16 @@ ${
 </form>`,
     model.site,
   );
+}
+
+/** The page's question, about whose record it is. */
+function consentQuestion(model: ConsentPageModel) {
+  switch (model.subject?.kind) {
+    case 'patient':
+      return html`Allow ${model.clientName} to access this patient’s record?`;
+    case 'records':
+      return html`Allow ${model.clientName} to access health records for you?`;
+    default:
+      return html`Allow ${model.clientName} to access your health record?`;
+  }
 }

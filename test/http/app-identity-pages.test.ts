@@ -70,6 +70,7 @@ for (const driver of drivers) {
       assert.equal((await b.post('/auth/login', { username: PATIENT.email, password: PATIENT.password, csrf_token: csrfTokenIn(page.body) })).statusCode, 303);
       const consent = await b.get(`/auth/authorize?${authorizeQuery('reviewed-app')}`);
       assert.equal(consent.statusCode, 200, consent.body);
+      assert.match(consent.body, /<h1>Allow Identity Reviewed to access your health record\?<\/h1>/, "a patient user's own record");
       assert.match(consent.body, /<img src="https:\/\/cdn\.identity-app\.example\/logo\.png" alt="" width="48" height="48">/);
       assert.match(consent.body, /by <a href="https:\/\/identity-app\.example\/" rel="noopener noreferrer">Identity Health Inc\.<\/a>/);
       assert.match(consent.body, /<a href="https:\/\/identity-app\.example\/privacy" rel="noopener noreferrer">Privacy policy of Identity Reviewed<\/a>/);

@@ -41,7 +41,7 @@ for (const driver of drivers) {
       // The launch context is checked against the record when the launch is redeemed.
       const fhir = fhirClient(portico.app);
       for (const resource of [
-        { resourceType: 'Patient', id: 'ehr-pt' },
+        { resourceType: 'Patient', id: 'ehr-pt', name: [{ given: ['Eve'], family: 'Hart' }] },
         { resourceType: 'Encounter', id: 'ehr-enc', status: 'in-progress', class: { code: 'AMB' }, subject: { reference: 'Patient/ehr-pt' } },
       ]) {
         const res = await fhir.put(`${resource.resourceType}/${resource.id}`, resource);
@@ -55,7 +55,7 @@ for (const driver of drivers) {
     const launchToken = (input: Partial<LaunchTokenInput>, now = new Date()) =>
       createLaunchToken({ client: 'ehr-app', ...input }, { signingKeys: portico.signingKeys, issuer: TEST_BASE_URL, now: () => now, newId: randomUUID });
 
-    const authorize = (launch: string, challenge?: string) =>
+    const authorize = (launch: string, challenge?: string, extra: Record<string, string> = {}) =>
       b.get(
         `/auth/authorize?${new URLSearchParams({
           response_type: 'code',
@@ -64,10 +64,23 @@ for (const driver of drivers) {
           scope: 'launch openid fhirUser user/Patient.rs patient/Observation.rs',
           state: 'abc',
           aud: `${TEST_BASE_URL}/fhir`,
-          launch,
+          ...(launch ? { launch } : {}),
           ...(challenge ? { code_challenge: challenge, code_challenge_method: 'S256' } : {}),
+          ...extra,
         })}`,
       );
+
+    it("asks the practitioner about this patient's record, naming the patient the EHR launched with", async () => {
+      const consent = await authorize(await launchToken({ user: 'sandbox-practitioner', patient: 'ehr-pt' }), undefined, { prompt: 'consent' });
+      assert.equal(consent.statusCode, 200, consent.body);
+      assert.match(consent.body, /<h1>Allow ehr-app to access this patient’s record\?<\/h1>/);
+      assert.match(consent.body, /<p class="patient">Patient: <strong>Eve Hart<\/strong> \(ehr-pt\)<\/p>/);
+      // A standalone launch, whose patient is not known yet, asks about records in general.
+      const standalone = await authorize('', undefined, { prompt: 'consent', scope: 'openid fhirUser user/Patient.rs' });
+      assert.equal(standalone.statusCode, 200, standalone.body);
+      assert.match(standalone.body, /<h1>Allow ehr-app to access health records for you\?<\/h1>/);
+      assert.doesNotMatch(standalone.body, /class="patient"/);
+    });
 
     const back = (res: LightMyRequestResponse) => new URL(String(res.headers.location)).searchParams;
 

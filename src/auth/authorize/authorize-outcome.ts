@@ -22,7 +22,17 @@ export type AuthorizeOutcome =
    * category scopes the user may grant instead (ONC g10 granular scope selection). `redirectHost` is where the
    * answer sends the browser; `unverified` marks a client that registered itself and nobody has reviewed.
    */
-  | { kind: 'consent'; clientName: string; app: AppIdentity; scopes: string[]; categories?: Record<string, string[]>; redirectHost: string; unverified: boolean }
+  | {
+      kind: 'consent';
+      clientName: string;
+      app: AppIdentity;
+      /** Whose record the app asks for: the user's own, a patient known already (an EHR launch), or not yet known. */
+      subject: ConsentSubject;
+      scopes: string[];
+      categories?: Record<string, string[]>;
+      redirectHost: string;
+      unverified: boolean;
+    }
   /**
    * A patient must be chosen (a practitioner's standalone launch); `scopes` are the ones already granted,
    * `patients` the ones matching `search` (or a first page of all).
@@ -30,6 +40,9 @@ export type AuthorizeOutcome =
   | { kind: 'pick-patient'; clientName: string; scopes: string[]; search: string; patients: PatientChoice[]; error?: string }
   /** A standalone launch asked for `launch/encounter`: one of the patient's encounters must be chosen. */
   | { kind: 'pick-encounter'; clientName: string; scopes: string[]; patient: string; encounters: EncounterChoice[]; error?: string };
+
+/** Whose record a consent is about. */
+export type ConsentSubject = { kind: 'own' } | { kind: 'patient'; id: string; name?: string } | { kind: 'records' };
 
 /** The outcomes that show the user a page of ours (which `prompt=none` forbids). */
 export type InteractiveOutcome = Exclude<AuthorizeOutcome, { kind: 'error-page' } | { kind: 'redirect' }>;

@@ -55,6 +55,8 @@ export interface AuthorizeDeps {
    * Absent: launches are not single-use.
    */
   consumeLaunch?: (clientId: string, jti: string, expiresAt: Date) => Promise<boolean>;
+  /** A patient's display name, when the record has one (the consent page names the patient of an EHR launch). */
+  patientName?: (id: string) => Promise<string | undefined>;
   /** Whether a live Patient has this id (the patient picker's check); absent: no picker, such launches are refused. */
   patientExists?: (id: string) => Promise<boolean>;
   /**

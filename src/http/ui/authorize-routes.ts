@@ -99,6 +99,7 @@ function answer(reply: FastifyReply, site: PageSite, outcome: AuthorizeOutcome, 
         renderConsentPage({
           clientName: outcome.clientName,
           app: outcome.app,
+          subject: outcome.subject,
           ...consentScopes(outcome.scopes, outcome.categories),
           redirectHost: outcome.redirectHost,
           unverified: outcome.unverified,

@@ -2,7 +2,9 @@ import { isUnverifiedClient } from '../../registration/registration-review.ts';
 import { appIdentityOf } from '../app-identity.ts';
 import { formatScope, parseScope, type Scope } from '../../scopes/index.ts';
 import { promptsOf } from '../authorize-request.ts';
-import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';
+import { established, refuse, type AuthorizeDeps, type AuthorizeState, type AuthorizeStep } from '../authorize-step.ts';
+import type { ConsentSubject } from '../authorize-outcome.ts';
+import { patientUserOf } from '../../access/patient-user.ts';
 import { consentChoices } from '../granular-categories.ts';
 import { redirectHostOf } from '../redirect-uris.ts';
 
@@ -16,7 +18,7 @@ import { redirectHostOf } from '../redirect-uris.ts';
  */
 export const askConsent: AuthorizeStep = {
   name: 'ask-consent',
-  run(input, state) {
+  async run(input, state, deps) {
     const client = established(state.client, 'client');
     const offered = established(state.offered, 'offered scopes');
     const redirectUri = established(state.redirectUri, 'redirect_uri');
@@ -31,6 +33,7 @@ export const askConsent: AuthorizeStep = {
           kind: 'consent',
           clientName: client.name ?? client.id,
           app: appIdentityOf(client),
+          subject: await consentSubject(state, deps),
           scopes: offered.map(formatScope),
           categories,
           redirectHost: redirectHostOf(redirectUri),
@@ -52,3 +55,15 @@ export const askConsent: AuthorizeStep = {
     return { add: { granted: [...granted.values()] } };
   },
 };
+
+/**
+ * Whose record the consent is about: a patient user's own; for anyone else, the patient an EHR launch brought,
+ * named (SMART App Launch 2.2 §"EHR launch": the user sees which record the app will open); else not known yet.
+ */
+async function consentSubject(state: Readonly<AuthorizeState>, deps: AuthorizeDeps): Promise<ConsentSubject> {
+  if (patientUserOf(state.session?.user.fhirUser) !== undefined) return { kind: 'own' };
+  const patient = state.patient ?? state.launch?.patient;
+  if (patient === undefined) return { kind: 'records' };
+  const name = await deps.patientName?.(patient);
+  return { kind: 'patient', id: patient, ...(name ? { name } : {}) };
+}
