@@ -242,7 +242,7 @@ for (const driver of drivers) {
   describe(`sign-in throttling keys of any length (${driver})`, () => {
     let portico: TestPortico;
     before(async () => {
-      portico = await startPortico(driver, { TRUST_PROXY: 'true', LOGIN_MAX_FAILURES: '2' });
+      portico = await startPortico(driver, { TRUST_PROXY: 'true', LOGIN_MAX_FAILURES: '2', LOGIN_ADDRESS_MAX_FAILURES: '2' });
       await seedSandboxUsers(portico.auth.users);
     });
     after(() => portico.stop());

@@ -193,7 +193,7 @@ for (const driver of drivers) {
 
     before(async () => {
       // No background export worker: the test runs the export job itself, deterministically.
-      portico = await startPortico(driver, { LOGIN_MAX_FAILURES: '2', BULK_EXPORT_WORKER: 'false' });
+      portico = await startPortico(driver, { LOGIN_MAX_FAILURES: '2', LOGIN_ADDRESS_MAX_FAILURES: '2', BULK_EXPORT_WORKER: 'false' });
       root = fhirClient(portico.app);
       admin = adminHttp(portico.app);
       await seedSandboxUsers(portico.auth.users);
