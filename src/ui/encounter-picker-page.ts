@@ -19,8 +19,6 @@ export interface EncounterPickerPageModel {
   action: string;
   /** The root URLs or a tenant's (absent: the root). */
   site?: PageSite;
-  /** The scopes already granted, carried as `scope` fields. */
-  scopes: readonly string[];
   /** The patient already chosen, carried as the `patient` field. */
   patient: string;
   hidden: Readonly<Record<string, string>>;
@@ -41,12 +39,10 @@ export function renderEncounterPickerPage(model: EncounterPickerPageModel): stri
 ${model.error ? html`<p class="error" role="alert">${model.error}</p>` : ''}
 <form method="post" action="${model.action}">
 <input type="hidden" name="csrf_token" value="${model.csrfToken}">
-<input type="hidden" name="decision" value="allow">
 <input type="hidden" name="patient" value="${model.patient}">
 ${Object.entries(model.hidden).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">
 `)}
-${model.scopes.map((scope) => html`<input type="hidden" name="scope" value="${scope}">
-`)}
+
 <fieldset>
 <legend>Visits, most recent first</legend>
 ${model.encounters.map((encounter, i) => {

@@ -16,8 +16,6 @@ export interface PatientPickerPageModel {
   action: string;
   /** The root URLs or a tenant's (absent: the root). */
   site?: PageSite;
-  /** The scopes already granted, carried as `scope` fields. */
-  scopes: readonly string[];
   hidden: Readonly<Record<string, string>>;
   /** The search text the list answers ('' for the first page). */
   search: string;
@@ -40,11 +38,9 @@ export function renderPatientPickerPage(model: PatientPickerPageModel): string {
 ${model.error ? html`<p class="error" role="alert">${model.error}</p>` : ''}
 <form method="post" action="${model.action}">
 <input type="hidden" name="csrf_token" value="${model.csrfToken}">
-<input type="hidden" name="decision" value="allow">
 ${Object.entries(model.hidden).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">
 `)}
-${model.scopes.map((scope) => html`<input type="hidden" name="scope" value="${scope}">
-`)}
+
 <label for="patient_search">Find a patient by name or id</label>
 <div class="search">
 <input id="patient_search" name="patient_search" type="search" value="${model.search}" autocomplete="off">

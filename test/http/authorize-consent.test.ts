@@ -96,12 +96,28 @@ for (const driver of drivers) {
         code_challenge: createHash('sha256').update(codeVerifier).digest('base64url'),
         code_challenge_method: 'S256',
       });
-      const page = await b.get(`/auth/authorize?${params.toString()}`);
+      let page = await b.get(`/auth/authorize?${params.toString()}`);
       assert.equal(page.statusCode, 200, page.body);
+      // A practitioner chooses the patient first; consent follows, naming them.
+      if (page.body.includes('name="patient_action"')) {
+        const picker = page;
+        const request = (/name="authorize_request" value="([^"]+)"/.exec(picker.body)?.[1] ?? '').replace(/&amp;/g, '&');
+        page = await portico.app.inject({
+          method: 'POST',
+          url: '/auth/authorize/decision',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: b.jar.header() },
+          payload: new URLSearchParams({ csrf_token: csrfTokenIn(picker.body), authorize_request: request, patient: 'test-pt-1', patient_action: 'choose' }).toString(),
+        });
+        assert.equal(page.statusCode, 200, page.body);
+        assert.match(page.body, /this patient’s record/);
+      }
       /** Posts the decision with exactly these `scope` values checked. */
       const decide = (checked: readonly string[]) => {
         const request = (/name="authorize_request" value="([^"]+)"/.exec(page.body)?.[1] ?? '').replace(/&amp;/g, '&');
         const form = new URLSearchParams({ csrf_token: csrfTokenIn(page.body), authorize_request: request, decision: 'allow' });
+        // The patient chosen before, as the page carries it.
+        const patient = /<input type="hidden" name="patient" value="([^"]+)">/.exec(page.body)?.[1];
+        if (patient) form.append('patient', patient);
         for (const value of checked) form.append('scope', value);
         return portico.app.inject({
           method: 'POST',

@@ -119,10 +119,10 @@ for (const driver of drivers) {
     it('the patient picker lists patients, searches by name or id, and the chosen one becomes the token patient', async () => {
       const b = await signedIn(PRACTITIONER);
       const flow = start(b, 'launch/patient openid fhirUser patient/Patient.rs');
-      const consent = await flow.open();
-      assert.equal(consent.statusCode, 200);
-      const picker = await flow.submit(consent, [['decision', 'allow']]);
+      // The patient is chosen first, so that consent can name whose record it is.
+      const picker = await flow.open();
       assert.equal(picker.statusCode, 200, picker.body);
+      assert.doesNotMatch(picker.body, /name="decision"|name="scope"/, 'the picker grants nothing');
       assert.equal(picker.headers['x-frame-options'], 'DENY');
       assert.match(String(picker.headers['content-security-policy']), /default-src 'none'/);
       // The first page lists patients without a search.
@@ -157,7 +157,11 @@ for (const driver of drivers) {
       assert.equal(unknown.statusCode, 200);
       assert.match(unknown.body, /No patient has that id/);
 
-      const token = await flow.redeem(await flow.submit(bySurname, [['patient', 'smith-2'], ['patient_action', 'choose']]));
+      const consent = await flow.submit(bySurname, [['patient', 'smith-2'], ['patient_action', 'choose']]);
+      assert.equal(consent.statusCode, 200, consent.body);
+      assert.match(consent.body, /this patient’s record/);
+      assert.match(consent.body, /<p class="patient">Patient: <strong>Bob Smith<\/strong> \(smith-2\)<\/p>/);
+      const token = await flow.redeem(await flow.submit(consent, [['decision', 'allow']]));
       assert.equal(token.patient, 'smith-2');
       assert.equal(token.encounter, undefined);
     });
@@ -165,7 +169,7 @@ for (const driver of drivers) {
     it('launch/encounter: after the patient, the encounter picker lists that patient’s visits, most recent first; the choice is checked and reaches the token', async () => {
       const b = await signedIn(PRACTITIONER);
       const flow = start(b, 'launch/patient launch/encounter openid fhirUser patient/Encounter.rs');
-      const picker = await flow.submit(await flow.open(), [['decision', 'allow']]);
+      const picker = await flow.open();
       const encounters = await flow.submit(picker, [['patient', 'smith-1'], ['patient_action', 'choose']]);
       assert.equal(encounters.statusCode, 200, encounters.body);
       assert.equal(encounters.headers['x-frame-options'], 'DENY');
@@ -187,12 +191,14 @@ for (const driver of drivers) {
         method: 'POST',
         url: '/auth/authorize/decision',
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: b.jar.header() },
-        payload: `${tampered.toString()}&encounter=enc-old`,
+        payload: `${tampered.toString()}&encounter=enc-old&encounter_action=choose`,
       });
       assert.equal(swapped.statusCode, 200);
       assert.match(swapped.body, /That visit is not one of this patient/);
 
-      const token = await flow.redeem(await flow.submit(encounters, [['encounter', 'enc-old'], ['encounter_action', 'choose']]));
+      const consent = await flow.submit(encounters, [['encounter', 'enc-old'], ['encounter_action', 'choose']]);
+      assert.match(consent.body, /<input type="hidden" name="encounter" value="enc-old">/);
+      const token = await flow.redeem(await flow.submit(consent, [['decision', 'allow']]));
       assert.equal(token.patient, 'smith-1');
       assert.equal(token.encounter, 'enc-old');
       assert.match(String(token.scope), /launch\/encounter/);
@@ -203,8 +209,8 @@ for (const driver of drivers) {
     it('launch/encounter for a patient without encounters: no encounter picker, no encounter', async () => {
       const b = await signedIn(PRACTITIONER);
       const flow = start(b, 'launch/patient launch/encounter openid fhirUser patient/Patient.rs');
-      const picker = await flow.submit(await flow.open(), [['decision', 'allow']]);
-      const token = await flow.redeem(await flow.submit(picker, [['patient', 'smith-2'], ['patient_action', 'choose']]));
+      const picker = await flow.open();
+      const token = await flow.redeem(await flow.submit(await flow.submit(picker, [['patient', 'smith-2'], ['patient_action', 'choose']]), [['decision', 'allow']]));
       assert.equal(token.patient, 'smith-2');
       assert.equal(token.encounter, undefined);
     });
@@ -212,13 +218,13 @@ for (const driver of drivers) {
     it('a patient user picks one of their own encounters', async () => {
       const b = await signedIn(PATIENT);
       const flow = start(b, 'launch/patient launch/encounter openid fhirUser patient/Encounter.rs');
-      const encounters = await flow.submit(await flow.open(), [['decision', 'allow']]);
+      const encounters = await flow.open();
       assert.equal(encounters.statusCode, 200, encounters.body);
       assert.deepEqual(radios(encounters.body, 'encounter'), ['enc-pt1']);
       assert.match(encounters.body, /Check-up/);
       const refused = await flow.submit(encounters, [['encounter', 'enc-new'], ['encounter_action', 'choose']]);
       assert.match(refused.body, /That visit is not one of this patient/);
-      const token = await flow.redeem(await flow.submit(encounters, [['encounter', 'enc-pt1'], ['encounter_action', 'choose']]));
+      const token = await flow.redeem(await flow.submit(await flow.submit(encounters, [['encounter', 'enc-pt1'], ['encounter_action', 'choose']]), [['decision', 'allow']]));
       assert.equal(token.patient, 'test-pt-1');
       assert.equal(token.encounter, 'enc-pt1');
     });

@@ -348,21 +348,27 @@ for (const driver of drivers) {
       assert.ok(put.statusCode === 200 || put.statusCode === 201, put.body);
       const b = await signedIn(PRACTITIONER);
       const codeVerifier = verifier();
-      const { res: picker } = await consent(b, authorizeParams({ code_challenge: challengeOf(codeVerifier) }), 'allow');
+      // The patient first: the picker, before consent.
+      const picker = await b.get(authorizeUrl(authorizeParams({ code_challenge: challengeOf(codeVerifier) })));
       assert.equal(picker.statusCode, 200, picker.body);
       assert.match(picker.body, /<input type="radio" id="patient-\d+" name="patient" value="picked-pt" required>/);
       assert.match(picker.body, /name="patient_search"/);
       assert.equal(picker.headers.location, undefined);
 
-      const choose = (page: LightMyRequestResponse, patient: string) => {
-        const form = new URLSearchParams({ csrf_token: csrfTokenIn(page.body), decision: 'allow', patient });
-        for (const m of page.body.matchAll(/type="hidden" name="(authorize_request|scope)" value="([^"]+)"/g)) form.append(m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&'));
+      /** Posts a page's form as a browser would: its hidden fields, its checked scopes, and `fields`. */
+      const post = (page: LightMyRequestResponse, fields: Record<string, string>) => {
+        const form = new URLSearchParams({ csrf_token: csrfTokenIn(page.body), ...fields });
+        for (const m of page.body.matchAll(/type="hidden" name="(authorize_request|patient)" value="([^"]+)"/g)) form.append(m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&'));
+        for (const m of page.body.matchAll(/type="checkbox" id="[^"]+" name="scope" value="([^"]+)" checked>/g)) form.append('scope', (m[1] ?? '').replace(/&amp;/g, '&'));
         return portico.app.inject({ method: 'POST', url: '/auth/authorize/decision', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: b.jar.header() }, payload: form.toString() });
       };
-      const unknown = await choose(picker, 'no-such-patient');
+      const unknown = await post(picker, { patient: 'no-such-patient', patient_action: 'choose' });
       assert.equal(unknown.statusCode, 200);
       assert.match(unknown.body, /No patient has that id/);
-      const chosen = await choose(unknown, 'picked-pt');
+      const consentPage = await post(unknown, { patient: 'picked-pt', patient_action: 'choose' });
+      assert.equal(consentPage.statusCode, 200, consentPage.body);
+      assert.match(consentPage.body, /Patient: <strong>Picked<\/strong> \(picked-pt\)/);
+      const chosen = await post(consentPage, { decision: 'allow' });
       assert.equal(chosen.statusCode, 303);
       const code = redirectParams(chosen).get('code');
       assert.ok(code);

@@ -238,8 +238,10 @@ for (const driver of drivers) {
         assert.deepEqual(String(token.scope).split(' '), expected);
         assert.equal(token.patient, ME);
         // The same request by a practitioner is granted as asked (the client may have any scope).
-        const doctor = await authorization(practitionerBrowser, 'wide-app', WIDE_SCOPE).open();
-        assert.ok(checkboxes(doctor.body).includes('user/Practitioner.cud'));
+        // (a practitioner chooses the patient first).
+        const doctorFlow = authorization(practitionerBrowser, 'wide-app', WIDE_SCOPE);
+        const doctor = await doctorFlow.submit(await doctorFlow.open(), [['patient', OTHER], ['patient_action', 'choose']]);
+        assert.ok(checkboxes(doctor.body).includes('user/Practitioner.cud'), doctor.body);
       });
 
       it('a patient user asking only for what a patient/ scope cannot do gets invalid_scope and no code', async () => {

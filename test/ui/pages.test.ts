@@ -91,7 +91,6 @@ describe('patient picker page', () => {
     clientName: 'App',
     csrfToken: 't',
     action: '/auth/authorize/decision',
-    scopes: ['launch/patient', 'patient/x"><b>'],
     hidden: { authorize_request: 'a=1&b="' },
     search: '"><script>',
     patients: [{ id: 'pt-1', name: '<i>Ann</i>', birthDate: '1970-01-01' }, { id: 'pt-2' }],
@@ -104,7 +103,8 @@ describe('patient picker page', () => {
     assert.deepEqual([...page.matchAll(/type="radio" id="[^"]+" name="patient" value="([^"]+)"/g)].map((m) => m[1]), ['pt-1', 'pt-2']);
     assert.match(page, /&lt;i&gt;Ann&lt;\/i&gt; · born 1970-01-01/);
     assert.match(page, /Unnamed patient/);
-    assert.match(page, /<input type="hidden" name="scope" value="patient\/x&quot;&gt;&lt;b&gt;">/);
+    // Chosen before consent: no scope is carried, and the form is no consent answer.
+    assert.doesNotMatch(page, /name="scope"|name="decision"/);
     assert.match(page, /<input type="hidden" name="authorize_request" value="a=1&amp;b=&quot;">/);
     assert.match(page, /role="alert">&lt;b&gt;bad&lt;\/b&gt;/);
     assert.doesNotMatch(page, /<script|<i>|<b>/);
@@ -117,7 +117,6 @@ describe('encounter picker page', () => {
       clientName: 'App',
       csrfToken: 't',
       action: '/auth/authorize/decision',
-      scopes: ['launch/encounter'],
       patient: 'pt"1',
       hidden: {},
       encounters: [{ id: 'e-1', date: '2024-01-01', type: '<b>ER</b>', status: 'finished' }, { id: 'e-2' }],

@@ -28,6 +28,8 @@ export type AuthorizeOutcome =
       app: AppIdentity;
       /** Whose record the app asks for: the user's own, a patient known already (an EHR launch), or not yet known. */
       subject: ConsentSubject;
+      /** The visit chosen on the encounter picker, carried through the consent form. */
+      encounter?: string;
       scopes: string[];
       categories?: Record<string, string[]>;
       redirectHost: string;

@@ -35,9 +35,10 @@ export const AUTHORIZE_STEPS: readonly AuthorizeStep[] = [
   requireSession,
   checkLaunchUser,
   confineToOwnPatient,
-  askConsent,
+  // The patient (and visit) first, so that the consent page can name whose record it is about.
   establishPatient,
   establishEncounter,
+  askConsent,
   issueCode,
 ];
 

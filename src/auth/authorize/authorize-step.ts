@@ -9,7 +9,8 @@ import type { PatientDirectory } from './patient-directory.ts';
 
 /** The user's answer on the consent page. */
 export interface ConsentDecision {
-  allow: boolean;
+  /** Allow or Deny on the consent page; absent while only a picker was answered (no consent given yet). */
+  allow?: boolean;
   /** The checked `scope` boxes. */
   scopes: readonly string[];
   /** The patient id chosen on the patient picker, when one was. */

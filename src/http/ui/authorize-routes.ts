@@ -61,10 +61,12 @@ export function authorizeRoutes(app: FastifyInstance, options: UiPluginOptions, 
     if (forbidden) throw refusedRequest(describeForbidden(forbidden));
     const params = readAuthorizeParams(Object.fromEntries(new URLSearchParams(original)));
     const choice = formField(request.body, 'decision');
-    if (choice !== 'allow' && choice !== 'deny') {
+    // The pickers (before consent) answer with their own buttons; the consent page with Allow or Deny.
+    const pickerAnswer = hasField(request.body, 'patient_action') || hasField(request.body, 'encounter_action');
+    if (choice !== 'allow' && choice !== 'deny' && !(choice === '' && pickerAnswer)) {
       return reply.code(400).type('text/html; charset=utf-8').send(renderMessagePage({ title: 'Request refused', message: 'Choose Allow or Deny.', site: siteOf(request) }));
     }
-    const decision = { allow: choice === 'allow', scopes: checkedScopes(request.body), ...pickerChoices(request.body) };
+    const decision = { ...(choice === '' ? {} : { allow: choice === 'allow' }), scopes: checkedScopes(request.body), ...pickerChoices(request.body) };
     return answer(reply, siteOf(request), (await decide(request, params, decision)).outcome, params, 303);
   });
 }
@@ -106,7 +108,12 @@ function answer(reply: FastifyReply, site: PageSite, outcome: AuthorizeOutcome, 
           csrfToken: reply.generateCsrf(),
           action,
           site,
-          hidden: { [REQUEST_FIELD]: authorizeQuery(params) },
+          // The patient and visit chosen on the pickers before, carried to the answer (checked again there).
+          hidden: {
+            [REQUEST_FIELD]: authorizeQuery(params),
+            ...(outcome.subject.kind === 'patient' ? { patient: outcome.subject.id } : {}),
+            ...(outcome.encounter !== undefined ? { encounter: outcome.encounter } : {}),
+          },
         }),
       );
     case 'pick-patient':
@@ -114,7 +121,6 @@ function answer(reply: FastifyReply, site: PageSite, outcome: AuthorizeOutcome, 
         200,
         renderPatientPickerPage({
           clientName: outcome.clientName,
-          scopes: outcome.scopes,
           csrfToken: reply.generateCsrf(),
           action,
           site,
@@ -129,7 +135,6 @@ function answer(reply: FastifyReply, site: PageSite, outcome: AuthorizeOutcome, 
         200,
         renderEncounterPickerPage({
           clientName: outcome.clientName,
-          scopes: outcome.scopes,
           patient: outcome.patient,
           csrfToken: reply.generateCsrf(),
           action,

@@ -25,7 +25,8 @@ export const askConsent: AuthorizeStep = {
     if (client.first_party === true && !promptsOf(input.params).has('consent')) return { add: { granted: offered } };
     const choices = consentChoices(offered);
     const decision = input.decision;
-    if (!decision) {
+    // A picker's answer is no consent: the consent page comes next.
+    if (!decision || decision.allow === undefined) {
       const categories: Record<string, string[]> = {};
       for (const choice of choices) if (choice.categories.length > 0) categories[formatScope(choice.scope)] = choice.categories.map(formatScope);
       return {
@@ -34,6 +35,7 @@ export const askConsent: AuthorizeStep = {
           clientName: client.name ?? client.id,
           app: appIdentityOf(client),
           subject: await consentSubject(state, deps),
+          ...(state.encounter !== undefined && state.launch === undefined ? { encounter: state.encounter } : {}),
           scopes: offered.map(formatScope),
           categories,
           redirectHost: redirectHostOf(redirectUri),

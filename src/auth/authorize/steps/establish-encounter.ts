@@ -14,10 +14,11 @@ export const ENCOUNTER_PICKER_SIZE = 20;
 export const establishEncounter: AuthorizeStep = {
   name: 'establish-encounter',
   async run(input, state, deps) {
-    const granted = established(state.granted, 'granted scopes');
+    // Asked before consent, as the patient is.
+    const offered = established(state.offered, 'offered scopes');
     const client = established(state.client, 'client');
     const patient = state.patient;
-    const wanted = granted.some((s) => s.kind === 'launch/encounter');
+    const wanted = offered.some((s) => s.kind === 'launch/encounter');
     if (!wanted || state.launch !== undefined || state.encounter !== undefined || patient === undefined || !deps.directory) return undefined;
 
     const directory = deps.directory;
@@ -28,7 +29,7 @@ export const establishEncounter: AuthorizeStep = {
         outcome: {
           kind: 'pick-encounter' as const,
           clientName: client.name ?? client.id,
-          scopes: granted.map(formatScope),
+          scopes: offered.map(formatScope),
           patient,
           encounters,
           ...(error ? { error } : {}),

@@ -9,15 +9,17 @@ export const PATIENT_PICKER_SIZE = 20;
  * Patient context (SMART App Launch 2.2 §"Launch context"): a patient user's is their own patient, set by
  * `confine-to-own-patient` (never the picker's answer, never another patient's launch); otherwise an EHR
  * launch brings it, and in a standalone launch the user chooses one on the patient picker (a search box and
- * a list). A grant with `launch/patient` or any `patient/` scope needs one. The chosen id is checked here
+ * a list), before consent, which then names the patient. A request offering `launch/patient` or any `patient/`
+ * scope needs one. The chosen id is checked here
  * every time: the picker's form is only a suggestion.
  */
 export const establishPatient: AuthorizeStep = {
   name: 'establish-patient',
   async run(input, state, deps) {
-    const granted = established(state.granted, 'granted scopes');
+    // Asked before consent: what the user may grant decides whether a patient is needed.
+    const offered = established(state.offered, 'offered scopes');
     const client = established(state.client, 'client');
-    const needsPatient = granted.some((s) => s.kind === 'launch/patient' || (s.kind === 'resource' && s.context === 'patient'));
+    const needsPatient = offered.some((s) => s.kind === 'launch/patient' || (s.kind === 'resource' && s.context === 'patient'));
     const encounter = state.launch?.encounter;
     const withEncounter = encounter !== undefined ? { encounter } : {};
     const known = state.patient ?? state.launch?.patient;
@@ -30,7 +32,7 @@ export const establishPatient: AuthorizeStep = {
       outcome: {
         kind: 'pick-patient' as const,
         clientName: client.name ?? client.id,
-        scopes: granted.map(formatScope),
+        scopes: offered.map(formatScope),
         search: text,
         patients: (await deps.directory?.findPatients(text, PATIENT_PICKER_SIZE)) ?? [],
         ...(error ? { error } : {}),
