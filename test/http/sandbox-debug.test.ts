@@ -11,6 +11,14 @@ for (const driver of drivers) {
 
     const mint = (body: Record<string, unknown>) =>
       portico.app.inject({ method: 'POST', url: '/oauth/debug/token', payload: body });
+    /** The real token endpoint's refresh, as the demo confidential client (client_secret_post). */
+    const refreshAsDemoConfidential = (refreshToken: string) =>
+      portico.app.inject({
+        method: 'POST',
+        url: '/auth/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `grant_type=refresh_token&refresh_token=${refreshToken}&client_id=demo-confidential-app&client_secret=demo-confidential-secret`,
+      });
 
     before(async () => {
       portico = await startPortico(driver, { SEED: 'demo' });
@@ -160,12 +168,7 @@ for (const driver of drivers) {
       // Another patient is not there for this token (catalogue K1: 404, as for an unknown id).
       assert.equal((await app.get('Patient/pb')).status, 404);
       // The refresh token works at the real token endpoint.
-      const refreshed = await portico.app.inject({
-        method: 'POST',
-        url: '/auth/token',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: `grant_type=refresh_token&refresh_token=${body.refresh_token}&client_id=demo-confidential-app&client_secret=demo-confidential-secret`,
-      });
+      const refreshed = await refreshAsDemoConfidential(body.refresh_token);
       assert.equal(refreshed.statusCode, 200, refreshed.body);
     });
 
@@ -194,12 +197,7 @@ for (const driver of drivers) {
       assert.equal(refresh.active, true);
       assert.ok(!Number.isNaN(Date.parse(refresh.approval_expires)));
       // Once that refresh token is used, it is no longer shown (its successor is the client's own).
-      const rotated = await portico.app.inject({
-        method: 'POST',
-        url: '/auth/token',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: `grant_type=refresh_token&refresh_token=${body.refresh_token}&client_id=demo-confidential-app&client_secret=demo-confidential-secret`,
-      });
+      const rotated = await refreshAsDemoConfidential(body.refresh_token);
       assert.equal(rotated.statusCode, 200, rotated.body);
       const after = (await portico.app.inject({ url: `/oauth/debug/introspect?token=${body.access_token}` })).json();
       assert.equal(after.active, true);
