@@ -1,14 +1,13 @@
 import type { StoredClient } from '../clients/client-repository.ts';
 import { invalidClient } from '../oauth-error.ts';
 import { isRootClient } from '../root-client.ts';
+import { presentsClientCredentials } from '../client-auth/presents-credentials.ts';
 import { absoluteFhirUser } from './id-token.ts';
 import type { TokenDeps } from './token-deps.ts';
 import { findActiveToken, type ActiveToken } from './token-lookup.ts';
 import type { TokenRequest } from './token-endpoint.ts';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
-
-const CLIENT_CREDENTIAL_FIELDS = ['client_id', 'client_secret', 'client_assertion', 'client_assertion_type'];
 
 /** Who is asking, and so which tokens they may see. */
 type Introspector = { kind: 'root' } | { kind: 'resource-server' } | { kind: 'client'; client: StoredClient };
@@ -27,7 +26,7 @@ async function authenticateIntrospector(request: TokenRequest, deps: TokenDeps):
     throw invalidClient('introspection needs client authentication (HTTP Basic, client_secret_post or a client assertion); bearer tokens are not accepted', { basic: true });
   }
   if (isRootClient(request.authorization, deps.root)) return { kind: 'root' };
-  if (auth === '' && !CLIENT_CREDENTIAL_FIELDS.some((f) => request.form[f] !== undefined)) {
+  if (!presentsClientCredentials(request)) {
     throw invalidClient('introspection requires client authentication');
   }
   const { client, method } = await deps.clientAuthenticator.authenticate({

@@ -1,5 +1,6 @@
 import { invalidRequest, OAuthError } from '../oauth-error.ts';
 import type { GrantHandler } from './grant-handler.ts';
+import { presentsClientCredentials } from '../client-auth/presents-credentials.ts';
 import { authorizationCodeGrant } from './grant-types/authorization-code-grant.ts';
 import { clientCredentialsGrant } from './grant-types/client-credentials-grant.ts';
 import { refreshTokenGrant } from './grant-types/refresh-token-grant.ts';
@@ -46,16 +47,13 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps)
   }
 }
 
-/** What a client may send to say who it is (RFC 6749 §2.3, RFC 7523 §2.2). */
-const CLIENT_CREDENTIAL_FIELDS = ['client_id', 'client_secret', 'client_assertion', 'client_assertion_type'] as const;
-
 /**
  * A request without any client credential, whose grant names its client (RFC 6749 §6: a public client's refresh
  * needs no client_id, as fhirclient sends it), is that client's `client_id` request; anything else as it came.
  */
 async function withNamedClient(request: TokenRequest, handler: GrantHandler, deps: TokenDeps): Promise<Readonly<Record<string, string>>> {
   const form = request.form;
-  if (!handler.clientOf || request.authorization !== undefined || CLIENT_CREDENTIAL_FIELDS.some((field) => form[field] !== undefined)) return form;
+  if (!handler.clientOf || presentsClientCredentials(request)) return form;
   const clientId = await handler.clientOf(form, deps);
   return clientId === undefined ? form : { ...form, client_id: clientId };
 }

@@ -1,4 +1,5 @@
 import { grantTenant, type AccessTokenClaims, type Grant } from '../grants/grant.ts';
+import type { RefreshTokenRecord, StoredGrant } from '../grants/grant-store.ts';
 import { hashToken } from './token-hash.ts';
 import { checkAccessTokenClaims, verifyAccessToken } from './verify-access-token.ts';
 import type { TokenDeps } from './token-deps.ts';
@@ -10,6 +11,16 @@ export type ActiveToken =
   | { kind: 'access_token'; claims: AccessTokenClaims }
   | { kind: 'refresh_token'; grant: Grant; scope: string; issuedAt: number; expiresAt: number };
 
+/**
+ * A stored refresh token (spent or not) and its grant, when the grant is this issuer's tenant's: another tenant's
+ * refresh token is unknown here, whatever is asked of it (redeeming, naming its client, introspecting, revoking).
+ */
+export async function refreshTokenHere(tokenHash: string, deps: Pick<TokenDeps, 'refreshTokens' | 'grants' | 'tenant'>): Promise<{ found: RefreshTokenRecord & { rotated: boolean }; stored: StoredGrant } | undefined> {
+  const found = await deps.refreshTokens.find(tokenHash);
+  const stored = found && (await deps.grants.get(found.grantId));
+  return found && stored && grantTenant(stored.grant) === deps.tenant ? { found, stored } : undefined;
+}
+
 const accessCheck = (deps: TokenDeps) => ({ keys: deps.signingKeys, grants: deps.grants, issuer: deps.issuer, audience: deps.fhirBaseUrl, now: deps.now });
 
 /** The active access token this string is (signature, expiry, grant standing), or undefined. */
@@ -20,11 +31,10 @@ export async function activeAccessToken(token: string, deps: TokenDeps): Promise
 
 /** The refresh token this string is, while unspent, unexpired, its grant stands and (online_access) its session lives. */
 async function activeRefreshToken(token: string, deps: TokenDeps): Promise<ActiveToken | undefined> {
-  const found = await deps.refreshTokens.find(hashToken(token));
-  if (!found || found.rotated || found.expiresAt <= epochSeconds(deps.now())) return undefined;
-  const stored = await deps.grants.get(found.grantId);
-  // Another tenant's refresh token is unknown here.
-  if (!stored || stored.revoked || grantTenant(stored.grant) !== deps.tenant) return undefined;
+  const here = await refreshTokenHere(hashToken(token), deps);
+  if (!here) return undefined;
+  const { found, stored } = here;
+  if (found.rotated || found.expiresAt <= epochSeconds(deps.now()) || stored.revoked) return undefined;
   // An online_access refresh token whose sign-in session ended is no longer usable, so not active (RFC 7662 §2.2).
   if (!(await sessionAllowsRefresh(stored.grant, found.scope, deps))) return undefined;
   return { kind: 'refresh_token', grant: stored.grant, scope: found.scope, issuedAt: found.issuedAt, expiresAt: found.expiresAt };
@@ -52,7 +62,6 @@ export async function grantOfToken(token: string, deps: TokenDeps): Promise<{ gr
   const checked = await checkAccessTokenClaims(token, { keys: deps.signingKeys, issuer: deps.issuer, audience: deps.fhirBaseUrl, now: () => new Date(0) });
   const claims = checked.valid ? checked.claims : undefined;
   if (claims) return { grantId: claims.grant, clientId: claims.client_id };
-  const found = await deps.refreshTokens.find(hashToken(token));
-  const stored = found && (await deps.grants.get(found.grantId));
-  return found && stored && grantTenant(stored.grant) === deps.tenant ? { grantId: found.grantId, clientId: stored.grant.clientId } : undefined;
+  const here = await refreshTokenHere(hashToken(token), deps);
+  return here && { grantId: here.found.grantId, clientId: here.stored.grant.clientId };
 }

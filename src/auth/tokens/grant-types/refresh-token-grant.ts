@@ -1,4 +1,4 @@
-import { grantTenant } from '../../grants/grant.ts';
+import { refreshTokenHere } from '../token-lookup.ts';
 import { accessTokenLifetime } from '../../clients/token-lifetime.ts';
 import { hashToken } from '../token-hash.ts';
 import { formatScope, isCoveredBy, parseScopes, scopeSyntaxProblem } from '../../scopes/index.ts';
@@ -20,19 +20,16 @@ export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
   async clientOf(form, deps) {
     const token = form.refresh_token;
-    if (!token) return undefined;
-    const found = await deps.refreshTokens.find(hashToken(token));
-    const stored = found && (await deps.grants.get(found.grantId));
-    return stored && grantTenant(stored.grant) === deps.tenant ? stored.grant.clientId : undefined;
+    return token ? (await refreshTokenHere(hashToken(token), deps))?.stored.grant.clientId : undefined;
   },
   async handle(form, { client }, deps) {
     const token = form.refresh_token;
     if (token === undefined || token === '') throw invalidRequest('refresh_token is required');
     const hash = hashToken(token);
     // Checked before spending, so that another client presenting a stolen token cannot burn it.
-    const found = await deps.refreshTokens.find(hash);
-    const stored = found && (await deps.grants.get(found.grantId));
-    if (!found || !stored || stored.grant.clientId !== client.id || grantTenant(stored.grant) !== deps.tenant) throw invalidGrant('the refresh token is unknown, expired or revoked');
+    const here = await refreshTokenHere(hash, deps);
+    if (!here || here.stored.grant.clientId !== client.id) throw invalidGrant('the refresh token is unknown, expired or revoked');
+    const { found, stored } = here;
     if (!mayRefresh(client)) throw unauthorizedClient('this client may not use refresh tokens');
     // Checked before spending it, so that retries keep getting these answers and a refused request leaves the
     // token usable: a grant revoked, or ended with its client or user; an online_access token whose session
