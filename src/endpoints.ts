@@ -19,9 +19,14 @@ export interface Endpoint {
 /** The tenant every URL without `/t/{tenant}` means. */
 export const DEFAULT_TENANT = 'default';
 
+/** The path every URL of a tenant starts with: `/t/{tenant}`; '' for the default tenant. */
+export function tenantPathPrefix(tenantId: string): string {
+  return tenantId === DEFAULT_TENANT ? '' : `/t/${tenantId}`;
+}
+
 /** A tenant's issuer, under which all its endpoints are: `$BASE_URL/t/{tenant}`; the default tenant's is BASE_URL. */
 export function tenantIssuer(baseUrl: string, tenantId: string): string {
-  return tenantId === DEFAULT_TENANT ? baseUrl : `${baseUrl}/t/${tenantId}`;
+  return `${baseUrl}${tenantPathPrefix(tenantId)}`;
 }
 
 /** The endpoints discovery names; the issuer, BASE_URL itself, is not a path. */

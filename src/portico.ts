@@ -101,7 +101,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     const population = config.mode === 'sandbox' ? await seedSandboxPopulation(config, storage, fhir, runtime) : undefined;
     // Planner statistics: fresh after seeding, then kept fresh in the background (PGlite has no autovacuum).
     await storage.refreshStatistics();
-    const auth = await buildAuthWing(config, { storage, fhir, discovery }, runtime);
+    const auth = await buildAuthWing(config, { storage, fhir }, runtime);
     const sandbox = config.mode === 'sandbox' ? await buildSandboxWing(config, { fhir, auth }) : undefined;
     const bulk = buildBulkWing(config, { storage, fhir }, runtime);
     const app = await buildHttpWing(config, { storage, fhir, auth, bulk, discovery, ...(sandbox ? { sandbox } : {}) }, runtime);

@@ -5,7 +5,6 @@ import { createRegistryAdmin, type RegistryAdmin } from '../auth/admin/registry-
 import type { AuthorizeDeps } from '../auth/authorize/authorize-step.ts';
 import { createFhirAuthenticator, type FhirAuthenticator } from '../auth/bearer/fhir-authenticator.ts';
 import { generateClientSecret } from '../auth/clients/client-secret.ts';
-import type { DiscoveryDocuments } from '../auth/discovery/discovery-documents.ts';
 import { createAuthorizedApps, type AuthorizedApps } from '../auth/grants/authorized-apps.ts';
 import { verifyLaunchToken } from '../auth/launch/launch-token.ts';
 import { generateBearerToken } from '../auth/registration/bearer-token.ts';
@@ -66,11 +65,10 @@ export interface TenantPages {
 export interface AuthWingInputs {
   storage: StorageWing;
   fhir: FhirWing;
-  discovery: DiscoveryDocuments;
 }
 
 /** The OAuth 2.0 / SMART authorization server: its registry, tokens, registration, RPC, authorize endpoint and the FHIR API's token check. */
-export async function buildAuthWing(config: Config, { storage, fhir, discovery }: AuthWingInputs, runtime: Runtime): Promise<AuthWing> {
+export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingInputs, runtime: Runtime): Promise<AuthWing> {
   const { now, newId } = runtime;
   const registry = await buildAuthRegistry(config, storage, runtime);
   const { auth, here, clientSecrets, registryClients, grants } = registry;
@@ -111,7 +109,7 @@ export async function buildAuthWing(config: Config, { storage, fhir, discovery }
       strictRedirectUris: config.mode === 'production',
       jwksUriAddresses,
       initialAccessTokenLifetime: config.registration.initialAccessTokenLifetime,
-      registrationUrl: tenantId === DEFAULT_TENANT ? discovery.endpoints.registration : `${tenantIssuer(config.baseUrl, tenantId)}${ENDPOINTS.registration.path}`,
+      registrationUrl: `${tenantIssuer(config.baseUrl, tenantId)}${ENDPOINTS.registration.path}`,
       now,
       newId,
       newToken: generateBearerToken,

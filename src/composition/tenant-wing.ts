@@ -6,7 +6,7 @@ import { createFhirAuthenticator } from '../auth/bearer/fhir-authenticator.ts';
 import { buildDiscoveryDocuments } from '../auth/discovery/discovery-documents.ts';
 import { DEFAULT_TENANT } from '../auth/tenants/tenant.ts';
 import { createVerifiedTokenCache } from '../auth/tokens/verified-token-cache.ts';
-import { ENDPOINTS, tenantIssuer } from '../endpoints.ts';
+import { ENDPOINTS, tenantIssuer, tenantPathPrefix } from '../endpoints.ts';
 import { buildCapabilityStatement } from '../fhir/capability-statement.ts';
 import type { FhirDeps } from '../fhir/interaction.ts';
 import type { ConcurrencyGate } from '../http/fhir/concurrency-gate.ts';
@@ -104,7 +104,7 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
         origin: new URL(config.baseUrl).origin,
         authorize: pages.authorize,
         apps: pages.apps,
-        sitePrefix: `/t/${tenantId}`,
+        sitePrefix: tenantPathPrefix(tenantId),
         sandbox: config.mode === 'sandbox',
         // Its name as it is now: a renamed tenant's front door says so at once.
         landing: async () => landingModel(config, { id: tenantId, name: (await auth.auth.tenants.get(tenantId))?.name ?? tenantId }, sandbox),

@@ -11,6 +11,7 @@ import { invalidMetadata, invalidToken } from './registration-error.ts';
 import type { RegistrationStore, RegistrationUnit } from './registration-store.ts';
 import { epochSeconds } from '../../shared/time.ts';
 import type { UserRepository } from '../users/user.ts';
+import { boundTo } from '../tenants/tenant-scope.ts';
 
 export interface RegistrationOptions {
   clients: ClientRepository;
@@ -63,9 +64,6 @@ export interface ClientRegistration {
 /** RFC 7592 §2.2: fields of the server's response an update must not send back. */
 const SERVER_MANAGED_FIELDS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
 
-/** The tenant a Client is bound to (undefined: a global one, what the root endpoint registers). */
-const registeredAt = (client: Client): string | undefined => (typeof client.meta?._tenant === 'string' ? client.meta._tenant : undefined);
-
 export function createClientRegistration(options: RegistrationOptions): ClientRegistration {
   const { clients, store, now } = options;
   const rules = { strictRedirectUris: options.strictRedirectUris, jwksUriAddresses: options.jwksUriAddresses };
@@ -88,7 +86,7 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
     const [hash, client] = await Promise.all([store.accessTokenHash(clientId), clients.get(clientId)]);
     // Compare even when there is no registration, so a missing client takes as long as a wrong token.
     const matches = secretsEqual(hashToken(token), hash ?? '');
-    if (!hash || !matches || !client || registeredAt(client) !== options.tenant) throw invalidToken('the registration access token is not valid for this client');
+    if (!hash || !matches || !client || boundTo(client) !== options.tenant) throw invalidToken('the registration access token is not valid for this client');
     return client;
   }
 

@@ -4,8 +4,8 @@ import type { RegistryResource } from '../registry/registry-repository.ts';
 import type { UserRepository } from '../users/user.ts';
 import { DEFAULT_TENANT } from './tenant.ts';
 
-/** The tenant a registry resource is bound to (meta._tenant), if any. */
-const boundTo = (resource: RegistryResource): string | undefined => (typeof resource.meta?._tenant === 'string' ? resource.meta._tenant : undefined);
+/** The tenant a registry resource is bound to (meta._tenant), if any: none for a global Client or AccessPolicy. */
+export const boundTo = (resource: RegistryResource): string | undefined => (typeof resource.meta?._tenant === 'string' ? resource.meta._tenant : undefined);
 
 /**
  * The Clients a tenant knows: those bound to it and the global ones (no meta._tenant, such as the developer
