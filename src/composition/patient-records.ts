@@ -20,9 +20,9 @@ export interface PatientRecords {
 }
 
 /**
- * One tenant's (absent: the default one's), through FHIR read and search on the auth pool, so that signing in to an app never waits behind the FHIR API's
- * work. Live patients and their encounters, as the pickers and EHR launches check them, and whose patient a
- * RelatedPerson user is.
+ * One tenant's records (absent: the default one's), through FHIR read and search on the auth pool, so that signing
+ * in to an app never waits behind the FHIR API's work. Live patients and their encounters, as the pickers and EHR
+ * launches check them, and whose patient a RelatedPerson user is.
  */
 export function buildPatientRecords(storage: StorageWing, fhir: FhirWing, { now }: Runtime, tenantId: string = DEFAULT_TENANT): PatientRecords {
   // A tenant's pickers and launches see its own records only.

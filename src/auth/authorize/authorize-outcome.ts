@@ -36,12 +36,12 @@ export type AuthorizeOutcome =
       unverified: boolean;
     }
   /**
-   * A patient must be chosen (a practitioner's standalone launch); `scopes` are the ones already granted,
-   * `patients` the ones matching `search` (or a first page of all).
+   * A patient must be chosen (a practitioner's standalone launch), before consent; `patients` are the ones
+   * matching `search` (or a first page of all).
    */
-  | { kind: 'pick-patient'; clientName: string; scopes: string[]; search: string; patients: PatientChoice[]; error?: string }
-  /** A standalone launch asked for `launch/encounter`: one of the patient's encounters must be chosen. */
-  | { kind: 'pick-encounter'; clientName: string; scopes: string[]; patient: string; encounters: EncounterChoice[]; error?: string };
+  | { kind: 'pick-patient'; clientName: string; search: string; patients: PatientChoice[]; error?: string }
+  /** A standalone launch asked for `launch/encounter`: one of the patient's encounters must be chosen, before consent. */
+  | { kind: 'pick-encounter'; clientName: string; patient: string; encounters: EncounterChoice[]; error?: string };
 
 /** Whose record a consent is about. */
 export type ConsentSubject = { kind: 'own' } | { kind: 'patient'; id: string; name?: string } | { kind: 'records' };

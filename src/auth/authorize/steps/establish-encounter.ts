@@ -1,4 +1,3 @@
-import { formatScope } from '../../scopes/index.ts';
 import { established, type AuthorizeStep } from '../authorize-step.ts';
 import { ID_PATTERN } from '../../../fhir/resource.ts';
 
@@ -29,7 +28,6 @@ export const establishEncounter: AuthorizeStep = {
         outcome: {
           kind: 'pick-encounter' as const,
           clientName: client.name ?? client.id,
-          scopes: offered.map(formatScope),
           patient,
           encounters,
           ...(error ? { error } : {}),

@@ -1,4 +1,3 @@
-import { formatScope } from '../../scopes/index.ts';
 import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';
 import { ID_PATTERN } from '../../../fhir/resource.ts';
 
@@ -10,8 +9,7 @@ export const PATIENT_PICKER_SIZE = 20;
  * `confine-to-own-patient` (never the picker's answer, never another patient's launch); otherwise an EHR
  * launch brings it, and in a standalone launch the user chooses one on the patient picker (a search box and
  * a list), before consent, which then names the patient. A request offering `launch/patient` or any `patient/`
- * scope needs one. The chosen id is checked here
- * every time: the picker's form is only a suggestion.
+ * scope needs one. The chosen id is checked here every time: the picker's form is only a suggestion.
  */
 export const establishPatient: AuthorizeStep = {
   name: 'establish-patient',
@@ -32,7 +30,6 @@ export const establishPatient: AuthorizeStep = {
       outcome: {
         kind: 'pick-patient' as const,
         clientName: client.name ?? client.id,
-        scopes: offered.map(formatScope),
         search: text,
         patients: (await deps.directory?.findPatients(text, PATIENT_PICKER_SIZE)) ?? [],
         ...(error ? { error } : {}),
