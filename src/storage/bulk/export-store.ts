@@ -24,6 +24,8 @@ interface JobRow {
 }
 
 const JOB_COLUMNS = 'id, client_id, status, request, access, transaction_time, created_at, expires_at, attempts, progress, completed_at, tenant';
+/** How many jobs' tenants `copyStoredPage` remembers: more than run at once in one process. */
+const JOB_TENANTS_KEPT = 256;
 /** Jobs still to run or running: they count against a client's concurrent-export limit. */
 const ACTIVE = `status IN ('queued', 'running')`;
 /** At most the chunks one read of a file takes, and about the bytes (a larger chunk is a read alone). */
@@ -84,6 +86,8 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
   const directory = content.directory;
   if (content.files === 'directory' && directory === undefined) throw new Error('BULK_EXPORT_FILES=directory needs a directory');
   const onDisk = (relative: string) => join(directory ?? '', relative);
+  /** Each running job's tenant, as `copyStoredPage` last read it (the oldest forgotten first). */
+  const jobTenants = new Map<string, string>();
   const jobDir = (jobId: string) => onDisk(encodeURIComponent(jobId));
   // Files this process opened (directory mode), per job and lease owner: the writer that opens a
   // file appends to it, and `finish` syncs them. Forgotten when the job leaves this owner's hands.
@@ -279,9 +283,17 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
     ...(content.files === 'database'
       ? {
           async copyStoredPage(jobId: string, owner: string, target: StoredPageTarget, search: SearchRequest) {
-            // The job's own tenant's resources, whichever store asks: a worker's serves every tenant.
-            const [job] = await db.query<{ tenant: string }>('SELECT tenant FROM bulk_export_job WHERE id = $1', [jobId]);
-            return job ? copyStoredPage(db, job.tenant, jobId, owner, target, search) : 'lost';
+            // The job's own tenant's resources, whichever store asks: a worker's serves every tenant. A job's tenant
+            // never changes, so it is read once per job, not once per page.
+            let tenant = jobTenants.get(jobId);
+            if (tenant === undefined) {
+              const [job] = await db.query<{ tenant: string }>('SELECT tenant FROM bulk_export_job WHERE id = $1', [jobId]);
+              if (!job) return 'lost';
+              tenant = job.tenant;
+              if (jobTenants.size >= JOB_TENANTS_KEPT) jobTenants.delete(jobTenants.keys().next().value as string);
+              jobTenants.set(jobId, tenant);
+            }
+            return copyStoredPage(db, tenant, jobId, owner, target, search);
           },
         }
       : {}),
