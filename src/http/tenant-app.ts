@@ -106,7 +106,7 @@ export function dispatchToTenants(tenants: TenantApps, isTenantId: (id: string) 
       ? 'fhir'
       : TENANT_ADMIN_KINDS.some((kind) => under(`/${kind}`))
         ? 'admin'
-        : PAGE_PATHS.some(under)
+        : rest === '' || rest === '/' || PAGE_PATHS.some(under)
           ? 'page'
           : 'oauth';
     let tenantApp: FastifyInstance | undefined;

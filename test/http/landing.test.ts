@@ -59,6 +59,12 @@ for (const driver of drivers) {
       // Renamed, it says so.
       assert.equal((await adminHttp(sandbox.app)('PUT', '/Tenant/my-clinic', { body: { name: 'My Renamed Clinic' } })).status, 200);
       assert.equal((await sandbox.app.inject({ method: 'GET', url: '/t/my-clinic/', headers: { accept: 'application/json' } })).json().tenant.name, 'My Renamed Clinic');
+      // An unknown tenant's front door is a page too: 404, in HTML.
+      for (const url of ['/t/nobody', '/t/nobody/']) {
+        const unknown = await sandbox.app.inject({ method: 'GET', url });
+        assert.equal(unknown.statusCode, 404, url);
+        assert.match(String(unknown.headers['content-type']), /^text\/html/, url);
+      }
     });
 
     it('publishes no credentials and no badge in production', async () => {
