@@ -3,6 +3,7 @@ import { layout } from './layout.ts';
 import { scopeText, type ScopeLine } from './scope-line.ts';
 import { ENDPOINTS } from '../endpoints.ts';
 import { pagePath, type PageSite } from './page-site.ts';
+import { utcMinute } from './readable-time.ts';
 
 export interface AppsPageApp {
   /** What the Revoke button sends. */
@@ -29,11 +30,6 @@ export interface AppsPageModel {
 /** Where the page lives (SMART `management_endpoint`) and where its forms post. */
 export const APPS_PAGE_PATH = ENDPOINTS.management.path;
 export const APPS_REVOKE_PATH = ENDPOINTS.managementRevoke.path;
-
-/** `2026-11-23 22:08 UTC`: the same for every reader, whatever their time zone. */
-function formatDate(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
 
 /** The grants of each app, in the order the apps first appear. */
 function byApp(apps: readonly AppsPageApp[]): AppsPageApp[][] {
@@ -72,7 +68,7 @@ ${grants.map((app, i) => grantBlock(app, model, grants.length > 1 ? ` (authoriza
 }
 
 function grantBlock(app: AppsPageApp, model: AppsPageModel, which: string) {
-  const when = formatDate(app.grantedAt);
+  const when = utcMinute(app.grantedAt);
   return html`<div class="grant">
 <p>${app.debugMinted ? html`<span class="badge">Debug token</span> Minted` : 'Allowed'} on <time datetime="${app.grantedAt.toISOString()}">${when}</time>${
     app.patient ? html`, for the patient record <strong>${app.patient.name ?? app.patient.id}</strong>${app.patient.name ? html` (${app.patient.id})` : ''}` : ''

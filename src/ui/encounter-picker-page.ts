@@ -1,6 +1,7 @@
 import { html } from './html.ts';
 import { layout } from './layout.ts';
 import type { PageSite } from './page-site.ts';
+import { readableDateTime } from './readable-time.ts';
 
 /** A visit the user may choose. */
 export interface EncounterPickerEntry {
@@ -47,7 +48,7 @@ ${Object.entries(model.hidden).map(([name, value]) => html`<input type="hidden" 
 <legend>Visits, most recent first</legend>
 ${model.encounters.map((encounter, i) => {
   const id = `encounter-${i}`;
-  const details = [encounter.date ?? 'date unknown', encounter.type, encounter.status].filter((d): d is string => d !== undefined);
+  const details = [encounter.date !== undefined ? readableDateTime(encounter.date) : 'date unknown', encounter.type, encounter.status].filter((d): d is string => d !== undefined);
   return html`<label class="choice" for="${id}"><input type="radio" id="${id}" name="encounter" value="${encounter.id}" required> <span>${details.join(' · ')} <code>${encounter.id}</code></span></label>
 `;
 })}

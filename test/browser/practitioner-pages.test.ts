@@ -11,7 +11,7 @@ import { startListeningPortico, type ListeningPortico } from './support/listenin
 import { assertAccessible, assertFitsWidth, BACK_IN_THE_APP, startLoopbackServer, tabTo } from './support/page-checks.ts';
 
 const ROOT_BASIC = `Basic ${Buffer.from('root:secret').toString('base64')}`;
-const SCOPE = 'launch/patient openid fhirUser patient/Patient.rs';
+const SCOPE = 'launch/patient launch/encounter openid fhirUser patient/Patient.rs patient/Encounter.rs';
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-screenshots');
 const LOGO_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48"><rect width="48" height="48" rx="8" fill="#2e7d32"/></svg>';
@@ -52,6 +52,11 @@ describe("a practitioner's standalone launch pages in Chromium", { skip: chromiu
     for (const [id, given, family] of [['pt-a', 'Ada', 'Lovelace'], ['pt-b', 'Grace', 'Hopper']]) {
       await put(`/fhir/Patient/${id}`, { resourceType: 'Patient', id, name: [{ given: [given], family }], birthDate: '1980-02-03' }, 'application/fhir+json');
     }
+    await put(
+      '/fhir/Encounter/enc-b',
+      { resourceType: 'Encounter', id: 'enc-b', status: 'finished', class: { code: 'AMB' }, type: [{ text: 'Follow-up visit' }], subject: { reference: 'Patient/pt-b' }, period: { start: '2026-11-02T09:00:00Z' } },
+      'application/fhir+json',
+    );
     browser = await launchChromium();
   });
   after(async () => {
@@ -103,10 +108,24 @@ describe("a practitioner's standalone launch pages in Chromium", { skip: chromiu
       await tabTo(page, 'button[value=choose]');
       await Promise.all([page.waitForLoadState('load'), page.keyboard.press('Enter')]);
 
+      // The encounter picker: that patient's visits, chosen by keyboard.
+      await page.locator('input[name=encounter]').first().waitFor();
+      await assertAccessible(page);
+      await assertFitsWidth(page);
+      await shot('encounter-picker');
+      assert.match(await page.locator('main').innerText(), /2026-11-02 09:00 UTC · Follow-up visit/);
+      const visit = await tabTo(page, 'input[name=encounter]');
+      assert.ok(visit.focusVisible);
+      await page.keyboard.press('Space');
+      await tabTo(page, 'button[value=choose]');
+      await Promise.all([page.waitForLoadState('load'), page.keyboard.press('Enter')]);
+
       // Consent about that patient's record, with who the app says it is.
       await page.locator('button[name=decision][value=allow]').waitFor();
       assert.equal(await page.locator('h1').innerText(), 'Allow Ward Round to access this patient’s record?');
       assert.equal(await page.locator('p.patient').innerText(), 'Patient: Grace Hopper (pt-b)');
+      // Scopes say whose record: the patient's, not the practitioner's.
+      assert.match(await page.locator('main').innerText(), /Read this patient’s visits/);
       assert.ok(Number(await page.evaluate("document.querySelector('.app-identity img').decode().then(() => document.querySelector('.app-identity img').naturalWidth, () => 0)")) > 0, 'the logo loads');
       assert.equal(await page.getByRole('link', { name: 'Privacy policy of Ward Round' }).count(), 1);
       await assertAccessible(page);
@@ -115,6 +134,13 @@ describe("a practitioner's standalone launch pages in Chromium", { skip: chromiu
       await tabTo(page, 'button[name=decision][value=allow]');
       await Promise.all([page.waitForURL((url) => url.port === String(appServer.port)), page.keyboard.press('Enter')]);
       assert.ok(new URL(page.url()).searchParams.get('code'));
+
+      // A message page (an authorization request naming no known app: RFC 6749 §4.1.2.1, never redirected).
+      await page.goto(`${server.baseUrl}/auth/authorize?response_type=code&client_id=no-such-app&redirect_uri=${encodeURIComponent('http://127.0.0.1/callback')}`);
+      assert.match(await page.locator('h1').innerText(), /\S/);
+      await assertAccessible(page);
+      await assertFitsWidth(page);
+      await shot('message');
 
       await page.goto(`${server.baseUrl}/auth/logout`);
       await assertAccessible(page);

@@ -161,9 +161,17 @@ for (const driver of drivers) {
       assert.equal(consent.statusCode, 200, consent.body);
       assert.match(consent.body, /this patient’s record/);
       assert.match(consent.body, /<p class="patient">Patient: <strong>Bob Smith<\/strong> \(smith-2\)<\/p>/);
+      // The practitioner acts on the patient's record: the scopes say whose, never "your".
+      assert.match(consent.body, /Read this patient(’|&#39;|')s demographics/);
+      assert.doesNotMatch(consent.body, /Read your /);
       const token = await flow.redeem(await flow.submit(consent, [['decision', 'allow']]));
       assert.equal(token.patient, 'smith-2');
       assert.equal(token.encounter, undefined);
+      // "My apps" lists the grant in the same words: a practitioner's app acts on a patient's record.
+      const apps = await b.get('/auth/apps');
+      assert.equal(apps.statusCode, 200, apps.body);
+      assert.match(apps.body, /Read this patient(’|&#39;|')s demographics/);
+      assert.doesNotMatch(apps.body, /Read your /);
     });
 
     it('launch/encounter: after the patient, the encounter picker lists that patient’s visits, most recent first; the choice is checked and reaches the token', async () => {
@@ -174,8 +182,8 @@ for (const driver of drivers) {
       assert.equal(encounters.statusCode, 200, encounters.body);
       assert.equal(encounters.headers['x-frame-options'], 'DENY');
       assert.deepEqual(radios(encounters.body, 'encounter'), ['enc-new', 'enc-old']);
-      assert.match(encounters.body, /2024-05-06T10:00:00Z · ambulatory · in-progress <code>enc-new<\/code>/);
-      assert.match(encounters.body, /2020-01-01T09:00:00Z · Office visit · finished <code>enc-old<\/code>/);
+      assert.match(encounters.body, /2024-05-06 10:00 UTC · ambulatory · in-progress <code>enc-new<\/code>/);
+      assert.match(encounters.body, /2020-01-01 09:00 UTC · Office visit · finished <code>enc-old<\/code>/);
       assert.match(encounters.body, /<input type="hidden" name="patient" value="smith-1">/);
 
       // Another patient's encounter, or none chosen: the picker again, with an error.
@@ -224,7 +232,11 @@ for (const driver of drivers) {
       assert.match(encounters.body, /Check-up/);
       const refused = await flow.submit(encounters, [['encounter', 'enc-new'], ['encounter_action', 'choose']]);
       assert.match(refused.body, /That visit is not one of this patient/);
-      const token = await flow.redeem(await flow.submit(await flow.submit(encounters, [['encounter', 'enc-pt1'], ['encounter_action', 'choose']]), [['decision', 'allow']]));
+      const consent = await flow.submit(encounters, [['encounter', 'enc-pt1'], ['encounter_action', 'choose']]);
+      // A patient reads about their own record.
+      assert.match(consent.body, /Read your visits/);
+      assert.doesNotMatch(consent.body, /this patient(’|&#39;|')s/);
+      const token = await flow.redeem(await flow.submit(consent, [['decision', 'allow']]));
       assert.equal(token.patient, 'test-pt-1');
       assert.equal(token.encounter, 'enc-pt1');
     });

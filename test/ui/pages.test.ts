@@ -139,6 +139,10 @@ describe('scope labels', () => {
     assert.equal(describeScope('patient/MolecularSequence.rs'), 'Read your molecular sequence records');
     assert.equal(describeScope('offline_access'), 'Keep access while you are not using the app');
     assert.equal(describeScope('made-up'), 'Other access: made-up');
+    // Read by someone acting on a patient's record (a practitioner), patient/ scopes name the patient, not the reader.
+    assert.equal(describeScope(LAB, 'patient'), 'Read this patient’s lab results');
+    assert.equal(describeScope('patient/*.cruds', 'patient'), 'Read, add, change and delete this patient’s health records of every kind');
+    assert.equal(describeScope('user/Observation.rs', 'patient'), 'Read the observations you can access');
   });
 });
 

@@ -3,4 +3,4 @@ export { parseScope, parseScopes, scopeSyntaxProblem, type ParseScopesOptions } 
 export { formatScope, formatScopes } from './format-scope.ts';
 export { intersectScopes } from './intersect-scopes.ts';
 export { isCoveredBy, scopeCoveredBy } from './scope-containment.ts';
-export { describeScope } from './scope-description.ts';
+export { describeScope, type RecordReader } from './scope-description.ts';

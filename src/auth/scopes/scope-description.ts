@@ -61,13 +61,19 @@ const FIXED: Record<string, string> = {
   online_access: 'Keep access while you are signed in',
 };
 
-/** A plain-language line for one requested scope, e.g. "Read your lab results". */
-export function describeScope(token: string): string {
+/**
+ * Whose record a `patient/` scope opens, as the person reading the line sees it: `own` for a patient reading
+ * about their own record ("your"), `patient` for someone acting on a patient's record ("this patient’s").
+ */
+export type RecordReader = 'own' | 'patient';
+
+/** A plain-language line for one requested scope, e.g. "Read your lab results" or "Read this patient’s lab results". */
+export function describeScope(token: string, reader: RecordReader = 'own'): string {
   const fixed = FIXED[token];
   if (fixed) return fixed;
   const scope = parseScope(token);
   if (scope.kind !== 'resource') return `Other access: ${token}`;
-  return `${verbs(scope.permissions)} ${whose(scope)} ${what(scope)}`;
+  return `${verbs(scope.permissions)} ${whose(scope, reader)} ${what(scope)}`;
 }
 
 function verbs(permissions: ReadonlySet<Permission>): string {
@@ -81,8 +87,8 @@ function verbs(permissions: ReadonlySet<Permission>): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function whose(scope: ResourceScope): string {
-  if (scope.context === 'patient') return 'your';
+function whose(scope: ResourceScope, reader: RecordReader): string {
+  if (scope.context === 'patient') return reader === 'own' ? 'your' : 'this patient’s';
   if (scope.context === 'user') return 'the';
   return 'all';
 }

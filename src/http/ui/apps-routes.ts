@@ -6,6 +6,8 @@ import { crossSiteGuard } from './cross-site-guard.ts';
 import { formField } from './form-body.ts';
 import { displayName } from './login-routes.ts';
 import { scopeLine } from './scope-lines.ts';
+import { patientUserOf } from '../../auth/access/patient-user.ts';
+import type { RecordReader } from '../../auth/scopes/index.ts';
 import { readCurrentSession } from './session-cookie.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
@@ -18,14 +20,14 @@ const page = (reply: FastifyReply, status: number, body: string) => reply.code(s
 const toSignIn = (reply: FastifyReply, site: PageSite) =>
   reply.code(303).header('location', `${pagePath(site, ENDPOINTS.login.path)}?${new URLSearchParams({ return_to: pagePath(site, APPS_PAGE_PATH) }).toString()}`).send();
 
-/** An authorization as the page lists it: its scopes in plain words. */
-function appView(app: AuthorizedApp): AppsPageApp {
+/** An authorization as the page lists it: its scopes in plain words, about the reader's own record or a patient's. */
+function appView(app: AuthorizedApp, reader: RecordReader): AppsPageApp {
   return {
     grantId: app.grantId,
     clientId: app.clientId,
     clientName: app.clientName,
     debugMinted: app.debugMinted,
-    scopes: app.scopes.map(scopeLine),
+    scopes: app.scopes.map((scope) => scopeLine(scope, reader)),
     grantedAt: app.grantedAt,
     ...(app.patient ? { patient: { id: app.patient.id, name: app.patient.name } } : {}),
   };
@@ -43,10 +45,12 @@ export function appsRoutes(app: FastifyInstance, options: UiPluginOptions, apps:
     const current = await readCurrentSession(request, options.sessions, options.cookies);
     if (!current) return toSignIn(reply, site);
     const list = await apps.list(current.user.id);
+    // A patient's apps read their own record; a practitioner's read their patients'.
+    const reader: RecordReader = patientUserOf(current.user.fhirUser) !== undefined ? 'own' : 'patient';
     // The confirmation names the app from the user's own revoked grant, never from the URL's text.
     const revokedGrant = request.query.revoked;
     const revoked = typeof revokedGrant === 'string' && revokedGrant !== '' ? await apps.revokedAppName(current.user.id, revokedGrant) : undefined;
-    return page(reply, 200, renderAppsPage({ userName: displayName(current.user), csrfToken: reply.generateCsrf(), apps: list.map(appView), site, ...(revoked !== undefined ? { revoked } : {}) }));
+    return page(reply, 200, renderAppsPage({ userName: displayName(current.user), csrfToken: reply.generateCsrf(), apps: list.map((listed) => appView(listed, reader)), site, ...(revoked !== undefined ? { revoked } : {}) }));
   });
 
   app.post(APPS_REVOKE_PATH, guarded, async (request, reply) => {

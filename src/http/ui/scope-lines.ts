@@ -1,4 +1,4 @@
-import { describeScope } from '../../auth/scopes/index.ts';
+import { describeScope, type RecordReader } from '../../auth/scopes/index.ts';
 import type { ConsentPageModel, ConsentScope } from '../../ui/consent-page.ts';
 import type { ScopeLine } from '../../ui/scope-line.ts';
 
@@ -9,8 +9,8 @@ import type { ScopeLine } from '../../ui/scope-line.ts';
 const LONG_LIVED_SCOPE = 'offline_access';
 
 /** A scope as the pages list it: the scope string with its plain-language label. */
-export function scopeLine(scope: string): ScopeLine {
-  return { scope, label: describeScope(scope) };
+export function scopeLine(scope: string, reader: RecordReader = 'own'): ScopeLine {
+  return { scope, label: describeScope(scope, reader) };
 }
 
 /**
@@ -20,10 +20,12 @@ export function scopeLine(scope: string): ScopeLine {
 export function consentScopes(
   scopes: readonly string[],
   categories?: Readonly<Record<string, readonly string[]>>,
+  reader: RecordReader = 'own',
 ): Pick<ConsentPageModel, 'scopes' | 'longLivedScopeLabel'> {
+  const line = (scope: string) => scopeLine(scope, reader);
   const lines = scopes.map((scope): ConsentScope => {
     const alternatives = categories?.[scope] ?? [];
-    return { ...scopeLine(scope), ...(alternatives.length > 0 ? { categories: alternatives.map(scopeLine) } : {}) };
+    return { ...line(scope), ...(alternatives.length > 0 ? { categories: alternatives.map(line) } : {}) };
   });
   return { scopes: lines, ...(scopes.includes(LONG_LIVED_SCOPE) ? { longLivedScopeLabel: describeScope(LONG_LIVED_SCOPE) } : {}) };
 }
