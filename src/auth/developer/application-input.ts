@@ -1,5 +1,6 @@
 import type { Client, ClientStatus } from '../clients/client-repository.ts';
 import { JWT_BEARER_ASSERTION } from '../clients/client-kind.ts';
+import { scopesFor } from './application-scopes.ts';
 
 /** The kinds of app a developer registers (seed 000's Client types). */
 export const APPLICATION_TYPES = ['patient-facing-smart-app', 'provider-facing-smart-app', 'bulk-api-client'] as const;
@@ -56,6 +57,8 @@ export function clientOfApplication(input: ApplicationInput, status: ClientStatu
   const jwks = parseJwks(input.jwks, problems);
   const hasKeys = jwks !== undefined || input.jwksUri !== undefined;
   if (backend && !hasKeys) problems.jwksUri = 'a backend app needs a jwks_uri or a pasted JWKS';
+  const unfit = input.scopes.filter((scope) => !scopesFor(input.type).includes(scope));
+  if (unfit.length) problems.scopes = `not for this kind of app: ${unfit.join(', ')}`;
   if (input.confidentiality === 'public' && hasKeys) problems.jwksUri = 'a public app cannot authenticate with keys; choose confidential';
   if (Object.keys(problems).length) throw new ApplicationError(problems);
 

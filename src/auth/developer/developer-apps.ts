@@ -21,7 +21,7 @@ export interface DeveloperAppsDeps {
 }
 
 /** A developer's app as the portal shows it: never with its stored secret. */
-export type DeveloperApp = Omit<StoredClient, 'secret'>;
+export type DeveloperApp = StoredClient & { secret?: undefined };
 
 /** An app and the secret just issued to it: the only time the clear secret is seen. */
 export interface IssuedSecret {
@@ -146,7 +146,7 @@ export function createDeveloperApps(deps: DeveloperAppsDeps): DeveloperApps {
 
 function withoutSecret(client: StoredClient): DeveloperApp {
   const { secret: _secret, ...app } = client;
-  return app;
+  return app as DeveloperApp;
 }
 
 /** The Client rules' problems, each under the input field it came from (the first problem of each field). */
