@@ -80,7 +80,9 @@ dd { margin: 0 0 .5rem; overflow-wrap: anywhere; }
 @media (prefers-color-scheme: dark) { .field-error { color: #ffb4ab; } }
 [aria-invalid=true] { border-color: #b00020; border-width: 2px; }
 .legend { font-weight: 600; margin-top: 1rem; padding: 0; }
-.copyable { display: flex; gap: .5rem; align-items: center; min-width: 0; }
+.copyable { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; min-width: 0; }
+/* A command to copy keeps its lines: full width, scrolled inside its own box, its button under it. */
+.copyable textarea { flex-basis: 100%; white-space: pre; overflow-x: auto; }
 .copyable input, .copyable textarea { flex: 1 1 auto; min-width: 0; font-family: ui-monospace, monospace; }
 .copyable button { margin-top: .25rem; margin-right: 0; flex: none; }
 .copy-button[data-copied=true]::after { content: " ✓"; }
