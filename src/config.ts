@@ -110,6 +110,11 @@ export interface Config {
     /** Seconds an initial access token stays valid. */
     readonly initialAccessTokenLifetime: number;
   };
+  /** The developer portal (/portal). */
+  readonly portal: {
+    /** Whether anyone may sign up as a developer at /portal/signup: always in sandbox mode, else DEVELOPER_SIGNUP (default closed). */
+    readonly signup: 'open' | 'closed';
+  };
   /** Browser sessions behind the sign-in page (src/auth/sessions). */
   readonly sessions: {
     /** Signs the session and anti-CSRF cookies. */
@@ -247,6 +252,7 @@ const envSchema = z.object({
   CLIENT_CACHE_MS: intSetting(0, 60_000).default(1000),
   SIGNING_KEY_RETIRE_AFTER_DAYS: intSetting(0, 3650).default(0),
   REGISTRATION_MODE: z.enum(['open', 'initial-access-token']).optional(),
+  DEVELOPER_SIGNUP: z.enum(['open', 'closed']).optional(),
   INITIAL_ACCESS_TOKEN_LIFETIME: intSetting(60, 365 * 86400).default(86400),
   JWKS_FETCH_TIMEOUT_MS: intSetting(100, 60_000).default(5000),
   JWKS_FETCH_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
@@ -456,6 +462,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       mode: e.REGISTRATION_MODE ?? (e.MODE === 'sandbox' ? 'open' : 'initial-access-token'),
       initialAccessTokenLifetime: e.INITIAL_ACCESS_TOKEN_LIFETIME,
     },
+    portal: { signup: e.MODE === 'sandbox' ? 'open' : (e.DEVELOPER_SIGNUP ?? 'closed') },
     sessions: {
       secret: e.SESSION_SECRET ?? (e.MODE === 'sandbox' ? SANDBOX_SESSION_SECRET : ''),
       idleTimeout: e.SESSION_IDLE_TIMEOUT,

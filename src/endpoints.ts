@@ -70,6 +70,10 @@ export const ENDPOINTS = {
   managementRevoke: { path: '/auth/apps/revoke' },
   assets: { path: '/auth/assets' },
   stylesheet: { path: '/auth/assets/portico.css' },
+  // The pages' one script: copy buttons (script-src 'self'; no inline script).
+  copyButtonScript: { path: '/auth/assets/copy-button.js' },
+  // The developer portal: sign-up, a developer's apps, registration tokens.
+  portal: { path: '/portal' },
 
   rpc: { path: '/rpc' },
 

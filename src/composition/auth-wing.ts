@@ -10,6 +10,7 @@ import { verifyLaunchToken } from '../auth/launch/launch-token.ts';
 import { generateBearerToken } from '../auth/registration/bearer-token.ts';
 import { tellingCachesOnCommit } from '../auth/registration/committed-registration.ts';
 import { createClientRegistration, type ClientRegistration } from '../auth/registration/registration-service.ts';
+import { createDeveloperApps, type DeveloperApps } from '../auth/developer/developer-apps.ts';
 import { GET_LAUNCH_URI, getLaunchUri } from '../auth/rpc/get-launch-uri.ts';
 import type { RpcMethod } from '../auth/rpc/rpc-dispatch.ts';
 import { SAVE_DEVELOPER_APPLICATION, saveDeveloperApplication } from '../auth/rpc/save-developer-application.ts';
@@ -40,6 +41,8 @@ export interface AuthWing extends AuthRegistry, AuthTokens {
   /** A tenant's own admin API: its Clients, Users and AccessPolicies only. */
   tenantAdmin(tenantId: string): RegistryAdmin;
   rpcMethods: ReadonlyMap<string, RpcMethod>;
+  /** Developers' apps: the developer portal's and the RPC's one service. */
+  developerApps: DeveloperApps;
   /** What the authorize endpoint runs on. */
   authorize: AuthorizeDeps;
   /** The signed-in user's authorized apps (SMART `management_endpoint`). */
@@ -76,8 +79,18 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
   const issued = buildAuthTokens(config, storage, registry, runtime);
   const { signingKeys } = issued;
   const jwksUriAddresses = new Set(config.jwksFetch.allowedAddresses);
+  // The developer portal and the RPC save apps through this one service.
+  const developerApps = createDeveloperApps({
+    clients: registryClients,
+    newSecret: generateClientSecret,
+    newId,
+    secrets: clientSecrets,
+    strictRedirectUris: config.mode === 'production',
+    jwksUriAddresses,
+    autoApprove: config.mode === 'sandbox',
+  });
   const rpcMethods = new Map<string, RpcMethod>([
-    [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, { clients: registryClients, newSecret: generateClientSecret, newId, secrets: clientSecrets, strictRedirectUris: config.mode === 'production' })],
+    [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, developerApps)],
     [
       GET_LAUNCH_URI,
       (params) =>
@@ -155,6 +168,7 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
     admin: createRegistryAdmin(adminDeps),
     tenantAdmin: (tenantId) => createRegistryAdmin(adminDeps, { tenant: tenantId }),
     rpcMethods,
+    developerApps,
     authorize: authorizeAt(DEFAULT_TENANT, records),
     apps: appsAt(DEFAULT_TENANT, records),
     pagesAt,

@@ -13,6 +13,8 @@ import type { Runtime } from './runtime.ts';
 import type { StorageWing } from './storage-wing.ts';
 import { buildTenantWing } from './tenant-wing.ts';
 import { landingModel } from './landing-model.ts';
+import { signUpDeveloper } from '../auth/developer/developer-signup.ts';
+import { ENDPOINTS } from '../endpoints.ts';
 
 export interface HttpWingInputs {
   storage: StorageWing;
@@ -58,6 +60,14 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
       apps: auth.apps,
       sandbox: config.mode === 'sandbox',
       landing: async () => root,
+      portal: {
+        apps: auth.developerApps,
+        signUp: (input) => signUpDeveloper(input, { users: auth.here.users, newId: runtime.newId }),
+        signupOpen: config.portal.signup === 'open',
+        issueRegistrationToken: (userId) => auth.registration.issueInitialAccessToken(`User/${userId}`),
+        registrationUrl: `${config.baseUrl}${ENDPOINTS.registration.path}`,
+        sandbox: config.mode === 'sandbox',
+      },
     },
     discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },
     cors: { allowedOrigins: config.cors.allowedOrigins },

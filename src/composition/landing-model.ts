@@ -13,6 +13,7 @@ export function landingModel(config: Config, tenant: { id: string; name: string 
   const fhirBaseUrl = `${issuer}${ENDPOINTS.fhir.path}`;
   const links = [
     { label: 'Your authorized apps', href: `${issuer}${ENDPOINTS.management.path}`, description: 'sign in, see which apps may read your record, and revoke them' },
+    ...(tenant ? [] : [{ label: 'Developer portal', href: `${config.baseUrl}${ENDPOINTS.portal.path}`, description: 'register SMART apps and backend services, and get registration tokens' }]),
     { label: 'CapabilityStatement', href: `${fhirBaseUrl}/metadata`, description: 'what the FHIR API supports' },
     { label: 'SMART configuration', href: `${fhirBaseUrl}${ENDPOINTS.smartConfiguration.path}`, description: "the authorization server's endpoints and capabilities (SMART App Launch 2.2)" },
     { label: 'OpenID configuration', href: `${issuer}${ENDPOINTS.openidConfiguration.path}`, description: 'OpenID Connect discovery' },

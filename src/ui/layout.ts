@@ -1,12 +1,13 @@
 import { html, type SafeHtml } from './html.ts';
 import { BRAND_STYLESHEET_PATH, pagePath, ROOT_SITE, type PageSite } from './page-site.ts';
 import { STYLESHEET_PATH } from './stylesheet.ts';
+import { COPY_BUTTON_SCRIPT_PATH } from './copy-button-script.ts';
 
 /**
- * The frame of every page: language, viewport, the one stylesheet, no scripts. At a branded tenant, its name and
+ * The frame of every page: language, viewport, the one stylesheet, no scripts but the copy buttons' file where asked. At a branded tenant, its name and
  * logo head the page and its accent colour comes from a second stylesheet of its own (no inline styles: the CSP).
  */
-export function layout(title: string, body: SafeHtml, site: PageSite = ROOT_SITE, width: 'narrow' | 'wide' = 'narrow'): string {
+export function layout(title: string, body: SafeHtml, site: PageSite = ROOT_SITE, width: 'narrow' | 'wide' = 'narrow', extras: { copyButtons?: boolean } = {}): string {
   const brand = site.brand;
   return html`<!doctype html>
 <html lang="en">
@@ -17,6 +18,7 @@ export function layout(title: string, body: SafeHtml, site: PageSite = ROOT_SITE
 <title>${title} · ${brand ? brand.name : 'Portico'}</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
 ${brand?.color ? html`<link rel="stylesheet" href="${pagePath(site, BRAND_STYLESHEET_PATH)}">` : ''}
+${extras.copyButtons ? html`<script src="${COPY_BUTTON_SCRIPT_PATH}" defer></script>` : ''}
 </head>
 <body>
 ${siteHeader(site, width)}

@@ -74,4 +74,21 @@ dt { font-weight: 600; }
 dd { margin: 0 0 .5rem; overflow-wrap: anywhere; }
 .links li { margin: .25rem 0; }
 .patient { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .75rem; margin: .5rem 0 1rem; }
+/* Developer portal */
+.field-hint { margin: .25rem 0 0; font-size: .9rem; color: var(--muted); }
+.field-error { margin: .25rem 0 0; color: #b00020; font-weight: 600; }
+@media (prefers-color-scheme: dark) { .field-error { color: #ffb4ab; } }
+[aria-invalid=true] { border-color: #b00020; border-width: 2px; }
+.legend { font-weight: 600; margin-top: 1rem; padding: 0; }
+.copyable { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; min-width: 0; }
+/* A command to copy keeps its lines: full width, scrolled inside its own box, its button under it. */
+.copyable textarea { flex-basis: 100%; white-space: pre; overflow-x: auto; }
+.copyable input, .copyable textarea { flex: 1 1 auto; min-width: 0; font-family: ui-monospace, monospace; }
+.copyable button { margin-top: .25rem; margin-right: 0; flex: none; }
+.copy-button[data-copied=true]::after { content: " ✓"; }
+.button-link { display: inline-block; padding: .5rem 1.25rem; border-radius: 6px; border: 2px solid var(--accent); font-weight: 600; text-decoration: none; margin-top: 1rem; margin-right: .5rem; }
+.button-link.primary { background: var(--accent); color: var(--on-accent); }
+.button-link:hover { text-decoration: underline; }
+.actions { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0 .5rem; }
+.inline-form { display: inline; }
 `;

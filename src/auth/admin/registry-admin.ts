@@ -1,6 +1,6 @@
 import type { AddressClass } from '../client-auth/jwks/address-class.ts';
 import { isPublicClient, needsSecret } from '../clients/client-kind.ts';
-import type { ClientRepository, StoredClient } from '../clients/client-repository.ts';
+import type { Client, ClientRepository, StoredClient } from '../clients/client-repository.ts';
 import type { ClientSecrets } from '../clients/client-secret.ts';
 import { validateClient } from '../clients/validate-client.ts';
 import type { AccessPolicyRepository } from '../policies/access-policy.ts';
@@ -54,8 +54,9 @@ export interface ReadOptions {
  */
 export interface RegistryAdmin {
   read(kind: AdminKind, id: string, options?: ReadOptions): Promise<RegistryResource>;
-  put(kind: AdminKind, id: string, body: unknown): Promise<PutOutcome>;
-  create(kind: AdminKind, body: unknown): Promise<RegistryResource>;
+  /** `caller`: who writes (absent: an operator's own tooling); only an administrator approves or rejects a Client. */
+  put(kind: AdminKind, id: string, body: unknown, caller?: AdminCaller): Promise<PutOutcome>;
+  create(kind: AdminKind, body: unknown, caller?: AdminCaller): Promise<RegistryResource>;
   /** Returns what was deleted. */
   delete(kind: AdminKind, id: string): Promise<RegistryResource>;
   list(kind: AdminKind, page: { count: number; offset: number }): Promise<ListPage<RegistryResource>>;
@@ -103,8 +104,22 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
     return secret === undefined ? present('Client', client) : { ...client, secret };
   };
 
-  async function prepare(kind: AdminKind, body: unknown, id: string, previous: Stored<RegistryResource> | undefined): Promise<RegistryResource> {
+  /**
+   * A Client's review is decided by the root client (or, on a tenant's admin API, its administrators): anyone
+   * else admitted by an AccessPolicy (a developer owning the Client, say) may leave its status as it was or set
+   * `draft`/`submitted`, never approve, reject, or drop it (no status reads as approved).
+   */
+  function checkReview(resource: RegistryResource, previous: Stored<RegistryResource> | undefined, caller: AdminCaller | undefined): void {
+    if (caller === undefined || caller.kind === 'root' || scope !== undefined) return;
+    const next = (resource as Client).status;
+    const before = (previous as Client | undefined)?.status;
+    if (next === before || next === 'draft' || next === 'submitted') return;
+    throw new AdminError(403, adminIssue('forbidden', `Client.status: only the root client approves or rejects a Client (it was ${before ?? 'approved'}, the body makes it ${next ?? 'approved'})`, 'Client.status'));
+  }
+
+  async function prepare(kind: AdminKind, body: unknown, id: string, previous: Stored<RegistryResource> | undefined, caller?: AdminCaller): Promise<RegistryResource> {
     const resource = await validate(kind, body, id, previous);
+    if (kind === 'Client') checkReview(resource, previous, caller);
     // A resource bound to a tenant names one that exists (RFC 9110 §15.5.21: the request is understood, its content cannot be acted on).
     const tenant = resource.meta?._tenant;
     if (tenant !== undefined && !(TENANT_ID.test(tenant) && (await deps.tenants.get(tenant)))) {
@@ -142,7 +157,7 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
       return kind === 'Client' && options.revealSecret ? withSecret(found as StoredClient) : present(kind, found);
     },
 
-    async put(kind, id, body) {
+    async put(kind, id, body, caller) {
       if (!ADMIN_ID.test(id)) throw badRequest(`"${id}" is not a valid id (1-128 letters, digits, ".", "_", "~" or "-")`, `${kind}.id`);
       if (kind === 'Tenant' && !TENANT_ID.test(id)) {
         throw badRequest(`"${id}" is not a valid tenant id (1-63 lower-case letters, digits or "-", starting with a letter or digit: it is part of URLs)`, 'Tenant.id');
@@ -154,7 +169,7 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
       const saved = await readModifyWrite(repo(kind), id, async (previous) => {
         // Ids are the deployment's (a client_id names one client): another tenant's, or a global one, is not replaced.
         if (previous && !visible(previous)) throw new AdminError(409, adminIssue('conflict', `${kind}/${id}: this id is in use outside this tenant; choose another`));
-        const resource = { ...(await prepare(kind, input, id, previous)), id };
+        const resource = { ...(await prepare(kind, input, id, previous, caller)), id };
         if (previous) return repo(kind).replaceIfUnchanged(resource, previous.meta.versionId);
         // A tenant's admin only creates: an id taken meanwhile is read again (and refused above).
         return scope ? repo(kind).insertIfAbsent(resource) : repo(kind).put(resource);
@@ -162,10 +177,10 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
       return { resource: present(kind, saved.resource), created: saved.created };
     },
 
-    async create(kind, body) {
+    async create(kind, body, caller) {
       // The id is chosen before the write, so that a Client's secret is encrypted for it.
       const id = deps.newId();
-      const resource = await prepare(kind, bound(kind, body), id, undefined);
+      const resource = await prepare(kind, bound(kind, body), id, undefined, caller);
       const saved = await conflictsAsOutcome(() => repo(kind).put({ ...resource, id }));
       return present(kind, saved.resource);
     },

@@ -3,6 +3,7 @@ import type { AuthorizeOutcome } from './authorize-outcome.ts';
 import { refuse, type AuthorizeDeps, type AuthorizeInput, type AuthorizeState, type AuthorizeStep, type StepResult } from './authorize-step.ts';
 import { authorizationResponse } from './authorization-response.ts';
 import { askConsent } from './steps/ask-consent.ts';
+import { checkAppStatus } from './steps/check-app-status.ts';
 import { checkClient } from './steps/check-client.ts';
 import { checkLaunchUser } from './steps/check-launch-user.ts';
 import { checkPkce } from './steps/check-pkce.ts';
@@ -33,6 +34,7 @@ export const AUTHORIZE_STEPS: readonly AuthorizeStep[] = [
   resolveScopes,
   verifyLaunch,
   requireSession,
+  checkAppStatus,
   checkLaunchUser,
   confineToOwnPatient,
   // The patient (and visit) first, so that the consent page can name whose record it is about.

@@ -19,8 +19,23 @@ export type GrantType = (typeof GRANT_TYPES)[number];
 
 export type TokenFormat = 'jwt' | 'opaque';
 
+/**
+ * Where a developer's app is in review: `draft` → `submitted` → `approved` | `rejected`. Only `approved` (or no
+ * status: Clients made by the operator, the demo or dynamic registration) may be authorized by anyone; until then
+ * only its owner may try it, and it gets no client_credentials token.
+ */
+export const CLIENT_STATUSES = ['draft', 'submitted', 'approved', 'rejected'] as const;
+export type ClientStatus = (typeof CLIENT_STATUSES)[number];
+
+/** Whether anyone may be authorized for this Client (not only its owner). */
+export function isApproved(client: Pick<Client, 'status'>): boolean {
+  return client.status === undefined || client.status === 'approved';
+}
+
 export interface AuthorizationCodeSettings {
   redirect_uri?: string;
+  /** Further redirect URIs it may use besides `redirect_uri` (a developer portal app lists several). */
+  redirect_uris?: string[];
   /** Public client: PKCE required, no secret. */
   pkce?: boolean;
   /** Issue refresh tokens. */
@@ -82,6 +97,8 @@ export interface Client extends RegistryResource {
   resource_server?: boolean;
   /** Who registered it: `User/<id>` for a signed-in developer; absent for the root client. */
   owner?: string;
+  /** Review status of a developer's app; absent: approved (see isApproved). */
+  status?: ClientStatus;
 }
 
 export type StoredClient = Stored<Client>;

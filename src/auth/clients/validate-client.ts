@@ -4,7 +4,7 @@ import { MAX_REDIRECT_URIS } from '../registry/registry-limits.ts';
 import { isHttpUrl, plainHttpRedirectProblem, redirectUriProblem } from '../registry/uri-rules.ts';
 import { Problems } from '../registry/validation-error.ts';
 import { jwksUriAddressProblem, keySetProblems } from './client-key-rules.ts';
-import { CLIENT_TYPES, GRANT_TYPES, type Client, type GrantType } from './client-repository.ts';
+import { CLIENT_STATUSES, CLIENT_TYPES, GRANT_TYPES, type Client, type GrantType } from './client-repository.ts';
 import { isPublicClient, JWT_BEARER_ASSERTION, needsSecret, usesJwtAssertion } from './client-kind.ts';
 import type { ClientSecrets } from './client-secret.ts';
 
@@ -29,6 +29,7 @@ const clientSchema = z.strictObject({
       authorization_code: z
         .strictObject({
           redirect_uri: z.string().optional(),
+          redirect_uris: z.array(z.string()).max(MAX_REDIRECT_URIS, `at most ${MAX_REDIRECT_URIS} redirect URIs`).optional(),
           pkce: z.boolean().optional(),
           refresh_token: z.boolean().optional(),
           secret_required: z.boolean().optional(),
@@ -55,6 +56,7 @@ const clientSchema = z.strictObject({
   details: z.record(z.string(), z.string()).optional(),
   first_party: z.boolean().optional(),
   resource_server: z.boolean().optional(),
+  status: z.enum(CLIENT_STATUSES, `must be one of ${CLIENT_STATUSES.join(', ')}`).optional(),
   owner: z.string().regex(/^User\/[A-Za-z0-9._~-]{1,128}$/, 'must be a reference User/<id>').optional(),
   /** Reserved for dynamic client registration's own metadata (RFC 7591); not checked here. */
   registration: z.record(z.string(), z.unknown()).optional(),
@@ -103,6 +105,10 @@ export function validateClient(input: unknown, context: ClientInputContext): Cli
     const problem = redirectProblem(code.redirect_uri);
     if (problem) problems.add('auth.authorization_code.redirect_uri', problem);
   }
+  code?.redirect_uris?.forEach((uri, i) => {
+    const problem = redirectProblem(uri);
+    if (problem) problems.add(`auth.authorization_code.redirect_uris[${i}]`, problem);
+  });
   // A code-grant client without a redirect_uri is valid; the authorize endpoint refuses it until one is added.
   for (const [key, value] of Object.entries(body.details ?? {})) {
     if (/[-_](uri|url)$/i.test(key) && !isHttpUrl(value)) problems.add(`details.${key}`, 'must be an absolute http(s) URL');

@@ -36,6 +36,8 @@ export interface ListRequest {
   offset: number;
   /** Only the resources bound to this tenant (meta._tenant); absent: all. */
   tenant?: string;
+  /** Only the resources whose `owner` is this reference (`User/<id>`: a developer's Clients); absent: all. */
+  owner?: string;
 }
 
 export interface ListPage<T extends RegistryResource> {

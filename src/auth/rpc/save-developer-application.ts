@@ -1,7 +1,6 @@
-import { AdminError } from '../admin/admin-error.ts';
-import type { Client, ClientRepository, StoredClient } from '../clients/client-repository.ts';
-import type { ClientSecrets } from '../clients/client-secret.ts';
-import { validateClient } from '../clients/validate-client.ts';
+import type { DETAIL_KEYS} from '../developer/application-input.ts';
+import { ApplicationError, type ApplicationField, type ApplicationInput } from '../developer/application-input.ts';
+import type { DeveloperApp, DeveloperApps } from '../developer/developer-apps.ts';
 import type { RpcCaller } from './rpc-caller.ts';
 import { RpcError } from './rpc-error.ts';
 
@@ -9,30 +8,17 @@ export const SAVE_DEVELOPER_APPLICATION = 'smartbox.portal.developer.rpc/save-de
 
 /** Param → where it goes. The seed's prose also names `application-name` and `launch-uri`; both are accepted. */
 const STRING_PARAMS = ['name', 'application-name', 'description', 'redirect-url', 'launch-url', 'launch-uri', 'logo-url', 'org-name', 'org-url', 'policy-url', 'tos-url'] as const;
-/** details keys, as the seed's provider Client spells `logo-uri`. */
-const DETAILS: Record<string, string> = { 'logo-url': 'logo-uri', 'org-name': 'org-name', 'org-url': 'org-uri', 'policy-url': 'policy-uri', 'tos-url': 'tos-uri' };
-
-export interface SaveApplicationDeps {
-  clients: ClientRepository;
-  newSecret: () => string;
-  /** The new Client's id, chosen before the write: its secret is encrypted for it. */
-  newId: () => string;
-  secrets: Pick<ClientSecrets, 'seal'>;
-  /**
-   * Production: a redirect URL over plain http only on loopback, as at RFC 7591 registration: developers are
-   * not operators.
-   */
-  strictRedirectUris: boolean;
-}
+/** The detail params and the application fields they fill. */
+const DETAIL_PARAMS = { 'logo-url': 'logoUrl', 'org-name': 'orgName', 'org-url': 'orgUrl', 'policy-url': 'policyUrl', 'tos-url': 'tosUrl' } as const satisfies Record<string, keyof typeof DETAIL_KEYS>;
 
 /**
- * Seed 000's developer-portal RPC: builds a patient-facing SMART app Client from the form's params
- * (confidential: a generated secret, `secret_required`; public: PKCE, no secret) and creates it under
- * a new UUID. Returns the stored Client without its secret: the root client reads it with
+ * Seed 000's developer-portal RPC: a patient-facing SMART app (confidential: a generated secret,
+ * `secret_required`; public: PKCE, no secret) saved through the same service as the developer portal's form,
+ * under a new UUID. Returns the stored Client without its secret: the root client reads it with
  * `GET /Client/{id}` (seed 000's "How to get Client secret"), the owning developer gets a new one by
  * rotating it.
  */
-export async function saveDeveloperApplication(params: unknown, caller: RpcCaller, deps: SaveApplicationDeps): Promise<Omit<StoredClient, 'secret'>> {
+export async function saveDeveloperApplication(params: unknown, caller: RpcCaller, apps: Pick<DeveloperApps, 'create'>): Promise<DeveloperApp> {
   if (!params || typeof params !== 'object' || Array.isArray(params)) throw new RpcError(422, 'params must be an object', { param: 'params' });
   const p = params as Record<string, unknown>;
   const unknownKeys = Object.keys(p).filter((k) => k !== 'confidentiality' && !(STRING_PARAMS as readonly string[]).includes(k));
@@ -51,50 +37,36 @@ export async function saveDeveloperApplication(params: unknown, caller: RpcCalle
   const redirect = text('redirect-url');
   if (!redirect) throw new RpcError(422, 'params.redirect-url is required', { param: 'redirect-url' });
   const launch = text('launch-url') ?? text('launch-uri');
+  const description = text('description');
 
-  const confidential = confidentiality === 'confidential';
-  const details: Record<string, string> = {};
-  for (const [param, key] of Object.entries(DETAILS)) {
-    const value = text(param);
-    if (value) details[key] = value;
-  }
-  const draft: Client = {
-    resourceType: 'Client',
-    type: 'patient-facing-smart-app',
-    active: true,
+  const input: ApplicationInput = {
     name,
-    ...(text('description') ? { description: text('description') } : {}),
-    grant_types: ['authorization_code'],
-    auth: {
-      authorization_code: {
-        redirect_uri: redirect,
-        refresh_token: true,
-        token_format: 'jwt',
-        secret_required: confidential,
-        pkce: !confidential,
-      },
-    },
-    ...(launch ? { smart: { launch_uri: launch } } : {}),
-    ...(Object.keys(details).length ? { details } : {}),
-    ...(caller.kind === 'user' ? { owner: `User/${caller.userId}` } : {}),
+    ...(description ? { description } : {}),
+    type: 'patient-facing-smart-app',
+    confidentiality,
+    redirectUris: [redirect],
+    ...(launch ? { launchUri: launch } : {}),
+    scopes: [],
   };
-  const id = deps.newId();
-  let client: Client;
+  for (const [param, field] of Object.entries(DETAIL_PARAMS)) {
+    const value = text(param);
+    if (value) input[field] = value;
+  }
   try {
-    client = validateClient(draft, { id, newSecret: deps.newSecret, secrets: deps.secrets, strictRedirectUris: deps.strictRedirectUris });
+    const { app } = await apps.create(caller.kind === 'user' ? { owner: `User/${caller.userId}` } : { operator: true }, input);
+    return app;
   } catch (err) {
-    if (err instanceof AdminError) throw new RpcError(422, err.message, { param: paramOf(err), issue: err.issues });
+    if (err instanceof ApplicationError) {
+      const [field, message] = Object.entries(err.problems)[0] ?? ['name', err.message];
+      throw new RpcError(422, `params.${paramOf(field as ApplicationField)}: ${message}`, { param: paramOf(field as ApplicationField) });
+    }
     throw err;
   }
-  const { secret: _secret, ...saved } = (await deps.clients.put({ ...client, id })).resource;
-  return saved;
 }
 
-/** The form param behind a Client field, so the error names what the caller sent. */
-function paramOf(err: AdminError): string | undefined {
-  const expression = err.issues[0]?.expression?.[0] ?? '';
-  if (expression.endsWith('redirect_uri')) return 'redirect-url';
-  if (expression.endsWith('launch_uri')) return 'launch-url';
-  const detail = /details\.(.+)$/.exec(expression)?.[1];
-  return detail ? Object.entries(DETAILS).find(([, key]) => key === detail)?.[0] : undefined;
+/** The param behind an application field, so the error names what the caller sent. */
+function paramOf(field: ApplicationField): string {
+  if (field === 'redirectUris') return 'redirect-url';
+  if (field === 'launchUri') return 'launch-url';
+  return Object.entries(DETAIL_PARAMS).find(([, f]) => f === field)?.[0] ?? field;
 }

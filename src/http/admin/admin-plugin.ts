@@ -72,14 +72,14 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
     });
 
     app.put(`/${kind}/:id`, async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-      await authorize(request, kind, 'update');
-      const { resource, created } = await admin.put(kind, request.params.id, body(request));
+      const caller = await authorize(request, kind, 'update');
+      const { resource, created } = await admin.put(kind, request.params.id, body(request), caller);
       return send(request, reply, created ? 201 : 200, resource);
     });
 
     app.post(`/${kind}`, async (request, reply) => {
-      await authorize(request, kind, 'create');
-      const resource = await admin.create(kind, body(request));
+      const caller = await authorize(request, kind, 'create');
+      const resource = await admin.create(kind, body(request), caller);
       reply.header('location', `${options.baseUrl}/${kind}/${String(resource.id)}`);
       return send(request, reply, 201, resource);
     });

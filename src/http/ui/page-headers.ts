@@ -3,7 +3,7 @@ import { imageOriginsOf } from './page-site-of.ts';
 
 /**
  * Headers for every HTML page of the authorization server (RFC 9700 §4.16 clickjacking; RFC 6819 §4.4.1.9).
- * No script may run (`default-src 'none'`), styles only from our stylesheet. `form-action` is left out on
+ * No inline script may run (`script-src 'self'`: our script files only), styles only from our stylesheet. `form-action` is left out on
  * purpose: browsers apply it to the redirect that follows a form POST, and the consent form's answer is a
  * redirect to the app's own redirect_uri.
  */
@@ -11,6 +11,8 @@ export function pageSecurityHeaders(frameAncestors: readonly string[], imageOrig
   const embedding = frameAncestors.length > 0;
   const csp = [
     "default-src 'none'",
+    // Script files from our origin only (the copy buttons'); never inline script.
+    "script-src 'self'",
     "style-src 'self'",
     // A tenant's logo is an image of its own choosing, from its origin: that origin and no other.
     ["img-src 'self'", ...imageOrigins].join(' '),

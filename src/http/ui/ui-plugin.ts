@@ -7,6 +7,8 @@ import type { SessionService } from '../../auth/sessions/session-service.ts';
 import type { SignInRequest, SignInResult } from '../../auth/sessions/sign-in.ts';
 import { renderMessagePage } from '../../ui/message-page.ts';
 import { STYLESHEET, STYLESHEET_PATH } from '../../ui/stylesheet.ts';
+import { COPY_BUTTON_SCRIPT, COPY_BUTTON_SCRIPT_PATH } from '../../ui/copy-button-script.ts';
+import { portalRoutes, type PortalOptions } from './portal-routes.ts';
 import type { AuthorizeDeps } from '../../auth/authorize/authorize-step.ts';
 import { authorizeRoutes } from './authorize-routes.ts';
 import type { AuthorizedApps } from '../../auth/grants/authorized-apps.ts';
@@ -44,10 +46,12 @@ export interface UiPluginOptions {
   sandbox?: boolean;
   /** What the landing page (`GET /`) says; without it, / is not served. */
   landing?: () => Promise<LandingModel>;
+  /** The developer portal (/portal); without it, not served. */
+  portal?: PortalOptions;
 }
 
 /** Where the pages live (the other paths under /auth are the OAuth endpoints'). */
-export const PAGE_PATHS = [ENDPOINTS.login.path, ENDPOINTS.logout.path, ENDPOINTS.authorization.path, APPS_PAGE_PATH, ENDPOINTS.assets.path] as const;
+export const PAGE_PATHS = [ENDPOINTS.login.path, ENDPOINTS.logout.path, ENDPOINTS.authorization.path, APPS_PAGE_PATH, ENDPOINTS.assets.path, ENDPOINTS.portal.path] as const;
 
 /** The server-rendered pages (sign-in, sign-out; consent next): HTML, CSRF-protected forms, strict page headers. */
 export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): Promise<void> {
@@ -66,6 +70,7 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
   app.addHook('onRequest', refuseForbiddenText(refusedRequest));
 
   app.get(STYLESHEET_PATH, async (_request, reply) => reply.type('text/css; charset=utf-8').send(STYLESHEET));
+  app.get(COPY_BUTTON_SCRIPT_PATH, async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(COPY_BUTTON_SCRIPT));
   app.get(BRAND_STYLESHEET_PATH, async (request, reply) => {
     const color = siteOf(request).brand?.color;
     if (!color) return reply.code(404).type('text/css; charset=utf-8').send('');
@@ -75,6 +80,7 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
   loginRoutes(app, options);
   if (options.authorize) authorizeRoutes(app, options, options.authorize);
   if (options.apps) appsRoutes(app, options, options.apps);
+  if (options.portal) portalRoutes(app, options, options.portal);
 }
 
 /** The pages' error renderer: an HTML message page, "Request refused" for any 4xx (the page headers are the caller's). */

@@ -142,18 +142,17 @@ export function createRegistryStore<T extends RegistryResource>(
       return rows.length > 0;
     },
 
-    async list({ count, offset, tenant }: ListRequest): Promise<ListPage<T>> {
-      const [rows, totals] = await Promise.all(
-        tenant === undefined
-          ? [
-              sql.query<ContentRow>(`SELECT content::text AS content FROM ${table} ORDER BY id LIMIT $1 OFFSET $2`, [count, offset]),
-              sql.query<{ total: string | number }>(`SELECT count(*) AS total FROM ${table}`),
-            ]
-          : [
-              sql.query<ContentRow>(`SELECT content::text AS content FROM ${table} WHERE tenant = $3 ORDER BY id LIMIT $1 OFFSET $2`, [count, offset, tenant]),
-              sql.query<{ total: string | number }>(`SELECT count(*) AS total FROM ${table} WHERE tenant = $1`, [tenant]),
-            ],
-      );
+    async list({ count, offset, tenant, owner }: ListRequest): Promise<ListPage<T>> {
+      // Each filter is a bound parameter; only their fixed SQL text is joined.
+      const filters: string[] = [];
+      const values: unknown[] = [];
+      if (tenant !== undefined) filters.push(`tenant = $${values.push(tenant)}`);
+      if (owner !== undefined) filters.push(`content->>'owner' = $${values.push(owner)}`);
+      const where = filters.length ? ` WHERE ${filters.join(' AND ')}` : '';
+      const [rows, totals] = await Promise.all([
+        sql.query<ContentRow>(`SELECT content::text AS content FROM ${table}${where} ORDER BY id LIMIT $${values.length + 1} OFFSET $${values.length + 2}`, [...values, count, offset]),
+        sql.query<{ total: string | number }>(`SELECT count(*) AS total FROM ${table}${where}`, values),
+      ]);
       return { resources: rows.map((r) => toStored<T>(r.content)), total: Number(totals[0]?.total ?? 0) };
     },
   };

@@ -6,7 +6,7 @@ import { redirectUriMatches } from '../redirect-uris.ts';
 /** The client's registered redirect URIs: its Client's own, and those of a dynamic registration. */
 export function registeredRedirectUris(client: Client): string[] {
   const own = client.auth?.authorization_code?.redirect_uri;
-  return [...(own ? [own] : []), ...(registrationOf(client)?.redirect_uris ?? [])];
+  return [...(own ? [own] : []), ...(client.auth?.authorization_code?.redirect_uris ?? []), ...(registrationOf(client)?.redirect_uris ?? [])];
 }
 
 /**

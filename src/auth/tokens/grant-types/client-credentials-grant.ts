@@ -1,3 +1,4 @@
+import { isApproved } from '../../clients/client-repository.ts';
 import { accessTokenLifetime } from '../../clients/token-lifetime.ts';
 import type { Grant } from '../../grants/grant.ts';
 import { formatScopes, intersectScopes, parseScopes, scopeSyntaxProblem } from '../../scopes/index.ts';
@@ -17,6 +18,8 @@ export const clientCredentialsGrant: GrantHandler = {
   async handle(form, { client, method, pendingJti }, deps) {
     if (method === 'none') throw unauthorizedClient('client_credentials needs a confidential client (RFC 6749 §4.4)');
     if (!(client.grant_types ?? []).includes('client_credentials')) throw unauthorizedClient('this client is not registered for the client_credentials grant');
+    // A developer's app gets no token on its own until the operator approves it (its owner is no user here).
+    if (!isApproved(client)) throw unauthorizedClient('this app is not approved yet: it gets tokens once the server operator approves it');
     const asked = form.scope;
     if (asked === undefined || asked.trim() === '') throw invalidRequest('scope is required (SMART Backend Services)');
     const problem = scopeSyntaxProblem(asked);
