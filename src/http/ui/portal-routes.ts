@@ -21,6 +21,7 @@ import { displayName } from './login-routes.ts';
 import { siteOf } from './page-site-of.ts';
 import { readCurrentSession } from './session-cookie.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
+import { scopeLine } from './scope-lines.ts';
 
 /** What the developer portal runs on. */
 export interface PortalOptions {
@@ -43,9 +44,9 @@ const TYPE_LABELS: Record<ApplicationType, string> = {
 };
 
 const SCOPE_GROUPS: readonly ScopeGroup[] = [
-  { legend: 'Scopes for a patient-facing app', hint: 'Patient-facing SMART apps.', scopes: scopesFor('patient-facing-smart-app') },
-  { legend: 'Further scopes for a provider-facing app', hint: 'Provider-facing SMART apps only.', scopes: scopesFor('provider-facing-smart-app').filter((s) => !scopesFor('patient-facing-smart-app').includes(s)) },
-  { legend: 'Scopes for a backend service', hint: 'Backend services only.', scopes: scopesFor('bulk-api-client') },
+  { legend: 'Scopes for a patient-facing app', hint: 'Patient-facing SMART apps.', scopes: scopesFor('patient-facing-smart-app').map((scope) => scopeLine(scope)) },
+  { legend: 'Further scopes for a provider-facing app', hint: 'Provider-facing SMART apps only.', scopes: scopesFor('provider-facing-smart-app').filter((s) => !scopesFor('patient-facing-smart-app').includes(s)).map((scope) => scopeLine(scope, 'patient')) },
+  { legend: 'Scopes for a backend service', hint: 'Backend services only.', scopes: scopesFor('bulk-api-client').map((scope) => scopeLine(scope)) },
 ];
 
 const EMPTY_FORM: AppFormValues = {

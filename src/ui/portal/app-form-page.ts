@@ -3,6 +3,7 @@ import { layout } from '../layout.ts';
 import { pagePath, type PageSite } from '../page-site.ts';
 import { fieldError, invalidAttributes } from './form-fields.ts';
 import { appPath, PORTAL_PATHS } from './portal-paths.ts';
+import { scopeText, type ScopeLine } from '../scope-line.ts';
 
 /** The form's fields as typed (text), so that a refused form comes back as it was sent. */
 export interface AppFormValues {
@@ -29,7 +30,8 @@ export interface ScopeGroup {
   legend: string;
   /** Which app types it is for, as the hint says. */
   hint: string;
-  scopes: readonly string[];
+  /** Each scope with what it lets the app do, as consent will tell the user. */
+  scopes: readonly ScopeLine[];
 }
 
 export interface AppFormPageModel {
@@ -115,6 +117,6 @@ function scopeGroup(group: ScopeGroup, index: number, checked: readonly string[]
   return html`<fieldset${index === 0 ? html` id="scopes"` : ''} aria-describedby="scopes-hint-${index}">
 <legend class="legend">${group.legend}</legend>
 <p class="field-hint" id="scopes-hint-${index}">${group.hint}</p>
-${group.scopes.map((scope) => html`<label class="scope"><input type="checkbox" name="scope" value="${scope}"${checked.includes(scope) ? html` checked` : ''}> <code>${scope}</code></label>`)}
+${group.scopes.map((line) => html`<label class="scope"><input type="checkbox" name="scope" value="${line.scope}"${checked.includes(line.scope) ? html` checked` : ''}> ${scopeText(line)}</label>`)}
 </fieldset>`;
 }
