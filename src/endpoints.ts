@@ -80,6 +80,9 @@ export const ENDPOINTS = {
   // The S4S debug endpoints: they mint real tokens.
   debugToken: { path: '/oauth/debug/token', sandboxOnly: true },
   debugIntrospect: { path: '/oauth/debug/introspect', sandboxOnly: true },
+
+  // The built-in SMART app (static pages and the fhirclient browser build): the demo clients launch it.
+  sampleApp: { path: '/sample-app', sandboxOnly: true },
 } as const satisfies Record<string, Endpoint>;
 
 const ALL: readonly Endpoint[] = Object.values(ENDPOINTS);

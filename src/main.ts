@@ -125,6 +125,7 @@ function banner(config: Config, portico: Portico, database = portico.databaseInU
     if (client.note) lines.push(`    ${client.note}`);
   }
   if (portico.demoClients) lines.push(`  Debug tokens: POST ${config.baseUrl}${ENDPOINTS.debugToken.path}   GET ${config.baseUrl}${ENDPOINTS.debugIntrospect.path}?token=`);
+  if (config.mode === 'sandbox') lines.push(`  Sample app:  ${config.baseUrl}${ENDPOINTS.sampleApp.path}/launch.html  (standalone launch; the demo apps' EHR launches open it too)`);
   return lines;
 }
 

@@ -19,6 +19,9 @@ export function landingModel(config: Config, tenant: { id: string; name: string 
     { label: 'OpenID configuration', href: `${issuer}${ENDPOINTS.openidConfiguration.path}`, description: 'OpenID Connect discovery' },
     { label: 'JWKS', href: `${issuer}${ENDPOINTS.jwks.path}`, description: "the keys this server's tokens are signed with" },
     ...(tenant ? [] : [{ label: 'Health', href: `${config.baseUrl}${ENDPOINTS.health.path}`, description: 'whether the server is up' }]),
+    ...(tenant || config.mode !== 'sandbox'
+      ? []
+      : [{ label: 'Sample app', href: `${config.baseUrl}${ENDPOINTS.sampleApp.path}/launch.html`, description: 'a SMART app built in: launch it standalone here, or from an EHR launch' }]),
   ];
   const users = (sandbox?.logins ?? [])
     .filter((login) => tenant === undefined || login.tenant === tenant.id)

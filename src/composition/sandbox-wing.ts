@@ -2,7 +2,8 @@ import type { Config } from '../config.ts';
 import { DEFAULT_TENANT, ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import type { ExtraSurface } from '../http/app.ts';
 import { createDemoKeyFile } from '../sandbox/auth/demo-backend-key.ts';
-import { seedDemoClients, type DemoClient } from '../sandbox/auth/demo-clients.ts';
+import { SAMPLE_APP_CLIENTS, seedDemoClients, type DemoClient } from '../sandbox/auth/demo-clients.ts';
+import { loadSampleAppFiles } from '../sandbox/http/sample-app-files.ts';
 import { seedDemoTenant } from '../sandbox/auth/demo-tenant.ts';
 import { seedSandboxUsers, type SandboxLogin } from '../sandbox/auth/sandbox-users.ts';
 import { DEMO_TENANT_SEED, SANDBOX_START_SEED, seedPopulation, type SeedProgress } from '../sandbox/fhir/seed-population.ts';
@@ -25,7 +26,7 @@ export interface SandboxWing {
   logins?: SandboxLogin[];
   /** Demo clients seeded at start (SEED=demo). */
   demoClients?: DemoClient[];
-  /** The open FHIR API and the debug token endpoints. */
+  /** The open FHIR API, the debug token endpoints and the sample app. */
   surfaces: ExtraSurface[];
   /** The same for a tenant: its FHIR data open, tokens of its issuer for its Clients and Users. */
   surfacesAt(tenant: TenantSandboxInputs): ExtraSurface[];
@@ -66,17 +67,20 @@ export async function buildSandboxWing(config: Config, { fhir, auth }: { fhir: F
   if (demo) await seedDemoTenant(auth.auth.tenants);
   const logins = demo ? [...(await seedSandboxUsers(auth.auth.users)), ...(await seedSandboxUsers(auth.auth.users, undefined, DEMO_TENANT_LOGINS))] : undefined;
   const demoClients = demo
-    ? await seedDemoClients({ clients: auth.auth.clients, policies: auth.auth.policies, secrets: auth.clientSecrets, backendKeyFile: createDemoKeyFile(config.dataDir) })
+    ? await seedDemoClients({ baseUrl: config.baseUrl, clients: auth.auth.clients, policies: auth.auth.policies, secrets: auth.clientSecrets, backendKeyFile: createDemoKeyFile(config.dataDir) })
     : undefined;
-  const surfacesAt = ({ tokens, clients, records, fhir: fhirDeps, issuer }: TenantSandboxInputs) =>
+  // Read at start, so that a missing fhirclient build stops a sandbox from starting rather than its first launch.
+  const sampleAppFiles = await loadSampleAppFiles({ baseUrl: config.baseUrl, fhirBaseUrl: config.fhirBaseUrl, clients: SAMPLE_APP_CLIENTS });
+  const surfacesAt = ({ tokens, clients, records, fhir: fhirDeps, issuer }: TenantSandboxInputs, withSampleApp = false) =>
     sandboxSurfaces({
       debugTokens: { ...tokens, clients, patientExists: records.patientExists, relatedPatient: records.relatedPatient, compartment: fhir.compartment },
       openFhir: { ...fhirDeps, settings: { ...fhirDeps.settings, baseUrl: `${issuer}${ENDPOINTS.openFhir.path}` } },
+      ...(withSampleApp ? { sampleApp: { files: sampleAppFiles, origin: new URL(config.baseUrl).origin } } : {}),
     });
   return {
     ...(logins ? { logins } : {}),
     ...(demoClients ? { demoClients } : {}),
-    surfaces: surfacesAt({ tokens: auth.tokens, clients: auth.here.clients, records: auth.records, fhir: fhir.fhir, issuer: config.baseUrl }),
-    surfacesAt,
+    surfaces: surfacesAt({ tokens: auth.tokens, clients: auth.here.clients, records: auth.records, fhir: fhir.fhir, issuer: config.baseUrl }, true),
+    surfacesAt: (tenant) => surfacesAt(tenant),
   };
 }

@@ -25,7 +25,7 @@ const OWN_FAMILY = 'Shaw';
 const OTHER_FAMILY = 'Garcia';
 const PATIENT = { email: 'patient@sandbox.portico.test', password: 'sandbox-patient-password' };
 const PRACTITIONER = { email: 'practitioner@sandbox.portico.test', password: 'sandbox-practitioner-password' };
-const DEMO_REDIRECT = 'http://localhost:3000/callback';
+const DEMO_REDIRECT = `${TEST_BASE_URL}/sample-app/`;
 const WIDE_REDIRECT = 'http://wide-app.example/redirect';
 const LAB = 'category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory';
 /** Everything a client may ask for, and more than any patient/ scope can do. */

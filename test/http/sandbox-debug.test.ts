@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fhirClient, ROOT_AUTHORIZATION, type FhirClient } from '../support/fhir-client.ts';
-import { drivers, startPortico, type TestPortico } from '../support/portico.ts';
+import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 import { browser, csrfTokenIn } from './login-support.ts';
 
 for (const driver of drivers) {
@@ -36,15 +36,15 @@ for (const driver of drivers) {
     it('seeds the demo clients at a sandbox start, idempotently', async () => {
       const pub = await portico.auth.clients.get('demo-public-app');
       assert.equal(pub?.auth?.authorization_code?.pkce, true);
-      assert.equal(pub?.auth?.authorization_code?.redirect_uri, 'http://localhost:3000/callback');
-      assert.equal(pub?.smart?.launch_uri, 'http://localhost:3000/launch');
+      assert.equal(pub?.auth?.authorization_code?.redirect_uri, `${TEST_BASE_URL}/sample-app/`);
+      assert.equal(pub?.smart?.launch_uri, `${TEST_BASE_URL}/sample-app/launch.html?client_id=demo-public-app`);
       const conf = await portico.auth.clients.get('demo-confidential-app');
       // Stored encrypted, like every secret (the next test authenticates with it).
       assert.match(String(conf?.secret), /^v1\.[0-9a-f]{8}\./);
       assert.doesNotMatch(String(conf?.secret), /demo-confidential-secret/);
       const backend = await portico.auth.clients.get('demo-backend-app');
       assert.deepEqual(backend?.grant_types, ['client_credentials']);
-      assert.deepEqual(portico.demoClients?.map((c) => c.id), ['demo-public-app', 'demo-confidential-app', 'demo-backend-app']);
+      assert.deepEqual(portico.demoClients?.map((c) => c.id), ['portico-sample-app', 'demo-public-app', 'demo-confidential-app', 'demo-backend-app']);
     });
 
     it("creates the demo tenant my-clinic, so seed 000's tenant-bound clients are accepted verbatim", async () => {
