@@ -4,13 +4,30 @@ import type { ClientSecrets } from '../clients/client-secret.ts';
 import { validateClient } from '../clients/validate-client.ts';
 import type { RpcCaller } from './rpc-caller.ts';
 import { RpcError } from './rpc-error.ts';
+import { parseRpcParams } from './rpc-params.ts';
+import { z } from 'zod';
 
 export const SAVE_DEVELOPER_APPLICATION = 'smartbox.portal.developer.rpc/save-developer-application';
 
 /** Param → where it goes. The seed's prose also names `application-name` and `launch-uri`; both are accepted. */
 const STRING_PARAMS = ['name', 'application-name', 'description', 'redirect-url', 'launch-url', 'launch-uri', 'logo-url', 'org-name', 'org-url', 'policy-url', 'tos-url'] as const;
+type StringParam = (typeof STRING_PARAMS)[number];
+const CONFIDENTIALITY = ['confidential', 'public'] as const;
+
+/** The method's params (seed 000's form), as it parses them; `confidentiality` also as `{ value: … }`. */
+export const saveDeveloperApplicationParams = z.strictObject(
+  {
+    ...Object.fromEntries(STRING_PARAMS.map((key) => [key, z.string(`params.${key} must be a string`).optional()])) as Record<StringParam, z.ZodOptional<z.ZodString>>,
+    confidentiality: z.union(
+      [z.enum(CONFIDENTIALITY), z.looseObject({ value: z.enum(CONFIDENTIALITY) })],
+      'params.confidentiality must be confidential or public (or { value: … })',
+    ),
+  },
+  'params must be an object',
+);
+
 /** details keys, as the seed's provider Client spells `logo-uri`. */
-const DETAILS: Record<string, string> = { 'logo-url': 'logo-uri', 'org-name': 'org-name', 'org-url': 'org-uri', 'policy-url': 'policy-uri', 'tos-url': 'tos-uri' };
+const DETAILS: Partial<Record<StringParam, string>> = { 'logo-url': 'logo-uri', 'org-name': 'org-name', 'org-url': 'org-uri', 'policy-url': 'policy-uri', 'tos-url': 'tos-uri' };
 
 export interface SaveApplicationDeps {
   clients: ClientRepository;
@@ -33,19 +50,9 @@ export interface SaveApplicationDeps {
  * rotating it.
  */
 export async function saveDeveloperApplication(params: unknown, caller: RpcCaller, deps: SaveApplicationDeps): Promise<Omit<StoredClient, 'secret'>> {
-  if (!params || typeof params !== 'object' || Array.isArray(params)) throw new RpcError(422, 'params must be an object', { param: 'params' });
-  const p = params as Record<string, unknown>;
-  const unknownKeys = Object.keys(p).filter((k) => k !== 'confidentiality' && !(STRING_PARAMS as readonly string[]).includes(k));
-  if (unknownKeys.length) throw new RpcError(422, `unknown param(s): ${unknownKeys.join(', ')}`, { param: unknownKeys[0] });
-  for (const key of STRING_PARAMS) {
-    if (p[key] !== undefined && typeof p[key] !== 'string') throw new RpcError(422, `params.${key} must be a string`, { param: key });
-  }
-  const text = (key: string) => (p[key] as string | undefined)?.trim() || undefined;
-
-  const confidentiality = typeof p.confidentiality === 'object' && p.confidentiality !== null ? (p.confidentiality as { value?: unknown }).value : p.confidentiality;
-  if (confidentiality !== 'confidential' && confidentiality !== 'public') {
-    throw new RpcError(422, 'params.confidentiality must be confidential or public (or { value: … })', { param: 'confidentiality' });
-  }
+  const p = parseRpcParams(saveDeveloperApplicationParams, params);
+  const text = (key: StringParam) => p[key]?.trim() || undefined;
+  const confidentiality = typeof p.confidentiality === 'string' ? p.confidentiality : p.confidentiality.value;
   const name = text('name') ?? text('application-name');
   if (!name) throw new RpcError(422, 'params.name is required', { param: 'name' });
   const redirect = text('redirect-url');
@@ -54,7 +61,7 @@ export async function saveDeveloperApplication(params: unknown, caller: RpcCalle
 
   const confidential = confidentiality === 'confidential';
   const details: Record<string, string> = {};
-  for (const [param, key] of Object.entries(DETAILS)) {
+  for (const [param, key] of Object.entries(DETAILS) as [StringParam, string][]) {
     const value = text(param);
     if (value) details[key] = value;
   }

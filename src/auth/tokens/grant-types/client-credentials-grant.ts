@@ -3,7 +3,8 @@ import type { Grant } from '../../grants/grant.ts';
 import { formatScopes, intersectScopes, parseScopes, scopeSyntaxProblem } from '../../scopes/index.ts';
 import type { GrantHandler } from '../grant-handler.ts';
 import { issueTokens } from '../issue-tokens.ts';
-import { invalidClient, invalidRequest, invalidScope, unauthorizedClient } from '../../oauth-error.ts';
+import { invalidClient, invalidScope, unauthorizedClient } from '../../oauth-error.ts';
+import { clientCredentialsRequestSchema, parseTokenRequest } from '../token-request-schemas.ts';
 import { DEFAULT_BACKEND_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
 
 /**
@@ -14,11 +15,11 @@ export const clientCredentialsGrant: GrantHandler = {
   grantType: 'client_credentials',
   // The assertion's jti, the grant and the token row: one statement, one durable commit.
   recordsAssertionJti: true,
+  requestSchema: clientCredentialsRequestSchema,
   async handle(form, { client, method, pendingJti }, deps) {
     if (method === 'none') throw unauthorizedClient('client_credentials needs a confidential client (RFC 6749 §4.4)');
     if (!(client.grant_types ?? []).includes('client_credentials')) throw unauthorizedClient('this client is not registered for the client_credentials grant');
-    const asked = form.scope;
-    if (asked === undefined || asked.trim() === '') throw invalidRequest('scope is required (SMART Backend Services)');
+    const asked = parseTokenRequest(clientCredentialsRequestSchema, form).scope;
     const problem = scopeSyntaxProblem(asked);
     if (problem) throw invalidScope(problem);
 
