@@ -77,6 +77,10 @@ export const ENDPOINTS = {
 
   rpc: { path: '/rpc' },
 
+  // The API documentation: a page, and the OpenAPI 3.1 document any origin may read (it holds nothing private).
+  docs: { path: '/docs' },
+  openApi: { path: '/docs/openapi.json', cors: true },
+
   // The S4S debug endpoints: they mint real tokens.
   debugToken: { path: '/oauth/debug/token', sandboxOnly: true },
   debugIntrospect: { path: '/oauth/debug/introspect', sandboxOnly: true },

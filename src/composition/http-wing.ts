@@ -15,6 +15,8 @@ import { buildTenantWing } from './tenant-wing.ts';
 import { landingModel } from './landing-model.ts';
 import { signUpDeveloper } from '../auth/developer/developer-signup.ts';
 import { ENDPOINTS } from '../endpoints.ts';
+import { docsModel } from './docs-model.ts';
+import { buildOpenApiDocument } from '../http/docs/openapi-document.ts';
 
 export interface HttpWingInputs {
   storage: StorageWing;
@@ -33,6 +35,7 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
   const fhirGate = createConcurrencyGate(maxConcurrent, maxQueue);
   const tenants = buildTenantWing(config, { storage, fhir, auth, bulk, fhirGate, ...(sandbox ? { sandbox } : {}) }, runtime);
   const root = landingModel(config, undefined, sandbox);
+  const scopes = discovery.smartConfiguration.scopes_supported as string[];
   const app = await buildApp({
     tenants,
     fhir: fhir.fhir,
@@ -68,7 +71,9 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
         registrationUrl: `${config.baseUrl}${ENDPOINTS.registration.path}`,
         sandbox: config.mode === 'sandbox',
       },
+      docs: docsModel(config, scopes, sandbox),
     },
+    docs: { openApi: JSON.stringify(buildOpenApiDocument({ baseUrl: config.baseUrl, scopes })) },
     discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },
     cors: { allowedOrigins: config.cors.allowedOrigins },
     // Overloaded when either pool refuses work; reachable when the pool kept free for OAuth answers at once.

@@ -18,6 +18,7 @@ export function landingModel(config: Config, tenant: { id: string; name: string 
     { label: 'SMART configuration', href: `${fhirBaseUrl}${ENDPOINTS.smartConfiguration.path}`, description: "the authorization server's endpoints and capabilities (SMART App Launch 2.2)" },
     { label: 'OpenID configuration', href: `${issuer}${ENDPOINTS.openidConfiguration.path}`, description: 'OpenID Connect discovery' },
     { label: 'JWKS', href: `${issuer}${ENDPOINTS.jwks.path}`, description: "the keys this server's tokens are signed with" },
+    ...(tenant ? [] : [{ label: 'API docs', href: `${config.baseUrl}${ENDPOINTS.docs.path}`, description: 'every endpoint with examples for this server, the scopes, and the OpenAPI 3.1 document' }]),
     ...(tenant ? [] : [{ label: 'Health', href: `${config.baseUrl}${ENDPOINTS.health.path}`, description: 'whether the server is up' }]),
     ...(tenant || config.mode !== 'sandbox'
       ? []

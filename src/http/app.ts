@@ -19,6 +19,7 @@ import { renderRpcError, rpcPlugin, type RpcPluginOptions } from './rpc/rpc-plug
 import { pageSecurityHeaders } from './ui/page-headers.ts';
 import { PAGE_PATHS, renderPageError, uiPlugin, type UiPluginOptions } from './ui/ui-plugin.ts';
 import { tokenPlugin, type TokenPluginOptions } from './token/token-plugin.ts';
+import { docsPlugin, type DocsPluginOptions } from './docs/docs-plugin.ts';
 import { dispatchToTenants, type TenantApps } from './tenant-app.ts';
 import { TENANT_ID } from '../auth/tenants/tenant.ts';
 
@@ -52,6 +53,8 @@ export interface AppOptions {
   trustProxy: boolean | readonly string[];
   maxBodyBytes: number;
   maxJsonDepth: number;
+  /** The OpenAPI document (absent: /docs/openapi.json is not served). */
+  docs?: DocsPluginOptions;
   /** The tenants' applications, served below /t/{tenant}; absent: /t/ is an ordinary (unserved) path. */
   tenants?: TenantApps;
 }
@@ -107,6 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(rpcPlugin, { ...options.rpc, maxJsonDepth: options.maxJsonDepth });
   await app.register(uiPlugin, options.ui);
   await app.register(tokenPlugin, { ...options.token, maxJsonDepth: options.maxJsonDepth });
+  if (options.docs) await app.register(docsPlugin, options.docs);
   for (const surface of options.extraSurfaces ?? []) await surface(app, { maxJsonDepth: options.maxJsonDepth, fhirGate: options.fhirGate });
   return app;
 }

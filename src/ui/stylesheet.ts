@@ -91,4 +91,12 @@ dd { margin: 0 0 .5rem; overflow-wrap: anywhere; }
 .button-link:hover { text-decoration: underline; }
 .actions { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0 .5rem; }
 .inline-form { display: inline; }
+/* API docs */
+.toc ol { padding-left: 1.5rem; }
+.toc li { margin: .2rem 0; }
+.example h3 { font-size: 1rem; margin: 1.25rem 0 .25rem; }
+.example pre { overflow-x: auto; max-width: 100%; margin: 0; padding: .75rem; border: 1px solid var(--line); border-radius: 6px; background: var(--surface); font-size: .85rem; line-height: 1.4; }
+.example .copy-button { margin-top: .5rem; padding: .25rem .75rem; font-size: .9rem; }
+ul.scope-list { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .25rem .75rem; }
+section { scroll-margin-top: 1rem; }
 `;

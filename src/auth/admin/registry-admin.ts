@@ -2,19 +2,22 @@ import type { AddressClass } from '../client-auth/jwks/address-class.ts';
 import { isPublicClient, needsSecret } from '../clients/client-kind.ts';
 import type { Client, ClientRepository, StoredClient } from '../clients/client-repository.ts';
 import type { ClientSecrets } from '../clients/client-secret.ts';
-import { validateClient } from '../clients/validate-client.ts';
+import { clientSchema, validateClient } from '../clients/validate-client.ts';
 import type { AccessPolicyRepository } from '../policies/access-policy.ts';
-import { validateAccessPolicy } from '../policies/validate-access-policy.ts';
+import { policySchema, validateAccessPolicy } from '../policies/validate-access-policy.ts';
 import { RegistryConflictError, type ListPage, type PutResult, type RegistryRepository, type RegistryResource, type Stored } from '../registry/registry-repository.ts';
 import { DEFAULT_TENANT, TENANT_ID, type TenantHoldings, type TenantRepository } from '../tenants/tenant.ts';
-import { validateTenant } from '../tenants/validate-tenant.ts';
+import { tenantSchema, validateTenant } from '../tenants/validate-tenant.ts';
 import { publicUser, type UserRepository } from '../users/user.ts';
-import { validateUser } from '../users/validate-user.ts';
+import { userSchema, validateUser } from '../users/validate-user.ts';
 import type { AdminCaller } from './admin-access.ts';
 import { AdminError, adminIssue, badRequest, notFound } from './admin-error.ts';
 
 export const ADMIN_KINDS = ['Client', 'User', 'AccessPolicy', 'Tenant'] as const;
 export type AdminKind = (typeof ADMIN_KINDS)[number];
+
+/** The schema each kind's body is parsed with (by its validator, below), as the OpenAPI document publishes it. */
+export const ADMIN_SCHEMAS = { Client: clientSchema, User: userSchema, AccessPolicy: policySchema, Tenant: tenantSchema } as const satisfies Record<AdminKind, unknown>;
 
 /** Ids the admin API accepts in URLs: FHIR's id characters plus `_` and `~`, as client_ids often have. */
 const ADMIN_ID = /^[A-Za-z0-9._~-]{1,128}$/;

@@ -16,7 +16,8 @@ const httpUrl = z.string().refine(isHttpUrl, 'must be an absolute http(s) URL');
 const seconds = z.number().int('must be a whole number of seconds').positive().max(MAX_SECONDS);
 const tokenFormat = z.literal('jwt', 'must be "jwt" (the only token format issued)');
 
-const clientSchema = z.strictObject({
+/** A Client as the admin API and the developer RPC parse it (before the rules validateClient adds). */
+export const clientSchema = z.strictObject({
   resourceType: z.literal('Client', 'must be "Client"').optional(),
   id: z.string().optional(),
   meta: z.looseObject({ _tenant: z.string().regex(TENANT_PATTERN, 'must be 1-64 letters, digits, ".", "_", "~" or "-"').optional() }).optional(),

@@ -10,7 +10,8 @@ const linkSchema = z.union([
   z.strictObject({ reference: z.string().regex(/^(Client|User|Operation)\/[^/\s]+$/, 'must be Client/<id>, User/<id> or Operation/<id>') }),
 ]);
 
-const policySchema = z.strictObject({
+/** An AccessPolicy as the admin API parses it. */
+export const policySchema = z.strictObject({
   resourceType: z.literal('AccessPolicy', 'must be "AccessPolicy"').optional(),
   id: z.string().optional(),
   meta: z.looseObject({}).optional(),

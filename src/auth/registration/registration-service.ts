@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { AdminError } from '../admin/admin-error.ts';
+import type { initialAccessTokenSchema } from './registration-response.ts';
 import type { AddressClass } from '../client-auth/jwks/address-class.ts';
 import type { Client, ClientRepository } from '../clients/client-repository.ts';
 import { clientSecretMatches, type ClientSecrets } from '../clients/client-secret.ts';
@@ -58,7 +60,7 @@ export interface ClientRegistration {
   update(clientId: string, accessToken: string | undefined, readBody: () => unknown): Promise<RegistrationResponse>;
   remove(clientId: string, accessToken: string | undefined): Promise<RegistrationResponse>;
   /** Issues an initial access token (RFC 7591 §3) to `issuedTo` (`root`, or `User/<id>`). */
-  issueInitialAccessToken(issuedTo: string): Promise<{ token: string; expires_at: number }>;
+  issueInitialAccessToken(issuedTo: string): Promise<z.infer<typeof initialAccessTokenSchema>>;
 }
 
 /** RFC 7592 §2.2: fields of the server's response an update must not send back. */

@@ -1,15 +1,32 @@
-import type { DETAIL_KEYS} from '../developer/application-input.ts';
+import { z } from 'zod';
+import type { DETAIL_KEYS } from '../developer/application-input.ts';
 import { ApplicationError, type ApplicationField, type ApplicationInput } from '../developer/application-input.ts';
 import type { DeveloperApp, DeveloperApps } from '../developer/developer-apps.ts';
 import type { RpcCaller } from './rpc-caller.ts';
 import { RpcError } from './rpc-error.ts';
+import { parseRpcParams } from './rpc-params.ts';
 
 export const SAVE_DEVELOPER_APPLICATION = 'smartbox.portal.developer.rpc/save-developer-application';
 
 /** Param → where it goes. The seed's prose also names `application-name` and `launch-uri`; both are accepted. */
 const STRING_PARAMS = ['name', 'application-name', 'description', 'redirect-url', 'launch-url', 'launch-uri', 'logo-url', 'org-name', 'org-url', 'policy-url', 'tos-url'] as const;
+type StringParam = (typeof STRING_PARAMS)[number];
+const CONFIDENTIALITY = ['confidential', 'public'] as const;
+
+/** The method's params (seed 000's form), as it parses them; `confidentiality` also as `{ value: … }`. */
+export const saveDeveloperApplicationParams = z.strictObject(
+  {
+    ...(Object.fromEntries(STRING_PARAMS.map((key) => [key, z.string(`params.${key} must be a string`).optional()])) as Record<StringParam, z.ZodOptional<z.ZodString>>),
+    confidentiality: z.union(
+      [z.enum(CONFIDENTIALITY), z.looseObject({ value: z.enum(CONFIDENTIALITY) })],
+      'params.confidentiality must be confidential or public (or { value: … })',
+    ),
+  },
+  'params must be an object',
+);
+
 /** The detail params and the application fields they fill. */
-const DETAIL_PARAMS = { 'logo-url': 'logoUrl', 'org-name': 'orgName', 'org-url': 'orgUrl', 'policy-url': 'policyUrl', 'tos-url': 'tosUrl' } as const satisfies Record<string, keyof typeof DETAIL_KEYS>;
+const DETAIL_PARAMS = { 'logo-url': 'logoUrl', 'org-name': 'orgName', 'org-url': 'orgUrl', 'policy-url': 'policyUrl', 'tos-url': 'tosUrl' } as const satisfies Partial<Record<StringParam, keyof typeof DETAIL_KEYS>>;
 
 /**
  * Seed 000's developer-portal RPC: a patient-facing SMART app (confidential: a generated secret,
@@ -19,19 +36,9 @@ const DETAIL_PARAMS = { 'logo-url': 'logoUrl', 'org-name': 'orgName', 'org-url':
  * rotating it.
  */
 export async function saveDeveloperApplication(params: unknown, caller: RpcCaller, apps: Pick<DeveloperApps, 'create'>): Promise<DeveloperApp> {
-  if (!params || typeof params !== 'object' || Array.isArray(params)) throw new RpcError(422, 'params must be an object', { param: 'params' });
-  const p = params as Record<string, unknown>;
-  const unknownKeys = Object.keys(p).filter((k) => k !== 'confidentiality' && !(STRING_PARAMS as readonly string[]).includes(k));
-  if (unknownKeys.length) throw new RpcError(422, `unknown param(s): ${unknownKeys.join(', ')}`, { param: unknownKeys[0] });
-  for (const key of STRING_PARAMS) {
-    if (p[key] !== undefined && typeof p[key] !== 'string') throw new RpcError(422, `params.${key} must be a string`, { param: key });
-  }
-  const text = (key: string) => (p[key] as string | undefined)?.trim() || undefined;
-
-  const confidentiality = typeof p.confidentiality === 'object' && p.confidentiality !== null ? (p.confidentiality as { value?: unknown }).value : p.confidentiality;
-  if (confidentiality !== 'confidential' && confidentiality !== 'public') {
-    throw new RpcError(422, 'params.confidentiality must be confidential or public (or { value: … })', { param: 'confidentiality' });
-  }
+  const p = parseRpcParams(saveDeveloperApplicationParams, params);
+  const text = (key: StringParam) => p[key]?.trim() || undefined;
+  const confidentiality = typeof p.confidentiality === 'string' ? p.confidentiality : p.confidentiality.value;
   const name = text('name') ?? text('application-name');
   if (!name) throw new RpcError(422, 'params.name is required', { param: 'name' });
   const redirect = text('redirect-url');
@@ -48,7 +55,7 @@ export async function saveDeveloperApplication(params: unknown, caller: RpcCalle
     ...(launch ? { launchUri: launch } : {}),
     scopes: [],
   };
-  for (const [param, field] of Object.entries(DETAIL_PARAMS)) {
+  for (const [param, field] of Object.entries(DETAIL_PARAMS) as [StringParam, (typeof DETAIL_PARAMS)[keyof typeof DETAIL_PARAMS]][]) {
     const value = text(param);
     if (value) input[field] = value;
   }

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { Problems } from '../registry/validation-error.ts';
 import { DEFAULT_TENANT, type Tenant } from './tenant.ts';
 
-const tenantSchema = z.strictObject({
+/** A Tenant as the admin API parses it. */
+export const tenantSchema = z.strictObject({
   resourceType: z.literal('Tenant', 'must be "Tenant"').optional(),
   id: z.string().optional(),
   meta: z.looseObject({}).optional(),

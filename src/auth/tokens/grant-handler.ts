@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { AuthenticatedClient } from '../client-auth/client-auth-method.ts';
 import type { GrantType, StoredClient } from '../clients/client-repository.ts';
 import { isPublicClient } from '../clients/client-kind.ts';
@@ -8,6 +9,8 @@ import type { TokenResponse } from './token-response.ts';
 /** One grant type of the token endpoint (RFC 6749 §4): the request's other fields, after client authentication. */
 export interface GrantHandler {
   grantType: GrantType;
+  /** The request's shape for this grant, as `handle` parses it (token-request-schemas.ts). */
+  requestSchema: z.ZodType;
   handle(form: Readonly<Record<string, string>>, caller: AuthenticatedClient, deps: TokenDeps): Promise<TokenResponse>;
   /** The handler records a client assertion's jti with its own write (caller.pendingJti), not before it. */
   recordsAssertionJti?: boolean;

@@ -6,6 +6,7 @@ import { absoluteFhirUser } from './id-token.ts';
 import type { TokenDeps } from './token-deps.ts';
 import { findActiveToken, type ActiveToken } from './token-lookup.ts';
 import type { TokenRequest } from './token-endpoint.ts';
+import { introspectionRequestSchema, parseTokenRequest } from './token-request-schemas.ts';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
@@ -47,9 +48,9 @@ function maySee(introspector: Introspector, token: ActiveToken): boolean {
 /** POST /auth/introspect (RFC 7662 §2.2): anything not active is exactly `{"active": false}` (Inferno checks that). */
 export async function introspect(request: TokenRequest, deps: TokenDeps): Promise<IntrospectionResponse> {
   const introspector = await authenticateIntrospector(request, deps);
-  const token = request.form.token;
+  const { token, token_type_hint: hint } = parseTokenRequest(introspectionRequestSchema, request.form);
   if (token === undefined || token === '') return { active: false };
-  const found = await findActiveToken(token, request.form.token_type_hint, deps);
+  const found = await findActiveToken(token, hint, deps);
   if (!found || !maySee(introspector, found)) return { active: false };
 
   if (found.kind === 'access_token') {

@@ -1,4 +1,5 @@
-import { invalidRequest, unauthorizedClient } from '../oauth-error.ts';
+import { unauthorizedClient } from '../oauth-error.ts';
+import { parseTokenRequest, revocationRequestSchema } from './token-request-schemas.ts';
 import type { TokenDeps } from './token-deps.ts';
 import { grantOfToken } from './token-lookup.ts';
 import type { TokenRequest } from './token-endpoint.ts';
@@ -13,8 +14,7 @@ export async function revoke(request: TokenRequest, deps: TokenDeps): Promise<vo
     ...(request.authorization !== undefined ? { authorization: request.authorization } : {}),
     form: request.form,
   });
-  const token = request.form.token;
-  if (token === undefined || token === '') throw invalidRequest('token is required');
+  const { token } = parseTokenRequest(revocationRequestSchema, request.form);
   const owner = await grantOfToken(token, deps);
   if (!owner) return;
   // §2.1: a client may revoke only tokens issued to it.

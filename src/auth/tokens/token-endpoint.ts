@@ -1,4 +1,5 @@
-import { invalidRequest, OAuthError } from '../oauth-error.ts';
+import { OAuthError } from '../oauth-error.ts';
+import { parseTokenRequest, tokenGrantTypeSchema } from './token-request-schemas.ts';
 import type { GrantHandler } from './grant-handler.ts';
 import { presentsClientCredentials } from '../client-auth/presents-credentials.ts';
 import { authorizationCodeGrant } from './grant-types/authorization-code-grant.ts';
@@ -22,8 +23,7 @@ export interface TokenRequest {
  * (before anything is consumed), then the grant runs. Throws OAuthError.
  */
 export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps): Promise<TokenResponse> {
-  const grantType = request.form.grant_type;
-  if (grantType === undefined || grantType === '') throw invalidRequest('grant_type is required');
+  const grantType = parseTokenRequest(tokenGrantTypeSchema, request.form).grant_type;
   const handler = GRANT_HANDLERS.get(grantType);
   if (!handler) {
     throw new OAuthError(400, 'unsupported_grant_type', `grant_type must be one of ${[...GRANT_HANDLERS.keys()].join(', ')}`);

@@ -6,7 +6,8 @@ import { ID_SOURCE } from '../../fhir/resource.ts';
 
 const FHIR_USER = new RegExp(`^(Patient|Practitioner|RelatedPerson|Person)/${ID_SOURCE}$`);
 
-const userSchema = z.strictObject({
+/** A User as the admin API parses it. */
+export const userSchema = z.strictObject({
   resourceType: z.literal('User', 'must be "User"').optional(),
   id: z.string().optional(),
   meta: z.looseObject({ _tenant: z.string().regex(/^[A-Za-z0-9._~-]{1,64}$/).optional() }).optional(),

@@ -20,6 +20,8 @@ import { refusedRequest } from './refused-request.ts';
 import { loginRoutes } from './login-routes.ts';
 import { landingRoutes } from './landing-routes.ts';
 import type { LandingModel } from '../../ui/landing-page.ts';
+import type { DocsModel } from '../../ui/docs-page.ts';
+import { docsRoutes } from './docs-routes.ts';
 import { pageHeadersHook } from './page-headers.ts';
 import { csrfCookieName, type SessionCookieSettings } from './session-cookie.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
@@ -48,10 +50,12 @@ export interface UiPluginOptions {
   landing?: () => Promise<LandingModel>;
   /** The developer portal (/portal); without it, not served. */
   portal?: PortalOptions;
+  /** What the API docs page (`GET /docs`) says; without it, /docs is not served. */
+  docs?: DocsModel;
 }
 
 /** Where the pages live (the other paths under /auth are the OAuth endpoints'). */
-export const PAGE_PATHS = [ENDPOINTS.login.path, ENDPOINTS.logout.path, ENDPOINTS.authorization.path, APPS_PAGE_PATH, ENDPOINTS.assets.path, ENDPOINTS.portal.path] as const;
+export const PAGE_PATHS = [ENDPOINTS.login.path, ENDPOINTS.logout.path, ENDPOINTS.authorization.path, APPS_PAGE_PATH, ENDPOINTS.assets.path, ENDPOINTS.portal.path, ENDPOINTS.docs.path] as const;
 
 /** The server-rendered pages (sign-in, sign-out; consent next): HTML, CSRF-protected forms, strict page headers. */
 export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): Promise<void> {
@@ -77,6 +81,7 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
     return reply.type('text/css; charset=utf-8').send(brandStylesheet(color));
   });
   if (options.landing) landingRoutes(app, options.landing);
+  if (options.docs) docsRoutes(app, options.docs);
   loginRoutes(app, options);
   if (options.authorize) authorizeRoutes(app, options, options.authorize);
   if (options.apps) appsRoutes(app, options, options.apps);

@@ -10,6 +10,8 @@ export interface DemoClient {
   id: string;
   kind: string;
   secret?: string;
+  /** Where an app's authorization responses go (its registered redirect URI). */
+  redirectUri?: string;
   /** The backend client's private JWK file, when this process has it (`portico assertion --key`). */
   privateKeyFile?: string;
   /** Why there is no key file here, when there is none. */
@@ -128,9 +130,14 @@ export async function seedDemoClients(deps: DemoClientDeps): Promise<DemoClient[
     return `redirect ${uris.redirect}, launch ${uris.launch}`;
   };
   return [
-    { id: SAMPLE_APP_ID, kind: `public, PKCE S256; the built-in sample app: ${launches(SAMPLE_APP_ID)}` },
-    { id: PUBLIC_ID, kind: `public, PKCE S256; launches the sample app: ${launches(PUBLIC_ID)}` },
-    { id: CONFIDENTIAL_ID, kind: `confidential (client_secret_basic/post); launches the sample app: ${launches(CONFIDENTIAL_ID)}`, secret: CONFIDENTIAL_SECRET },
+    { id: SAMPLE_APP_ID, kind: `public, PKCE S256; the built-in sample app: ${launches(SAMPLE_APP_ID)}`, redirectUri: sampleAppUris(deps.baseUrl, SAMPLE_APP_ID).redirect },
+    { id: PUBLIC_ID, kind: `public, PKCE S256; launches the sample app: ${launches(PUBLIC_ID)}`, redirectUri: sampleAppUris(deps.baseUrl, PUBLIC_ID).redirect },
+    {
+      id: CONFIDENTIAL_ID,
+      kind: `confidential (client_secret_basic/post); launches the sample app: ${launches(CONFIDENTIAL_ID)}`,
+      secret: CONFIDENTIAL_SECRET,
+      redirectUri: sampleAppUris(deps.baseUrl, CONFIDENTIAL_ID).redirect,
+    },
     { id: BACKEND_ID, kind: `backend (client_credentials, private_key_jwt ${DEMO_BACKEND_ALG}; system/*.rs)`, ...backendKey },
   ];
 }

@@ -7,7 +7,11 @@ import { issueTokens } from '../issue-tokens.ts';
 import { pkceProblem } from '../pkce.ts';
 import { redeemAtomically, type Redemption } from '../redemption.ts';
 import type { TokenDeps } from '../token-deps.ts';
-import { invalidGrant, invalidRequest, type OAuthError } from '../../oauth-error.ts';
+import { invalidGrant, type OAuthError } from '../../oauth-error.ts';
+import { authorizationCodeRequestSchema, parseTokenRequest } from '../token-request-schemas.ts';
+import type { z } from 'zod';
+
+type AuthorizationCodeRequest = z.output<typeof authorizationCodeRequestSchema>;
 import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
 import { epochSeconds } from '../../../shared/time.ts';
 
@@ -22,11 +26,11 @@ const UNKNOWN_CODE = 'the code is unknown or expired';
  */
 export const authorizationCodeGrant: GrantHandler = {
   grantType: 'authorization_code',
+  requestSchema: authorizationCodeRequestSchema,
   async handle(form, { client }, deps) {
     requireGrantType(client, 'authorization_code');
-    const code = form.code;
-    if (code === undefined || code === '') throw invalidRequest('code is required');
-    if (form.redirect_uri === undefined) throw invalidRequest('redirect_uri is required (RFC 6749 §4.1.3)');
+    const request = parseTokenRequest(authorizationCodeRequestSchema, form);
+    const code = request.code;
 
     return redeemAtomically(deps, async (issuance): Promise<Redemption> => {
       const { stores } = issuance;
@@ -36,7 +40,7 @@ export const authorizationCodeGrant: GrantHandler = {
       const { record } = used;
       // Another tenant's code is unknown here, as if it did not exist; spending it is the safe side of the mistake.
       if (grantTenant(record.grant) !== deps.tenant) return { refused: invalidGrant(UNKNOWN_CODE) };
-      const problem = redemptionProblem(client, record, form);
+      const problem = redemptionProblem(client, record, request);
       if (problem) return { refused: problem };
 
       // Stored only while its client and user are active and have not been deactivated since the code was issued.
@@ -62,7 +66,7 @@ export const authorizationCodeGrant: GrantHandler = {
 };
 
 /** Why a spent code is not this request's to redeem: another client's, another redirect_uri, or PKCE failing. */
-function redemptionProblem(client: StoredClient, record: AuthorizationCodeRecord, form: Readonly<Record<string, string>>): OAuthError | undefined {
+function redemptionProblem(client: StoredClient, record: AuthorizationCodeRecord, form: AuthorizationCodeRequest): OAuthError | undefined {
   if (record.grant.clientId !== client.id) return invalidGrant('the code was issued to another client');
   if (record.redirectUri !== form.redirect_uri) return invalidGrant('redirect_uri differs from the one of the authorization request');
   return pkceProblemOf(client, record.codeChallenge, form.code_verifier);

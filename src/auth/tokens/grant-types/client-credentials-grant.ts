@@ -4,7 +4,8 @@ import type { Grant } from '../../grants/grant.ts';
 import { formatScopes, intersectScopes, parseScopes, scopeSyntaxProblem } from '../../scopes/index.ts';
 import type { GrantHandler } from '../grant-handler.ts';
 import { issueTokens } from '../issue-tokens.ts';
-import { invalidClient, invalidRequest, invalidScope, unauthorizedClient } from '../../oauth-error.ts';
+import { invalidClient, invalidScope, unauthorizedClient } from '../../oauth-error.ts';
+import { clientCredentialsRequestSchema, parseTokenRequest } from '../token-request-schemas.ts';
 import { DEFAULT_BACKEND_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
 
 /**
@@ -15,13 +16,13 @@ export const clientCredentialsGrant: GrantHandler = {
   grantType: 'client_credentials',
   // The assertion's jti, the grant and the token row: one statement, one durable commit.
   recordsAssertionJti: true,
+  requestSchema: clientCredentialsRequestSchema,
   async handle(form, { client, method, pendingJti }, deps) {
     if (method === 'none') throw unauthorizedClient('client_credentials needs a confidential client (RFC 6749 §4.4)');
     if (!(client.grant_types ?? []).includes('client_credentials')) throw unauthorizedClient('this client is not registered for the client_credentials grant');
     // A developer's app gets no token on its own until the operator approves it (its owner is no user here).
     if (!isApproved(client)) throw unauthorizedClient('this app is not approved yet: it gets tokens once the server operator approves it');
-    const asked = form.scope;
-    if (asked === undefined || asked.trim() === '') throw invalidRequest('scope is required (SMART Backend Services)');
+    const asked = parseTokenRequest(clientCredentialsRequestSchema, form).scope;
     const problem = scopeSyntaxProblem(asked);
     if (problem) throw invalidScope(problem);
 

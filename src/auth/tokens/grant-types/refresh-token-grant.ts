@@ -6,7 +6,8 @@ import { mayRefresh, type GrantHandler } from '../grant-handler.ts';
 import { issueTokens } from '../issue-tokens.ts';
 import { redeemAtomically, type Redemption } from '../redemption.ts';
 import { sessionAllowsRefresh } from '../online-access.ts';
-import { invalidGrant, invalidRequest, invalidScope, unauthorizedClient } from '../../oauth-error.ts';
+import { invalidGrant, invalidScope, unauthorizedClient } from '../../oauth-error.ts';
+import { parseTokenRequest, refreshTokenRequestSchema } from '../token-request-schemas.ts';
 import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
 import { refreshLifetime } from './authorization-code-grant.ts';
 import { epochSeconds } from '../../../shared/time.ts';
@@ -18,13 +19,14 @@ import { epochSeconds } from '../../../shared/time.ts';
  */
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
+  requestSchema: refreshTokenRequestSchema,
   async clientOf(form, deps) {
     const token = form.refresh_token;
     return token ? (await refreshTokenHere(hashToken(token), deps))?.stored.grant.clientId : undefined;
   },
   async handle(form, { client }, deps) {
-    const token = form.refresh_token;
-    if (token === undefined || token === '') throw invalidRequest('refresh_token is required');
+    const request = parseTokenRequest(refreshTokenRequestSchema, form);
+    const token = request.refresh_token;
     const hash = hashToken(token);
     // Checked before spending, so that another client presenting a stolen token cannot burn it.
     const here = await refreshTokenHere(hash, deps);
@@ -40,7 +42,7 @@ export const refreshTokenGrant: GrantHandler = {
       throw invalidGrant('the sign-in session ended: this online_access refresh token no longer works (sign in again)');
     }
     const now = epochSeconds(deps.now());
-    const scope = found.rotated || found.expiresAt <= now ? undefined : accessTokenScope(found.scope, form.scope);
+    const scope = found.rotated || found.expiresAt <= now ? undefined : accessTokenScope(found.scope, request.scope);
 
     return redeemAtomically(deps, async (issuance): Promise<Redemption> => {
       const used = await issuance.stores.refreshTokens.rotate(hash, now);
