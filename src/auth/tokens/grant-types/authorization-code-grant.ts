@@ -10,6 +10,7 @@ import type { TokenDeps } from '../token-deps.ts';
 import { invalidGrant, invalidRequest, type OAuthError } from '../../oauth-error.ts';
 import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
 import { epochSeconds } from '../../../shared/time.ts';
+import { revokedAtIssue, simulatedCodeExchangeError } from '../simulated-token-errors.ts';
 
 const UNKNOWN_CODE = 'the code is unknown or expired';
 
@@ -28,7 +29,8 @@ export const authorizationCodeGrant: GrantHandler = {
     if (code === undefined || code === '') throw invalidRequest('code is required');
     if (form.redirect_uri === undefined) throw invalidRequest('redirect_uri is required (RFC 6749 §4.1.3)');
 
-    return redeemAtomically(deps, async (issuance): Promise<Redemption> => {
+    let redeemed: AuthorizationCodeRecord | undefined;
+    const issued = await redeemAtomically(deps, async (issuance): Promise<Redemption> => {
       const { stores } = issuance;
       const used = await stores.codes.consume(hashToken(code), epochSeconds(deps.now()));
       if (used === undefined) throw invalidGrant(UNKNOWN_CODE);
@@ -36,8 +38,9 @@ export const authorizationCodeGrant: GrantHandler = {
       const { record } = used;
       // Another tenant's code is unknown here, as if it did not exist; spending it is the safe side of the mistake.
       if (grantTenant(record.grant) !== deps.tenant) return { refused: invalidGrant(UNKNOWN_CODE) };
-      const problem = redemptionProblem(client, record, form);
+      const problem = redemptionProblem(client, record, form) ?? simulatedCodeExchangeError(record.grant);
       if (problem) return { refused: problem };
+      redeemed = record;
 
       // Stored only while its client and user are active and have not been deactivated since the code was issued.
       if (!(await stores.grants.save(record.grant, deps.now()))) {
@@ -58,6 +61,9 @@ export const authorizationCodeGrant: GrantHandler = {
       );
       return { issued };
     });
+    // A sandbox launch simulating a refused access token: its grant is revoked the moment its tokens exist.
+    if (redeemed && revokedAtIssue(redeemed.grant)) await deps.grants.revoke(redeemed.grant.id, deps.now());
+    return issued;
   },
 };
 
