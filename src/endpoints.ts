@@ -73,6 +73,11 @@ export const ENDPOINTS = {
 
   rpc: { path: '/rpc' },
 
+  // The EHR launcher: open in the sandbox, an administrator's in production (pages, same-origin only).
+  launcher: { path: '/launcher' },
+  launcherLaunch: { path: '/launcher/launch' },
+  launcherInspect: { path: '/launcher/inspect' },
+
   // The S4S debug endpoints: they mint real tokens.
   debugToken: { path: '/oauth/debug/token', sandboxOnly: true },
   debugIntrospect: { path: '/oauth/debug/introspect', sandboxOnly: true },

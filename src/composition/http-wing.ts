@@ -13,6 +13,7 @@ import type { Runtime } from './runtime.ts';
 import type { StorageWing } from './storage-wing.ts';
 import { buildTenantWing } from './tenant-wing.ts';
 import { landingModel } from './landing-model.ts';
+import { launcherPages } from './launcher-pages.ts';
 
 export interface HttpWingInputs {
   storage: StorageWing;
@@ -52,12 +53,15 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
       sessions: auth.sessions,
       signIn: auth.signIn,
       cookies: { secret: config.sessions.secret, secure: config.baseUrl.startsWith('https:') },
-      frameAncestors: config.frameAncestors,
+      // The sandbox's EHR frame (/launcher) shows its app's sign-in and consent, our own pages, inside it: our own
+      // origin may frame them there. Production keeps FRAME_ANCESTORS as configured (none by default).
+      frameAncestors: config.mode === 'sandbox' ? ["'self'", ...config.frameAncestors] : config.frameAncestors,
       origin: new URL(config.baseUrl).origin,
       authorize: auth.authorize,
       apps: auth.apps,
       sandbox: config.mode === 'sandbox',
       landing: async () => root,
+      launcher: launcherPages(config, auth, runtime),
     },
     discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },
     cors: { allowedOrigins: config.cors.allowedOrigins },

@@ -17,6 +17,9 @@ export function landingModel(config: Config, tenant: { id: string; name: string 
     { label: 'SMART configuration', href: `${fhirBaseUrl}${ENDPOINTS.smartConfiguration.path}`, description: "the authorization server's endpoints and capabilities (SMART App Launch 2.2)" },
     { label: 'OpenID configuration', href: `${issuer}${ENDPOINTS.openidConfiguration.path}`, description: 'OpenID Connect discovery' },
     { label: 'JWKS', href: `${issuer}${ENDPOINTS.jwks.path}`, description: "the keys this server's tokens are signed with" },
+    ...(tenant
+      ? []
+      : [{ label: 'EHR launcher', href: `${config.baseUrl}${ENDPOINTS.launcher.path}`, description: config.mode === 'sandbox' ? 'open an app as an EHR would, with simulated errors, and inspect its tokens' : 'administrators: open an app as an EHR would, and inspect tokens' }]),
     ...(tenant ? [] : [{ label: 'Health', href: `${config.baseUrl}${ENDPOINTS.health.path}`, description: 'whether the server is up' }]),
   ];
   const users = (sandbox?.logins ?? [])

@@ -10,7 +10,7 @@ import type { TokenRequest } from './token-endpoint.ts';
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
 /** Who is asking, and so which tokens they may see. */
-type Introspector = { kind: 'root' } | { kind: 'resource-server' } | { kind: 'client'; client: StoredClient };
+export type Introspector = { kind: 'root' } | { kind: 'resource-server' } | { kind: 'client'; client: StoredClient };
 
 /**
  * Who may introspect (RFC 7662 §2.1 "the endpoint MUST also require some form of authorization", §4
@@ -47,9 +47,13 @@ function maySee(introspector: Introspector, token: ActiveToken): boolean {
 /** POST /auth/introspect (RFC 7662 §2.2): anything not active is exactly `{"active": false}` (Inferno checks that). */
 export async function introspect(request: TokenRequest, deps: TokenDeps): Promise<IntrospectionResponse> {
   const introspector = await authenticateIntrospector(request, deps);
-  const token = request.form.token;
+  return introspectAs(introspector, request.form.token, request.form.token_type_hint, deps);
+}
+
+/** What introspection answers this (already authenticated) introspector of `token`: the endpoint's answer, and the token inspector's. */
+export async function introspectAs(introspector: Introspector, token: string | undefined, hint: string | undefined, deps: TokenDeps): Promise<IntrospectionResponse> {
   if (token === undefined || token === '') return { active: false };
-  const found = await findActiveToken(token, request.form.token_type_hint, deps);
+  const found = await findActiveToken(token, hint, deps);
   if (!found || !maySee(introspector, found)) return { active: false };
 
   if (found.kind === 'access_token') {
