@@ -39,6 +39,7 @@ ${model.encounter ? html`<span>Encounter ${model.encounter.label ? html`${model.
 <div class="ehr-user">Signed in: <strong>${model.user.name}</strong>${model.user.fhirUser ? html` <code>${model.user.fhirUser}</code>` : ''}</div>
 </section>
 <p class="ehr-actions"><a href="${model.url}" target="_blank" rel="noopener">Open ${model.appName} in a new tab</a> <a href="${model.launcherHref}">Back to the launcher</a> <a href="${model.inspectorHref}">Token inspector</a>${model.sim ? html` <span class="badge">Simulating ${model.sim}</span>` : ''}</p>
+<p class="muted">An app that refuses to be framed, or needs storage a browser denies to a framed site, works in a new tab.</p>
 <iframe class="ehr-app" src="${model.url}" title="${model.appName}"></iframe>`,
     model.site,
     'wide',

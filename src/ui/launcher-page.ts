@@ -103,7 +103,8 @@ ${options(model.users, values.user)}
 <p class="muted">${model.signInNote}</p>
 
 <fieldset${describedBy('patient', errors.patient)}>
-<legend>Patient <span class="muted">(an EHR provider launch; a patient launch is about the user's own record)</span></legend>
+<legend>Patient</legend>
+<p class="muted">For a practitioner's EHR launch; a patient's launch is about the user's own record.</p>
 ${fieldError('patient', errors.patient)}
 <label for="patient_q">Find a patient by name or id</label>
 <div class="search">
@@ -123,7 +124,8 @@ ${model.encounters === undefined ? html`<p class="muted">Choose a patient and Sh
 
 ${
   model.simulatedErrors
-    ? html`<label for="sim">Simulated error <span class="muted">(EHR launches; the real endpoints fail that way for this launch)</span></label>
+    ? html`<label for="sim">Simulated error</label>
+<p class="muted">EHR launches only: the real endpoints fail that way for this launch.</p>
 ${fieldError('sim', errors.sim)}
 <select id="sim" name="sim"${describedBy('sim', errors.sim)}>
 <option value="">None</option>

@@ -8,6 +8,7 @@ import {
   launchUrl,
   LAUNCH_TYPES,
   ownPatientOf,
+  userKind,
   type LauncherDeps,
   type LauncherForm,
   type LauncherUser,
@@ -99,7 +100,10 @@ export function launcherRoutes(app: FastifyInstance, options: UiPluginOptions, d
     const [apps, users] = await Promise.all([launcherApps(deps.launcher), usersFor(session)]);
     const patients = await patientChoices(values);
     const encounters = values.patient ? (await deps.directory.findEncounters(values.patient, LIST_SIZE)).map(encounterChoice) : undefined;
-    const filled: LauncherValues = { ...values, app: values.app || (apps[0]?.id ?? ''), launchType: values.launchType || 'ehr-provider', user: values.user || (users[0]?.id ?? '') };
+    const launchType = values.launchType || 'ehr-provider';
+    // The first user the launch type fits (a practitioner for a provider launch), until one is chosen.
+    const fitting = users.find((u) => userKind(u) === (launchType.endsWith('patient') ? 'patient' : 'provider')) ?? users[0];
+    const filled: LauncherValues = { ...values, app: values.app || (apps[0]?.id ?? ''), launchType, user: values.user || (fitting?.id ?? '') };
     return page(
       reply,
       status,
