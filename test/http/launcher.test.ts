@@ -61,6 +61,7 @@ for (const driver of drivers) {
         birthDate: '1970-02-03',
         identifier: [{ system: 'urn:mrn', value: 'MRN-4711' }],
       });
+      await putAdmin(app, '/fhir/Patient/test-pt-1', { resourceType: 'Patient', id: 'test-pt-1', name: [{ family: 'Own', given: ['Pat'] }] });
       await putAdmin(app, `/fhir/Patient/${OTHER_PATIENT}`, { resourceType: 'Patient', id: OTHER_PATIENT, name: [{ family: 'Other', given: ['Olga'] }] });
       await putAdmin(app, `/fhir/Encounter/${ENCOUNTER}`, { resourceType: 'Encounter', id: ENCOUNTER, status: 'finished', class: { code: 'AMB' }, subject: { reference: `Patient/${PATIENT}` } });
     });
@@ -137,6 +138,17 @@ for (const driver of drivers) {
       const res = await postLaunch(browser(app), { ...ehrProvider, sim: 'request_expired_token' });
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(decodeJwt(frameUrl(res.body).searchParams.get('launch')!).sim, 'request_expired_token');
+    });
+
+    it("a patient's EHR launch is about the patient user's own record", async () => {
+      const res = await postLaunch(browser(app), { app: CLIENT_ID, launch_type: 'ehr-patient', user: 'sandbox-patient' });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.match(res.body, /Pat Own/);
+      const claims = decodeJwt(frameUrl(res.body).searchParams.get('launch')!);
+      assert.deepEqual({ user: claims.user, ctx: claims.ctx }, { user: 'sandbox-patient', ctx: { patient: 'test-pt-1' } });
+      const other = await postLaunch(browser(app), { app: CLIENT_ID, launch_type: 'ehr-patient', user: 'sandbox-patient', patient: PATIENT });
+      assert.equal(other.statusCode, 400);
+      assert.match(other.body, /id="patient-error"/);
     });
 
     it('a standalone launch opens the launch URI with iss only', async () => {
