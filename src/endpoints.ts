@@ -80,6 +80,10 @@ export const ENDPOINTS = {
   // The API documentation: a page, and the OpenAPI 3.1 document any origin may read (it holds nothing private).
   docs: { path: '/docs' },
   openApi: { path: '/docs/openapi.json', cors: true },
+  // The EHR launcher: open in the sandbox, an administrator's in production (pages, same-origin only).
+  launcher: { path: '/launcher' },
+  launcherLaunch: { path: '/launcher/launch' },
+  launcherInspect: { path: '/launcher/inspect' },
 
   // The S4S debug endpoints: they mint real tokens.
   debugToken: { path: '/oauth/debug/token', sandboxOnly: true },

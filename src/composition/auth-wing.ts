@@ -148,6 +148,7 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
       directory: tenantRecords.directory,
       compartment: fhir.compartment,
       verifyLaunch: (launch, clientId) => verifyLaunchToken(launch, clientId, { signingKeys, issuer, now }),
+      ...(config.mode === 'sandbox' ? { simulatedErrors: true as const } : {}),
       // The client-assertion jti ledger, under a prefix no assertion jti is confused with.
       consumeLaunch: (clientId, jti, expiresAt) => issued.jtis.consume(clientId, `launch:${jti}`, expiresAt, now()),
     };

@@ -17,6 +17,7 @@ import { signUpDeveloper } from '../auth/developer/developer-signup.ts';
 import { ENDPOINTS } from '../endpoints.ts';
 import { docsModel } from './docs-model.ts';
 import { buildOpenApiDocument } from '../http/docs/openapi-document.ts';
+import { launcherPages } from './launcher-pages.ts';
 
 export interface HttpWingInputs {
   storage: StorageWing;
@@ -57,7 +58,9 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
       sessions: auth.sessions,
       signIn: auth.signIn,
       cookies: { secret: config.sessions.secret, secure: config.baseUrl.startsWith('https:') },
-      frameAncestors: config.frameAncestors,
+      // The sandbox's EHR frame (/launcher) shows its app's sign-in and consent, our own pages, inside it: our own
+      // origin may frame them there. Production keeps FRAME_ANCESTORS as configured (none by default).
+      frameAncestors: config.mode === 'sandbox' ? ["'self'", ...config.frameAncestors] : config.frameAncestors,
       origin: new URL(config.baseUrl).origin,
       authorize: auth.authorize,
       apps: auth.apps,
@@ -72,6 +75,7 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
         sandbox: config.mode === 'sandbox',
       },
       docs: docsModel(config, scopes, sandbox),
+      launcher: launcherPages(config, auth, runtime),
     },
     docs: { openApi: JSON.stringify(buildOpenApiDocument({ baseUrl: config.baseUrl, scopes })) },
     discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },

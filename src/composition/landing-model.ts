@@ -19,6 +19,9 @@ export function landingModel(config: Config, tenant: { id: string; name: string 
     { label: 'OpenID configuration', href: `${issuer}${ENDPOINTS.openidConfiguration.path}`, description: 'OpenID Connect discovery' },
     { label: 'JWKS', href: `${issuer}${ENDPOINTS.jwks.path}`, description: "the keys this server's tokens are signed with" },
     ...(tenant ? [] : [{ label: 'API docs', href: `${config.baseUrl}${ENDPOINTS.docs.path}`, description: 'every endpoint with examples for this server, the scopes, and the OpenAPI 3.1 document' }]),
+    ...(tenant
+      ? []
+      : [{ label: 'EHR launcher', href: `${config.baseUrl}${ENDPOINTS.launcher.path}`, description: config.mode === 'sandbox' ? 'open an app as an EHR would, with simulated errors, and inspect its tokens' : 'administrators: open an app as an EHR would, and inspect tokens' }]),
     ...(tenant ? [] : [{ label: 'Health', href: `${config.baseUrl}${ENDPOINTS.health.path}`, description: 'whether the server is up' }]),
     ...(tenant || config.mode !== 'sandbox'
       ? []

@@ -17,6 +17,8 @@ export interface PatientRecords {
   relatedPatient: RelatedPatientLookup;
   /** A patient's display name, when the record has one (the authorized-apps page). */
   patientName(id: string): Promise<string | undefined>;
+  /** What an EHR's patient banner shows of a live patient: name, birth date, its first identifier. */
+  patientBanner(id: string): Promise<{ name?: string; birthDate?: string; identifier?: string } | undefined>;
 }
 
 /**
@@ -38,6 +40,18 @@ export function buildPatientRecords(storage: StorageWing, fhir: FhirWing, { now 
     async patientName(id) {
       const found = await launchContext.read('Patient', id);
       return found && !found.deleted ? patientDisplayName(found.resource) : undefined;
+    },
+    async patientBanner(id) {
+      const found = await launchContext.read('Patient', id);
+      if (!found || found.deleted) return undefined;
+      const patient = found.resource as { birthDate?: unknown; identifier?: { system?: unknown; value?: unknown }[] };
+      const name = patientDisplayName(found.resource);
+      const identifier = patient.identifier?.find((i) => typeof i.value === 'string')?.value as string | undefined;
+      return {
+        ...(name !== undefined ? { name } : {}),
+        ...(typeof patient.birthDate === 'string' ? { birthDate: patient.birthDate } : {}),
+        ...(identifier !== undefined ? { identifier } : {}),
+      };
     },
   };
 }

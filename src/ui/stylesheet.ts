@@ -99,4 +99,15 @@ dd { margin: 0 0 .5rem; overflow-wrap: anywhere; }
 .example .copy-button { margin-top: .5rem; padding: .25rem .75rem; font-size: .9rem; }
 ul.scope-list { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .25rem .75rem; }
 section { scroll-margin-top: 1rem; }
+/* EHR launcher, EHR frame, token inspector */
+legend { font-weight: 600; margin-top: 1rem; }
+.ehr-banner { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; justify-content: space-between; border: 1px solid var(--line); border-left: 6px solid var(--accent); border-radius: 6px; padding: .5rem .75rem; background: var(--surface); }
+.ehr-patient { display: flex; flex-wrap: wrap; gap: .25rem 1rem; align-items: baseline; }
+.ehr-patient strong { font-size: 1.125rem; }
+.ehr-user code, .ehr-patient code { overflow-wrap: anywhere; }
+.ehr-actions { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; }
+/* The app gets most of the screen: the width of the page, and the height left under the banner. */
+iframe.ehr-app { display: block; box-sizing: border-box; width: 100%; height: 75vh; min-height: 24rem; border: 1px solid var(--line); border-radius: 6px; background: Canvas; }
+pre.json { overflow-x: auto; max-width: 100%; box-sizing: border-box; padding: .5rem .75rem; border: 1px solid var(--line); border-radius: 6px; background: var(--surface); font-size: .875rem; white-space: pre-wrap; overflow-wrap: anywhere; }
+textarea { font-family: ui-monospace, monospace; font-size: .875rem; overflow-wrap: anywhere; }
 `;

@@ -65,7 +65,7 @@ function assertErrorPage(res: LightMyRequestResponse) {
   assert.equal(res.statusCode, 400);
   assert.equal(res.headers.location, undefined);
   assert.match(String(res.headers['content-type']), /^text\/html/);
-  assert.equal(res.headers['x-frame-options'], 'DENY');
+  assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
 }
 
 for (const driver of drivers) {
@@ -216,7 +216,7 @@ for (const driver of drivers) {
       const codeVerifier = verifier();
       const params = authorizeParams({ code_challenge: challengeOf(codeVerifier), nonce: 'n-0S6_WzA2Mj' });
       const { page, res, offered } = await consent(b, params, 'allow');
-      assert.equal(page.headers['x-frame-options'], 'DENY');
+      assert.equal(page.headers['x-frame-options'], 'SAMEORIGIN');
       assert.deepEqual(offered, SCOPE.split(' '));
       assert.equal(res.statusCode, 303);
       const back = redirectParams(res);

@@ -58,8 +58,8 @@ for (const driver of drivers) {
       const page = await b.get('/auth/apps');
       assert.equal(page.statusCode, 200);
       assert.match(String(page.headers['content-type']), /^text\/html/);
-      assert.equal(page.headers['x-frame-options'], 'DENY');
-      assert.match(String(page.headers['content-security-policy']), /frame-ancestors 'none'/);
+      assert.equal(page.headers['x-frame-options'], 'SAMEORIGIN');
+      assert.match(String(page.headers['content-security-policy']), /frame-ancestors 'self'/);
       assert.equal(page.headers['cache-control'], 'no-store');
       assert.match(page.body, /Health &lt;Tracker&gt;/, 'the client name, escaped');
       assert.doesNotMatch(page.body, /<Tracker>/);

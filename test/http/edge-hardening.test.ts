@@ -301,7 +301,7 @@ for (const driver of drivers) {
           assert.match(String(res.headers['content-type']), /^text\/html/);
           assert.match(res.text, /Request refused/);
           assert.match(String(res.headers['content-security-policy']), /default-src 'none'/);
-          assert.equal(res.headers['x-frame-options'], 'DENY');
+          assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
           assert.equal(res.headers['cache-control'], 'no-store');
           assert.equal(echoes(res.text), false);
         }

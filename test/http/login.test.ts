@@ -13,9 +13,9 @@ const INCORRECT = 'The email or password is incorrect';
 function assertPageHeaders(res: LightMyRequestResponse) {
   const csp = String(res.headers['content-security-policy']);
   assert.match(csp, /default-src 'none'/);
-  assert.match(csp, /frame-ancestors 'none'/);
+  assert.match(csp, /frame-ancestors 'self'/);
   assert.doesNotMatch(csp, /unsafe-inline|script-src/);
-  assert.equal(res.headers['x-frame-options'], 'DENY');
+  assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
   assert.equal(res.headers['referrer-policy'], 'no-referrer');
   assert.equal(res.headers['x-content-type-options'], 'nosniff');
   assert.equal(res.headers['cache-control'], 'no-store');

@@ -6,6 +6,7 @@ import type { CurrentSession } from '../sessions/session-service.ts';
 import { errorRedirect, type AuthorizeErrorCode, type AuthorizeOutcome } from './authorize-outcome.ts';
 import type { AuthorizeParams } from './authorize-request.ts';
 import type { PatientDirectory } from './patient-directory.ts';
+import type { SimulatedError } from '../launch/simulated-error.ts';
 
 /** The user's answer on the consent page. */
 export interface ConsentDecision {
@@ -34,6 +35,8 @@ export interface LaunchContext {
   encounter?: string;
   fhirContext?: Grant['fhirContext'];
   user?: string;
+  /** The error the sandbox simulates for this launch (honoured only with AuthorizeDeps.simulatedErrors). */
+  sim?: SimulatedError;
   jti?: string;
   expiresAt?: Date;
 }
@@ -51,6 +54,11 @@ export interface AuthorizeDeps {
   resourceTypes?: ReadonlySet<string>;
   /** Verifies an EHR launch's `launch` parameter for this client; absent: EHR launch is refused. */
   verifyLaunch?: (launch: string, clientId: string) => Promise<LaunchContext>;
+  /**
+   * Sandbox mode: a launch's `sim` claim is honoured (simulated-error.ts). Absent (production), a launch carrying
+   * one is refused: a launch token the sandbox minted with a shared key must not change how production answers.
+   */
+  simulatedErrors?: true;
   /**
    * Records an EHR launch as used (its `jti`, until it expires): true the first time, false for a replay.
    * Absent: launches are not single-use.

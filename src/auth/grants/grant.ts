@@ -1,4 +1,5 @@
 import { DEFAULT_TENANT } from '../../endpoints.ts';
+import type { SimulatedError } from '../launch/simulated-error.ts';
 
 /**
  * The contract between the authorize endpoint (which creates grants and codes), the token
@@ -40,6 +41,11 @@ export interface Grant {
    * introspection shows the refresh token minted with them, as the S4S debug endpoint does. Sandbox data only.
    */
   debugMinted?: { refreshToken?: string };
+  /**
+   * The error an EHR launch asked the sandbox to simulate (src/auth/launch/simulated-error.ts), for the token
+   * endpoint and the FHIR API to produce for this grant's tokens (tokens/simulated-token-errors.ts). Sandbox only.
+   */
+  simulatedError?: SimulatedError;
 }
 
 /** The tenant a grant was made at. */

@@ -1,4 +1,5 @@
 import type { Grant } from '../grants/grant.ts';
+import type { SimulatedError } from './simulated-error.ts';
 
 /** What an EHR launch hands the app (SMART App Launch 2.2 §"Launch context"): the `ctx` claim of a launch token. */
 export interface LaunchTokenContext {
@@ -10,6 +11,8 @@ export interface LaunchTokenContext {
 /** What a verified launch token yields to the authorize step: its context plus the user it was made for. */
 export interface VerifiedLaunch extends LaunchTokenContext {
   user?: string;
+  /** The error the sandbox is to simulate for this launch; whether it is honoured is the authorize endpoint's decision. */
+  sim?: SimulatedError;
   /** The token's `jti` and expiry: a launch is used once (recorded when its code is issued). */
   jti?: string;
   expiresAt?: Date;

@@ -4,6 +4,7 @@ import { SIGNING_ALGS, type SigningAlg } from '../keys/signing-algorithms.ts';
 import { fhirContextProblem, type LaunchTokenContext, type VerifiedLaunch } from './launch-context.ts';
 import { LaunchError } from './launch-error.ts';
 import { epochSeconds } from '../../shared/time.ts';
+import { isSimulatedError, type SimulatedError } from './simulated-error.ts';
 
 /** Typed so no other JWT of ours (access token, id_token) passes as a launch token (RFC 8725 §3.11). */
 export const LAUNCH_TOKEN_TYP = 'launch+jwt';
@@ -17,6 +18,8 @@ export interface LaunchTokenInput extends LaunchTokenContext {
   client: string;
   /** The User the EHR launched for; the authorize step requires the signed-in user to be that one. */
   user?: string;
+  /** An error the sandbox's endpoints are to produce for this launch (simulated-error.ts); minted in sandbox mode only. */
+  sim?: SimulatedError;
 }
 
 export interface LaunchTokenSignerDeps {
@@ -43,7 +46,7 @@ export async function createLaunchToken(input: LaunchTokenInput, deps: LaunchTok
   };
   const iat = epochSeconds(deps.now());
   const key = await deps.signingKeys.signingKey(LAUNCH_TOKEN_ALG);
-  return new SignJWT({ client: input.client, ...(input.user !== undefined ? { user: input.user } : {}), ctx })
+  return new SignJWT({ client: input.client, ...(input.user !== undefined ? { user: input.user } : {}), ctx, ...(input.sim !== undefined ? { sim: input.sim } : {}) })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: LAUNCH_TOKEN_TYP })
     .setIssuer(deps.issuer)
     .setAudience(deps.issuer)
@@ -85,9 +88,11 @@ export async function verifyLaunchToken(token: string, clientId: string, deps: L
   }
   if (payload.client !== clientId) throw new LaunchError('the launch token was made for another application');
   if (payload.user !== undefined && (typeof payload.user !== 'string' || !payload.user)) throw new LaunchError('the launch token user claim is not a string');
+  if (payload.sim !== undefined && !isSimulatedError(payload.sim)) throw new LaunchError('the launch token sim claim names no simulated error');
   return {
     ...contextOf(payload.ctx),
     ...(payload.user !== undefined ? { user: payload.user } : {}),
+    ...(payload.sim !== undefined ? { sim: payload.sim } : {}),
     ...(typeof payload.jti === 'string' ? { jti: payload.jti } : {}),
     ...(typeof payload.exp === 'number' ? { expiresAt: new Date(payload.exp * 1000) } : {}),
   };

@@ -2,8 +2,8 @@ import { ID_PATTERN } from '../../fhir/resource.ts';
 import type { ClientRepository } from '../clients/client-repository.ts';
 import { fhirContextProblem, type LaunchTokenContext } from '../launch/launch-context.ts';
 import { staleLaunchContext, type LaunchRecords } from '../launch/launch-records.ts';
-import { buildLaunchUri } from '../launch/launch-uri.ts';
-import { createLaunchToken, type LaunchTokenSignerDeps } from '../launch/launch-token.ts';
+import { mintLaunch } from '../launch/mint-launch.ts';
+import type { LaunchTokenSignerDeps } from '../launch/launch-token.ts';
 import type { UserRepository } from '../users/user.ts';
 import { RpcError } from './rpc-error.ts';
 import { parseRpcParams } from './rpc-params.ts';
@@ -80,8 +80,8 @@ export async function getLaunchUri(params: unknown, deps: GetLaunchUriDeps): Pro
   if (stale === 'patient') throw new RpcError(422, `params.ctx.patient: no Patient ${ctx.patient}`, { param: 'ctx.patient' });
   if (stale === 'encounter') throw new RpcError(422, `params.ctx.encounter: no Encounter ${ctx.encounter} of Patient ${ctx.patient}`, { param: 'ctx.encounter' });
 
-  const launch = await createLaunchToken({ client: client.id, user: user.id, ...ctx }, deps);
-  return { uri: buildLaunchUri(launchUri, deps.fhirBaseUrl, launch), launch, iss: deps.fhirBaseUrl, 'launch-uri': launchUri };
+  const minted = await mintLaunch({ client: client.id, user: user.id, ...ctx }, launchUri, deps);
+  return { uri: minted.uri, launch: minted.launch, iss: minted.iss, 'launch-uri': minted.launchUri };
 }
 
 function issWrong(fhirBaseUrl: string): RpcError {

@@ -11,7 +11,7 @@ import { introspectionRequestSchema, parseTokenRequest } from './token-request-s
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
 /** Who is asking, and so which tokens they may see. */
-type Introspector = { kind: 'root' } | { kind: 'resource-server' } | { kind: 'client'; client: StoredClient };
+export type Introspector = { kind: 'root' } | { kind: 'resource-server' } | { kind: 'client'; client: StoredClient };
 
 /**
  * Who may introspect (RFC 7662 §2.1 "the endpoint MUST also require some form of authorization", §4
@@ -49,6 +49,11 @@ function maySee(introspector: Introspector, token: ActiveToken): boolean {
 export async function introspect(request: TokenRequest, deps: TokenDeps): Promise<IntrospectionResponse> {
   const introspector = await authenticateIntrospector(request, deps);
   const { token, token_type_hint: hint } = parseTokenRequest(introspectionRequestSchema, request.form);
+  return introspectAs(introspector, token, hint, deps);
+}
+
+/** What introspection answers this (already authenticated) introspector of `token`: the endpoint's answer, and the token inspector's. */
+export async function introspectAs(introspector: Introspector, token: string | undefined, hint: string | undefined, deps: TokenDeps): Promise<IntrospectionResponse> {
   if (token === undefined || token === '') return { active: false };
   const found = await findActiveToken(token, hint, deps);
   if (!found || !maySee(introspector, found)) return { active: false };

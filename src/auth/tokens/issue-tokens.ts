@@ -10,6 +10,7 @@ import type { IssuanceStores, TokenDeps } from './token-deps.ts';
 import type { TokenResponse } from './token-response.ts';
 import { releasesIdentity, userinfoMember } from './user-claims.ts';
 import { epochSeconds } from '../../shared/time.ts';
+import { accessTokenTimes, refreshTokenExpiry } from './simulated-token-errors.ts';
 
 export interface IssueRequest {
   grant: Grant;
@@ -65,8 +66,8 @@ export async function issuingKeys(keys: SigningKeys): Promise<TokenSigningKeys> 
 export async function issueTokens(request: IssueRequest, deps: TokenDeps, issuance: Issuance): Promise<TokenResponse> {
   const { grant, scope, lifetime } = request;
   const { stores, keys } = issuance;
-  const iat = epochSeconds(deps.now());
-  const exp = iat + lifetime;
+  const now = epochSeconds(deps.now());
+  const { iat, exp } = accessTokenTimes(grant, now, lifetime);
   const scopes = new Set(scope.split(' ').filter((s) => s !== ''));
   const claims: AccessTokenClaims = {
     iss: deps.issuer,
@@ -101,13 +102,13 @@ export async function issueTokens(request: IssueRequest, deps: TokenDeps, issuan
     await stores.refreshTokens.create(hashToken(refreshToken), {
       grantId: grant.id,
       scope: request.refreshScope ?? scope,
-      issuedAt: iat,
-      expiresAt: iat + request.refreshLifetime,
+      issuedAt: now,
+      expiresAt: refreshTokenExpiry(grant, now, request.refreshLifetime),
     });
   }
   const idToken =
     scopes.has('openid') && grant.userId !== undefined
-      ? await signIdToken({ grant, scopes, issuer: deps.issuer, fhirBaseUrl: deps.fhirBaseUrl, issuedAt: iat, expiresAt: exp }, keys)
+      ? await signIdToken({ grant, scopes, issuer: deps.issuer, fhirBaseUrl: deps.fhirBaseUrl, issuedAt: now, expiresAt: now + lifetime }, keys)
       : undefined;
 
   const user = releasesIdentity(grant, scopes) && grant.userId !== undefined ? await stores.users.get(grant.userId) : undefined;

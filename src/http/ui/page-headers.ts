@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { imageOriginsOf } from './page-site-of.ts';
+import { frameOriginsOf, imageOriginsOf } from './page-site-of.ts';
 
 /**
  * Headers for every HTML page of the authorization server (RFC 9700 §4.16 clickjacking; RFC 6819 §4.4.1.9).
@@ -7,8 +7,9 @@ import { imageOriginsOf } from './page-site-of.ts';
  * purpose: browsers apply it to the redirect that follows a form POST, and the consent form's answer is a
  * redirect to the app's own redirect_uri.
  */
-export function pageSecurityHeaders(frameAncestors: readonly string[], imageOrigins: readonly string[] = []): Record<string, string> {
+export function pageSecurityHeaders(frameAncestors: readonly string[], imageOrigins: readonly string[] = [], frameOrigins: readonly string[] = []): Record<string, string> {
   const embedding = frameAncestors.length > 0;
+  const sameOriginOnly = frameAncestors.length === 1 && frameAncestors[0] === "'self'";
   const csp = [
     "default-src 'none'",
     // Script files from our origin only (the copy buttons'); never inline script.
@@ -16,13 +17,16 @@ export function pageSecurityHeaders(frameAncestors: readonly string[], imageOrig
     "style-src 'self'",
     // A tenant's logo is an image of its own choosing, from its origin: that origin and no other.
     ["img-src 'self'", ...imageOrigins].join(' '),
+    // The EHR frame embeds its app, whose sign-in and consent are our own pages: that origin and ours, no other.
+    ...(frameOrigins.length > 0 ? [["frame-src 'self'", ...frameOrigins].join(' ')] : []),
     "base-uri 'none'",
     `frame-ancestors ${embedding ? frameAncestors.join(' ') : "'none'"}`,
   ].join('; ');
   return {
     'content-security-policy': csp,
     // X-Frame-Options cannot name origins; with an allow-list, CSP frame-ancestors alone decides (CSP3 §6.4.2).
-    ...(embedding ? {} : { 'x-frame-options': 'DENY' }),
+    // Our own origin alone it can say, for browsers without CSP (RFC 7034 §2.1).
+    ...(embedding ? (sameOriginOnly ? { 'x-frame-options': 'SAMEORIGIN' } : {}) : { 'x-frame-options': 'DENY' }),
     'referrer-policy': 'no-referrer',
     'x-content-type-options': 'nosniff',
     'cache-control': 'no-store',
@@ -35,7 +39,8 @@ export function pageHeadersHook(frameAncestors: readonly string[]) {
   const headers = pageSecurityHeaders(frameAncestors);
   return async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const origins = imageOriginsOf(request);
-    reply.headers(origins.length > 0 ? pageSecurityHeaders(frameAncestors, origins) : headers);
+    const frames = frameOriginsOf(request);
+    reply.headers(origins.length > 0 || frames.length > 0 ? pageSecurityHeaders(frameAncestors, origins, frames) : headers);
     return payload;
   };
 }

@@ -36,3 +36,18 @@ export function imageOriginsOf(request: FastifyRequest): string[] {
   const logo = siteOf(request).brand?.logo;
   return [...new Set([...(logo ? [new URL(logo).origin] : []), ...(imageOrigins.get(request) ?? [])])];
 }
+
+/** Origins a page may frame (the EHR frame's app); none unless allowed for this request. */
+const frameOrigins = new WeakMap<FastifyRequest, Set<string>>();
+
+/** Lets this page frame documents from this URL's origin (the page headers' CSP `frame-src` names it, with our own). */
+export function allowFrameOf(request: FastifyRequest, url: string): void {
+  const origins = frameOrigins.get(request) ?? new Set<string>();
+  origins.add(new URL(url).origin);
+  frameOrigins.set(request, origins);
+}
+
+/** The origins this page may frame beyond its own. */
+export function frameOriginsOf(request: FastifyRequest): string[] {
+  return [...(frameOrigins.get(request) ?? [])];
+}

@@ -27,6 +27,7 @@ import { csrfCookieName, type SessionCookieSettings } from './session-cookie.ts'
 import { ENDPOINTS } from '../../endpoints.ts';
 import { BRAND_STYLESHEET_PATH, brandStylesheet, type PageBrand } from '../../ui/page-site.ts';
 import { pageSiteHook, siteOf } from './page-site-of.ts';
+import { launcherRoutes, type LauncherPagesDeps } from './launcher-routes.ts';
 
 export interface UiPluginOptions {
   sessions: SessionService;
@@ -52,10 +53,12 @@ export interface UiPluginOptions {
   portal?: PortalOptions;
   /** What the API docs page (`GET /docs`) says; without it, /docs is not served. */
   docs?: DocsModel;
+  /** The EHR launcher and token inspector; without it, /launcher is not served. */
+  launcher?: LauncherPagesDeps;
 }
 
 /** Where the pages live (the other paths under /auth are the OAuth endpoints'). */
-export const PAGE_PATHS = [ENDPOINTS.login.path, ENDPOINTS.logout.path, ENDPOINTS.authorization.path, APPS_PAGE_PATH, ENDPOINTS.assets.path, ENDPOINTS.portal.path, ENDPOINTS.docs.path] as const;
+export const PAGE_PATHS = [ENDPOINTS.login.path, ENDPOINTS.logout.path, ENDPOINTS.authorization.path, APPS_PAGE_PATH, ENDPOINTS.assets.path, ENDPOINTS.portal.path, ENDPOINTS.docs.path, ENDPOINTS.launcher.path] as const;
 
 /** The server-rendered pages (sign-in, sign-out; consent next): HTML, CSRF-protected forms, strict page headers. */
 export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): Promise<void> {
@@ -86,6 +89,7 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
   if (options.authorize) authorizeRoutes(app, options, options.authorize);
   if (options.apps) appsRoutes(app, options, options.apps);
   if (options.portal) portalRoutes(app, options, options.portal);
+  if (options.launcher) launcherRoutes(app, options, options.launcher);
 }
 
 /** The pages' error renderer: an HTML message page, "Request refused" for any 4xx (the page headers are the caller's). */

@@ -1,6 +1,7 @@
 import type { AuthorizeStep } from '../authorize-step.ts';
 
-const unknownClient = {
+/** The answer to an unknown or disabled client (also what a launch simulating `auth_invalid_client_id` gets). */
+export const unknownClient = {
   kind: 'error-page',
   title: 'Unknown application',
   message: 'The application that sent you here is not registered with this server, or is disabled. Nothing was shared.',

@@ -20,12 +20,13 @@ export const checkRedirectUri: AuthorizeStep = {
     const client = established(state.client, 'client');
     const redirectUri = input.params.values.redirect_uri;
     if (redirectUri && registeredRedirectUris(client).some((registered) => redirectUriMatches(registered, redirectUri))) return { add: { redirectUri } };
-    return {
-      outcome: {
-        kind: 'error-page',
-        title: 'Invalid redirect address',
-        message: 'The application asked to be answered at an address it has not registered with this server. Nothing was shared.',
-      },
-    };
+    return { outcome: unregisteredRedirectUri };
   },
 };
+
+/** The answer to a redirect_uri not registered (also what a launch simulating `auth_invalid_redirect_uri` gets). */
+export const unregisteredRedirectUri = {
+  kind: 'error-page',
+  title: 'Invalid redirect address',
+  message: 'The application asked to be answered at an address it has not registered with this server. Nothing was shared.',
+} as const;

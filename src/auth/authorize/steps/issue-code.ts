@@ -37,6 +37,8 @@ export const issueCode: AuthorizeStep = {
       // The stored session's id hash: what identifies the session server-side.
       sessionId: session.idHash,
       tenant: deps.tenant,
+      // Only a launch the sandbox honoured (verify-launch) gets this far with one.
+      ...(launch?.sim !== undefined ? { simulatedError: launch.sim } : {}),
     };
     const code = deps.newCode();
     await deps.codes.create(hashToken(code), {

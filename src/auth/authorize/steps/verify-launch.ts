@@ -1,6 +1,8 @@
 import { LaunchError } from '../../launch/launch-error.ts';
 import { staleLaunchContext, type LaunchRecords } from '../../launch/launch-records.ts';
-import { established, refuse, type AuthorizeDeps, type AuthorizeStep, type LaunchContext } from '../authorize-step.ts';
+import { established, refuse, type AuthorizeDeps, type AuthorizeInput, type AuthorizeState, type AuthorizeStep, type LaunchContext, type StepResult } from '../authorize-step.ts';
+import { unknownClient } from './check-client.ts';
+import { unregisteredRedirectUri } from './check-redirect-uri.ts';
 
 /** The live record a launch's context is checked against, from the pickers' own lookups. */
 function launchRecords(deps: AuthorizeDeps): LaunchRecords | undefined {
@@ -37,6 +39,10 @@ export const verifyLaunch: AuthorizeStep = {
       if (err instanceof LaunchError) return refuse(input, state, 'invalid_request', err.message);
       throw err;
     }
+    if (launch.sim !== undefined) {
+      const simulated = simulatedAtAuthorize(input, state, deps, launch);
+      if (simulated) return simulated;
+    }
     if (launch.user === undefined) return refuse(input, state, 'invalid_request', 'this launch names no user; start the app again from the EHR');
     if (launch.patient !== undefined || launch.encounter !== undefined) {
       const records = launchRecords(deps);
@@ -47,3 +53,23 @@ export const verifyLaunch: AuthorizeStep = {
     return { add: { launch } };
   },
 };
+
+/**
+ * A launch simulating an error (sandbox mode only; refused elsewhere, fail closed). The authorize endpoint's own
+ * errors are answered here, the same answers its checks give for the real fault: an error page for an unknown
+ * client or redirect_uri (RFC 6749 §4.1.2.1: no redirect), `invalid_scope` back to the app. The others ride on the
+ * grant (issue-code) for the token endpoint and the FHIR API to act on.
+ */
+function simulatedAtAuthorize(input: AuthorizeInput, state: Readonly<AuthorizeState>, deps: AuthorizeDeps, launch: LaunchContext): StepResult {
+  if (!deps.simulatedErrors) return refuse(input, state, 'invalid_request', 'this launch asks for a simulated error, which only a sandbox server honours');
+  switch (launch.sim) {
+    case 'auth_invalid_client_id':
+      return { outcome: unknownClient };
+    case 'auth_invalid_redirect_uri':
+      return { outcome: unregisteredRedirectUri };
+    case 'auth_invalid_scope':
+      return refuse(input, state, 'invalid_scope', 'the requested scope is invalid, unknown, or malformed');
+    default:
+      return undefined;
+  }
+}

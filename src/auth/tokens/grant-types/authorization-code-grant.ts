@@ -14,6 +14,7 @@ import type { z } from 'zod';
 type AuthorizationCodeRequest = z.output<typeof authorizationCodeRequestSchema>;
 import { DEFAULT_USER_ACCESS_TOKEN_LIFETIME } from '../token-settings.ts';
 import { epochSeconds } from '../../../shared/time.ts';
+import { revokedAtIssue, simulatedCodeExchangeError } from '../simulated-token-errors.ts';
 
 const UNKNOWN_CODE = 'the code is unknown or expired';
 
@@ -32,7 +33,8 @@ export const authorizationCodeGrant: GrantHandler = {
     const request = parseTokenRequest(authorizationCodeRequestSchema, form);
     const code = request.code;
 
-    return redeemAtomically(deps, async (issuance): Promise<Redemption> => {
+    let redeemed: AuthorizationCodeRecord | undefined;
+    const issued = await redeemAtomically(deps, async (issuance): Promise<Redemption> => {
       const { stores } = issuance;
       const used = await stores.codes.consume(hashToken(code), epochSeconds(deps.now()));
       if (used === undefined) throw invalidGrant(UNKNOWN_CODE);
@@ -40,8 +42,9 @@ export const authorizationCodeGrant: GrantHandler = {
       const { record } = used;
       // Another tenant's code is unknown here, as if it did not exist; spending it is the safe side of the mistake.
       if (grantTenant(record.grant) !== deps.tenant) return { refused: invalidGrant(UNKNOWN_CODE) };
-      const problem = redemptionProblem(client, record, request);
+      const problem = redemptionProblem(client, record, request) ?? simulatedCodeExchangeError(record.grant);
       if (problem) return { refused: problem };
+      redeemed = record;
 
       // Stored only while its client and user are active and have not been deactivated since the code was issued.
       if (!(await stores.grants.save(record.grant, deps.now()))) {
@@ -62,6 +65,9 @@ export const authorizationCodeGrant: GrantHandler = {
       );
       return { issued };
     });
+    // A sandbox launch simulating a refused access token: its grant is revoked the moment its tokens exist.
+    if (redeemed && revokedAtIssue(redeemed.grant)) await deps.grants.revoke(redeemed.grant.id, deps.now());
+    return issued;
   },
 };
 
