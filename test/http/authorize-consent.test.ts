@@ -162,10 +162,10 @@ for (const driver of drivers) {
         // Categories narrow reading only.
         ...OBSERVATION_CATEGORIES.map((c) => ({ value: `patient/Observation.rs?category=${c}`, checked: false })),
       ]);
-      assert.match(page.body, /Read your lab results/);
-      assert.match(page.body, /Read your problem list/);
-      assert.match(page.body, /Read your social needs \(SDOH\) assessments/);
-      assert.match(page.body, /Read your clinical test results/);
+      assert.match(page.body, /Read this patient’s lab results/);
+      assert.match(page.body, /Read this patient’s problem list/);
+      assert.match(page.body, /Read this patient’s social needs \(SDOH\) assessments/);
+      assert.match(page.body, /Read this patient’s clinical test results/);
       assert.match(page.body, /Long-lived access/);
       assert.equal(page.headers['x-frame-options'], 'SAMEORIGIN');
       assert.match(String(page.headers['content-security-policy']), /frame-ancestors 'self'/);

@@ -232,11 +232,21 @@ for (const driver of drivers) {
       assert.deepEqual(comparable(portalClient), comparable(rpcClient));
     });
 
-    it('the page CSP allows script files from our origin, never inline script', async () => {
-      const res = await browser(portico.app, '203.0.113.20').get('/portal/signup');
-      const csp = String(res.headers['content-security-policy']);
+    it('a page with copy buttons may load script files from our origin, never inline script; other pages run no script', async () => {
+      const dev = await signedUpDeveloper(portico.app, 'csp@dev.example', '203.0.113.20');
+      const created = await registerApp(portico.app, dev, { name: 'Csp', type: 'patient-facing-smart-app', confidentiality: 'public', redirectUris: 'https://csp.example.org/cb' });
+      assert.ok(created.statusCode === 200 || created.statusCode === 201, created.body);
+      assert.match(created.body, /<script src="[^"]*copy-button\.js" defer>/);
+      const csp = String(created.headers['content-security-policy']);
       assert.match(csp, /script-src 'self'(;|$)/);
       assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+      // The sign-up page and the new-app form have no copy button: no script at all (default-src 'none').
+      for (const url of ['/portal/signup', '/portal/apps/new', '/auth/login']) {
+        const res = await dev.get(url);
+        assert.equal(res.statusCode, 200, url);
+        assert.doesNotMatch(String(res.headers['content-security-policy']), /script-src/, url);
+        assert.doesNotMatch(res.body, /<script/, url);
+      }
       const script = await portico.app.inject({ method: 'GET', url: '/auth/assets/copy-button.js' });
       assert.equal(script.statusCode, 200);
       assert.match(String(script.headers['content-type']), /^text\/javascript/);

@@ -1,19 +1,20 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { frameOriginsOf, imageOriginsOf } from './page-site-of.ts';
+import { frameOriginsOf, imageOriginsOf, ownScriptsAllowed } from './page-site-of.ts';
 
 /**
  * Headers for every HTML page of the authorization server (RFC 9700 §4.16 clickjacking; RFC 6819 §4.4.1.9).
- * No inline script may run (`script-src 'self'`: our script files only), styles only from our stylesheet. `form-action` is left out on
+ * No script may run (`default-src 'none'`) but, on the few pages that have copy buttons, our own script file (never
+ * inline script); styles only from our stylesheet. `form-action` is left out on
  * purpose: browsers apply it to the redirect that follows a form POST, and the consent form's answer is a
  * redirect to the app's own redirect_uri.
  */
-export function pageSecurityHeaders(frameAncestors: readonly string[], imageOrigins: readonly string[] = [], frameOrigins: readonly string[] = []): Record<string, string> {
+export function pageSecurityHeaders(frameAncestors: readonly string[], imageOrigins: readonly string[] = [], frameOrigins: readonly string[] = [], ownScripts = false): Record<string, string> {
   const embedding = frameAncestors.length > 0;
   const sameOriginOnly = frameAncestors.length === 1 && frameAncestors[0] === "'self'";
   const csp = [
     "default-src 'none'",
-    // Script files from our origin only (the copy buttons'); never inline script.
-    "script-src 'self'",
+    // Script files from our origin only (the copy buttons'), on the pages that have them; never inline script.
+    ...(ownScripts ? ["script-src 'self'"] : []),
     "style-src 'self'",
     // A tenant's logo is an image of its own choosing, from its origin: that origin and no other.
     ["img-src 'self'", ...imageOrigins].join(' '),
@@ -40,7 +41,8 @@ export function pageHeadersHook(frameAncestors: readonly string[]) {
   return async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const origins = imageOriginsOf(request);
     const frames = frameOriginsOf(request);
-    reply.headers(origins.length > 0 || frames.length > 0 ? pageSecurityHeaders(frameAncestors, origins, frames) : headers);
+    const scripts = ownScriptsAllowed(request);
+    reply.headers(origins.length > 0 || frames.length > 0 || scripts ? pageSecurityHeaders(frameAncestors, origins, frames, scripts) : headers);
     return payload;
   };
 }

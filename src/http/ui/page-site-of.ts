@@ -51,3 +51,16 @@ export function allowFrameOf(request: FastifyRequest, url: string): void {
 export function frameOriginsOf(request: FastifyRequest): string[] {
   return [...(frameOrigins.get(request) ?? [])];
 }
+
+/** Pages that load our own script file (the copy buttons'); every other page runs no script at all. */
+const scriptPages = new WeakSet<FastifyRequest>();
+
+/** Lets this page load script files from our origin (the page headers' CSP `script-src 'self'`); inline script never runs. */
+export function allowOwnScripts(request: FastifyRequest): void {
+  scriptPages.add(request);
+}
+
+/** Whether this page may load our script files. */
+export function ownScriptsAllowed(request: FastifyRequest): boolean {
+  return scriptPages.has(request);
+}

@@ -18,7 +18,7 @@ import { ENDPOINTS } from '../../endpoints.ts';
 import { crossSiteGuard } from './cross-site-guard.ts';
 import { formField, type FormBody } from './form-body.ts';
 import { displayName } from './login-routes.ts';
-import { siteOf } from './page-site-of.ts';
+import { siteOf, allowOwnScripts } from './page-site-of.ts';
 import { readCurrentSession } from './session-cookie.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
 import { scopeLine } from './scope-lines.ts';
@@ -87,8 +87,10 @@ export function portalRoutes(app: FastifyInstance, options: UiPluginOptions, por
     page(reply, 404, renderMessagePage({ title: 'Not found', message: 'You have no such app.', link: { href: pagePath(site, PORTAL_PATHS.apps), text: 'Your apps' }, site }));
   const owner = (user: StoredUser) => `User/${user.id}`;
 
-  const appPage = (reply: FastifyReply, request: FastifyRequest, status: number, found: DeveloperApp, extra: { secret?: string; notice?: string } = {}) =>
-    page(
+  const appPage = (reply: FastifyReply, request: FastifyRequest, status: number, found: DeveloperApp, extra: { secret?: string; notice?: string } = {}) => {
+    // Its client id (and a new secret) have copy buttons.
+    allowOwnScripts(request);
+    return page(
       reply,
       status,
       renderPortalAppPage({
@@ -100,6 +102,7 @@ export function portalRoutes(app: FastifyInstance, options: UiPluginOptions, por
         site: siteOf(request),
       }),
     );
+  };
   const formPage = (reply: FastifyReply, request: FastifyRequest, status: number, values: AppFormValues, errors: Partial<Record<AppFormField, string>>, appId?: string) =>
     page(
       reply,
@@ -117,6 +120,8 @@ export function portalRoutes(app: FastifyInstance, options: UiPluginOptions, por
     );
   const listPage = async (reply: FastifyReply, request: FastifyRequest, user: StoredUser, extra: { registrationToken?: IssuedRegistrationToken; deleted?: string } = {}) => {
     const apps = await portal.apps.list(owner(user));
+    // A registration token just issued has copy buttons.
+    if (extra.registrationToken) allowOwnScripts(request);
     return page(
       reply,
       200,
