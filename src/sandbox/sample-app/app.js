@@ -167,6 +167,8 @@
   function showAccess(client) {
     const token = client.state.tokenResponse || {};
     byId('client-id').textContent = client.state.clientId;
+    const encounterId = client.getEncounterId();
+    byId('encounter').textContent = encounterId ? `Encounter/${encounterId}` : 'none in context';
     byId('token-expiry').textContent = expiryText(client.state.expiresAt);
     byId('refresh-token-state').textContent = token.refresh_token ? 'granted' : 'none (offline_access or online_access was not granted)';
     const list = byId('scopes');
@@ -205,6 +207,18 @@
     }
   }
 
+  /** Reads the patient and the record again with the current token: after a revocation elsewhere, it is refused. */
+  async function reload(client, patientId) {
+    actionResult('', ['Reading the record again…']);
+    try {
+      showPatient(await client.patient.read());
+      await showRecords(client, patientId);
+      actionResult('success', [`Record read again at ${new Date().toLocaleTimeString()}.`]);
+    } catch (e) {
+      actionResult('error', [`Reading the record failed: ${e && e.message ? e.message : String(e)}`]);
+    }
+  }
+
   /** Revokes the authorization (RFC 7009 §2.1), then shows that the next FHIR request fails and how. */
   async function revoke(client, patientId) {
     const token = client.state.tokenResponse || {};
@@ -228,6 +242,7 @@
       actionResult('error', [`The revocation failed: ${e && e.message ? e.message : String(e)}`]);
       return;
     }
+    byId('reload').disabled = true;
     byId('refresh').disabled = true;
     byId('revoke').disabled = true;
     // The same request that worked before, with the same access token: it must now be refused.
@@ -256,6 +271,7 @@
       showPatient(await client.patient.read());
       showAccess(client);
       byId('app').hidden = false;
+      byId('reload').addEventListener('click', () => reload(client, patientId));
       byId('refresh').addEventListener('click', () => refresh(client));
       byId('revoke').addEventListener('click', () => revoke(client, patientId));
       status('Reading the record…');
