@@ -94,6 +94,7 @@ function banner(config: Config, portico: Portico, database = portico.databaseInU
   const lines = [
     `Portico is running (${config.mode} mode, ${database}${config.databaseReadUrl ? ' with a read replica' : ''}${config.workers > 1 ? `, ${config.workers} worker processes` : ''})`,
     `  Start here:  ${config.baseUrl}/`,
+    `  Developers:  portal ${config.baseUrl}${ENDPOINTS.portal.path}   EHR launcher ${config.baseUrl}${ENDPOINTS.launcher.path}   API docs ${config.baseUrl}${ENDPOINTS.docs.path}`,
     `  FHIR base:   ${config.fhirBaseUrl}`,
     `  Metadata:    ${config.fhirBaseUrl}/metadata   SMART: ${config.baseUrl}${ENDPOINTS.fhirSmartConfiguration.path}`,
     `  Health:      ${config.baseUrl}${ENDPOINTS.health.path}   Ready: ${config.baseUrl}${ENDPOINTS.ready.path}`,

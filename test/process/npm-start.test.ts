@@ -61,6 +61,16 @@ describe('npm start', { skip: process.platform === 'win32' ? 'POSIX process grou
     const patient = await fetch(`${server.baseUrl}/api/open-fhir/Patient/test-pt-1`);
     assert.equal(patient.status, 200, await patient.clone().text());
     assert.equal(((await patient.json()) as { id: string }).id, 'test-pt-1');
+    // The front door, from the bundle: its pages, and the sample app's files found next to the bundle.
+    for (const path of ['/portal', '/launcher', '/docs', '/sample-app/launch.html']) assert.ok(server.output().includes(`${server.baseUrl}${path}`), `the banner names ${path}`);
+    for (const [path, status] of [['/', 200], ['/portal', 303], ['/launcher', 200], ['/docs', 200], ['/docs/openapi.json', 200], ['/sample-app/', 200], ['/sample-app/launch.html', 200]] as const) {
+      const res = await fetch(`${server.baseUrl}${path}`, { redirect: 'manual' });
+      assert.equal(res.status, status, path);
+    }
+    const sampleApp = await (await fetch(`${server.baseUrl}/sample-app/`)).text();
+    const fhirClient = /src="([^"]*fhir-client[^"]*\.js)"/.exec(sampleApp)?.[1];
+    assert.ok(fhirClient, 'the sample app loads the fhirclient build');
+    assert.equal((await fetch(new URL(fhirClient, `${server.baseUrl}/sample-app/`))).status, 200, fhirClient);
     stopGroup(server.child);
     await server.exited;
   });
