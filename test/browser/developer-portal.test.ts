@@ -109,6 +109,25 @@ describe('the developer portal in Chromium', { skip: chromiumSkipReason() }, () 
       await page.locator('[role=status][aria-live=polite]', { hasText: 'Copied' }).waitFor();
       assert.equal(await page.evaluate('navigator.clipboard.readText()'), curl);
       await check(page, `portal-registration-token-${colorScheme}-375`);
+
+      // The list with the app in it; then edit (the same form, filled) and delete, asked first.
+      await page.goto(`${server.baseUrl}/portal/apps`);
+      await check(page, `portal-apps-${colorScheme}-375`);
+      await page.goto(`${server.baseUrl}/portal/apps/${clientId}`);
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: 'Edit' }).click()]);
+      assert.equal(await page.getByLabel('App name').inputValue(), 'Heart Tracker');
+      await check(page, `portal-edit-app-${colorScheme}-375`);
+      await page.goto(`${server.baseUrl}/portal/apps/${clientId}`);
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Delete app' }).click()]);
+      assert.equal(await page.locator('h1').innerText(), 'Delete Heart Tracker?');
+      await check(page, `portal-confirm-delete-${colorScheme}-375`);
+      await tabTo(page, 'button.primary');
+      await page.keyboard.press('Enter');
+      // The list again, saying what was deleted.
+      await page.locator('h1', { hasText: 'Your apps' }).waitFor();
+      assert.match(await page.locator('main').innerText(), /Heart Tracker/);
+      assert.equal(await page.getByRole('link', { name: 'Heart Tracker' }).count(), 0);
+      await check(page, `portal-deleted-${colorScheme}-375`);
     });
   }
 });
