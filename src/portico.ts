@@ -15,6 +15,7 @@ import { buildHttpWing } from './composition/http-wing.ts';
 import { createRuntime } from './composition/runtime.ts';
 import { buildSandboxWing, seedSandboxPopulation } from './composition/sandbox-wing.ts';
 import { openStorageWing } from './composition/storage-wing.ts';
+import type { AuditTrail } from './fhir/audit/audit-trail.ts';
 import type { ExportStore } from './fhir/bulk/export-store.ts';
 import type { ExportWorker } from './fhir/bulk/export-worker.ts';
 import { loadDefinitions, type FhirDefinitions } from './fhir/definitions.ts';
@@ -65,6 +66,8 @@ export interface Portico {
   demoClients?: DemoClient[];
   /** Bulk Data export: its jobs and this process's worker (runs only when BULK_EXPORT_WORKER is true). */
   bulkExport: { store: ExportStore; worker: ExportWorker };
+  /** The audit trail: each event durable (hash-chained, src/storage/audit) before `record` resolves. */
+  audit: AuditTrail;
   /** Stops accepting requests, lets in-flight ones finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -94,7 +97,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       // Reported by the FHIR wing's own attempt.
     }
   };
-  const storage = await openStorageWing(config, overrides.wrapDatabase, loadDefinitionsMeanwhile);
+  const storage = await openStorageWing(config, runtime, overrides.wrapDatabase, loadDefinitionsMeanwhile);
   try {
     const discovery = buildDiscoveryDocuments(config.baseUrl);
     const fhir = buildFhirWing(config, { storage, definitions, security: discovery.capabilitySecurity }, runtime);
@@ -130,6 +133,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       ...(sandbox?.logins ? { sandboxLogins: sandbox.logins } : {}),
       ...(sandbox?.demoClients ? { demoClients: sandbox.demoClients } : {}),
       bulkExport: { store: bulk.store, worker: bulk.worker },
+      audit: storage.audit,
       async close() {
         await bulk.worker.stop();
         await app.close();

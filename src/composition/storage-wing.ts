@@ -1,8 +1,11 @@
 import type { Config } from '../config.ts';
+import type { AuditTrail } from '../fhir/audit/audit-trail.ts';
+import { createAuditStore } from '../storage/audit/audit-store.ts';
 import { openDatabases, openDescribedDatabases, type Database } from '../storage/database.ts';
 import { chooseEmbeddedDatabase } from '../storage/embedded-choice.ts';
 import { migrate } from '../storage/migrate.ts';
 import { refreshStaleStatistics, startStatisticsRefresh, type StatisticsRefresh } from '../storage/search/statistics.ts';
+import type { Runtime } from './runtime.ts';
 
 const STATISTICS_REFRESH_MS = 30_000;
 
@@ -18,6 +21,11 @@ export interface StorageWing {
    * the FHIR reads src/storage/resource-store.ts routes there. Never written to; never used for the auth registry.
    */
   readDb?: Database;
+  /**
+   * The audit trail (src/storage/audit), on the FHIR pool: this process's hash chains, one per tenant, under a writer
+   * id drawn from `newId` at start.
+   */
+  audit: AuditTrail;
   /** Planner statistics brought up to date now (PGlite has no autovacuum). */
   refreshStatistics(): Promise<void>;
   /** Planner statistics kept fresh in the background until stopped. */
@@ -29,6 +37,7 @@ export interface StorageWing {
 /** Opens the two pools and brings the schema up to date. */
 export async function openStorageWing(
   config: Config,
+  runtime: Pick<Runtime, 'now' | 'newId'>,
   wrapDatabase: (db: Database) => Database = (pool) => pool,
   whileStarting?: () => void,
 ): Promise<StorageWing> {
@@ -59,6 +68,7 @@ export async function openStorageWing(
     authDb,
     databaseInUse: { description, ...(choice?.notice ? { notice: choice.notice } : {}) },
     ...(readDb ? { readDb } : {}),
+    audit: createAuditStore(db, runtime),
     refreshStatistics: () => refreshStaleStatistics(db),
     keepStatisticsFresh: (onError) => startStatisticsRefresh(db, STATISTICS_REFRESH_MS, onError),
     async abandon() {

@@ -1,0 +1,94 @@
+import type { AuditEvent, AuditTrail, RecordedAuditEvent } from '../../fhir/audit/audit-trail.ts';
+import type { SqlClient } from '../database.ts';
+import { createGroupCommit } from '../group-commit.ts';
+import { storageTenant } from '../tenant-key.ts';
+import { auditRowHash, genesisHash } from './audit-hash.ts';
+
+/** Events per INSERT at most. */
+const MAX_BATCH = 256;
+
+// One statement per batch: every event of it committed together, or none.
+const INSERT_EVENTS = `INSERT INTO audit_event (tenant, chain, seq, recorded, resource, prev_hash, hash)
+  SELECT tenant, chain, seq, recorded, resource::jsonb, prev_hash, hash
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[])
+    AS e(tenant, chain, seq, recorded, resource, prev_hash, hash)`;
+
+const CHAIN_HEAD = 'SELECT seq, hash FROM audit_event WHERE chain = $1 ORDER BY seq DESC LIMIT 1';
+
+export interface AuditStoreOptions {
+  now: () => Date;
+  newId: () => string;
+}
+
+/** The last event of a chain that is known to be committed. */
+interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/**
+ * The audit trail on PostgreSQL (migration 020). Every tenant's events go to a chain of this writer's own,
+ * `<tenant>/<writer id>`, the writer id new at each start: no other process or start ever appends to it, so seq and
+ * prev_hash are assigned here, when a batch is formed, with no read of the database. A chain takes one statement at
+ * a time (group commit, one in flight): the events that arrive meanwhile go together in the next INSERT, and the
+ * chain's head advances only once that INSERT has committed. When it fails every event of the batch rejects and the
+ * head stays; the next batch reads the head back first, in case the failure came after the commit (a dropped
+ * connection), so the chain never forks or repeats a seq.
+ */
+export function createAuditStore(sql: SqlClient, options: AuditStoreOptions): AuditTrail {
+  const writerId = options.newId();
+  const chains = new Map<string, (event: RecordedAuditEvent) => Promise<void>>();
+
+  const chainWriter = (tenant: string): ((event: RecordedAuditEvent) => Promise<void>) => {
+    const chain = `${tenant}/${writerId}`;
+    const tenantKey = storageTenant(tenant);
+    let head: ChainHead | undefined = { seq: 0, hash: genesisHash(chain) };
+    const write = createGroupCommit<RecordedAuditEvent, void>(
+      async (events) => {
+        head ??= await readHead(sql, chain);
+        let { seq, hash } = head;
+        const rows = events.map((resource) => {
+          seq += 1;
+          const prevHash = hash;
+          hash = auditRowHash(prevHash, { chain, seq, tenant: tenantKey, recorded: resource.recorded, resource });
+          return { seq, resource, prevHash, hash };
+        });
+        try {
+          await sql.query(INSERT_EVENTS, [
+            rows.map(() => tenantKey),
+            rows.map(() => chain),
+            rows.map((r) => r.seq),
+            rows.map((r) => r.resource.recorded),
+            rows.map((r) => JSON.stringify(r.resource)),
+            rows.map((r) => r.prevHash),
+            rows.map((r) => r.hash),
+          ]);
+        } catch (err) {
+          head = undefined;
+          throw err;
+        }
+        head = { seq, hash };
+        return events.map(() => undefined);
+      },
+      { maxInFlight: 1, maxBatch: MAX_BATCH },
+    );
+    return write;
+  };
+
+  return {
+    async record(tenant, event: AuditEvent) {
+      let write = chains.get(tenant);
+      if (!write) {
+        write = chainWriter(tenant);
+        chains.set(tenant, write);
+      }
+      await write({ ...event, id: options.newId(), recorded: options.now().toISOString() });
+    },
+  };
+}
+
+/** The chain's last committed event, or its genesis when it has none. */
+async function readHead(sql: SqlClient, chain: string): Promise<ChainHead> {
+  const [last] = await sql.query<{ seq: string | number; hash: string }>(CHAIN_HEAD, [chain]);
+  return last ? { seq: Number(last.seq), hash: last.hash } : { seq: 0, hash: genesisHash(chain) };
+}
