@@ -1,4 +1,5 @@
 import { assertionCommand } from './assertion-command.ts';
+import { auditCommand } from './audit-command.ts';
 import { UsageError, type CliIo } from './cli-io.ts';
 import { keysCommand } from './keys.ts';
 import { migrateDataCommand } from './migrate-data.ts';
@@ -13,6 +14,7 @@ Commands:
   secrets    client secrets at rest: rekey (portico secrets --help)
   assertion  print a signed client assertion for a backend client's key (portico assertion --help)
   migrate-data  move a DATA_DIR made by PGlite to embedded PostgreSQL (portico migrate-data --help)
+  audit      verify the audit trail's hash chains (portico audit --help)
 
 Settings come from the same environment variables as the server (DATABASE_URL, DATA_DIR ...).
 `;
@@ -30,6 +32,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (command === 'secrets') return await secretsCommand(rest, io);
     if (command === 'assertion') return await assertionCommand(rest, io);
     if (command === 'migrate-data') return await migrateDataCommand(rest, io);
+    if (command === 'audit') return await auditCommand(rest, io);
     throw new UsageError(`Unknown command ${JSON.stringify(command)}`);
   } catch (err) {
     if (err instanceof UsageError) {
