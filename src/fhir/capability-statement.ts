@@ -35,6 +35,25 @@ const EXPORT_OPERATIONS: Readonly<Record<string, { name: string; definition: str
 /** Every type can be reached by its Provenance (US Core: _revinclude=Provenance:target). */
 const PROVENANCE_TARGET = 'Provenance:target';
 
+/** The interactions every resource type offers but AuditEvent. */
+const READ_WRITE = {
+  interaction: ['read', 'vread', 'update', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map((code) => ({ code })),
+  versioning: 'versioned-update',
+  readHistory: true,
+  updateCreate: true,
+  conditionalCreate: true,
+  conditionalRead: 'full-support',
+  conditionalUpdate: true,
+  conditionalDelete: 'single',
+};
+// AuditEvents are written by the audit trail only (src/fhir/audit/audit-event-writes.ts).
+const READ_ONLY = {
+  interaction: ['read', 'vread', 'history-instance', 'history-type', 'search-type'].map((code) => ({ code })),
+  versioning: 'versioned',
+  readHistory: true,
+  conditionalRead: 'full-support',
+};
+
 /**
  * The CapabilityStatement (FHIR R4 capabilitystatement.html) of what this server really does:
  * search parameters are those the search engine supports (its registry), with their canonical
@@ -70,14 +89,7 @@ export function buildCapabilityStatement(options: CapabilityStatementOptions): R
     return {
       type,
       ...(profiles ? { supportedProfile: [...profiles] } : {}),
-      interaction: ['read', 'vread', 'update', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map((code) => ({ code })),
-      versioning: 'versioned-update',
-      readHistory: true,
-      updateCreate: true,
-      conditionalCreate: true,
-      conditionalRead: 'full-support',
-      conditionalUpdate: true,
-      conditionalDelete: 'single',
+      ...(type === 'AuditEvent' ? READ_ONLY : READ_WRITE),
       searchInclude: references.map((p) => `${type}:${p.name}`),
       searchRevInclude: [...new Set([...(revIncludes.get(type) ?? []), PROVENANCE_TARGET])].sort(),
       searchParam: params,

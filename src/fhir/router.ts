@@ -1,3 +1,4 @@
+import { refuseAuditEventWrite } from './audit/audit-event-writes.ts';
 import type { FhirRequest, FhirResponse, FhirUnitDeps } from './interaction.ts';
 import { createInteractions } from './interactions/index.ts';
 import type { FhirOperation } from './operations/operation.ts';
@@ -10,12 +11,13 @@ export type FhirRouter = (request: FhirRequest, deps: FhirUnitDeps) => Promise<F
 /**
  * Builds the router over the interactions and the given operations. The batch interaction gets a router
  * as the dispatcher of its entries, which come back through it one by one: the same tables, less the
- * operations a Bundle entry may not invoke.
+ * operations a Bundle entry may not invoke. Writes of AuditEvents are refused here, for requests and entries alike.
  */
 export function createFhirRouter(operations: readonly FhirOperation[]): FhirRouter {
   const interactions = createInteractions((request, deps) => entryRouter(request, deps));
   const routerOver = (operationFor: OperationLookup): FhirRouter => (request, deps) => {
     const { interaction, route } = resolveRoute(request.method, request.path, deps);
+    refuseAuditEventWrite(interaction, route);
     const run = interaction === 'operation' ? operationFor(route, request.method) : interactions[interaction];
     return run(request, route, deps);
   };
