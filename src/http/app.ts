@@ -18,6 +18,7 @@ import { serverOptions } from './server-options.ts';
 import { renderRpcError, rpcPlugin, type RpcPluginOptions } from './rpc/rpc-plugin.ts';
 import { pageSecurityHeaders } from './ui/page-headers.ts';
 import { PAGE_PATHS, renderPageError, uiPlugin, type UiPluginOptions } from './ui/ui-plugin.ts';
+import { notFoundHandler } from './ui/page-not-found.ts';
 import { tokenPlugin, type TokenPluginOptions } from './token/token-plugin.ts';
 import { docsPlugin, type DocsPluginOptions } from './docs/docs-plugin.ts';
 import { dispatchToTenants, type TenantApps } from './tenant-app.ts';
@@ -75,6 +76,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     renderOAuthError,
   );
   const app = Fastify(serverOptions(options, preRoute));
+  app.setNotFoundHandler(notFoundHandler(options.ui.frameAncestors));
 
   // First of all: a tenant's request is its application's, CORS included.
   if (options.tenants) app.addHook('onRequest', dispatchToTenants(options.tenants, (id) => TENANT_ID.test(id)));

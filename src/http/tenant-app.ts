@@ -17,6 +17,7 @@ import { noStore } from './no-store.ts';
 import type { ExtraSurface } from './app.ts';
 import { pageSecurityHeaders } from './ui/page-headers.ts';
 import { PAGE_PATHS, renderPageError, uiPlugin, type UiPluginOptions } from './ui/ui-plugin.ts';
+import { notFoundHandler } from './ui/page-not-found.ts';
 import { renderMessagePage } from '../ui/message-page.ts';
 import { FhirError, issue } from '../fhir/outcome.ts';
 import { notFound } from '../auth/admin/admin-error.ts';
@@ -68,6 +69,7 @@ export async function buildTenantApp(options: TenantAppOptions): Promise<Fastify
     renderOAuthError,
   );
   const app = Fastify(serverOptions(options, preRoute));
+  app.setNotFoundHandler(notFoundHandler(options.ui.frameAncestors));
   app.addHook('onRequest', corsHook(options.cors));
   await app.register(fhirPlugin, { prefix: ENDPOINTS.fhir.path, deps: options.fhir, maxJsonDepth: options.maxJsonDepth, auth: options.fhirAuth, gate: options.fhirGate, bulk: options.bulk });
   await app.register(discoveryPlugin, options.discovery);
