@@ -77,7 +77,7 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
       docs: docsModel(config, scopes, sandbox),
       launcher: launcherPages(config, auth, runtime),
     },
-    docs: { openApi: JSON.stringify(buildOpenApiDocument({ baseUrl: config.baseUrl, scopes })) },
+    docs: { openApi: () => JSON.stringify(buildOpenApiDocument({ baseUrl: config.baseUrl, scopes })) },
     discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },
     cors: { allowedOrigins: config.cors.allowedOrigins },
     // Overloaded when either pool refuses work; reachable when the pool kept free for OAuth answers at once.
