@@ -68,6 +68,8 @@ export interface Portico {
   bulkExport: { store: ExportStore; worker: ExportWorker };
   /** The audit trail: each event durable (hash-chained, src/storage/audit) before `record` resolves. */
   audit: AuditTrail;
+  /** The authorization server's audit trail: the same table, its own chains, on the auth pool. */
+  authAudit: AuditTrail;
   /** Stops accepting requests, lets in-flight ones finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -134,6 +136,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       ...(sandbox?.demoClients ? { demoClients: sandbox.demoClients } : {}),
       bulkExport: { store: bulk.store, worker: bulk.worker },
       audit: storage.audit,
+      authAudit: storage.authAudit,
       async close() {
         await bulk.worker.stop();
         await app.close();

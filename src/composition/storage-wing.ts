@@ -23,9 +23,14 @@ export interface StorageWing {
   readDb?: Database;
   /**
    * The audit trail (src/storage/audit), on the FHIR pool: this process's hash chains, one per tenant, under a writer
-   * id drawn from `newId` at start.
+   * id drawn from `newId` at start. The FHIR API records here.
    */
   audit: AuditTrail;
+  /**
+   * The authorization server's events (sign-in, codes, tokens, registry changes), on its own pool and chains, so that
+   * a flood of FHIR work never holds back the token endpoint's events.
+   */
+  authAudit: AuditTrail;
   /** Planner statistics brought up to date now (PGlite has no autovacuum). */
   refreshStatistics(): Promise<void>;
   /** Planner statistics kept fresh in the background until stopped. */
@@ -69,6 +74,7 @@ export async function openStorageWing(
     databaseInUse: { description, ...(choice?.notice ? { notice: choice.notice } : {}) },
     ...(readDb ? { readDb } : {}),
     audit: createAuditStore(db, runtime),
+    authAudit: createAuditStore(authDb, runtime),
     refreshStatistics: () => refreshStaleStatistics(db),
     keepStatisticsFresh: (onError) => startStatisticsRefresh(db, STATISTICS_REFRESH_MS, onError),
     async abandon() {
