@@ -5,6 +5,8 @@ import { loadDefinitions, type FhirDefinitions } from '../fhir/definitions.ts';
 import type { FhirDeps } from '../fhir/interaction.ts';
 import type { ResourceRepository } from '../fhir/repository.ts';
 import type { SearchIndexRows } from '../fhir/search/index-rows.ts';
+import { createFhirAuditor } from '../fhir/audit/fhir-auditor.ts';
+import { DEFAULT_TENANT } from '../endpoints.ts';
 import { createIndexer } from '../fhir/search/indexer.ts';
 import { createSearchParameterRegistry, type SearchParameterRegistry } from '../fhir/search/registry.ts';
 import type { Resource } from '../fhir/resource.ts';
@@ -36,6 +38,7 @@ export interface FhirWingInputs {
 export function buildFhirWing(config: Config, { storage, definitions = loadDefinitions(), security }: FhirWingInputs, { now, newId }: Runtime): FhirWing {
   const searchRegistry = createSearchParameterRegistry(definitions);
   const indexResource = createIndexer(searchRegistry);
+  const compartment = buildPatientCompartment(definitions);
   const repository = createResourceStore(storage.db, { indexResource, now, ...(storage.readDb ? { replica: storage.readDb } : {}) });
   const fhir: FhirDeps = {
     repository,
@@ -51,6 +54,7 @@ export function buildFhirWing(config: Config, { storage, definitions = loadDefin
     newId,
     now,
     capabilityStatement: buildCapabilityStatement({ definitions, searchRegistry, baseUrl: config.fhirBaseUrl, date: now(), security }),
+    audit: createFhirAuditor({ trail: storage.audit, tenant: DEFAULT_TENANT, site: config.fhirBaseUrl, definitions, compartment, indexer: indexResource }),
   };
-  return { definitions, searchRegistry, indexResource, compartment: buildPatientCompartment(definitions), repository, fhir };
+  return { definitions, searchRegistry, indexResource, compartment, repository, fhir };
 }

@@ -9,6 +9,7 @@ import { createVerifiedTokenCache } from '../auth/tokens/verified-token-cache.ts
 import { ENDPOINTS, tenantIssuer, tenantPathPrefix } from '../endpoints.ts';
 import { buildCapabilityStatement } from '../fhir/capability-statement.ts';
 import type { FhirDeps } from '../fhir/interaction.ts';
+import { createFhirAuditor } from '../fhir/audit/fhir-auditor.ts';
 import type { ConcurrencyGate } from '../http/fhir/concurrency-gate.ts';
 import { buildTenantApp, type TenantApps } from '../http/tenant-app.ts';
 import { createResourceStore } from '../storage/resource-store.ts';
@@ -69,6 +70,7 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
       repository: createResourceStore(storage.db, { tenant: storageTenant(tenantId), indexResource: fhir.indexResource, now, ...(storage.readDb ? { replica: storage.readDb } : {}) }),
       settings: { ...fhir.fhir.settings, baseUrl: fhirBaseUrl },
       capabilityStatement: buildCapabilityStatement({ definitions: fhir.definitions, searchRegistry: fhir.searchRegistry, baseUrl: fhirBaseUrl, date: now(), security: discovery.capabilitySecurity }),
+      audit: createFhirAuditor({ trail: storage.audit, tenant: tenantId, site: fhirBaseUrl, definitions: fhir.definitions, compartment: fhir.compartment, indexer: fhir.indexResource }),
     };
     return buildTenantApp({
       fhir: fhirDeps,

@@ -1,4 +1,5 @@
 import type { FhirAccess } from './access/access-port.ts';
+import type { AuditedEntries, FhirAuditor } from './audit/fhir-auditor.ts';
 import type { FhirDefinitions } from './definitions.ts';
 import type { OperationOutcome } from './outcome.ts';
 import type { ResourceReader, ResourceRepository, ResourceWriter } from './repository.ts';
@@ -65,6 +66,8 @@ export interface FhirDeps {
   capabilityStatement: Resource;
   /** The caller's access (scopes and the indexer to enforce them); absent = full access (root client). */
   access?: FhirAccess;
+  /** Records each request's AuditEvent (absent: not audited — a unit's own internal reads). */
+  audit?: FhirAuditor;
   /** Who asks, as the key what they start for later requests is kept under (a bulk export job); set per request from the credentials. */
   requester?: string;
 }
@@ -72,6 +75,8 @@ export interface FhirDeps {
 /** Deps inside a unit of work (batch/transaction): reads and writes go through the writer. */
 export interface FhirUnitDeps extends FhirDeps {
   writer?: ResourceWriter;
+  /** Where the router puts each batch or transaction entry it answers, for the audit trail (src/fhir/audit). */
+  auditEntries?: AuditedEntries;
 }
 
 /** The route's parsed path: what `Patient/123/_history/2` names. */

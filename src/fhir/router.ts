@@ -1,3 +1,4 @@
+import { FhirError } from './outcome.ts';
 import { refuseAuditEventWrite } from './audit/audit-event-writes.ts';
 import type { FhirRequest, FhirResponse, FhirUnitDeps } from './interaction.ts';
 import { createInteractions } from './interactions/index.ts';
@@ -21,6 +22,23 @@ export function createFhirRouter(operations: readonly FhirOperation[]): FhirRout
     const run = interaction === 'operation' ? operationFor(route, request.method) : interactions[interaction];
     return run(request, route, deps);
   };
-  const entryRouter = routerOver(operationLookup(operations.filter((op) => op.inBundle)));
+  const entryRouter = audited(routerOver(operationLookup(operations.filter((op) => op.inBundle))));
   return routerOver(operationLookup(operations));
+}
+
+/** Each entry's request and answer go to the request's audit collection, refused entries too. */
+function audited(router: FhirRouter): FhirRouter {
+  return async (request, deps) => {
+    const collect = deps.auditEntries;
+    if (!collect) return router(request, deps);
+    const query = request.rawQuery ?? new URLSearchParams(request.query).toString();
+    try {
+      const response = await router(request, deps);
+      collect.push({ method: request.method, path: request.path, ...(query ? { query } : {}), status: response.status, body: response.body });
+      return response;
+    } catch (err) {
+      if (err instanceof FhirError) collect.push({ method: request.method, path: request.path, ...(query ? { query } : {}), status: err.status, body: err.outcome });
+      throw err;
+    }
+  };
 }

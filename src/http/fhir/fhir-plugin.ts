@@ -6,6 +6,8 @@ import { bearerChallenge } from '../../auth/challenge.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
 import type { FhirAccess } from '../../fhir/access/access-port.ts';
 import type { FhirDeps, FhirRequest, FhirRequestHeaders } from '../../fhir/interaction.ts';
+import type { AuditedEntries } from '../../fhir/audit/fhir-auditor.ts';
+import { auditActorOf } from '../../auth/bearer/audit-actor-of.ts';
 import { FhirError, issue, outcome } from '../../fhir/outcome.ts';
 import { fhirOperations } from '../../fhir/operations/index.ts';
 import { createFhirRouter } from '../../fhir/router.ts';
@@ -51,7 +53,18 @@ declare module 'fastify' {
     fhirUrl: URL | null;
     /** The Authorization header as presented, read once (fhirCredentialsOf). */
     fhirCredentials: PresentedCredentials | null;
+    /** What the handler learnt for the request's AuditEvent: the answer's body, a Bundle's entries. */
+    fhirAudit: FhirAuditNotes | null;
   }
+}
+
+/** The handler's notes for the audit trail; the rest of the event comes from the request and the reply. */
+interface FhirAuditNotes {
+  body?: unknown;
+  entries: AuditedEntries;
+  bundleType?: 'batch' | 'transaction';
+  /** Refused by the concurrency gate before it ran: nothing was read or written, and nothing is recorded. */
+  busy?: boolean;
 }
 
 /** Open without credentials: the CapabilityStatement and discovery (SMART App Launch 2.2 §"Conformance"). */
@@ -118,7 +131,10 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
       // ones, on a path that needs them) takes no place: a flood of them cannot hold the API from its callers.
       if (request.method !== 'OPTIONS' && refusedUnread(fhirCredentialsOf(request)) && !openPath.test(fhirUrlOf(request).pathname)) return;
       const entry = gate.enter();
-      if (!entry) throw BUSY;
+      if (!entry) {
+        request.fhirAudit = { entries: [], busy: true };
+        throw BUSY;
+      }
       reply.raw.once('close', entry.leave);
       // A connection already closed has said 'close' before anyone listened: nothing would give the place back.
       if (reply.raw.destroyed || request.raw.socket?.destroyed === true) {
@@ -134,6 +150,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   app.decorateRequest('fhirCaller', null);
   app.decorateRequest('fhirUrl', null);
   app.decorateRequest('fhirCredentials', null);
+  app.decorateRequest('fhirAudit', null);
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'OPTIONS' || openPath.test(fhirUrlOf(request).pathname)) return;
     const authentication = await options.auth.authenticate(fhirCredentialsOf(request));
@@ -147,6 +164,39 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
       reply.header('WWW-Authenticate', bearerChallenge({ error: 'insufficient_scope' }));
     }
   });
+  // No request is answered before its AuditEvent is durable (src/fhir/audit): the answer waits here for the commit,
+  // and a request whose event could not be recorded is answered 503 instead, its result withheld.
+  const auditor = deps.audit;
+  if (auditor) {
+    app.addHook('onSend', async (request, reply, payload) => {
+      const notes = request.fhirAudit;
+      if (request.method === 'OPTIONS' || notes?.busy || openPath.test(fhirUrlOf(request).pathname)) return payload;
+      const url = fhirUrlOf(request);
+      const query = [url.search.slice(1), formQuery(request.body)].filter((q) => q !== '').join('&');
+      const status = reply.statusCode;
+      const body = notes && 'body' in notes ? notes.body : status >= 400 ? parsedOutcome(payload) : undefined;
+      try {
+        await auditor.record(
+          {
+            method: request.method as FhirRequest['method'],
+            path: url.pathname.slice(mount.length).replace(/^\//, ''),
+            ...(query ? { query } : {}),
+            status,
+            body,
+            ...(notes?.bundleType ? { bundleType: notes.bundleType } : {}),
+          },
+          auditActorOf(request.fhirCaller?.principal, { address: request.ip, ...requestIdOf(request) }),
+          notes?.entries,
+        );
+      } catch (err) {
+        request.log.error({ err }, 'the audit trail could not record a FHIR request; its answer is withheld');
+        for (const header of WITHHELD_HEADERS) reply.removeHeader(header);
+        reply.code(503).header('Retry-After', '1').type(FHIR_JSON);
+        return JSON.stringify(outcome(issue('transient', 'The request could not be recorded in the audit trail, so its answer is withheld; try again shortly')));
+      }
+      return payload;
+    });
+  }
   if (options.bulk) {
     registerBulkRoutes(app, { ...options.bulk, callerOf: (request) => ({ principal: request.fhirCaller?.principal, access: request.fhirCaller?.access }) });
   }
@@ -179,7 +229,15 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     };
     const access = request.fhirCaller?.access;
     const principal = request.fhirCaller?.principal;
-    const response = await handleFhirRequest(fhirRequest, { ...deps, ...(access ? { access } : {}), ...(principal ? { requester: requesterKey(principal) } : {}) });
+    const notes: FhirAuditNotes = { entries: [], ...bundleTypeOf(request.body) };
+    request.fhirAudit = notes;
+    const response = await handleFhirRequest(fhirRequest, {
+      ...deps,
+      ...(access ? { access } : {}),
+      ...(principal ? { requester: requesterKey(principal) } : {}),
+      ...(deps.audit ? { auditEntries: notes.entries } : {}),
+    });
+    notes.body = response.body;
     reply.code(response.status).headers(response.headers ?? {});
     if (response.body === undefined) return reply.send();
     const pretty = query.some(([k, v]) => k === '_pretty' && v === 'true');
@@ -268,4 +326,38 @@ export function renderError(error: unknown, request: FastifyRequest, reply: Fast
   }
   request.log.error({ err: error }, 'unhandled error in FHIR request');
   return sendOutcome(reply, 500, outcome(issue('exception', 'Internal server error')));
+}
+
+/** Headers that would tell what a withheld answer did. */
+const WITHHELD_HEADERS = ['location', 'content-location', 'etag', 'last-modified', 'expires', 'x-progress'];
+
+/** A `_search` form's parameters, as a query string: the event keeps them as it keeps a URL's. */
+function formQuery(body: unknown): string {
+  if (!body || typeof body !== 'object' || Array.isArray(body) || (body as { resourceType?: unknown }).resourceType !== undefined) return '';
+  const pairs: [string, string][] = [];
+  for (const [k, values] of Object.entries(body as Record<string, unknown>)) {
+    if (Array.isArray(values)) for (const v of values) if (typeof v === 'string') pairs.push([k, v]);
+  }
+  return new URLSearchParams(pairs).toString();
+}
+
+function bundleTypeOf(body: unknown): { bundleType?: 'batch' | 'transaction' } {
+  const b = body as { resourceType?: unknown; type?: unknown } | undefined;
+  return b?.resourceType === 'Bundle' && (b.type === 'batch' || b.type === 'transaction') ? { bundleType: b.type } : {};
+}
+
+/** The OperationOutcome an error answer carries, parsed back from what was rendered. */
+function parsedOutcome(payload: unknown): unknown {
+  if (typeof payload !== 'string' || !payload.startsWith('{"resourceType":"OperationOutcome"')) return undefined;
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+}
+
+/** BALP records the X-Request-Id a client sends; one of sane length and characters only. */
+function requestIdOf(request: FastifyRequest): { requestId?: string } {
+  const id = request.headers['x-request-id'];
+  return typeof id === 'string' && /^[\x21-\x7e]{1,128}$/.test(id) ? { requestId: id } : {};
 }
