@@ -5,7 +5,7 @@
  *   --patients N            population size (default 1000; 100 with --quick)
  *   --scale A,B,C           the data-scale curve: full set at A, FHIR read/search at the others
  *   --scenarios a,b         only these (token-cc-jwt, token-refresh, token-code, fhir-read, fhir-search,
- *                           fhir-create, bulk-export, introspect, memory, cold-start, mixed)
+ *                           fhir-create, bulk-export, introspect, audit, memory, cold-start, mixed)
  *   --connections C --runs R --duration S --warmup W --memory-requests M
  *   --profile               CPU profiles of Portico's measured runs only (bench/profiles; bench/profile-summary.ts)
  *   --fresh                 drop the cached seeded database first
@@ -278,6 +278,7 @@ async function main(): Promise<void> {
       if (!first) return;
       if (wanted('fhir-create')) await step('fhir-create', () => scenarios.fhirCreate(server, settings), r);
       if (wanted('introspect')) await step('introspect', () => scenarios.introspect(server, settings), r);
+      if (wanted('audit')) await step('audit', () => scenarios.auditCost(server, settings), r);
       if (wanted('token-cc-jwt')) await step('token-cc-jwt ES384', () => scenarios.tokenClientCredentials(server, settings, 'ES384'), r);
       if (wanted('token-code')) await step('token-code', () => scenarios.tokenCode(server, settings), r);
       if (wanted('token-refresh')) await step('token-refresh', () => scenarios.tokenRefresh(server, settings), r);

@@ -81,6 +81,8 @@ export interface PorticoOverrides {
   definitions?: FhirDefinitions;
   /** Wraps each opened pool (the benchmark records the SQL a request runs; tests may count queries). */
   wrapDatabase?: (db: Database) => Database;
+  /** Wraps both audit trails (the benchmark measures what recording costs by switching them off between runs). */
+  wrapAuditTrail?: (trail: AuditTrail) => AuditTrail;
 }
 
 /**
@@ -99,7 +101,9 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       // Reported by the FHIR wing's own attempt.
     }
   };
-  const storage = await openStorageWing(config, runtime, overrides.wrapDatabase, loadDefinitionsMeanwhile);
+  const opened = await openStorageWing(config, runtime, overrides.wrapDatabase, loadDefinitionsMeanwhile);
+  const wrapTrail = overrides.wrapAuditTrail;
+  const storage = wrapTrail ? { ...opened, audit: wrapTrail(opened.audit), authAudit: wrapTrail(opened.authAudit) } : opened;
   try {
     const discovery = buildDiscoveryDocuments(config.baseUrl);
     const fhir = buildFhirWing(config, { storage, definitions, security: discovery.capabilitySecurity }, runtime);

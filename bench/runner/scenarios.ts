@@ -407,3 +407,59 @@ export async function bulkExport(server: BenchServer, settings: Settings): Promi
     unit: 'resources/s',
   };
 }
+
+/**
+ * What the audit trail costs: fhir-read and token-cc-jwt (ES384) on the same server with recording on and off,
+ * run after run (the server switches its trails between runs). Every request's event is durable before its answer,
+ * so this is the price of "never lost".
+ */
+export async function auditCost(server: BenchServer, settings: Settings): Promise<ScenarioResult[]> {
+  const f = server.fixtures;
+  const switched = (on: boolean, plan: LoadPlan): LoadPlan => ({
+    ...plan,
+    prepare: async (run) => {
+      await server.setAudit(on);
+      await plan.prepare?.(run);
+    },
+  });
+  const read = (): LoadPlan => ({
+    url: f.fhirBase,
+    connections: settings.connections,
+    requests: randomRequests(() => {
+      const p = pick(f.patients);
+      return { path: `${pathOf(f.fhirBase)}/Observation/${pick(p.observations)}`, headers: { authorization: `Bearer ${p.accessToken}` } };
+    }),
+  });
+  const backend = f.backends.find((b) => b.alg === 'ES384');
+  if (!backend) throw new Error('no ES384 backend client');
+  const token = (): LoadPlan => {
+    let pool: string[] = [];
+    return {
+      url: f.tokenEndpoint,
+      connections: settings.connections,
+      method: 'POST',
+      headers: FORM,
+      amount: async (run, lastRate) => {
+        const count = run === 0 || lastRate === undefined ? Math.max(200, settings.connections * 10) : Math.max(200, Math.ceil(lastRate * settings.duration));
+        pool = (await signAssertions(backend, f.tokenEndpoint, count)).map((a) => clientCredentialsBody(a, BACKEND_SCOPE));
+        return count;
+      },
+      requests: [{ setupRequest: (req) => ({ ...req, body: pool.pop() ?? '' }) }],
+    };
+  };
+  const results: ScenarioResult[] = [];
+  for (const [name, plan, target] of [
+    ['fhir-read', read, 0.8],
+    ['token-cc-jwt (ES384)', token, 0.85],
+  ] as const) {
+    const {
+      m,
+      statementsPerRequest,
+      references: [unaudited],
+    } = await porticoBeside(server, { plan: switched(true, plan()) }, [{ plan: switched(false, plan()) }], settings);
+    if (!unaudited) throw new Error('side-by-side measurement lost its reference');
+    results.push({ name: `${name}, audited`, portico: m, statementsPerRequest, reference: { name: `${name}, audit off`, measurement: unaudited }, target });
+  }
+  await server.setAudit(true);
+  return results;
+}

@@ -17,6 +17,8 @@ export interface BenchServer {
   profileStop(label: string): Promise<void>;
   /** `seed-tenant <key>` or `drop-tenant <key>` (bench/server/tenant-seed.ts): answered once done. */
   tenantCommand(command: string): Promise<{ tenant: string; seconds: number; resources: number }>;
+  /** Switches the audit trails on or off (the audit scenario measures what recording costs); answered once switched. */
+  setAudit(on: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -140,6 +142,18 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
         } catch (err) {
           if (err instanceof SyntaxError) options.log(line);
           else throw err;
+        }
+      }
+    },
+    async setAudit(on: boolean) {
+      child.stdin!.write(`audit ${on ? 'on' : 'off'}\n`);
+      for (;;) {
+        const line = await nextLine();
+        try {
+          const parsed = JSON.parse(line) as { audit?: boolean };
+          if (parsed.audit === on) return;
+        } catch {
+          options.log(line);
         }
       }
     },

@@ -122,7 +122,12 @@ async function main(): Promise<void> {
     ...Object.fromEntries(OVERLOAD_SETTINGS.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : []))),
   });
   const recorder = createQueryRecorder();
-  const portico = await createPortico(config, { wrapDatabase: recorder.wrap });
+  // The audit scenario switches recording off and on between runs, to measure what it costs the same server.
+  let auditOn = true;
+  const portico = await createPortico(config, {
+    wrapDatabase: recorder.wrap,
+    wrapAuditTrail: (trail) => ({ record: (tenant, event) => (auditOn ? trail.record(tenant, event) : Promise.resolve()) }),
+  });
   const db = portico.db;
   await portico.signingKeys.ensure();
   await portico.app.listen({ host: '127.0.0.1', port });
@@ -337,6 +342,11 @@ async function main(): Promise<void> {
           (answer) => process.stdout.write(`${JSON.stringify({ tenantCommand: answer })}\n`),
           (err: unknown) => process.stdout.write(`${JSON.stringify({ tenantCommand: { error: String(err) } })}\n`),
         );
+        continue;
+      }
+      if (command === 'audit on' || command === 'audit off') {
+        auditOn = command === 'audit on';
+        process.stdout.write(`${JSON.stringify({ audit: auditOn })}\n`);
         continue;
       }
       if (command !== 'stats' && command !== 'stats-after-gc') continue;
