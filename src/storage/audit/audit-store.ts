@@ -2,7 +2,7 @@ import type { AuditEvent, AuditTrail, RecordedAuditEvent } from '../../fhir/audi
 import type { SqlClient } from '../database.ts';
 import { createGroupCommit } from '../group-commit.ts';
 import { storageTenant } from '../tenant-key.ts';
-import { auditRowHash, genesisHash } from './audit-hash.ts';
+import { auditRowHash, canonicalJson, genesisHash } from './audit-hash.ts';
 
 /** Events per INSERT at most. */
 const MAX_BATCH = 256;
@@ -50,8 +50,10 @@ export function createAuditStore(sql: SqlClient, options: AuditStoreOptions): Au
         const rows = events.map((resource) => {
           seq += 1;
           const prevHash = hash;
-          hash = auditRowHash(prevHash, { chain, seq, tenant: tenantKey, recorded: resource.recorded, resource });
-          return { seq, resource, prevHash, hash };
+          // One serialisation: the canonical text is both what the hash covers and what the row stores.
+          const text = canonicalJson(resource);
+          hash = auditRowHash(prevHash, { chain, seq, tenant: tenantKey, recorded: resource.recorded, resource }, text);
+          return { seq, resource, text, prevHash, hash };
         });
         try {
           await sql.query(INSERT_EVENTS, [
@@ -59,7 +61,7 @@ export function createAuditStore(sql: SqlClient, options: AuditStoreOptions): Au
             rows.map(() => chain),
             rows.map((r) => r.seq),
             rows.map((r) => r.resource.recorded),
-            rows.map((r) => JSON.stringify(r.resource)),
+            rows.map((r) => r.text),
             rows.map((r) => r.prevHash),
             rows.map((r) => r.hash),
           ]);
