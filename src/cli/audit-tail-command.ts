@@ -29,6 +29,8 @@ export async function tailAuditEvents(io: CliIo, options: TailOptions): Promise<
   const db = await openCommandDatabase(config);
   try {
     const follower = createAuditFollower(db, { since: options.since, now: io.now, ...(options.tenant === undefined ? {} : { tenant: options.tenant }) });
+    const whose = options.tenant === undefined ? 'every tenant' : `tenant ${options.tenant}`;
+    io.stderr.write(`following the audit events of ${whose} recorded from ${options.since.toISOString()} (stop with Ctrl-C)\n`);
     while (!stop.signal.aborted && !io.signal?.aborted) {
       for (const event of await follower.poll()) io.stdout.write(`${options.json ? JSON.stringify(event.resource) : describeEvent(event)}\n`);
       await sleep(io.tailPollMs ?? DEFAULT_POLL_MS, undefined, { signal: stop.signal }).catch(() => {});
