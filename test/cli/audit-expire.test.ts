@@ -65,6 +65,15 @@ for (const driver of drivers) {
       }
     });
 
+    it('portico --help and portico audit --help list verify, expire, export and tail', async () => {
+      const top = await portico(['--help'], database.env);
+      assert.equal(top.code, 0);
+      assert.match(top.stdout, /^ {2}audit .*verify.*expire.*export.*tail/m);
+      const audit = await portico(['audit', '--help'], database.env);
+      assert.equal(audit.code, 0);
+      for (const command of ['verify', 'expire', 'export', 'tail']) assert.match(audit.stdout, new RegExp(`portico audit ${command}\\b[\\s\\S]*\\n {2}${command} `), command);
+    });
+
     it('exits 2 on bad arguments or a bad AUDIT_RETENTION_DAYS, before opening the database', async () => {
       for (const [args, env] of [
         [['audit', 'expire', '--now'], {}],

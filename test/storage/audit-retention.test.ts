@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { randomUUID } from 'node:crypto';
 import { expireAuditEvents, startAuditExpiry, type AuditExpiry } from '../../src/storage/audit/audit-expiry.ts';
+import { createAuditStore } from '../../src/storage/audit/audit-store.ts';
 import { createAuditFollower } from '../../src/storage/audit/audit-read.ts';
 import { verifyAuditChains } from '../../src/storage/audit/audit-verify.ts';
 import { readEvent } from '../support/audit-events.ts';
@@ -72,6 +74,31 @@ for (const driver of drivers) {
       await recordOn('retain', [101]);
       assert.deepEqual(await seqs(chain), [11]);
       assert.deepEqual(await verifyAuditChains(portico.db, { tenant: 'retain' }), { ok: true, chains: 1, events: 1 });
+    });
+
+    it('a writer that lost track of its head after a failed INSERT, its chain all expired, continues after the anchor', async () => {
+      let failNext = false;
+      const flaky = {
+        query: <R extends object>(text: string, params?: readonly unknown[]) => {
+          if (failNext && text.startsWith('INSERT INTO audit_event')) {
+            failNext = false;
+            return Promise.reject(new Error('connection dropped'));
+          }
+          return portico.db.query<R>(text, params);
+        },
+      };
+      const trail = createAuditStore(flaky, { now: () => new Date(clock), newId: randomUUID });
+      clock = T0;
+      for (let n = 0; n < 3; n++) await trail.record('lost-head', readEvent(n));
+      const chain = await chainOf('lost-head');
+      await expireAt(31);
+      assert.deepEqual(await seqs(chain), []);
+      clock = T0 + 31 * DAY;
+      failNext = true;
+      await assert.rejects(trail.record('lost-head', readEvent(3)), /connection dropped/);
+      await trail.record('lost-head', readEvent(4));
+      assert.deepEqual(await seqs(chain), [4]);
+      assert.deepEqual(await verifyAuditChains(portico.db, { tenant: 'lost-head' }), { ok: true, chains: 1, events: 1 });
     });
 
     it('removes a prefix only: an old event after a younger one (a clock stepped back) waits for it', async () => {
