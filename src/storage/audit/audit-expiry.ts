@@ -1,4 +1,4 @@
-import type { Database } from '../database.ts';
+import { LIFT_TIMEOUTS, type Database } from '../database.ts';
 import { tenantOfStorage } from '../tenant-key.ts';
 import { genesisHash } from './audit-hash.ts';
 import { AUDIT_ROW_COLUMNS, readAnchor, rowHashHolds, type AuditRow } from './audit-row.ts';
@@ -52,7 +52,12 @@ export async function expireAuditEvents(db: Database, options: AuditExpiryOption
   const cutoff = new Date(options.now().getTime() - options.retentionDays * DAY_MS);
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   const result: AuditExpiry = { cutoff, expired: [], events: 0, broken: [], busy: false };
-  const due = await db.query<{ chain: string }>('SELECT DISTINCT chain FROM audit_event WHERE recorded < $1 ORDER BY chain', [cutoff.toISOString()]);
+  // Cheap when expiry keeps up (an hour's events); after a backlog (a shorter retention set on an old trail) it reads
+  // every due row once, which no statement timeout may cut short, or no run would ever get past it. A read: it locks no row.
+  const due = await db.transaction(async (tx) => {
+    await tx.query(LIFT_TIMEOUTS);
+    return tx.query<{ chain: string }>('SELECT DISTINCT chain FROM audit_event WHERE recorded < $1 ORDER BY chain', [cutoff.toISOString()]);
+  });
   for (const { chain } of due) {
     for (;;) {
       const batch = await expireBatch(db, chain, cutoff, batchSize, options.now());
