@@ -178,6 +178,11 @@ export interface Config {
     /** The directory `files: directory` writes to (`BULK_EXPORT_DIR`, else `<dataDir>/exports`); none in memory. */
     readonly directory: string | undefined;
   };
+  /** The audit trail (src/storage/audit). */
+  readonly audit: {
+    /** Days an AuditEvent is kept; older ones are removed from the start of their chain, which keeps an anchor. */
+    readonly retentionDays: number;
+  };
 }
 
 /** Sandbox only: sessions are random ids checked in the database, the signature is a second lock. */
@@ -293,6 +298,8 @@ const envSchema = z.object({
   BULK_EXPORT_WORKER: z.enum(['true', 'false']).default('true'),
   BULK_EXPORT_FILES: z.enum(['database', 'directory']).optional(),
   BULK_EXPORT_DIR: z.string().min(1).optional(),
+  // Six years: HIPAA keeps its required documentation that long (45 CFR §164.316(b)(2)(i)).
+  AUDIT_RETENTION_DAYS: intSetting(1, 100 * 366).default(2190),
   FRAME_ANCESTORS: z
     .string()
     .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== ''))
@@ -484,6 +491,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       files: exportFiles,
       directory: exportDir,
     },
+    audit: { retentionDays: e.AUDIT_RETENTION_DAYS },
   });
 }
 

@@ -118,6 +118,13 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
     if (auth.resealed > 0) app.log.info({ count: auth.resealed }, 'client secrets stored in clear text were encrypted');
     if (config.bulkExport.worker) bulk.worker.start();
     const statistics = storage.keepStatisticsFresh((err) => app.log.warn({ err }, 'statistics refresh failed'));
+    const auditExpiry = storage.keepAuditExpiring(
+      (run) => {
+        if (run.events > 0) app.log.info({ events: run.events, chains: run.expired.length, before: run.cutoff.toISOString() }, 'audit events past AUDIT_RETENTION_DAYS expired');
+        for (const broken of run.broken) app.log.warn({ ...broken }, 'audit expiry stopped at a broken link of a chain (portico audit verify)');
+      },
+      (err) => app.log.warn({ err }, 'audit expiry failed'),
+    );
     return {
       app,
       db: storage.db,
@@ -145,6 +152,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
         await bulk.worker.stop();
         await app.close();
         await statistics.stop();
+        await auditExpiry.stop();
         await storage.readDb?.close();
         await storage.authDb.close();
         await storage.db.close();

@@ -74,6 +74,15 @@ describe('settings', () => {
     assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://u@127.0.0.1/db', DATABASE_READ_URL: 'mysql://u:hunter2@h/db' }), (err: unknown) => err instanceof ConfigError && /DATABASE_READ_URL/.test(err.message) && !err.message.includes('hunter2'));
   });
 
+  it('AUDIT_RETENTION_DAYS: six years by default, a whole number of days from 1', () => {
+    assert.equal(loadConfig({}).audit.retentionDays, 2190);
+    assert.equal(loadConfig({ AUDIT_RETENTION_DAYS: '1' }).audit.retentionDays, 1);
+    assert.equal(loadConfig({ AUDIT_RETENTION_DAYS: '3650' }).audit.retentionDays, 3650);
+    for (const bad of ['0', '-1', '1.5', 'forever', '99999999']) {
+      assert.throws(() => loadConfig({ AUDIT_RETENTION_DAYS: bad }), (err: unknown) => err instanceof ConfigError && /AUDIT_RETENTION_DAYS/.test(err.problems.join()), bad);
+    }
+  });
+
   it('refuses a default page size above the maximum', () => {
     assert.throws(() => loadConfig({ FHIR_DEFAULT_PAGE_SIZE: '50', FHIR_MAX_PAGE_SIZE: '10' }), /FHIR_DEFAULT_PAGE_SIZE/);
   });

@@ -6,6 +6,10 @@ export interface CliIo {
   stderr: ProgressStream;
   env: Record<string, string | undefined>;
   now: () => Date;
+  /** Commands that run until stopped (`audit tail`) stop when this aborts; absent: at SIGINT or SIGTERM. */
+  signal?: AbortSignal;
+  /** `audit tail`: milliseconds between two looks at the table (default 1000). */
+  tailPollMs?: number;
 }
 
 /** Bad arguments or settings: the CLI prints the message and exits with code 2. */

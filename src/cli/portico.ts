@@ -14,7 +14,7 @@ Commands:
   secrets    client secrets at rest: rekey (portico secrets --help)
   assertion  print a signed client assertion for a backend client's key (portico assertion --help)
   migrate-data  move a DATA_DIR made by PGlite to embedded PostgreSQL (portico migrate-data --help)
-  audit      verify the audit trail's hash chains (portico audit --help)
+  audit      the audit trail: verify its hash chains, expire old events, export, tail (portico audit --help)
 
 Settings come from the same environment variables as the server (DATABASE_URL, DATA_DIR ...).
 `;

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { AuditTrail } from '../fhir/audit/audit-trail.ts';
+import { startAuditExpiry, type AuditExpiry, type AuditExpiryTimer } from '../storage/audit/audit-expiry.ts';
 import { createAuditStore } from '../storage/audit/audit-store.ts';
 import { openDatabases, openDescribedDatabases, type Database } from '../storage/database.ts';
 import { chooseEmbeddedDatabase } from '../storage/embedded-choice.ts';
@@ -8,6 +9,9 @@ import { refreshStaleStatistics, startStatisticsRefresh, type StatisticsRefresh 
 import type { Runtime } from './runtime.ts';
 
 const STATISTICS_REFRESH_MS = 30_000;
+/** Audit expiry: a minute after start (out of the start's way), then hourly. */
+const AUDIT_EXPIRY_FIRST_DELAY_MS = 60_000;
+const AUDIT_EXPIRY_INTERVAL_MS = 3_600_000;
 
 export interface StorageWing {
   /** The FHIR pool: resources, search, bulk export (DATABASE_POOL_SIZE, FHIR_QUERY_TIMEOUT_MS). */
@@ -35,6 +39,11 @@ export interface StorageWing {
   refreshStatistics(): Promise<void>;
   /** Planner statistics kept fresh in the background until stopped. */
   keepStatisticsFresh(onError: (err: unknown) => void): StatisticsRefresh;
+  /**
+   * AUDIT_RETENTION_DAYS: events older than the retention removed from the start of their chains in the background,
+   * shortly after start and then hourly, until stopped (src/storage/audit/audit-expiry.ts; one process at a time).
+   */
+  keepAuditExpiring(onRun: (run: AuditExpiry) => void, onError: (err: unknown) => void): AuditExpiryTimer;
   /** Closes both pools, ignoring errors: for a start that failed. */
   abandon(): Promise<void>;
 }
@@ -77,6 +86,15 @@ export async function openStorageWing(
     authAudit: createAuditStore(authDb, runtime),
     refreshStatistics: () => refreshStaleStatistics(db),
     keepStatisticsFresh: (onError) => startStatisticsRefresh(db, STATISTICS_REFRESH_MS, onError),
+    keepAuditExpiring: (onRun, onError) =>
+      startAuditExpiry(db, {
+        now: runtime.now,
+        retentionDays: config.audit.retentionDays,
+        firstDelayMs: AUDIT_EXPIRY_FIRST_DELAY_MS,
+        intervalMs: AUDIT_EXPIRY_INTERVAL_MS,
+        onRun,
+        onError,
+      }),
     async abandon() {
       await readDb?.close().catch(() => {});
       await authDb.close().catch(() => {});

@@ -13,7 +13,10 @@ const INSERT_EVENTS = `INSERT INTO audit_event (tenant, chain, seq, recorded, re
   FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[])
     AS e(tenant, chain, seq, recorded, resource, prev_hash, hash)`;
 
-const CHAIN_HEAD = 'SELECT seq, hash FROM audit_event WHERE chain = $1 ORDER BY seq DESC LIMIT 1';
+// The chain's last event; when every event of it has expired, its anchor (migration 022) holds the last seq and hash.
+const CHAIN_HEAD = `SELECT seq, hash FROM (SELECT seq, hash FROM audit_event WHERE chain = $1 ORDER BY seq DESC LIMIT 1) AS last_event
+  UNION ALL SELECT seq, hash FROM audit_chain_anchor WHERE chain = $1
+  ORDER BY seq DESC LIMIT 1`;
 
 export interface AuditStoreOptions {
   now: () => Date;
@@ -89,7 +92,7 @@ export function createAuditStore(sql: SqlClient, options: AuditStoreOptions): Au
   };
 }
 
-/** The chain's last committed event, or its genesis when it has none. */
+/** The chain's last committed event (or the anchor of its expired ones), or its genesis when it has none. */
 async function readHead(sql: SqlClient, chain: string): Promise<ChainHead> {
   const [last] = await sql.query<{ seq: string | number; hash: string }>(CHAIN_HEAD, [chain]);
   return last ? { seq: Number(last.seq), hash: last.hash } : { seq: 0, hash: genesisHash(chain) };

@@ -1,6 +1,7 @@
 import type { SqlClient } from '../database.ts';
 import { storageTenant } from '../tenant-key.ts';
-import { auditRowHash, genesisHash } from './audit-hash.ts';
+import { genesisHash } from './audit-hash.ts';
+import { AUDIT_ROW_COLUMNS, readAnchor, rowHashHolds, type AuditRow } from './audit-row.ts';
 
 /** Rows read per statement while walking a chain. */
 const PAGE = 1000;
@@ -16,26 +17,22 @@ export interface BrokenLink {
   chain: string;
   /** The event that does not link: for a gap, the first missing seq. */
   seq: number;
-  reason: 'hash mismatch' | 'gap' | 'prev_hash mismatch';
+  /**
+   * `anchor mismatch`: the chain's oldest retained event does not follow the anchor expiry left (migration 022): its
+   * prev_hash is not the anchor's hash, or an event at or before the anchor's seq is still there.
+   */
+  reason: 'hash mismatch' | 'gap' | 'prev_hash mismatch' | 'anchor mismatch';
 }
 
 export type AuditVerification =
   | { ok: true; chains: number; events: number }
   | { ok: false; chains: number; events: number; broken: BrokenLink };
 
-interface AuditRow {
-  tenant: string;
-  seq: string | number;
-  recorded: Date | string;
-  resource: unknown;
-  prev_hash: string;
-  hash: string;
-}
-
 /**
  * Walks every chain (of a tenant, or all) in seq order and recomputes it: each event's seq follows the one before,
- * its prev_hash is that event's hash (the chain's genesis hash for seq 1), and its hash is what its columns give.
- * Stops at the first broken link; the counts say how far it got (chains begun, events that checked out).
+ * its prev_hash is that event's hash (the chain's genesis hash for seq 1, the anchor's hash for the oldest event
+ * retained after expiry), and its hash is what its columns give. Stops at the first broken link; the counts say how
+ * far it got (chains begun, events that checked out).
  *
  * What a chain cannot show by itself: events deleted from its end (the newest of a chain, or all of a chain) leave
  * a shorter chain that still verifies. Detecting that needs the head kept somewhere else (an anchor written
@@ -54,34 +51,55 @@ export async function verifyAuditChains(sql: SqlClient, options: AuditVerifyOpti
   let walked = 0;
   for (const { chain, first } of chains) {
     walked++;
-    const broken = await walkChain(sql, chain, since === undefined ? undefined : Number(first), () => events++);
+    const start = await chainStart(sql, chain, since === undefined ? undefined : Number(first));
+    const broken = await walkChain(sql, chain, start, () => events++);
     if (broken) return { ok: false, chains: walked, events, broken };
   }
   return { ok: true, chains: walked, events };
 }
 
-/** One chain from its anchor: seq 1 and the genesis hash, or (`from`) the event at that seq and its own prev_hash. */
-async function walkChain(sql: SqlClient, chain: string, from: number | undefined, counted: () => void): Promise<BrokenLink | undefined> {
-  let expectedSeq = from ?? 1;
-  let prevHash: string | undefined = from === undefined ? genesisHash(chain) : undefined;
+/** Where a walk begins: the seq it expects first, and the prev_hash that event must carry (undefined: trusted). */
+interface WalkStart {
+  seq: number;
+  prevHash: string | undefined;
+  /** The walk starts at an anchor: the first row read must be the anchor's successor, nothing before it. */
+  anchored: boolean;
+}
+
+/**
+ * Seq 1 and the genesis hash; or the anchor's successor and its hash once the chain's oldest events expired (also
+ * with `since` reaching back to it); or, with `since` later than that, the event at `from` and its own prev_hash.
+ */
+async function chainStart(sql: SqlClient, chain: string, from: number | undefined): Promise<WalkStart> {
+  const anchor = await readAnchor(sql, chain);
+  if (anchor && (from === undefined || from <= anchor.seq + 1)) return { seq: anchor.seq + 1, prevHash: anchor.hash, anchored: true };
+  if (from !== undefined) return { seq: from, prevHash: undefined, anchored: false };
+  return { seq: 1, prevHash: genesisHash(chain), anchored: false };
+}
+
+async function walkChain(sql: SqlClient, chain: string, start: WalkStart, counted: () => void): Promise<BrokenLink | undefined> {
+  let expectedSeq = start.seq;
+  let prevHash = start.prevHash;
+  // From an anchor, every row is read: one at or before the anchor's seq means the anchor was moved.
+  let readFrom = start.anchored ? 0 : start.seq;
+  let firstRow = true;
   for (;;) {
     const rows = await sql.query<AuditRow>(
-      `SELECT tenant, seq, recorded, resource, prev_hash, hash FROM audit_event
-       WHERE chain = $1 AND seq >= $2 ORDER BY seq LIMIT ${PAGE}`,
-      [chain, expectedSeq],
+      `SELECT ${AUDIT_ROW_COLUMNS} FROM audit_event WHERE chain = $1 AND seq >= $2 ORDER BY seq LIMIT ${PAGE}`,
+      [chain, readFrom],
     );
     for (const row of rows) {
       const seq = Number(row.seq);
-      if (seq !== expectedSeq) return { chain, seq: expectedSeq, reason: 'gap' };
+      if (seq !== expectedSeq) return firstRow && start.anchored && seq < expectedSeq ? { chain, seq, reason: 'anchor mismatch' } : { chain, seq: expectedSeq, reason: 'gap' };
+      if (firstRow && start.anchored && row.prev_hash !== prevHash) return { chain, seq, reason: 'anchor mismatch' };
+      firstRow = false;
       if (prevHash !== undefined && row.prev_hash !== prevHash) return { chain, seq, reason: 'prev_hash mismatch' };
-      const recorded = new Date(row.recorded).toISOString();
-      if (auditRowHash(row.prev_hash, { chain, seq, tenant: row.tenant, recorded, resource: row.resource }) !== row.hash) {
-        return { chain, seq, reason: 'hash mismatch' };
-      }
+      if (!rowHashHolds(chain, row)) return { chain, seq, reason: 'hash mismatch' };
       counted();
       prevHash = row.hash;
       expectedSeq = seq + 1;
     }
     if (rows.length < PAGE) return undefined;
+    readFrom = expectedSeq;
   }
 }
