@@ -54,6 +54,8 @@ function refusalEvent(error: OAuthError, request: TokenRequest, deps: TokenDeps,
   const site = deps.audit.site;
   const actor: AuditActor = { ...(client ? { clientId: client.id } : {}), ...addressOf(request) };
   if (error instanceof CredentialReuse) return credentialReused(site, { ...actor, grantId: error.grantId }, error.reused, error.description);
-  if (error.error === 'invalid_client') return clientAuthFailed(site, actor, error.description, client ? undefined : claimedClientId(request));
+  // A client that failed to authenticate is no agent, even when its assertion verified before its jti was found
+  // spent (a replay is exactly someone else sending it): the client it claimed is named as an entity.
+  if (error.error === 'invalid_client') return clientAuthFailed(site, addressOf(request), error.description, client?.id ?? claimedClientId(request));
   return tokenRefused(site, actor, error);
 }
