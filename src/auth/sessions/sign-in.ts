@@ -46,20 +46,20 @@ export function createSignIn(deps: SignInDeps): (request: SignInRequest) => Prom
     const hash = user?.password_hash ?? (await deps.decoyHash());
     const matches = await deps.verifyPassword(password, hash);
     const failure = failureOf(user, matches);
-    if (failure) {
-      await audit.record(signInFailed(audit.site, user ? { ...userActor(user), ...address } : address, failure));
+    if (!user || failure) {
+      await audit.record(signInFailed(audit.site, user ? { ...userActor(user), ...address } : address, failure ?? 'unknown user'));
       return { outcome: 'refused' };
     }
-    const signedInUser = user as StoredUser;
     await deps.throttle.succeeded(email, clientIp);
-    const { id, session } = await deps.sessions.start(signedInUser.id);
+    const { id, session } = await deps.sessions.start(user.id);
     try {
-      await audit.record(signedIn(audit.site, { ...userActor(signedInUser), ...address }));
+      await audit.record(signedIn(audit.site, { ...userActor(user), ...address }));
     } catch (error) {
+      // Not signed in after all: the session nobody will get a cookie for ends now.
       await deps.sessions.end(id).catch(() => undefined);
       throw error;
     }
-    return { outcome: 'signed-in', user: signedInUser, sessionId: id, session };
+    return { outcome: 'signed-in', user, sessionId: id, session };
   };
 }
 

@@ -69,8 +69,8 @@ export const authorizationCodeGrant: GrantHandler = {
       return { issued };
     });
     // A sandbox launch simulating a refused access token: its grant is revoked the moment its tokens exist.
-    // Issued, so redeemed (a redemption that issues sets it first).
-    const { grant } = redeemed as AuthorizationCodeRecord;
+    if (!redeemed) throw new Error('a code redemption issued tokens without its record');
+    const { grant } = redeemed;
     if (revokedAtIssue(grant)) await deps.grants.revoke(grant.id, deps.now());
     return { response: issued, grant };
   },
