@@ -10,11 +10,12 @@ import { generateBearerToken } from '../auth/registration/bearer-token.ts';
 import { createLoginThrottle } from '../auth/sessions/login-throttle.ts';
 import { generateSessionId } from '../auth/sessions/session-id.ts';
 import { createSessionService, type SessionService } from '../auth/sessions/session-service.ts';
-import { createDecoyHash, createSignIn } from '../auth/sessions/sign-in.ts';
+import { createDecoyHash, createSignIn, createSignOut } from '../auth/sessions/sign-in.ts';
+import { createSecurityAudit, type SecurityAudit } from '../auth/audit/security-audit.ts';
 import type { TokenDeps } from '../auth/tokens/token-deps.ts';
 import { hashPassword, verifyPassword } from '../auth/users/password-hash.ts';
 import { isUserOf } from '../auth/tenants/tenant-scope.ts';
-import { DEFAULT_TENANT } from '../endpoints.ts';
+import { DEFAULT_TENANT, tenantIssuer } from '../endpoints.ts';
 import { createAuthStores } from '../storage/auth/auth-stores.ts';
 import { createCodeStore } from '../storage/auth/code-store.ts';
 import { createGrantStore } from '../storage/auth/grant-store.ts';
@@ -38,10 +39,14 @@ export interface AuthTokens {
   clientAuthenticatorAt(clients: AuthRegistry['here']['clients'], baseUrl: string): ClientAuthenticator;
   /** Browser sign-in sessions (the default tenant's Users). */
   sessions: SessionService;
-  /** The sign-in page's check of an email and password, throttled. */
+  /** The sign-in page's check of an email and password, throttled and recorded. */
   signIn: ReturnType<typeof createSignIn>;
+  /** Signing out, recorded. */
+  signOut: ReturnType<typeof createSignOut>;
   /** The same for one tenant's Users: a session of any other User is no session there. */
-  signInAt(tenantId: string): { sessions: SessionService; signIn: ReturnType<typeof createSignIn> };
+  signInAt(tenantId: string): { sessions: SessionService; signIn: ReturnType<typeof createSignIn>; signOut: ReturnType<typeof createSignOut> };
+  /** A tenant's security events (sign-in, consent, codes, tokens), at its issuer, on the auth pool's trail. */
+  securityAuditAt(tenantId: string): SecurityAudit;
   /** What the token-side endpoints run on (token issuance, introspection, revocation, userinfo). */
   tokens: TokenDeps;
 }
@@ -71,6 +76,7 @@ export function buildAuthTokens(config: Config, storage: StorageWing, registry: 
   const clientAuthenticatorAt = (clients: AuthRegistry['here']['clients'], baseUrl: string) =>
     createClientAuthenticator({ clients, secrets: registry.clientSecrets, jtis, jwks, throttle: registry.clientAuthThrottle, now, audiences: assertionAudiences(baseUrl) });
   const clientAuthenticator = clientAuthenticatorAt(here.clients, config.baseUrl);
+  const securityAuditAt = (tenantId: string) => createSecurityAudit(storage.authAudit, tenantId, tenantIssuer(config.baseUrl, tenantId));
   const sessionStore = createSessionStore(authDb);
   const throttle = createLoginThrottle(registry.loginAttempts, registry.loginSettings, now);
   const decoyHash = createDecoyHash(hashPassword, () => randomToken(32));
@@ -84,9 +90,14 @@ export function buildAuthTokens(config: Config, storage: StorageWing, registry: 
       now,
       newSessionId: generateSessionId,
     });
-    return { sessions, signIn: createSignIn({ users: registry.at(tenantId).users, sessions, throttle, verifyPassword, decoyHash }) };
+    const audit = securityAuditAt(tenantId);
+    return {
+      sessions,
+      signIn: createSignIn({ users: registry.at(tenantId).users, sessions, throttle, verifyPassword, decoyHash, audit }),
+      signOut: createSignOut({ sessions, audit }),
+    };
   };
-  const { sessions, signIn } = signInAt(DEFAULT_TENANT);
+  const { sessions, signIn, signOut } = signInAt(DEFAULT_TENANT);
   const tokens: TokenDeps = {
     issuer: config.baseUrl,
     fhirBaseUrl: config.fhirBaseUrl,
@@ -111,11 +122,12 @@ export function buildAuthTokens(config: Config, storage: StorageWing, registry: 
         }),
       ),
     sessions,
+    audit: securityAuditAt(DEFAULT_TENANT),
     smartStyleUrl: `${config.baseUrl}${SMART_STYLE_PATH}`,
     settings: { accessTokenMaxLifetime: config.tokens.accessTokenMaxLifetime, refreshTokenLifetime: config.tokens.refreshTokenLifetime },
     now,
     newId,
     newSecret: generateBearerToken,
   };
-  return { signingKeys, jtis, clientAuthenticator, clientAuthenticatorAt, sessions, signIn, signInAt, tokens };
+  return { signingKeys, jtis, clientAuthenticator, clientAuthenticatorAt, sessions, signIn, signOut, signInAt, securityAuditAt, tokens };
 }

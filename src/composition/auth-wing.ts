@@ -63,6 +63,7 @@ export interface TenantPages {
   apps: AuthorizedApps;
   sessions: SessionService;
   signIn: AuthTokens['signIn'];
+  signOut: AuthTokens['signOut'];
 }
 
 export interface AuthWingInputs {
@@ -151,6 +152,7 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
       ...(config.mode === 'sandbox' ? { simulatedErrors: true as const } : {}),
       // The client-assertion jti ledger, under a prefix no assertion jti is confused with.
       consumeLaunch: (clientId, jti, expiresAt) => issued.jtis.consume(clientId, `launch:${jti}`, expiresAt, now()),
+      audit: issued.securityAuditAt(tenantId),
     };
   };
   const appsAt = (tenantId: string, tenantRecords: PatientRecords) =>

@@ -57,6 +57,7 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
     ui: {
       sessions: auth.sessions,
       signIn: auth.signIn,
+      signOut: auth.signOut,
       cookies: { secret: config.sessions.secret, secure: config.baseUrl.startsWith('https:') },
       // The sandbox's EHR frame (/launcher) shows its app's sign-in and consent, our own pages, inside it: our own
       // origin may frame them there. Production keeps FRAME_ANCESTORS as configured (none by default).

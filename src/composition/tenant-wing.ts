@@ -63,6 +63,7 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
       clientAuthenticator: auth.clientAuthenticatorAt(registry.clients, issuer),
       users: registry.users,
       sessions: pages.sessions,
+      audit: auth.securityAuditAt(tenantId),
       smartStyleUrl: `${issuer}${SMART_STYLE_PATH}`,
     };
     const fhirDeps: FhirDeps = {
@@ -100,6 +101,7 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
       ui: {
         sessions: pages.sessions,
         signIn: pages.signIn,
+        signOut: pages.signOut,
         // Its own session cookie: a sign-in here is nobody's at another tenant.
         cookies: { secret: config.sessions.secret, secure: config.baseUrl.startsWith('https:'), tenant: tenantId },
         frameAncestors: config.frameAncestors,

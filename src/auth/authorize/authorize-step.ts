@@ -7,6 +7,7 @@ import { errorRedirect, type AuthorizeErrorCode, type AuthorizeOutcome } from '.
 import type { AuthorizeParams } from './authorize-request.ts';
 import type { PatientDirectory } from './patient-directory.ts';
 import type { SimulatedError } from '../launch/simulated-error.ts';
+import type { SecurityAudit } from '../audit/security-audit.ts';
 
 /** The user's answer on the consent page. */
 export interface ConsentDecision {
@@ -27,6 +28,8 @@ export interface AuthorizeInput {
   params: AuthorizeParams;
   session: CurrentSession | undefined;
   decision?: ConsentDecision;
+  /** The browser's network address: its consent and code events'. */
+  address?: string;
 }
 
 /** Context an EHR launch token carries (SMART App Launch 2.2 §"EHR launch"). */
@@ -79,6 +82,8 @@ export interface AuthorizeDeps {
   newId: () => string;
   /** A fresh authorization code (256 random bits, base64url). */
   newCode: () => string;
+  /** The tenant's security events: a consent decision and a code issued are committed before the browser is answered. */
+  audit: SecurityAudit;
 }
 
 /**

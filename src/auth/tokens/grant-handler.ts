@@ -5,13 +5,20 @@ import { isPublicClient } from '../clients/client-kind.ts';
 import { unauthorizedClient } from '../oauth-error.ts';
 import type { TokenDeps } from './token-deps.ts';
 import type { TokenResponse } from './token-response.ts';
+import type { Grant } from '../grants/grant.ts';
+
+/** A grant's token response, and the grant it was issued under (what its audit event names, by id). */
+export interface IssuedTokens {
+  response: TokenResponse;
+  grant: Grant;
+}
 
 /** One grant type of the token endpoint (RFC 6749 §4): the request's other fields, after client authentication. */
 export interface GrantHandler {
   grantType: GrantType;
   /** The request's shape for this grant, as `handle` parses it (token-request-schemas.ts). */
   requestSchema: z.ZodType;
-  handle(form: Readonly<Record<string, string>>, caller: AuthenticatedClient, deps: TokenDeps): Promise<TokenResponse>;
+  handle(form: Readonly<Record<string, string>>, caller: AuthenticatedClient, deps: TokenDeps): Promise<IssuedTokens>;
   /** The handler records a client assertion's jti with its own write (caller.pendingJti), not before it. */
   recordsAssertionJti?: boolean;
   /**

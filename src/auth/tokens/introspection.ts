@@ -6,12 +6,15 @@ import { absoluteFhirUser } from './id-token.ts';
 import type { TokenDeps } from './token-deps.ts';
 import { findActiveToken, type ActiveToken } from './token-lookup.ts';
 import type { TokenRequest } from './token-endpoint.ts';
+import type { AuditActor } from '../../fhir/audit/audit-actor.ts';
+import { tokenIntrospected } from '../audit/security-events.ts';
+import { addressOf, recordedRequest } from './recorded-request.ts';
 import { introspectionRequestSchema, parseTokenRequest } from './token-request-schemas.ts';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
 /** Who is asking, and so which tokens they may see. */
-export type Introspector = { kind: 'root' } | { kind: 'resource-server' } | { kind: 'client'; client: StoredClient };
+export type Introspector = { kind: 'root' } | { kind: 'resource-server'; client?: StoredClient } | { kind: 'client'; client: StoredClient };
 
 /**
  * Who may introspect (RFC 7662 §2.1 "the endpoint MUST also require some form of authorization", §4
@@ -35,7 +38,7 @@ async function authenticateIntrospector(request: TokenRequest, deps: TokenDeps):
     form: request.form,
   });
   if (method === 'none') throw invalidClient('a public client may not introspect tokens; authenticate as a confidential client');
-  return client.resource_server === true ? { kind: 'resource-server' } : { kind: 'client', client };
+  return client.resource_server === true ? { kind: 'resource-server', client } : { kind: 'client', client };
 }
 
 /** A client that is neither root nor a resource server sees its own tokens only; others read as inactive. */
@@ -45,19 +48,39 @@ function maySee(introspector: Introspector, token: ActiveToken): boolean {
   return owner === introspector.client.id;
 }
 
-/** POST /auth/introspect (RFC 7662 §2.2): anything not active is exactly `{"active": false}` (Inferno checks that). */
+/**
+ * POST /auth/introspect (RFC 7662 §2.2): anything not active is exactly `{"active": false}` (Inferno checks that).
+ * Recorded before the answer: who asked, whether the token was active and, when it was, its grant by id.
+ */
 export async function introspect(request: TokenRequest, deps: TokenDeps): Promise<IntrospectionResponse> {
-  const introspector = await authenticateIntrospector(request, deps);
-  const { token, token_type_hint: hint } = parseTokenRequest(introspectionRequestSchema, request.form);
-  return introspectAs(introspector, token, hint, deps);
+  return recordedRequest(request, deps, async (notes) => {
+    const introspector = await authenticateIntrospector(request, deps);
+    if (introspector.kind !== 'root' && introspector.client) notes.client = introspector.client;
+    const { token, token_type_hint: hint } = parseTokenRequest(introspectionRequestSchema, request.form);
+    const { answer, grantId } = await introspection(introspector, token, hint, deps);
+    const actor: AuditActor = {
+      ...(introspector.kind === 'root' ? { root: true } : introspector.client ? { clientId: introspector.client.id } : {}),
+      ...(grantId !== undefined ? { grantId } : {}),
+      ...addressOf(request),
+    };
+    return { answer, event: tokenIntrospected(deps.audit.site, actor, answer.active) };
+  });
 }
 
 /** What introspection answers this (already authenticated) introspector of `token`: the endpoint's answer, and the token inspector's. */
 export async function introspectAs(introspector: Introspector, token: string | undefined, hint: string | undefined, deps: TokenDeps): Promise<IntrospectionResponse> {
-  if (token === undefined || token === '') return { active: false };
-  const found = await findActiveToken(token, hint, deps);
-  if (!found || !maySee(introspector, found)) return { active: false };
+  return (await introspection(introspector, token, hint, deps)).answer;
+}
 
+/** The answer, and the grant of the token when it is active and the introspector's to see. */
+async function introspection(introspector: Introspector, token: string | undefined, hint: string | undefined, deps: TokenDeps): Promise<{ answer: IntrospectionResponse; grantId?: string }> {
+  if (token === undefined || token === '') return { answer: { active: false } };
+  const found = await findActiveToken(token, hint, deps);
+  if (!found || !maySee(introspector, found)) return { answer: { active: false } };
+  return { answer: activeAnswer(found, deps), grantId: found.kind === 'access_token' ? found.claims.grant : found.grant.id };
+}
+
+function activeAnswer(found: ActiveToken, deps: TokenDeps): IntrospectionResponse {
   if (found.kind === 'access_token') {
     const c = found.claims;
     const fhirUser = absoluteFhirUser(c, deps.fhirBaseUrl);

@@ -1,3 +1,4 @@
+import type { SecurityAudit } from '../audit/security-audit.ts';
 import type { ClientAuthenticator } from '../client-auth/client-authenticator.ts';
 import type { AuthorizationCodeStore } from '../grants/grant.ts';
 import type { AccessTokenLedger, GrantStore, RefreshTokenStore } from '../grants/grant-store.ts';
@@ -44,6 +45,8 @@ export interface TokenDeps {
    * its connection, and on a pool of one anything else would wait for it for ever.
    */
   issueAtomically<T>(work: (stores: IssuanceStores) => Promise<T>): Promise<T>;
+  /** This tenant's security events: each token, introspection and revocation request records one before it is answered. */
+  audit: SecurityAudit;
   /** Sign-in sessions: an online_access refresh token works only while the session that granted it lives. */
   sessions: SessionLiveness;
   /** The absolute URL of our SMART style document (SMART 2.2 §"Styling"), sent in user-launch token responses. */

@@ -1,6 +1,8 @@
 import { OAuthError } from '../oauth-error.ts';
 import { parseTokenRequest, tokenGrantTypeSchema } from './token-request-schemas.ts';
-import type { GrantHandler } from './grant-handler.ts';
+import type { GrantHandler, IssuedTokens } from './grant-handler.ts';
+import { tokensIssued } from '../audit/security-events.ts';
+import { grantActor, recordedRequest, type RequestNotes } from './recorded-request.ts';
 import { presentsClientCredentials } from '../client-auth/presents-credentials.ts';
 import { authorizationCodeGrant } from './grant-types/authorization-code-grant.ts';
 import { clientCredentialsGrant } from './grant-types/client-credentials-grant.ts';
@@ -16,13 +18,25 @@ export const GRANT_HANDLERS: ReadonlyMap<string, GrantHandler> = new Map(
 export interface TokenRequest {
   authorization?: string;
   form: Readonly<Record<string, string>>;
+  /** The client's network address, as the HTTP layer saw it: its audit event's. */
+  address?: string;
 }
 
 /**
  * POST /auth/token (RFC 6749 §3.2): the grant type must be known, then the client authenticates
- * (before anything is consumed), then the grant runs. Throws OAuthError.
+ * (before anything is consumed), then the grant runs. Throws OAuthError. One audit event per request, committed
+ * before the answer: the tokens issued (or refreshed), by grant id; the refusal, a reuse or a failed client
+ * authentication. It is built from what the flow has in hand: no read of its own.
  */
 export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps): Promise<TokenResponse> {
+  return recordedRequest(request, deps, async (notes) => {
+    const { response, grant } = await runGrant(request, deps, notes);
+    const grantType = request.form.grant_type ?? '';
+    return { answer: response, event: tokensIssued(deps.audit.site, grantActor(grant, request), { grantType, scope: response.scope }) };
+  });
+}
+
+async function runGrant(request: TokenRequest, deps: TokenDeps, notes: RequestNotes): Promise<IssuedTokens> {
   const grantType = parseTokenRequest(tokenGrantTypeSchema, request.form).grant_type;
   const handler = GRANT_HANDLERS.get(grantType);
   if (!handler) {
@@ -35,6 +49,7 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps)
     },
     { deferJti: handler.recordsAssertionJti === true },
   );
+  notes.client = caller.client;
   const pending = caller.pendingJti;
   if (!pending) return handler.handle(request.form, caller, deps);
   try {

@@ -69,5 +69,5 @@ function tokenRequest(request: FastifyRequest): TokenRequest {
   const body = request.body;
   const form = (body !== null && typeof body === 'object' ? body : Object.create(null)) as Record<string, string>;
   const authorization = request.headers.authorization;
-  return { ...(authorization !== undefined ? { authorization } : {}), form };
+  return { ...(authorization !== undefined ? { authorization } : {}), form, address: request.ip };
 }

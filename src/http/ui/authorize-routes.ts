@@ -39,7 +39,7 @@ const REQUEST_FIELD = 'authorize_request';
 export function authorizeRoutes(app: FastifyInstance, options: UiPluginOptions, deps: AuthorizeDeps): void {
   const decide = async (request: FastifyRequest, params: AuthorizeParams, decision?: ConsentDecision) => {
     const session = await readCurrentSession(request, options.sessions, options.cookies);
-    return runAuthorize({ params, session, ...(decision ? { decision } : {}) }, deps);
+    return runAuthorize({ params, session, address: request.ip, ...(decision ? { decision } : {}) }, deps);
   };
 
   app.get(AUTHORIZE_PATH, async (request, reply) => {

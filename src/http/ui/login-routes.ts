@@ -75,7 +75,7 @@ export function loginRoutes(app: FastifyInstance, options: UiPluginOptions): voi
   });
 
   app.post(ENDPOINTS.logout.path, guarded, async (request, reply) => {
-    await sessions.end(sessionIdFrom(request, cookies));
+    await options.signOut({ sessionId: sessionIdFrom(request, cookies), clientIp: request.ip });
     clearCookie(reply, sessionCookieName(cookies), cookies);
     const site = siteOf(request);
     return page(reply, 200, renderMessagePage({ title: 'Signed out', message: 'You are signed out.', link: { href: pagePath(site, ENDPOINTS.login.path), text: 'Sign in again' }, site }));

@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { StorageFault } from '../../fhir/storage-fault.ts';
 import { refusedFormPage } from './cross-site-guard.ts';
 import type { SessionService } from '../../auth/sessions/session-service.ts';
-import type { SignInRequest, SignInResult } from '../../auth/sessions/sign-in.ts';
+import type { SignInRequest, SignInResult, SignOutRequest } from '../../auth/sessions/sign-in.ts';
 import { renderMessagePage } from '../../ui/message-page.ts';
 import { STYLESHEET, STYLESHEET_PATH } from '../../ui/stylesheet.ts';
 import { COPY_BUTTON_SCRIPT, COPY_BUTTON_SCRIPT_PATH } from '../../ui/copy-button-script.ts';
@@ -32,6 +32,8 @@ import { launcherRoutes, type LauncherPagesDeps } from './launcher-routes.ts';
 export interface UiPluginOptions {
   sessions: SessionService;
   signIn: (request: SignInRequest) => Promise<SignInResult>;
+  /** Ends the browser's session and records the sign-out. */
+  signOut: (request: SignOutRequest) => Promise<void>;
   cookies: SessionCookieSettings;
   /** Origins allowed to frame the pages (an embedding EHR); empty: none. */
   frameAncestors: readonly string[];

@@ -1,12 +1,14 @@
 import { isUnverifiedClient } from '../../registration/registration-review.ts';
 import { appIdentityOf } from '../app-identity.ts';
-import { formatScope, parseScope, type Scope } from '../../scopes/index.ts';
+import { formatScope, formatScopes, parseScope, type Scope } from '../../scopes/index.ts';
 import { promptsOf } from '../authorize-request.ts';
 import { established, refuse, type AuthorizeDeps, type AuthorizeState, type AuthorizeStep } from '../authorize-step.ts';
 import type { ConsentSubject } from '../authorize-outcome.ts';
 import { patientUserOf } from '../../access/patient-user.ts';
 import { consentChoices } from '../granular-categories.ts';
 import { redirectHostOf } from '../redirect-uris.ts';
+import { consentDenied, consentGranted } from '../../audit/security-events.ts';
+import { authorizeActor } from '../authorize-actor.ts';
 
 /**
  * The user decides what the app gets (SMART App Launch: the user may grant less than asked). First-party
@@ -14,7 +16,8 @@ import { redirectHostOf } from '../redirect-uris.ts';
  * §3.1.2.1). Nothing else is remembered: every other authorization asks again. Only offered scopes, or the
  * category narrowings of an offered Condition/Observation scope the page showed (ONC g10 granular scope
  * selection), can be granted, whatever the form says. The page names the host the answer goes to, and says
- * when the app registered itself and nobody has reviewed it.
+ * when the app registered itself and nobody has reviewed it. The user's answer (not a first-party client's pass) is
+ * recorded before the request goes on.
  */
 export const askConsent: AuthorizeStep = {
   name: 'ask-consent',
@@ -43,7 +46,10 @@ export const askConsent: AuthorizeStep = {
         },
       };
     }
-    if (!decision.allow) return refuse(input, state, 'access_denied', 'the user denied access');
+    if (!decision.allow) {
+      await deps.audit.record(consentDenied(deps.audit.site, authorizeActor(input, state), 'the user denied access'));
+      return refuse(input, state, 'access_denied', 'the user denied access');
+    }
     // Compared in normal form, so `%7C` and `|` in a posted category are the same scope.
     const checked = new Set(decision.scopes.map((text) => formatScope(parseScope(text))));
     const granted = new Map<string, Scope>();
@@ -53,8 +59,13 @@ export const askConsent: AuthorizeStep = {
         if (checked.has(text) && !granted.has(text)) granted.set(text, scope);
       }
     }
-    if (granted.size === 0) return refuse(input, state, 'access_denied', 'the user granted no access');
-    return { add: { granted: [...granted.values()] } };
+    if (granted.size === 0) {
+      await deps.audit.record(consentDenied(deps.audit.site, authorizeActor(input, state), 'the user granted no access'));
+      return refuse(input, state, 'access_denied', 'the user granted no access');
+    }
+    const scopes = [...granted.values()];
+    await deps.audit.record(consentGranted(deps.audit.site, authorizeActor(input, state), formatScopes(scopes)));
+    return { add: { granted: scopes } };
   },
 };
 

@@ -3,11 +3,17 @@ import type { Grant } from '../../grants/grant.ts';
 import { formatScopes } from '../../scopes/index.ts';
 import { established, refuse, type AuthorizeStep } from '../authorize-step.ts';
 import { epochSeconds } from '../../../shared/time.ts';
+import { codeIssued } from '../../audit/security-events.ts';
+import { authorizeActor } from '../authorize-actor.ts';
 
 /** Codes live 60 s (RFC 6749 §4.1.2 recommends at most 10 minutes; SMART apps redeem them at once). */
 const CODE_LIFETIME_SECONDS = 60;
 
-/** Records the grant behind a single-use code (stored by hash) and sends the code back with `state`. */
+/**
+ * Records the grant behind a single-use code (stored by hash) and sends the code back with `state`, once its event
+ * (the grant by id, never the code) is committed. When that fails the code is never sent: the pipeline answers the
+ * trail's fault as `temporarily_unavailable`, and the stored code expires unused.
+ */
 export const issueCode: AuthorizeStep = {
   name: 'issue-code',
   async run(input, state, deps) {
@@ -47,6 +53,7 @@ export const issueCode: AuthorizeStep = {
       ...(codeChallenge !== undefined ? { codeChallenge } : {}),
       expiresAt: epochSeconds(deps.now()) + CODE_LIFETIME_SECONDS,
     });
+    await deps.audit.record(codeIssued(deps.audit.site, authorizeActor(input, state, grant.id), grant.scope));
     return { outcome: { kind: 'redirect', redirectUri, response: { code, state: input.params.values.state } } };
   },
 };

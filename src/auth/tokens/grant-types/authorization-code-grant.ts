@@ -6,6 +6,7 @@ import { mayRefresh, requireGrantType, requiresPkce, type GrantHandler } from '.
 import { issueTokens } from '../issue-tokens.ts';
 import { pkceProblem } from '../pkce.ts';
 import { redeemAtomically, type Redemption } from '../redemption.ts';
+import { CredentialReuse } from '../credential-reuse.ts';
 import type { TokenDeps } from '../token-deps.ts';
 import { invalidGrant, type OAuthError } from '../../oauth-error.ts';
 import { authorizationCodeRequestSchema, parseTokenRequest } from '../token-request-schemas.ts';
@@ -38,7 +39,9 @@ export const authorizationCodeGrant: GrantHandler = {
       const { stores } = issuance;
       const used = await stores.codes.consume(hashToken(code), epochSeconds(deps.now()));
       if (used === undefined) throw invalidGrant(UNKNOWN_CODE);
-      if ('reused' in used) return { replayed: { grantId: used.grantId, error: invalidGrant('the code was already used; the tokens issued for it are revoked') } };
+      if ('reused' in used) {
+        return { replayed: { grantId: used.grantId, error: new CredentialReuse('code', used.grantId, 'the code was already used; the tokens issued for it are revoked') } };
+      }
       const { record } = used;
       // Another tenant's code is unknown here, as if it did not exist; spending it is the safe side of the mistake.
       if (grantTenant(record.grant) !== deps.tenant) return { refused: invalidGrant(UNKNOWN_CODE) };
@@ -66,8 +69,10 @@ export const authorizationCodeGrant: GrantHandler = {
       return { issued };
     });
     // A sandbox launch simulating a refused access token: its grant is revoked the moment its tokens exist.
-    if (redeemed && revokedAtIssue(redeemed.grant)) await deps.grants.revoke(redeemed.grant.id, deps.now());
-    return issued;
+    if (!redeemed) throw new Error('a code redemption issued tokens without its record');
+    const { grant } = redeemed;
+    if (revokedAtIssue(grant)) await deps.grants.revoke(grant.id, deps.now());
+    return { response: issued, grant };
   },
 };
 

@@ -32,7 +32,7 @@ export const clientCredentialsGrant: GrantHandler = {
     if (granted.length === 0) throw invalidScope('none of the requested scopes is a system/ scope this client is registered for');
 
     const grant: Grant = { id: deps.newId(), clientId: client.id, scope: formatScopes(granted), tenant: deps.tenant };
-    return issueTokens(
+    const response = await issueTokens(
       {
         grant,
         scope: grant.scope,
@@ -51,5 +51,6 @@ export const clientCredentialsGrant: GrantHandler = {
       // No transaction: its one write records the assertion's jti, stores the grant and records the token (AccessTokenLedger.record).
       { stores: deps, keys: deps.signingKeys },
     );
+    return { response, grant };
   },
 };

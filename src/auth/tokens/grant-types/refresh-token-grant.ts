@@ -5,6 +5,7 @@ import { formatScope, isCoveredBy, parseScopes, scopeSyntaxProblem } from '../..
 import { mayRefresh, type GrantHandler } from '../grant-handler.ts';
 import { issueTokens } from '../issue-tokens.ts';
 import { redeemAtomically, type Redemption } from '../redemption.ts';
+import { CredentialReuse } from '../credential-reuse.ts';
 import { sessionAllowsRefresh } from '../online-access.ts';
 import { invalidGrant, invalidScope, unauthorizedClient } from '../../oauth-error.ts';
 import { parseTokenRequest, refreshTokenRequestSchema } from '../token-request-schemas.ts';
@@ -44,10 +45,12 @@ export const refreshTokenGrant: GrantHandler = {
     const now = epochSeconds(deps.now());
     const scope = found.rotated || found.expiresAt <= now ? undefined : accessTokenScope(found.scope, request.scope);
 
-    return redeemAtomically(deps, async (issuance): Promise<Redemption> => {
+    const response = await redeemAtomically(deps, async (issuance): Promise<Redemption> => {
       const used = await issuance.stores.refreshTokens.rotate(hash, now);
       if (used === undefined) throw invalidGrant('the refresh token is unknown, expired or revoked');
-      if ('reused' in used) return { replayed: { grantId: used.grantId, error: invalidGrant('the refresh token was already used; the whole authorization is revoked') } };
+      if ('reused' in used) {
+        return { replayed: { grantId: used.grantId, error: new CredentialReuse('refresh-token', used.grantId, 'the refresh token was already used; the whole authorization is revoked') } };
+      }
 
       // RFC 6749 §6: the new refresh token's scope is identical to the presented one's; only the access
       // token is narrowed. A new offline period starts (ONC attestation 11.16).
@@ -68,6 +71,7 @@ export const refreshTokenGrant: GrantHandler = {
       );
       return { issued };
     });
+    return { response, grant: stored.grant };
   },
 };
 
