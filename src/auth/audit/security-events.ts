@@ -49,20 +49,10 @@ function securityEvent(site: string, parts: EventParts): AuditEvent {
     action: 'E',
     outcome: parts.outcome,
     ...(parts.outcomeDesc !== undefined ? { outcomeDesc: parts.outcomeDesc } : {}),
-    agent: agentsOf(parts.actor),
+    agent: actorAgents(parts.actor),
     source: serverSource(site),
     ...entitiesOf(parts),
   };
-}
-
-/** actorAgents, with the address on the user when no client takes part (a sign-in at the pages has no app). */
-function agentsOf(actor: AuditActor) {
-  const agents = actorAgents(actor);
-  if (actor.address !== undefined && !agents.some((a) => a.network)) {
-    const requestor = agents.find((a) => a.requestor);
-    if (requestor) requestor.network = { address: actor.address, type: '2' };
-  }
-  return agents;
 }
 
 function entitiesOf(parts: EventParts): { entity?: AuditEventEntity[] } {

@@ -50,6 +50,9 @@ export function actorAgents(actor: AuditActor): AuditEventAgent[] {
   if (agents.length === 0) {
     // Nobody identified themselves (no or bad credentials): the address is all there is.
     agents.push({ type: { coding: [AGENT_TYPE.client] }, who: { display: 'unauthenticated' }, requestor: true, ...network });
+  } else if (clientId === undefined && agents[0]) {
+    // A user with no app (a sign-in at the pages): the address is theirs.
+    Object.assign(agents[0], network);
   }
   return agents;
 }
