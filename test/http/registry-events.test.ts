@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { RecordedAuditEvent } from '../../src/fhir/audit/audit-trail.ts';
+import type { Database } from '../../src/storage/database.ts';
 import { basic } from '../auth/support/admin-http.ts';
 import { auditEvents } from '../support/audit-read.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
@@ -361,6 +362,57 @@ for (const driver of drivers) {
       assert.equal(requestor(events[4] as RecordedAuditEvent)?.who?.identifier?.value, 'root', 'root approves');
       assert.equal(requestor(events[4] as RecordedAuditEvent)?.network?.address, '192.0.2.71');
       assertNoSecrets([...events, ...signups], [secretIn(created.body), secretIn(rotated.body), PASSWORD]);
+    });
+  });
+
+  describe(`registry changes as AuditEvents: no change is acknowledged when its event cannot be recorded (${driver})`, () => {
+    let portico: TestPortico;
+    let trailDown = false;
+    /** Every pool, with the audit trail's INSERT failing while `trailDown`. */
+    const failingTrail = (db: Database): Database =>
+      new Proxy(db, {
+        get(target, property, receiver) {
+          if (property === 'query') {
+            return (text: unknown, params?: readonly unknown[]) =>
+              trailDown && typeof text === 'string' && text.includes('INSERT INTO audit_event') ? Promise.reject(new Error('the audit trail is down')) : target.query(text as string, params);
+          }
+          const value: unknown = Reflect.get(target, property, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    before(async () => {
+      portico = await startPortico(driver, {}, { wrapDatabase: failingTrail });
+    });
+    after(() => portico.stop());
+
+    it('answers 5xx in each surface\'s own error format; the same changes succeed once the trail records again', async () => {
+      const params = { confidentiality: 'confidential', name: 'rpc-app', 'redirect-url': 'https://rpc.example.org/cb' };
+      const rpc = { method: 'smartbox.portal.developer.rpc/save-developer-application', params };
+      const registration = { client_name: 'dcr-app', redirect_uris: ['https://dcr.example.org/cb'] };
+      // Recorded: each change succeeds.
+      assert.equal((await call(portico.app, 'PUT', '/Client/audited', { body: confidential })).status, 201);
+      assert.equal((await call(portico.app, 'POST', '/rpc', { body: rpc })).status, 200);
+      assert.equal((await call(portico.app, 'POST', '/auth/register', { body: registration, authorization: null })).status, 201);
+      assert.deepEqual(codesOf(await eventsAbout(portico, 'audited')), ['client-created']);
+
+      trailDown = true;
+      try {
+        const admin = await call(portico.app, 'PUT', '/Client/unaudited', { body: confidential });
+        assert.equal(admin.status, 500, admin.text);
+        assert.equal(admin.body.resourceType, 'OperationOutcome');
+        const viaRpc = await call(portico.app, 'POST', '/rpc', { body: rpc });
+        assert.equal(viaRpc.status, 500, viaRpc.text);
+        assert.equal(typeof viaRpc.body.error.message, 'string');
+        const registered = await call(portico.app, 'POST', '/auth/register', { body: registration, authorization: null });
+        assert.equal(registered.status, 500, registered.text);
+        assert.equal(registered.body.error, 'server_error');
+        assert.equal(registered.body.client_id, undefined, 'no credentials handed out');
+      } finally {
+        trailDown = false;
+      }
+      // The change had committed before its record failed: it stands, unacknowledged, and a retry is recorded.
+      assert.equal((await call(portico.app, 'PUT', '/Client/unaudited', { body: confidential })).status, 200);
+      assert.deepEqual(codesOf(await eventsAbout(portico, 'unaudited')), ['client-updated']);
     });
   });
 }
