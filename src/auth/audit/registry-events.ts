@@ -156,8 +156,8 @@ export function rpcActor(caller: RpcCaller): AuditActor {
   }
 }
 
-/** Fields whose values are never compared into a description by name of their own: they are shown as this name. */
-const SECRET_FIELDS: Record<string, string> = { password_hash: 'password', secret: 'secret' };
+/** Stored fields a description names by what they hold: a User's password hash is a change of its password. */
+const FIELD_NAMES: Record<string, string> = { password_hash: 'password' };
 /** What every write changes, or what is no field of the object's own. */
 const BOOKKEEPING = new Set(['resourceType', 'id', 'meta']);
 
@@ -167,7 +167,7 @@ const BOOKKEEPING = new Set(['resourceType', 'id', 'meta']);
  */
 export function changedFields(previous: RegistryResource, next: RegistryResource): string[] {
   const keys = new Set([...Object.keys(previous), ...Object.keys(next)].filter((key) => !BOOKKEEPING.has(key)));
-  const changed = [...keys].filter((key) => !sameValue(previous[key], next[key])).map((key) => SECRET_FIELDS[key] ?? key);
+  const changed = [...keys].filter((key) => !sameValue(previous[key], next[key])).map((key) => FIELD_NAMES[key] ?? key);
   if ((previous.meta?._tenant ?? undefined) !== (next.meta?._tenant ?? undefined)) changed.push('meta._tenant');
   return changed.sort();
 }
