@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { createRegistryAudit, type OperatorCommand } from '../auth/audit/registry-events.ts';
 import { createSigningKeys, SigningKeyError, type SigningKeyInfo } from '../auth/keys/signing-keys.ts';
+import { DEFAULT_TENANT, tenantIssuer } from '../endpoints.ts';
+import { createAuditStore } from '../storage/audit/audit-store.ts';
 import { loadCommandConfig, openCommandDatabase } from './command-database.ts';
 import { UsageError, type CliIo } from './cli-io.ts';
 import { createSigningKeyStore } from '../storage/keys/signing-key-store.ts';
@@ -8,6 +12,9 @@ const USAGE = `Usage: portico keys <command>
   rotate        add a new active key per algorithm; older keys keep verifying until retired
   retire <kid>  stop publishing a superseded key (tokens it signed no longer verify)
 Uses the server's settings (DATABASE_URL or DATA_DIR, ACCESS_TOKEN_SIGNING_ALG, ...).`;
+
+/** The operating-system account running the command, as its environment names it. */
+const osUser = (env: Record<string, string | undefined>): string | undefined => env.USER || env.USERNAME || undefined;
 
 const describe = (k: SigningKeyInfo) => `${k.kid}  ${k.alg.padEnd(5)}  ${k.createdAt.toISOString()}  ${k.status}`;
 
@@ -34,11 +41,19 @@ export async function keysCommand(args: readonly string[], io: CliIo): Promise<n
       accessTokenAlg: config.signingKeys.accessTokenAlg,
       retireAfterDays: config.signingKeys.retireAfterDays,
     });
+    // Key changes are security events of the whole deployment: recorded at the default tenant, on a chain of this
+    // command's own, and awaited before the command reports success. The keys' write and the trail's are not one
+    // transaction: should the record fail after the change committed, the command fails (and says so) instead.
+    const audit = createRegistryAudit(createAuditStore(db, { now: io.now, newId: randomUUID }), (tenant) => tenantIssuer(config.baseUrl, tenant));
+    const user = osUser(io.env);
+    const by: OperatorCommand = { command: `portico keys ${command}`, ...(user ? { osUser: user } : {}) };
     if (command === 'rotate') {
-      for (const k of await keys.rotate()) out(`added ${k.alg} key ${k.kid} (now active)`);
+      const added = await keys.rotate();
+      await audit.record(DEFAULT_TENANT, by, added.map((k) => ({ object: 'key', change: 'rotated', id: k.kid, description: `New active ${k.alg} key` })));
+      for (const k of added) out(`added ${k.alg} key ${k.kid} (now active)`);
     } else if (command === 'retire') {
       const kid = rest[0] ?? '';
-      await keys.retire(kid);
+      if (await keys.retire(kid)) await audit.record(DEFAULT_TENANT, by, [{ object: 'key', change: 'retired', id: kid }]);
       out(`retired ${kid}`);
     }
     if (command === 'list' || command === 'rotate') {

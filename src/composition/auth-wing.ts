@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import { createAccessFactory, type AccessFactory } from '../auth/access/access-factory.ts';
 import { createPolicySubjectLoader } from '../auth/access/policy-subject.ts';
 import { createRegistryAdmin, type RegistryAdmin } from '../auth/admin/registry-admin.ts';
+import { createRegistryAudit, type RegistryAudit } from '../auth/audit/registry-events.ts';
 import type { AuthorizeDeps } from '../auth/authorize/authorize-step.ts';
 import { createFhirAuthenticator, type FhirAuthenticator } from '../auth/bearer/fhir-authenticator.ts';
 import { generateClientSecret } from '../auth/clients/client-secret.ts';
@@ -43,6 +44,8 @@ export interface AuthWing extends AuthRegistry, AuthTokens {
   rpcMethods: ReadonlyMap<string, RpcMethod>;
   /** Developers' apps: the developer portal's and the RPC's one service. */
   developerApps: DeveloperApps;
+  /** Where the registry's changes (Clients, Users, AccessPolicies, Tenants) are recorded: the auth pool's trail. */
+  registryAudit: RegistryAudit;
   /** What the authorize endpoint runs on. */
   authorize: AuthorizeDeps;
   /** The signed-in user's authorized apps (SMART `management_endpoint`). */
@@ -80,6 +83,8 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
   const issued = buildAuthTokens(config, storage, registry, runtime);
   const { signingKeys } = issued;
   const jwksUriAddresses = new Set(config.jwksFetch.allowedAddresses);
+  // Every surface that changes the registry records it on the authorization server's trail, at the tenant's issuer.
+  const registryAudit = createRegistryAudit(storage.authAudit, (tenantId) => tenantIssuer(config.baseUrl, tenantId));
   // The developer portal and the RPC save apps through this one service.
   const developerApps = createDeveloperApps({
     clients: registryClients,
@@ -89,6 +94,7 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
     strictRedirectUris: config.mode === 'production',
     jwksUriAddresses,
     autoApprove: config.mode === 'sandbox',
+    audit: registryAudit,
   });
   const rpcMethods = new Map<string, RpcMethod>([
     [SAVE_DEVELOPER_APPLICATION, (params, caller) => saveDeveloperApplication(params, caller, developerApps)],
@@ -129,6 +135,7 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
       newToken: generateBearerToken,
       newSecret: generateClientSecret,
       secrets: clientSecrets,
+      audit: registryAudit,
     });
   const registration = registrationAt(DEFAULT_TENANT);
   // A tenant's authorize endpoint: its Clients, its records for the pickers and launches, grants recording it.
@@ -161,7 +168,7 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
     const tenantRecords = buildPatientRecords(storage, fhir, runtime, tenantId);
     return { records: tenantRecords, authorize: authorizeAt(tenantId, tenantRecords), apps: appsAt(tenantId, tenantRecords), ...issued.signInAt(tenantId) };
   };
-  const adminDeps = { ...auth, clients: registryClients, tenantHoldings: createTenantHoldings(storage.authDb), newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses };
+  const adminDeps = { ...auth, clients: registryClients, tenantHoldings: createTenantHoldings(storage.authDb), newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses, audit: registryAudit };
   return {
     ...registry,
     ...issued,
@@ -172,6 +179,7 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
     tenantAdmin: (tenantId) => createRegistryAdmin(adminDeps, { tenant: tenantId }),
     rpcMethods,
     developerApps,
+    registryAudit,
     authorize: authorizeAt(DEFAULT_TENANT, records),
     apps: appsAt(DEFAULT_TENANT, records),
     pagesAt,

@@ -69,7 +69,7 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
       landing: async () => root,
       portal: {
         apps: auth.developerApps,
-        signUp: (input) => signUpDeveloper(input, { users: auth.here.users, newId: runtime.newId }),
+        signUp: (input, origin) => signUpDeveloper(input, { users: auth.here.users, newId: runtime.newId, audit: auth.registryAudit }, origin),
         signupOpen: config.portal.signup === 'open',
         issueRegistrationToken: (userId) => auth.registration.issueInitialAccessToken(`User/${userId}`),
         registrationUrl: `${config.baseUrl}${ENDPOINTS.registration.path}`,

@@ -10,7 +10,8 @@ import type { FailureThrottle } from '../sessions/failure-throttle.ts';
 import { verifyPassword } from '../users/password-hash.ts';
 import { publicUser, type StoredUser, type UserRepository } from '../users/user.ts';
 
-export type AdminCaller = { kind: 'root' } | { kind: 'client'; client: StoredClient } | { kind: 'user'; user: StoredUser };
+/** Who calls, and (`address`, set by the HTTP layer) from where: the actor its changes are recorded under. */
+export type AdminCaller = ({ kind: 'root' } | { kind: 'client'; client: StoredClient } | { kind: 'user'; user: StoredUser }) & { address?: string };
 
 /** Credentials refused unchecked: their client_id or account has had too many failures within the window. */
 export interface ThrottledCredentials {

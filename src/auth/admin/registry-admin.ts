@@ -1,3 +1,4 @@
+import { adminActor, clientChanges, objectChange, tenantOf, type RegistryAudit, type RegistryChange } from '../audit/registry-events.ts';
 import type { AddressClass } from '../client-auth/jwks/address-class.ts';
 import { isPublicClient, needsSecret } from '../clients/client-kind.ts';
 import type { Client, ClientRepository, StoredClient } from '../clients/client-repository.ts';
@@ -38,6 +39,8 @@ export interface RegistryAdminDeps {
   secrets: ClientSecrets;
   /** Injectable for tests; defaults to scrypt. */
   hashPassword?: (password: string) => Promise<string>;
+  /** Every change is recorded here before it is answered. */
+  audit: RegistryAudit;
 }
 
 export interface PutOutcome {
@@ -57,11 +60,14 @@ export interface ReadOptions {
  */
 export interface RegistryAdmin {
   read(kind: AdminKind, id: string, options?: ReadOptions): Promise<RegistryResource>;
-  /** `caller`: who writes (absent: an operator's own tooling); only an administrator approves or rejects a Client. */
-  put(kind: AdminKind, id: string, body: unknown, caller?: AdminCaller): Promise<PutOutcome>;
-  create(kind: AdminKind, body: unknown, caller?: AdminCaller): Promise<RegistryResource>;
+  /**
+   * `caller`: who writes, and from where (the actor of the change's AuditEvent); only an administrator approves or
+   * rejects a Client. Every write resolves once its AuditEvent is committed too.
+   */
+  put(kind: AdminKind, id: string, body: unknown, caller: AdminCaller): Promise<PutOutcome>;
+  create(kind: AdminKind, body: unknown, caller: AdminCaller): Promise<RegistryResource>;
   /** Returns what was deleted. */
-  delete(kind: AdminKind, id: string): Promise<RegistryResource>;
+  delete(kind: AdminKind, id: string, caller: AdminCaller): Promise<RegistryResource>;
   list(kind: AdminKind, page: { count: number; offset: number }): Promise<ListPage<RegistryResource>>;
   /**
    * Replaces a Client's secret with a freshly generated one, effective at once, and returns the Client
@@ -112,15 +118,15 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
    * else admitted by an AccessPolicy (a developer owning the Client, say) may leave its status as it was or set
    * `draft`/`submitted`, never approve, reject, or drop it (no status reads as approved).
    */
-  function checkReview(resource: RegistryResource, previous: Stored<RegistryResource> | undefined, caller: AdminCaller | undefined): void {
-    if (caller === undefined || caller.kind === 'root' || scope !== undefined) return;
+  function checkReview(resource: RegistryResource, previous: Stored<RegistryResource> | undefined, caller: AdminCaller): void {
+    if (caller.kind === 'root' || scope !== undefined) return;
     const next = (resource as Client).status;
     const before = (previous as Client | undefined)?.status;
     if (next === before || next === 'draft' || next === 'submitted') return;
     throw new AdminError(403, adminIssue('forbidden', `Client.status: only the root client approves or rejects a Client (it was ${before ?? 'approved'}, the body makes it ${next ?? 'approved'})`, 'Client.status'));
   }
 
-  async function prepare(kind: AdminKind, body: unknown, id: string, previous: Stored<RegistryResource> | undefined, caller?: AdminCaller): Promise<RegistryResource> {
+  async function prepare(kind: AdminKind, body: unknown, id: string, previous: Stored<RegistryResource> | undefined, caller: AdminCaller): Promise<RegistryResource> {
     const resource = await validate(kind, body, id, previous);
     if (kind === 'Client') checkReview(resource, previous, caller);
     // A resource bound to a tenant names one that exists (RFC 9110 §15.5.21: the request is understood, its content cannot be acted on).
@@ -142,6 +148,20 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
       case 'AccessPolicy':
         return validateAccessPolicy(body, { id });
     }
+  }
+
+  /**
+   * Records a committed write (`previous` undefined: created; `next` undefined: deleted) at the tenant it belongs to:
+   * this tenant's admin API's, or, at the root, the object's own (both when the root moved it between tenants;
+   * Tenants themselves at the default one). Awaited before the answer. The registry's write and the trail's cannot be
+   * one transaction (the trail appends to its own chain through a group commit), so an event that fails to commit
+   * after its change did fails the request instead (500, or 503 for a busy database, as an OperationOutcome): the
+   * change is never acknowledged without its event.
+   */
+  async function recordChange(kind: AdminKind, id: string, previous: RegistryResource | undefined, next: RegistryResource | undefined, caller: AdminCaller): Promise<void> {
+    const changes: RegistryChange[] = kind === 'Client' ? clientChanges(id, previous, next) : [objectChange(OBJECT_OF[kind], id, previous, next)];
+    const tenants = kind === 'Tenant' ? [DEFAULT_TENANT] : scope ? [scope.tenant] : [...new Set([tenantOf(previous ?? next), tenantOf(next ?? previous)])];
+    await Promise.all(tenants.map((tenant) => deps.audit.record(tenant, adminActor(caller), changes)));
   }
 
   async function refuseWhileHolding(tenantId: string): Promise<void> {
@@ -169,7 +189,9 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
       // write is a compare-and-swap on the version read: a secret rotated or a password changed meanwhile is never
       // brought back. Another write in between means reading again.
       const input = bound(kind, body);
+      let replaced: Stored<RegistryResource> | undefined;
       const saved = await readModifyWrite(repo(kind), id, async (previous) => {
+        replaced = previous;
         // Ids are the deployment's (a client_id names one client): another tenant's, or a global one, is not replaced.
         if (previous && !visible(previous)) throw new AdminError(409, adminIssue('conflict', `${kind}/${id}: this id is in use outside this tenant; choose another`));
         const resource = { ...(await prepare(kind, input, id, previous, caller)), id };
@@ -177,6 +199,8 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
         // A tenant's admin only creates: an id taken meanwhile is read again (and refused above).
         return scope ? repo(kind).insertIfAbsent(resource) : repo(kind).put(resource);
       });
+      // What the successful attempt replaced (a lost compare-and-swap reads again, and sets it again).
+      await recordChange(kind, id, saved.created ? undefined : replaced, saved.resource, caller);
       return { resource: present(kind, saved.resource), created: saved.created };
     },
 
@@ -185,14 +209,16 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
       const id = deps.newId();
       const resource = await prepare(kind, bound(kind, body), id, undefined, caller);
       const saved = await conflictsAsOutcome(() => repo(kind).put({ ...resource, id }));
+      await recordChange(kind, id, undefined, saved.resource, caller);
       return present(kind, saved.resource);
     },
 
-    async delete(kind, id) {
+    async delete(kind, id, caller) {
       const found = ADMIN_ID.test(id) ? await repo(kind).get(id) : undefined;
       if (!visible(found)) throw notFound(`${kind}/${id} is not known`);
       if (kind === 'Tenant' && found) await refuseWhileHolding(id);
       if (!found || !(await repo(kind).delete(id))) throw notFound(`${kind}/${id} is not known`);
+      await recordChange(kind, id, found, undefined, caller);
       return present(kind, found);
     },
 
@@ -220,10 +246,14 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
         // the secret changes: a deactivation committed since the read makes the swap fail, and the read is redone.
         return deps.clients.replaceIfUnchanged({ ...found, secret: deps.secrets.seal(id, secret) }, found.meta.versionId);
       });
+      await deps.audit.record(scope?.tenant ?? tenantOf(resource), adminActor(caller), [{ object: 'client', change: 'secret-rotated', id: resource.id }]);
       return { ...resource, secret };
     },
   };
 }
+
+/** The object of each kind, as its AuditEvents name it. */
+const OBJECT_OF = { User: 'user', AccessPolicy: 'policy', Tenant: 'tenant' } as const;
 
 /** Attempts of a read-modify-write whose compare-and-swap lost to another write before it answers 409. */
 const MAX_WRITE_ATTEMPTS = 5;

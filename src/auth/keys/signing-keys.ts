@@ -35,7 +35,8 @@ export interface SigningKeys {
   ensure(): Promise<void>;
   /** Adds a new active key per required algorithm; older keys keep verifying until retired. */
   rotate(): Promise<SigningKeyInfo[]>;
-  retire(kid: string): Promise<void>;
+  /** True when this call retired the key; false when it was retired already (nothing written). */
+  retire(kid: string): Promise<boolean>;
   list(): Promise<SigningKeyInfo[]>;
 }
 
@@ -238,17 +239,19 @@ export function createSigningKeys(options: SigningKeysOptions): SigningKeys {
     },
 
     async retire(kid) {
-      await store.locked(async (keys) => {
+      const retired = await store.locked(async (keys) => {
         const list = await keys.list();
         const target = list.find((s) => s.kid === kid);
         if (!target) throw new SigningKeyError(`no signing key with kid ${kid}`);
-        if (target.retiredAt) return;
+        if (target.retiredAt) return false;
         if (classify(list).get(kid) === 'active' && required.includes(target.alg)) {
           throw new SigningKeyError(`${kid} is the active ${target.alg} key; run "portico keys rotate" first`);
         }
         await keys.retire(kid, now());
+        return true;
       });
       await reread();
+      return retired;
     },
 
     async list() {

@@ -14,6 +14,8 @@ import type { RegistrationStore, RegistrationUnit } from './registration-store.t
 import { epochSeconds } from '../../shared/time.ts';
 import type { UserRepository } from '../users/user.ts';
 import { boundTo } from '../tenants/tenant-scope.ts';
+import type { AuditActor } from '../../fhir/audit/audit-actor.ts';
+import { clientChanges, tenantOf, type RegistryAudit, type RegistryChange, type RequestOrigin } from '../audit/registry-events.ts';
 
 export interface RegistrationOptions {
   clients: ClientRepository;
@@ -43,6 +45,8 @@ export interface RegistrationOptions {
   newSecret: () => string;
   /** Secrets are stored encrypted; the clear one goes only into the response that issues it. */
   secrets: ClientSecrets;
+  /** Every registration, update and deletion is recorded here before it is answered. */
+  audit: RegistryAudit;
 }
 
 export interface RegistrationResponse {
@@ -53,12 +57,15 @@ export interface RegistrationResponse {
 /** Dynamic client registration (RFC 7591) and its management protocol (RFC 7592). */
 export interface ClientRegistration {
   readonly mode: 'open' | 'initial-access-token';
-  /** readBody is called only once the caller is authorised, so a bad token is a 401 even with a bad body. */
-  register(initialAccessToken: string | undefined, readBody: () => unknown): Promise<RegistrationResponse>;
+  /**
+   * readBody is called only once the caller is authorised, so a bad token is a 401 even with a bad body. `origin`:
+   * where the request came from, recorded with the change (register, update, remove; a read changes nothing).
+   */
+  register(initialAccessToken: string | undefined, readBody: () => unknown, origin: RequestOrigin): Promise<RegistrationResponse>;
   /** Rotates the registration access token: the response carries the new one, the old one stops working. */
   read(clientId: string, accessToken: string | undefined): Promise<RegistrationResponse>;
-  update(clientId: string, accessToken: string | undefined, readBody: () => unknown): Promise<RegistrationResponse>;
-  remove(clientId: string, accessToken: string | undefined): Promise<RegistrationResponse>;
+  update(clientId: string, accessToken: string | undefined, readBody: () => unknown, origin: RequestOrigin): Promise<RegistrationResponse>;
+  remove(clientId: string, accessToken: string | undefined, origin: RequestOrigin): Promise<RegistrationResponse>;
   /** Issues an initial access token (RFC 7591 §3) to `issuedTo` (`root`, or `User/<id>`). */
   issueInitialAccessToken(issuedTo: string): Promise<z.infer<typeof initialAccessTokenSchema>>;
 }
@@ -150,10 +157,17 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
     return { client: validClient(client, current), ...(issued !== undefined ? { issued } : {}) };
   }
 
+  /**
+   * Records a committed change, awaited before the answer. The trail appends to its own chain through a group commit
+   * and cannot join the registration's transaction: an event that fails to commit after its change did fails the
+   * request instead (a 5xx in RFC 6749's error format), so no change is acknowledged without its event.
+   */
+  const record = (client: Client, by: AuditActor, changes: RegistryChange[]) => options.audit.record(tenantOf(client), by, changes);
+
   return {
     mode: options.mode,
 
-    async register(initialAccessToken, readBody) {
+    async register(initialAccessToken, readBody, origin) {
       const issuedTo = await authorizeRegistration(initialAccessToken);
       const metadata = parseClientMetadata(readBody(), rules);
       const id = options.newId();
@@ -170,6 +184,11 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
         await writes.store.putAccessTokenHash(id, hashToken(token), now());
         return stored;
       });
+      // Who registers: the holder of the initial access token (the root client, or the developer it was issued to)
+      // when there is one, and the Client registering itself.
+      const user = issuedTo?.startsWith('User/') ? { userId: issuedTo.slice('User/'.length) } : {};
+      const by: AuditActor = issuedTo === 'root' ? { root: true, ...origin } : { ...user, clientId: saved.id, ...origin };
+      await record(saved, by, clientChanges(saved.id, undefined, saved));
       return registrationResponse(saved, token, 201, issued);
     },
 
@@ -179,7 +198,7 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
       return registrationResponse(client, await rotateAccessToken(clientId, accessToken ?? '', store), 200);
     },
 
-    async update(clientId, accessToken, readBody) {
+    async update(clientId, accessToken, readBody, origin) {
       await authorizeManagement(clientId, accessToken);
       const body = readBody();
       if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalidMetadata('the body must be a JSON object of client metadata');
@@ -194,22 +213,25 @@ export function createClientRegistration(options: RegistrationOptions): ClientRe
       // request committed meanwhile (an administrator's deactivation, a rotated secret) is kept, never overwritten.
       // Valid first, then the token (compare-and-swap) and the write, together: a refused or failed update never
       // costs the client its token.
-      const { saved, token, issued } = await options.atomically(async (writes) => {
+      const { previous, saved, token, issued } = await options.atomically(async (writes) => {
         const current = await writes.clients.getForUpdate(clientId);
         if (!current) throw invalidToken('the registration access token is not valid for this client');
         const { client, issued } = updatedClient(current, input, metadata);
         const rotated = await rotateAccessToken(clientId, accessToken ?? '', writes.store);
-        return { saved: (await writes.clients.put(client)).resource, token: rotated, issued };
+        return { previous: current, saved: (await writes.clients.put(client)).resource, token: rotated, issued };
       });
+      // RFC 7592: the client manages its own registration.
+      await record(saved, { clientId, ...origin }, clientChanges(clientId, previous, saved));
       return registrationResponse(saved, token, 200, issued);
     },
 
-    async remove(clientId, accessToken) {
-      await authorizeManagement(clientId, accessToken);
+    async remove(clientId, accessToken, origin) {
+      const client = await authorizeManagement(clientId, accessToken);
       await options.atomically(async (writes) => {
         await writes.clients.delete(clientId);
         await writes.store.deleteRegistration(clientId);
       });
+      await record(client, { clientId, ...origin }, clientChanges(clientId, client, undefined));
       return { status: 204 };
     },
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DETAIL_KEYS } from '../developer/application-input.ts';
 import { ApplicationError, type ApplicationField, type ApplicationInput } from '../developer/application-input.ts';
 import type { DeveloperApp, DeveloperApps } from '../developer/developer-apps.ts';
+import { rpcActor } from '../audit/registry-events.ts';
 import type { RpcCaller } from './rpc-caller.ts';
 import { RpcError } from './rpc-error.ts';
 import { parseRpcParams } from './rpc-params.ts';
@@ -60,7 +61,7 @@ export async function saveDeveloperApplication(params: unknown, caller: RpcCalle
     if (value) input[field] = value;
   }
   try {
-    const { app } = await apps.create(caller.kind === 'user' ? { owner: `User/${caller.userId}` } : { operator: true }, input);
+    const { app } = await apps.create(caller.kind === 'user' ? { owner: `User/${caller.userId}` } : { operator: true }, input, rpcActor(caller));
     return app;
   } catch (err) {
     if (err instanceof ApplicationError) {

@@ -49,7 +49,8 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
     const caller = await authenticateBasic(request.headers.authorization, access);
     if (!caller) throw unauthorized();
     if (caller.kind === 'throttled') throw throttled(caller.retryAfterSeconds);
-    return caller;
+    // Where the request came from goes with the caller: the changes it makes are recorded with it.
+    return { ...caller, address: request.ip };
   }
 
   async function authorize(request: FastifyRequest, kind: AdminKind, interaction: Interaction): Promise<AdminCaller> {
@@ -85,8 +86,8 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
     });
 
     app.delete(`/${kind}/:id`, async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-      await authorize(request, kind, 'delete');
-      return send(request, reply, 200, await admin.delete(kind, request.params.id));
+      const caller = await authorize(request, kind, 'delete');
+      return send(request, reply, 200, await admin.delete(kind, request.params.id, caller));
     });
 
     app.get(`/${kind}`, async (request, reply) => {

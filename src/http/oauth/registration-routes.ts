@@ -30,15 +30,15 @@ type ClientParams = { Params: { clientId: string } };
 export function registrationRoutes(app: FastifyInstance, registration: ClientRegistration, access: AdminAccessDeps): void {
   const token = (request: FastifyRequest) => bearerToken(request.headers.authorization);
   for (const base of [ENDPOINTS.registration.path, ENDPOINTS.s4sRegistration.path]) {
-    app.post(base, async (request, reply) => send(reply, await registration.register(token(request), bodyOf(request))));
+    app.post(base, async (request, reply) => send(reply, await registration.register(token(request), bodyOf(request), { address: request.ip })));
     app.get<ClientParams>(`${base}/:clientId`, async (request, reply) =>
       send(reply, await registration.read(request.params.clientId, token(request))),
     );
     app.put<ClientParams>(`${base}/:clientId`, async (request, reply) =>
-      send(reply, await registration.update(request.params.clientId, token(request), bodyOf(request))),
+      send(reply, await registration.update(request.params.clientId, token(request), bodyOf(request), { address: request.ip })),
     );
     app.delete<ClientParams>(`${base}/:clientId`, async (request, reply) =>
-      send(reply, await registration.remove(request.params.clientId, token(request))),
+      send(reply, await registration.remove(request.params.clientId, token(request), { address: request.ip })),
     );
   }
 

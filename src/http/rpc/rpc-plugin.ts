@@ -54,12 +54,14 @@ export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions)
     if (!developerMethod && !(await mayCall(authenticated, context, options.access))) {
       throw new RpcError(403, `No AccessPolicy allows calling ${method || 'this method'}`);
     }
+    // Where the call came from goes with the caller: the changes it makes are recorded with it.
+    const address = request.ip;
     const caller: RpcCaller =
       authenticated.kind === 'root'
-        ? { kind: 'root' }
+        ? { kind: 'root', address }
         : authenticated.kind === 'user'
-          ? { kind: 'user', userId: authenticated.user.id }
-          : { kind: 'client', clientId: authenticated.client.id };
+          ? { kind: 'user', userId: authenticated.user.id, address }
+          : { kind: 'client', clientId: authenticated.client.id, address };
     return send(request, reply, 200, await dispatchRpc(options.methods, body, caller));
   });
 }

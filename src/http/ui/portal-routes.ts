@@ -5,7 +5,9 @@ import { ApplicationError, APPLICATION_TYPES, type ApplicationInput, type Applic
 import { scopesFor } from '../../auth/developer/application-scopes.ts';
 import type { DeveloperApp, DeveloperApps } from '../../auth/developer/developer-apps.ts';
 import type { SignupInput, SignupResult } from '../../auth/developer/developer-signup.ts';
+import type { RequestOrigin } from '../../auth/audit/registry-events.ts';
 import type { StoredUser } from '../../auth/users/user.ts';
+import type { AuditActor } from '../../fhir/audit/audit-actor.ts';
 import { renderMessagePage } from '../../ui/message-page.ts';
 import { pagePath, type PageSite } from '../../ui/page-site.ts';
 import { renderAppFormPage, type AppFormField, type AppFormValues, type ScopeGroup } from '../../ui/portal/app-form-page.ts';
@@ -26,7 +28,8 @@ import { scopeLine } from './scope-lines.ts';
 /** What the developer portal runs on. */
 export interface PortalOptions {
   apps: DeveloperApps;
-  signUp: (input: SignupInput) => Promise<SignupResult>;
+  /** `origin`: where the sign-up came from, recorded with the User it creates. */
+  signUp: (input: SignupInput, origin: RequestOrigin) => Promise<SignupResult>;
   /** Anyone may sign up (sandbox mode, or DEVELOPER_SIGNUP=open). */
   signupOpen: boolean;
   /** An initial access token (RFC 7591 §3) for this developer. */
@@ -86,6 +89,8 @@ export function portalRoutes(app: FastifyInstance, options: UiPluginOptions, por
   const notFound = (reply: FastifyReply, site: PageSite) =>
     page(reply, 404, renderMessagePage({ title: 'Not found', message: 'You have no such app.', link: { href: pagePath(site, PORTAL_PATHS.apps), text: 'Your apps' }, site }));
   const owner = (user: StoredUser) => `User/${user.id}`;
+  /** The developer and the address the request came from: who an app's change is recorded as made by. */
+  const actor = (user: StoredUser, request: FastifyRequest): AuditActor => ({ userId: user.id, ...(user.fhirUser ? { fhirUser: user.fhirUser } : {}), address: request.ip });
 
   const appPage = (reply: FastifyReply, request: FastifyRequest, status: number, found: DeveloperApp, extra: { secret?: string; notice?: string } = {}) => {
     // Its client id (and a new secret) have copy buttons.
@@ -150,7 +155,7 @@ export function portalRoutes(app: FastifyInstance, options: UiPluginOptions, por
     const site = siteOf(request);
     if (!portal.signupOpen) return signupClosed(reply, site);
     const input = { name: formField(request.body, 'name'), email: formField(request.body, 'email'), password: formField(request.body, 'password') };
-    const result = await portal.signUp(input);
+    const result = await portal.signUp(input, { address: request.ip });
     if (result.outcome === 'refused') {
       return page(reply, 422, renderSignupPage({ csrfToken: reply.generateCsrf(), values: { name: input.name, email: input.email }, errors: result.problems, site }));
     }
@@ -183,7 +188,7 @@ export function portalRoutes(app: FastifyInstance, options: UiPluginOptions, por
     const input = applicationInput(values);
     if ('problems' in input) return formPage(reply, request, 422, values, input.problems);
     try {
-      const created = await portal.apps.create({ owner: owner(user) }, input);
+      const created = await portal.apps.create({ owner: owner(user) }, input, actor(user, request));
       return appPage(reply, request, 201, created.app, { ...(created.secret !== undefined ? { secret: created.secret } : {}), notice: `${created.app.name ?? 'The app'} is registered.` });
     } catch (err) {
       if (err instanceof ApplicationError) return formPage(reply, request, 422, values, err.problems);
@@ -215,7 +220,7 @@ export function portalRoutes(app: FastifyInstance, options: UiPluginOptions, por
       return formPage(reply, request, 422, values, input.problems, request.params.id);
     }
     try {
-      const saved = await portal.apps.update(owner(user), request.params.id, input);
+      const saved = await portal.apps.update(owner(user), request.params.id, input, actor(user, request));
       return saved ? appPage(reply, request, 200, saved, { notice: 'Changes saved.' }) : notFound(reply, siteOf(request));
     } catch (err) {
       if (err instanceof ApplicationError) return formPage(reply, request, 422, values, err.problems, request.params.id);
@@ -226,7 +231,7 @@ export function portalRoutes(app: FastifyInstance, options: UiPluginOptions, por
   app.post<IdParams>(`${PORTAL_PATHS.apps}/:id/rotate-secret`, guarded, async (request, reply) => {
     const user = await developer(request, reply);
     if (!user) return reply;
-    const rotated = await portal.apps.rotateSecret(owner(user), request.params.id);
+    const rotated = await portal.apps.rotateSecret(owner(user), request.params.id, actor(user, request));
     if (!rotated) return notFound(reply, siteOf(request));
     return appPage(reply, request, 200, rotated.app, { ...(rotated.secret !== undefined ? { secret: rotated.secret } : {}), notice: 'A new secret is issued; the old one no longer works.' });
   });
@@ -234,7 +239,7 @@ export function portalRoutes(app: FastifyInstance, options: UiPluginOptions, por
   app.post<IdParams>(`${PORTAL_PATHS.apps}/:id/submit`, guarded, async (request, reply) => {
     const user = await developer(request, reply);
     if (!user) return reply;
-    const submitted = await portal.apps.submit(owner(user), request.params.id);
+    const submitted = await portal.apps.submit(owner(user), request.params.id, actor(user, request));
     return submitted ? appPage(reply, request, 200, submitted, { notice: 'Submitted for review.' }) : notFound(reply, siteOf(request));
   });
 
@@ -248,7 +253,7 @@ export function portalRoutes(app: FastifyInstance, options: UiPluginOptions, por
     if (formField(request.body, 'confirm') !== 'yes') {
       return page(reply, 200, renderConfirmDeletePage({ csrfToken: reply.generateCsrf(), appId: found.id, appName: found.name ?? found.id, site }));
     }
-    await portal.apps.remove(owner(user), found.id);
+    await portal.apps.remove(owner(user), found.id, actor(user, request));
     return listPage(reply, request, user, { deleted: found.name ?? found.id });
   });
 }
