@@ -95,14 +95,8 @@ function changerAgents(by: Changer): AuditEventAgent[] {
   if ('command' in by) {
     return [{ type: { coding: [AGENT_TYPE.user] }, who: { display: `operator (${by.command})` }, ...(by.osUser ? { name: by.osUser } : {}), requestor: true }];
   }
-  const agents = actorAgents(by);
-  // A User acting without a client app (a developer at the portal, a tenant administrator) is still reached at an
-  // address: the requestor carries it when no agent does.
-  if (by.address !== undefined && !agents.some((agent) => agent.network)) {
-    const requestor = agents.find((agent) => agent.requestor);
-    if (requestor) requestor.network = { address: by.address, type: '2' };
-  }
-  return agents;
+  // A User acting without a client app (a developer at the portal, a tenant administrator) carries the address.
+  return actorAgents(by);
 }
 
 /** Records the registry's changes on the authorization server's audit trail. */
