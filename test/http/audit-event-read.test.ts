@@ -241,6 +241,28 @@ for (const driver of drivers) {
       assert.ok(!names(await root.get('AuditEvent?patient=pa')).includes('acme-pa'));
     });
 
+    it('the CapabilityStatement lists what is served: reads, the instance history, search with the trail\'s parameters', async () => {
+      const metadata = await root.get('metadata');
+      assert.equal(metadata.status, 200, metadata.text);
+      const auditEventEntry = metadata.body.rest[0].resource.find((r: { type: string }) => r.type === 'AuditEvent');
+      assert.deepEqual(auditEventEntry.interaction.map((i: { code: string }) => i.code).sort(), ['history-instance', 'read', 'search-type', 'vread']);
+      assert.deepEqual(
+        auditEventEntry.searchParam.map((p: { name: string }) => p.name).sort(),
+        ['_id', '_lastUpdated', 'action', 'agent', 'date', 'entity', 'outcome', 'patient', 'source', 'subtype', 'type'],
+      );
+      assert.deepEqual(auditEventEntry.searchInclude, []);
+    });
+
+    it('the test helper reads them oldest first, filtered by type, subtype and action', async () => {
+      const all = await auditEvents(portico);
+      assert.equal(all.length, 5);
+      assert.deepEqual(all.map((e) => e.recorded), all.map((e) => e.recorded).sort());
+      assert.deepEqual((await auditEvents(portico, { type: '110114' })).map((e) => e.id), [ids.get('login')]);
+      assert.deepEqual((await auditEvents(portico, { subtype: `${RESTFUL}|search-type` })).map((e) => e.id), [ids.get('pa-searches')]);
+      assert.deepEqual((await auditEvents(portico, { action: 'U' })).map((e) => e.id), [ids.get('refused-pa')]);
+      assert.deepEqual((await auditEvents(portico, {}, 'acme')).map((e) => e.id), [ids.get('acme-pa')]);
+    });
+
     it('writes stay refused (405)', async () => {
       const id = ids.get('login');
       const put = await root.put(`AuditEvent/${id}`, { ...auditEvent(), id });
