@@ -1,5 +1,8 @@
 import type { SqlClient } from '../database.ts';
 import { storageTenant } from '../tenant-key.ts';
+import { auditSearchKeys } from '../../fhir/audit/audit-search-keys.ts';
+import type { AuditEvent } from '../../fhir/audit/audit-trail.ts';
+import { KEY_COLUMNS, KEY_LISTS } from './audit-columns.ts';
 import { auditRowHash, genesisHash } from './audit-hash.ts';
 
 /** Rows read per statement while walking a chain. */
@@ -16,7 +19,8 @@ export interface BrokenLink {
   chain: string;
   /** The event that does not link: for a gap, the first missing seq. */
   seq: number;
-  reason: 'hash mismatch' | 'gap' | 'prev_hash mismatch';
+  /** `search columns mismatch`: the columns searches read (migration 021) say other than the event they belong to. */
+  reason: 'hash mismatch' | 'gap' | 'prev_hash mismatch' | 'search columns mismatch';
 }
 
 export type AuditVerification =
@@ -30,7 +34,12 @@ interface AuditRow {
   resource: unknown;
   prev_hash: string;
   hash: string;
+  /** NULL until the search columns were filled (rows older than migration 021, before the next start). */
+  id: string | null;
+  [column: string]: unknown;
 }
+
+const KEY_NAMES = KEY_LISTS.map((list) => KEY_COLUMNS[list]);
 
 /**
  * Walks every chain (of a tenant, or all) in seq order and recomputes it: each event's seq follows the one before,
@@ -66,7 +75,7 @@ async function walkChain(sql: SqlClient, chain: string, from: number | undefined
   let prevHash: string | undefined = from === undefined ? genesisHash(chain) : undefined;
   for (;;) {
     const rows = await sql.query<AuditRow>(
-      `SELECT tenant, seq, recorded, resource, prev_hash, hash FROM audit_event
+      `SELECT tenant, seq, recorded, resource, prev_hash, hash, id, ${KEY_NAMES.join(', ')} FROM audit_event
        WHERE chain = $1 AND seq >= $2 ORDER BY seq LIMIT ${PAGE}`,
       [chain, expectedSeq],
     );
@@ -78,6 +87,7 @@ async function walkChain(sql: SqlClient, chain: string, from: number | undefined
       if (auditRowHash(row.prev_hash, { chain, seq, tenant: row.tenant, recorded, resource: row.resource }) !== row.hash) {
         return { chain, seq, reason: 'hash mismatch' };
       }
+      if (!searchColumnsMatch(row)) return { chain, seq, reason: 'search columns mismatch' };
       counted();
       prevHash = row.hash;
       expectedSeq = seq + 1;
@@ -85,3 +95,18 @@ async function walkChain(sql: SqlClient, chain: string, from: number | undefined
     if (rows.length < PAGE) return undefined;
   }
 }
+
+/**
+ * The hash does not cover the search columns: they are recomputed from the (verified) event, so that a row edited to
+ * be found by another patient's search, or hidden from its own, is named like any other tampering.
+ */
+function searchColumnsMatch(row: AuditRow): boolean {
+  if (row.id === null) return true;
+  const event = row.resource as AuditEvent & { id?: string };
+  if (row.id !== event.id) return false;
+  const keys = auditSearchKeys(event);
+  return KEY_LISTS.every((list) => sameKeys(row[KEY_COLUMNS[list]], keys[list]));
+}
+
+const sameKeys = (stored: unknown, expected: readonly string[]) =>
+  Array.isArray(stored) && stored.length === expected.length && stored.every((k, i) => k === expected[i]);
