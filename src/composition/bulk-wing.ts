@@ -3,6 +3,8 @@ import type { Config } from '../config.ts';
 import { createExportService, type ExportService } from '../fhir/bulk/export-service.ts';
 import type { ExportStore } from '../fhir/bulk/export-store.ts';
 import { createExportWorker, type ExportWorker } from '../fhir/bulk/export-worker.ts';
+import type { AuditLog } from '../fhir/audit/audit-log.ts';
+import { createAuditLog } from '../storage/audit/audit-log-store.ts';
 import { createExportStore } from '../storage/bulk/export-store.ts';
 import type { Database } from '../storage/database.ts';
 import { replicaCaughtUp } from '../storage/replica-lag.ts';
@@ -40,13 +42,13 @@ export function buildBulkWing(config: Config, { storage, fhir }: { storage: Stor
   const exportRepository = createResourceStore(exportDb, { indexResource: fhir.indexResource, now, ...(replica ? { replica } : {}) });
   const jobs = createExportStore(exportDb, { files: settings.files, directory: settings.directory });
   // A job reads its own tenant's resources, and refers to them under that tenant's FHIR base.
-  const partitions = new Map<string, { repository: typeof exportRepository; jsonReader: typeof exportRepository; settings: FhirDeps['settings'] }>();
+  const partitions = new Map<string, { repository: typeof exportRepository; jsonReader: typeof exportRepository; auditLog: AuditLog; settings: FhirDeps['settings'] }>();
   const partition = (key: string) => {
     let found = partitions.get(key);
     if (!found) {
       const repository = createResourceStore(exportDb, { tenant: key, indexResource: fhir.indexResource, now, ...(replica ? { replica } : {}) });
       const baseUrl = `${tenantIssuer(config.baseUrl, tenantOfStorage(key))}${ENDPOINTS.fhir.path}`;
-      found = { repository, jsonReader: repository, settings: { ...fhir.fhir.settings, baseUrl } };
+      found = { repository, jsonReader: repository, auditLog: createAuditLog(exportDb, { tenant: key }), settings: { ...fhir.fhir.settings, baseUrl } };
       partitions.set(key, found);
     }
     return found;
@@ -55,6 +57,7 @@ export function buildBulkWing(config: Config, { storage, fhir }: { storage: Stor
     runner: {
       store: replica ? afterReplicaCatchesUp(jobs, exportDb, replica, settings.leaseSeconds, log) : jobs,
       repository: exportRepository,
+      auditLog: createAuditLog(exportDb, { tenant: storageTenant(DEFAULT_TENANT) }),
       jsonReader: exportRepository,
       resourceTypes: fhir.definitions.resourceTypes,
       searchRegistry: fhir.searchRegistry,

@@ -6,12 +6,15 @@ import type { FhirDeps } from '../fhir/interaction.ts';
 import type { ResourceRepository } from '../fhir/repository.ts';
 import type { SearchIndexRows } from '../fhir/search/index-rows.ts';
 import { createFhirAuditor } from '../fhir/audit/fhir-auditor.ts';
-import { DEFAULT_TENANT } from '../endpoints.ts';
 import { createIndexer } from '../fhir/search/indexer.ts';
 import { createSearchParameterRegistry, type SearchParameterRegistry } from '../fhir/search/registry.ts';
 import type { Resource } from '../fhir/resource.ts';
 import { createValidator } from '../fhir/validation/validate-resource.ts';
+import { createAuditLog } from '../storage/audit/audit-log-store.ts';
 import { createResourceStore } from '../storage/resource-store.ts';
+import { storageTenant } from '../storage/tenant-key.ts';
+import { DEFAULT_TENANT } from '../endpoints.ts';
+import { withAuditEventParams } from '../fhir/audit/audit-event-registry.ts';
 import type { Runtime } from './runtime.ts';
 import type { StorageWing } from './storage-wing.ts';
 
@@ -36,12 +39,16 @@ export interface FhirWingInputs {
 
 /** The FHIR API: the R4 definitions, search, validation and the resource store. */
 export function buildFhirWing(config: Config, { storage, definitions = loadDefinitions(), security }: FhirWingInputs, { now, newId }: Runtime): FhirWing {
-  const searchRegistry = createSearchParameterRegistry(definitions);
-  const indexResource = createIndexer(searchRegistry);
+  const fullRegistry = createSearchParameterRegistry(definitions);
+  const indexResource = createIndexer(fullRegistry);
+  // AuditEvent is searched on the audit trail's columns: only the parameters it answers.
+  const searchRegistry = withAuditEventParams(fullRegistry);
   const compartment = buildPatientCompartment(definitions);
   const repository = createResourceStore(storage.db, { indexResource, now, ...(storage.readDb ? { replica: storage.readDb } : {}) });
   const fhir: FhirDeps = {
     repository,
+    // Read on the primary: an event is searched right after it was recorded (a replica may not have it yet).
+    auditLog: createAuditLog(storage.db, { tenant: storageTenant(DEFAULT_TENANT) }),
     definitions,
     searchRegistry,
     settings: {

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { AuditTrail } from '../fhir/audit/audit-trail.ts';
+import { backfillAuditSearchColumns } from '../storage/audit/audit-backfill.ts';
 import { startAuditExpiry, type AuditExpiry, type AuditExpiryTimer } from '../storage/audit/audit-expiry.ts';
 import { createAuditStore } from '../storage/audit/audit-store.ts';
 import { openDatabases, openDescribedDatabases, type Database } from '../storage/database.ts';
@@ -103,6 +104,8 @@ export async function openStorageWing(
   };
   try {
     await migrate(db);
+    // Events recorded before their search columns existed (migration 021) get them before anything reads them.
+    await backfillAuditSearchColumns(db);
   } catch (err) {
     await wing.abandon();
     throw err;

@@ -12,6 +12,7 @@ import type { FhirDeps } from '../fhir/interaction.ts';
 import { createFhirAuditor } from '../fhir/audit/fhir-auditor.ts';
 import type { ConcurrencyGate } from '../http/fhir/concurrency-gate.ts';
 import { buildTenantApp, type TenantApps } from '../http/tenant-app.ts';
+import { createAuditLog } from '../storage/audit/audit-log-store.ts';
 import { createResourceStore } from '../storage/resource-store.ts';
 import { storageTenant } from '../storage/tenant-key.ts';
 import { SMART_STYLE_PATH } from '../ui/smart-style.ts';
@@ -69,6 +70,7 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
     const fhirDeps: FhirDeps = {
       ...fhir.fhir,
       repository: createResourceStore(storage.db, { tenant: storageTenant(tenantId), indexResource: fhir.indexResource, now, ...(storage.readDb ? { replica: storage.readDb } : {}) }),
+      auditLog: createAuditLog(storage.db, { tenant: storageTenant(tenantId) }),
       settings: { ...fhir.fhir.settings, baseUrl: fhirBaseUrl },
       capabilityStatement: buildCapabilityStatement({ definitions: fhir.definitions, searchRegistry: fhir.searchRegistry, baseUrl: fhirBaseUrl, date: now(), security: discovery.capabilitySecurity }),
       audit: createFhirAuditor({ trail: storage.audit, tenant: tenantId, site: fhirBaseUrl, definitions: fhir.definitions, compartment: fhir.compartment, indexer: fhir.indexResource }),

@@ -46,9 +46,11 @@ const READ_WRITE = {
   conditionalUpdate: true,
   conditionalDelete: 'single',
 };
-// AuditEvents are written by the audit trail only (src/fhir/audit/audit-event-writes.ts).
+// AuditEvents are written by the audit trail only (src/fhir/audit/audit-event-writes.ts) and read from it
+// (src/fhir/audit/audit-event-reader.ts): one version each, so an instance's history; no type history, no includes.
+const AUDIT_EVENT = 'AuditEvent';
 const READ_ONLY = {
-  interaction: ['read', 'vread', 'history-instance', 'history-type', 'search-type'].map((code) => ({ code })),
+  interaction: ['read', 'vread', 'history-instance', 'search-type'].map((code) => ({ code })),
   versioning: 'versioned',
   readHistory: true,
   conditionalRead: 'full-support',
@@ -73,6 +75,8 @@ export function buildCapabilityStatement(options: CapabilityStatementOptions): R
 
   const revIncludes = new Map<string, Set<string>>();
   for (const type of definitions.resourceTypes) {
+    // AuditEvents are not in the resource tables another type's search includes from.
+    if (type === AUDIT_EVENT) continue;
     for (const param of searchRegistry.forType(type).values()) {
       if (param.type !== 'reference') continue;
       for (const target of param.targets) {
@@ -89,9 +93,9 @@ export function buildCapabilityStatement(options: CapabilityStatementOptions): R
     return {
       type,
       ...(profiles ? { supportedProfile: [...profiles] } : {}),
-      ...(type === 'AuditEvent' ? READ_ONLY : READ_WRITE),
-      searchInclude: references.map((p) => `${type}:${p.name}`),
-      searchRevInclude: [...new Set([...(revIncludes.get(type) ?? []), PROVENANCE_TARGET])].sort(),
+      ...(type === AUDIT_EVENT ? READ_ONLY : READ_WRITE),
+      searchInclude: type === AUDIT_EVENT ? [] : references.map((p) => `${type}:${p.name}`),
+      searchRevInclude: type === AUDIT_EVENT ? [] : [...new Set([...(revIncludes.get(type) ?? []), PROVENANCE_TARGET])].sort(),
       searchParam: params,
       ...(EXPORT_OPERATIONS[type] ? { operation: EXPORT_OPERATIONS[type] } : {}),
     };

@@ -1,4 +1,5 @@
 import type { FhirAccess } from './access/access-port.ts';
+import type { AuditLog } from './audit/audit-log.ts';
 import type { AuditedEntries, FhirAuditor } from './audit/fhir-auditor.ts';
 import type { FhirDefinitions } from './definitions.ts';
 import type { OperationOutcome } from './outcome.ts';
@@ -55,6 +56,8 @@ export type ResourceValidator = (resource: unknown, expectedType?: string) => Re
 
 export interface FhirDeps {
   repository: ResourceRepository;
+  /** The tenant's audit trail, where reads and searches of AuditEvent go; absent: no AuditEvent is found. */
+  auditLog?: AuditLog;
   definitions: FhirDefinitions;
   /** Search parameters by resource type and code, built once from the definitions. */
   searchRegistry: SearchParameterRegistry;

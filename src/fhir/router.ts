@@ -1,6 +1,7 @@
+import { auditEventRepository, auditEventWriter, type AuditEventReading } from './audit/audit-event-reader.ts';
 import { FhirError } from './outcome.ts';
 import { refuseAuditEventWrite } from './audit/audit-event-writes.ts';
-import type { FhirRequest, FhirResponse, FhirUnitDeps } from './interaction.ts';
+import type { FhirRequest, FhirResponse, FhirRoute, FhirUnitDeps } from './interaction.ts';
 import { createInteractions } from './interactions/index.ts';
 import type { FhirOperation } from './operations/operation.ts';
 import { operationLookup, type OperationLookup } from './operations/operation-table.ts';
@@ -12,7 +13,8 @@ export type FhirRouter = (request: FhirRequest, deps: FhirUnitDeps) => Promise<F
 /**
  * Builds the router over the interactions and the given operations. The batch interaction gets a router
  * as the dispatcher of its entries, which come back through it one by one: the same tables, less the
- * operations a Bundle entry may not invoke. Writes of AuditEvents are refused here, for requests and entries alike.
+ * operations a Bundle entry may not invoke. Writes of AuditEvents are refused here, for requests and entries alike;
+ * their reads go to the audit trail.
  */
 export function createFhirRouter(operations: readonly FhirOperation[]): FhirRouter {
   const interactions = createInteractions((request, deps) => entryRouter(request, deps));
@@ -20,7 +22,7 @@ export function createFhirRouter(operations: readonly FhirOperation[]): FhirRout
     const { interaction, route } = resolveRoute(request.method, request.path, deps);
     refuseAuditEventWrite(interaction, route);
     const run = interaction === 'operation' ? operationFor(route, request.method) : interactions[interaction];
-    return run(request, route, deps);
+    return run(request, route, readingAuditEvents(route, deps));
   };
   const entryRouter = audited(routerOver(operationLookup(operations.filter((op) => op.inBundle))));
   return routerOver(operationLookup(operations));
@@ -40,5 +42,25 @@ function audited(router: FhirRouter): FhirRouter {
       if (err instanceof FhirError) collect.push({ method: request.method, path: request.path, ...(query ? { query } : {}), status: err.status, body: err.outcome });
       throw err;
     }
+  };
+}
+
+/**
+ * A request on AuditEvent reads the tenant's audit trail (src/fhir/audit/audit-event-reader.ts), under the same
+ * access decision as any type (the guard wraps what this returns). Every other request runs on its deps as they are.
+ */
+function readingAuditEvents(route: FhirRoute, deps: FhirUnitDeps): FhirUnitDeps {
+  if (route.resourceType !== 'AuditEvent') return deps;
+  const reading: AuditEventReading = {
+    log: deps.auditLog,
+    // Access absent is the root client: the administrator reads why a request was refused.
+    redact: deps.access !== undefined,
+    registry: deps.searchRegistry,
+    baseUrl: deps.settings.baseUrl,
+  };
+  return {
+    ...deps,
+    repository: auditEventRepository(deps.repository, reading),
+    ...(deps.writer ? { writer: auditEventWriter(deps.writer, reading) } : {}),
   };
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { auditEvent } from '../support/audit-events.ts';
+import { auditEvents } from '../support/audit-read.ts';
 import { fhirClient, type FhirReply } from '../support/fhir-client.ts';
 import { drivers, startPortico, type TestPortico } from '../support/portico.ts';
 
@@ -31,8 +33,14 @@ function assertRefused(reply: FhirReply, what: string): void {
 for (const driver of drivers) {
   describe(`FHIR API refuses writes of AuditEvent (${driver})`, () => {
     let portico: TestPortico;
+    /** The one AuditEvent, as the audit trail recorded it. */
+    let kept = '';
     before(async () => {
       portico = await startPortico(driver);
+      await portico.audit.record('default', auditEvent());
+      const [event] = await auditEvents(portico);
+      assert.ok(event);
+      kept = event.id;
     });
     after(() => portico.stop());
 
@@ -44,39 +52,38 @@ for (const driver of drivers) {
       const updated = await fhir.request('PUT', `Observation/${created.body.id}`, { ...OBSERVATION, id: created.body.id, status: 'amended' });
       assert.equal(updated.status, 200, updated.text);
 
-      // An AuditEvent the audit trail's store could hold (written below the API), to show reads stay and writes change nothing.
-      await portico.repository.transaction((writer) => writer.save({ resource: { ...AUDIT_EVENT, id: 'kept' }, mode: 'create' }));
-      const before = await fhir.get('AuditEvent/kept');
+      // The AuditEvent the audit trail recorded, to show reads stay and writes change nothing.
+      const before = await fhir.get(`AuditEvent/${kept}`);
       assert.equal(before.status, 200, before.text);
 
       assertRefused(await fhir.request('POST', 'AuditEvent', AUDIT_EVENT), 'create');
       assertRefused(await fhir.request('POST', 'AuditEvent', AUDIT_EVENT, { 'if-none-exist': 'action=R' }), 'conditional create');
-      assertRefused(await fhir.request('PUT', 'AuditEvent/kept', { ...AUDIT_EVENT, id: 'kept', outcome: '4' }), 'update');
+      assertRefused(await fhir.request('PUT', `AuditEvent/${kept}`, { ...AUDIT_EVENT, id: kept, outcome: '4' }), 'update');
       assertRefused(await fhir.request('PUT', 'AuditEvent/new-one', { ...AUDIT_EVENT, id: 'new-one' }), 'update as create');
       assertRefused(await fhir.request('PUT', 'AuditEvent?action=R', { ...AUDIT_EVENT, outcome: '4' }), 'conditional update');
-      assertRefused(await fhir.request('DELETE', 'AuditEvent/kept'), 'delete');
+      assertRefused(await fhir.request('DELETE', `AuditEvent/${kept}`), 'delete');
       assertRefused(await fhir.request('DELETE', 'AuditEvent?action=R'), 'conditional delete');
-      const patched = await fhir.request('PATCH', 'AuditEvent/kept', [{ op: 'replace', path: '/outcome', value: '4' }], { 'content-type': 'application/json-patch+json' });
+      const patched = await fhir.request('PATCH', `AuditEvent/${kept}`, [{ op: 'replace', path: '/outcome', value: '4' }], { 'content-type': 'application/json-patch+json' });
       assert.ok(patched.status === 405 || patched.status === 415, patched.text);
       assert.equal(patched.body?.resourceType, 'OperationOutcome');
 
       // Reads stay as they were; the one AuditEvent is unchanged and no other exists.
-      const after = await fhir.get('AuditEvent/kept');
+      const after = await fhir.get(`AuditEvent/${kept}`);
       assert.equal(after.status, 200, after.text);
       assert.deepEqual(after.body, before.body);
-      const history = await fhir.get('AuditEvent/kept/_history');
+      const history = await fhir.get(`AuditEvent/${kept}/_history`);
       assert.equal(history.body.total ?? history.body.entry.length, 1);
       const all = await fhir.get('AuditEvent');
       assert.equal(all.status, 200, all.text);
-      assert.deepEqual(all.body.entry.map((e: { resource: { id: string } }) => e.resource.id), ['kept']);
+      assert.deepEqual(all.body.entry.map((e: { resource: { id: string } }) => e.resource.id), [kept]);
     });
 
     it('a transaction or batch entry writing an AuditEvent is refused the same way', async () => {
       const fhir = fhirClient(portico.app);
       const entries = [
         { request: { method: 'POST', url: 'AuditEvent' }, resource: AUDIT_EVENT },
-        { request: { method: 'PUT', url: 'AuditEvent/kept' }, resource: { ...AUDIT_EVENT, id: 'kept' } },
-        { request: { method: 'DELETE', url: 'AuditEvent/kept' } },
+        { request: { method: 'PUT', url: `AuditEvent/${kept}` }, resource: { ...AUDIT_EVENT, id: kept } },
+        { request: { method: 'DELETE', url: `AuditEvent/${kept}` } },
         { request: { method: 'DELETE', url: 'AuditEvent?action=R' } },
       ];
       // The positive control: the same Bundle shape writing an Observation goes through.
@@ -103,7 +110,7 @@ for (const driver of drivers) {
 
       // Nothing was stored: the transactions rolled back their Observation too, and the one AuditEvent is unchanged.
       const events = await fhir.get('AuditEvent');
-      assert.deepEqual(events.body.entry.map((e: { resource: { id: string; meta: { versionId: string } } }) => [e.resource.id, e.resource.meta.versionId]), [['kept', '1']]);
+      assert.deepEqual(events.body.entry.map((e: { resource: { id: string; meta: { versionId: string } } }) => [e.resource.id, e.resource.meta.versionId]), [[kept, '1']]);
       const observations = await fhir.get('Observation?_summary=count');
       assert.equal(observations.body.total, 2, 'the first test\'s Observation and the control\'s only');
     });

@@ -13,3 +13,40 @@ export function readEvent(n: number): AuditEvent {
     entity: [{ what: { reference: `Observation/o${n}` } }],
   };
 }
+
+export interface EventShape {
+  type?: { system?: string; code: string };
+  subtype?: { system?: string; code: string }[];
+  action?: AuditEvent['action'];
+  outcome?: AuditEvent['outcome'];
+  outcomeDesc?: string;
+  /** agent.who references (`Practitioner/p1`, `Patient/pa`). */
+  agents?: string[];
+  /** A client agent by id (agent.who.identifier). */
+  client?: string;
+  /** entity.what references. */
+  entities?: string[];
+  /** source.observer reference. */
+  observer?: string;
+}
+
+const AUDIT_EVENT_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-event-type';
+const RESTFUL = 'http://hl7.org/fhir/restful-interaction';
+
+/** An AuditEvent with the given search-relevant parts (a successful RESTful read by default). */
+export function auditEvent(shape: EventShape = {}): AuditEvent {
+  return {
+    resourceType: 'AuditEvent',
+    type: shape.type ?? { system: AUDIT_EVENT_TYPE, code: 'rest' },
+    subtype: shape.subtype ?? [{ system: RESTFUL, code: 'read' }],
+    action: shape.action ?? 'R',
+    outcome: shape.outcome ?? '0',
+    ...(shape.outcomeDesc !== undefined ? { outcomeDesc: shape.outcomeDesc } : {}),
+    agent: [
+      ...(shape.agents ?? []).map((reference) => ({ requestor: true, who: { reference } })),
+      ...(shape.client !== undefined ? [{ requestor: false, who: { identifier: { system: 'http://portico.example.org/fhir/sid/client', value: shape.client } } }] : []),
+    ],
+    source: { observer: shape.observer !== undefined ? { reference: shape.observer } : { display: 'Portico' } },
+    entity: (shape.entities ?? []).map((reference) => ({ what: { reference } })),
+  };
+}

@@ -12,11 +12,17 @@ export interface ExportTypes {
   referenced: string[];
 }
 
+/**
+ * The audit trail is exported only when `_type` names AuditEvent: it grows with every request, and an export of
+ * the data would otherwise carry a record of its own reads (and every earlier one) along.
+ */
+const ONLY_WHEN_NAMED = 'AuditEvent';
+
 export function exportTypes(request: Pick<ExportRequest, 'level' | 'types'>, resourceTypes: ReadonlySet<string>, compartment: PatientCompartment): ExportTypes {
-  if (request.level === 'system') return { main: request.types ?? [...resourceTypes].sort(), referenced: [] };
+  if (request.level === 'system') return { main: request.types ?? [...resourceTypes].filter((t) => t !== ONLY_WHEN_NAMED).sort(), referenced: [] };
   const patientData = [...resourceTypes].filter((t) => t === 'Patient' || compartment.params(t).length > 0).sort();
   const referenced = [...PATIENT_REFERENCED_TYPES].filter((t) => resourceTypes.has(t)).sort();
-  if (!request.types) return { main: patientData, referenced };
+  if (!request.types) return { main: patientData.filter((t) => t !== ONLY_WHEN_NAMED), referenced };
   const outside = request.types.filter((t) => !patientData.includes(t) && !referenced.includes(t));
   if (outside.length > 0) {
     throw new FhirError(

@@ -1,4 +1,6 @@
 import type { PatientCompartment } from '../access/patient-compartment.ts';
+import { auditEventRepository } from '../audit/audit-event-reader.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import { constrainRepository } from '../authorization/constrained-repository.ts';
 import type { FhirSettings } from '../interaction.ts';
 import { issue, outcome, type OutcomeIssue } from '../outcome.ts';
@@ -19,6 +21,8 @@ import type { ExportLease, ExportStore } from './export-store.ts';
 export interface ExportRunnerDeps {
   store: ExportStore;
   repository: ResourceRepository;
+  /** The tenant's audit trail, where AuditEvents are read (never in the resource tables); absent: none. */
+  auditLog?: AuditLog;
   /** The same resources as stored JSON text: used only where the job's access is unconstrained. */
   jsonReader: ResourceJsonReader;
   resourceTypes: ReadonlySet<string>;
@@ -33,7 +37,7 @@ export interface ExportRunnerDeps {
    * The resources of a job's partition (ExportJob.partition) and the FHIR base they are served under, when jobs
    * of several partitions share this runner; absent: `repository`, `jsonReader` and `settings` for every job.
    */
-  partition?: (partition: string) => Pick<ExportRunnerDeps, 'repository' | 'jsonReader' | 'settings'>;
+  partition?: (partition: string) => Pick<ExportRunnerDeps, 'repository' | 'jsonReader' | 'settings' | 'auditLog'>;
   limits: FileLimits & {
     /** Resources read per database page. */
     pageSize: number;
@@ -143,10 +147,17 @@ async function exportAll(
   const types = exportTypes(request, deps.resourceTypes, deps.compartment);
   const access = job.access;
   const allowed = (type: string) => access.kind === 'full' || access.types[type] !== undefined;
+  // AuditEvents from the audit trail; `outcomeDesc` for the root client only, as over the FHIR API.
+  const repository = auditEventRepository(deps.repository, {
+    log: deps.auditLog,
+    redact: access.kind !== 'full',
+    registry: deps.searchRegistry,
+    baseUrl: deps.settings.baseUrl,
+  });
   const readerFor = (type: string): ResourceReader =>
     access.kind === 'full'
-      ? deps.repository
-      : constrainRepository(deps.repository, {
+      ? repository
+      : constrainRepository(repository, {
           access: recordedAccess(access, deps.index),
           resourceType: type,
           constraints: access.types[type] ?? { kind: 'none' },
@@ -201,7 +212,8 @@ async function exportAll(
 
   // Nothing to enforce per resource and no references to follow: resources go out as stored, never parsed.
   const unconstrained = (type: string) => access.kind === 'full' || access.types[type]?.kind === 'none';
-  const asStored = (type: string) => unconstrained(type) && types.referenced.length === 0;
+  // AuditEvents are not in the resource tables the stored text is read from.
+  const asStored = (type: string) => unconstrained(type) && types.referenced.length === 0 && type !== 'AuditEvent';
   /**
    * Streams one type's matches as their stored JSON text into `out`, from `cursor` on; the number
    * written. With `split`, a type longer than one page is shared: after the first page, the rest is

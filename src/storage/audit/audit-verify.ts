@@ -1,5 +1,8 @@
 import type { SqlClient } from '../database.ts';
 import { storageTenant } from '../tenant-key.ts';
+import { auditSearchKeys } from '../../fhir/audit/audit-search-keys.ts';
+import type { AuditEvent } from '../../fhir/audit/audit-trail.ts';
+import { KEY_COLUMNS, KEY_LISTS } from './audit-columns.ts';
 import { genesisHash } from './audit-hash.ts';
 import { AUDIT_ROW_COLUMNS, readAnchor, rowHashHolds, type AuditRow } from './audit-row.ts';
 
@@ -20,13 +23,23 @@ export interface BrokenLink {
   /**
    * `anchor mismatch`: the chain's oldest retained event does not follow the anchor expiry left (migration 022): its
    * prev_hash is not the anchor's hash, or an event at or before the anchor's seq is still there.
+   * `search columns mismatch`: the columns searches read (migration 021) say other than the event they belong to.
    */
-  reason: 'hash mismatch' | 'gap' | 'prev_hash mismatch' | 'anchor mismatch';
+  reason: 'hash mismatch' | 'gap' | 'prev_hash mismatch' | 'anchor mismatch' | 'search columns mismatch';
 }
 
 export type AuditVerification =
   | { ok: true; chains: number; events: number }
   | { ok: false; chains: number; events: number; broken: BrokenLink };
+
+/** A row as verify reads it: the chain's columns and the search columns (migration 021). */
+interface VerifiedRow extends AuditRow {
+  /** NULL until the search columns were filled (rows older than migration 021, before the next start). */
+  id: string | null;
+  [column: string]: unknown;
+}
+
+const KEY_NAMES = KEY_LISTS.map((list) => KEY_COLUMNS[list]);
 
 /**
  * Walks every chain (of a tenant, or all) in seq order and recomputes it: each event's seq follows the one before,
@@ -84,8 +97,8 @@ async function walkChain(sql: SqlClient, chain: string, start: WalkStart, counte
   let readFrom = start.anchored ? 0 : start.seq;
   let firstRow = true;
   for (;;) {
-    const rows = await sql.query<AuditRow>(
-      `SELECT ${AUDIT_ROW_COLUMNS} FROM audit_event WHERE chain = $1 AND seq >= $2 ORDER BY seq LIMIT ${PAGE}`,
+    const rows = await sql.query<VerifiedRow>(
+      `SELECT ${AUDIT_ROW_COLUMNS}, id, ${KEY_NAMES.join(', ')} FROM audit_event WHERE chain = $1 AND seq >= $2 ORDER BY seq LIMIT ${PAGE}`,
       [chain, readFrom],
     );
     for (const row of rows) {
@@ -95,6 +108,7 @@ async function walkChain(sql: SqlClient, chain: string, start: WalkStart, counte
       firstRow = false;
       if (prevHash !== undefined && row.prev_hash !== prevHash) return { chain, seq, reason: 'prev_hash mismatch' };
       if (!rowHashHolds(chain, row)) return { chain, seq, reason: 'hash mismatch' };
+      if (!searchColumnsMatch(row)) return { chain, seq, reason: 'search columns mismatch' };
       counted();
       prevHash = row.hash;
       expectedSeq = seq + 1;
@@ -103,3 +117,18 @@ async function walkChain(sql: SqlClient, chain: string, start: WalkStart, counte
     readFrom = expectedSeq;
   }
 }
+
+/**
+ * The hash does not cover the search columns: they are recomputed from the (verified) event, so that a row edited to
+ * be found by another patient's search, or hidden from its own, is named like any other tampering.
+ */
+function searchColumnsMatch(row: VerifiedRow): boolean {
+  if (row.id === null) return true;
+  const event = row.resource as AuditEvent & { id?: string };
+  if (row.id !== event.id) return false;
+  const keys = auditSearchKeys(event);
+  return KEY_LISTS.every((list) => sameKeys(row[KEY_COLUMNS[list]], keys[list]));
+}
+
+const sameKeys = (stored: unknown, expected: readonly string[]) =>
+  Array.isArray(stored) && stored.length === expected.length && stored.every((k, i) => k === expected[i]);
