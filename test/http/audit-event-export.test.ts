@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { adminHttp } from '../auth/support/admin-http.ts';
-import { auditEvent } from '../support/audit-events.ts';
+import { auditEvent, onlyRecordedByTheTest } from '../support/audit-events.ts';
 import { fhirClient, ROOT_AUTHORIZATION, type FhirReply } from '../support/fhir-client.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
 
@@ -34,7 +34,7 @@ for (const driver of drivers) {
     const about = (lines: Line[]) => lines.filter((l) => l.resourceType === 'AuditEvent').map((l) => l.entity?.[0]?.what?.reference).sort();
 
     before(async () => {
-      portico = await startPortico(driver, { BULK_EXPORT_WORKER: 'false' });
+      portico = await startPortico(driver, { BULK_EXPORT_WORKER: 'false' }, onlyRecordedByTheTest);
       const admin = adminHttp(portico.app);
       assert.equal((await admin('PUT', '/Tenant/acme', { body: { name: 'ACME' } })).status, 201);
       const root = fhirClient(portico.app);

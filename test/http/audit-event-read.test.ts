@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import type { AccessTokenClaims } from '../../src/auth/grants/grant.ts';
 import { adminHttp } from '../auth/support/admin-http.ts';
-import { auditEvent } from '../support/audit-events.ts';
+import { auditEvent, onlyRecordedByTheTest } from '../support/audit-events.ts';
 import { auditEvents } from '../support/audit-read.ts';
 import { fhirClient, ROOT_AUTHORIZATION, type FhirClient, type FhirReply } from '../support/fhir-client.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
@@ -53,7 +53,7 @@ for (const driver of drivers) {
     }
 
     before(async () => {
-      portico = await startPortico(driver);
+      portico = await startPortico(driver, {}, onlyRecordedByTheTest);
       root = fhirClient(portico.app);
       const admin = adminHttp(portico.app);
       assert.equal((await admin('PUT', '/Client/app', { body: { secret: 'app-secret', grant_types: ['client_credentials'], scope: ['system/*.rs'] } })).status, 201);

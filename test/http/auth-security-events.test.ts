@@ -408,8 +408,9 @@ for (const driver of drivers) {
       assert.equal(await count('consent-granted', 'acme'), 0, 'a first-party app asks no consent');
       assert.equal(await count('sign-in'), defaultSignIns);
       assert.equal(await count('token-issued'), defaultIssued);
-      const defaults = await auditEvents(portico, {}, 'default');
-      assert.ok(defaults.every((e) => e.source.site === TEST_BASE_URL));
+      // At the default tenant, beside the FHIR API's records of this test's own searches, only the root issuer's events.
+      const defaults = (await auditEvents(portico, {}, 'default')).filter((e) => e.type.code !== 'rest');
+      assert.ok(defaults.length > 0 && defaults.every((e) => e.source.site === TEST_BASE_URL));
     });
 
     it('when the event cannot be committed, the request fails with 503 temporarily_unavailable and hands out no token', async () => {

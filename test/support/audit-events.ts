@@ -1,3 +1,4 @@
+import type { PorticoOverrides } from '../../src/portico.ts';
 import type { AuditEvent } from '../../src/fhir/audit/audit-trail.ts';
 
 /** A BALP-shaped RESTful read, told apart by `n`. */
@@ -50,3 +51,11 @@ export function auditEvent(shape: EventShape = {}): AuditEvent {
     entity: (shape.entities ?? []).map((reference) => ({ what: { reference } })),
   };
 }
+
+/**
+ * For tests that read a fixed set of events they record themselves: the server's own events (every FHIR request these
+ * tests make, their searches of AuditEvent too, carries its `source.site`) are left out, the test's (no site) kept.
+ */
+export const onlyRecordedByTheTest: PorticoOverrides = {
+  wrapAuditTrail: (trail) => ({ record: (tenant, event) => (event.source.site === undefined ? trail.record(tenant, event) : Promise.resolve()) }),
+};
