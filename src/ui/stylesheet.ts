@@ -112,6 +112,7 @@ pre.json { overflow-x: auto; max-width: 100%; box-sizing: border-box; padding: .
 textarea { font-family: ui-monospace, monospace; font-size: .875rem; overflow-wrap: anywhere; }
 /* "Your apps": what each app did (a disclosure, so the page stays short), sign-ins with the account. */
 .last-access, .activity-none { margin: .75rem 0 .25rem; }
+.last-access time { white-space: nowrap; }
 details.activity { margin: .5rem 0; border-top: 1px solid var(--line); padding-top: .5rem; }
 details.activity summary { cursor: pointer; font-weight: 600; color: var(--accent); padding: .25rem 0; }
 details.activity h3 { font-size: 1rem; margin: .75rem 0 .25rem; }
