@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DICOM_SUBTYPE, EVENT_TYPE, porticoSubtype, USER_ID_SYSTEM } from '../../src/fhir/audit/audit-codes.ts';
+import { DICOM_SUBTYPE, ENTITY, EVENT_TYPE, porticoSubtype, USER_ID_SYSTEM } from '../../src/fhir/audit/audit-codes.ts';
 import { serverSource } from '../../src/fhir/audit/audit-actor.ts';
-import type { AuditEvent } from '../../src/fhir/audit/audit-trail.ts';
+import type { AuditEvent, RecordedAuditEvent } from '../../src/fhir/audit/audit-trail.ts';
 import { seedSandboxUsers } from '../../src/sandbox/auth/sandbox-users.ts';
 import { auditEvents } from '../support/audit-read.ts';
 import { drivers, startPortico, TEST_BASE_URL, type TestPortico } from '../support/portico.ts';
@@ -144,14 +144,26 @@ for (const driver of drivers) {
       assert.doesNotMatch(b, /Condition\/|Condition \d|obs-p-2/);
     });
 
-    it("refusal reasons never appear on the page; nor another patient's id", async () => {
+    it("refusal reasons never appear on the page; nor another patient's id, nor the id of a resource read with theirs", async () => {
       const refused = (await auditEvents(portico, { subtype: 'read' })).find(
         (e) => e.outcome === '4' && e.entity?.some((x) => x.what?.reference === 'Patient/test-pt-1'),
       );
       const reason = refused?.outcomeDesc?.replace(/^\d+: /, '');
       assert.ok(reason && reason.length > 10, `the refusal is recorded with its reason: ${JSON.stringify(refused)}`);
+      // An event about P that also names another patient (as a request touching both would): its resource id is left out.
+      const { id: _id, recorded: _recorded, ...shared } = refused as RecordedAuditEvent;
+      await portico.audit.record('default', {
+        ...shared,
+        entity: [
+          { what: { reference: 'Observation/obs-q-1' }, ...ENTITY.resource },
+          { what: { reference: 'Patient/test-pt-1' }, ...ENTITY.patient },
+          { what: { reference: 'Patient/test-pt-2' }, ...ENTITY.patient },
+          ...(shared.entity ?? []).filter((x) => x.role?.code !== '4' && x.role?.code !== '1'),
+        ],
+      });
       const body = await appsPage(p);
       assert.match(body, /Read Patient\/test-pt-1 <span class="outcome refused">refused<\/span>/);
+      assert.match(body, /<\/time> Read Observation <span class="outcome refused">refused<\/span>/);
       assert.ok(!body.includes(reason), reason);
       assert.ok(!body.includes(reason.replace(/'/g, '&#39;').replace(/"/g, '&quot;')), reason);
       assert.doesNotMatch(body, /test-pt-2|obs-q-1/);

@@ -54,9 +54,13 @@ FROM typed c
 GROUP BY c.client_id
 ORDER BY last_access DESC`;
 
-/** The user's sign-in events (DICOM User Authentication, Portico's subtypes), newest first. */
+/**
+ * The user's sign-in events (DICOM User Authentication, Portico's subtypes), newest first (one writer's events of the
+ * same millisecond in their chain's order). A lockout names no user (the throttle refuses before a password is
+ * checked), so only those recorded with the user appear.
+ */
 const SIGN_INS = `SELECT recorded, kind, address FROM (
-  SELECT e.recorded,
+  SELECT e.recorded, e.chain, e.seq,
     (SELECT s->>'code' FROM jsonb_array_elements(e.resource->'subtype') s
       WHERE s->>'system' = $4 AND s->>'code' IN ('sign-in', 'sign-in-failed', 'lockout') LIMIT 1) AS kind,
     (SELECT a->'network'->>'address' FROM jsonb_array_elements(e.resource->'agent') a
@@ -64,7 +68,7 @@ const SIGN_INS = `SELECT recorded, kind, address FROM (
   FROM audit_event e
   WHERE e.tenant = $1 AND e.recorded >= $2 AND e.resource @> $3::jsonb
 ) s WHERE kind IS NOT NULL
-ORDER BY recorded DESC LIMIT $5`;
+ORDER BY recorded DESC, chain, seq DESC LIMIT $5`;
 
 interface AppAccessRow {
   client_id: string;
