@@ -7,6 +7,7 @@ import type { AuthorizeDeps } from '../auth/authorize/authorize-step.ts';
 import { createFhirAuthenticator, type FhirAuthenticator } from '../auth/bearer/fhir-authenticator.ts';
 import { generateClientSecret } from '../auth/clients/client-secret.ts';
 import { createAuthorizedApps, type AuthorizedApps } from '../auth/grants/authorized-apps.ts';
+import { createAccountHistory, type AccountHistory } from '../auth/audit/account-history.ts';
 import { verifyLaunchToken } from '../auth/launch/launch-token.ts';
 import { generateBearerToken } from '../auth/registration/bearer-token.ts';
 import { tellingCachesOnCommit } from '../auth/registration/committed-registration.ts';
@@ -17,6 +18,7 @@ import type { RpcMethod } from '../auth/rpc/rpc-dispatch.ts';
 import { SAVE_DEVELOPER_APPLICATION, saveDeveloperApplication } from '../auth/rpc/save-developer-application.ts';
 import { createVerifiedTokenCache } from '../auth/tokens/verified-token-cache.ts';
 import { createAuthStores } from '../storage/auth/auth-stores.ts';
+import { createAccessHistoryStore } from '../storage/audit/access-history-store.ts';
 import { createRegistrationStore } from '../storage/auth/registration-store.ts';
 import { createTenantHoldings } from '../storage/auth/tenant-holdings.ts';
 import type { SessionService } from '../auth/sessions/session-service.ts';
@@ -50,7 +52,9 @@ export interface AuthWing extends AuthRegistry, AuthTokens {
   authorize: AuthorizeDeps;
   /** The signed-in user's authorized apps (SMART `management_endpoint`). */
   apps: AuthorizedApps;
-  /** The same for a tenant: its pages' authorize endpoint, authorized apps and sign-in. */
+  /** What the audit trail tells the signed-in user: their apps' requests about their record, their sign-ins. */
+  history: AccountHistory;
+  /** The same for a tenant: its pages' authorize endpoint, authorized apps, history and sign-in. */
   pagesAt(tenantId: string): TenantPages;
   /** How FHIR API callers authenticate (bearer tokens, root Basic). */
   fhirAuthenticate: FhirAuthenticator;
@@ -58,12 +62,14 @@ export interface AuthWing extends AuthRegistry, AuthTokens {
   accessFor: AccessFactory;
 }
 
-/** What one tenant's pages run on: its authorize endpoint, its Users' authorized apps and sign-in. */
+/** What one tenant's pages run on: its authorize endpoint, its Users' authorized apps and history, sign-in. */
 export interface TenantPages {
   /** Its FHIR records as the authorization server reads them (launches, pickers, RelatedPerson users). */
   records: PatientRecords;
   authorize: AuthorizeDeps;
   apps: AuthorizedApps;
+  /** Read from its own events only. */
+  history: AccountHistory;
   sessions: SessionService;
   signIn: AuthTokens['signIn'];
   signOut: AuthTokens['signOut'];
@@ -164,9 +170,18 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
   };
   const appsAt = (tenantId: string, tenantRecords: PatientRecords) =>
     createAuthorizedApps({ grants, clients: registry.at(tenantId).clients, patientName: tenantRecords.patientName, now });
+  // The history scans a window of the tenant's events: the FHIR pool's work (its statement timeout), never the auth pool's.
+  const historyAt = (tenantId: string, tenantRecords: PatientRecords) =>
+    createAccountHistory({ history: createAccessHistoryStore(storage.db, tenantId), clients: registry.at(tenantId).clients, relatedPatient: tenantRecords.relatedPatient, now });
   const pagesAt = (tenantId: string): TenantPages => {
     const tenantRecords = buildPatientRecords(storage, fhir, runtime, tenantId);
-    return { records: tenantRecords, authorize: authorizeAt(tenantId, tenantRecords), apps: appsAt(tenantId, tenantRecords), ...issued.signInAt(tenantId) };
+    return {
+      records: tenantRecords,
+      authorize: authorizeAt(tenantId, tenantRecords),
+      apps: appsAt(tenantId, tenantRecords),
+      history: historyAt(tenantId, tenantRecords),
+      ...issued.signInAt(tenantId),
+    };
   };
   const adminDeps = { ...auth, clients: registryClients, tenantHoldings: createTenantHoldings(storage.authDb), newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses, audit: registryAudit };
   return {
@@ -182,6 +197,7 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
     registryAudit,
     authorize: authorizeAt(DEFAULT_TENANT, records),
     apps: appsAt(DEFAULT_TENANT, records),
+    history: historyAt(DEFAULT_TENANT, records),
     pagesAt,
     fhirAuthenticate: createFhirAuthenticator({
       keys: signingKeys,

@@ -65,6 +65,7 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
       origin: new URL(config.baseUrl).origin,
       authorize: auth.authorize,
       apps: auth.apps,
+      history: auth.history,
       sandbox: config.mode === 'sandbox',
       landing: async () => root,
       portal: {

@@ -110,6 +110,7 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
         origin: new URL(config.baseUrl).origin,
         authorize: pages.authorize,
         apps: pages.apps,
+        history: pages.history,
         sitePrefix: tenantPathPrefix(tenantId),
         sandbox: config.mode === 'sandbox',
         // Its name as it is now: a renamed tenant's front door says so at once.

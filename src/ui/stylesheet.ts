@@ -110,4 +110,20 @@ legend { font-weight: 600; margin-top: 1rem; }
 iframe.ehr-app { display: block; box-sizing: border-box; width: 100%; height: 75vh; min-height: 24rem; border: 1px solid var(--line); border-radius: 6px; background: Canvas; }
 pre.json { overflow-x: auto; max-width: 100%; box-sizing: border-box; padding: .5rem .75rem; border: 1px solid var(--line); border-radius: 6px; background: var(--surface); font-size: .875rem; white-space: pre-wrap; overflow-wrap: anywhere; }
 textarea { font-family: ui-monospace, monospace; font-size: .875rem; overflow-wrap: anywhere; }
+/* "Your apps": what each app did (a disclosure, so the page stays short), sign-ins with the account. */
+.last-access, .activity-none { margin: .75rem 0 .25rem; }
+.last-access time { white-space: nowrap; }
+details.activity { margin: .5rem 0; border-top: 1px solid var(--line); padding-top: .5rem; }
+details.activity summary { cursor: pointer; font-weight: 600; color: var(--accent); padding: .25rem 0; }
+details.activity h3 { font-size: 1rem; margin: .75rem 0 .25rem; }
+ul.reads-per-day, ol.requests, ol.sign-in-list { padding-left: 0; list-style: none; margin: 0; }
+ul.reads-per-day li, ol.requests li, ol.sign-in-list li { padding: .2rem 0; overflow-wrap: anywhere; }
+ol.requests li + li, ol.sign-in-list li + li { border-top: 1px solid var(--line); }
+ol.requests time, ol.sign-in-list time { display: block; font-size: .85rem; color: var(--muted); }
+.outcome { font-size: .8rem; font-weight: 600; padding: 0 .4rem; border-radius: 999px; border: 1px solid currentColor; white-space: nowrap; }
+.outcome.allowed { color: #1e7b34; }
+.outcome.refused, .sign-in.refused { color: #b00020; }
+@media (prefers-color-scheme: dark) { .outcome.allowed { color: #86efac; } .outcome.refused, .sign-in.refused { color: #ffb4ab; } }
+.former-app { border-style: dashed; }
+.former-app h2 .badge { vertical-align: middle; }
 `;

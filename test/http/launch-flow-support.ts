@@ -31,8 +31,13 @@ export async function putAdmin(app: FastifyInstance, path: string, body: Json): 
   assert.ok(res.statusCode === 200 || res.statusCode === 201, res.body);
 }
 
-/** Authorizes `clientId` in the signed-in browser and redeems the code: the token response. */
-export async function launch(app: FastifyInstance, b: Browser, clientId: string, scope: string): Promise<Json> {
+/**
+ * Authorizes `clientId` in the signed-in browser and redeems the code: the token response. `site` is the pages' and
+ * endpoints' prefix (`/t/{tenant}` at a tenant), `fhirBase` the audience (the test server's FHIR base at that site).
+ */
+export async function launch(app: FastifyInstance, b: Browser, clientId: string, scope: string, at: { site?: string; fhirBase?: string } = {}): Promise<Json> {
+  const site = at.site ?? '';
+  const fhirBase = at.fhirBase ?? `${TEST_BASE_URL}${site}/fhir`;
   const verifier = randomBytes(48).toString('base64url');
   const params = new URLSearchParams({
     response_type: 'code',
@@ -40,15 +45,15 @@ export async function launch(app: FastifyInstance, b: Browser, clientId: string,
     redirect_uri: LAUNCH_REDIRECT,
     scope,
     state: 'launch-state',
-    aud: `${TEST_BASE_URL}/fhir`,
+    aud: fhirBase,
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
   });
-  const res = await b.get(`/auth/authorize?${params.toString()}`);
+  const res = await b.get(`${site}/auth/authorize?${params.toString()}`);
   assert.equal(res.statusCode, 302, res.body);
   const code = new URL(String(res.headers.location)).searchParams.get('code');
   assert.ok(code, String(res.headers.location));
-  const token = await tokenRequest(app, { grant_type: 'authorization_code', code, redirect_uri: LAUNCH_REDIRECT, client_id: clientId, code_verifier: verifier });
+  const token = await tokenRequest(app, { grant_type: 'authorization_code', code, redirect_uri: LAUNCH_REDIRECT, client_id: clientId, code_verifier: verifier }, `${site}/auth/token`);
   assert.equal(token.statusCode, 200, token.body);
   return token.json() as Json;
 }

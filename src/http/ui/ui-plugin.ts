@@ -12,6 +12,7 @@ import { portalRoutes, type PortalOptions } from './portal-routes.ts';
 import type { AuthorizeDeps } from '../../auth/authorize/authorize-step.ts';
 import { authorizeRoutes } from './authorize-routes.ts';
 import type { AuthorizedApps } from '../../auth/grants/authorized-apps.ts';
+import type { AccountHistory } from '../../auth/audit/account-history.ts';
 import { APPS_PAGE_PATH } from '../../ui/apps-page.ts';
 import { appsRoutes } from './apps-routes.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
@@ -43,6 +44,8 @@ export interface UiPluginOptions {
   authorize?: AuthorizeDeps;
   /** The user's authorized apps; without them /auth/apps is not served. */
   apps?: AuthorizedApps;
+  /** What the audit trail tells the signed-in user (their apps' requests, their sign-ins), on the apps page; without it, not shown. */
+  history?: AccountHistory;
   /** Below what the browser reaches these pages: '' at the root, `/t/{tenant}` at a tenant (absent: ''). */
   sitePrefix?: string;
   /** The tenant's branding as it is now (absent: none). */
@@ -89,7 +92,7 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
   if (options.docs) docsRoutes(app, options.docs);
   loginRoutes(app, options);
   if (options.authorize) authorizeRoutes(app, options, options.authorize);
-  if (options.apps) appsRoutes(app, options, options.apps);
+  if (options.apps) appsRoutes(app, options, options.apps, options.history);
   if (options.portal) portalRoutes(app, options, options.portal);
   if (options.launcher) launcherRoutes(app, options, options.launcher);
 }
