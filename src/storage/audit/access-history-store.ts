@@ -4,8 +4,8 @@ import type { SqlClient } from '../database.ts';
 import { storageTenant } from '../tenant-key.ts';
 
 /**
- * A user's FHIR requests about their patient, per client: one scan of the tenant's events in the window (the
- * (tenant, recorded) index bounds it), narrowed by jsonb containment on the patient entity and the user agent, and
+ * A user's FHIR requests about their patient, per client: the tenant's events in the window that name the patient
+ * (migration 021's `patients` column and its index), narrowed by jsonb containment on the patient entity and the user agent, and
  * only the FHIR API's events (BALP `rest`, DICOM Export). From it, per client: the last access, successful reads per
  * UTC day and resource type (aggregated here), and the newest events (row_number, at most $6; events recorded in the
  * same millisecond by one writer in their chain's order).
@@ -24,7 +24,7 @@ const APP_ACCESS = `WITH touched AS MATERIALIZED (
     NOT EXISTS (SELECT 1 FROM jsonb_array_elements(e.resource->'entity') x
       WHERE x->'role'->>'code' = '1' AND x->'what'->>'reference' IS DISTINCT FROM $4) AS own_only
   FROM audit_event e
-  WHERE e.tenant = $1 AND e.recorded >= $2 AND e.resource @> $3::jsonb
+  WHERE e.tenant = $1 AND e.recorded >= $2 AND e.patients @> ARRAY[$4::text] AND e.resource @> $3::jsonb
     AND e.resource->'type'->>'code' IN ('${EVENT_TYPE.rest.code}', '${EVENT_TYPE.export.code}')
 ),
 typed AS (
