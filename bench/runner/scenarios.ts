@@ -452,12 +452,14 @@ export async function auditCost(server: BenchServer, settings: Settings): Promis
     ['fhir-read', read, 0.8],
     ['token-cc-jwt (ES384)', token, 0.85],
   ] as const) {
+    const cpu = { on: cpuProbe(server), off: cpuProbe(server) };
     const {
       m,
       statementsPerRequest,
       references: [unaudited],
-    } = await porticoBeside(server, { plan: switched(true, plan()) }, [{ plan: switched(false, plan()) }], settings);
+    } = await porticoBeside(server, { plan: switched(true, plan()), also: cpu.on.probe }, [{ plan: switched(false, plan()), probe: cpu.off.probe }], settings);
     if (!unaudited) throw new Error('side-by-side measurement lost its reference');
+    reportCpu(`${name}, audit on and off`, { audited: cpu.on.perRequest(m), 'audit off': cpu.off.perRequest(unaudited) });
     results.push({ name: `${name}, audited`, portico: m, statementsPerRequest, reference: { name: `${name}, audit off`, measurement: unaudited }, target });
   }
   await server.setAudit(true);

@@ -65,6 +65,8 @@ interface FhirAuditNotes {
   bundleType?: 'batch' | 'transaction';
   /** Refused by the concurrency gate before it ran: nothing was read or written, and nothing is recorded. */
   busy?: boolean;
+  /** Gives the request's place at the gate back (idempotent): its work is done once it is being recorded. */
+  leaveGate?: () => void;
 }
 
 /** Open without credentials: the CapabilityStatement and discovery (SMART App Launch 2.2 §"Conformance"). */
@@ -136,6 +138,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
         throw BUSY;
       }
       reply.raw.once('close', entry.leave);
+      request.fhirAudit = { entries: [], leaveGate: entry.leave };
       // A connection already closed has said 'close' before anyone listened: nothing would give the place back.
       if (reply.raw.destroyed || request.raw.socket?.destroyed === true) {
         entry.leave();
@@ -175,6 +178,9 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
       const query = [url.search.slice(1), formQuery(request.body)].filter((q) => q !== '').join('&');
       const status = reply.statusCode;
       const body = notes && 'body' in notes ? notes.body : status >= 400 ? parsedOutcome(payload) : undefined;
+      // Its reads and writes are done: waiting for the event's commit needs no place at the gate, which bounds the
+      // work on the database and the event loop (the group commit takes one connection per chain, whatever waits).
+      notes?.leaveGate?.();
       try {
         await auditor.record(
           {
@@ -229,7 +235,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     };
     const access = request.fhirCaller?.access;
     const principal = request.fhirCaller?.principal;
-    const notes: FhirAuditNotes = { entries: [], ...bundleTypeOf(request.body) };
+    const notes: FhirAuditNotes = { entries: [], ...bundleTypeOf(request.body), ...(request.fhirAudit?.leaveGate ? { leaveGate: request.fhirAudit.leaveGate } : {}) };
     request.fhirAudit = notes;
     const response = await handleFhirRequest(fhirRequest, {
       ...deps,

@@ -2,19 +2,21 @@ import type { AuditEvent, AuditTrail, RecordedAuditEvent } from '../../fhir/audi
 import type { SqlClient } from '../database.ts';
 import { createGroupCommit } from '../group-commit.ts';
 import { storageTenant } from '../tenant-key.ts';
-import { KEY_COLUMNS, KEY_LISTS, keyLiterals } from './audit-columns.ts';
+import { auditSearchKeys } from '../../fhir/audit/audit-search-keys.ts';
+import { KEY_COLUMNS, KEY_LISTS } from './audit-columns.ts';
 import { auditRowHash, canonicalJson, genesisHash } from './audit-hash.ts';
 
 /** Events per INSERT at most. */
 const MAX_BATCH = 256;
 
-// One statement per batch: every event of it committed together, or none. The search columns (migration 021) come as
-// array literals, one per event, cast back here.
+// One statement per batch: every event of it committed together, or none. The batch is one JSON array parameter,
+// each event's canonical text in it as it stands and its search columns (migration 021) as JSON arrays: no per-element
+// array escaping on the way out, one JSON parse on the way in.
 const KEY_NAMES = KEY_LISTS.map((list) => KEY_COLUMNS[list]);
 const INSERT_EVENTS = `INSERT INTO audit_event (tenant, chain, seq, recorded, resource, prev_hash, hash, id, ${KEY_NAMES.join(', ')})
-  SELECT tenant, chain, seq, recorded, resource::jsonb, prev_hash, hash, id, ${KEY_NAMES.map((c) => `${c}::text[]`).join(', ')}
-  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], ${KEY_NAMES.map((_, i) => `$${i + 9}::text[]`).join(', ')})
-    AS e(tenant, chain, seq, recorded, resource, prev_hash, hash, id, ${KEY_NAMES.join(', ')})`;
+  SELECT tenant, chain, seq, recorded, resource, prev_hash, hash, id, ${KEY_NAMES.join(', ')}
+  FROM jsonb_to_recordset($1::jsonb)
+    AS e(tenant text, chain text, seq bigint, recorded timestamptz, resource jsonb, prev_hash text, hash text, id text, ${KEY_NAMES.map((c) => `${c} text[]`).join(', ')})`;
 
 // The chain's last event; when every event of it has expired, its anchor (migration 022) holds the last seq and hash.
 const CHAIN_HEAD = `SELECT seq, hash FROM (SELECT seq, hash FROM audit_event WHERE chain = $1 ORDER BY seq DESC LIMIT 1) AS last_event
@@ -59,20 +61,16 @@ export function createAuditStore(sql: SqlClient, options: AuditStoreOptions): Au
           // One serialisation: the canonical text is both what the hash covers and what the row stores.
           const text = canonicalJson(resource);
           hash = auditRowHash(prevHash, { chain, seq, tenant: tenantKey, recorded: resource.recorded, resource }, text);
-          return { seq, resource, text, prevHash, hash, keys: keyLiterals(resource) };
+          return { seq, resource, text, prevHash, hash };
         });
         try {
-          await sql.query(INSERT_EVENTS, [
-            rows.map(() => tenantKey),
-            rows.map(() => chain),
-            rows.map((r) => r.seq),
-            rows.map((r) => r.resource.recorded),
-            rows.map((r) => r.text),
-            rows.map((r) => r.prevHash),
-            rows.map((r) => r.hash),
-            rows.map((r) => r.resource.id),
-            ...KEY_LISTS.map((_, i) => rows.map((r) => r.keys[i])),
-          ]);
+          const prefix = `{"tenant":${JSON.stringify(tenantKey)},"chain":${JSON.stringify(chain)}`;
+          const batch = rows.map((r) => {
+            const keys = auditSearchKeys(r.resource);
+            const columns = KEY_LISTS.map((list) => `"${KEY_COLUMNS[list]}":${JSON.stringify(keys[list])}`).join(',');
+            return `${prefix},"seq":${r.seq},"recorded":${JSON.stringify(r.resource.recorded)},"resource":${r.text},"prev_hash":"${r.prevHash}","hash":"${r.hash}","id":${JSON.stringify(r.resource.id)},${columns}}`;
+          });
+          await sql.query(INSERT_EVENTS, [`[${batch.join(',')}]`]);
         } catch (err) {
           head = undefined;
           throw err;
