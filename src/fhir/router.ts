@@ -1,5 +1,6 @@
 import { auditEventRepository, auditEventWriter, type AuditEventReading } from './audit/audit-event-reader.ts';
 import { FhirError } from './outcome.ts';
+import { StorageFault } from './storage-fault.ts';
 import { refuseAuditEventWrite } from './audit/audit-event-writes.ts';
 import type { FhirRequest, FhirResponse, FhirRoute, FhirUnitDeps } from './interaction.ts';
 import { createInteractions } from './interactions/index.ts';
@@ -40,6 +41,7 @@ function audited(router: FhirRouter): FhirRouter {
       return response;
     } catch (err) {
       if (err instanceof FhirError) collect.push({ method: request.method, path: request.path, ...(query ? { query } : {}), status: err.status, body: err.outcome });
+      else if (err instanceof StorageFault && (err.kind === 'busy' || err.kind === 'unavailable')) collect.push({ method: request.method, path: request.path, status: 503, databaseFault: true });
       throw err;
     }
   };

@@ -21,6 +21,8 @@ export interface AnsweredFhirRequest {
   body?: unknown;
   /** A batch or transaction: which one the request's Bundle was (its answer may be an OperationOutcome). */
   bundleType?: 'batch' | 'transaction';
+  /** Failed because the database was saturated or gone: nothing was read or written, and it is not recorded. */
+  databaseFault?: boolean;
 }
 
 /** Collects the answered entries of a batch or transaction as the router runs them (FhirUnitDeps.auditEntries). */
@@ -115,7 +117,7 @@ export function createFhirAuditor(deps: FhirAuditorDeps): FhirAuditor {
 
   return {
     async record(request, actor, entries = []) {
-      const events = [request, ...entries].map((answered) => fhirAuditEvent(factsOf(answered), actor, deps.site));
+      const events = [request, ...entries.filter((entry) => !entry.databaseFault)].map((answered) => fhirAuditEvent(factsOf(answered), actor, deps.site));
       await Promise.all(events.map((event) => deps.trail.record(deps.tenant, event)));
     },
   };

@@ -63,7 +63,10 @@ interface FhirAuditNotes {
   body?: unknown;
   entries: AuditedEntries;
   bundleType?: 'batch' | 'transaction';
-  /** Refused by the concurrency gate before it ran: nothing was read or written, and nothing is recorded. */
+  /**
+   * Refused by the concurrency gate before it ran, or failed because the database was saturated or gone: nothing was
+   * read or written, and nothing is recorded (recording would need the database that just refused).
+   */
   busy?: boolean;
   /** Gives the request's place at the gate back (idempotent): its work is done once it is being recorded. */
   leaveGate?: () => void;
@@ -174,6 +177,8 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     app.addHook('onSend', async (request, reply, payload) => {
       const notes = request.fhirAudit;
       if (request.method === 'OPTIONS' || notes?.busy || openPath.test(fhirUrlOf(request).pathname)) return payload;
+      // A batch none of whose entries reached the database (saturated or gone) is refused as a whole would be.
+      if (notes && notes.entries.length > 0 && notes.entries.every((entry) => entry.databaseFault)) return payload;
       const url = fhirUrlOf(request);
       const query = [url.search.slice(1), formQuery(request.body)].filter((q) => q !== '').join('&');
       const status = reply.statusCode;
@@ -310,6 +315,7 @@ function sendOutcome(reply: FastifyReply, status: number, body: unknown, headers
 /** The one error renderer of the FHIR surface: every failure is an OperationOutcome, never a stack. */
 export function renderError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof StorageFault) {
+    if (error.kind === 'busy' || error.kind === 'unavailable') request.fhirAudit = { ...(request.fhirAudit ?? { entries: [] }), busy: true };
     if (error.kind !== 'busy') request.log.warn({ err: error }, 'database fault in FHIR request');
     return renderError(fhirErrorOf(error), request, reply);
   }
