@@ -98,26 +98,28 @@ function pathOf(url: string): string {
  * client_credentials with a fresh private_key_jwt assertion per request, against the peer (the
  * target) and, as a second row, against the crypto ceiling: the same verify and sign with no database.
  */
+/** client_credentials at `tokenEndpoint`: every request carries a fresh assertion (a new jti), signed before the run starts. */
+function clientCredentialsPlan(backend: BenchServer['fixtures']['backends'][number], tokenEndpoint: string, settings: Settings): LoadPlan {
+  let pool: string[] = [];
+  return {
+    url: tokenEndpoint,
+    connections: settings.connections,
+    method: 'POST',
+    headers: FORM,
+    amount: async (run, lastRate) => {
+      const count = run === 0 || lastRate === undefined ? Math.max(200, settings.connections * 10) : Math.max(200, Math.ceil(lastRate * settings.duration));
+      pool = (await signAssertions(backend, tokenEndpoint, count)).map((a) => clientCredentialsBody(a, BACKEND_SCOPE));
+      return count;
+    },
+    requests: [{ setupRequest: (req) => ({ ...req, body: pool.pop() ?? '' }) }],
+  };
+}
+
 export async function tokenClientCredentials(server: BenchServer, settings: Settings, alg: 'ES384' | 'RS384'): Promise<ScenarioResult[]> {
   const f = server.fixtures;
   const backend = f.backends.find((b) => b.alg === alg);
   if (!backend) throw new Error(`no ${alg} backend client`);
-  const plan = (tokenEndpoint: string): LoadPlan => {
-    let pool: string[] = [];
-    return {
-      url: tokenEndpoint,
-      connections: settings.connections,
-      method: 'POST',
-      headers: FORM,
-      // Every request carries a fresh assertion (a new jti), signed before the run starts.
-      amount: async (run, lastRate) => {
-        const count = run === 0 || lastRate === undefined ? Math.max(200, settings.connections * 10) : Math.max(200, Math.ceil(lastRate * settings.duration));
-        pool = (await signAssertions(backend, tokenEndpoint, count)).map((a) => clientCredentialsBody(a, BACKEND_SCOPE));
-        return count;
-      },
-      requests: [{ setupRequest: (req) => ({ ...req, body: pool.pop() ?? '' }) }],
-    };
-  };
+  const plan = (tokenEndpoint: string): LoadPlan => clientCredentialsPlan(backend, tokenEndpoint, settings);
   const cpu = { portico: cpuProbe(server), peer: cpuProbe(server), floor: cpuProbe(server) };
   const {
     m,
@@ -432,21 +434,7 @@ export async function auditCost(server: BenchServer, settings: Settings): Promis
   });
   const backend = f.backends.find((b) => b.alg === 'ES384');
   if (!backend) throw new Error('no ES384 backend client');
-  const token = (): LoadPlan => {
-    let pool: string[] = [];
-    return {
-      url: f.tokenEndpoint,
-      connections: settings.connections,
-      method: 'POST',
-      headers: FORM,
-      amount: async (run, lastRate) => {
-        const count = run === 0 || lastRate === undefined ? Math.max(200, settings.connections * 10) : Math.max(200, Math.ceil(lastRate * settings.duration));
-        pool = (await signAssertions(backend, f.tokenEndpoint, count)).map((a) => clientCredentialsBody(a, BACKEND_SCOPE));
-        return count;
-      },
-      requests: [{ setupRequest: (req) => ({ ...req, body: pool.pop() ?? '' }) }],
-    };
-  };
+  const token = (): LoadPlan => clientCredentialsPlan(backend, f.tokenEndpoint, settings);
   const results: ScenarioResult[] = [];
   for (const [name, plan, target] of [
     ['fhir-read', read, 0.8],
