@@ -1,47 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../../src/cli/portico.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createPortico, type Portico } from '../../src/portico.ts';
 import { readEvent } from '../support/audit-events.ts';
-import { definitions, drivers, freshDatabase, TEST_BASE_URL, type Driver } from '../support/portico.ts';
-
-const BASE_ENV = { MODE: 'sandbox', SEED: 'none', LOG_LEVEL: 'silent', BASE_URL: TEST_BASE_URL, DATABASE_POOL_SIZE: '4' };
-
-async function persistentDatabase(driver: Driver): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
-  if (driver === 'pglite') {
-    const dir = await mkdtemp(join(tmpdir(), 'portico-cli-audit-'));
-    return { env: { DATA_DIR: dir, DATABASE: 'pglite' }, drop: () => rm(dir, { recursive: true, force: true }) };
-  }
-  const db = await freshDatabase(driver);
-  return { env: { DATABASE_URL: db.url ?? '' }, drop: () => db.drop() };
-}
-
-/** Runs `portico <args>` in-process, as bin/portico.js does. */
-async function portico(args: string[], env: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t), isTTY: false } as never,
-    env: { ...BASE_ENV, ...env },
-    now: () => new Date(),
-  });
-  return { code, stdout, stderr };
-}
-
-/** Runs fn against a Portico on the database, closing it afterwards (PGlite allows one process at a time). */
-async function withPortico<T>(env: Record<string, string>, fn: (p: Portico) => Promise<T>): Promise<T> {
-  const p = await createPortico(loadConfig({ ...BASE_ENV, ...env }), { definitions: definitions() });
-  try {
-    return await fn(p);
-  } finally {
-    await p.close();
-  }
-}
+import { persistentDatabase, portico, withPortico } from '../support/audit-cli.ts';
+import { drivers } from '../support/portico.ts';
 
 for (const driver of drivers) {
   describe(`portico audit verify (${driver})`, () => {

@@ -1,51 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../../src/cli/portico.ts';
-import { loadConfig } from '../../src/config.ts';
 import type { RecordedAuditEvent } from '../../src/fhir/audit/audit-trail.ts';
-import { createPortico, type Portico } from '../../src/portico.ts';
 import { auditEvents } from '../support/audit-read.ts';
-import { definitions, drivers, freshDatabase, TEST_BASE_URL, type Driver } from '../support/portico.ts';
+import { persistentDatabase, portico as porticoCli, withPortico } from '../support/audit-cli.ts';
+import { drivers, TEST_BASE_URL } from '../support/portico.ts';
 
-const BASE_ENV = { MODE: 'sandbox', SEED: 'none', LOG_LEVEL: 'silent', BASE_URL: TEST_BASE_URL, DATABASE_POOL_SIZE: '4' };
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 const PORTICO_SUBTYPE = 'http://portico.example.org/fhir/CodeSystem/audit-event-subtype';
 const SIGNING_KEY = 'http://portico.example.org/fhir/sid/signing-key';
 
-async function persistentDatabase(driver: Driver): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
-  if (driver === 'pglite') {
-    const dir = await mkdtemp(join(tmpdir(), 'portico-cli-key-events-'));
-    return { env: { DATA_DIR: dir, DATABASE: 'pglite' }, drop: () => rm(dir, { recursive: true, force: true }) };
-  }
-  const db = await freshDatabase(driver);
-  return { env: { DATABASE_URL: db.url ?? '' }, drop: () => db.drop() };
-}
-
-/** Runs `portico <args>` in-process, as bin/portico.js does, as the operating-system user `ops`. */
-async function portico(args: string[], env: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t), isTTY: false } as never,
-    env: { ...BASE_ENV, USER: 'ops', ...env },
-    now: () => new Date(),
-  });
-  return { code, stdout, stderr };
-}
-
-/** Runs fn against a Portico on the database, closing it afterwards (PGlite allows one process at a time). */
-async function withPortico<T>(env: Record<string, string>, fn: (p: Portico) => Promise<T>): Promise<T> {
-  const p = await createPortico(loadConfig({ ...BASE_ENV, ...env }), { definitions: definitions() });
-  try {
-    return await fn(p);
-  } finally {
-    await p.close();
-  }
-}
+/** `portico <args>` as the operating-system user `ops`. */
+const portico = (args: string[], env: Record<string, string>) => porticoCli(args, { USER: 'ops', ...env });
 
 const keyEvents = (env: Record<string, string>) => withPortico(env, (p) => auditEvents(p, { type: `${DCM}|110100` }));
 const porticoCode = (event: RecordedAuditEvent) => event.subtype?.find((c) => c.system === PORTICO_SUBTYPE)?.code;

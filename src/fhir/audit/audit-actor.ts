@@ -23,7 +23,8 @@ export interface AuditActor {
 
 /** The agents of an event: the user (when there is one) is the requestor, else the client app. */
 export function actorAgents(actor: AuditActor): AuditEventAgent[] {
-  const network = actor.address ? { network: { address: actor.address, type: networkType(actor.address) } } : {};
+  // DICOM network access point type 2: an IP address.
+  const network = actor.address ? { network: { address: actor.address, type: '2' as const } } : {};
   const purpose = actor.purposeOfUse?.length ? { purposeOfUse: actor.purposeOfUse } : {};
   const agents: AuditEventAgent[] = [];
   if (actor.userId !== undefined || actor.fhirUser !== undefined) {
@@ -68,9 +69,4 @@ export function actorEntities(actor: AuditActor): AuditEventEntity[] {
 /** AuditEvent.source: this server, at its issuer (the tenant's). */
 export function serverSource(site: string): AuditEvent['source'] {
   return { site, observer: { display: 'Portico' }, type: [{ system: SECURITY_SOURCE_TYPE, code: '4', display: 'Application Server' }] };
-}
-
-/** DICOM network access point type: 2 an IP address. */
-function networkType(_address: string): '2' {
-  return '2';
 }
