@@ -74,6 +74,8 @@ export const ENDPOINTS = {
   copyButtonScript: { path: '/auth/assets/copy-button.js' },
   // The developer portal: sign-up, a developer's apps, registration tokens.
   portal: { path: '/portal' },
+  // The admin console: signed-in Users with the role admin (and their second factor) run the deployment, or their tenant.
+  console: { path: '/admin' },
 
   rpc: { path: '/rpc' },
 

@@ -18,6 +18,7 @@ import { ENDPOINTS } from '../endpoints.ts';
 import { docsModel } from './docs-model.ts';
 import { buildOpenApiDocument } from '../http/docs/openapi-document.ts';
 import { launcherPages } from './launcher-pages.ts';
+import { consoleOptions } from './console-options.ts';
 
 export interface HttpWingInputs {
   storage: StorageWing;
@@ -78,6 +79,7 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
       },
       docs: docsModel(config, scopes, sandbox),
       launcher: launcherPages(config, auth, runtime),
+      console: consoleOptions(config, auth, undefined, runtime),
     },
     docs: { openApi: () => JSON.stringify(buildOpenApiDocument({ baseUrl: config.baseUrl, scopes })) },
     discovery: { smartConfiguration: discovery.smartConfiguration, openidConfiguration: discovery.openidConfiguration },

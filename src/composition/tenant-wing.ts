@@ -23,6 +23,7 @@ import type { TokenDeps } from '../auth/tokens/token-deps.ts';
 import type { Runtime } from './runtime.ts';
 import type { SandboxWing } from './sandbox-wing.ts';
 import { landingModel } from './landing-model.ts';
+import { consoleOptions } from './console-options.ts';
 import type { StorageWing } from './storage-wing.ts';
 
 export interface TenantWing extends TenantApps {
@@ -45,7 +46,8 @@ export interface TenantWingInputs {
  * (and the global ones). One application per tenant, built when first asked for and kept; the database pools, the
  * signing keys, the grants and the FHIR gate are the process's.
  */
-export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhirGate, sandbox }: TenantWingInputs, { now }: Runtime): TenantWing {
+export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhirGate, sandbox }: TenantWingInputs, runtime: Runtime): TenantWing {
+  const { now } = runtime;
   const apps = new Map<string, Promise<FastifyInstance>>();
 
   async function build(tenantId: string): Promise<FastifyInstance> {
@@ -119,6 +121,7 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
           const tenant = await auth.auth.tenants.get(tenantId);
           return tenant && { name: tenant.name, ...(tenant.logo ? { logo: tenant.logo } : {}), ...(tenant.color ? { color: tenant.color } : {}) };
         },
+        console: consoleOptions(config, auth, tenantId, runtime),
       },
       admin: {
         admin: auth.tenantAdmin(tenantId),

@@ -126,4 +126,26 @@ ol.requests time, ol.sign-in-list time { display: block; font-size: .85rem; colo
 @media (prefers-color-scheme: dark) { .outcome.allowed { color: #86efac; } .outcome.refused, .sign-in.refused { color: #ffb4ab; } }
 .former-app { border-style: dashed; }
 .former-app h2 .badge { vertical-align: middle; }
+/* Admin console: a bar (who, over what, sign out), the sections as a wrapping row of links, tables that scroll inside themselves. */
+.console-bar { display: flex; flex-wrap: wrap; gap: .25rem 1rem; align-items: baseline; justify-content: space-between; font-size: .9rem; }
+.console-bar .inline-form button, .link-button { margin: 0; padding: .1rem .5rem; font-size: .9rem; }
+.console-nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem .5rem; padding: 0; margin: .75rem 0 1.25rem; border-bottom: 1px solid var(--line); padding-bottom: .5rem; }
+.console-nav a { display: inline-block; padding: .25rem .5rem; border-radius: 4px; text-decoration: none; }
+.console-nav a:hover { text-decoration: underline; }
+.console-nav a[aria-current=page] { background: var(--accent); color: var(--on-accent); }
+.stats { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .75rem; }
+.stat a { display: block; min-width: 8rem; padding: .75rem 1rem; border: 1px solid var(--line); border-radius: 8px; background: var(--surface); text-decoration: none; }
+.stat-value { display: block; font-size: 1.75rem; font-weight: 700; }
+.stat-label { color: CanvasText; }
+.table-wrap { max-width: 100%; overflow-x: auto; margin: .5rem 0 1rem; }
+table { border-collapse: collapse; width: 100%; font-size: .95rem; }
+th, td { text-align: left; vertical-align: top; padding: .4rem .5rem; border-bottom: 1px solid var(--line); }
+td code { overflow-wrap: anywhere; }
+.pager { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: baseline; margin: .5rem 0 1rem; }
+.filters { display: flex; flex-wrap: wrap; gap: 0 1rem; align-items: flex-end; }
+.filters > div { flex: 1 1 10rem; min-width: 0; }
+.filters button { margin-top: .5rem; }
+button.danger { border-color: #b00020; }
+button.primary.danger { background: #b00020; color: #ffffff; }
+@media (prefers-color-scheme: dark) { button.danger { border-color: #ffb4ab; } button.primary.danger { background: #ffb4ab; color: #1a0003; } }
 `;

@@ -11,7 +11,15 @@ import { verifyPassword } from '../users/password-hash.ts';
 import { publicUser, type StoredUser, type UserRepository } from '../users/user.ts';
 
 /** Who calls, and (`address`, set by the HTTP layer) from where: the actor its changes are recorded under. */
-export type AdminCaller = ({ kind: 'root' } | { kind: 'client'; client: StoredClient } | { kind: 'user'; user: StoredUser }) & { address?: string };
+export type AdminCaller = ({ kind: 'root' } | { kind: 'client'; client: StoredClient } | { kind: 'user'; user: StoredUser; administrator?: true }) & { address?: string };
+
+/**
+ * A User with the role `admin` acting through the admin console, signed in (with their second factor where it is
+ * required): at the root, over the whole deployment as the root client is; at a tenant, over that tenant.
+ */
+export function consoleCaller(user: StoredUser, address: string): AdminCaller {
+  return { kind: 'user', user, administrator: true, address };
+}
 
 /** Credentials refused unchecked: their client_id or account has had too many failures within the window. */
 export interface ThrottledCredentials {

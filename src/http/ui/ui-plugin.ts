@@ -29,6 +29,8 @@ import { ENDPOINTS } from '../../endpoints.ts';
 import { BRAND_STYLESHEET_PATH, brandStylesheet, type PageBrand } from '../../ui/page-site.ts';
 import { pageSiteHook, siteOf } from './page-site-of.ts';
 import { launcherRoutes, type LauncherPagesDeps } from './launcher-routes.ts';
+import { consoleRoutes } from './console/console-routes.ts';
+import type { ConsoleOptions } from './console/console-context.ts';
 
 export interface UiPluginOptions {
   sessions: SessionService;
@@ -60,10 +62,12 @@ export interface UiPluginOptions {
   docs?: DocsModel;
   /** The EHR launcher and token inspector; without it, /launcher is not served. */
   launcher?: LauncherPagesDeps;
+  /** The admin console (/admin); without it, not served. */
+  console?: ConsoleOptions;
 }
 
 /** Where the pages live (the other paths under /auth are the OAuth endpoints'). */
-export const PAGE_PATHS = [ENDPOINTS.login.path, ENDPOINTS.logout.path, ENDPOINTS.authorization.path, APPS_PAGE_PATH, ENDPOINTS.assets.path, ENDPOINTS.portal.path, ENDPOINTS.docs.path, ENDPOINTS.launcher.path] as const;
+export const PAGE_PATHS = [ENDPOINTS.login.path, ENDPOINTS.logout.path, ENDPOINTS.authorization.path, APPS_PAGE_PATH, ENDPOINTS.assets.path, ENDPOINTS.portal.path, ENDPOINTS.docs.path, ENDPOINTS.launcher.path, ENDPOINTS.console.path] as const;
 
 /** The server-rendered pages (sign-in, sign-out; consent next): HTML, CSRF-protected forms, strict page headers. */
 export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): Promise<void> {
@@ -95,6 +99,7 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
   if (options.apps) appsRoutes(app, options, options.apps, options.history);
   if (options.portal) portalRoutes(app, options, options.portal);
   if (options.launcher) launcherRoutes(app, options, options.launcher);
+  if (options.console) consoleRoutes(app, options, options.console);
 }
 
 /** The pages' error renderer: an HTML message page, "Request refused" for any 4xx (the page headers are the caller's). */

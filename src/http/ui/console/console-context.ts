@@ -1,0 +1,97 @@
+import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import { consoleAdmission, type ConsoleAdmin, type SecondFactorGate } from '../../../auth/console/console-admission.ts';
+import type { RegistryAdmin } from '../../../auth/admin/registry-admin.ts';
+import { ENDPOINTS } from '../../../endpoints.ts';
+import { renderMessagePage } from '../../../ui/message-page.ts';
+import { pagePath } from '../../../ui/page-site.ts';
+import type { ConsoleFrame } from '../../../ui/console/console-layout.ts';
+import { CONSOLE_PATHS, type ConsoleSectionId } from '../../../ui/console/console-paths.ts';
+import { consoleMessagePage } from '../../../ui/console/console-message-page.ts';
+import { displayName } from '../login-routes.ts';
+import { siteOf } from '../page-site-of.ts';
+import { readCurrentSession } from '../session-cookie.ts';
+import type { UiPluginOptions } from '../ui-plugin.ts';
+import type { DashboardDeps } from './dashboard-routes.ts';
+
+/** What the admin console runs on: the same services as the admin API, scoped to what this console administers. */
+export interface ConsoleOptions {
+  /** The tenant whose console this is; undefined: the deployment's (the root URLs), over every tenant. */
+  tenant: string | undefined;
+  /** The admin API's own operations on Clients, Users, AccessPolicies (and Tenants at the root). */
+  registry: RegistryAdmin;
+  /** Whether the administrator has presented their second factor; absent: never asked. */
+  secondFactor?: SecondFactorGate;
+  dashboard: DashboardDeps;
+}
+
+/** What every section's routes share: who is let in, the CSRF-guarded form options, the page frame. */
+export interface ConsoleContext {
+  options: ConsoleOptions;
+  ui: UiPluginOptions;
+  /** The administrator of this request, or undefined once the refusal (sign in, second factor, 403) is sent. */
+  admitted(request: FastifyRequest, reply: FastifyReply): Promise<ConsoleAdmin | undefined>;
+  /** Route options of every form POST: same-origin check, then the CSRF token. */
+  guarded: RouteShorthandOptions;
+  /** The frame of a console page of `section`, with a fresh CSRF token. */
+  frame(request: FastifyRequest, reply: FastifyReply, admin: ConsoleAdmin, section?: ConsoleSectionId): ConsoleFrame;
+  /** Sends an HTML page. */
+  page(reply: FastifyReply, status: number, body: string): FastifyReply;
+  /** A 404 page inside the console ("no such app"), with a link back to the section. */
+  notFound(request: FastifyRequest, reply: FastifyReply, admin: ConsoleAdmin, section: ConsoleSectionId, what: string): FastifyReply;
+}
+
+const NO_SECOND_FACTOR: SecondFactorGate = { standing: async () => 'satisfied' };
+
+export function consoleContext(ui: UiPluginOptions, options: ConsoleOptions, guarded: RouteShorthandOptions): ConsoleContext {
+  const page = (reply: FastifyReply, status: number, body: string) => reply.code(status).type('text/html; charset=utf-8').send(body);
+  const frame: ConsoleContext['frame'] = (request, reply, admin, section) => ({
+    site: siteOf(request),
+    ...(section ? { section } : {}),
+    adminName: displayName(admin.user),
+    scope: admin.tenant === undefined ? 'every tenant' : `tenant ${admin.tenant}`,
+    csrfToken: reply.generateCsrf(),
+  });
+  return {
+    options,
+    ui,
+    guarded,
+    page,
+    frame,
+    async admitted(request, reply) {
+      const site = siteOf(request);
+      const current = await readCurrentSession(request, ui.sessions, ui.cookies);
+      const admission = await consoleAdmission(current, { tenant: options.tenant, address: request.ip, secondFactor: options.secondFactor ?? NO_SECOND_FACTOR });
+      if (admission.admitted) return admission.admin;
+      switch (admission.refusal) {
+        case 'sign-in': {
+          // Back here after signing in (a GET of this page; after a form POST, the dashboard).
+          const back = request.method === 'GET' ? request.url : pagePath(site, CONSOLE_PATHS.home);
+          await reply.code(303).header('location', `${pagePath(site, ENDPOINTS.login.path)}?${new URLSearchParams({ return_to: back }).toString()}`).send();
+          return undefined;
+        }
+        case 'second-factor':
+        case 'enrol-second-factor': {
+          const back = request.method === 'GET' ? request.url : pagePath(site, CONSOLE_PATHS.home);
+          await reply.code(303).header('location', `${pagePath(site, CONSOLE_PATHS.secondFactor)}?${new URLSearchParams({ return_to: back }).toString()}`).send();
+          return undefined;
+        }
+        case 'not-administrator':
+          await page(
+            reply,
+            403,
+            renderMessagePage({
+              title: 'Administrators only',
+              message: 'The admin console is for administrators of this server. Sign out and sign in with an administrator account.',
+              link: { href: pagePath(site, ENDPOINTS.logout.path), text: 'Sign out' },
+              site,
+            }),
+          );
+          return undefined;
+      }
+    },
+    notFound(request, reply, admin, section, what) {
+      const f = frame(request, reply, admin, section);
+      return page(reply, 404, consoleMessagePage(f, 'Not found', what));
+    },
+  };
+}
