@@ -16,6 +16,7 @@ html { background-color: Canvas; color: CanvasText; }
 body { margin: 0; padding: 2rem 1rem; }
 main { max-width: 28rem; margin: 0 auto; }
 main.wide { max-width: 48rem; }
+main.full { max-width: 72rem; }
 h1 { font-size: 1.5rem; margin: 0 0 1rem; }
 h2 { font-size: 1.2rem; margin: 1.5rem 0 .5rem; }
 a { color: var(--accent); }
@@ -46,6 +47,7 @@ input[type=search] { box-sizing: border-box; flex: 1; padding: .5rem; font: inhe
 /* The site header: the product (and a tenant's name and logo) above every page. */
 .site { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: center; max-width: 28rem; margin: -1rem auto 1.5rem; padding-bottom: .75rem; border-bottom: 1px solid var(--line); }
 .site.wide { max-width: 48rem; }
+.site.full { max-width: 72rem; }
 .site .product { font-weight: 700; }
 .badge { font-size: .8rem; font-weight: 600; padding: .1rem .5rem; border-radius: 999px; border: 1px solid var(--muted); color: var(--muted); }
 /* A tenant's pages: its logo and name, over a stripe of its colour (brand.css sets --brand). */
@@ -140,7 +142,8 @@ ol.requests time, ol.sign-in-list time { display: block; font-size: .85rem; colo
 .table-wrap { max-width: 100%; overflow-x: auto; margin: .5rem 0 1rem; }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
 th, td { text-align: left; vertical-align: top; padding: .4rem .5rem; border-bottom: 1px solid var(--line); }
-td code { overflow-wrap: anywhere; }
+/* An identifier in a cell keeps a readable width; the table scrolls inside its region rather than break it every few letters. */
+td code { overflow-wrap: anywhere; display: inline-block; min-width: 14ch; }
 .pager { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: baseline; margin: .5rem 0 1rem; }
 .filters { display: flex; flex-wrap: wrap; gap: 0 1rem; align-items: flex-end; }
 .filters > div { flex: 1 1 10rem; min-width: 0; }

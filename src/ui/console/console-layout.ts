@@ -20,7 +20,7 @@ export interface ConsoleFrame {
   bare?: boolean;
 }
 
-/** A console page: the site's frame (wide), the console's bar and navigation, then `body` (which starts with its h1). */
+/** A console page: the site's frame (full width, for its tables), the console's bar and navigation, then `body` (which starts with its h1). */
 export function consoleLayout(title: string, body: SafeHtml, frame: ConsoleFrame): string {
   const site = frame.site;
   return layout(
@@ -31,7 +31,7 @@ export function consoleLayout(title: string, body: SafeHtml, frame: ConsoleFrame
 ${frame.bare ? '' : consoleNav(site, frame.section)}
 ${body}`,
     site,
-    'wide',
+    'full',
     frame.copyButtons ? { copyButtons: true } : {},
   );
 }
