@@ -120,6 +120,9 @@ function banner(config: Config, portico: Portico, database = portico.databaseInU
   for (const login of portico.sandboxLogins ?? []) {
     lines.push(`  Sandbox user${login.tenant ? ` of ${login.tenant}` : ''}: ${login.email} / ${login.password}  (${login.fhirUser})`);
   }
+  if (portico.sandboxAdmin) {
+    lines.push(`  Sandbox administrator: ${portico.sandboxAdmin.email} / ${portico.sandboxAdmin.password}  (the admin console, ${config.baseUrl}${ENDPOINTS.console.path})`);
+  }
   for (const client of portico.demoClients ?? []) {
     lines.push(`  Demo client: ${client.id}${client.secret !== undefined ? ` / ${client.secret}` : ''}  (${client.kind})`);
     if (client.privateKeyFile) lines.push(`    private key: ${client.privateKeyFile}  (portico assertion --client ${client.id} --key <that file>)`);

@@ -22,7 +22,7 @@ import { loadDefinitions, type FhirDefinitions } from './fhir/definitions.ts';
 import type { FhirDeps } from './fhir/interaction.ts';
 import type { ResourceRepository } from './fhir/repository.ts';
 import type { DemoClient } from './sandbox/auth/demo-clients.ts';
-import type { SandboxLogin } from './sandbox/auth/sandbox-users.ts';
+import type { SandboxAdminLogin, SandboxLogin } from './sandbox/auth/sandbox-users.ts';
 import type { SeedProgress } from './sandbox/fhir/seed-population.ts';
 import type { AuthStores } from './storage/auth/auth-stores.ts';
 import type { Database } from './storage/database.ts';
@@ -62,6 +62,8 @@ export interface Portico {
   auth: AuthStores;
   /** Sandbox sign-ins (MODE=sandbox, SEED=demo), printed at start. */
   sandboxLogins?: SandboxLogin[];
+  /** The sandbox administrator (MODE=sandbox, SEED=demo), printed at start. */
+  sandboxAdmin?: SandboxAdminLogin;
   /** Sandbox demo clients (MODE=sandbox, SEED=demo), printed at start. */
   demoClients?: DemoClient[];
   /** Bulk Data export: its jobs and this process's worker (runs only when BULK_EXPORT_WORKER is true). */
@@ -144,6 +146,7 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
       auth: auth.auth,
       ...(population ? { seeded: population.seeded, demoTenant: population.tenant } : {}),
       ...(sandbox?.logins ? { sandboxLogins: sandbox.logins } : {}),
+      ...(sandbox?.admin ? { sandboxAdmin: sandbox.admin } : {}),
       ...(sandbox?.demoClients ? { demoClients: sandbox.demoClients } : {}),
       bulkExport: { store: bulk.store, worker: bulk.worker },
       audit: storage.audit,

@@ -22,6 +22,7 @@ export function landingModel(config: Config, tenant: { id: string; name: string 
     ...(tenant
       ? []
       : [{ label: 'EHR launcher', href: `${config.baseUrl}${ENDPOINTS.launcher.path}`, description: config.mode === 'sandbox' ? 'open an app as an EHR would, with simulated errors, and inspect its tokens' : 'administrators: open an app as an EHR would, and inspect tokens' }]),
+    { label: 'Admin console', href: `${issuer}${ENDPOINTS.console.path}`, description: tenant ? "this tenant's administrators: its apps, users, policies, sessions, exports and audit log" : 'administrators: review apps, manage users and policies, rotate keys, end sessions, read the audit log' },
     ...(tenant ? [] : [{ label: 'Health', href: `${config.baseUrl}${ENDPOINTS.health.path}`, description: 'whether the server is up' }]),
     ...(tenant || config.mode !== 'sandbox'
       ? []
@@ -36,6 +37,8 @@ export function landingModel(config: Config, tenant: { id: string; name: string 
       signInUrl: `${tenantIssuer(config.baseUrl, login.tenant ?? DEFAULT_TENANT)}${ENDPOINTS.login.path}`,
       ...(login.tenant ? { tenant: login.tenant } : {}),
     }));
+  // The sandbox administrator is a global one: they sign in at the root URLs, whose console spans every tenant.
+  const admin = !tenant && sandbox?.admin && { email: sandbox.admin.email, password: sandbox.admin.password, consoleUrl: `${issuer}${ENDPOINTS.console.path}` };
   const clients = (sandbox?.demoClients ?? []).map((client) => ({ id: client.id, kind: client.kind, ...(client.secret !== undefined ? { secret: client.secret } : {}) }));
   return {
     product: 'Portico',
@@ -44,6 +47,6 @@ export function landingModel(config: Config, tenant: { id: string; name: string 
     fhirBaseUrl,
     ...(tenant ? { tenant } : {}),
     links,
-    ...(config.mode === 'sandbox' && (users.length > 0 || clients.length > 0) ? { demo: { users, clients } } : {}),
+    ...(config.mode === 'sandbox' && (users.length > 0 || clients.length > 0) ? { demo: { users, clients, ...(admin ? { admin } : {}) } } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { createDemoKeyFile } from '../sandbox/auth/demo-backend-key.ts';
 import { SAMPLE_APP_CLIENTS, seedDemoClients, type DemoClient } from '../sandbox/auth/demo-clients.ts';
 import { loadSampleAppFiles } from '../sandbox/http/sample-app-files.ts';
 import { seedDemoTenant } from '../sandbox/auth/demo-tenant.ts';
-import { seedSandboxUsers, type SandboxLogin } from '../sandbox/auth/sandbox-users.ts';
+import { seedSandboxAdmin, seedSandboxUsers, type SandboxAdminLogin, type SandboxLogin } from '../sandbox/auth/sandbox-users.ts';
 import { DEMO_TENANT_SEED, SANDBOX_START_SEED, seedPopulation, type SeedProgress } from '../sandbox/fhir/seed-population.ts';
 import { DEMO_TENANT, DEMO_TENANT_LOGINS } from '../sandbox/auth/demo-tenant.ts';
 import { storageTenant } from '../storage/tenant-key.ts';
@@ -24,6 +24,8 @@ import type { StorageWing } from './storage-wing.ts';
 export interface SandboxWing {
   /** Sign-ins seeded at start (SEED=demo). */
   logins?: SandboxLogin[];
+  /** The administrator seeded at start (SEED=demo): the admin console's demo sign-in. */
+  admin?: SandboxAdminLogin;
   /** Demo clients seeded at start (SEED=demo). */
   demoClients?: DemoClient[];
   /** The open FHIR API, the debug token endpoints and the sample app. */
@@ -66,6 +68,7 @@ export async function buildSandboxWing(config: Config, { fhir, auth }: { fhir: F
   const demo = config.seed === 'demo';
   if (demo) await seedDemoTenant(auth.auth.tenants);
   const logins = demo ? [...(await seedSandboxUsers(auth.auth.users)), ...(await seedSandboxUsers(auth.auth.users, undefined, DEMO_TENANT_LOGINS))] : undefined;
+  const admin = demo ? await seedSandboxAdmin(auth.auth.users) : undefined;
   const demoClients = demo
     ? await seedDemoClients({ baseUrl: config.baseUrl, clients: auth.auth.clients, policies: auth.auth.policies, secrets: auth.clientSecrets, backendKeyFile: createDemoKeyFile(config.dataDir) })
     : undefined;
@@ -79,6 +82,7 @@ export async function buildSandboxWing(config: Config, { fhir, auth }: { fhir: F
     });
   return {
     ...(logins ? { logins } : {}),
+    ...(admin ? { admin } : {}),
     ...(demoClients ? { demoClients } : {}),
     surfaces: surfacesAt({ tokens: auth.tokens, clients: auth.here.clients, records: auth.records, fhir: fhir.fhir, issuer: config.baseUrl }, true),
     surfacesAt: (tenant) => surfacesAt(tenant),

@@ -20,6 +20,13 @@ export interface LandingDemoUser {
   tenant?: string;
 }
 
+/** The sandbox administrator's sign-in, for the admin console. */
+export interface LandingDemoAdmin {
+  email: string;
+  password: string;
+  consoleUrl: string;
+}
+
 export interface LandingDemoClient {
   id: string;
   kind: string;
@@ -37,7 +44,7 @@ export interface LandingModel {
   tenant?: { id: string; name: string };
   links: readonly LandingLink[];
   /** Sandbox mode with demo data: its users and clients. */
-  demo?: { users: readonly LandingDemoUser[]; clients: readonly LandingDemoClient[] };
+  demo?: { users: readonly LandingDemoUser[]; clients: readonly LandingDemoClient[]; admin?: LandingDemoAdmin };
 }
 
 /**
@@ -72,6 +79,9 @@ function demoSection(demo: NonNullable<LandingModel['demo']>) {
 ${demo.users.map((user) => html`<li class="card"><a href="${user.signInUrl}">${user.email}</a>${user.tenant ? html` <span class="badge">${user.tenant}</span>` : ''}
 <dl><dt>Password</dt><dd><code>${user.password}</code></dd><dt>Signs in as</dt><dd><code>${user.fhirUser}</code></dd></dl></li>
 `)}</ul>
+${demo.admin ? html`<h2>Admin console</h2>
+<ul class="cards"><li class="card"><a href="${demo.admin.consoleUrl}">${demo.admin.email}</a>
+<dl><dt>Password</dt><dd><code>${demo.admin.password}</code></dd><dt>Role</dt><dd>admin: apps, users, policies, keys, sessions, exports, audit log</dd></dl></li></ul>` : ''}
 <h2>Demo clients</h2>
 <ul class="cards">
 ${demo.clients.map((client) => html`<li class="card"><code>${client.id}</code>

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { drivers, type TestPortico } from '../support/portico.ts';
+import { drivers, startPortico, type TestPortico } from '../support/portico.ts';
+import { SANDBOX_ADMIN_LOGIN } from '../../src/sandbox/auth/sandbox-users.ts';
 import { CLERK, consoleBrowser, GLOBAL_ADMIN, rootBasic, startConsolePortico, TENANT, TENANT_ADMIN } from './console-support.ts';
 import { browser } from './login-support.ts';
 
@@ -57,3 +58,18 @@ for (const driver of drivers) {
     });
   });
 }
+
+describe('the sandbox administrator (pglite)', () => {
+  it('is seeded with the demo data and opens the console over every tenant', async () => {
+    const portico = await startPortico('pglite', { SEED: 'demo' });
+    try {
+      assert.deepEqual(portico.sandboxAdmin, SANDBOX_ADMIN_LOGIN);
+      const b = await consoleBrowser(portico.app, SANDBOX_ADMIN_LOGIN);
+      const res = await b.get('/admin');
+      assert.match(res.body, /every tenant/);
+      assert.match(res.body, /Sandbox Administrator/);
+    } finally {
+      await portico.stop();
+    }
+  });
+});

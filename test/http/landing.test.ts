@@ -31,6 +31,9 @@ for (const driver of drivers) {
       assert.match(res.body, /patient@sandbox\.portico\.test/);
       assert.match(res.body, /sandbox-patient-password/);
       assert.match(res.body, /demo-confidential-app/);
+      // The sandbox administrator, and the console they open.
+      assert.ok(res.body.includes(`href="${TEST_BASE_URL}/admin">admin@sandbox.portico.test</a>`));
+      assert.match(res.body, /sandbox-admin-password/);
       // my-clinic's users sign in at my-clinic.
       assert.ok(res.body.includes(`href="${TEST_BASE_URL}/t/my-clinic/auth/login">patient@my-clinic.portico.test</a>`));
     });
@@ -45,6 +48,8 @@ for (const driver of drivers) {
       assert.equal(body.fhirBaseUrl, `${TEST_BASE_URL}/fhir`);
       assert.ok(body.links.some((l: { href: string }) => l.href === `${TEST_BASE_URL}/fhir/metadata`));
       assert.ok(body.demo.users.some((u: { email: string }) => u.email === 'patient@sandbox.portico.test'));
+      assert.deepEqual(body.demo.admin, { email: 'admin@sandbox.portico.test', password: 'sandbox-admin-password', consoleUrl: `${TEST_BASE_URL}/admin` });
+      assert.ok(body.links.some((l: { href: string; label: string }) => l.href === `${TEST_BASE_URL}/admin` && l.label === 'Admin console'));
     });
 
     it("at a tenant: its name, its URLs and only its demo users", async () => {
@@ -55,6 +60,9 @@ for (const driver of drivers) {
       assert.equal(json.issuer, `${TEST_BASE_URL}/t/my-clinic`);
       assert.equal(json.fhirBaseUrl, `${TEST_BASE_URL}/t/my-clinic/fhir`);
       assert.deepEqual(json.tenant, { id: 'my-clinic', name: 'My Clinic' });
+      // Its own console is linked; the sandbox administrator (a global one, of the root URLs) is not offered there.
+      assert.ok(json.links.some((l: { href: string }) => l.href === `${TEST_BASE_URL}/t/my-clinic/admin`));
+      assert.equal(json.demo.admin, undefined);
       assert.deepEqual(json.demo.users.map((u: { email: string }) => u.email).sort(), ['patient@my-clinic.portico.test', 'practitioner@my-clinic.portico.test']);
       // Renamed, it says so.
       assert.equal((await adminHttp(sandbox.app)('PUT', '/Tenant/my-clinic', { body: { name: 'My Renamed Clinic' } })).status, 200);

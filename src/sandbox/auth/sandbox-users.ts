@@ -45,3 +45,20 @@ export async function seedSandboxUsers(
   }
   return [...logins];
 }
+
+/** The sandbox's administrator: the admin console's demo sign-in (no FHIR resource; a second factor optional there). */
+export interface SandboxAdminLogin {
+  id: string;
+  email: string;
+  password: string;
+}
+
+export const SANDBOX_ADMIN_LOGIN: SandboxAdminLogin = { id: 'sandbox-admin', email: 'admin@sandbox.portico.test', password: 'sandbox-admin-password' };
+
+/** Creates the sandbox administrator (role `admin`, the default tenant's, so every tenant's) unless it exists. */
+export async function seedSandboxAdmin(users: UserRepository, hash: (password: string) => Promise<string> = hashPassword, login: SandboxAdminLogin = SANDBOX_ADMIN_LOGIN): Promise<SandboxAdminLogin> {
+  if (!(await users.get(login.id))) {
+    await users.put({ resourceType: 'User', id: login.id, name: { givenName: 'Sandbox', familyName: 'Administrator' }, email: login.email, active: true, roles: ['admin'], password_hash: await hash(login.password) });
+  }
+  return login;
+}
