@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
+import { drivers } from '../support/portico.ts';
 import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
 
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-screenshots');
@@ -16,14 +17,14 @@ const ADMIN = { email: 'console-admin@example.org', password: 'a console admin p
  * sign-in page, the sections reached by keyboard with a visible focus, axe-core clean, nothing wider than the
  * screen; signing out from the console's bar ends the session.
  */
-describe('the admin console in Chromium', { skip: chromiumSkipReason() }, () => {
+for (const driver of drivers) describe(`the admin console in Chromium (${driver})`, { skip: chromiumSkipReason() }, () => {
   let server: ListeningPortico;
   let browser: Browser;
   let context: BrowserContext | undefined;
 
   before(async () => {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    server = await startListeningPortico();
+    server = await startListeningPortico({}, driver);
     const res = await server.portico.app.inject({
       method: 'PUT',
       url: '/User/browser-console-admin',
@@ -60,7 +61,7 @@ describe('the admin console in Chromium', { skip: chromiumSkipReason() }, () => 
         assert.equal(await page.locator('h1').innerText(), 'Dashboard');
         assert.equal(await page.locator('.console-nav a[aria-current=page]').innerText(), 'Dashboard');
         assert.match(await page.locator('.console-bar').innerText(), /Signed in as Ada Admin/);
-        await check(page, `console-dashboard-${colorScheme}-${width}`);
+        await check(page, `console-dashboard-${driver}-${colorScheme}-${width}`);
 
         // Every section's link is reached by keyboard, its focus drawn.
         for (const label of ['Apps', 'Users', 'Access policies', 'Keys', 'Sessions and grants', 'Bulk exports', 'Audit log']) {

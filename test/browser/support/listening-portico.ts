@@ -1,5 +1,5 @@
 import { freePort } from '../../support/processes.ts';
-import { startPortico, type TestPortico } from '../../support/portico.ts';
+import { startPortico, type Driver, type TestPortico } from '../../support/portico.ts';
 
 export interface ListeningPortico {
   portico: TestPortico;
@@ -10,13 +10,13 @@ export interface ListeningPortico {
 }
 
 /**
- * A real Portico HTTP server on a loopback port (PGlite, sandbox mode): browsers and OAuth libraries talk to it
- * over the network, not through app.inject.
+ * A real Portico HTTP server on a loopback port (sandbox mode; PGlite unless another driver is given): browsers and
+ * OAuth libraries talk to it over the network, not through app.inject.
  */
-export async function startListeningPortico(env: Record<string, string> = {}): Promise<ListeningPortico> {
+export async function startListeningPortico(env: Record<string, string> = {}, driver: Driver = 'pglite'): Promise<ListeningPortico> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const portico = await startPortico('pglite', { BASE_URL: baseUrl, ...env });
+  const portico = await startPortico(driver, { BASE_URL: baseUrl, ...env });
   await portico.signingKeys.ensure();
   await portico.app.listen({ host: '127.0.0.1', port });
   return { portico, baseUrl, fhirBase: `${baseUrl}/fhir`, stop: () => portico.stop() };
