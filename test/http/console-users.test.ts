@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { RecordedAuditEvent } from '../../src/fhir/audit/audit-trail.ts';
 import { auditEvents } from '../support/audit-read.ts';
-import { drivers, type TestPortico } from '../support/portico.ts';
-import { CLERK, consoleBrowser, GLOBAL_ADMIN, rootBasic, rootPut, startConsolePortico, TENANT, TENANT_ADMIN } from './console-support.ts';
+import { drivers, startPortico, type TestPortico } from '../support/portico.ts';
+import { CLERK, consoleBrowser, consoleEnv, GLOBAL_ADMIN, rootBasic, rootPut, startConsolePortico, TENANT, TENANT_ADMIN } from './console-support.ts';
 import { firstPartyClient, launch } from './launch-flow-support.ts';
 import { browser, csrfTokenIn, type Browser } from './login-support.ts';
 
@@ -329,6 +330,46 @@ for (const driver of drivers) {
       const refused = await postForm(app, northAdmin, `/t/${TENANT}/admin/users/${CLERK.id}/deactivate`, { confirm: 'yes', csrf_token: csrfTokenIn(page.body) });
       assert.equal(refused.statusCode, 404);
       assert.notEqual((await apiUser(app, CLERK.id)).active, false);
+      // Nor does an administrator deactivate or delete their own account (the same forms work on another's, above).
+      for (const action of ['deactivate', 'delete']) {
+        const own = await postFrom(northAdmin, `/t/${TENANT}/admin/users/${TENANT_ADMIN.id}`, `/t/${TENANT}/admin/users/${TENANT_ADMIN.id}/${action}`, { confirm: 'yes' });
+        assert.equal(own.statusCode, 409, action);
+        assert.match(own.body, /your own account/);
+      }
+      assert.notEqual((await apiUser(app, TENANT_ADMIN.id)).active, false);
+    });
+  });
+}
+
+for (const driver of drivers) {
+  describe(`the admin console's set-password links at rest and in time (${driver})`, () => {
+    let portico: TestPortico;
+    let clock = Date.parse('2026-03-01T09:00:00Z');
+    before(async () => {
+      portico = await startPortico(driver, { ...consoleEnv('sandbox'), INVITATION_LIFETIME: '3600' }, { now: () => new Date(clock) });
+      await rootPut(portico.app, `/User/${GLOBAL_ADMIN.id}`, { resourceType: 'User', email: GLOBAL_ADMIN.email, password: GLOBAL_ADMIN.password, name: 'Ada Admin', roles: ['admin'] });
+    });
+    after(() => portico.stop());
+
+    it('stores only the hash of a link, which works until INVITATION_LIFETIME has passed and not after', async () => {
+      const app = portico.app;
+      const admin = await consoleBrowser(app, GLOBAL_ADMIN);
+      const form = await admin.get('/admin/users/new');
+      const early = await admin.post('/admin/users/new', { email: 'early@example.org', csrf_token: csrfTokenIn(form.body) });
+      assert.equal(early.statusCode, 201, early.body);
+      const earlyLink = linkIn(early.body);
+      const token = earlyLink.split('/').pop() ?? '';
+      const rows = await portico.authDb.query<{ token_hash: string }>('SELECT token_hash FROM auth_password_link');
+      assert.deepEqual(rows.map((r) => r.token_hash), [createHash('sha256').update(token).digest('base64url')]);
+      // Just before the hour, the link opens; from the hour on, it does not (its POST neither).
+      clock += 3600_000 - 1000;
+      assert.equal((await browser(app).get(earlyLink)).statusCode, 200);
+      clock += 1000;
+      const invitee = browser(app);
+      const opened = await invitee.get('/auth/login');
+      const late = await invitee.post(earlyLink, { password: NEW_PASSWORD, repeat: NEW_PASSWORD, csrf_token: csrfTokenIn(opened.body) });
+      assert.equal(late.statusCode, 404, late.body);
+      assert.equal((await browser(app).get(earlyLink)).statusCode, 404);
     });
   });
 }

@@ -51,12 +51,11 @@ ${model.search === undefined
     ? html`<p role="status">Nothing found.</p>`
     : dataTable(
         'Found',
-        ['Name', 'Kind', 'Reference', ''],
+        ['Link', 'Name', 'Reference'],
         model.found.map((choice) => [
-          choice.name ?? 'Unnamed',
-          choice.birthDate ? html`${choice.kind} · born ${choice.birthDate}` : choice.kind,
-          html`<code>${choice.reference}</code>`,
           html`<form method="post" action="${action}" class="inline-form"><input type="hidden" name="csrf_token" value="${frame.csrfToken}"><input type="hidden" name="fhirUser" value="${choice.reference}"><button type="submit">Link<span class="visually-hidden"> ${choice.name ?? choice.reference}</span></button></form>`,
+          choice.birthDate ? html`${choice.name ?? 'Unnamed'} · born ${choice.birthDate}` : (choice.name ?? 'Unnamed'),
+          html`<code>${choice.reference}</code>`,
         ]),
       )}`,
     frame,

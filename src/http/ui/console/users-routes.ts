@@ -80,8 +80,8 @@ export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   };
   const noSuchUser = (request: FastifyRequest, reply: FastifyReply, admin: ConsoleAdmin) => ctx.notFound(request, reply, admin, 'users', 'There is no such user here.');
 
-  async function viewOf(user: StoredUser, admin: ConsoleAdmin): Promise<UserView> {
-    const [links, signIn] = await Promise.all([deps!.links.standing(user.id), deps!.lock.standing(user)]);
+  const viewOf = async (user: StoredUser, admin: ConsoleAdmin): Promise<UserView> => {
+    const [links, signIn] = await Promise.all([deps.links.standing(user.id), deps.lock.standing(user)]);
     const name = displayedName(user);
     return {
       id: user.id,
@@ -95,7 +95,7 @@ export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       ...(links.pending ? { pendingLink: links.pending } : {}),
       signIn,
     };
-  }
+  };
 
   async function userPage(request: FastifyRequest, reply: FastifyReply, admin: ConsoleAdmin, user: StoredUser, status: number, extra: Partial<Omit<UserPageModel, 'frame' | 'user' | 'roles'>> = {}) {
     if (extra.issued) allowOwnScripts(request);
@@ -104,6 +104,9 @@ export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   const issuedView = (issued: IssuedLink) => ({ url: deps.linkUrl(issued.tenant, issued.token), purpose: issued.purpose, expiresAt: issued.expiresAt });
   const backTo = (request: FastifyRequest, reply: FastifyReply, path: string, done: Done) =>
     reply.code(303).header('location', `${pagePath(siteOf(request), path)}?done=${done}`).send();
+  /** An administrator does not shut themselves out: another administrator deactivates or deletes their account. */
+  const isSelf = (request: FastifyRequest, reply: FastifyReply, admin: ConsoleAdmin, user: StoredUser) =>
+    user.id === admin.user.id ? userPage(request, reply, admin, user, 409, { error: 'This is your own account: another administrator has to deactivate or delete it.' }) : undefined;
   const problemPage = (request: FastifyRequest, reply: FastifyReply, admin: ConsoleAdmin, status: number, title: string, message: string) =>
     ctx.page(reply, status, consoleMessagePage(ctx.frame(request, reply, admin, 'users'), title, message));
 
@@ -238,6 +241,8 @@ export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     if (!admin) return reply;
     const user = await readUser(request.params.id);
     if (!user) return noSuchUser(request, reply, admin);
+    const self = isSelf(request, reply, admin, user);
+    if (self) return self;
     const label = displayedName(user) ?? user.email ?? user.id;
     if (formField(request.body, 'confirm') !== 'yes') {
       const frame = ctx.frame(request, reply, admin, 'users');
@@ -268,6 +273,8 @@ export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     if (!admin) return reply;
     const user = await readUser(request.params.id);
     if (!user) return noSuchUser(request, reply, admin);
+    const self = isSelf(request, reply, admin, user);
+    if (self) return self;
     const label = displayedName(user) ?? user.email ?? user.id;
     if (formField(request.body, 'confirm') !== 'yes') {
       const frame = ctx.frame(request, reply, admin, 'users');
