@@ -115,6 +115,8 @@ export interface Config {
     /** Whether anyone may sign up as a developer at /portal/signup: always in sandbox mode, else DEVELOPER_SIGNUP (default closed). */
     readonly signup: 'open' | 'closed';
   };
+  /** Seconds a one-time set-password link (an invitation, a reset) of the admin console stays valid (default 72 h). */
+  readonly invitationLifetime: number;
   /** Browser sessions behind the sign-in page (src/auth/sessions). */
   readonly sessions: {
     /** Signs the session and anti-CSRF cookies. */
@@ -259,6 +261,7 @@ const envSchema = z.object({
   REGISTRATION_MODE: z.enum(['open', 'initial-access-token']).optional(),
   DEVELOPER_SIGNUP: z.enum(['open', 'closed']).optional(),
   INITIAL_ACCESS_TOKEN_LIFETIME: intSetting(60, 365 * 86400).default(86400),
+  INVITATION_LIFETIME: intSetting(300, 30 * 86400).default(72 * 3600),
   JWKS_FETCH_TIMEOUT_MS: intSetting(100, 60_000).default(5000),
   JWKS_FETCH_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 48)').optional(),
@@ -470,6 +473,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       initialAccessTokenLifetime: e.INITIAL_ACCESS_TOKEN_LIFETIME,
     },
     portal: { signup: e.MODE === 'sandbox' ? 'open' : (e.DEVELOPER_SIGNUP ?? 'closed') },
+    invitationLifetime: e.INVITATION_LIFETIME,
     sessions: {
       secret: e.SESSION_SECRET ?? (e.MODE === 'sandbox' ? SANDBOX_SESSION_SECRET : ''),
       idleTimeout: e.SESSION_IDLE_TIMEOUT,

@@ -76,6 +76,8 @@ export const ENDPOINTS = {
   portal: { path: '/portal' },
   // The admin console: signed-in Users with the role admin (and their second factor) run the deployment, or their tenant.
   console: { path: '/admin' },
+  // One-time set-password links an administrator hands out (an invitation, a reset): a page outside the console.
+  invitation: { path: '/auth/invitation' },
 
   rpc: { path: '/rpc' },
 

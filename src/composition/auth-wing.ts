@@ -21,6 +21,10 @@ import { createAuthStores } from '../storage/auth/auth-stores.ts';
 import { createAccessHistoryStore } from '../storage/audit/access-history-store.ts';
 import { createRegistrationStore } from '../storage/auth/registration-store.ts';
 import { createTenantHoldings } from '../storage/auth/tenant-holdings.ts';
+import { createPasswordLinkStore } from '../storage/auth/password-link-store.ts';
+import { createUserSearchStore } from '../storage/auth/user-search-store.ts';
+import type { PasswordLinkStore } from '../auth/console/password-links.ts';
+import type { UserSearch } from '../auth/console/user-search.ts';
 import type { SessionService } from '../auth/sessions/session-service.ts';
 import { DEFAULT_TENANT, ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import { buildAuthRegistry, type AuthRegistry } from './auth-registry.ts';
@@ -60,6 +64,8 @@ export interface AuthWing extends AuthRegistry, AuthTokens {
   fhirAuthenticate: FhirAuthenticator;
   /** The auth domain's side of the FHIR access port: what a verified token's grant reaches. */
   accessFor: AccessFactory;
+  /** The admin console's Users: their search, and one-time set-password links (invitations, resets). */
+  consoleUsers: { search: UserSearch; passwordLinks: PasswordLinkStore };
 }
 
 /** What one tenant's pages run on: its authorize endpoint, its Users' authorized apps and history, sign-in. */
@@ -215,5 +221,6 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
       explain: config.mode === 'sandbox',
       policySubject: createPolicySubjectLoader(here),
     }),
+    consoleUsers: { search: createUserSearchStore(storage.authDb), passwordLinks: createPasswordLinkStore(storage.authDb) },
   };
 }

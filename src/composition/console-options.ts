@@ -1,14 +1,21 @@
 import type { Config } from '../config.ts';
+import { createAccountLock } from '../auth/console/account-lock.ts';
 import { dashboardFacts } from '../auth/console/dashboard.ts';
+import { createPasswordLinks } from '../auth/console/password-links.ts';
+import { generateBearerToken } from '../auth/registration/bearer-token.ts';
+import { DEFAULT_TENANT, ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import type { ConsoleOptions } from '../http/ui/console/console-context.ts';
 import type { AuthWing } from './auth-wing.ts';
 import type { Runtime } from './runtime.ts';
+
+/** The roles the console offers as checkboxes: the ones Portico itself gives meaning to. */
+const CONSOLE_ROLES = ['admin', 'developer', 'practitioner', 'patient'] as const;
 
 /**
  * The admin console of the root URLs (`tenant` undefined: the whole deployment, through the admin API's unscoped
  * services) or of one tenant (its admin API's services, scoped to it).
  */
-export function consoleOptions(_config: Config, auth: AuthWing, tenant: string | undefined, { now }: Runtime): ConsoleOptions {
+export function consoleOptions(config: Config, auth: AuthWing, tenant: string | undefined, { now }: Runtime): ConsoleOptions {
   const registry = tenant === undefined ? auth.admin : auth.tenantAdmin(tenant);
   return {
     tenant,
@@ -16,6 +23,24 @@ export function consoleOptions(_config: Config, auth: AuthWing, tenant: string |
     dashboard: {
       facts: () => dashboardFacts({ registry, keys: () => auth.signingKeys.list(), everyTenant: tenant === undefined }),
       now,
+    },
+    users: {
+      search: auth.consoleUsers.search,
+      links: createPasswordLinks({
+        store: auth.consoleUsers.passwordLinks,
+        registry,
+        tenant: tenant ?? DEFAULT_TENANT,
+        audit: auth.registryAudit,
+        lifetimeSeconds: config.invitationLifetime,
+        now,
+        newToken: generateBearerToken,
+      }),
+      lock: createAccountLock({ attempts: auth.loginAttempts, settings: auth.loginSettings, audit: auth.registryAudit, now }),
+      // The root's console reaches every tenant's Users: each is linked to its own tenant's records.
+      directoryAt: (userTenant) => (userTenant === DEFAULT_TENANT ? auth.records : auth.pagesAt(userTenant).records).directory,
+      linkUrl: (userTenant, token) => `${tenantIssuer(config.baseUrl, userTenant)}${ENDPOINTS.invitation.path}/${token}`,
+      roles: CONSOLE_ROLES,
+      pageSize: 20,
     },
   };
 }

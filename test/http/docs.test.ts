@@ -36,6 +36,7 @@ const NOT_IN_OPENAPI: Record<Exclude<keyof typeof ENDPOINTS, (typeof API_ENDPOIN
   copyButtonScript: 'page assets',
   portal: 'pages (the developer portal)',
   console: 'pages (the admin console)',
+  invitation: 'a page (one-time set-password links of the admin console)',
   sampleApp: 'a sandbox app, static pages',
   launcher: 'a page (the EHR launcher)',
   launcherLaunch: 'a form of the launcher page',

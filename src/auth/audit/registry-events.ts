@@ -28,6 +28,11 @@ import { DEFAULT_TENANT } from '../tenants/tenant.ts';
 export type RegistryChange =
   | { object: 'client'; change: 'created' | 'updated' | 'deleted' | 'secret-rotated' | 'status-changed'; id: string; description?: string }
   | { object: 'user' | 'policy' | 'tenant'; change: 'created' | 'updated' | 'deleted'; id: string; description?: string }
+  /**
+   * The admin console's actions on a User's account: a one-time set-password link issued (an invitation, or a reset),
+   * the password chosen through one, the sign-in failure count cleared.
+   */
+  | { object: 'user'; change: 'invited' | 'password-reset' | 'password-set' | 'unlocked'; id: string; description?: string }
   | { object: 'key'; change: 'rotated' | 'retired'; id: string; description?: string };
 
 export type RegistryObject = RegistryChange['object'];
@@ -56,7 +61,7 @@ const OBJECTS: Record<RegistryObject, { system: string; name: string; subtype: C
   key: { system: SIGNING_KEY_SYSTEM, name: 'signing key', subtype: DICOM_SUBTYPE.securityConfiguration },
 };
 
-const ACTIONS: Record<RegistryChange['change'], 'C' | 'U' | 'D'> = {
+const ACTIONS: Record<RegistryChange['change'], 'C' | 'U' | 'D' | 'E'> = {
   created: 'C',
   updated: 'U',
   deleted: 'D',
@@ -66,6 +71,11 @@ const ACTIONS: Record<RegistryChange['change'], 'C' | 'U' | 'D'> = {
   rotated: 'C',
   // A retired key's row stays (with its retirement time): it is changed, not deleted.
   retired: 'U',
+  // Issuing a link and clearing a count are things done (Execute), not changes of the User's own fields.
+  invited: 'E',
+  'password-reset': 'E',
+  'password-set': 'U',
+  unlocked: 'E',
 };
 
 /** The AuditEvent of one change, made by `by`, at the issuer `site` (the tenant's). */

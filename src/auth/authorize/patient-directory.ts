@@ -7,6 +7,12 @@ export interface PatientChoice {
   birthDate?: string;
 }
 
+/** A practitioner as the admin console's fhirUser search lists it. */
+export interface PractitionerChoice {
+  id: string;
+  name?: string;
+}
+
 /** An encounter (visit) as the encounter picker lists it. */
 export interface EncounterChoice {
   id: string;
@@ -21,6 +27,8 @@ export interface EncounterChoice {
 export interface PatientDirectory {
   /** Live patients whose name (or id) matches `text` (all when blank), at most `limit`. */
   findPatients(text: string, limit: number): Promise<PatientChoice[]>;
+  /** Live practitioners whose name (or id) matches `text` (all when blank), at most `limit`. */
+  findPractitioners(text: string, limit: number): Promise<PractitionerChoice[]>;
   /** The patient's live Encounters, most recent first, at most `limit`. */
   findEncounters(patientId: string, limit: number): Promise<EncounterChoice[]>;
   /** Whether a live Encounter with this id has this patient as its subject. */
@@ -41,19 +49,26 @@ const MAX_WORDS = 4;
 
 /** The directory over a FHIR search. Ids are checked before they reach a query, so a search never fails on them. */
 export function createPatientDirectory(search: ResourceSearch): PatientDirectory {
+  /** `resourceType`s (Patient, Practitioner: both have `name` and `family`) by name or id, the id's match first. */
+  async function findByName(resourceType: string, text: string, limit: number): Promise<Json[]> {
+    // Each word must start a part of the name (repeated parameters AND: FHIR R4 search.html#combining).
+    const words = text.split(/[\s,$|\\]+/).filter(Boolean).slice(0, MAX_WORDS);
+    const byName = await search(resourceType, [...words.map((w): [string, string] => ['name', w]), ['_sort', 'family'], ['_count', String(limit)]]);
+    const wanted = text.trim();
+    const byId = ID_PATTERN.test(wanted) ? await search(resourceType, [['_id', wanted]]) : [];
+    return [...byId, ...byName];
+  }
+  const distinct = <C extends { id: string }>(choices: (C | undefined)[], limit: number): C[] => {
+    const seen = new Map<string, C>();
+    for (const choice of choices) if (choice && !seen.has(choice.id)) seen.set(choice.id, choice);
+    return [...seen.values()].slice(0, limit);
+  };
   return {
     async findPatients(text, limit) {
-      // Each word must start a part of the name (repeated parameters AND: FHIR R4 search.html#combining).
-      const words = text.split(/[\s,$|\\]+/).filter(Boolean).slice(0, MAX_WORDS);
-      const byName = await search('Patient', [...words.map((w): [string, string] => ['name', w]), ['_sort', 'family'], ['_count', String(limit)]]);
-      const wanted = text.trim();
-      const byId = ID_PATTERN.test(wanted) ? await search('Patient', [['_id', wanted]]) : [];
-      const choices = new Map<string, PatientChoice>();
-      for (const patient of [...byId, ...byName]) {
-        const choice = patientChoice(patient);
-        if (choice && !choices.has(choice.id)) choices.set(choice.id, choice);
-      }
-      return [...choices.values()].slice(0, limit);
+      return distinct((await findByName('Patient', text, limit)).map(patientChoice), limit);
+    },
+    async findPractitioners(text, limit) {
+      return distinct((await findByName('Practitioner', text, limit)).map(practitionerChoice), limit);
     },
     async findEncounters(patientId, limit) {
       if (!ID_PATTERN.test(patientId)) return [];
@@ -90,6 +105,13 @@ function patientChoice(patient: Json): PatientChoice | undefined {
   const name = humanName(patient.name);
   const birthDate = text(patient.birthDate);
   return { id, ...(name ? { name } : {}), ...(birthDate ? { birthDate } : {}) };
+}
+
+function practitionerChoice(practitioner: Json): PractitionerChoice | undefined {
+  const id = text(practitioner.id);
+  if (!id) return undefined;
+  const name = humanName(practitioner.name);
+  return { id, ...(name ? { name } : {}) };
 }
 
 /** The official name (else the first), as its text or given + family. */
