@@ -28,7 +28,8 @@ for (const driver of drivers) {
   describe(`the admin console: keys, sessions and grants, bulk exports (${driver})`, () => {
     let portico: TestPortico;
     before(async () => {
-      portico = await startConsolePortico(driver, 'sandbox');
+      // Superseded keys verify for 30 days after their successor was created: the page says until when.
+      portico = await startConsolePortico(driver, 'sandbox', { SIGNING_KEY_RETIRE_AFTER_DAYS: '30' });
       await rootPut(portico.app, `/Client/${APP}`, firstPartyClient('Ops App'));
     });
     after(() => portico.stop());
@@ -63,7 +64,14 @@ for (const driver of drivers) {
       const page = await admin.get('/admin/keys?done=rotated');
       assert.match(page.body, /New signing keys are active/);
       assert.match(page.body, /signs new tokens/);
-      assert.match(page.body, /verifying/);
+      assert.match(page.body, /for 30 days after its successor was created/);
+      // Each superseded key: verifying until its successor's creation + 30 days.
+      const times = (kid: string) => [...(new RegExp(`<code class="console-id">${kid}</code>.*?</tr>`).exec(page.body)?.[0] ?? '').matchAll(/datetime="([^"]+)"/g)].map((m) => Date.parse(m[1] ?? ''));
+      const successorCreated = Math.min(...added.map((kid) => times(kid)[0] ?? NaN));
+      for (const kid of before) {
+        assert.match(page.body, new RegExp(`<code class="console-id">${kid}</code></td><td>\\w+</td><td>verifying</td>`));
+        assert.equal(times(kid)[1], successorCreated + 30 * 86_400_000, kid);
+      }
 
       // The new active key: refused, with the reason.
       const active = added[0] ?? '';
@@ -110,11 +118,19 @@ for (const driver of drivers) {
       const other = await admin.get('/admin/sessions?app=no-such-app');
       assert.doesNotMatch(other.body, /name="grant"/);
 
-      // The tenant's administrator: none of the default tenant's grants, and revoking one is a 404.
+      // The tenant's administrator: its own grants (made at its issuer), none of the default tenant's, and revoking one is a 404.
       const north = await consoleBrowser(portico.app, TENANT_ADMIN, `/t/${TENANT}`);
-      const northPage = await north.get(`/t/${TENANT}/admin/sessions`);
+      await launch(portico.app, north, APP, 'openid fhirUser user/Patient.rs', { site: `/t/${TENANT}` });
+      const northPage = await north.get(`/t/${TENANT}/admin/sessions?app=${APP}`);
       assert.equal(northPage.statusCode, 200);
+      const northGrants = [...northPage.body.matchAll(/name="grant" value="([^"]+)"/g)].map((m) => m[1] ?? '');
+      assert.equal(northGrants.length, 1);
+      assert.match(northPage.body, new RegExp(`<code>${TENANT_ADMIN.id}</code>`));
       for (const grant of grants) assert.doesNotMatch(northPage.body, new RegExp(grant));
+      // The root's console sees every tenant's, each with its tenant.
+      const everyTenant = await admin.get(`/admin/sessions?app=${APP}`);
+      assert.match(everyTenant.body, new RegExp(`value="${northGrants[0]}"`));
+      assert.match(everyTenant.body, new RegExp(`<td>${TENANT}</td>`));
       const northRevoke = await confirmAction(north, `/t/${TENANT}/admin/sessions/revoke`, { grant: grants[0] ?? '' }, `/t/${TENANT}/admin/sessions`);
       assert.equal(northRevoke.statusCode, 404);
       assert.notEqual((await fhirWith(token)).statusCode, 401);
@@ -125,7 +141,7 @@ for (const driver of drivers) {
         assert.equal(revoked.headers.location, '/admin/sessions?done=revoked');
       }
       assert.equal((await fhirWith(token)).statusCode, 401);
-      const after = await admin.get(`/admin/sessions?app=${APP}`);
+      const after = await admin.get(`/admin/sessions?app=${APP}&user=${CLERK.id}`);
       assert.doesNotMatch(after.body, /name="grant"/);
       const events = (await auditEvents(portico, { subtype: 'token-revoked' })).filter((e) => e.agent.some((a) => a.who?.identifier?.value === GLOBAL_ADMIN.id));
       assert.deepEqual(events.map((e) => e.entity?.find((x) => x.name === 'grant')?.what?.identifier?.value).sort(), [...grants].sort());
@@ -143,6 +159,7 @@ for (const driver of drivers) {
 
       const north = await consoleBrowser(portico.app, TENANT_ADMIN, `/t/${TENANT}`);
       const northPage = await north.get(`/t/${TENANT}/admin/sessions`);
+      assert.match(northPage.body, /Nora North/);
       for (const session of sessions) assert.doesNotMatch(northPage.body, new RegExp(session));
       assert.equal((await confirmAction(north, `/t/${TENANT}/admin/sessions/end`, { session: sessions[0] ?? '' }, `/t/${TENANT}/admin/sessions`)).statusCode, 404);
       assert.equal((await clerk.get('/admin')).statusCode, 403);
@@ -202,6 +219,21 @@ for (const driver of drivers) {
       assert.doesNotMatch((await admin.get('/admin/exports')).body, new RegExp(jobId));
       const events = await auditEvents(portico, { subtype: 'export-cancelled' });
       assert.equal(events.filter((e) => e.entity?.some((x) => x.what?.identifier?.value === jobId)).length, 1);
+    });
+
+    it('the sessions are paged, 20 a page, the filter kept across pages', async () => {
+      for (let i = 0; i < 21; i++) assert.equal((await browser(portico.app, '203.0.113.20').signIn(CLERK.email, CLERK.password, '/')).statusCode, 303);
+      const admin = await consoleBrowser(portico.app, GLOBAL_ADMIN);
+      const first = await admin.get(`/admin/sessions?user=${CLERK.id}`);
+      const total = Number(/1–20 of (\d+)/.exec(first.body)?.[1]);
+      assert.ok(total >= 21, first.body);
+      assert.equal([...first.body.matchAll(/name="session"/g)].length, 20);
+      const next = /<a href="([^"]+)" rel="next">/.exec(first.body)?.[1]?.replaceAll('&amp;', '&') ?? '';
+      assert.equal(next, `/admin/sessions?user=${CLERK.id}&spage=2`);
+      const second = await admin.get(next);
+      assert.match(second.body, new RegExp(`21–${total} of ${total}`));
+      assert.equal([...second.body.matchAll(/name="session"/g)].length, total - 20);
+      assert.match(second.body, /rel="prev"/);
     });
 
     it('a filter too long is a 400 page naming the field; actions without the CSRF token are refused', async () => {

@@ -95,13 +95,12 @@ ${notice(model.notice)}
 <div><label for="user">User (email or id)</label>
 <input id="user" name="user" type="text" value="${query.user}" autocomplete="off"${invalidAttributes('user', errors.user)}>${fieldError('user', errors.user)}</div>
 <div><label for="app">App (client id)</label>
-<input id="app" name="app" type="text" value="${query.app}" autocomplete="off"${invalidAttributes('app', errors.app, 'app-hint')}>
-<p class="field-hint" id="app-hint">Grants only: a sign-in session belongs to a user, not to an app.</p>${fieldError('app', errors.app)}</div>
+<input id="app" name="app" type="text" value="${query.app}" autocomplete="off"${invalidAttributes('app', errors.app)}>${fieldError('app', errors.app)}</div>
 <div><button type="submit">Filter</button>${query.user || query.app ? html` <a href="${base}">Show all</a>` : ''}</div>
 </form>
 <section aria-labelledby="sessions-heading">
 <h2 id="sessions-heading">Sign-in sessions</h2>
-<p>Ending a session signs that browser out at once; its user may sign in again.</p>
+<p>Ending a session signs that browser out at once; its user may sign in again. A session is a user's, not an app's: the app filter applies to grants only.</p>
 ${dataTable('Sign-in sessions', ['User', 'Signed in', 'Last active', 'Ends at the latest', 'Action'], sessionRows)}
 ${pager(model.sessions.window, (page) => href({ sessionsPage: page }), 'Sessions pages')}
 </section>
