@@ -236,6 +236,32 @@ for (const driver of drivers) {
       assert.match(second.body, /rel="prev"/);
     });
 
+    it('a User without the role admin is refused every section and action; nobody signed in is sent to sign in', async () => {
+      const admin = await consoleBrowser(portico.app, GLOBAL_ADMIN);
+      const clerk = browser(portico.app, '203.0.113.30');
+      assert.equal((await clerk.signIn(CLERK.email, CLERK.password, '/')).statusCode, 303);
+      const anonymous = browser(portico.app, '203.0.113.31');
+      for (const path of ['/admin/keys', '/admin/sessions', '/admin/exports']) {
+        assert.equal((await admin.get(path)).statusCode, 200, path);
+        const refused = await clerk.get(path);
+        assert.equal(refused.statusCode, 403, path);
+        assert.match(refused.body, /Administrators only/);
+        const away = await anonymous.get(path);
+        assert.equal(away.statusCode, 303, path);
+        assert.equal(away.headers.location, `/auth/login?return_to=${encodeURIComponent(path)}`);
+      }
+      // With a valid CSRF token of their own session, the clerk's confirmed actions are refused all the same.
+      const token = csrfTokenIn((await clerk.get('/portal/apps')).body);
+      const before = await kidsOf(portico);
+      for (const [path, fields] of [['/admin/keys/rotate', {}], ['/admin/sessions/revoke', { grant: 'any' }], ['/admin/sessions/end', { session: 'any' }], ['/admin/exports/cancel', { job: 'any' }]] as const) {
+        const refused = await clerk.post(path, { ...fields, confirm: 'yes', csrf_token: token });
+        assert.equal(refused.statusCode, 403, path);
+        // Past the CSRF check: refused as no administrator.
+        assert.match(refused.body, /Administrators only/, path);
+      }
+      assert.deepEqual(await kidsOf(portico), before);
+    });
+
     it('a filter too long is a 400 page naming the field; actions without the CSRF token are refused', async () => {
       const admin = await consoleBrowser(portico.app, GLOBAL_ADMIN);
       const ok = await admin.get('/admin/sessions?user=x');
