@@ -28,6 +28,8 @@ export interface BulkWing {
   service: ExportService;
   /** The same for a tenant's FHIR API: its jobs only, reading its resources. */
   serviceAt(tenantId: string, fhir: FhirDeps): ExportService;
+  /** The admin console's view of the jobs: one tenant's, or (undefined) every tenant's. */
+  consoleStore(tenantId: string | undefined): ExportStore;
 }
 
 /** Bulk Data export: its jobs in the database, a worker that runs them, the service the FHIR API calls. */
@@ -91,7 +93,13 @@ export function buildBulkWing(config: Config, { storage, fhir }: { storage: Stor
       },
       wake: () => worker.wake(),
     });
-  return { store, worker, service: serviceOver(store, fhir.fhir), serviceAt: (tenantId, fhirDeps) => serviceOver(storeAt(tenantId), fhirDeps) };
+  return {
+    store,
+    worker,
+    service: serviceOver(store, fhir.fhir),
+    serviceAt: (tenantId, fhirDeps) => serviceOver(storeAt(tenantId), fhirDeps),
+    consoleStore: (tenantId) => (tenantId === undefined ? createExportStore(storage.db, { files: settings.files, directory: settings.directory }) : storeAt(tenantId)),
+  };
 }
 
 /**

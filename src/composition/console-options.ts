@@ -1,12 +1,25 @@
 import type { Config } from '../config.ts';
 import { createAccountLock } from '../auth/console/account-lock.ts';
+import { createConsoleExports } from '../auth/console/console-exports.ts';
+import { createConsoleKeys } from '../auth/console/console-keys.ts';
+import { createConsoleSessions } from '../auth/console/console-sessions.ts';
 import { dashboardFacts } from '../auth/console/dashboard.ts';
 import { createPasswordLinks } from '../auth/console/password-links.ts';
 import { generateBearerToken } from '../auth/registration/bearer-token.ts';
 import { DEFAULT_TENANT, ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import type { ConsoleOptions } from '../http/ui/console/console-context.ts';
+import { createSessionStore } from '../storage/auth/session-store.ts';
+import { tenantOfStorage } from '../storage/tenant-key.ts';
 import type { AuthWing } from './auth-wing.ts';
+import type { BulkWing } from './bulk-wing.ts';
 import type { Runtime } from './runtime.ts';
+import type { StorageWing } from './storage-wing.ts';
+
+/** The other wings the console's sections read: the session table (auth pool), the bulk export jobs. */
+export interface ConsoleWings {
+  storage: StorageWing;
+  bulk: BulkWing;
+}
 
 /** The roles the console offers as checkboxes: the ones Portico itself gives meaning to. */
 const CONSOLE_ROLES = ['admin', 'developer', 'practitioner', 'patient'] as const;
@@ -15,7 +28,7 @@ const CONSOLE_ROLES = ['admin', 'developer', 'practitioner', 'patient'] as const
  * The admin console of the root URLs (`tenant` undefined: the whole deployment, through the admin API's unscoped
  * services) or of one tenant (its admin API's services, scoped to it).
  */
-export function consoleOptions(config: Config, auth: AuthWing, tenant: string | undefined, { now }: Runtime): ConsoleOptions {
+export function consoleOptions(config: Config, auth: AuthWing, tenant: string | undefined, { now }: Runtime, { storage, bulk }: ConsoleWings): ConsoleOptions {
   const registry = tenant === undefined ? auth.admin : auth.tenantAdmin(tenant);
   return {
     tenant,
@@ -41,6 +54,20 @@ export function consoleOptions(config: Config, auth: AuthWing, tenant: string | 
       linkUrl: (userTenant, token) => `${tenantIssuer(config.baseUrl, userTenant)}${ENDPOINTS.invitation.path}/${token}`,
       roles: CONSOLE_ROLES,
       pageSize: 20,
+    },
+    ops: {
+      keys: createConsoleKeys({ keys: auth.signingKeys, retireAfterDays: config.signingKeys.retireAfterDays, audit: auth.registryAudit }),
+      sessions: createConsoleSessions({
+        tenant,
+        grants: auth.grants,
+        sessions: createSessionStore(storage.authDb),
+        users: auth.auth.users,
+        settings: { idleTimeoutSeconds: config.sessions.idleTimeout, maxLifetimeSeconds: config.sessions.maxLifetime },
+        auditAt: auth.securityAuditAt,
+        now,
+      }),
+      exports: createConsoleExports({ store: bulk.consoleStore(tenant), tenantOf: tenantOfStorage, auditAt: auth.securityAuditAt, now }),
+      now,
     },
   };
 }

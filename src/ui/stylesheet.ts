@@ -151,4 +151,10 @@ td code { overflow-wrap: anywhere; display: inline-block; min-width: 14ch; }
 button.danger { border-color: #b00020; }
 button.primary.danger { background: #b00020; color: #ffffff; }
 @media (prefers-color-scheme: dark) { button.danger { border-color: #ffb4ab; } button.primary.danger { background: #ffb4ab; color: #1a0003; } }
+/* Console: keys, sessions and grants, bulk exports. A table's region is the containing block of what it holds, so the
+   visually hidden text of its buttons scrolls (and is clipped) with it instead of widening the page. */
+.table-wrap { position: relative; }
+.export-files { margin: .25rem 0 0; padding-left: 1.1rem; }
+/* A long id (a key's kid, a job's or grant's id) wraps in a column wide enough to read, not one character a line. */
+.console-id { display: inline-block; min-width: 11rem; }
 `;

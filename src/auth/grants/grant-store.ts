@@ -32,6 +32,21 @@ export interface GrantStore extends GrantStatus {
    * token or an unexpired, unspent refresh token. Newest first.
    */
   listActiveForUser(userId: string, now: Date): Promise<UserGrant[]>;
+  /**
+   * The grants that still give access at `now` (as listActiveForUser) matching `filter`, newest first: one page
+   * (`offset`, `count`) of them and how many there are in all.
+   */
+  listActive(filter: GrantFilter, now: Date, page: { offset: number; count: number }): Promise<{ total: number; grants: UserGrant[] }>;
+}
+
+/** Which grants an administrator lists. */
+export interface GrantFilter {
+  /** Only grants made at this tenant (a grant with no tenant is the default tenant's); absent: every tenant's. */
+  tenant?: string;
+  /** A User's id or email (case-insensitive). */
+  user?: string;
+  /** A client_id. */
+  clientId?: string;
 }
 
 export interface RefreshTokenRecord {

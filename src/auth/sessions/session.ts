@@ -25,6 +25,31 @@ export interface SessionStore {
   delete(idHash: string): Promise<boolean>;
   /** Housekeeping: drops sessions whose absolute or idle lifetime is over. */
   purgeExpired(now: Date, idleCutoff: Date): Promise<void>;
+  /**
+   * The live sessions (neither expired at `now` nor idle since `idleCutoff`, their User still of the standing they
+   * started under) matching `filter`, newest first: one page of them, and how many there are in all.
+   */
+  listLive(filter: SessionFilter, now: Date, idleCutoff: Date, page: ListPage): Promise<{ total: number; sessions: UserSession[] }>;
+}
+
+/** Which sessions an administrator lists. */
+export interface SessionFilter {
+  /** Only Users of these tenant keys (a User's meta._tenant; '' for none); absent: every tenant's. */
+  userTenants?: readonly string[];
+  /** A User's id or email (case-insensitive). */
+  user?: string;
+}
+
+/** A window of a list: skip `offset`, take `count`. */
+export interface ListPage {
+  offset: number;
+  count: number;
+}
+
+/** A session with who it belongs to, as an administrator sees it. */
+export interface UserSession extends Session {
+  email?: string;
+  name?: string;
 }
 
 export interface SessionSettings {

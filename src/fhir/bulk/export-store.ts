@@ -32,6 +32,11 @@ export interface ExportStore {
   remove(id: string): Promise<boolean>;
   files(jobId: string): Promise<ExportFile[]>;
   /**
+   * The jobs not yet expired at `now` (of `clientId` when given), newest first: one page (`offset`, `count`) and
+   * how many there are in all. For administrators: a client sees only its own jobs, through `get`.
+   */
+  list(filter: { clientId?: string }, now: Date, page: { offset: number; count: number }): Promise<{ total: number; jobs: ExportJob[] }>;
+  /**
    * One file's NDJSON content, piece by piece, in order (text or UTF-8 bytes). `no-file` when the job
    * has no such file; `content-gone` when the file is listed but its content is not there (a file in
    * the export directory was removed).

@@ -3,6 +3,7 @@ import type { GrantStore } from '../../auth/grants/grant-store.ts';
 import type { SqlClient } from '../database.ts';
 import { prepared } from '../prepared-statement.ts';
 import { isInactive } from './standing.ts';
+import { DEFAULT_TENANT } from '../../auth/tenants/tenant.ts';
 
 /**
  * Stores new grants under the current standing of their Client and User (migration 017), each a row of `rows`
@@ -44,6 +45,11 @@ const GRANT_WITH_PARTIES = `auth_grant g
 /** The grant stands: not revoked, its Client (and, for a user's grant, its User) neither deactivated nor deleted since. */
 const STANDS = '(g.revoked_at IS NULL AND c.id IS NOT NULL AND (g.user_id IS NULL OR u.id IS NOT NULL))';
 
+/** The grant still gives access at `now`: an unexpired access token, or an unexpired, unspent refresh token. */
+const givesAccess = (now: string) => `(EXISTS (SELECT 1 FROM access_token a WHERE a.grant_id = g.id AND a.expires_at > ${now})
+  OR EXISTS (SELECT 1 FROM refresh_token r WHERE r.grant_id = g.id AND r.rotated_at IS NULL AND r.expires_at > ${now}))`;
+const GIVES_ACCESS = givesAccess('$1');
+
 const GET_GRANT = prepared(`SELECT g.content::text AS content, NOT ${STANDS} AS revoked FROM ${GRANT_WITH_PARTIES} WHERE g.id = $1`);
 // The FHIR API's question: three primary-key lookups, and no Client or User content read.
 const GRANT_STANDS = prepared(`SELECT ${STANDS} AS stands FROM ${GRANT_WITH_PARTIES} WHERE g.id = $1`);
@@ -76,13 +82,37 @@ export function createGrantStore(sql: SqlClient): GrantStore {
       const rows = await sql.query<{ content: string; created_ms: number }>(
         `SELECT g.content::text AS content, (extract(epoch FROM g.created_at) * 1000)::float8 AS created_ms
            FROM ${GRANT_WITH_PARTIES}
-          WHERE g.user_id = $1 AND ${STANDS}
-            AND (EXISTS (SELECT 1 FROM access_token a WHERE a.grant_id = g.id AND a.expires_at > $2)
-              OR EXISTS (SELECT 1 FROM refresh_token r WHERE r.grant_id = g.id AND r.rotated_at IS NULL AND r.expires_at > $2))
+          WHERE g.user_id = $1 AND ${STANDS} AND ${givesAccess('$2')}
           ORDER BY g.created_at DESC, g.id`,
         [userId, now.toISOString()],
       );
       return rows.map((row) => ({ grant: JSON.parse(row.content) as Grant, createdAt: new Date(Number(row.created_ms)) }));
+    },
+
+    async listActive(filter, now, page) {
+      const params: unknown[] = [now.toISOString()];
+      const param = (value: unknown) => {
+        params.push(value);
+        return `$${params.length}`;
+      };
+      const where = [STANDS, GIVES_ACCESS];
+      // A grant made before tenants records none: the default tenant's.
+      if (filter.tenant !== undefined) where.push(`coalesce(g.content->>'tenant', ${param(DEFAULT_TENANT)}) = ${param(filter.tenant)}`);
+      if (filter.clientId !== undefined) where.push(`g.client_id = ${param(filter.clientId)}`);
+      if (filter.user !== undefined) {
+        const user = param(filter.user);
+        where.push(`(u.id = ${user} OR lower(u.content->>'email') = lower(${user}))`);
+      }
+      const from = `${GRANT_WITH_PARTIES} WHERE ${where.join(' AND ')}`;
+      const [count] = await sql.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${from}`, params);
+      const rows = await sql.query<{ content: string; created_ms: number }>(
+        `SELECT g.content::text AS content, (extract(epoch FROM g.created_at) * 1000)::float8 AS created_ms
+           FROM ${from}
+          ORDER BY g.created_at DESC, g.id
+          LIMIT ${param(page.count)} OFFSET ${param(page.offset)}`,
+        params,
+      );
+      return { total: Number(count?.n ?? 0), grants: rows.map((row) => ({ grant: JSON.parse(row.content) as Grant, createdAt: new Date(Number(row.created_ms)) })) };
     },
 
     async isActive(grantId) {

@@ -1,5 +1,5 @@
 import type { AttemptCount, LoginAttemptStore } from '../../auth/sessions/login-throttle.ts';
-import type { Session, SessionStore } from '../../auth/sessions/session.ts';
+import type { Session, SessionStore, UserSession } from '../../auth/sessions/session.ts';
 import type { SqlClient } from '../database.ts';
 import { activeStanding } from './standing.ts';
 
@@ -44,16 +44,7 @@ export function createSessionStore(sql: SqlClient): SessionStore {
         [idHash],
       );
       const row = rows[0];
-      if (!row) return undefined;
-      const session: Session = {
-        idHash: row.id_hash,
-        userId: row.user_id,
-        createdAt: new Date(Number(row.created_ms)),
-        lastSeenAt: new Date(Number(row.last_seen_ms)),
-        expiresAt: new Date(Number(row.expires_ms)),
-        authTime: new Date(Number(row.auth_time_ms)),
-      };
-      return session;
+      return row ? toSession(row) : undefined;
     },
     async touch(idHash, lastSeenAt) {
       // GREATEST: a slower concurrent request never moves last_seen_at backwards.
@@ -66,6 +57,50 @@ export function createSessionStore(sql: SqlClient): SessionStore {
     async purgeExpired(now, idleCutoff) {
       await sql.query('DELETE FROM auth_session WHERE expires_at <= $1 OR last_seen_at <= $2', [now.toISOString(), idleCutoff.toISOString()]);
     },
+    async listLive(filter, now, idleCutoff, page) {
+      const params: unknown[] = [now.toISOString(), idleCutoff.toISOString()];
+      const param = (value: unknown) => {
+        params.push(value);
+        return `$${params.length}`;
+      };
+      const where = ['s.expires_at > $1', 's.last_seen_at > $2'];
+      if (filter.userTenants) where.push(`u.tenant IN (${filter.userTenants.map(param).join(', ')})`);
+      if (filter.user !== undefined) {
+        const user = param(filter.user);
+        where.push(`(u.id = ${user} OR lower(u.content->>'email') = lower(${user}))`);
+      }
+      // Only sessions that still count: their User of the standing they started under (as `get` finds them).
+      const from = `auth_session s JOIN auth_user u ON u.id = s.user_id AND u.standing = s.user_standing WHERE ${where.join(' AND ')}`;
+      const [count] = await sql.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${from}`, params);
+      const rows = await sql.query<SessionRow & { email: string | null; name: string | null }>(
+        `SELECT s.id_hash, s.user_id, ${ms('s.created_at', 'created_ms')}, ${ms('s.last_seen_at', 'last_seen_ms')},
+                ${ms('s.expires_at', 'expires_ms')}, ${ms('s.auth_time', 'auth_time_ms')},
+                u.content->>'email' AS email, u.content->>'name' AS name
+           FROM ${from}
+          ORDER BY s.created_at DESC, s.id_hash
+          LIMIT ${param(page.count)} OFFSET ${param(page.offset)}`,
+        params,
+      );
+      return {
+        total: Number(count?.n ?? 0),
+        sessions: rows.map((row): UserSession => ({
+          ...toSession(row),
+          ...(row.email !== null ? { email: row.email } : {}),
+          ...(row.name !== null ? { name: row.name } : {}),
+        })),
+      };
+    },
+  };
+}
+
+function toSession(row: SessionRow): Session {
+  return {
+    idHash: row.id_hash,
+    userId: row.user_id,
+    createdAt: new Date(Number(row.created_ms)),
+    lastSeenAt: new Date(Number(row.last_seen_ms)),
+    expiresAt: new Date(Number(row.expires_ms)),
+    authTime: new Date(Number(row.auth_time_ms)),
   };
 }
 

@@ -160,6 +160,23 @@ export function createExportStore(db: Database, content: ExportContentOptions): 
       return rows.length > 0;
     },
 
+    async list(filter, now, page) {
+      const params: unknown[] = [now.toISOString()];
+      const param = (value: unknown) => {
+        params.push(value);
+        return `$${params.length}`;
+      };
+      const where = ['expires_at > $1'];
+      if (content.tenant !== undefined) where.push(`tenant = ${param(content.tenant)}`);
+      if (filter.clientId !== undefined) where.push(`client_id = ${param(filter.clientId)}`);
+      const [count] = await db.query<{ n: number | string }>(`SELECT count(*) AS n FROM bulk_export_job WHERE ${where.join(' AND ')}`, params);
+      const rows = await db.query<JobRow>(
+        `SELECT ${JOB_COLUMNS} FROM bulk_export_job WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id LIMIT ${param(page.count)} OFFSET ${param(page.offset)}`,
+        params,
+      );
+      return { total: Number(count?.n ?? 0), jobs: rows.map(toJob) };
+    },
+
     async files(jobId) {
       const rows = await db.query<{ file_no: number; kind: string; resource_type: string; count: number | string }>(
         'SELECT file_no, kind, resource_type, count FROM bulk_export_file WHERE job_id = $1 ORDER BY file_no',

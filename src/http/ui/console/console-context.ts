@@ -13,6 +13,7 @@ import { readCurrentSession } from '../session-cookie.ts';
 import type { UiPluginOptions } from '../ui-plugin.ts';
 import type { DashboardDeps } from './dashboard-routes.ts';
 import type { UsersDeps } from './users-routes.ts';
+import type { OpsDeps } from './ops-deps.ts';
 
 /** What the admin console runs on: the same services as the admin API, scoped to what this console administers. */
 export interface ConsoleOptions {
@@ -25,6 +26,8 @@ export interface ConsoleOptions {
   dashboard: DashboardDeps;
   /** The Users section (search, invitations, unlock, fhirUser search); without it, not served. */
   users?: UsersDeps;
+  /** Keys, sessions and grants, bulk exports. */
+  ops: OpsDeps;
 }
 
 /** What every section's routes share: who is let in, the CSRF-guarded form options, the page frame. */
