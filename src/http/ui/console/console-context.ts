@@ -12,6 +12,7 @@ import { siteOf } from '../page-site-of.ts';
 import { readCurrentSession } from '../session-cookie.ts';
 import type { UiPluginOptions } from '../ui-plugin.ts';
 import type { DashboardDeps } from './dashboard-routes.ts';
+import type { PoliciesDeps } from './policies-routes.ts';
 
 /** What the admin console runs on: the same services as the admin API, scoped to what this console administers. */
 export interface ConsoleOptions {
@@ -22,6 +23,8 @@ export interface ConsoleOptions {
   /** Whether the administrator has presented their second factor; absent: never asked. */
   secondFactor?: SecondFactorGate;
   dashboard: DashboardDeps;
+  /** Access policies: the editor's limits, the global policies (at a tenant), the tester. */
+  policies: PoliciesDeps;
 }
 
 /** What every section's routes share: who is let in, the CSRF-guarded form options, the page frame. */
