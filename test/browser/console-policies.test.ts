@@ -91,6 +91,17 @@ describe("the console's access policies in Chromium", { skip: chromiumSkipReason
       await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Save policy' }).click()]);
       assert.match(await page.locator('#policy-problems').innerText(), /Line 5, column \d+: The body is not valid YAML/);
       await check(page, `console-policy-edit-error-${colorScheme}-375`);
+
+      // Deleting asks first; Cancel leaves the policy as it was.
+      await page.goto(`${server.baseUrl}/admin/policies/ward-reads`);
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Delete this policy…' }).click()]);
+      assert.equal(await page.locator('h1').innerText(), 'Delete AccessPolicy/ward-reads?');
+      await check(page, `console-policy-delete-${colorScheme}-375`);
+      await Promise.all([page.waitForURL((url) => url.pathname === '/admin/policies/ward-reads'), page.getByRole('link', { name: 'Cancel' }).click()]);
+
+      await page.goto(`${server.baseUrl}/admin/policies/new?format=json`);
+      assert.equal(await page.locator('h1').innerText(), 'New access policy');
+      await check(page, `console-policy-new-${colorScheme}-375`);
     });
   }
 });

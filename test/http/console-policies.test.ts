@@ -225,6 +225,10 @@ for (const driver of drivers) {
         assert.equal(edit.statusCode, 303, edit.body);
         const refused = await tenantAdmin.post(`/t/${TENANT}/admin/policies/ward-reads`, { csrf_token: csrfTokenIn(own.body), format: 'yaml', text: 'engine: allow\nlink:\n  - resourceType: Client\n    id: north-app\n' });
         assert.equal(refused.statusCode, 404);
+        // A new policy cannot take a global policy's id.
+        const taken = await tenantAdmin.post(`/t/${TENANT}/admin/policies/new`, { csrf_token: csrfTokenIn(own.body), id: 'ward-reads', format: 'yaml', text: 'engine: allow\nlink:\n  - resourceType: Client\n    id: north-app\n' });
+        assert.equal(taken.statusCode, 409, taken.body);
+        assert.match(taken.body, /id="id-error">AccessPolicy\/ward-reads: this id is in use outside this tenant/);
       });
 
       it("tests with the tenant's Clients and policies", async () => {

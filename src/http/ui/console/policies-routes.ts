@@ -186,7 +186,8 @@ export function policiesRoutes(app: FastifyInstance, ctx: ConsoleContext): void 
       await registry.put('AccessPolicy', shown.id, parsed.body, admin.caller);
     } catch (err) {
       if (!(err instanceof AdminError) || err.status >= 500) throw err;
-      if (err.issues.some((i) => i.expression?.[0] === 'AccessPolicy.id')) {
+      // A bad id, or one in use elsewhere (another tenant's, or a global policy at a tenant's console), is the id's problem.
+      if (err.status === 409 || err.issues.some((i) => i.expression?.[0] === 'AccessPolicy.id')) {
         return editPage(request, reply, admin, err.status, { ...shown, idError: err.issues.map((i) => i.diagnostics).join('; '), problems: [] });
       }
       return editPage(request, reply, admin, err.status === 400 ? 400 : 422, { ...shown, problems: err.issues.map((i) => problemAt(shown.text, i)) });

@@ -106,6 +106,11 @@ function fieldPath(expression: string): (string | number)[] {
 export function policyText(policy: Record<string, unknown>, format: PolicyFormat): string {
   const { id: _id, meta, ...rest } = policy;
   const { versionId: _v, lastUpdated: _l, ...keptMeta } = (meta ?? {}) as Record<string, unknown>;
-  const shown = { ...rest, ...(Object.keys(keptMeta).length > 0 ? { meta: keptMeta } : {}) };
+  // In the order people read a policy (the database keeps no order): what it is, to whom, what it matches.
+  const ordered: Record<string, unknown> = {};
+  for (const key of ['resourceType', 'description', 'engine', 'link', 'matcho']) if (key in rest) ordered[key] = rest[key];
+  if (Array.isArray(ordered.link)) ordered.link = (ordered.link as Record<string, unknown>[]).map(({ resourceType, id, ...other }) => ({ resourceType, id, ...other }));
+  for (const [key, value] of Object.entries(rest)) if (!(key in ordered)) ordered[key] = value;
+  const shown = { ...ordered, ...(Object.keys(keptMeta).length > 0 ? { meta: keptMeta } : {}) };
   return format === 'json' ? `${JSON.stringify(shown, null, 2)}\n` : stringify(shown);
 }
