@@ -134,6 +134,8 @@ for (const driver of drivers) {
       const noScope = await admin.get(testUrl('', { client: 'ward-app', scope: 'system/Patient.rs', method: 'GET', url: '/Observation?patient=pa' }));
       assert.equal(answerOf(noScope.body), 'deny');
       assert.ok(chainOf(noScope.body).some((s) => /^Scope missing: no granted scope covers Observation \(granted: system\/Patient\.rs\)/.test(s)));
+      const unregistered = await admin.get(testUrl('', { client: 'ward-app', scope: 'system/Encounter.rs', method: 'GET', url: '/Encounter' }));
+      assert.match(chainOf(unregistered.body)[0] ?? '', /^Scopes: system\/Encounter\.rs is not among Client\/ward-app's registered scopes/);
       const noPolicy = await admin.get(testUrl('', { client: 'ward-app', method: 'GET', url: '/Observation?patient=pa' }));
       assert.equal(answerOf(noPolicy.body), 'deny');
       const chain = chainOf(noPolicy.body);

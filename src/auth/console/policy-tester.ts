@@ -118,6 +118,11 @@ export async function testPolicies(input: PolicyTestInput, deps: PolicyTesterDep
   // As the access factory: policies are loaded only for grants they may gate.
   const subject = gatedByPolicies(grant) ? await deps.policySubject(grant) : undefined;
   const trace: DecisionTrace = [];
+  // A token carries only scopes its Client is registered for: said first, so a test with other scopes is not mistaken for one.
+  const unregistered = scope.split(' ').filter((s) => s !== '' && !(client.scope ?? []).includes(s));
+  if (unregistered.length > 0) {
+    trace.push({ kind: 'scope', verdict: 'note', text: `${unregistered.join(', ')} ${unregistered.length === 1 ? 'is' : 'are'} not among Client/${clientId}'s registered scopes: no token of it carries ${unregistered.length === 1 ? 'it' : 'them'}` });
+  }
   const requests: FhirAccessRequest[] = [];
   const access = {
     decide: (request: FhirAccessRequest) => {
