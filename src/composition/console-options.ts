@@ -10,8 +10,11 @@ import { DEFAULT_TENANT, ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import type { ConsoleOptions } from '../http/ui/console/console-context.ts';
 import { createSessionStore } from '../storage/auth/session-store.ts';
 import { tenantOfStorage } from '../storage/tenant-key.ts';
-import type { AuthWing } from './auth-wing.ts';
 import type { BulkWing } from './bulk-wing.ts';
+import { createPolicySubjectLoader } from '../auth/access/policy-subject.ts';
+import type { PolicyTesterDeps } from '../auth/console/policy-tester.ts';
+import { globalPolicies } from '../auth/tenants/tenant-scope.ts';
+import type { AuthWing, TenantPages } from './auth-wing.ts';
 import type { Runtime } from './runtime.ts';
 import type { StorageWing } from './storage-wing.ts';
 
@@ -69,5 +72,27 @@ export function consoleOptions(config: Config, auth: AuthWing, tenant: string | 
       exports: createConsoleExports({ store: bulk.consoleStore(tenant), tenantOf: tenantOfStorage, auditAt: auth.securityAuditAt, now }),
       now,
     },
+    policies: {
+      tester: policyTester(auth, tenant),
+      ...(tenant !== undefined ? { globalPolicies: () => globalPolicies(auth.auth.policies).all() } : {}),
+      maxDepth: config.fhir.maxJsonDepth,
+    },
+  };
+}
+
+/** The tester sees what the FHIR API and the admin API of these URLs see: the same registry, policies and rules. */
+function policyTester(auth: AuthWing, tenant: string | undefined): PolicyTesterDeps {
+  const here = tenant === undefined ? auth.here : auth.at(tenant);
+  // A tenant's pages are built once, when the tester first meets a RelatedPerson user there.
+  let pages: TenantPages | undefined;
+  return {
+    clients: here.clients,
+    users: here.users,
+    policySubject: createPolicySubjectLoader(here),
+    compartment: auth.authorize.compartment,
+    resourceTypes: auth.authorize.resourceTypes ?? new Set(),
+    relatedPatient: tenant === undefined ? auth.records.relatedPatient : (id) => (pages ??= auth.pagesAt(tenant)).records.relatedPatient(id),
+    // As the tenant wing gives its admin API: its Users with the role admin, no policies.
+    adminAccess: tenant === undefined ? auth.adminAccess : { ...auth.adminAccess, users: here.users, tenantAdministrators: true },
   };
 }

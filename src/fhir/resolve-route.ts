@@ -1,4 +1,5 @@
-import type { FhirDeps, FhirRequest, FhirRoute } from './interaction.ts';
+import type { FhirDefinitions } from './definitions.ts';
+import type { FhirRequest, FhirRoute } from './interaction.ts';
 import { FhirError, issue } from './outcome.ts';
 
 /** The FHIR REST interactions (FHIR R4 http.html) a method and path can name. */
@@ -30,7 +31,7 @@ const OPERATION = /^\$[A-Za-z][\w-]*$/;
  * Names the FHIR interaction a method and path ask for (FHIR R4 http.html), or throws the
  * FhirError the client should see (404 for an unknown type, 405 for a method the path does not take).
  */
-export function resolveRoute(method: FhirRequest['method'], path: string, deps: Pick<FhirDeps, 'definitions'>): ResolvedRoute {
+export function resolveRoute(method: FhirRequest['method'], path: string, deps: { definitions: Pick<FhirDefinitions, 'resourceTypes'> }): ResolvedRoute {
   let segments: string[];
   try {
     segments = path.split('/').filter((s) => s.length > 0).map(decodeURIComponent);

@@ -157,4 +157,18 @@ button.primary.danger { background: #b00020; color: #ffffff; }
 .export-files { margin: .25rem 0 0; padding-left: 1.1rem; }
 /* A long id (a key's kid, a job's or grant's id) wraps in a column wide enough to read, not one character a line. */
 .console-id { display: inline-block; min-width: 11rem; }
+/* Console access policies: the YAML/JSON choice, the policy's text, the tester's form and its decision chain. */
+.format-choice { display: flex; flex-wrap: wrap; gap: .25rem 1rem; margin: .5rem 0; }
+.format-choice a[aria-current] { font-weight: 700; text-decoration: none; border-bottom: 2px solid currentColor; }
+textarea.policy-text { white-space: pre; overflow-wrap: normal; overflow-x: auto; }
+pre.policy-text { max-width: 100%; overflow-x: auto; padding: .5rem; border: 1px solid var(--line); border-radius: 4px; font-size: .875rem; }
+.policy-line { display: inline-block; max-width: 100%; overflow-x: auto; white-space: pre; vertical-align: bottom; }
+.policy-request { display: flex; flex-wrap: wrap; gap: 0 1rem; }
+.policy-request > div:first-child { flex: 0 0 8rem; }
+.policy-request > div:last-child { flex: 1 1 14rem; min-width: 0; }
+.policy-answer .outcome { font-size: 1rem; }
+ol.decision-chain li { margin: .35rem 0; overflow-wrap: anywhere; }
+ol.decision-chain li.step-missing strong { color: #b00020; }
+ol.decision-chain li.step-met strong { color: #1e7b34; }
+@media (prefers-color-scheme: dark) { ol.decision-chain li.step-missing strong { color: #ffb4ab; } ol.decision-chain li.step-met strong { color: #86efac; } }
 `;

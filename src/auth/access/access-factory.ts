@@ -22,6 +22,11 @@ export interface AccessFactoryDeps {
  */
 export type AccessFactory = (grant: AccessGrant) => Promise<FhirAccess>;
 
+/** Whether AccessPolicies may gate the grant: it has user/ or system/ resource scopes (policies are loaded only then). */
+export function gatedByPolicies(grant: AccessGrant): boolean {
+  return grant.scopes.some((scope) => isResourceScope(scope) && scope.context !== 'patient');
+}
+
 /**
  * Builds, per request, the FhirAccess of a token's grant; the compartment is computed once. Policies are
  * loaded once per request, and only for tokens with user/ or system/ scopes (the only ones they gate).
@@ -29,8 +34,7 @@ export type AccessFactory = (grant: AccessGrant) => Promise<FhirAccess>;
 export function createAccessFactory(deps: AccessFactoryDeps): AccessFactory {
   const compartment = buildPatientCompartment(deps.definitions);
   return async (grant) => {
-    const gated = grant.scopes.some((scope) => isResourceScope(scope) && scope.context !== 'patient');
-    const subject = gated ? await deps.policySubject(grant) : undefined;
+    const subject = gatedByPolicies(grant) ? await deps.policySubject(grant) : undefined;
     return {
       decide: (request) => decideWithPolicies(grant, request, compartment, subject),
       index: deps.indexResource,

@@ -3,6 +3,7 @@ import { CROSS_PATIENT_TYPES, type PatientCompartment } from '../../fhir/access/
 import { formatScope } from '../scopes/format-scope.ts';
 import { isResourceScope, type Permission, type ResourceScope } from '../scopes/scope.ts';
 import type { AccessGrant } from './access-grant.ts';
+import type { DecisionTrace } from './decision-trace.ts';
 import type { ScopeClause, ScopeConstraints, ScopeDecision } from './scope-decision.ts';
 
 /** SMART 2.x scopes: read/vread/history need `r`, search `s`; v1 `read` is `rs`. */
@@ -27,29 +28,31 @@ const NO_CONSTRAINTS: ScopeConstraints = { kind: 'none' };
 /**
  * Whether a token's scopes allow a FHIR interaction, and what the storage layer must then enforce.
  * Pure: no I/O; the same inputs give the same decision. A type the grant does not reach is denied
- * (the HTTP layer answers 403, never an empty 200). Every decision says why, in words.
+ * (the HTTP layer answers 403, never an empty 200). Every decision says why, in words; with a `trace`, it also
+ * writes its chain there (which scope matched or was missing, which constraint applies).
  */
-export function decideFhirAccess(grant: AccessGrant, request: FhirAccessRequest, compartment: PatientCompartment): ScopeDecision {
+export function decideFhirAccess(grant: AccessGrant, request: FhirAccessRequest, compartment: PatientCompartment, trace?: DecisionTrace): ScopeDecision {
   if (request.interaction === 'capabilities') {
-    return allow('the CapabilityStatement needs no scope', [], NO_CONSTRAINTS);
+    return allow('the CapabilityStatement needs no scope', [], NO_CONSTRAINTS, trace);
   }
   if (request.interaction === 'batch') {
-    return allow('a batch or transaction needs no scope itself; each entry is decided on its own', [], NO_CONSTRAINTS);
+    return allow('a batch or transaction needs no scope itself; each entry is decided on its own', [], NO_CONSTRAINTS, trace);
   }
   const permission = PERMISSION[request.interaction];
   const type = request.resourceType;
-  if (type === undefined) return decideAcrossTypes(grant, request.interaction, permission);
+  if (type === undefined) return decideAcrossTypes(grant, request.interaction, permission, trace);
 
   const scopes = grant.scopes.filter(isResourceScope);
   const onType = scopes.filter((s) => s.resourceType === '*' || s.resourceType === type);
   if (onType.length === 0) {
-    return deny(`no granted scope covers ${type}${grantedList(scopes)}`);
+    return deny(`no granted scope covers ${type}${grantedList(scopes)}`, trace);
   }
   const withPermission = onType.filter((s) => s.permissions.has(permission));
   if (withPermission.length === 0) {
     return deny(
       `${onType.map(formatScope).join(', ')} ${onType.length === 1 ? 'does' : 'do'} not allow ${VERB[permission]} ` +
         `of ${type} (needs '${permission}')`,
+      trace,
     );
   }
 
@@ -60,7 +63,9 @@ export function decideFhirAccess(grant: AccessGrant, request: FhirAccessRequest,
     if (typeof clause === 'string') problems.push(clause);
     else clauses.push(clause);
   }
-  if (clauses.length === 0) return deny(problems.join('; '));
+  if (clauses.length === 0) return deny(problems.join('; '), trace);
+  // Scopes that carry the permission but do not reach the type (no patient in context, outside the compartment).
+  for (const problem of problems) trace?.push({ kind: 'scope', verdict: 'missing', text: problem });
 
   const action = `${VERB[permission]} of ${type}${request.id === undefined ? '' : `/${request.id}`}`;
   const unrestricted = clauses.find((c) => !c.compartment && !c.query);
@@ -68,14 +73,29 @@ export function decideFhirAccess(grant: AccessGrant, request: FhirAccessRequest,
     const why = isOutsideCompartmentRead(unrestricted, withPermission)
       ? ` (${type} is outside the patient compartment; patient apps read it by reference)`
       : '';
-    return allow(`${unrestricted.scope} allows ${action}${why}`, [unrestricted.scope], NO_CONSTRAINTS);
+    return allow(`${unrestricted.scope} allows ${action}${why}`, [unrestricted.scope], NO_CONSTRAINTS, trace);
   }
   const kept = liftFilters(clauses);
-  return allow(
-    `allowed ${action} only ${kept.map(describeClause).join('; or ')}`,
-    kept.map((c) => c.scope),
-    { kind: 'any-of', clauses: kept },
-  );
+  if (trace) for (const clause of kept) traceClause(clause, action, trace);
+  return {
+    allowed: true,
+    reason: `allowed ${action} only ${kept.map(describeClause).join('; or ')}`,
+    scopes: kept.map((c) => c.scope),
+    constraints: { kind: 'any-of', clauses: kept },
+  };
+}
+
+/** A constrained clause in the chain: its scope, then the compartment and the filter (a category, say) it keeps to. */
+function traceClause(clause: ScopeClause, action: string, trace: DecisionTrace): void {
+  trace.push({ kind: 'scope', verdict: 'met', text: `${clause.scope} allows ${action}, within the constraints below` });
+  const c = clause.compartment;
+  if (c?.kind === 'patient-id') trace.push({ kind: 'constraint', verdict: 'note', text: `compartment: only Patient/${c.patientId} itself (${clause.scope})` });
+  if (c?.kind === 'patient-link') {
+    trace.push({ kind: 'constraint', verdict: 'note', text: `compartment: only what is in Patient/${c.patientId}'s compartment, through ${c.params.join(', ')} (${clause.scope})` });
+  }
+  if (clause.query) {
+    trace.push({ kind: 'constraint', verdict: 'note', text: `filter: only where ${clause.query.map(([n, v]) => `${n}=${v}`).join(' and ')} (${clause.scope})` });
+  }
 }
 
 /**
@@ -146,9 +166,9 @@ function liftFilters(clauses: readonly ScopeClause[]): ScopeClause[] {
 }
 
 /** System-wide search and history (and type-less operations) span every type. */
-function decideAcrossTypes(grant: AccessGrant, interaction: FhirAccessInteraction, permission: Permission): ScopeDecision {
+function decideAcrossTypes(grant: AccessGrant, interaction: FhirAccessInteraction, permission: Permission, trace: DecisionTrace | undefined): ScopeDecision {
   if (interaction !== 'search-system' && interaction !== 'history-system' && interaction !== 'operation') {
-    return deny(`a ${interaction} needs a resource type`);
+    return deny(`a ${interaction} needs a resource type`, trace);
   }
   const wildcards = grant.scopes
     .filter(isResourceScope)
@@ -156,12 +176,12 @@ function decideAcrossTypes(grant: AccessGrant, interaction: FhirAccessInteractio
   const broad = wildcards.find((s) => s.context !== 'patient');
   if (broad) {
     const text = formatScope(broad);
-    return allow(`${text} allows ${interaction} across all types`, [text], NO_CONSTRAINTS);
+    return allow(`${text} allows ${interaction} across all types`, [text], NO_CONSTRAINTS, trace);
   }
   if (wildcards.length > 0) {
-    return deny(`${interaction} across all types is not available under patient/ scopes; search or read each type instead`);
+    return deny(`${interaction} across all types is not available under patient/ scopes; search or read each type instead`, trace);
   }
-  return deny(`${interaction} across all types needs a user/ or system/ scope on * with '${permission}'${grantedList(grant.scopes.filter(isResourceScope))}`);
+  return deny(`${interaction} across all types needs a user/ or system/ scope on * with '${permission}'${grantedList(grant.scopes.filter(isResourceScope))}`, trace);
 }
 
 function isOutsideCompartmentRead(clause: ScopeClause, scopes: readonly ResourceScope[]): boolean {
@@ -181,10 +201,14 @@ function grantedList(scopes: readonly ResourceScope[]): string {
   return scopes.length === 0 ? ' (no resource scopes granted)' : ` (granted: ${scopes.map(formatScope).join(', ')})`;
 }
 
-function allow(reason: string, scopes: readonly string[], constraints: ScopeConstraints): ScopeDecision {
+/** An unconstrained allow; in the chain, the scope that matched (or that none was needed). */
+function allow(reason: string, scopes: readonly string[], constraints: ScopeConstraints, trace: DecisionTrace | undefined): ScopeDecision {
+  trace?.push({ kind: 'scope', verdict: scopes.length > 0 ? 'met' : 'note', text: reason });
   return { allowed: true, reason, scopes, constraints };
 }
 
-function deny(reason: string): ScopeDecision {
+/** A refusal by the scopes; in the chain, the scope that is missing. */
+function deny(reason: string, trace: DecisionTrace | undefined): ScopeDecision {
+  trace?.push({ kind: 'scope', verdict: 'missing', text: reason });
   return { allowed: false, reason };
 }

@@ -6,6 +6,7 @@ import type { PolicyRequestContext } from '../policies/request-context.ts';
 import { isResourceScope } from '../scopes/scope.ts';
 import type { AccessGrant } from './access-grant.ts';
 import { decideFhirAccess } from './decide-fhir-access.ts';
+import type { DecisionTrace } from './decision-trace.ts';
 import { confinePatientUser } from './patient-user.ts';
 import type { ScopeDecision } from './scope-decision.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
@@ -64,24 +65,35 @@ export function fhirPolicyContext(request: FhirAccessRequest, grant: AccessGrant
  * token's patient/ scopes alone allow, else 403. patient/ scopes need no policy: they are confined to
  * the token's patient. A grant acting for a patient user (a Patient or RelatedPerson fhirUser) is decided
  * as `confinePatientUser` makes it: its patient's compartment at most. Fails closed: no policy, no user/ or
- * system/ access.
+ * system/ access. With a `trace` (the console's policy tester), the decision's chain is written there.
  */
 export function decideWithPolicies(
   grant: AccessGrant,
   request: FhirAccessRequest,
   compartment: PatientCompartment,
   subject: PolicySubject | undefined,
+  trace?: DecisionTrace,
 ): ScopeDecision {
   // Whoever built the grant: a patient user's never rests on user/ or system/ scopes, so no policy widens it.
   const acting = confinePatientUser(grant);
-  const decision = decideFhirAccess(acting, request, compartment);
-  if (!decision.allowed || !restsOnBroadScopes(decision)) return decision;
+  if (trace && acting !== grant) {
+    trace.push({ kind: 'user', verdict: 'note', text: `${grant.fhirUser ?? 'the user'} is a patient user: user/ scopes act as patient/ scopes on their own patient, system/ scopes not at all` });
+  }
+  const decision = decideFhirAccess(acting, request, compartment, trace);
+  if (!decision.allowed) return decision;
+  if (!restsOnBroadScopes(decision)) {
+    if (decision.scopes.length > 0) trace?.push({ kind: 'policy', verdict: 'note', text: 'patient/ scopes need no AccessPolicy: they are confined to the patient in context' });
+    return decision;
+  }
 
-  const policy = subject ? grantingPolicy(subject.policies, fhirPolicyContext(request, acting, subject)) : undefined;
+  trace?.push({ kind: 'policy', verdict: 'note', text: `${decision.scopes.join(', ')} ${decision.scopes.length === 1 ? 'is a' : 'are'} user/ or system/ scope${decision.scopes.length === 1 ? '' : 's'}: an AccessPolicy must grant the request too` });
+  if (!subject) trace?.push({ kind: 'policy', verdict: 'missing', text: 'the Client is unknown or inactive: no AccessPolicy can grant' });
+  const policy = subject ? grantingPolicy(subject.policies, fhirPolicyContext(request, acting, subject), trace) : undefined;
   if (policy) return { ...decision, reason: `${decision.reason}, and AccessPolicy/${policy.id} allows it` };
 
   const patientScopes = acting.scopes.filter((scope) => !isResourceScope(scope) || scope.context === 'patient');
-  const fallback = decideFhirAccess({ ...acting, scopes: patientScopes }, request, compartment);
+  trace?.push({ kind: 'policy', verdict: 'note', text: 'no AccessPolicy grants it: what the patient/ scopes alone allow, if anything' });
+  const fallback = decideFhirAccess({ ...acting, scopes: patientScopes }, request, compartment, trace);
   if (fallback.allowed) return fallback;
   const who = subject ? `Client/${subject.client.id}${subject.user ? ` or User/${subject.user.id}` : ''}` : 'this token';
   return {

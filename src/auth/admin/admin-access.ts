@@ -1,3 +1,4 @@
+import type { DecisionTrace } from '../access/decision-trace.ts';
 import { parseBasicAuthorization } from '../basic-credentials.ts';
 import type { ClientAuthThrottle } from '../client-auth/client-auth-throttle.ts';
 import type { ClientRepository, StoredClient } from '../clients/client-repository.ts';
@@ -83,14 +84,29 @@ export async function authenticateBasic(authorization: string | undefined, deps:
   return { kind: 'user', user };
 }
 
+/** What an admin API request looks like to a policy, without its caller: `uri` the path, `operation.id` like `Client.update`. */
+export function adminPolicyContext(method: string, url: URL, operation: string): PolicyRequestContext {
+  const params: PolicyRequestContext['params'] = {};
+  for (const [k, v] of url.searchParams) {
+    const prior = params[k];
+    params[k] = prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v];
+  }
+  return { method, uri: url.pathname, params, operation: { id: operation } };
+}
+
 /**
  * The root client may do anything; any other caller only what an AccessPolicy grants for this request.
- * `request` is the policy context without the caller, which is added here (secret left out).
+ * `request` is the policy context without the caller, which is added here (secret left out). With a `trace`
+ * (the console's policy tester), the policies evaluated are written there.
  */
-export async function mayCall(caller: AdminCaller, request: PolicyRequestContext, deps: AdminAccessDeps): Promise<boolean> {
+export async function mayCall(caller: AdminCaller, request: PolicyRequestContext, deps: AdminAccessDeps, trace?: DecisionTrace): Promise<boolean> {
   if (caller.kind === 'root') return true;
-  if (deps.tenantAdministrators) return caller.kind === 'user' && caller.user.roles?.includes(ADMIN_ROLE) === true;
-  if (caller.kind === 'user') return evaluatePolicies(await deps.policies.all(), { ...request, user: publicUser(caller.user) });
+  if (deps.tenantAdministrators) {
+    const admitted = caller.kind === 'user' && caller.user.roles?.includes(ADMIN_ROLE) === true;
+    trace?.push({ kind: 'user', verdict: admitted ? 'met' : 'missing', text: `a tenant's admin API admits its Users with the role ${ADMIN_ROLE} only (AccessPolicies do not apply)` });
+    return admitted;
+  }
+  if (caller.kind === 'user') return evaluatePolicies(await deps.policies.all(), { ...request, user: publicUser(caller.user) }, trace);
   const { secret: _secret, ...client } = caller.client;
-  return evaluatePolicies(await deps.policies.all(), { ...request, client });
+  return evaluatePolicies(await deps.policies.all(), { ...request, client }, trace);
 }

@@ -25,7 +25,11 @@ const DECIDED_AS: Readonly<Record<string, FhirAccessInteraction>> = {
 /** What deciding and constraining an interaction reads from its deps. */
 type ReachDeps = Pick<FhirUnitDeps, 'access' | 'repository' | 'writer' | 'searchRegistry' | 'settings'>;
 
-function decide(name: string, route: FhirRoute, deps: Pick<FhirUnitDeps, 'access'>): AccessDecision {
+/**
+ * The access decision of interaction `name` on `route` (full access without an access port). Exported for whoever
+ * must answer exactly as the FHIR API would without running the interaction (the console's policy tester).
+ */
+export function decideInteraction(name: string, route: FhirRoute, deps: { access?: Pick<FhirAccess, 'decide'> | undefined }): AccessDecision {
   const access = deps.access;
   if (!access) return { allowed: true, reason: 'full access', constraints: { kind: 'none' } };
   const interaction = DECIDED_AS[name];
@@ -69,7 +73,7 @@ function constrained<D extends ReachDeps>(deps: D, access: FhirAccess, resourceT
 export function unitFor<D extends ReachDeps>(name: string, route: FhirRoute, deps: D): D {
   const access = deps.access;
   if (!access) return deps;
-  const decision = decide(name, route, deps);
+  const decision = decideInteraction(name, route, deps);
   if (!decision.allowed) throw forbidden(decision.reason);
   return constrained(deps, access, route.resourceType, decision.constraints);
 }
@@ -83,7 +87,7 @@ export function guardInteraction(name: string, run: Interaction): Interaction {
   return async (request, route, deps) => {
     const access = deps.access;
     if (!access) return run(request, route, deps);
-    const decision = decide(name, route, deps);
+    const decision = decideInteraction(name, route, deps);
     if (access.explain && request.query.some(([k, v]) => k === '_explain' && v === 'true')) {
       const verdict = decision.allowed ? `allowed: ${decision.reason}` : `denied: ${decision.reason}`;
       return { status: 200, body: outcome(issue('informational', verdict, undefined, 'information')) };

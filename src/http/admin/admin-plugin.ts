@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authenticateBasic, mayCall, type AdminAccessDeps, type AdminCaller } from '../../auth/admin/admin-access.ts';
+import { adminPolicyContext, authenticateBasic, mayCall, type AdminAccessDeps, type AdminCaller } from '../../auth/admin/admin-access.ts';
 import { badRequest } from '../../auth/admin/admin-error.ts';
 import { ADMIN_KINDS, type AdminKind, type RegistryAdmin } from '../../auth/admin/registry-admin.ts';
-import type { PolicyRequestContext } from '../../auth/policies/request-context.ts';
 import { bodyText } from '../body-text.ts';
 import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { noStore } from '../no-store.ts';
@@ -55,13 +54,7 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
 
   async function authorize(request: FastifyRequest, kind: AdminKind, interaction: Interaction): Promise<AdminCaller> {
     const caller = await authenticate(request);
-    const url = new URL(request.url, 'http://x');
-    const params: PolicyRequestContext['params'] = {};
-    for (const [k, v] of url.searchParams) {
-      const prior = params[k];
-      params[k] = prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v];
-    }
-    const context: PolicyRequestContext = { method: request.method, uri: url.pathname, params, operation: { id: `${kind}.${interaction}` } };
+    const context = adminPolicyContext(request.method, new URL(request.url, 'http://x'), `${kind}.${interaction}`);
     if (!(await mayCall(caller, context, access))) throw forbidden();
     return caller;
   }

@@ -14,6 +14,7 @@ import type { UiPluginOptions } from '../ui-plugin.ts';
 import type { DashboardDeps } from './dashboard-routes.ts';
 import type { UsersDeps } from './users-routes.ts';
 import type { OpsDeps } from './ops-deps.ts';
+import type { PoliciesDeps } from './policies-routes.ts';
 
 /** What the admin console runs on: the same services as the admin API, scoped to what this console administers. */
 export interface ConsoleOptions {
@@ -28,6 +29,8 @@ export interface ConsoleOptions {
   users?: UsersDeps;
   /** Keys, sessions and grants, bulk exports. */
   ops: OpsDeps;
+  /** Access policies: the editor's limits, the global policies (at a tenant), the tester. */
+  policies: PoliciesDeps;
 }
 
 /** What every section's routes share: who is let in, the CSRF-guarded form options, the page frame. */

@@ -4,13 +4,13 @@ import type { UiPluginOptions } from '../ui-plugin.ts';
 import { consoleContext, type ConsoleContext, type ConsoleOptions } from './console-context.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';
 import { usersRoutes } from './users-routes.ts';
-
 import { exportsRoutes } from './exports-routes.ts';
 import { keysRoutes } from './keys-routes.ts';
 import { sessionsRoutes } from './sessions-routes.ts';
+import { policiesRoutes } from './policies-routes.ts';
 
 /** Each part of the console registers its own routes: one table, in the navigation's order. */
-const CONSOLE_ROUTES: readonly ((app: FastifyInstance, ctx: ConsoleContext) => void)[] = [dashboardRoutes, usersRoutes, keysRoutes, sessionsRoutes, exportsRoutes];
+const CONSOLE_ROUTES: readonly ((app: FastifyInstance, ctx: ConsoleContext) => void)[] = [dashboardRoutes, usersRoutes, policiesRoutes, keysRoutes, sessionsRoutes, exportsRoutes];
 
 /**
  * The admin console (/admin): server-rendered pages over the admin API's services, for signed-in administrators
