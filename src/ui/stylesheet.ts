@@ -148,4 +148,7 @@ td code { overflow-wrap: anywhere; }
 button.danger { border-color: #b00020; }
 button.primary.danger { background: #b00020; color: #ffffff; }
 @media (prefers-color-scheme: dark) { button.danger { border-color: #ffb4ab; } button.primary.danger { background: #ffb4ab; color: #1a0003; } }
+/* Console: Apps. A section's own views (all apps, the review queue) as a row of links under its heading. */
+.section-nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; padding: 0; margin: 0 0 1rem; }
+.section-nav a[aria-current=page] { font-weight: 700; }
 `;

@@ -32,6 +32,14 @@ export interface GrantStore extends GrantStatus {
    * token or an unexpired, unspent refresh token. Newest first.
    */
   listActiveForUser(userId: string, now: Date): Promise<UserGrant[]>;
+  /** A Client's grants that still give access at `now` (as listActiveForUser), newest first, one page and the total. */
+  listActiveForClient(clientId: string, now: Date, page: { count: number; offset: number }): Promise<GrantPage>;
+}
+
+/** One page of grants, and how many there are in all. */
+export interface GrantPage {
+  grants: UserGrant[];
+  total: number;
 }
 
 export interface RefreshTokenRecord {

@@ -44,6 +44,18 @@ const GRANT_WITH_PARTIES = `auth_grant g
 /** The grant stands: not revoked, its Client (and, for a user's grant, its User) neither deactivated nor deleted since. */
 const STANDS = '(g.revoked_at IS NULL AND c.id IS NOT NULL AND (g.user_id IS NULL OR u.id IS NOT NULL))';
 
+/** The grant stands and still gives access at `now` (a timestamptz parameter): an unexpired access token or an unexpired, unspent refresh token. */
+const GIVES_ACCESS = (now: string) => `${STANDS}
+  AND (EXISTS (SELECT 1 FROM access_token a WHERE a.grant_id = g.id AND a.expires_at > ${now})
+    OR EXISTS (SELECT 1 FROM refresh_token r WHERE r.grant_id = g.id AND r.rotated_at IS NULL AND r.expires_at > ${now}))`;
+// Epoch milliseconds as float8: both drivers hand back a plain number.
+const GRANT_COLUMNS = 'g.content::text AS content, (extract(epoch FROM g.created_at) * 1000)::float8 AS created_ms';
+interface GrantRow {
+  content: string;
+  created_ms: number;
+}
+const userGrant = (row: GrantRow) => ({ grant: JSON.parse(row.content) as Grant, createdAt: new Date(Number(row.created_ms)) });
+
 const GET_GRANT = prepared(`SELECT g.content::text AS content, NOT ${STANDS} AS revoked FROM ${GRANT_WITH_PARTIES} WHERE g.id = $1`);
 // The FHIR API's question: three primary-key lookups, and no Client or User content read.
 const GRANT_STANDS = prepared(`SELECT ${STANDS} AS stands FROM ${GRANT_WITH_PARTIES} WHERE g.id = $1`);
@@ -72,17 +84,27 @@ export function createGrantStore(sql: SqlClient): GrantStore {
     },
 
     async listActiveForUser(userId, now) {
-      // Epoch milliseconds as float8: both drivers hand back a plain number.
-      const rows = await sql.query<{ content: string; created_ms: number }>(
-        `SELECT g.content::text AS content, (extract(epoch FROM g.created_at) * 1000)::float8 AS created_ms
-           FROM ${GRANT_WITH_PARTIES}
-          WHERE g.user_id = $1 AND ${STANDS}
-            AND (EXISTS (SELECT 1 FROM access_token a WHERE a.grant_id = g.id AND a.expires_at > $2)
-              OR EXISTS (SELECT 1 FROM refresh_token r WHERE r.grant_id = g.id AND r.rotated_at IS NULL AND r.expires_at > $2))
+      const rows = await sql.query<GrantRow>(
+        `SELECT ${GRANT_COLUMNS} FROM ${GRANT_WITH_PARTIES}
+          WHERE g.user_id = $1 AND ${GIVES_ACCESS('$2')}
           ORDER BY g.created_at DESC, g.id`,
         [userId, now.toISOString()],
       );
-      return rows.map((row) => ({ grant: JSON.parse(row.content) as Grant, createdAt: new Date(Number(row.created_ms)) }));
+      return rows.map(userGrant);
+    },
+
+    async listActiveForClient(clientId, now, page) {
+      const where = `g.client_id = $1 AND ${GIVES_ACCESS('$2')}`;
+      const [rows, totals] = await Promise.all([
+        sql.query<GrantRow>(`SELECT ${GRANT_COLUMNS} FROM ${GRANT_WITH_PARTIES} WHERE ${where} ORDER BY g.created_at DESC, g.id LIMIT $3 OFFSET $4`, [
+          clientId,
+          now.toISOString(),
+          page.count,
+          page.offset,
+        ]),
+        sql.query<{ total: string | number }>(`SELECT count(*) AS total FROM ${GRANT_WITH_PARTIES} WHERE ${where}`, [clientId, now.toISOString()]),
+      ]);
+      return { grants: rows.map(userGrant), total: Number(totals[0]?.total ?? 0) };
     },
 
     async isActive(grantId) {

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { crossSiteGuard } from '../cross-site-guard.ts';
+import { appsRoutes } from './apps-routes.ts';
 import type { UiPluginOptions } from '../ui-plugin.ts';
 import { consoleContext, type ConsoleContext, type ConsoleOptions } from './console-context.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';
 
 /** Each part of the console registers its own routes: one table, in the navigation's order. */
-const CONSOLE_ROUTES: readonly ((app: FastifyInstance, ctx: ConsoleContext) => void)[] = [dashboardRoutes];
+const CONSOLE_ROUTES: readonly ((app: FastifyInstance, ctx: ConsoleContext) => void)[] = [dashboardRoutes, appsRoutes];
 
 /**
  * The admin console (/admin): server-rendered pages over the admin API's services, for signed-in administrators
