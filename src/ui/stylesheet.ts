@@ -151,4 +151,6 @@ button.primary.danger { background: #b00020; color: #ffffff; }
 /* Console: Apps. A section's own views (all apps, the review queue) as a row of links under its heading. */
 .section-nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; padding: 0; margin: 0 0 1rem; }
 .section-nav a[aria-current=page] { font-weight: 700; }
+/* A client_id in the apps table stays whole: the table scrolls inside its region rather than break it letter by letter. */
+td code.client-id { white-space: nowrap; overflow-wrap: normal; }
 `;

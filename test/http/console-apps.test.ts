@@ -63,7 +63,7 @@ async function postFrom(b: Browser, from: string, url: string, form: Record<stri
 }
 
 /** The rows' client ids of a list page. */
-const listedIds = (body: string) => [...body.matchAll(/<td><code>([^<]+)<\/code><\/td>/g)].map((m) => m[1]);
+const listedIds = (body: string) => [...body.matchAll(/<td><code class="client-id">([^<]+)<\/code><\/td>/g)].map((m) => m[1]);
 
 for (const driver of drivers) {
   describe(`the admin console's Apps section (${driver})`, () => {
@@ -113,6 +113,7 @@ for (const driver of drivers) {
       assert.deepEqual(await ids('type=bulk-api-client'), ['bulk-app']);
       assert.deepEqual(await ids('status=submitted'), ['north-app', 'queue-one', 'queue-two']);
       assert.deepEqual(await ids(`tenant=${TENANT}`), ['north-app']);
+      assert.deepEqual(await ids('tenant=default&status=submitted'), ['queue-one', 'queue-two']);
       assert.deepEqual(await ids(`developer=${encodeURIComponent(CLERK.email.toUpperCase())}`), ['queue-one', 'queue-two']);
       assert.deepEqual(await ids(`developer=${CLERK.id}&name=two`), ['queue-two']);
       // A LIKE wildcard typed in the name is a character, not "anything".
@@ -183,6 +184,7 @@ for (const driver of drivers) {
       assert.equal(suspended.statusCode, 303, suspended.body);
       assert.equal((await fhirRead(app, token)).statusCode, 401);
       assert.equal((await rootGet(app, '/Client/suspend-me')).active, false);
+      assert.deepEqual(listedIds((await admin.get('/admin/apps?status=suspended')).body), ['suspend-me']);
       const detail = await admin.get(page);
       assert.match(detail.body, /<span class="badge">suspended<\/span>/);
       assert.match(detail.body, /Reactivate/);
@@ -221,6 +223,40 @@ for (const driver of drivers) {
       const other = await postFrom(admin, '/admin/apps/grants-app', `/admin/apps/queue-two/grants/${grantOf(older)}/revoke`, { confirm: 'yes' });
       assert.equal(other.statusCode, 404);
       assert.equal((await fhirRead(app, older)).statusCode, 200);
+    });
+
+    it("a developer's edit in the portal neither lifts a suspension nor drops the review note", async () => {
+      await rootPut(app, '/Client/dev-suspended', submittedApp('Dev Suspended'));
+      const page = '/admin/apps/dev-suspended';
+      assert.equal((await postFrom(admin, page, `${page}/review`, { decision: 'reject', note: 'Needs a privacy policy.' })).statusCode, 303);
+      assert.equal((await postFrom(admin, page, `${page}/active`, { active: 'false', confirm: 'yes' })).statusCode, 303);
+      const developer = browser(app, '203.0.113.10');
+      assert.equal((await developer.signIn(CLERK.email, CLERK.password, '/portal/apps')).statusCode, 303);
+      const form = await developer.get('/portal/apps/dev-suspended/edit');
+      assert.equal(form.statusCode, 200, form.body);
+      const saved = await developer.post('/portal/apps/dev-suspended/edit', {
+        csrf_token: csrfTokenIn(form.body),
+        name: 'Dev Suspended, edited',
+        description: '',
+        type: 'patient-facing-smart-app',
+        confidentiality: 'public',
+        redirectUris: 'https://dev.example/callback',
+        launchUri: '',
+        logoUrl: '',
+        orgName: '',
+        orgUrl: '',
+        policyUrl: 'https://dev.example/privacy',
+        tosUrl: '',
+        jwksUri: '',
+        jwks: '',
+      });
+      assert.ok(saved.statusCode === 303 || saved.statusCode === 200, `${saved.statusCode} ${saved.body}`);
+      const stored = await rootGet(app, '/Client/dev-suspended');
+      assert.equal(stored.name, 'Dev Suspended, edited', 'the edit was saved');
+      assert.equal(stored.active, false);
+      assert.equal((stored.review as { note: string }).note, 'Needs a privacy policy.');
+      const portal = await developer.get('/portal/apps/dev-suspended');
+      assert.match(portal.body, /An administrator suspended this app/);
     });
 
     it('edits the Client as JSON: a bad body is a 422 naming the problem, nothing saved; a good one is saved', async () => {

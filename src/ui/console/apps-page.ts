@@ -59,9 +59,9 @@ export function renderAppsPage(model: AppsPageModel): string {
 <select id="filter-${field}" name="${field}"${invalidAttributes(`filter-${field}`, problems[field])}><option value="">Any</option>${options.map(
     (option) => html`<option value="${option}"${filters[field] === option ? ' selected' : ''}>${option}</option>`,
   )}</select>${fieldError(`filter-${field}`, problems[field])}</div>`;
-  const text = (field: AppFilterField, label: string, hint?: string) => html`<div><label for="filter-${field}">${label}</label>
-<input id="filter-${field}" name="${field}" type="text" value="${filters[field]}"${invalidAttributes(`filter-${field}`, problems[field], hint ? `filter-${field}-hint` : undefined)}>
-${hint ? html`<p class="field-hint" id="filter-${field}-hint">${hint}</p>` : ''}${fieldError(`filter-${field}`, problems[field])}</div>`;
+  // Hints go in the label: the fields of the row then line up at their inputs.
+  const text = (field: AppFilterField, label: string, hint?: string) => html`<div><label for="filter-${field}">${label}${hint ? html` <span class="muted">(${hint})</span>` : ''}</label>
+<input id="filter-${field}" name="${field}" type="text" value="${filters[field]}"${invalidAttributes(`filter-${field}`, problems[field])}>${fieldError(`filter-${field}`, problems[field])}</div>`;
   const listPath = pagePath(site, CONSOLE_PATHS.apps);
   return consoleLayout(
     title,
@@ -75,8 +75,8 @@ ${notice(model.notice)}
 ${text('name', 'Name or client ID contains')}
 ${select('type', 'Type', model.types)}
 ${select('status', 'Status', model.statuses)}
-${model.showTenant ? text('tenant', 'Tenant', '“default” for apps of no tenant') : ''}
-${text('developer', 'Developer', 'Email or User ID')}
+${model.showTenant ? text('tenant', 'Tenant', '“default”: none') : ''}
+${text('developer', 'Developer', 'email or User ID')}
 <div><button type="submit">Filter</button></div>
 </form>
 ${
@@ -87,7 +87,7 @@ ${
         ['Name', 'Client ID', 'Type', 'Status', ...(model.showTenant ? ['Tenant'] : []), 'Developer'],
         model.rows.map((row) => [
           html`<a href="${pagePath(site, consoleAppPath(row.id))}">${row.name}</a>`,
-          html`<code>${row.id}</code>`,
+          html`<code class="client-id">${row.id}</code>`,
           row.type,
           html`<span class="badge">${row.status}</span>${row.active ? '' : html` <span class="badge">suspended</span>`}`,
           ...(model.showTenant ? [row.tenant] : []),
