@@ -59,7 +59,13 @@ const fhirRead = (app: FastifyInstance, token: string) => app.inject({ method: '
 async function postFrom(b: Browser, from: string, url: string, form: Record<string, string>): Promise<LightMyRequestResponse> {
   const page = await b.get(from);
   assert.equal(page.statusCode, 200, page.body);
-  return b.post(url, { ...form, csrf_token: csrfTokenIn(page.body) });
+  return b.post(url, { ...versionIn(page.body), ...form, csrf_token: csrfTokenIn(page.body) });
+}
+
+/** The version of the app a page shows (its review and edit forms send it), when it shows one. */
+function versionIn(body: string): { version?: string } {
+  const version = /name="version" value="([^"]+)"/.exec(body)?.[1];
+  return version === undefined ? {} : { version };
 }
 
 /** The rows' client ids of a list page. */
@@ -259,6 +265,26 @@ for (const driver of drivers) {
       assert.match(portal.body, /An administrator suspended this app/);
     });
 
+    it('a decision or an edit of a version the developer has changed since is refused (409), nothing written', async () => {
+      await rootPut(app, '/Client/moving-app', submittedApp('Moving App'));
+      const page = await admin.get('/admin/apps/moving-app');
+      const edit = await admin.get('/admin/apps/moving-app/edit');
+      // The developer changes the app while the administrator looks at it.
+      await rootPut(app, '/Client/moving-app', submittedApp('Moving App', { scope: ['patient/*.cruds'] }));
+      const decided = await admin.post('/admin/apps/moving-app/review', { ...versionIn(page.body), decision: 'approve', note: '', csrf_token: csrfTokenIn(page.body) });
+      assert.equal(decided.statusCode, 409);
+      assert.match(decided.body, /changed since this page was loaded/);
+      assert.match(decided.body, /patient\/\*\.cruds/, 'the page shows the app as it now is');
+      const edited = await admin.post('/admin/apps/moving-app/edit', { ...versionIn(edit.body), body: JSON.stringify({ name: 'Renamed' }), csrf_token: csrfTokenIn(edit.body) });
+      assert.equal(edited.statusCode, 409);
+      const stored = await rootGet(app, '/Client/moving-app');
+      assert.equal(stored.status, 'submitted');
+      assert.equal(stored.name, 'Moving App');
+      // Decided on the version now shown, it is approved.
+      const fresh = await postFrom(admin, '/admin/apps/moving-app', '/admin/apps/moving-app/review', { decision: 'approve', note: '' });
+      assert.equal(fresh.statusCode, 303);
+    });
+
     it('edits the Client as JSON: a bad body is a 422 naming the problem, nothing saved; a good one is saved', async () => {
       const page = '/admin/apps/queue-two/edit';
       const form = await admin.get(page);
@@ -267,16 +293,16 @@ for (const driver of drivers) {
       assert.equal(body.name, 'Queue Two');
       assert.equal(body.secret, undefined);
 
-      const bad = await admin.post(page, { body: JSON.stringify({ ...body, type: 'robot' }), csrf_token: csrfTokenIn(form.body) });
+      const bad = await admin.post(page, { ...versionIn(form.body), body: JSON.stringify({ ...body, type: 'robot' }), csrf_token: csrfTokenIn(form.body) });
       assert.equal(bad.statusCode, 422);
       assert.match(bad.body, /<code>Client.type<\/code>: must be one of/);
       assert.match(bad.body, /robot/, 'the body comes back as sent');
-      const notJson = await admin.post(page, { body: '{ "name": ', csrf_token: csrfTokenIn(bad.body) });
+      const notJson = await admin.post(page, { ...versionIn(bad.body), body: '{ "name": ', csrf_token: csrfTokenIn(bad.body) });
       assert.equal(notJson.statusCode, 422);
       assert.match(notJson.body, /Not JSON/);
       assert.equal((await rootGet(app, '/Client/queue-two')).type, 'patient-facing-smart-app');
 
-      const good = await admin.post(page, { body: JSON.stringify({ ...body, name: 'Queue Two Renamed' }), csrf_token: csrfTokenIn(notJson.body) });
+      const good = await admin.post(page, { ...versionIn(notJson.body), body: JSON.stringify({ ...body, name: 'Queue Two Renamed' }), csrf_token: csrfTokenIn(notJson.body) });
       assert.equal(good.statusCode, 303, good.body);
       assert.equal((await rootGet(app, '/Client/queue-two')).name, 'Queue Two Renamed');
     });
@@ -304,10 +330,11 @@ for (const driver of drivers) {
     it('refuses a form without its CSRF token (the same form with it succeeds)', async () => {
       await rootPut(app, '/Client/csrf-app', submittedApp('CSRF App'));
       const page = await admin.get('/admin/apps/csrf-app');
-      const ok = await admin.post('/admin/apps/csrf-app/review', { decision: 'approve', note: '', csrf_token: csrfTokenIn(page.body) });
+      const ok = await admin.post('/admin/apps/csrf-app/review', { ...versionIn(page.body), decision: 'approve', note: '', csrf_token: csrfTokenIn(page.body) });
       assert.equal(ok.statusCode, 303);
       await rootPut(app, '/Client/csrf-app', submittedApp('CSRF App'));
-      const refused = await admin.post('/admin/apps/csrf-app/review', { decision: 'approve', note: '' });
+      const again = await admin.get('/admin/apps/csrf-app');
+      const refused = await admin.post('/admin/apps/csrf-app/review', { ...versionIn(again.body), decision: 'approve', note: '' });
       assert.equal(refused.statusCode, 403);
       assert.equal((await rootGet(app, '/Client/csrf-app')).status, 'submitted');
     });

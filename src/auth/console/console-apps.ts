@@ -50,12 +50,18 @@ export interface ConsoleApps {
   /** How many apps wait for review (`submitted`). */
   awaitingReview(): Promise<number>;
   get(id: string): Promise<StoredClient | undefined>;
-  /** Approve or reject with a note the developer reads in the portal (a rejection needs one). */
-  review(id: string, decision: ReviewDecision, note: string, caller: AdminCaller): Promise<StoredClient>;
+  /**
+   * Approve or reject with a note the developer reads in the portal (a rejection needs one). `version`: the version
+   * the administrator reviewed; a Client changed since (its developer edited it) is not decided unseen (409).
+   */
+  review(id: string, decision: ReviewDecision, note: string, version: string, caller: AdminCaller): Promise<StoredClient>;
   /** Suspend (`active: false`: its grants end at once) or reactivate. */
   setActive(id: string, active: boolean, caller: AdminCaller): Promise<StoredClient>;
-  /** Replace the Client with `body` as the admin API's PUT does (its secret kept when the body has none). */
-  replace(id: string, body: unknown, caller: AdminCaller): Promise<StoredClient>;
+  /**
+   * Replace the Client with `body` as the admin API's PUT does (its secret kept when the body has none), unless it
+   * changed since `version`, the one the administrator edited (409).
+   */
+  replace(id: string, body: unknown, version: string, caller: AdminCaller): Promise<StoredClient>;
   /** A new secret, effective at once: the only time it is shown. */
   rotateSecret(id: string, caller: AdminCaller): Promise<{ client: StoredClient; secret: string }>;
   /** Its grants that still give access, newest first. */
@@ -94,11 +100,11 @@ export function createConsoleApps(deps: ConsoleAppsDeps): ConsoleApps {
 
     get: read,
 
-    async review(id, decision, note, caller) {
+    async review(id, decision, note, version, caller) {
       const text = note.trim();
       if (decision === 'reject' && text === '') throw new ReviewProblem('note', 'Say why it is rejected: the developer reads this note in the portal');
       if (text.length > MAX_REVIEW_NOTE) throw new ReviewProblem('note', `At most ${MAX_REVIEW_NOTE} characters`);
-      const client = await found(id);
+      const client = unchangedSince(await found(id), version);
       const review = { ...(text ? { note: text } : {}), at: deps.now().toISOString() };
       return put(id, { ...client, status: decision === 'approve' ? 'approved' : 'rejected', review }, caller);
     },
@@ -108,7 +114,10 @@ export function createConsoleApps(deps: ConsoleAppsDeps): ConsoleApps {
       return put(id, { ...client, active }, caller);
     },
 
-    replace: (id, body, caller) => put(id, body, caller),
+    async replace(id, body, version, caller) {
+      unchangedSince(await found(id), version);
+      return put(id, body, caller);
+    },
 
     async rotateSecret(id, caller) {
       const rotated = await registry.rotateSecret(id, caller);
@@ -151,6 +160,17 @@ export function createConsoleApps(deps: ConsoleAppsDeps): ConsoleApps {
       return page.events;
     },
   };
+}
+
+/**
+ * The Client, when it is still the version the administrator saw. The registry's PUT replaces whatever is stored
+ * then, so a change landing between this check and the write is not caught; one made while the page was open is.
+ */
+function unchangedSince(client: StoredClient, version: string): StoredClient {
+  if (client.meta.versionId !== version) {
+    throw new AdminError(409, adminIssue('conflict', `Client/${client.id} changed since this page was loaded (version ${version}, now ${client.meta.versionId}): look at it again`));
+  }
+  return client;
 }
 
 /** One event as the app's page lists it: when, what happened, how it ended, who acted. */

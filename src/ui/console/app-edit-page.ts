@@ -12,6 +12,8 @@ export interface EditProblem {
 export interface AppEditPageModel {
   frame: ConsoleFrame;
   id: string;
+  /** The version edited: a save after another change is refused (409). */
+  version: string;
   name: string;
   /** The Client as JSON, as the admin API shows it (no secret), or as sent back when refused. */
   body: string;
@@ -35,6 +37,7 @@ ${
 }
 <form method="post" action="${pagePath(site, consoleAppPath(model.id, 'edit'))}">
 <input type="hidden" name="csrf_token" value="${model.frame.csrfToken}">
+<input type="hidden" name="version" value="${model.version}">
 <label for="client-body">Client (JSON)</label>
 <p class="field-hint" id="client-body-hint">As the admin API reads and writes it. Leave the secret out to keep it; rotate it from the app's page.</p>
 <textarea id="client-body" name="body" rows="24" spellcheck="false"${invalid ? html` aria-invalid="true" aria-describedby="client-body-hint body-error"` : html` aria-describedby="client-body-hint"`}>${model.body}</textarea>

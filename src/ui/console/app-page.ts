@@ -52,6 +52,8 @@ export interface AppActivityRow {
 export interface AppPageModel {
   frame: ConsoleFrame;
   app: AppDetailView;
+  /** The version shown: a decision on it is refused (409) if the app changed meanwhile. */
+  version: string;
   grants: readonly AppGrantRow[];
   grantsWindow: PageWindow;
   grantsHref: (page: number) => string;
@@ -101,6 +103,7 @@ ${app.hasSecret ? actionForm(path(consoleAppPath(app.id, 'rotate-secret')), csrf
 <h2 id="review-heading">Review</h2>
 <form method="post" action="${path(consoleAppPath(app.id, 'review'))}">
 <input type="hidden" name="csrf_token" value="${csrf}">
+<input type="hidden" name="version" value="${model.version}">
 <label for="review-note">Note to the developer <span class="muted">(required to reject)</span></label>
 <textarea id="review-note" name="note" rows="3"${invalidAttributes('review-note', model.reviewError, 'review-note-hint')}>${model.reviewNote ?? ''}</textarea>
 <p class="field-hint" id="review-note-hint">The developer reads it on their app's page in the developer portal.</p>

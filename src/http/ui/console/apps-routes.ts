@@ -118,6 +118,7 @@ export function appsRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       renderAppPage({
         frame: ctx.frame(request, reply, admin, 'apps'),
         app: detailView(client, developer),
+        version: client.meta.versionId,
         grants: grants.grants.map(({ grant, createdAt }) => ({
           id: grant.id,
           ...(grant.userId !== undefined ? { user: grant.userId } : {}),
@@ -183,7 +184,7 @@ export function appsRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const note = formField(request.body, 'note');
     if (decision !== 'approve' && decision !== 'reject') return detailPage(request, reply, admin, client, 400, { error: 'Choose Approve or Reject.', reviewNote: note });
     try {
-      await apps().review(client.id, decision satisfies ReviewDecision, note, admin.caller);
+      await apps().review(client.id, decision satisfies ReviewDecision, note, formField(request.body, 'version'), admin.caller);
     } catch (err) {
       if (err instanceof ReviewProblem) return detailPage(request, reply, admin, client, 422, { reviewNote: note, reviewError: err.message });
       return refused(request, reply, admin, client, err);
@@ -223,7 +224,7 @@ export function appsRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const found = await admittedWithApp(request, reply);
     if (!found) return reply;
     const { admin, client } = found;
-    return ctx.page(reply, 200, renderAppEditPage({ frame: ctx.frame(request, reply, admin, 'apps'), id: client.id, name: client.name || client.id, body: JSON.stringify(client, null, 2), problems: [] }));
+    return ctx.page(reply, 200, renderAppEditPage({ frame: ctx.frame(request, reply, admin, 'apps'), id: client.id, version: client.meta.versionId, name: client.name || client.id, body: JSON.stringify(client, null, 2), problems: [] }));
   });
 
   app.post<IdParams>(`${CONSOLE_PATHS.apps}/:id/edit`, ctx.guarded, async (request, reply) => {
@@ -232,7 +233,7 @@ export function appsRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const { admin, client } = found;
     const text = formField(request.body, 'body');
     const again = (status: number, problems: EditProblem[]) =>
-      ctx.page(reply, status, renderAppEditPage({ frame: ctx.frame(request, reply, admin, 'apps'), id: client.id, name: client.name || client.id, body: text, problems }));
+      ctx.page(reply, status, renderAppEditPage({ frame: ctx.frame(request, reply, admin, 'apps'), id: client.id, version: formField(request.body, 'version'), name: client.name || client.id, body: text, problems }));
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -241,7 +242,7 @@ export function appsRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       return again(422, [{ message: `Not JSON: ${(err as Error).message}` }]);
     }
     try {
-      await apps().replace(client.id, body, admin.caller);
+      await apps().replace(client.id, body, formField(request.body, 'version'), admin.caller);
     } catch (err) {
       if (!(err instanceof AdminError) || err.status === 404) return refused(request, reply, admin, client, err);
       return again(err.status, err.issues.map(editProblem));
