@@ -265,6 +265,20 @@ for (const driver of drivers) {
       assert.match(portal.body, /An administrator suspended this app/);
     });
 
+    it("pages an app's grants, ten at a time", async () => {
+      await rootPut(app, '/Client/busy-app', confidentialClient('Busy App'));
+      await rootPut(app, '/AccessPolicy/busy-app', { engine: 'allow', link: [{ resourceType: 'Client', id: 'busy-app' }] });
+      for (let i = 0; i < 11; i++) await backendToken(app, 'busy-app');
+      const revokeForms = (body: string) => [...body.matchAll(/action="\/admin\/apps\/busy-app\/grants\/[^"]+\/revoke"/g)].length;
+      const first = await admin.get('/admin/apps/busy-app');
+      assert.equal(revokeForms(first.body), 10);
+      assert.match(first.body, /1–10 of 11/);
+      assert.match(first.body, /href="\/admin\/apps\/busy-app\?grants_page=2" rel="next"/);
+      const second = await admin.get('/admin/apps/busy-app?grants_page=2');
+      assert.equal(revokeForms(second.body), 1);
+      assert.match(second.body, /11–11 of 11/);
+    });
+
     it('a decision or an edit of a version the developer has changed since is refused (409), nothing written', async () => {
       await rootPut(app, '/Client/moving-app', submittedApp('Moving App'));
       const page = await admin.get('/admin/apps/moving-app');

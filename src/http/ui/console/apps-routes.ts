@@ -104,7 +104,8 @@ export function appsRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     extra: { secret?: string; notice?: string; error?: string; reviewNote?: string; reviewError?: string } = {},
   ): Promise<FastifyReply> {
     const id = client.id;
-    const grantsPage = pageNumber(typeof (request.query as Record<string, unknown>).grants_page === 'string' ? ((request.query as Record<string, string>).grants_page ?? '') : '');
+    const asked = (request.query as Record<string, unknown> | undefined)?.grants_page;
+    const grantsPage = pageNumber(typeof asked === 'string' ? asked : '');
     const [grants, events, developer] = await Promise.all([
       apps().grants(id, { count: GRANTS_PAGE_SIZE, offset: (grantsPage - 1) * GRANTS_PAGE_SIZE }),
       apps().activity(id, ACTIVITY_LINES),
@@ -315,8 +316,7 @@ function ownerId(owner: unknown): string | undefined {
 
 /** `?page=n`: a positive whole number, else the first page. */
 function pageNumber(text: string): number {
-  const n = /^[1-9][0-9]{0,6}$/.test(text) ? Number(text) : 1;
-  return n;
+  return /^[1-9][0-9]{0,6}$/.test(text) ? Number(text) : 1;
 }
 
 function detailView(client: StoredClient, developer: { id: string; email?: string } | undefined): AppDetailView {
