@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import { createAccountLock } from '../auth/console/account-lock.ts';
+import { createConsoleApps } from '../auth/console/console-apps.ts';
 import { createConsoleExports } from '../auth/console/console-exports.ts';
 import { createConsoleKeys } from '../auth/console/console-keys.ts';
 import { createConsoleSessions } from '../auth/console/console-sessions.ts';
@@ -8,8 +9,9 @@ import { createPasswordLinks } from '../auth/console/password-links.ts';
 import { generateBearerToken } from '../auth/registration/bearer-token.ts';
 import { DEFAULT_TENANT, ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import type { ConsoleOptions } from '../http/ui/console/console-context.ts';
+import { createAuditLog } from '../storage/audit/audit-log-store.ts';
 import { createSessionStore } from '../storage/auth/session-store.ts';
-import { tenantOfStorage } from '../storage/tenant-key.ts';
+import { storageTenant, tenantOfStorage } from '../storage/tenant-key.ts';
 import type { BulkWing } from './bulk-wing.ts';
 import { createPolicySubjectLoader } from '../auth/access/policy-subject.ts';
 import type { PolicyTesterDeps } from '../auth/console/policy-tester.ts';
@@ -40,6 +42,16 @@ export function consoleOptions(config: Config, auth: AuthWing, tenant: string | 
       facts: () => dashboardFacts({ registry, keys: () => auth.signingKeys.list(), everyTenant: tenant === undefined }),
       now,
     },
+    apps: createConsoleApps({
+      registry,
+      search: auth.auth.clientSearch,
+      tenant,
+      grants: auth.grants,
+      securityAudit: (t) => auth.securityAuditAt(t),
+      // Read on the FHIR pool (its statement timeout), as the account history's are: never the auth pool's work.
+      auditLog: (t) => createAuditLog(storage.db, { tenant: storageTenant(t) }),
+      now,
+    }),
     users: {
       search: auth.consoleUsers.search,
       links: createPasswordLinks({

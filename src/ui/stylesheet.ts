@@ -171,4 +171,9 @@ ol.decision-chain li { margin: .35rem 0; overflow-wrap: anywhere; }
 ol.decision-chain li.step-missing strong { color: #b00020; }
 ol.decision-chain li.step-met strong { color: #1e7b34; }
 @media (prefers-color-scheme: dark) { ol.decision-chain li.step-missing strong { color: #ffb4ab; } ol.decision-chain li.step-met strong { color: #86efac; } }
+/* Console: Apps. A section's own views (all apps, the review queue) as a row of links under its heading. */
+.section-nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; padding: 0; margin: 0 0 1rem; }
+.section-nav a[aria-current=page] { font-weight: 700; }
+/* A client_id in the apps table stays whole: the table scrolls inside its region rather than break it letter by letter. */
+td code.client-id { white-space: nowrap; overflow-wrap: normal; }
 `;

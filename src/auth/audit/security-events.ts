@@ -159,3 +159,11 @@ export const clientAuthFailed = (site: string, actor: AuditActor, reason: string
     ...(claimedClientId !== undefined ? { entities: [clientEntity(claimedClientId, 'client_id claimed, not authenticated')] } : {}),
   });
 
+
+/**
+ * An administrator revoked one of a Client's grants at the console (the actor: the administrator, the grant, the
+ * address): every access and refresh token of it stops working at once. The Client is named as an entity, so its
+ * activity shows it.
+ */
+export const grantRevokedByAdministrator = (site: string, actor: AuditActor, clientId: string): AuditEvent =>
+  securityEvent(site, { ...alert(SECURITY_SUBTYPE.tokenRevoked), outcome: success, outcomeDesc: 'grant revoked by an administrator', actor, entities: [clientEntity(clientId)] });

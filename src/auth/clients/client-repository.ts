@@ -99,6 +99,15 @@ export interface Client extends RegistryResource {
   owner?: string;
   /** Review status of a developer's app; absent: approved (see isApproved). */
   status?: ClientStatus;
+  /** The administrator's last review decision: a note the developer reads in the portal, and when it was made. */
+  review?: ClientReview;
+}
+
+export interface ClientReview {
+  /** Why it was approved or rejected, for the developer (plain text). */
+  note?: string;
+  /** ISO 8601. */
+  at?: string;
 }
 
 export type StoredClient = Stored<Client>;

@@ -10,6 +10,8 @@ import type { ClientSecrets } from './client-secret.ts';
 
 /** Lifetimes are seconds; this bound only rejects nonsense, the configured maximum caps at issuance. */
 const MAX_SECONDS = 10 * 366 * 24 * 3600;
+/** A review note is a few sentences for the developer, not a document. */
+export const MAX_REVIEW_NOTE = 2000;
 const TENANT_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
 
 const httpUrl = z.string().refine(isHttpUrl, 'must be an absolute http(s) URL');
@@ -58,6 +60,7 @@ export const clientSchema = z.strictObject({
   first_party: z.boolean().optional(),
   resource_server: z.boolean().optional(),
   status: z.enum(CLIENT_STATUSES, `must be one of ${CLIENT_STATUSES.join(', ')}`).optional(),
+  review: z.strictObject({ note: z.string().max(MAX_REVIEW_NOTE, `at most ${MAX_REVIEW_NOTE} characters`).optional(), at: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional() }).optional(),
   owner: z.string().regex(/^User\/[A-Za-z0-9._~-]{1,128}$/, 'must be a reference User/<id>').optional(),
   /** Reserved for dynamic client registration's own metadata (RFC 7591); not checked here. */
   registration: z.record(z.string(), z.unknown()).optional(),

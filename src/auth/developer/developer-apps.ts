@@ -136,6 +136,9 @@ export function createDeveloperApps(deps: DeveloperAppsDeps): DeveloperApps {
       const saved = await change(owner, id, by, (found) => {
         const status: ClientStatus = deps.autoApprove ? 'approved' : 'draft';
         const { client } = build(id, input, status, owner, found);
+        // An edit never lifts an administrator's suspension, and the last review's note stays for the developer to read.
+        if (found.active === false) client.active = false;
+        if (found.review) client.review = found.review;
         // The Client rules keep the stored secret while the app still needs one; one that no longer does drops it.
         if (!needsSecret(client)) delete client.secret;
         return client;

@@ -36,7 +36,13 @@ export interface GrantStore extends GrantStatus {
    * The grants that still give access at `now` (as listActiveForUser) matching `filter`, newest first: one page
    * (`offset`, `count`) of them and how many there are in all.
    */
-  listActive(filter: GrantFilter, now: Date, page: { offset: number; count: number }): Promise<{ total: number; grants: UserGrant[] }>;
+  listActive(filter: GrantFilter, now: Date, page: { offset: number; count: number }): Promise<GrantPage>;
+}
+
+/** One page of grants, and how many there are in all. */
+export interface GrantPage {
+  grants: UserGrant[];
+  total: number;
 }
 
 /** Which grants an administrator lists. */

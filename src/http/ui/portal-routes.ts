@@ -288,6 +288,8 @@ function appView(app: DeveloperApp): PortalAppView {
     ...(app.jwks_uri ? { jwksUri: app.jwks_uri } : {}),
     hasJwks: app.jwks !== undefined,
     hasSecret: needsSecret(app),
+    ...(app.review?.note ? { reviewNote: app.review.note } : {}),
+    suspended: app.active === false,
   };
 }
 

@@ -1,8 +1,10 @@
 import type { Client, ClientRepository } from '../../auth/clients/client-repository.ts';
+import type { ClientSearch } from '../../auth/clients/client-search.ts';
 import type { AccessPolicy, AccessPolicyRepository, StoredAccessPolicy } from '../../auth/policies/access-policy.ts';
 import type { Tenant, TenantRepository } from '../../auth/tenants/tenant.ts';
 import type { StoredUser, User, UserRepository } from '../../auth/users/user.ts';
 import type { SqlClient } from '../database.ts';
+import { createClientSearch } from './client-search-store.ts';
 import { createRegistryStore, type RegistryStoreOptions } from './registry-store.ts';
 
 export interface AuthStores {
@@ -10,6 +12,8 @@ export interface AuthStores {
   users: UserRepository;
   policies: AccessPolicyRepository;
   tenants: TenantRepository;
+  /** The console's search of Clients (by name, type, status, tenant, developer). */
+  clientSearch: ClientSearch;
 }
 
 /** The registry's stores over one database (either driver). */
@@ -19,6 +23,7 @@ export function createAuthStores(sql: SqlClient, options: RegistryStoreOptions):
   return {
     clients: createRegistryStore<Client>(sql, 'Client', options),
     tenants: createRegistryStore<Tenant>(sql, 'Tenant', options),
+    clientSearch: createClientSearch(sql),
     users: {
       ...users,
       async findByEmail(email) {

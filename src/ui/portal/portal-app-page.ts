@@ -18,6 +18,10 @@ export interface PortalAppView {
   hasJwks: boolean;
   /** Whether it authenticates with a secret (then it can be rotated). */
   hasSecret: boolean;
+  /** The administrator's note on their last review decision. */
+  reviewNote?: string;
+  /** Suspended by an administrator: no one can authorize it. */
+  suspended: boolean;
 }
 
 export interface PortalAppPageModel {
@@ -58,6 +62,8 @@ ${
 <dd><div class="copyable"><input id="client-id" type="text" readonly value="${app.id}" aria-label="Client ID">${copyButton('client-id', 'the client ID')}</div></dd>
 <dt>Status</dt>
 <dd><span class="badge status-${app.status}">${app.status}</span> <span class="muted">${model.statusHelp}</span></dd>
+${app.suspended ? html`<dt>Suspended</dt><dd>An administrator suspended this app: no one can authorize it, and its grants have ended.</dd>` : ''}
+${app.reviewNote ? html`<dt>Reviewer's note</dt><dd class="review-note">${app.reviewNote}</dd>` : ''}
 <dt>Kind</dt><dd>${app.type}, ${app.confidentiality}</dd>
 ${app.description ? html`<dt>Description</dt><dd>${app.description}</dd>` : ''}
 ${app.redirectUris.length ? html`<dt>Redirect URIs</dt><dd>${app.redirectUris.map((uri) => html`<code>${uri}</code><br>`)}</dd>` : ''}

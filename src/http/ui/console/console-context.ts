@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { consoleAdmission, type ConsoleAdmin, type SecondFactorGate } from '../../../auth/console/console-admission.ts';
 import type { RegistryAdmin } from '../../../auth/admin/registry-admin.ts';
+import type { ConsoleApps } from '../../../auth/console/console-apps.ts';
 import { ENDPOINTS } from '../../../endpoints.ts';
 import { renderMessagePage } from '../../../ui/message-page.ts';
 import { pagePath } from '../../../ui/page-site.ts';
@@ -31,6 +32,8 @@ export interface ConsoleOptions {
   ops: OpsDeps;
   /** Access policies: the editor's limits, the global policies (at a tenant), the tester. */
   policies: PoliciesDeps;
+  /** The Apps section: Clients found, reviewed, suspended, edited, their secrets, grants and activity. */
+  apps: ConsoleApps;
 }
 
 /** What every section's routes share: who is let in, the CSRF-guarded form options, the page frame. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { crossSiteGuard } from '../cross-site-guard.ts';
+import { appsRoutes } from './apps-routes.ts';
 import type { UiPluginOptions } from '../ui-plugin.ts';
 import { consoleContext, type ConsoleContext, type ConsoleOptions } from './console-context.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';
@@ -9,8 +10,7 @@ import { keysRoutes } from './keys-routes.ts';
 import { sessionsRoutes } from './sessions-routes.ts';
 import { policiesRoutes } from './policies-routes.ts';
 
-/** Each part of the console registers its own routes: one table, in the navigation's order. */
-const CONSOLE_ROUTES: readonly ((app: FastifyInstance, ctx: ConsoleContext) => void)[] = [dashboardRoutes, usersRoutes, policiesRoutes, keysRoutes, sessionsRoutes, exportsRoutes];
+const CONSOLE_ROUTES: readonly ((app: FastifyInstance, ctx: ConsoleContext) => void)[] = [dashboardRoutes, appsRoutes, usersRoutes, policiesRoutes, keysRoutes, sessionsRoutes, exportsRoutes];
 
 /**
  * The admin console (/admin): server-rendered pages over the admin API's services, for signed-in administrators
