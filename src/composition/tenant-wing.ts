@@ -121,7 +121,7 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
           const tenant = await auth.auth.tenants.get(tenantId);
           return tenant && { name: tenant.name, ...(tenant.logo ? { logo: tenant.logo } : {}), ...(tenant.color ? { color: tenant.color } : {}) };
         },
-        console: consoleOptions(config, auth, tenantId, runtime),
+        console: consoleOptions(config, auth, tenantId, runtime, storage),
       },
       admin: {
         admin: auth.tenantAdmin(tenantId),

@@ -151,4 +151,7 @@ td code { overflow-wrap: anywhere; display: inline-block; min-width: 14ch; }
 button.danger { border-color: #b00020; }
 button.primary.danger { background: #b00020; color: #ffffff; }
 @media (prefers-color-scheme: dark) { button.danger { border-color: #ffb4ab; } button.primary.danger { background: #ffb4ab; color: #1a0003; } }
+/* Console: audit log (filter form's date-times like the other inputs; an event's refusal reason stands out). */
+input[type=datetime-local] { box-sizing: border-box; width: 100%; padding: .5rem; font: inherit; margin-top: .25rem; border: 1px solid var(--muted); border-radius: 4px; background: Canvas; color: CanvasText; }
+.audit-reason { font-weight: 600; }
 `;

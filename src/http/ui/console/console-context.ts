@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { consoleAdmission, type ConsoleAdmin, type SecondFactorGate } from '../../../auth/console/console-admission.ts';
 import type { RegistryAdmin } from '../../../auth/admin/registry-admin.ts';
+import type { ConsoleAudit } from '../../../auth/console/console-audit.ts';
 import { ENDPOINTS } from '../../../endpoints.ts';
 import { renderMessagePage } from '../../../ui/message-page.ts';
 import { pagePath } from '../../../ui/page-site.ts';
@@ -22,6 +23,8 @@ export interface ConsoleOptions {
   /** Whether the administrator has presented their second factor; absent: never asked. */
   secondFactor?: SecondFactorGate;
   dashboard: DashboardDeps;
+  /** The audit log section: this console's tenant's events (the root's: every tenant's) and the chains' verification. */
+  audit: ConsoleAudit;
 }
 
 /** What every section's routes share: who is let in, the CSRF-guarded form options, the page frame. */
