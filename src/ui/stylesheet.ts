@@ -154,4 +154,6 @@ button.primary.danger { background: #b00020; color: #ffffff; }
 /* Console: audit log (filter form's date-times like the other inputs; an event's refusal reason stands out). */
 input[type=datetime-local] { box-sizing: border-box; width: 100%; padding: .5rem; font: inherit; margin-top: .25rem; border: 1px solid var(--muted); border-radius: 4px; background: Canvas; color: CanvasText; }
 .audit-reason { font-weight: 600; }
+.audit-filter .filters { align-items: flex-start; }
+.audit-when { white-space: nowrap; }
 `;

@@ -5,6 +5,12 @@ import type { ConsoleAudit, ConsoleAuditEntry } from './console-audit.ts';
 
 /** Events of each kind the dashboard lists, newest first. */
 export const DASHBOARD_EVENTS = 5;
+/**
+ * How far back the dashboard looks for them: the search walks the trail newest first until it has five, so a
+ * window keeps a trail of millions with no recent refusal from being read to its start on every visit.
+ */
+export const DASHBOARD_EVENT_DAYS = 7;
+const DAY_MS = 86_400_000;
 
 /** What the console's dashboard shows: how much there is, what was refused lately, and the signing keys' age. */
 export interface DashboardFacts {
@@ -17,7 +23,9 @@ export interface DashboardFacts {
   policies: number;
   /** Grants that still give access: standing, with an unexpired access token or unspent refresh token. */
   activeGrants: number;
-  /** The latest FHIR requests refused or failed (outcome 4 or 8). */
+  /** Days the two lists of events look back. */
+  eventDays: number;
+  /** The latest FHIR requests refused or failed (outcome 4, 8 or 12). */
   refused: readonly ConsoleAuditEntry[];
   /** The latest failed sign-ins, lockouts and refused or suspicious token, code and consent events. */
   securityEvents: readonly ConsoleAuditEntry[];
@@ -47,7 +55,8 @@ export interface DashboardSources {
 /** Counts through the admin API's own list operations (a page of none: the total only) and the stores' counts. */
 export async function dashboardFacts(sources: DashboardSources): Promise<DashboardFacts> {
   const total = async (kind: 'Client' | 'User' | 'AccessPolicy' | 'Tenant') => (await sources.registry.list(kind, { count: 0, offset: 0 })).total;
-  const latest = async (filter: Parameters<ConsoleAudit['search']>[0]) => (await sources.audit.search(filter, undefined, DASHBOARD_EVENTS)).entries;
+  const from = new Date(sources.now().getTime() - DASHBOARD_EVENT_DAYS * DAY_MS);
+  const latest = async (filter: Parameters<ConsoleAudit['search']>[0]) => (await sources.audit.search({ ...filter, from }, undefined, DASHBOARD_EVENTS)).entries;
   const [apps, users, policies, keys, tenants, appsByStatus, activeGrants, refusedRest, refusedExports, authentication, security] = await Promise.all([
     total('Client'),
     total('User'),
@@ -67,6 +76,7 @@ export async function dashboardFacts(sources: DashboardSources): Promise<Dashboa
     users,
     policies,
     activeGrants,
+    eventDays: DASHBOARD_EVENT_DAYS,
     refused: newest([...refusedRest, ...refusedExports]),
     securityEvents: newest([...authentication, ...security]),
     keys,

@@ -79,7 +79,7 @@ ${hint ? html`<p class="field-hint" id="${field}-hint">${hint}</p>` : ''}${field
   )}</select>${fieldError(field, errors[field])}</div>`;
   const headings = ['When', ...(model.everyTenant ? ['Tenant'] : []), 'Event', 'Outcome', 'User', 'App', 'Reason'];
   const rows = model.rows.map((row) => [
-    html`<a href="${pagePath(site, auditEventPath(row.id))}"><time datetime="${row.recorded.toISOString()}">${utcMinute(row.recorded)}</time><span class="visually-hidden">: ${row.what}</span></a>`,
+    html`<a class="audit-when" href="${pagePath(site, auditEventPath(row.id))}"><time datetime="${row.recorded.toISOString()}">${utcMinute(row.recorded)}</time><span class="visually-hidden">: ${row.what}</span></a>`,
     ...(model.everyTenant ? [row.tenant ?? ''] : []),
     html`${row.what}<br><span class="muted">${row.kind}</span>`,
     outcomeBadge(row),

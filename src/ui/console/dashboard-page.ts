@@ -24,6 +24,8 @@ export interface DashboardView {
   policies: number;
   /** Grants that still give access. */
   activeGrants: number;
+  /** Days the lists of events look back. */
+  eventDays: number;
   /** The latest refused (or failed) FHIR requests. */
   refused: readonly AuditRowView[];
   /** The latest failed sign-ins, lockouts, refused or suspicious token and consent events. */
@@ -66,8 +68,8 @@ ${count(facts.activeGrants === 1 ? 'active grant' : 'active grants', facts.activ
 ${facts.appsByStatus.map((s) => count(s.status, s.count, CONSOLE_PATHS.apps))}
 </ul>
 </section>
-${eventList('refused-heading', 'Recent refused requests', 'Refused requests', facts.refused, facts.everyTenant, `${CONSOLE_PATHS.audit}?outcome=failure&type=rest`, site)}
-${eventList('security-heading', 'Recent security events', 'Security events', facts.securityEvents, facts.everyTenant, `${CONSOLE_PATHS.audit}?outcome=failure&type=authentication`, site)}
+${eventList('refused-heading', 'Recent refused requests', 'Refused requests', facts.refused, facts.everyTenant, `${CONSOLE_PATHS.audit}?outcome=failure&type=rest`, site, facts.eventDays)}
+${eventList('security-heading', 'Recent security events', 'Security events', facts.securityEvents, facts.everyTenant, `${CONSOLE_PATHS.audit}?outcome=failure&type=authentication`, site, facts.eventDays)}
 <section aria-labelledby="keys-heading">
 <h2 id="keys-heading">Signing keys</h2>
 ${dataTable(
@@ -82,16 +84,16 @@ ${dataTable(
 }
 
 /** A short list of events, each linking to its detail, and a link to the log filtered to their kind. */
-function eventList(id: string, title: string, caption: string, rows: readonly AuditRowView[], everyTenant: boolean, more: string, site: DashboardPageModel['frame']['site']): SafeHtml {
+function eventList(id: string, title: string, caption: string, rows: readonly AuditRowView[], everyTenant: boolean, more: string, site: DashboardPageModel['frame']['site'], days: number): SafeHtml {
   return html`<section aria-labelledby="${id}">
 <h2 id="${id}">${title}</h2>
 ${rows.length === 0
-  ? html`<p>None recorded.</p>`
+  ? html`<p>None in the last ${days} days.</p>`
   : dataTable(
       caption,
       ['When', ...(everyTenant ? ['Tenant'] : []), 'Event', 'Outcome', 'Reason'],
       rows.map((row) => [
-        html`<a href="${pagePath(site, auditEventPath(row.id))}"><time datetime="${row.recorded.toISOString()}">${utcMinute(row.recorded)}</time><span class="visually-hidden">: ${row.what}</span></a>`,
+        html`<a class="audit-when" href="${pagePath(site, auditEventPath(row.id))}"><time datetime="${row.recorded.toISOString()}">${utcMinute(row.recorded)}</time><span class="visually-hidden">: ${row.what}</span></a>`,
         ...(everyTenant ? [row.tenant ?? ''] : []),
         row.what,
         outcomeBadge(row),
