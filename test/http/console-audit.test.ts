@@ -184,6 +184,7 @@ for (const driver of drivers) {
         assert.equal(res.statusCode, 422, `${query}: ${res.body.slice(0, 200)}`);
         assert.match(res.body, new RegExp(`id="${field}-error"`), query);
         assert.match(res.body, new RegExp(`id="${field}" [^>]*aria-invalid="true"`), query);
+        assert.match(res.body, /Correct the filter to see its events/, query);
       }
       const stale = await admin.get('/admin/audit?cursor=bm90LWEtY3Vyc29y');
       assert.equal(stale.statusCode, 400);

@@ -108,7 +108,7 @@ ${model.everyTenant ? text('tenant', 'Tenant', 'text', 'Empty: every tenant') : 
 <a class="button-link" href="${pagePath(site, CONSOLE_PATHS.audit)}">Clear</a>
 </form>
 <h2 id="events-heading">Events, newest first</h2>
-${model.rows.length === 0 ? html`<p>No events match.</p>` : dataTable('Audit events', headings, rows)}
+${count ? html`<p>Correct the filter to see its events.</p>` : model.rows.length === 0 ? html`<p>No events match.</p>` : dataTable('Audit events', headings, rows)}
 ${pages(model)}
 <section aria-labelledby="verify-heading">
 <h2 id="verify-heading">Verify the chains</h2>

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { InvalidAuditCursor } from '../../../auth/console/console-audit.ts';
 import { renderAuditEventPage } from '../../../ui/console/audit-event-page.ts';
-import { AUDIT_VERIFY_PATH, renderAuditPage } from '../../../ui/console/audit-page.ts';
+import { AUDIT_VERIFY_PATH, renderAuditPage, type AuditRowView } from '../../../ui/console/audit-page.ts';
 import { renderAuditVerifyPage } from '../../../ui/console/audit-verify-page.ts';
 import { CONSOLE_PATHS } from '../../../ui/console/console-paths.ts';
 import { pagePath } from '../../../ui/page-site.ts';
@@ -36,7 +36,7 @@ export function auditRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       outcomes: OUTCOME_OPTIONS,
       types: TYPE_OPTIONS,
       everyTenant,
-      rows: [] as ReturnType<typeof auditRowView>[],
+      rows: [] as AuditRowView[],
     };
     if (Object.keys(errors).length > 0) return ctx.page(reply, 422, renderAuditPage(model));
     const stale = 'That page of events is out of date: the list starts again from the newest.';
