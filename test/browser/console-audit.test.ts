@@ -110,4 +110,21 @@ for (const driver of drivers) describe(`the console's audit log in Chromium (${d
       });
     }
   }
+
+  it('light and dark, 375 px: "Verify chain" names the first broken link once a row is tampered with in SQL', async () => {
+    await server.portico.db.query(`UPDATE audit_event SET resource = jsonb_set(resource, '{outcomeDesc}', '"nothing to see"') WHERE resource->>'outcome' = '4'`);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await context?.close();
+      context = await browser.newContext({ viewport: { width: 375, height: 800 }, colorScheme });
+      const page = await context.newPage();
+      await page.goto(`${server.baseUrl}/admin/audit?outcome=major`);
+      await page.getByLabel('Email').fill(ADMIN.email);
+      await page.getByLabel('Password').fill(ADMIN.password);
+      await Promise.all([page.waitForURL((url) => url.pathname === '/admin/audit'), page.getByRole('button', { name: 'Sign in' }).click()]);
+      await focused(page, 'button', 'Verify chain');
+      await Promise.all([page.waitForURL((url) => url.pathname === '/admin/audit/verify'), page.keyboard.press('Enter')]);
+      assert.match(await page.locator('[role=alert]').innerText(), /^Audit trail broken: chain \S+ seq \d+: hash mismatch/);
+      await check(page, `console-audit-broken-${driver}-${colorScheme}-375`);
+    }
+  });
 });
