@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RecordedAuditEvent } from '../../src/fhir/audit/audit-trail.ts';
 import { auditEvents } from '../support/audit-read.ts';
-import { drivers, type TestPortico } from '../support/portico.ts';
-import { consoleBrowser, GLOBAL_ADMIN, rootBasic, rootPut, startConsolePortico, TENANT, TENANT_ADMIN } from './console-support.ts';
+import { drivers, startPortico, type TestPortico } from '../support/portico.ts';
+import { consoleBrowser, consoleEnv, GLOBAL_ADMIN, rootBasic, rootPut, startConsolePortico, TENANT, TENANT_ADMIN } from './console-support.ts';
 import { browser, csrfTokenIn, type Browser } from './login-support.ts';
 
 /** A row of the audit log's (or a dashboard list's) table: the event's id (from its link) and its cells as text. */
@@ -298,6 +298,35 @@ for (const driver of drivers) {
       const northVerify = await north.post(`/t/${TENANT}/admin/audit/verify`, { csrf_token: csrfTokenIn(northPage.body) });
       assert.equal(northVerify.statusCode, 200);
       assert.match(text(northVerify.body), /Audit trail intact: .* \(tenant north\)/);
+    });
+  });
+}
+
+for (const driver of drivers) {
+  describe(`the dashboard's lists of events look back seven days (${driver})`, () => {
+    let portico: TestPortico;
+    let clock = new Date('2026-03-01T12:00:00.000Z');
+    before(async () => {
+      portico = await startPortico(driver, consoleEnv('sandbox'), { now: () => clock });
+      await rootPut(portico.app, `/User/${GLOBAL_ADMIN.id}`, { resourceType: 'User', email: GLOBAL_ADMIN.email, password: GLOBAL_ADMIN.password, name: 'Ada Admin', roles: ['admin'] });
+    });
+    after(() => portico.stop());
+
+    it('a refused request is listed for seven days, then only in the log', async () => {
+      const refused = await portico.app.inject({ method: 'GET', url: '/fhir/Patient/pa', headers: { accept: 'application/fhir+json', 'x-request-id': 'old-refusal' } });
+      assert.equal(refused.statusCode, 401);
+      const id = tagged(await auditEvents(portico), 'old-refusal').id;
+
+      clock = new Date('2026-03-08T11:59:00.000Z');
+      const within = await consoleBrowser(portico.app, GLOBAL_ADMIN);
+      assert.deepEqual(rowsOf(section((await within.get('/admin')).body, 'refused-heading')).map((r) => r.id), [id]);
+
+      clock = new Date('2026-03-08T12:01:00.000Z');
+      const later = await consoleBrowser(portico.app, GLOBAL_ADMIN);
+      const dashboard = section((await later.get('/admin')).body, 'refused-heading');
+      assert.deepEqual(rowsOf(dashboard), []);
+      assert.match(dashboard, /None in the last 7 days/);
+      assert.ok((await logPage(later, '?outcome=failure&type=rest')).rows.some((r) => r.id === id), 'still in the log');
     });
   });
 }
