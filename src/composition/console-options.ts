@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import { createAccountLock } from '../auth/console/account-lock.ts';
 import { createConsoleApps } from '../auth/console/console-apps.ts';
+import { createConsoleAudit } from '../auth/console/console-audit.ts';
 import { createConsoleExports } from '../auth/console/console-exports.ts';
 import { createConsoleKeys } from '../auth/console/console-keys.ts';
 import { createConsoleSessions } from '../auth/console/console-sessions.ts';
@@ -10,6 +11,8 @@ import { generateBearerToken } from '../auth/registration/bearer-token.ts';
 import { DEFAULT_TENANT, ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import type { ConsoleOptions } from '../http/ui/console/console-context.ts';
 import { createAuditLog } from '../storage/audit/audit-log-store.ts';
+import { createConsoleTrailStore } from '../storage/audit/console-trail-store.ts';
+import { createConsoleCountsStore } from '../storage/auth/console-counts-store.ts';
 import { createSessionStore } from '../storage/auth/session-store.ts';
 import { storageTenant, tenantOfStorage } from '../storage/tenant-key.ts';
 import type { BulkWing } from './bulk-wing.ts';
@@ -35,13 +38,17 @@ const CONSOLE_ROLES = ['admin', 'developer', 'practitioner', 'patient'] as const
  */
 export function consoleOptions(config: Config, auth: AuthWing, tenant: string | undefined, { now }: Runtime, { storage, bulk }: ConsoleWings): ConsoleOptions {
   const registry = tenant === undefined ? auth.admin : auth.tenantAdmin(tenant);
+  // The trail is read on the FHIR pool (its statement timeout), as the account history reads it.
+  const audit = createConsoleAudit(createConsoleTrailStore(storage.db), { tenant });
+  const counts = createConsoleCountsStore(storage.authDb);
   return {
     tenant,
     registry,
     dashboard: {
-      facts: () => dashboardFacts({ registry, keys: () => auth.signingKeys.list(), everyTenant: tenant === undefined }),
+      facts: () => dashboardFacts({ registry, keys: () => auth.signingKeys.list(), tenant, counts, audit, now }),
       now,
     },
+    audit,
     apps: createConsoleApps({
       registry,
       search: auth.auth.clientSearch,

@@ -176,4 +176,9 @@ ol.decision-chain li.step-met strong { color: #1e7b34; }
 .section-nav a[aria-current=page] { font-weight: 700; }
 /* A client_id in the apps table stays whole: the table scrolls inside its region rather than break it letter by letter. */
 td code.client-id { white-space: nowrap; overflow-wrap: normal; }
+/* Console: audit log (filter form's date-times like the other inputs; an event's refusal reason stands out). */
+input[type=datetime-local] { box-sizing: border-box; width: 100%; padding: .5rem; font: inherit; margin-top: .25rem; border: 1px solid var(--muted); border-radius: 4px; background: Canvas; color: CanvasText; }
+.audit-reason { font-weight: 600; }
+.audit-filter .filters { align-items: flex-start; }
+.audit-when { white-space: nowrap; }
 `;

@@ -1,15 +1,36 @@
-import type { AuditFilter, AuditLog, AuditPage } from '../../fhir/audit/audit-log.ts';
+import type { AuditFilter, AuditLog, AuditQuery } from '../../fhir/audit/audit-log.ts';
 import type { RecordedAuditEvent } from '../../fhir/audit/audit-trail.ts';
 import { badRequest } from '../../fhir/outcome.ts';
 import type { SqlClient } from '../database.ts';
 import { SqlParams } from '../search/sql-params.ts';
+import { tenantOfStorage } from '../tenant-key.ts';
 import { KEY_COLUMNS } from './audit-columns.ts';
 
 interface EventRow {
+  tenant: string;
   resource: RecordedAuditEvent;
   recorded: Date | string;
   chain: string;
   seq: string | number;
+}
+
+/** A recorded event and the tenant it was recorded at (its id, as in `/t/{tenant}`). */
+export interface TrailEntry {
+  tenant: string;
+  event: RecordedAuditEvent;
+}
+
+/** AuditPage with each event's tenant. */
+export interface TrailPage {
+  entries: TrailEntry[];
+  next?: string;
+  total?: number;
+}
+
+/** The trail read back by id and by search, over one tenant or (tenant absent) every tenant: the admin console's view. */
+export interface TrailSearch {
+  read(id: string): Promise<TrailEntry | undefined>;
+  search(query: AuditQuery): Promise<TrailPage>;
 }
 
 /**
@@ -19,15 +40,36 @@ interface EventRow {
  * client pages (the reads it makes, say) never shift the pages it has yet to fetch.
  */
 export function createAuditLog(sql: SqlClient, options: { tenant: string }): AuditLog {
-  const { tenant } = options;
+  const trail = createTrailSearch(sql, options);
   return {
     async read(id) {
-      const [row] = await sql.query<{ resource: RecordedAuditEvent }>('SELECT resource FROM audit_event WHERE id = $1 AND tenant = $2', [id, tenant]);
-      return row?.resource;
+      return (await trail.read(id))?.event;
     },
     async search(query) {
-      const page: AuditPage = { events: [] };
-      const where = (p: SqlParams) => [`tenant = ${p.add(tenant)}`, ...query.filters.map((f) => filterSql(f, p))].join(' AND ');
+      const { entries, ...rest } = await trail.search(query);
+      return { events: entries.map((e) => e.event), ...rest };
+    },
+  };
+}
+
+/**
+ * The same reads and searches (one query builder: `filterSql`, the same keyset paging) over one tenant (its storage
+ * key) or, `tenant` absent, every tenant (ordered on migration 022's `recorded` index), each event with its tenant.
+ */
+export function createTrailSearch(sql: SqlClient, options: { tenant?: string }): TrailSearch {
+  const { tenant } = options;
+  const entry = (row: Pick<EventRow, 'tenant' | 'resource'>): TrailEntry => ({ tenant: tenantOfStorage(row.tenant), event: row.resource });
+  return {
+    async read(id) {
+      const [row] =
+        tenant === undefined
+          ? await sql.query<Pick<EventRow, 'tenant' | 'resource'>>('SELECT tenant, resource FROM audit_event WHERE id = $1', [id])
+          : await sql.query<Pick<EventRow, 'tenant' | 'resource'>>('SELECT tenant, resource FROM audit_event WHERE id = $1 AND tenant = $2', [id, tenant]);
+      return row && entry(row);
+    },
+    async search(query) {
+      const page: TrailPage = { entries: [] };
+      const where = (p: SqlParams) => [...(tenant === undefined ? [] : [`tenant = ${p.add(tenant)}`]), ...query.filters.map((f) => filterSql(f, p))].join(' AND ') || 'true';
       if (query.count > 0) {
         const p = new SqlParams();
         const conditions = [where(p)];
@@ -39,12 +81,12 @@ export function createAuditLog(sql: SqlClient, options: { tenant: string }): Aud
           );
         }
         const rows = await sql.query<EventRow>(
-          `SELECT resource, recorded, chain, seq FROM audit_event WHERE ${conditions.join(' AND ')}
+          `SELECT tenant, resource, recorded, chain, seq FROM audit_event WHERE ${conditions.join(' AND ')}
            ORDER BY recorded ${direction}, chain ${direction}, seq ${direction} LIMIT ${p.add(query.count + 1, 'bigint')}`,
           p.values,
         );
         const shown = rows.slice(0, query.count);
-        page.events = shown.map((r) => r.resource);
+        page.entries = shown.map(entry);
         const last = shown[shown.length - 1];
         if (rows.length > query.count && last) page.next = encodeCursor(last, query.ascending);
         if (query.cursor === undefined && rows.length < query.count && !query.total) page.total = shown.length;

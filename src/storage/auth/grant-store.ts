@@ -39,11 +39,11 @@ export function grantRow(grant: Grant, now: Date): unknown[] {
 }
 
 /** A grant (`g`) with its Client (`c`) and User (`u`), each joined only while it keeps the standing the grant recorded. */
-const GRANT_WITH_PARTIES = `auth_grant g
+export const GRANT_WITH_PARTIES = `auth_grant g
   LEFT JOIN auth_client c ON c.id = g.client_id AND c.standing = g.client_standing
   LEFT JOIN auth_user u ON u.id = g.user_id AND u.standing = g.user_standing`;
 /** The grant stands: not revoked, its Client (and, for a user's grant, its User) neither deactivated nor deleted since. */
-const STANDS = '(g.revoked_at IS NULL AND c.id IS NOT NULL AND (g.user_id IS NULL OR u.id IS NOT NULL))';
+export const STANDS = '(g.revoked_at IS NULL AND c.id IS NOT NULL AND (g.user_id IS NULL OR u.id IS NOT NULL))';
 
 /** The grant still gives access at `now`: an unexpired access token, or an unexpired, unspent refresh token. */
 const givesAccess = (now: string) => `(EXISTS (SELECT 1 FROM access_token a WHERE a.grant_id = g.id AND a.expires_at > ${now})

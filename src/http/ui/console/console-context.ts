@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastif
 import { consoleAdmission, type ConsoleAdmin, type SecondFactorGate } from '../../../auth/console/console-admission.ts';
 import type { RegistryAdmin } from '../../../auth/admin/registry-admin.ts';
 import type { ConsoleApps } from '../../../auth/console/console-apps.ts';
+import type { ConsoleAudit } from '../../../auth/console/console-audit.ts';
 import { ENDPOINTS } from '../../../endpoints.ts';
 import { renderMessagePage } from '../../../ui/message-page.ts';
 import { pagePath } from '../../../ui/page-site.ts';
@@ -26,14 +27,16 @@ export interface ConsoleOptions {
   /** Whether the administrator has presented their second factor; absent: never asked. */
   secondFactor?: SecondFactorGate;
   dashboard: DashboardDeps;
-  /** The Users section (search, invitations, unlock, fhirUser search); without it, not served. */
-  users?: UsersDeps;
+  /** The Users section: search, invitations and set-password links, unlock, the fhirUser search. */
+  users: UsersDeps;
   /** Keys, sessions and grants, bulk exports. */
   ops: OpsDeps;
   /** Access policies: the editor's limits, the global policies (at a tenant), the tester. */
   policies: PoliciesDeps;
   /** The Apps section: Clients found, reviewed, suspended, edited, their secrets, grants and activity. */
   apps: ConsoleApps;
+  /** The audit log section: this console's tenant's events (the root's: every tenant's) and the chains' verification. */
+  audit: ConsoleAudit;
 }
 
 /** What every section's routes share: who is let in, the CSRF-guarded form options, the page frame. */

@@ -1,16 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 import { crossSiteGuard } from '../cross-site-guard.ts';
-import { appsRoutes } from './apps-routes.ts';
 import type { UiPluginOptions } from '../ui-plugin.ts';
+import { appsRoutes } from './apps-routes.ts';
+import { auditRoutes } from './audit-routes.ts';
 import { consoleContext, type ConsoleContext, type ConsoleOptions } from './console-context.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';
-import { usersRoutes } from './users-routes.ts';
 import { exportsRoutes } from './exports-routes.ts';
 import { keysRoutes } from './keys-routes.ts';
-import { sessionsRoutes } from './sessions-routes.ts';
 import { policiesRoutes } from './policies-routes.ts';
+import { sessionsRoutes } from './sessions-routes.ts';
+import { usersRoutes } from './users-routes.ts';
 
-const CONSOLE_ROUTES: readonly ((app: FastifyInstance, ctx: ConsoleContext) => void)[] = [dashboardRoutes, appsRoutes, usersRoutes, policiesRoutes, keysRoutes, sessionsRoutes, exportsRoutes];
+/** Each part of the console registers its own routes: one table, in the navigation's order. */
+const CONSOLE_ROUTES: readonly ((app: FastifyInstance, ctx: ConsoleContext) => void)[] = [
+  dashboardRoutes,
+  appsRoutes,
+  usersRoutes,
+  policiesRoutes,
+  keysRoutes,
+  sessionsRoutes,
+  exportsRoutes,
+  auditRoutes,
+];
 
 /**
  * The admin console (/admin): server-rendered pages over the admin API's services, for signed-in administrators

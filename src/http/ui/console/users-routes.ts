@@ -65,7 +65,6 @@ const FOUND_PER_KIND = 20;
  */
 export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   const deps = ctx.options.users;
-  if (!deps) return;
   const registry = ctx.options.registry;
   invitationRoutes(app, ctx, deps.links);
 
