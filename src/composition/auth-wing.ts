@@ -21,6 +21,8 @@ import { createAuthStores } from '../storage/auth/auth-stores.ts';
 import { createAccessHistoryStore } from '../storage/audit/access-history-store.ts';
 import { createRegistrationStore } from '../storage/auth/registration-store.ts';
 import { createTenantHoldings } from '../storage/auth/tenant-holdings.ts';
+import { createSecondFactorStore } from '../storage/auth/second-factor-store.ts';
+import type { SecondFactorStore } from '../auth/mfa/second-factor-store.ts';
 import type { SessionService } from '../auth/sessions/session-service.ts';
 import { DEFAULT_TENANT, ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import { buildAuthRegistry, type AuthRegistry } from './auth-registry.ts';
@@ -60,6 +62,8 @@ export interface AuthWing extends AuthRegistry, AuthTokens {
   fhirAuthenticate: FhirAuthenticator;
   /** The auth domain's side of the FHIR access port: what a verified token's grant reaches. */
   accessFor: AccessFactory;
+  /** Administrators' second factors (TOTP secrets, recovery codes), every tenant's: the console's. */
+  secondFactors: SecondFactorStore;
 }
 
 /** What one tenant's pages run on: its authorize endpoint, its Users' authorized apps and history, sign-in. */
@@ -199,6 +203,7 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
     apps: appsAt(DEFAULT_TENANT, records),
     history: historyAt(DEFAULT_TENANT, records),
     pagesAt,
+    secondFactors: createSecondFactorStore(storage.authDb),
     fhirAuthenticate: createFhirAuthenticator({
       keys: signingKeys,
       grants,

@@ -148,4 +148,9 @@ td code { overflow-wrap: anywhere; }
 button.danger { border-color: #b00020; }
 button.primary.danger { background: #b00020; color: #ffffff; }
 @media (prefers-color-scheme: dark) { button.danger { border-color: #ffb4ab; } button.primary.danger { background: #ffb4ab; color: #1a0003; } }
+/* Admin console, second factor: the enrolment QR code keeps its white quiet zone in dark mode (cameras need dark on light) and fits a phone. */
+.qr-code { margin: 1rem 0; }
+.qr-code svg { display: block; width: 100%; max-width: 16rem; height: auto; background: #ffffff; border-radius: 4px; }
+.qr-code figcaption { font-size: .9rem; color: var(--muted); margin-top: .25rem; }
+#recovery-codes { font-family: ui-monospace, monospace; line-height: 1.6; }
 `;

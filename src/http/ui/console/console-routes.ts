@@ -3,9 +3,10 @@ import { crossSiteGuard } from '../cross-site-guard.ts';
 import type { UiPluginOptions } from '../ui-plugin.ts';
 import { consoleContext, type ConsoleContext, type ConsoleOptions } from './console-context.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';
+import { secondFactorRoutes } from './second-factor-routes.ts';
 
 /** Each part of the console registers its own routes: one table, in the navigation's order. */
-const CONSOLE_ROUTES: readonly ((app: FastifyInstance, ctx: ConsoleContext) => void)[] = [dashboardRoutes];
+const CONSOLE_ROUTES: readonly ((app: FastifyInstance, ctx: ConsoleContext) => void)[] = [dashboardRoutes, secondFactorRoutes];
 
 /**
  * The admin console (/admin): server-rendered pages over the admin API's services, for signed-in administrators
