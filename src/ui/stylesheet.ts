@@ -152,5 +152,6 @@ button.primary.danger { background: #b00020; color: #ffffff; }
 .qr-code { margin: 1rem 0; }
 .qr-code svg { display: block; width: 100%; max-width: 16rem; height: auto; background: #ffffff; border-radius: 4px; }
 .qr-code figcaption { font-size: .9rem; color: var(--muted); margin-top: .25rem; }
+.console-bar + h1 { margin-top: 1.25rem; }
 #recovery-codes { font-family: ui-monospace, monospace; line-height: 1.6; }
 `;

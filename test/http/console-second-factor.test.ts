@@ -216,10 +216,20 @@ for (const driver of drivers) {
       assert.equal((await next.get('/admin')).statusCode, 200);
     });
 
-    it('its pages are for signed-in administrators only', async () => {
+    it('its pages are for signed-in administrators only, and its forms need their CSRF token', async () => {
       const anonymous = await browser(portico.app).get('/admin/second-factor');
       assert.equal(anonymous.statusCode, 303);
       assert.equal(anonymous.headers.location, '/auth/login?return_to=%2Fadmin%2Fsecond-factor');
+      const account = await newAdmin(portico.app, 'admin-forged');
+      const b = await signedIn(portico.app, account);
+      const page = await b.get('/admin/second-factor/enrol');
+      assert.equal(page.statusCode, 200);
+      const secret = secretIn(page.body) ?? '';
+      const forged = await b.post('/admin/second-factor/enrol', { csrf_token: 'forged', code: totpCodeAt(secret, currentStep()) });
+      assert.equal(forged.statusCode, 403);
+      assert.match((await b.get('/admin/second-factor')).body, /Your second factor is off/);
+      const real = await b.post('/admin/second-factor/enrol', { csrf_token: csrfTokenIn(page.body), code: totpCodeAt(secret, currentStep()) });
+      assert.equal(real.statusCode, 200, real.body);
     });
   });
 }
