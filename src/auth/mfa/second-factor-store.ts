@@ -27,4 +27,8 @@ export interface SecondFactorStore {
   /** Spends the code (atomic): false when it was spent meanwhile or is none. */
   spendRecoveryCode(userId: string, codeHash: string, at: Date): Promise<boolean>;
   recoveryCodesLeft(userId: string): Promise<number>;
+  /** Every stored secret, sealed (`portico secrets rekey`). */
+  listSealed(): Promise<{ userId: string; sealedSecret: string }[]>;
+  /** Replaces a sealed secret only while it is still `previous` (compare-and-swap); false when it changed meanwhile. */
+  replaceSealed(userId: string, previous: string, next: string): Promise<boolean>;
 }

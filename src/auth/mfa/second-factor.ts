@@ -62,7 +62,8 @@ export interface SecondFactor extends SecondFactorGate {
 /** The throttle's key for a User's codes: their own, apart from the sign-in's `account:` keys. */
 export const secondFactorKey = (userId: string) => `second-factor:${userId}`;
 
-const sealContext = (userId: string) => `second-factor:${userId}`;
+/** The additional authenticated data a User's TOTP secret is sealed with: it opens for that User only. */
+export const sealContext = (userId: string) => `second-factor:${userId}`;
 const actorOf = (user: StoredUser, address: string): AuditActor => ({ userId: user.id, ...(user.fhirUser !== undefined ? { fhirUser: user.fhirUser } : {}), address });
 
 /**

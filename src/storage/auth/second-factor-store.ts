@@ -71,6 +71,14 @@ export function createSecondFactorStore(sql: SqlClient): SecondFactorStore {
       );
       return rows.length > 0;
     },
+    async listSealed() {
+      const rows = await sql.query<{ user_id: string; totp_secret: string }>('SELECT user_id, totp_secret FROM auth_second_factor ORDER BY user_id');
+      return rows.map((row) => ({ userId: row.user_id, sealedSecret: row.totp_secret }));
+    },
+    async replaceSealed(userId, previous, next) {
+      const rows = await sql.query('UPDATE auth_second_factor SET totp_secret = $3 WHERE user_id = $1 AND totp_secret = $2 RETURNING user_id', [userId, previous, next]);
+      return rows.length > 0;
+    },
     async recoveryCodesLeft(userId) {
       const rows = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM auth_recovery_code WHERE user_id = $1 AND spent_at IS NULL', [userId]);
       return Number(rows[0]?.n ?? 0);
