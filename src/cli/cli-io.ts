@@ -5,6 +5,8 @@ export interface CliIo {
   stdout: { write(text: string): unknown };
   stderr: ProgressStream;
   env: Record<string, string | undefined>;
+  /** Standard input (`admin create-user --password-stdin`); absent: the process's. */
+  stdin?: AsyncIterable<string | Uint8Array>;
   now: () => Date;
   /** Commands that run until stopped (`audit tail`) stop when this aborts; absent: at SIGINT or SIGTERM. */
   signal?: AbortSignal;

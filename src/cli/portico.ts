@@ -1,3 +1,4 @@
+import { adminCommand } from './admin-command.ts';
 import { assertionCommand } from './assertion-command.ts';
 import { auditCommand } from './audit-command.ts';
 import { UsageError, type CliIo } from './cli-io.ts';
@@ -15,6 +16,7 @@ Commands:
   assertion  print a signed client assertion for a backend client's key (portico assertion --help)
   migrate-data  move a DATA_DIR made by PGlite to embedded PostgreSQL (portico migrate-data --help)
   audit      the audit trail: verify its hash chains, expire old events, export, tail (portico audit --help)
+  admin      administrators: create-user --email E [--tenant T] (portico admin --help)
 
 Settings come from the same environment variables as the server (DATABASE_URL, DATA_DIR ...).
 `;
@@ -33,6 +35,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (command === 'assertion') return await assertionCommand(rest, io);
     if (command === 'migrate-data') return await migrateDataCommand(rest, io);
     if (command === 'audit') return await auditCommand(rest, io);
+    if (command === 'admin') return await adminCommand(rest, io);
     throw new UsageError(`Unknown command ${JSON.stringify(command)}`);
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,12 +1,14 @@
 import { createClientSecrets } from '../auth/clients/client-secret.ts';
 import { resealClientSecrets } from '../auth/clients/reseal-client-secrets.ts';
+import { resealSecondFactors } from '../auth/mfa/reseal-second-factors.ts';
 import { createSecretCipher } from '../auth/secrets/secret-cipher.ts';
 import { createClientSecretStore } from '../storage/auth/client-secret-store.ts';
+import { createSecondFactorStore } from '../storage/auth/second-factor-store.ts';
 import { loadCommandConfig, openCommandDatabase } from './command-database.ts';
 import { UsageError, type CliIo } from './cli-io.ts';
 
 const USAGE = `Usage: portico secrets <command>
-  rekey   re-encrypt every stored client secret under SECRETS_KEY; what SECRETS_KEY_PREVIOUS
+  rekey   re-encrypt every stored client secret (and administrators' TOTP secret) under SECRETS_KEY; what SECRETS_KEY_PREVIOUS
           encrypted is decrypted with it (clear text from before encryption is encrypted too).
           Afterwards SECRETS_KEY_PREVIOUS can be removed.
 Uses the server's settings (DATABASE_URL or DATA_DIR, SECRETS_KEY, SECRETS_KEY_PREVIOUS).`;
@@ -39,10 +41,18 @@ export async function secretsCommand(args: readonly string[], io: CliIo): Promis
         ` (${result.rekeyed} from an older key, ${result.encrypted} stored in clear text); ${result.current} already were`,
     );
     if (result.replacedMeanwhile > 0) out(`${result.replacedMeanwhile} were replaced by another writer meanwhile (encrypted by that write)`);
-    if (result.unreadable.length === 0) {
+    // The administrators' TOTP secrets are sealed under the same keys: moved with them, or the old key stays needed.
+    const factors = await resealSecondFactors(createSecondFactorStore(db), cipher);
+    out(`re-encrypted ${factors.rekeyed} administrators' TOTP secrets under key ${cipher.keyId}; ${factors.current} already were`);
+    if (factors.unreadable.length > 0) {
+      io.stderr.write(`portico secrets: ${factors.unreadable.length} TOTP secrets could not be decrypted with SECRETS_KEY or SECRETS_KEY_PREVIOUS and were left as they are:\n`);
+      for (const problem of factors.unreadable) io.stderr.write(`  User/${problem.userId}: ${problem.message}\n`);
+    }
+    if (result.unreadable.length === 0 && factors.unreadable.length === 0) {
       if (config.secrets.previousKeys.length > 0) out('SECRETS_KEY_PREVIOUS can now be removed.');
       return 0;
     }
+    if (result.unreadable.length === 0) return 1;
     io.stderr.write(`portico secrets: ${result.unreadable.length} client secrets could not be decrypted with SECRETS_KEY or SECRETS_KEY_PREVIOUS and were left as they are:\n`);
     for (const problem of result.unreadable) io.stderr.write(`  Client/${problem.clientId}: ${problem.message}\n`);
     io.stderr.write('Add the key that encrypted them to SECRETS_KEY_PREVIOUS and run this again, or rotate those secrets.\n');

@@ -25,6 +25,8 @@ import { createPasswordLinkStore } from '../storage/auth/password-link-store.ts'
 import { createUserSearchStore } from '../storage/auth/user-search-store.ts';
 import type { PasswordLinkStore } from '../auth/console/password-links.ts';
 import type { UserSearch } from '../auth/console/user-search.ts';
+import { createSecondFactorStore } from '../storage/auth/second-factor-store.ts';
+import type { SecondFactorStore } from '../auth/mfa/second-factor-store.ts';
 import type { SessionService } from '../auth/sessions/session-service.ts';
 import { DEFAULT_TENANT, ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import { buildAuthRegistry, type AuthRegistry } from './auth-registry.ts';
@@ -66,6 +68,8 @@ export interface AuthWing extends AuthRegistry, AuthTokens {
   accessFor: AccessFactory;
   /** The admin console's Users: their search, and one-time set-password links (invitations, resets). */
   consoleUsers: { search: UserSearch; passwordLinks: PasswordLinkStore };
+  /** Administrators' second factors (TOTP secrets, recovery codes), every tenant's: the console's. */
+  secondFactors: SecondFactorStore;
 }
 
 /** What one tenant's pages run on: its authorize endpoint, its Users' authorized apps and history, sign-in. */
@@ -205,6 +209,7 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
     apps: appsAt(DEFAULT_TENANT, records),
     history: historyAt(DEFAULT_TENANT, records),
     pagesAt,
+    secondFactors: createSecondFactorStore(storage.authDb),
     fhirAuthenticate: createFhirAuthenticator({
       keys: signingKeys,
       grants,

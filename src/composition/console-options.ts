@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
 import { createAccountLock } from '../auth/console/account-lock.ts';
 import { createConsoleApps } from '../auth/console/console-apps.ts';
@@ -7,6 +8,9 @@ import { createConsoleKeys } from '../auth/console/console-keys.ts';
 import { createConsoleSessions } from '../auth/console/console-sessions.ts';
 import { dashboardFacts } from '../auth/console/dashboard.ts';
 import { createPasswordLinks } from '../auth/console/password-links.ts';
+import { createSecondFactor, secondFactorKey } from '../auth/mfa/second-factor.ts';
+import { createSecretCipher } from '../auth/secrets/secret-cipher.ts';
+import { createFailureThrottle } from '../auth/sessions/failure-throttle.ts';
 import { generateBearerToken } from '../auth/registration/bearer-token.ts';
 import { DEFAULT_TENANT, ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import type { ConsoleOptions } from '../http/ui/console/console-context.ts';
@@ -41,9 +45,24 @@ export function consoleOptions(config: Config, auth: AuthWing, tenant: string | 
   // The trail is read on the FHIR pool (its statement timeout), as the account history reads it.
   const audit = createConsoleAudit(createConsoleTrailStore(storage.db), { tenant });
   const counts = createConsoleCountsStore(storage.authDb);
+  // Administrators' TOTP secrets are sealed under the client secrets' keys (SECRETS_KEY), for their User only.
+  const cipher = createSecretCipher({ key: Buffer.from(config.secrets.key, 'base64url'), previousKeys: config.secrets.previousKeys.map((k) => Buffer.from(k, 'base64url')) });
+  const secondFactor = createSecondFactor({
+    store: auth.secondFactors,
+    sessions: tenant === undefined ? auth.sessions : auth.signInAt(tenant).sessions,
+    cipher,
+    // Wrong codes count as wrong passwords do (LOGIN_MAX_FAILURES per LOGIN_FAILURE_WINDOW), under a key of their own.
+    throttle: createFailureThrottle(auth.loginAttempts, auth.loginSettings, now, secondFactorKey),
+    audit: auth.securityAuditAt(tenant ?? DEFAULT_TENANT),
+    required: config.mode === 'production',
+    issuer: tenant === undefined ? 'Portico' : `Portico (${tenant})`,
+    now,
+    randomBytes: (size) => randomBytes(size),
+  });
   return {
     tenant,
     registry,
+    secondFactor,
     dashboard: {
       facts: () => dashboardFacts({ registry, keys: () => auth.signingKeys.list(), tenant, counts, audit, now }),
       now,

@@ -181,4 +181,10 @@ input[type=datetime-local] { box-sizing: border-box; width: 100%; padding: .5rem
 .audit-reason { font-weight: 600; }
 .audit-filter .filters { align-items: flex-start; }
 .audit-when { white-space: nowrap; }
+/* Admin console, second factor: the enrolment QR code keeps its white quiet zone in dark mode (cameras need dark on light) and fits a phone. */
+.qr-code { margin: 1rem 0; }
+.qr-code svg { display: block; width: 100%; max-width: 16rem; height: auto; background: #ffffff; border-radius: 4px; }
+.qr-code figcaption { font-size: .9rem; color: var(--muted); margin-top: .25rem; }
+.console-bar + h1 { margin-top: 1.25rem; }
+#recovery-codes { font-family: ui-monospace, monospace; line-height: 1.6; }
 `;

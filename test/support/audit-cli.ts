@@ -21,7 +21,7 @@ export async function persistentDatabase(driver: Driver): Promise<{ env: Record<
 }
 
 /** Runs `portico <args>` in-process, as bin/portico.js does; `io` adds a clock, an abort signal, a poll interval. */
-export async function portico(args: string[], env: Record<string, string>, io: Partial<Pick<CliIo, 'now' | 'signal' | 'tailPollMs'>> & { onStdout?: (all: string) => void } = {}) {
+export async function portico(args: string[], env: Record<string, string>, io: Partial<Pick<CliIo, 'now' | 'signal' | 'tailPollMs' | 'stdin'>> & { onStdout?: (all: string) => void } = {}) {
   let stdout = '';
   let stderr = '';
   const { onStdout, ...rest } = io;

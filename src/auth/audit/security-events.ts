@@ -30,7 +30,7 @@ export const SECURITY_SUBTYPE = {
 /** Why a sign-in failed, as the administrator may read it (the page tells the user none of this). */
 export type SignInFailure = 'unknown user' | 'wrong password' | 'inactive user' | 'no password set';
 
-interface EventParts {
+export interface EventParts {
   type: Coding;
   subtype: Coding[];
   outcome: NonNullable<AuditEvent['outcome']>;
@@ -41,7 +41,7 @@ interface EventParts {
   entities?: AuditEventEntity[];
 }
 
-function securityEvent(site: string, parts: EventParts): AuditEvent {
+export function securityEvent(site: string, parts: EventParts): AuditEvent {
   return {
     resourceType: 'AuditEvent',
     type: parts.type,

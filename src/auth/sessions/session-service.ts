@@ -25,6 +25,8 @@ export interface SessionService extends SessionLiveness {
    * else undefined. Records the activity that keeps an idle session alive.
    */
   currentSession(sessionId: string | undefined): Promise<CurrentSession | undefined>;
+  /** Records that this session (by its id hash) just presented its User's second factor, now. */
+  presentedSecondFactor(idHash: string): Promise<Date>;
   /** Signs out: the id stops working at once. */
   end(sessionId: string | undefined): Promise<void>;
 }
@@ -89,6 +91,12 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       if (!session || !sessionIsLive(session, now(), settings)) return false;
       const user = await users.get(session.userId);
       return user !== undefined && user.active !== false;
+    },
+
+    async presentedSecondFactor(idHash) {
+      const at = now();
+      await store.markSecondFactor(idHash, at);
+      return at;
     },
 
     async end(sessionId) {

@@ -12,6 +12,8 @@ export interface Session {
   expiresAt: Date;
   /** When the user last proved who they are (OIDC `auth_time`). */
   authTime: Date;
+  /** When this session presented its User's second factor (src/auth/mfa); absent: not yet. */
+  secondFactorAt?: Date;
 }
 
 /** The storage port (implemented in src/storage/auth/session-store.ts). */
@@ -21,6 +23,8 @@ export interface SessionStore {
   get(idHash: string): Promise<Session | undefined>;
   /** Records activity; no effect when the session is gone. */
   touch(idHash: string, lastSeenAt: Date): Promise<void>;
+  /** Records that this session presented its User's second factor; no effect when the session is gone. */
+  markSecondFactor(idHash: string, at: Date): Promise<void>;
   /** False when there was nothing to delete. */
   delete(idHash: string): Promise<boolean>;
   /** Housekeeping: drops sessions whose absolute or idle lifetime is over. */

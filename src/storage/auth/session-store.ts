@@ -10,13 +10,14 @@ interface SessionRow {
   last_seen_ms: number;
   expires_ms: number;
   auth_time_ms: number;
+  second_factor_ms: number | null;
 }
 
 // Epoch milliseconds as float8: both drivers hand back a plain number, whatever their timestamp parsing.
 const ms = (column: string, as: string) => `(extract(epoch FROM ${column}) * 1000)::float8 AS ${as}`;
 
 /**
- * PostgreSQL implementation of the session store (migrations 009 and 017). A session records its User's standing
+ * PostgreSQL implementation of the session store (migrations 009, 017 and 024). A session records its User's standing
  * when it starts and is found only while that is current: deactivating or deleting the User ends it for good.
  */
 export function createSessionStore(sql: SqlClient): SessionStore {
@@ -38,7 +39,8 @@ export function createSessionStore(sql: SqlClient): SessionStore {
     async get(idHash) {
       const rows = await sql.query<SessionRow>(
         `SELECT s.id_hash, s.user_id, ${ms('s.created_at', 'created_ms')}, ${ms('s.last_seen_at', 'last_seen_ms')},
-                ${ms('s.expires_at', 'expires_ms')}, ${ms('s.auth_time', 'auth_time_ms')}
+                ${ms('s.expires_at', 'expires_ms')}, ${ms('s.auth_time', 'auth_time_ms')},
+                ${ms('s.second_factor_at', 'second_factor_ms')}
            FROM auth_session s JOIN auth_user u ON u.id = s.user_id AND u.standing = s.user_standing
           WHERE s.id_hash = $1`,
         [idHash],
@@ -49,6 +51,9 @@ export function createSessionStore(sql: SqlClient): SessionStore {
     async touch(idHash, lastSeenAt) {
       // GREATEST: a slower concurrent request never moves last_seen_at backwards.
       await sql.query('UPDATE auth_session SET last_seen_at = GREATEST(last_seen_at, $2) WHERE id_hash = $1', [idHash, lastSeenAt.toISOString()]);
+    },
+    async markSecondFactor(idHash, at) {
+      await sql.query('UPDATE auth_session SET second_factor_at = $2 WHERE id_hash = $1', [idHash, at.toISOString()]);
     },
     async delete(idHash) {
       const rows = await sql.query('DELETE FROM auth_session WHERE id_hash = $1 RETURNING id_hash', [idHash]);
@@ -75,7 +80,7 @@ export function createSessionStore(sql: SqlClient): SessionStore {
       const rows = await sql.query<SessionRow & { email: string | null; name: string | null }>(
         `SELECT s.id_hash, s.user_id, ${ms('s.created_at', 'created_ms')}, ${ms('s.last_seen_at', 'last_seen_ms')},
                 ${ms('s.expires_at', 'expires_ms')}, ${ms('s.auth_time', 'auth_time_ms')},
-                u.content->>'email' AS email, u.content->>'name' AS name
+                ${ms('s.second_factor_at', 'second_factor_ms')}, u.content->>'email' AS email, u.content->>'name' AS name
            FROM ${from}
           ORDER BY s.created_at DESC, s.id_hash
           LIMIT ${param(page.count)} OFFSET ${param(page.offset)}`,
@@ -101,6 +106,7 @@ function toSession(row: SessionRow): Session {
     lastSeenAt: new Date(Number(row.last_seen_ms)),
     expiresAt: new Date(Number(row.expires_ms)),
     authTime: new Date(Number(row.auth_time_ms)),
+    ...(row.second_factor_ms !== null ? { secondFactorAt: new Date(Number(row.second_factor_ms)) } : {}),
   };
 }
 

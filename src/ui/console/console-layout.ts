@@ -2,7 +2,7 @@ import { ENDPOINTS } from '../../endpoints.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { layout } from '../layout.ts';
 import { pagePath, type PageSite } from '../page-site.ts';
-import { CONSOLE_SECTIONS, type ConsoleSectionId } from './console-paths.ts';
+import { CONSOLE_PATHS, CONSOLE_SECTIONS, type ConsoleSectionId } from './console-paths.ts';
 
 /** What every console page shows around its own content: who is signed in, over what, and the sections. */
 export interface ConsoleFrame {
@@ -26,7 +26,7 @@ export function consoleLayout(title: string, body: SafeHtml, frame: ConsoleFrame
   return layout(
     title,
     html`<div class="console-bar"><span><strong>Admin console</strong> · ${frame.scope}</span>
-<span class="console-who">Signed in as ${frame.adminName}</span>
+<span class="console-who">Signed in as ${frame.adminName}${frame.bare ? '' : html` · <a href="${pagePath(site, CONSOLE_PATHS.secondFactor)}">Second factor</a>`}</span>
 <form method="post" action="${pagePath(site, ENDPOINTS.logout.path)}" class="inline-form"><input type="hidden" name="csrf_token" value="${frame.csrfToken}"><button type="submit" class="link-button">Sign out</button></form></div>
 ${frame.bare ? '' : consoleNav(site, frame.section)}
 ${body}`,

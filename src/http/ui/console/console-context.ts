@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { consoleAdmission, type ConsoleAdmin, type SecondFactorGate } from '../../../auth/console/console-admission.ts';
+import type { SecondFactor } from '../../../auth/mfa/second-factor.ts';
+import type { CurrentSession } from '../../../auth/sessions/session-service.ts';
 import type { RegistryAdmin } from '../../../auth/admin/registry-admin.ts';
 import type { ConsoleApps } from '../../../auth/console/console-apps.ts';
 import type { ConsoleAudit } from '../../../auth/console/console-audit.ts';
@@ -24,8 +26,8 @@ export interface ConsoleOptions {
   tenant: string | undefined;
   /** The admin API's own operations on Clients, Users, AccessPolicies (and Tenants at the root). */
   registry: RegistryAdmin;
-  /** Whether the administrator has presented their second factor; absent: never asked. */
-  secondFactor?: SecondFactorGate;
+  /** The administrators' second factor: whether they presented it, enrolling and presenting it; absent: never asked. */
+  secondFactor?: SecondFactor;
   dashboard: DashboardDeps;
   /** The Users section: search, invitations and set-password links, unlock, the fhirUser search. */
   users: UsersDeps;
@@ -45,6 +47,8 @@ export interface ConsoleContext {
   ui: UiPluginOptions;
   /** The administrator of this request, or undefined once the refusal (sign in, second factor, 403) is sent. */
   admitted(request: FastifyRequest, reply: FastifyReply): Promise<ConsoleAdmin | undefined>;
+  /** The same before the second factor (its own pages): a signed-in administrator and their session, whatever its standing. */
+  signedInAdmin(request: FastifyRequest, reply: FastifyReply): Promise<{ admin: ConsoleAdmin; current: CurrentSession } | undefined>;
   /** Route options of every form POST: same-origin check, then the CSRF token. */
   guarded: RouteShorthandOptions;
   /** The frame of a console page of `section`, with a fresh CSRF token. */
@@ -73,40 +77,45 @@ export function consoleContext(ui: UiPluginOptions, options: ConsoleOptions, gua
     page,
     frame,
     async admitted(request, reply) {
-      const site = siteOf(request);
-      const current = await readCurrentSession(request, ui.sessions, ui.cookies);
-      const admission = await consoleAdmission(current, { tenant: options.tenant, address: request.ip, secondFactor: options.secondFactor ?? NO_SECOND_FACTOR });
-      if (admission.admitted) return admission.admin;
-      switch (admission.refusal) {
-        case 'sign-in': {
-          // Back here after signing in (a GET of this page; after a form POST, the dashboard).
-          const back = request.method === 'GET' ? request.url : pagePath(site, CONSOLE_PATHS.home);
-          await reply.code(303).header('location', `${pagePath(site, ENDPOINTS.login.path)}?${new URLSearchParams({ return_to: back }).toString()}`).send();
-          return undefined;
-        }
-        case 'second-factor':
-        case 'enrol-second-factor': {
-          const back = request.method === 'GET' ? request.url : pagePath(site, CONSOLE_PATHS.home);
-          await reply.code(303).header('location', `${pagePath(site, CONSOLE_PATHS.secondFactor)}?${new URLSearchParams({ return_to: back }).toString()}`).send();
-          return undefined;
-        }
-        case 'not-administrator':
-          await page(
-            reply,
-            403,
-            renderMessagePage({
-              title: 'Administrators only',
-              message: 'The admin console is for administrators of this server. Sign out and sign in with an administrator account.',
-              link: { href: pagePath(site, ENDPOINTS.logout.path), text: 'Sign out' },
-              site,
-            }),
-          );
-          return undefined;
-      }
+      return (await admit(request, reply, options.secondFactor ?? NO_SECOND_FACTOR))?.admin;
     },
+    signedInAdmin: (request, reply) => admit(request, reply, NO_SECOND_FACTOR),
     notFound(request, reply, admin, section, what) {
       const f = frame(request, reply, admin, section);
       return page(reply, 404, consoleMessagePage(f, 'Not found', what));
     },
   };
+
+  async function admit(request: FastifyRequest, reply: FastifyReply, secondFactor: SecondFactorGate): Promise<{ admin: ConsoleAdmin; current: CurrentSession } | undefined> {
+    const site = siteOf(request);
+    const current = await readCurrentSession(request, ui.sessions, ui.cookies);
+    const admission = await consoleAdmission(current, { tenant: options.tenant, address: request.ip, secondFactor });
+    if (admission.admitted) return current && { admin: admission.admin, current };
+    switch (admission.refusal) {
+      case 'sign-in': {
+        // Back here after signing in (a GET of this page; after a form POST, the dashboard).
+        const back = request.method === 'GET' ? request.url : pagePath(site, CONSOLE_PATHS.home);
+        await reply.code(303).header('location', `${pagePath(site, ENDPOINTS.login.path)}?${new URLSearchParams({ return_to: back }).toString()}`).send();
+        return undefined;
+      }
+      case 'second-factor':
+      case 'enrol-second-factor': {
+        const back = request.method === 'GET' ? request.url : pagePath(site, CONSOLE_PATHS.home);
+        await reply.code(303).header('location', `${pagePath(site, CONSOLE_PATHS.secondFactor)}?${new URLSearchParams({ return_to: back }).toString()}`).send();
+        return undefined;
+      }
+      case 'not-administrator':
+        await page(
+          reply,
+          403,
+          renderMessagePage({
+            title: 'Administrators only',
+            message: 'The admin console is for administrators of this server. Sign out and sign in with an administrator account.',
+            link: { href: pagePath(site, ENDPOINTS.logout.path), text: 'Sign out' },
+            site,
+          }),
+        );
+        return undefined;
+    }
+  }
 }

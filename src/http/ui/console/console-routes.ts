@@ -8,10 +8,11 @@ import { dashboardRoutes } from './dashboard-routes.ts';
 import { exportsRoutes } from './exports-routes.ts';
 import { keysRoutes } from './keys-routes.ts';
 import { policiesRoutes } from './policies-routes.ts';
+import { secondFactorRoutes } from './second-factor-routes.ts';
 import { sessionsRoutes } from './sessions-routes.ts';
 import { usersRoutes } from './users-routes.ts';
 
-/** Each part of the console registers its own routes: one table, in the navigation's order. */
+/** Each part of the console registers its own routes: one table, in the navigation's order (the second factor's pages last). */
 const CONSOLE_ROUTES: readonly ((app: FastifyInstance, ctx: ConsoleContext) => void)[] = [
   dashboardRoutes,
   appsRoutes,
@@ -21,6 +22,7 @@ const CONSOLE_ROUTES: readonly ((app: FastifyInstance, ctx: ConsoleContext) => v
   sessionsRoutes,
   exportsRoutes,
   auditRoutes,
+  secondFactorRoutes,
 ];
 
 /**
