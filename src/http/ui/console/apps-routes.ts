@@ -6,7 +6,6 @@ import { isPublicClient, needsSecret, usesJwtAssertion } from '../../../auth/cli
 import { CLIENT_TYPES, type ClientType, type StoredClient } from '../../../auth/clients/client-repository.ts';
 import { CLIENT_STANDINGS, type ClientCriteria, type ClientStanding } from '../../../auth/clients/client-search.ts';
 import { DEFAULT_TENANT } from '../../../auth/tenants/tenant.ts';
-import { renderAppConfirmPage } from '../../../ui/console/app-confirm-page.ts';
 import { renderAppEditPage, type EditProblem } from '../../../ui/console/app-edit-page.ts';
 import { renderAppPage, type AppDetailView } from '../../../ui/console/app-page.ts';
 import { consoleAppPath, consoleGrantRevokePath } from '../../../ui/console/app-paths.ts';
@@ -200,18 +199,14 @@ export function appsRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const active = formField(request.body, 'active');
     if (active !== 'true' && active !== 'false') return detailPage(request, reply, admin, client, 400, { error: 'Suspend or reactivate: nothing else.' });
     if (active === 'false' && formField(request.body, 'confirm') !== 'yes') {
-      return ctx.page(
-        reply,
-        200,
-        renderAppConfirmPage(ctx.frame(request, reply, admin, 'apps'), {
-          title: `Suspend ${client.name || client.id}?`,
-          message: 'Every grant of this app ends at once: its access and refresh tokens stop working, and no one can authorize it until it is reactivated. Reactivating does not bring the grants back.',
-          action: pagePath(site(request), consoleAppPath(client.id, 'active')),
-          fields: { active: 'false' },
-          confirmLabel: 'Suspend the app',
-          cancelHref: pagePath(site(request), consoleAppPath(client.id)),
-        }),
-      );
+      return ctx.askFirst(request, reply, admin, 'apps', {
+        title: `Suspend ${client.name || client.id}?`,
+        message: 'Every grant of this app ends at once: its access and refresh tokens stop working, and no one can authorize it until it is reactivated. Reactivating does not bring the grants back.',
+        action: consoleAppPath(client.id, 'active'),
+        fields: { active: 'false' },
+        confirmLabel: 'Suspend the app',
+        cancelHref: consoleAppPath(client.id),
+      });
     }
     try {
       await apps().setActive(client.id, active === 'true', admin.caller);
@@ -256,17 +251,13 @@ export function appsRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     if (!found) return reply;
     const { admin, client } = found;
     if (formField(request.body, 'confirm') !== 'yes') {
-      return ctx.page(
-        reply,
-        200,
-        renderAppConfirmPage(ctx.frame(request, reply, admin, 'apps'), {
-          title: `Rotate the secret of ${client.name || client.id}?`,
-          message: 'A new secret is made and shown once; the current one stops working at once, so the app fails to authenticate until it is given the new one.',
-          action: pagePath(site(request), consoleAppPath(client.id, 'rotate-secret')),
-          confirmLabel: 'Rotate the secret',
-          cancelHref: pagePath(site(request), consoleAppPath(client.id)),
-        }),
-      );
+      return ctx.askFirst(request, reply, admin, 'apps', {
+        title: `Rotate the secret of ${client.name || client.id}?`,
+        message: 'A new secret is made and shown once; the current one stops working at once, so the app fails to authenticate until it is given the new one.',
+        action: consoleAppPath(client.id, 'rotate-secret'),
+        confirmLabel: 'Rotate the secret',
+        cancelHref: consoleAppPath(client.id),
+      });
     }
     let rotated: Awaited<ReturnType<ReturnType<typeof apps>['rotateSecret']>>;
     try {
@@ -284,17 +275,13 @@ export function appsRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const { admin, client } = found;
     const { grantId } = request.params;
     if (formField(request.body, 'confirm') !== 'yes') {
-      return ctx.page(
-        reply,
-        200,
-        renderAppConfirmPage(ctx.frame(request, reply, admin, 'apps'), {
-          title: 'Revoke this grant?',
-          message: `Every access and refresh token of this grant of ${client.name || client.id} stops working at once; the user must authorize the app again.`,
-          action: pagePath(site(request), consoleGrantRevokePath(client.id, grantId)),
-          confirmLabel: 'Revoke the grant',
-          cancelHref: pagePath(site(request), consoleAppPath(client.id)),
-        }),
-      );
+      return ctx.askFirst(request, reply, admin, 'apps', {
+        title: 'Revoke this grant?',
+        message: `Every access and refresh token of this grant of ${client.name || client.id} stops working at once; the user must authorize the app again.`,
+        action: consoleGrantRevokePath(client.id, grantId),
+        confirmLabel: 'Revoke the grant',
+        cancelHref: consoleAppPath(client.id),
+      });
     }
     const outcome = await apps().revokeGrant(client.id, grantId, admin.caller);
     if (outcome === 'not-found') return ctx.notFound(request, reply, admin, 'apps', 'This app has no such grant.');

@@ -11,6 +11,8 @@ import { pagePath } from '../../../ui/page-site.ts';
 import type { ConsoleFrame } from '../../../ui/console/console-layout.ts';
 import { CONSOLE_PATHS, type ConsoleSectionId } from '../../../ui/console/console-paths.ts';
 import { consoleMessagePage } from '../../../ui/console/console-message-page.ts';
+import { renderConfirmPage } from '../../../ui/console/confirm-page.ts';
+import { formField } from '../form-body.ts';
 import { displayName } from '../login-routes.ts';
 import { siteOf } from '../page-site-of.ts';
 import { readCurrentSession } from '../session-cookie.ts';
@@ -55,8 +57,23 @@ export interface ConsoleContext {
   frame(request: FastifyRequest, reply: FastifyReply, admin: ConsoleAdmin, section?: ConsoleSectionId): ConsoleFrame;
   /** Sends an HTML page. */
   page(reply: FastifyReply, status: number, body: string): FastifyReply;
+  /**
+   * Unless the form says `confirm=yes`: answers with a page asking first (its form posts to `ask.action` with
+   * `confirm=yes` and `ask.fields`; paths below the site) and returns that reply. Undefined once confirmed.
+   */
+  askFirst(request: FastifyRequest, reply: FastifyReply, admin: ConsoleAdmin, section: ConsoleSectionId, ask: ConsoleQuestion): FastifyReply | undefined;
   /** A 404 page inside the console ("no such app"), with a link back to the section. */
   notFound(request: FastifyRequest, reply: FastifyReply, admin: ConsoleAdmin, section: ConsoleSectionId, what: string): FastifyReply;
+}
+
+/** What a confirmation page asks: paths below the site (`pagePath` is applied). */
+export interface ConsoleQuestion {
+  title: string;
+  message: string;
+  action: string;
+  fields?: Record<string, string>;
+  confirmLabel: string;
+  cancelHref: string;
 }
 
 const NO_SECOND_FACTOR: SecondFactorGate = { standing: async () => 'satisfied' };
@@ -80,6 +97,11 @@ export function consoleContext(ui: UiPluginOptions, options: ConsoleOptions, gua
       return (await admit(request, reply, options.secondFactor ?? NO_SECOND_FACTOR))?.admin;
     },
     signedInAdmin: (request, reply) => admit(request, reply, NO_SECOND_FACTOR),
+    askFirst(request, reply, admin, section, ask) {
+      if (formField(request.body, 'confirm') === 'yes') return undefined;
+      const f = frame(request, reply, admin, section);
+      return page(reply, 200, renderConfirmPage(f, { ...ask, action: pagePath(f.site, ask.action), cancelHref: pagePath(f.site, ask.cancelHref) }));
+    },
     notFound(request, reply, admin, section, what) {
       const f = frame(request, reply, admin, section);
       return page(reply, 404, consoleMessagePage(f, 'Not found', what));

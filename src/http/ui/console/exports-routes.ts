@@ -1,9 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { confirmation } from '../../../ui/console/console-parts.ts';
-import { consoleLayout } from '../../../ui/console/console-layout.ts';
 import { CONSOLE_PATHS } from '../../../ui/console/console-paths.ts';
 import { EXPORT_CANCEL_PATH, renderExportsPage } from '../../../ui/console/exports-page.ts';
-import { pagePath } from '../../../ui/page-site.ts';
 import { formField } from '../form-body.ts';
 import type { ConsoleContext } from './console-context.ts';
 import { backTo, confirmed, filterField, pageNumber, PAGE_SIZE, windowOf } from './ops-route-parts.ts';
@@ -52,24 +49,14 @@ export function exportsRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     if (!confirmed(request)) {
       const found = await exports.get(jobId);
       if (!found) return ctx.notFound(request, reply, admin, 'exports', `There is no bulk export ${jobId} here: it may have been cancelled or expired.`);
-      const frame = ctx.frame(request, reply, admin, 'exports');
-      return ctx.page(
-        reply,
-        200,
-        consoleLayout(
-          `Cancel export ${jobId}?`,
-          confirmation({
-            title: `Cancel export ${jobId}?`,
-            message: `The ${found.job.status} export of ${found.job.clientId} is deleted with its files (${found.files.length}); the app's status URL answers 404 from now on. This cannot be undone.`,
-            action: pagePath(frame.site, EXPORT_CANCEL_PATH),
-            fields: { job: jobId },
-            confirmLabel: 'Yes, cancel the export',
-            cancelHref: pagePath(frame.site, CONSOLE_PATHS.exports),
-            csrfToken: frame.csrfToken,
-          }),
-          frame,
-        ),
-      );
+      return ctx.askFirst(request, reply, admin, 'exports', {
+        title: `Cancel export ${jobId}?`,
+        message: `The ${found.job.status} export of ${found.job.clientId} is deleted with its files (${found.files.length}); the app's status URL answers 404 from now on. This cannot be undone.`,
+        action: EXPORT_CANCEL_PATH,
+        fields: { job: jobId },
+        confirmLabel: 'Yes, cancel the export',
+        cancelHref: CONSOLE_PATHS.exports,
+      });
     }
     if (!(await exports.cancel(admin, jobId))) return ctx.notFound(request, reply, admin, 'exports', `There is no bulk export ${jobId} here: it may have been cancelled or expired.`);
     return backTo(request, reply, CONSOLE_PATHS.exports, 'cancelled');

@@ -1,14 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleAdmin } from '../../../auth/console/console-admission.ts';
-import { confirmation } from '../../../ui/console/console-parts.ts';
-import { consoleLayout } from '../../../ui/console/console-layout.ts';
 import { consoleMessagePage } from '../../../ui/console/console-message-page.ts';
 import { CONSOLE_PATHS } from '../../../ui/console/console-paths.ts';
 import { KEYS_RETIRE_PATH, KEYS_ROTATE_PATH, renderKeysPage } from '../../../ui/console/keys-page.ts';
-import { pagePath } from '../../../ui/page-site.ts';
 import { formField } from '../form-body.ts';
 import type { ConsoleContext } from './console-context.ts';
-import { backTo, confirmed, pageNumber, PAGE_SIZE } from './ops-route-parts.ts';
+import { backTo, pageNumber, PAGE_SIZE } from './ops-route-parts.ts';
 
 const DONE: Record<string, string> = {
   rotated: 'New signing keys are active. The previous keys keep verifying the tokens they signed.',
@@ -56,25 +53,14 @@ export function keysRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const admin = await ctx.admitted(request, reply);
     if (!admin) return reply;
     if (!canManage) return refused(request, reply, admin);
-    if (!confirmed(request)) {
-      const frame = ctx.frame(request, reply, admin, 'keys');
-      return ctx.page(
-        reply,
-        200,
-        consoleLayout(
-          'Rotate the signing keys?',
-          confirmation({
-            title: 'Rotate the signing keys?',
-            message: 'A new key per algorithm starts signing every new token at once, in every tenant. The current keys keep verifying the tokens they signed until they are retired.',
-            action: pagePath(frame.site, KEYS_ROTATE_PATH),
-            confirmLabel: 'Rotate keys',
-            cancelHref: pagePath(frame.site, CONSOLE_PATHS.keys),
-            csrfToken: frame.csrfToken,
-          }),
-          frame,
-        ),
-      );
-    }
+    const asked = ctx.askFirst(request, reply, admin, 'keys', {
+      title: 'Rotate the signing keys?',
+      message: 'A new key per algorithm starts signing every new token at once, in every tenant. The current keys keep verifying the tokens they signed until they are retired.',
+      action: KEYS_ROTATE_PATH,
+      confirmLabel: 'Rotate keys',
+      cancelHref: CONSOLE_PATHS.keys,
+    });
+    if (asked) return asked;
     await keys.rotate(admin);
     return backTo(request, reply, CONSOLE_PATHS.keys, 'rotated');
   });
@@ -87,27 +73,18 @@ export function keysRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const overview = await keys.overview();
     const key = overview.keys.find((k) => k.kid === kid);
     if (!key) return ctx.notFound(request, reply, admin, 'keys', `There is no signing key ${kid}.`);
-    if (!confirmed(request)) {
+    if (formField(request.body, 'confirm') !== 'yes') {
       if (key.signs) return keysPage(request, reply, admin, 409, { text: activeMessage(kid, key.alg), kind: 'error' });
-      const frame = ctx.frame(request, reply, admin, 'keys');
-      return ctx.page(
-        reply,
-        200,
-        consoleLayout(
-          `Retire key ${kid}?`,
-          confirmation({
-            title: `Retire key ${kid}?`,
-            message: `It is no longer published in the JWKS, and every token it signed stops verifying at once: do this only once they have expired (${key.alg} key, created ${key.createdAt.toISOString()}). This cannot be undone.`,
-            action: pagePath(frame.site, KEYS_RETIRE_PATH),
-            fields: { kid },
-            confirmLabel: 'Retire key',
-            cancelHref: pagePath(frame.site, CONSOLE_PATHS.keys),
-            csrfToken: frame.csrfToken,
-          }),
-          frame,
-        ),
-      );
     }
+    const asked = ctx.askFirst(request, reply, admin, 'keys', {
+      title: `Retire key ${kid}?`,
+      message: `It is no longer published in the JWKS, and every token it signed stops verifying at once: do this only once they have expired (${key.alg} key, created ${key.createdAt.toISOString()}). This cannot be undone.`,
+      action: KEYS_RETIRE_PATH,
+      fields: { kid },
+      confirmLabel: 'Retire key',
+      cancelHref: CONSOLE_PATHS.keys,
+    });
+    if (asked) return asked;
     const outcome = await keys.retire(admin, kid);
     if (outcome.retired) return backTo(request, reply, CONSOLE_PATHS.keys, 'retired');
     if (outcome.reason === 'unknown') return ctx.notFound(request, reply, admin, 'keys', outcome.message);

@@ -5,8 +5,6 @@ import { testPolicies, type PolicyTesterDeps } from '../../../auth/console/polic
 import type { AccessPolicy, StoredAccessPolicy } from '../../../auth/policies/access-policy.ts';
 import type { RegistryResource } from '../../../auth/registry/registry-repository.ts';
 import { pagePath } from '../../../ui/page-site.ts';
-import { confirmation } from '../../../ui/console/console-parts.ts';
-import { consoleLayout } from '../../../ui/console/console-layout.ts';
 import { CONSOLE_PATHS } from '../../../ui/console/console-paths.ts';
 import { renderPoliciesPage, type PolicyListSection, type PolicyRow } from '../../../ui/console/policies-page.ts';
 import { renderPolicyEditPage, type PolicyEditPageModel, type PolicyTextProblem } from '../../../ui/console/policy-edit-page.ts';
@@ -141,18 +139,14 @@ export function policiesRoutes(app: FastifyInstance, ctx: ConsoleContext): void 
     const id = request.params.id;
     if (!(await exists(id))) return ctx.notFound(request, reply, admin, 'policies', `There is no AccessPolicy ${id} that this console deletes.`);
     const site = siteOf(request);
-    const frame = ctx.frame(request, reply, admin, 'policies');
-    if (formField(request.body, 'confirm') !== 'yes') {
-      const body = confirmation({
-        title: `Delete AccessPolicy/${id}?`,
-        message: 'What it grants stops at once: user/ and system/ scopes it backed are refused from the next request on. This cannot be undone.',
-        action: pagePath(site, `${BASE}/${encodeURIComponent(id)}/delete`),
-        confirmLabel: 'Delete policy',
-        cancelHref: pagePath(site, `${BASE}/${encodeURIComponent(id)}`),
-        csrfToken: frame.csrfToken,
-      });
-      return ctx.page(reply, 200, consoleLayout(`Delete AccessPolicy/${id}?`, body, frame));
-    }
+    const asked = ctx.askFirst(request, reply, admin, 'policies', {
+      title: `Delete AccessPolicy/${id}?`,
+      message: 'What it grants stops at once: user/ and system/ scopes it backed are refused from the next request on. This cannot be undone.',
+      action: `${BASE}/${encodeURIComponent(id)}/delete`,
+      confirmLabel: 'Delete policy',
+      cancelHref: `${BASE}/${encodeURIComponent(id)}`,
+    });
+    if (asked) return asked;
     await registry.delete('AccessPolicy', id, admin.caller);
     return reply.code(303).header('location', `${pagePath(site, BASE)}?deleted=${encodeURIComponent(id)}`).send();
   });

@@ -1,13 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { grantTenant } from '../../../auth/grants/grant.ts';
-import { confirmation } from '../../../ui/console/console-parts.ts';
-import { consoleLayout } from '../../../ui/console/console-layout.ts';
 import { CONSOLE_PATHS } from '../../../ui/console/console-paths.ts';
 import { GRANT_REVOKE_PATH, renderSessionsPage, SESSION_END_PATH } from '../../../ui/console/sessions-page.ts';
-import { pagePath } from '../../../ui/page-site.ts';
 import { formField } from '../form-body.ts';
 import type { ConsoleContext } from './console-context.ts';
-import { backTo, confirmed, filterField, pageNumber, PAGE_SIZE, windowOf } from './ops-route-parts.ts';
+import { backTo, filterField, pageNumber, PAGE_SIZE, windowOf } from './ops-route-parts.ts';
 
 const DONE: Record<string, string> = {
   ended: 'The session is ended: that browser is signed out.',
@@ -72,26 +69,15 @@ export function sessionsRoutes(app: FastifyInstance, ctx: ConsoleContext): void 
     const admin = await ctx.admitted(request, reply);
     if (!admin) return reply;
     const session = formField(request.body, 'session');
-    if (!confirmed(request)) {
-      const frame = ctx.frame(request, reply, admin, 'sessions');
-      return ctx.page(
-        reply,
-        200,
-        consoleLayout(
-          'End this session?',
-          confirmation({
-            title: 'End this session?',
-            message: 'The browser signed in with it is signed out at once. Its user may sign in again; apps they authorized keep their grants (revoke those separately).',
-            action: pagePath(frame.site, SESSION_END_PATH),
-            fields: { session },
-            confirmLabel: 'End session',
-            cancelHref: pagePath(frame.site, CONSOLE_PATHS.sessions),
-            csrfToken: frame.csrfToken,
-          }),
-          frame,
-        ),
-      );
-    }
+    const asked = ctx.askFirst(request, reply, admin, 'sessions', {
+      title: 'End this session?',
+      message: 'The browser signed in with it is signed out at once. Its user may sign in again; apps they authorized keep their grants (revoke those separately).',
+      action: SESSION_END_PATH,
+      fields: { session },
+      confirmLabel: 'End session',
+      cancelHref: CONSOLE_PATHS.sessions,
+    });
+    if (asked) return asked;
     if (!(await activity.endSession(admin, session))) return ctx.notFound(request, reply, admin, 'sessions', 'There is no such live session here: it may have ended already.');
     return backTo(request, reply, CONSOLE_PATHS.sessions, 'ended');
   });
@@ -100,26 +86,15 @@ export function sessionsRoutes(app: FastifyInstance, ctx: ConsoleContext): void 
     const admin = await ctx.admitted(request, reply);
     if (!admin) return reply;
     const grant = formField(request.body, 'grant');
-    if (!confirmed(request)) {
-      const frame = ctx.frame(request, reply, admin, 'sessions');
-      return ctx.page(
-        reply,
-        200,
-        consoleLayout(
-          `Revoke grant ${grant}?`,
-          confirmation({
-            title: `Revoke grant ${grant}?`,
-            message: 'Every access and refresh token issued under it stops working at once; the app must be authorized again. This cannot be undone.',
-            action: pagePath(frame.site, GRANT_REVOKE_PATH),
-            fields: { grant },
-            confirmLabel: 'Revoke grant',
-            cancelHref: pagePath(frame.site, CONSOLE_PATHS.sessions),
-            csrfToken: frame.csrfToken,
-          }),
-          frame,
-        ),
-      );
-    }
+    const asked = ctx.askFirst(request, reply, admin, 'sessions', {
+      title: `Revoke grant ${grant}?`,
+      message: 'Every access and refresh token issued under it stops working at once; the app must be authorized again. This cannot be undone.',
+      action: GRANT_REVOKE_PATH,
+      fields: { grant },
+      confirmLabel: 'Revoke grant',
+      cancelHref: CONSOLE_PATHS.sessions,
+    });
+    if (asked) return asked;
     if (!(await activity.revokeGrant(admin, grant))) return ctx.notFound(request, reply, admin, 'sessions', `There is no active grant ${grant} here: it may have been revoked already.`);
     return backTo(request, reply, CONSOLE_PATHS.sessions, 'revoked');
   });

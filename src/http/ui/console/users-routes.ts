@@ -8,8 +8,6 @@ import type { IssuedLink, PasswordLinks } from '../../../auth/console/password-l
 import type { UserSearch } from '../../../auth/console/user-search.ts';
 import type { StoredUser, User } from '../../../auth/users/user.ts';
 import { pagePath } from '../../../ui/page-site.ts';
-import { confirmation } from '../../../ui/console/console-parts.ts';
-import { consoleLayout } from '../../../ui/console/console-layout.ts';
 import { consoleMessagePage } from '../../../ui/console/console-message-page.ts';
 import type { UserFormField, UserFormValues } from '../../../ui/console/user-form-fields.ts';
 import { renderUserFhirUserPage, type FhirPersonChoice } from '../../../ui/console/user-fhir-user-page.ts';
@@ -243,17 +241,14 @@ export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const self = isSelf(request, reply, admin, user);
     if (self) return self;
     const label = displayedName(user) ?? user.email ?? user.id;
-    if (formField(request.body, 'confirm') !== 'yes') {
-      const frame = ctx.frame(request, reply, admin, 'users');
-      return ctx.page(reply, 200, consoleLayout(`Deactivate ${label}?`, confirmation({
-        title: `Deactivate ${label}?`,
-        message: 'They can no longer sign in. Their sessions end at once, and every app they authorized loses its access and refresh tokens. Reactivating later brings none of them back.',
-        action: pagePath(frame.site, userPath(user.id, 'deactivate')),
-        confirmLabel: 'Deactivate',
-        cancelHref: pagePath(frame.site, userPath(user.id)),
-        csrfToken: frame.csrfToken,
-      }), frame));
-    }
+    const asked = ctx.askFirst(request, reply, admin, 'users', {
+      title: `Deactivate ${label}?`,
+      message: 'They can no longer sign in. Their sessions end at once, and every app they authorized loses its access and refresh tokens. Reactivating later brings none of them back.',
+      action: userPath(user.id, 'deactivate'),
+      confirmLabel: 'Deactivate',
+      cancelHref: userPath(user.id),
+    });
+    if (asked) return asked;
     await registry.put('User', user.id, { ...user, active: false }, admin.caller);
     return backTo(request, reply, userPath(user.id), 'deactivated');
   });
@@ -275,17 +270,14 @@ export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const self = isSelf(request, reply, admin, user);
     if (self) return self;
     const label = displayedName(user) ?? user.email ?? user.id;
-    if (formField(request.body, 'confirm') !== 'yes') {
-      const frame = ctx.frame(request, reply, admin, 'users');
-      return ctx.page(reply, 200, consoleLayout(`Delete ${label}?`, confirmation({
-        title: `Delete ${label}?`,
-        message: 'The account is removed for good: they can no longer sign in, their sessions and app authorizations end, and their links stop working. This cannot be undone.',
-        action: pagePath(frame.site, userPath(user.id, 'delete')),
-        confirmLabel: 'Delete',
-        cancelHref: pagePath(frame.site, userPath(user.id)),
-        csrfToken: frame.csrfToken,
-      }), frame));
-    }
+    const asked = ctx.askFirst(request, reply, admin, 'users', {
+      title: `Delete ${label}?`,
+      message: 'The account is removed for good: they can no longer sign in, their sessions and app authorizations end, and their links stop working. This cannot be undone.',
+      action: userPath(user.id, 'delete'),
+      confirmLabel: 'Delete',
+      cancelHref: userPath(user.id),
+    });
+    if (asked) return asked;
     try {
       await registry.delete('User', user.id, admin.caller);
     } catch (err) {
