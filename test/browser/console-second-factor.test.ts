@@ -92,7 +92,7 @@ describe('the second factor of the admin console in Chromium', { skip: chromiumS
       await Promise.all([page.waitForURL((url) => url.pathname === '/admin'), page.keyboard.press('Enter')]);
       assert.equal(await page.locator('h1').innerText(), 'Dashboard');
 
-      await Promise.all([page.waitForURL((url) => url.pathname === '/admin/second-factor'), page.getByRole('link', { name: 'Second factor' }).click()]);
+      await Promise.all([page.waitForURL((url) => url.pathname === '/admin/second-factor'), page.getByRole('link', { name: 'Second factor', exact: true }).click()]);
       assert.match(await page.locator('main').innerText(), /Your second factor is on/);
       await check(page, `console-second-factor-on-${colorScheme}-375`);
 
