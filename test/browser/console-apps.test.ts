@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { consoleEnv, GLOBAL_ADMIN, rootPut } from '../http/console-support.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
+import { drivers } from '../support/portico.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
 import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
 
@@ -16,14 +17,14 @@ const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-scr
  * an app approved by keyboard with a note, the edit and confirmation pages; axe-core on each, nothing wider than
  * the screen, the focus visible.
  */
-describe("the admin console's Apps section in Chromium", { skip: chromiumSkipReason() }, () => {
+for (const driver of drivers) describe(`the admin console's Apps section in Chromium (${driver})`, { skip: chromiumSkipReason() }, () => {
   let server: ListeningPortico;
   let browser: Browser;
   let context: BrowserContext | undefined;
 
   before(async () => {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    server = await startListeningPortico(consoleEnv('sandbox'));
+    server = await startListeningPortico(consoleEnv('sandbox'), driver);
     const app = server.portico.app;
     await rootPut(app, `/User/${GLOBAL_ADMIN.id}`, { resourceType: 'User', email: GLOBAL_ADMIN.email, password: GLOBAL_ADMIN.password, name: 'Ada Admin', roles: ['admin'] });
     await rootPut(app, '/User/dev', { resourceType: 'User', email: 'dev@example.org', password: 'a-developer-password', roles: ['developer'] });

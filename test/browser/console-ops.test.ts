@@ -8,6 +8,7 @@ import { CLERK, consoleEnv, GLOBAL_ADMIN, rootBasic, rootPut } from '../http/con
 import { firstPartyClient, launch } from '../http/launch-flow-support.ts';
 import { browser as injectBrowser } from '../http/login-support.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
+import { drivers } from '../support/portico.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
 import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
 
@@ -18,14 +19,14 @@ const APP = 'ops-browser-app';
  * The console's keys, sessions and grants, and bulk exports sections in Chromium at 375 px, light and dark: the keys
  * rotated, a grant revoked and an export cancelled by keyboard through their confirmation pages; axe-core on every page, nothing wider than the screen.
  */
-describe('the admin console: keys, sessions, exports in Chromium', { skip: chromiumSkipReason() }, () => {
+for (const driver of drivers) describe(`the admin console: keys, sessions, exports in Chromium (${driver})`, { skip: chromiumSkipReason() }, () => {
   let server: ListeningPortico;
   let browser: Browser;
   let context: BrowserContext | undefined;
 
   before(async () => {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    server = await startListeningPortico(consoleEnv('sandbox'));
+    server = await startListeningPortico(consoleEnv('sandbox'), driver);
     const app = server.portico.app;
     await rootPut(app, `/User/${GLOBAL_ADMIN.id}`, { resourceType: 'User', email: GLOBAL_ADMIN.email, password: GLOBAL_ADMIN.password, name: 'Ada Admin', roles: ['admin'] });
     await rootPut(app, `/User/${CLERK.id}`, { resourceType: 'User', email: CLERK.email, password: CLERK.password, roles: ['developer'] });

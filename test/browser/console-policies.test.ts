@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { consoleEnv, GLOBAL_ADMIN, rootPut } from '../http/console-support.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
+import { drivers } from '../support/portico.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
 import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
 
@@ -15,14 +16,14 @@ const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-scr
  * The console's access policies in Chromium at 375 px, light and dark: the list, the tester driven by the keyboard
  * (its answer and decision chain), the editor showing a syntax error at its line; axe-core on each page.
  */
-describe("the console's access policies in Chromium", { skip: chromiumSkipReason() }, () => {
+for (const driver of drivers) describe(`the console's access policies in Chromium (${driver})`, { skip: chromiumSkipReason() }, () => {
   let server: ListeningPortico;
   let browser: Browser;
   let context: BrowserContext | undefined;
 
   before(async () => {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    server = await startListeningPortico(consoleEnv('sandbox'));
+    server = await startListeningPortico(consoleEnv('sandbox'), driver);
     const app = server.portico.app;
     await rootPut(app, `/User/${GLOBAL_ADMIN.id}`, { resourceType: 'User', email: GLOBAL_ADMIN.email, password: GLOBAL_ADMIN.password, name: 'Ada Admin', roles: ['admin'] });
     await rootPut(app, '/Client/ward-app', { secret: 'ward-app-secret', grant_types: ['client_credentials'], scope: ['system/Patient.rs', 'system/Observation.rs'] });

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { consoleEnv, currentStep, rootPut, totpCodeAt } from '../http/console-support.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
+import { drivers } from '../support/portico.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
 import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
 
@@ -16,14 +17,14 @@ const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-scr
  * console leads to the enrolment page (QR code, key, code field), enrolled by keyboard; the recovery codes copied
  * once; a new sign-in presents a code; axe-core on every page, nothing wider than the screen.
  */
-describe('the second factor of the admin console in Chromium', { skip: chromiumSkipReason() }, () => {
+for (const driver of drivers) describe(`the second factor of the admin console in Chromium (${driver})`, { skip: chromiumSkipReason() }, () => {
   let server: ListeningPortico;
   let browser: Browser;
   let context: BrowserContext | undefined;
 
   before(async () => {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    server = await startListeningPortico(consoleEnv('production'));
+    server = await startListeningPortico(consoleEnv('production'), driver);
     browser = await launchChromium();
   });
   after(async () => {

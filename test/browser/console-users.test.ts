@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { consoleEnv, GLOBAL_ADMIN, rootBasic, rootPut } from '../http/console-support.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
+import { drivers } from '../support/portico.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
 import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
 
@@ -18,14 +19,14 @@ const INVITEE_PASSWORD = 'an invitee password';
  * signs in; the administrator searches, links a practitioner, deactivates after a confirmation. axe-core on every
  * page, nothing wider than the screen.
  */
-describe("the admin console's Users in Chromium", { skip: chromiumSkipReason() }, () => {
+for (const driver of drivers) describe(`the admin console's Users in Chromium (${driver})`, { skip: chromiumSkipReason() }, () => {
   let server: ListeningPortico;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 
   before(async () => {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    server = await startListeningPortico(consoleEnv('sandbox'));
+    server = await startListeningPortico(consoleEnv('sandbox'), driver);
     await rootPut(server.portico.app, `/User/${GLOBAL_ADMIN.id}`, { resourceType: 'User', email: GLOBAL_ADMIN.email, password: GLOBAL_ADMIN.password, name: 'Ada Admin', roles: ['admin'] });
     const practitioner = await server.portico.app.inject({
       method: 'PUT',
