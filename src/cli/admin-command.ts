@@ -6,10 +6,11 @@ import { createRegistryAdmin } from '../auth/admin/registry-admin.ts';
 import { createRegistryAudit, type OperatorCommand, type RegistryAudit } from '../auth/audit/registry-events.ts';
 import { createClientSecrets, generateClientSecret } from '../auth/clients/client-secret.ts';
 import { createSecretCipher } from '../auth/secrets/secret-cipher.ts';
-import { tenantIssuer } from '../endpoints.ts';
+import { DEFAULT_TENANT, tenantIssuer } from '../endpoints.ts';
 import { randomToken } from '../shared/random-token.ts';
 import { createAuditStore } from '../storage/audit/audit-store.ts';
 import { createAuthStores } from '../storage/auth/auth-stores.ts';
+import { createSecondFactorStore } from '../storage/auth/second-factor-store.ts';
 import { createTenantHoldings } from '../storage/auth/tenant-holdings.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../storage/database.ts';
@@ -17,9 +18,13 @@ import { UsageError, type CliIo } from './cli-io.ts';
 import { loadCommandConfig, openCommandDatabase } from './command-database.ts';
 
 const USAGE = `Usage: portico admin create-user --email E [--tenant T] [--name N] [--password-stdin]
+       portico admin reset-second-factor --email E
   create-user   a User with the role admin: the deployment's administrator (at the root URLs), or with
                 --tenant T that tenant's (it must exist). The password is generated and printed once, unless
                 --password-stdin reads it from standard input (its first line).
+  reset-second-factor
+                removes the User's second factor (a lost phone, recovery codes used up): their sessions must
+                present one again, and they enrol anew at their next sign-in to the console.
 They sign in to the admin console (/admin, or /t/T/admin) and, in production mode, enrol a second factor there.
 Uses the server's settings (DATABASE_URL or DATA_DIR, SECRETS_KEY, BASE_URL, ...).`;
 
@@ -40,7 +45,8 @@ export async function adminCommand(args: readonly string[], io: CliIo): Promise<
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (command !== 'create-user') throw new UsageError(`admin: expected create-user\n${USAGE}`);
+  if (command === 'reset-second-factor') return resetSecondFactor(rest, io);
+  if (command !== 'create-user') throw new UsageError(`admin: expected create-user or reset-second-factor\n${USAGE}`);
   const flags = parseCreateUser(rest);
   const config = loadCommandConfig(io.env);
   const password = flags.passwordStdin ? await passwordFrom(io) : randomToken(GENERATED_PASSWORD_BYTES);
@@ -132,4 +138,39 @@ function registryAdmin(config: Config, db: Database, io: CliIo, by: OperatorComm
   };
   // A tenant's administrator is created through that tenant's admin API (bound to it; an unknown tenant refused).
   return createRegistryAdmin(deps, tenant === undefined ? undefined : { tenant });
+}
+
+/**
+ * `portico admin reset-second-factor --email E`: the operator's way back in for an administrator who lost their
+ * authenticator and their recovery codes. Removes the factor and the mark of the sessions that presented it, and
+ * records the change as the operator's at the User's tenant. Exit 1 for an unknown email or a User with none.
+ */
+async function resetSecondFactor(args: readonly string[], io: CliIo): Promise<number> {
+  let email: string | undefined;
+  try {
+    email = parseArgs({ args: [...args], options: { email: { type: 'string' } }, strict: true, allowPositionals: false }).values.email;
+  } catch (err) {
+    throw new UsageError(`admin reset-second-factor: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+  }
+  if (!email) throw new UsageError(`admin reset-second-factor: --email is required\n${USAGE}`);
+  const config = loadCommandConfig(io.env);
+  const db = await openCommandDatabase(config);
+  try {
+    const user = await createAuthStores(db, { now: io.now, newId: randomUUID }).users.findByEmail(email);
+    if (!user) {
+      io.stderr.write(`portico admin reset-second-factor: there is no User with the email ${email}\n`);
+      return 1;
+    }
+    if (!(await createSecondFactorStore(db).reset(user.id))) {
+      io.stderr.write(`portico admin reset-second-factor: User/${user.id} (${email}) has no second factor\n`);
+      return 1;
+    }
+    const by: OperatorCommand = { command: 'portico admin reset-second-factor', ...(osUser(io.env) ? { osUser: osUser(io.env) } : {}) };
+    const trail = createRegistryAudit(createAuditStore(db, { now: io.now, newId: randomUUID }), (t) => tenantIssuer(config.baseUrl, t));
+    await trail.record(user.meta?._tenant ?? DEFAULT_TENANT, by, [{ object: 'user', change: 'second-factor-reset', id: user.id }]);
+    io.stdout.write(`removed the second factor of User/${user.id} (${email}): they enrol a new one at their next sign-in to the console\n`);
+    return 0;
+  } finally {
+    await db.close();
+  }
 }

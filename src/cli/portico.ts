@@ -16,7 +16,7 @@ Commands:
   assertion  print a signed client assertion for a backend client's key (portico assertion --help)
   migrate-data  move a DATA_DIR made by PGlite to embedded PostgreSQL (portico migrate-data --help)
   audit      the audit trail: verify its hash chains, expire old events, export, tail (portico audit --help)
-  admin      administrators: create-user --email E [--tenant T] (portico admin --help)
+  admin      administrators: create-user --email E [--tenant T], reset-second-factor --email E (portico admin --help)
 
 Settings come from the same environment variables as the server (DATABASE_URL, DATA_DIR ...).
 `;

@@ -32,7 +32,7 @@ export type RegistryChange =
    * The admin console's actions on a User's account: a one-time set-password link issued (an invitation, or a reset),
    * the password chosen through one, the sign-in failure count cleared.
    */
-  | { object: 'user'; change: 'invited' | 'password-reset' | 'password-set' | 'unlocked'; id: string; description?: string }
+  | { object: 'user'; change: 'invited' | 'password-reset' | 'password-set' | 'unlocked' | 'second-factor-reset'; id: string; description?: string }
   | { object: 'key'; change: 'rotated' | 'retired'; id: string; description?: string };
 
 export type RegistryObject = RegistryChange['object'];
@@ -76,6 +76,8 @@ const ACTIONS: Record<RegistryChange['change'], 'C' | 'U' | 'D' | 'E'> = {
   'password-reset': 'E',
   'password-set': 'U',
   unlocked: 'E',
+  // The User's second factor is removed (a lost phone): they enrol again at their next sign-in to the console.
+  'second-factor-reset': 'D',
 };
 
 /** The AuditEvent of one change, made by `by`, at the issuer `site` (the tenant's). */

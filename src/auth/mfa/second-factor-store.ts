@@ -27,6 +27,11 @@ export interface SecondFactorStore {
   /** Spends the code (atomic): false when it was spent meanwhile or is none. */
   spendRecoveryCode(userId: string, codeHash: string, at: Date): Promise<boolean>;
   recoveryCodesLeft(userId: string): Promise<number>;
+  /**
+   * Removes the User's second factor (secret and recovery codes) and the mark of every session of theirs that had
+   * presented it, in one statement: those sessions must present a factor again (enrolling anew). False when there was none.
+   */
+  reset(userId: string): Promise<boolean>;
   /** Every stored secret, sealed (`portico secrets rekey`). */
   listSealed(): Promise<{ userId: string; sealedSecret: string }[]>;
   /** Replaces a sealed secret only while it is still `previous` (compare-and-swap); false when it changed meanwhile. */

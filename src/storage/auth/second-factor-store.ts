@@ -79,6 +79,16 @@ export function createSecondFactorStore(sql: SqlClient): SecondFactorStore {
       const rows = await sql.query('UPDATE auth_second_factor SET totp_secret = $3 WHERE user_id = $1 AND totp_secret = $2 RETURNING user_id', [userId, previous, next]);
       return rows.length > 0;
     },
+    async reset(userId) {
+      // Recovery codes go with their secret (ON DELETE CASCADE); the sessions' marks in the same statement.
+      const rows = await sql.query<{ user_id: string }>(
+        `WITH removed AS (DELETE FROM auth_second_factor WHERE user_id = $1 RETURNING user_id),
+              unmarked AS (UPDATE auth_session SET second_factor_at = NULL WHERE user_id = $1 AND second_factor_at IS NOT NULL RETURNING id_hash)
+         SELECT user_id FROM removed`,
+        [userId],
+      );
+      return rows.length > 0;
+    },
     async recoveryCodesLeft(userId) {
       const rows = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM auth_recovery_code WHERE user_id = $1 AND spent_at IS NULL', [userId]);
       return Number(rows[0]?.n ?? 0);
