@@ -18,7 +18,8 @@ export interface GrantStatusCache extends GrantStore {
 export function cacheGrantStatus(store: GrantStore, options: { activeTtlMs: number; maxEntries: number; nowMs: () => number }): GrantStatusCache {
   if (options.activeTtlMs <= 0) return { ...store, forgetActive: (change) => change() };
   const known = createTtlCache<string, boolean>(options.maxEntries);
-  // Bumped around every change that may end grants: an answer read across one may be from before it.
+  // Bumped at every change that may end grants (and around the ones that cannot name them): an answer read across
+  // one may be from before it, so it is not remembered.
   let changes = 0;
   const remember = (id: string, active: boolean) => {
     known.set(id, active, active ? options.nowMs() + options.activeTtlMs : Number.POSITIVE_INFINITY);
@@ -38,6 +39,8 @@ export function cacheGrantStatus(store: GrantStore, options: { activeTtlMs: numb
       return active;
     },
     async revoke(id, now) {
+      // A read of this grant already in flight saw it active: its answer must not be remembered over this one.
+      changes++;
       remember(id, false);
       await store.revoke(id, now);
     },
