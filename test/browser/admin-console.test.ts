@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
 import { drivers } from '../support/portico.ts';
-import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
+import { tabTo, checkPage, SCREENSHOT_DIR } from './support/page-checks.ts';
 
-const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-screenshots');
 const ADMIN = { email: 'console-admin@example.org', password: 'a console admin password' };
 
 /**
@@ -40,11 +37,7 @@ for (const driver of drivers) describe(`the admin console in Chromium (${driver}
     await server?.stop();
   });
 
-  const check = async (page: Page, name: string) => {
-    await assertFitsWidth(page);
-    await assertAccessible(page);
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-  };
+  const check = checkPage;
 
   for (const colorScheme of ['light', 'dark'] as const) {
     for (const width of [375, 1280]) {

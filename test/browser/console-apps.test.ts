@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { consoleEnv, GLOBAL_ADMIN, rootPut } from '../http/console-support.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
 import { drivers } from '../support/portico.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
-import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
-
-const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-screenshots');
+import { tabTo, checkPage, SCREENSHOT_DIR } from './support/page-checks.ts';
 
 /**
  * The console's Apps section in Chromium at 375 px, light and dark: the list, the review queue reached by keyboard,
@@ -55,11 +51,7 @@ for (const driver of drivers) describe(`the admin console's Apps section in Chro
     await server?.stop();
   });
 
-  const check = async (page: Page, name: string) => {
-    await assertFitsWidth(page);
-    await assertAccessible(page);
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-  };
+  const check = checkPage;
 
   for (const colorScheme of ['light', 'dark'] as const) {
     it(`${colorScheme}: from the list to the review queue, an app approved by keyboard with a note`, async () => {

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
 import { drivers } from '../support/portico.ts';
-import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
+import { tabTo, checkPage, SCREENSHOT_DIR } from './support/page-checks.ts';
 
-const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-screenshots');
 const ADMIN = { email: 'audit-admin@example.org', password: 'an audit admin password' };
 
 /**
@@ -44,11 +41,7 @@ for (const driver of drivers) describe(`the console's audit log in Chromium (${d
     await server?.stop();
   });
 
-  const check = async (page: Page, name: string) => {
-    await assertFitsWidth(page);
-    await assertAccessible(page);
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-  };
+  const check = checkPage;
   const focused = async (page: Page, selector: string, text?: string) => {
     const focus = await tabTo(page, selector, text);
     assert.ok(focus.focusVisible, `${selector} ${text ?? ''}`);

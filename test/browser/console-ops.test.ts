@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { CLERK, consoleEnv, GLOBAL_ADMIN, rootBasic, rootPut } from '../http/console-support.ts';
 import { firstPartyClient, launch } from '../http/launch-flow-support.ts';
 import { browser as injectBrowser } from '../http/login-support.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
 import { drivers } from '../support/portico.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
-import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
+import { tabTo, checkPage, SCREENSHOT_DIR } from './support/page-checks.ts';
 
-const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-screenshots');
 const APP = 'ops-browser-app';
 
 /**
@@ -53,11 +50,7 @@ for (const driver of drivers) describe(`the admin console: keys, sessions, expor
     return { grant: claims.grant, job: String(kickOff.headers['content-location']).split('/').pop() ?? '' };
   }
 
-  const check = async (page: Page, name: string) => {
-    await assertFitsWidth(page);
-    await assertAccessible(page);
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-  };
+  const check = checkPage;
 
   for (const colorScheme of ['light', 'dark'] as const) {
     it(`${colorScheme}: by keyboard through each confirmation, rotate the keys, revoke a grant, cancel an export`, async () => {

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { consoleEnv, GLOBAL_ADMIN, rootPut } from '../http/console-support.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
 import { drivers } from '../support/portico.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
-import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
-
-const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-screenshots');
+import { tabTo, checkPage, SCREENSHOT_DIR } from './support/page-checks.ts';
 
 /**
  * The console's access policies in Chromium at 375 px, light and dark: the list, the tester driven by the keyboard
@@ -41,11 +37,7 @@ for (const driver of drivers) describe(`the console's access policies in Chromiu
     await server?.stop();
   });
 
-  const check = async (page: Page, name: string) => {
-    await assertFitsWidth(page);
-    await assertAccessible(page);
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-  };
+  const check = checkPage;
 
   for (const colorScheme of ['light', 'dark'] as const) {
     it(`${colorScheme}: list, test a request by keyboard, see a syntax error at its line`, async () => {

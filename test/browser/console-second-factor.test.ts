@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { consoleEnv, currentStep, rootPut, totpCodeAt } from '../http/console-support.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
 import { drivers } from '../support/portico.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
-import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
-
-const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-screenshots');
+import { tabTo, checkPage, SCREENSHOT_DIR } from './support/page-checks.ts';
 
 /**
  * The administrators' second factor in Chromium at 375 px, light and dark, in production mode: signing in to the
@@ -33,11 +29,7 @@ for (const driver of drivers) describe(`the second factor of the admin console i
     await server?.stop();
   });
 
-  const check = async (page: Page, name: string) => {
-    await assertFitsWidth(page);
-    await assertAccessible(page);
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-  };
+  const check = checkPage;
   const newPage = async (colorScheme: 'light' | 'dark') => {
     await context?.close();
     context = await browser.newContext({ viewport: { width: 375, height: 812 }, colorScheme });

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { consoleEnv, GLOBAL_ADMIN, rootBasic, rootPut } from '../http/console-support.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
 import { drivers } from '../support/portico.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
-import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
+import { tabTo, checkPage, SCREENSHOT_DIR } from './support/page-checks.ts';
 
-const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-screenshots');
 const INVITEE_PASSWORD = 'an invitee password';
 
 /**
@@ -43,11 +40,7 @@ for (const driver of drivers) describe(`the admin console's Users in Chromium ($
     await server?.stop();
   });
 
-  const check = async (page: Page, name: string) => {
-    await assertFitsWidth(page);
-    await assertAccessible(page);
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-  };
+  const check = checkPage;
   const newPage = async (colorScheme: 'light' | 'dark'): Promise<Page> => {
     const context = await browser.newContext({ viewport: { width: 375, height: 812 }, colorScheme });
     context.setDefaultTimeout(60_000);

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
 import { startListeningPortico, type ListeningPortico } from './support/listening-portico.ts';
-import { assertAccessible, assertFitsWidth, tabTo } from './support/page-checks.ts';
+import { tabTo, checkPage, SCREENSHOT_DIR } from './support/page-checks.ts';
 
-const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-screenshots');
 const PASSWORD = 'a developer password';
 
 /**
@@ -32,11 +29,7 @@ describe('the developer portal in Chromium', { skip: chromiumSkipReason() }, () 
     await server?.stop();
   });
 
-  const check = async (page: Page, name: string) => {
-    await assertFitsWidth(page);
-    await assertAccessible(page);
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-  };
+  const check = checkPage;
 
   for (const colorScheme of ['light', 'dark'] as const) {
     it(`${colorScheme}: sign up, register a confidential app, copy its secret once, rotate it, get a registration token`, async () => {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Page } from 'playwright-core';
@@ -74,4 +76,15 @@ export async function assertAccessible(page: Page): Promise<void> {
       .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`,
   )) as AxeViolation[];
   assert.deepEqual(violations, [], `${page.url()} breaks: ${violations.map((v) => `${v.id} (${v.impact ?? ''}: ${v.help}) at ${v.nodes.join(', ')}`).join('; ')}`);
+}
+
+/** Where the browser tests write their screenshots, for a person to look at. */
+export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'portico-screenshots');
+
+/** The page fits the screen's width and passes axe-core as it is now; its screenshot is kept as `name`.png. */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  await assertFitsWidth(page);
+  await assertAccessible(page);
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
