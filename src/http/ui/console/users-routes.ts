@@ -77,6 +77,18 @@ export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   };
   const noSuchUser = (request: FastifyRequest, reply: FastifyReply, admin: ConsoleAdmin) => ctx.notFound(request, reply, admin, 'users', 'There is no such user here.');
 
+  /** The administrator and the User the URL names, or undefined once the refusal (sign in, 404) is sent. */
+  async function admittedWithUser(request: FastifyRequest<IdParams>, reply: FastifyReply): Promise<{ admin: ConsoleAdmin; user: StoredUser } | undefined> {
+    const admin = await ctx.admitted(request, reply);
+    if (!admin) return undefined;
+    const user = await readUser(request.params.id);
+    if (!user) {
+      await noSuchUser(request, reply, admin);
+      return undefined;
+    }
+    return { admin, user };
+  }
+
   const viewOf = async (user: StoredUser, admin: ConsoleAdmin): Promise<UserView> => {
     const [links, signIn] = await Promise.all([deps.links.standing(user.id), deps.lock.standing(user)]);
     const name = displayedName(user);
@@ -181,20 +193,18 @@ export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   });
 
   app.get<IdParams>(`${USER_PATHS.list}/:id`, async (request, reply) => {
-    const admin = await ctx.admitted(request, reply);
-    if (!admin) return reply;
-    const user = await readUser(request.params.id);
-    if (!user) return noSuchUser(request, reply, admin);
+    const found = await admittedWithUser(request, reply);
+    if (!found) return reply;
+    const { admin, user } = found;
     const notice = doneNotice(request);
     return userPage(request, reply, admin, user, 200, notice ? { notice } : {});
   });
 
   // Saving the details and roles: the User as stored, with the form's fields (a password is never in it, and kept).
   app.post<IdParams>(`${USER_PATHS.list}/:id`, ctx.guarded, async (request, reply) => {
-    const admin = await ctx.admitted(request, reply);
-    if (!admin) return reply;
-    const user = await readUser(request.params.id);
-    if (!user) return noSuchUser(request, reply, admin);
+    const found = await admittedWithUser(request, reply);
+    if (!found) return reply;
+    const { admin, user } = found;
     const values = { ...formValues(request.body), fhirUser: user.fhirUser ?? '' };
     if (!values.email.trim()) return userPage(request, reply, admin, user, 422, { form: { values, errors: { email: 'Enter their email: they sign in with it.' } } });
     try {
@@ -209,10 +219,9 @@ export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   });
 
   app.post<IdParams>(`${USER_PATHS.list}/:id/link`, ctx.guarded, async (request, reply) => {
-    const admin = await ctx.admitted(request, reply);
-    if (!admin) return reply;
-    const user = await readUser(request.params.id);
-    if (!user) return noSuchUser(request, reply, admin);
+    const found = await admittedWithUser(request, reply);
+    if (!found) return reply;
+    const { admin, user } = found;
     let issued: IssuedLink;
     try {
       issued = await deps.links.issue(user.id, admin.caller);
@@ -224,20 +233,18 @@ export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   });
 
   app.post<IdParams>(`${USER_PATHS.list}/:id/unlock`, ctx.guarded, async (request, reply) => {
-    const admin = await ctx.admitted(request, reply);
-    if (!admin) return reply;
-    const user = await readUser(request.params.id);
-    if (!user) return noSuchUser(request, reply, admin);
+    const found = await admittedWithUser(request, reply);
+    if (!found) return reply;
+    const { admin, user } = found;
     await deps.lock.unlock(user, admin.caller);
     return backTo(request, reply, userPath(user.id), 'unlocked');
   });
 
   // Deactivating asks first (the form on the user page leads to a confirmation whose own form says `confirm`).
   app.post<IdParams>(`${USER_PATHS.list}/:id/deactivate`, ctx.guarded, async (request, reply) => {
-    const admin = await ctx.admitted(request, reply);
-    if (!admin) return reply;
-    const user = await readUser(request.params.id);
-    if (!user) return noSuchUser(request, reply, admin);
+    const found = await admittedWithUser(request, reply);
+    if (!found) return reply;
+    const { admin, user } = found;
     const self = isSelf(request, reply, admin, user);
     if (self) return self;
     const label = displayedName(user) ?? user.email ?? user.id;
@@ -254,19 +261,17 @@ export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   });
 
   app.post<IdParams>(`${USER_PATHS.list}/:id/reactivate`, ctx.guarded, async (request, reply) => {
-    const admin = await ctx.admitted(request, reply);
-    if (!admin) return reply;
-    const user = await readUser(request.params.id);
-    if (!user) return noSuchUser(request, reply, admin);
+    const found = await admittedWithUser(request, reply);
+    if (!found) return reply;
+    const { admin, user } = found;
     await registry.put('User', user.id, { ...user, active: true }, admin.caller);
     return backTo(request, reply, userPath(user.id), 'reactivated');
   });
 
   app.post<IdParams>(`${USER_PATHS.list}/:id/delete`, ctx.guarded, async (request, reply) => {
-    const admin = await ctx.admitted(request, reply);
-    if (!admin) return reply;
-    const user = await readUser(request.params.id);
-    if (!user) return noSuchUser(request, reply, admin);
+    const found = await admittedWithUser(request, reply);
+    if (!found) return reply;
+    const { admin, user } = found;
     const self = isSelf(request, reply, admin, user);
     if (self) return self;
     const label = displayedName(user) ?? user.email ?? user.id;
@@ -288,10 +293,9 @@ export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   });
 
   app.get<IdParams>(`${USER_PATHS.list}/:id/fhir-user`, async (request, reply) => {
-    const admin = await ctx.admitted(request, reply);
-    if (!admin) return reply;
-    const user = await readUser(request.params.id);
-    if (!user) return noSuchUser(request, reply, admin);
+    const found = await admittedWithUser(request, reply);
+    if (!found) return reply;
+    const { admin, user } = found;
     const query = request.query as Record<string, unknown>;
     const searched = typeof query.q === 'string';
     const text = typeof query.q === 'string' ? query.q.trim() : '';
@@ -299,15 +303,14 @@ export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const frame = ctx.frame(request, reply, admin, 'users');
     const base = { frame, userId: user.id, userLabel: displayedName(user) ?? user.email ?? user.id, ...(user.fhirUser ? { current: user.fhirUser } : {}) };
     if (text.length > MAX_SEARCH_TEXT) return ctx.page(reply, 400, renderUserFhirUserPage({ ...base, search: { text: '', kind }, found: [], error: `The search text may have at most ${MAX_SEARCH_TEXT} characters.` }));
-    const found = searched ? await findPeople(deps.directoryAt(tenantOf(user)), text, kind) : [];
-    return ctx.page(reply, 200, renderUserFhirUserPage({ ...base, ...(searched ? { search: { text, kind } } : {}), found }));
+    const people = searched ? await findPeople(deps.directoryAt(tenantOf(user)), text, kind) : [];
+    return ctx.page(reply, 200, renderUserFhirUserPage({ ...base, ...(searched ? { search: { text, kind } } : {}), found: people }));
   });
 
   app.post<IdParams>(`${USER_PATHS.list}/:id/fhir-user`, ctx.guarded, async (request, reply) => {
-    const admin = await ctx.admitted(request, reply);
-    if (!admin) return reply;
-    const user = await readUser(request.params.id);
-    if (!user) return noSuchUser(request, reply, admin);
+    const found = await admittedWithUser(request, reply);
+    if (!found) return reply;
+    const { admin, user } = found;
     const reference = formField(request.body, 'fhirUser').trim();
     const { fhirUser: _previous, ...rest } = user;
     if (reference === '') {
