@@ -64,6 +64,12 @@ export interface Config {
     readonly maxQueue: number;
     /** Event-loop delay (ms) past which fewer FHIR requests are let in at once, down to one (0: the limit stays fixed). */
     readonly loopDelayTargetMs: number;
+    readonly validation: {
+      /** An extension whose definition the server does not know: a warning, or an error that refuses the write. */
+      readonly unknownExtensions: 'warn' | 'error';
+      /** Whether profiles named in meta.profile are enforced on writes, or only by $validate. */
+      readonly profiles: 'write' | 'validate-only';
+    };
   };
   /** Connections of the FHIR pool (FHIR API, bulk export), per process; the replica's pool (DATABASE_READ_URL) has as many. */
   readonly databasePoolSize: number;
@@ -244,6 +250,8 @@ const envSchema = z.object({
   MAX_JSON_DEPTH: intSetting(4, 1000).default(64),
   FHIR_MAX_BUNDLE_ENTRIES: intSetting(1, 100_000).default(1000),
   FHIR_QUERY_TIMEOUT_MS: intSetting(0, 86_400_000).default(30_000),
+  VALIDATION_UNKNOWN_EXTENSIONS: z.enum(['warn', 'error']).default('warn'),
+  VALIDATE_PROFILES: z.enum(['write', 'validate-only']).default('write'),
   FHIR_MAX_CONCURRENT: intSetting(0, 100_000).optional(),
   FHIR_MAX_QUEUE: intSetting(0, 100_000).default(DEFAULT_FHIR_MAX_QUEUE),
   FHIR_LOOP_DELAY_TARGET_MS: intSetting(0, 10_000).default(20),
@@ -448,6 +456,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrent: e.FHIR_MAX_CONCURRENT ?? e.DATABASE_POOL_SIZE,
       maxQueue: e.FHIR_MAX_QUEUE,
       loopDelayTargetMs: e.FHIR_LOOP_DELAY_TARGET_MS,
+      validation: { unknownExtensions: e.VALIDATION_UNKNOWN_EXTENSIONS, profiles: e.VALIDATE_PROFILES },
     },
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseAuthPoolSize: e.DATABASE_AUTH_POOL_SIZE,

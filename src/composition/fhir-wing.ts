@@ -9,7 +9,8 @@ import { createFhirAuditor } from '../fhir/audit/fhir-auditor.ts';
 import { createIndexer } from '../fhir/search/indexer.ts';
 import { createSearchParameterRegistry, type SearchParameterRegistry } from '../fhir/search/registry.ts';
 import type { Resource } from '../fhir/resource.ts';
-import { createValidator } from '../fhir/validation/validate-resource.ts';
+import { createResourceValidation } from '../fhir/validation/validate-resource.ts';
+import { validationChecks } from '../fhir/validation/validation-checks.ts';
 import { createAuditLog } from '../storage/audit/audit-log-store.ts';
 import { createResourceStore } from '../storage/resource-store.ts';
 import { storageTenant } from '../storage/tenant-key.ts';
@@ -44,6 +45,7 @@ export function buildFhirWing(config: Config, { storage, definitions = loadDefin
   // AuditEvent is searched on the audit trail's columns: only the parameters it answers.
   const searchRegistry = withAuditEventParams(fullRegistry);
   const compartment = buildPatientCompartment(definitions);
+  const validation = createResourceValidation(definitions, validationChecks({ definitions, settings: config.fhir.validation }), config.fhir.validation);
   const repository = createResourceStore(storage.db, { indexResource, now, ...(storage.readDb ? { replica: storage.readDb } : {}) });
   const fhir: FhirDeps = {
     repository,
@@ -57,7 +59,8 @@ export function buildFhirWing(config: Config, { storage, definitions = loadDefin
       maxPageSize: config.fhir.maxPageSize,
       maxBundleEntries: config.fhir.maxBundleEntries,
     },
-    validate: createValidator(definitions),
+    validate: validation.validate,
+    inspect: validation.inspect,
     newId,
     now,
     capabilityStatement: buildCapabilityStatement({ definitions, searchRegistry, baseUrl: config.fhirBaseUrl, date: now(), security }),

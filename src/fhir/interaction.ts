@@ -1,3 +1,4 @@
+import type { ResourceInspector } from './validation/validate-resource.ts';
 import type { FhirAccess } from './access/access-port.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { AuditedEntries, FhirAuditor } from './audit/fhir-auditor.ts';
@@ -63,6 +64,8 @@ export interface FhirDeps {
   searchRegistry: SearchParameterRegistry;
   settings: FhirSettings;
   validate: ResourceValidator;
+  /** Validates without refusing, reporting warnings too: what `$validate` answers. */
+  inspect: ResourceInspector;
   newId: () => string;
   now: () => Date;
   /** What GET /metadata serves: built once per app (src/fhir/capability-statement.ts). */
