@@ -21,6 +21,6 @@ export function validationChecks(deps: ValidationCheckDeps): ValidationCheck[] {
   return [
     bundleRulesCheck(deps),
     referencesCheck(deps),
-    narrativeCheck(deps),
+    narrativeCheck(),
   ];
 }
