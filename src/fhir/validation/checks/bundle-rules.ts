@@ -136,6 +136,13 @@ export function bundleRulesCheck(deps: ValidationCheckDeps): ValidationCheck {
 
   /** Resolution within the Bundle (bundle.html#references), as the reference validator reports it. */
   function checkResolution(entries: readonly Entry[], at: string, report: Report): void {
+    const byFullUrl = new Map<string, Entry[]>();
+    for (const entry of entries) {
+      if (entry.fullUrl === undefined) continue;
+      const same = byFullUrl.get(entry.fullUrl);
+      if (same) same.push(entry);
+      else byFullUrl.set(entry.fullUrl, [entry]);
+    }
     for (const entry of entries) {
       const resource = entry.resource;
       if (!resource) continue;
@@ -148,7 +155,7 @@ export function bundleRulesCheck(deps: ValidationCheckDeps): ValidationCheck {
           value: ({ value: reference, type, at: referenceAt, element }) => {
             if (type !== 'Reference' || typeof reference.reference !== 'string') return;
             const target = reference.reference;
-            const matches = resolve(entries, entry.fullUrl, target);
+            const matches = resolve(byFullUrl, entry.fullUrl, target);
             if (matches === undefined) return;
             const where = `${referenceAt}.reference`;
             if (matches.length > 1) {
@@ -164,7 +171,7 @@ export function bundleRulesCheck(deps: ValidationCheckDeps): ValidationCheck {
   }
 
   /** The entries a reference points to, or undefined when it is not one the Bundle is meant to resolve (`#id`, conditional). */
-  function resolve(entries: readonly Entry[], sourceUrl: string | undefined, reference: string): Entry[] | undefined {
+  function resolve(byFullUrl: ReadonlyMap<string, readonly Entry[]>, sourceUrl: string | undefined, reference: string): readonly Entry[] | undefined {
     const parsed = parseReference(reference, resourceTypes);
     let url: string;
     let version: string | undefined;
@@ -179,9 +186,9 @@ export function bundleRulesCheck(deps: ValidationCheckDeps): ValidationCheck {
       if (!base) return [];
       url = `${base}${parsed.type}/${parsed.id}`;
     } else return undefined;
-    return entries.filter((e) => {
-      if (e.fullUrl !== url) return false;
-      if (version === undefined) return true;
+    const candidates = byFullUrl.get(url) ?? [];
+    if (version === undefined) return candidates;
+    return candidates.filter((e) => {
       const meta = isObject(e.resource?.meta) ? e.resource.meta : undefined;
       return meta?.versionId === version;
     });
