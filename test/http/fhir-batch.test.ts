@@ -9,7 +9,7 @@ const observation = (subject: string) => ({
   status: 'final',
   code: { text: 'weight' },
   subject: { reference: subject },
-  hasMember: [{ reference: subject }],
+  performer: [{ reference: subject }],
 });
 const bundle = (type: string, entry: unknown[]) => ({ resourceType: 'Bundle', type, entry });
 
@@ -47,7 +47,7 @@ for (const driver of drivers) {
       const obs = await fhir.get(`Observation/${obsEntry.resource.id}`);
       assert.equal(obs.status, 200);
       assert.equal(obs.body.subject.reference, `Patient/${patientId}`);
-      assert.equal(obs.body.hasMember[0].reference, `Patient/${patientId}`);
+      assert.equal(obs.body.performer[0].reference, `Patient/${patientId}`);
       const pat = await fhir.get(`Patient/${patientId}`);
       assert.equal(pat.status, 200);
       assert.match(pat.body.text.div, new RegExp(`href="Patient/${patientId}"`));

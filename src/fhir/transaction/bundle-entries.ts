@@ -47,7 +47,8 @@ export function parseBatchBundle(
   if (raw.length > settings.maxBundleEntries) {
     throw new FhirError(413, issue('too-costly', `A ${kind} may hold at most ${settings.maxBundleEntries} entries; this one holds ${raw.length}`, 'Bundle.entry'));
   }
-  const fullUrls = new Set<string>();
+  /** fullUrl → the entry that first claimed it. */
+  const fullUrls = new Map<string, number>();
   const entries = raw.map((entry: unknown, index): BatchEntry => {
     const at = `Bundle.entry[${index}]`;
     if (!isObject(entry)) throw badRequest(`${at} must be an object`, at);
@@ -70,8 +71,11 @@ export function parseBatchBundle(
     const fullUrl = optionalString(entry.fullUrl, `${at}.fullUrl`);
     if (fullUrl !== undefined && method !== 'GET' && method !== 'HEAD') {
       // Two entries claiming one identity is ambiguous (FHIR R4 bundle.html#bundle-unique).
-      if (fullUrls.has(fullUrl)) throw badRequest(`${at}.fullUrl '${fullUrl}' appears in more than one entry`, `${at}.fullUrl`);
-      fullUrls.add(fullUrl);
+      const first = fullUrls.get(fullUrl);
+      if (first !== undefined) {
+        throw badRequest(`Bundle.entry[${first}] and ${at} have the same fullUrl '${fullUrl}'`, `${at}.fullUrl`);
+      }
+      fullUrls.set(fullUrl, index);
     }
     const headers: FhirRequestHeaders = {};
     const header = (key: keyof FhirRequestHeaders, value: unknown, name: string) => {

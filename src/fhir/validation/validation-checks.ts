@@ -1,4 +1,7 @@
 import type { FhirDefinitions } from '../definitions.ts';
+import { bundleRulesCheck } from './checks/bundle-rules.ts';
+import { narrativeCheck } from './checks/narrative.ts';
+import { referencesCheck } from './checks/references.ts';
 import type { ValidationCheck } from './validation-check.ts';
 
 /** How strict validation is (VALIDATION_UNKNOWN_EXTENSIONS, VALIDATE_PROFILES). */
@@ -14,6 +17,10 @@ export interface ValidationCheckDeps {
 }
 
 /** The checks run after the structure walk, in this order: the one table of validation rule families. */
-export function validationChecks(_deps: ValidationCheckDeps): ValidationCheck[] {
-  return [];
+export function validationChecks(deps: ValidationCheckDeps): ValidationCheck[] {
+  return [
+    bundleRulesCheck(deps),
+    referencesCheck(deps),
+    narrativeCheck(),
+  ];
 }
