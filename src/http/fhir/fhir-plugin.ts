@@ -297,6 +297,7 @@ function pickHeaders(request: FastifyRequest): FhirRequestHeaders {
   set('ifModifiedSince', one(h['if-modified-since']));
   set('prefer', one(h['prefer']));
   set('accept', one(h['accept']));
+  set('contentType', one(h['content-type'])?.split(';')[0]?.trim().toLowerCase());
   return out;
 }
 
