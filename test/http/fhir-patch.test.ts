@@ -252,18 +252,21 @@ for (const driver of drivers) {
         contentType: 'application/json-patch+json',
         data: Buffer.from(JSON.stringify([{ op: 'add', path, value }])).toString('base64'),
       });
+      const placeholder = 'urn:uuid:4f0d2a4e-56b8-4d8c-9d0b-0f7c5e0c1a11';
       const tx = await fhir.post('', {
         resourceType: 'Bundle',
         type: 'transaction',
         entry: [
-          { resource: jsonPatch('/gender', 'female'), request: { method: 'PATCH', url: 'Patient/tx-1' } },
-          { resource: { resourceType: 'Patient', id: 'tx-new', gender: 'other' }, request: { method: 'PUT', url: 'Patient/tx-new' } },
+          { fullUrl: placeholder, resource: jsonPatch('/gender', 'female'), request: { method: 'PATCH', url: 'Patient/tx-1' } },
+          { resource: { resourceType: 'Observation', id: 'tx-obs', status: 'final', code: { text: 'x' }, subject: { reference: placeholder } }, request: { method: 'PUT', url: 'Observation/tx-obs' } },
         ],
       });
       assert.equal(tx.status, 200, tx.text);
       assert.equal(tx.body.entry[0].response.status, '200 OK');
       assert.equal(tx.body.entry[0].response.etag, 'W/"2"');
       assert.equal((await current('Patient/tx-1')).gender, 'female');
+      // A reference to the patched entry's fullUrl becomes the patched resource's.
+      assert.equal((await current('Observation/tx-obs')).subject.reference, 'Patient/tx-1');
 
       // A transaction is all or nothing: a failing patch takes back the entries before it.
       const failing = await fhir.post('', {
