@@ -211,13 +211,17 @@ for (const driver of drivers) {
       });
 
       it('moves an element within its list, and deleting what is not there is no error', async () => {
-        await put({ resourceType: 'Patient', id: 'fp-move', name: [{ family: 'A' }, { family: 'B' }, { family: 'C' }] });
+        await put({ resourceType: 'Patient', id: 'fp-move', name: [{ family: 'A' }, { family: 'B' }, { family: 'C' }], deceasedBoolean: true });
         const res = await patch('Patient/fp-move', fhirPathPatch(
           [part('type', { valueCode: 'move' }), part('path', { valueString: 'Patient.name' }), part('source', { valueInteger: 2 }), part('destination', { valueInteger: 0 })],
           [part('type', { valueCode: 'delete' }), part('path', { valueString: 'Patient.telecom' })],
+          // A choice element takes the type of its new value.
+          [part('type', { valueCode: 'replace' }), part('path', { valueString: 'Patient.deceased' }), part('value', { valueDateTime: '2020-02-02' })],
         ), FHIR_JSON);
         assert.equal(res.status, 200, res.text);
         assert.deepEqual(res.body.name.map((n: { family: string }) => n.family), ['C', 'A', 'B']);
+        assert.equal(res.body.deceasedDateTime, '2020-02-02');
+        assert.equal(res.body.deceasedBoolean, undefined);
       });
 
       it('refuses a path matching several elements, or none for a replace, with 422; a malformed document with 400', async () => {

@@ -135,8 +135,16 @@ class PatchStep {
         const node = this.single(nodes);
         const { container, key } = this.placeOf(node);
         const value = this.valueFor(this.elementOf(node), op.value);
-        if (typeof node.index === 'number') (container[key] as unknown[])[node.index] = value;
-        else container[key] = value;
+        if (typeof node.index === 'number') {
+          (container[key] as unknown[])[node.index] = value;
+          return;
+        }
+        // A choice element may change type: `deceasedBoolean` replaced by a valueDateTime is `deceasedDateTime`.
+        const suffix = op.value ? valueKeyOf(op.value)?.slice('value'.length) : undefined;
+        const name = node.propName ?? key;
+        const newKey = key !== name && suffix ? `${name}${suffix}` : key;
+        if (newKey !== key) removeKey(container, key);
+        container[newKey] = value;
         return;
       }
       case 'add': {
@@ -271,12 +279,10 @@ class PatchStep {
     for (const sub of part.part.filter(isObject)) {
       const name = sub.name;
       if (typeof name !== 'string' || FORBIDDEN_NAMES.has(name)) throw this.fail('each part of a value needs an element name');
-      const match = rule?.properties.get(name);
-      const subKey = match ? name : (() => {
-        const suffix = valueKeyOf(sub)?.slice('value'.length);
-        return suffix && rule?.properties.has(`${name}${suffix}`) ? `${name}${suffix}` : name;
-      })();
-      const subElement = match ?? rule?.properties.get(subKey);
+      // A choice element's part is named without its type (`value`), its value[x] says which (`valueQuantity`).
+      const suffix = valueKeyOf(sub)?.slice('value'.length) ?? '';
+      const subKey = !rule?.properties.has(name) && rule?.properties.has(`${name}${suffix}`) ? `${name}${suffix}` : name;
+      const subElement = rule?.properties.get(subKey);
       const subValue = this.valueFor(subElement, sub);
       if (subElement?.element.array ?? out[subKey] !== undefined) {
         const list = out[subKey];
