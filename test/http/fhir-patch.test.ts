@@ -248,6 +248,19 @@ for (const driver of drivers) {
       assert.equal((await current('Patient/ct-1')).meta.versionId, '1');
     });
 
+    it('refuses a Bundle PATCH entry that is not a JSON Patch Binary or a Parameters with 400, never a 500', async () => {
+      await put({ resourceType: 'Patient', id: 'bin-1', gender: 'male' });
+      const entry = (resource: unknown) => ({ resourceType: 'Bundle', type: 'batch', entry: [{ resource, request: { method: 'PATCH', url: 'Patient/bin-1' } }] });
+      const binary = (contentType: string, text: string) => ({ resourceType: 'Binary', contentType, data: Buffer.from(text).toString('base64') });
+      const deep = `[{"op":"add","path":"/extension","value":${'['.repeat(2000)}${']'.repeat(2000)}}]`;
+      for (const resource of [binary('application/json-patch+json', deep), binary('application/json-patch+json', 'not json'), binary('text/plain', '[]'), { resourceType: 'Patient', id: 'bin-1' }]) {
+        const res = await fhir.post('', entry(resource));
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.body.entry[0].response.status, '400 Bad Request', res.text);
+      }
+      assert.equal((await current('Patient/bin-1')).meta.versionId, '1');
+    });
+
     it('runs a PATCH entry of a transaction (a Binary holding the JSON Patch) and of a batch', async () => {
       await put({ resourceType: 'Patient', id: 'tx-1', gender: 'male' });
       await put({ resourceType: 'Patient', id: 'tx-2', gender: 'male' });

@@ -42,11 +42,30 @@ function jsonPatch(body: unknown): PatchDocument {
 function binaryPatch(binary: Record<string, unknown>): unknown {
   if (binary.contentType !== JSON_PATCH) throw badRequest(`A Binary PATCH body must have contentType ${JSON_PATCH}`, 'Binary.contentType');
   if (typeof binary.data !== 'string') throw badRequest('A Binary PATCH body needs the JSON Patch in data (base64)', 'Binary.data');
+  let document: unknown;
   try {
-    return JSON.parse(Buffer.from(binary.data, 'base64').toString('utf8')) as unknown;
+    document = JSON.parse(Buffer.from(binary.data, 'base64').toString('utf8')) as unknown;
   } catch {
     throw badRequest('Binary.data is not a base64 JSON Patch document', 'Binary.data');
   }
+  // Decoded here, not by the HTTP body parser: held to the same bound on nesting before anything walks it.
+  if (nestedDeeperThan(document, MAX_DEPTH)) throw badRequest(`The JSON Patch in Binary.data is nested deeper than ${MAX_DEPTH} levels`, 'Binary.data');
+  return document;
+}
+
+/** As deep as the validator walks a resource (src/fhir/validation): far beyond any real patch. */
+const MAX_DEPTH = 300;
+
+/** Whether a parsed JSON value nests objects and arrays deeper than `max`, measured without recursion. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [node, depth] = item;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** One element index per set of definitions (built lazily per type), shared by every FHIRPath Patch. */
