@@ -37,7 +37,7 @@ const PROVENANCE_TARGET = 'Provenance:target';
 
 /** The interactions every resource type offers but AuditEvent. */
 const READ_WRITE = {
-  interaction: ['read', 'vread', 'update', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map((code) => ({ code })),
+  interaction: ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map((code) => ({ code })),
   versioning: 'versioned-update',
   readHistory: true,
   updateCreate: true,
@@ -112,6 +112,8 @@ export function buildCapabilityStatement(options: CapabilityStatementOptions): R
     implementation: { description: 'Portico FHIR R4 server', url: options.baseUrl },
     fhirVersion: '4.0.1',
     format: ['json', 'application/fhir+json'],
+    // FHIR R4 http.html#patch: JSON Patch, and FHIRPath Patch as a Parameters.
+    patchFormat: ['application/json-patch+json', 'application/fhir+json'],
     implementationGuide: [`http://hl7.org/fhir/us/core/ImplementationGuide/hl7.fhir.us.core|${US_CORE_VERSION}`],
     rest: [
       {

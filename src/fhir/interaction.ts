@@ -34,6 +34,8 @@ export interface FhirRequestHeaders {
   prefer?: string;
   /** Accept as sent: an operation that answers in fewer formats than the rest of the API checks it itself. */
   accept?: string;
+  /** The body's media type, lower case, without parameters: which patch format a PATCH carries. */
+  contentType?: string;
 }
 
 export interface FhirResponse {

@@ -11,6 +11,8 @@ export type InteractionName =
   | 'conditional-update'
   | 'delete'
   | 'conditional-delete'
+  | 'patch'
+  | 'conditional-patch'
   | 'search-type'
   | 'search-system'
   | 'history-instance'
@@ -64,13 +66,13 @@ export function resolveRoute(method: FhirRequest['method'], path: string, deps: 
     throw new FhirError(404, issue('not-supported', `Unknown resource type '${resourceType}'`));
   }
   if (second === undefined) {
-    return pick({ GET: 'search-type', POST: 'create', PUT: 'conditional-update', DELETE: 'conditional-delete' }, { resourceType });
+    return pick({ GET: 'search-type', POST: 'create', PUT: 'conditional-update', DELETE: 'conditional-delete', PATCH: 'conditional-patch' }, { resourceType });
   }
   if (third === undefined) {
     if (second === '_search') return pick({ POST: 'search-type' }, { resourceType });
     if (second === '_history') return pick({ GET: 'history-type' }, { resourceType });
     if (OPERATION.test(second)) return { interaction: 'operation', route: { resourceType, operation: second } };
-    return pick({ GET: 'read', PUT: 'update', DELETE: 'delete' }, { resourceType, id: second });
+    return pick({ GET: 'read', PUT: 'update', DELETE: 'delete', PATCH: 'patch' }, { resourceType, id: second });
   }
   if (third === '_history') {
     if (fourth === undefined) return pick({ GET: 'history-instance' }, { resourceType, id: second });

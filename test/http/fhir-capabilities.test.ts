@@ -33,6 +33,7 @@ for (const driver of drivers) {
       assert.equal(cs.fhirVersion, '4.0.1');
       assert.ok(!Number.isNaN(Date.parse(cs.date)));
       assert.deepEqual(cs.format, ['json', 'application/fhir+json']);
+      assert.deepEqual(cs.patchFormat, ['application/json-patch+json', 'application/fhir+json']);
       assert.equal(cs.software.name, 'Portico');
       assert.equal(cs.implementation.url, `${TEST_BASE_URL}/fhir`);
       assert.deepEqual(cs.instantiates, ['http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server', 'http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data']);
@@ -50,7 +51,7 @@ for (const driver of drivers) {
       const patient = resources.find((r) => r.type === 'Patient');
       assert.ok(patient);
       assert.deepEqual(patient.interaction.map((i) => i.code).sort(),
-        ['create', 'delete', 'history-instance', 'history-type', 'read', 'search-type', 'update', 'vread']);
+        ['create', 'delete', 'history-instance', 'history-type', 'patch', 'read', 'search-type', 'update', 'vread']);
       assert.equal(patient.versioning, 'versioned-update');
       assert.equal(patient.readHistory, true);
       assert.equal(patient.updateCreate, true);

@@ -131,7 +131,8 @@ for (const driver of drivers) {
         ['constructor key', () => fhir.post('Patient', '{"resourceType":"Patient","constructor":{"prototype":{"polluted":1}}}'), 400],
         ['too many query parameters', () => fhir.get(`Patient?${'a=1&'.repeat(300)}`), 400],
         ['xml requested', () => fhir.get('Patient?_format=xml'), 406],
-        ['wrong method', () => fhir.request('PATCH', 'Patient'), 405],
+        ['wrong method', () => fhir.request('PATCH', 'metadata'), 405],
+        ['conditional patch without criteria', () => fhir.request('PATCH', 'Patient', [], { 'content-type': 'application/json-patch+json' }), 400],
         ['malformed URL', () => fhir.get('Patient/%E0%A4%A'), 400],
         ['unsupported media type', () => fhir.request('POST', 'Patient', 'x', { 'content-type': 'text/plain' }), 415],
       ];

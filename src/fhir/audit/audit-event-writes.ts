@@ -2,8 +2,8 @@ import type { FhirRoute } from '../interaction.ts';
 import { FhirError, issue } from '../outcome.ts';
 import type { InteractionName } from '../resolve-route.ts';
 
-/** The interactions that would create, change or delete a resource (PATCH is refused for every type already). */
-const WRITES: ReadonlySet<InteractionName> = new Set(['create', 'update', 'conditional-update', 'delete', 'conditional-delete']);
+/** The interactions that would create, change or delete a resource. */
+const WRITES: ReadonlySet<InteractionName> = new Set(['create', 'update', 'conditional-update', 'delete', 'conditional-delete', 'patch', 'conditional-patch']);
 
 /**
  * AuditEvents are written by the server's own audit trail only, and never changed: a write of one through the FHIR

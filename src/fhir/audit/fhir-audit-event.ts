@@ -44,6 +44,8 @@ const ACTION: Record<InteractionName, NonNullable<AuditEvent['action']>> = {
   'conditional-update': 'U',
   delete: 'D',
   'conditional-delete': 'D',
+  patch: 'U',
+  'conditional-patch': 'U',
   batch: 'E',
   operation: 'E',
 };
@@ -53,6 +55,7 @@ function restfulCode(facts: FhirRequestFacts): string {
   const interaction = facts.interaction;
   if (interaction === 'conditional-update') return 'update';
   if (interaction === 'conditional-delete') return 'delete';
+  if (interaction === 'conditional-patch') return 'patch';
   if (interaction === 'batch') return facts.bundleType ?? 'batch';
   return interaction ?? 'unknown';
 }

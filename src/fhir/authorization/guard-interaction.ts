@@ -12,6 +12,9 @@ const DECIDED_AS: Readonly<Record<string, FhirAccessInteraction>> = {
   'conditional-update': 'update',
   delete: 'delete',
   'conditional-delete': 'delete',
+  // A patch changes a resource as an update does, and needs what an update needs (SMART v2 `u`, v1 `write`).
+  patch: 'update',
+  'conditional-patch': 'update',
   'search-type': 'search-type',
   'search-system': 'search-system',
   'history-instance': 'history-instance',

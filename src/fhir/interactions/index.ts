@@ -7,6 +7,7 @@ import { capabilities } from './capabilities.ts';
 import { create } from './create.ts';
 import { conditionalDelete, remove } from './delete.ts';
 import { history } from './history.ts';
+import { conditionalPatch, patch } from './patch.ts';
 import { read } from './read.ts';
 import { search } from './search.ts';
 import { conditionalUpdate, update } from './update.ts';
@@ -28,6 +29,8 @@ export function createInteractions(dispatchEntry: EntryDispatcher): Record<Table
     'conditional-update': conditionalUpdate,
     delete: remove,
     'conditional-delete': conditionalDelete,
+    patch,
+    'conditional-patch': conditionalPatch,
     'search-type': search,
     'search-system': search,
     'history-instance': history,

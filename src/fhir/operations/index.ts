@@ -1,14 +1,20 @@
 import type { ExportService } from '../bulk/export-service.ts';
 import { exportOperation } from './export.ts';
 import type { FhirOperation } from './operation.ts';
+import { validateOperation } from './validate.ts';
 
 /** The services operations run on; an operation whose service is absent is not offered. */
 export interface OperationServices {
   /** Bulk Data export (`$export`). */
   bulkExport?: Pick<ExportService, 'kickOff'>;
+  /** The resource types served: where `$validate` is offered (type and instance level). */
+  resourceTypes?: Iterable<string>;
 }
 
 /** Every FHIR operation this server runs (FHIR R4 operations.html), one file each; the router dispatches them by name. */
 export function fhirOperations(services: OperationServices): FhirOperation[] {
-  return [...(services.bulkExport ? [exportOperation(services.bulkExport)] : [])];
+  return [
+    ...(services.bulkExport ? [exportOperation(services.bulkExport)] : []),
+    ...(services.resourceTypes ? [validateOperation(services.resourceTypes)] : []),
+  ];
 }

@@ -87,6 +87,8 @@ export function parseBatchBundle(
     header('ifNoneExist', request.ifNoneExist, 'ifNoneExist');
     header('ifModifiedSince', request.ifModifiedSince, 'ifModifiedSince');
     if (prefer !== undefined) headers.prefer = prefer;
+    // An entry's resource is FHIR JSON: a PATCH's is a Binary holding a JSON Patch or a Parameters (FHIRPath Patch).
+    if (method === 'PATCH') headers.contentType = 'application/fhir+json';
     return {
       index,
       ...(fullUrl !== undefined ? { fullUrl } : {}),

@@ -101,7 +101,8 @@ class TransactionRun {
     const { route, interaction } = resolveRoute(request.method, request.path, this.unit);
     const resourceType = route.resourceType;
     if (!resourceType) return;
-    if (interaction === 'update' && route.id) {
+    // An update or a patch of a named resource: the placeholder stands for that resource.
+    if ((interaction === 'update' || interaction === 'patch') && route.id) {
       this.assignments.set(fullUrl, { reference: `${resourceType}/${route.id}` });
       return;
     }

@@ -215,7 +215,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     sendOutcome(reply, 404, outcome(issue('not-found', `No FHIR endpoint at ${request.url}`))),
   );
 
-  const handleFhirRequest = createFhirRouter(fhirOperations(options.bulk ? { bulkExport: options.bulk.service } : {}));
+  const handleFhirRequest = createFhirRouter(fhirOperations({ ...(options.bulk ? { bulkExport: options.bulk.service } : {}), resourceTypes: deps.definitions.resourceTypes }));
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = fhirUrlOf(request);
     const query = [...url.searchParams];
@@ -297,6 +297,7 @@ function pickHeaders(request: FastifyRequest): FhirRequestHeaders {
   set('ifModifiedSince', one(h['if-modified-since']));
   set('prefer', one(h['prefer']));
   set('accept', one(h['accept']));
+  set('contentType', one(h['content-type'])?.split(';')[0]?.trim().toLowerCase());
   return out;
 }
 
