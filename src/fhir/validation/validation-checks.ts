@@ -1,4 +1,6 @@
 import type { FhirDefinitions } from '../definitions.ts';
+import type { ProfileTerminology } from '../profiles/profile-terminology.ts';
+import { profilesCheck } from './checks/profiles.ts';
 import type { ValidationCheck } from './validation-check.ts';
 
 /** How strict validation is (VALIDATION_UNKNOWN_EXTENSIONS, VALIDATE_PROFILES). */
@@ -11,9 +13,13 @@ export interface ValidationSettings {
 export interface ValidationCheckDeps {
   readonly definitions: FhirDefinitions;
   readonly settings: ValidationSettings;
+  /** Answers the bindings of profiles; without it they are not checked. */
+  readonly profileTerminology?: ProfileTerminology;
 }
 
 /** The checks run after the structure walk, in this order: the one table of validation rule families. */
-export function validationChecks(_deps: ValidationCheckDeps): ValidationCheck[] {
-  return [];
+export function validationChecks(deps: ValidationCheckDeps): ValidationCheck[] {
+  return [
+    profilesCheck(deps.profileTerminology),
+  ];
 }
