@@ -63,6 +63,21 @@ export interface CompiledProfile {
 }
 
 const R4_BASE = 'http://hl7.org/fhir/StructureDefinition/';
+/** Choice elements of R4 and their types (`Observation.value` → Quantity, String, ...), from the FHIRPath model. */
+const CHOICE_TYPES = (r4 as unknown as { choiceTypePaths: Readonly<Record<string, readonly string[]>> }).choiceTypePaths;
+
+/** `Observation.component.valueQuantity` → value, Quantity: a choice element named by one of its types (profiling.html#choice). */
+function choiceNamedByType(parentPath: string, name: string): ElementRules['choiceType'] {
+  for (let i = 1; i < name.length; i++) {
+    const c = name.charAt(i);
+    if (c < 'A' || c > 'Z') continue;
+    const prefix = name.slice(0, i);
+    const type = name.slice(i);
+    const basePath = `${parentPath.replace(/\[x\]/g, '')}.${prefix}`;
+    if (CHOICE_TYPES[basePath]?.includes(type)) return { prefix, type };
+  }
+  return undefined;
+}
 
 const rules = (key: string, path: string, choice: boolean, extra: Partial<ElementRules> = {}): ElementRules =>
   ({ key, path, choice, constraints: [], slices: new Map(), children: new Map(), ...extra });
@@ -89,6 +104,14 @@ export function compileProfile(sd: ProfileStructure, definitions: ProfileDefinit
   return { url: sd.url, name: sd.id, type: sd.type, root, ...(missingBase ? { missingBase } : {}) };
 }
 
+/** The R4 path of an element path with its choices named by type (`Observation.component.valueQuantity` → `Observation.component.value`). */
+function basePathOf(path: string): string {
+  const [root, ...rest] = path.split('.');
+  let base = root ?? '';
+  for (const segment of rest) base += `.${choiceNamedByType(base, segment)?.prefix ?? segment.replace(/\[x\]$/, '')}`;
+  return base;
+}
+
 /** Finds or makes the node an element id names: `Observation.component:systolic.valueQuantity.code`. */
 function nodeFor(root: ElementRules, element: ProfileElement): ElementRules {
   const segments = (element.id ?? element.path).split('.');
@@ -99,7 +122,7 @@ function nodeFor(root: ElementRules, element: ProfileElement): ElementRules {
     let slice = colon < 0 ? undefined : segment.slice(colon + 1);
     let key = name;
     let choice = false;
-    let choiceType: ElementRules['choiceType'];
+    let choiceType = name.endsWith('[x]') ? undefined : choiceNamedByType(basePathOf(node.path), name);
     if (name.endsWith('[x]')) {
       const prefix = name.slice(0, -3);
       // `value[x]:valueQuantity`: a type slice, the same as the element `valueQuantity`.

@@ -102,20 +102,26 @@ export async function seedPopulation(ledger: SeedLedger, options: SeedOptions): 
     includeShared: !covers(done, SHARED_INDEX),
     skip: (index) => covers(done, index),
   });
-  for (const chunk of chunks) {
-    if (chunk.kind === 'shared') {
-      range = { first: SHARED_INDEX, last: SHARED_INDEX };
-      batch = validated(chunk.resources, options.validate);
-      await flush();
-      continue;
+  try {
+    for (const chunk of chunks) {
+      if (chunk.kind === 'shared') {
+        range = { first: SHARED_INDEX, last: SHARED_INDEX };
+        batch = validated(chunk.resources, options.validate);
+        await flush();
+        continue;
+      }
+      validated(chunk.resources, options.validate);
+      // A batch holds contiguous indices only, so its range never claims a skipped patient.
+      if (range && chunk.index !== range.last + 1) await flush();
+      range = range ? { first: range.first, last: chunk.index } : { first: chunk.index, last: chunk.index };
+      batch.push(...chunk.resources);
+      patientsInBatch++;
+      if (patientsInBatch >= options.batchSize) await flush();
     }
-    validated(chunk.resources, options.validate);
-    // A batch holds contiguous indices only, so its range never claims a skipped patient.
-    if (range && chunk.index !== range.last + 1) await flush();
-    range = range ? { first: range.first, last: chunk.index } : { first: chunk.index, last: chunk.index };
-    batch.push(...chunk.resources);
-    patientsInBatch++;
-    if (patientsInBatch >= options.batchSize) await flush();
+  } catch (err) {
+    // A refused resource (or a failed generation) stops the run: the batch being written settles first.
+    await inFlight?.catch(() => undefined);
+    throw err;
   }
   await flush();
   await inFlight;
