@@ -69,7 +69,8 @@ function strip(resource: Json): Json {
   return kept;
 }
 
-const resources = files.map((file) => strip(JSON.parse(git('show', `${commit}:${file}`)) as Json));
+// The IG publisher stamps each resource with the guide's version; the source files leave it out.
+const resources: Json[] = files.map((file) => ({ ...strip(JSON.parse(git('show', `${commit}:${file}`)) as Json), version: tag }));
 
 // The R4 core profiles US Core derives from (us-core-vital-signs → vitalsigns), from the R4 definitions.
 const loaded = new Set(resources.map((r) => r.url));

@@ -175,6 +175,13 @@ describe('profile validation against US Core 6.1.0', () => {
     assert.equal(issues[0]?.severity, 'warning');
     assert.match(issues[0]?.diagnostics ?? '', /my-patient is not known/);
     assert.doesNotThrow(() => validate(patient({ meta: { profile: [unknownProfile] } })));
+    assert.equal(issues[0]?.expression?.[0], 'Patient.meta.profile');
+
+    // A canonical with a version: the shipped one is validated against, another is not known.
+    assertErrors(patient({ meta: { profile: [`${US_CORE}us-core-patient|6.1.0`] }, identifier: undefined }), ['Patient.identifier'], 'us-core-patient');
+    const other = report(patient({ meta: { profile: [`${US_CORE}us-core-patient|7.0.0`] }, identifier: undefined }));
+    assert.equal(other.valid, true);
+    assert.deepEqual(other.issues.map((i) => i.severity), ['warning']);
   });
 
   it("validates against $validate's profile parameter too, whatever meta.profile says", () => {

@@ -32,7 +32,9 @@ export function createProfileValidator(definitions: ProfileDefinitions, terminol
   const compiled = new Map<string, CompiledProfile | undefined>();
 
   function profileOf(url: string): CompiledProfile | undefined {
-    const canonical = url.split('|')[0] ?? url;
+    const [canonical = url, version] = url.split('|');
+    // A canonical naming another version than the one shipped is a profile the server does not have.
+    if (version !== undefined && definitions.structures.get(canonical)?.version !== version) return undefined;
     if (!compiled.has(canonical)) {
       const sd = definitions.structures.get(canonical);
       compiled.set(canonical, sd ? compileProfile(sd, definitions) : undefined);

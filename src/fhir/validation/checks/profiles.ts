@@ -19,10 +19,10 @@ export function profilesCheck(terminology?: ProfileTerminology, definitions: Pro
   const profiles = createProfileValidator(definitions, terminology);
   return {
     name: 'profiles',
-    run({ resource, profiles: claimed }, report) {
+    run({ resource, resourceType, profiles: claimed }, report) {
       for (const url of new Set(claimed)) {
         if (!profiles.has(url)) {
-          report(issue('not-supported', `Profile ${url} is not known to this server; the resource was not validated against it`, 'meta.profile', 'warning'));
+          report(issue('not-supported', `Profile ${url} is not known to this server; the resource was not validated against it`, `${resourceType}.meta.profile`, 'warning'));
           continue;
         }
         profiles.validate(resource, url, report);
