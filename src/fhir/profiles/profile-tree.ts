@@ -182,12 +182,13 @@ function apply(node: ElementRules, element: ProfileElement): void {
   }
 }
 
+/** Without converting results back to JSON types: an invariant's result is only compared with `true`. */
 function compileExpression(base: string, expression: string): Evaluate | undefined {
   try {
-    return fhirpath.compile({ base, expression }, r4, { resolveInternalTypes: true }) as unknown as Evaluate;
+    return fhirpath.compile({ base, expression }, r4, { resolveInternalTypes: false }) as unknown as Evaluate;
   } catch {
     try {
-      return fhirpath.compile(expression, r4, { resolveInternalTypes: true }) as unknown as Evaluate;
+      return fhirpath.compile(expression, r4, { resolveInternalTypes: false }) as unknown as Evaluate;
     } catch {
       // An invariant this FHIRPath engine cannot compile is not checked.
       return undefined;
