@@ -3,6 +3,8 @@ import { loadDefinitions } from '../fhir/definitions.ts';
 import { seedPopulation } from '../sandbox/fhir/seed-population.ts';
 import { createIndexer } from '../fhir/search/indexer.ts';
 import { createSearchParameterRegistry } from '../fhir/search/registry.ts';
+import { createResourceValidation } from '../fhir/validation/validate-resource.ts';
+import { validationChecks } from '../fhir/validation/validation-checks.ts';
 import { refreshStaleStatistics } from '../storage/search/statistics.ts';
 import { createSeedLedger } from '../sandbox/storage/seed-progress-store.ts';
 import { createProgressBar } from './progress-bar.ts';
@@ -14,7 +16,8 @@ export const SEED_USAGE = `Usage: portico seed --patients N [--seed S] [--databa
 Writes a deterministic synthetic US Core population (patients test-pt-1, pt-00002, ...) into the
 database the server uses (DATABASE_URL, else embedded PGlite in DATA_DIR). Streams in batches,
 one transaction each, and resumes where an interrupted run stopped; patients already written
-for the same seed are skipped.
+for the same seed are skipped. Every resource goes through the server's own write validation (US
+Core profiles included) before its batch is written: one it rejects stops the run, naming it.
 
 Options:
   --patients N        patients in the population (1 .. 10000000)            required
@@ -68,11 +71,15 @@ export async function seedCommand(args: string[], io: CliIo): Promise<number> {
 
   const db = await openCommandDatabase(config);
   try {
-    const indexResource = createIndexer(createSearchParameterRegistry(loadDefinitions()));
+    const definitions = loadDefinitions();
+    const indexResource = createIndexer(createSearchParameterRegistry(definitions));
+    // What a write through the API would refuse is not seeded either.
+    const settings = config.fhir.validation;
+    const { validate } = createResourceValidation(definitions, validationChecks({ definitions, settings }), settings);
     const ledger = createSeedLedger(db, { indexResource, now: io.now, path: 'bulk' });
     const bar = createProgressBar(io.stderr, () => io.now().getTime());
     const started = io.now().getTime();
-    const result = await seedPopulation(ledger, { seed, patients, batchSize, onProgress: (p) => bar.update(p) });
+    const result = await seedPopulation(ledger, { seed, patients, batchSize, validate, onProgress: (p) => bar.update(p) });
     bar.finish();
     // A bulk load outpaces autovacuum (and PGlite has none): give the planner statistics now.
     await refreshStaleStatistics(db);

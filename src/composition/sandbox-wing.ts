@@ -52,6 +52,8 @@ export interface TenantSandboxInputs {
 export async function seedSandboxPopulation(config: Config, storage: StorageWing, fhir: FhirWing, { now }: Runtime): Promise<SandboxPopulation | undefined> {
   if (config.seed !== 'demo') return undefined;
   const ledger = (tenant: string) => createSeedLedger(storage.db, { tenant: storageTenant(tenant), indexResource: fhir.indexResource, now, path: 'bulk' });
+  // Not through the write validation (about 4 s more on a first start): these two fixed seeds are
+  // validated, every resource, by the sandbox population's tests; `portico seed` validates any other.
   const seeded = await seedPopulation(ledger(DEFAULT_TENANT), SANDBOX_START_SEED);
   const tenant = await seedPopulation(ledger(DEMO_TENANT.id), DEMO_TENANT_SEED);
   return { seeded, tenant: { id: DEMO_TENANT.id, fhirBaseUrl: `${tenantIssuer(config.baseUrl, DEMO_TENANT.id)}${ENDPOINTS.fhir.path}`, seeded: tenant } };

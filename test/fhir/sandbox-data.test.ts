@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Resource } from '../../src/fhir/resource.ts';
 import { generatePopulation, patientResources } from '../../src/sandbox/fhir/population.ts';
+import { DEMO_TENANT_SEED, SANDBOX_START_SEED } from '../../src/sandbox/fhir/seed-population.ts';
 import { createRng } from '../../src/sandbox/fhir/prng.ts';
 import { US_CORE_PROFILES } from '../../src/fhir/us-core/profiles.ts';
-import { createValidator } from '../../src/fhir/validation/validate-resource.ts';
+import { createResourceValidation, createValidator } from '../../src/fhir/validation/validate-resource.ts';
+import { validationChecks, type ValidationSettings } from '../../src/fhir/validation/validation-checks.ts';
 import { definitions } from '../support/portico.ts';
 
 const population = (seed = 'demo', patients = 25): Resource[] =>
@@ -110,7 +112,11 @@ describe('sandbox population', () => {
     for (const category of ['laboratory', 'vital-signs', 'social-history', 'survey', 'sdoh', 'exam', 'imaging']) {
       assert.ok(resources.some((r) => r.resourceType === 'Observation' && JSON.stringify(r.category).includes(`"code":"${category}"`)), category);
     }
-    assert.ok(json.includes('http://hl7.org/fhir/StructureDefinition/data-absent-reason'), 'a data-absent-reason extension');
+    // Missing data as US Core 6.1.0 says (general-requirements.html#missing-data): an optional element left out
+    // (patients who declined contact details have no telecom), a required value replaced by a dataAbsentReason.
+    const declined = resources.filter((r) => r.resourceType === 'Patient' && r.telecom === undefined);
+    assert.ok(declined.length > 0, 'a patient without telecom');
+    assert.ok(!json.includes('http://hl7.org/fhir/StructureDefinition/data-absent-reason'), 'no data-absent-reason extension on an optional element');
     assert.ok(resources.some((r) => r.dataAbsentReason), 'an Observation.dataAbsentReason');
     assert.ok(resources.some((r) => r.resourceType === 'DocumentReference' && JSON.stringify(r.content).includes('"data":')), 'base64 attachment');
     const medRefs = resources.filter((r) => r.resourceType === 'MedicationRequest' && r.medicationReference).map((r) => (r.medicationReference as { reference: string }).reference);
@@ -132,5 +138,26 @@ describe('sandbox population', () => {
       }
     }
     assert.deepEqual(failures.slice(0, 20), [], `${failures.length} invalid resources`);
+  });
+
+  // The sandbox's start seeds the two populations below without validating them again: this is their validation.
+  it('passes the server\'s own validation with every check and its US Core 6.1.0 profiles, every resource of both start seeds', () => {
+    const settings: ValidationSettings = { unknownExtensions: 'warn', profiles: 'write' };
+    const { inspect } = createResourceValidation(definitions(), validationChecks({ definitions: definitions(), settings }), settings);
+    const profiled = new Set<string>();
+    const failures: string[] = [];
+    const seeds = [SANDBOX_START_SEED, DEMO_TENANT_SEED].flatMap(({ seed, patients }) => population(seed, patients));
+    assert.ok(seeds.length > resources.length);
+    for (const r of seeds) {
+      for (const url of r.meta?.profile ?? []) profiled.add(url);
+      const report = inspect(r, { purpose: 'write', expectedType: r.resourceType });
+      const errors = report.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
+      if (errors.length > 0) failures.push(`${key(r)}: ${errors.map((i) => i.diagnostics).join('; ')}`);
+      // Every profile claimed is one the server has: none is skipped with a warning.
+      const unknown = report.issues.filter((i) => i.code === 'not-supported');
+      assert.deepEqual(unknown, [], `${key(r)} claims a profile the server does not have`);
+    }
+    assert.deepEqual(failures.slice(0, 20), [], `${failures.length} resources rejected`);
+    assert.ok(profiled.size >= Object.values(US_CORE_PROFILES).flat().length, `profiles exercised: ${profiled.size}`);
   });
 });

@@ -2,6 +2,8 @@ import type { FhirDefinitions } from '../definitions.ts';
 import { bundleRulesCheck } from './checks/bundle-rules.ts';
 import { narrativeCheck } from './checks/narrative.ts';
 import { referencesCheck } from './checks/references.ts';
+import type { ProfileTerminology } from '../profiles/profile-terminology.ts';
+import { profilesCheck } from './checks/profiles.ts';
 import type { ValidationCheck } from './validation-check.ts';
 
 /** How strict validation is (VALIDATION_UNKNOWN_EXTENSIONS, VALIDATE_PROFILES). */
@@ -14,6 +16,8 @@ export interface ValidationSettings {
 export interface ValidationCheckDeps {
   readonly definitions: FhirDefinitions;
   readonly settings: ValidationSettings;
+  /** Answers the bindings of profiles; without it they are not checked. */
+  readonly profileTerminology?: ProfileTerminology;
 }
 
 /** The checks run after the structure walk, in this order: the one table of validation rule families. */
@@ -22,5 +26,6 @@ export function validationChecks(deps: ValidationCheckDeps): ValidationCheck[] {
     bundleRulesCheck(deps),
     referencesCheck(deps),
     narrativeCheck(),
+    profilesCheck(deps.profileTerminology),
   ];
 }

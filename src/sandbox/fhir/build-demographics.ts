@@ -12,11 +12,6 @@ const CITIES = [
   ['Quincy', '02169'],
 ] as const;
 
-/** The data-absent-reason extension (US Core "Missing Data"). */
-export const dataAbsent = (code: string) => ({
-  extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/data-absent-reason', valueCode: code }],
-});
-
 /** Patient, with the US Core demographics extensions, a RelatedPerson and a Coverage. */
 export function buildDemographics(ctx: PatientContext): void {
   const { rng, sex, showcase } = ctx;
@@ -63,7 +58,9 @@ export function buildDemographics(ctx: PatientContext): void {
     names.push({ use: 'old', family: showcase ? 'Baker' : 'Miller', given: [ctx.givenName], period: { end: dateBefore(rng.int(400, 3000)) } });
   }
   if (showcase) (names[0] as { suffix?: string[] }).suffix = ['PhD'];
-  // Some patients declined to give contact details: data-absent-reason on telecom.
+  // Some patients declined to give contact details: no telecom at all. US Core 6.1.0 requires system and
+  // value of every Patient.telecom, and its Missing Data rules (general-requirements.html#missing-data)
+  // keep data-absent-reason for required elements: an optional one without data is left out.
   const declinedTelecom = !showcase && ctx.index % 9 === 4;
   const addresses: unknown[] = [{ use: 'home', line: [line], city, state: 'MA', postalCode: zip, country: 'US', period: { start: dateBefore(rng.int(500, 3000)) } }];
   if (showcase || rng.chance(0.2)) {
@@ -79,12 +76,14 @@ export function buildDemographics(ctx: PatientContext): void {
     ],
     active: true,
     name: names,
-    telecom: declinedTelecom
-      ? [dataAbsent('asked-declined')]
-      : [
-          { system: 'phone', value: phone, use: ctx.ageYears > 17 ? 'mobile' : 'home' },
-          { system: 'email', value: `${ctx.givenName}.${ctx.familyName}.${ctx.index + 1}@example.com`.toLowerCase(), use: 'home' },
-        ],
+    ...(declinedTelecom
+      ? {}
+      : {
+          telecom: [
+            { system: 'phone', value: phone, use: ctx.ageYears > 17 ? 'mobile' : 'home' },
+            { system: 'email', value: `${ctx.givenName}.${ctx.familyName}.${ctx.index + 1}@example.com`.toLowerCase(), use: 'home' },
+          ],
+        }),
     gender: sex,
     birthDate: ctx.birthDate,
     // One deceased patient in every 25 (USCDI date of death); the showcase patient is alive.

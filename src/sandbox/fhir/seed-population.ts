@@ -1,3 +1,5 @@
+import type { ResourceValidator } from '../../fhir/interaction.ts';
+import { FhirError } from '../../fhir/outcome.ts';
 import type { Resource } from '../../fhir/resource.ts';
 import { generatePopulation } from './population.ts';
 import { SHARED_INDEX, type SeedLedger, type SeedRange } from './seed-ledger.ts';
@@ -9,6 +11,37 @@ export interface SeedOptions {
   batchSize: number;
   /** Called after each batch (and once at the start) with the running totals. */
   onProgress?: (progress: SeedProgress) => void;
+  /**
+   * The server's own write validation. Each generated resource goes through it before its batch is
+   * written: one it rejects stops the seeding with a SeedRefusedError, its batch unwritten (batches
+   * before it, all valid, stay written and recorded, as after an interruption).
+   */
+  validate?: ResourceValidator;
+}
+
+/** A generated resource the server's own validation rejects: seeding it would store what a write refuses. */
+export class SeedRefusedError extends Error {
+  constructor(
+    readonly resource: string,
+    readonly issues: readonly string[],
+  ) {
+    super(`Refusing to seed ${resource}: the server's validation rejects it: ${issues.join('; ')}`);
+    this.name = 'SeedRefusedError';
+  }
+}
+
+function validated(resources: Resource[], validate: ResourceValidator | undefined): Resource[] {
+  if (!validate) return resources;
+  for (const resource of resources) {
+    try {
+      validate(resource, resource.resourceType);
+    } catch (err) {
+      if (!(err instanceof FhirError)) throw err;
+      const issues = err.outcome.issue.map((i) => `${i.diagnostics ?? i.code}${i.expression?.[0] && !i.diagnostics?.includes(i.expression[0]) ? ` (at ${i.expression[0]})` : ''}`);
+      throw new SeedRefusedError(`${resource.resourceType}/${resource.id ?? '(no id)'}`, issues);
+    }
+  }
+  return resources;
 }
 
 export interface SeedProgress {
@@ -69,19 +102,26 @@ export async function seedPopulation(ledger: SeedLedger, options: SeedOptions): 
     includeShared: !covers(done, SHARED_INDEX),
     skip: (index) => covers(done, index),
   });
-  for (const chunk of chunks) {
-    if (chunk.kind === 'shared') {
-      range = { first: SHARED_INDEX, last: SHARED_INDEX };
-      batch = chunk.resources;
-      await flush();
-      continue;
+  try {
+    for (const chunk of chunks) {
+      if (chunk.kind === 'shared') {
+        range = { first: SHARED_INDEX, last: SHARED_INDEX };
+        batch = validated(chunk.resources, options.validate);
+        await flush();
+        continue;
+      }
+      validated(chunk.resources, options.validate);
+      // A batch holds contiguous indices only, so its range never claims a skipped patient.
+      if (range && chunk.index !== range.last + 1) await flush();
+      range = range ? { first: range.first, last: chunk.index } : { first: chunk.index, last: chunk.index };
+      batch.push(...chunk.resources);
+      patientsInBatch++;
+      if (patientsInBatch >= options.batchSize) await flush();
     }
-    // A batch holds contiguous indices only, so its range never claims a skipped patient.
-    if (range && chunk.index !== range.last + 1) await flush();
-    range = range ? { first: range.first, last: chunk.index } : { first: chunk.index, last: chunk.index };
-    batch.push(...chunk.resources);
-    patientsInBatch++;
-    if (patientsInBatch >= options.batchSize) await flush();
+  } catch (err) {
+    // A refused resource (or a failed generation) stops the run: the batch being written settles first.
+    await inFlight?.catch(() => undefined);
+    throw err;
   }
   await flush();
   await inFlight;
