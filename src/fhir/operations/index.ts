@@ -1,4 +1,5 @@
 import type { ExportService } from '../bulk/export-service.ts';
+import { everythingOperation } from './everything.ts';
 import { exportOperation } from './export.ts';
 import type { FhirOperation } from './operation.ts';
 
@@ -10,5 +11,5 @@ export interface OperationServices {
 
 /** Every FHIR operation this server runs (FHIR R4 operations.html), one file each; the router dispatches them by name. */
 export function fhirOperations(services: OperationServices): FhirOperation[] {
-  return [...(services.bulkExport ? [exportOperation(services.bulkExport)] : [])];
+  return [...(services.bulkExport ? [exportOperation(services.bulkExport)] : []), everythingOperation()];
 }
