@@ -212,6 +212,48 @@ for (const driver of drivers) {
       assert.equal((await noPatients.get('Patient/$everything')).status, 403);
     });
 
+    it('answers a user token as its AccessPolicies say', async () => {
+      const admin = adminHttp(portico.app);
+      const put = async (path: string, body: Record<string, unknown>) => {
+        const res = await admin('PUT', path, { body });
+        assert.ok(res.status === 200 || res.status === 201, res.text);
+      };
+      await put('/User/carol', { email: 'carol@example.org', password: 'a long sandbox password', fhirUser: { resourceType: 'Practitioner', id: 'pr1' } });
+      await put('/User/dave', { email: 'dave@example.org', password: 'a long sandbox password', fhirUser: { resourceType: 'Practitioner', id: 'pr1' } });
+      await put('/AccessPolicy/carol', { engine: 'allow', link: [{ resourceType: 'User', id: 'carol' }] });
+      // Dave may read and search Patients, nothing else.
+      await put('/AccessPolicy/dave', {
+        engine: 'matcho',
+        link: [{ resourceType: 'User', id: 'dave' }],
+        matcho: { operation: { id: { $enum: ['fhir.read', 'fhir.search-type'] } }, resourceType: 'Patient' },
+      });
+      const userToken = async (userId: string) => {
+        const grant = `grant-${++grantSeq}`;
+        await portico.grants.save({ id: grant, clientId: 'patient-app', scope: 'user/*.rs', userId }, new Date(clock));
+        const key = await portico.signingKeys.signingKey(portico.signingKeys.accessTokenAlg);
+        const now = Math.floor(clock / 1000);
+        const claims = { iss: TEST_BASE_URL, sub: userId, aud: FHIR_BASE, client_id: 'patient-app', scope: 'user/*.rs', grant, jti: `jti-${grantSeq}`, iat: now, exp: now + 3000 };
+        return fhirClient(portico.app, `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }).sign(key.key)}`);
+      };
+      const carol = ok(await (await userToken('carol')).get('Patient/p2/$everything'));
+      assert.deepEqual(refs(carol), ['Condition/c2', 'Observation/o6', 'Patient/p2']);
+      assert.deepEqual(refs(carol, 'include'), ['Practitioner/pr1']);
+      const dave = ok(await (await userToken('dave')).get('Patient/p2/$everything'));
+      assert.deepEqual(refs(dave), ['Patient/p2']);
+      assert.deepEqual(refs(dave, 'include'), []);
+    });
+
+    it('runs as a batch entry, and HEAD invokes it as GET', async () => {
+      const res = await root.post('', { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'Patient/p1/$everything?_type=Condition' } }, { request: { method: 'GET', url: 'Patient/nobody/$everything' } }] });
+      assert.equal(res.status, 200, res.text);
+      const [found, missing] = res.body.entry;
+      assert.equal(found.response.status, '200 OK');
+      assert.deepEqual(refs(found.resource.entry), ['Condition/c1']);
+      assert.match(missing.response.status, /^404/);
+      const head = await root.request('HEAD', 'Patient/p1/$everything');
+      assert.equal(head.status, 200);
+    });
+
     it('answers 404 for an unknown patient, 410 for a deleted one, and refuses a care date range', async () => {
       const unknown = await root.get('Patient/nobody/$everything');
       assert.equal(unknown.status, 404, unknown.text);
