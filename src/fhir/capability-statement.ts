@@ -25,19 +25,14 @@ interface SearchParamEntry {
   type: SearchParameterDefinition['type'];
 }
 
-/** Bulk Data Access 2.0.0 §"Server Capability Documentation": the export operations and the statement they instantiate. */
+/** Bulk Data Access 2.0.0 §"Server Capability Documentation": the statement a server offering `$export` instantiates. */
 const BULK_DATA = 'http://hl7.org/fhir/uv/bulkdata';
-const EXPORT_OPERATIONS: Readonly<Record<string, { name: string; definition: string }[]>> = {
-  Group: [{ name: 'export', definition: `${BULK_DATA}/OperationDefinition/group-export` }],
-  Patient: [{ name: 'export', definition: `${BULK_DATA}/OperationDefinition/patient-export` }],
-};
 
 /** Every type can be reached by its Provenance (US Core: _revinclude=Provenance:target). */
 const PROVENANCE_TARGET = 'Provenance:target';
 
-/** The interactions every resource type offers but AuditEvent. */
+/** How every resource type but AuditEvent is written and read (its interactions are the router's: capability-rest.ts). */
 const READ_WRITE = {
-  interaction: ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map((code) => ({ code })),
   versioning: 'versioned-update',
   readHistory: true,
   updateCreate: true,
@@ -50,7 +45,6 @@ const READ_WRITE = {
 // (src/fhir/audit/audit-event-reader.ts): one version each, so an instance's history; no type history, no includes.
 const AUDIT_EVENT = 'AuditEvent';
 const READ_ONLY = {
-  interaction: ['read', 'vread', 'history-instance', 'search-type'].map((code) => ({ code })),
   versioning: 'versioned',
   readHistory: true,
   conditionalRead: 'full-support',
@@ -59,7 +53,9 @@ const READ_ONLY = {
 /**
  * The CapabilityStatement (FHIR R4 capabilitystatement.html) of what this server really does:
  * search parameters are those the search engine supports (its registry), with their canonical
- * definitions. Built once at composition time, served by GET /metadata.
+ * definitions. Built once at composition time; the interactions and operations are added from the
+ * router's own tables when GET /metadata first serves it (capability-rest.ts), so that the statement
+ * lists what the router dispatches and nothing else.
  */
 export function buildCapabilityStatement(options: CapabilityStatementOptions): Resource {
   const { definitions, searchRegistry } = options;
@@ -94,10 +90,10 @@ export function buildCapabilityStatement(options: CapabilityStatementOptions): R
       type,
       ...(profiles ? { supportedProfile: [...profiles] } : {}),
       ...(type === AUDIT_EVENT ? READ_ONLY : READ_WRITE),
-      searchInclude: type === AUDIT_EVENT ? [] : references.map((p) => `${type}:${p.name}`),
-      searchRevInclude: type === AUDIT_EVENT ? [] : [...new Set([...(revIncludes.get(type) ?? []), PROVENANCE_TARGET])].sort(),
-      searchParam: params,
-      ...(EXPORT_OPERATIONS[type] ? { operation: EXPORT_OPERATIONS[type] } : {}),
+      // FHIR R4 json.html: an array is never empty; a type with nothing to include leaves the element out.
+      ...nonEmpty('searchInclude', type === AUDIT_EVENT ? [] : references.map((p) => `${type}:${p.name}`)),
+      ...nonEmpty('searchRevInclude', type === AUDIT_EVENT ? [] : [...new Set([...(revIncludes.get(type) ?? []), PROVENANCE_TARGET])].sort()),
+      ...nonEmpty('searchParam', params),
     };
   });
 
@@ -120,10 +116,12 @@ export function buildCapabilityStatement(options: CapabilityStatementOptions): R
         mode: 'server',
         ...(options.security ? { security: options.security } : {}),
         resource,
-        interaction: ['transaction', 'batch', 'search-system', 'history-system'].map((code) => ({ code })),
         searchParam: entries('Resource', searchRegistry.forType('').values()),
-        operation: [{ name: 'export', definition: `${BULK_DATA}/OperationDefinition/export` }],
       },
     ],
   };
+}
+
+function nonEmpty<K extends string, T>(key: K, values: T[]): Partial<Record<K, T[]>> {
+  return values.length > 0 ? ({ [key]: values } as Record<K, T[]>) : {};
 }

@@ -41,6 +41,12 @@ export interface FhirRequestHeaders {
 export interface FhirResponse {
   status: number;
   body?: Resource | OperationOutcome;
+  /**
+   * `body` already serialized as JSON (UTF-8 bytes), when the interaction keeps it so (the CapabilityStatement):
+   * sent as it is rather than stringified and encoded again. The same content as `body`, which stays for
+   * whoever reads the answer.
+   */
+  bodyJson?: Uint8Array;
   /** ETag, Location, Content-Location, Last-Modified ... */
   headers?: Record<string, string>;
 }

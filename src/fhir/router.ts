@@ -18,7 +18,7 @@ export type FhirRouter = (request: FhirRequest, deps: FhirUnitDeps) => Promise<F
  * their reads go to the audit trail.
  */
 export function createFhirRouter(operations: readonly FhirOperation[]): FhirRouter {
-  const interactions = createInteractions((request, deps) => entryRouter(request, deps));
+  const interactions = createInteractions((request, deps) => entryRouter(request, deps), operations);
   const routerOver = (operationFor: OperationLookup): FhirRouter => (request, deps) => {
     const { interaction, route } = resolveRoute(request.method, request.path, deps);
     refuseAuditEventWrite(interaction, route);

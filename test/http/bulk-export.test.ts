@@ -541,7 +541,7 @@ for (const driver of drivers) for (const files of contentModes) {
       const res = await fhirClient(portico.app, null).get('metadata');
       assert.ok(res.body.instantiates.includes('http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data'));
       const rest = res.body.rest[0];
-      const ops = (type: string) => rest.resource.find((r: { type: string }) => r.type === type).operation;
+      const ops = (type: string) => rest.resource.find((r: { type: string }) => r.type === type).operation.filter((o: { name: string }) => o.name === 'export');
       assert.deepEqual(ops('Group'), [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' }]);
       assert.deepEqual(ops('Patient'), [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' }]);
       assert.deepEqual(rest.operation, [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }]);

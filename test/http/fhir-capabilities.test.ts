@@ -89,10 +89,97 @@ for (const driver of drivers) {
       assert.equal(account.supportedProfile, undefined);
     });
 
-    it('serves the same statement to every request', async () => {
-      const a = (await fhir.get('metadata')).body;
-      const b = (await fhir.get('metadata')).body;
-      assert.equal(a.date, b.date);
+    it('serves the same bytes to every request, with an ETag that answers If-None-Match with 304', async () => {
+      const a = await fhir.get('metadata');
+      const b = await fhir.get('metadata');
+      assert.equal(a.status, 200);
+      assert.equal(a.text, b.text);
+      assert.match(String(a.headers['content-type']), /^application\/fhir\+json/);
+      const etag = String(a.headers.etag);
+      assert.match(etag, /^"[\w-]+"$/);
+      assert.equal(b.headers.etag, etag);
+      const unchanged = await fhir.get('metadata', { 'if-none-match': etag });
+      assert.equal(unchanged.status, 304);
+      assert.equal(unchanged.text, '');
+      assert.equal((await fhir.get('metadata', { 'if-none-match': '"another"' })).status, 200);
+      // Pretty-printed on request: the same statement.
+      const pretty = await fhir.get('metadata?_pretty=true');
+      assert.equal(pretty.status, 200);
+      assert.ok(pretty.text.includes('\n  "resourceType"'));
+      assert.deepEqual(pretty.body, a.body);
+    });
+
+    it('lists the operations of the operation table, at their levels, with their definitions', async () => {
+      const cs = (await fhir.get('metadata')).body;
+      const rest = cs.rest[0];
+      assert.deepEqual(rest.operation, [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }]);
+      const operationsOf = (type: string) => (rest.resource as ResourceCapability[]).find((r) => r.type === type)?.operation;
+      assert.deepEqual(operationsOf('Patient'), [
+        { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' },
+        { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' },
+      ]);
+      assert.deepEqual(operationsOf('Group'), [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' }]);
+      assert.equal(operationsOf('Observation'), undefined);
+      // AuditEvents are the audit trail's: read, never written.
+      assert.deepEqual((rest.resource as ResourceCapability[]).find((r) => r.type === 'AuditEvent')?.interaction.map((i) => i.code).sort(),
+        ['history-instance', 'read', 'search-type', 'vread']);
+    });
+
+    it('answers _summary=true with the summary elements only, much smaller, and still a valid CapabilityStatement', async () => {
+      const whole = await fhir.get('metadata');
+      const res = await fhir.get('metadata?_summary=true');
+      assert.equal(res.status, 200, res.text);
+      assert.ok(res.text.length * 20 < whole.text.length, `${res.text.length} bytes against ${whole.text.length}`);
+      const cs = res.body;
+      assert.ok(cs.meta.tag.some((t: { code: string }) => t.code === 'SUBSETTED'));
+      for (const element of ['status', 'date', 'kind', 'fhirVersion', 'format', 'instantiates', 'software', 'implementation', 'implementationGuide']) {
+        assert.deepEqual(cs[element], whole.body[element], element);
+      }
+      const rest = cs.rest[0];
+      assert.equal(rest.mode, 'server');
+      assert.equal(rest.interaction, undefined);
+      assert.equal(rest.searchParam, undefined);
+      assert.deepEqual(rest.operation, whole.body.rest[0].operation);
+      const patient = rest.resource.find((r: ResourceCapability) => r.type === 'Patient');
+      assert.deepEqual(Object.keys(patient).sort(), ['operation', 'supportedProfile', 'type']);
+      assert.equal(rest.resource.length, whole.body.rest[0].resource.length);
+      // This server's own validator accepts it as a CapabilityStatement; the whole one is accepted too.
+      const { meta: _meta, ...summary } = cs;
+      const stored = await fhir.put('CapabilityStatement/summary', { ...summary, id: 'summary' });
+      assert.equal(stored.status, 201, stored.text);
+      const { meta: _wholeMeta, ...full } = whole.body;
+      const storedWhole = await fhir.put('CapabilityStatement/whole', { ...full, id: 'whole' });
+      assert.equal(storedWhole.status, 201, storedWhole.text);
+      assert.equal(res.headers.etag === whole.headers.etag, false);
+      assert.equal((await fhir.get('metadata?_summary=true')).text, res.text);
+    });
+
+    it('answers _summary=text and data, _elements, and refuses _summary=count and values that are not summary modes', async () => {
+      const whole = (await fhir.get('metadata')).body;
+      const text = (await fhir.get('metadata?_summary=text')).body;
+      assert.deepEqual(Object.keys(text).sort(), ['date', 'fhirVersion', 'format', 'kind', 'meta', 'resourceType', 'status']);
+      const data = await fhir.get('metadata?_summary=data');
+      assert.equal(data.status, 200);
+      assert.deepEqual(data.body.rest, whole.rest);
+      assert.ok(data.body.meta.tag.some((t: { code: string }) => t.code === 'SUBSETTED'));
+
+      const elements = (await fhir.get('metadata?_elements=rest')).body;
+      assert.deepEqual(elements.rest, whole.rest);
+      assert.equal(elements.software, undefined);
+      assert.equal(elements.instantiates, undefined);
+      // Mandatory elements stay, so that it is still a CapabilityStatement.
+      assert.equal(elements.kind, 'instance');
+      assert.equal(elements.fhirVersion, '4.0.1');
+      const two = (await fhir.get('metadata?_elements=instantiates,software')).body;
+      assert.deepEqual(two.instantiates, whole.instantiates);
+      assert.equal(two.rest, undefined);
+
+      assert.equal((await fhir.get('metadata?_summary=false')).text, (await fhir.get('metadata')).text);
+      const count = await fhir.get('metadata?_summary=count');
+      assert.equal(count.status, 400, count.text);
+      assert.equal(count.body.resourceType, 'OperationOutcome');
+      assert.equal((await fhir.get('metadata?_summary=maybe')).status, 400);
+      assert.equal((await fhir.get('metadata?_elements=not%20an%20element')).status, 400);
     });
   });
 }

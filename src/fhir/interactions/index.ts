@@ -3,7 +3,8 @@ import type { Interaction } from '../interaction.ts';
 import type { InteractionName } from '../resolve-route.ts';
 import type { EntryDispatcher } from '../transaction/dispatch.ts';
 import { batchInteraction } from './batch.ts';
-import { capabilities } from './capabilities.ts';
+import type { FhirOperation } from '../operations/operation.ts';
+import { capabilitiesInteraction } from './capabilities.ts';
 import { create } from './create.ts';
 import { conditionalDelete, remove } from './delete.ts';
 import { history } from './history.ts';
@@ -19,9 +20,10 @@ export type TableInteraction = Exclude<InteractionName, 'operation'>;
 /**
  * Every FHIR REST interaction, by its name in FHIR R4 http.html, behind the caller's access decision
  * (src/fhir/authorization). The router picks one per request; batch runs its entries through `dispatchEntry`.
+ * The CapabilityStatement lists this table's interactions and the router's `operations`.
  */
-export function createInteractions(dispatchEntry: EntryDispatcher): Record<TableInteraction, Interaction> {
-  const unguarded: Record<TableInteraction, Interaction> = {
+export function createInteractions(dispatchEntry: EntryDispatcher, operations: readonly FhirOperation[] = []): Record<TableInteraction, Interaction> {
+  const unguarded: Omit<Record<TableInteraction, Interaction>, 'capabilities'> = {
     read,
     vread,
     create,
@@ -37,9 +39,9 @@ export function createInteractions(dispatchEntry: EntryDispatcher): Record<Table
     'history-type': history,
     'history-system': history,
     batch: batchInteraction(dispatchEntry),
-    capabilities,
   };
+  const capabilities = capabilitiesInteraction({ interactions: Object.keys(unguarded), operations });
   return Object.fromEntries(
-    Object.entries(unguarded).map(([name, run]) => [name, guardInteraction(name, run)]),
+    Object.entries({ ...unguarded, capabilities }).map(([name, run]) => [name, guardInteraction(name, run)]),
   ) as Record<TableInteraction, Interaction>;
 }

@@ -10,6 +10,12 @@ import type { FhirOperation } from './operation.ts';
 export function exportOperation(service: Pick<ExportService, 'kickOff'>): FhirOperation {
   return {
     name: '$export',
+    // Bulk Data Access 2.0.0 defines one OperationDefinition per level; the statement lists each where it applies.
+    definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export',
+    typeDefinitions: {
+      Patient: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export',
+      Group: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export',
+    },
     levels: { system: true, type: ['Patient'], instance: ['Group'] },
     methods: ['GET', 'POST'],
     safe: false,

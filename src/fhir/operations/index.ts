@@ -1,4 +1,5 @@
 import type { ExportService } from '../bulk/export-service.ts';
+import { everythingOperation } from './everything.ts';
 import { exportOperation } from './export.ts';
 import type { FhirOperation } from './operation.ts';
 import { validateOperation } from './validate.ts';
@@ -15,6 +16,7 @@ export interface OperationServices {
 export function fhirOperations(services: OperationServices): FhirOperation[] {
   return [
     ...(services.bulkExport ? [exportOperation(services.bulkExport)] : []),
+    everythingOperation(),
     ...(services.resourceTypes ? [validateOperation(services.resourceTypes)] : []),
   ];
 }

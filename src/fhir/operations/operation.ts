@@ -24,6 +24,10 @@ export type OperationAccess = 'operation' | 'per-resource-type';
 export interface FhirOperation {
   /** As it appears in the URL: `$export`. */
   name: `$${string}`;
+  /** The canonical URL of its OperationDefinition, as the CapabilityStatement lists it (rest.operation.definition). */
+  definition: string;
+  /** Where a resource type has an OperationDefinition of its own for it (Bulk Data's `patient-export`): by type. */
+  typeDefinitions?: Readonly<Record<string, string>>;
   levels: OperationLevels;
   /** The methods it answers. */
   methods: readonly ('GET' | 'POST')[];

@@ -25,6 +25,7 @@ export function validateOperation(resourceTypes: Iterable<string>): FhirOperatio
   const types = [...resourceTypes];
   return {
     name: '$validate',
+    definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate',
     levels: { system: false, type: types, instance: types },
     methods: ['GET', 'POST'],
     safe: true,

@@ -252,6 +252,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     reply.code(response.status).headers(response.headers ?? {});
     if (response.body === undefined) return reply.send();
     const pretty = query.some(([k, v]) => k === '_pretty' && v === 'true');
+    if (response.bodyJson !== undefined && !pretty) return reply.type(FHIR_JSON).send(response.bodyJson);
     return reply.type(FHIR_JSON).send(JSON.stringify(response.body, null, pretty ? 2 : undefined));
   };
   for (const url of ['/', '/*']) app.route({ method: [...METHODS], url, handler, config: { gated: true } });
