@@ -43,7 +43,7 @@ describe('seeding goes through the server\'s own validation', () => {
   });
 
   it('refuses a resource the validator rejects, naming it and its issues, before its batch is written', async () => {
-    const { validate } = createResourceValidation(definitions(), [profilesCheck(undefined, telecomRequired())], SETTINGS);
+    const { validate } = createResourceValidation(definitions(), [profilesCheck({ definitions: telecomRequired() })], SETTINGS);
     const { ledger, batches, written } = memoryLedger();
     // Patient 5 (pt-00005) declined to give contact details: no telecom.
     const refused = await seedPopulation(ledger, { seed: 'demo', patients: 6, batchSize: 2, validate }).then(

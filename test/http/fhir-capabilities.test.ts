@@ -110,6 +110,7 @@ for (const driver of drivers) {
     });
 
     it('lists the operations of the operation table, at their levels, with their definitions', async () => {
+      const VALIDATE = { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' };
       const cs = (await fhir.get('metadata')).body;
       const rest = cs.rest[0];
       assert.deepEqual(rest.operation, [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }]);
@@ -117,9 +118,10 @@ for (const driver of drivers) {
       assert.deepEqual(operationsOf('Patient'), [
         { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' },
         { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' },
+        VALIDATE,
       ]);
-      assert.deepEqual(operationsOf('Group'), [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' }]);
-      assert.equal(operationsOf('Observation'), undefined);
+      assert.deepEqual(operationsOf('Group'), [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' }, VALIDATE]);
+      assert.deepEqual(operationsOf('Observation'), [VALIDATE]);
       // AuditEvents are the audit trail's: read, never written.
       assert.deepEqual((rest.resource as ResourceCapability[]).find((r) => r.type === 'AuditEvent')?.interaction.map((i) => i.code).sort(),
         ['history-instance', 'read', 'search-type', 'vread']);

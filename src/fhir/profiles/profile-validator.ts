@@ -28,7 +28,13 @@ const cardinality = (n: number) => (n === Infinity ? '*' : String(n));
  * compiled once, on first use, over its baseDefinition chain (its differential and those of the
  * profiles it derives from); mustSupport is not enforced (it binds systems, not instances).
  */
-export function createProfileValidator(definitions: ProfileDefinitions, terminology?: ProfileTerminology): ProfileValidator {
+/**
+ * The reference target types the R4 base definition allows at an element path (`Provenance.agent.who`):
+ * a reference the base already refuses is reported by the base rules, not once more by each profile.
+ */
+export type BaseTargetTypes = (path: string) => readonly string[] | undefined;
+
+export function createProfileValidator(definitions: ProfileDefinitions, terminology?: ProfileTerminology, baseTargetTypes?: BaseTargetTypes): ProfileValidator {
   const compiled = new Map<string, CompiledProfile | undefined>();
 
   function profileOf(url: string): CompiledProfile | undefined {
@@ -155,18 +161,20 @@ export function createProfileValidator(definitions: ProfileDefinitions, terminol
       if (element.pattern !== undefined && !containsPattern(item.value, element.pattern)) {
         report('value', `must match the pattern ${show(element.pattern)}, found ${show(item.value)}`, item.at);
       }
-      if (element.targetProfiles) checkReference(element.targetProfiles, item);
+      if (element.targetProfiles) checkReference(element.targetProfiles, item, element.path);
       if (element.binding) checkBinding(element.binding, item);
       if (element.typeProfiles) checkTypeProfiles(element.typeProfiles, item);
       checkNode(element, item.value, item.at, item.type);
     }
 
-    function checkReference(targets: readonly string[], item: ElementValue): void {
+    function checkReference(targets: readonly string[], item: ElementValue, path: string): void {
       const reference = isObject(item.value) ? item.value.reference : undefined;
       if (typeof reference !== 'string' || reference.startsWith('#') || reference.startsWith('urn:')) return;
       const types = targets.map(targetType);
       if (types.some((t) => t === undefined || t === 'Resource')) return; // a target the server cannot resolve
       const type = REFERENCE_TYPE.exec(reference)?.[1];
+      const baseTypes = baseTargetTypes?.(path);
+      if (type && baseTypes && !baseTypes.includes('Resource') && !baseTypes.includes(type)) return;
       if (type && !types.includes(type)) {
         report('invalid', `a reference to ${type} is not allowed here (allowed: ${[...new Set(types)].join(', ')})`, `${item.at}.reference`);
       }

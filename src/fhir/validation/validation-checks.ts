@@ -26,6 +26,6 @@ export function validationChecks(deps: ValidationCheckDeps): ValidationCheck[] {
     bundleRulesCheck(deps),
     referencesCheck(deps),
     narrativeCheck(),
-    profilesCheck(deps.profileTerminology),
+    profilesCheck({ ...(deps.profileTerminology ? { terminology: deps.profileTerminology } : {}), base: deps.definitions }),
   ];
 }
