@@ -16,6 +16,8 @@ export interface SearchRequest {
   conditions?: Condition[];
   sort?: SortKey[];
   include?: IncludeRule[];
+  /** Resources one include rule may add (absent: include-sql.ts's default). */
+  includeLimit?: number;
   /** When to count all matches: `none` never, otherwise yes (accurate). */
   total?: 'none' | 'estimate' | 'accurate';
 }
@@ -107,6 +109,8 @@ export interface SearchResult {
   matches: ResourceRecord[];
   /** _include/_revinclude results. */
   included: ResourceRecord[];
+  /** Set when an include rule found more resources than one page may carry: `included` lacks some. */
+  includesCut?: true;
   total?: number;
   next?: string;
   previous?: string;
