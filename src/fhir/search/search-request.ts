@@ -62,7 +62,7 @@ export type Condition =
   | { kind: 'missing'; table: IndexTable; param: string; missing: boolean }
   | { kind: 'token'; param: string; not: boolean; values: TokenValue[] }
   | { kind: 'token-text'; param: string; values: string[] }
-  | { kind: 'string'; param: string; mode: 'start' | 'exact' | 'contains'; values: string[] }
+  | { kind: 'string'; param: string; mode: 'start' | 'exact' | 'contains' | 'text'; values: string[] }
   | { kind: 'reference'; param: string; values: ReferenceValue[] }
   | { kind: 'date'; param: string; values: DateValue[] }
   | { kind: 'number'; param: string; values: NumberValue[] }

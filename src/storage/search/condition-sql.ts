@@ -37,6 +37,10 @@ function indexTest(condition: Condition, p: SqlParams): IndexTest | undefined {
     case 'string':
       return test('string', condition.param, any(condition.values.map((v) => {
         if (condition.mode === 'exact') return `x.raw = ${p.add(v)}`;
+        if (condition.mode === 'text') {
+          const word = escapeLike(v);
+          return `(x.value LIKE ${p.add(`${word}%`)} ESCAPE '\\' OR x.value LIKE ${p.add(`% ${word}%`)} ESCAPE '\\')`;
+        }
         const pattern = condition.mode === 'contains' ? `%${escapeLike(v)}%` : `${escapeLike(v)}%`;
         return `x.value LIKE ${p.add(pattern)} ESCAPE '\\'`;
       })));
