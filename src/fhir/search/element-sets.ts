@@ -59,7 +59,7 @@ function nestedKeys(element: ElementDefinition, name: string, parents: ReadonlyS
 
 /**
  * The code system a `code` element's values implicitly belong to: the one system of the value set it is
- * bound to, when there is one. Keyed by element path as FHIRPath reports it (`Patient.gender`,
+ * bound to (required, extensible or preferred), when there is one. Keyed by element path as FHIRPath reports it (`Patient.gender`,
  * `Address.use`, `Patient.contact.gender`).
  */
 export function buildCodeSystems(definitions: FhirDefinitions): Map<string, string> {
@@ -67,8 +67,10 @@ export function buildCodeSystems(definitions: FhirDefinitions): Map<string, stri
   for (const sd of definitions.structures.values()) {
     for (const element of sd.snapshot?.element ?? []) {
       if (element.type?.length !== 1 || element.type[0]?.code !== 'code') continue;
-      const binding = element.binding as { valueSet?: string } | undefined;
-      const system = binding?.valueSet ? definitions.valueSetSystems.get(binding.valueSet.replace(/\|.*$/, '')) : undefined;
+      const binding = element.binding as { strength?: string; valueSet?: string } | undefined;
+      // An example binding says nothing of where the codes come from.
+      if (!binding?.valueSet || binding.strength === 'example') continue;
+      const system = definitions.valueSetSystems.get(binding.valueSet.replace(/\|.*$/, ''));
       if (system) systems.set(element.path, system);
     }
   }

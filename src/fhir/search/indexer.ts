@@ -70,8 +70,9 @@ function typedValue(node: unknown, codeSystem: (elementPath: string) => string |
   if (node && typeof node === 'object' && 'fhirNodeDataType' in node && 'data' in node) {
     const n = node as { fhirNodeDataType: string | null; data: unknown; propName?: string; parentResNode?: { path?: string } };
     const data = n.data !== null && typeof n.data === 'object' && !Array.isArray(n.data) && n.data.constructor !== Object ? String(n.data) : n.data;
-    // A `code` carries the system of the value set it is bound to (FHIR R4 search.html#token: the
-    // system of a code is implicit in its binding). FHIRPath names the element by its parent's path
+    // A `code` has no system of its own: it is that of the value set it is bound to, so that
+    // `gender=http://hl7.org/fhir/administrative-gender|male` finds it (FHIR R4 search.html#token;
+    // `|male`, "no system", then does not, as on HAPI). FHIRPath names the element by its parent's path
     // (`Patient`, `Patient.contact`, or a data type such as `Address`) and its own name.
     const system = n.fhirNodeDataType === 'code' && n.parentResNode?.path && n.propName ? codeSystem(`${n.parentResNode.path}.${n.propName}`) : undefined;
     return system ? { type: 'code', data, system } : { type: n.fhirNodeDataType ?? undefined, data };
