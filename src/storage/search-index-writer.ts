@@ -119,16 +119,16 @@ export interface ResourceIndex {
 }
 
 /**
- * Replaces the index rows of many resources of one tenant: one statement removing their old rows in
- * every table, one inserting the new (column arrays, the resource's type and id beside each row).
+ * Replaces the index rows of many resources of one tenant and type (`ids`: those whose rows go; `resources`:
+ * the new rows, of those still there): one statement removing the old rows in every table, one inserting
+ * the new (column arrays, each row's type and id beside it).
  */
-export async function replaceIndexRowsOfMany(sql: SqlClient, tenant: string, resources: ResourceIndex[]): Promise<void> {
-  if (resources.length === 0) return;
+export async function replaceIndexRowsOfType(sql: SqlClient, tenant: string, resourceType: string, ids: string[], resources: ResourceIndex[]): Promise<void> {
+  if (ids.length === 0) return;
   const deletes = INDEX_TABLES.map(
-    (t) => `d_${t} AS (DELETE FROM search_${t} x USING unnest($2::text[], $3::text[]) AS u(t, i)
-      WHERE x.tenant = $1 AND x.resource_type = u.t AND x.id = u.i)`,
+    (t) => `d_${t} AS (DELETE FROM search_${t} WHERE tenant = $1 AND resource_type = $2 AND id = ANY($3::text[]))`,
   );
-  await sql.query(`WITH ${deletes.join(', ')} SELECT 1`, [tenant, resources.map((r) => r.resourceType), resources.map((r) => r.id)]);
+  await sql.query(`WITH ${deletes.join(', ')} SELECT 1`, [tenant, resourceType, ids]);
   const params: unknown[] = [tenant];
   const ctes: string[] = [];
   for (const key of INDEX_TABLES) {

@@ -1,7 +1,7 @@
 import type { Resource } from '../fhir/resource.ts';
 import type { SearchIndexRows } from '../fhir/search/index-rows.ts';
 import type { Database } from './database.ts';
-import { replaceIndexRowsOfMany } from './search-index-writer.ts';
+import { replaceIndexRowsOfType } from './search-index-writer.ts';
 
 /** Resources re-indexed per transaction. */
 const BATCH = 500;
@@ -17,26 +17,26 @@ export async function reindexQueued(db: Database, indexResource: (resource: Reso
   let done = 0;
   for (;;) {
     const count = await db.transaction(async (tx) => {
-      const queued = await tx.query<{ tenant: string; resource_type: string; id: string }>(
-        `DELETE FROM search_reindex q WHERE (q.tenant, q.resource_type, q.id) IN (
-           SELECT tenant, resource_type, id FROM search_reindex
-            WHERE tenant = (SELECT tenant FROM search_reindex LIMIT 1) LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-         RETURNING q.tenant, q.resource_type, q.id`,
+      // A batch is of one tenant and one type, so that every statement finds its rows by `id = ANY` in an index.
+      const [first] = await tx.query<{ tenant: string; resource_type: string }>('SELECT tenant, resource_type FROM search_reindex LIMIT 1 FOR UPDATE SKIP LOCKED');
+      if (!first) return 0; // none left, or all taken by processes re-indexing them
+      const ids = (await tx.query<{ id: string }>(
+        `DELETE FROM search_reindex WHERE tenant = $1 AND resource_type = $2 AND id = ANY(ARRAY(
+           SELECT id FROM search_reindex WHERE tenant = $1 AND resource_type = $2 LIMIT ${BATCH} FOR UPDATE SKIP LOCKED))
+         RETURNING id`,
+        [first.tenant, first.resource_type],
+      )).map((q) => q.id);
+      const rows = await tx.query<{ id: string; content: string }>(
+        `SELECT r.id, r.content::text AS content FROM resource r
+          WHERE r.tenant = $1 AND r.resource_type = $2 AND r.id = ANY($3::text[]) AND NOT r.deleted FOR UPDATE`,
+        [first.tenant, first.resource_type, ids],
       );
-      const tenant = queued[0]?.tenant;
-      if (tenant === undefined) return 0;
-      const rows = await tx.query<{ resource_type: string; id: string; content: string }>(
-        `SELECT r.resource_type, r.id, r.content::text AS content FROM resource r
-           JOIN unnest($2::text[], $3::text[]) AS u(t, i) ON r.resource_type = u.t AND r.id = u.i
-          WHERE r.tenant = $1 AND NOT r.deleted FOR UPDATE OF r`,
-        [tenant, queued.map((q) => q.resource_type), queued.map((q) => q.id)],
-      );
-      await replaceIndexRowsOfMany(tx, tenant, rows.map((r) => ({
-        resourceType: r.resource_type,
+      await replaceIndexRowsOfType(tx, first.tenant, first.resource_type, ids, rows.map((r) => ({
+        resourceType: first.resource_type,
         id: r.id,
         rows: indexResource(JSON.parse(r.content) as Resource),
       })));
-      return queued.length;
+      return ids.length;
     });
     if (count === 0) return done;
     done += count;
