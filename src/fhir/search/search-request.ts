@@ -72,7 +72,7 @@ export type Condition =
   | { kind: 'chain'; param: string; targetTypes: string[]; condition: Condition; baseUrl: string }
   /** `_has:Observation:patient:code=x`: some `sourceType` resource whose `param` references this one matches. */
   | { kind: 'has'; sourceType: string; param: string; condition: Condition; baseUrl: string }
-  /** Access constraints (never parsed from a URL): a match meets every condition of at least one group. */
+  /** A match meets every condition of at least one group: access constraints, and a quantity's values some in canonical units. */
   | { kind: 'any-of'; groups: Condition[][] }
   /** One of `of` disjoint shares of the matches, by a hash of the id (never parsed from a URL; bulk export's parallel streams). */
   | { kind: 'partition'; of: number; part: number };
