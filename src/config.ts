@@ -56,6 +56,8 @@ export interface Config {
     readonly maxJsonDepth: number;
     /** Entries a batch or transaction Bundle may hold; a larger one is refused whole, before any write. */
     readonly maxBundleEntries: number;
+    /** Resources one `_include`/`_revinclude` rule may add to a page; past it the Bundle says the includes were cut. */
+    readonly maxIncludes: number;
     /** PostgreSQL: milliseconds a statement of the FHIR pool may run before the server cancels it (0: no limit). */
     readonly queryTimeoutMs: number;
     /** FHIR requests worked on at once, over every FHIR mount (0: no limit). */
@@ -249,6 +251,7 @@ const envSchema = z.object({
   MAX_BODY_BYTES: intSetting(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   MAX_JSON_DEPTH: intSetting(4, 1000).default(64),
   FHIR_MAX_BUNDLE_ENTRIES: intSetting(1, 100_000).default(1000),
+  FHIR_MAX_INCLUDES: intSetting(1, 100_000).default(10_000),
   FHIR_QUERY_TIMEOUT_MS: intSetting(0, 86_400_000).default(30_000),
   VALIDATION_UNKNOWN_EXTENSIONS: z.enum(['warn', 'error']).default('warn'),
   VALIDATE_PROFILES: z.enum(['write', 'validate-only']).default('write'),
@@ -450,6 +453,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxJsonDepth: e.MAX_JSON_DEPTH,
       maxBundleEntries: e.FHIR_MAX_BUNDLE_ENTRIES,
+      maxIncludes: e.FHIR_MAX_INCLUDES,
       queryTimeoutMs: e.FHIR_QUERY_TIMEOUT_MS,
       // As many as the FHIR pool has connections: more would only wait for one, each holding its share of the
       // event loop while it waits (and, on the embedded database, delaying everything else's statements).

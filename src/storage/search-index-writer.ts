@@ -110,3 +110,41 @@ export async function insertIndexRows(
   if (ctes.length === 0) return;
   await sql.query(`WITH ${ctes.join(', ')} SELECT 1`, params);
 }
+
+/** One resource's index, for the writes that replace many at once. */
+export interface ResourceIndex {
+  resourceType: string;
+  id: string;
+  rows: SearchIndexRows;
+}
+
+/**
+ * Replaces the index rows of many resources of one tenant and type (`ids`: those whose rows go; `resources`:
+ * the new rows, of those still there): one statement removing the old rows in every table, one inserting
+ * the new (column arrays, each row's type and id beside it).
+ */
+export async function replaceIndexRowsOfType(sql: SqlClient, tenant: string, resourceType: string, ids: string[], resources: ResourceIndex[]): Promise<void> {
+  if (ids.length === 0) return;
+  const deletes = INDEX_TABLES.map(
+    (t) => `d_${t} AS (DELETE FROM search_${t} WHERE tenant = $1 AND resource_type = $2 AND id = ANY($3::text[]))`,
+  );
+  await sql.query(`WITH ${deletes.join(', ')} SELECT 1`, [tenant, resourceType, ids]);
+  const params: unknown[] = [tenant];
+  const ctes: string[] = [];
+  for (const key of INDEX_TABLES) {
+    const owners = resources.flatMap((r) => (r.rows[key] as unknown[]).map((row) => ({ r, row })));
+    if (owners.length === 0) continue;
+    const spec = SPECS[key] as ColumnSpec<unknown>;
+    params.push(owners.map((o) => o.r.resourceType), owners.map((o) => o.r.id));
+    const arrays = [`$${params.length - 1}::text[]`, `$${params.length}::text[]`];
+    for (const c of spec.columns) {
+      params.push(owners.map((o) => c.pick(o.row)));
+      arrays.push(`$${params.length}::${c.type}[]`);
+    }
+    ctes.push(
+      `i_${key} AS (INSERT INTO ${spec.table} (tenant, resource_type, id, ${spec.columns.map((c) => c.name).join(', ')})
+        SELECT $1, * FROM unnest(${arrays.join(', ')}))`,
+    );
+  }
+  if (ctes.length > 0) await sql.query(`WITH ${ctes.join(', ')} SELECT 1`, params);
+}

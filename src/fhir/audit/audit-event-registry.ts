@@ -12,7 +12,8 @@ export function withAuditEventParams(registry: SearchParameterRegistry): SearchP
   );
   return {
     resourceTypes: registry.resourceTypes,
-    elements: (resourceType) => registry.elements(resourceType),
+    elements: (typeOrPath) => registry.elements(typeOrPath),
+    codeSystem: (elementPath) => registry.codeSystem(elementPath),
     get: (resourceType, code) => (resourceType === 'AuditEvent' ? auditEventParams.get(code) : registry.get(resourceType, code)),
     forType: (resourceType) => (resourceType === 'AuditEvent' ? auditEventParams : registry.forType(resourceType)),
   };

@@ -136,7 +136,14 @@ function meetsCondition(rows: SearchIndexRows, condition: Condition): boolean {
       return rows.string.some(
         (r) =>
           r.param === condition.param &&
-          condition.values.some((v) => (condition.mode === 'exact' ? r.raw === v : condition.mode === 'contains' ? r.value.includes(v) : r.value.startsWith(v))),
+          condition.values.some((v) => {
+            switch (condition.mode) {
+              case 'exact': return r.raw === v;
+              case 'contains': return r.value.includes(v);
+              case 'text': return r.value.startsWith(v) || r.value.includes(` ${v}`);
+              default: return r.value.startsWith(v);
+            }
+          }),
       );
     default:
       return false;

@@ -3,6 +3,8 @@ import { readerOf, type FhirRequest, type FhirRoute, type FhirUnitDeps, type Int
 import { badRequest, notFound } from '../outcome.ts';
 import type { HistoryRequest } from '../repository.ts';
 import type { ResourceRecord } from '../resource.ts';
+import { parseSubset } from '../search/parse-subset.ts';
+import { subsetResource, type Subset } from '../search/subset.ts';
 import { statusLine } from '../transaction/entry-response.ts';
 
 const INSTANT = /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?)?)?$/;
@@ -30,6 +32,8 @@ function parseHistoryQuery(request: FhirRequest, deps: FhirUnitDeps): HistoryQue
         break;
       case '_format':
       case '_pretty':
+      case '_summary': // parseSubset
+      case '_elements':
         break;
       default:
         throw badRequest(`Unknown history parameter '${name}'`);
@@ -39,11 +43,11 @@ function parseHistoryQuery(request: FhirRequest, deps: FhirUnitDeps): HistoryQue
 }
 
 /** history's Bundle.entry.request and .response for one version (FHIR R4 http.html#history). */
-function historyEntry(deps: FhirUnitDeps, r: ResourceRecord) {
+function historyEntry(deps: FhirUnitDeps, r: ResourceRecord, subset: Subset | undefined) {
   const method = r.method ?? 'PUT';
   return {
     fullUrl: fullUrl(deps.settings, r),
-    ...(r.deleted ? {} : { resource: r.resource }),
+    ...(r.deleted ? {} : { resource: subset ? subsetResource(r.resource, subset, deps.searchRegistry) : r.resource }),
     request: { method, url: method === 'POST' ? r.resourceType : `${r.resourceType}/${r.id}` },
     response: {
       status: statusLine(r.deleted ? 204 : method === 'POST' ? 201 : 200),
@@ -56,6 +60,7 @@ function historyEntry(deps: FhirUnitDeps, r: ResourceRecord) {
 /** GET [base]/_history, [type]/_history, [type]/[id]/_history — newest first, paged by cursor. */
 export const history: Interaction = async (request, route: FhirRoute, deps) => {
   const query = parseHistoryQuery(request, deps);
+  const subset = parseSubset(request.query);
   const reader = readerOf(deps);
   const page = await reader.history({
     ...query,
@@ -74,7 +79,7 @@ export const history: Interaction = async (request, route: FhirRoute, deps) => {
     type: 'history',
     ...(page.total !== undefined ? { total: page.total } : {}),
     link,
-    entry: page.entries.map((r) => historyEntry(deps, r)),
+    entry: page.entries.map((r) => historyEntry(deps, r, subset)),
   };
   return { status: 200, body: bundle };
 };

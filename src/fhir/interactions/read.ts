@@ -2,6 +2,8 @@ import { readerOf, type Interaction } from '../interaction.ts';
 import { gone, notFound } from '../outcome.ts';
 import { parseETagVersion, versionHeaders } from '../version-headers.ts';
 import { epochSeconds } from '../../shared/time.ts';
+import { parseSubset } from '../search/parse-subset.ts';
+import { subsetResource } from '../search/subset.ts';
 
 /** GET [type]/[id] */
 export const read: Interaction = async (request, route, deps) => {
@@ -17,5 +19,6 @@ export const read: Interaction = async (request, route, deps) => {
   if (!Number.isNaN(since) && epochSeconds(new Date(record.lastUpdated)) <= epochSeconds(new Date(since))) {
     return { status: 304, headers };
   }
-  return { status: 200, headers, body: record.resource };
+  const subset = parseSubset(request.query);
+  return { status: 200, headers, body: subset ? subsetResource(record.resource, subset, deps.searchRegistry) : record.resource };
 };

@@ -3,6 +3,8 @@ import { readerOf, type FhirRequest, type Interaction } from '../interaction.ts'
 import { parsePrefer } from '../prefer.ts';
 import { parseSearchRequest } from '../search/parse-search.ts';
 import { subsetResource } from '../search/subset.ts';
+import { issue, outcome } from '../outcome.ts';
+import type { ResourceRecord } from '../resource.ts';
 
 /** Query parameters of a search: the URL's, plus a form body for POST _search. */
 function searchParams(request: FhirRequest): [string, string][] {
@@ -30,14 +32,19 @@ export const search: Interaction = async (request, route, deps) => {
   if (result.previous) links.push({ relation: 'previous', url: link([...applied, ['_page_token', result.previous]]) });
 
   const subset = parsed.summary !== undefined || parsed.elements !== undefined;
+  const shown = (r: ResourceRecord, role: 'match' | 'include') => (subset ? subsetResource(r.resource, parsed, deps.searchRegistry, role) : r.resource);
   const entry: BundleEntry[] = [
-    ...result.matches.map((r): BundleEntry => ({
-      fullUrl: fullUrl(deps.settings, r),
-      resource: subset ? subsetResource(r.resource, parsed, deps.searchRegistry) : r.resource,
-      search: { mode: 'match' },
-    })),
-    ...result.included.map((r): BundleEntry => ({ fullUrl: fullUrl(deps.settings, r), resource: r.resource, search: { mode: 'include' } })),
+    ...result.matches.map((r): BundleEntry => ({ fullUrl: fullUrl(deps.settings, r), resource: shown(r, 'match'), search: { mode: 'match' } })),
+    ...result.included.map((r): BundleEntry => ({ fullUrl: fullUrl(deps.settings, r), resource: shown(r, 'include'), search: { mode: 'include' } })),
   ];
+  if (result.includesCut) {
+    // FHIR R4 search.html#errors: what the server could not do goes in an OperationOutcome entry, search mode outcome.
+    const limit = deps.settings.maxIncludes ?? 10_000;
+    entry.push({
+      resource: { ...outcome(issue('too-costly', `An _include or _revinclude found more than ${limit} resources for this page; only ${limit} are included (ask for smaller pages)`, undefined, 'warning')) },
+      search: { mode: 'outcome' },
+    });
+  }
   const bundle: Bundle = {
     resourceType: 'Bundle',
     type: 'searchset',

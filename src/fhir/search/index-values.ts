@@ -4,6 +4,7 @@ import { indexedText, indexedTokenPart } from './index-budget.ts';
 import type { DateRow, NumberRow, QuantityRow, ReferenceRow, StringRow, TokenRow, UriRow } from './index-rows.ts';
 import { normalizeString } from './normalize.ts';
 import { parseReference } from './reference-value.ts';
+import { canonicalQuantity, UCUM } from './ucum-canonical.ts';
 
 /**
  * Turns one FHIRPath result (an element value and its FHIR type) into index rows, by the
@@ -12,6 +13,8 @@ import { parseReference } from './reference-value.ts';
 export interface TypedValue {
   type: string | undefined;
   data: unknown;
+  /** A `code`'s implicit system (its binding's code system), when it has one. */
+  system?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -21,16 +24,17 @@ const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is st
 
 const PRIMITIVE = new Set(['string', 'code', 'id', 'uri', 'url', 'canonical', 'oid', 'uuid', 'markdown', 'integer', 'decimal', 'positiveInt', 'unsignedInt']);
 
-export function tokenRows(param: string, { type, data }: TypedValue): TokenRow[] {
+export function tokenRows(param: string, { type, data, system }: TypedValue): TokenRow[] {
   const row = (system: unknown, code: unknown, display: unknown): TokenRow => ({
     param,
     system: str(system) === undefined ? null : indexedTokenPart(String(system)),
     code: code === undefined || code === null || code === '' ? null : indexedTokenPart(String(code)),
-    display: str(display) ?? null,
+    // Only `:text` reads the display: kept in the form it compares, accents and case folded as string search does.
+    display: str(display) === undefined ? null : normalizeString(String(display)),
   });
   const coding = (c: unknown): TokenRow[] => (isObj(c) && (c.code !== undefined || c.system !== undefined) ? [row(c.system, c.code, c.display)] : []);
   if (typeof data === 'boolean' || typeof data === 'number') return [row(undefined, String(data), undefined)];
-  if (typeof data === 'string') return data === '' ? [] : [row(undefined, data, undefined)];
+  if (typeof data === 'string') return data === '' ? [] : [row(system, data, undefined)];
   if (!isObj(data)) return [];
   switch (type ?? guessType(data)) {
     case 'Coding':
@@ -131,8 +135,15 @@ export function quantityRows(param: string, { type, data }: TypedValue): Quantit
   const range = decimalRange(String(data.value));
   if (!range) return [];
   if (type === 'Money') return [{ param, ...range, system: 'urn:iso:std:iso:4217', code: str(data.currency) ?? null, unit: null }];
-  return [{ param, ...range, system: str(data.system) ?? null, code: str(data.code) ?? null, unit: str(data.unit) ?? null }];
+  const rows: QuantityRow[] = [{ param, ...range, system: str(data.system) ?? null, code: str(data.code) ?? null, unit: str(data.unit) ?? null }];
+  // A UCUM quantity is kept in canonical units too, under a derived name (a search without units must not see it).
+  const canonical = data.system === UCUM && str(data.code) ? canonicalQuantity(String(data.code), range) : undefined;
+  if (canonical) rows.push({ param: canonicalParam(param), ...canonical, system: UCUM, unit: null });
+  return rows;
 }
+
+/** The name UCUM quantities are indexed under in canonical units (ucum-canonical.ts). */
+export const canonicalParam = (param: string) => `${param}:canonical`;
 
 export function uriRows(param: string, { data }: TypedValue): UriRow[] {
   return typeof data === 'string' && data !== '' ? [{ param, value: indexedText(data) }] : [];

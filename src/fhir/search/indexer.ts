@@ -59,18 +59,23 @@ export function createIndexer(registry: SearchParameterRegistry): Indexer {
         } catch {
           continue; // Data the expression cannot evaluate on is not searchable by it; the write still succeeds.
         }
-        for (const node of nodes) addRows(rows, param, typedValue(node), branch.targetType);
+        for (const node of nodes) addRows(rows, param, typedValue(node, registry.codeSystem), branch.targetType);
       }
     }
     return dedupe(rows);
   };
 }
 
-function typedValue(node: unknown): TypedValue {
+function typedValue(node: unknown, codeSystem: (elementPath: string) => string | undefined): TypedValue {
   if (node && typeof node === 'object' && 'fhirNodeDataType' in node && 'data' in node) {
-    const n = node as { fhirNodeDataType: string | null; data: unknown };
+    const n = node as { fhirNodeDataType: string | null; data: unknown; propName?: string; parentResNode?: { path?: string } };
     const data = n.data !== null && typeof n.data === 'object' && !Array.isArray(n.data) && n.data.constructor !== Object ? String(n.data) : n.data;
-    return { type: n.fhirNodeDataType ?? undefined, data };
+    // A `code` has no system of its own: it is that of the value set it is bound to, so that
+    // `gender=http://hl7.org/fhir/administrative-gender|male` finds it (FHIR R4 search.html#token;
+    // `|male`, "no system", then does not, as on HAPI). FHIRPath names the element by its parent's path
+    // (`Patient`, `Patient.contact`, or a data type such as `Address`) and its own name.
+    const system = n.fhirNodeDataType === 'code' && n.parentResNode?.path && n.propName ? codeSystem(`${n.parentResNode.path}.${n.propName}`) : undefined;
+    return system ? { type: 'code', data, system } : { type: n.fhirNodeDataType ?? undefined, data };
   }
   // FHIRPath-computed values (strings, dates) arrive without a FHIR type.
   if (node !== null && typeof node === 'object' && node.constructor !== Object) return { type: undefined, data: String(node) };

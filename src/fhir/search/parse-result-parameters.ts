@@ -21,10 +21,12 @@ export function parseSummary(value: string): SummaryMode {
   return value as SummaryMode;
 }
 
-/** `_elements`: top-level element names; a `Type.` prefix is dropped. */
+/** `_elements`: top-level element names, each for every type or (`Type.name`) for one (subset.ts). */
 export function parseElements(value: string): string[] {
-  const elements = value.split(',').map((e) => e.trim().replace(/^[A-Z][A-Za-z]+\./, '')).filter(Boolean);
-  for (const e of elements) if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(e)) throw badRequest(`'${e}' is not an element name (in _elements)`, '_elements');
+  const elements = value.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const e of elements) {
+    if (!/^(?:[A-Z][A-Za-z]+\.)?[A-Za-z][A-Za-z0-9_]*$/.test(e)) throw badRequest(`'${e}' is not an element name (in _elements)`, '_elements');
+  }
   return elements;
 }
 

@@ -80,5 +80,6 @@ export function parseSearchRequest(
   result.conditions = conditions;
   if (sort.length > 0) result.sort = sort;
   if (include.length > 0) result.include = include;
+  if (include.length > 0 && options.settings.maxIncludes !== undefined) result.includeLimit = options.settings.maxIncludes;
   return result;
 }

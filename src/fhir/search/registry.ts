@@ -1,4 +1,5 @@
 import type { FhirDefinitions, SearchParameterDefinition } from '../definitions.ts';
+import { buildCodeSystems, buildElementSets, type ElementSet } from './element-sets.ts';
 
 export type SearchParamType = SearchParameterDefinition['type'];
 
@@ -27,8 +28,13 @@ export interface SearchParameterRegistry {
   get(resourceType: string, code: string): SearchParam | undefined;
   /** Every supported parameter of a resource type, by code. */
   forType(resourceType: string): ReadonlyMap<string, SearchParam>;
-  /** Top-level elements of a type: marked isSummary, and mandatory (min ≥ 1), for `_summary`/`_elements`. */
-  elements(resourceType: string): { summary: ReadonlySet<string>; mandatory: ReadonlySet<string> } | undefined;
+  /**
+   * The child elements of a resource type, complex type or backbone path: marked isSummary, mandatory
+   * (min ≥ 1), and where each complex child's own are, for `_summary`/`_elements`.
+   */
+  elements(typeOrPath: string): ElementSet | undefined;
+  /** The implicit code system of a `code` element (by element path), from its binding (element-sets.ts). */
+  codeSystem(elementPath: string): string | undefined;
 }
 
 /**
@@ -63,21 +69,12 @@ export function createSearchParameterRegistry(definitions: FhirDefinitions): Sea
   for (const type of definitions.resourceTypes) {
     full.set(type, new Map([...base, ...(byType.get(type) ?? [])]));
   }
-  const elements = new Map<string, { summary: Set<string>; mandatory: Set<string> }>();
-  for (const type of definitions.resourceTypes) {
-    const summary = new Set<string>(['id', 'meta']);
-    const mandatory = new Set<string>(['id', 'meta']);
-    for (const element of definitions.structures.get(type)?.snapshot?.element ?? []) {
-      const parts = element.path.split('.');
-      if (parts.length !== 2 || !parts[1]) continue;
-      if (element.isSummary === true) summary.add(parts[1]);
-      if ((element.min ?? 0) >= 1) mandatory.add(parts[1]);
-    }
-    elements.set(type, { summary, mandatory });
-  }
+  const elements = buildElementSets(definitions);
+  const codeSystems = buildCodeSystems(definitions);
   return {
     resourceTypes: definitions.resourceTypes,
-    elements: (resourceType) => elements.get(resourceType),
+    elements: (typeOrPath) => elements.get(typeOrPath),
+    codeSystem: (elementPath) => codeSystems.get(elementPath),
     get: (resourceType, code) => (resourceType === '' ? base.get(code) : full.get(resourceType)?.get(code)),
     forType: (resourceType) => full.get(resourceType) ?? base,
   };

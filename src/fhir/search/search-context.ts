@@ -6,7 +6,7 @@ import type { SearchParam, SearchParameterRegistry } from './registry.ts';
 export interface SearchContext {
   registry: SearchParameterRegistry;
   /** What a search reads of the settings: its base URL and page sizes. */
-  settings: Pick<FhirSettings, 'baseUrl' | 'defaultPageSize' | 'maxPageSize'>;
+  settings: Pick<FhirSettings, 'baseUrl' | 'defaultPageSize' | 'maxPageSize' | 'maxIncludes'>;
   /** Clock for the `ap` prefix. */
   now: () => Date;
   isResourceType(type: string): boolean;

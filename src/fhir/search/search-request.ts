@@ -16,6 +16,8 @@ export interface SearchRequest {
   conditions?: Condition[];
   sort?: SortKey[];
   include?: IncludeRule[];
+  /** Resources one include rule may add (absent: include-sql.ts's default). */
+  includeLimit?: number;
   /** When to count all matches: `none` never, otherwise yes (accurate). */
   total?: 'none' | 'estimate' | 'accurate';
 }
@@ -60,7 +62,7 @@ export type Condition =
   | { kind: 'missing'; table: IndexTable; param: string; missing: boolean }
   | { kind: 'token'; param: string; not: boolean; values: TokenValue[] }
   | { kind: 'token-text'; param: string; values: string[] }
-  | { kind: 'string'; param: string; mode: 'start' | 'exact' | 'contains'; values: string[] }
+  | { kind: 'string'; param: string; mode: 'start' | 'exact' | 'contains' | 'text'; values: string[] }
   | { kind: 'reference'; param: string; values: ReferenceValue[] }
   | { kind: 'date'; param: string; values: DateValue[] }
   | { kind: 'number'; param: string; values: NumberValue[] }
@@ -70,7 +72,7 @@ export type Condition =
   | { kind: 'chain'; param: string; targetTypes: string[]; condition: Condition; baseUrl: string }
   /** `_has:Observation:patient:code=x`: some `sourceType` resource whose `param` references this one matches. */
   | { kind: 'has'; sourceType: string; param: string; condition: Condition; baseUrl: string }
-  /** Access constraints (never parsed from a URL): a match meets every condition of at least one group. */
+  /** A match meets every condition of at least one group: access constraints, and a quantity's values some in canonical units. */
   | { kind: 'any-of'; groups: Condition[][] }
   /** One of `of` disjoint shares of the matches, by a hash of the id (never parsed from a URL; bulk export's parallel streams). */
   | { kind: 'partition'; of: number; part: number };
@@ -107,6 +109,8 @@ export interface SearchResult {
   matches: ResourceRecord[];
   /** _include/_revinclude results. */
   included: ResourceRecord[];
+  /** Set when an include rule found more resources than one page may carry: `included` lacks some. */
+  includesCut?: true;
   total?: number;
   next?: string;
   previous?: string;

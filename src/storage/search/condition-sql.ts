@@ -31,11 +31,16 @@ function indexTest(condition: Condition, p: SqlParams): IndexTest | undefined {
     case 'token-text':
       return test('token', condition.param, any(condition.values.flatMap((v) => {
         const word = escapeLike(v);
-        return [`lower(x.display) LIKE ${p.add(`${word}%`)} ESCAPE '\\'`, `lower(x.display) LIKE ${p.add(`% ${word}%`)} ESCAPE '\\'`];
+        // Both sides folded (index-values.ts, token.ts): a word starting the display or any word in it.
+        return [`x.display LIKE ${p.add(`${word}%`)} ESCAPE '\\'`, `x.display LIKE ${p.add(`% ${word}%`)} ESCAPE '\\'`];
       })));
     case 'string':
       return test('string', condition.param, any(condition.values.map((v) => {
         if (condition.mode === 'exact') return `x.raw = ${p.add(v)}`;
+        if (condition.mode === 'text') {
+          const word = escapeLike(v);
+          return `(x.value LIKE ${p.add(`${word}%`)} ESCAPE '\\' OR x.value LIKE ${p.add(`% ${word}%`)} ESCAPE '\\')`;
+        }
         const pattern = condition.mode === 'contains' ? `%${escapeLike(v)}%` : `${escapeLike(v)}%`;
         return `x.value LIKE ${p.add(pattern)} ESCAPE '\\'`;
       })));
@@ -226,16 +231,23 @@ function pointDateSql(column: string, v: DateValue, p: SqlParams): string {
   }
 }
 
-/** Numbers compare their value; `eq` uses the range the search value's precision implies. */
+/**
+ * Numbers (FHIR R4 search.html#number): `eq`/`ne` test the stored value against the range the search
+ * value's precision implies (`100` is [99.5, 100.5)); `gt`/`lt`/`ge`/`le` compare with the value itself
+ * ("greater than exactly 100"); `sa`/`eb` need the stored value's own precision range wholly above or
+ * below the search range (search.html#prefix: the ranges do not overlap).
+ */
 function numberSql(v: NumberValue, p: SqlParams): string {
   const value = lazy(() => p.add(v.value, 'numeric'));
+  const low = lazy(() => p.add(v.low, 'numeric'));
+  const high = lazy(() => p.add(v.high, 'numeric'));
   switch (v.prefix) {
-    case 'eq': return `(x.value >= ${p.add(v.low, 'numeric')} AND x.value < ${p.add(v.high, 'numeric')})`;
-    case 'ne': return `NOT (x.value >= ${p.add(v.low, 'numeric')} AND x.value < ${p.add(v.high, 'numeric')})`;
-    case 'gt':
-    case 'sa': return `x.value > ${value()}`;
-    case 'lt':
-    case 'eb': return `x.value < ${value()}`;
+    case 'eq': return `(x.value >= ${low()} AND x.value < ${high()})`;
+    case 'ne': return `NOT (x.value >= ${low()} AND x.value < ${high()})`;
+    case 'gt': return `x.value > ${value()}`;
+    case 'lt': return `x.value < ${value()}`;
+    case 'sa': return `x.low >= ${high()}`;
+    case 'eb': return `x.high <= ${low()}`;
     case 'ge': return `x.value >= ${value()}`;
     case 'le': return `x.value <= ${value()}`;
     case 'ap': return `(x.value >= ${value()} - abs(${value()}) * 0.1 AND x.value <= ${value()} + abs(${value()}) * 0.1)`;

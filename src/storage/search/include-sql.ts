@@ -8,8 +8,14 @@ import { SqlParams } from './sql-params.ts';
 const COLUMNS = 't.resource_type, t.id, t.version_id, t.deleted, t.content::text AS content';
 /** Iterations of `:iterate` rules beyond the first round (guards against reference cycles). */
 const MAX_ITERATIONS = 3;
-/** Upper bound of resources one include rule may add to a page. */
+/** Upper bound of resources one include rule may add to a page, unless the request says otherwise. */
 const MAX_PER_RULE = 10_000;
+
+/** What the include rules added, and whether a rule found more than it may add (then some are left out). */
+export interface Inclusion {
+  included: ResourceRecord[];
+  cut: boolean;
+}
 
 /**
  * `_include` / `_revinclude` (FHIR R4 search.html#include): one query per rule per round,
@@ -20,15 +26,23 @@ export async function includeResources(
   tenant: string,
   matches: ResourceRecord[],
   rules: IncludeRule[],
-): Promise<ResourceRecord[]> {
+  limit = MAX_PER_RULE,
+): Promise<Inclusion> {
   const seen = new Set(matches.map((r) => `${r.resourceType}/${r.id}`));
   const included: ResourceRecord[] = [];
+  let cut = false;
   let sources = matches;
   for (let round = 0; round <= MAX_ITERATIONS && sources.length > 0; round++) {
     const found: ResourceRecord[] = [];
     for (const rule of rules) {
       if (round > 0 && !rule.iterate) continue;
-      for (const record of await runRule(sql, tenant, sources, rule)) {
+      const records = await runRule(sql, tenant, sources, rule, limit);
+      // One row past the bound is asked for, only to know that the bound cut something.
+      if (records.length > limit) {
+        cut = true;
+        records.length = limit;
+      }
+      for (const record of records) {
         const key = `${record.resourceType}/${record.id}`;
         if (seen.has(key)) continue;
         seen.add(key);
@@ -38,10 +52,10 @@ export async function includeResources(
     included.push(...found);
     sources = found;
   }
-  return included;
+  return { included, cut };
 }
 
-async function runRule(sql: SqlClient, tenant: string, sources: ResourceRecord[], rule: IncludeRule): Promise<ResourceRecord[]> {
+async function runRule(sql: SqlClient, tenant: string, sources: ResourceRecord[], rule: IncludeRule, limit: number): Promise<ResourceRecord[]> {
   const p = new SqlParams();
   p.add(tenant);
   let query: string;
@@ -76,6 +90,6 @@ async function runRule(sql: SqlClient, tenant: string, sources: ResourceRecord[]
     query = `SELECT ${COLUMNS} FROM resource t WHERE t.tenant = $1 AND NOT t.deleted AND t.resource_type = $2 AND t.id = ANY(ARRAY(
       SELECT x.id FROM search_reference x WHERE x.tenant = $1 AND ${filters.join(' AND ')}))`;
   }
-  const rows = await sql.query<ResourceRow>(`${query} ORDER BY t.resource_type, t.id LIMIT ${MAX_PER_RULE}`, p.values);
+  const rows = await sql.query<ResourceRow>(`${query} ORDER BY t.resource_type, t.id LIMIT ${limit + 1}`, p.values);
   return rows.map(toRecord);
 }

@@ -103,10 +103,11 @@ export async function searchResources(sql: SqlClient, tenant: string, request: S
     }
   }
 
-  const included = request.include?.length && matches.length > 0 ? await includeResources(sql, tenant, matches, request.include) : [];
+  const inclusion = request.include?.length && matches.length > 0 ? await includeResources(sql, tenant, matches, request.include, request.includeLimit) : undefined;
   return {
     matches,
-    included,
+    included: inclusion?.included ?? [],
+    ...(inclusion?.cut ? { includesCut: true } : {}),
     ...(total !== undefined ? { total } : {}),
     ...(next ? { next } : {}),
     ...(previous ? { previous } : {}),
