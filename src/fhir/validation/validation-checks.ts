@@ -1,4 +1,5 @@
 import type { FhirDefinitions } from '../definitions.ts';
+import { invariantsCheck } from './checks/invariants.ts';
 import type { ValidationCheck } from './validation-check.ts';
 
 /** How strict validation is (VALIDATION_UNKNOWN_EXTENSIONS, VALIDATE_PROFILES). */
@@ -14,6 +15,8 @@ export interface ValidationCheckDeps {
 }
 
 /** The checks run after the structure walk, in this order: the one table of validation rule families. */
-export function validationChecks(_deps: ValidationCheckDeps): ValidationCheck[] {
-  return [];
+export function validationChecks(deps: ValidationCheckDeps): ValidationCheck[] {
+  return [
+    invariantsCheck(deps.definitions),
+  ];
 }
