@@ -5,6 +5,8 @@
  *
  *   npm run validator-cases                       the shipped cases
  *   npm run validator-cases -- --verbose          also the issues of each disagreement in full
+ *   npm run validator-cases -- --unknown-extensions=error
+ *                                                 with VALIDATION_UNKNOWN_EXTENSIONS=error (as the reference does)
  *   npm run validator-cases -- --import <dir> <commit>
  *                                                 re-selects the cases from a checkout of FHIR/fhir-test-cases
  *                                                 (the selection rule: scripts/validator-case-runner.ts) and
@@ -23,11 +25,11 @@ const DEFAULT_SETTINGS: ValidationSettings = { unknownExtensions: 'warn', profil
 
 const args = process.argv.slice(2);
 if (args[0] === '--import') importCases(args[1], args[2]);
-else report(args.includes('--verbose'));
+else report(args.includes('--verbose'), args.includes('--unknown-extensions=error') ? { ...DEFAULT_SETTINGS, unknownExtensions: 'error' } : DEFAULT_SETTINGS);
 
-function report(verbose: boolean): void {
+function report(verbose: boolean, settings: ValidationSettings): void {
   const definitions = loadDefinitions();
-  const { inspect } = createResourceValidation(definitions, validationChecks({ definitions, settings: DEFAULT_SETTINGS }), DEFAULT_SETTINGS);
+  const { inspect } = createResourceValidation(definitions, validationChecks({ definitions, settings }), settings);
   const results = runCases(inspect, shippedCases());
   const agreed = results.filter(agrees).length;
   const valid = results.filter((r) => r.expectedValid).length;

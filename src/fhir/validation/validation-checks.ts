@@ -1,4 +1,6 @@
-import type { FhirDefinitions } from '../definitions.ts';
+import type { FhirDefinitions, StructureDefinition } from '../definitions.ts';
+import { indexExtensions, loadCoreExtensionDefinitions } from './checks/extension-definitions.ts';
+import { extensionsCheck } from './checks/extensions.ts';
 import { invariantsCheck } from './checks/invariants.ts';
 import type { ValidationCheck } from './validation-check.ts';
 
@@ -12,11 +14,14 @@ export interface ValidationSettings {
 export interface ValidationCheckDeps {
   readonly definitions: FhirDefinitions;
   readonly settings: ValidationSettings;
+  /** Extension definitions known besides the R4 core's (US Core's, ...); a later one of the same url wins. */
+  readonly extensionDefinitions?: readonly StructureDefinition[];
 }
 
 /** The checks run after the structure walk, in this order: the one table of validation rule families. */
 export function validationChecks(deps: ValidationCheckDeps): ValidationCheck[] {
   return [
     invariantsCheck(deps.definitions),
+    extensionsCheck(deps.definitions, indexExtensions([...loadCoreExtensionDefinitions(), ...(deps.extensionDefinitions ?? [])]), deps.settings),
   ];
 }
