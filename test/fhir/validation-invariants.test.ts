@@ -78,6 +78,13 @@ describe('FHIRPath invariants', () => {
     assert.deepEqual(found(batchWithoutRequest, 'error'), ['bdl-3 @ Bundle']);
   });
 
+  it('reads que-12 as its text says: two enableWhen need an enableBehavior', () => {
+    const when = (question: string) => ({ question, operator: 'exists', answerBoolean: true });
+    const questionnaire = { resourceType: 'Questionnaire', status: 'active', item: [{ linkId: 'q', type: 'boolean', enableWhen: [when('a'), when('b')] }] };
+    assert.deepEqual(found(questionnaire, 'error'), ['que-12 @ Questionnaire.item[0]']);
+    assert.deepEqual(found({ ...questionnaire, item: [{ ...questionnaire.item[0], enableBehavior: 'any' }] }, 'error'), []);
+  });
+
   it('reports warning-severity invariants as warnings (dom-6), which a write does not even evaluate', () => {
     assert.deepEqual(found(observation, 'warning'), ['dom-6 @ Observation']);
     assert.deepEqual(inspect(observation, { purpose: 'write' }).issues, []);

@@ -69,6 +69,15 @@ const DECIDED: Readonly<Record<string, (node: Record<string, unknown>, env: Reco
   },
 };
 
+/**
+ * Published R4 expressions that contradict their own human text, read as the text says (as the reference
+ * validator does): que-12 "If there are more than one enableWhen, enableBehavior must be specified" was
+ * published as `count() > 2` (corrected in R4B).
+ */
+const CORRECTED: Readonly<Record<string, string>> = {
+  'que-12': 'enableWhen.count() > 1 implies enableBehavior.exists()',
+};
+
 /** Some invariants call trace() (ref-1, ...): the library would print to the console on every evaluation. */
 const TRACE_QUIETLY = { traceFn: () => {} };
 
@@ -178,7 +187,7 @@ function constraintsByPath(definitions: FhirDefinitions): (sdType: string, path:
           key: c.key,
           severity: c.severity === 'error' ? 'error' : 'warning',
           human: c.human ?? c.key,
-          expression: c.expression,
+          expression: CORRECTED[c.key] ?? c.expression,
           base: element.path,
           ...(DECIDED[c.key] ? { decide: DECIDED[c.key] } : {}),
         }, (base, expression) => {
