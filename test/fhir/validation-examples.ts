@@ -92,7 +92,7 @@ export const validExamples: Record<string, Record<string, unknown>> = {
   condition: {
     resourceType: 'Condition',
     id: 'condition-1',
-    clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+    clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'resolved' }] },
     verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }] },
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-category', code: 'problem-list-item' }] }],
     code: { coding: [{ system: 'http://snomed.info/sct', code: '442311008', display: 'Liveborn born in hospital' }], text: 'Single liveborn, born in hospital' },

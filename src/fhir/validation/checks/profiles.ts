@@ -9,7 +9,7 @@ const R4_BASE = 'http://hl7.org/fhir/StructureDefinition/';
 
 let shipped: ProfileDefinitions | undefined;
 /** The shipped profiles (US Core), read once per process whatever the number of validators built. */
-const shippedProfiles = () => (shipped ??= loadProfileDefinitions());
+export const shippedProfiles = (): ProfileDefinitions => (shipped ??= loadProfileDefinitions());
 
 /**
  * Profiles: a resource is validated against each profile it claims in meta.profile (when profiles are
