@@ -9,6 +9,8 @@ import { createFhirAuditor } from '../fhir/audit/fhir-auditor.ts';
 import { createIndexer } from '../fhir/search/indexer.ts';
 import { createSearchParameterRegistry, type SearchParameterRegistry } from '../fhir/search/registry.ts';
 import type { Resource } from '../fhir/resource.ts';
+import { createTerminology } from '../fhir/terminology/terminology.ts';
+import { loadR4TerminologyResources } from '../fhir/terminology/terminology-resources.ts';
 import { createResourceValidation } from '../fhir/validation/validate-resource.ts';
 import { validationChecks } from '../fhir/validation/validation-checks.ts';
 import { createAuditLog } from '../storage/audit/audit-log-store.ts';
@@ -45,7 +47,8 @@ export function buildFhirWing(config: Config, { storage, definitions = loadDefin
   // AuditEvent is searched on the audit trail's columns: only the parameters it answers.
   const searchRegistry = withAuditEventParams(fullRegistry);
   const compartment = buildPatientCompartment(definitions);
-  const validation = createResourceValidation(definitions, validationChecks({ definitions, settings: config.fhir.validation }), config.fhir.validation);
+  const terminology = createTerminology(loadR4TerminologyResources());
+  const validation = createResourceValidation(definitions, validationChecks({ definitions, settings: config.fhir.validation, terminology }), config.fhir.validation);
   const repository = createResourceStore(storage.db, { indexResource, now, ...(storage.readDb ? { replica: storage.readDb } : {}) });
   const fhir: FhirDeps = {
     repository,
@@ -61,6 +64,7 @@ export function buildFhirWing(config: Config, { storage, definitions = loadDefin
     },
     validate: validation.validate,
     inspect: validation.inspect,
+    terminology,
     newId,
     now,
     capabilityStatement: buildCapabilityStatement({ definitions, searchRegistry, baseUrl: config.fhirBaseUrl, date: now(), security }),

@@ -1,4 +1,6 @@
 import type { FhirDefinitions } from '../definitions.ts';
+import type { Terminology } from '../terminology/terminology.ts';
+import { bindingsCheck } from './checks/bindings.ts';
 import type { ValidationCheck } from './validation-check.ts';
 
 /** How strict validation is (VALIDATION_UNKNOWN_EXTENSIONS, VALIDATE_PROFILES). */
@@ -11,9 +13,11 @@ export interface ValidationSettings {
 export interface ValidationCheckDeps {
   readonly definitions: FhirDefinitions;
   readonly settings: ValidationSettings;
+  /** Code systems and value sets: terminology bindings are checked when present. */
+  readonly terminology?: Terminology;
 }
 
 /** The checks run after the structure walk, in this order: the one table of validation rule families. */
-export function validationChecks(_deps: ValidationCheckDeps): ValidationCheck[] {
-  return [];
+export function validationChecks(deps: ValidationCheckDeps): ValidationCheck[] {
+  return [...(deps.terminology ? [bindingsCheck(deps.definitions, deps.terminology)] : [])];
 }
