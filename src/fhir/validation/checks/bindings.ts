@@ -1,5 +1,6 @@
 import type { FhirDefinitions } from '../../definitions.ts';
 import { issue, type IssueSeverity, type OutcomeIssue } from '../../outcome.ts';
+import type { CodeSystemIndex } from '../../terminology/code-system-index.ts';
 import { displayMatches, type Terminology } from '../../terminology/terminology.ts';
 import { ucumUnitError, UCUM_SYSTEM } from '../../terminology/ucum.ts';
 import { createStructureIndex, isPrimitiveType, type ElementRule, type NodeRule } from '../structure-index.ts';
@@ -23,6 +24,13 @@ interface Step {
 
 /** The R4 types a Coding check applies to, and those that are quantities (Age, Duration ... constrain Quantity). */
 const QUANTITY_TYPES = new Set(['Quantity', 'Age', 'Count', 'Distance', 'Duration', 'MoneyQuantity', 'SimpleQuantity']);
+/**
+ * The code systems the R4 specification itself defines (its own URLs, and those published with version 4.0.1
+ * at terminology.hl7.org): the server's copy is the one R4 binds to. The HL7 v2 tables and v3 code systems
+ * keep growing after R4 (v2-0203 has gained identifier types since): a code the server's copy lacks is
+ * reported as a warning, not refused.
+ */
+const authoritative = (cs: CodeSystemIndex) => cs.url.startsWith('http://hl7.org/fhir/') || cs.version === '4.0.1';
 const BINDABLE = new Set(['code', 'string', 'uri', 'Coding', 'CodeableConcept', ...QUANTITY_TYPES]);
 
 /**
@@ -78,8 +86,14 @@ export function bindingsCheck(definitions: FhirDefinitions, terminology: Termino
       const visitNode = (value: Record<string, unknown>, node: NodeRule, at: string) => {
         for (const step of planOf(node)) {
           const v = value[step.name];
-          if (v === undefined) continue;
+          if (v === undefined) {
+            if (step.binding?.strength === 'required' && value[`_${step.name}`] !== undefined) noValue(step.binding, step.at(at));
+            continue;
+          }
           const elementAt = step.at(at);
+          if (Array.isArray(v) && step.binding?.strength === 'required' && v.includes(null)) {
+            v.forEach((item, i) => item === null && noValue(step.binding as Binding, `${elementAt}[${i}]`));
+          }
           if (Array.isArray(v)) v.forEach((item, i) => visitValue(item, step, `${elementAt}[${i}]`));
           else visitValue(v, step, elementAt);
         }
@@ -104,17 +118,23 @@ export function bindingsCheck(definitions: FhirDefinitions, terminology: Termino
       const notInValueSet = (b: Binding, what: string, at: string) =>
         report(issue('code-invalid', `${what} is not in the value set ${b.valueSet} (${b.strength} binding)`, at, severityOf(b)));
 
+      /** A bound code given only its extensions (a data-absent-reason): the reference validator refuses it for a required binding. */
+      const noValue = (b: Binding, at: string) => {
+        if (terminology.membership(b.valueSet)) report(issue('code-invalid', `No code provided, and a code is required from the value set ${b.valueSet}`, at));
+      };
+
       const checkCode = (code: string, b: Binding, at: string) => {
         const m = terminology.membership(b.valueSet);
         if (m?.has(undefined, code).result === 'no') notInValueSet(b, `The code '${code}'`, at);
       };
 
-      /** Whether the Coding's code exists in its code system: undefined when the server does not have that system whole. */
+      /** Whether the Coding's code exists in its code system: undefined when the server cannot tell (see authoritative). */
       const existsInSystem = (coding: Record<string, unknown>): boolean | undefined => {
         const { system, code } = coding;
         if (typeof system !== 'string' || typeof code !== 'string') return undefined;
         const cs = terminology.codeSystem(system);
-        return cs?.complete ? cs.get(code) !== undefined : undefined;
+        if (!cs?.complete) return undefined;
+        return cs.get(code) !== undefined ? true : authoritative(cs) ? false : undefined;
       };
 
       /** The Coding's own code and display against its code system; whether the code exists there (undefined: cannot tell). */
@@ -125,8 +145,13 @@ export function bindingsCheck(definitions: FhirDefinitions, terminology: Termino
         if (!cs?.complete) return undefined;
         const concept = cs.get(code);
         if (!concept) {
-          report(issue('code-invalid', `Unknown code '${code}' in the CodeSystem '${system}'${cs.version !== undefined ? ` version '${cs.version}'` : ''}`, `${at}.code`));
-          return false;
+          const unknown = `Unknown code '${code}' in the CodeSystem '${system}'${cs.version !== undefined ? ` version '${cs.version}'` : ''}`;
+          if (authoritative(cs)) {
+            report(issue('code-invalid', unknown, `${at}.code`));
+            return false;
+          }
+          report(issue('code-invalid', `${unknown}, the version this server has; a later version may define it`, `${at}.code`, 'warning'));
+          return undefined;
         }
         if (typeof display === 'string' && !displayMatches(display, concept.display, concept.designation)) {
           report(issue('invalid', `Wrong Display Name '${display}' for ${system}#${code}: it should be '${concept.display ?? ''}'`, `${at}.display`, 'warning'));
@@ -142,8 +167,10 @@ export function bindingsCheck(definitions: FhirDefinitions, terminology: Termino
       };
 
       const checkCoding = (coding: Record<string, unknown>, at: string, b: Binding | undefined) => {
-        if (checkCodingInSystem(coding, at) === false || !b) return;
-        if (typeof coding.code !== 'string') return;
+        const exists = checkCodingInSystem(coding, at);
+        if (exists === false || !b || typeof coding.code !== 'string') return;
+        // A code the server's copy of a growing code system lacks cannot be judged against a value set drawn from it.
+        if (exists === undefined && terminology.codeSystem(String(coding.system))?.complete) return;
         if (inValueSet(coding, b) === 'no') notInValueSet(b, `The Coding ${String(coding.system ?? '')}#${coding.code}`, at);
       };
 
@@ -159,7 +186,7 @@ export function bindingsCheck(definitions: FhirDefinitions, terminology: Termino
           }
           return;
         }
-        const verdicts = coded.map((c) => inValueSet(c, b));
+        const verdicts = coded.map((c) => (existsInSystem(c) === undefined && terminology.codeSystem(String(c.system))?.complete ? 'unknown' : inValueSet(c, b)));
         // One coding in the value set is enough (a CodeableConcept may add translations).
         if (verdicts.includes('yes') || verdicts.includes('unknown')) return;
         notInValueSet(b, `None of the codings (${coded.map((c) => `${String(c.system ?? '')}#${String(c.code)}`).join(', ')})`, at);
