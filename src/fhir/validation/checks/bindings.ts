@@ -31,6 +31,14 @@ const QUANTITY_TYPES = new Set(['Quantity', 'Age', 'Count', 'Distance', 'Duratio
  * reported as a warning, not refused.
  */
 const authoritative = (cs: CodeSystemIndex) => cs.url.startsWith('http://hl7.org/fhir/') || cs.version === '4.0.1';
+/**
+ * A cross-version extension (FHIR extensions for other versions, `http://hl7.org/fhir/5.0/StructureDefinition/extension-…`)
+ * carries the value another FHIR version allows in its place: the element has its value there.
+ */
+const CROSS_VERSION = /^http:\/\/hl7\.org\/fhir\/[0-9.]+\/StructureDefinition\/extension-/;
+const crossVersion = (sibling: unknown): boolean =>
+  typeof sibling === 'object' && sibling !== null && Array.isArray((sibling as { extension?: unknown }).extension) &&
+  ((sibling as { extension: unknown[] }).extension).some((e) => CROSS_VERSION.test(String((e as { url?: unknown } | null)?.url ?? '')));
 const BINDABLE = new Set(['code', 'string', 'uri', 'Coding', 'CodeableConcept', ...QUANTITY_TYPES]);
 
 /**
@@ -87,7 +95,8 @@ export function bindingsCheck(definitions: FhirDefinitions, terminology: Termino
         for (const step of planOf(node)) {
           const v = value[step.name];
           if (v === undefined) {
-            if (step.binding?.strength === 'required' && value[`_${step.name}`] !== undefined) noValue(step.binding, step.at(at));
+            const sibling = value[`_${step.name}`];
+            if (step.binding?.strength === 'required' && sibling !== undefined && !crossVersion(sibling)) noValue(step.binding, step.at(at));
             continue;
           }
           const elementAt = step.at(at);
