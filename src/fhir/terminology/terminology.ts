@@ -88,9 +88,10 @@ export function createTerminology(resources: readonly TerminologyResource[]): Te
 
   function codeSystem(canonical: string, version?: string): CodeSystemIndex | undefined {
     const [url, v] = splitCanonical(canonical, version);
-    // Supplements add to another system; they are not one themselves (FHIR R4 codesystem.html#supplements).
+    // Supplements add to another system, they are not one (FHIR R4 codesystem.html#supplements); a definition
+    // without its codes (content not-present, as R4 ships SNOMED CT's) does not give the server the system.
     const cs = codeSystems.get(v !== undefined ? `${url}|${v}` : url);
-    if (!cs || cs.content === 'supplement') return undefined;
+    if (!cs || cs.content === 'supplement' || cs.content === 'not-present') return undefined;
     let index = indexes.get(cs);
     if (!index) indexes.set(cs, (index = indexCodeSystem(cs)));
     return index;
@@ -184,7 +185,7 @@ export function createTerminology(resources: readonly TerminologyResource[]): Te
     if (!concept) {
       return cs.complete
         ? { result: 'invalid', message: `Unknown code '${code}' in the CodeSystem '${system}'${cs.version !== undefined ? ` version '${cs.version}'` : ''}` }
-        : { result: 'unknown', message: `The CodeSystem ${system} is only partly known here (a fragment): '${code}' is not among its codes` };
+        : { result: 'unknown', message: `The CodeSystem ${system} is only partly known here (a fragment or example): '${code}' is not among the codes it has` };
     }
     if (display !== undefined && !displayMatches(display, concept.display, concept.designation)) {
       return { result: 'invalid', ...(concept.display !== undefined ? { display: concept.display } : {}), message: `Wrong display '${display}' for ${system}#${concept.code}: it should be '${concept.display ?? ''}'` };

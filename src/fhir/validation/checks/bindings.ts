@@ -96,7 +96,13 @@ export function bindingsCheck(definitions: FhirDefinitions, terminology: Termino
           const v = value[step.name];
           if (v === undefined) {
             const sibling = value[`_${step.name}`];
-            if (step.binding?.strength === 'required' && sibling !== undefined && !crossVersion(sibling)) noValue(step.binding, step.at(at));
+            if (step.binding?.strength !== 'required' || sibling === undefined) continue;
+            const b = step.binding;
+            if (!Array.isArray(sibling)) {
+              if (!crossVersion(sibling)) noValue(b, step.at(at));
+            } else {
+              sibling.forEach((ext, i) => ext !== null && !crossVersion(ext) && noValue(b, `${step.at(at)}[${i}]`));
+            }
             continue;
           }
           const elementAt = step.at(at);
