@@ -130,8 +130,9 @@ export function bindingsCheck(definitions: FhirDefinitions, terminology: Termino
       };
 
       const severityOf = (b: Binding): IssueSeverity => (b.strength === 'required' ? 'error' : b.strength === 'extensible' ? 'warning' : 'information');
+      /** `what` names the code(s) and says they are not in the value set; the binding is added. */
       const notInValueSet = (b: Binding, what: string, at: string) =>
-        report(issue('code-invalid', `${what} is not in the value set ${b.valueSet} (${b.strength} binding)`, at, severityOf(b)));
+        report(issue('code-invalid', `${what} the value set ${b.valueSet} (${b.strength} binding)`, at, severityOf(b)));
 
       /** A bound code given only its extensions (a data-absent-reason): the reference validator refuses it for a required binding. */
       const noValue = (b: Binding, at: string) => {
@@ -140,7 +141,7 @@ export function bindingsCheck(definitions: FhirDefinitions, terminology: Termino
 
       const checkCode = (code: string, b: Binding, at: string) => {
         const m = terminology.membership(b.valueSet);
-        if (m?.has(undefined, code).result === 'no') notInValueSet(b, `The code '${code}'`, at);
+        if (m?.has(undefined, code).result === 'no') notInValueSet(b, `The code '${code}' is not in`, at);
       };
 
       /** Whether the Coding's code exists in its code system: undefined when the server cannot tell (see authoritative). */
@@ -186,7 +187,7 @@ export function bindingsCheck(definitions: FhirDefinitions, terminology: Termino
         if (exists === false || !b || typeof coding.code !== 'string') return;
         // A code the server's copy of a growing code system lacks cannot be judged against a value set drawn from it.
         if (exists === undefined && terminology.codeSystem(String(coding.system))?.complete) return;
-        if (inValueSet(coding, b) === 'no') notInValueSet(b, `The Coding ${String(coding.system ?? '')}#${coding.code}`, at);
+        if (inValueSet(coding, b) === 'no') notInValueSet(b, `The Coding ${String(coding.system ?? '')}#${coding.code} is not in`, at);
       };
 
       const checkCodeableConcept = (cc: Record<string, unknown>, at: string, b: Binding | undefined) => {
@@ -204,7 +205,7 @@ export function bindingsCheck(definitions: FhirDefinitions, terminology: Termino
         const verdicts = coded.map((c) => (existsInSystem(c) === undefined && terminology.codeSystem(String(c.system))?.complete ? 'unknown' : inValueSet(c, b)));
         // One coding in the value set is enough (a CodeableConcept may add translations).
         if (verdicts.includes('yes') || verdicts.includes('unknown')) return;
-        notInValueSet(b, `None of the codings (${coded.map((c) => `${String(c.system ?? '')}#${String(c.code)}`).join(', ')})`, at);
+        notInValueSet(b, `None of the codings (${coded.map((c) => `${String(c.system ?? '')}#${String(c.code)}`).join(', ')}) is in`, at);
       };
 
       const checkQuantity = (quantity: Record<string, unknown>, at: string, b: Binding | undefined) => {
@@ -216,7 +217,7 @@ export function bindingsCheck(definitions: FhirDefinitions, terminology: Termino
             return;
           }
         }
-        if (b && typeof code === 'string' && inValueSet(quantity, b) === 'no') notInValueSet(b, `The unit ${String(system ?? '')}#${code}`, at);
+        if (b && typeof code === 'string' && inValueSet(quantity, b) === 'no') notInValueSet(b, `The unit ${String(system ?? '')}#${code} is not in`, at);
       };
 
       visitResource(input.resource, input.resourceType);
