@@ -36,6 +36,7 @@ const extras: TerminologyResource[] = [
   { resourceType: 'ValueSet', url: 'http://example.org/vs/regex', compose: { include: [{ system: 'http://example.org/cs/shapes', filter: [{ property: 'code', op: 'regex', value: '[a-r].*e' }] }] } },
   { resourceType: 'ValueSet', url: 'http://example.org/vs/has-sides', compose: { include: [{ system: 'http://example.org/cs/shapes', filter: [{ property: 'sides', op: 'exists', value: 'false' }] }] } },
   { resourceType: 'ValueSet', url: 'http://example.org/vs/imported', compose: { include: [{ valueSet: ['http://example.org/vs/quads'] }, { system: 'http://example.org/cs/shapes', concept: [{ code: 'circle' }] }] } },
+  { resourceType: 'ValueSet', url: 'http://example.org/vs/loinc-listed', compose: { include: [{ system: 'http://loinc.org', concept: [{ code: '29463-7', display: 'Body weight' }] }] } },
   { resourceType: 'ValueSet', url: 'http://example.org/vs/with-snomed', compose: { include: [{ system: 'http://example.org/cs/shapes', concept: [{ code: 'circle' }] }, { system: 'http://snomed.info/sct', filter: [{ property: 'concept', op: 'is-a', value: '404684003' }] }] } },
 ];
 
@@ -160,6 +161,11 @@ describe('terminology: validate-code', () => {
     assert.equal(terminology.validateCode({ valueSet: 'http://example.org/vs/with-snomed', system: 'http://example.org/cs/shapes', code: 'circle' }).result, 'valid');
     assert.equal(terminology.validateCode({ valueSet: 'http://example.org/vs/with-snomed', system: 'http://example.org/cs/shapes', code: 'square' }).result, 'invalid');
     assert.equal(terminology.validateCode({ system: 'http://loinc.org', code: '29463-7' }).result, 'unknown');
+  });
+
+  it('decides by the listing a value set that names its codes, even of a code system the server does not have', () => {
+    assert.deepEqual(terminology.validateCode({ valueSet: 'http://example.org/vs/loinc-listed', system: 'http://loinc.org', code: '29463-7' }), { result: 'valid', display: 'Body weight' });
+    assert.equal(terminology.validateCode({ valueSet: 'http://example.org/vs/loinc-listed', system: 'http://loinc.org', code: '8867-4' }).result, 'invalid');
   });
 
   it('decides a UCUM-based value set by the UCUM grammar', () => {

@@ -167,7 +167,8 @@ export function createTerminology(resources: readonly TerminologyResource[]): Te
     const { result, member } = m.has(system, code);
     if (result === 'no') return { result: 'invalid', message: `The code '${code}'${system !== undefined ? ` of ${system}` : ''} is not in the value set ${vsUrl}` };
     if (result === 'unknown') return { result: 'unknown', message: `Whether '${code}'${system !== undefined ? ` of ${system}` : ''} is in the value set ${vsUrl} cannot be decided here: it draws on ${m.open.join(', ')}` };
-    if (inSystem) return inSystem;
+    // The code system's verdict (display included) when the server has it; else the value set's own listing decides.
+    if (inSystem && inSystem.result !== 'unknown') return inSystem;
     const known = member?.display;
     if (display !== undefined && known !== undefined && normalizeDisplay(display) !== normalizeDisplay(known)) {
       return { result: 'invalid', display: known, message: `Wrong display '${display}' for ${member?.system}#${code}: it should be '${known}'` };
