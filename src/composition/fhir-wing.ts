@@ -9,6 +9,9 @@ import { createFhirAuditor } from '../fhir/audit/fhir-auditor.ts';
 import { createIndexer } from '../fhir/search/indexer.ts';
 import { createSearchParameterRegistry, type SearchParameterRegistry } from '../fhir/search/registry.ts';
 import type { Resource } from '../fhir/resource.ts';
+import { createTerminology } from '../fhir/terminology/terminology.ts';
+import { computableTerminology, loadR4TerminologyResources, type TerminologyResource } from '../fhir/terminology/terminology-resources.ts';
+import { shippedProfiles } from '../fhir/validation/checks/profiles.ts';
 import { createResourceValidation } from '../fhir/validation/validate-resource.ts';
 import { validationChecks } from '../fhir/validation/validation-checks.ts';
 import { createAuditLog } from '../storage/audit/audit-log-store.ts';
@@ -45,7 +48,11 @@ export function buildFhirWing(config: Config, { storage, definitions = loadDefin
   // AuditEvent is searched on the audit trail's columns: only the parameters it answers.
   const searchRegistry = withAuditEventParams(fullRegistry);
   const compartment = buildPatientCompartment(definitions);
-  const validation = createResourceValidation(definitions, validationChecks({ definitions, settings: config.fhir.validation }), config.fhir.validation);
+  // The R4 code systems and value sets, and those the shipped profiles (US Core) bind to.
+  const profiles = shippedProfiles();
+  const profileTerminology = [...profiles.valueSets, ...profiles.codeSystems].map(computableTerminology).filter((r): r is TerminologyResource => r !== undefined);
+  const terminology = createTerminology([...loadR4TerminologyResources(), ...profileTerminology]);
+  const validation = createResourceValidation(definitions, validationChecks({ definitions, settings: config.fhir.validation, terminology }), config.fhir.validation);
   const repository = createResourceStore(storage.db, { indexResource, now, ...(storage.readDb ? { replica: storage.readDb } : {}) });
   const fhir: FhirDeps = {
     repository,
@@ -62,6 +69,7 @@ export function buildFhirWing(config: Config, { storage, definitions = loadDefin
     },
     validate: validation.validate,
     inspect: validation.inspect,
+    terminology,
     newId,
     now,
     capabilityStatement: buildCapabilityStatement({ definitions, searchRegistry, baseUrl: config.fhirBaseUrl, date: now(), security }),

@@ -7,6 +7,7 @@ import type { OperationOutcome } from './outcome.ts';
 import type { ResourceReader, ResourceRepository, ResourceWriter } from './repository.ts';
 import type { Resource } from './resource.ts';
 import type { SearchParameterRegistry } from './search/registry.ts';
+import type { Terminology } from './terminology/terminology.ts';
 
 /**
  * One FHIR REST request, independent of the web framework: the HTTP layer builds it from the
@@ -76,6 +77,8 @@ export interface FhirDeps {
   validate: ResourceValidator;
   /** Validates without refusing, reporting warnings too: what `$validate` answers. */
   inspect: ResourceInspector;
+  /** Code systems and value sets for the terminology operations; absent: they are not served. */
+  terminology?: Terminology;
   newId: () => string;
   now: () => Date;
   /** What GET /metadata serves: built once per app (src/fhir/capability-statement.ts). */

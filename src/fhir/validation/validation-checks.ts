@@ -8,6 +8,8 @@ import { referencesCheck } from './checks/references.ts';
 import type { ProfileTerminology } from '../profiles/profile-terminology.ts';
 import { profilesCheck, shippedProfiles } from './checks/profiles.ts';
 import type { ProfileDefinitions } from '../profiles/profile-definitions.ts';
+import type { Terminology } from '../terminology/terminology.ts';
+import { bindingsCheck } from './checks/bindings.ts';
 import type { ValidationCheck } from './validation-check.ts';
 
 /** How strict validation is (VALIDATION_UNKNOWN_EXTENSIONS, VALIDATE_PROFILES). */
@@ -20,12 +22,12 @@ export interface ValidationSettings {
 export interface ValidationCheckDeps {
   readonly definitions: FhirDefinitions;
   readonly settings: ValidationSettings;
-  /** Answers the bindings of profiles; without it they are not checked. */
-  readonly profileTerminology?: ProfileTerminology;
   /** Extension definitions known besides the R4 core's and the profiles'; a later one of the same url wins. */
   readonly extensionDefinitions?: readonly StructureDefinition[];
   /** The profiles validated against, with their extension definitions (default: the shipped US Core). */
   readonly profiles?: ProfileDefinitions;
+  /** Code systems and value sets: terminology bindings are checked when present. */
+  readonly terminology?: Terminology;
 }
 
 /** The checks run after the structure walk, in this order: the one table of validation rule families. */
@@ -40,6 +42,14 @@ export function validationChecks(deps: ValidationCheckDeps): ValidationCheck[] {
     bundleRulesCheck(deps),
     referencesCheck(deps),
     narrativeCheck(),
-    profilesCheck({ ...(deps.profileTerminology ? { terminology: deps.profileTerminology } : {}), definitions: profiles, base: deps.definitions }),
+    ...(deps.terminology ? [bindingsCheck(deps.definitions, deps.terminology)] : []),
+    profilesCheck({ ...(deps.terminology ? { terminology: profileTerminology(deps.terminology) } : {}), definitions: profiles, base: deps.definitions }),
   ];
+}
+
+/** What profile bindings ask of the terminology: is the code in the bound value set (or can that not be said). */
+function profileTerminology(terminology: Terminology): ProfileTerminology {
+  return {
+    validateCode: (valueSet, code, system) => terminology.validateCode({ valueSet, code, ...(system !== undefined ? { system } : {}) }).result,
+  };
 }

@@ -215,7 +215,13 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     sendOutcome(reply, 404, outcome(issue('not-found', `No FHIR endpoint at ${request.url}`))),
   );
 
-  const handleFhirRequest = createFhirRouter(fhirOperations({ ...(options.bulk ? { bulkExport: options.bulk.service } : {}), resourceTypes: deps.definitions.resourceTypes }));
+  const handleFhirRequest = createFhirRouter(
+    fhirOperations({
+      ...(options.bulk ? { bulkExport: options.bulk.service } : {}),
+      resourceTypes: deps.definitions.resourceTypes,
+      ...(deps.terminology ? { terminology: deps.terminology } : {}),
+    }),
+  );
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = fhirUrlOf(request);
     const query = [...url.searchParams];
