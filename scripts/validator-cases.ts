@@ -15,6 +15,8 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadDefinitions } from '../src/fhir/definitions.ts';
+import { shippedTerminology } from '../src/fhir/terminology/shipped-terminology.ts';
+import { shippedProfiles } from '../src/fhir/validation/checks/profiles.ts';
 import { createResourceValidation } from '../src/fhir/validation/validate-resource.ts';
 import { validationChecks, type ValidationSettings } from '../src/fhir/validation/validation-checks.ts';
 import type { OutcomeIssue } from '../src/fhir/outcome.ts';
@@ -29,7 +31,7 @@ else report(args.includes('--verbose'), args.includes('--unknown-extensions=erro
 
 function report(verbose: boolean, settings: ValidationSettings): void {
   const definitions = loadDefinitions();
-  const { inspect } = createResourceValidation(definitions, validationChecks({ definitions, settings }), settings);
+  const { inspect } = createResourceValidation(definitions, validationChecks({ definitions, settings, terminology: shippedTerminology(shippedProfiles()) }), settings);
   const results = runCases(inspect, shippedCases());
   const agreed = results.filter(agrees).length;
   const valid = results.filter((r) => r.expectedValid).length;

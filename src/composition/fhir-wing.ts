@@ -9,8 +9,7 @@ import { createFhirAuditor } from '../fhir/audit/fhir-auditor.ts';
 import { createIndexer } from '../fhir/search/indexer.ts';
 import { createSearchParameterRegistry, type SearchParameterRegistry } from '../fhir/search/registry.ts';
 import type { Resource } from '../fhir/resource.ts';
-import { createTerminology } from '../fhir/terminology/terminology.ts';
-import { computableTerminology, loadR4TerminologyResources, type TerminologyResource } from '../fhir/terminology/terminology-resources.ts';
+import { shippedTerminology } from '../fhir/terminology/shipped-terminology.ts';
 import { shippedProfiles } from '../fhir/validation/checks/profiles.ts';
 import { createResourceValidation } from '../fhir/validation/validate-resource.ts';
 import { validationChecks } from '../fhir/validation/validation-checks.ts';
@@ -48,10 +47,7 @@ export function buildFhirWing(config: Config, { storage, definitions = loadDefin
   // AuditEvent is searched on the audit trail's columns: only the parameters it answers.
   const searchRegistry = withAuditEventParams(fullRegistry);
   const compartment = buildPatientCompartment(definitions);
-  // The R4 code systems and value sets, and those the shipped profiles (US Core) bind to.
-  const profiles = shippedProfiles();
-  const profileTerminology = [...profiles.valueSets, ...profiles.codeSystems].map(computableTerminology).filter((r): r is TerminologyResource => r !== undefined);
-  const terminology = createTerminology([...loadR4TerminologyResources(), ...profileTerminology]);
+  const terminology = shippedTerminology(shippedProfiles());
   const validation = createResourceValidation(definitions, validationChecks({ definitions, settings: config.fhir.validation, terminology }), config.fhir.validation);
   const repository = createResourceStore(storage.db, { indexResource, now, ...(storage.readDb ? { replica: storage.readDb } : {}) });
   const fhir: FhirDeps = {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadDefinitions } from '../../src/fhir/definitions.ts';
+import { shippedTerminology } from '../../src/fhir/terminology/shipped-terminology.ts';
+import { shippedProfiles } from '../../src/fhir/validation/checks/profiles.ts';
 import { createResourceValidation } from '../../src/fhir/validation/validate-resource.ts';
 import { validationChecks, type ValidationSettings } from '../../src/fhir/validation/validation-checks.ts';
 import { agrees, runCases, shippedCases } from '../../scripts/validator-case-runner.ts';
@@ -16,7 +18,7 @@ const DEFAULTS: ValidationSettings = { unknownExtensions: 'warn', profiles: 'wri
 describe('HL7 validator test cases (R4)', () => {
   const cases = shippedCases();
   const definitions = loadDefinitions();
-  const { inspect } = createResourceValidation(definitions, validationChecks({ definitions, settings: DEFAULTS }), DEFAULTS);
+  const { inspect } = createResourceValidation(definitions, validationChecks({ definitions, settings: DEFAULTS, terminology: shippedTerminology(shippedProfiles()) }), DEFAULTS);
   const results = runCases(inspect, cases);
 
   it('ships the selected 129 cases: 45 the reference accepts, 84 it refuses', () => {
