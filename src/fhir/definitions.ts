@@ -72,17 +72,21 @@ export function loadDefinitions(): FhirDefinitions {
   const read = <T>(file: string): T => JSON.parse(readFileSync(dir + file, 'utf8')) as T;
 
   const structures = new Map<string, StructureDefinition>();
+  const r4 = new Set<string>();
   for (const file of ['profiles-types.json', 'profiles-resources.json']) {
     for (const entry of read<Bundle<StructureDefinition>>(file).entry ?? []) {
       const sd = entry.resource;
       // Only the base definitions (not profiles/constraints on them).
       if (sd?.resourceType === 'StructureDefinition' && sd.url === `http://hl7.org/fhir/StructureDefinition/${sd.type}`) {
+        if (sd.fhirVersion === undefined || sd.fhirVersion === '4.0.1') r4.add(sd.type);
         structures.set(sd.type, computable(sd));
       }
     }
   }
+  // R4 (4.0.1) types only: the package also carries R4B's SubscriptionStatus (4.3.0), which no R4 server serves
+  // (the R4 resource-types value set, a required binding of CapabilityStatement.rest.resource.type, lacks it).
   const resourceTypes = new Set(
-    [...structures.values()].filter((sd) => sd.kind === 'resource' && !sd.abstract).map((sd) => sd.type),
+    [...structures.values()].filter((sd) => sd.kind === 'resource' && !sd.abstract && r4.has(sd.type)).map((sd) => sd.type),
   );
   // The R4 base parameters, then US Core's additions (race, ethnicity, ...).
   const searchParameters = ['search-parameters.json', 'search-parameters-uscore.json']

@@ -5,7 +5,6 @@ import { badRequest } from '../outcome.ts';
 import type { Resource } from '../resource.ts';
 import { parseElements, parseSummary } from '../search/parse-result-parameters.ts';
 import { subsetResource } from '../search/subset.ts';
-import { summaryElements } from '../summary-elements.ts';
 
 /** One representation of the statement, serialized once: what a request for it is answered with. */
 interface Representation {
@@ -23,8 +22,6 @@ interface Served {
 
 /** Distinct `_summary`/`_elements` subsets kept: every combination a client could ask for would be unbounded. */
 const MAX_SUBSETS = 32;
-
-const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED', display: 'subsetted' };
 
 /**
  * GET [base]/metadata (FHIR R4 http.html#capabilities): the CapabilityStatement built at composition time
@@ -71,16 +68,10 @@ function subsetOf(request: FhirRequest, served: Served, deps: FhirUnitDeps): Rep
   const whole = served.whole.body;
   let body: Resource;
   if (elements !== undefined && elements.length > 0) body = subsetResource(whole, { elements }, deps.searchRegistry);
-  else if (summary === 'true') body = tagged(summaryElements(whole, deps.definitions), whole);
-  else body = subsetResource(whole, { summary: summary === 'text' ? 'text' : 'data' }, deps.searchRegistry);
+  else body = subsetResource(whole, { summary: summary === 'true' ? 'true' : summary === 'text' ? 'text' : 'data' }, deps.searchRegistry);
   const made = representation(body);
   if (served.subsets.size < MAX_SUBSETS) served.subsets.set(key, made);
   return made;
-}
-
-function tagged(subset: Resource, whole: Resource): Resource {
-  const tags = Array.isArray(whole.meta?.tag) ? (whole.meta.tag as unknown[]) : [];
-  return { ...subset, meta: { ...whole.meta, tag: [...tags, SUBSETTED] } };
 }
 
 /** If-None-Match (RFC 9110 §13.1.2): `*`, or one of the listed tags (weak comparison). */

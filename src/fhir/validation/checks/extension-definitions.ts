@@ -26,8 +26,23 @@ export function loadCoreExtensionDefinitions(): StructureDefinition[] {
 /** Indexes extension StructureDefinitions by url (a later definition of the same url wins). */
 export function indexExtensions(definitions: readonly StructureDefinition[]): ReadonlyMap<string, ExtensionRule> {
   const rules = new Map<string, ExtensionRule>();
-  for (const sd of definitions) rules.set(sd.url, extensionRule(sd));
+  for (const sd of definitions) rules.set(sd.url, amended(extensionRule(sd)));
   return rules;
+}
+
+/**
+ * Parts a published definition lacks that its own specification has since added. The R4 package's copy of
+ * SMART's oauth-uris knows authorize, token, register and manage; SMART App Launch ("Conformance statement",
+ * 1.0 onwards) also names `introspect` and `revoke`, which discovery publishes.
+ */
+const ADDED_PARTS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris': { introspect: ['uri'], revoke: ['uri'] },
+};
+
+function amended(rule: ExtensionRule): ExtensionRule {
+  const added = ADDED_PARTS[rule.url];
+  if (!added) return rule;
+  return { ...rule, parts: new Map([...rule.parts, ...Object.entries(added)]) };
 }
 
 function extensionRule(sd: StructureDefinition): ExtensionRule {
