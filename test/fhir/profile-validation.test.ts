@@ -92,13 +92,13 @@ describe('profile validation against US Core 6.1.0', () => {
     const [noText] = assertErrors(patient({ extension: [raceExtension([omb])] }), ['Patient.extension[0].extension:text'], 'us-core-patient');
     assert.match(noText?.diagnostics ?? '', /us-core-race/);
     // Nothing at all inside: Extension.extension is 1..* and the text slice 1..1.
-    assertErrors(patient({ extension: [raceExtension([]).url && { url: `${US_CORE}us-core-race` }] }), ['Patient.extension[0].extension', 'Patient.extension[0].extension:text'], 'us-core-patient');
-    // ombCategory's value must be a Coding; the race extension itself has no value.
-    assertErrors(
-      patient({ extension: [{ ...raceExtension([{ url: 'ombCategory', valueString: 'White' }, text]), valueString: 'White' }] }),
-      ['Patient.extension[0].extension[0].value.ofType(String)', 'Patient.extension[0].value'],
-      'us-core-patient',
-    );
+    // (The base rules add ext-1, a value or parts, at the extension itself.)
+    const empty = errors(report(patient({ extension: [{ url: `${US_CORE}us-core-race` }] })).issues);
+    assert.deepEqual(where(empty).sort(), ['Patient.extension[0]', 'Patient.extension[0].extension', 'Patient.extension[0].extension:text'], JSON.stringify(empty, null, 1));
+    // ombCategory's value must be a Coding; the race extension itself has no value (the profile says so, as do the
+    // extension's own definition and ext-1, reported by the base rules).
+    const mistyped = errors(report(patient({ extension: [{ ...raceExtension([{ url: 'ombCategory', valueString: 'White' }, text]), valueString: 'White' }] })).issues);
+    assert.deepEqual(where(mistyped.filter((i) => i.diagnostics?.startsWith('us-core-patient'))).sort(), ['Patient.extension[0].extension[0].value.ofType(String)', 'Patient.extension[0].value']);
     // At most one race extension (the slice is 0..1).
     const twice = assertErrors(patient({ extension: [raceExtension([text]), raceExtension([text])] }), ['Patient.extension:race'], 'us-core-patient');
     assert.match(twice[0]?.diagnostics ?? '', /maximum 1, found 2/);
@@ -170,7 +170,9 @@ describe('profile validation against US Core 6.1.0', () => {
     assert.match(wrong?.diagnostics ?? '', /constrains Patient, not Observation/);
 
     const unknownProfile = 'http://example.org/fhir/StructureDefinition/my-patient';
-    const { issues, valid } = report(patient({ meta: { profile: [unknownProfile] }, identifier: undefined }));
+    const { issues: all, valid } = report(patient({ meta: { profile: [unknownProfile] }, identifier: undefined }));
+    // Leaving out the best-practice invariant dom-6 (a resource should have narrative).
+    const issues = all.filter((i) => !i.diagnostics?.startsWith('dom-6'));
     assert.equal(valid, true);
     assert.equal(issues.length, 1, JSON.stringify(issues));
     assert.equal(issues[0]?.severity, 'warning');
@@ -182,7 +184,7 @@ describe('profile validation against US Core 6.1.0', () => {
     assertErrors(patient({ meta: { profile: [`${US_CORE}us-core-patient|6.1.0`] }, identifier: undefined }), ['Patient.identifier'], 'us-core-patient');
     const other = report(patient({ meta: { profile: [`${US_CORE}us-core-patient|7.0.0`] }, identifier: undefined }));
     assert.equal(other.valid, true);
-    assert.deepEqual(other.issues.map((i) => i.severity), ['warning']);
+    assert.deepEqual(other.issues.filter((i) => !i.diagnostics?.startsWith('dom-6')).map((i) => i.severity), ['warning']);
   });
 
   it("validates against $validate's profile parameter too, whatever meta.profile says", () => {
