@@ -11,6 +11,9 @@ import type { ProfileDefinitions } from '../profiles/profile-definitions.ts';
 import type { Terminology } from '../terminology/terminology.ts';
 import { bindingsCheck } from './checks/bindings.ts';
 import type { ValidationCheck } from './validation-check.ts';
+import { canonicalUrlsCheck } from './checks/canonical-urls.ts';
+import { searchParameterDefinitionsCheck } from './checks/search-parameter-definitions.ts';
+import { codeSystemPropertiesCheck } from './checks/code-system-properties.ts';
 
 /** How strict validation is (VALIDATION_UNKNOWN_EXTENSIONS, VALIDATE_PROFILES). */
 export interface ValidationSettings {
@@ -42,6 +45,9 @@ export function validationChecks(deps: ValidationCheckDeps): ValidationCheck[] {
     bundleRulesCheck(deps),
     referencesCheck(deps),
     narrativeCheck(),
+    canonicalUrlsCheck(),
+    searchParameterDefinitionsCheck(deps.definitions),
+    codeSystemPropertiesCheck(),
     ...(deps.terminology ? [bindingsCheck(deps.definitions, deps.terminology)] : []),
     profilesCheck({ ...(deps.terminology ? { terminology: profileTerminology(deps.terminology) } : {}), definitions: profiles, base: deps.definitions }),
   ];
