@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadDefinitions } from '../../src/fhir/definitions.ts';
 import type { OutcomeIssue } from '../../src/fhir/outcome.ts';
+import { shippedTerminology } from '../../src/fhir/terminology/shipped-terminology.ts';
+import { shippedProfiles } from '../../src/fhir/validation/checks/profiles.ts';
 import { createResourceValidation } from '../../src/fhir/validation/validate-resource.ts';
 import { validationChecks, type ValidationSettings } from '../../src/fhir/validation/validation-checks.ts';
 
 const definitions = loadDefinitions();
 const settings: ValidationSettings = { unknownExtensions: 'warn', profiles: 'write' };
-const { inspect } = createResourceValidation(definitions, validationChecks({ definitions, settings }), settings);
+const terminology = shippedTerminology(shippedProfiles());
+const { inspect } = createResourceValidation(definitions, validationChecks({ definitions, settings, terminology }), settings);
 
 type Json = Record<string, unknown>;
 const errorsOf = (resource: Json): OutcomeIssue[] =>
@@ -118,6 +121,19 @@ const cases: Case[] = [
       ],
       concept: [{ code: 'red', property: [{ code: 'notSelectable', valueBoolean: false }, { code: 'weight', valueDecimal: 12 }] }],
     }),
+  },
+  // Canonical targets (references.html#canonical).
+  {
+    rule: 'a canonical names a resource of the types its element allows, when the server knows what the URL is',
+    bad: { resourceType: 'QuestionnaireResponse', status: 'completed', questionnaire: 'http://hl7.org/fhir/ValueSet/administrative-gender' },
+    errors: ['QuestionnaireResponse.questionnaire'],
+    good: { resourceType: 'QuestionnaireResponse', status: 'completed', questionnaire: 'http://example.org/Questionnaire/phq-9' },
+  },
+  {
+    rule: 'a Questionnaire answerValueSet names a value set, not a code system',
+    bad: { resourceType: 'Questionnaire', status: 'active', item: [{ linkId: 'g', type: 'group', item: [{ linkId: 'q', type: 'choice', answerValueSet: 'http://hl7.org/fhir/administrative-gender' }] }] },
+    errors: ['Questionnaire.item[0].item[0].answerValueSet'],
+    good: { resourceType: 'Questionnaire', status: 'active', item: [{ linkId: 'g', type: 'group', item: [{ linkId: 'q', type: 'choice', answerValueSet: 'http://hl7.org/fhir/ValueSet/administrative-gender' }] }] },
   },
 ];
 

@@ -14,6 +14,7 @@ import type { ValidationCheck } from './validation-check.ts';
 import { canonicalUrlsCheck } from './checks/canonical-urls.ts';
 import { searchParameterDefinitionsCheck } from './checks/search-parameter-definitions.ts';
 import { codeSystemPropertiesCheck } from './checks/code-system-properties.ts';
+import { canonicalTargetsCheck } from './checks/canonical-targets.ts';
 
 /** How strict validation is (VALIDATION_UNKNOWN_EXTENSIONS, VALIDATE_PROFILES). */
 export interface ValidationSettings {
@@ -48,6 +49,7 @@ export function validationChecks(deps: ValidationCheckDeps): ValidationCheck[] {
     canonicalUrlsCheck(),
     searchParameterDefinitionsCheck(deps.definitions),
     codeSystemPropertiesCheck(),
+    canonicalTargetsCheck(deps.definitions, deps.terminology),
     ...(deps.terminology ? [bindingsCheck(deps.definitions, deps.terminology)] : []),
     profilesCheck({ ...(deps.terminology ? { terminology: profileTerminology(deps.terminology) } : {}), definitions: profiles, base: deps.definitions }),
   ];
