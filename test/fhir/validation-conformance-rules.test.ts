@@ -37,6 +37,17 @@ const withContained = (csExtra: Json, vsExtra: Json = {}): Json => valueSet({
   compose: { include: [{ system: 'http://example.org/CodeSystem/colours', _system: { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/valueset-system', valueCanonical: '#cs' }] } }] },
   ...vsExtra,
 });
+/** A ValueSet declaring the parameter p-inactive, whose filter value is the expression given. */
+const parameterised = (language: string, expression: string): Json => valueSet({
+  extension: [{ url: 'http://hl7.org/fhir/tools/StructureDefinition/valueset-parameter', extension: [{ url: 'name', valueCode: 'p-inactive' }] }],
+  compose: {
+    include: [{
+      system: 'http://snomed.info/sct',
+      filter: [{ property: 'inactive', op: '=', _value: { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/cqf-expression', valueExpression: { language, expression } }] } }],
+    }],
+  },
+});
+const FILTER_EXPRESSION = 'ValueSet.compose.include[0].filter[0].value.extension[0].valueExpression';
 const capability = (type: string): Json => ({
   resourceType: 'CapabilityStatement', status: 'draft', date: '2024-01-01', kind: 'requirements', fhirVersion: '4.0.1',
   format: ['json'], description: 'A server',
@@ -134,6 +145,25 @@ const cases: Case[] = [
     bad: { resourceType: 'Questionnaire', status: 'active', item: [{ linkId: 'g', type: 'group', item: [{ linkId: 'q', type: 'choice', answerValueSet: 'http://hl7.org/fhir/administrative-gender' }] }] },
     errors: ['Questionnaire.item[0].item[0].answerValueSet'],
     good: { resourceType: 'Questionnaire', status: 'active', item: [{ linkId: 'g', type: 'group', item: [{ linkId: 'q', type: 'choice', answerValueSet: 'http://hl7.org/fhir/ValueSet/administrative-gender' }] }] },
+  },
+  // Parameterised value sets (cqf-expression on a filter value, over valueset-parameter declarations).
+  {
+    rule: 'a ValueSet filter expression is FHIRPath',
+    bad: parameterised('text/cql', '%p-inactive'),
+    errors: [`${FILTER_EXPRESSION}.language`],
+    good: parameterised('text/fhirpath', '%p-inactive'),
+  },
+  {
+    rule: 'a ValueSet filter expression parses',
+    bad: parameterised('text/fhirpath', '$ and %p-inactive'),
+    errors: [`${FILTER_EXPRESSION}.expression`],
+    good: parameterised('text/fhirpath', '%p-inactive and %resource.exists()'),
+  },
+  {
+    rule: 'a ValueSet filter expression reads only declared parameters',
+    bad: parameterised('text/fhirpath', '%p-inactive3'),
+    errors: [`${FILTER_EXPRESSION}.expression`],
+    good: parameterised('text/fhirpath', '%p-inactive'),
   },
 ];
 

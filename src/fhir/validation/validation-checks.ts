@@ -15,6 +15,7 @@ import { canonicalUrlsCheck } from './checks/canonical-urls.ts';
 import { searchParameterDefinitionsCheck } from './checks/search-parameter-definitions.ts';
 import { codeSystemPropertiesCheck } from './checks/code-system-properties.ts';
 import { canonicalTargetsCheck } from './checks/canonical-targets.ts';
+import { valueSetParametersCheck } from './checks/valueset-parameters.ts';
 
 /** How strict validation is (VALIDATION_UNKNOWN_EXTENSIONS, VALIDATE_PROFILES). */
 export interface ValidationSettings {
@@ -50,6 +51,7 @@ export function validationChecks(deps: ValidationCheckDeps): ValidationCheck[] {
     searchParameterDefinitionsCheck(deps.definitions),
     codeSystemPropertiesCheck(),
     canonicalTargetsCheck(deps.definitions, deps.terminology),
+    valueSetParametersCheck(),
     ...(deps.terminology ? [bindingsCheck(deps.definitions, deps.terminology)] : []),
     profilesCheck({ ...(deps.terminology ? { terminology: profileTerminology(deps.terminology) } : {}), definitions: profiles, base: deps.definitions }),
   ];
