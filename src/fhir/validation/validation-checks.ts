@@ -11,6 +11,11 @@ import type { ProfileDefinitions } from '../profiles/profile-definitions.ts';
 import type { Terminology } from '../terminology/terminology.ts';
 import { bindingsCheck } from './checks/bindings.ts';
 import type { ValidationCheck } from './validation-check.ts';
+import { canonicalUrlsCheck } from './checks/canonical-urls.ts';
+import { searchParameterDefinitionsCheck } from './checks/search-parameter-definitions.ts';
+import { codeSystemPropertiesCheck } from './checks/code-system-properties.ts';
+import { canonicalTargetsCheck } from './checks/canonical-targets.ts';
+import { valueSetParametersCheck } from './checks/valueset-parameters.ts';
 
 /** How strict validation is (VALIDATION_UNKNOWN_EXTENSIONS, VALIDATE_PROFILES). */
 export interface ValidationSettings {
@@ -42,6 +47,11 @@ export function validationChecks(deps: ValidationCheckDeps): ValidationCheck[] {
     bundleRulesCheck(deps),
     referencesCheck(deps),
     narrativeCheck(),
+    canonicalUrlsCheck(),
+    searchParameterDefinitionsCheck(deps.definitions),
+    codeSystemPropertiesCheck(),
+    canonicalTargetsCheck(deps.definitions, deps.terminology),
+    valueSetParametersCheck(),
     ...(deps.terminology ? [bindingsCheck(deps.definitions, deps.terminology)] : []),
     profilesCheck({ ...(deps.terminology ? { terminology: profileTerminology(deps.terminology) } : {}), definitions: profiles, base: deps.definitions }),
   ];
