@@ -303,6 +303,41 @@ const cases: Case[] = [
     errors: ['Bundle.entry[0].resource.contained[0].text.div'],
     good: bundle('collection', [entry(UUID_A, observation({ subject: { reference: '#p1' }, contained: [patient({ id: 'p1', text: { status: 'generated', div: div('x') } })] }))]),
   },
+  // Attachment.size is the byte count of the decoded data (datatypes.html#Attachment); 'aGVscCBpJ20gYSBidWc=' is 14 bytes.
+  {
+    rule: 'Attachment.size matches its data',
+    bad: patient({ photo: [{ contentType: 'text/plain', data: 'aGVscCBpJ20gYSBidWc=', size: 100 }] }),
+    errors: ['Patient.photo[0]'],
+    good: patient({ photo: [{ contentType: 'text/plain', data: 'aGVscCBpJ20gYSBidWc=', size: 14 }, { url: 'http://files.example/x', size: 100 }] }),
+  },
+  {
+    rule: 'Attachment.size in a contained resource',
+    bad: observation({ subject: { reference: '#p1' }, contained: [patient({ id: 'p1', photo: [{ contentType: 'text/plain', data: 'AAAA', size: 2 }] })] }),
+    errors: ['Observation.contained[0].photo[0]'],
+    good: observation({ subject: { reference: '#p1' }, contained: [patient({ id: 'p1', photo: [{ contentType: 'text/plain', data: 'AAAA', size: 3 }] })] }),
+  },
+  // Extension contexts below the resource (defining-extensions.html#context): humanname-mothers-family is for HumanName.family.
+  {
+    rule: 'an extension is used where its context allows',
+    bad: patient({ name: [{ family: 'Smith', extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/humanname-mothers-family', valueString: 'Jones' }] }] }),
+    errors: ['Patient.name[0].extension[0]'],
+    good: patient({
+      name: [{ family: 'Smith', _family: { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/humanname-mothers-family', valueString: 'Jones' }] } }],
+      // Contexts naming a type (ContactPoint), a supertype (Element) and an element path (Patient.contact.name via HumanName).
+      telecom: [{ system: 'phone', value: '555', extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/contactpoint-local', valueString: '555' }] }],
+      _birthDate: { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/patient-birthTime', valueDateTime: '2000-01-01T10:00:00Z' }] },
+      birthDate: '2000-01-01',
+    }),
+  },
+  {
+    rule: 'an extension on a backbone element (and a nested one of the same definition) where its context allows',
+    bad: { resourceType: 'Questionnaire', status: 'draft', extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/questionnaire-hidden', valueBoolean: true }] },
+    errors: ['Questionnaire.extension[0]'],
+    good: {
+      resourceType: 'Questionnaire', status: 'draft',
+      item: [{ linkId: 'g', type: 'group', item: [{ linkId: 'q', type: 'string', extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/questionnaire-hidden', valueBoolean: true }] }] }],
+    },
+  },
 ];
 
 describe('FHIR validation: Bundle rules, references, narrative', () => {

@@ -10,6 +10,7 @@ import { profilesCheck, shippedProfiles } from './checks/profiles.ts';
 import type { ProfileDefinitions } from '../profiles/profile-definitions.ts';
 import type { Terminology } from '../terminology/terminology.ts';
 import { bindingsCheck } from './checks/bindings.ts';
+import { attachmentSizeCheck } from './checks/attachment-size.ts';
 import type { ValidationCheck } from './validation-check.ts';
 import { canonicalUrlsCheck } from './checks/canonical-urls.ts';
 import { searchParameterDefinitionsCheck } from './checks/search-parameter-definitions.ts';
@@ -52,6 +53,7 @@ export function validationChecks(deps: ValidationCheckDeps): ValidationCheck[] {
     codeSystemPropertiesCheck(),
     canonicalTargetsCheck(deps.definitions, deps.terminology),
     valueSetParametersCheck(),
+    attachmentSizeCheck(deps.definitions),
     ...(deps.terminology ? [bindingsCheck(deps.definitions, deps.terminology)] : []),
     profilesCheck({ ...(deps.terminology ? { terminology: profileTerminology(deps.terminology) } : {}), definitions: profiles, base: deps.definitions }),
   ];

@@ -30,6 +30,19 @@ function readCoreExtensionDefinitions(): StructureDefinition[] {
   return (bundle.entry ?? []).map((e) => e.resource).filter((sd): sd is StructureDefinition => sd?.resourceType === 'StructureDefinition' && sd.type === 'Extension');
 }
 
+const CORE = 'http://hl7.org/fhir/StructureDefinition/';
+/**
+ * Places the R4 specification's own resources (its StructureDefinitions, ValueSets, CodeSystems,
+ * OperationDefinitions) use a core extension that its declared context leaves out: what the
+ * specification publishes is accepted, so these places are added to the declared contexts.
+ */
+const CORE_USES: Readonly<Record<string, readonly string[]>> = {
+  [`${CORE}structuredefinition-fhir-type`]: ['ElementDefinition.type'],
+  [`${CORE}regex`]: ['ElementDefinition.type'],
+  [`${CORE}structuredefinition-normative-version`]: ['ValueSet', 'CodeSystem', 'OperationDefinition', 'ElementDefinition'],
+  [`${CORE}valueset-concept-comments`]: ['CodeSystem.concept'],
+};
+
 /** Indexes extension StructureDefinitions by url (a later definition of the same url wins). */
 export function indexExtensions(definitions: readonly StructureDefinition[]): ReadonlyMap<string, ExtensionRule> {
   const rules = new Map<string, ExtensionRule>();
@@ -67,7 +80,10 @@ function extensionRule(sd: StructureDefinition): ExtensionRule {
   return {
     url: sd.url,
     isModifier: elements.find((e) => e.path === 'Extension')?.isModifier === true,
-    contexts: context.filter((c) => c.type === 'element' && typeof c.expression === 'string').map((c) => c.expression as string),
+    contexts: [
+      ...context.filter((c) => c.type === 'element' && typeof c.expression === 'string').map((c) => c.expression as string),
+      ...(CORE_USES[sd.url] ?? []),
+    ],
     valueTypes: typesOf(byId.get('Extension.value[x]')),
     parts,
   };

@@ -12,16 +12,27 @@ import type { ExtensionRule } from './extension-definitions.ts';
  * - ext-1: a value or sub-extensions, never both, never neither;
  * - a known extension: its value's type is one its definition allows; a modifier extension only in
  *   `modifierExtension` and a plain one only in `extension`; the sub-extensions of a complex extension are
- *   among those it defines, each with an allowed value type; at a resource's top level, its context allows
- *   the resource (deeper contexts are not checked: that needs the element's type path, which costs more
- *   than it finds);
+ *   among those it defines, each with an allowed value type; its element contexts admit the place it is
+ *   used (FHIR R4 defining-extensions.html#context: an extension "SHALL only be used" where its context
+ *   says). A context names a type (`HumanName`, or a supertype: `Element`, `Resource`) or an element path
+ *   (`HumanName.family`, `Patient.name`); the place of an extension is described by the element holding it
+ *   (its snapshot path, its path from the resource) and that element's type with its supertypes. Extensions
+ *   of extensions are not checked against contexts (their contexts of type `extension` are not read);
  * - an unknown extension: a warning or an error as VALIDATION_UNKNOWN_EXTENSIONS says, except in
  *   `modifierExtension`, always an error (extensibility.html#modifierExtension: a processor that does not
  *   know a modifier extension must not process the resource).
  */
 const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
-/** Contexts that admit any resource at its top level. */
-const ANY_RESOURCE = new Set(['Resource', 'DomainResource', 'Element', 'Base']);
+/** Contexts that admit an extension anywhere. */
+const ANYWHERE = new Set(['Element', 'Base']);
+
+/** Where an extension is used: the names a context may give that place. */
+interface Place {
+  /** Path from the resource (`Patient.name`), the element's snapshot path (`HumanName.family`), its type and supertypes. */
+  readonly names: readonly string[];
+  /** The resource whose top level this is, if it is one. */
+  readonly resourceType?: string;
+}
 
 type JsonObject = Record<string, unknown>;
 const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -29,6 +40,7 @@ const isObject = (value: unknown): value is JsonObject => typeof value === 'obje
 export function extensionsCheck(definitions: FhirDefinitions, extensions: ReadonlyMap<string, ExtensionRule>, settings: ValidationSettings): ValidationCheck {
   const index = createStructureIndex(definitions);
   const elementNode = index.root('Element');
+  const supertypes = supertypesOf(definitions);
 
   return {
     name: 'extensions',
@@ -37,14 +49,14 @@ export function extensionsCheck(definitions: FhirDefinitions, extensions: Readon
 
       function walkResource(resource: JsonObject, type: string, at: string): void {
         const node = index.root(type);
-        if (node) walkObject(resource, node, at, type);
+        if (node) walkObject(resource, node, at, type, { names: [type, ...supertypes(type)], resourceType: type });
       }
 
-      /** `resourceType` is set when `value` is a resource (for the context check of its top-level extensions). */
-      function walkObject(value: JsonObject, node: NodeRule, at: string, resourceType?: string): void {
+      /** `route` is the path from the resource (`Patient.name`); `place` describes `value` for its extensions' contexts. */
+      function walkObject(value: JsonObject, node: NodeRule, at: string, route: string, place?: Place): void {
         for (const [key, child] of Object.entries(value)) {
           if (key === 'extension' || key === 'modifierExtension') {
-            if (Array.isArray(child)) child.forEach((ext, i) => isObject(ext) && checkExtension(ext, key, `${at}.${key}[${i}]`, resourceType));
+            if (Array.isArray(child)) child.forEach((ext, i) => isObject(ext) && checkExtension(ext, key, `${at}.${key}[${i}]`, place));
             continue;
           }
           const isSibling = key.startsWith('_');
@@ -53,25 +65,31 @@ export function extensionsCheck(definitions: FhirDefinitions, extensions: Readon
           if (!match) continue;
           const { element, type } = match;
           const childAt = element.choice ? `${at}.${element.name}.ofType(${type})` : `${at}.${name}`;
+          const childRoute = `${route}.${element.name}`;
           const items = Array.isArray(child) ? child : [child];
+          let childPlace: Place | undefined;
+          const placeOfChild = (): Place => (childPlace ??= {
+            names: [childRoute, element.path, ...(element.choice ? [element.path.replace(/\[x\]$/, '')] : []),
+              ...(element.children ? [element.children.path] : []), type, ...supertypes(type)],
+          });
           items.forEach((item, i) => {
             if (!isObject(item)) return;
             const itemAt = Array.isArray(child) ? `${childAt}[${i}]` : childAt;
             if (isSibling) {
-              if (elementNode) walkObject(item, elementNode, itemAt);
+              if (elementNode) walkObject(item, elementNode, itemAt, childRoute, placeOfChild());
             } else if (isPrimitiveType(type)) {
               return;
             } else if (type === 'Resource' && typeof item.resourceType === 'string') {
               walkResource(item, item.resourceType, itemAt);
             } else {
               const childNode = element.children ? index.node(element.children) : index.root(type);
-              if (childNode) walkObject(item, childNode, itemAt);
+              if (childNode) walkObject(item, childNode, itemAt, childRoute, placeOfChild());
             }
           });
         }
       }
 
-      function checkExtension(ext: JsonObject, kind: 'extension' | 'modifierExtension', at: string, resourceType?: string): void {
+      function checkExtension(ext: JsonObject, kind: 'extension' | 'modifierExtension', at: string, place?: Place): void {
         const url = ext.url;
         if (typeof url !== 'string') return; // Extension.url is required: the structure walk reports it
         if (!ABSOLUTE_URI.test(url)) {
@@ -96,8 +114,9 @@ export function extensionsCheck(definitions: FhirDefinitions, extensions: Readon
         } else if (!rule.isModifier && kind === 'modifierExtension') {
           report(issue('extension', `The extension ${url} is not a modifier extension: it belongs in extension`, at));
         }
-        if (resourceType && rule.contexts.length > 0 && !rule.contexts.some((c) => ANY_RESOURCE.has(c) || c === resourceType)) {
-          report(issue('extension', `The extension ${url} is not allowed on ${resourceType} (its contexts: ${rule.contexts.join(', ')})`, at));
+        if (place && rule.contexts.length > 0 && !rule.contexts.some((c) => ANYWHERE.has(c) || place.names.includes(c))) {
+          const here = place.resourceType ?? place.names.slice(0, 2).join(', ');
+          report(issue('extension', `The extension ${url} is not allowed on ${here} (its contexts: ${rule.contexts.join(', ')})`, at));
         }
         if (valueType !== undefined && !rule.valueTypes.includes(valueType)) {
           report(issue('extension', rule.valueTypes.length === 0
@@ -129,7 +148,7 @@ export function extensionsCheck(definitions: FhirDefinitions, extensions: Readon
         const type = valueTypeOf(ext);
         const value = type && !isPrimitiveType(type) ? ext[`value${type}`] : undefined;
         const node = type ? index.root(type) : undefined;
-        if (isObject(value) && node) walkObject(value, node, `${at}.value.ofType(${type})`);
+        if (isObject(value) && node && type) walkObject(value, node, `${at}.value.ofType(${type})`, 'Extension.value', { names: ['Extension.value', 'Extension.value[x]', type, ...supertypes(type)] });
       }
 
       function walkChildren(ext: JsonObject, at: string): void {
@@ -150,4 +169,18 @@ function valueTypeOf(ext: JsonObject): string | undefined {
     return isPrimitiveType(lower) ? lower : suffix;
   }
   return undefined;
+}
+
+/** The supertypes of a type from its definition's baseDefinition chain (`Age` → Quantity, Element), kept per type. */
+function supertypesOf(definitions: FhirDefinitions): (type: string) => readonly string[] {
+  const known = new Map<string, readonly string[]>();
+  const chain = (type: string): readonly string[] => {
+    let found = known.get(type);
+    if (found) return found;
+    const base = definitions.structures.get(type)?.baseDefinition?.split('/').pop();
+    found = base && base !== type ? [base, ...chain(base)] : [];
+    known.set(type, found);
+    return found;
+  };
+  return chain;
 }
