@@ -130,6 +130,16 @@ for (const driver of drivers) {
       assert.ok(chain.some((s) => /^Policy allows: AccessPolicy\/ward-reads matches the request from Client\/ward-app/.test(s)), chain.join('\n'));
     });
 
+    it('the tester decides a PATCH as the update it is', async () => {
+      const read = await admin.get(testUrl('', { client: 'ward-app', scope: 'system/Patient.rs', method: 'GET', url: '/Patient/pa' }));
+      assert.equal(read.statusCode, 200, read.body);
+      assert.ok(chainOf(read.body).some((s) => /^Scope matched: system\/Patient\.rs allows read of Patient/.test(s)), chainOf(read.body).join('\n'));
+      const patch = await admin.get(testUrl('', { client: 'ward-app', scope: 'system/Patient.rs', method: 'PATCH', url: '/Patient/pa' }));
+      assert.equal(patch.statusCode, 200, patch.body);
+      assert.equal(answerOf(patch.body), 'deny');
+      assert.ok(chainOf(patch.body).some((s) => /update/.test(s) && /Patient/.test(s)), chainOf(patch.body).join('\n'));
+    });
+
     it('the tester denies what no scope covers, naming the missing scope, and what no policy allows, naming the policies', async () => {
       const noScope = await admin.get(testUrl('', { client: 'ward-app', scope: 'system/Patient.rs', method: 'GET', url: '/Observation?patient=pa' }));
       assert.equal(answerOf(noScope.body), 'deny');
@@ -173,11 +183,11 @@ for (const driver of drivers) {
     it('the tester names the problem with its input (422), never a 500', async () => {
       const ok = await admin.get(testUrl('', { client: 'ward-app', method: 'GET', url: '/Patient' }));
       assert.equal(ok.statusCode, 200);
-      const res = await admin.get(testUrl('', { client: 'nobody', user: 'ghost', method: 'PATCH', url: '/NoSuchType' }));
+      const res = await admin.get(testUrl('', { client: 'nobody', user: 'ghost', method: 'TRACE', url: '/NoSuchType' }));
       assert.equal(res.statusCode, 422, res.body);
       assert.match(res.body, /There is no Client nobody here/);
       assert.match(res.body, /There is no User ghost here/);
-      assert.match(res.body, /Choose one of GET, POST, PUT, DELETE/);
+      assert.match(res.body, /Choose one of GET, POST, PUT, PATCH, DELETE/);
       const unknownType = await admin.get(testUrl('', { client: 'ward-app', method: 'GET', url: '/NoSuchType' }));
       assert.equal(unknownType.statusCode, 422, unknownType.body);
       assert.match(unknownType.body, /The FHIR API answers 404: Unknown resource type/);

@@ -63,7 +63,7 @@ export type PolicyTestResult =
       context?: PolicyRequestContext;
     };
 
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 type Method = (typeof METHODS)[number];
 
 /**
@@ -151,7 +151,7 @@ async function testAdminRequest(
 ): Promise<PolicyTestResult> {
   const { method, url, kind, user } = request;
   const hasId = url.pathname.split('/').filter(Boolean).length > 1;
-  const interaction = hasId ? ({ GET: 'read', PUT: 'update', DELETE: 'delete', POST: undefined } as const)[method] : ({ GET: 'list', POST: 'create', PUT: undefined, DELETE: undefined } as const)[method];
+  const interaction = hasId ? ({ GET: 'read', PUT: 'update', DELETE: 'delete', POST: undefined, PATCH: undefined } as const)[method] : ({ GET: 'list', POST: 'create', PUT: undefined, PATCH: undefined, DELETE: undefined } as const)[method];
   if (!interaction) return { ok: false, problems: { url: `The admin API does not take ${method} on ${url.pathname}` } };
   const trace: DecisionTrace = [];
   const operation = `${kind}.${interaction}`;

@@ -42,7 +42,7 @@ export interface PolicyTestPageModel {
   answer?: PolicyTestAnswer;
 }
 
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 const LABEL: Readonly<Record<ChainStep['kind'], Readonly<Record<ChainStep['verdict'], string>>>> = {
   scope: { met: 'Scope matched', missing: 'Scope missing', note: 'Scopes' },
