@@ -4,7 +4,8 @@ import type { OutcomeIssue } from '../../src/fhir/outcome.ts';
 import { FhirError } from '../../src/fhir/outcome.ts';
 import { loadProfileDefinitions } from '../../src/fhir/profiles/profile-definitions.ts';
 import type { CodeValidity, ProfileTerminology } from '../../src/fhir/profiles/profile-terminology.ts';
-import { profilesCheck } from '../../src/fhir/validation/checks/profiles.ts';
+import { shippedTerminology } from '../../src/fhir/terminology/shipped-terminology.ts';
+import { profilesCheck, shippedProfiles } from '../../src/fhir/validation/checks/profiles.ts';
 import { createResourceValidation, type InspectOptions } from '../../src/fhir/validation/validate-resource.ts';
 import { validationChecks, type ValidationSettings } from '../../src/fhir/validation/validation-checks.ts';
 import { definitions } from '../support/portico.ts';
@@ -276,5 +277,14 @@ describe('profile bindings, with a terminology', () => {
     const resource = carePlan('empty');
     profilesCheck().run({ resource, resourceType: 'CarePlan', profiles: resource.meta.profile, purpose: 'validate' }, (i) => issues.push(i));
     assert.deepEqual(issues, []);
+  });
+
+  it('with the terminology: a code the R4 base binding refuses is reported once, by the base rules, when a profile restates that binding', () => {
+    const settings: ValidationSettings = { unknownExtensions: 'warn', profiles: 'write' };
+    const { inspect: withTerminology } = createResourceValidation(definitions(), validationChecks({ definitions: definitions(), settings, terminology: shippedTerminology(shippedProfiles()) }), settings);
+    assert.deepEqual(errors(withTerminology(patient(), { purpose: 'validate' }).issues), []);
+    const found = errors(withTerminology(patient({ gender: 'sometimes' }), { purpose: 'validate' }).issues);
+    assert.deepEqual(where(found), ['Patient.gender'], JSON.stringify(found, null, 1));
+    assert.match(found[0]?.diagnostics ?? '', /administrative-gender/);
   });
 });

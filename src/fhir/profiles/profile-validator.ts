@@ -29,12 +29,17 @@ const cardinality = (n: number) => (n === Infinity ? '*' : String(n));
  * profiles it derives from); mustSupport is not enforced (it binds systems, not instances).
  */
 /**
- * The reference target types the R4 base definition allows at an element path (`Provenance.agent.who`):
- * a reference the base already refuses is reported by the base rules, not once more by each profile.
+ * What the R4 base definition already says at an element path (`Provenance.agent.who`): a reference or a
+ * code the base rules refuse is reported by them, not once more by each profile that restates the rule.
  */
-export type BaseTargetTypes = (path: string) => readonly string[] | undefined;
+export interface BaseElementRules {
+  /** The reference target types the base allows there. */
+  targetTypes(path: string): readonly string[] | undefined;
+  /** The base binding there: its strength and value set (without version). */
+  binding(path: string): { readonly strength: string; readonly valueSet: string } | undefined;
+}
 
-export function createProfileValidator(definitions: ProfileDefinitions, terminology?: ProfileTerminology, baseTargetTypes?: BaseTargetTypes): ProfileValidator {
+export function createProfileValidator(definitions: ProfileDefinitions, terminology?: ProfileTerminology, base?: BaseElementRules): ProfileValidator {
   const compiled = new Map<string, CompiledProfile | undefined>();
 
   function profileOf(url: string): CompiledProfile | undefined {
@@ -162,7 +167,7 @@ export function createProfileValidator(definitions: ProfileDefinitions, terminol
         report('value', `must match the pattern ${show(element.pattern)}, found ${show(item.value)}`, item.at);
       }
       if (element.targetProfiles) checkReference(element.targetProfiles, item, element.path);
-      if (element.binding) checkBinding(element.binding, item);
+      if (element.binding) checkBinding(element.binding, item, element.path);
       if (element.typeProfiles) checkTypeProfiles(element.typeProfiles, item);
       checkNode(element, item.value, item.at, item.type);
     }
@@ -173,16 +178,19 @@ export function createProfileValidator(definitions: ProfileDefinitions, terminol
       const types = targets.map(targetType);
       if (types.some((t) => t === undefined || t === 'Resource')) return; // a target the server cannot resolve
       const type = REFERENCE_TYPE.exec(reference)?.[1];
-      const baseTypes = baseTargetTypes?.(path);
+      const baseTypes = base?.targetTypes(path);
       if (type && baseTypes && !baseTypes.includes('Resource') && !baseTypes.includes(type)) return;
       if (type && !types.includes(type)) {
         report('invalid', `a reference to ${type} is not allowed here (allowed: ${[...new Set(types)].join(', ')})`, `${item.at}.reference`);
       }
     }
 
-    function checkBinding(binding: NonNullable<ElementRules['binding']>, item: ElementValue): void {
+    function checkBinding(binding: NonNullable<ElementRules['binding']>, item: ElementValue, path: string): void {
       // Only required and extensible bindings constrain instances (terminologies.html#strength).
       if (binding.strength !== 'required' && binding.strength !== 'extensible') return;
+      // The base binding restated (US Core's Patient.gender): the base rules report it.
+      const restated = base?.binding(path);
+      if (restated && restated.strength === binding.strength && restated.valueSet === binding.valueSet?.split('|')[0]) return;
       if (inValueSet(item.value, binding.valueSet) !== 'no' || codesOf(item.value).length === 0) return;
       const severity = binding.strength === 'required' ? 'error' : 'warning';
       report('code-invalid', `no code is in the value set ${binding.valueSet} (${binding.strength} binding)`, item.at, severity);

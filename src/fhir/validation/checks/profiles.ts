@@ -1,8 +1,8 @@
 import { issue } from '../../outcome.ts';
 import { loadProfileDefinitions, type ProfileDefinitions } from '../../profiles/profile-definitions.ts';
 import type { ProfileTerminology } from '../../profiles/profile-terminology.ts';
-import { createProfileValidator, type BaseTargetTypes } from '../../profiles/profile-validator.ts';
-import type { FhirDefinitions } from '../../definitions.ts';
+import { createProfileValidator, type BaseElementRules } from '../../profiles/profile-validator.ts';
+import type { ElementDefinition, FhirDefinitions } from '../../definitions.ts';
 import type { ValidationCheck } from '../validation-check.ts';
 
 const R4_BASE = 'http://hl7.org/fhir/StructureDefinition/';
@@ -28,7 +28,7 @@ export interface ProfilesCheckOptions {
 }
 
 export function profilesCheck({ terminology, definitions = shippedProfiles(), base }: ProfilesCheckOptions = {}): ValidationCheck {
-  const profiles = createProfileValidator(definitions, terminology, base ? baseTargetTypes(base) : undefined);
+  const profiles = createProfileValidator(definitions, terminology, base ? baseElementRules(base) : undefined);
   return {
     name: 'profiles',
     run({ resource, resourceType, profiles: claimed }, report) {
@@ -45,16 +45,22 @@ export function profilesCheck({ terminology, definitions = shippedProfiles(), ba
   };
 }
 
-/** Reference targets of the R4 base elements by path, read from the base snapshots once per path. */
-function baseTargetTypes(base: FhirDefinitions): BaseTargetTypes {
-  const byPath = new Map<string, readonly string[] | undefined>();
-  return (path) => {
-    if (byPath.has(path)) return byPath.get(path);
-    const type = path.split('.')[0] ?? '';
-    const element = base.structures.get(type)?.snapshot?.element.find((e) => e.path === path);
-    const targets = element?.type?.flatMap((t) => (t.code === 'Reference' ? (t.targetProfile ?? [R4_BASE + 'Resource']) : []));
-    const types = targets && targets.length > 0 ? targets.map((t) => t.slice(t.lastIndexOf('/') + 1)) : undefined;
-    byPath.set(path, types);
-    return types;
+/** What the R4 base elements say by path (reference targets, bindings), read from the base snapshots once per path. */
+function baseElementRules(base: FhirDefinitions): BaseElementRules {
+  const byPath = new Map<string, ElementDefinition | undefined>();
+  const elementAt = (path: string) => {
+    if (!byPath.has(path)) byPath.set(path, base.structures.get(path.split('.')[0] ?? '')?.snapshot?.element.find((e) => e.path === path));
+    return byPath.get(path);
+  };
+  return {
+    targetTypes(path) {
+      const targets = elementAt(path)?.type?.flatMap((t) => (t.code === 'Reference' ? (t.targetProfile ?? [R4_BASE + 'Resource']) : []));
+      return targets && targets.length > 0 ? targets.map((t) => t.slice(t.lastIndexOf('/') + 1)) : undefined;
+    },
+    binding(path) {
+      const binding = elementAt(path)?.binding as { strength?: unknown; valueSet?: unknown } | undefined;
+      if (typeof binding?.strength !== 'string' || typeof binding.valueSet !== 'string') return undefined;
+      return { strength: binding.strength, valueSet: binding.valueSet.split('|')[0] ?? binding.valueSet };
+    },
   };
 }
