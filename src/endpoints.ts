@@ -29,6 +29,14 @@ export function tenantIssuer(baseUrl: string, tenantId: string): string {
   return `${baseUrl}${tenantPathPrefix(tenantId)}`;
 }
 
+/**
+ * The one redirect URI of an identity provider (what its upstream registers): the same on every sign-in, below the
+ * issuer of the tenant it belongs to.
+ */
+export function federationCallbackUrl(baseUrl: string, tenantId: string, providerId: string): string {
+  return `${tenantIssuer(baseUrl, tenantId)}/auth/federation/${encodeURIComponent(providerId)}/callback`;
+}
+
 /** The endpoints discovery names; the issuer, BASE_URL itself, is not a path. */
 export type DiscoveryName = 'authorization' | 'token' | 'introspection' | 'revocation' | 'registration' | 'management' | 'userinfo' | 'jwks';
 
@@ -78,6 +86,8 @@ export const ENDPOINTS = {
   console: { path: '/admin' },
   // One-time set-password links an administrator hands out (an invitation, a reset): a page outside the console.
   invitation: { path: '/auth/invitation' },
+  // Sign-in through a tenant's identity providers: `/{id}/start` sends the browser upstream, `/{id}/callback` takes it back.
+  federation: { path: '/auth/federation' },
 
   rpc: { path: '/rpc' },
 

@@ -5,6 +5,8 @@ import { AdminError } from '../auth/admin/admin-error.ts';
 import { createRegistryAdmin } from '../auth/admin/registry-admin.ts';
 import { createRegistryAudit, type OperatorCommand, type RegistryAudit } from '../auth/audit/registry-events.ts';
 import { createClientSecrets, generateClientSecret } from '../auth/clients/client-secret.ts';
+import { createProviderSecrets } from '../auth/federation/provider-secret.ts';
+import { identityProviderAdmin } from '../composition/identity-provider-admin.ts';
 import { createSecretCipher } from '../auth/secrets/secret-cipher.ts';
 import { DEFAULT_TENANT, tenantIssuer } from '../endpoints.ts';
 import { randomToken } from '../shared/random-token.ts';
@@ -135,6 +137,7 @@ function registryAdmin(config: Config, db: Database, io: CliIo, by: OperatorComm
     secrets: createClientSecrets(cipher, { onUnreadable: () => undefined }),
     jwksUriAddresses: new Set(config.jwksFetch.allowedAddresses),
     audit,
+    ...identityProviderAdmin(config, createProviderSecrets(cipher)),
   };
   // A tenant's administrator is created through that tenant's admin API (bound to it; an unknown tenant refused).
   return createRegistryAdmin(deps, tenant === undefined ? undefined : { tenant });

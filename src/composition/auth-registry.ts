@@ -8,6 +8,7 @@ import { forgetGrantStatusOnDeactivation } from '../auth/grants/forget-on-deacti
 import { cacheGrantStatus, type GrantStatusCache } from '../auth/grants/grant-status-cache.ts';
 import { cacheRegistryReads, type CachedRegistryRepository } from '../auth/registry/cached-registry-reads.ts';
 import { createSecretCipher } from '../auth/secrets/secret-cipher.ts';
+import { createProviderSecrets, type ProviderSecrets } from '../auth/federation/provider-secret.ts';
 import { createFailureThrottle } from '../auth/sessions/failure-throttle.ts';
 import { accountKey, type LoginAttemptStore, type LoginThrottleSettings } from '../auth/sessions/login-throttle.ts';
 import { clientsAt, globalPolicies, policiesAt, usersAt } from '../auth/tenants/tenant-scope.ts';
@@ -23,6 +24,8 @@ import type { StorageWing } from './storage-wing.ts';
 export interface AuthRegistry {
   /** Client secrets at rest: encrypted under SECRETS_KEY (older keys: SECRETS_KEY_PREVIOUS). */
   clientSecrets: ClientSecrets;
+  /** IdentityProviders' client secrets at rest, under the same keys. */
+  providerSecrets: ProviderSecrets;
   /** How many secrets stored in clear text were encrypted at this start. */
   resealed: number;
   /**
@@ -52,8 +55,9 @@ export type TenantRegistry = Pick<AuthStores, 'clients' | 'users' | 'policies'>;
 /** The authorization server's registry: Clients (and their secrets), Users, AccessPolicies and grants, with their caches and throttles. */
 export async function buildAuthRegistry(config: Config, storage: StorageWing, { now, newId, log }: Runtime): Promise<AuthRegistry> {
   const { authDb } = storage;
+  const cipher = createSecretCipher({ key: Buffer.from(config.secrets.key, 'base64url'), previousKeys: config.secrets.previousKeys.map((k) => Buffer.from(k, 'base64url')) });
   const clientSecrets = createClientSecrets(
-    createSecretCipher({ key: Buffer.from(config.secrets.key, 'base64url'), previousKeys: config.secrets.previousKeys.map((k) => Buffer.from(k, 'base64url')) }),
+    cipher,
     {
       onUnreadable: (problem) =>
         log().error(
@@ -108,5 +112,5 @@ export async function buildAuthRegistry(config: Config, storage: StorageWing, { 
     users: usersAt(auth.users, tenantId),
     policies: policiesAt(auth.policies, tenantId),
   });
-  return { clientSecrets, resealed: resealed.encrypted, auth, at, here: at(DEFAULT_TENANT), clientReads, grants, registryClients, clientAuthThrottle, loginAttempts, loginSettings, adminAccess };
+  return { clientSecrets, providerSecrets: createProviderSecrets(cipher), resealed: resealed.encrypted, auth, at, here: at(DEFAULT_TENANT), clientReads, grants, registryClients, clientAuthThrottle, loginAttempts, loginSettings, adminAccess };
 }

@@ -30,6 +30,7 @@ import type { SecondFactorStore } from '../auth/mfa/second-factor-store.ts';
 import type { SessionService } from '../auth/sessions/session-service.ts';
 import { DEFAULT_TENANT, ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import { buildAuthRegistry, type AuthRegistry } from './auth-registry.ts';
+import { identityProviderAdmin } from './identity-provider-admin.ts';
 import { buildAuthTokens, type AuthTokens } from './auth-tokens.ts';
 import type { FhirWing } from './fhir-wing.ts';
 import { buildPatientRecords, type PatientRecords } from './patient-records.ts';
@@ -193,7 +194,17 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
       ...issued.signInAt(tenantId),
     };
   };
-  const adminDeps = { ...auth, clients: registryClients, tenantHoldings: createTenantHoldings(storage.authDb), newSecret: generateClientSecret, newId, secrets: clientSecrets, jwksUriAddresses, audit: registryAudit };
+  const adminDeps = {
+    ...auth,
+    clients: registryClients,
+    tenantHoldings: createTenantHoldings(storage.authDb),
+    newSecret: generateClientSecret,
+    newId,
+    secrets: clientSecrets,
+    jwksUriAddresses,
+    audit: registryAudit,
+    ...identityProviderAdmin(config, registry.providerSecrets),
+  };
   return {
     ...registry,
     ...issued,

@@ -23,7 +23,7 @@ import { FhirError, issue } from '../fhir/outcome.ts';
 import { notFound } from '../auth/admin/admin-error.ts';
 
 /** What a tenant's administrators manage at /t/{tenant}/…: not tenants themselves. */
-export const TENANT_ADMIN_KINDS = ['Client', 'User', 'AccessPolicy'] as const;
+export const TENANT_ADMIN_KINDS = ['Client', 'User', 'AccessPolicy', 'IdentityProvider'] as const;
 
 /** One tenant's surfaces, below its `/t/{tenant}` prefix (the dispatcher strips it before they route). */
 export interface TenantAppOptions {

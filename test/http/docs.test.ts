@@ -29,6 +29,7 @@ const NOT_IN_OPENAPI: Record<Exclude<keyof typeof ENDPOINTS, (typeof API_ENDPOIN
   authorizationDecision: 'a form of the consent page',
   login: 'a page',
   logout: 'a page',
+  federation: 'pages: a browser sent to an identity provider and back',
   management: 'a page',
   managementRevoke: 'a form of a page',
   assets: 'page assets',

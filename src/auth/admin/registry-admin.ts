@@ -11,14 +11,18 @@ import { DEFAULT_TENANT, TENANT_ID, type TenantHoldings, type TenantRepository }
 import { tenantSchema, validateTenant } from '../tenants/validate-tenant.ts';
 import { publicUser, type UserRepository } from '../users/user.ts';
 import { userSchema, validateUser } from '../users/validate-user.ts';
+import type { IdentityProviderRepository, StoredIdentityProvider } from '../federation/identity-provider.ts';
+import { identityProviderSchema, validateIdentityProvider } from '../federation/validate-identity-provider.ts';
+import { providersAt } from '../federation/tenant-providers.ts';
+import type { StoredUser } from '../users/user.ts';
 import type { AdminCaller } from './admin-access.ts';
 import { AdminError, adminIssue, badRequest, notFound } from './admin-error.ts';
 
-export const ADMIN_KINDS = ['Client', 'User', 'AccessPolicy', 'Tenant'] as const;
+export const ADMIN_KINDS = ['Client', 'User', 'AccessPolicy', 'Tenant', 'IdentityProvider'] as const;
 export type AdminKind = (typeof ADMIN_KINDS)[number];
 
 /** The schema each kind's body is parsed with (by its validator, below), as the OpenAPI document publishes it. */
-export const ADMIN_SCHEMAS = { Client: clientSchema, User: userSchema, AccessPolicy: policySchema, Tenant: tenantSchema } as const satisfies Record<AdminKind, unknown>;
+export const ADMIN_SCHEMAS = { Client: clientSchema, User: userSchema, AccessPolicy: policySchema, Tenant: tenantSchema, IdentityProvider: identityProviderSchema } as const satisfies Record<AdminKind, unknown>;
 
 /** Ids the admin API accepts in URLs: FHIR's id characters plus `_` and `~`, as client_ids often have. */
 const ADMIN_ID = /^[A-Za-z0-9._~-]{1,128}$/;
@@ -28,6 +32,13 @@ export interface RegistryAdminDeps {
   users: UserRepository;
   policies: AccessPolicyRepository;
   tenants: TenantRepository;
+  identityProviders: IdentityProviderRepository;
+  /** An IdentityProvider's client_secret at rest: sealed for its id under SECRETS_KEY, as Clients' secrets are. */
+  sealProviderSecret: (providerId: string, secret: string) => string;
+  /** Sandbox mode: identity providers may be `http://127.0.0.1` upstreams (local test servers). */
+  allowLoopbackHttpIssuers: boolean;
+  /** The redirect URI an IdentityProvider's upstream registers (read-only on the resource). */
+  providerRedirectUri: (provider: StoredIdentityProvider) => string;
   /** What a tenant still holds: a tenant is deleted only when nothing. */
   tenantHoldings: TenantHoldings;
   newSecret: () => string;
@@ -98,12 +109,17 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
   };
   // One code path for the three kinds; each kind's own validator guarantees the shape stored.
   const repo = (kind: AdminKind) =>
-    ({ Client: deps.clients, User: deps.users, AccessPolicy: deps.policies, Tenant: deps.tenants })[kind] as unknown as RegistryRepository<RegistryResource>;
+    ({ Client: deps.clients, User: deps.users, AccessPolicy: deps.policies, Tenant: deps.tenants, IdentityProvider: deps.identityProviders })[kind] as unknown as RegistryRepository<RegistryResource>;
   const present = (kind: AdminKind, resource: Stored<RegistryResource>): Stored<RegistryResource> => {
     if (kind === 'User') return publicUser(resource);
     if (kind === 'Client') {
       const { secret: _secret, ...client } = resource;
       return client as Stored<RegistryResource>;
+    }
+    if (kind === 'IdentityProvider') {
+      // The secret is never shown, to anyone; the redirect URI is the server's, shown for the upstream's registration.
+      const { client_secret: _secret, ...provider } = resource;
+      return { ...provider, redirect_uri: deps.providerRedirectUri(resource as StoredIdentityProvider) } as Stored<RegistryResource>;
     }
     return resource;
   };
@@ -129,6 +145,8 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
   async function prepare(kind: AdminKind, body: unknown, id: string, previous: Stored<RegistryResource> | undefined, caller: AdminCaller): Promise<RegistryResource> {
     const resource = await validate(kind, body, id, previous);
     if (kind === 'Client') checkReview(resource, previous, caller);
+    if (kind === 'User') await checkIdentitiesUnique(resource as StoredUser, id);
+    if (kind === 'Tenant') await checkPasswordLogin(resource, id);
     // A resource bound to a tenant names one that exists (RFC 9110 §15.5.21: the request is understood, its content cannot be acted on).
     const tenant = resource.meta?._tenant;
     if (tenant !== undefined && !(TENANT_ID.test(tenant) && (await deps.tenants.get(tenant)))) {
@@ -147,7 +165,26 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
         return validateUser(body, { id, previous: previous as never, hash: deps.hashPassword });
       case 'AccessPolicy':
         return validateAccessPolicy(body, { id });
+      case 'IdentityProvider':
+        return validateIdentityProvider(body, { id, previous: previous as StoredIdentityProvider | undefined, seal: deps.sealProviderSecret, allowLoopbackHttp: deps.allowLoopbackHttpIssuers });
     }
+  }
+
+  /** An upstream account signs in as one User: linking it to a second User of the same tenant is a conflict. */
+  async function checkIdentitiesUnique(user: StoredUser, id: string): Promise<void> {
+    for (const identity of user.identities ?? []) {
+      const others = (await deps.users.findByIdentity(identity)).filter((other) => other.id !== id && tenantOf(other) === tenantOf(user));
+      if (others.length > 0) {
+        throw new AdminError(409, adminIssue('duplicate', `User.identities: ${identity.issuer} subject ${identity.subject} is already linked to User/${others[0]?.id}`, 'User.identities'));
+      }
+    }
+  }
+
+  /** A tenant turns off password sign-in only while its people have another way in: an active identity provider. */
+  async function checkPasswordLogin(tenant: RegistryResource, id: string): Promise<void> {
+    if (tenant.password_login !== false) return;
+    if ((await providersAt(deps.identityProviders, id)).some((provider) => provider.active)) return;
+    throw new AdminError(422, adminIssue('business-rule', `Tenant.password_login: false needs an active IdentityProvider of tenant "${id}" first (PUT /IdentityProvider/{id} with meta._tenant "${id}"), or nobody could sign in`, 'Tenant.password_login'));
   }
 
   /**
@@ -256,7 +293,7 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
 const isAdministrator = (caller: AdminCaller): boolean => caller.kind === 'user' && caller.administrator === true;
 
 /** The object of each kind, as its AuditEvents name it. */
-const OBJECT_OF = { User: 'user', AccessPolicy: 'policy', Tenant: 'tenant' } as const;
+const OBJECT_OF = { User: 'user', AccessPolicy: 'policy', Tenant: 'tenant', IdentityProvider: 'identity-provider' } as const;
 
 /** Attempts of a read-modify-write whose compare-and-swap lost to another write before it answers 409. */
 const MAX_WRITE_ATTEMPTS = 5;

@@ -6,6 +6,7 @@ import {
   ENTITY,
   EVENT_TYPE,
   POLICY_ID_SYSTEM,
+  IDENTITY_PROVIDER_ID_SYSTEM,
   porticoSubtype,
   SIGNING_KEY_SYSTEM,
   TENANT_ID_SYSTEM,
@@ -27,7 +28,7 @@ import { DEFAULT_TENANT } from '../tenants/tenant.ts';
 /** One change of the registry. */
 export type RegistryChange =
   | { object: 'client'; change: 'created' | 'updated' | 'deleted' | 'secret-rotated' | 'status-changed'; id: string; description?: string }
-  | { object: 'user' | 'policy' | 'tenant'; change: 'created' | 'updated' | 'deleted'; id: string; description?: string }
+  | { object: 'user' | 'policy' | 'tenant' | 'identity-provider'; change: 'created' | 'updated' | 'deleted'; id: string; description?: string }
   /**
    * The admin console's actions on a User's account: a one-time set-password link issued (an invitation, or a reset),
    * the password chosen through one, the sign-in failure count cleared.
@@ -58,6 +59,7 @@ const OBJECTS: Record<RegistryObject, { system: string; name: string; subtype: C
   user: { system: USER_ID_SYSTEM, name: 'User', subtype: DICOM_SUBTYPE.userSecurityAttributesChanged },
   policy: { system: POLICY_ID_SYSTEM, name: 'AccessPolicy', subtype: DICOM_SUBTYPE.securityRolesChanged },
   tenant: { system: TENANT_ID_SYSTEM, name: 'Tenant', subtype: DICOM_SUBTYPE.securityConfiguration },
+  'identity-provider': { system: IDENTITY_PROVIDER_ID_SYSTEM, name: 'IdentityProvider', subtype: DICOM_SUBTYPE.securityConfiguration },
   key: { system: SIGNING_KEY_SYSTEM, name: 'signing key', subtype: DICOM_SUBTYPE.securityConfiguration },
 };
 
@@ -204,8 +206,8 @@ export function clientChanges(id: string, previous: RegistryResource | undefined
   return changes;
 }
 
-/** The event of a User's, AccessPolicy's or Tenant's change (undefined: created, or deleted). */
-export function objectChange(object: 'user' | 'policy' | 'tenant', id: string, previous: RegistryResource | undefined, next: RegistryResource | undefined): RegistryChange {
+/** The event of a User's, AccessPolicy's, Tenant's or IdentityProvider's change (undefined: created, or deleted). */
+export function objectChange(object: 'user' | 'policy' | 'tenant' | 'identity-provider', id: string, previous: RegistryResource | undefined, next: RegistryResource | undefined): RegistryChange {
   if (!previous) return { object, change: 'created', id };
   if (!next) return { object, change: 'deleted', id };
   return { object, change: 'updated', id, description: describeFields(changedFields(previous, next)) };

@@ -28,7 +28,12 @@ export function isUserOf(user: RegistryResource, tenantId: string): boolean {
 /** The Users of a tenant: each belongs to one (no meta._tenant: the default tenant) and signs in only there. */
 export function usersAt(users: UserRepository, tenantId: string): UserRepository {
   const here = <U extends RegistryResource>(user: U | undefined): U | undefined => (user && isUserOf(user, tenantId) ? user : undefined);
-  return { ...users, get: async (id) => here(await users.get(id)), findByEmail: async (email) => here(await users.findByEmail(email)) };
+  return {
+    ...users,
+    get: async (id) => here(await users.get(id)),
+    findByEmail: async (email) => here(await users.findByEmail(email)),
+    findByIdentity: async (identity) => (await users.findByIdentity(identity)).filter((user) => isUserOf(user, tenantId)),
+  };
 }
 
 /**

@@ -15,6 +15,11 @@ export interface Tenant extends RegistryResource {
   /** Branding of its sign-in and consent pages. */
   logo?: string;
   color?: string;
+  /**
+   * False: its Users sign in only through its identity providers (the sign-in page shows no password form). Allowed
+   * only while the tenant has an active IdentityProvider.
+   */
+  password_login?: boolean;
 }
 
 export type StoredTenant = Stored<Tenant>;

@@ -11,6 +11,7 @@ export const tenantSchema = z.strictObject({
   active: z.boolean().optional(),
   logo: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL of an image' }).max(2048).optional(),
   color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour as #rrggbb').optional(),
+  password_login: z.boolean().optional(),
 });
 
 /**

@@ -1,3 +1,4 @@
+import type { FederatedIdentity } from '../federation/identity-provider.ts';
 import type { RegistryRepository, RegistryResource, Stored } from '../registry/registry-repository.ts';
 
 /** A person who signs in: a patient, a practitioner, a developer, an administrator. */
@@ -9,6 +10,8 @@ export interface User extends RegistryResource {
   fhirUser?: string;
   active?: boolean;
   roles?: string[];
+  /** Accounts at the tenant's identity providers this User signs in with (an upstream's issuer and subject). */
+  identities?: FederatedIdentity[];
   /** Self-describing scrypt hash (see password-hash.ts). Stored only; never in a response. */
   password_hash?: string;
 }
@@ -18,6 +21,8 @@ export type StoredUser = Stored<User>;
 export interface UserRepository extends RegistryRepository<User> {
   /** Case-insensitive. */
   findByEmail(email: string): Promise<StoredUser | undefined>;
+  /** The Users linked to an upstream account (`identities`), whatever their tenant; at most a few. */
+  findByIdentity(identity: FederatedIdentity): Promise<StoredUser[]>;
 }
 
 /** The user as any response shows it: without the password hash. */

@@ -20,6 +20,10 @@ export const userSchema = z.strictObject({
     .union([z.string(), z.strictObject({ reference: z.string() }), z.strictObject({ resourceType: z.string(), id: z.string() })])
     .optional(),
   active: z.boolean().optional(),
+  identities: z
+    .array(z.strictObject({ issuer: z.url('must be the identity provider\'s issuer URL').max(2048), subject: z.string().min(1).max(255) }))
+    .max(20)
+    .optional(),
   roles: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must be a role name such as patient or practitioner')).optional(),
 });
 

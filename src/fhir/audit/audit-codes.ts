@@ -24,6 +24,7 @@ export const GRANT_ID_SYSTEM = 'http://portico.example.org/fhir/sid/grant';
 export const TENANT_ID_SYSTEM = 'http://portico.example.org/fhir/sid/tenant';
 export const SIGNING_KEY_SYSTEM = 'http://portico.example.org/fhir/sid/signing-key';
 export const POLICY_ID_SYSTEM = 'http://portico.example.org/fhir/sid/access-policy';
+export const IDENTITY_PROVIDER_ID_SYSTEM = 'http://portico.example.org/fhir/sid/identity-provider';
 
 const coding = (system: string, code: string, display: string): Coding => ({ system, code, display });
 

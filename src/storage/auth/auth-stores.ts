@@ -2,6 +2,7 @@ import type { Client, ClientRepository } from '../../auth/clients/client-reposit
 import type { ClientSearch } from '../../auth/clients/client-search.ts';
 import type { AccessPolicy, AccessPolicyRepository, StoredAccessPolicy } from '../../auth/policies/access-policy.ts';
 import type { Tenant, TenantRepository } from '../../auth/tenants/tenant.ts';
+import type { IdentityProvider, IdentityProviderRepository } from '../../auth/federation/identity-provider.ts';
 import type { StoredUser, User, UserRepository } from '../../auth/users/user.ts';
 import type { SqlClient } from '../database.ts';
 import { createClientSearch } from './client-search-store.ts';
@@ -12,6 +13,8 @@ export interface AuthStores {
   users: UserRepository;
   policies: AccessPolicyRepository;
   tenants: TenantRepository;
+  /** The OpenID providers Users sign in with (every tenant's). */
+  identityProviders: IdentityProviderRepository;
   /** The console's search of Clients (by name, type, status, tenant, developer). */
   clientSearch: ClientSearch;
 }
@@ -23,6 +26,7 @@ export function createAuthStores(sql: SqlClient, options: RegistryStoreOptions):
   return {
     clients: createRegistryStore<Client>(sql, 'Client', options),
     tenants: createRegistryStore<Tenant>(sql, 'Tenant', options),
+    identityProviders: createRegistryStore<IdentityProvider>(sql, 'IdentityProvider', options),
     clientSearch: createClientSearch(sql),
     users: {
       ...users,
@@ -32,6 +36,14 @@ export function createAuthStores(sql: SqlClient, options: RegistryStoreOptions):
           [email],
         );
         return rows[0] ? (JSON.parse(rows[0].content) as StoredUser) : undefined;
+      },
+      async findByIdentity(identity) {
+        // Containment on migration 028's GIN index; every tenant's, the caller keeps its own tenant's.
+        const rows = await sql.query<{ content: string }>(
+          `SELECT content::text AS content FROM auth_user WHERE content->'identities' @> $1::jsonb ORDER BY id LIMIT 10`,
+          [JSON.stringify([{ issuer: identity.issuer, subject: identity.subject }])],
+        );
+        return rows.map((r) => JSON.parse(r.content) as StoredUser);
       },
     },
     policies: {

@@ -11,8 +11,8 @@ import type { SqlClient } from '../database.ts';
 import { prepared } from '../prepared-statement.ts';
 import { NEXT_STANDING, nextStandingFor } from './standing.ts';
 
-/** The registry tables of migration 004; the table name is never taken from input. */
-const TABLES = { Client: 'auth_client', User: 'auth_user', AccessPolicy: 'auth_access_policy', Tenant: 'auth_tenant' } as const;
+/** The registry tables (migrations 004, 018, 028); the table name is never taken from input. */
+const TABLES = { Client: 'auth_client', User: 'auth_user', AccessPolicy: 'auth_access_policy', Tenant: 'auth_tenant', IdentityProvider: 'auth_identity_provider' } as const;
 export type RegistryKind = keyof typeof TABLES;
 /** The kinds whose grants, codes and sessions end when they are deactivated (migration 017). */
 const STANDING_KINDS: ReadonlySet<RegistryKind> = new Set(['Client', 'User']);

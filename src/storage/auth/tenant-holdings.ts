@@ -12,6 +12,7 @@ export function createTenantHoldings(sql: SqlClient): TenantHoldings {
       `SELECT 'Client' AS kind, count(*) AS count FROM auth_client WHERE tenant = $1
        UNION ALL SELECT 'User', count(*) FROM auth_user WHERE tenant = $1
        UNION ALL SELECT 'AccessPolicy', count(*) FROM auth_access_policy WHERE tenant = $1
+       UNION ALL SELECT 'IdentityProvider', count(*) FROM auth_identity_provider WHERE tenant = $1
        UNION ALL SELECT 'FHIR resource', count(*) FROM resource WHERE tenant = $2`,
       [tenantId, storageTenant(tenantId)],
     );

@@ -1,8 +1,7 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
-import { classifyAddress, type AddressClass } from './address-class.ts';
+import { createAddressGuard } from '../../outbound/address-guard.ts';
+import type { AddressClass } from './address-class.ts';
 import { freshnessLifetime } from './cache-control.ts';
 import { JwksFetchError, type FetchedJwks, type JsonWebKeySet, type JwksFetcher } from './jwks-source.ts';
 
@@ -27,25 +26,9 @@ const MAX_KEYS = 100;
  * the connected socket, no redirects, a time budget and a size cap, JSON only, no content encodings.
  */
 export function createHttpJwksFetcher(options: HttpJwksFetcherOptions): JwksFetcher {
-  const resolve = options.resolve ?? (async (host: string) => (await dnsLookup(host, { verbatim: true })).address);
-  const allowed = (address: string | undefined) => {
-    if (!address) return false;
-    const kind = classifyAddress(address);
-    return kind === 'public' || options.allowedAddresses.has(kind);
-  };
-
-  const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
-    resolve(hostname).then(
-      (address) => {
-        const family = isIP(address);
-        if (!family) return callback(new JwksFetchError('jwks_uri host did not resolve to an IP address'), '', 0);
-        if (!allowed(address)) return callback(new JwksFetchError(`jwks_uri resolves to a ${classifyAddress(address)} address, which is not allowed`), '', 0);
-        if (lookupOptions.all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
-        else callback(null, address, family);
-      },
-      () => callback(new JwksFetchError('jwks_uri host could not be resolved'), '', 0),
-    );
-  };
+  const guard = createAddressGuard(options);
+  const { allowed } = guard;
+  const lookup = guard.lookup((message) => new JwksFetchError(`jwks_uri ${message}`));
 
   return (rawUrl) =>
     new Promise<FetchedJwks>((resolvePromise, reject) => {
@@ -59,11 +42,9 @@ export function createHttpJwksFetcher(options: HttpJwksFetcherOptions): JwksFetc
         return reject(new JwksFetchError('jwks_uri must use https'));
       }
       if (url.username || url.password) return reject(new JwksFetchError('jwks_uri must not carry credentials'));
-      // An IP literal skips the lookup hook: judge it here (URL parsing already normalised 0x7f.1 and friends).
-      const literal = url.hostname.replace(/^\[|\]$/g, '');
-      if (isIP(literal) && !allowed(literal)) {
-        return reject(new JwksFetchError(`jwks_uri points at a ${classifyAddress(literal)} address, which is not allowed`));
-      }
+      // An IP literal skips the lookup hook: judge it here.
+      const literalProblem = guard.literalProblem(url);
+      if (literalProblem) return reject(new JwksFetchError(`jwks_uri ${literalProblem}`));
       const fail = (error: Error) => {
         clearTimeout(timer);
         request.destroy();

@@ -1,0 +1,139 @@
+import * as oidc from 'openid-client';
+import type { SigningKeys } from '../keys/signing-keys.ts';
+import type { SigningAlg } from '../keys/signing-algorithms.ts';
+import type { StoredIdentityProvider } from './identity-provider.ts';
+import type { ProviderSecrets } from './provider-secret.ts';
+
+/** The checks a callback must pass, kept from the start of the sign-in. */
+export interface UpstreamChecks {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  redirectUri: string;
+}
+
+/** The claims of a verified id_token (OpenID Connect Core §2, §3.1.3.7). */
+export type IdTokenClaims = Record<string, unknown> & { iss: string; sub: string };
+
+/**
+ * Portico as an OpenID relying party of a tenant's identity providers, through `openid-client` (a certified RP
+ * library): discovery, the authorization request (code flow, PKCE S256, state, nonce), and the callback's checks —
+ * RFC 9207 `iss`, state, the code exchange authenticated as configured, and the id_token's signature (from the
+ * upstream's JWKS), iss, aud, azp, nonce, exp and iat.
+ */
+export interface UpstreamClient {
+  /** Where to send the browser. */
+  authorizationUrl(provider: StoredIdentityProvider, checks: UpstreamChecks): Promise<URL>;
+  /** The verified id_token's claims; throws UpstreamError (or the library's errors) on anything that does not verify. */
+  exchange(provider: StoredIdentityProvider, callbackUrl: URL, checks: UpstreamChecks): Promise<IdTokenClaims>;
+}
+
+/** The upstream could not be used or its answer did not verify: the message says why (never a secret). */
+export class UpstreamError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UpstreamError';
+  }
+}
+
+export interface UpstreamClientDeps {
+  /** Every request to an upstream (discovery, JWKS, token endpoint) goes through this guarded fetch. */
+  fetch: oidc.CustomFetch;
+  /** Sandbox mode: `http://` upstreams are called. */
+  allowHttp: boolean;
+  secrets: ProviderSecrets;
+  /** private_key_jwt assertions are signed with Portico's current key (its JWKS is what the upstream registers). */
+  signingKeys: Pick<SigningKeys, 'signingKey'>;
+  assertionAlg: SigningAlg;
+  /** How long discovered metadata is reused, milliseconds. */
+  metadataTtlMs: number;
+  nowMs: () => number;
+}
+
+/** Discovered metadata (and its JWKS cache, kept by the library per metadata object) is reused this long per provider version. */
+export function createUpstreamClient(deps: UpstreamClientDeps): UpstreamClient {
+  const discovered = new Map<string, { at: number; metadata: Promise<oidc.ServerMetadata> }>();
+  const execute = deps.allowHttp ? [oidc.allowInsecureRequests] : [];
+
+  function metadataOf(provider: StoredIdentityProvider): Promise<oidc.ServerMetadata> {
+    const key = `${provider.id}@${provider.meta.versionId}`;
+    const cached = discovered.get(key);
+    if (cached && deps.nowMs() - cached.at < deps.metadataTtlMs) return cached.metadata;
+    // OpenID Connect Discovery §4: {issuer}/.well-known/openid-configuration, whose issuer must be the one configured.
+    const metadata = oidc
+      .discovery(new URL(provider.issuer), provider.client_id, undefined, undefined, { execute, [oidc.customFetch]: deps.fetch, timeout: 10 })
+      .then((config) => config.serverMetadata());
+    discovered.set(key, { at: deps.nowMs(), metadata });
+    // A failed discovery is not kept: the next sign-in tries again.
+    metadata.catch(() => discovered.delete(key));
+    if (discovered.size > 1000) discovered.delete(discovered.keys().next().value as string);
+    return metadata;
+  }
+
+  async function clientAuthentication(provider: StoredIdentityProvider): Promise<oidc.ClientAuth> {
+    if (provider.token_endpoint_auth_method === 'private_key_jwt') {
+      const key = await deps.signingKeys.signingKey(deps.assertionAlg);
+      return oidc.PrivateKeyJwt({ key: key.key, kid: key.kid });
+    }
+    if (provider.client_secret === undefined) throw new UpstreamError(`IdentityProvider/${provider.id} has no client secret`);
+    const secret = deps.secrets.open(provider.id, provider.client_secret);
+    return provider.token_endpoint_auth_method === 'client_secret_post' ? oidc.ClientSecretPost(secret) : oidc.ClientSecretBasic(secret);
+  }
+
+  async function configurationOf(provider: StoredIdentityProvider): Promise<oidc.Configuration> {
+    let metadata: oidc.ServerMetadata;
+    try {
+      metadata = await metadataOf(provider);
+    } catch (error) {
+      throw new UpstreamError(`discovery of ${provider.issuer} failed: ${describe(error)}`, { cause: error });
+    }
+    if (!metadata.authorization_endpoint || !metadata.token_endpoint) throw new UpstreamError(`${provider.issuer} publishes no authorization or token endpoint`);
+    const config = new oidc.Configuration(metadata, provider.client_id, undefined, await clientAuthentication(provider));
+    config[oidc.customFetch] = deps.fetch;
+    if (deps.allowHttp) oidc.allowInsecureRequests(config);
+    // The id_token's signature is checked against the upstream's JWKS (fetched through the guarded fetch), not
+    // only trusted for arriving over TLS (OpenID Connect Core §3.1.3.7 allows either; we take the stricter).
+    oidc.enableNonRepudiationChecks(config);
+    return config;
+  }
+
+  return {
+    async authorizationUrl(provider, checks) {
+      const config = await configurationOf(provider);
+      return oidc.buildAuthorizationUrl(config, {
+        response_type: 'code',
+        redirect_uri: checks.redirectUri,
+        scope: provider.scopes.join(' '),
+        state: checks.state,
+        nonce: checks.nonce,
+        code_challenge: await oidc.calculatePKCECodeChallenge(checks.codeVerifier),
+        code_challenge_method: 'S256',
+      });
+    },
+
+    async exchange(provider, callbackUrl, checks) {
+      const config = await configurationOf(provider);
+      let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+      try {
+        tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
+          pkceCodeVerifier: checks.codeVerifier,
+          expectedState: checks.state,
+          expectedNonce: checks.nonce,
+          idTokenExpected: true,
+        }, { redirect_uri: checks.redirectUri });
+      } catch (error) {
+        throw new UpstreamError(describe(error), { cause: error });
+      }
+      const claims = tokens.claims();
+      if (!claims) throw new UpstreamError('the upstream answered without an id_token');
+      return claims as IdTokenClaims;
+    },
+  };
+}
+
+/** What went wrong, for the audit trail and the page: the library's message (it names claims and checks, never values of secrets). */
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error && error.cause.message !== message ? ` (${error.cause.message})` : '';
+  return `${message}${cause}`.slice(0, 500);
+}
