@@ -31,6 +31,8 @@ import type { SessionService } from '../auth/sessions/session-service.ts';
 import { DEFAULT_TENANT, ENDPOINTS, tenantIssuer } from '../endpoints.ts';
 import { buildAuthRegistry, type AuthRegistry } from './auth-registry.ts';
 import { identityProviderAdmin } from './identity-provider-admin.ts';
+import { buildFederation } from './federation-wing.ts';
+import type { FederatedSignIn } from '../auth/federation/federated-sign-in.ts';
 import { buildAuthTokens, type AuthTokens } from './auth-tokens.ts';
 import type { FhirWing } from './fhir-wing.ts';
 import { buildPatientRecords, type PatientRecords } from './patient-records.ts';
@@ -63,6 +65,8 @@ export interface AuthWing extends AuthRegistry, AuthTokens {
   history: AccountHistory;
   /** The same for a tenant: its pages' authorize endpoint, authorized apps, history and sign-in. */
   pagesAt(tenantId: string): TenantPages;
+  /** Sign-in through the default tenant's identity providers. */
+  federation: FederatedSignIn;
   /** How FHIR API callers authenticate (bearer tokens, root Basic). */
   fhirAuthenticate: FhirAuthenticator;
   /** The auth domain's side of the FHIR access port: what a verified token's grant reaches. */
@@ -84,6 +88,8 @@ export interface TenantPages {
   sessions: SessionService;
   signIn: AuthTokens['signIn'];
   signOut: AuthTokens['signOut'];
+  /** Sign-in through its identity providers. */
+  federation: FederatedSignIn;
 }
 
 export interface AuthWingInputs {
@@ -184,14 +190,17 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
   // The history scans a window of the tenant's events: the FHIR pool's work (its statement timeout), never the auth pool's.
   const historyAt = (tenantId: string, tenantRecords: PatientRecords) =>
     createAccountHistory({ history: createAccessHistoryStore(storage.db, tenantId), clients: registry.at(tenantId).clients, relatedPatient: tenantRecords.relatedPatient, now });
+  const federationAt = buildFederation(config, storage, registry, issued, registryAudit, runtime);
   const pagesAt = (tenantId: string): TenantPages => {
     const tenantRecords = buildPatientRecords(storage, fhir, runtime, tenantId);
+    const signIn = issued.signInAt(tenantId);
     return {
       records: tenantRecords,
       authorize: authorizeAt(tenantId, tenantRecords),
       apps: appsAt(tenantId, tenantRecords),
       history: historyAt(tenantId, tenantRecords),
-      ...issued.signInAt(tenantId),
+      ...signIn,
+      federation: federationAt(tenantId, signIn.sessions, tenantRecords),
     };
   };
   const adminDeps = {
@@ -220,6 +229,7 @@ export async function buildAuthWing(config: Config, { storage, fhir }: AuthWingI
     apps: appsAt(DEFAULT_TENANT, records),
     history: historyAt(DEFAULT_TENANT, records),
     pagesAt,
+    federation: federationAt(DEFAULT_TENANT, issued.sessions, records),
     secondFactors: createSecondFactorStore(storage.authDb),
     fhirAuthenticate: createFhirAuthenticator({
       keys: signingKeys,

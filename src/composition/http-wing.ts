@@ -10,6 +10,7 @@ import type { BulkWing } from './bulk-wing.ts';
 import type { FhirWing } from './fhir-wing.ts';
 import type { SandboxWing } from './sandbox-wing.ts';
 import type { Runtime } from './runtime.ts';
+import { FEDERATION_PENDING_SECONDS } from './federation-wing.ts';
 import type { StorageWing } from './storage-wing.ts';
 import { buildTenantWing } from './tenant-wing.ts';
 import { landingModel } from './landing-model.ts';
@@ -67,6 +68,7 @@ export async function buildHttpWing(config: Config, { storage, fhir, auth, bulk,
       authorize: auth.authorize,
       apps: auth.apps,
       history: auth.history,
+      federation: { service: auth.federation, pendingLifetimeSeconds: FEDERATION_PENDING_SECONDS },
       sandbox: config.mode === 'sandbox',
       landing: async () => root,
       portal: {

@@ -2,6 +2,7 @@ import type { RelatedPatientLookup } from '../auth/access/patient-user.ts';
 import { createPatientDirectory, type PatientDirectory } from '../auth/authorize/patient-directory.ts';
 import { patientDisplayName } from '../auth/grants/authorized-apps.ts';
 import { parseSearchRequest } from '../fhir/search/parse-search.ts';
+import type { FhirUserDirectory } from '../auth/federation/claim-mapping.ts';
 import { DEFAULT_TENANT } from '../endpoints.ts';
 import { createResourceStore } from '../storage/resource-store.ts';
 import { storageTenant } from '../storage/tenant-key.ts';
@@ -19,6 +20,8 @@ export interface PatientRecords {
   patientName(id: string): Promise<string | undefined>;
   /** What an EHR's patient banner shows of a live patient: name, birth date, its first identifier. */
   patientBanner(id: string): Promise<{ name?: string; birthDate?: string; identifier?: string } | undefined>;
+  /** A signed-in person's FHIR resource, as an identity provider's claims name it. */
+  fhirUsers: FhirUserDirectory;
 }
 
 /**
@@ -30,11 +33,21 @@ export function buildPatientRecords(storage: StorageWing, fhir: FhirWing, { now 
   // A tenant's pickers and launches see its own records only.
   const launchContext = createResourceStore(storage.authDb, { tenant: storageTenant(tenantId), indexResource: fhir.indexResource, now });
   const directory = createPatientDirectory(async (resourceType, query) => {
-    const search = parseSearchRequest(resourceType, query, { registry: fhir.searchRegistry, settings: fhir.fhir.settings, strict: true, now });
-    return (await launchContext.search(search)).matches.map((match) => match.resource);
+    const request = parseSearchRequest(resourceType, query, { registry: fhir.searchRegistry, settings: fhir.fhir.settings, strict: true, now });
+    return (await launchContext.search(request)).matches.map((match) => match.resource);
   });
+  const search = async (resourceType: string, query: [string, string][]) => {
+    const request = parseSearchRequest(resourceType, query, { registry: fhir.searchRegistry, settings: fhir.fhir.settings, strict: true, now });
+    return (await launchContext.search(request)).matches.map((match) => match.resource);
+  };
   return {
     patientExists: async (id) => (await launchContext.read('Patient', id))?.deleted === false,
+    fhirUsers: {
+      exists: async (resourceType, id) => (await launchContext.read(resourceType, id))?.deleted === false,
+      // Three are enough to tell one from several.
+      findByIdentifier: async (resourceType, system, value) =>
+        (await search(resourceType, [['identifier', `${escapeToken(system)}|${escapeToken(value)}`], ['_count', '3']])).map((resource) => String(resource.id)),
+    },
     directory,
     relatedPatient: (relatedPersonId) => directory.relatedPatient(relatedPersonId),
     async patientName(id) {
@@ -54,4 +67,9 @@ export function buildPatientRecords(storage: StorageWing, fhir: FhirWing, { now 
       };
     },
   };
+}
+
+/** A token search value's part with FHIR's escapes (`\\`, `\|`, `\,`, `\$`), so a claim is matched as it is. */
+function escapeToken(value: string): string {
+  return value.replace(/[\\|,$]/g, (c) => `\\${c}`);
 }

@@ -25,6 +25,7 @@ import type { SandboxWing } from './sandbox-wing.ts';
 import { landingModel } from './landing-model.ts';
 import { consoleOptions } from './console-options.ts';
 import type { StorageWing } from './storage-wing.ts';
+import { FEDERATION_PENDING_SECONDS } from './federation-wing.ts';
 
 export interface TenantWing extends TenantApps {
   close(): Promise<void>;
@@ -122,6 +123,7 @@ export function buildTenantWing(config: Config, { storage, fhir, auth, bulk, fhi
           return tenant && { name: tenant.name, ...(tenant.logo ? { logo: tenant.logo } : {}), ...(tenant.color ? { color: tenant.color } : {}) };
         },
         console: consoleOptions(config, auth, tenantId, runtime, { storage, bulk }),
+        federation: { service: pages.federation, pendingLifetimeSeconds: FEDERATION_PENDING_SECONDS },
       },
       admin: {
         admin: auth.tenantAdmin(tenantId),

@@ -16,18 +16,36 @@ export interface LoginPageModel {
   error?: string;
   /** The root URLs or a tenant's (absent: the root). */
   site?: PageSite;
+  /** The tenant's identity providers: a "Sign in with …" button each, leading to `href`. */
+  providers?: { title: string; href: string }[];
+  /** False: the tenant turned password sign-in off (no email and password form). Absent: on. */
+  passwordLogin?: boolean;
 }
 
 export const LOGIN_FAILED_MESSAGE = 'The email or password is incorrect.';
 export const LOGIN_THROTTLED_MESSAGE = 'Too many sign-in attempts. Wait a few minutes, then try again.';
 
+export const PASSWORD_LOGIN_OFF_MESSAGE = 'This organisation signs you in through its identity provider only.';
+
 export function renderLoginPage(model: LoginPageModel): string {
+  const providers = model.providers ?? [];
+  const passwordLogin = model.passwordLogin !== false;
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>
 ${model.app ? html`${appIdentityBlock(model.app)}<p>Sign in to continue to <strong>${model.app.name}</strong>.</p>` : ''}
 ${model.error ? html`<p class="error" role="alert">${model.error}</p>` : ''}
-<form method="post" action="${pagePath(model.site, ENDPOINTS.login.path)}">
+${providers.length
+  ? html`<ul class="sign-in-providers" aria-label="Sign in with your organisation">${providers.map((p) => html`<li><a class="button-link${passwordLogin ? '' : ' primary'}" href="${p.href}">Sign in with ${p.title}</a></li>`)}</ul>
+${passwordLogin ? html`<p class="divider"><span>or with your email and password</span></p>` : ''}`
+  : ''}
+${passwordLogin ? passwordForm(model) : providers.length ? '' : html`<p>${PASSWORD_LOGIN_OFF_MESSAGE} None is available right now; ask an administrator.</p>`}`,
+    model.site,
+  );
+}
+
+function passwordForm(model: LoginPageModel) {
+  return html`<form method="post" action="${pagePath(model.site, ENDPOINTS.login.path)}">
 <input type="hidden" name="csrf_token" value="${model.csrfToken}">
 <input type="hidden" name="return_to" value="${model.returnTo}">
 <label for="username">Email</label>
@@ -35,7 +53,5 @@ ${model.error ? html`<p class="error" role="alert">${model.error}</p>` : ''}
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit" class="primary">Sign in</button>
-</form>`,
-    model.site,
-  );
+</form>`;
 }

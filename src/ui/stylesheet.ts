@@ -91,6 +91,11 @@ dd { margin: 0 0 .5rem; overflow-wrap: anywhere; }
 .button-link { display: inline-block; padding: .5rem 1.25rem; border-radius: 6px; border: 2px solid var(--accent); font-weight: 600; text-decoration: none; margin-top: 1rem; margin-right: .5rem; }
 .button-link.primary { background: var(--accent); color: var(--on-accent); }
 .button-link:hover { text-decoration: underline; }
+/* Sign-in: one full-width button per identity provider, then "or" and the password form. */
+.sign-in-providers { list-style: none; padding: 0; margin: 1rem 0 0; }
+.sign-in-providers .button-link { display: block; text-align: center; margin: 0 0 .5rem; overflow-wrap: anywhere; }
+.divider { display: flex; align-items: center; gap: .75rem; color: var(--muted); margin: 1.25rem 0 .25rem; }
+.divider::before, .divider::after { content: ""; flex: 1; border-top: 1px solid var(--line); }
 .actions { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0 .5rem; }
 .inline-form { display: inline; }
 /* API docs */

@@ -353,6 +353,31 @@ for (const driver of drivers) {
       await expectStatus(root, 200, 'PUT', '/Tenant/gamma', { body: { name: 'Gamma', password_login: true } });
     });
 
+    it("refuses (409) to deactivate, move or delete the last active provider of a tenant that signs in without passwords", async () => {
+      await expectStatus(root, 201, 'PUT', '/Tenant/epsilon', { body: { name: 'Epsilon' } });
+      await expectStatus(root, 201, 'PUT', '/IdentityProvider/epsilon-sso', { body: provider({ meta: { _tenant: 'epsilon' } }) });
+      // With passwords on, the provider may be deactivated (and is made active again).
+      await expectStatus(root, 200, 'PUT', '/IdentityProvider/epsilon-sso', { body: provider({ active: false, meta: { _tenant: 'epsilon' } }) });
+      await expectStatus(root, 200, 'PUT', '/IdentityProvider/epsilon-sso', { body: provider({ meta: { _tenant: 'epsilon' } }) });
+      await expectStatus(root, 200, 'PUT', '/Tenant/epsilon', { body: { name: 'Epsilon', password_login: false } });
+      for (const [what, attempt] of [
+        ['deactivated', () => root('PUT', '/IdentityProvider/epsilon-sso', { body: provider({ active: false, meta: { _tenant: 'epsilon' } }) })],
+        ['moved to another tenant', () => root('PUT', '/IdentityProvider/epsilon-sso', { body: provider({ meta: { _tenant: 'alpha' } }) })],
+        ['deleted', () => root('DELETE', '/IdentityProvider/epsilon-sso')],
+      ] as const) {
+        const refused = await attempt();
+        assert.equal(refused.status, 409, `${what}: ${refused.text}`);
+        assert.match(refused.text, /last active identity provider of tenant \\?"epsilon\\?"/, what);
+      }
+      assert.equal((await expectStatus(root, 200, 'GET', '/IdentityProvider/epsilon-sso')).body.active, true);
+      // With a second active provider, the first may go.
+      await expectStatus(root, 201, 'PUT', '/IdentityProvider/epsilon-backup', { body: provider({ meta: { _tenant: 'epsilon' } }) });
+      await expectStatus(root, 200, 'DELETE', '/IdentityProvider/epsilon-sso');
+      await expectStatus(root, 409, 'DELETE', '/IdentityProvider/epsilon-backup');
+      await expectStatus(root, 200, 'PUT', '/Tenant/epsilon', { body: { name: 'Epsilon', password_login: true } });
+      await expectStatus(root, 200, 'DELETE', '/IdentityProvider/epsilon-backup');
+    });
+
     it('DELETE /Tenant is refused (409) while the tenant holds an IdentityProvider', async () => {
       // An empty tenant is deleted.
       await expectStatus(root, 201, 'PUT', '/Tenant/empty', { body: { name: 'Empty' } });

@@ -13,7 +13,7 @@ import { publicUser, type UserRepository } from '../users/user.ts';
 import { userSchema, validateUser } from '../users/validate-user.ts';
 import type { IdentityProviderRepository, StoredIdentityProvider } from '../federation/identity-provider.ts';
 import { identityProviderSchema, validateIdentityProvider } from '../federation/validate-identity-provider.ts';
-import { providersAt } from '../federation/tenant-providers.ts';
+import { providersAt, providerTenant } from '../federation/tenant-providers.ts';
 import type { StoredUser } from '../users/user.ts';
 import type { AdminCaller } from './admin-access.ts';
 import { AdminError, adminIssue, badRequest, notFound } from './admin-error.ts';
@@ -173,7 +173,7 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
   /** An upstream account signs in as one User: linking it to a second User of the same tenant is a conflict. */
   async function checkIdentitiesUnique(user: StoredUser, id: string): Promise<void> {
     for (const identity of user.identities ?? []) {
-      const others = (await deps.users.findByIdentity(identity)).filter((other) => other.id !== id && tenantOf(other) === tenantOf(user));
+      const others = (await deps.users.findByIdentity(identity, tenantOf(user))).filter((other) => other.id !== id && tenantOf(other) === tenantOf(user));
       if (others.length > 0) {
         throw new AdminError(409, adminIssue('duplicate', `User.identities: ${identity.issuer} subject ${identity.subject} is already linked to User/${others[0]?.id}`, 'User.identities'));
       }
@@ -199,6 +199,21 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
     const changes: RegistryChange[] = kind === 'Client' ? clientChanges(id, previous, next) : [objectChange(OBJECT_OF[kind], id, previous, next)];
     const tenants = kind === 'Tenant' ? [DEFAULT_TENANT] : scope ? [scope.tenant] : [...new Set([tenantOf(previous ?? next), tenantOf(next ?? previous)])];
     await Promise.all(tenants.map((tenant) => deps.audit.record(tenant, adminActor(caller), changes)));
+  }
+
+  /**
+   * A provider leaving a tenant that signs in without passwords (deactivated, deleted, moved) must not be its last
+   * active one: nobody could sign in there. Password sign-in is turned back on first (Tenant.password_login).
+   */
+  async function keepSignInPossible(previous: Stored<RegistryResource> | undefined, next: RegistryResource | undefined): Promise<void> {
+    if (!previous || previous.active !== true) return;
+    const tenantId = providerTenant(previous as StoredIdentityProvider);
+    if (next && next.active === true && (next.meta?._tenant ?? DEFAULT_TENANT) === tenantId) return;
+    const tenant = await deps.tenants.get(tenantId);
+    if (tenant?.password_login !== false) return;
+    const others = (await providersAt(deps.identityProviders, tenantId)).filter((provider) => provider.active && provider.id !== previous.id);
+    if (others.length > 0) return;
+    throw new AdminError(409, adminIssue('business-rule', `IdentityProvider/${previous.id} is the last active identity provider of tenant "${tenantId}", which has password sign-in turned off: set Tenant.password_login to true first, or nobody could sign in`));
   }
 
   async function refuseWhileHolding(tenantId: string): Promise<void> {
@@ -232,6 +247,7 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
         // Ids are the deployment's (a client_id names one client): another tenant's, or a global one, is not replaced.
         if (previous && !visible(previous)) throw new AdminError(409, adminIssue('conflict', `${kind}/${id}: this id is in use outside this tenant; choose another`));
         const resource = { ...(await prepare(kind, input, id, previous, caller)), id };
+        if (kind === 'IdentityProvider') await keepSignInPossible(previous, resource);
         if (previous) return repo(kind).replaceIfUnchanged(resource, previous.meta.versionId);
         // A tenant's admin only creates: an id taken meanwhile is read again (and refused above).
         return scope ? repo(kind).insertIfAbsent(resource) : repo(kind).put(resource);
@@ -254,6 +270,7 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
       const found = ADMIN_ID.test(id) ? await repo(kind).get(id) : undefined;
       if (!visible(found)) throw notFound(`${kind}/${id} is not known`);
       if (kind === 'Tenant' && found) await refuseWhileHolding(id);
+      if (kind === 'IdentityProvider') await keepSignInPossible(found, undefined);
       if (!found || !(await repo(kind).delete(id))) throw notFound(`${kind}/${id} is not known`);
       await recordChange(kind, id, found, undefined, caller);
       return present(kind, found);

@@ -1,5 +1,5 @@
 import { actorAgents, actorEntities, serverSource, type AuditActor } from '../../fhir/audit/audit-actor.ts';
-import { CLIENT_ID_SYSTEM, DICOM_SUBTYPE, ENTITY, EVENT_TYPE, porticoSubtype } from '../../fhir/audit/audit-codes.ts';
+import { CLIENT_ID_SYSTEM, DICOM_SUBTYPE, ENTITY, EVENT_TYPE, IDENTITY_PROVIDER_ID_SYSTEM, porticoSubtype } from '../../fhir/audit/audit-codes.ts';
 import type { AuditEvent, AuditEventEntity, Coding } from '../../fhir/audit/audit-trail.ts';
 
 /**
@@ -90,6 +90,22 @@ export const signedIn = (site: string, actor: AuditActor): AuditEvent => securit
  */
 export const signInFailed = (site: string, actor: AuditActor, reason: SignInFailure): AuditEvent =>
   securityEvent(site, { ...login(SECURITY_SUBTYPE.signInFailed), outcome: refused, outcomeDesc: reason, actor });
+
+/** An identity provider by its id, as the entity a federated sign-in went through (its issuer as the description). */
+function providerEntity(providerId: string, issuer: string | undefined): AuditEventEntity {
+  return { what: { identifier: { system: IDENTITY_PROVIDER_ID_SYSTEM, value: providerId } }, ...ENTITY.securityResource, name: 'identity-provider', ...(issuer ? { description: issuer } : {}) };
+}
+
+/** A user signed in through one of the tenant's identity providers (its id_token verified). */
+export const federatedSignIn = (site: string, actor: AuditActor, provider: { id: string; issuer: string }): AuditEvent =>
+  securityEvent(site, { ...login(SECURITY_SUBTYPE.signIn), outcome: success, actor, entities: [providerEntity(provider.id, provider.issuer)] });
+
+/**
+ * A sign-in through an identity provider refused: the upstream's error, an answer that did not verify (state, iss,
+ * id_token), no account for it, and the like. The reason names checks and claims, never a code or token.
+ */
+export const federatedSignInFailed = (site: string, actor: AuditActor, provider: { id: string; issuer?: string }, reason: string): AuditEvent =>
+  securityEvent(site, { ...login(SECURITY_SUBTYPE.signInFailed), outcome: refused, outcomeDesc: reason.slice(0, 1000), actor, entities: [providerEntity(provider.id, provider.issuer)] });
 
 /** The sign-in throttle refused an attempt before any password was checked (too many for the account or the address). */
 export const lockedOut = (site: string, actor: AuditActor, retryAfterSeconds: number): AuditEvent =>

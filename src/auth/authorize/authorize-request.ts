@@ -14,6 +14,8 @@ export const AUTHORIZE_PARAMETERS = [
   'code_challenge_method',
   'nonce',
   'prompt',
+  // Which of the tenant's identity providers to sign in with, skipping the sign-in page (a hint: an unknown one shows it).
+  'idp_hint',
 ] as const;
 export type AuthorizeParameter = (typeof AUTHORIZE_PARAMETERS)[number];
 

@@ -24,7 +24,10 @@ export type IdTokenClaims = Record<string, unknown> & { iss: string; sub: string
 export interface UpstreamClient {
   /** Where to send the browser. */
   authorizationUrl(provider: StoredIdentityProvider, checks: UpstreamChecks): Promise<URL>;
-  /** The verified id_token's claims; throws UpstreamError (or the library's errors) on anything that does not verify. */
+  /**
+   * The verified id_token's claims; throws UpstreamError on anything that does not verify. `callbackUrl` is the redirect
+   * URI with the answer's parameters (the token request's redirect_uri is it, less them).
+   */
   exchange(provider: StoredIdentityProvider, callbackUrl: URL, checks: UpstreamChecks): Promise<IdTokenClaims>;
 }
 
@@ -120,7 +123,7 @@ export function createUpstreamClient(deps: UpstreamClientDeps): UpstreamClient {
           expectedState: checks.state,
           expectedNonce: checks.nonce,
           idTokenExpected: true,
-        }, { redirect_uri: checks.redirectUri });
+        });
       } catch (error) {
         throw new UpstreamError(describe(error), { cause: error });
       }

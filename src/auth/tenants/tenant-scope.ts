@@ -32,7 +32,7 @@ export function usersAt(users: UserRepository, tenantId: string): UserRepository
     ...users,
     get: async (id) => here(await users.get(id)),
     findByEmail: async (email) => here(await users.findByEmail(email)),
-    findByIdentity: async (identity) => (await users.findByIdentity(identity)).filter((user) => isUserOf(user, tenantId)),
+    findByIdentity: async (identity) => (await users.findByIdentity(identity, tenantId)).filter((user) => isUserOf(user, tenantId)),
   };
 }
 

@@ -21,8 +21,8 @@ export type StoredUser = Stored<User>;
 export interface UserRepository extends RegistryRepository<User> {
   /** Case-insensitive. */
   findByEmail(email: string): Promise<StoredUser | undefined>;
-  /** The Users linked to an upstream account (`identities`), whatever their tenant; at most a few. */
-  findByIdentity(identity: FederatedIdentity): Promise<StoredUser[]>;
+  /** A tenant's Users linked to an upstream account (`identities`); at most a few (more than one is a mistake). */
+  findByIdentity(identity: FederatedIdentity, tenantId: string): Promise<StoredUser[]>;
 }
 
 /** The user as any response shows it: without the password hash. */

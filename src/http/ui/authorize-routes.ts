@@ -92,7 +92,10 @@ function answer(reply: FastifyReply, site: PageSite, outcome: AuthorizeOutcome, 
     case 'sign-in': {
       // A POSTed request comes back as a GET with the same parameters (less a prompt the sign-in answers).
       const returnTo = `${pagePath(site, AUTHORIZE_PATH)}?${authorizeQuery(outcome.params ?? params)}`;
-      return reply.code(303).header('location', `${pagePath(site, ENDPOINTS.login.path)}?return_to=${encodeURIComponent(returnTo)}`).send();
+      // idp_hint: straight to that identity provider (its start sends an unknown one to the sign-in page).
+      const hint = params.values.idp_hint;
+      const signIn = hint ? `${pagePath(site, ENDPOINTS.federation.path)}/${encodeURIComponent(hint)}/start` : pagePath(site, ENDPOINTS.login.path);
+      return reply.code(303).header('location', `${signIn}?return_to=${encodeURIComponent(returnTo)}`).send();
     }
     case 'consent':
       if (outcome.app.logo) allowImageFrom(reply.request, outcome.app.logo);

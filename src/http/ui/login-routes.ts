@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appIdentityOf, type AppIdentity } from '../../auth/authorize/app-identity.ts';
 import { safeReturnTo } from '../../auth/sessions/return-to.ts';
-import { LOGIN_FAILED_MESSAGE, LOGIN_THROTTLED_MESSAGE, renderLoginPage } from '../../ui/login-page.ts';
+import { LOGIN_FAILED_MESSAGE, LOGIN_THROTTLED_MESSAGE, PASSWORD_LOGIN_OFF_MESSAGE, renderLoginPage, type LoginPageModel } from '../../ui/login-page.ts';
 import { renderLogoutPage, renderMessagePage } from '../../ui/message-page.ts';
 import { formField } from './form-body.ts';
 import { clearCookie, csrfCookieName, sessionCookieName, sessionIdFrom, setSessionCookie } from './session-cookie.ts';
@@ -31,12 +31,22 @@ export function loginRoutes(app: FastifyInstance, options: UiPluginOptions): voi
     return identity;
   };
   const guarded = { preHandler: [crossSiteGuard(options.origin), app.csrfProtection] };
+  /** The tenant's identity providers' buttons, and whether it still signs in with passwords. */
+  const signInMethods = async (site: PageSite, returnTo: string): Promise<Pick<LoginPageModel, 'providers' | 'passwordLogin'>> => {
+    const federation = options.federation?.service;
+    if (!federation) return {};
+    const [providers, passwordLogin] = await Promise.all([federation.options(), federation.passwordLogin()]);
+    return {
+      providers: providers.map((p) => ({ title: p.title, href: `${pagePath(site, ENDPOINTS.federation.path)}/${encodeURIComponent(p.id)}/start?return_to=${encodeURIComponent(returnTo)}` })),
+      passwordLogin,
+    };
+  };
 
   app.get<{ Querystring: { return_to?: unknown } }>(ENDPOINTS.login.path, async (request, reply) => {
     const site = siteOf(request);
     const returnTo = safeReturnTo(request.query.return_to, afterSignIn(site));
     const app = await appAsking(request, returnTo);
-    return page(reply, 200, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo, site, ...(app ? { app } : {}) }));
+    return page(reply, 200, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo, site, ...(app ? { app } : {}), ...(await signInMethods(site, returnTo)) }));
   });
 
   app.post(ENDPOINTS.login.path, guarded, async (request, reply) => {
@@ -44,10 +54,13 @@ export function loginRoutes(app: FastifyInstance, options: UiPluginOptions): voi
     const password = formField(request.body, 'password');
     const site = siteOf(request);
     const returnTo = safeReturnTo(formField(request.body, 'return_to'), afterSignIn(site));
+    const methods = await signInMethods(site, returnTo);
     const again = async (status: number, error: string) => {
       const app = await appAsking(request, returnTo);
-      return page(reply, status, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo, email, error, site, ...(app ? { app } : {}) }));
+      return page(reply, status, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo, email, error, site, ...(app ? { app } : {}), ...methods }));
     };
+    // The tenant turned passwords off: none is checked, whatever the form says.
+    if (methods.passwordLogin === false) return again(403, PASSWORD_LOGIN_OFF_MESSAGE);
     if (password.length > MAX_PASSWORD) return again(401, LOGIN_FAILED_MESSAGE);
 
     const result = await options.signIn({ email, password, clientIp: request.ip });

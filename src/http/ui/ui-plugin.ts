@@ -19,6 +19,8 @@ import { refuseForbiddenText } from '../forbidden-text-hook.ts';
 import { acceptForms, formField } from './form-body.ts';
 import { refusedRequest } from './refused-request.ts';
 import { loginRoutes } from './login-routes.ts';
+import { federationRoutes } from './federation-routes.ts';
+import type { FederatedSignIn } from '../../auth/federation/federated-sign-in.ts';
 import { landingRoutes } from './landing-routes.ts';
 import type { LandingModel } from '../../ui/landing-page.ts';
 import type { DocsModel } from '../../ui/docs-page.ts';
@@ -64,10 +66,12 @@ export interface UiPluginOptions {
   launcher?: LauncherPagesDeps;
   /** The admin console (/admin); without it, not served. */
   console?: ConsoleOptions;
+  /** Sign-in through the tenant's identity providers (/auth/federation); without it, not served. */
+  federation?: { service: FederatedSignIn; pendingLifetimeSeconds: number };
 }
 
 /** Where the pages live (the other paths under /auth are the OAuth endpoints'). */
-export const PAGE_PATHS = [ENDPOINTS.login.path, ENDPOINTS.logout.path, ENDPOINTS.authorization.path, APPS_PAGE_PATH, ENDPOINTS.assets.path, ENDPOINTS.portal.path, ENDPOINTS.docs.path, ENDPOINTS.launcher.path, ENDPOINTS.console.path, ENDPOINTS.invitation.path] as const;
+export const PAGE_PATHS = [ENDPOINTS.login.path, ENDPOINTS.logout.path, ENDPOINTS.authorization.path, APPS_PAGE_PATH, ENDPOINTS.assets.path, ENDPOINTS.portal.path, ENDPOINTS.docs.path, ENDPOINTS.launcher.path, ENDPOINTS.console.path, ENDPOINTS.invitation.path, ENDPOINTS.federation.path] as const;
 
 /** The server-rendered pages (sign-in, sign-out; consent next): HTML, CSRF-protected forms, strict page headers. */
 export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): Promise<void> {
@@ -95,6 +99,7 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions): 
   if (options.landing) landingRoutes(app, options.landing);
   if (options.docs) docsRoutes(app, options.docs);
   loginRoutes(app, options);
+  if (options.federation) federationRoutes(app, options, options.federation.service, options.federation.pendingLifetimeSeconds);
   if (options.authorize) authorizeRoutes(app, options, options.authorize);
   if (options.apps) appsRoutes(app, options, options.apps, options.history);
   if (options.portal) portalRoutes(app, options, options.portal);

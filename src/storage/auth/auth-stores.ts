@@ -5,6 +5,7 @@ import type { Tenant, TenantRepository } from '../../auth/tenants/tenant.ts';
 import type { IdentityProvider, IdentityProviderRepository } from '../../auth/federation/identity-provider.ts';
 import type { StoredUser, User, UserRepository } from '../../auth/users/user.ts';
 import type { SqlClient } from '../database.ts';
+import { DEFAULT_TENANT } from '../../endpoints.ts';
 import { createClientSearch } from './client-search-store.ts';
 import { createRegistryStore, type RegistryStoreOptions } from './registry-store.ts';
 
@@ -37,11 +38,12 @@ export function createAuthStores(sql: SqlClient, options: RegistryStoreOptions):
         );
         return rows[0] ? (JSON.parse(rows[0].content) as StoredUser) : undefined;
       },
-      async findByIdentity(identity) {
-        // Containment on migration 028's GIN index; every tenant's, the caller keeps its own tenant's.
+      async findByIdentity(identity, tenantId) {
+        // Containment on migration 028's GIN index, within the tenant (its column is meta._tenant as written: '' for
+        // the default tenant's Users, or its id).
         const rows = await sql.query<{ content: string }>(
-          `SELECT content::text AS content FROM auth_user WHERE content->'identities' @> $1::jsonb ORDER BY id LIMIT 10`,
-          [JSON.stringify([{ issuer: identity.issuer, subject: identity.subject }])],
+          `SELECT content::text AS content FROM auth_user WHERE content->'identities' @> $1::jsonb AND tenant = ANY($2::text[]) ORDER BY id LIMIT 10`,
+          [JSON.stringify([{ issuer: identity.issuer, subject: identity.subject }]), tenantId === DEFAULT_TENANT ? ['', DEFAULT_TENANT] : [tenantId]],
         );
         return rows.map((r) => JSON.parse(r.content) as StoredUser);
       },
