@@ -65,7 +65,11 @@ for (const driver of drivers) {
       server = await startListeningPortico({}, driver);
       const ids = ['hospital-sso', 'hospital-linked'];
       upstream = await startUpstreamOidc({
-        clients: [{ client_id: 'portico', client_secret: UPSTREAM_SECRET, redirect_uris: [...ids.map((id) => callback(TENANT, id)), callback(OTHER, 'clinic-sso')] }],
+        clients: [
+          { client_id: 'portico', client_secret: UPSTREAM_SECRET, redirect_uris: [...ids.map((id) => callback(TENANT, id)), callback(OTHER, 'clinic-sso')] },
+          // Registered with Portico's published keys: it authenticates with a private_key_jwt assertion.
+          { client_id: 'portico-keys', token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${server.baseUrl}/.well-known/jwks.json`, redirect_uris: [callback(TENANT, 'hospital-keys')] },
+        ],
         accounts: ACCOUNTS,
       });
       forged = await startForgedUpstream({ clients: [{ ...FORGED_DEFAULT_CLIENT, redirect_uris: [callback(TENANT, 'hospital-forged')] }] });
@@ -87,6 +91,8 @@ for (const driver of drivers) {
       await put('/IdentityProvider/hospital-sso', provider('Hospital SSO', 'jit'));
       await put('/IdentityProvider/hospital-linked', provider('Hospital staff directory', 'existing-only'));
       await put('/IdentityProvider/clinic-sso', provider('Clinic SSO', 'jit', OTHER));
+      const { client_secret: _secret, ...withoutSecret } = provider('Hospital keys', 'jit');
+      await put('/IdentityProvider/hospital-keys', { ...withoutSecret, client_id: 'portico-keys', token_endpoint_auth_method: 'private_key_jwt' });
       await put('/IdentityProvider/hospital-forged', { ...provider('Forged', 'jit', TENANT, forged.issuer), client_id: FORGED_DEFAULT_CLIENT.client_id, client_secret: FORGED_DEFAULT_CLIENT.client_secret });
       await put('/Client/hospital-app', {
         name: 'Ward rounds',
@@ -286,6 +292,31 @@ for (const driver of drivers) {
       const atClinic = await third.request(`${server.baseUrl}/t/${OTHER}/auth/federation/hospital-sso/callback${answer.search}`);
       assert.equal(atClinic.status, 400);
       assert.match(atClinic.body, /wrong place/);
+    });
+
+    it('authenticates to the upstream with a private_key_jwt assertion signed by its own published key', async () => {
+      const browser = new FormBrowser();
+      const { request, returned } = await signInThroughUpstream(browser, 'dr-grey', 'Hospital keys');
+      assert.equal(returned.status, 303, returned.body);
+      const tokens = await consentAndRedeem(browser, await browser.request(returned.location as string), request.verifier);
+      assert.equal(decodeJwt(String(tokens.id_token)).fhirUser, `${tenantBase()}/fhir/Practitioner/prac-grey`);
+    });
+
+    it('makes one User when the same person completes two first sign-ins at once', async () => {
+      const started = [];
+      for (let i = 0; i < 2; i++) {
+        forged.next({ sub: 'twin-first-sign-in', claims: { staff_id: '1234567893', email: 'twin@hospital.example' } });
+        const browser = new FormBrowser();
+        const start = await startAt(browser, await browser.request((await browser.request(authorization().url)).location as string), 'Forged');
+        const back = await browser.request(start.location as string);
+        assert.equal(back.status, 302, back.body);
+        started.push({ browser, callback: back.location as string });
+      }
+      const answers = await Promise.all(started.map(({ browser, callback: url }) => browser.request(url)));
+      assert.deepEqual(answers.map((a) => a.status), [303, 303], answers.map((a) => a.body).join('\n'));
+      const twins = (await usersOf(TENANT)).filter((u) => JSON.stringify(u.identities ?? []).includes('twin-first-sign-in'));
+      assert.equal(twins.length, 1);
+      assert.equal(twins[0]?.email, 'twin@hospital.example');
     });
 
     it("shows the upstream's refusal as a page, recorded", async () => {
