@@ -1,6 +1,8 @@
 import { createClientSecrets } from '../auth/clients/client-secret.ts';
 import { resealClientSecrets } from '../auth/clients/reseal-client-secrets.ts';
 import { resealSecondFactors } from '../auth/mfa/reseal-second-factors.ts';
+import { resealProviderSecrets } from '../auth/federation/provider-secret.ts';
+import { createProviderSecretStore } from '../storage/auth/provider-secret-store.ts';
 import { createSecretCipher } from '../auth/secrets/secret-cipher.ts';
 import { createClientSecretStore } from '../storage/auth/client-secret-store.ts';
 import { createSecondFactorStore } from '../storage/auth/second-factor-store.ts';
@@ -8,7 +10,7 @@ import { loadCommandConfig, openCommandDatabase } from './command-database.ts';
 import { UsageError, type CliIo } from './cli-io.ts';
 
 const USAGE = `Usage: portico secrets <command>
-  rekey   re-encrypt every stored client secret (and administrators' TOTP secret) under SECRETS_KEY; what SECRETS_KEY_PREVIOUS
+  rekey   re-encrypt every stored client secret (and administrators' TOTP secrets, identity providers' secrets) under SECRETS_KEY; what SECRETS_KEY_PREVIOUS
           encrypted is decrypted with it (clear text from before encryption is encrypted too).
           Afterwards SECRETS_KEY_PREVIOUS can be removed.
 Uses the server's settings (DATABASE_URL or DATA_DIR, SECRETS_KEY, SECRETS_KEY_PREVIOUS).`;
@@ -48,7 +50,14 @@ export async function secretsCommand(args: readonly string[], io: CliIo): Promis
       io.stderr.write(`portico secrets: ${factors.unreadable.length} TOTP secrets could not be decrypted with SECRETS_KEY or SECRETS_KEY_PREVIOUS and were left as they are:\n`);
       for (const problem of factors.unreadable) io.stderr.write(`  User/${problem.userId}: ${problem.message}\n`);
     }
-    if (result.unreadable.length === 0 && factors.unreadable.length === 0) {
+    // So are the IdentityProviders' client secrets: a tenant's sign-in must not depend on a key about to be removed.
+    const providers = await resealProviderSecrets(createProviderSecretStore(db), cipher);
+    out(`re-encrypted ${providers.rekeyed} identity providers' client secrets under key ${cipher.keyId}; ${providers.current} already were`);
+    if (providers.unreadable.length > 0) {
+      io.stderr.write(`portico secrets: ${providers.unreadable.length} identity providers' client secrets could not be decrypted with SECRETS_KEY or SECRETS_KEY_PREVIOUS and were left as they are:\n`);
+      for (const problem of providers.unreadable) io.stderr.write(`  IdentityProvider/${problem.providerId}: ${problem.message}\n`);
+    }
+    if (result.unreadable.length === 0 && factors.unreadable.length === 0 && providers.unreadable.length === 0) {
       if (config.secrets.previousKeys.length > 0) out('SECRETS_KEY_PREVIOUS can now be removed.');
       return 0;
     }
