@@ -35,12 +35,13 @@ export async function federatedUser(provider: StoredIdentityProvider, claims: Id
   if (linked.length > 1) {
     throw new MappingRefusal(`${linked.length} Users are linked to ${identity.issuer} subject ${identity.subject}`, 'Your account is linked to more than one user here. Ask an administrator to fix it.');
   }
-  const fhirUser = await fhirUserOf(claims, provider.mapping.fhirUser, deps.directory, deps.fhirBaseUrl);
   const existing = linked[0];
-  if (existing) return refreshed(existing, provider, claims, fhirUser, address, deps);
-  if (provider.mapping.provisioning !== 'jit') {
+  // Whether the person may sign in here at all comes first: an unlinked account hears that, not what its record lacks.
+  if (!existing && provider.mapping.provisioning !== 'jit') {
     throw new MappingRefusal(`no User is linked to ${identity.issuer} subject ${identity.subject} (provisioning: existing-only)`, 'You have no account here yet. Ask an administrator to link your account.');
   }
+  const fhirUser = await fhirUserOf(claims, provider.mapping.fhirUser, deps.directory, deps.fhirBaseUrl);
+  if (existing) return refreshed(existing, provider, claims, fhirUser, address, deps);
   return provisioned(identity, provider, claims, fhirUser, address, deps);
 }
 
