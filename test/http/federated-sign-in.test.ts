@@ -19,6 +19,7 @@ const ACCOUNTS = {
   'dr-grey': { email: 'meredith.grey@hospital.example', email_verified: true, given_name: 'Meredith', family_name: 'Grey', staff_id: '1234567893', groups: ['clinicians', 'portico-admins'] },
   'dr-nobody': { email: 'nobody@hospital.example', email_verified: true, name: 'Doctor Nobody', staff_id: '9999999999', groups: ['clinicians'] },
   'nurse-link': { email: 'nurse@hospital.example', email_verified: true, name: 'Nurse Linked', staff_id: '1234567893' },
+  'stranger': { email: 'stranger@elsewhere.example', email_verified: true, name: 'A Stranger', staff_id: '0000000000' },
 };
 
 const mapping = (provisioning: 'jit' | 'existing-only') => ({
@@ -246,6 +247,10 @@ for (const driver of drivers) {
       assert.equal(refused.returned.status, 403, refused.returned.body);
       assert.match(refused.returned.body, /no account here yet/);
       assert.equal((await usersOf(TENANT)).filter((u) => JSON.stringify(u.identities ?? []).includes('nurse-link')).length, 0, 'nobody was made');
+      // An unlinked account hears that it has no account, not what its record lacks.
+      const stranger = await signInThroughUpstream(new FormBrowser(), 'stranger', 'Hospital staff directory');
+      assert.equal(stranger.returned.status, 403, stranger.returned.body);
+      assert.match(stranger.returned.body, /no account here yet/);
 
       await put('/User/nurse', { name: 'Nurse Linked', email: 'nurse.linked@hospital.example', roles: ['practitioner'], identities: [{ issuer: upstream.issuer, subject: 'nurse-link' }], meta: { _tenant: TENANT } });
       const linked = await signInThroughUpstream(new FormBrowser(), 'nurse-link', 'Hospital staff directory');
