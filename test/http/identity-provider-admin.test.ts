@@ -451,5 +451,22 @@ for (const driver of drivers) {
       }
       await expectStatus(root, 404, 'GET', '/IdentityProvider/plain-http');
     });
+
+    it('never calls an upstream on a loopback or private address (SSRF): the sign-in shows a page and records why', async () => {
+      for (const [id, issuer, kind] of [
+        ['loop-literal', 'https://127.0.0.1:9', 'loopback'],
+        ['loop-name', 'https://localhost:9', 'loopback'],
+        ['private-literal', 'https://10.1.2.3', 'private'],
+      ] as const) {
+        await expectStatus(root, 201, 'PUT', `/IdentityProvider/${id}`, { body: provider({ issuer }) });
+        const start = await production.app.inject({ method: 'GET', url: `/auth/federation/${id}/start?return_to=%2Fauth%2Fapps` });
+        assert.equal(start.statusCode, 502, start.body);
+        assert.match(start.body, /cannot be reached right now/);
+        assert.doesNotMatch(start.body, /127\.0\.0\.1|10\.1\.2\.3|localhost/, 'the page does not tell the address');
+        const failures = await auditEvents(production, { subtype: 'sign-in-failed' });
+        const last = failures.at(-1);
+        assert.match(last?.outcomeDesc ?? '', new RegExp(`discovery of ${issuer.replace(/[.]/g, '\\.')} failed: .*${kind} address, which is not allowed`), JSON.stringify(last));
+      }
+    });
   });
 }
