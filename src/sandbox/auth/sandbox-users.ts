@@ -1,6 +1,7 @@
 import { practitionerId } from '../fhir/shared-resources.ts';
 import { hashPassword } from '../../auth/users/password-hash.ts';
 import type { User, UserRepository } from '../../auth/users/user.ts';
+import { RegistryConflictError } from '../../auth/registry/registry-repository.ts';
 
 /** A sandbox sign-in, printed at start. Fixed passwords: sandbox mode only, never production. */
 export interface SandboxLogin {
@@ -41,9 +42,21 @@ export async function seedSandboxUsers(
       roles: [role],
       password_hash: await hash(login.password),
     };
-    await users.put(user);
+    await putUnlessMadeMeanwhile(users, user);
   }
   return [...logins];
+}
+
+/**
+ * Two servers starting on one database seed the same Users at once: the one that loses the race on the email's unique
+ * index finds the other's User (the same one) and goes on.
+ */
+async function putUnlessMadeMeanwhile(users: UserRepository, user: User & { id: string }): Promise<void> {
+  try {
+    await users.put(user);
+  } catch (error) {
+    if (!(error instanceof RegistryConflictError) || !(await users.get(user.id))) throw error;
+  }
 }
 
 /** The sandbox's administrator: the admin console's demo sign-in (no FHIR resource; a second factor optional there). */
@@ -58,7 +71,7 @@ export const SANDBOX_ADMIN_LOGIN: SandboxAdminLogin = { id: 'sandbox-admin', ema
 /** Creates the sandbox administrator (role `admin`, the default tenant's, so every tenant's) unless it exists. */
 export async function seedSandboxAdmin(users: UserRepository, hash: (password: string) => Promise<string> = hashPassword, login: SandboxAdminLogin = SANDBOX_ADMIN_LOGIN): Promise<SandboxAdminLogin> {
   if (!(await users.get(login.id))) {
-    await users.put({ resourceType: 'User', id: login.id, name: { givenName: 'Sandbox', familyName: 'Administrator' }, email: login.email, active: true, roles: ['admin'], password_hash: await hash(login.password) });
+    await putUnlessMadeMeanwhile(users, { resourceType: 'User', id: login.id, name: { givenName: 'Sandbox', familyName: 'Administrator' }, email: login.email, active: true, roles: ['admin'], password_hash: await hash(login.password) });
   }
   return login;
 }
