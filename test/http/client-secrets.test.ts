@@ -589,7 +589,7 @@ if (drivers.includes('postgres')) {
           ...db,
           query: async (text, params) => {
             const rows = await db.query(text, params);
-            if (typeof text === 'string' && text.includes("content->>'secret' AS secret FROM auth_client")) {
+            if (typeof text === 'string' && text.includes("content->>'secret' AS sealed FROM auth_client")) {
               if (++arrived === 2) release();
               await bothRead;
             }

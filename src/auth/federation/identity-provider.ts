@@ -41,7 +41,10 @@ export interface IdentityProvider extends RegistryResource {
 
 export type StoredIdentityProvider = Stored<IdentityProvider>;
 
-export type IdentityProviderRepository = RegistryRepository<IdentityProvider>;
+export interface IdentityProviderRepository extends RegistryRepository<IdentityProvider> {
+  /** The providers whose tenant column is one of `tenantKeys` (meta._tenant as written, '' for none), by id; at most `limit`. */
+  listByTenant(tenantKeys: readonly string[], limit: number): Promise<StoredIdentityProvider[]>;
+}
 
 /** A person's account at an upstream, as a User records it: the pair that identifies them for good. */
 export interface FederatedIdentity {

@@ -11,13 +11,9 @@ const MAX_PROVIDERS = 50;
 /** A tenant's identity providers (active or not), by id. */
 export async function providersAt(providers: IdentityProviderRepository, tenantId: string): Promise<StoredIdentityProvider[]> {
   // The registry's tenant column is meta._tenant as written: '' without one, which is the default tenant's.
+  // One statement: every sign-in page asks, and it must cost one connection of the auth pool at most.
   const keys = tenantId === DEFAULT_TENANT ? ['', DEFAULT_TENANT] : [tenantId];
-  const pages = await Promise.all(keys.map((tenant) => providers.list({ count: MAX_PROVIDERS, offset: 0, tenant })));
-  return pages
-    .flatMap((page) => page.resources)
-    .filter((provider) => providerTenant(provider) === tenantId)
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .slice(0, MAX_PROVIDERS);
+  return (await providers.listByTenant(keys, MAX_PROVIDERS)).filter((provider) => providerTenant(provider) === tenantId);
 }
 
 /** One provider of this tenant, active; undefined for another tenant's (as if it did not exist), or an inactive one. */

@@ -35,7 +35,9 @@ export function loginRoutes(app: FastifyInstance, options: UiPluginOptions): voi
   const signInMethods = async (site: PageSite, returnTo: string): Promise<Pick<LoginPageModel, 'providers' | 'passwordLogin'>> => {
     const federation = options.federation?.service;
     if (!federation) return {};
-    const [providers, passwordLogin] = await Promise.all([federation.options(), federation.passwordLogin()]);
+    // One after the other: a sign-in page holds at most one connection of the auth pool at a time.
+    const providers = await federation.options();
+    const passwordLogin = await federation.passwordLogin();
     return {
       providers: providers.map((p) => ({ title: p.title, href: `${pagePath(site, ENDPOINTS.federation.path)}/${encodeURIComponent(p.id)}/start?return_to=${encodeURIComponent(returnTo)}` })),
       passwordLogin,

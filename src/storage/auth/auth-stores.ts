@@ -2,7 +2,7 @@ import type { Client, ClientRepository } from '../../auth/clients/client-reposit
 import type { ClientSearch } from '../../auth/clients/client-search.ts';
 import type { AccessPolicy, AccessPolicyRepository, StoredAccessPolicy } from '../../auth/policies/access-policy.ts';
 import type { Tenant, TenantRepository } from '../../auth/tenants/tenant.ts';
-import type { IdentityProvider, IdentityProviderRepository } from '../../auth/federation/identity-provider.ts';
+import type { IdentityProvider, IdentityProviderRepository, StoredIdentityProvider } from '../../auth/federation/identity-provider.ts';
 import type { StoredUser, User, UserRepository } from '../../auth/users/user.ts';
 import type { SqlClient } from '../database.ts';
 import { DEFAULT_TENANT } from '../../endpoints.ts';
@@ -27,7 +27,16 @@ export function createAuthStores(sql: SqlClient, options: RegistryStoreOptions):
   return {
     clients: createRegistryStore<Client>(sql, 'Client', options),
     tenants: createRegistryStore<Tenant>(sql, 'Tenant', options),
-    identityProviders: createRegistryStore<IdentityProvider>(sql, 'IdentityProvider', options),
+    identityProviders: {
+      ...createRegistryStore<IdentityProvider>(sql, 'IdentityProvider', options),
+      async listByTenant(tenantKeys, limit) {
+        const rows = await sql.query<{ content: string }>(
+          `SELECT content::text AS content FROM auth_identity_provider WHERE tenant = ANY($1::text[]) ORDER BY id LIMIT $2`,
+          [tenantKeys, limit],
+        );
+        return rows.map((r) => JSON.parse(r.content) as StoredIdentityProvider);
+      },
+    },
     clientSearch: createClientSearch(sql),
     users: {
       ...users,
