@@ -123,8 +123,8 @@ textarea { font-family: ui-monospace, monospace; font-size: .875rem; overflow-wr
 details.activity { margin: .5rem 0; border-top: 1px solid var(--line); padding-top: .5rem; }
 details.activity summary { cursor: pointer; font-weight: 600; color: var(--accent); padding: .25rem 0; }
 details.activity h3 { font-size: 1rem; margin: .75rem 0 .25rem; }
-ul.reads-per-day, ol.requests, ol.sign-in-list { padding-left: 0; list-style: none; margin: 0; }
-ul.reads-per-day li, ol.requests li, ol.sign-in-list li { padding: .2rem 0; overflow-wrap: anywhere; }
+ul.reads-per-day, ul.identity-list, ol.requests, ol.sign-in-list { padding-left: 0; list-style: none; margin: 0; }
+ul.reads-per-day li, ul.identity-list li, ol.requests li, ol.sign-in-list li { padding: .2rem 0; overflow-wrap: anywhere; }
 ol.requests li + li, ol.sign-in-list li + li { border-top: 1px solid var(--line); }
 ol.requests time, ol.sign-in-list time { display: block; font-size: .85rem; color: var(--muted); }
 .outcome { font-size: .8rem; font-weight: 600; padding: 0 .4rem; border-radius: 999px; border: 1px solid currentColor; white-space: nowrap; }
