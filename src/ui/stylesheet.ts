@@ -163,6 +163,10 @@ button.primary.danger { background: #b00020; color: #ffffff; }
 /* A long id (a key's kid, a job's or grant's id) wraps in a column wide enough to read, not one character a line. */
 .console-id { display: inline-block; min-width: 11rem; }
 /* Console access policies: the YAML/JSON choice, the policy's text, the tester's form and its decision chain. */
+.copyable + .format-choice { margin-top: 1.25rem; }
+/* Console identity providers: each redirect URI in its row, wide enough to read in a few lines, its copy button beside it. */
+.copyable.redirect-uri { flex-wrap: nowrap; align-items: flex-start; }
+.copyable.redirect-uri code { min-width: 30ch; }
 .format-choice { display: flex; flex-wrap: wrap; gap: .25rem 1rem; margin: .5rem 0; }
 .format-choice a[aria-current] { font-weight: 700; text-decoration: none; border-bottom: 2px solid currentColor; }
 textarea.policy-text { white-space: pre; overflow-wrap: normal; overflow-x: auto; }

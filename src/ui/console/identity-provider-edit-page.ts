@@ -55,7 +55,7 @@ ${model.mode === 'new' ? html`<label for="id">Id</label>
 ${fieldError('id', model.idError)}` : ''}
 <label for="provider">Identity provider (${model.format.toUpperCase()})</label>
 <textarea id="provider" name="text" rows="${rows}" spellcheck="false" autocapitalize="off" class="policy-text"${model.problems.length > 0 ? html` aria-invalid="true"` : ''} aria-describedby="${described}">${model.text}</textarea>
-<p class="field-hint" id="provider-hint">title, issuer, client_id, token_endpoint_auth_method, scopes, active, mapping (user_claim, fhirUser, roles, provisioning). The client secret is never shown, here or anywhere: it is not in this text, and a save without one keeps the stored secret.</p>
+<p class="field-hint" id="provider-hint">title, issuer, client_id, token_endpoint_auth_method, scopes, active, mapping (user_claim, fhirUser, roles, provisioning). ${model.mode === 'edit' ? 'The client secret is never shown, here or anywhere: it is not in this text, and a save without one keeps the stored secret.' : 'The client secret goes in its own field below, not in this text: it is never shown, here or anywhere.'}</p>
 <label for="client_secret">Client secret${model.mode === 'edit' ? ' (leave empty to keep the stored one)' : ''}</label>
 <input id="client_secret" name="client_secret" type="password" autocomplete="off" spellcheck="false" value=""${invalidAttributes('client_secret', model.secretError, 'client_secret-hint')}>
 <p class="field-hint" id="client_secret-hint">The secret the provider issued for client_id (not with private_key_jwt). Stored sealed; never shown again.</p>

@@ -46,7 +46,7 @@ export function renderIdentityProvidersPage(model: IdentityProvidersPageModel): 
             ...(model.showTenant ? [row.tenant ?? ''] : []),
             row.active ? 'Yes' : html`<span class="muted">No</span>`,
             row.provisioning === 'jit' ? 'At first sign-in' : 'Linked Users only',
-            html`<div class="copyable"><code id="redirect-uri-${i}">${row.redirectUri}</code>${copyButton(`redirect-uri-${i}`, `the redirect URI of ${row.title}`)}</div>`,
+            html`<div class="copyable redirect-uri"><code id="redirect-uri-${i}">${row.redirectUri}</code>${copyButton(`redirect-uri-${i}`, `the redirect URI of ${row.title}`)}</div>`,
           ]),
         )}
 ${pager(model.window, model.href, 'Identity provider pages')}`;

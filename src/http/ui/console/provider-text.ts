@@ -14,6 +14,10 @@ export function providerText(provider: Record<string, unknown>, format: PolicyFo
   const ordered: Record<string, unknown> = {};
   for (const key of ORDER) if (key in rest) ordered[key] = rest[key];
   for (const [key, value] of Object.entries(rest)) if (!(key in ordered)) ordered[key] = value;
+  if (ordered.mapping && typeof ordered.mapping === 'object') {
+    const { user_claim, fhirUser, roles, provisioning, ...other } = ordered.mapping as Record<string, unknown>;
+    ordered.mapping = Object.fromEntries(Object.entries({ user_claim, fhirUser, roles, provisioning, ...other }).filter(([, v]) => v !== undefined));
+  }
   const shown = { ...ordered, ...(Object.keys(keptMeta).length > 0 ? { meta: keptMeta } : {}) };
   return format === 'json' ? `${JSON.stringify(shown, null, 2)}\n` : stringify(shown);
 }
