@@ -115,6 +115,7 @@ export function consoleOptions(config: Config, auth: AuthWing, tenant: string | 
       ...(tenant !== undefined ? { globalPolicies: () => globalPolicies(auth.auth.policies).all() } : {}),
       maxDepth: config.fhir.maxJsonDepth,
     },
+    identityProviders: { maxDepth: config.fhir.maxJsonDepth },
   };
 }
 

@@ -123,8 +123,8 @@ textarea { font-family: ui-monospace, monospace; font-size: .875rem; overflow-wr
 details.activity { margin: .5rem 0; border-top: 1px solid var(--line); padding-top: .5rem; }
 details.activity summary { cursor: pointer; font-weight: 600; color: var(--accent); padding: .25rem 0; }
 details.activity h3 { font-size: 1rem; margin: .75rem 0 .25rem; }
-ul.reads-per-day, ol.requests, ol.sign-in-list { padding-left: 0; list-style: none; margin: 0; }
-ul.reads-per-day li, ol.requests li, ol.sign-in-list li { padding: .2rem 0; overflow-wrap: anywhere; }
+ul.reads-per-day, ul.identity-list, ol.requests, ol.sign-in-list { padding-left: 0; list-style: none; margin: 0; }
+ul.reads-per-day li, ul.identity-list li, ol.requests li, ol.sign-in-list li { padding: .2rem 0; overflow-wrap: anywhere; }
 ol.requests li + li, ol.sign-in-list li + li { border-top: 1px solid var(--line); }
 ol.requests time, ol.sign-in-list time { display: block; font-size: .85rem; color: var(--muted); }
 .outcome { font-size: .8rem; font-weight: 600; padding: 0 .4rem; border-radius: 999px; border: 1px solid currentColor; white-space: nowrap; }
@@ -163,6 +163,10 @@ button.primary.danger { background: #b00020; color: #ffffff; }
 /* A long id (a key's kid, a job's or grant's id) wraps in a column wide enough to read, not one character a line. */
 .console-id { display: inline-block; min-width: 11rem; }
 /* Console access policies: the YAML/JSON choice, the policy's text, the tester's form and its decision chain. */
+.copyable + .format-choice { margin-top: 1.25rem; }
+/* Console identity providers: each redirect URI in its row, wide enough to read in a few lines, its copy button beside it. */
+.copyable.redirect-uri { flex-wrap: nowrap; align-items: flex-start; }
+.copyable.redirect-uri code { min-width: 30ch; }
 .format-choice { display: flex; flex-wrap: wrap; gap: .25rem 1rem; margin: .5rem 0; }
 .format-choice a[aria-current] { font-weight: 700; text-decoration: none; border-bottom: 2px solid currentColor; }
 textarea.policy-text { white-space: pre; overflow-wrap: normal; overflow-x: auto; }

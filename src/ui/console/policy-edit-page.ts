@@ -45,7 +45,7 @@ export function renderPolicyEditPage(model: PolicyEditPageModel): string {
 ${formats}
 <pre class="policy-text"><code>${model.text}</code></pre>`
       : html`${formats}
-${problemList(model.problems)}
+${textProblemList(model.problems, { listId: 'policy-problems', fieldId: 'policy', what: 'The policy' })}
 <form method="post" action="${pagePath(site, here)}" novalidate>
 <input type="hidden" name="csrf_token" value="${model.frame.csrfToken}">
 <input type="hidden" name="format" value="${model.format}">
@@ -69,10 +69,18 @@ ${body}`,
   );
 }
 
-function problemList(problems: readonly PolicyTextProblem[]): SafeHtml | '' {
+/** Where a text editor's problems are listed: the list's own id, the textarea's, and what has them ("The policy"). */
+export interface TextProblemPlace {
+  listId: string;
+  fieldId: string;
+  what: string;
+}
+
+/** The problems of an editor's text, each a link to the textarea, its line shown when found (role=alert). */
+export function textProblemList(problems: readonly PolicyTextProblem[], place: TextProblemPlace): SafeHtml | '' {
   if (problems.length === 0) return '';
-  return html`<div class="error" role="alert" id="policy-problems"><p>${problems.length === 1 ? 'The policy has a problem' : `The policy has ${problems.length} problems`}:</p>
+  return html`<div class="error" role="alert" id="${place.listId}"><p>${problems.length === 1 ? `${place.what} has a problem` : `${place.what} has ${problems.length} problems`}:</p>
 <ul>${problems.map(
-    (p) => html`<li><a href="#policy">${p.line !== undefined ? html`Line ${p.line}${p.column !== undefined ? html`, column ${p.column}` : ''}: ` : ''}${p.message}</a>${p.lineText ? html`<br><code class="policy-line">${p.lineText}</code>` : ''}</li>`,
+    (p) => html`<li><a href="#${place.fieldId}">${p.line !== undefined ? html`Line ${p.line}${p.column !== undefined ? html`, column ${p.column}` : ''}: ` : ''}${p.message}</a>${p.lineText ? html`<br><code class="policy-line">${p.lineText}</code>` : ''}</li>`,
   )}</ul></div>`;
 }

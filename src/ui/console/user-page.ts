@@ -21,6 +21,8 @@ export interface UserView {
   pendingLink?: { purpose: 'invitation' | 'reset'; expiresAt: Date };
   /** The sign-in throttle's count of the account in its current window. */
   signIn: { attempts: number; locked: boolean; until?: Date };
+  /** Accounts at identity providers that sign in as this User (read-only here: the admin API links them). */
+  identities: readonly { issuer: string; subject: string }[];
 }
 
 /** A link just issued: shown this once. */
@@ -64,6 +66,9 @@ ${user.tenant !== undefined ? html`<dt>Tenant</dt><dd>${user.tenant}</dd>` : ''}
 <dt>Status</dt><dd>${user.active ? 'Active' : 'Deactivated: cannot sign in; their sessions and app authorizations have ended'}</dd>
 <dt>Password</dt><dd>${passwordState(user)}</dd>
 <dt>Sign-in</dt><dd>${user.signIn.locked ? html`<strong>Locked out</strong> after ${user.signIn.attempts} attempts, until ${time(user.signIn.until ?? new Date(0))}` : user.signIn.attempts > 0 ? html`Not locked out (${user.signIn.attempts} attempts in the current window)` : 'Not locked out'}</dd>
+${user.identities.length > 0
+  ? html`<dt>Linked accounts</dt><dd><ul class="identity-list">${user.identities.map((i) => html`<li>Subject <code>${i.subject}</code> at <code>${i.issuer}</code></li>`)}</ul></dd>`
+  : ''}
 <dt>FHIR resource</dt><dd>${user.fhirUser ? html`<code>${user.fhirUser}</code>` : 'None'} · <a href="${pagePath(site, userPath(user.id, 'fhir-user'))}">${user.fhirUser ? 'Change' : 'Link a patient or practitioner'}</a></dd>
 </dl>
 <div class="actions">

@@ -21,12 +21,13 @@ import type { DashboardDeps } from './dashboard-routes.ts';
 import type { UsersDeps } from './users-routes.ts';
 import type { OpsDeps } from './ops-deps.ts';
 import type { PoliciesDeps } from './policies-routes.ts';
+import type { IdentityProvidersDeps } from './identity-providers-routes.ts';
 
 /** What the admin console runs on: the same services as the admin API, scoped to what this console administers. */
 export interface ConsoleOptions {
   /** The tenant whose console this is; undefined: the deployment's (the root URLs), over every tenant. */
   tenant: string | undefined;
-  /** The admin API's own operations on Clients, Users, AccessPolicies (and Tenants at the root). */
+  /** The admin API's own operations on Clients, Users, AccessPolicies, IdentityProviders (and Tenants at the root). */
   registry: RegistryAdmin;
   /** The administrators' second factor: whether they presented it, enrolling and presenting it; absent: never asked. */
   secondFactor?: SecondFactor;
@@ -37,6 +38,8 @@ export interface ConsoleOptions {
   ops: OpsDeps;
   /** Access policies: the editor's limits, the global policies (at a tenant), the tester. */
   policies: PoliciesDeps;
+  /** Identity providers: the editor's limits (their changes are the registry's). */
+  identityProviders: IdentityProvidersDeps;
   /** The Apps section: Clients found, reviewed, suspended, edited, their secrets, grants and activity. */
   apps: ConsoleApps;
   /** The audit log section: this console's tenant's events (the root's: every tenant's) and the chains' verification. */

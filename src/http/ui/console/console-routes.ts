@@ -6,6 +6,7 @@ import { auditRoutes } from './audit-routes.ts';
 import { consoleContext, type ConsoleContext, type ConsoleOptions } from './console-context.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';
 import { exportsRoutes } from './exports-routes.ts';
+import { identityProvidersRoutes } from './identity-providers-routes.ts';
 import { keysRoutes } from './keys-routes.ts';
 import { policiesRoutes } from './policies-routes.ts';
 import { secondFactorRoutes } from './second-factor-routes.ts';
@@ -17,6 +18,7 @@ const CONSOLE_ROUTES: readonly ((app: FastifyInstance, ctx: ConsoleContext) => v
   dashboardRoutes,
   appsRoutes,
   usersRoutes,
+  identityProvidersRoutes,
   policiesRoutes,
   keysRoutes,
   sessionsRoutes,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AdminError, type AdminIssue } from '../../../auth/admin/admin-error.ts';
+import { AdminError } from '../../../auth/admin/admin-error.ts';
 import type { ConsoleAdmin } from '../../../auth/console/console-admission.ts';
 import { testPolicies, type PolicyTesterDeps } from '../../../auth/console/policy-tester.ts';
 import type { AccessPolicy, StoredAccessPolicy } from '../../../auth/policies/access-policy.ts';
@@ -7,12 +7,12 @@ import type { RegistryResource } from '../../../auth/registry/registry-repositor
 import { pagePath } from '../../../ui/page-site.ts';
 import { CONSOLE_PATHS } from '../../../ui/console/console-paths.ts';
 import { renderPoliciesPage, type PolicyListSection, type PolicyRow } from '../../../ui/console/policies-page.ts';
-import { renderPolicyEditPage, type PolicyEditPageModel, type PolicyTextProblem } from '../../../ui/console/policy-edit-page.ts';
+import { renderPolicyEditPage, type PolicyEditPageModel } from '../../../ui/console/policy-edit-page.ts';
 import { renderPolicyTestPage, type PolicyTestValues } from '../../../ui/console/policy-test-page.ts';
 import { formField } from '../form-body.ts';
 import { siteOf } from '../page-site-of.ts';
 import type { ConsoleContext } from './console-context.ts';
-import { lineOfField, parsePolicyText, policyText, type PolicyFormat } from './policy-text.ts';
+import { issueProblem, parsePolicyText, policyText, syntaxProblem, type PolicyFormat } from './policy-text.ts';
 
 export interface PoliciesDeps {
   /** The policy tester's view of this console's tenant: the FHIR API's registry, policies and rules. */
@@ -173,8 +173,7 @@ export function policiesRoutes(app: FastifyInstance, ctx: ConsoleContext): void 
   async function save(request: FastifyRequest, reply: FastifyReply, admin: ConsoleAdmin, shown: { mode: 'new' | 'edit'; id: string; format: PolicyFormat; text: string }): Promise<FastifyReply> {
     const parsed = parsePolicyText(shown.text, shown.format, deps.maxDepth);
     if (!parsed.ok) {
-      const problem: PolicyTextProblem = { message: parsed.message, ...(parsed.at ? { line: parsed.at.line, ...(parsed.at.column !== undefined ? { column: parsed.at.column } : {}), lineText: lineText(shown.text, parsed.at.line) } : {}) };
-      return editPage(request, reply, admin, 400, { ...shown, problems: [problem] });
+      return editPage(request, reply, admin, 400, { ...shown, problems: [syntaxProblem(shown.text, parsed)] });
     }
     try {
       await registry.put('AccessPolicy', shown.id, parsed.body, admin.caller);
@@ -184,22 +183,10 @@ export function policiesRoutes(app: FastifyInstance, ctx: ConsoleContext): void 
       if (err.status === 409 || err.issues.some((i) => i.expression?.[0] === 'AccessPolicy.id')) {
         return editPage(request, reply, admin, err.status, { ...shown, idError: err.issues.map((i) => i.diagnostics).join('; '), problems: [] });
       }
-      return editPage(request, reply, admin, err.status === 400 ? 400 : 422, { ...shown, problems: err.issues.map((i) => problemAt(shown.text, i)) });
+      return editPage(request, reply, admin, err.status === 400 ? 400 : 422, { ...shown, problems: err.issues.map((i) => issueProblem(shown.text, i)) });
     }
     return reply.code(303).header('location', `${pagePath(siteOf(request), `${BASE}/${encodeURIComponent(shown.id)}`)}?format=${shown.format}&saved=1`).send();
   }
-}
-
-/** A validation issue with the line of the field it names, where the text has that field. */
-function problemAt(text: string, issue: AdminIssue): PolicyTextProblem {
-  const expression = issue.expression?.[0];
-  const unknown = /unknown field\(s\) ([^,\s]+)/.exec(issue.diagnostics)?.[1];
-  const line = expression ? lineOfField(text, expression, unknown) : undefined;
-  return { message: issue.diagnostics, ...(line !== undefined ? { line, lineText: lineText(text, line) } : {}) };
-}
-
-function lineText(text: string, line: number): string {
-  return (text.split('\n')[line - 1] ?? '').replace(/\r$/, '');
 }
 
 function formatOf(value: unknown): PolicyFormat {

@@ -1,4 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, type Node } from 'yaml';
+import type { AdminIssue } from '../../../auth/admin/admin-error.ts';
+import type { PolicyTextProblem } from '../../../ui/console/policy-edit-page.ts';
 import { parseAdminBody } from '../../admin/admin-body.ts';
 import { BodyError } from '../../json-body.ts';
 
@@ -30,6 +32,25 @@ export function parsePolicyText(text: string, format: PolicyFormat, maxDepth: nu
     // The parser's own "at line 5, column 1:" is said by the position instead.
     return at ? { ok: false, message: err.message.replace(/ at line \d+, column \d+:?$/, ''), at } : { ok: false, message: err.message };
   }
+}
+
+/** A syntax error of the text as the editor's problem list shows it: at its line and column, the line quoted. */
+export function syntaxProblem(text: string, parsed: Extract<ParsedPolicyText, { ok: false }>): PolicyTextProblem {
+  const at = parsed.at;
+  return { message: parsed.message, ...(at ? { line: at.line, ...(at.column !== undefined ? { column: at.column } : {}), lineText: lineText(text, at.line) } : {}) };
+}
+
+/** A validation issue of the admin API with the line of the field it names, where the text has that field. */
+export function issueProblem(text: string, issue: AdminIssue): PolicyTextProblem {
+  const expression = issue.expression?.[0];
+  const unknown = /unknown field\(s\) ([^,\s]+)/.exec(issue.diagnostics)?.[1];
+  const line = expression ? lineOfField(text, expression, unknown) : undefined;
+  return { message: issue.diagnostics, ...(line !== undefined ? { line, lineText: lineText(text, line) } : {}) };
+}
+
+/** Line `line` (1-based) of the text, without its line end. */
+export function lineText(text: string, line: number): string {
+  return (text.split('\n')[line - 1] ?? '').replace(/\r$/, '');
 }
 
 /** The position JSON.parse names ("at position N"), as a line and column; the end of the text for an early end. */

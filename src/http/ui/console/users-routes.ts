@@ -103,6 +103,7 @@ export function usersRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       hasPassword: links.hasPassword,
       ...(links.pending ? { pendingLink: links.pending } : {}),
       signIn,
+      identities: (user.identities ?? []).map(({ issuer, subject }) => ({ issuer, subject })),
     };
   };
 
