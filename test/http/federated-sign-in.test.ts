@@ -222,6 +222,26 @@ for (const driver of drivers) {
       assert.equal(federated[0]?.agent?.[0]?.who?.identifier?.value ?? federated[0]?.agent?.find((a) => a.who?.identifier)?.who?.identifier?.value, made[0]?.id);
     });
 
+    it('passes prompt=login on to the upstream: a signed-in person authenticates there again', async () => {
+      const browser = new FormBrowser();
+      const first = await signInThroughUpstream(browser, 'dr-grey');
+      assert.equal(first.returned.status, 303, first.returned.body);
+      // Signed in: the same request goes straight to consent...
+      assert.equal((await browser.request(authorization().url)).status, 200);
+      // ...but with prompt=login it asks for a sign-in again, and the upstream is asked to authenticate again.
+      const forced = await browser.request(authorization({ prompt: 'login' }).url);
+      assert.equal(forced.status, 303);
+      assert.match(forced.location as string, /\/auth\/login\?return_to=[^&]+&prompt=login$/);
+      const start = await startAt(browser, await browser.request(forced.location as string), 'Hospital SSO');
+      assert.equal(new URL(start.location as string).searchParams.get('prompt'), 'login');
+      // Without it, the upstream is not told to.
+      const plain = await startAt(new FormBrowser(), await new FormBrowser().request((await new FormBrowser().request(authorization().url)).location as string), 'Hospital SSO');
+      assert.equal(new URL(plain.location as string).searchParams.get('prompt'), null);
+      // idp_hint carries it too.
+      const hinted = await browser.request(authorization({ prompt: 'login', idp_hint: 'hospital-sso' }).url);
+      assert.match(hinted.location as string, /\/federation\/hospital-sso\/start\?return_to=[^&]+&prompt=login$/);
+    });
+
     it('skips the sign-in page with idp_hint; an unknown hint shows the sign-in page', async () => {
       const browser = new FormBrowser();
       const hinted = authorization({ idp_hint: 'hospital-sso' });

@@ -9,7 +9,7 @@ import { federatedUser, type FederatedUsersDeps } from './federated-user.ts';
 import type { FederationStateStore } from './federation-state.ts';
 import type { IdentityProviderRepository, StoredIdentityProvider } from './identity-provider.ts';
 import { activeProviderAt, providersAt } from './tenant-providers.ts';
-import type { UpstreamClient } from './upstream-client.ts';
+import type { UpstreamClient, UpstreamPrompt } from './upstream-client.ts';
 
 /** A sign-in button of the sign-in page. */
 export interface SignInOption {
@@ -39,7 +39,8 @@ export interface FederatedSignIn {
   options(): Promise<SignInOption[]>;
   /** Whether the sign-in page still offers email and password (the tenant's `password_login`). */
   passwordLogin(): Promise<boolean>;
-  start(request: { providerId: string; returnTo: string; clientIp: string }): Promise<FederationStart>;
+  /** `prompts`: what the app asked of this sign-in, passed on to the upstream. */
+  start(request: { providerId: string; returnTo: string; clientIp: string; prompts?: readonly UpstreamPrompt[] }): Promise<FederationStart>;
   /** `query`: what the upstream sent the browser back with (code, state, iss; or error). */
   finish(request: { providerId: string; query: URLSearchParams; browserToken: string | undefined; clientIp: string }): Promise<FederationFinish>;
 }
@@ -89,7 +90,7 @@ export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignI
 
     passwordLogin: deps.tenantPasswordLogin,
 
-    async start({ providerId, returnTo, clientIp }) {
+    async start({ providerId, returnTo, clientIp, prompts = [] }) {
       const provider = await activeProviderAt(deps.providers, deps.tenant, providerId);
       if (!provider) return refusal(404, 'Sign-in unavailable', 'This organisation has no such identity provider.');
       const state = deps.newToken();
@@ -99,7 +100,7 @@ export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignI
       const redirectUri = deps.redirectUri(provider.id);
       let url: URL;
       try {
-        url = await deps.upstream.authorizationUrl(provider, { state, nonce, codeVerifier, redirectUri });
+        url = await deps.upstream.authorizationUrl(provider, { state, nonce, codeVerifier, redirectUri }, prompts);
       } catch (error) {
         await recordFailure(provider, { address: clientIp }, `the sign-in could not start: ${(error as Error).message}`);
         return refusal(502, 'Sign-in unavailable', `${provider.title} cannot be reached right now. Try again later, or ask an administrator.`, returnTo);

@@ -4,6 +4,20 @@ import type { SigningAlg } from '../keys/signing-algorithms.ts';
 import type { StoredIdentityProvider } from './identity-provider.ts';
 import type { ProviderSecrets } from './provider-secret.ts';
 
+/**
+ * What the app's authorization request asked of the sign-in (OpenID Connect Core §3.1.2.1): `login` (authenticate
+ * again) and `select_account` are passed on to the upstream, which is where a federated person authenticates.
+ */
+export type UpstreamPrompt = 'login' | 'select_account';
+export const UPSTREAM_PROMPTS: readonly UpstreamPrompt[] = ['login', 'select_account'];
+
+/** The prompts of a `prompt` value Portico passes upstream, in a fixed order; unknown values are dropped. */
+export function upstreamPrompts(value: unknown): UpstreamPrompt[] {
+  if (typeof value !== 'string') return [];
+  const asked = new Set(value.split(' '));
+  return UPSTREAM_PROMPTS.filter((prompt) => asked.has(prompt));
+}
+
 /** The checks a callback must pass, kept from the start of the sign-in. */
 export interface UpstreamChecks {
   state: string;
@@ -23,7 +37,7 @@ export type IdTokenClaims = Record<string, unknown> & { iss: string; sub: string
  */
 export interface UpstreamClient {
   /** Where to send the browser. */
-  authorizationUrl(provider: StoredIdentityProvider, checks: UpstreamChecks): Promise<URL>;
+  authorizationUrl(provider: StoredIdentityProvider, checks: UpstreamChecks, prompts?: readonly UpstreamPrompt[]): Promise<URL>;
   /**
    * The verified id_token's claims; throws UpstreamError on anything that does not verify. `callbackUrl` is the redirect
    * URI with the answer's parameters (the token request's redirect_uri is it, less them).
@@ -101,9 +115,10 @@ export function createUpstreamClient(deps: UpstreamClientDeps): UpstreamClient {
   }
 
   return {
-    async authorizationUrl(provider, checks) {
+    async authorizationUrl(provider, checks, prompts = []) {
       const config = await configurationOf(provider);
       return oidc.buildAuthorizationUrl(config, {
+        ...(prompts.length > 0 ? { prompt: prompts.join(' ') } : {}),
         response_type: 'code',
         redirect_uri: checks.redirectUri,
         scope: provider.scopes.join(' '),

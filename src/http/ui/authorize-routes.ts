@@ -16,6 +16,7 @@ import { consentScopes } from './scope-lines.ts';
 import { readCurrentSession, sessionIdFrom } from './session-cookie.ts';
 import type { UiPluginOptions } from './ui-plugin.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
+import { upstreamPrompts } from '../../auth/federation/upstream-client.ts';
 import { pagePath, type PageSite } from '../../ui/page-site.ts';
 import { allowImageFrom, siteOf } from './page-site-of.ts';
 
@@ -95,7 +96,10 @@ function answer(reply: FastifyReply, site: PageSite, outcome: AuthorizeOutcome, 
       // idp_hint: straight to that identity provider (its start sends an unknown one to the sign-in page).
       const hint = params.values.idp_hint;
       const signIn = hint ? `${pagePath(site, ENDPOINTS.federation.path)}/${encodeURIComponent(hint)}/start` : pagePath(site, ENDPOINTS.login.path);
-      return reply.code(303).header('location', `${signIn}?return_to=${encodeURIComponent(returnTo)}`).send();
+      // prompt=login or select_account goes with it, for an identity provider to authenticate again (OIDC Core §3.1.2.1).
+      const prompts = upstreamPrompts(params.values.prompt);
+      const prompt = prompts.length > 0 ? `&prompt=${encodeURIComponent(prompts.join(' '))}` : '';
+      return reply.code(303).header('location', `${signIn}?return_to=${encodeURIComponent(returnTo)}${prompt}`).send();
     }
     case 'consent':
       if (outcome.app.logo) allowImageFrom(reply.request, outcome.app.logo);

@@ -2,6 +2,7 @@ import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FederatedSignIn, FederationRefusal } from '../../auth/federation/federated-sign-in.ts';
 import { safeReturnTo } from '../../auth/sessions/return-to.ts';
+import { upstreamPrompts } from '../../auth/federation/upstream-client.ts';
 import { ENDPOINTS } from '../../endpoints.ts';
 import { renderMessagePage } from '../../ui/message-page.ts';
 import { pagePath, type PageSite } from '../../ui/page-site.ts';
@@ -35,10 +36,10 @@ export function federationRoutes(app: FastifyInstance, options: UiPluginOptions,
     return page(reply, outcome.status, renderMessagePage({ title: outcome.title, message: outcome.message, link: signInAgain(site, outcome.returnTo), site }));
   };
 
-  app.get<{ Params: { id: string }; Querystring: { return_to?: unknown } }>(`${FEDERATION}/:id/start`, async (request, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { return_to?: unknown; prompt?: unknown } }>(`${FEDERATION}/:id/start`, async (request, reply) => {
     const site = siteOf(request);
     const returnTo = safeReturnTo(request.query.return_to, pagePath(site, ENDPOINTS.management.path));
-    const started = await federation.start({ providerId: request.params.id, returnTo, clientIp: request.ip });
+    const started = await federation.start({ providerId: request.params.id, returnTo, clientIp: request.ip, prompts: upstreamPrompts(request.query.prompt) });
     if (started.kind === 'refused') {
       // No such provider here (an idp_hint naming none, a provider turned off meanwhile): the sign-in page instead.
       if (started.status === 404) return reply.code(303).header('location', signInAgain(site, returnTo).href).send();

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appIdentityOf, type AppIdentity } from '../../auth/authorize/app-identity.ts';
 import { safeReturnTo } from '../../auth/sessions/return-to.ts';
+import { upstreamPrompts } from '../../auth/federation/upstream-client.ts';
 import { LOGIN_FAILED_MESSAGE, LOGIN_THROTTLED_MESSAGE, PASSWORD_LOGIN_OFF_MESSAGE, renderLoginPage, type LoginPageModel } from '../../ui/login-page.ts';
 import { renderLogoutPage, renderMessagePage } from '../../ui/message-page.ts';
 import { formField } from './form-body.ts';
@@ -32,23 +33,26 @@ export function loginRoutes(app: FastifyInstance, options: UiPluginOptions): voi
   };
   const guarded = { preHandler: [crossSiteGuard(options.origin), app.csrfProtection] };
   /** The tenant's identity providers' buttons, and whether it still signs in with passwords. */
-  const signInMethods = async (site: PageSite, returnTo: string): Promise<Pick<LoginPageModel, 'providers' | 'passwordLogin'>> => {
+  const signInMethods = async (site: PageSite, returnTo: string, prompt?: unknown): Promise<Pick<LoginPageModel, 'providers' | 'passwordLogin'>> => {
     const federation = options.federation?.service;
     if (!federation) return {};
     // One after the other: a sign-in page holds at most one connection of the auth pool at a time.
     const providers = await federation.options();
     const passwordLogin = await federation.passwordLogin();
+    // A forced sign-in (prompt=login) is the upstream's to force: the buttons carry it on.
+    const prompts = upstreamPrompts(prompt);
+    const promptQuery = prompts.length > 0 ? `&prompt=${encodeURIComponent(prompts.join(' '))}` : '';
     return {
-      providers: providers.map((p) => ({ title: p.title, href: `${pagePath(site, ENDPOINTS.federation.path)}/${encodeURIComponent(p.id)}/start?return_to=${encodeURIComponent(returnTo)}` })),
+      providers: providers.map((p) => ({ title: p.title, href: `${pagePath(site, ENDPOINTS.federation.path)}/${encodeURIComponent(p.id)}/start?return_to=${encodeURIComponent(returnTo)}${promptQuery}` })),
       passwordLogin,
     };
   };
 
-  app.get<{ Querystring: { return_to?: unknown } }>(ENDPOINTS.login.path, async (request, reply) => {
+  app.get<{ Querystring: { return_to?: unknown; prompt?: unknown } }>(ENDPOINTS.login.path, async (request, reply) => {
     const site = siteOf(request);
     const returnTo = safeReturnTo(request.query.return_to, afterSignIn(site));
     const app = await appAsking(request, returnTo);
-    return page(reply, 200, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo, site, ...(app ? { app } : {}), ...(await signInMethods(site, returnTo)) }));
+    return page(reply, 200, renderLoginPage({ csrfToken: reply.generateCsrf(), returnTo, site, ...(app ? { app } : {}), ...(await signInMethods(site, returnTo, request.query.prompt)) }));
   });
 
   app.post(ENDPOINTS.login.path, guarded, async (request, reply) => {
