@@ -38,6 +38,7 @@ for (const driver of drivers) {
   describe(`Federated sign-in through a tenant's identity provider (${driver})`, () => {
     let server: ListeningPortico;
     let upstream: UpstreamOidc;
+    let userinfoUpstream: UpstreamOidc;
     let forged: ForgedUpstream;
     const tenantBase = () => `${server.baseUrl}/t/${TENANT}`;
     const callback = (tenant: string, id: string) => `${server.baseUrl}/t/${tenant}/auth/federation/${id}/callback`;
@@ -73,6 +74,12 @@ for (const driver of drivers) {
         ],
         accounts: ACCOUNTS,
       });
+      // An upstream whose id_token carries `sub` alone: the mapping's claims are at its userinfo endpoint.
+      userinfoUpstream = await startUpstreamOidc({
+        clients: [{ client_id: 'portico', client_secret: UPSTREAM_SECRET, redirect_uris: [callback(TENANT, 'hospital-userinfo')] }],
+        accounts: ACCOUNTS,
+        claimsAtUserinfoOnly: true,
+      });
       forged = await startForgedUpstream({ clients: [{ ...FORGED_DEFAULT_CLIENT, redirect_uris: [callback(TENANT, 'hospital-forged')] }] });
       await put(`/Tenant/${TENANT}`, { name: 'General Hospital' });
       await put(`/Tenant/${OTHER}`, { name: 'Small Clinic' });
@@ -92,6 +99,7 @@ for (const driver of drivers) {
       await put('/IdentityProvider/hospital-sso', provider('Hospital SSO', 'jit'));
       await put('/IdentityProvider/hospital-linked', provider('Hospital staff directory', 'existing-only'));
       await put('/IdentityProvider/clinic-sso', provider('Clinic SSO', 'jit', OTHER));
+      await put('/IdentityProvider/hospital-userinfo', provider('Hospital userinfo', 'jit', TENANT, userinfoUpstream.issuer));
       const { client_secret: _secret, ...withoutSecret } = provider('Hospital keys', 'jit');
       await put('/IdentityProvider/hospital-keys', { ...withoutSecret, client_id: 'portico-keys', token_endpoint_auth_method: 'private_key_jwt' });
       await put('/IdentityProvider/hospital-forged', { ...provider('Forged', 'jit', TENANT, forged.issuer), client_id: FORGED_DEFAULT_CLIENT.client_id, client_secret: FORGED_DEFAULT_CLIENT.client_secret });
@@ -107,6 +115,7 @@ for (const driver of drivers) {
     after(async () => {
       await server?.stop();
       await upstream?.close();
+      await userinfoUpstream?.close();
       await forged?.close();
     });
 
@@ -325,6 +334,18 @@ for (const driver of drivers) {
       assert.equal(returned.status, 303, returned.body);
       const tokens = await consentAndRedeem(browser, await browser.request(returned.location as string), request.verifier);
       assert.equal(decodeJwt(String(tokens.id_token)).fhirUser, `${tenantBase()}/fhir/Practitioner/prac-grey`);
+    });
+
+    it("reads the mapping's claims at userinfo when the id_token carries only sub", async () => {
+      const browser = new FormBrowser();
+      const { request, back, returned } = await signInThroughUpstream(browser, 'nurse-link', 'Hospital userinfo');
+      assert.ok(back.location?.includes('/hospital-userinfo/callback'), back.location);
+      assert.equal(returned.status, 303, returned.body);
+      const tokens = await consentAndRedeem(browser, await browser.request(returned.location as string), request.verifier);
+      assert.equal(decodeJwt(String(tokens.id_token)).fhirUser, `${tenantBase()}/fhir/Practitioner/prac-grey`, 'staff_id came from userinfo');
+      const made = (await usersOf(TENANT)).find((u) => JSON.stringify(u.identities ?? []).includes(userinfoUpstream.issuer));
+      assert.equal(made?.email, ACCOUNTS['nurse-link'].email);
+      assert.equal(made?.name, 'Nurse Linked');
     });
 
     it('makes one User when the same person completes two first sign-ins at once', async () => {

@@ -42,6 +42,8 @@ export interface UpstreamOidcOptions {
   clients: UpstreamClient[];
   /** Login name (= sub) → claims (email, email_verified, name, given_name, family_name, staff_id, groups, …). */
   accounts: Record<string, Record<string, unknown>>;
+  /** The scopes' claims at userinfo only, the id_token carrying `sub` alone (oidc-provider's conformIdTokenClaims). */
+  claimsAtUserinfoOnly?: boolean;
 }
 
 export interface UpstreamOidc {
@@ -161,7 +163,7 @@ export async function startUpstreamOidc(options: UpstreamOidcOptions): Promise<U
         cookies: { keys: ['upstream-oidc-test-cookie-key-1', 'upstream-oidc-test-cookie-key-2'] },
         claims: CLAIMS,
         scopes: [...UPSTREAM_SCOPES],
-        conformIdTokenClaims: false,
+        conformIdTokenClaims: options.claimsAtUserinfoOnly === true,
         pkce: { methods: ['S256'], required: () => true },
         responseTypes: ['code'],
         features: { devInteractions: { enabled: true } },

@@ -142,11 +142,38 @@ export function createUpstreamClient(deps: UpstreamClientDeps): UpstreamClient {
       } catch (error) {
         throw new UpstreamError(describe(error), { cause: error });
       }
-      const claims = tokens.claims();
+      const claims = tokens.claims() as IdTokenClaims | undefined;
       if (!claims) throw new UpstreamError('the upstream answered without an id_token');
-      return claims as IdTokenClaims;
+      // Many upstreams put the scopes' claims at userinfo only (OpenID Connect Core §5.4): asked there when the id_token
+      // lacks one the mapping or the User needs; its `sub` must be the id_token's (§5.3.2), and the id_token's own
+      // claims win over it.
+      const wanted = wantedClaims(provider);
+      const missing = [...wanted.mapping, ...wanted.profile].filter((claim) => claims[claim] === undefined);
+      if (missing.length === 0 || !config.serverMetadata().userinfo_endpoint || !tokens.access_token) return claims;
+      let userinfo: Record<string, unknown>;
+      try {
+        userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+      } catch (error) {
+        // Without a claim the mapping reads the sign-in cannot go on; without a name or email it can.
+        if (!wanted.mapping.some((claim) => claims[claim] === undefined)) return claims;
+        throw new UpstreamError(`userinfo (for ${missing.join(', ')}): ${describe(error)}`, { cause: error });
+      }
+      return { ...userinfo, ...claims };
     },
   };
+}
+
+/** The claims a sign-in through this provider reads: the mapping's, and the profile a new User is made with. */
+function wantedClaims(provider: StoredIdentityProvider): { mapping: string[]; profile: string[] } {
+  const { mapping } = provider;
+  const needed = [mapping.user_claim];
+  if (mapping.fhirUser.type !== 'none') needed.push(mapping.fhirUser.claim);
+  if (mapping.roles) needed.push(mapping.roles.claim);
+  const profile: string[] = [];
+  if (provider.scopes.includes('email')) profile.push('email');
+  // A name in either form will do.
+  if (provider.scopes.includes('profile')) profile.push('name');
+  return { mapping: [...new Set(needed)], profile };
 }
 
 /** What went wrong, for the audit trail and the page: the library's message (it names claims and checks, never values of secrets). */
