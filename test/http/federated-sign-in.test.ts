@@ -348,6 +348,26 @@ for (const driver of drivers) {
       assert.equal(made?.name, 'Nurse Linked');
     });
 
+    it('lets two sign-ins started in two tabs of one browser both finish', async () => {
+      const browser = new FormBrowser();
+      const starts = [];
+      for (let i = 0; i < 2; i++) {
+        starts.push(await startAt(browser, await browser.request((await browser.request(authorization().url)).location as string), 'Forged'));
+      }
+      const backs = [];
+      for (const start of starts) {
+        // The forged upstream's scenario holds for the next authorization it sees.
+        forged.next({ sub: 'two-tabs', claims: { staff_id: '1234567893' } });
+        const back = await browser.request(start.location as string);
+        assert.equal(back.status, 302, back.body);
+        backs.push(back);
+      }
+      for (const back of backs) {
+        const answer = await browser.request(back.location as string);
+        assert.equal(answer.status, 303, answer.body);
+      }
+    });
+
     it('makes one User when the same person completes two first sign-ins at once', async () => {
       const started = [];
       for (let i = 0; i < 2; i++) {

@@ -39,8 +39,11 @@ export interface FederatedSignIn {
   options(): Promise<SignInOption[]>;
   /** Whether the sign-in page still offers email and password (the tenant's `password_login`). */
   passwordLogin(): Promise<boolean>;
-  /** `prompts`: what the app asked of this sign-in, passed on to the upstream. */
-  start(request: { providerId: string; returnTo: string; clientIp: string; prompts?: readonly UpstreamPrompt[] }): Promise<FederationStart>;
+  /**
+   * `prompts`: what the app asked of this sign-in, passed on to the upstream. `browserToken`: the binding this browser
+   * already holds (another sign-in under way in another tab), kept so that both can finish.
+   */
+  start(request: { providerId: string; returnTo: string; clientIp: string; prompts?: readonly UpstreamPrompt[]; browserToken?: string }): Promise<FederationStart>;
   /** `query`: what the upstream sent the browser back with (code, state, iss; or error). */
   finish(request: { providerId: string; query: URLSearchParams; browserToken: string | undefined; clientIp: string }): Promise<FederationFinish>;
 }
@@ -61,6 +64,9 @@ export interface FederatedSignInDeps extends FederatedUsersDeps {
   /** How long a person may take at the upstream, seconds. */
   pendingLifetimeSeconds: number;
 }
+
+/** A binding token as `newToken` makes them (256 bits, base64url). */
+const BROWSER_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('base64url');
 
@@ -90,13 +96,13 @@ export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignI
 
     passwordLogin: deps.tenantPasswordLogin,
 
-    async start({ providerId, returnTo, clientIp, prompts = [] }) {
+    async start({ providerId, returnTo, clientIp, prompts = [], browserToken: held }) {
       const provider = await activeProviderAt(deps.providers, deps.tenant, providerId);
       if (!provider) return refusal(404, 'Sign-in unavailable', 'This organisation has no such identity provider.');
       const state = deps.newToken();
       const nonce = deps.newToken();
       const codeVerifier = deps.newToken();
-      const browserToken = deps.newToken();
+      const browserToken = held !== undefined && BROWSER_TOKEN.test(held) ? held : deps.newToken();
       const redirectUri = deps.redirectUri(provider.id);
       let url: URL;
       try {

@@ -18,6 +18,13 @@ function bindingCookieName(settings: Pick<SessionCookieSettings, 'secure' | 'ten
   return settings.secure ? `__Host-${name}` : name;
 }
 
+/** The binding this browser holds, when its cookie's signature is ours. */
+function browserTokenOf(request: FastifyRequest, cookies: SessionCookieSettings): string | undefined {
+  const raw = request.headers.cookie ? fastifyCookie.parse(request.headers.cookie)[bindingCookieName(cookies)] : undefined;
+  const unsigned = raw ? fastifyCookie.unsign(raw, cookies.secret) : undefined;
+  return unsigned?.valid && unsigned.value ? unsigned.value : undefined;
+}
+
 /**
  * GET /auth/federation/{id}/start and /auth/federation/{id}/callback: the browser's trip to one of the tenant's identity
  * providers and back (src/auth/federation decides everything; this file only translates). Both are GETs: the start is
@@ -39,7 +46,8 @@ export function federationRoutes(app: FastifyInstance, options: UiPluginOptions,
   app.get<{ Params: { id: string }; Querystring: { return_to?: unknown; prompt?: unknown } }>(`${FEDERATION}/:id/start`, async (request, reply) => {
     const site = siteOf(request);
     const returnTo = safeReturnTo(request.query.return_to, pagePath(site, ENDPOINTS.management.path));
-    const started = await federation.start({ providerId: request.params.id, returnTo, clientIp: request.ip, prompts: upstreamPrompts(request.query.prompt) });
+    const held = browserTokenOf(request, cookies);
+    const started = await federation.start({ providerId: request.params.id, returnTo, clientIp: request.ip, prompts: upstreamPrompts(request.query.prompt), ...(held ? { browserToken: held } : {}) });
     if (started.kind === 'refused') {
       // No such provider here (an idp_hint naming none, a provider turned off meanwhile): the sign-in page instead.
       if (started.status === 404) return reply.code(303).header('location', signInAgain(site, returnTo).href).send();
@@ -57,12 +65,9 @@ export function federationRoutes(app: FastifyInstance, options: UiPluginOptions,
   });
 
   app.get<{ Params: { id: string } }>(`${FEDERATION}/:id/callback`, async (request, reply) => {
-    const raw = request.headers.cookie ? fastifyCookie.parse(request.headers.cookie)[bindingCookieName(cookies)] : undefined;
-    const unsigned = raw ? fastifyCookie.unsign(raw, cookies.secret) : undefined;
-    const browserToken = unsigned?.valid && unsigned.value ? unsigned.value : undefined;
     const query = new URL(request.url, 'http://callback.invalid').searchParams;
-    const finished = await federation.finish({ providerId: request.params.id, query, browserToken, clientIp: request.ip });
-    clearCookie(reply, bindingCookieName(cookies), cookies);
+    const finished = await federation.finish({ providerId: request.params.id, query, browserToken: browserTokenOf(request, cookies), clientIp: request.ip });
+    // The binding cookie stays (it expires): another tab's sign-in under way finishes with it; alone it grants nothing.
     if (finished.kind === 'refused') return refused(request, reply, finished);
     // As after a password sign-in: a session this browser had before ends, the new one has a fresh id (session
     // fixation), and the anti-CSRF secret is renewed.
