@@ -385,6 +385,18 @@ for (const driver of drivers) {
       assert.equal(twins[0]?.email, 'twin@hospital.example');
     });
 
+    it('records a callback without state, naming the provider only by an id it could have', async () => {
+      const plain = await new FormBrowser().request(`${tenantBase()}/auth/federation/hospital-sso/callback?code=x`);
+      assert.equal(plain.status, 400);
+      assert.match(plain.body, /without the state/);
+      const junk = 'not an id<b>';
+      const odd = await new FormBrowser().request(`${tenantBase()}/auth/federation/${encodeURIComponent(junk)}/callback?code=x`);
+      assert.equal(odd.status, 400);
+      const failures = (await auditEvents(server.portico, { subtype: 'sign-in-failed' }, TENANT)).filter((e) => e.outcomeDesc === 'the callback carried no state');
+      const named = failures.map((e) => e.entity?.find((en) => en.name === 'identity-provider')?.what?.identifier?.value);
+      assert.deepEqual(named.slice(-2), ['hospital-sso', '(not an id)']);
+    });
+
     it("shows the upstream's refusal as a page, recorded", async () => {
       forged.next({ authorizationResponse: { error: 'access_denied' } });
       const browser = new FormBrowser();

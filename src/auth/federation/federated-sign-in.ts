@@ -65,6 +65,9 @@ export interface FederatedSignInDeps extends FederatedUsersDeps {
   pendingLifetimeSeconds: number;
 }
 
+/** What an IdentityProvider id may be (the admin API's ids). */
+const PROVIDER_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+
 /** A binding token as `newToken` makes them (256 bits, base64url). */
 const BROWSER_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -121,7 +124,8 @@ export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignI
 
     async finish({ providerId, query, browserToken, clientIp }) {
       const address = { address: clientIp };
-      const named = { id: providerId };
+      // The path's id is anyone's text until a provider is found: recorded only when it could be an id.
+      const named = { id: PROVIDER_ID.test(providerId) ? providerId : '(not an id)' };
       const state = query.get('state');
       if (!state) {
         await recordFailure(named, address, 'the callback carried no state');
