@@ -419,9 +419,13 @@ for (const driver of drivers) {
         return { browser, answer: await browser.request(back.location as string) };
       };
 
-      it('signs in with a correct answer', async () => {
+      it('signs in with a correct answer, fetching the upstream JWKS once for several sign-ins', async () => {
         const { answer } = await throughForged({});
         assert.equal(answer.status, 303, answer.body);
+        const fetched = forged.jwksRequests;
+        assert.ok(fetched >= 1, 'the signature was checked against the published keys');
+        assert.equal((await throughForged({})).answer.status, 303);
+        assert.equal(forged.jwksRequests, fetched, 'the second sign-in reused the keys');
       });
 
       const refusals: [string, ForgedScenario, RegExp][] = [

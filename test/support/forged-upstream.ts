@@ -103,6 +103,8 @@ export interface ForgedUpstream {
   requests: AuthorizationRequestRecord[];
   /** Every successful token request, in order. */
   tokenRequests: TokenRequestRecord[];
+  /** How many times its JWKS was fetched. */
+  readonly jwksRequests: number;
   /** Sets the scenario of the next authorization (and its token exchange). */
   next(scenario: ForgedScenario): void;
   close(): Promise<void>;
@@ -327,6 +329,7 @@ export async function startForgedUpstream(options: ForgedUpstreamOptions = {}): 
     json(res, 200, { access_token: b64url(randomBytes(24)), token_type: 'Bearer', expires_in: 300, id_token });
   }
 
+  let jwksRequests = 0;
   server.on('request', (req, res) => {
     const url = new URL(req.url ?? '/', issuer);
     const route = `${req.method} ${url.pathname}`;
@@ -335,6 +338,7 @@ export async function startForgedUpstream(options: ForgedUpstreamOptions = {}): 
         case 'GET /.well-known/openid-configuration':
           return json(res, 200, metadata, { 'cache-control': 'no-cache' });
         case 'GET /jwks':
+          jwksRequests++;
           return json(res, 200, { keys: [publicJwk] }, { 'cache-control': 'no-cache' });
         case 'GET /authorize':
           return authorize(url, res);
@@ -361,6 +365,9 @@ export async function startForgedUpstream(options: ForgedUpstreamOptions = {}): 
     jwksUri,
     requests,
     tokenRequests,
+    get jwksRequests() {
+      return jwksRequests;
+    },
     next(scenario) {
       pending = scenario;
     },

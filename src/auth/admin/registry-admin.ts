@@ -9,12 +9,11 @@ import { policySchema, validateAccessPolicy } from '../policies/validate-access-
 import { RegistryConflictError, type ListPage, type PutResult, type RegistryRepository, type RegistryResource, type Stored } from '../registry/registry-repository.ts';
 import { DEFAULT_TENANT, TENANT_ID, type TenantHoldings, type TenantRepository } from '../tenants/tenant.ts';
 import { tenantSchema, validateTenant } from '../tenants/validate-tenant.ts';
-import { publicUser, type UserRepository } from '../users/user.ts';
+import { publicUser, type StoredUser, type UserRepository } from '../users/user.ts';
 import { userSchema, validateUser } from '../users/validate-user.ts';
 import type { IdentityProviderRepository, StoredIdentityProvider } from '../federation/identity-provider.ts';
 import { identityProviderSchema, validateIdentityProvider } from '../federation/validate-identity-provider.ts';
 import { providersAt, providerTenant } from '../federation/tenant-providers.ts';
-import type { StoredUser } from '../users/user.ts';
 import type { AdminCaller } from './admin-access.ts';
 import { AdminError, adminIssue, badRequest, notFound } from './admin-error.ts';
 
@@ -173,7 +172,7 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
   /** An upstream account signs in as one User: linking it to a second User of the same tenant is a conflict. */
   async function checkIdentitiesUnique(user: StoredUser, id: string): Promise<void> {
     for (const identity of user.identities ?? []) {
-      const others = (await deps.users.findByIdentity(identity, tenantOf(user))).filter((other) => other.id !== id && tenantOf(other) === tenantOf(user));
+      const others = (await deps.users.findByIdentity(identity, tenantOf(user))).filter((other) => other.id !== id);
       if (others.length > 0) {
         throw new AdminError(409, adminIssue('duplicate', `User.identities: ${identity.issuer} subject ${identity.subject} is already linked to User/${others[0]?.id}`, 'User.identities'));
       }
@@ -208,7 +207,7 @@ export function createRegistryAdmin(deps: RegistryAdminDeps, scope?: RegistryAdm
   async function keepSignInPossible(previous: Stored<RegistryResource> | undefined, next: RegistryResource | undefined): Promise<void> {
     if (!previous || previous.active !== true) return;
     const tenantId = providerTenant(previous as StoredIdentityProvider);
-    if (next && next.active === true && (next.meta?._tenant ?? DEFAULT_TENANT) === tenantId) return;
+    if (next && next.active === true && providerTenant(next as StoredIdentityProvider) === tenantId) return;
     const tenant = await deps.tenants.get(tenantId);
     if (tenant?.password_login !== false) return;
     const others = (await providersAt(deps.identityProviders, tenantId)).filter((provider) => provider.active && provider.id !== previous.id);

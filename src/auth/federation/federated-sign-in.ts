@@ -7,7 +7,7 @@ import { userActor } from '../sessions/sign-in.ts';
 import { MappingRefusal } from './claim-mapping.ts';
 import { federatedUser, type FederatedUsersDeps } from './federated-user.ts';
 import type { FederationStateStore } from './federation-state.ts';
-import type { IdentityProviderRepository, StoredIdentityProvider } from './identity-provider.ts';
+import { PROVIDER_ID, type IdentityProviderRepository, type StoredIdentityProvider } from './identity-provider.ts';
 import { activeProviderAt, providersAt } from './tenant-providers.ts';
 import type { UpstreamClient, UpstreamPrompt } from './upstream-client.ts';
 
@@ -64,9 +64,6 @@ export interface FederatedSignInDeps extends FederatedUsersDeps {
   /** How long a person may take at the upstream, seconds. */
   pendingLifetimeSeconds: number;
 }
-
-/** What an IdentityProvider id may be (the admin API's ids). */
-const PROVIDER_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 
 /** A binding token as `newToken` makes them (256 bits, base64url). */
 const BROWSER_TOKEN = /^[A-Za-z0-9_-]{43}$/;

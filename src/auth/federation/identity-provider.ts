@@ -42,9 +42,12 @@ export interface IdentityProvider extends RegistryResource {
 export type StoredIdentityProvider = Stored<IdentityProvider>;
 
 export interface IdentityProviderRepository extends RegistryRepository<IdentityProvider> {
-  /** The providers whose tenant column is one of `tenantKeys` (meta._tenant as written, '' for none), by id; at most `limit`. */
-  listByTenant(tenantKeys: readonly string[], limit: number): Promise<StoredIdentityProvider[]>;
+  /** A tenant's providers (active or not), by id, in one statement; at most `limit`. */
+  listByTenant(tenantId: string, limit: number): Promise<StoredIdentityProvider[]>;
 }
+
+/** What an IdentityProvider id may be (the admin API's ids): a path's id is anyone's text until it matches. */
+export const PROVIDER_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 
 /** A person's account at an upstream, as a User records it: the pair that identifies them for good. */
 export interface FederatedIdentity {

@@ -67,24 +67,33 @@ export interface UpstreamClientDeps {
   nowMs: () => number;
 }
 
-/** Discovered metadata (and its JWKS cache, kept by the library per metadata object) is reused this long per provider version. */
+/** What is kept of one provider version: its discovered metadata, and the upstream JWKS the library last fetched. */
+interface Discovered {
+  at: number;
+  metadata: Promise<oidc.ServerMetadata>;
+  /** A Configuration copies its metadata, so the library's own JWKS cache (per metadata copy) lasts one sign-in: kept here. */
+  jwks?: oidc.ExportedJWKSCache;
+}
+
+/** Discovered metadata and the upstream's JWKS are reused per provider version (the library re-fetches a JWKS older than 5 minutes). */
 export function createUpstreamClient(deps: UpstreamClientDeps): UpstreamClient {
-  const discovered = new Map<string, { at: number; metadata: Promise<oidc.ServerMetadata> }>();
+  const discovered = new Map<string, Discovered>();
   const execute = deps.allowHttp ? [oidc.allowInsecureRequests] : [];
 
-  function metadataOf(provider: StoredIdentityProvider): Promise<oidc.ServerMetadata> {
+  function discoveredOf(provider: StoredIdentityProvider): Discovered {
     const key = `${provider.id}@${provider.meta.versionId}`;
     const cached = discovered.get(key);
-    if (cached && deps.nowMs() - cached.at < deps.metadataTtlMs) return cached.metadata;
+    if (cached && deps.nowMs() - cached.at < deps.metadataTtlMs) return cached;
     // OpenID Connect Discovery §4: {issuer}/.well-known/openid-configuration, whose issuer must be the one configured.
     const metadata = oidc
       .discovery(new URL(provider.issuer), provider.client_id, undefined, undefined, { execute, [oidc.customFetch]: deps.fetch, timeout: 10 })
       .then((config) => config.serverMetadata());
-    discovered.set(key, { at: deps.nowMs(), metadata });
+    const entry: Discovered = { at: deps.nowMs(), metadata };
+    discovered.set(key, entry);
     // A failed discovery is not kept: the next sign-in tries again.
     metadata.catch(() => discovered.delete(key));
     if (discovered.size > 1000) discovered.delete(discovered.keys().next().value as string);
-    return metadata;
+    return entry;
   }
 
   async function clientAuthentication(provider: StoredIdentityProvider): Promise<oidc.ClientAuth> {
@@ -97,15 +106,17 @@ export function createUpstreamClient(deps: UpstreamClientDeps): UpstreamClient {
     return provider.token_endpoint_auth_method === 'client_secret_post' ? oidc.ClientSecretPost(secret) : oidc.ClientSecretBasic(secret);
   }
 
-  async function configurationOf(provider: StoredIdentityProvider): Promise<oidc.Configuration> {
+  /** `clientAuth`: how the token and userinfo requests authenticate; none where only a URL is built. */
+  async function configurationOf(provider: StoredIdentityProvider, entry: Discovered, clientAuth: oidc.ClientAuth): Promise<oidc.Configuration> {
     let metadata: oidc.ServerMetadata;
     try {
-      metadata = await metadataOf(provider);
+      metadata = await entry.metadata;
     } catch (error) {
       throw new UpstreamError(`discovery of ${provider.issuer} failed: ${describe(error)}`, { cause: error });
     }
     if (!metadata.authorization_endpoint || !metadata.token_endpoint) throw new UpstreamError(`${provider.issuer} publishes no authorization or token endpoint`);
-    const config = new oidc.Configuration(metadata, provider.client_id, undefined, await clientAuthentication(provider));
+    const config = new oidc.Configuration(metadata, provider.client_id, undefined, clientAuth);
+    if (entry.jwks) oidc.setJwksCache(config, entry.jwks);
     config[oidc.customFetch] = deps.fetch;
     if (deps.allowHttp) oidc.allowInsecureRequests(config);
     // The id_token's signature is checked against the upstream's JWKS (fetched through the guarded fetch), not
@@ -116,7 +127,7 @@ export function createUpstreamClient(deps: UpstreamClientDeps): UpstreamClient {
 
   return {
     async authorizationUrl(provider, checks, prompts = []) {
-      const config = await configurationOf(provider);
+      const config = await configurationOf(provider, discoveredOf(provider), oidc.None());
       return oidc.buildAuthorizationUrl(config, {
         ...(prompts.length > 0 ? { prompt: prompts.join(' ') } : {}),
         response_type: 'code',
@@ -130,7 +141,8 @@ export function createUpstreamClient(deps: UpstreamClientDeps): UpstreamClient {
     },
 
     async exchange(provider, callbackUrl, checks) {
-      const config = await configurationOf(provider);
+      const entry = discoveredOf(provider);
+      const config = await configurationOf(provider, entry, await clientAuthentication(provider));
       let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
       try {
         tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
@@ -141,6 +153,8 @@ export function createUpstreamClient(deps: UpstreamClientDeps): UpstreamClient {
         });
       } catch (error) {
         throw new UpstreamError(describe(error), { cause: error });
+      } finally {
+        entry.jwks = oidc.getJwksCache(config) ?? entry.jwks;
       }
       const claims = tokens.claims() as IdTokenClaims | undefined;
       if (!claims) throw new UpstreamError('the upstream answered without an id_token');

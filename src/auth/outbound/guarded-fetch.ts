@@ -12,7 +12,10 @@ export interface GuardedFetchOptions {
   maxBytes: number;
 }
 
-/** What a guarded request refused (the address, the scheme, the size, the time): told apart from the upstream's own answers. */
+/**
+ * What a guarded request refused (the address, the scheme, the size, the time): told apart from the server's own
+ * answers. The message says what of the URL (its caller names which URL: `jwks_uri must use https`).
+ */
 export class OutboundRequestError extends Error {
   constructor(message: string) {
     super(message);
@@ -28,9 +31,9 @@ export interface FetchInit {
 }
 
 /**
- * A Fetch API-shaped function for Portico's calls to an identity provider (discovery, JWKS, token endpoint), with the
- * client-JWKS fetcher's SSRF defences: the address guard's resolution and checks (again on the connected socket), no
- * redirects followed (a 3xx is answered as it is, and the OpenID client refuses it), a time budget, a size cap, no
+ * A Fetch API-shaped function for Portico's outbound calls (clients' JWKS, identity providers' discovery, JWKS, token
+ * and userinfo endpoints), with SSRF defences: the address guard's resolution and checks (again on the connected
+ * socket), no redirects followed (a 3xx is answered as it is, for the caller to refuse), a time budget, a size cap, no
  * content encodings.
  */
 export function createGuardedFetch(options: GuardedFetchOptions): (url: string, init?: FetchInit) => Promise<Response> {
@@ -42,12 +45,12 @@ export function createGuardedFetch(options: GuardedFetchOptions): (url: string, 
       try {
         url = new URL(rawUrl);
       } catch {
-        return reject(new OutboundRequestError(`${rawUrl} is not a valid URL`));
+        return reject(new OutboundRequestError('is not a valid URL'));
       }
-      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && options.allowHttp)) return reject(new OutboundRequestError(`${url.origin} must use https`));
-      if (url.username || url.password) return reject(new OutboundRequestError('URLs carrying credentials are not called'));
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && options.allowHttp)) return reject(new OutboundRequestError('must use https'));
+      if (url.username || url.password) return reject(new OutboundRequestError('must not carry credentials'));
       const literalProblem = guard.literalProblem(url);
-      if (literalProblem) return reject(new OutboundRequestError(`${url.origin} ${literalProblem}`));
+      if (literalProblem) return reject(new OutboundRequestError(literalProblem));
       let body: Buffer | undefined;
       try {
         body = bodyBytes(init.body);
@@ -62,26 +65,26 @@ export function createGuardedFetch(options: GuardedFetchOptions): (url: string, 
       const fail = (error: unknown) => {
         clearTimeout(timer);
         request.destroy();
-        reject(error instanceof OutboundRequestError ? error : new OutboundRequestError(`${url.origin} could not be reached`));
+        reject(error instanceof OutboundRequestError ? error : new OutboundRequestError('could not be fetched'));
       };
-      const timer = setTimeout(() => fail(new OutboundRequestError(`${url.origin} did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
-      init.signal?.addEventListener('abort', () => fail(new OutboundRequestError(`${url.origin}: the request was abandoned`)), { once: true });
+      const timer = setTimeout(() => fail(new OutboundRequestError(`did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+      init.signal?.addEventListener('abort', () => fail(new OutboundRequestError('was abandoned')), { once: true });
       request.on('socket', (socket) => {
         socket.once('connect', () => {
-          if (!guard.allowed(socket.remoteAddress)) fail(new OutboundRequestError(`${url.origin} connected to an address that is not allowed`));
+          if (!guard.allowed(socket.remoteAddress)) fail(new OutboundRequestError('connected to an address that is not allowed'));
         });
       });
       request.on('error', fail);
       request.on('response', (response) => {
-        if (!guard.allowed(response.socket.remoteAddress)) return fail(new OutboundRequestError(`${url.origin} connected to an address that is not allowed`));
+        if (!guard.allowed(response.socket.remoteAddress)) return fail(new OutboundRequestError('connected to an address that is not allowed'));
         const encoding = String(response.headers['content-encoding'] ?? 'identity').toLowerCase();
-        if (encoding !== 'identity') return fail(new OutboundRequestError(`${url.origin} answered with a content encoding, which is not accepted`));
-        if (Number(response.headers['content-length'] ?? 0) > options.maxBytes) return fail(new OutboundRequestError(`${url.origin} answered with more than ${options.maxBytes} bytes`));
+        if (encoding !== 'identity') return fail(new OutboundRequestError('answered with a content encoding, which is not accepted'));
+        if (Number(response.headers['content-length'] ?? 0) > options.maxBytes) return fail(new OutboundRequestError(`response exceeds ${options.maxBytes} bytes`));
         const chunks: Buffer[] = [];
         let size = 0;
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > options.maxBytes) return fail(new OutboundRequestError(`${url.origin} answered with more than ${options.maxBytes} bytes`));
+          if (size > options.maxBytes) return fail(new OutboundRequestError(`response exceeds ${options.maxBytes} bytes`));
           chunks.push(chunk);
         });
         response.on('error', fail);

@@ -32,7 +32,8 @@ export function usersAt(users: UserRepository, tenantId: string): UserRepository
     ...users,
     get: async (id) => here(await users.get(id)),
     findByEmail: async (email) => here(await users.findByEmail(email)),
-    findByIdentity: async (identity) => (await users.findByIdentity(identity, tenantId)).filter((user) => isUserOf(user, tenantId)),
+    // Always this tenant's, whichever tenant the caller names.
+    findByIdentity: (identity) => users.findByIdentity(identity, tenantId),
   };
 }
 

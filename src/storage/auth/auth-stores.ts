@@ -29,10 +29,10 @@ export function createAuthStores(sql: SqlClient, options: RegistryStoreOptions):
     tenants: createRegistryStore<Tenant>(sql, 'Tenant', options),
     identityProviders: {
       ...createRegistryStore<IdentityProvider>(sql, 'IdentityProvider', options),
-      async listByTenant(tenantKeys, limit) {
+      async listByTenant(tenantId, limit) {
         const rows = await sql.query<{ content: string }>(
           `SELECT content::text AS content FROM auth_identity_provider WHERE tenant = ANY($1::text[]) ORDER BY id LIMIT $2`,
-          [tenantKeys, limit],
+          [registryTenantKeys(tenantId), limit],
         );
         return rows.map((r) => JSON.parse(r.content) as StoredIdentityProvider);
       },
@@ -48,11 +48,10 @@ export function createAuthStores(sql: SqlClient, options: RegistryStoreOptions):
         return rows[0] ? (JSON.parse(rows[0].content) as StoredUser) : undefined;
       },
       async findByIdentity(identity, tenantId) {
-        // Containment on migration 028's GIN index, within the tenant (its column is meta._tenant as written: '' for
-        // the default tenant's Users, or its id).
+        // Containment on migration 028's GIN index, within the tenant.
         const rows = await sql.query<{ content: string }>(
           `SELECT content::text AS content FROM auth_user WHERE content->'identities' @> $1::jsonb AND tenant = ANY($2::text[]) ORDER BY id LIMIT 10`,
-          [JSON.stringify([{ issuer: identity.issuer, subject: identity.subject }]), tenantId === DEFAULT_TENANT ? ['', DEFAULT_TENANT] : [tenantId]],
+          [JSON.stringify([{ issuer: identity.issuer, subject: identity.subject }]), registryTenantKeys(tenantId)],
         );
         return rows.map((r) => JSON.parse(r.content) as StoredUser);
       },
@@ -65,4 +64,12 @@ export function createAuthStores(sql: SqlClient, options: RegistryStoreOptions):
       },
     },
   };
+}
+
+/**
+ * The registry tables' tenant column values of a tenant: meta._tenant as written, so the default tenant's rows are
+ * those without one ('') and those naming it.
+ */
+function registryTenantKeys(tenantId: string): string[] {
+  return tenantId === DEFAULT_TENANT ? ['', DEFAULT_TENANT] : [tenantId];
 }
