@@ -239,7 +239,7 @@ async function soakOnly(seconds: number): Promise<void> {
   const report = await withServer(sizes[0]!, 'ES384', (server) =>
     soak(server, { seconds, connections: settings.connections, peakSeconds: Math.max(5, settings.duration), tokenRate: 10, sampleSeconds: Math.min(60, Math.max(5, seconds / 10)) }),
   );
-  const markdown = `# Portico soak — ${new Date().toISOString()}, ${databaseUrl ? 'PostgreSQL' : 'PGlite'}, ${sizes[0]} patients\n\n${renderSoak(report)}`;
+  const markdown = `# Portico soak — ${new Date().toISOString()}, ${databaseUrl ? 'PostgreSQL' : databaseName}, ${sizes[0]} patients\n\n${renderSoak(report)}`;
   process.stdout.write(`${markdown}\n`);
   await mkdir(a.out!, { recursive: true });
   const stem = join(a.out!, `${new Date().toISOString().slice(0, 10)}-soak-${databaseName}`);
@@ -296,6 +296,9 @@ async function main(): Promise<void> {
     }
     if (first && wanted('token-cc-jwt')) {
       await withServer(patients, 'RS384', (server) => step('token-cc-jwt RS384', () => scenarios.tokenClientCredentials(server, settings, 'RS384'), size.scenarios));
+    }
+    if (first && wanted('audit')) {
+      await withServer(patients, 'RS384', (server) => step('audit RS384', () => scenarios.auditCost(server, settings, 'RS384'), size.scenarios));
     }
     report.sizes.push(size);
   }

@@ -50,6 +50,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       // The memory check samples after a full collection: RSS then measures what is retained, not
       // garbage the collector has not reached yet.
       '--expose-gc',
+      ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
       ...options.nodeFlags,
       compiled('bench-server'),
       '--patients',

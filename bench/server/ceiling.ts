@@ -25,6 +25,12 @@ export interface CeilingOptions {
   searches: Record<string, RecordedQuery[][]>;
   /** For the token ceiling: the backend clients' public keys, and a private key of the access-token algorithm. */
   token: { clients: { clientId: string; publicJwk: JWK }[]; signingJwk: JWK };
+  /**
+   * Records the least durable AuditEvent there is (no agents, no entities) through Portico's own audit trail and
+   * resolves once it is committed: the `/ceiling/audited/…` routes await it before answering, as every audited
+   * server must, so they are the ceiling of any server that keeps a durable trail.
+   */
+  recordMinimalEvent: () => Promise<void>;
 }
 
 export interface Ceiling {
@@ -44,7 +50,9 @@ export async function startCeiling(options: CeilingOptions): Promise<Ceiling> {
   for (const c of options.token.clients) clientKeys.set(c.clientId, (await importJWK(c.publicJwk, c.publicJwk.alg)) as CryptoKey);
   const signingAlg = options.token.signingJwk.alg ?? 'ES384';
   const signingKey = (await importJWK(options.token.signingJwk, signingAlg)) as CryptoKey;
-  let tokenAudience = ''; // this route's own URL, known once listening
+  // These routes' own URLs, known once listening.
+  let tokenAudience = '';
+  let auditedTokenAudience = '';
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, new URLSearchParams(body as string)));
 
   // Verified tokens, by their text: the expiry (ms) each is good until.
@@ -67,15 +75,18 @@ export async function startCeiling(options: CeilingOptions): Promise<Ceiling> {
     }
   };
 
-  app.get('/ceiling/Observation/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+  const read = (audited: boolean) => async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
     if (!(await verified(request, reply))) return reply;
     const rows = await options.db.query<{ content: string }>(
       "SELECT content::text AS content FROM resource WHERE tenant = '' AND resource_type = 'Observation' AND id = $1",
       [request.params.id],
     );
     if (!rows[0]) return reply.code(404).send();
+    if (audited) await options.recordMinimalEvent();
     return reply.type('application/fhir+json').send(rows[0].content);
-  });
+  };
+  app.get('/ceiling/Observation/:id', read(false));
+  app.get('/ceiling/audited/Observation/:id', read(true));
 
   app.get('/ceiling/search/:variant/:index', async (request: FastifyRequest<{ Params: { variant: string; index: string } }>, reply) => {
     if (!(await verified(request, reply))) return reply;
@@ -96,14 +107,14 @@ export async function startCeiling(options: CeilingOptions): Promise<Ceiling> {
 
   // The token endpoint's crypto floor: verify the client's fresh assertion and sign an access token
   // with the same algorithms, no database at all (so no replay ledger either).
-  app.post('/ceiling/token', async (request: FastifyRequest<{ Body: URLSearchParams }>, reply) => {
+  const token = (audited: boolean) => async (request: FastifyRequest<{ Body: URLSearchParams }>, reply: FastifyReply) => {
     const assertion = request.body.get('client_assertion') ?? '';
     try {
       const { payload } = await jwtVerify(assertion, async () => {
         const key = clientKeys.get(String(decodeJwt(assertion).iss));
         if (!key) throw new Error('unknown client');
         return key;
-      }, { audience: tokenAudience });
+      }, { audience: audited ? auditedTokenAudience : tokenAudience });
       const scope = request.body.get('scope') ?? '';
       const accessToken = await new SignJWT({ client_id: payload.iss, scope })
         .setProtectedHeader({ alg: signingAlg, kid: options.token.signingJwk.kid ?? 'ceiling', typ: 'at+jwt' })
@@ -114,11 +125,15 @@ export async function startCeiling(options: CeilingOptions): Promise<Ceiling> {
         .setIssuedAt()
         .setExpirationTime('5m')
         .sign(signingKey);
+      if (audited) await options.recordMinimalEvent();
       return { access_token: accessToken, token_type: 'Bearer', expires_in: 300, scope };
     } catch {
       return reply.code(400).send({ error: 'invalid_client' });
     }
-  });
+  };
+  app.post('/ceiling/token', token(false));
+  // The same floor with the least durable AuditEvent committed before the answer (still no replay ledger).
+  app.post('/ceiling/audited/token', token(true));
 
   // Every live resource, one NDJSON line each, grouped by type as an export's files are.
   app.get('/ceiling/export', async (_request, reply) => {
@@ -156,5 +171,6 @@ export async function startCeiling(options: CeilingOptions): Promise<Ceiling> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   tokenAudience = `${url}/ceiling/token`;
+  auditedTokenAudience = `${url}/ceiling/audited/token`;
   return { url, close: () => app.close() };
 }
