@@ -1,5 +1,5 @@
 import type { FhirDefinitions, StructureDefinition } from '../definitions.ts';
-import { fromDifferential, indexExtensions, loadCoreExtensionDefinitions } from './checks/extension-definitions.ts';
+import { coreExtensionRules, fromDifferential, indexExtensions } from './checks/extension-definitions.ts';
 import { extensionsCheck } from './checks/extensions.ts';
 import { invariantsCheck } from './checks/invariants.ts';
 import { bundleRulesCheck } from './checks/bundle-rules.ts';
@@ -44,7 +44,7 @@ export function validationChecks(deps: ValidationCheckDeps): ValidationCheck[] {
     .map((sd) => fromDifferential(sd, deps.definitions.structures.get('Extension')));
   return [
     invariantsCheck(deps.definitions),
-    extensionsCheck(deps.definitions, indexExtensions([...loadCoreExtensionDefinitions(), ...profileExtensions, ...(deps.extensionDefinitions ?? [])]), deps.settings),
+    extensionsCheck(deps.definitions, indexExtensions([...profileExtensions, ...(deps.extensionDefinitions ?? [])], coreExtensionRules()), deps.settings),
     bundleRulesCheck(deps),
     referencesCheck(deps),
     narrativeCheck(),

