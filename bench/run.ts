@@ -67,7 +67,12 @@ const settings: Settings = {
   runs: num('runs', quick ? 1 : 3),
   duration: num('duration', quick ? 1 : 10),
   warmup: num('warmup', quick ? 1 : 3),
+  // BENCH_AUDIT=off: no events; BENCH_AUDIT_FLOOR=1: a minimal event in place of each (the audit scenario switches
+  // the trail on and off between its own runs whatever this says).
+  trail: process.env.BENCH_AUDIT === 'off' ? 'off' : process.env.BENCH_AUDIT_FLOOR ? 'minimal' : 'on',
 };
+/** BENCH_NODE_FLAGS: more flags for the bench server's node, to compare them. */
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const sizes = (a.scale ?? a.patients ?? (quick ? '100' : '1000')).split(',').map(Number);
 // Each fixture patient costs a token and two recorded searches at start-up; more of them widen the working set.
 const fixturePatients = num('fixture-patients', quick ? 50 : 200);
@@ -131,7 +136,8 @@ async function withServer<T>(patients: number, alg: 'ES384' | 'RS384', fn: (serv
     fixturesFile: join(scratch, 'fixtures.json'),
     ...(exportFiles ? { exportFiles } : {}),
     fixturePatients,
-    nodeFlags: [],
+    nodeFlags,
+    trail: settings.trail,
     ...(a.profile ? { profileDir: 'bench/profiles' } : {}),
     log: (line) => log(`  server: ${line}`),
   });

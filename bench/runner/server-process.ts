@@ -3,7 +3,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compiled } from '../compiled.ts';
-import type { BenchFixtures, ReadyLine, ServerStats } from './protocol.ts';
+import type { BenchFixtures, ReadyLine, ServerStats, TrailSetting } from './protocol.ts';
 
 export interface BenchServer {
   /** The server's process id (its threads' CPU time is read from /proc by bench/thread-cpu.ts). */
@@ -36,6 +36,8 @@ export interface BenchServerOptions {
   exportFiles?: 'database' | 'directory';
   /** Extra node flags. */
   nodeFlags: string[];
+  /** What the audit trail records (the bench server's --trail); default on, as shipped. */
+  trail?: TrailSetting;
   /** Where the measured phases' CPU profiles go (`--profile`); none: not profiled. */
   profileDir?: string;
   /** Streams the server's stderr here (seeding and errors). */
@@ -50,7 +52,6 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       // The memory check samples after a full collection: RSS then measures what is retained, not
       // garbage the collector has not reached yet.
       '--expose-gc',
-      ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
       ...options.nodeFlags,
       compiled('bench-server'),
       '--patients',
@@ -65,6 +66,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       ...(options.database ? ['--database', options.database] : []),
       ...(options.exportFiles ? ['--export-files', options.exportFiles] : []),
       ...(options.fixturePatients ? ['--fixture-patients', String(options.fixturePatients)] : []),
+      ...(options.trail ? ['--trail', options.trail] : []),
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );

@@ -24,7 +24,7 @@ export interface SoakOptions {
 export interface SoakSample {
   atSeconds: number;
   /** PSS as found: with whatever garbage the collector has not yet taken back. */
-  rssMb: number;
+  foundMb: number;
   /** PSS right after two full collections of the server's heap: what it retains. */
   retainedMb: number;
   processes: number;
@@ -41,9 +41,9 @@ export interface SoakReport {
   tokens: OpenLoopFigures;
   samples: SoakSample[];
   /** Largest spread of retained memory over the samples from the 2:00 mark on, relative to the smallest of them. */
-  rssSpread: number;
+  retainedSpread: number;
   /** The same of the memory as found (garbage included), shown beside it. */
-  rawSpread: number;
+  foundSpread: number;
   errors: number;
 }
 
@@ -119,7 +119,7 @@ export async function soak(server: BenchServer, options: SoakOptions): Promise<S
     const retained = await memory(true);
     const s = {
       atSeconds: Math.round((performance.now() - started) / 1000),
-      rssMb: found.bytes / 1024 / 1024,
+      foundMb: found.bytes / 1024 / 1024,
       retainedMb: retained.bytes / 1024 / 1024,
       processes: retained.processes,
       fhirOk: tally.ok,
@@ -127,7 +127,7 @@ export async function soak(server: BenchServer, options: SoakOptions): Promise<S
       fhirFailed: tally.failed,
     };
     samples.push(s);
-    log(`bench: soak: ${s.atSeconds} s: memory ${s.rssMb.toFixed(0)} MB, ${s.retainedMb.toFixed(0)} MB after a full collection (${s.processes} processes); FHIR ${s.fhirOk} ok, ${s.fhirShed} shed, ${s.fhirFailed} failed`);
+    log(`bench: soak: ${s.atSeconds} s: memory ${s.foundMb.toFixed(0)} MB, ${s.retainedMb.toFixed(0)} MB after a full collection (${s.processes} processes); FHIR ${s.fhirOk} ok, ${s.fhirShed} shed, ${s.fhirFailed} failed`);
   };
   await sample();
   const timer = setInterval(() => void sample(), options.sampleSeconds * 1000);
@@ -142,8 +142,8 @@ export async function soak(server: BenchServer, options: SoakOptions): Promise<S
   // shows it anyway.
   const later = samples.filter((s) => s.atSeconds >= Math.min(120, options.seconds / 2));
   const spread = (values: number[]) => (values.length ? (Math.max(...values) - Math.min(...values)) / Math.min(...values) : 0);
-  const rssSpread = spread(later.map((s) => s.retainedMb));
-  const rawSpread = spread(later.map((s) => s.rssMb));
+  const retainedSpread = spread(later.map((s) => s.retainedMb));
+  const foundSpread = spread(later.map((s) => s.foundMb));
   const errors = tally.failed + run.errors + run.timeouts + tokenFigures.failed;
   return {
     peak,
@@ -152,8 +152,8 @@ export async function soak(server: BenchServer, options: SoakOptions): Promise<S
     fhir: { ...tally, p50: run.latency.p50, p99: run.latency.p99, requestsPerSecond: tally.ok / run.duration, socketErrors: run.errors, timeouts: run.timeouts },
     tokens: tokenFigures,
     samples,
-    rssSpread,
-    rawSpread,
+    retainedSpread,
+    foundSpread,
     errors,
   };
 }
@@ -167,11 +167,11 @@ export function renderSoak(r: SoakReport): string {
     `Soak at ${n(r.rate)} FHIR req/s: ${n(r.fhir.ok)} answered 2xx (${n(r.fhir.requestsPerSecond)}/s, p50 ${n(r.fhir.p50)} ms, p99 ${n(r.fhir.p99)} ms), ${r.fhir.shed} shed (429/503 with Retry-After), ${r.fhir.failed} other statuses, ${r.fhir.socketErrors} connection errors, ${r.fhir.timeouts} timeouts;`,
     `tokens: ${r.tokens.ok} issued of ${r.tokens.sent} (p50 ${n(r.tokens.p50)} ms, p99 ${n(r.tokens.p99)} ms), ${r.tokens.shed} shed, ${r.tokens.failed} failed${r.tokens.examples.length ? ` (${r.tokens.examples.join('; ')})` : ''}.`,
     '',
-    `Errors: ${r.errors} (target 0: ${r.errors === 0 ? '✓' : '✗'}). Memory retained (PSS after a full collection), spread from minute 2 (the 2:00 mark) to the end: ${n(r.rssSpread * 100, 1)} % (target within 10 %: ${r.rssSpread <= 0.1 ? '✓' : '✗'}); as found, garbage included: ${n(r.rawSpread * 100, 1)} %.`,
+    `Errors: ${r.errors} (target 0: ${r.errors === 0 ? '✓' : '✗'}). Memory retained (PSS after a full collection), spread from minute 2 (the 2:00 mark) to the end: ${n(r.retainedSpread * 100, 1)} % (target within 10 %: ${r.retainedSpread <= 0.1 ? '✓' : '✗'}); as found, garbage included: ${n(r.foundSpread * 100, 1)} %.`,
     '',
     '| at s | memory MB (PSS: server and its embedded PostgreSQL), as found | after a full collection | processes | FHIR 2xx so far | shed | failed |',
     '|---:|---:|---:|---:|---:|---:|---:|',
-    ...r.samples.map((s) => `| ${s.atSeconds} | ${n(s.rssMb)} | ${n(s.retainedMb)} | ${s.processes} | ${n(s.fhirOk)} | ${s.fhirShed} | ${s.fhirFailed} |`),
+    ...r.samples.map((s) => `| ${s.atSeconds} | ${n(s.foundMb)} | ${n(s.retainedMb)} | ${s.processes} | ${n(s.fhirOk)} | ${s.fhirShed} | ${s.fhirFailed} |`),
     '',
   ];
   return out.join('\n');

@@ -40,6 +40,8 @@ const { values: args } = parseArgs({
     'refresh-chains': { type: 'string', default: '64' },
     'export-files': { type: 'string' },
     database: { type: 'string', default: 'pglite' },
+    // on (as shipped), off (no events), minimal (a minimal event in place of each).
+    trail: { type: 'string', default: 'on' },
   },
 });
 const patients = Number(args.patients);
@@ -127,17 +129,17 @@ async function main(): Promise<void> {
   });
   const recorder = createQueryRecorder();
   // The audit scenario switches recording off and on between runs, to measure what it costs the same server;
-  // BENCH_AUDIT=off starts with it off, to measure every other scenario without the trail against the same references.
-  let auditOn = process.env.BENCH_AUDIT !== 'off';
+  // --trail off starts with it off, to measure every other scenario without the trail against the same references.
+  let auditOn = args.trail !== 'off';
   // Portico's own trail, unwrapped: the ceiling's audited routes record through it.
   let auditTrail: AuditTrail | undefined;
   const portico = await createPortico(config, {
     wrapDatabase: recorder.wrap,
-    // BENCH_AUDIT_FLOOR=1: every event replaced by a minimal one (what a durable, chained row costs by itself).
+    // --trail minimal: every event replaced by a minimal one (what a durable, chained row costs by itself).
     wrapAuditTrail: (trail) => {
       auditTrail = trail;
       return {
-        record: (tenant, event) => (!auditOn ? Promise.resolve() : trail.record(tenant, process.env.BENCH_AUDIT_FLOOR ? minimalEvent(event.type) : event)),
+        record: (tenant, event) => (!auditOn ? Promise.resolve() : trail.record(tenant, args.trail === 'minimal' ? minimalEvent(event.type) : event)),
       };
     },
   });

@@ -40,6 +40,8 @@ export interface Ceiling {
 
 const EXPORT_PAGE = 5000;
 
+class EventNotRecorded extends Error {}
+
 export async function startCeiling(options: CeilingOptions): Promise<Ceiling> {
   const keys = new Map<string, CryptoKey>();
   for (const jwk of options.jwks.keys) {
@@ -125,9 +127,11 @@ export async function startCeiling(options: CeilingOptions): Promise<Ceiling> {
         .setIssuedAt()
         .setExpirationTime('5m')
         .sign(signingKey);
-      if (audited) await options.recordMinimalEvent();
+      // The answer waits for its event; an event not recorded is the server's failure, not the client's.
+      if (audited) await options.recordMinimalEvent().catch(() => Promise.reject(new EventNotRecorded()));
       return { access_token: accessToken, token_type: 'Bearer', expires_in: 300, scope };
-    } catch {
+    } catch (error) {
+      if (error instanceof EventNotRecorded) return reply.code(503).send({ error: 'temporarily_unavailable' });
       return reply.code(400).send({ error: 'invalid_client' });
     }
   };
